@@ -1,0 +1,49 @@
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what we strip.
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function visibleWidth(s: string): number {
+  return [...s.replace(ANSI, "")].length;
+}
+
+/** Aligned columns; cells may carry colour, which does not count toward the width. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visibleWidth(c))))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "-";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "-";
+  const diff = Math.round((t - now) / 1000);
+  const abs = Math.abs(diff);
+  const [value, unit] =
+    abs < 60
+      ? [abs, "s"]
+      : abs < 3600
+        ? [Math.round(abs / 60), "m"]
+        : abs < 86400
+          ? [Math.round(abs / 3600), "h"]
+          : [Math.round(abs / 86400), "d"];
+  if (abs < 2) return "now";
+  return diff < 0 ? `${value}${unit} ago` : `in ${value}${unit}`;
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "-";
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m}m ${Math.round(s - m * 60)}s`;
+}
+
+export function usd(cost: number | null | undefined): string {
+  if (cost === null || cost === undefined) return "-";
+  return `$${cost.toFixed(4)}`;
+}

@@ -1,0 +1,44 @@
+import type { ResolvedAgent } from "../../config/index.js";
+import type { RuntimeExecuteOptions } from "./interface.js";
+
+function flag(name: string, value: string | number): string {
+  // One argv element per flag, as the Agent SDK writes them, so a value that starts with "-"
+  // (a system prompt, say) can never be taken for another flag.
+  return `${name}=${value}`;
+}
+
+/**
+ * The claude argv for one run of an agent. Pure, so tests pin it exactly. The prompt is not
+ * here: it goes to stdin, where no argument parser or shell can misread it.
+ */
+export function buildCliArgs(
+  agent: ResolvedAgent,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork">,
+): string[] {
+  const args = ["-p", "--output-format", "stream-json", "--verbose"];
+  if (run.resume) {
+    args.push(flag("--resume", run.resume));
+    if (run.fork) args.push("--fork-session");
+    if (run.fork && run.sessionId) args.push(flag("--session-id", run.sessionId));
+  } else if (run.sessionId) {
+    args.push(flag("--session-id", run.sessionId));
+  }
+  if (agent.model) args.push(flag("--model", agent.model));
+  if (agent.max_turns !== undefined) args.push(flag("--max-turns", agent.max_turns));
+  if (agent.max_budget_usd !== undefined) args.push(flag("--max-budget-usd", agent.max_budget_usd));
+  if (agent.permission_mode) {
+    args.push(flag("--permission-mode", agent.permission_mode));
+    if (agent.permission_mode === "bypassPermissions") args.push("--allow-dangerously-skip-permissions");
+  }
+  if (agent.system_prompt !== undefined) args.push(flag("--system-prompt", agent.system_prompt));
+  if (agent.tools !== undefined) args.push(flag("--tools", agent.tools.join(",")));
+  if (agent.allowed_tools?.length) args.push(flag("--allowedTools", agent.allowed_tools.join(",")));
+  if (agent.denied_tools?.length) args.push(flag("--disallowedTools", agent.denied_tools.join(",")));
+  if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
+    args.push("--mcp-config", JSON.stringify({ mcpServers: agent.mcp_servers }));
+  }
+  if (agent.setting_sources !== undefined) {
+    args.push(flag("--setting-sources", agent.setting_sources.join(",")));
+  }
+  return args;
+}

@@ -1,0 +1,46 @@
+import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
+import type { ResolvedAgent } from "../../config/index.js";
+import type { Launcher } from "./launcher.js";
+
+/** What a runtime yields: the Agent SDK's own message union, whichever runtime produced it. */
+export type RuntimeMessage = SDKMessage;
+
+export type RuntimeType = "sdk" | "cli";
+
+export interface RuntimeExecuteOptions {
+  prompt: string;
+  agent: ResolvedAgent;
+  /** A new session's id, minted by the caller so the job row knows it before claude starts. */
+  sessionId?: string;
+  /** Continue this session instead of starting one. */
+  resume?: string;
+  /** With `resume`: branch into `sessionId` (or a claude-minted id) and leave the original intact. */
+  fork?: boolean;
+  /** Aborting cancels the run: the process is told to stop, then killed after a short grace. */
+  signal: AbortSignal;
+  /** Host process by default; ContainerRunner supplies a docker exec launcher. */
+  launcher?: Launcher;
+  /** The environment claude starts from: the host's by default, a container's under Docker. */
+  baseEnv?: Record<string, string | undefined>;
+  /** Extra environment for claude (credentials, ANTHROPIC_BASE_URL); wins over agent.env. */
+  env?: Record<string, string>;
+  /** The claude executable as the launcher sees it. */
+  claudePath?: string;
+  /** Ends a run that has produced no output for this long. */
+  inactivityTimeoutMs?: number;
+  /** Ends a run that takes longer than this overall. */
+  timeoutMs?: number;
+  /** Called with each chunk of claude's stderr (already redacted). */
+  onStderr?: (text: string) => void;
+  /** Called once the process is started, with its host pid when it has one. */
+  onSpawn?: (info: { pid: number | undefined }) => void;
+}
+
+export interface RuntimeInterface {
+  readonly type: RuntimeType;
+  /**
+   * Runs claude once. Yields every message as it arrives and ends after the `result` message.
+   * Throws a RuntimeError (with a `reason`) when the run ends any other way.
+   */
+  execute(options: RuntimeExecuteOptions): AsyncIterable<RuntimeMessage>;
+}

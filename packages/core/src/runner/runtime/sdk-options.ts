@@ -1,0 +1,41 @@
+import type { Options } from "@anthropic-ai/claude-agent-sdk";
+import type { ResolvedAgent } from "../../config/index.js";
+import type { RuntimeExecuteOptions } from "./interface.js";
+
+/**
+ * The Agent SDK options for one run of an agent, typed against the SDK's own declarations so a
+ * misspelt option fails to compile. Pure, so tests pin it exactly. Process wiring (executable,
+ * spawn hook, abort controller, stderr) is added by the runtime.
+ */
+export function buildSdkOptions(
+  agent: ResolvedAgent,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork">,
+  cwd: string,
+): Options {
+  const options: Options = { cwd };
+  if (run.resume) {
+    options.resume = run.resume;
+    if (run.fork) {
+      options.forkSession = true;
+      if (run.sessionId) options.sessionId = run.sessionId;
+    }
+  } else if (run.sessionId) {
+    options.sessionId = run.sessionId;
+  }
+  if (agent.model) options.model = agent.model;
+  if (agent.max_turns !== undefined) options.maxTurns = agent.max_turns;
+  if (agent.max_budget_usd !== undefined) options.maxBudgetUsd = agent.max_budget_usd;
+  if (agent.permission_mode) {
+    options.permissionMode = agent.permission_mode;
+    if (agent.permission_mode === "bypassPermissions") options.allowDangerouslySkipPermissions = true;
+  }
+  if (agent.system_prompt !== undefined) options.systemPrompt = agent.system_prompt;
+  if (agent.tools !== undefined) options.tools = [...agent.tools];
+  if (agent.allowed_tools?.length) options.allowedTools = [...agent.allowed_tools];
+  if (agent.denied_tools?.length) options.disallowedTools = [...agent.denied_tools];
+  if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
+    options.mcpServers = structuredClone(agent.mcp_servers) as Options["mcpServers"];
+  }
+  if (agent.setting_sources !== undefined) options.settingSources = [...agent.setting_sources];
+  return options;
+}

@@ -1,0 +1,107 @@
+import { query, type SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import { Redactor } from "../../secrets/redactor.js";
+import { buildChildEnv } from "./child-env.js";
+import { RuntimeError } from "./errors.js";
+import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
+import { HostLauncher, type LaunchedProcess } from "./launcher.js";
+import { buildSdkOptions } from "./sdk-options.js";
+import { TailBuffer } from "./stream-json.js";
+import { terminate } from "./terminate.js";
+import { RunWatchdog } from "./watchdog.js";
+
+const RESULT_EXIT_GRACE_MS = 3000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Runs claude through the Agent SDK's query(), starting the process through our Launcher. */
+export class SDKRuntime implements RuntimeInterface {
+  readonly type = "sdk" as const;
+
+  constructor(private readonly defaults: { claudePath?: string } = {}) {}
+
+  async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
+    const launcher = options.launcher ?? new HostLauncher();
+    const claudePath = options.claudePath ?? this.defaults.claudePath ?? "claude";
+    const env = buildChildEnv(options.baseEnv ?? process.env, options.agent, options.env);
+    const redactor = Redactor.fromEnv(env);
+    const watchdog = new RunWatchdog(options.signal, options);
+    const abortController = new AbortController();
+    const stderr = new TailBuffer();
+    let proc: LaunchedProcess | undefined;
+    let sawResult = false;
+    const onAbort = () => {
+      abortController.abort();
+      // The SDK's own shutdown waits for a graceful exit; a cancel must be prompt.
+      if (proc) void terminate(proc);
+    };
+    watchdog.signal.addEventListener("abort", onAbort, { once: true });
+    const cwd = launcher.mapPath(options.agent.working_directory);
+
+    const sdkOptions = buildSdkOptions(options.agent, options, cwd);
+    sdkOptions.env = env;
+    sdkOptions.abortController = abortController;
+    sdkOptions.pathToClaudeCodeExecutable = claudePath;
+    sdkOptions.spawnClaudeCodeProcess = (spawn): SpawnedProcess => {
+      const childEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(spawn.env)) if (v !== undefined) childEnv[k] = v;
+      proc = launcher.spawn(claudePath, spawn.args, { cwd: spawn.cwd ?? cwd, env: childEnv, signal: spawn.signal });
+      proc.stderr.setEncoding("utf8");
+      proc.stderr.on("data", (chunk: string) => {
+        watchdog.touch();
+        const clean = redactor.redact(chunk);
+        stderr.push(clean);
+        options.onStderr?.(clean);
+      });
+      options.onSpawn?.({ pid: proc.pid });
+      return proc;
+    };
+
+    try {
+      if (watchdog.signal.aborted) throw this.stoppedError(watchdog);
+      const run = query({ prompt: options.prompt, options: sdkOptions });
+      try {
+        for await (const message of run) {
+          watchdog.touch();
+          if (message.type === "result") sawResult = true;
+          yield message;
+          if (sawResult) break;
+        }
+      } catch (error) {
+        if (watchdog.reason) throw this.stoppedError(watchdog);
+        if (sawResult) return;
+        throw new RuntimeError({
+          reason: "no_result",
+          runtime: this.type,
+          exitCode: proc?.exitCode,
+          stderrTail: stderr.toString() || redactor.redact((error as Error).message),
+          cause: error,
+        });
+      }
+      if (watchdog.reason) throw this.stoppedError(watchdog);
+      if (!sawResult) {
+        throw new RuntimeError({
+          reason: "no_result",
+          runtime: this.type,
+          exitCode: proc?.exitCode,
+          stderrTail: stderr.toString(),
+        });
+      }
+    } finally {
+      watchdog.signal.removeEventListener("abort", onAbort);
+      if (proc) {
+        // After a result the SDK closes claude's stdin and claude exits by itself; give it the
+        // chance to finish writing its transcript before it is stopped.
+        if (sawResult) await Promise.race([proc.exited, delay(RESULT_EXIT_GRACE_MS)]);
+        await terminate(proc);
+      }
+      watchdog.dispose();
+    }
+  }
+
+  private stoppedError(watchdog: RunWatchdog): RuntimeError {
+    const stop = watchdog.reason ?? { reason: "cancelled" as const };
+    return new RuntimeError({ reason: stop.reason, runtime: this.type, timeoutMs: stop.timeoutMs });
+  }
+}
