@@ -10,6 +10,8 @@ export type RuntimeType = "sdk" | "cli";
 export interface RuntimeExecuteOptions {
   prompt: string;
   agent: ResolvedAgent;
+  /** The herdctl job this run belongs to; containers are labelled with it. */
+  jobId?: string;
   /** A new session's id, minted by the caller so the job row knows it before claude starts. */
   sessionId?: string;
   /** Continue this session instead of starting one. */
@@ -32,6 +34,8 @@ export interface RuntimeExecuteOptions {
   timeoutMs?: number;
   /** Called with each chunk of claude's stderr (already redacted). */
   onStderr?: (text: string) => void;
+  /** Called once the job's container is ready, with its id (Docker agents only). */
+  onContainer?: (info: { id: string; reused: boolean }) => void;
   /** Called once the process is started, with its host pid when it has one. */
   onSpawn?: (info: { pid: number | undefined }) => void;
 }

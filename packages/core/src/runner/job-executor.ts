@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import type { ResolvedAgent } from "../config/index.js";
+import { Redactor } from "../secrets/redactor.js";
+import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
+import { decideOutcome, OutcomeTracker } from "./job-outcome.js";
+import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
+import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
+import { chooseSession, type SessionRequest } from "./session-policy.js";
+
+export interface JobExecutorOptions {
+  state: StateManager;
+  /** Host path of claude; resolved once by the caller. */
+  claudePath?: string;
+  /** Added to every claude environment: credentials, or the stand-in's address offline. */
+  env?: Record<string, string>;
+  containers?: ContainerRunnerDependencies;
+  /** Replaces RuntimeFactory.create; for embedding, not for tests of herdctl itself. */
+  createRuntime?: (agent: ResolvedAgent) => RuntimeInterface;
+  clock?: () => Date;
+  warn?: (message: string) => void;
+}
+
+export interface JobRequest {
+  agent: ResolvedAgent;
+  prompt: string;
+  triggerType: TriggerType;
+  schedule?: string;
+  session?: SessionRequest;
+}
+
+export interface RunCallbacks {
+  signal?: AbortSignal;
+  onStart?: (job: JobRecord) => void;
+  onMessage?: (message: RuntimeMessage, job: JobRecord) => void;
+  onNotice?: (text: string, job: JobRecord) => void;
+}
+
+/** A line herdctl itself adds to a job's output, beside claude's own messages. */
+export interface HerdctlNotice {
+  type: "herdctl";
+  subtype: "notice";
+  text: string;
+}
+
+/**
+ * Owns one job from its row's creation to its terminal status: picks the session, runs the
+ * runtime, streams every message to the job's output file, and records the outcome.
+ */
+export class JobExecutor {
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: JobExecutorOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  private redactorFor(agent: ResolvedAgent): Redactor {
+    return Redactor.fromEnv(process.env, this.options.env, agent.env);
+  }
+
+  /** Records the job as queued; `run` starts it. Split so admission control can hold it. */
+  enqueue(request: JobRequest): JobRecord {
+    const { agent } = request;
+    return this.options.state.jobs.create({
+      agent: agent.name,
+      triggerType: request.triggerType,
+      schedule: request.schedule ?? null,
+      prompt: this.redactorFor(agent).redact(request.prompt),
+      runtime: agent.runtime ?? "sdk",
+      docker: agent.docker?.enabled === true,
+    });
+  }
+
+  async run(jobId: string, request: JobRequest, callbacks: RunCallbacks = {}): Promise<JobRecord> {
+    const { state } = this.options;
+    const { agent } = request;
+    const docker = agent.docker?.enabled === true;
+    const runtimeType = agent.runtime ?? "sdk";
+    const signal = callbacks.signal ?? new AbortController().signal;
+    const redactor = this.redactorFor(agent);
+    const choice = chooseSession(request.session ?? { mode: "fresh" }, state.sessions.get(agent.name), {
+      workingDirectory: agent.working_directory,
+      runtime: runtimeType,
+      docker,
+      timeoutMs: agent.session?.timeout,
+      now: this.clock(),
+    });
+    const newSessionId = !choice.resume || choice.fork ? randomUUID() : undefined;
+    let job = state.jobs.start(jobId, { sessionId: newSessionId ?? choice.resume ?? null });
+    callbacks.onStart?.(job);
+    const notice = (text: string) => {
+      const line: HerdctlNotice = { type: "herdctl", subtype: "notice", text };
+      state.appendJobOutput(jobId, line);
+      callbacks.onNotice?.(text, job);
+    };
+    if (choice.notice) notice(choice.notice);
+    if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
+
+    const tracker = new OutcomeTracker();
+    let failure: unknown;
+    try {
+      const runtime = this.options.createRuntime
+        ? this.options.createRuntime(agent)
+        : RuntimeFactory.create(agent, {
+            stateDir: state.stateDir,
+            claudePath: this.options.claudePath,
+            containers: this.options.containers,
+            warn: this.options.warn,
+          });
+      const messages = runtime.execute({
+        prompt: request.prompt,
+        agent,
+        jobId,
+        sessionId: newSessionId,
+        resume: choice.resume,
+        fork: choice.fork,
+        signal,
+        env: this.options.env,
+        timeoutMs: agent.timeout,
+        inactivityTimeoutMs: agent.inactivity_timeout,
+        onContainer: ({ id }) => {
+          job = state.jobs.update(jobId, { containerId: id });
+        },
+        onSpawn: ({ pid }) => {
+          if (pid !== undefined) job = state.jobs.update(jobId, { pid });
+        },
+      });
+      for await (const raw of messages) {
+        const message = redactor.redactDeep(raw);
+        tracker.observe(message);
+        state.appendJobOutput(jobId, message);
+        callbacks.onMessage?.(message, job);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    const outcome = decideOutcome(tracker, failure);
+    job = state.jobs.finish(jobId, {
+      ...outcome,
+      error: outcome.error ? redactor.redact(outcome.error) : outcome.error,
+      sessionId: tracker.sessionId ?? job.sessionId,
+    });
+    if (job.status === "completed" && tracker.sessionId) {
+      state.sessions.save({
+        agent: agent.name,
+        sessionId: tracker.sessionId,
+        workingDirectory: agent.working_directory,
+        runtime: runtimeType,
+        docker,
+      });
+    }
+    return job;
+  }
+
+  /** enqueue + run, for callers with no admission control (a one-off `herdctl trigger`). */
+  async execute(request: JobRequest, callbacks: RunCallbacks = {}): Promise<JobRecord> {
+    const job = this.enqueue(request);
+    return this.run(job.id, request, callbacks);
+  }
+}

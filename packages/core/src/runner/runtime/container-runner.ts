@@ -1,0 +1,90 @@
+import { join } from "node:path";
+import { CONTAINER_WORKSPACE } from "../../docker/runtime-image.js";
+import { CREDENTIAL_ENV_NAMES } from "../../secrets/redactor.js";
+import { assertAgentName } from "../../state/ids.js";
+import { ContainerLauncher } from "./container-launcher.js";
+import { ContainerManager } from "./container-manager.js";
+import type { DockerConfig } from "./docker-config.js";
+import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
+
+/** Where the runtime image installs claude. */
+export const CONTAINER_CLAUDE_PATH = "/usr/local/bin/claude";
+
+/** Host variables a containerised claude still needs: how to reach the model, and as whom. */
+const FORWARDED_ENV = /^(ANTHROPIC_|CLAUDE_CODE_|DISABLE_|HTTPS?_PROXY$|NO_PROXY$)/;
+
+export interface ContainerRunnerDependencies {
+  /** Shared across a fleet so container bookkeeping (locks, limits) is in one place. */
+  manager?: ContainerManager;
+  /** The root fleet's name, for the herdctl.fleet label; defaults to the agent's fleet. */
+  fleet?: string;
+  /** The host environment to forward credentials from; process.env by default. */
+  hostEnv?: NodeJS.ProcessEnv;
+}
+
+function forwardedEnv(hostEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hostEnv)) {
+    if (value !== undefined && (FORWARDED_ENV.test(key) || (CREDENTIAL_ENV_NAMES as readonly string[]).includes(key))) {
+      env[key] = value;
+    }
+  }
+  // The host's config dir means nothing inside; the container's is set by the launcher.
+  delete env.CLAUDE_CONFIG_DIR;
+  return env;
+}
+
+/**
+ * Runs any runtime inside the agent's container: prepares the container, hands the wrapped
+ * runtime a docker-exec launcher and the container's view of paths, and removes an ephemeral
+ * container however the run ends. It relies on the runtime interface only.
+ */
+export class ContainerRunner implements RuntimeInterface {
+  readonly type: RuntimeInterface["type"];
+  private readonly manager: ContainerManager;
+
+  constructor(
+    private readonly runtime: RuntimeInterface,
+    readonly config: DockerConfig,
+    private readonly stateDir: string,
+    private readonly deps: ContainerRunnerDependencies = {},
+  ) {
+    this.type = runtime.type;
+    this.manager = deps.manager ?? new ContainerManager();
+  }
+
+  /** Transcripts of this agent's containerised sessions, kept apart from the host's. */
+  sessionsDir(agentName: string): string {
+    return join(this.stateDir, "docker-sessions", assertAgentName(agentName));
+  }
+
+  async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
+    const { agent } = options;
+    const container = await this.manager.ensureContainer({
+      fleet: this.deps.fleet ?? agent.fleetName,
+      agent: agent.name,
+      jobId: options.jobId ?? "adhoc",
+      config: this.config,
+      workingDirectory: agent.working_directory,
+      claudeConfigDir: this.sessionsDir(agent.name),
+    });
+    try {
+      options.onContainer?.({ id: container.id, reused: container.reused });
+      const launcher = new ContainerLauncher(
+        this.manager,
+        container.id,
+        agent.working_directory,
+        CONTAINER_WORKSPACE,
+        container.credentialEnv,
+      );
+      yield* this.runtime.execute({
+        ...options,
+        launcher,
+        claudePath: CONTAINER_CLAUDE_PATH,
+        baseEnv: forwardedEnv(this.deps.hostEnv ?? process.env),
+      });
+    } finally {
+      if (this.config.ephemeral) await this.manager.removeContainer(container.id);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import type { SessionPointer } from "../state/index.js";
+
+export type SessionRequest =
+  /** Continue the agent's last good session when it is still valid (manual triggers). */
+  | { mode: "continue" }
+  /** Always start a new session (scheduled jobs, `--fresh`). */
+  | { mode: "fresh" }
+  /** Continue exactly this session (`--resume ID`). */
+  | { mode: "resume"; sessionId: string; fork?: boolean };
+
+export interface SessionChoice {
+  resume?: string;
+  fork?: boolean;
+  /** Why a saved session was not used, for the job log; undefined when nothing needs saying. */
+  notice?: string;
+}
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Which session a job runs in. A saved session is continued only while it is fresh and was made
+ * in the same place: another working directory, runtime or isolation mode would resume a
+ * transcript claude cannot find (Docker transcripts live apart from the host's).
+ */
+export function chooseSession(
+  request: SessionRequest,
+  saved: SessionPointer | undefined,
+  current: { workingDirectory: string; runtime: string; docker: boolean; timeoutMs?: number; now: Date },
+): SessionChoice {
+  if (request.mode === "fresh") return {};
+  if (request.mode === "resume") return { resume: request.sessionId, fork: request.fork };
+  if (!saved) return {};
+  const age = current.now.getTime() - Date.parse(saved.lastUsedAt);
+  const timeoutMs = current.timeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  if (age > timeoutMs) {
+    return { notice: `session ${saved.sessionId} expired (unused for longer than the session timeout); starting a new session` };
+  }
+  if (saved.docker !== current.docker) {
+    const from = saved.docker ? "in Docker" : "on the host";
+    const to = current.docker ? "in Docker" : "on the host";
+    return {
+      notice: `session ${saved.sessionId} was made ${from} and this job runs ${to}; starting a new session`,
+    };
+  }
+  if (saved.runtime !== current.runtime) {
+    return { notice: `session ${saved.sessionId} was made by the ${saved.runtime} runtime; starting a new session` };
+  }
+  if (saved.workingDirectory !== current.workingDirectory) {
+    return {
+      notice: `session ${saved.sessionId} was made in ${saved.workingDirectory}; the working directory changed, starting a new session`,
+    };
+  }
+  return { resume: saved.sessionId };
+}
