@@ -1,6 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
 export default defineConfig({
+  // Tests run against the sources; the CLI end-to-end tests run the built binary instead.
+  resolve: { alias: { "@herdctl/standin": src("standin"), "@herdctl/core": src("core") } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "bench/test/**/*.test.ts"],
     testTimeout: 120_000,

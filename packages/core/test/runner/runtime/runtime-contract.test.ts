@@ -1,0 +1,222 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  dropConnection,
+  errorReply,
+  hang,
+  type Standin,
+  script,
+  startStandin,
+  textReply,
+  writeFile,
+} from "@herdctl/standin";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CLIRuntime } from "../../../src/runner/runtime/cli-runtime.js";
+import { RuntimeError } from "../../../src/runner/runtime/errors.js";
+import type { RuntimeInterface, RuntimeMessage } from "../../../src/runner/runtime/interface.js";
+import { SDKRuntime } from "../../../src/runner/runtime/sdk-runtime.js";
+import { claudeEnv, claudePath } from "../../helpers/claude-env.js";
+import { tempDir, writeFleet } from "../../helpers/fleet.js";
+
+async function collect(iterable: AsyncIterable<RuntimeMessage>): Promise<RuntimeMessage[]> {
+  const out: RuntimeMessage[] = [];
+  for await (const m of iterable) out.push(m);
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const runtimes: Array<[string, () => RuntimeInterface]> = [
+  ["cli", () => new CLIRuntime({ claudePath })],
+  ["sdk", () => new SDKRuntime({ claudePath })],
+];
+
+describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntime) => {
+  let standin: Standin;
+  let tmp: ReturnType<typeof tempDir>;
+
+  beforeAll(async () => {
+    standin = await startStandin();
+  });
+  afterAll(async () => {
+    await standin.close();
+  });
+  beforeEach(() => {
+    tmp = tempDir();
+    // mainRequests is derived from requests.
+    standin.requests.length = 0;
+  });
+  afterEach(() => tmp.cleanup());
+
+  async function run(
+    prompt: string,
+    extra: Partial<Parameters<RuntimeInterface["execute"]>[0]> = {},
+    agentYaml = "model: claude-sonnet-4-5\npermission_mode: acceptEdits\n",
+  ) {
+    const { agent, workspace } = await writeFleet(tmp.dir, agentYaml);
+    const messages = await collect(
+      makeRuntime().execute({
+        prompt,
+        agent,
+        signal: new AbortController().signal,
+        env: claudeEnv(standin, tmp.dir),
+        sessionId: crypto.randomUUID(),
+        ...extra,
+      }),
+    );
+    return { messages, workspace, agent };
+  }
+
+  it("yields the init message, the assistant text and a success result", async () => {
+    standin.setResponder(script([textReply("Hello from the stand-in")]));
+    const { messages } = await run("Say hello");
+    expect(messages[0]).toMatchObject({ type: "system", subtype: "init" });
+    const result = messages.at(-1);
+    expect(result).toMatchObject({ type: "result", subtype: "success", is_error: false });
+    expect(result && "result" in result ? result.result : undefined).toBe("Hello from the stand-in");
+    expect(standin.mainRequests[0]?.lastUserText).toBe("Say hello");
+    expect(standin.mainRequests[0]?.model).toBe("claude-sonnet-4-5");
+  });
+
+  it("really runs a Write tool call in the working directory", async () => {
+    standin.setResponder(script([writeFile("notes/hello.txt", "written by claude\n"), textReply("Done")]));
+    const { messages, workspace } = await run("Write the file");
+    expect(readFileSync(join(workspace, "notes/hello.txt"), "utf8")).toBe("written by claude\n");
+    expect(messages.at(-1)).toMatchObject({ type: "result", subtype: "success" });
+  });
+
+  it("resumes a session: the model sees the earlier turns", async () => {
+    standin.setResponder(script([textReply("first answer"), textReply("second answer")]));
+    const sessionId = crypto.randomUUID();
+    const first = await run("first question", { sessionId });
+    expect(first.messages.at(-1)).toMatchObject({ session_id: sessionId });
+    const second = await run("second question", { sessionId: undefined, resume: sessionId });
+    const seen = standin.mainRequests.at(-1);
+    const texts = JSON.stringify(seen?.messages);
+    expect(texts).toContain("first question");
+    expect(texts).toContain("first answer");
+    expect(seen?.lastUserText).toBe("second question");
+    expect(second.messages.at(-1)).toMatchObject({ type: "result", session_id: sessionId });
+  });
+
+  it("forks a session into a new id and leaves the original resumable", async () => {
+    standin.setResponder(script([textReply("base"), textReply("forked")]));
+    const base = crypto.randomUUID();
+    await run("base question", { sessionId: base });
+    const forkId = crypto.randomUUID();
+    const fork = await run("fork question", { resume: base, fork: true, sessionId: forkId });
+    expect(fork.messages.at(-1)).toMatchObject({ type: "result", session_id: forkId });
+    expect(JSON.stringify(standin.mainRequests.at(-1)?.messages)).toContain("base question");
+  });
+
+  it("reports an API 500 as an error result carrying the API's message", async () => {
+    standin.setResponder(() => errorReply(500, "the stand-in broke on purpose"));
+    const { messages } = await run("fail please");
+    const result = messages.at(-1);
+    expect(result).toMatchObject({ type: "result", is_error: true });
+    expect(JSON.stringify(result)).toContain("the stand-in broke on purpose");
+  });
+
+  it("reports 529 overloaded as an error result", async () => {
+    standin.setResponder(() => errorReply(529, "Overloaded right now"));
+    const { messages } = await run("overload please");
+    expect(messages.at(-1)).toMatchObject({ type: "result", is_error: true });
+    expect(JSON.stringify(messages.at(-1))).toContain("Overloaded");
+  });
+
+  it("ends a hung request with the inactivity watchdog and says so", async () => {
+    standin.setResponder(() => hang());
+    const error = await run("hang please", { inactivityTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect((error as RuntimeError).reason).toBe("inactivity");
+    expect((error as RuntimeError).message).toBe(
+      `claude (${makeRuntime().type} runtime) produced no output for 1.5 s: the inactivity watchdog ended it`,
+    );
+  });
+
+  it("ends a run at the hard timeout", async () => {
+    standin.setResponder(() => hang());
+    const error = await run("hang please", { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((error as RuntimeError).reason).toBe("timeout");
+    expect((error as RuntimeError).message).toBe(
+      `claude (${makeRuntime().type} runtime) timed out after 2 s: the agent's timeout ended it`,
+    );
+  });
+
+  it("cancels promptly: the claude process is gone within 2 s", async () => {
+    standin.setResponder(() => hang());
+    const { agent } = await writeFleet(tmp.dir, "model: claude-sonnet-4-5\n");
+    const controller = new AbortController();
+    let pid: number | undefined;
+    const started = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (standin.mainRequests.length > 0) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    const running = collect(
+      makeRuntime().execute({
+        prompt: "wait forever",
+        agent,
+        signal: controller.signal,
+        env: claudeEnv(standin, tmp.dir),
+        onSpawn: (info) => {
+          pid = info.pid;
+        },
+      }),
+    ).catch((e: unknown) => e);
+    await started;
+    expect(pid).toBeGreaterThan(0);
+    const t0 = Date.now();
+    controller.abort();
+    const error = await running;
+    expect((error as RuntimeError).reason).toBe("cancelled");
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(isAlive(pid!)).toBe(false);
+  });
+
+  it("fails a run whose connection drops mid-stream, without a result", async () => {
+    standin.setResponder(() => dropConnection());
+    const outcome = await run("drop please").then(
+      (r) => r.messages.at(-1),
+      (e: unknown) => e,
+    );
+    // claude either reports the broken stream as an error result or exits without one.
+    if (outcome instanceof RuntimeError) expect(outcome.reason).toBe("no_result");
+    else expect(outcome).toMatchObject({ type: "result", is_error: true });
+  });
+
+  it("delivers a hostile prompt to the model byte for byte", async () => {
+    standin.setResponder(script([textReply("ok")]));
+    const prompt =
+      "Cost $1234 and `rm -rf /` or $(whoami) \"quoted\" 'single' back\\slash \\n literal\n" +
+      "second line\ttab — naïve café 日本語 🐑 ${HOME} %s\n\n-p --flag";
+    await run(prompt);
+    expect(standin.mainRequests[0]?.lastUserText).toBe(prompt);
+  });
+
+  it("delivers a 200 KB prompt intact", async () => {
+    standin.setResponder(script([textReply("ok")]));
+    const line = "The quick brown fox jumps over the lazy dog 0123456789 ~!@#$%^&*()\n";
+    const prompt = line.repeat(Math.ceil(200_000 / line.length)).slice(0, 200_000);
+    await run(prompt);
+    expect(standin.mainRequests[0]?.lastUserText).toBe(prompt);
+  });
+
+  it("keeps the API key out of everything claude wrote", async () => {
+    standin.setResponder(script([writeFile("a.txt", "x"), textReply("done")]));
+    const { messages } = await run("write");
+    const env = claudeEnv(standin, tmp.dir);
+    expect(JSON.stringify(messages)).not.toContain(env.ANTHROPIC_API_KEY);
+    expect(existsSync(join(tmp.dir, "workspace", "a.txt"))).toBe(true);
+  });
+});
