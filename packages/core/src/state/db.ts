@@ -1,0 +1,192 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import Database from "better-sqlite3";
+import { CorruptDatabaseError, SchemaTooNewError, translateStorageError } from "./errors.js";
+
+export type Db = Database.Database;
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const STATUSES = "'queued','running','completed','failed','cancelled','timed_out','interrupted'";
+
+/**
+ * Numbered, append-only: a released migration is never edited, a change is a new entry.
+ * Timestamps are ISO-8601 UTC strings with milliseconds (`Date.toISOString()`), so they compare
+ * correctly as text and stay readable in the sqlite3 shell.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY NOT NULL,
+        agent TEXT NOT NULL,
+        schedule TEXT,
+        trigger_type TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN (${STATUSES})),
+        exit_reason TEXT,
+        error TEXT,
+        prompt TEXT NOT NULL,
+        summary TEXT,
+        session_id TEXT,
+        resumed_from TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        runtime TEXT NOT NULL CHECK (runtime IN ('sdk', 'cli')),
+        docker INTEGER NOT NULL DEFAULT 0 CHECK (docker IN (0, 1)),
+        pid INTEGER,
+        container_id TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        duration_ms INTEGER,
+        num_turns INTEGER,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cache_read_tokens INTEGER,
+        cache_creation_tokens INTEGER,
+        cost_usd REAL,
+        usage_json TEXT,
+        hook_errors TEXT,
+        attempt INTEGER NOT NULL DEFAULT 1
+      );
+      -- One index per listing filter, each ending in the sort key, so a page is an index range
+      -- scan with no sort however many jobs exist.
+      CREATE INDEX jobs_by_time ON jobs (created_at, id);
+      CREATE INDEX jobs_by_agent ON jobs (agent, created_at, id);
+      CREATE INDEX jobs_by_status ON jobs (status, created_at, id);
+      CREATE INDEX jobs_by_agent_status ON jobs (agent, status, created_at, id);
+      CREATE INDEX jobs_by_resumed_from ON jobs (resumed_from);
+
+      CREATE TABLE sessions (
+        agent TEXT PRIMARY KEY NOT NULL,
+        session_id TEXT NOT NULL,
+        working_directory TEXT NOT NULL,
+        runtime TEXT NOT NULL CHECK (runtime IN ('sdk', 'cli')),
+        docker INTEGER NOT NULL CHECK (docker IN (0, 1)),
+        created_at TEXT NOT NULL,
+        last_used_at TEXT NOT NULL
+      );
+
+      CREATE TABLE schedules (
+        agent TEXT NOT NULL,
+        schedule TEXT NOT NULL,
+        last_run_at TEXT,
+        next_run_at TEXT,
+        last_status TEXT,
+        last_error TEXT,
+        enabled_override INTEGER CHECK (enabled_override IN (0, 1)),
+        PRIMARY KEY (agent, schedule)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        agent TEXT,
+        job_id TEXT,
+        data TEXT
+      );
+      CREATE INDEX events_by_time ON events (at);
+      CREATE INDEX events_by_agent ON events (agent, id);
+      CREATE INDEX events_by_job ON events (job_id, id);
+    `,
+  },
+];
+
+const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
+
+/** Reads the header without SQLite, so a foreign file is recognised before any pragma runs. */
+function readHeader(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const header = Buffer.alloc(SQLITE_MAGIC.length);
+    const read = readSync(fd, header, 0, header.length, 0);
+    return header.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkHeader(path: string): void {
+  const header = readHeader(path);
+  // A missing or empty file is a new database; anything else must carry SQLite's magic string.
+  if (header === undefined || header.length === 0) return;
+  if (!header.equals(SQLITE_MAGIC)) {
+    throw new CorruptDatabaseError(path, "the file does not start with the SQLite header");
+  }
+}
+
+function quickCheck(db: Db, path: string): void {
+  const problems = db.pragma("quick_check", { simple: false }) as { quick_check: string }[];
+  const messages = problems.map((row) => row.quick_check);
+  if (messages.length !== 1 || messages[0] !== "ok") {
+    throw new CorruptDatabaseError(path, `quick_check: ${messages.slice(0, 3).join("; ")}`);
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  const row = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as {
+    version: number | null;
+  };
+  return row.version ?? 0;
+}
+
+function migrate(db: Db, path: string, migrations: readonly Migration[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const known = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  const current = schemaVersion(db);
+  if (current > known) throw new SchemaTooNewError(path, current, known);
+  const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    // Each migration commits on its own, so an interrupted upgrade resumes where it stopped.
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    })();
+  }
+}
+
+/**
+ * Opens (creating if absent) the state database. A file that is not a healthy SQLite database
+ * raises STATE_CORRUPT_DATABASE before anything is written to it: the integrity check runs before
+ * WAL mode or migrations could touch the file.
+ */
+export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+  checkHeader(path);
+  let db: Db | undefined;
+  try {
+    db = new Database(path);
+    db.pragma("busy_timeout = 5000");
+    quickCheck(db, path);
+    db.pragma("journal_mode = WAL");
+    // NORMAL under WAL cannot corrupt the database; a power cut may lose the last commits only.
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    migrate(db, path, migrations);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw translateStorageError(error, path);
+  }
+}
+
+/** Full `PRAGMA integrity_check`; an empty list means the database is healthy. */
+export function integrityProblems(db: Db): string[] {
+  const rows = db.pragma("integrity_check", { simple: false }) as { integrity_check: string }[];
+  const messages = rows.map((row) => row.integrity_check);
+  return messages.length === 1 && messages[0] === "ok" ? [] : messages;
+}

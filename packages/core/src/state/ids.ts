@@ -1,0 +1,59 @@
+import { randomInt } from "node:crypto";
+import { InvalidIdError } from "./errors.js";
+
+// Every pattern is anchored and excludes "/", "\\" and "..": a valid id is always one safe path
+// component, which is why ids are checked before any path is built from them.
+const JOB_ID = /^job-\d{14}-[a-z0-9]{6}$/;
+const AGENT_SEGMENT = "[a-zA-Z0-9][a-zA-Z0-9_-]*";
+const AGENT_NAME = new RegExp(`^${AGENT_SEGMENT}(?:\\.${AGENT_SEGMENT})*$`);
+const AGENT_NAME_MAX = 128;
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, "0");
+}
+
+/**
+ * `job-YYYYMMDDHHMMSS-xxxxxx` in UTC: ids sort by creation second, and the random suffix keeps
+ * ids minted in the same second apart.
+ */
+export function mintJobId(now: Date = new Date()): string {
+  const stamp =
+    pad(now.getUTCFullYear(), 4) +
+    pad(now.getUTCMonth() + 1, 2) +
+    pad(now.getUTCDate(), 2) +
+    pad(now.getUTCHours(), 2) +
+    pad(now.getUTCMinutes(), 2) +
+    pad(now.getUTCSeconds(), 2);
+  let suffix = "";
+  for (let i = 0; i < 6; i++) suffix += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
+  return `job-${stamp}-${suffix}`;
+}
+
+export function isJobId(value: unknown): value is string {
+  return typeof value === "string" && JOB_ID.test(value);
+}
+
+export function assertJobId(value: unknown): string {
+  if (!isJobId(value)) throw new InvalidIdError("job id", value);
+  return value;
+}
+
+export function isAgentName(value: unknown): value is string {
+  return typeof value === "string" && value.length <= AGENT_NAME_MAX && AGENT_NAME.test(value);
+}
+
+export function assertAgentName(value: unknown): string {
+  if (!isAgentName(value)) throw new InvalidIdError("agent name", value);
+  return value;
+}
+
+export function isSessionId(value: unknown): value is string {
+  return typeof value === "string" && SESSION_ID.test(value);
+}
+
+export function assertSessionId(value: unknown): string {
+  if (!isSessionId(value)) throw new InvalidIdError("session id", value);
+  return value;
+}

@@ -1,0 +1,55 @@
+export type { Db, Migration } from "./db.js";
+export { MIGRATIONS, openDatabase } from "./db.js";
+export {
+  CorruptDatabaseError,
+  CorruptOutputError,
+  DiskFullError,
+  type IdKind,
+  InvalidIdError,
+  InvalidTransitionError,
+  JobNotFoundError,
+  SchemaTooNewError,
+  StateError,
+  type StateErrorCode,
+  StateLockedError,
+  StateNotOpenError,
+} from "./errors.js";
+export type { EventQuery, EventRecord, NewEvent } from "./events.js";
+export { EventRepository } from "./events.js";
+export {
+  assertAgentName,
+  assertJobId,
+  assertSessionId,
+  isAgentName,
+  isJobId,
+  isSessionId,
+  mintJobId,
+} from "./ids.js";
+export type { FollowOutputOptions, JobOutputLine, ReadOutputOptions } from "./job-output.js";
+export { JobOutputStore } from "./job-output.js";
+export type { JobListQuery } from "./job-query.js";
+export type {
+  ExitReason,
+  HookError,
+  JobOutcome,
+  JobPatch,
+  JobRecord,
+  JobStart,
+  ModelUsage,
+  NewJob,
+  RuntimeKind,
+  TriggerType,
+} from "./job-record.js";
+export { RUNTIME_KINDS, TRIGGER_TYPES } from "./job-record.js";
+export type { ActiveJobStatus, JobStatus, TerminalJobStatus } from "./job-status.js";
+export { allowedNextStatuses, isJobStatus, isTerminalStatus, JOB_STATUSES } from "./job-status.js";
+export type { JobPage } from "./jobs.js";
+export { JobRepository } from "./jobs.js";
+export type { DaemonLock } from "./lock.js";
+export { acquireLock, isProcessAlive } from "./lock.js";
+export type { StateManagerOptions } from "./manager.js";
+export { StateManager } from "./manager.js";
+export type { ScheduleRunStatus, ScheduleState, ScheduleStatePatch } from "./schedules.js";
+export { ScheduleRepository } from "./schedules.js";
+export type { SaveSession, SessionPointer } from "./sessions.js";
+export { SessionRepository } from "./sessions.js";

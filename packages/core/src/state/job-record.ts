@@ -1,0 +1,215 @@
+import type { JobStatus, TerminalJobStatus } from "./job-status.js";
+
+export const TRIGGER_TYPES = ["manual", "schedule", "webhook", "web", "resume"] as const;
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+
+export const RUNTIME_KINDS = ["sdk", "cli"] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
+/** Why a job ended, recorded where the end was detected (never parsed back out of `error`). */
+export type ExitReason =
+  | "success"
+  | "error"
+  | "api_error"
+  | "timeout"
+  | "inactivity"
+  | "cancelled"
+  | "interrupted"
+  | "no_result"
+  | "max_turns"
+  | "budget";
+
+/** Per-model counters as the runtime reports them (e.g. inputTokens, costUSD). */
+export type ModelUsage = Readonly<Record<string, number>>;
+
+export interface HookError {
+  readonly hook: string;
+  readonly message: string;
+}
+
+export interface JobRecord {
+  readonly id: string;
+  readonly agent: string;
+  readonly schedule: string | null;
+  readonly triggerType: TriggerType;
+  readonly status: JobStatus;
+  readonly exitReason: ExitReason | null;
+  readonly error: string | null;
+  readonly prompt: string;
+  readonly summary: string | null;
+  readonly sessionId: string | null;
+  /** The job whose session this one continued. */
+  readonly resumedFrom: string | null;
+  readonly runtime: RuntimeKind;
+  readonly docker: boolean;
+  readonly pid: number | null;
+  readonly containerId: string | null;
+  /** ISO-8601 UTC, like every timestamp in the state store. */
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+  readonly numTurns: number | null;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  readonly cacheReadTokens: number | null;
+  readonly cacheCreationTokens: number | null;
+  readonly costUsd: number | null;
+  readonly usage: Readonly<Record<string, ModelUsage>> | null;
+  readonly hookErrors: readonly HookError[] | null;
+  readonly attempt: number;
+}
+
+export interface NewJob {
+  readonly agent: string;
+  readonly triggerType: TriggerType;
+  readonly prompt: string;
+  readonly runtime: RuntimeKind;
+  /** Minted from the clock when absent. */
+  readonly id?: string;
+  readonly schedule?: string | null;
+  readonly docker?: boolean;
+  readonly sessionId?: string | null;
+  readonly resumedFrom?: string | null;
+  readonly attempt?: number;
+}
+
+/** Fields that may change at any time, even after the job has finished (e.g. hook errors). */
+export interface JobPatch {
+  readonly pid?: number | null;
+  readonly containerId?: string | null;
+  readonly sessionId?: string | null;
+  readonly summary?: string | null;
+  readonly error?: string | null;
+  readonly numTurns?: number | null;
+  readonly inputTokens?: number | null;
+  readonly outputTokens?: number | null;
+  readonly cacheReadTokens?: number | null;
+  readonly cacheCreationTokens?: number | null;
+  readonly costUsd?: number | null;
+  readonly usage?: Readonly<Record<string, ModelUsage>> | null;
+  readonly hookErrors?: readonly HookError[] | null;
+}
+
+export interface JobStart {
+  readonly pid?: number | null;
+  readonly containerId?: string | null;
+  readonly sessionId?: string | null;
+}
+
+export interface JobOutcome extends JobPatch {
+  readonly status: TerminalJobStatus;
+  readonly exitReason: ExitReason;
+}
+
+export interface JobRow {
+  id: string;
+  agent: string;
+  schedule: string | null;
+  trigger_type: string;
+  status: string;
+  exit_reason: string | null;
+  error: string | null;
+  prompt: string;
+  summary: string | null;
+  session_id: string | null;
+  resumed_from: string | null;
+  runtime: string;
+  docker: number;
+  pid: number | null;
+  container_id: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  num_turns: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_creation_tokens: number | null;
+  cost_usd: number | null;
+  usage_json: string | null;
+  hook_errors: string | null;
+  attempt: number;
+}
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+export function rowToJob(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    agent: row.agent,
+    schedule: row.schedule,
+    triggerType: row.trigger_type as TriggerType,
+    status: row.status as JobStatus,
+    exitReason: row.exit_reason as ExitReason | null,
+    error: row.error,
+    prompt: row.prompt,
+    summary: row.summary,
+    sessionId: row.session_id,
+    resumedFrom: row.resumed_from,
+    runtime: row.runtime as RuntimeKind,
+    docker: row.docker === 1,
+    pid: row.pid,
+    containerId: row.container_id,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    numTurns: row.num_turns,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cacheReadTokens: row.cache_read_tokens,
+    cacheCreationTokens: row.cache_creation_tokens,
+    costUsd: row.cost_usd,
+    usage: parseJson(row.usage_json),
+    hookErrors: parseJson(row.hook_errors),
+    attempt: row.attempt,
+  };
+}
+
+type Encoded = string | number | null;
+
+/** JobPatch key → column, with how its value is stored. */
+export const PATCH_COLUMNS: Readonly<Record<keyof JobPatch, [string, (value: never) => Encoded]>> = {
+  pid: ["pid", (v: number | null) => v],
+  containerId: ["container_id", (v: string | null) => v],
+  sessionId: ["session_id", (v: string | null) => v],
+  summary: ["summary", (v: string | null) => v],
+  error: ["error", (v: string | null) => v],
+  numTurns: ["num_turns", (v: number | null) => v],
+  inputTokens: ["input_tokens", (v: number | null) => v],
+  outputTokens: ["output_tokens", (v: number | null) => v],
+  cacheReadTokens: ["cache_read_tokens", (v: number | null) => v],
+  cacheCreationTokens: ["cache_creation_tokens", (v: number | null) => v],
+  costUsd: ["cost_usd", (v: number | null) => v],
+  usage: ["usage_json", (v: object | null) => (v === null ? null : JSON.stringify(v))],
+  hookErrors: ["hook_errors", (v: object | null) => (v === null ? null : JSON.stringify(v))],
+};
+
+/** The record as it reads after `patch` is stored, without reading it back. */
+export function applyPatch(job: JobRecord, patch: JobPatch): JobRecord {
+  const changed: Record<string, unknown> = {};
+  for (const key of Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]) {
+    const value = patch[key];
+    if (value === undefined) continue;
+    // Stored as JSON text, so the record holds a copy, as a read would.
+    changed[key] = value !== null && typeof value === "object" ? JSON.parse(JSON.stringify(value)) : value;
+  }
+  return { ...job, ...changed };
+}
+
+/** Columns and values for the keys a patch actually sets; `undefined` means "leave as is". */
+export function patchAssignments(patch: JobPatch): { columns: string[]; values: Encoded[] } {
+  const columns: string[] = [];
+  const values: Encoded[] = [];
+  for (const [key, [column, encode]] of Object.entries(PATCH_COLUMNS)) {
+    const value = (patch as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    columns.push(column);
+    values.push((encode as (v: unknown) => Encoded)(value));
+  }
+  return { columns, values };
+}

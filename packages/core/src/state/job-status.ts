@@ -1,0 +1,40 @@
+import { InvalidTransitionError } from "./errors.js";
+
+export const JOB_STATUSES = [
+  "queued",
+  "running",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+  "interrupted",
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type ActiveJobStatus = "queued" | "running";
+export type TerminalJobStatus = Exclude<JobStatus, ActiveJobStatus>;
+
+const NEXT: Record<JobStatus, readonly JobStatus[]> = {
+  queued: ["running", "cancelled", "interrupted"],
+  running: ["completed", "failed", "cancelled", "timed_out", "interrupted"],
+  completed: [],
+  failed: [],
+  cancelled: [],
+  timed_out: [],
+  interrupted: [],
+};
+
+export function isJobStatus(value: unknown): value is JobStatus {
+  return typeof value === "string" && (JOB_STATUSES as readonly string[]).includes(value);
+}
+
+export function isTerminalStatus(status: JobStatus): status is TerminalJobStatus {
+  return NEXT[status].length === 0;
+}
+
+export function allowedNextStatuses(status: JobStatus): readonly JobStatus[] {
+  return NEXT[status];
+}
+
+export function assertTransition(jobId: string, from: JobStatus, to: JobStatus): void {
+  if (!NEXT[from].includes(to)) throw new InvalidTransitionError(jobId, from, to, NEXT[from]);
+}

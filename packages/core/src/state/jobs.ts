@@ -1,0 +1,240 @@
+import type { Statement } from "better-sqlite3";
+import type { Db } from "./db.js";
+import { JobNotFoundError, translateStorageError } from "./errors.js";
+import { assertAgentName, assertJobId, assertSessionId, mintJobId } from "./ids.js";
+import { buildJobListQuery, type JobListQuery, pageSize } from "./job-query.js";
+import {
+  applyPatch,
+  type JobOutcome,
+  type JobPatch,
+  type JobRecord,
+  type JobRow,
+  type JobStart,
+  type NewJob,
+  patchAssignments,
+  RUNTIME_KINDS,
+  rowToJob,
+  TRIGGER_TYPES,
+} from "./job-record.js";
+import { assertTransition, type JobStatus } from "./job-status.js";
+
+export interface JobPage {
+  readonly jobs: JobRecord[];
+  /** Pass as `before` to get the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+function checkSessionId(sessionId: string | null | undefined): void {
+  if (sessionId !== undefined && sessionId !== null) assertSessionId(sessionId);
+}
+
+/** The `jobs` table: creation, validated status transitions, and paginated history. */
+export class JobRepository {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly dbPath: string,
+    private readonly now: () => Date,
+  ) {}
+
+  create(input: NewJob): JobRecord {
+    assertAgentName(input.agent);
+    if (!(TRIGGER_TYPES as readonly string[]).includes(input.triggerType)) {
+      throw new RangeError(`unknown trigger type ${JSON.stringify(input.triggerType)}`);
+    }
+    if (!(RUNTIME_KINDS as readonly string[]).includes(input.runtime)) {
+      throw new RangeError(`unknown runtime ${JSON.stringify(input.runtime)}`);
+    }
+    checkSessionId(input.sessionId);
+    const now = this.now();
+    const id = input.id === undefined ? mintJobId(now) : assertJobId(input.id);
+    const resumedFrom = input.resumedFrom ?? null;
+    const record: JobRecord = {
+      id,
+      agent: input.agent,
+      schedule: input.schedule ?? null,
+      triggerType: input.triggerType,
+      status: "queued",
+      exitReason: null,
+      error: null,
+      prompt: input.prompt,
+      summary: null,
+      sessionId: input.sessionId ?? null,
+      resumedFrom,
+      runtime: input.runtime,
+      docker: input.docker === true,
+      pid: null,
+      containerId: null,
+      createdAt: now.toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      numTurns: null,
+      inputTokens: null,
+      outputTokens: null,
+      cacheReadTokens: null,
+      cacheCreationTokens: null,
+      costUsd: null,
+      usage: null,
+      hookErrors: null,
+      attempt: input.attempt ?? 1,
+    };
+    return this.write(() => {
+      if (resumedFrom !== null) this.require(resumedFrom);
+      this.prepare(
+        `INSERT INTO jobs (id, agent, schedule, trigger_type, status, prompt, session_id, resumed_from,
+           runtime, docker, created_at, attempt)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        record.agent,
+        record.schedule,
+        record.triggerType,
+        record.prompt,
+        record.sessionId,
+        resumedFrom,
+        record.runtime,
+        record.docker ? 1 : 0,
+        record.createdAt,
+        record.attempt,
+      );
+      return record;
+    });
+  }
+
+  get(id: string): JobRecord | undefined {
+    assertJobId(id);
+    const row = this.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
+    return row === undefined ? undefined : rowToJob(row);
+  }
+
+  require(id: string): JobRecord {
+    const job = this.get(id);
+    if (job === undefined) throw new JobNotFoundError(id);
+    return job;
+  }
+
+  /** queued → running. */
+  start(id: string, details: JobStart = {}): JobRecord {
+    checkSessionId(details.sessionId);
+    return this.write(() => {
+      const job = this.require(id);
+      assertTransition(id, job.status, "running");
+      const startedAt = this.now().toISOString();
+      const { columns, values } = patchAssignments(details);
+      this.setStatus(id, job.status, "running", ["started_at", ...columns], [startedAt, ...values]);
+      return { ...applyPatch(job, details), status: "running", startedAt };
+    });
+  }
+
+  /** Moves a job to a final status and records why and what it cost. */
+  finish(id: string, outcome: JobOutcome): JobRecord {
+    checkSessionId(outcome.sessionId);
+    return this.write(() => {
+      const job = this.require(id);
+      assertTransition(id, job.status, outcome.status);
+      const finishedAt = this.now();
+      const durationMs = job.startedAt === null ? null : finishedAt.getTime() - Date.parse(job.startedAt);
+      const { columns, values } = patchAssignments(outcome);
+      this.setStatus(
+        id,
+        job.status,
+        outcome.status,
+        ["exit_reason", "finished_at", "duration_ms", ...columns],
+        [outcome.exitReason, finishedAt.toISOString(), durationMs, ...values],
+      );
+      return {
+        ...applyPatch(job, outcome),
+        status: outcome.status,
+        exitReason: outcome.exitReason,
+        finishedAt: finishedAt.toISOString(),
+        durationMs,
+      };
+    });
+  }
+
+  /** Changes details without touching the status; allowed after the job has finished. */
+  update(id: string, patch: JobPatch): JobRecord {
+    checkSessionId(patch.sessionId);
+    return this.write(() => {
+      const job = this.require(id);
+      const { columns, values } = patchAssignments(patch);
+      if (columns.length > 0) {
+        this.prepare(`UPDATE jobs SET ${columns.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`).run(
+          ...values,
+          id,
+        );
+      }
+      return applyPatch(job, patch);
+    });
+  }
+
+  list(query: JobListQuery = {}): JobPage {
+    if (query.agent !== undefined) assertAgentName(query.agent);
+    const limit = pageSize(query.limit);
+    let cursor: { createdAt: string; id: string } | undefined;
+    if (query.before !== undefined) {
+      const anchor = this.require(query.before);
+      cursor = { createdAt: anchor.createdAt, id: anchor.id };
+    }
+    const { sql, params } = buildJobListQuery(query, cursor, limit + 1);
+    const rows = this.prepare(sql).all(...params) as JobRow[];
+    const jobs = rows.slice(0, limit).map(rowToJob);
+    const last = jobs[jobs.length - 1];
+    return { jobs, nextCursor: rows.length > limit && last !== undefined ? last.id : null };
+  }
+
+  /**
+   * Marks every queued or running job interrupted, for a daemon starting after a crash: no
+   * process of a previous daemon is still reporting on them. Returns the ids it changed.
+   */
+  interruptUnfinished(error: string): string[] {
+    return this.write(() => {
+      const rows = this.prepare(
+        "SELECT id, status FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id",
+      ).all() as { id: string; status: JobStatus }[];
+      for (const row of rows) {
+        this.finish(row.id, { status: "interrupted", exitReason: "interrupted", error });
+      }
+      return rows.map((row) => row.id);
+    });
+  }
+
+  private setStatus(
+    id: string,
+    from: JobStatus,
+    to: JobStatus,
+    columns: readonly string[],
+    values: readonly (string | number | null)[],
+  ): void {
+    const sets = ["status = ?", ...columns.map((c) => `${c} = ?`)].join(", ");
+    // Guarded by the status read a moment ago: another process sharing the database cannot
+    // slip a conflicting transition in between.
+    const result = this.prepare(`UPDATE jobs SET ${sets} WHERE id = ? AND status = ?`).run(
+      to,
+      ...values,
+      id,
+      from,
+    );
+    if (result.changes !== 1) assertTransition(id, this.require(id).status, to);
+  }
+
+  /** Runs a write in one transaction (IMMEDIATE, so concurrent writers queue instead of failing). */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw translateStorageError(error, this.dbPath);
+    }
+  }
+
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,177 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Db, integrityProblems, openDatabase } from "./db.js";
+import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
+import { EventRepository } from "./events.js";
+import { assertAgentName } from "./ids.js";
+import {
+  type FollowOutputOptions,
+  type JobOutputLine,
+  JobOutputStore,
+  type ReadOutputOptions,
+} from "./job-output.js";
+import { isTerminalStatus } from "./job-status.js";
+import { JobRepository } from "./jobs.js";
+import { acquireLock, type DaemonLock } from "./lock.js";
+import { ScheduleRepository } from "./schedules.js";
+import { SessionRepository } from "./sessions.js";
+
+export interface StateManagerOptions {
+  /** Source of "now" for every timestamp and job id; tests pass a fake clock. */
+  readonly clock?: () => Date;
+}
+
+interface OpenState {
+  readonly db: Db;
+  readonly jobs: JobRepository;
+  readonly sessions: SessionRepository;
+  readonly schedules: ScheduleRepository;
+  readonly events: EventRepository;
+}
+
+/**
+ * The `.herdctl/` directory: where each file lives, the SQLite database and its repositories, job
+ * output files and the daemon lock. Everything that turns an id into a path goes through here, and
+ * validates the id first.
+ */
+export class StateManager {
+  readonly stateDir: string;
+  private readonly clock: () => Date;
+  private readonly output: JobOutputStore;
+  private state: OpenState | undefined;
+
+  constructor(stateDir: string, options: StateManagerOptions = {}) {
+    this.stateDir = resolve(stateDir);
+    this.clock = options.clock ?? (() => new Date());
+    this.output = new JobOutputStore(this.jobsDir);
+  }
+
+  get dbPath(): string {
+    return join(this.stateDir, "herdctl.db");
+  }
+
+  get jobsDir(): string {
+    return join(this.stateDir, "jobs");
+  }
+
+  /** Claude transcripts of containerised agents, one subdirectory per agent. */
+  get dockerSessionsDir(): string {
+    return join(this.stateDir, "docker-sessions");
+  }
+
+  get socketPath(): string {
+    return join(this.stateDir, "herdctl.sock");
+  }
+
+  get lockPath(): string {
+    return join(this.stateDir, "herdctl.lock");
+  }
+
+  get isOpen(): boolean {
+    return this.state !== undefined;
+  }
+
+  /** `docker-sessions/<agent>`, mounted into the agent's container. Not created here. */
+  agentDockerSessionsDir(agent: string): string {
+    return join(this.dockerSessionsDir, assertAgentName(agent));
+  }
+
+  jobOutputPath(jobId: string): string {
+    return this.output.pathFor(jobId);
+  }
+
+  /** Creates the directories and opens (or creates and migrates) the database. Idempotent. */
+  open(): void {
+    if (this.state !== undefined) return;
+    for (const dir of [this.stateDir, this.jobsDir, this.dockerSessionsDir]) {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (error) {
+        throw isDiskFull(error) ? new DiskFullError(dir, { cause: error }) : error;
+      }
+    }
+    const db = openDatabase(this.dbPath);
+    this.state = {
+      db,
+      jobs: new JobRepository(db, this.dbPath, this.clock),
+      sessions: new SessionRepository(db, this.dbPath, this.clock),
+      schedules: new ScheduleRepository(db, this.dbPath),
+      events: new EventRepository(db, this.dbPath, this.clock),
+    };
+  }
+
+  get jobs(): JobRepository {
+    return this.opened().jobs;
+  }
+
+  get sessions(): SessionRepository {
+    return this.opened().sessions;
+  }
+
+  get schedules(): ScheduleRepository {
+    return this.opened().schedules;
+  }
+
+  get events(): EventRepository {
+    return this.opened().events;
+  }
+
+  /**
+   * Runs `fn` in one transaction: all of its writes land, or none. IMMEDIATE, so a read-then-write
+   * cannot fail half-way because another process wrote in between.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.opened().db.transaction(fn).immediate();
+  }
+
+  /** Full SQLite integrity check; an empty list means healthy. */
+  integrityCheck(): string[] {
+    return integrityProblems(this.opened().db);
+  }
+
+  /** Takes `herdctl.lock` for the daemon (creating the state directory if needed). */
+  acquireLock(pid: number = process.pid): DaemonLock {
+    mkdirSync(this.stateDir, { recursive: true });
+    return acquireLock(this.lockPath, pid);
+  }
+
+  appendJobOutput(jobId: string, message: unknown): void {
+    this.output.append(jobId, message);
+  }
+
+  readJobOutput(jobId: string, options: ReadOutputOptions = {}): JobOutputLine[] {
+    return this.output.read(jobId, options);
+  }
+
+  /**
+   * Follows a job's output as it is written, ending once the job has reached a final status and
+   * its last lines are read, when `signal` aborts, or when the store is closed.
+   */
+  followJobOutput(
+    jobId: string,
+    options: Omit<FollowOutputOptions, "isDone"> = {},
+  ): AsyncGenerator<JobOutputLine> {
+    this.jobs.require(jobId);
+    return this.output.follow(jobId, {
+      ...options,
+      isDone: () => this.state === undefined || isTerminalStatus(this.state.jobs.require(jobId).status),
+    });
+  }
+
+  /** Closes the database. Idempotent. */
+  close(): void {
+    const state = this.state;
+    if (state === undefined) return;
+    this.state = undefined;
+    try {
+      // Keeps query plans good as the tables grow; cheap when there is nothing to do.
+      state.db.pragma("optimize");
+    } catch {}
+    state.db.close();
+  }
+
+  private opened(): OpenState {
+    if (this.state === undefined) throw new StateNotOpenError(this.stateDir);
+    return this.state;
+  }
+}
