@@ -1,0 +1,61 @@
+/** One problem (or warning) found in a configuration file, pinned to where the user can fix it. */
+export interface ConfigIssue {
+  /** Path of the file, relative to the root fleet file's folder (forward slashes). */
+  file: string;
+  /** 1-based; 0 when the problem concerns the file as a whole (e.g. it does not exist). */
+  line: number;
+  col: number;
+  /** Key path inside that file, e.g. `schedules.poll.interval` or `agents[0].path`; "" for the file. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
+  const head = issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+  return issue.hint ? `${head}\n    hint: ${issue.hint}` : head;
+}
+
+/** Every problem found while loading a fleet, reported together so one edit-run cycle fixes them all. */
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID" as const;
+
+  constructor(readonly issues: ConfigIssue[]) {
+    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+    super(
+      `Invalid herdctl configuration (${count}); fix these and run again:\n` +
+        issues.map((issue) => `  ${formatIssue(issue)}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Levenshtein distance; the configuration vocabulary is small, so the quadratic cost is irrelevant. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The closest candidate, if it is close enough that suggesting it is more help than noise. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= limit ? best : undefined;
+}

@@ -1,0 +1,20 @@
+export { findConfigFile } from "./discover.js";
+export { DurationError, parseDuration } from "./duration.js";
+export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
+export { loadFleet } from "./load.js";
+export { REDACTED, redactConfig } from "./redact.js";
+export type {
+  AgentConfig,
+  AgentDockerConfig,
+  FleetDefaults,
+  HookConfig,
+  McpServerConfig,
+  PermissionMode,
+  Schedule,
+  ShellHookConfig,
+  WebConfig,
+  WebhookHookConfig,
+  WebhooksConfig,
+} from "./schema.js";
+export { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS, NAME_PATTERN } from "./schema.js";
+export type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";

@@ -1,0 +1,161 @@
+import type { ConfigIssue } from "./errors.js";
+import { fromJS, getChild, originIssue, type SNode } from "./source.js";
+
+// Sections of the reference herdctl format that this herdctl does not implement. They load (so an
+// existing fleet keeps working) with a warning rather than being silently dropped.
+const IGNORED_AGENT_KEYS = ["chat", "work_source", "identity", "repo", "plugins", "self_scheduling"];
+const IGNORED_FLEET_KEYS = ["chat", "working_directory", "plugins"];
+const IGNORED_SCHEDULE_KEYS = ["work_source", "outputToFile"];
+
+type MapNode = Extract<SNode, { kind: "map" }>;
+
+function asMap(node: SNode | undefined): MapNode | undefined {
+  return node?.kind === "map" ? node : undefined;
+}
+
+function ignore(map: MapNode, key: string, label: string, warnings: ConfigIssue[]): void {
+  const node = map.entries.get(key);
+  if (!node) return;
+  map.entries.delete(key);
+  warnings.push(
+    originIssue(node.origin, `${label} is not supported by herdctl and is ignored`, {
+      at: "key",
+      hint: "remove it to silence this warning",
+    }),
+  );
+}
+
+function rename(map: MapNode, from: string, to: string, warnings: ConfigIssue[]): void {
+  const node = map.entries.get(from);
+  if (!node) return;
+  map.entries.delete(from);
+  if (map.entries.has(to)) {
+    warnings.push(
+      originIssue(node.origin, `"${from}" is ignored because "${to}" is also set`, { at: "key" }),
+    );
+    return;
+  }
+  map.entries.set(to, node);
+  warnings.push(
+    originIssue(node.origin, `"${from}" is deprecated; use "${to}"`, {
+      at: "key",
+      hint: `rename the key to ${to}`,
+    }),
+  );
+}
+
+/** Rewrites an agent-shaped tree (agent file, `defaults`, or `overrides`) in place. */
+export function normalizeAgent(node: SNode | undefined, warnings: ConfigIssue[]): void {
+  const agent = asMap(node);
+  if (!agent) return;
+  for (const key of IGNORED_AGENT_KEYS) ignore(agent, key, `"${key}"`, warnings);
+  rename(agent, "workspace", "working_directory", warnings);
+
+  const workingDirectory = asMap(agent.entries.get("working_directory"));
+  const root = getChild(workingDirectory, "root");
+  if (workingDirectory && root) {
+    agent.entries.set("working_directory", root);
+    warnings.push(
+      originIssue(
+        workingDirectory.origin,
+        "only working_directory.root is used; the other keys are ignored",
+        {
+          at: "key",
+          hint: "write working_directory: <path>",
+        },
+      ),
+    );
+  }
+
+  for (const schedule of asMap(agent.entries.get("schedules"))?.entries.values() ?? []) {
+    const map = asMap(schedule);
+    if (!map) continue;
+    rename(map, "expression", "cron", warnings);
+    for (const key of IGNORED_SCHEDULE_KEYS) ignore(map, key, `"${key}"`, warnings);
+  }
+  const schedules = asMap(agent.entries.get("schedules"));
+  for (const [name, schedule] of schedules?.entries ?? []) {
+    const type = getChild(schedule, "type");
+    if (type?.kind === "scalar" && type.value === "chat")
+      ignore(schedules!, name, `chat schedule "${name}"`, warnings);
+  }
+
+  const session = asMap(agent.entries.get("session"));
+  if (session) ignore(session, "model", '"session.model"', warnings);
+
+  const hooks = asMap(agent.entries.get("hooks"));
+  for (const list of hooks?.entries.values() ?? []) {
+    if (list.kind !== "seq") continue;
+    list.items = list.items.filter((hook) => {
+      const type = getChild(hook, "type");
+      const kind = type?.kind === "scalar" ? type.value : undefined;
+      if (kind !== "discord" && kind !== "slack") return true;
+      warnings.push(
+        originIssue(hook.origin, `${kind} hooks are not supported by herdctl and are ignored`, {
+          hint: "use a webhook hook pointing at the chat service's incoming-webhook URL",
+        }),
+      );
+      return false;
+    });
+  }
+
+  for (const server of asMap(agent.entries.get("mcp_servers"))?.entries.values() ?? []) {
+    const map = asMap(server);
+    if (!map || map.entries.has("type") || !map.entries.has("url")) continue;
+    const url = map.entries.get("url")!;
+    map.entries.set("type", fromJS("http", url.origin));
+    warnings.push(
+      originIssue(map.origin, "an MCP server with a url and no type is treated as type: http", {
+        at: "key",
+        hint: "add type: http (or type: sse)",
+      }),
+    );
+  }
+
+  const docker = asMap(agent.entries.get("docker"));
+  if (docker) rename(docker, "base_image", "image", warnings);
+}
+
+/** Rewrites a fleet file's tree (or a sub-fleet reference's `overrides`) in place. */
+export function normalizeFleet(node: SNode | undefined, warnings: ConfigIssue[]): void {
+  const fleet = asMap(node);
+  if (!fleet) return;
+  for (const key of IGNORED_FLEET_KEYS) ignore(fleet, key, `"${key}"`, warnings);
+
+  // The reference format also accepted Docker settings at the top level; they are fleet-wide
+  // defaults, and dropping them would silently run agents outside their containers.
+  const docker = fleet.entries.get("docker");
+  if (docker) {
+    fleet.entries.delete("docker");
+    let defaults = asMap(fleet.entries.get("defaults"));
+    if (!defaults && !fleet.entries.has("defaults")) {
+      defaults = { kind: "map", origin: docker.origin, entries: new Map() };
+      fleet.entries.set("defaults", defaults);
+    }
+    if (defaults) {
+      const own = asMap(defaults.entries.get("docker"));
+      const merged: SNode =
+        own && docker.kind === "map"
+          ? { ...own, entries: new Map([...docker.entries, ...own.entries]) }
+          : (defaults.entries.get("docker") ?? docker);
+      defaults.entries.set("docker", merged);
+    }
+    warnings.push(
+      originIssue(docker.origin, 'top-level "docker" is deprecated; use defaults.docker', {
+        at: "key",
+        hint: "move the block under defaults:",
+      }),
+    );
+  }
+
+  normalizeAgent(fleet.entries.get("defaults"), warnings);
+  for (const list of ["agents", "fleets"]) {
+    const seq = fleet.entries.get(list);
+    if (seq?.kind !== "seq") continue;
+    for (const ref of seq.items) {
+      const refOverrides = getChild(ref, "overrides");
+      if (list === "agents") normalizeAgent(refOverrides, warnings);
+      else normalizeFleet(refOverrides, warnings);
+    }
+  }
+}

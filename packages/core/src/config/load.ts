@@ -1,0 +1,388 @@
+import { readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { parseEnv } from "node:util";
+import { CONFIG_FILE_NAMES } from "./discover.js";
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import { interpolate } from "./interpolate.js";
+import { normalizeAgent, normalizeFleet } from "./legacy.js";
+import { mergeLayers, withoutKeys } from "./merge.js";
+import {
+  AgentSchema,
+  FLEET_ONLY_DEFAULT_KEYS,
+  FLEET_ONLY_DOCKER_KEYS,
+  FleetSchema,
+  NAME_PATTERN,
+} from "./schema.js";
+import {
+  getChild,
+  issueAt,
+  originIssue,
+  readYamlFile,
+  type Segment,
+  type SNode,
+  type SourceFile,
+  walkScalars,
+} from "./source.js";
+import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
+import { validateNode } from "./validate.js";
+
+interface Context {
+  env: NodeJS.ProcessEnv;
+  rootDir: string;
+  issues: ConfigIssue[];
+  warnings: ConfigIssue[];
+  agents: ResolvedAgent[];
+  secretPaths: string[];
+  agentNames: Map<string, ConfigIssue>;
+  qualifiers: Map<string, ConfigIssue>;
+}
+
+interface FleetVisit {
+  absPath: string;
+  /** Absolute paths of the fleets that led here, root first. */
+  chain: string[];
+  qualifier: string[];
+  inheritedDefaults?: SNode;
+  overrides?: SNode;
+  /** The `fleets[i]` entry in the parent, for errors about the reference itself. */
+  ref?: SNode;
+}
+
+export async function loadFleet(
+  pathOrDir: string,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<LoadedFleet> {
+  const configPath = resolveConfigPath(resolve(pathOrDir));
+  const rootDir = dirname(configPath);
+  const ctx: Context = {
+    env: { ...readDotEnv(rootDir), ...(options.env ?? process.env) },
+    rootDir,
+    issues: [],
+    warnings: [],
+    agents: [],
+    secretPaths: [],
+    agentNames: new Map(),
+    qualifiers: new Map(),
+  };
+  const fleet = await visitFleet(ctx, { absPath: configPath, chain: [], qualifier: [] });
+  const issues = tidy(ctx.issues);
+  if (issues.length > 0 || !fleet) throw new ConfigError(issues);
+  return {
+    configPath,
+    rootDir,
+    fleet,
+    agents: ctx.agents,
+    warnings: tidy(ctx.warnings),
+    secretPaths: ctx.secretPaths,
+  };
+}
+
+function resolveConfigPath(target: string): string {
+  const fail = (message: string, hint: string): never => {
+    throw new ConfigError([{ file: target, line: 0, col: 0, path: "", message, hint }]);
+  };
+  let isDir: boolean;
+  try {
+    isDir = statSync(target).isDirectory();
+  } catch {
+    return fail("no such file or folder", "pass a herdctl.yaml file or the folder containing it");
+  }
+  if (!isDir) return target;
+  for (const name of CONFIG_FILE_NAMES) {
+    const candidate = join(target, name);
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {}
+  }
+  return fail(
+    "no herdctl.yaml or herdctl.yml in this folder",
+    "create one, or pass the path of the fleet file",
+  );
+}
+
+// Variables already in the environment win: .env supplies what the shell did not.
+function readDotEnv(rootDir: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(join(rootDir, ".env"), "utf8");
+  } catch {
+    return {};
+  }
+  const parsed = parseEnv(text);
+  return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function display(ctx: Context, absPath: string): string {
+  return relative(ctx.rootDir, absPath).split(sep).join("/") || basename(absPath);
+}
+
+async function readTree(
+  ctx: Context,
+  absPath: string,
+  reference: { root: SNode; path: Segment[]; what: string } | undefined,
+): Promise<{ file: SourceFile; node: Extract<SNode, { kind: "map" }> } | undefined> {
+  const read = await readYamlFile(absPath, display(ctx, absPath));
+  ctx.warnings.push(...read.warnings);
+  if (!read.file && reference) {
+    // Point at the line that names the missing file: that is where the fix goes.
+    const issue = read.issues[0]!;
+    const problem = issue.message === "file not found" ? "does not exist" : issue.message;
+    ctx.issues.push(
+      issueAt(reference.root, reference.path, `${reference.what} ${display(ctx, absPath)} ${problem}`, {
+        hint: "paths are relative to the file that contains them",
+      }),
+    );
+    return undefined;
+  }
+  ctx.issues.push(...read.issues);
+  if (!read.file || !read.node) return undefined;
+  if (read.node.kind !== "map") {
+    const empty = read.node.kind === "scalar" && read.node.value == null;
+    const got = empty ? "the file is empty" : read.node.kind === "seq" ? "got a list" : "got a single value";
+    ctx.issues.push(
+      originIssue(read.node.origin, `expected a mapping of keys to values; ${got}`, {
+        hint:
+          reference?.what === "agent file" ? "an agent file needs at least name: <agent-name>" : undefined,
+      }),
+    );
+    return undefined;
+  }
+  ctx.issues.push(...interpolate(read.node, ctx.env));
+  return { file: read.file, node: read.node };
+}
+
+async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFleet | undefined> {
+  const reference = visit.ref ? { root: visit.ref, path: ["path"], what: "sub-fleet file" } : undefined;
+  const tree = await readTree(ctx, visit.absPath, reference);
+  if (!tree) return undefined;
+  normalizeFleet(tree.node, ctx.warnings);
+  const view = mergeLayers(tree.node, visit.overrides)!;
+  const validated = validateNode(FleetSchema, view);
+  ctx.issues.push(...validated.issues);
+  const chain = [...visit.chain, visit.absPath];
+
+  const ownDefaults = withoutKeys(getChild(view, "defaults"), FLEET_ONLY_DEFAULT_KEYS);
+  const defaults = mergeLayers(visit.inheritedDefaults, ownDefaults);
+  const fleetNode = getChild(view, "fleet");
+  const fleetName = scalarString(getChild(fleetNode, "name"));
+  const dir = dirname(visit.absPath);
+
+  const agentRefs = getChild(view, "agents");
+  if (agentRefs?.kind === "seq") {
+    for (const ref of agentRefs.items) {
+      const path = scalarString(getChild(ref, "path"));
+      if (path === undefined) continue;
+      await visitAgent(ctx, {
+        absPath: resolve(dir, path),
+        ref,
+        defaults,
+        overrides: getChild(ref, "overrides"),
+        qualifier: visit.qualifier,
+        fleetName: visit.qualifier.length > 0 ? visit.qualifier.join(".") : (fleetName ?? basename(dir)),
+      });
+    }
+  }
+
+  const fleetRefs = getChild(view, "fleets");
+  if (fleetRefs?.kind === "seq") {
+    for (const ref of fleetRefs.items) {
+      const path = scalarString(getChild(ref, "path"));
+      if (path === undefined) continue;
+      const absPath = resolve(dir, path);
+      if (chain.includes(absPath)) {
+        const cycle = [...chain.slice(chain.indexOf(absPath)), absPath]
+          .map((p) => display(ctx, p))
+          .join(" → ");
+        ctx.issues.push(
+          issueAt(ref, ["path"], `sub-fleet cycle: ${cycle}`, {
+            hint: "a fleet cannot include itself, directly or through other fleets",
+          }),
+        );
+        continue;
+      }
+      const qualifier = await subFleetQualifier(ctx, ref, absPath, visit.qualifier);
+      if (!qualifier) continue;
+      await visitFleet(ctx, {
+        absPath,
+        chain,
+        qualifier,
+        inheritedDefaults: defaults,
+        overrides: getChild(ref, "overrides"),
+        ref,
+      });
+    }
+  }
+
+  if (!validated.data) return undefined;
+  const data = validated.data;
+  const { max_concurrent_jobs, claude_path, ...fleetDefaults } = data.defaults ?? {};
+  const resolved: ResolvedFleet = {
+    name: data.fleet?.name ?? basename(dir),
+    version: data.version,
+    defaults: fleetDefaults,
+    web: data.web,
+    webhooks: data.webhooks,
+  };
+  if (data.fleet?.description !== undefined) resolved.description = data.fleet.description;
+  if (max_concurrent_jobs !== undefined) resolved.max_concurrent_jobs = max_concurrent_jobs;
+  if (claude_path !== undefined) {
+    resolved.claude_path =
+      claude_path.includes("/") || claude_path.includes(sep) ? resolve(dir, claude_path) : claude_path;
+  }
+  if (visit.chain.length === 0) {
+    for (const section of ["defaults", "web", "webhooks"]) {
+      const node = getChild(view, section);
+      if (node) collectSecrets(node, `fleet.${section}`, ctx.secretPaths);
+    }
+  }
+  return resolved;
+}
+
+/**
+ * The prefix for a sub-fleet's agent names: the reference's `name`, else the sub-fleet's own
+ * `fleet.name`, else its folder name. It must be a valid name and unique among siblings.
+ */
+async function subFleetQualifier(
+  ctx: Context,
+  ref: SNode,
+  absPath: string,
+  parent: string[],
+): Promise<string[] | undefined> {
+  let name = scalarString(getChild(ref, "name"));
+  let source: SNode = getChild(ref, "name") ?? getChild(ref, "path")!;
+  // An explicit name is checked by the schema; only a derived one needs checking here.
+  if (name !== undefined && !NAME_PATTERN.test(name)) return undefined;
+  if (name === undefined) {
+    const peek = await readYamlFile(absPath, display(ctx, absPath));
+    const own = peek.node ? getChild(getChild(peek.node, "fleet"), "name") : undefined;
+    name = scalarString(own) ?? basename(dirname(absPath));
+    source = getChild(ref, "path")!;
+  }
+  if (!NAME_PATTERN.test(name)) {
+    ctx.issues.push(
+      originIssue(source.origin, `sub-fleet name "${name}" cannot prefix agent names`, {
+        hint: "set name: on this fleets entry, using letters, digits, _ and - (no dots)",
+      }),
+    );
+    return undefined;
+  }
+  const qualifier = [...parent, name];
+  const key = qualifier.join(".");
+  const here = originIssue(source.origin, "");
+  const previous = ctx.qualifiers.get(key);
+  if (previous) {
+    ctx.issues.push({
+      ...here,
+      message: `sub-fleet name "${name}" is already used at ${previous.file}:${previous.line}:${previous.col}`,
+      hint: "give one of the sub-fleets a different name: on its fleets entry",
+    });
+    return undefined;
+  }
+  ctx.qualifiers.set(key, here);
+  return qualifier;
+}
+
+interface AgentVisit {
+  absPath: string;
+  ref: SNode;
+  defaults?: SNode;
+  overrides?: SNode;
+  qualifier: string[];
+  fleetName: string;
+}
+
+async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
+  const tree = await readTree(ctx, visit.absPath, { root: visit.ref, path: ["path"], what: "agent file" });
+  if (!tree) return;
+  normalizeAgent(tree.node, ctx.warnings);
+  rejectFleetOnlyDocker(ctx, tree.node);
+  const merged = mergeLayers(visit.defaults, tree.node, visit.overrides)!;
+  const validated = validateNode(AgentSchema, merged);
+  ctx.issues.push(...validated.issues);
+  if (!validated.data) return;
+
+  const { name, working_directory, docker, ...rest } = validated.data;
+  const qualified = [...visit.qualifier, name].join(".");
+  const nameNode = getChild(merged, "name")!;
+  const here = originIssue(nameNode.origin, "");
+  const previous = ctx.agentNames.get(qualified);
+  if (previous) {
+    ctx.issues.push({
+      ...here,
+      message: `agent name "${qualified}" is already used by ${previous.file}:${previous.line}:${previous.col}`,
+      hint: "agent names must be unique within a fleet; rename one of them",
+    });
+    return;
+  }
+  ctx.agentNames.set(qualified, here);
+
+  const agentDir = dirname(visit.absPath);
+  const wdNode = getChild(merged, "working_directory");
+  const agent: ResolvedAgent = {
+    ...rest,
+    name: qualified,
+    working_directory: resolvePath(
+      working_directory,
+      wdNode ? dirname(wdNode.origin.file.absPath) : agentDir,
+    ),
+    configPath: visit.absPath,
+    fleetName: visit.fleetName,
+  };
+  if (docker) agent.docker = docker;
+  collectSecrets(merged, `agents.${ctx.agents.length}`, ctx.secretPaths);
+  ctx.agents.push(agent);
+}
+
+function resolvePath(path: string | undefined, base: string): string {
+  if (path === undefined) return base;
+  if (path === "~") return homedir();
+  if (path.startsWith("~/")) return join(homedir(), path.slice(2));
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+function rejectFleetOnlyDocker(ctx: Context, agent: Extract<SNode, { kind: "map" }>): void {
+  const docker = getChild(agent, "docker");
+  if (docker?.kind !== "map") return;
+  for (const key of FLEET_ONLY_DOCKER_KEYS) {
+    const node = docker.entries.get(key);
+    if (!node) continue;
+    docker.entries.delete(key);
+    ctx.issues.push(
+      originIssue(node.origin, `"${key}" can only be set in the fleet file`, {
+        at: "key",
+        hint:
+          "move it to defaults.docker or agents[].overrides.docker in the fleet file; agent files live " +
+          "where the agent can write, so they must not widen what its container can reach",
+      }),
+    );
+  }
+}
+
+function collectSecrets(node: SNode, prefix: string, out: string[]): void {
+  walkScalars(node, (leaf, path) => {
+    if (leaf.secret) out.push(`${prefix}.${path.join(".")}`);
+  });
+}
+
+function scalarString(node: SNode | undefined): string | undefined {
+  return node?.kind === "scalar" && typeof node.value === "string" ? node.value : undefined;
+}
+
+/** Drops duplicates (a bad default is seen once per agent) and orders by file, then position. */
+function tidy(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  const fileOrder = new Map<string, number>();
+  const unique = issues.filter((issue) => {
+    const key = `${issue.file}\0${issue.line}\0${issue.col}\0${issue.path}\0${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    if (!fileOrder.has(issue.file)) fileOrder.set(issue.file, fileOrder.size);
+    return true;
+  });
+  return unique.sort(
+    (a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || a.line - b.line || a.col - b.col,
+  );
+}
+
+export type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";

@@ -1,0 +1,206 @@
+import { readFile } from "node:fs/promises";
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { ConfigIssue } from "./errors.js";
+
+export type Segment = string | number;
+
+/** A parsed YAML file, kept so any later finding can be mapped back to a line and column. */
+export interface SourceFile {
+  absPath: string;
+  displayPath: string;
+  doc: Document;
+  lineCounter: LineCounter;
+}
+
+/** Where a value was written: the file and the key path inside that file. */
+export interface Origin {
+  file: SourceFile;
+  path: Segment[];
+}
+
+/**
+ * A configuration value that remembers where it came from. Merging fleet defaults, agent files and
+ * overrides works on these trees, so an error found after merging still points at the file and line
+ * that supplied the offending value.
+ */
+export type SNode =
+  | { kind: "map"; entries: Map<string, SNode>; origin: Origin }
+  | { kind: "seq"; items: SNode[]; origin: Origin }
+  | {
+      kind: "scalar";
+      value: unknown;
+      origin: Origin;
+      /** The whole scalar was one `${...}`, so it may be coerced to the type the schema expects. */
+      fromEnv?: boolean;
+      /** Part of the value came from an environment variable whose name looks secret. */
+      secret?: boolean;
+    };
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: shows the user the literal ${VAR} syntax
+const YAML_HINT = "fix the YAML syntax; inside { } and [ ], put ${VAR} references in quotes";
+
+export interface ReadResult {
+  file?: SourceFile;
+  node?: SNode;
+  issues: ConfigIssue[];
+  warnings: ConfigIssue[];
+}
+
+export async function readYamlFile(absPath: string, displayPath: string): Promise<ReadResult> {
+  let text: string;
+  try {
+    text = await readFile(absPath, "utf8");
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    const message = missing ? "file not found" : `cannot read the file: ${(error as Error).message}`;
+    return { issues: [{ file: displayPath, line: 0, col: 0, path: "", message }], warnings: [] };
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  const file: SourceFile = { absPath, displayPath, doc, lineCounter };
+  const toIssue = (e: { message: string; pos: [number, number] }): ConfigIssue => {
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    return { file: displayPath, line, col, path: "", message: firstLine(e.message) };
+  };
+  const warnings = doc.warnings.map(toIssue);
+  if (doc.errors.length > 0) {
+    // The parser's recovery reports follow-on errors for the same mistake; one per line is the signal.
+    const seenLines = new Set<number>();
+    const issues = doc.errors
+      .map((e) => ({ ...toIssue(e), hint: YAML_HINT }))
+      .filter((issue) => !seenLines.has(issue.line) && seenLines.add(issue.line));
+    return { file, issues, warnings };
+  }
+  return { file, node: fromJS(doc.toJS(), { file, path: [] }), issues: [], warnings };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.replace(/:$/, "");
+}
+
+export function fromJS(value: unknown, origin: Origin): SNode {
+  if (Array.isArray(value)) {
+    return { kind: "seq", origin, items: value.map((v, i) => fromJS(v, child(origin, i))) };
+  }
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    const entries = new Map<string, SNode>();
+    for (const [key, v] of Object.entries(value)) entries.set(key, fromJS(v, child(origin, key)));
+    return { kind: "map", origin, entries };
+  }
+  return { kind: "scalar", origin, value };
+}
+
+function child(origin: Origin, segment: Segment): Origin {
+  return { file: origin.file, path: [...origin.path, segment] };
+}
+
+export function toPlain(node: SNode | undefined): unknown {
+  if (!node) return undefined;
+  if (node.kind === "scalar") return node.value;
+  if (node.kind === "seq") return node.items.map(toPlain);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of node.entries) out[key] = toPlain(value);
+  return out;
+}
+
+export function getChild(node: SNode | undefined, segment: Segment): SNode | undefined {
+  if (!node) return undefined;
+  if (node.kind === "map") return node.entries.get(String(segment));
+  if (node.kind === "seq" && typeof segment === "number") return node.items[segment];
+  return undefined;
+}
+
+/** The deepest node along `path`, and the part of the path that does not exist in the tree. */
+export function deepest(root: SNode, path: readonly Segment[]): { node: SNode; rest: Segment[] } {
+  let node = root;
+  for (let i = 0; i < path.length; i++) {
+    const next = getChild(node, path[i]!);
+    if (!next) return { node, rest: path.slice(i) };
+    node = next;
+  }
+  return { node, rest: [] };
+}
+
+export function walkScalars(
+  node: SNode,
+  visit: (leaf: Extract<SNode, { kind: "scalar" }>, path: Segment[]) => void,
+  path: Segment[] = [],
+): void {
+  if (node.kind === "scalar") visit(node, path);
+  else if (node.kind === "seq") {
+    for (const [i, item] of node.items.entries()) walkScalars(item, visit, [...path, i]);
+  } else for (const [key, value] of node.entries) walkScalars(value, visit, [...path, key]);
+}
+
+export function formatPath(path: readonly Segment[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out ? `.${segment}` : segment;
+  }
+  return out;
+}
+
+/**
+ * Builds an issue for a value at `path` inside `root`. The position is that of the key (`at: "key"`,
+ * for unknown or misplaced keys) or of the value; when the path does not exist (a required key is
+ * missing) it is the key of the nearest enclosing entry.
+ */
+export function issueAt(
+  root: SNode,
+  path: readonly Segment[],
+  message: string,
+  options: { at?: "key" | "value"; hint?: string } = {},
+): ConfigIssue {
+  const { node, rest } = deepest(root, path);
+  return originIssue({ file: node.origin.file, path: [...node.origin.path, ...rest] }, message, options);
+}
+
+export function originIssue(
+  origin: Origin,
+  message: string,
+  options: { at?: "key" | "value"; hint?: string } = {},
+): ConfigIssue {
+  const { line, col } = position(origin.file, origin.path, options.at ?? "value");
+  const issue: ConfigIssue = {
+    file: origin.file.displayPath,
+    line,
+    col,
+    path: formatPath(origin.path),
+    message,
+  };
+  if (options.hint) issue.hint = options.hint;
+  return issue;
+}
+
+function position(
+  file: SourceFile,
+  path: readonly Segment[],
+  at: "key" | "value",
+): { line: number; col: number } {
+  let node: Node | null | undefined = file.doc.contents as Node | null;
+  let valueOffset = node?.range?.[0] ?? 0;
+  let keyOffset: number | undefined;
+  let complete = true;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) {
+        complete = false;
+        break;
+      }
+      keyOffset = (pair.key as Node).range?.[0] ?? valueOffset;
+      node = pair.value as Node | null;
+      valueOffset = node?.range?.[0] ?? keyOffset;
+    } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {
+      node = node.items[segment] as Node;
+      valueOffset = node.range?.[0] ?? valueOffset;
+      keyOffset = valueOffset;
+    } else {
+      complete = false;
+      break;
+    }
+  }
+  const offset = complete && at === "value" ? valueOffset : (keyOffset ?? valueOffset);
+  return file.lineCounter.linePos(offset);
+}

@@ -1,0 +1,39 @@
+import type { ConfigIssue } from "./errors.js";
+import type { AgentConfig, AgentDockerConfig, FleetDefaults, WebConfig, WebhooksConfig } from "./schema.js";
+
+export interface ResolvedFleet {
+  /** `fleet.name`, or the fleet file's folder name. */
+  name: string;
+  description?: string;
+  version: number;
+  /** The root fleet's `defaults`, validated (durations in ms). Already merged into every agent. */
+  defaults: FleetDefaults;
+  web: WebConfig;
+  webhooks: WebhooksConfig;
+  max_concurrent_jobs?: number;
+  /** Absolute when written as a path; a bare command name is left for PATH lookup. */
+  claude_path?: string;
+}
+
+export type ResolvedAgent = Omit<AgentConfig, "name" | "working_directory" | "docker"> & {
+  /** Qualified: "sub.agent" for an agent of sub-fleet "sub" (nesting adds more prefixes). */
+  name: string;
+  /** Absolute. Defaults to the agent file's folder; relative paths resolve against the folder of the file that wrote them. */
+  working_directory: string;
+  /** Absolute path of the agent file. */
+  configPath: string;
+  /** The root fleet's name for its own agents; the qualifier ("sub", "sub.inner") for sub-fleet agents. */
+  fleetName: string;
+  /** Fleet defaults + agent file + overrides, merged; Docker defaults are not applied here. */
+  docker?: AgentDockerConfig;
+};
+
+export interface LoadedFleet {
+  configPath: string;
+  rootDir: string;
+  fleet: ResolvedFleet;
+  agents: ResolvedAgent[];
+  warnings: ConfigIssue[];
+  /** Dot paths into `{ fleet, agents }` (agents by index) whose value came from a secret-looking env var. */
+  secretPaths: string[];
+}

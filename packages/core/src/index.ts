@@ -1,0 +1,24 @@
+// The public API of @herdctl/core. Everything else is internal.
+
+export * from "./config/index.js";
+export { type BuildImageOptions, type BuildImageResult, buildImage } from "./docker/image.js";
+export { DockerError } from "./docker/errors.js";
+export { DEFAULT_IMAGE } from "./docker/runtime-image.js";
+export { type HerdctlNotice, JobExecutor, type JobExecutorOptions, type JobRequest, type RunCallbacks } from "./runner/job-executor.js";
+export { resolveClaudeBinary } from "./runner/runtime/claude-binary.js";
+export { ContainerManager } from "./runner/runtime/container-manager.js";
+export { ContainerRunner } from "./runner/runtime/container-runner.js";
+export { type DockerConfig, DockerConfigError, resolveDockerConfig } from "./runner/runtime/docker-config.js";
+export { RuntimeError, type RuntimeFailureReason } from "./runner/runtime/errors.js";
+export { RuntimeFactory, type RuntimeFactoryOptions } from "./runner/runtime/factory.js";
+export type {
+  RuntimeExecuteOptions,
+  RuntimeInterface,
+  RuntimeMessage,
+  RuntimeType,
+} from "./runner/runtime/interface.js";
+export type { LaunchedProcess, Launcher, LaunchOptions } from "./runner/runtime/launcher.js";
+export { HostLauncher } from "./runner/runtime/launcher.js";
+export type { SessionRequest } from "./runner/session-policy.js";
+export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
+export * from "./state/index.js";

@@ -1,0 +1,140 @@
+import { request } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  always,
+  dropConnection,
+  errorReply,
+  hang,
+  malformed,
+  type Standin,
+  startStandin,
+  textReply,
+} from "../src/index.js";
+import { messagesBody, parseSse, post } from "./helpers.js";
+
+let standin: Standin | undefined;
+afterEach(async () => {
+  await standin?.close();
+  standin = undefined;
+});
+
+/** Raw HTTP so a cut connection shows as what arrived before the cut, not just a fetch error. */
+function rawPost(url: string, body: unknown): Promise<{ status?: number; received: string; error?: string }> {
+  return new Promise((resolve) => {
+    let received = "";
+    let status: number | undefined;
+    const req = request(
+      `${url}/v1/messages`,
+      { method: "POST", headers: { "content-type": "application/json" } },
+      (res) => {
+        status = res.statusCode;
+        res.on("data", (d: Buffer) => {
+          received += d.toString();
+        });
+        res.on("end", () => resolve({ status, received }));
+        res.on("error", (e) => resolve({ status, received, error: e.message }));
+      },
+    );
+    req.on("error", (e) => resolve({ status, received, error: e.message }));
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe("error turns", () => {
+  it.each([
+    [429, "rate_limit_error", "Slow down."],
+    [500, "api_error", "Internal oops."],
+    [529, "overloaded_error", "Overloaded."],
+  ])("answers %i as %s in the Anthropic error shape", async (status, type, message) => {
+    standin = await startStandin({ responder: always(errorReply(status, message)) });
+    const res = await post(standin.url, "/v1/messages", messagesBody("hi", { stream: true }));
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual({
+      type: "error",
+      error: { type, message },
+      request_id: "req_standin_000000",
+    });
+    expect(res.headers.get("retry-after")).toBe(status === 429 ? "0" : null);
+  });
+
+  it("sends retry-after and x-should-retry when asked", async () => {
+    standin = await startStandin({
+      responder: always(errorReply(429, undefined, { retryAfterSeconds: 7, shouldRetry: false })),
+    });
+    const res = await post(standin.url, "/v1/messages", messagesBody("hi"));
+    expect(res.headers.get("retry-after")).toBe("7");
+    expect(res.headers.get("x-should-retry")).toBe("false");
+    expect((await res.json()).error.message).toBe("Rate limited by the herdctl stand-in.");
+  });
+});
+
+describe("broken streams", () => {
+  it("drop: sends the opening events, then cuts the connection", async () => {
+    standin = await startStandin({ responder: always(dropConnection("Partial answ")) });
+    const got = await rawPost(standin.url, messagesBody("hi", { stream: true }));
+    expect(got.status).toBe(200);
+    expect(got.error).toBe("aborted");
+    const events = parseSse(got.received);
+    expect(events.map((e) => e.event)).toEqual([
+      "message_start",
+      "ping",
+      "content_block_start",
+      "content_block_delta",
+    ]);
+    expect(events[3]!.data["delta"]).toEqual({ type: "text_delta", text: "Partial answ" });
+  });
+
+  it("drop without streaming closes the socket before any response", async () => {
+    standin = await startStandin({ responder: always(dropConnection()) });
+    const got = await rawPost(standin.url, messagesBody("hi"));
+    expect(got.status).toBeUndefined();
+    expect(got.error).toBe("socket hang up");
+  });
+
+  it("malformed: a delta event whose data is not JSON", async () => {
+    standin = await startStandin({ responder: always(malformed()) });
+    const res = await post(standin.url, "/v1/messages", messagesBody("hi", { stream: true }));
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    const chunks = body.split("\n\n").filter((c) => c !== "");
+    expect(chunks[0]!.startsWith("event: message_start\n")).toBe(true);
+    const data = chunks[1]!.split("\n")[1]!.slice(6);
+    expect(() => JSON.parse(data)).toThrow(SyntaxError);
+  });
+
+  it("hang: never answers, and close() destroys the open socket", async () => {
+    const s = await startStandin({ responder: always(hang()) });
+    const pending = rawPost(s.url, messagesBody("hi", { stream: true }));
+    const early = await Promise.race([
+      pending,
+      new Promise((r) => setTimeout(() => r("still waiting"), 300)),
+    ]);
+    expect(early).toBe("still waiting");
+    const started = Date.now();
+    await s.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await pending).error).toBe("socket hang up");
+  });
+
+  it("delays the first byte by delayMs", async () => {
+    standin = await startStandin({ responder: always(textReply("late", { delayMs: 250 })) });
+    const started = Date.now();
+    const res = await post(standin.url, "/v1/messages", messagesBody("hi"));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect((await res.json()).content[0].text).toBe("late");
+  });
+
+  it("a throwing responder yields a 400 naming the failure", async () => {
+    standin = await startStandin({
+      responder: () => {
+        throw new Error("script bug");
+      },
+    });
+    const res = await post(standin.url, "/v1/messages", messagesBody("hi"));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toEqual({
+      type: "invalid_request_error",
+      message: "The stand-in responder threw: script bug",
+    });
+  });
+});
