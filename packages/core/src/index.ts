@@ -1,10 +1,16 @@
 // The public API of @herdctl/core. Everything else is internal.
 
 export * from "./config/index.js";
-export { type BuildImageOptions, type BuildImageResult, buildImage } from "./docker/image.js";
 export { DockerError } from "./docker/errors.js";
+export { type BuildImageOptions, type BuildImageResult, buildImage } from "./docker/image.js";
 export { DEFAULT_IMAGE } from "./docker/runtime-image.js";
-export { type HerdctlNotice, JobExecutor, type JobExecutorOptions, type JobRequest, type RunCallbacks } from "./runner/job-executor.js";
+export {
+  type HerdctlNotice,
+  JobExecutor,
+  type JobExecutorOptions,
+  type JobRequest,
+  type RunCallbacks,
+} from "./runner/job-executor.js";
 export { resolveClaudeBinary } from "./runner/runtime/claude-binary.js";
 export { ContainerManager } from "./runner/runtime/container-manager.js";
 export { ContainerRunner } from "./runner/runtime/container-runner.js";

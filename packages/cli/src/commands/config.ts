@@ -1,0 +1,47 @@
+import { ConfigError, formatIssue, redactConfig } from "@herdctl/core";
+import type { Command } from "commander";
+import { CommandContext } from "../context.js";
+
+export function registerConfig(program: Command): void {
+  const config = program.command("config").description("check and show the fleet configuration");
+
+  config
+    .command("validate")
+    .description("check the fleet and agent files; lists every problem")
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = new CommandContext(command.optsWithGlobals());
+      try {
+        const fleet = await ctx.fleet();
+        if (ctx.json) {
+          ctx.printJson({
+            valid: true,
+            configPath: fleet.configPath,
+            agents: fleet.agents.length,
+            warnings: fleet.warnings,
+          });
+        } else {
+          ctx.print(
+            `${ctx.out.green("ok")} ${fleet.configPath}: fleet ${fleet.fleet.name}, ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}`,
+          );
+        }
+      } catch (error) {
+        if (!(error instanceof ConfigError) || !ctx.json) throw error;
+        ctx.printJson({ valid: false, issues: error.issues, messages: error.issues.map(formatIssue) });
+        process.exitCode = 1;
+      }
+    });
+
+  config
+    .command("show")
+    .description("print the resolved fleet, with secrets redacted")
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = new CommandContext(command.optsWithGlobals());
+      const fleet = await ctx.fleet();
+      const shown = redactConfig(fleet);
+      if (ctx.json) ctx.printJson(shown);
+      else {
+        const { stringify } = await import("yaml");
+        ctx.print(stringify(shown).trimEnd());
+      }
+    });
+}

@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+import { CommandContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { runJobInProcess } from "../job-runner.js";
+
+interface TriggerOptions {
+  schedule?: string;
+  prompt?: string;
+  wait?: boolean;
+  fresh?: boolean;
+  resume?: string;
+  queue?: boolean;
+  offline?: boolean;
+}
+
+export function registerTrigger(program: Command): void {
+  program
+    .command("trigger")
+    .description("run one job of an agent now")
+    .argument("<agent>", "agent name (qualified for sub-fleet agents, e.g. api.triager)")
+    .option("-S, --schedule <name>", "run as this schedule, with its prompt and session rule")
+    .option(
+      "-p, --prompt <text>",
+      "the prompt (default: the schedule's prompt or the agent's default_prompt)",
+    )
+    .option("-w, --wait", "stream the job's output and wait for it to end")
+    .option("--fresh", "start a new session instead of continuing the last one")
+    .option("--resume <session-id>", "continue this session")
+    .option("--no-queue", "fail instead of waiting when the agent is at capacity")
+    .option("--offline", "use herdctl's built-in stand-in instead of Anthropic (no tokens spent)")
+    .action(async (agentName: string, options: TriggerOptions, command: Command) => {
+      const ctx = new CommandContext(command.optsWithGlobals());
+      if (options.fresh && options.resume) throw new CliError("use either --fresh or --resume, not both", 2);
+      const agent = await ctx.agent(agentName);
+      const job = await runJobInProcess(ctx, {
+        agent,
+        prompt: options.prompt,
+        schedule: options.schedule,
+        fresh: options.fresh,
+        resume: options.resume,
+        offline: options.offline,
+        stream: options.wait === true,
+      });
+      if (job.status !== "completed") process.exitCode = 1;
+    });
+}

@@ -1,0 +1,91 @@
+import { dirname, join, resolve } from "node:path";
+import { findConfigFile, type LoadedFleet, loadFleet, type ResolvedAgent, StateManager } from "@herdctl/core";
+import { CliError, nearest } from "./errors.js";
+import { createStyle, type Style } from "./output/style.js";
+
+export interface GlobalOptions {
+  config?: string;
+  state?: string;
+  json?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+/** What every command gets: parsed global flags, output streams and lazy access to fleet and state. */
+export class CommandContext {
+  readonly out: Style;
+  readonly err: Style;
+  private fleetCache: LoadedFleet | undefined;
+
+  constructor(
+    readonly options: GlobalOptions,
+    readonly stdout: NodeJS.WriteStream = process.stdout,
+    readonly stderr: NodeJS.WriteStream = process.stderr,
+    readonly cwd: string = process.cwd(),
+  ) {
+    this.out = createStyle(stdout, options.color === false);
+    this.err = createStyle(stderr, options.color === false);
+  }
+
+  get json(): boolean {
+    return this.options.json === true;
+  }
+
+  print(text = ""): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  warn(text: string): void {
+    this.stderr.write(`${this.err.yellow("warning:")} ${text}\n`);
+  }
+
+  /** The fleet file: -c FILE|DIR, else the nearest herdctl.yaml above the current directory. */
+  configPath(): string {
+    if (this.options.config) return resolve(this.cwd, this.options.config);
+    const found = findConfigFile(this.cwd);
+    if (!found) {
+      throw new CliError(
+        `no herdctl.yaml found in ${this.cwd} or any folder above it; run "herdctl init" to create one, or pass -c PATH`,
+      );
+    }
+    return found;
+  }
+
+  async fleet(): Promise<LoadedFleet> {
+    if (!this.fleetCache) {
+      this.fleetCache = await loadFleet(this.configPath());
+      for (const w of this.fleetCache.warnings) {
+        const where = w.line > 0 ? `${w.file}:${w.line}:${w.col}` : w.file;
+        this.warn(`${where}${w.path ? ` ${w.path}` : ""}: ${w.message}`);
+      }
+    }
+    return this.fleetCache;
+  }
+
+  async agent(name: string): Promise<ResolvedAgent> {
+    const fleet = await this.fleet();
+    const agent = fleet.agents.find((a) => a.name === name);
+    if (agent) return agent;
+    const names = fleet.agents.map((a) => a.name);
+    const hint = names.length
+      ? ` Nearest: ${nearest(name, names).join(", ")}. Available: ${names.join(", ")}`
+      : "";
+    throw new CliError(`agent "${name}" not found in ${fleet.configPath}.${hint}`);
+  }
+
+  /** -s/--state, else .herdctl beside the fleet file. Does not require a fleet when -s is given. */
+  stateDir(): string {
+    if (this.options.state) return resolve(this.cwd, this.options.state);
+    return join(dirname(this.configPath()), ".herdctl");
+  }
+
+  openState(): StateManager {
+    const state = new StateManager(this.stateDir());
+    state.open();
+    return state;
+  }
+}

@@ -1,0 +1,58 @@
+import { ConfigError, DockerConfigError, DockerError, RuntimeError, StateError } from "@herdctl/core";
+
+/** A failure the user can fix; printed without a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+/** A mistake in how the command was called (exit code 2). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = "UsageError";
+  }
+}
+
+/** Errors whose message is written for users; anything else is a bug and shows its stack with -v. */
+export function isUserFacing(error: unknown): error is Error {
+  return (
+    error instanceof CliError ||
+    error instanceof ConfigError ||
+    error instanceof StateError ||
+    error instanceof RuntimeError ||
+    error instanceof DockerError ||
+    error instanceof DockerConfigError
+  );
+}
+
+export function exitCodeFor(error: unknown): number {
+  return error instanceof CliError ? error.exitCode : 1;
+}
+
+/** Levenshtein-nearest names, for "did you mean" lists. */
+export function nearest(name: string, candidates: readonly string[], max = 3): string[] {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const tmp = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = tmp;
+      }
+    }
+    return row[b.length]!;
+  };
+  return [...candidates]
+    .map((c) => ({ c, d: distance(name.toLowerCase(), c.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    .slice(0, max)
+    .map((x) => x.c);
+}

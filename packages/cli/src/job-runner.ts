@@ -1,0 +1,116 @@
+import {
+  JobExecutor,
+  type JobRecord,
+  type ResolvedAgent,
+  resolveClaudeBinary,
+  type SessionRequest,
+} from "@herdctl/core";
+import type { CommandContext } from "./context.js";
+import { UsageError } from "./errors.js";
+import { OFFLINE_LABEL, startOffline } from "./offline.js";
+import { renderJobEnd, renderMessage } from "./output/job-render.js";
+import { Spinner } from "./output/spinner.js";
+
+export interface TriggerRequest {
+  agent: ResolvedAgent;
+  prompt?: string;
+  schedule?: string;
+  fresh?: boolean;
+  resume?: string;
+  offline?: boolean;
+  stream: boolean;
+}
+
+/** The prompt a trigger runs: -p, else the schedule's prompt, else the agent's default_prompt. */
+export function resolvePrompt(agent: ResolvedAgent, prompt?: string, schedule?: string): string {
+  if (prompt !== undefined && prompt !== "") return prompt;
+  if (schedule) {
+    const s = agent.schedules?.[schedule];
+    if (!s) {
+      const names = Object.keys(agent.schedules ?? {});
+      throw new UsageError(
+        `agent ${agent.name} has no schedule "${schedule}"${names.length ? `; its schedules: ${names.join(", ")}` : ""}`,
+      );
+    }
+    if (s.prompt) return s.prompt;
+  }
+  if (agent.default_prompt) return agent.default_prompt;
+  throw new UsageError(
+    `agent ${agent.name} has no default_prompt${schedule ? ` and schedule ${schedule} has no prompt` : ""}; pass one with -p "..."`,
+  );
+}
+
+export function sessionRequestFor(
+  agent: ResolvedAgent,
+  t: Pick<TriggerRequest, "fresh" | "resume" | "schedule">,
+): SessionRequest {
+  if (t.resume) return { mode: "resume", sessionId: t.resume };
+  if (t.fresh) return { mode: "fresh" };
+  if (t.schedule)
+    return agent.schedules?.[t.schedule]?.resume_session ? { mode: "continue" } : { mode: "fresh" };
+  return { mode: "continue" };
+}
+
+/** Runs one job in this process (no daemon): streams it when asked and returns its final record. */
+export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): Promise<JobRecord> {
+  const fleet = await ctx.fleet();
+  const prompt = resolvePrompt(t.agent, t.prompt, t.schedule);
+  const claudePath = resolveClaudeBinary(fleet.fleet.claude_path);
+  const offline = t.offline ? await startOffline() : undefined;
+  if (offline) ctx.stderr.write(`${ctx.err.magenta(OFFLINE_LABEL)}\n`);
+  const state = ctx.openState();
+  const controller = new AbortController();
+  const onSigint = () => {
+    ctx.stderr.write(`\n${ctx.err.yellow("cancelling the job…")}\n`);
+    controller.abort();
+  };
+  process.once("SIGINT", onSigint);
+  process.once("SIGTERM", onSigint);
+  const spinner = new Spinner(ctx.stderr, t.stream && !ctx.json && ctx.err.enabled);
+  try {
+    const executor = new JobExecutor({
+      state,
+      claudePath,
+      env: offline?.env,
+      warn: (m) => ctx.warn(m),
+    });
+    const request = {
+      agent: t.agent,
+      prompt,
+      triggerType: "manual" as const,
+      schedule: t.schedule,
+      session: sessionRequestFor(t.agent, t),
+    };
+    const queued = executor.enqueue(request);
+    if (t.stream && !ctx.json)
+      ctx.stderr.write(ctx.err.dim(`job ${queued.id} started for ${t.agent.name}\n`));
+    spinner.start("waiting for the model");
+    const job = await executor.run(queued.id, request, {
+      signal: controller.signal,
+      onMessage: (message) => {
+        if (!t.stream || ctx.json) return;
+        const lines = renderMessage(message, ctx.out);
+        if (lines.length === 0) return;
+        spinner.pause();
+        for (const line of lines) ctx.print(line);
+        spinner.start("working");
+      },
+      onNotice: (text) => {
+        if (t.stream && !ctx.json) {
+          spinner.pause();
+          ctx.stderr.write(`${ctx.err.dim(`· ${text}`)}\n`);
+        }
+      },
+    });
+    spinner.stop();
+    if (ctx.json) ctx.printJson(offline ? { ...job, offline: true } : job);
+    else for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
+    return job;
+  } finally {
+    spinner.stop();
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+    state.close();
+    await offline?.standin.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { JobRecord, RuntimeMessage } from "@herdctl/core";
+import { duration, usd } from "./format.js";
+import { type Style, statusColour } from "./style.js";
+
+function shortInput(name: string, input: Record<string, unknown>): string {
+  const pick =
+    input.file_path ?? input.path ?? input.command ?? input.pattern ?? input.url ?? input.description;
+  const text = typeof pick === "string" ? pick : JSON.stringify(input);
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > 100 ? `${oneLine.slice(0, 99)}…` : oneLine;
+}
+
+/** Human lines for one message of a job's output; empty for messages people do not need to see. */
+export function renderMessage(
+  message: RuntimeMessage | { type: string; [k: string]: unknown },
+  style: Style,
+): string[] {
+  const m = message as { type: string; subtype?: string; [k: string]: unknown };
+  if (m.type === "herdctl") return [style.dim(`· ${String(m.text)}`)];
+  if (m.type === "assistant") {
+    const content = ((m.message as { content?: unknown[] })?.content ?? []) as Array<Record<string, unknown>>;
+    const lines: string[] = [];
+    for (const block of content) {
+      if (block.type === "text" && typeof block.text === "string" && block.text.trim())
+        lines.push(block.text);
+      if (block.type === "tool_use") {
+        lines.push(
+          style.cyan(
+            `→ ${String(block.name)} ${shortInput(String(block.name), (block.input ?? {}) as Record<string, unknown>)}`,
+          ),
+        );
+      }
+    }
+    return lines;
+  }
+  if (m.type === "user") {
+    const content = ((m.message as { content?: unknown })?.content ?? []) as unknown;
+    if (!Array.isArray(content)) return [];
+    return content
+      .filter((b: Record<string, unknown>) => b.type === "tool_result" && b.is_error === true)
+      .map((b: Record<string, unknown>) =>
+        style.red(
+          `✗ tool failed: ${String(typeof b.content === "string" ? b.content : JSON.stringify(b.content)).slice(0, 300)}`,
+        ),
+      );
+  }
+  return [];
+}
+
+export function renderJobEnd(job: JobRecord, style: Style): string[] {
+  const tokens =
+    job.inputTokens !== null || job.outputTokens !== null
+      ? `${job.inputTokens ?? 0} in / ${job.outputTokens ?? 0} out`
+      : "-";
+  const lines = [
+    `${style.bold("job")} ${job.id} ${statusColour(style, job.status)}` +
+      style.dim(
+        `  ${duration(job.durationMs)} · ${job.numTurns ?? 0} turns · ${tokens} tokens · ${usd(job.costUsd)}`,
+      ),
+  ];
+  if (job.error) lines.push(style.red(job.error));
+  return lines;
+}
