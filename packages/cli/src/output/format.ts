@@ -1,4 +1,3 @@
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what we strip.
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function visibleWidth(s: string): number {

@@ -2,7 +2,7 @@ import type { JobRecord, RuntimeMessage } from "@herdctl/core";
 import { duration, usd } from "./format.js";
 import { type Style, statusColour } from "./style.js";
 
-function shortInput(name: string, input: Record<string, unknown>): string {
+function shortInput(input: Record<string, unknown>): string {
   const pick =
     input.file_path ?? input.path ?? input.command ?? input.pattern ?? input.url ?? input.description;
   const text = typeof pick === "string" ? pick : JSON.stringify(input);
@@ -26,7 +26,7 @@ export function renderMessage(
       if (block.type === "tool_use") {
         lines.push(
           style.cyan(
-            `→ ${String(block.name)} ${shortInput(String(block.name), (block.input ?? {}) as Record<string, unknown>)}`,
+            `→ ${String(block.name)} ${shortInput((block.input ?? {}) as Record<string, unknown>)}`,
           ),
         );
       }

@@ -33,7 +33,9 @@ export function chooseSession(
   const age = current.now.getTime() - Date.parse(saved.lastUsedAt);
   const timeoutMs = current.timeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
   if (age > timeoutMs) {
-    return { notice: `session ${saved.sessionId} expired (unused for longer than the session timeout); starting a new session` };
+    return {
+      notice: `session ${saved.sessionId} expired (unused for longer than the session timeout); starting a new session`,
+    };
   }
   if (saved.docker !== current.docker) {
     const from = saved.docker ? "in Docker" : "on the host";
@@ -43,7 +45,9 @@ export function chooseSession(
     };
   }
   if (saved.runtime !== current.runtime) {
-    return { notice: `session ${saved.sessionId} was made by the ${saved.runtime} runtime; starting a new session` };
+    return {
+      notice: `session ${saved.sessionId} was made by the ${saved.runtime} runtime; starting a new session`,
+    };
   }
   if (saved.workingDirectory !== current.workingDirectory) {
     return {

@@ -55,4 +55,3 @@ export function resolveClaudeBinary(configured?: string, env: NodeJS.ProcessEnv 
   if (found) return found;
   throw new RuntimeError({ reason: "claude_missing", runtime: "host", detail: "not on PATH" });
 }
-

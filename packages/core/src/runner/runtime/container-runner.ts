@@ -25,7 +25,10 @@ export interface ContainerRunnerDependencies {
 function forwardedEnv(hostEnv: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(hostEnv)) {
-    if (value !== undefined && (FORWARDED_ENV.test(key) || (CREDENTIAL_ENV_NAMES as readonly string[]).includes(key))) {
+    if (
+      value !== undefined &&
+      (FORWARDED_ENV.test(key) || (CREDENTIAL_ENV_NAMES as readonly string[]).includes(key))
+    ) {
       env[key] = value;
     }
   }

@@ -1,7 +1,7 @@
 import type { ResolvedAgent } from "../../config/index.js";
+import { CLIRuntime } from "./cli-runtime.js";
 import { ContainerRunner } from "./container-runner.js";
 import { resolveDockerConfig } from "./docker-config.js";
-import { CLIRuntime } from "./cli-runtime.js";
 import { RuntimeError } from "./errors.js";
 import type { RuntimeInterface, RuntimeType } from "./interface.js";
 import { SDKRuntime } from "./sdk-runtime.js";

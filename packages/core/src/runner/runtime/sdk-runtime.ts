@@ -46,7 +46,11 @@ export class SDKRuntime implements RuntimeInterface {
     sdkOptions.spawnClaudeCodeProcess = (spawn): SpawnedProcess => {
       const childEnv: Record<string, string> = {};
       for (const [k, v] of Object.entries(spawn.env)) if (v !== undefined) childEnv[k] = v;
-      proc = launcher.spawn(claudePath, spawn.args, { cwd: spawn.cwd ?? cwd, env: childEnv, signal: spawn.signal });
+      proc = launcher.spawn(claudePath, spawn.args, {
+        cwd: spawn.cwd ?? cwd,
+        env: childEnv,
+        signal: spawn.signal,
+      });
       proc.stderr.setEncoding("utf8");
       proc.stderr.on("data", (chunk: string) => {
         watchdog.touch();

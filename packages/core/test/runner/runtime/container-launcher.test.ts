@@ -7,7 +7,11 @@ import { DockerError } from "../../../src/docker/errors.js";
 import { ContainerLauncher } from "../../../src/runner/runtime/container-launcher.js";
 import { ContainerManager } from "../../../src/runner/runtime/container-manager.js";
 import { resolveDockerConfig } from "../../../src/runner/runtime/docker-config.js";
-import { ensureRuntimeImage, IMAGE_TIMEOUT_MS, removeFleetContainers } from "../../docker/runtime-image-fixture.js";
+import {
+  ensureRuntimeImage,
+  IMAGE_TIMEOUT_MS,
+  removeFleetContainers,
+} from "../../docker/runtime-image-fixture.js";
 
 const fleet = `test-cl-${randomBytes(4).toString("hex")}`;
 const manager = new ContainerManager();
@@ -51,14 +55,30 @@ describe("ContainerLauncher.spawn", () => {
       undefined,
       { workingDirectory },
     );
-    const ensured = await manager.ensureContainer({ fleet, agent: "launcher", jobId: "j", config, workingDirectory, claudeConfigDir });
-    launcher = new ContainerLauncher(manager, ensured.id, workingDirectory, "/workspace", ensured.credentialEnv);
+    const ensured = await manager.ensureContainer({
+      fleet,
+      agent: "launcher",
+      jobId: "j",
+      config,
+      workingDirectory,
+      claudeConfigDir,
+    });
+    launcher = new ContainerLauncher(
+      manager,
+      ensured.id,
+      workingDirectory,
+      "/workspace",
+      ensured.credentialEnv,
+    );
   });
 
   it("runs in the mapped cwd with container paths, per-exec credentials and claude's config dir on the host", async () => {
     const proc = launcher.spawn(
       "/bin/sh",
-      ["-c", 'echo "$PWD|$HOME|$CLAUDE_CONFIG_DIR|$ANTHROPIC_API_KEY|$EXTRA|$PATH"; touch "$CLAUDE_CONFIG_DIR/seen"'],
+      [
+        "-c",
+        'echo "$PWD|$HOME|$CLAUDE_CONFIG_DIR|$ANTHROPIC_API_KEY|$EXTRA|$PATH"; touch "$CLAUDE_CONFIG_DIR/seen"',
+      ],
       {
         cwd: join(workingDirectory, "src"),
         env: { PATH: "/host/only/bin", HOME: "/root", EXTRA: "passed" },

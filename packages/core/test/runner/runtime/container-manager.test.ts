@@ -8,7 +8,11 @@ import { DockerError } from "../../../src/docker/errors.js";
 import { ContainerManager, type ContainerSpec } from "../../../src/runner/runtime/container-manager.js";
 import { type AgentDockerInput, resolveDockerConfig } from "../../../src/runner/runtime/docker-config.js";
 import type { LaunchedProcess } from "../../../src/runner/runtime/launcher.js";
-import { ensureRuntimeImage, IMAGE_TIMEOUT_MS, removeFleetContainers } from "../../docker/runtime-image-fixture.js";
+import {
+  ensureRuntimeImage,
+  IMAGE_TIMEOUT_MS,
+  removeFleetContainers,
+} from "../../docker/runtime-image-fixture.js";
 
 const fleet = `test-cm-${randomBytes(4).toString("hex")}`;
 const docker = new Dockerode();
@@ -20,8 +24,17 @@ mkdirSync(workingDirectory);
 chownSync(workingDirectory, 1000, 1000);
 
 function spec(agent: string, jobId: string, docker: AgentDockerInput = {}): ContainerSpec {
-  const config = resolveDockerConfig({ enabled: true, network: "none", ...docker }, undefined, { workingDirectory });
-  return { fleet, agent, jobId, config, workingDirectory, claudeConfigDir: join(root, "docker-sessions", agent) };
+  const config = resolveDockerConfig({ enabled: true, network: "none", ...docker }, undefined, {
+    workingDirectory,
+  });
+  return {
+    fleet,
+    agent,
+    jobId,
+    config,
+    workingDirectory,
+    claudeConfigDir: join(root, "docker-sessions", agent),
+  };
 }
 
 async function output(proc: LaunchedProcess) {
@@ -53,7 +66,13 @@ afterAll(async () => {
 
 describe("ContainerManager.ensureContainer", () => {
   it("creates a hardened, labelled, non-root container", async () => {
-    const s = spec("hardened", "job-1", { memory: "256m", pids_limit: 128, cpus: 0.5, labels: { team: "api" }, read_only: true });
+    const s = spec("hardened", "job-1", {
+      memory: "256m",
+      pids_limit: 128,
+      cpus: 0.5,
+      labels: { team: "api" },
+      read_only: true,
+    });
     const { id, reused } = await manager.ensureContainer(s);
     expect(reused).toBe(false);
     const info = await docker.getContainer(id).inspect();
@@ -76,13 +95,19 @@ describe("ContainerManager.ensureContainer", () => {
     expect(hc.NetworkMode).toBe("none");
     expect(hc.ReadonlyRootfs).toBe(true);
     expect(Object.keys(hc.Tmpfs ?? {}).sort()).toEqual(["/home/herdctl", "/tmp"]);
-    expect(hc.Binds).toEqual([`${workingDirectory}:/workspace:rw`, `${s.claudeConfigDir}:/home/herdctl/.claude:rw`]);
+    expect(hc.Binds).toEqual([
+      `${workingDirectory}:/workspace:rw`,
+      `${s.claudeConfigDir}:/home/herdctl/.claude:rw`,
+    ]);
     expect(info.State.Running).toBe(true);
     // The container user owns the transcripts directory, so claude can write to it.
     expect(statSync(s.claudeConfigDir).uid).toBe(1000);
 
     const probe = await output(
-      run(id, "/bin/sh", ["-c", 'id -u; touch /workspace/made-inside; echo t > "$CLAUDE_CONFIG_DIR/probe"; touch /etc/x']),
+      run(id, "/bin/sh", [
+        "-c",
+        'id -u; touch /workspace/made-inside; echo t > "$CLAUDE_CONFIG_DIR/probe"; touch /etc/x',
+      ]),
     );
     expect(probe.stdout).toBe("1000\n");
     expect(probe.stderr).toContain("Read-only file system");
@@ -109,7 +134,9 @@ describe("ContainerManager.ensureContainer", () => {
     expect(restarted.id).toBe(first.id);
     expect((await docker.getContainer(first.id).inspect()).State.Running).toBe(true);
 
-    const changed = await manager.ensureContainer(spec("keeper", "job-d", { ephemeral: false, memory: "300m" }));
+    const changed = await manager.ensureContainer(
+      spec("keeper", "job-d", { ephemeral: false, memory: "300m" }),
+    );
     expect(changed.reused).toBe(false);
     expect(changed.id).not.toBe(first.id);
     await expect(docker.getContainer(first.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
@@ -138,13 +165,17 @@ describe("ContainerManager.ensureContainer", () => {
       'agent "limited" already has 2 running containers (docker.max_containers: 2): wait for a job to finish or raise docker.max_containers',
     );
     // Another agent has its own budget.
-    await expect(manager.ensureContainer(spec("unlimited", "j4", { max_containers: 2 }))).resolves.toMatchObject({
+    await expect(
+      manager.ensureContainer(spec("unlimited", "j4", { max_containers: 2 })),
+    ).resolves.toMatchObject({
       reused: false,
     });
   });
 
   it("says how to get the image when it is missing", async () => {
-    const error = await manager.ensureContainer(spec("x", "j", { image: "herdctl/nope:missing" })).catch((e) => e);
+    const error = await manager
+      .ensureContainer(spec("x", "j", { image: "herdctl/nope:missing" }))
+      .catch((e) => e);
     expect(error.code).toBe("DOCKER_IMAGE_MISSING");
     expect(error.message).toBe(
       'the Docker image "herdctl/nope:missing" is not on this engine: run "herdctl docker build --offline" ' +
@@ -172,7 +203,10 @@ describe("ContainerManager.exec", () => {
   });
 
   it("feeds stdin, given up front or streamed", async () => {
-    expect(await output(run(id, "cat", [], "hello\nworld\n"))).toMatchObject({ stdout: "hello\nworld\n", exitCode: 0 });
+    expect(await output(run(id, "cat", [], "hello\nworld\n"))).toMatchObject({
+      stdout: "hello\nworld\n",
+      exitCode: 0,
+    });
     const streamed = run(id, "wc", ["-l"]);
     streamed.stdin.write("a\nb\n");
     streamed.stdin.end("c\n");
@@ -216,6 +250,27 @@ describe("ContainerManager.exec", () => {
     expect(result.signal).toBe("SIGKILL");
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(3000);
+  });
+
+  it("never starts a command whose signal is already aborted", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const proc = manager.exec(id, "touch", ["/tmp/should-not-exist"], {
+      cwd: "/",
+      env: {},
+      signal: controller.signal,
+    });
+    const exits: Array<[number | null, string | null]> = [];
+    proc.on("exit", (code, signal) => exits.push([code, signal]));
+    expect(await proc.exited).toEqual({ exitCode: null, signal: "SIGTERM" });
+    expect(exits).toEqual([[null, "SIGTERM"]]);
+    expect((await output(run(id, "ls", ["/tmp/should-not-exist"]))).exitCode).toBe(2);
+  });
+
+  it("reports a missing command as exit code 127", async () => {
+    const result = await output(run(id, "no-such-command", []));
+    expect(result.exitCode).toBe(127);
+    expect(result.stderr).toContain("no-such-command");
   });
 
   it("reports a vanished container as an error and an ended process", async () => {

@@ -121,7 +121,12 @@ describe("resolveDockerConfig user", () => {
   it("as root with a root-owned workspace, falls back to 1000:1000 and warns", () => {
     const dir = tempDir(0);
     const warnings: string[] = [];
-    const cfg = resolveDockerConfig({}, undefined, { hostUid: 0, hostGid: 0, workingDirectory: dir, warn: (m) => warnings.push(m) });
+    const cfg = resolveDockerConfig({}, undefined, {
+      hostUid: 0,
+      hostGid: 0,
+      workingDirectory: dir,
+      warn: (m) => warnings.push(m),
+    });
     expect(cfg.user).toBe("1000:1000");
     expect(warnings).toEqual([
       `docker.user: herdctl runs as root and ${dir} is owned by root, so the container runs as 1000:1000 ` +
@@ -141,8 +146,14 @@ describe("resolveDockerConfig user", () => {
 
 describe("resolveDockerConfig validation messages", () => {
   it.each<[AgentDockerInput, string]>([
-    [{ memory: "2 gigs" }, 'docker.memory: "2 gigs" is not a size; use a number with a unit, like 512m or 2g'],
-    [{ memory: "1k" }, 'docker.memory: "1k" is too small; Docker needs at least 6m (a bare number means bytes)'],
+    [
+      { memory: "2 gigs" },
+      'docker.memory: "2 gigs" is not a size; use a number with a unit, like 512m or 2g',
+    ],
+    [
+      { memory: "1k" },
+      'docker.memory: "1k" is too small; Docker needs at least 6m (a bare number means bytes)',
+    ],
     [{ network: "overlay" }, 'docker.network: "overlay" is not a network mode; use none, bridge or host'],
     [{ cpus: "two" }, 'docker.cpus: "two" is not a CPU count; use a number like 1 or 0.5'],
     [{ pids_limit: 0 }, "docker.pids_limit: 0 is not a whole number above 0; use e.g. 512"],
@@ -150,12 +161,24 @@ describe("resolveDockerConfig validation messages", () => {
     [{ workspace_mode: "rx" }, 'docker.workspace_mode: "rx" is not a mode; use rw or ro'],
     [{ user: "bob" }, 'docker.user: "bob" is not a uid:gid; use numbers, like 1000:1000'],
     [{ volumes: ["/a"] }, 'docker.volumes[0]: "/a" is not a volume; use host:container or host:container:ro'],
-    [{ volumes: ["/a:/b:rx"] }, 'docker.volumes[0]: "/a:/b:rx" is not a volume; use host:container or host:container:ro'],
-    [{ volumes: ["/a:/workspace"] }, 'docker.volumes[0]: "/a:/workspace": /workspace is where herdctl mounts its own directory'],
+    [
+      { volumes: ["/a:/b:rx"] },
+      'docker.volumes[0]: "/a:/b:rx" is not a volume; use host:container or host:container:ro',
+    ],
+    [
+      { volumes: ["/a:/workspace"] },
+      'docker.volumes[0]: "/a:/workspace": /workspace is where herdctl mounts its own directory',
+    ],
     [{ volumes: ["rel:/b"] }, 'docker.volumes[0]: "rel:/b": the host path must be absolute'],
-    [{ ports: ["80:http"] }, 'docker.ports[0]: "80:http" is not a port mapping; use host:container, like 8080:80 or 127.0.0.1:8080:80'],
+    [
+      { ports: ["80:http"] },
+      'docker.ports[0]: "80:http" is not a port mapping; use host:container, like 8080:80 or 127.0.0.1:8080:80',
+    ],
     [{ tmpfs: ["cache"] }, 'docker.tmpfs[0]: "cache" is not an absolute path; use e.g. /cache:size=64m'],
-    [{ labels: { "herdctl.job": "x" } }, "docker.labels.herdctl.job: labels starting with herdctl. are reserved; use another prefix"],
+    [
+      { labels: { "herdctl.job": "x" } },
+      "docker.labels.herdctl.job: labels starting with herdctl. are reserved; use another prefix",
+    ],
     [
       { privileged: true } as AgentDockerInput,
       "docker.privileged: is not a docker option; use one of: enabled, ephemeral, image, network, memory, cpus, " +
@@ -198,16 +221,21 @@ describe("host_config passthrough", () => {
 
   it("is quiet about harmless keys", () => {
     const warnings: string[] = [];
-    resolveDockerConfig({ host_config: { ShmSize: 1 << 26, SecurityOpt: ["no-new-privileges"] } }, undefined, {
-      ...asUser,
-      warn: (m) => warnings.push(m),
-    });
+    resolveDockerConfig(
+      { host_config: { ShmSize: 1 << 26, SecurityOpt: ["no-new-privileges"] } },
+      undefined,
+      {
+        ...asUser,
+        warn: (m) => warnings.push(m),
+      },
+    );
     expect(warnings).toEqual([]);
   });
 });
 
 describe("dockerConfigHash", () => {
-  const base = () => resolveDockerConfig({ memory: "1g", env: { A: "1", ANTHROPIC_API_KEY: "k1" } }, undefined, asUser);
+  const base = () =>
+    resolveDockerConfig({ memory: "1g", env: { A: "1", ANTHROPIC_API_KEY: "k1" } }, undefined, asUser);
 
   it("is stable across key order and ignores credentials, ephemeral and max_containers", () => {
     const a = base();
@@ -225,7 +253,13 @@ describe("dockerConfigHash", () => {
   });
 
   it("treats API keys, tokens and the base URL as credentials", () => {
-    for (const key of ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN", "DB_PASSWORD"]) {
+    for (const key of [
+      "ANTHROPIC_API_KEY",
+      "CLAUDE_CODE_OAUTH_TOKEN",
+      "ANTHROPIC_BASE_URL",
+      "GITHUB_TOKEN",
+      "DB_PASSWORD",
+    ]) {
       expect(isCredentialEnvKey(key)).toBe(true);
     }
     for (const key of ["LANG", "DEBUG", "TOKENIZER_PATH"]) expect(isCredentialEnvKey(key)).toBe(false);

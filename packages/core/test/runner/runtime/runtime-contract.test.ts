@@ -199,6 +199,7 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     standin.setResponder(script([textReply("ok")]));
     const prompt =
       "Cost $1234 and `rm -rf /` or $(whoami) \"quoted\" 'single' back\\slash \\n literal\n" +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${HOME} is the point.
       "second line\ttab — naïve café 日本語 🐑 ${HOME} %s\n\n-p --flag";
     await run(prompt);
     expect(standin.mainRequests[0]?.lastUserText).toBe(prompt);

@@ -1,0 +1,298 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { chown, mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import Dockerode from "dockerode";
+import { DockerError, statusCode, toDockerError, unavailable } from "../../docker/errors.js";
+import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
+import { ContainerProcess } from "./container-exec.js";
+import { type DockerConfig, dockerConfigHash, isCredentialEnvKey } from "./docker-config.js";
+import type { LaunchedProcess, LaunchOptions } from "./launcher.js";
+
+export const LABEL = {
+  fleet: "herdctl.fleet",
+  agent: "herdctl.agent",
+  job: "herdctl.job",
+  configHash: "herdctl.config-hash",
+  ephemeral: "herdctl.ephemeral",
+} as const;
+
+export interface ContainerSpec {
+  fleet: string;
+  agent: string;
+  jobId: string;
+  config: DockerConfig;
+  /** Host path mounted at /workspace. */
+  workingDirectory: string;
+  /** Host path of .herdctl/docker-sessions/<agent>, mounted as claude's config directory. */
+  claudeConfigDir: string;
+}
+
+export interface EnsuredContainer {
+  id: string;
+  reused: boolean;
+  /** Credentials from docker.env: never baked into the container, so pass them to every exec. */
+  credentialEnv: Record<string, string>;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  fleet: string;
+  agent: string;
+  jobId: string;
+  ephemeral: boolean;
+  configHash: string;
+  state: string;
+}
+
+export interface ContainerManagerOptions {
+  /** How long a cancelled exec gets between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** Creates, reuses, runs commands in and removes herdctl's agent containers, found by label. */
+export class ContainerManager {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly killGraceMs: number;
+
+  constructor(
+    readonly docker: Dockerode = new Dockerode(),
+    options: ContainerManagerOptions = {},
+  ) {
+    this.killGraceMs = options.killGraceMs ?? 5000;
+  }
+
+  /** Fails with DOCKER_UNAVAILABLE, saying how to fix it, when no engine answers. */
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (error) {
+      throw unavailable(error, this.docker);
+    }
+  }
+
+  async ensureContainer(spec: ContainerSpec): Promise<EnsuredContainer> {
+    await this.ping();
+    const imageId = await this.imageId(spec.config.image);
+    if (!existsSync(spec.workingDirectory)) {
+      throw new DockerError({
+        code: "DOCKER_FAILED",
+        action: `mount ${spec.workingDirectory}`,
+        detail: "the working directory does not exist; create it or fix working_directory",
+      });
+    }
+    const hash = createHash("sha256")
+      .update(
+        JSON.stringify([dockerConfigHash(spec.config), imageId, spec.workingDirectory, spec.claudeConfigDir]),
+      )
+      .digest("hex")
+      .slice(0, 32);
+    const credentialEnv = Object.fromEntries(
+      Object.entries(spec.config.env).filter(([key]) => isCredentialEnvKey(key)),
+    );
+    // Serialised per agent, so concurrent jobs neither race past max_containers nor both create
+    // the one persistent container.
+    return this.withLock(`${spec.fleet}\u0000${spec.agent}`, async () => {
+      const existing = await this.list({ [LABEL.fleet]: spec.fleet, [LABEL.agent]: spec.agent });
+      if (!spec.config.ephemeral) {
+        for (const stale of existing.filter((c) => !c.ephemeral && c.configHash !== hash)) {
+          await this.removeContainer(stale.id);
+        }
+        const match = existing.find((c) => !c.ephemeral && c.configHash === hash);
+        if (match) {
+          if (match.state !== "running")
+            await this.call("start a container", () => this.docker.getContainer(match.id).start());
+          return { id: match.id, reused: true, credentialEnv };
+        }
+      }
+      const running = existing.filter(
+        (c) => c.state === "running" && (c.ephemeral || c.configHash === hash),
+      ).length;
+      if (running >= spec.config.maxContainers) {
+        throw new DockerError({
+          code: "DOCKER_CONTAINER_LIMIT",
+          agent: spec.agent,
+          running,
+          max: spec.config.maxContainers,
+        });
+      }
+      await this.prepareClaudeDir(spec);
+      const id = await this.create(spec, hash);
+      return { id, reused: false, credentialEnv };
+    });
+  }
+
+  private async withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.catch(() => undefined);
+    this.locks.set(key, settled);
+    void settled.then(() => {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    });
+    return next;
+  }
+
+  private async imageId(image: string): Promise<string> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Id;
+    } catch (error) {
+      if (statusCode(error) === 404)
+        throw new DockerError({ code: "DOCKER_IMAGE_MISSING", image }, { cause: error });
+      throw toDockerError(error, `inspect image ${image}`, this.docker);
+    }
+  }
+
+  /** claude writes transcripts here as the container user; when we are root, hand it over. */
+  private async prepareClaudeDir(spec: ContainerSpec): Promise<void> {
+    await mkdir(spec.claudeConfigDir, { recursive: true });
+    if (process.getuid?.() !== 0) return;
+    const [uid, gid] = spec.config.user.split(":").map(Number) as [number, number];
+    if (statSync(spec.claudeConfigDir).uid === uid) return;
+    await chown(spec.claudeConfigDir, uid, gid);
+    for (const entry of await readdir(spec.claudeConfigDir, { recursive: true })) {
+      await chown(join(spec.claudeConfigDir, entry), uid, gid);
+    }
+  }
+
+  private async create(spec: ContainerSpec, hash: string): Promise<string> {
+    const cfg = spec.config;
+    const env = Object.entries(cfg.env)
+      .filter(([key]) => !isCredentialEnvKey(key))
+      .map(([key, value]) => `${key}=${value}`);
+    const portBindings: Record<string, Array<{ HostIp?: string; HostPort: string }>> = {};
+    for (const port of cfg.ports) {
+      const key = `${port.containerPort}/${port.protocol}`;
+      portBindings[key] ??= [];
+      portBindings[key].push({
+        HostPort: String(port.hostPort),
+        ...(port.hostIp ? { HostIp: port.hostIp } : {}),
+      });
+    }
+    const hostConfig: Record<string, unknown> = {
+      Binds: [
+        `${spec.workingDirectory}:${CONTAINER_WORKSPACE}:${cfg.workspaceMode}`,
+        `${spec.claudeConfigDir}:${CONTAINER_CLAUDE_DIR}:rw`,
+        ...cfg.volumes.map((v) => `${v.hostPath}:${v.containerPath}:${v.mode}`),
+      ],
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      Memory: cfg.memoryBytes,
+      // Equal to Memory: no swap, so the limit really bounds the container.
+      MemorySwap: cfg.memoryBytes,
+      PidsLimit: cfg.pidsLimit,
+      NetworkMode: cfg.network,
+      ReadonlyRootfs: cfg.readOnly,
+      Tmpfs: cfg.tmpfs,
+      PortBindings: portBindings,
+      // An init as pid 1 reaps what killed execs leave behind and makes stop immediate.
+      Init: true,
+      ...(cfg.nanoCpus ? { NanoCpus: cfg.nanoCpus } : {}),
+      ...(cfg.cpuShares ? { CpuShares: cfg.cpuShares } : {}),
+      ...cfg.hostConfig,
+    };
+    const suffix = randomBytes(4).toString("hex");
+    const name = `herdctl-${spec.fleet}-${spec.agent}-${suffix}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
+    const container = await this.call("create a container", () =>
+      this.docker.createContainer({
+        name,
+        Image: cfg.image,
+        Cmd: ["sleep", "infinity"],
+        User: cfg.user,
+        WorkingDir: CONTAINER_WORKSPACE,
+        Env: [...env, `HOME=${IMAGE_HOME}`, `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`],
+        Labels: {
+          ...cfg.labels,
+          [LABEL.fleet]: spec.fleet,
+          [LABEL.agent]: spec.agent,
+          [LABEL.job]: spec.jobId,
+          [LABEL.configHash]: hash,
+          [LABEL.ephemeral]: String(cfg.ephemeral),
+        },
+        ExposedPorts: Object.fromEntries(Object.keys(portBindings).map((key) => [key, {}])),
+        HostConfig: hostConfig as Dockerode.HostConfig,
+      }),
+    );
+    try {
+      await this.call("start a container", () => container.start());
+    } catch (error) {
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw error;
+    }
+    return container.id;
+  }
+
+  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toDockerError(error, action, this.docker);
+    }
+  }
+
+  /**
+   * Runs a command in the container with an argument array (no shell parses user text). Env is
+   * per exec, which is where credentials belong. Killing or aborting really stops the process.
+   */
+  exec(
+    containerId: string,
+    command: string,
+    args: readonly string[],
+    options: LaunchOptions,
+  ): LaunchedProcess {
+    return new ContainerProcess(this.docker, containerId, command, args, options, this.killGraceMs);
+  }
+
+  /** Removes a container whatever its state; a container already gone is not an error. */
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error) {
+      if (statusCode(error) === 404) return;
+      // 409: removal already in progress, which ends the same way.
+      if (statusCode(error) === 409) return;
+      throw toDockerError(error, `remove container ${id.slice(0, 12)}`, this.docker);
+    }
+  }
+
+  /** Removes a job's ephemeral containers. Persistent ones outlive their first job by design. */
+  async removeJobContainers(fleet: string, jobId: string): Promise<string[]> {
+    const containers = await this.list({ [LABEL.fleet]: fleet, [LABEL.job]: jobId });
+    const doomed = containers.filter((c) => c.ephemeral);
+    for (const c of doomed) await this.removeContainer(c.id);
+    return doomed.map((c) => c.id);
+  }
+
+  async listFleetContainers(fleet: string): Promise<ContainerSummary[]> {
+    return this.list({ [LABEL.fleet]: fleet });
+  }
+
+  /**
+   * Start-up cleanup: ephemeral containers whose job is not running belong to a herdctl that
+   * died. Persistent containers are kept; they carry no job state of their own.
+   */
+  async cleanupOrphans(fleet: string, liveJobIds: Set<string>): Promise<string[]> {
+    const containers = await this.list({ [LABEL.fleet]: fleet });
+    const orphans = containers.filter((c) => c.ephemeral && !liveJobIds.has(c.jobId));
+    for (const c of orphans) await this.removeContainer(c.id);
+    return orphans.map((c) => c.id);
+  }
+
+  private async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
+    const found = await this.call("list containers", () =>
+      this.docker.listContainers({ all: true, filters }),
+    );
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      fleet: c.Labels[LABEL.fleet] ?? "",
+      agent: c.Labels[LABEL.agent] ?? "",
+      jobId: c.Labels[LABEL.job] ?? "",
+      ephemeral: c.Labels[LABEL.ephemeral] !== "false",
+      configHash: c.Labels[LABEL.configHash] ?? "",
+      state: c.State,
+    }));
+  }
+}
