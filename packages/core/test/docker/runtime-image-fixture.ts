@@ -1,0 +1,23 @@
+import Dockerode from "dockerode";
+import { buildImage } from "../../src/docker/image.js";
+
+/**
+ * Every Docker test needs herdctl/runtime:latest. The offline build is cached by recipe hash, so
+ * this is a ping and a label lookup once the first file has built it (~80 s on a fresh machine).
+ */
+export async function ensureRuntimeImage(): Promise<string> {
+  const { tag } = await buildImage({ offline: true });
+  return tag;
+}
+
+export const IMAGE_TIMEOUT_MS = 600_000;
+
+/** Removes every container a test fleet created, found by label. */
+export async function removeFleetContainers(fleet: string): Promise<void> {
+  const docker = new Dockerode();
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [`herdctl.fleet=${fleet}`] },
+  });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+}
