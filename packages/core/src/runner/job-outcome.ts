@@ -62,6 +62,7 @@ export function decideOutcome(tracker: OutcomeTracker, error: unknown): JobOutco
       cancelled: { status: "cancelled", exitReason: "cancelled" },
       timeout: { status: "timed_out", exitReason: "timeout" },
       inactivity: { status: "timed_out", exitReason: "inactivity" },
+      unreachable: { status: "failed", exitReason: "api_error" },
     };
     const known = map[error.reason] ?? { status: "failed" as const, exitReason: "no_result" as const };
     return { ...known, ...usage, summary, error: error.message };

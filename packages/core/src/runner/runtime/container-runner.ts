@@ -5,6 +5,7 @@ import { assertAgentName } from "../../state/ids.js";
 import { ContainerLauncher } from "./container-launcher.js";
 import { ContainerManager } from "./container-manager.js";
 import type { DockerConfig } from "./docker-config.js";
+import { RuntimeError } from "./errors.js";
 import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
 
 /** Where the runtime image installs claude. */
@@ -63,6 +64,15 @@ export class ContainerRunner implements RuntimeInterface {
 
   async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
     const { agent } = options;
+    if (this.config.network === "none") {
+      // No route to any API endpoint exists from such a container; fail before starting one.
+      throw new RuntimeError({
+        reason: "unreachable",
+        runtime: this.type,
+        detail:
+          'the agent\'s docker network is "none". Set docker.network to "bridge" or "host" in the fleet file (defaults.docker or agents[].overrides.docker)',
+      });
+    }
     const container = await this.manager.ensureContainer({
       fleet: this.deps.fleet ?? agent.fleetName,
       agent: agent.name,

@@ -6,7 +6,8 @@ export type RuntimeFailureReason =
   | "no_result"
   | "spawn_failed"
   | "claude_missing"
-  | "invalid_option";
+  | "invalid_option"
+  | "unreachable";
 
 export interface RuntimeFailureDetails {
   reason: RuntimeFailureReason;
@@ -59,6 +60,8 @@ export function describeRuntimeFailure(d: RuntimeFailureDetails): string {
       return `could not start claude (${d.runtime} runtime): ${d.detail ?? "unknown error"}`;
     case "claude_missing":
       return `claude was not found${d.detail ? ` (${d.detail})` : ""}: install it with "npm install -g @anthropic-ai/claude-code" or set defaults.claude_path in herdctl.yaml`;
+    case "unreachable":
+      return `claude in the container cannot reach the model: ${d.detail ?? ""}`;
     case "invalid_option":
       return `the ${d.runtime} runtime cannot run this agent: ${d.detail ?? ""}`;
   }

@@ -1,0 +1,262 @@
+import { chownSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { errorReply, hang, type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
+import Dockerode from "dockerode";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { IMAGE_UID } from "../../src/docker/runtime-image.js";
+import { JobExecutor } from "../../src/runner/job-executor.js";
+import { ContainerManager } from "../../src/runner/runtime/container-manager.js";
+import { StateManager } from "../../src/state/index.js";
+import {
+  ensureRuntimeImage,
+  IMAGE_TIMEOUT_MS,
+  removeFleetContainers,
+} from "../docker/runtime-image-fixture.js";
+import { claudeEnv, claudePath, TEST_API_KEY } from "../helpers/claude-env.js";
+import { tempDir, writeFleet } from "../helpers/fleet.js";
+
+const docker = new Dockerode();
+
+async function fleetContainers(fleet: string) {
+  return docker.listContainers({ all: true, filters: { label: [`herdctl.fleet=${fleet}`] } });
+}
+
+function findFiles(dir: string, suffix: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => join(dir, f));
+}
+
+describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)", (runtime) => {
+  let standin: Standin;
+  let tmp: ReturnType<typeof tempDir>;
+  let state: StateManager;
+  const fleetName = `dockertest-${runtime}-${process.pid}`;
+
+  beforeAll(async () => {
+    await ensureRuntimeImage();
+    standin = await startStandin();
+  }, IMAGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await removeFleetContainers(fleetName);
+    await standin.close();
+  });
+  beforeEach(() => {
+    tmp = tempDir();
+    state = new StateManager(join(tmp.dir, ".herdctl"));
+    state.open();
+  });
+  afterEach(async () => {
+    state.close();
+    await removeFleetContainers(fleetName);
+    tmp.cleanup();
+  });
+
+  async function dockerAgent(extraDocker = "", fleetDocker = "network: host") {
+    const loaded = await writeFleet(
+      tmp.dir,
+      `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n` +
+        `docker:\n  enabled: true\n  memory: 1g\n  pids_limit: 256\n${extraDocker}`,
+      {
+        fleetYaml:
+          `version: 1\nfleet: { name: ${fleetName} }\n` +
+          `defaults:\n  docker:\n    ${fleetDocker.split("\n").join("\n    ")}\n` +
+          "agents:\n  - path: ./agents/worker.yaml\n",
+      },
+    );
+    // As on a real machine, the workspace belongs to a non-root user, whose uid the container takes.
+    if (process.getuid?.() === 0) chownSync(loaded.workspace, IMAGE_UID, IMAGE_UID);
+    return loaded;
+  }
+
+  const executor = (manager = new ContainerManager()) =>
+    new JobExecutor({
+      state,
+      claudePath,
+      env: claudeEnv(standin, tmp.dir),
+      containers: { manager, fleet: fleetName },
+    });
+
+  it("runs a job in a hardened container; the file lands on the host owned by the container user", async () => {
+    const { agent, workspace } = await dockerAgent();
+    let inspected: Dockerode.ContainerInspectInfo | undefined;
+    // Look at the container while the job is running in it.
+    const watcher = setInterval(async () => {
+      const [c] = await fleetContainers(fleetName);
+      if (c && !inspected)
+        inspected = await docker
+          .getContainer(c.Id)
+          .inspect()
+          .catch(() => undefined);
+    }, 25);
+    standin.setResponder(
+      script([writeFile("from-docker.txt", "made in a container\n"), textReply("done in docker")]),
+    );
+    const job = await executor().execute({ agent, prompt: "write it", triggerType: "manual" });
+    clearInterval(watcher);
+    expect(job).toMatchObject({ status: "completed", docker: true, summary: "done in docker" });
+    expect(job.containerId).toMatch(/^[0-9a-f]{64}$/);
+    const file = join(workspace, "from-docker.txt");
+    expect(readFileSync(file, "utf8")).toBe("made in a container\n");
+    expect(statSync(file).uid).toBe(process.getuid?.() === 0 ? IMAGE_UID : process.getuid?.());
+
+    expect(inspected).toBeDefined();
+    const hc = inspected!.HostConfig;
+    expect(inspected!.Config.User).not.toMatch(/^(0|root)(:|$)/);
+    expect(hc.CapDrop).toEqual(["ALL"]);
+    expect(hc.SecurityOpt).toContain("no-new-privileges");
+    expect(hc.Memory).toBe(1024 ** 3);
+    expect(hc.MemorySwap).toBe(1024 ** 3);
+    expect(hc.PidsLimit).toBe(256);
+    expect(hc.NetworkMode).toBe("host");
+    expect(inspected!.Config.Labels).toMatchObject({
+      "herdctl.fleet": fleetName,
+      "herdctl.agent": "worker",
+      "herdctl.job": job.id,
+    });
+    expect(inspected!.Config.Labels["herdctl.config-hash"]).toMatch(/^[0-9a-f]+$/);
+    expect(JSON.stringify(inspected!.Config.Env)).not.toContain(TEST_API_KEY);
+    expect(await fleetContainers(fleetName)).toHaveLength(0);
+  });
+
+  it("keeps the transcript under .herdctl/docker-sessions and resumes it in a fresh container", async () => {
+    const { agent } = await dockerAgent();
+    standin.setResponder(script([textReply("first in docker"), textReply("second in docker")]));
+    const first = await executor().execute({
+      agent,
+      prompt: "remember the word pineapple",
+      triggerType: "manual",
+    });
+    expect(first.status).toBe("completed");
+    const transcripts = findFiles(state.dockerSessionsDir, `${first.sessionId}.jsonl`);
+    expect(transcripts).toHaveLength(1);
+    expect(transcripts[0]).toContain(join(".herdctl", "docker-sessions", "worker"));
+    expect(findFiles(join(tmp.dir, "claude-config"), ".jsonl")).toHaveLength(0);
+
+    const second = await executor().execute({
+      agent,
+      prompt: "what was the word?",
+      triggerType: "manual",
+      session: { mode: "continue" },
+    });
+    expect(second).toMatchObject({ status: "completed", sessionId: first.sessionId });
+    expect(second.containerId).not.toBe(first.containerId);
+    expect(JSON.stringify(standin.mainRequests.at(-1)?.messages)).toContain("pineapple");
+  });
+
+  it("removes the ephemeral container after an API failure, a cancel and a timeout", async () => {
+    const { agent } = await dockerAgent();
+    standin.setResponder(() => errorReply(500, "docker upstream failure"));
+    const failed = await executor().execute({ agent, prompt: "fail", triggerType: "manual" });
+    expect(failed).toMatchObject({ status: "failed", exitReason: "api_error" });
+    expect(failed.error).toContain("docker upstream failure");
+    expect(await fleetContainers(fleetName)).toHaveLength(0);
+
+    standin.setResponder(() => hang());
+    const controller = new AbortController();
+    const poll = setInterval(() => {
+      if (standin.mainRequests.some((r) => r.lastUserText === "cancel me")) {
+        clearInterval(poll);
+        controller.abort();
+      }
+    }, 50);
+    const t0 = Date.now();
+    const cancelled = await executor().execute(
+      { agent, prompt: "cancel me", triggerType: "manual" },
+      { signal: controller.signal },
+    );
+    clearInterval(poll);
+    expect(cancelled.status).toBe("cancelled");
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(await fleetContainers(fleetName)).toHaveLength(0);
+
+    const { agent: slow } = await dockerAgent("", "network: host");
+    const timed = await executor().execute({
+      agent: { ...slow, timeout: 3000 },
+      prompt: "hang",
+      triggerType: "manual",
+    });
+    expect(timed).toMatchObject({ status: "timed_out", exitReason: "timeout" });
+    expect(await fleetContainers(fleetName)).toHaveLength(0);
+  });
+
+  it("delivers a hostile prompt byte for byte through docker exec", async () => {
+    const { agent } = await dockerAgent();
+    standin.setResponder(script([textReply("ok")]));
+    const prompt =
+      "Cost $1234 `id` $(whoami) \"q\" 'q' back\\slash\nnew line — naïve 日本語 🐑 ; rm -rf / &&";
+    const job = await executor().execute({ agent, prompt, triggerType: "manual" });
+    expect(job.status).toBe("completed");
+    expect(standin.mainRequests.at(-1)?.lastUserText).toBe(prompt);
+  });
+});
+
+describe("persistent Docker containers and limits (real engine)", () => {
+  let standin: Standin;
+  let tmp: ReturnType<typeof tempDir>;
+  let state: StateManager;
+  const fleetName = `dockerpersist-${process.pid}`;
+
+  beforeAll(async () => {
+    await ensureRuntimeImage();
+    standin = await startStandin();
+  }, IMAGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await removeFleetContainers(fleetName);
+    await standin.close();
+  });
+  beforeEach(() => {
+    standin.requests.length = 0;
+    tmp = tempDir();
+    state = new StateManager(join(tmp.dir, ".herdctl"));
+    state.open();
+  });
+  afterEach(async () => {
+    state.close();
+    await removeFleetContainers(fleetName);
+    tmp.cleanup();
+  });
+
+  const agentWith = (docker: string, fleetDocker = "network: host") =>
+    writeFleet(tmp.dir, `runtime: cli\npermission_mode: acceptEdits\ndocker:\n  enabled: true\n${docker}`, {
+      fleetYaml:
+        `version: 1\nfleet: { name: ${fleetName} }\ndefaults:\n  docker:\n    ${fleetDocker}\n` +
+        "agents:\n  - path: ./agents/worker.yaml\n",
+    });
+
+  it("reuses a persistent container across jobs and across a new manager (a daemon restart)", async () => {
+    const { agent } = await agentWith("  ephemeral: false\n");
+    standin.setResponder(script([textReply("one")]));
+    const mk = () =>
+      new JobExecutor({
+        state,
+        claudePath,
+        env: claudeEnv(standin, tmp.dir),
+        containers: { manager: new ContainerManager(), fleet: fleetName },
+      });
+    const a = await mk().execute({ agent, prompt: "a", triggerType: "manual" });
+    const b = await mk().execute({ agent, prompt: "b", triggerType: "manual", session: { mode: "fresh" } });
+    expect(a.status).toBe("completed");
+    expect(b.status).toBe("completed");
+    expect(b.containerId).toBe(a.containerId);
+    expect(await fleetContainers(fleetName)).toHaveLength(1);
+  });
+
+  it("fails with a clear message when network none keeps claude from the model", async () => {
+    const { agent } = await agentWith("", "network: none");
+    standin.setResponder(script([textReply("unreachable")]));
+    const job = await new JobExecutor({
+      state,
+      claudePath,
+      env: claudeEnv(standin, tmp.dir),
+      containers: { manager: new ContainerManager(), fleet: fleetName },
+    }).execute({ agent: { ...agent, inactivity_timeout: 60_000 }, prompt: "hello", triggerType: "manual" });
+    expect(job.status).toBe("failed");
+    expect(job.error).toBe(
+      'claude in the container cannot reach the model: the agent\'s docker network is "none". Set docker.network to "bridge" or "host" in the fleet file (defaults.docker or agents[].overrides.docker)',
+    );
+    expect(standin.mainRequests).toHaveLength(0);
+    expect(await fleetContainers(fleetName)).toHaveLength(0);
+  });
+});
