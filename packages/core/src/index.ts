@@ -1,9 +1,34 @@
 // The public API of @herdctl/core. Everything else is internal.
 
 export * from "./config/index.js";
+export * from "./control/index.js";
 export { DockerError } from "./docker/errors.js";
 export { type BuildImageOptions, type BuildImageResult, buildImage } from "./docker/image.js";
 export { DEFAULT_IMAGE } from "./docker/runtime-image.js";
+export { FleetError, type FleetErrorCode } from "./fleet-manager/errors.js";
+export type {
+  ConfigReloadedEvent,
+  FleetEventName,
+  FleetEvents,
+  JobOutputEvent,
+  ScheduleFiredEvent,
+  ScheduleSkippedEvent,
+} from "./fleet-manager/events.js";
+export {
+  FleetManager,
+  type FleetManagerOptions,
+  type ReloadResult,
+  type TriggerOptions,
+  withUntrustedPayload,
+} from "./fleet-manager/fleet-manager.js";
+export type { AgentStatus, FleetState, FleetStatus, JobRef, ScheduleStatus } from "./fleet-manager/status.js";
+export {
+  type HookContext,
+  type HookResult,
+  SIGNATURE_HEADER,
+  signBody,
+  verifySignature,
+} from "./hooks/index.js";
 export {
   type HerdctlNotice,
   JobExecutor,
@@ -26,5 +51,6 @@ export type {
 export type { LaunchedProcess, Launcher, LaunchOptions } from "./runner/runtime/launcher.js";
 export { HostLauncher } from "./runner/runtime/launcher.js";
 export type { SessionRequest } from "./runner/session-policy.js";
+export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
 export * from "./state/index.js";

@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
+import { validateWhen } from "../hooks/when.js";
 import { DurationError, parseDuration } from "./duration.js";
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
@@ -149,9 +150,18 @@ export const InstancesSchema = z.strictObject({ max_concurrent: positiveInt.defa
 
 const hookCommon = {
   name: z.string().optional(),
-  on_events: z.array(z.enum(["completed", "failed", "timeout", "cancelled"])).optional(),
-  /** Dot path to a value in the hook context; the hook runs only when it is truthy. */
-  when: z.string().optional(),
+  /** `timeout` is the reference format's spelling of `timed_out`. */
+  on_events: z
+    .array(z.enum(["completed", "failed", "timed_out", "timeout", "cancelled", "interrupted"]))
+    .optional(),
+  /** A filter on the job context, e.g. `status == "failed" && cost_usd > 0.5` (see hooks/when.ts). */
+  when: z
+    .string()
+    .superRefine((expr, ctx) => {
+      const problem = validateWhen(expr);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
   continue_on_error: z.boolean().optional(),
 };
 

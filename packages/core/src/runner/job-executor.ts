@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ResolvedAgent } from "../config/index.js";
+import { buildHookContext, runHooks } from "../hooks/index.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
 import { decideOutcome, OutcomeTracker } from "./job-outcome.js";
@@ -26,6 +27,8 @@ export interface JobRequest {
   triggerType: TriggerType;
   schedule?: string;
   session?: SessionRequest;
+  /** The interrupted job this one continues (`on_interrupt: resume`). */
+  resumedFrom?: string;
 }
 
 export interface RunCallbacks {
@@ -67,6 +70,7 @@ export class JobExecutor {
       prompt: this.redactorFor(agent).redact(request.prompt),
       runtime: agent.runtime ?? "sdk",
       docker: agent.docker?.enabled === true,
+      resumedFrom: request.resumedFrom ?? null,
     });
   }
 
@@ -139,6 +143,7 @@ export class JobExecutor {
       error: outcome.error ? redactor.redact(outcome.error) : outcome.error,
       sessionId: tracker.sessionId ?? job.sessionId,
     });
+    job = await this.runHooks(job, agent, redactor);
     if (job.status === "completed" && tracker.sessionId) {
       state.sessions.save({
         agent: agent.name,
@@ -149,6 +154,18 @@ export class JobExecutor {
       });
     }
     return job;
+  }
+
+  /** Hooks never change a job's status; their failures are recorded on it. */
+  private async runHooks(job: JobRecord, agent: ResolvedAgent, redactor: Redactor): Promise<JobRecord> {
+    if (!agent.hooks?.after_run?.length && !agent.hooks?.on_error?.length) return job;
+    const results = await runHooks(agent.hooks, buildHookContext(job, agent, { redactor }), { redactor });
+    const failures = results
+      .filter((r) => !r.ok)
+      .map((r) => ({ hook: r.hook, message: r.error ?? "failed" }));
+    if (failures.length === 0) return job;
+    this.options.warn?.(`job ${job.id}: ${failures.map((f) => `${f.hook}: ${f.message}`).join("; ")}`);
+    return this.options.state.jobs.update(job.id, { hookErrors: failures });
   }
 
   /** enqueue + run, for callers with no admission control (a one-off `herdctl trigger`). */

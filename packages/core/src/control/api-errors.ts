@@ -1,0 +1,39 @@
+import type { Context } from "hono";
+import { ConfigError } from "../config/index.js";
+import { FleetError } from "../fleet-manager/errors.js";
+import { StateError } from "../state/index.js";
+
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+const FLEET_STATUS: Record<string, 400 | 404 | 409 | 503> = {
+  FLEET_AGENT_NOT_FOUND: 404,
+  FLEET_SCHEDULE_NOT_FOUND: 404,
+  FLEET_AT_CAPACITY: 409,
+  FLEET_JOB_NOT_ACTIVE: 409,
+  FLEET_NO_PROMPT: 400,
+  FLEET_STOPPING: 503,
+};
+
+const STATE_STATUS: Record<string, 400 | 404 | 409 | 507> = {
+  STATE_INVALID_ID: 400,
+  STATE_JOB_NOT_FOUND: 404,
+  STATE_INVALID_TRANSITION: 409,
+  STATE_DISK_FULL: 507,
+};
+
+export function apiError(c: Context, status: number, code: string, message: string): Response {
+  return c.json({ error: { code, message } } satisfies ApiErrorBody, status as 400);
+}
+
+/** Known failures become JSON with a stable code; anything else is a 500 without internals. */
+export function toApiError(c: Context, error: unknown): Response {
+  if (error instanceof FleetError)
+    return apiError(c, FLEET_STATUS[error.code] ?? 400, error.code, error.message);
+  if (error instanceof StateError) {
+    return apiError(c, STATE_STATUS[error.code] ?? 500, error.code, error.message);
+  }
+  if (error instanceof ConfigError) return apiError(c, 400, error.code, error.message);
+  return apiError(c, 500, "INTERNAL", "the server failed to handle this request; see the daemon log");
+}

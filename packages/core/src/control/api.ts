@@ -1,0 +1,208 @@
+import { Hono } from "hono";
+import { stream } from "hono/streaming";
+import { z } from "zod";
+import type { FleetEventName } from "../fleet-manager/events.js";
+import type { FleetManager } from "../fleet-manager/fleet-manager.js";
+import { isTerminalStatus, JOB_STATUSES } from "../state/index.js";
+import { apiError, toApiError } from "./api-errors.js";
+
+export const API_VERSION = "1";
+
+const EVENT_NAMES: FleetEventName[] = [
+  "job:queued",
+  "job:started",
+  "job:output",
+  "job:completed",
+  "job:failed",
+  "job:cancelled",
+  "job:interrupted",
+  "schedule:fired",
+  "schedule:skipped",
+  "config:reloaded",
+  "config:rejected",
+  "fleet:stopping",
+  "fleet:stopped",
+];
+
+const TriggerBody = z
+  .object({
+    prompt: z.string().max(1_000_000).optional(),
+    schedule: z.string().min(1).max(200).optional(),
+    fresh: z.boolean().optional(),
+    resume: z.string().uuid().optional(),
+    noQueue: z.boolean().optional(),
+  })
+  .strict();
+
+const JobsQuery = z.object({
+  agent: z.string().min(1).max(200).optional(),
+  status: z
+    .string()
+    .transform((s) => s.split(","))
+    .pipe(z.array(z.enum(JOB_STATUSES)))
+    .optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  before: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+const StopBody = z.object({ timeoutMs: z.number().int().min(0).max(86_400_000).optional() }).strict();
+
+function issueText(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`).join("; ");
+}
+
+async function jsonBody(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  return JSON.parse(text);
+}
+
+export interface ApiOptions {
+  /** Routes that control the daemon itself (stop, reload, raw event stream): the control socket only. */
+  daemonControl?: boolean;
+}
+
+/**
+ * The fleet's HTTP API. The daemon serves it on its control socket, and the web server mounts it
+ * behind its own security layer, so CLI and dashboard see the same thing.
+ */
+export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
+  const app = new Hono();
+  app.onError((error, c) => toApiError(c, error));
+  app.notFound((c) => apiError(c, 404, "NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`));
+
+  app.get("/api/health", (c) => c.json({ ok: true, version: API_VERSION, state: fleet.status().state }));
+
+  app.get("/api/fleet", (c) => {
+    const { agents: _agents, ...fleetStatus } = fleet.status();
+    return c.json(fleetStatus);
+  });
+
+  app.get("/api/agents", (c) => c.json({ agents: fleet.status().agents }));
+
+  app.get("/api/agents/:name", (c) => {
+    const name = c.req.param("name");
+    fleet.agent(name);
+    const status = fleet.status().agents.find((a) => a.name === name)!;
+    const recent = fleet.state.jobs.list({ agent: name, limit: 20 }).jobs;
+    return c.json({ agent: status, recentJobs: recent });
+  });
+
+  app.post("/api/agents/:name/trigger", async (c) => {
+    let raw: unknown;
+    try {
+      raw = await jsonBody(c.req.raw);
+    } catch {
+      return apiError(c, 400, "BAD_REQUEST", "the request body is not valid JSON");
+    }
+    const body = TriggerBody.safeParse(raw);
+    if (!body.success) return apiError(c, 400, "BAD_REQUEST", issueText(body.error));
+    const job = fleet.trigger(c.req.param("name"), {
+      ...body.data,
+      triggerType: options.daemonControl ? "manual" : "web",
+    });
+    return c.json({ job }, 202);
+  });
+
+  app.get("/api/jobs", (c) => {
+    const query = JobsQuery.safeParse(c.req.query());
+    if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
+    return c.json(fleet.state.jobs.list(query.data));
+  });
+
+  app.get("/api/jobs/:id", (c) => c.json({ job: fleet.state.jobs.require(c.req.param("id")) }));
+
+  app.post("/api/jobs/:id/wait", async (c) => c.json({ job: await fleet.wait(c.req.param("id")) }));
+
+  app.post("/api/jobs/:id/cancel", async (c) => c.json({ job: await fleet.cancel(c.req.param("id")) }));
+
+  // NDJSON: one {line, message} per output line; with follow=1 the stream stays open until the job ends.
+  app.get("/api/jobs/:id/output", (c) => {
+    const id = c.req.param("id");
+    const job = fleet.state.jobs.require(id);
+    const from = Number.parseInt(c.req.query("from") ?? "0", 10);
+    if (!Number.isInteger(from) || from < 0)
+      return apiError(c, 400, "BAD_REQUEST", "from: must be a whole number ≥ 0");
+    const follow = c.req.query("follow") === "1" || c.req.query("follow") === "true";
+    c.header("content-type", "application/x-ndjson; charset=utf-8");
+    c.header("cache-control", "no-store");
+    if (!follow || isTerminalStatus(job.status)) {
+      const lines = fleet.state.readJobOutput(id, { fromLine: from });
+      return c.body(lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
+    }
+    return stream(c, async (s) => {
+      const controller = new AbortController();
+      s.onAbort(() => controller.abort());
+      for await (const line of fleet.state.followJobOutput(id, {
+        fromLine: from,
+        signal: controller.signal,
+      })) {
+        await s.write(`${JSON.stringify(line)}\n`);
+      }
+    });
+  });
+
+  app.get("/api/schedules", (c) => c.json({ schedules: fleet.status().agents.flatMap((a) => a.schedules) }));
+
+  app.post("/api/schedules/:agent/:schedule/:action{enable|disable}", (c) => {
+    const { agent, schedule, action } = c.req.param();
+    fleet.setScheduleEnabled(agent, schedule, action === "enable");
+    const updated = fleet
+      .status()
+      .agents.find((a) => a.name === agent)
+      ?.schedules.find((s) => s.name === schedule);
+    return c.json({ schedule: updated });
+  });
+
+  if (options.daemonControl) {
+    app.get("/api/status", (c) => c.json(fleet.status()));
+    // NDJSON of every fleet event as it happens: `herdctl logs -f` follows this.
+    app.get("/api/events", (c) => {
+      c.header("content-type", "application/x-ndjson; charset=utf-8");
+      return stream(c, async (s) => {
+        const queue: string[] = [];
+        let wake: (() => void) | undefined;
+        const listeners = EVENT_NAMES.map((type) => {
+          const listener = (payload: unknown) => {
+            queue.push(`${JSON.stringify({ type, at: new Date().toISOString(), payload })}\n`);
+            wake?.();
+          };
+          fleet.events.on(type, listener as never);
+          return () => fleet.events.off(type, listener as never);
+        });
+        let open = true;
+        s.onAbort(() => {
+          open = false;
+          wake?.();
+        });
+        try {
+          while (open) {
+            while (queue.length) await s.write(queue.shift()!);
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            wake = undefined;
+          }
+        } finally {
+          for (const off of listeners) off();
+        }
+      });
+    });
+    app.post("/api/fleet/reload", async (c) => c.json(await fleet.reload()));
+    app.post("/api/fleet/stop", async (c) => {
+      let raw: unknown;
+      try {
+        raw = await jsonBody(c.req.raw);
+      } catch {
+        return apiError(c, 400, "BAD_REQUEST", "the request body is not valid JSON");
+      }
+      const body = StopBody.safeParse(raw);
+      if (!body.success) return apiError(c, 400, "BAD_REQUEST", issueText(body.error));
+      // Answer first: the socket this request came in on closes during the stop.
+      setImmediate(() => void fleet.stop({ timeoutMs: body.data.timeoutMs, reason: "herdctl stop" }));
+      return c.json({ stopping: true, pid: process.pid }, 202);
+    });
+  }
+  return app;
+}

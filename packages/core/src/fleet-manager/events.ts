@@ -1,0 +1,75 @@
+import { EventEmitter } from "node:events";
+import type { JobRecord } from "../state/index.js";
+
+export interface JobOutputEvent {
+  jobId: string;
+  agent: string;
+  /** The message as written to the job's output file (already redacted). */
+  message: unknown;
+}
+
+export interface ScheduleFiredEvent {
+  agent: string;
+  schedule: string;
+  scheduledAt: string;
+  jobId: string;
+  reason: "due" | "catch_up" | "queued";
+}
+
+export interface ScheduleSkippedEvent {
+  agent: string;
+  schedule: string;
+  scheduledAt: string;
+  reason: "overlap" | "missed" | "disabled" | "capacity";
+}
+
+export interface ConfigReloadedEvent {
+  added: string[];
+  removed: string[];
+  updated: string[];
+}
+
+/** Every event the fleet emits, with its payload; `emit` and `on` are checked against it. */
+export interface FleetEvents {
+  "job:queued": [JobRecord];
+  "job:started": [JobRecord];
+  "job:output": [JobOutputEvent];
+  "job:completed": [JobRecord];
+  /** Also for timed_out jobs; the record's status tells them apart. */
+  "job:failed": [JobRecord];
+  "job:cancelled": [JobRecord];
+  "job:interrupted": [JobRecord];
+  "schedule:fired": [ScheduleFiredEvent];
+  "schedule:skipped": [ScheduleSkippedEvent];
+  "config:reloaded": [ConfigReloadedEvent];
+  "config:rejected": [{ message: string }];
+  "fleet:started": [{ agents: number; pid: number }];
+  "fleet:stopping": [{ reason: string }];
+  "fleet:stopped": [{ reason: string }];
+}
+
+export type FleetEventName = keyof FleetEvents;
+
+export class FleetEventBus extends EventEmitter<FleetEvents> {
+  constructor() {
+    super();
+    // Every dashboard socket and log follower subscribes; the default warning at 10 is noise.
+    this.setMaxListeners(0);
+  }
+}
+
+/** The job event that announces a terminal status. */
+export function endEventFor(
+  job: JobRecord,
+): "job:completed" | "job:failed" | "job:cancelled" | "job:interrupted" {
+  switch (job.status) {
+    case "completed":
+      return "job:completed";
+    case "cancelled":
+      return "job:cancelled";
+    case "interrupted":
+      return "job:interrupted";
+    default:
+      return "job:failed";
+  }
+}

@@ -1,0 +1,230 @@
+import type { ResolvedAgent } from "../config/index.js";
+import type { JobExecutor, JobRequest } from "../runner/job-executor.js";
+import type { JobRecord, StateManager } from "../state/index.js";
+import { isTerminalStatus } from "../state/index.js";
+import { atCapacity, FleetError } from "./errors.js";
+import { endEventFor, type FleetEventBus } from "./events.js";
+
+export interface SubmitOptions {
+  /** Fail at once instead of waiting in line when there is no free slot. */
+  noQueue?: boolean;
+}
+
+interface ActiveJob {
+  job: JobRecord;
+  request: JobRequest;
+  controller: AbortController;
+  done: Promise<JobRecord>;
+  resolveDone: (job: JobRecord) => void;
+  running: boolean;
+}
+
+/**
+ * Admission and cancellation for every job, whatever triggered it: per-agent `max_concurrent`,
+ * the fleet-wide cap, a FIFO line for jobs that must wait, and cancel by job id.
+ */
+export class JobControl {
+  private readonly active = new Map<string, ActiveJob>();
+  private readonly line: string[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly deps: {
+      executor: JobExecutor;
+      state: StateManager;
+      events: FleetEventBus;
+      maxConcurrentJobs?: number;
+    },
+  ) {}
+
+  /** Records the job and starts it now, or queues it; returns at once with the job as it stands. */
+  submit(request: JobRequest, options: SubmitOptions = {}): JobRecord {
+    if (this.closed)
+      throw new FleetError("FLEET_STOPPING", "the fleet is stopping; no new jobs are accepted");
+    const blocked = this.blockedBy(request.agent);
+    if (blocked && (options.noQueue || false)) throw blocked;
+    const job = this.deps.executor.enqueue(request);
+    let resolveDone!: (job: JobRecord) => void;
+    const done = new Promise<JobRecord>((resolve) => {
+      resolveDone = resolve;
+    });
+    const entry: ActiveJob = {
+      job,
+      request,
+      controller: new AbortController(),
+      done,
+      resolveDone,
+      running: false,
+    };
+    this.active.set(job.id, entry);
+    this.deps.events.emit("job:queued", job);
+    if (blocked) this.line.push(job.id);
+    else this.launch(entry);
+    return this.deps.state.jobs.require(job.id);
+  }
+
+  /** Resolves with the job's final record. Works for jobs that already ended, too. */
+  async wait(jobId: string): Promise<JobRecord> {
+    const entry = this.active.get(jobId);
+    if (entry) return entry.done;
+    return this.deps.state.jobs.require(jobId);
+  }
+
+  /** Stops a running job (its process or container goes within seconds) or takes a queued one out of line. */
+  async cancel(jobId: string): Promise<JobRecord> {
+    const entry = this.active.get(jobId);
+    if (!entry) {
+      const job = this.deps.state.jobs.require(jobId);
+      if (isTerminalStatus(job.status)) {
+        throw new FleetError(
+          "FLEET_JOB_NOT_ACTIVE",
+          `job ${jobId} already ended (${job.status}); nothing to cancel`,
+        );
+      }
+      throw new FleetError(
+        "FLEET_JOB_NOT_ACTIVE",
+        `job ${jobId} is not run by this daemon; nothing to cancel`,
+      );
+    }
+    if (!entry.running) {
+      this.removeFromLine(jobId);
+      const job = this.deps.state.jobs.finish(jobId, {
+        status: "cancelled",
+        exitReason: "cancelled",
+        error: "cancelled while waiting for a free slot",
+      });
+      this.settle(entry, job);
+      return job;
+    }
+    entry.controller.abort();
+    return entry.done;
+  }
+
+  runningJobs(agent?: string): JobRecord[] {
+    return [...this.active.values()]
+      .filter((e) => e.running && (agent === undefined || e.job.agent === agent))
+      .map((e) => e.job);
+  }
+
+  queuedJobs(agent?: string): JobRecord[] {
+    return this.line
+      .map((id) => this.active.get(id)!)
+      .filter((e) => agent === undefined || e.job.agent === agent)
+      .map((e) => e.job);
+  }
+
+  isActive(jobId: string): boolean {
+    return this.active.has(jobId);
+  }
+
+  /**
+   * Graceful stop: no new jobs; queued ones are cancelled; running ones get `timeoutMs` to finish,
+   * then are cancelled. Resolves when every job has reached a terminal status.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    for (const id of [...this.line]) await this.cancel(id);
+    const running = [...this.active.values()].map((e) => e.done);
+    if (running.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<"expired">((resolve) => {
+      timer = setTimeout(() => resolve("expired"), timeoutMs);
+    });
+    const outcome = await Promise.race([Promise.all(running), expired]);
+    clearTimeout(timer);
+    if (outcome === "expired") {
+      for (const entry of this.active.values()) entry.controller.abort();
+      await Promise.all([...this.active.values()].map((e) => e.done));
+    }
+  }
+
+  private blockedBy(agent: ResolvedAgent): FleetError | undefined {
+    const running = [...this.active.values()].filter((e) => e.running);
+    const agentLimit = agent.instances?.max_concurrent ?? 1;
+    const agentRunning = running.filter((e) => e.job.agent === agent.name).length;
+    const agentQueued = this.line.filter((id) => this.active.get(id)?.job.agent === agent.name).length;
+    // Jobs already in line keep their turn: a newcomer may not overtake them.
+    if (agentRunning + agentQueued >= agentLimit)
+      return atCapacity(agent.name, agentRunning, agentLimit, "agent");
+    const fleetLimit = this.deps.maxConcurrentJobs;
+    if (fleetLimit !== undefined && running.length + this.line.length >= fleetLimit) {
+      return atCapacity(agent.name, running.length, fleetLimit, "fleet");
+    }
+    return undefined;
+  }
+
+  private canStart(entry: ActiveJob): boolean {
+    const running = [...this.active.values()].filter((e) => e.running);
+    const agentLimit = entry.request.agent.instances?.max_concurrent ?? 1;
+    if (running.filter((e) => e.job.agent === entry.job.agent).length >= agentLimit) return false;
+    const fleetLimit = this.deps.maxConcurrentJobs;
+    return fleetLimit === undefined || running.length < fleetLimit;
+  }
+
+  private launch(entry: ActiveJob): void {
+    entry.running = true;
+    const { executor, events } = this.deps;
+    void executor
+      .run(entry.job.id, entry.request, {
+        signal: entry.controller.signal,
+        onStart: (job) => {
+          entry.job = job;
+          events.emit("job:started", job);
+        },
+        onMessage: (message, job) => {
+          events.emit("job:output", { jobId: job.id, agent: job.agent, message });
+        },
+        onNotice: (text, job) => {
+          events.emit("job:output", {
+            jobId: job.id,
+            agent: job.agent,
+            message: { type: "herdctl", subtype: "notice", text },
+          });
+        },
+      })
+      .catch((error: unknown) => this.failUnexpectedly(entry, error))
+      .then((job) => this.settle(entry, job));
+  }
+
+  /** A bug or a storage failure outside the runtime: the job still must not stay "running". */
+  private failUnexpectedly(entry: ActiveJob, error: unknown): JobRecord {
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      const current = this.deps.state.jobs.require(entry.job.id);
+      if (isTerminalStatus(current.status)) return current;
+      if (current.status === "queued") this.deps.state.jobs.start(entry.job.id);
+      return this.deps.state.jobs.finish(entry.job.id, {
+        status: "failed",
+        exitReason: "error",
+        error: message,
+      });
+    } catch {
+      return { ...entry.job, status: "failed", exitReason: "error", error: message };
+    }
+  }
+
+  private settle(entry: ActiveJob, job: JobRecord): void {
+    entry.job = job;
+    this.active.delete(job.id);
+    this.deps.events.emit(endEventFor(job), job);
+    entry.resolveDone(job);
+    this.admitFromLine();
+  }
+
+  private admitFromLine(): void {
+    for (const id of [...this.line]) {
+      const entry = this.active.get(id);
+      if (!entry) continue;
+      if (this.closed) break;
+      if (this.canStart(entry)) {
+        this.removeFromLine(id);
+        this.launch(entry);
+      }
+    }
+  }
+
+  private removeFromLine(jobId: string): void {
+    const i = this.line.indexOf(jobId);
+    if (i >= 0) this.line.splice(i, 1);
+  }
+}

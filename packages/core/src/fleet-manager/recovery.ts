@@ -1,0 +1,84 @@
+import { readFileSync } from "node:fs";
+import type { ContainerManager } from "../runner/runtime/container-manager.js";
+import type { JobRecord, StateManager } from "../state/index.js";
+
+export const INTERRUPTED_REASON =
+  "herdctl stopped unexpectedly while this job was running (found at the next start)";
+
+function isClaudeProcess(pid: number): boolean {
+  try {
+    // argv[0] of the group leader we started; guards against a recycled pid.
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0]?.includes("claude") === true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pid: number): boolean {
+  if (!isClaudeProcess(pid)) return false;
+  try {
+    process.kill(-pid, "SIGKILL");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RecoveryReport {
+  interrupted: JobRecord[];
+  killedPids: number[];
+  removedContainers: string[];
+  restartedContainers: string[];
+}
+
+/**
+ * What a daemon does first after one died: jobs it left queued or running become `interrupted`,
+ * their claude processes are killed, their containers removed (ephemeral) or restarted
+ * (persistent, which ends any exec still running in them).
+ */
+export async function recoverFromCrash(
+  state: StateManager,
+  fleet: string,
+  containers: ContainerManager | undefined,
+  log: (line: string) => void,
+): Promise<RecoveryReport> {
+  const stale = state.jobs.list({ status: ["queued", "running"], limit: 1000 }).jobs;
+  const report: RecoveryReport = {
+    interrupted: [],
+    killedPids: [],
+    removedContainers: [],
+    restartedContainers: [],
+  };
+  for (const job of stale) if (job.pid && killGroup(job.pid)) report.killedPids.push(job.pid);
+  const ids = state.jobs.interruptUnfinished(INTERRUPTED_REASON);
+  report.interrupted = ids.map((id) => state.jobs.require(id));
+  for (const job of report.interrupted) {
+    state.events.append({
+      type: "job:interrupted",
+      agent: job.agent,
+      jobId: job.id,
+      data: { reason: INTERRUPTED_REASON },
+    });
+  }
+  if (containers) {
+    try {
+      report.removedContainers = await containers.cleanupOrphans(fleet, new Set());
+      const persistent = new Set(stale.map((j) => j.containerId).filter((id): id is string => Boolean(id)));
+      for (const id of persistent) {
+        if (report.removedContainers.includes(id)) continue;
+        try {
+          await containers.docker.getContainer(id).restart({ t: 1 });
+          report.restartedContainers.push(id);
+        } catch {
+          // Already gone: nothing left running in it.
+        }
+      }
+    } catch (error) {
+      log(`could not clean up containers left by the previous run: ${(error as Error).message}`);
+    }
+  }
+  if (report.interrupted.length > 0) {
+    log(`marked ${report.interrupted.length} job(s) left by a previous run as interrupted`);
+  }
+  return report;
+}

@@ -1,0 +1,100 @@
+import type { ResolvedAgent } from "../config/index.js";
+import type { ScheduleFire, Scheduler, ScheduleSkip } from "../scheduler/index.js";
+import type { ScheduleRunStatus, StateManager } from "../state/index.js";
+import type { FleetEventBus } from "./events.js";
+import type { JobControl } from "./job-control.js";
+
+/** The prompt a scheduled run gets when neither the schedule nor the agent names one. */
+export function fallbackSchedulePrompt(schedule: string): string {
+  return `Run your scheduled task (schedule "${schedule}").`;
+}
+
+/**
+ * Turns scheduler fires into jobs through the same admission path as every other trigger, and
+ * reports each job's start and end back to the scheduler (interval timing and overlap use them).
+ */
+export class ScheduleExecutor {
+  /** job id → the schedule that started it. */
+  private readonly scheduledJobs = new Map<string, { agent: string; schedule: string }>();
+
+  constructor(
+    private readonly deps: {
+      scheduler: () => Scheduler;
+      control: JobControl;
+      state: StateManager;
+      events: FleetEventBus;
+      agent: (name: string) => ResolvedAgent | undefined;
+      log: (line: string) => void;
+    },
+  ) {}
+
+  fire(fire: ScheduleFire): void {
+    const { control, state, events } = this.deps;
+    const agent = this.deps.agent(fire.agent);
+    const schedule = agent?.schedules?.[fire.schedule];
+    if (!agent || !schedule) {
+      this.deps.scheduler().runFinished(fire.agent, fire.schedule, new Date());
+      return;
+    }
+    try {
+      const job = control.submit({
+        agent,
+        prompt: schedule.prompt ?? agent.default_prompt ?? fallbackSchedulePrompt(fire.schedule),
+        triggerType: "schedule",
+        schedule: fire.schedule,
+        session: schedule.resume_session ? { mode: "continue" } : { mode: "fresh" },
+      });
+      this.scheduledJobs.set(job.id, { agent: fire.agent, schedule: fire.schedule });
+      this.deps.scheduler().runStarted(fire.agent, fire.schedule);
+      state.schedules.upsert(fire.agent, fire.schedule, { lastRunAt: new Date(), lastStatus: "running" });
+      events.emit("schedule:fired", {
+        agent: fire.agent,
+        schedule: fire.schedule,
+        scheduledAt: fire.scheduledAt.toISOString(),
+        jobId: job.id,
+        reason: fire.reason,
+      });
+    } catch (error) {
+      // Admission refused (the fleet is stopping): the scheduler must not think it is running.
+      this.deps.scheduler().runFinished(fire.agent, fire.schedule, new Date());
+      this.deps.log(
+        `schedule ${fire.agent}/${fire.schedule} could not start a job: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  skip(skip: ScheduleSkip): void {
+    this.deps.state.events.append({
+      type: "schedule:skipped",
+      agent: skip.agent,
+      data: { schedule: skip.schedule, scheduledAt: skip.scheduledAt.toISOString(), reason: skip.reason },
+    });
+    this.deps.events.emit("schedule:skipped", {
+      agent: skip.agent,
+      schedule: skip.schedule,
+      scheduledAt: skip.scheduledAt.toISOString(),
+      reason: skip.reason,
+    });
+  }
+
+  /** `overlap: replace`: cancel the schedule's running job before the new one starts. */
+  replace(agent: string, schedule: string): void {
+    for (const [jobId, owner] of this.scheduledJobs) {
+      if (owner.agent === agent && owner.schedule === schedule)
+        void this.deps.control.cancel(jobId).catch(() => {});
+    }
+  }
+
+  /** Called for every job end; only scheduled jobs matter here. */
+  jobEnded(jobId: string, status: string, error: string | null): void {
+    const owner = this.scheduledJobs.get(jobId);
+    if (!owner) return;
+    this.scheduledJobs.delete(jobId);
+    const now = new Date();
+    this.deps.state.schedules.upsert(owner.agent, owner.schedule, {
+      lastStatus: status as ScheduleRunStatus,
+      lastError: error,
+    });
+    this.deps.scheduler().runFinished(owner.agent, owner.schedule, now);
+  }
+}

@@ -1,0 +1,115 @@
+import type { ResolvedAgent } from "../config/index.js";
+import type { ScheduleSnapshot } from "../scheduler/index.js";
+import type { JobRecord, StateManager } from "../state/index.js";
+
+export type FleetState = "starting" | "running" | "stopping" | "stopped";
+
+export interface JobRef {
+  id: string;
+  agent: string;
+  status: string;
+  schedule: string | null;
+  triggerType: string;
+  createdAt: string;
+  startedAt: string | null;
+}
+
+export interface ScheduleStatus {
+  agent: string;
+  name: string;
+  type: "interval" | "cron" | "webhook";
+  /** "every 15m" or the cron expression, for people. */
+  when: string;
+  enabled: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastStatus: string | null;
+  lastError: string | null;
+  running: boolean;
+  pending: boolean;
+}
+
+export interface AgentStatus {
+  name: string;
+  description: string | null;
+  runtime: string;
+  docker: boolean;
+  model: string | null;
+  maxConcurrent: number;
+  workingDirectory: string;
+  running: JobRef[];
+  queued: JobRef[];
+  schedules: ScheduleStatus[];
+  lastJob: Pick<JobRecord, "id" | "status" | "finishedAt" | "summary" | "error"> | null;
+}
+
+export interface FleetStatus {
+  fleet: string;
+  description: string | null;
+  state: FleetState;
+  pid: number;
+  startedAt: string | null;
+  uptimeMs: number;
+  offline: boolean;
+  configPath: string;
+  stateDir: string;
+  counts: { agents: number; running: number; queued: number };
+  lastReloadError: { message: string; at: string } | null;
+  agents: AgentStatus[];
+}
+
+export function jobRef(job: JobRecord): JobRef {
+  return {
+    id: job.id,
+    agent: job.agent,
+    status: job.status,
+    schedule: job.schedule,
+    triggerType: job.triggerType,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+  };
+}
+
+function describeTiming(s: { type: string; interval?: number; cron?: string; timezone?: string }): string {
+  if (s.type === "interval" && s.interval !== undefined) {
+    const ms = s.interval;
+    const [n, unit] =
+      ms % 86_400_000 === 0
+        ? [ms / 86_400_000, "d"]
+        : ms % 3_600_000 === 0
+          ? [ms / 3_600_000, "h"]
+          : ms % 60_000 === 0
+            ? [ms / 60_000, "m"]
+            : ms % 1000 === 0
+              ? [ms / 1000, "s"]
+              : [ms, "ms"];
+    return `every ${n}${unit}`;
+  }
+  if (s.type === "cron") return `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ""}`;
+  return "on webhook";
+}
+
+export function scheduleStatuses(
+  agent: ResolvedAgent,
+  snapshots: ScheduleSnapshot[],
+  state: StateManager,
+): ScheduleStatus[] {
+  const persisted = new Map(state.schedules.list({ agent: agent.name }).map((s) => [s.schedule, s]));
+  return Object.entries(agent.schedules ?? {}).map(([name, config]) => {
+    const snap = snapshots.find((s) => s.agent === agent.name && s.schedule === name);
+    const saved = persisted.get(name);
+    return {
+      agent: agent.name,
+      name,
+      type: config.type,
+      when: describeTiming(config),
+      enabled: snap?.enabled ?? (saved?.enabledOverride ?? config.enabled) !== false,
+      nextRunAt: snap?.nextRunAt?.toISOString() ?? null,
+      lastRunAt: snap?.lastRunAt?.toISOString() ?? saved?.lastRunAt ?? null,
+      lastStatus: saved?.lastStatus ?? null,
+      lastError: saved?.lastError ?? null,
+      running: snap?.running ?? false,
+      pending: snap?.pending ?? false,
+    };
+  });
+}

@@ -1,0 +1,29 @@
+export {
+  buildHookContext,
+  HOOK_CONTEXT_FIELDS,
+  type HookAgentInfo,
+  type HookContext,
+  type HookJob,
+  type HookTokens,
+  TERMINAL_STATUSES,
+} from "./context.js";
+export { HookContextError, HookFailure, type HookFailureCode, WhenSyntaxError } from "./errors.js";
+export {
+  type AgentHooks,
+  type HookResult,
+  type HookSpec,
+  ON_ERROR_EVENTS,
+  type RunHooksOptions,
+  runHooks,
+  selectHooks,
+} from "./run-hooks.js";
+export { DEFAULT_SHELL_TIMEOUT_MS, runShellHook, type ShellHookSpec, shellHookEnv } from "./shell.js";
+export { SIGNATURE_HEADER, signBody, verifySignature } from "./signature.js";
+export {
+  DEFAULT_WEBHOOK_RETRIES,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  runWebhookHook,
+  type WebhookHookSpec,
+  type WebhookOptions,
+} from "./webhook.js";
+export { compileWhen, validateWhen, type WhenFilter } from "./when.js";

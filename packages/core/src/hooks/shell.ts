@@ -1,0 +1,157 @@
+import { spawn } from "node:child_process";
+import { stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { CREDENTIAL_ENV_NAMES } from "../secrets/redactor.js";
+import type { HookContext } from "./context.js";
+import { type HookFailure, hookFailures } from "./errors.js";
+
+export const DEFAULT_SHELL_TIMEOUT_MS = 30_000;
+
+export interface ShellHookSpec {
+  readonly type: "shell";
+  /** The user's own command text: the only thing that reaches `sh -c`. */
+  readonly command: string;
+  /** Milliseconds (the config layer converts durations). */
+  readonly timeout?: number;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+// Linux caps one environment string at 128 KiB; the full text is always on stdin.
+const ENV_TEXT_LIMIT = 16 * 1024;
+const STDERR_KEEP = 4096;
+const STDERR_TAIL = 1000;
+// After the shell exits, a backgrounded child may still hold stderr open; do not wait for it.
+const STDERR_DRAIN_MS = 200;
+
+/**
+ * Runs `/bin/sh -c <command>` in the agent's working directory with the context as JSON on stdin
+ * and HERDCTL_* variables. Job text (summary, error) only ever travels through stdin and the
+ * environment, never the command line, so nothing an agent writes can be executed.
+ * Resolves on exit code 0; otherwise rejects with a HookFailure.
+ */
+export async function runShellHook(
+  hook: ShellHookSpec,
+  context: HookContext,
+  options: { env?: Env; signal?: AbortSignal } = {},
+): Promise<void> {
+  const timeoutMs = hook.timeout ?? DEFAULT_SHELL_TIMEOUT_MS;
+  const cwd = context.working_directory;
+  const dir = await stat(cwd).catch(() => undefined);
+  if (!dir?.isDirectory()) throw hookFailures.cwdMissing(cwd);
+  if (options.signal?.aborted) throw hookFailures.aborted();
+
+  // Its own process group, so a timeout also ends whatever the command started.
+  const child = spawn("/bin/sh", ["-c", hook.command], {
+    cwd,
+    env: shellHookEnv(context, options.env ?? process.env),
+    detached: true,
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+
+  return new Promise<void>((resolve, reject) => {
+    let stderr = "";
+    let stoppedBy: HookFailure | undefined;
+    const killGroup = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const stop = (failure: HookFailure): void => {
+      stoppedBy ??= failure;
+      killGroup();
+    };
+    const timer = setTimeout(() => stop(hookFailures.timeout(timeoutMs)), timeoutMs);
+    const onAbort = (): void => stop(hookFailures.aborted());
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    };
+
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_KEEP);
+    });
+    // A command that ignores stdin closes the pipe early; that is not a failure.
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(JSON.stringify(context));
+
+    child.on("error", (error) => {
+      cleanup();
+      killGroup();
+      reject(hookFailures.spawn(error.message));
+    });
+    child.on("exit", (code, signal) => {
+      cleanup();
+      void drained(child.stderr!, STDERR_DRAIN_MS).then(() => {
+        const tail = stderrTail(stderr);
+        if (stoppedBy) reject(stoppedBy);
+        else if (code === 0) resolve();
+        else if (code !== null) reject(hookFailures.exit(code, tail));
+        else reject(hookFailures.signal(signal ?? "a signal", tail));
+      });
+    });
+  });
+}
+
+/** The parent's environment minus claude's credentials, plus the job as HERDCTL_* variables. */
+export function shellHookEnv(context: HookContext, base: Env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
+  for (const name of CREDENTIAL_ENV_NAMES) delete env[name];
+  const { job } = context;
+  const vars: Record<string, string | number | null> = {
+    EVENT: context.event,
+    FLEET: context.fleet,
+    AGENT: context.agent,
+    WORKING_DIRECTORY: context.working_directory,
+    JOB_ID: job.id,
+    SCHEDULE: job.schedule,
+    TRIGGER_TYPE: job.trigger_type,
+    STATUS: job.status,
+    EXIT_REASON: job.exit_reason,
+    ERROR: job.error,
+    SUMMARY: job.summary,
+    SESSION_ID: job.session_id,
+    STARTED_AT: job.started_at,
+    FINISHED_AT: job.finished_at,
+    DURATION_MS: job.duration_ms,
+    NUM_TURNS: job.num_turns,
+    INPUT_TOKENS: job.tokens.input,
+    OUTPUT_TOKENS: job.tokens.output,
+    COST_USD: job.cost_usd,
+  };
+  for (const [name, value] of Object.entries(vars)) {
+    // Always set, even to "", so a stale value inherited from the parent never passes for this job's.
+    const text = value === null ? "" : String(value);
+    env[`HERDCTL_${name}`] = text.replaceAll("\0", "").slice(0, ENV_TEXT_LIMIT);
+  }
+  return env;
+}
+
+function stderrTail(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length <= STDERR_TAIL ? trimmed : `…${trimmed.slice(-STDERR_TAIL)}`;
+}
+
+function drained(stream: Readable, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (stream.readableEnded) return resolve();
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, ms);
+    stream.once("end", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
