@@ -1,5 +1,12 @@
 import { dirname, join, resolve } from "node:path";
-import { findConfigFile, type LoadedFleet, loadFleet, type ResolvedAgent, StateManager } from "@herdctl/core";
+import {
+  findConfigFile,
+  type LoadedFleet,
+  loadFleet,
+  type ResolvedAgent,
+  resolveConfigPath,
+  StateManager,
+} from "@herdctl/core";
 import { CliError, nearest } from "./errors.js";
 import { createStyle, type Style } from "./output/style.js";
 
@@ -45,7 +52,7 @@ export class CommandContext {
 
   /** The fleet file: -c FILE|DIR, else the nearest herdctl.yaml above the current directory. */
   configPath(): string {
-    if (this.options.config) return resolve(this.cwd, this.options.config);
+    if (this.options.config) return resolveConfigPath(resolve(this.cwd, this.options.config));
     const found = findConfigFile(this.cwd);
     if (!found) {
       throw new CliError(

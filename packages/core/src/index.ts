@@ -21,7 +21,14 @@ export {
   type TriggerOptions,
   withUntrustedPayload,
 } from "./fleet-manager/fleet-manager.js";
-export type { AgentStatus, FleetState, FleetStatus, JobRef, ScheduleStatus } from "./fleet-manager/status.js";
+export {
+  type AgentStatus,
+  describeScheduleTiming,
+  type FleetState,
+  type FleetStatus,
+  type JobRef,
+  type ScheduleStatus,
+} from "./fleet-manager/status.js";
 export {
   type HookContext,
   type HookResult,

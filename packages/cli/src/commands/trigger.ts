@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
+import { daemonClient } from "../daemon.js";
 import { CliError } from "../errors.js";
+import { triggerThroughDaemon } from "../job-remote.js";
 import { runJobInProcess } from "../job-runner.js";
 
 interface TriggerOptions {
@@ -31,6 +33,22 @@ export function registerTrigger(program: Command): void {
     .action(async (agentName: string, options: TriggerOptions, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
       if (options.fresh && options.resume) throw new CliError("use either --fresh or --resume, not both", 2);
+      const client = await daemonClient(ctx);
+      if (client) {
+        if (options.offline)
+          ctx.warn("a daemon is running; it decides whether jobs run offline (ignoring --offline)");
+        const job = await triggerThroughDaemon(ctx, client, {
+          agent: agentName,
+          prompt: options.prompt,
+          schedule: options.schedule,
+          fresh: options.fresh,
+          resume: options.resume,
+          noQueue: options.queue === false,
+          wait: options.wait === true,
+        });
+        if (options.wait && job.status !== "completed") process.exitCode = 1;
+        return;
+      }
       const agent = await ctx.agent(agentName);
       const job = await runJobInProcess(ctx, {
         agent,

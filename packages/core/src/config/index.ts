@@ -1,7 +1,7 @@
 export { findConfigFile } from "./discover.js";
 export { DurationError, parseDuration } from "./duration.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
-export { loadFleet } from "./load.js";
+export { loadFleet, resolveConfigPath } from "./load.js";
 export { REDACTED, redactConfig } from "./redact.js";
 export type {
   AgentConfig,

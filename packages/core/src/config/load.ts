@@ -78,7 +78,8 @@ export async function loadFleet(
   };
 }
 
-function resolveConfigPath(target: string): string {
+/** A fleet file given as itself or as its folder → the file; a clear ConfigError when there is none. */
+export function resolveConfigPath(target: string): string {
   const fail = (message: string, hint: string): never => {
     throw new ConfigError([{ file: target, line: 0, col: 0, path: "", message, hint }]);
   };

@@ -70,7 +70,12 @@ export function jobRef(job: JobRecord): JobRef {
   };
 }
 
-function describeTiming(s: { type: string; interval?: number; cron?: string; timezone?: string }): string {
+export function describeScheduleTiming(s: {
+  type: string;
+  interval?: number;
+  cron?: string;
+  timezone?: string;
+}): string {
   if (s.type === "interval" && s.interval !== undefined) {
     const ms = s.interval;
     const [n, unit] =
@@ -102,7 +107,7 @@ export function scheduleStatuses(
       agent: agent.name,
       name,
       type: config.type,
-      when: describeTiming(config),
+      when: describeScheduleTiming(config),
       enabled: snap?.enabled ?? (saved?.enabledOverride ?? config.enabled) !== false,
       nextRunAt: snap?.nextRunAt?.toISOString() ?? null,
       lastRunAt: snap?.lastRunAt?.toISOString() ?? saved?.lastRunAt ?? null,

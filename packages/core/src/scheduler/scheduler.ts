@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from "./clock.js";
-import { DueQueue } from "./due-queue.js";
+import type { Clock } from "./clock.js";
+import { DueTimer } from "./due-timer.js";
 import { InvalidScheduleError, ScheduleNotFoundError } from "./errors.js";
 import { jitterMs, missedFire, nextRunAt } from "./next-run.js";
 import type {
@@ -12,9 +12,6 @@ import type {
   SkipReason,
 } from "./types.js";
 import { scheduleProblem } from "./validate.js";
-
-/** setTimeout's ceiling (~24.8 days); a later fire is reached by waking early and re-arming. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -87,18 +84,24 @@ export class Scheduler {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly agents = new Map<string, Map<string, Slot>>();
-  private readonly queue = new DueQueue<QueueItem>();
-  private slotCount = 0;
+  private readonly timer: DueTimer<QueueItem>;
   private seq = 0;
-  private started = false;
-  /** While true, timer changes wait for the end of the batch (a wake, a start, a reload). */
-  private batching = false;
-  private timer?: TimerHandle;
-  private timerDueMs?: number;
 
   constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
+    this.timer = new DueTimer(this.clock, {
+      isCurrent: (item) => item.slot.armed?.seq === item.seq && this.isLive(item.slot),
+      onDue: (item, now) => {
+        const armed = item.slot.armed!;
+        item.slot.armed = undefined;
+        this.due(item.slot, armed, now);
+      },
+    });
+  }
+
+  private get started(): boolean {
+    return this.timer.running;
   }
 
   /**
@@ -118,7 +121,7 @@ export class Scheduler {
     const now = this.clock.now();
     const slots = this.agents.get(agent) ?? new Map<string, Slot>();
     this.agents.set(agent, slots);
-    this.batch(() => {
+    this.timer.batch(() => {
       for (const [name, slot] of slots) {
         if (!Object.hasOwn(schedules, name)) this.drop(slots, slot);
       }
@@ -142,7 +145,6 @@ export class Scheduler {
         if (saved?.lastRunAt !== undefined) created.lastRunAt = saved.lastRunAt;
         if (saved?.nextRunAt !== undefined) created.carriedPlan = saved.nextRunAt;
         slots.set(name, created);
-        this.slotCount++;
         if (this.started) this.activate(created, now, true);
       }
     });
@@ -153,7 +155,7 @@ export class Scheduler {
     if (slots === undefined) return;
     for (const slot of slots.values()) this.drop(slots, slot);
     this.agents.delete(agent);
-    this.refreshTimer();
+    this.timer.refresh();
   }
 
   /** A job of this schedule started (fired by us, or triggered by hand). Unknown schedules are ignored. */
@@ -203,9 +205,9 @@ export class Scheduler {
   /** Plans every schedule, catching up or reporting fires missed while stopped. Idempotent. */
   start(): void {
     if (this.started) return;
-    this.started = true;
+    this.timer.start();
     const now = this.clock.now();
-    this.batch(() => {
+    this.timer.batch(() => {
       for (const slots of this.agents.values()) {
         for (const slot of slots.values()) this.activate(slot, now, true);
       }
@@ -215,15 +217,13 @@ export class Scheduler {
   /** Stops firing and clears the timer; run state and plans are kept for a later start. Idempotent. */
   stop(): void {
     if (!this.started) return;
-    this.started = false;
     for (const slots of this.agents.values()) {
       for (const slot of slots.values()) {
         slot.carriedPlan = slot.armed?.scheduledAt;
         slot.armed = undefined;
       }
     }
-    this.queue.clear();
-    this.clearTimer();
+    this.timer.stop();
   }
 
   snapshot(): ScheduleSnapshot[] {
@@ -262,7 +262,6 @@ export class Scheduler {
   private drop(slots: Map<string, Slot>, slot: Slot): void {
     slot.armed = undefined;
     slots.delete(slot.name);
-    this.slotCount--;
   }
 
   private disable(slot: Slot): void {
@@ -320,8 +319,7 @@ export class Scheduler {
   private arm(slot: Slot, dueMs: number, scheduledAt: Date, reason: Armed["reason"]): void {
     const armed: Armed = { seq: ++this.seq, dueMs, scheduledAt, reason };
     slot.armed = armed;
-    this.queue.push({ dueMs, seq: armed.seq, slot });
-    this.refreshTimer();
+    this.timer.push({ dueMs, seq: armed.seq, slot });
   }
 
   private due(slot: Slot, armed: Armed, now: Date): void {
@@ -371,74 +369,5 @@ export class Scheduler {
 
   private isLive(slot: Slot): boolean {
     return this.agents.get(slot.agent)?.get(slot.name) === slot;
-  }
-
-  private isCurrent(item: QueueItem): boolean {
-    return item.slot.armed?.seq === item.seq && this.isLive(item.slot);
-  }
-
-  private wake(): void {
-    this.timer = undefined;
-    this.timerDueMs = undefined;
-    this.batch(() => {
-      while (this.started) {
-        const top = this.queue.peek();
-        if (top === undefined) break;
-        if (!this.isCurrent(top)) {
-          this.queue.pop();
-          continue;
-        }
-        const now = this.clock.now();
-        if (top.dueMs > now.getTime()) break;
-        this.queue.pop();
-        const armed = top.slot.armed!;
-        top.slot.armed = undefined;
-        this.due(top.slot, armed, now);
-      }
-    });
-  }
-
-  private batch(fn: () => void): void {
-    if (this.batching) {
-      fn();
-      return;
-    }
-    this.batching = true;
-    try {
-      fn();
-    } finally {
-      this.batching = false;
-    }
-    this.refreshTimer();
-  }
-
-  private refreshTimer(): void {
-    if (this.batching) return;
-    if (!this.started) {
-      this.clearTimer();
-      return;
-    }
-    // Superseded items pile up under reloads and re-plans; shed them before they outgrow the live ones.
-    if (this.queue.size > 2 * this.slotCount + 64) this.queue.retain((item) => this.isCurrent(item));
-    let top = this.queue.peek();
-    while (top !== undefined && !this.isCurrent(top)) {
-      this.queue.pop();
-      top = this.queue.peek();
-    }
-    if (top === undefined) {
-      this.clearTimer();
-      return;
-    }
-    if (this.timer !== undefined && this.timerDueMs === top.dueMs) return;
-    this.clearTimer();
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, top.dueMs - this.clock.now().getTime()));
-    this.timerDueMs = top.dueMs;
-    this.timer = this.clock.setTimeout(() => this.wake(), delay);
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerDueMs = undefined;
   }
 }

@@ -49,6 +49,34 @@ describe("Scheduler: hot reload", () => {
     ]);
   });
 
+  it("plans an agent added after start at once, catching up from its saved state", () => {
+    const { clock, scheduler, fires } = harness(START, { instantRuns: true });
+    scheduler.start();
+    clock.advance(30 * MIN);
+    scheduler.setSchedules("fresh", { poll: { type: "interval", interval: HOUR } });
+    scheduler.setSchedules(
+      "known",
+      { nine: { type: "cron", cron: "15 8 * * *", timezone: "UTC" } },
+      new Map([
+        [
+          "nine",
+          { lastRunAt: new Date("2025-01-05T08:15:01Z"), nextRunAt: new Date("2025-01-06T08:15:00Z") },
+        ],
+      ]),
+    );
+    expect(
+      scheduler
+        .snapshot()
+        .find((s) => s.agent === "known")
+        ?.lastRunAt?.toISOString(),
+    ).toBe("2025-01-05T08:15:01.000Z");
+    clock.advance(0);
+    expect(fires.map((f) => `${f.agent} ${f.reason} ${f.scheduledAt.toISOString()} ${f.firedAt}`)).toEqual([
+      "fresh due 2025-01-06T08:30:00.000Z 2025-01-06T08:30:00.000Z",
+      "known catch_up 2025-01-06T08:15:00.000Z 2025-01-06T08:30:00.000Z",
+    ]);
+  });
+
   it("keeps the running state of a schedule whose timing changed", () => {
     const { clock, scheduler, fires } = harness(START);
     scheduler.setSchedules("a", { poll: { type: "interval", interval: 15 * MIN } });

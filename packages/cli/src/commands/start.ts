@@ -1,0 +1,100 @@
+import { FleetManager, serveControlSocket } from "@herdctl/core";
+import type { Command } from "commander";
+import { CommandContext } from "../context.js";
+import { OFFLINE_LABEL, startOffline } from "../offline.js";
+import { attachFleetLog } from "../output/fleet-log.js";
+import { relativeTime } from "../output/format.js";
+
+interface StartOptions {
+  web?: boolean;
+  webPort?: string;
+  webHost?: string;
+  offline?: boolean;
+  stopTimeout?: string;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command("start")
+    .description("run the fleet in the foreground: schedules, triggers, the control socket")
+    .option("--web", "also serve the web dashboard")
+    .option("--web-port <port>", "dashboard port (default: web.port, 3232)")
+    .option("--web-host <host>", "dashboard address (default: web.host, 127.0.0.1)")
+    .option("--offline", "use herdctl's built-in stand-in instead of Anthropic (no tokens spent)")
+    .option(
+      "--stop-timeout <seconds>",
+      "on Ctrl-C, how long running jobs may finish before they are cancelled",
+      "30",
+    )
+    .action(async (options: StartOptions, command: Command) => {
+      const ctx = new CommandContext(command.optsWithGlobals());
+      const configPath = ctx.configPath();
+      const offline = options.offline ? await startOffline() : undefined;
+      const fleet = new FleetManager({
+        config: configPath,
+        stateDir: ctx.options.state ? ctx.stateDir() : undefined,
+        env: offline?.env,
+        offline: Boolean(offline),
+        log: (line) => ctx.stderr.write(`${ctx.err.dim(line)}\n`),
+      });
+      const detach = attachFleetLog(fleet, ctx);
+      await fleet.start();
+      const control = await serveControlSocket(fleet, fleet.state.socketPath);
+      const web: { url: string; close(): Promise<void> } | undefined = undefined;
+      printSummary(ctx, fleet, Boolean(offline), (web as { url: string } | undefined)?.url);
+
+      const stopTimeoutMs = Number.parseFloat(options.stopTimeout ?? "30") * 1000;
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals === 1) {
+          ctx.stderr.write(
+            `\n${ctx.err.yellow(`${signal}: stopping; running jobs get ${stopTimeoutMs / 1000} s to finish (again to cancel them now)`)}\n`,
+          );
+          void fleet.stop({ timeoutMs: stopTimeoutMs, reason: signal });
+        } else {
+          ctx.stderr.write(`${ctx.err.yellow("cancelling running jobs now")}\n`);
+          void fleet.stop({ timeoutMs: 0, reason: signal });
+          void fleetCancelAll(fleet);
+        }
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      await new Promise<void>((resolve) => fleet.events.once("fleet:stopped", () => resolve()));
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      detach();
+      await (web as { close(): Promise<void> } | undefined)?.close();
+      await control.close();
+      await offline?.standin.close();
+      ctx.stderr.write(`${ctx.err.dim("fleet stopped")}\n`);
+    });
+}
+
+async function fleetCancelAll(fleet: FleetManager): Promise<void> {
+  for (const agent of fleet.status().agents) {
+    for (const job of agent.running) await fleet.cancel(job.id).catch(() => {});
+  }
+}
+
+function printSummary(ctx: CommandContext, fleet: FleetManager, offline: boolean, webUrl?: string): void {
+  const status = fleet.status();
+  if (ctx.json) {
+    ctx.print(JSON.stringify({ type: "fleet:started", at: new Date().toISOString(), payload: status }));
+    return;
+  }
+  if (offline) ctx.print(ctx.out.magenta(OFFLINE_LABEL));
+  ctx.print(
+    `${ctx.out.bold(`fleet ${status.fleet}`)} running (pid ${status.pid}) · ${status.counts.agents} agent${status.counts.agents === 1 ? "" : "s"} · state ${status.stateDir}`,
+  );
+  for (const agent of status.agents) {
+    const kind = `${agent.runtime}${agent.docker ? " in docker" : ""}`;
+    ctx.print(`  ${ctx.out.cyan(agent.name)} ${ctx.out.dim(`(${kind})`)}`);
+    for (const s of agent.schedules) {
+      const next = s.enabled ? (s.nextRunAt ? `next ${relativeTime(s.nextRunAt)}` : "waiting") : "disabled";
+      ctx.print(`    ${s.name}: ${s.when} · ${next}`);
+    }
+  }
+  if (webUrl) ctx.print(`dashboard: ${webUrl}`);
+  ctx.print(ctx.out.dim("Ctrl-C to stop"));
+}

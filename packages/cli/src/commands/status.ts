@@ -1,0 +1,102 @@
+import { type AgentStatus, type FleetStatus, isAgentName } from "@herdctl/core";
+import type { Command } from "commander";
+import { CommandContext } from "../context.js";
+import { daemonClient } from "../daemon.js";
+import { CliError, nearest } from "../errors.js";
+import { duration, relativeTime, table } from "../output/format.js";
+import { statusColour } from "../output/style.js";
+import { offlineStatus } from "../status-offline.js";
+
+export function registerStatus(program: Command): void {
+  program
+    .command("status")
+    .description("the fleet, or one agent: schedules, running and queued jobs, last results")
+    .argument("[agent]", "show one agent in detail")
+    .action(async (agentName: string | undefined, _options: unknown, command: Command) => {
+      const ctx = new CommandContext(command.optsWithGlobals());
+      const client = await daemonClient(ctx);
+      const status = client ? await client.call<FleetStatus>("GET", "/api/status") : await offlineStatus(ctx);
+      if (agentName !== undefined) {
+        const agent = status.agents.find((a) => a.name === agentName);
+        if (!agent) {
+          const names = status.agents.map((a) => a.name);
+          if (!isAgentName(agentName)) throw new CliError(`"${agentName}" is not a valid agent name`, 2);
+          throw new CliError(
+            `agent "${agentName}" not found. Nearest: ${nearest(agentName, names).join(", ") || "none"}. Available: ${names.join(", ")}`,
+          );
+        }
+        if (ctx.json) ctx.printJson(agent);
+        else printAgent(ctx, agent);
+        return;
+      }
+      if (ctx.json) {
+        ctx.printJson(status);
+        return;
+      }
+      const s = ctx.out;
+      const state = status.state === "running" ? s.green("running") : s.dim(status.state);
+      ctx.print(
+        `${s.bold(`fleet ${status.fleet}`)} ${state}${status.state === "running" ? ` · pid ${status.pid} · up ${duration(status.uptimeMs)}` : ""}${status.offline ? s.magenta(" · OFFLINE") : ""}`,
+      );
+      if (status.lastReloadError) {
+        ctx.print(
+          s.red(
+            `config reload failed ${relativeTime(status.lastReloadError.at)}; still running the previous config:`,
+          ),
+        );
+        ctx.print(status.lastReloadError.message);
+      }
+      ctx.print(
+        table(
+          ["AGENT", "RUNTIME", "RUNNING", "QUEUED", "NEXT RUN", "LAST JOB"],
+          status.agents.map((a) => {
+            const next = a.schedules
+              .map((x) => x.nextRunAt)
+              .filter((x): x is string => Boolean(x))
+              .sort()[0];
+            return [
+              s.cyan(a.name),
+              `${a.runtime}${a.docker ? "+docker" : ""}`,
+              String(a.running.length),
+              String(a.queued.length),
+              relativeTime(next),
+              a.lastJob ? `${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}` : "-",
+            ];
+          }),
+        ),
+      );
+    });
+}
+
+function printAgent(ctx: CommandContext, a: AgentStatus): void {
+  const s = ctx.out;
+  ctx.print(`${s.bold(a.name)}${a.description ? ` — ${a.description}` : ""}`);
+  ctx.print(
+    `  runtime ${a.runtime}${a.docker ? " in docker" : ""} · model ${a.model ?? "default"} · max ${a.maxConcurrent} at once`,
+  );
+  ctx.print(`  working directory ${a.workingDirectory}`);
+  if (a.schedules.length) {
+    ctx.print(
+      table(
+        ["  SCHEDULE", "WHEN", "ENABLED", "NEXT", "LAST", "LAST STATUS"],
+        a.schedules.map((x) => [
+          `  ${x.name}`,
+          x.when,
+          x.enabled ? "yes" : s.yellow("no"),
+          relativeTime(x.nextRunAt),
+          relativeTime(x.lastRunAt),
+          x.lastStatus ? statusColour(s, x.lastStatus) : "-",
+        ]),
+      ),
+    );
+  }
+  for (const j of a.running)
+    ctx.print(`  running ${j.id} (${j.triggerType}) since ${relativeTime(j.startedAt)}`);
+  for (const j of a.queued) ctx.print(`  queued  ${j.id} (${j.triggerType})`);
+  if (a.lastJob) {
+    ctx.print(
+      `  last job ${a.lastJob.id} ${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}`,
+    );
+    if (a.lastJob.error) ctx.print(`  ${s.red(a.lastJob.error)}`);
+  }
+}

@@ -1,0 +1,71 @@
+import type { ControlClient, JobRecord } from "@herdctl/core";
+import type { CommandContext } from "./context.js";
+import { renderJobEnd, renderMessage } from "./output/job-render.js";
+import { Spinner } from "./output/spinner.js";
+
+export interface RemoteTrigger {
+  agent: string;
+  prompt?: string;
+  schedule?: string;
+  fresh?: boolean;
+  resume?: string;
+  noQueue?: boolean;
+  wait: boolean;
+}
+
+/** Triggers through the running daemon; with `wait`, streams the job and ends with its record. */
+export async function triggerThroughDaemon(
+  ctx: CommandContext,
+  client: ControlClient,
+  t: RemoteTrigger,
+): Promise<JobRecord> {
+  const { job } = await client.call<{ job: JobRecord }>(
+    "POST",
+    `/api/agents/${encodeURIComponent(t.agent)}/trigger`,
+    {
+      prompt: t.prompt,
+      schedule: t.schedule,
+      fresh: t.fresh,
+      resume: t.resume,
+      noQueue: t.noQueue,
+    },
+  );
+  if (!t.wait) {
+    if (ctx.json) ctx.printJson(job);
+    else ctx.print(`${job.id} ${job.status}`);
+    return job;
+  }
+  if (!ctx.json)
+    ctx.stderr.write(ctx.err.dim(`job ${job.id} ${job.status} for ${job.agent} (through the daemon)\n`));
+  const controller = new AbortController();
+  let cancelling = false;
+  const onSigint = () => {
+    if (cancelling) return;
+    cancelling = true;
+    ctx.stderr.write(`\n${ctx.err.yellow("cancelling the job…")}\n`);
+    void client.call("POST", `/api/jobs/${job.id}/cancel`).catch(() => {});
+  };
+  process.on("SIGINT", onSigint);
+  const spinner = new Spinner(ctx.stderr, !ctx.json && ctx.err.enabled);
+  spinner.start("waiting for the model");
+  try {
+    for await (const line of client.lines<{ line: number; message: unknown }>(
+      `/api/jobs/${job.id}/output?follow=1`,
+      controller.signal,
+    )) {
+      if (ctx.json) continue;
+      const lines = renderMessage(line.message as never, ctx.out);
+      if (lines.length === 0) continue;
+      spinner.pause();
+      for (const l of lines) ctx.print(l);
+      spinner.start("working");
+    }
+  } finally {
+    spinner.stop();
+    process.off("SIGINT", onSigint);
+  }
+  const { job: final } = await client.call<{ job: JobRecord }>("POST", `/api/jobs/${job.id}/wait`);
+  if (ctx.json) ctx.printJson(final);
+  else for (const line of renderJobEnd(final, ctx.out)) ctx.print(line);
+  return final;
+}
