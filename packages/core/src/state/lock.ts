@@ -87,24 +87,29 @@ export function acquireLock(path: string, pid: number = process.pid): DaemonLock
     if (tryCreate(path, pid)) return heldLock(path, pid);
     const holder = readHolder(path);
     if (holder === "missing") continue;
-    if (holder !== undefined && holder !== pid && isProcessAlive(holder)) {
-      throw new StateLockedError(path, holder);
-    }
-    // Our own pid means a lock left by this very process (e.g. a failed start); it is ours.
+    // Our own pid is a live holder only while a lock object of this process still holds it; else
+    // it was left by an earlier process that had the same pid.
+    const alive = holder === pid ? heldHere.has(path) : holder !== undefined && isProcessAlive(holder);
+    if (holder !== undefined && alive) throw new StateLockedError(path, holder);
     removeStale(path, holder);
   }
   const holder = readHolder(path);
   throw new StateLockedError(path, typeof holder === "number" ? holder : 0);
 }
 
+/** Lock files held by lock objects of this process. */
+const heldHere = new Set<string>();
+
 function heldLock(path: string, pid: number): DaemonLock {
   let released = false;
+  if (pid === process.pid) heldHere.add(path);
   return {
     path,
     pid,
     release() {
       if (released) return;
       released = true;
+      heldHere.delete(path);
       // Never delete a lock someone else has taken over since.
       if (readHolder(path) === pid) unlinkQuietly(path);
     },
