@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine: a Docker engine and
-# debootstrap (for the offline runtime image). Safe to run again; does nothing already done.
+# debootstrap (for the offline runtime image), and Chromium (the web dashboard's browser test).
+# Safe to run again; does nothing already done.
 set -euo pipefail
 
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup-machine: need root to install ${need[*]}; install them and run again" >&2

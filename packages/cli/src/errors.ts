@@ -1,4 +1,13 @@
-import { ConfigError, DockerConfigError, DockerError, RuntimeError, StateError } from "@herdctl/core";
+import {
+  ConfigError,
+  ControlError,
+  DockerConfigError,
+  DockerError,
+  FleetError,
+  RuntimeError,
+  StateError,
+} from "@herdctl/core";
+import { WebError } from "@herdctl/web";
 
 /** A failure the user can fix; printed without a stack trace. */
 export class CliError extends Error {
@@ -27,7 +36,10 @@ export function isUserFacing(error: unknown): error is Error {
     error instanceof StateError ||
     error instanceof RuntimeError ||
     error instanceof DockerError ||
-    error instanceof DockerConfigError
+    error instanceof DockerConfigError ||
+    error instanceof WebError ||
+    error instanceof FleetError ||
+    error instanceof ControlError
   );
 }
 

@@ -1,7 +1,17 @@
 import { Command } from "commander";
+import { registerCancel } from "./commands/cancel.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDocker } from "./commands/docker.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { registerInit } from "./commands/init.js";
+import { registerJob } from "./commands/job.js";
+import { registerJobs } from "./commands/jobs.js";
+import { registerLogs } from "./commands/logs.js";
+import { registerSessions } from "./commands/sessions.js";
 import { registerStandin } from "./commands/standin.js";
+import { registerStart } from "./commands/start.js";
+import { registerStatus } from "./commands/status.js";
+import { registerStop } from "./commands/stop.js";
 import { registerTrigger } from "./commands/trigger.js";
 
 export const VERSION = "0.1.0";
@@ -17,9 +27,19 @@ export function buildProgram(): Command {
     .option("-v, --verbose", "more detail, and stack traces on errors")
     .showSuggestionAfterError(true)
     .exitOverride();
+  registerStart(program);
+  registerStop(program);
+  registerStatus(program);
   registerTrigger(program);
   registerConfig(program);
   registerDocker(program);
   registerStandin(program);
+  registerInit(program);
+  registerJobs(program);
+  registerJob(program);
+  registerLogs(program);
+  registerCancel(program);
+  registerSessions(program);
+  registerDoctor(program);
   return program;
 }

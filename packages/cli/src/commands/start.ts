@@ -1,9 +1,11 @@
 import { FleetManager, serveControlSocket } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
+import { UsageError } from "../errors.js";
 import { OFFLINE_LABEL, startOffline } from "../offline.js";
 import { attachFleetLog } from "../output/fleet-log.js";
 import { relativeTime } from "../output/format.js";
+import { startWeb } from "../web.js";
 
 interface StartOptions {
   web?: boolean;
@@ -38,10 +40,34 @@ export function registerStart(program: Command): void {
         log: (line) => ctx.stderr.write(`${ctx.err.dim(line)}\n`),
       });
       const detach = attachFleetLog(fleet, ctx);
-      await fleet.start();
+      try {
+        await fleet.start();
+      } catch (error) {
+        detach();
+        await offline?.standin.close();
+        throw error;
+      }
       const control = await serveControlSocket(fleet, fleet.state.socketPath);
-      const web: { url: string; close(): Promise<void> } | undefined = undefined;
-      printSummary(ctx, fleet, Boolean(offline), (web as { url: string } | undefined)?.url);
+      let web: { url: string; close(): Promise<void> } | undefined;
+      const webConfig = fleet.fleet.fleet.web;
+      if (options.web || webConfig.enabled) {
+        const port = options.webPort ? Number.parseInt(options.webPort, 10) : webConfig.port;
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          await fleet.stop({ timeoutMs: 0 });
+          await control.close();
+          await offline?.standin.close();
+          throw new UsageError(`--web-port: "${options.webPort}" is not a port number (0-65535)`);
+        }
+        try {
+          web = await startWeb(ctx, fleet, { host: options.webHost ?? webConfig.host, port });
+        } catch (error) {
+          await fleet.stop({ timeoutMs: 0 });
+          await control.close();
+          await offline?.standin.close();
+          throw error;
+        }
+      }
+      printSummary(ctx, fleet, Boolean(offline), web?.url);
 
       const stopTimeoutMs = Number.parseFloat(options.stopTimeout ?? "30") * 1000;
       let signals = 0;
@@ -64,7 +90,7 @@ export function registerStart(program: Command): void {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       detach();
-      await (web as { close(): Promise<void> } | undefined)?.close();
+      await web?.close();
       await control.close();
       await offline?.standin.close();
       ctx.stderr.write(`${ctx.err.dim("fleet stopped")}\n`);

@@ -25,9 +25,7 @@ export function renderMessage(
         lines.push(block.text);
       if (block.type === "tool_use") {
         lines.push(
-          style.cyan(
-            `→ ${String(block.name)} ${shortInput((block.input ?? {}) as Record<string, unknown>)}`,
-          ),
+          style.cyan(`→ ${String(block.name)} ${shortInput((block.input ?? {}) as Record<string, unknown>)}`),
         );
       }
     }

@@ -1,0 +1,44 @@
+import { ControlClient, ControlError, isTerminalStatus, type JobRecord } from "@herdctl/core";
+import type { Command } from "commander";
+import { CommandContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { requireJob } from "../lookup.js";
+import { statusColour } from "../output/style.js";
+
+export function registerCancel(program: Command): void {
+  program
+    .command("cancel")
+    .description("cancel a running or queued job (through the running daemon)")
+    .argument("<id>", "job id (from herdctl jobs)")
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const ctx = new CommandContext(command.optsWithGlobals());
+      const state = ctx.openState();
+      let job: JobRecord;
+      try {
+        job = requireJob(state, id);
+      } finally {
+        state.close();
+      }
+      if (isTerminalStatus(job.status)) {
+        throw new CliError(`job ${job.id} already ended (${job.status}); nothing to cancel`);
+      }
+      const client = await ControlClient.connect(state.socketPath);
+      if (!client) {
+        throw new CliError(
+          `job ${job.id} is marked ${job.status}, but no herdctl daemon is running, so nothing here can cancel it. ` +
+            `If "herdctl trigger" is running it in another terminal, press Ctrl-C there; if that process is gone, ` +
+            `the next "herdctl start" marks the job interrupted.`,
+        );
+      }
+      let cancelled: JobRecord;
+      try {
+        cancelled = (await client.call<{ job: JobRecord }>("POST", `/api/jobs/${job.id}/cancel`)).job;
+      } catch (error) {
+        if (error instanceof ControlError)
+          throw new CliError(`the daemon could not cancel ${job.id}: ${error.message}`);
+        throw error;
+      }
+      if (ctx.json) ctx.printJson({ job: cancelled });
+      else ctx.print(`job ${cancelled.id} ${statusColour(ctx.out, cancelled.status)}`);
+    });
+}

@@ -1,0 +1,206 @@
+import { execFile } from "node:child_process";
+import { accessSync, constants, existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import {
+  ContainerManager,
+  DEFAULT_IMAGE,
+  type LoadedFleet,
+  resolveClaudeBinary,
+  StateManager,
+} from "@herdctl/core";
+import type { Command } from "commander";
+import { CommandContext } from "../context.js";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+const run = promisify(execFile);
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+}
+
+async function checkConfig(ctx: CommandContext): Promise<{ check: Check; fleet?: LoadedFleet }> {
+  try {
+    const fleet = await ctx.fleet();
+    const n = fleet.agents.length;
+    return {
+      fleet,
+      check: {
+        name: "config",
+        status: "ok",
+        detail: `${fleet.configPath}: fleet ${fleet.fleet.name}, ${n} agent${n === 1 ? "" : "s"}`,
+      },
+    };
+  } catch (error) {
+    return {
+      check: {
+        name: "config",
+        status: "fail",
+        detail: message(error),
+        fix: 'run "herdctl config validate" to list every problem, or "herdctl init" to create a fleet',
+      },
+    };
+  }
+}
+
+async function checkClaude(fleet: LoadedFleet | undefined): Promise<Check> {
+  let path: string;
+  try {
+    path = resolveClaudeBinary(fleet?.fleet.claude_path);
+  } catch (error) {
+    return {
+      name: "claude",
+      status: "fail",
+      detail: message(error),
+      fix: "install Claude Code (npm install -g @anthropic-ai/claude-code) or set defaults.claude_path",
+    };
+  }
+  try {
+    const { stdout } = await run(path, ["--version"], { timeout: 15_000 });
+    return { name: "claude", status: "ok", detail: `${path} (${stdout.trim()})` };
+  } catch (error) {
+    return {
+      name: "claude",
+      status: "fail",
+      detail: `${path} --version failed: ${message(error)}`,
+      fix: "reinstall Claude Code, or point defaults.claude_path at a working claude",
+    };
+  }
+}
+
+/** Reports which credential is there, never its value. */
+function checkCredentials(env: NodeJS.ProcessEnv): Check {
+  const names = ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN"].filter(
+    (n) => env[n],
+  );
+  if (names.length) return { name: "credentials", status: "ok", detail: `${names.join(", ")} set` };
+  const configDir = env.CLAUDE_CONFIG_DIR || join(homedir(), ".claude");
+  const login = join(configDir, ".credentials.json");
+  if (existsSync(login))
+    return { name: "credentials", status: "ok", detail: `claude login found (${login})` };
+  return {
+    name: "credentials",
+    status: "fail",
+    detail: "no ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN in the environment, and no claude login",
+    fix: 'export ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN from "claude setup-token"); --offline runs need none',
+  };
+}
+
+async function checkDocker(fleet: LoadedFleet | undefined): Promise<Check[]> {
+  if (!fleet)
+    return [{ name: "docker", status: "warn", detail: "not checked: the fleet config did not load" }];
+  const agents = fleet.agents.filter((a) => a.docker?.enabled);
+  if (agents.length === 0)
+    return [{ name: "docker", status: "ok", detail: "not needed (no agent has docker.enabled)" }];
+  const manager = new ContainerManager();
+  try {
+    await manager.ping();
+  } catch (error) {
+    return [
+      {
+        name: "docker",
+        status: "fail",
+        detail: message(error),
+        fix: `start the Docker engine; ${agents.map((a) => a.name).join(", ")} need${agents.length === 1 ? "s" : ""} it`,
+      },
+    ];
+  }
+  const checks: Check[] = [{ name: "docker", status: "ok", detail: "engine answers" }];
+  const images = [...new Set(agents.map((a) => a.docker?.image ?? DEFAULT_IMAGE))];
+  for (const image of images) {
+    try {
+      await manager.docker.getImage(image).inspect();
+      checks.push({ name: "image", status: "ok", detail: image });
+    } catch (error) {
+      checks.push({
+        name: "image",
+        status: "fail",
+        detail: `${image}: ${message(error)}`,
+        fix:
+          image === DEFAULT_IMAGE
+            ? "herdctl docker build (or --offline)"
+            : `docker pull ${image}, or build it`,
+      });
+    }
+  }
+  return checks;
+}
+
+function checkState(dir: string): Check {
+  if (!existsSync(dir))
+    return { name: "state", status: "ok", detail: `${dir} (not created yet; the first job creates it)` };
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return {
+      name: "state",
+      status: "fail",
+      detail: `${dir} is not writable`,
+      fix: `fix the permissions of ${dir}`,
+    };
+  }
+  const state = new StateManager(dir);
+  try {
+    state.open();
+    const problems = state.integrityCheck();
+    if (problems.length)
+      return {
+        name: "state",
+        status: "fail",
+        detail: `${state.dbPath} fails its integrity check: ${problems.slice(0, 3).join("; ")}`,
+        fix: `move it aside (mv ${state.dbPath} ${state.dbPath}.corrupt) or restore a backup`,
+      };
+    return { name: "state", status: "ok", detail: `${state.dbPath} (integrity ok)` };
+  } catch (error) {
+    return { name: "state", status: "fail", detail: message(error), fix: "see the message above" };
+  } finally {
+    state.close();
+  }
+}
+
+export async function runChecks(ctx: CommandContext): Promise<Check[]> {
+  const config = await checkConfig(ctx);
+  const checks = [config.check, await checkClaude(config.fleet), checkCredentials(process.env)];
+  checks.push(...(await checkDocker(config.fleet)));
+  let stateDir: string | undefined;
+  try {
+    stateDir = ctx.stateDir();
+  } catch {}
+  checks.push(
+    stateDir
+      ? checkState(stateDir)
+      : { name: "state", status: "warn", detail: "not checked: no fleet file to find it by" },
+  );
+  return checks;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command("doctor")
+    .description("check that everything herdctl needs is in place")
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = new CommandContext(command.optsWithGlobals());
+      const checks = await runChecks(ctx);
+      const ok = checks.every((c) => c.status !== "fail");
+      if (!ok) process.exitCode = 1;
+      if (ctx.json) {
+        ctx.printJson({ ok, checks });
+        return;
+      }
+      const colour = { ok: ctx.out.green, warn: ctx.out.yellow, fail: ctx.out.red };
+      const width = Math.max(...checks.map((c) => c.name.length));
+      for (const c of checks) {
+        ctx.print(`${colour[c.status](c.status.padEnd(4))}  ${c.name.padEnd(width)}  ${c.detail}`);
+        if (c.fix) ctx.print(`      ${" ".repeat(width)}  ${ctx.out.dim(`fix: ${c.fix}`)}`);
+      }
+    });
+}

@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, writeFleet } from "../helpers/cli.js";
+
+// The daemon path of logs -f and cancel, against a real `herdctl start --offline`.
+let dir: string;
+let remove: () => Promise<void>;
+let daemon: ChildProcess;
+
+beforeAll(async () => {
+  assertBuilt();
+  ({ dir, remove } = await tempDir("herdctl-daemon-"));
+  await writeFleet(dir);
+  // Slow replies: the job is still running when we follow and cancel it.
+  await writeFile(
+    join(dir, "agents", "scribe.yaml"),
+    "name: scribe\nworking_directory: ../workspace\ndefault_prompt: |\n  Work slowly.\n  @standin turns 5\n  @standin delay 1500\n",
+  );
+  daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+    cwd: dir,
+    env: cleanEnv(),
+    stdio: "ignore",
+  });
+  const socket = join(dir, ".herdctl", "herdctl.sock");
+  for (let i = 0; i < 200 && !existsSync(socket); i++) await sleep(100);
+  expect(existsSync(socket)).toBe(true);
+});
+afterAll(async () => {
+  if (daemon.exitCode === null) {
+    const exited = new Promise((resolve) => daemon.once("exit", resolve));
+    daemon.kill("SIGTERM");
+    await Promise.race([exited, sleep(15_000)]);
+    if (daemon.exitCode === null) daemon.kill("SIGKILL");
+  }
+  await remove();
+});
+
+describe("with a daemon running", () => {
+  it("logs -f follows a job through the daemon and cancel stops it", async () => {
+    const triggered = await herdctl(["--json", "trigger", "scribe"], { cwd: dir });
+    expect(triggered.code).toBe(0);
+    const id = json<{ id: string }>(triggered).id;
+    const follower = herdctl(["--json", "logs", "--job", id, "-f"], { cwd: dir });
+    await sleep(2000);
+    const cancel = await herdctl(["--json", "cancel", id], { cwd: dir });
+    expect(cancel.code).toBe(0);
+    expect(json<{ job: { id: string; status: string } }>(cancel).job).toMatchObject({
+      id,
+      status: "cancelled",
+    });
+    const followed = await follower;
+    expect(followed.code).toBe(0);
+    const events = followed.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(events.at(-1)).toMatchObject({ type: "job:cancelled", payload: { id, status: "cancelled" } });
+    expect(events.filter((e) => e.type === "job:output").length).toBeGreaterThan(0);
+
+    const again = await herdctl(["cancel", id], { cwd: dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`herdctl: job ${id} already ended (cancelled); nothing to cancel\n`);
+  });
+});

@@ -1,0 +1,80 @@
+import { execFileSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, BIN, tempDir, writeFleet } from "../helpers/cli.js";
+
+// A real terminal: tmux gives the binary a pty, so colour and the live stream are what a person sees.
+const session = `herdctl-tty-${process.pid}`;
+let dir: string;
+let remove: () => Promise<void>;
+
+const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+const capture = () => tmux("capture-pane", "-p", "-e", "-J", "-S", "-200", "-t", session);
+
+beforeAll(async () => {
+  assertBuilt();
+  ({ dir, remove } = await tempDir("herdctl-tty-"));
+  await writeFleet(dir);
+});
+afterAll(async () => {
+  try {
+    tmux("kill-session", "-t", session);
+  } catch {}
+  await remove();
+});
+
+describe("trigger --wait on a terminal", () => {
+  it("streams the reply live, in colour", async () => {
+    // Three tool turns, each reply held back 700 ms by the stand-in, so we can look mid-job.
+    const prompt = "Say hello.\n@standin turns 3\n@standin delay 700";
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "200",
+      "-y",
+      "50",
+      "-c",
+      dir,
+      "-e",
+      "TERM=xterm-256color",
+      "env",
+      "-u",
+      "NO_COLOR",
+      "-u",
+      "FORCE_COLOR",
+      "TERM=xterm-256color",
+      process.execPath,
+      BIN,
+      "trigger",
+      "greeter",
+      "--offline",
+      "--wait",
+      "-p",
+      prompt,
+    );
+    tmux("set-option", "-t", session, "remain-on-exit", "on");
+    const seen: string[] = [];
+    let done = false;
+    for (let i = 0; i < 300 && !done; i++) {
+      await sleep(100);
+      const screen = capture();
+      seen.push(screen);
+      done = /job job-\S+ .*completed/.test(screen.replace(/\u001b\[[0-9;]*m/g, ""));
+    }
+    expect(done).toBe(true);
+    const final = seen.at(-1)!;
+    // Colour: the magenta offline banner and the green "completed".
+    expect(final).toMatch(/\u001b\[35m(\u001b\[[0-9;]*m)*OFFLINE/);
+    expect(final).toMatch(/\u001b\[32m(\u001b\[[0-9;]*m)*completed/);
+    // Tool calls are cyan.
+    // tmux re-emits attributes as it likes (e.g. ESC[36mESC[49m), so allow other codes in between.
+    expect(final).toMatch(/\u001b\[36m(\u001b\[[0-9;]*m)*→ Bash/);
+    // Live: a tool call was on screen while the job was still running.
+    const plain = seen.map((s) => s.replace(/\u001b\[[0-9;]*m/g, ""));
+    const midJob = plain.filter((s) => s.includes("→ Bash") && !/job job-\S+ .*completed/.test(s));
+    expect(midJob.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { StateManager } from "@herdctl/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+const CLI = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() - t0 > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Reads the daemon's database from outside, as another process would. */
+function withState<T>(dir: string, fn: (s: StateManager) => T): T {
+  const state = new StateManager(join(dir, ".herdctl"));
+  state.open();
+  try {
+    return fn(state);
+  } finally {
+    state.close();
+  }
+}
+
+describe("daemon crash recovery (built CLI, SIGKILL)", () => {
+  let dir: string;
+  const daemons: ChildProcess[] = [];
+  const env = { ...process.env, NO_COLOR: "1", CLAUDE_CONFIG_DIR: "" };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "herdctl-crash-"));
+    env.CLAUDE_CONFIG_DIR = join(dir, "claude-config");
+    mkdirSync(join(dir, "agents"));
+    mkdirSync(join(dir, "workspace"));
+    writeFileSync(
+      join(dir, "herdctl.yaml"),
+      "version: 1\nfleet: { name: crash }\nagents:\n  - path: ./agents/hanger.yaml\n  - path: ./agents/ticker.yaml\n",
+    );
+    writeFileSync(
+      join(dir, "agents", "hanger.yaml"),
+      "name: hanger\nworking_directory: ../workspace\nruntime: cli\n",
+    );
+    writeFileSync(
+      join(dir, "agents", "ticker.yaml"),
+      "name: ticker\nworking_directory: ../workspace\nruntime: cli\nschedules:\n  tick: { type: interval, interval: 1s, prompt: tick }\n",
+    );
+  });
+  afterEach(() => {
+    for (const d of daemons) if (d.exitCode === null) d.kill("SIGKILL");
+    daemons.length = 0;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startDaemon(): ChildProcess {
+    const child = spawn(process.execPath, [CLI, "start", "-c", dir, "--offline"], { env, stdio: "ignore" });
+    daemons.push(child);
+    return child;
+  }
+
+  function cli(...args: string[]) {
+    return spawnSync(process.execPath, [CLI, "-c", dir, ...args], { env, encoding: "utf8" });
+  }
+
+  it("marks the running job interrupted, kills its claude and resumes schedules after SIGKILL", async () => {
+    const daemon = startDaemon();
+    await until(() => (existsSync(join(dir, ".herdctl", "herdctl.sock")) ? true : undefined));
+    const triggered = cli("trigger", "hanger", "-p", "wait for me\n@standin hang", "--json");
+    expect(triggered.status).toBe(0);
+    const jobId = JSON.parse(triggered.stdout).id as string;
+    const pid = await until(() => withState(dir, (s) => s.jobs.require(jobId).pid ?? undefined));
+    expect(isAlive(pid)).toBe(true);
+
+    daemon.kill("SIGKILL");
+    await until(() => (daemon.exitCode !== null || daemon.signalCode !== null ? true : undefined));
+    // claude runs in its own process group, so it outlives the daemon: recovery must end it.
+    expect(isAlive(pid)).toBe(true);
+    const crashedAt = new Date().toISOString();
+
+    startDaemon();
+    const job = await until(() => {
+      const j = withState(dir, (s) => s.jobs.require(jobId));
+      return j.status === "interrupted" ? j : undefined;
+    });
+    expect(job.exitReason).toBe("interrupted");
+    expect(job.error).toContain("herdctl stopped unexpectedly");
+    await until(() => (isAlive(pid) ? undefined : true), 5000);
+
+    const ticks = await until(() => {
+      const after = withState(dir, (s) => s.jobs.list({ agent: "ticker", since: crashedAt }).jobs);
+      return after.some((j) => j.status === "completed") ? after : undefined;
+    });
+    expect(ticks[0]?.triggerType).toBe("schedule");
+    expect(withState(dir, (s) => s.integrityCheck())).toEqual([]);
+
+    const stopped = cli("stop", "--timeout", "5");
+    expect(stopped.status).toBe(0);
+  });
+
+  it("refuses a second daemon on the same state directory, naming the running pid", async () => {
+    const first = startDaemon();
+    await until(() => (existsSync(join(dir, ".herdctl", "herdctl.sock")) ? true : undefined));
+    const second = spawnSync(process.execPath, [CLI, "start", "-c", dir, "--offline"], {
+      env,
+      encoding: "utf8",
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(String(first.pid));
+    expect(cli("stop").status).toBe(0);
+  });
+});

@@ -1,0 +1,60 @@
+import { useEffect, useState } from "react";
+import { api, setUnauthorizedHandler } from "./api.js";
+import { ConnectionIndicator, Link } from "./components/common.js";
+import { live } from "./live.js";
+import { AgentPage } from "./pages/agent.js";
+import { Dashboard } from "./pages/dashboard.js";
+import { JobPage } from "./pages/job.js";
+import { JobsPage } from "./pages/jobs.js";
+import { Login } from "./pages/login.js";
+import { useLocation } from "./router.js";
+
+function Page() {
+  const { path } = useLocation();
+  const agent = /^\/agents\/([^/]+)\/?$/.exec(path);
+  if (agent) return <AgentPage key={agent[1]} name={decodeURIComponent(agent[1]!)} />;
+  const job = /^\/jobs\/([^/]+)\/?$/.exec(path);
+  if (job) return <JobPage key={job[1]} id={decodeURIComponent(job[1]!)} />;
+  if (path === "/jobs" || path === "/jobs/") return <JobsPage />;
+  return <Dashboard />;
+}
+
+export function App() {
+  const [auth, setAuth] = useState<"checking" | "needed" | "ok">("checking");
+  const { path } = useLocation();
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => setAuth("needed"));
+    api
+      .get<{ loginRequired: boolean; authenticated: boolean }>("/api/session")
+      .then((s) => setAuth(s.authenticated ? "ok" : "needed"))
+      .catch(() => setAuth("ok"));
+  }, []);
+  useEffect(() => {
+    if (auth === "ok") live.connect();
+  }, [auth]);
+
+  if (auth === "checking") return null;
+  if (auth === "needed") return <Login onDone={() => setAuth("ok")} />;
+  return (
+    <>
+      <header className="top">
+        <Link to="/" className="brand">
+          herdctl
+        </Link>
+        <nav>
+          <Link to="/" className={path === "/" ? "active" : ""}>
+            Fleet
+          </Link>
+          <Link to="/jobs" className={path.startsWith("/jobs") ? "active" : ""}>
+            Jobs
+          </Link>
+        </nav>
+        <ConnectionIndicator />
+      </header>
+      <main>
+        <Page />
+      </main>
+    </>
+  );
+}

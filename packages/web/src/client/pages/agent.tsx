@@ -1,0 +1,131 @@
+import { useState } from "react";
+import { api } from "../api.js";
+import { ErrorNote } from "../components/common.js";
+import { JobsTable } from "../components/jobs-table.js";
+import { timeAgo } from "../format.js";
+import { useLiveRefresh } from "../live.js";
+import { navigate } from "../router.js";
+import type { AgentStatus, Job } from "../types.js";
+import { useData } from "../use-data.js";
+
+export function AgentPage({ name }: { name: string }) {
+  const detail = useData(
+    () => api.get<{ agent: AgentStatus; recentJobs: Job[] }>(`/api/agents/${encodeURIComponent(name)}`),
+    name,
+  );
+  useLiveRefresh(detail.reload, (m) => !m.job || m.job.agent === name);
+  const [prompt, setPrompt] = useState("");
+  const [fresh, setFresh] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<unknown>();
+
+  const trigger = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      const body: Record<string, unknown> = {};
+      if (prompt.trim()) body.prompt = prompt;
+      if (fresh) body.fresh = true;
+      const { job } = await api.post<{ job: Job }>(`/api/agents/${encodeURIComponent(name)}/trigger`, body);
+      navigate(`/jobs/${job.id}`);
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const toggle = async (schedule: string, enable: boolean) => {
+    setActionError(undefined);
+    try {
+      await api.post(
+        `/api/schedules/${encodeURIComponent(name)}/${encodeURIComponent(schedule)}/${enable ? "enable" : "disable"}`,
+      );
+      detail.reload();
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+
+  const agent = detail.data?.agent;
+  return (
+    <section>
+      <div className="page-head">
+        <h1>{name}</h1>
+        {agent && (
+          <div className="stats">
+            <span>{agent.runtime}</span>
+            {agent.model && <span>{agent.model}</span>}
+            {agent.docker && <span>docker</span>}
+            <span>max {agent.maxConcurrent} at once</span>
+          </div>
+        )}
+      </div>
+      {agent?.description && <p className="muted">{agent.description}</p>}
+      <ErrorNote error={detail.error ?? actionError} />
+
+      <h2>Trigger</h2>
+      <form className="trigger" onSubmit={trigger}>
+        <textarea
+          data-testid="prompt"
+          placeholder="Prompt (empty: the agent's default prompt)"
+          value={prompt}
+          onChange={(e) => setPrompt(e.target.value)}
+          rows={4}
+        />
+        <div className="row">
+          <label>
+            <input type="checkbox" checked={fresh} onChange={(e) => setFresh(e.target.checked)} /> fresh
+            session
+          </label>
+          <button type="submit" disabled={busy} data-testid="trigger">
+            {busy ? "Starting…" : "Run now"}
+          </button>
+        </div>
+      </form>
+
+      <h2>Schedules</h2>
+      {agent && agent.schedules.length === 0 && <p className="muted">No schedules.</p>}
+      {agent && agent.schedules.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Schedule</th>
+              <th>When</th>
+              <th>Next run</th>
+              <th>Last run</th>
+              <th>Enabled</th>
+            </tr>
+          </thead>
+          <tbody>
+            {agent.schedules.map((s) => (
+              <tr key={s.name} data-testid={`schedule-${s.name}`}>
+                <td>{s.name}</td>
+                <td className="muted">{s.when}</td>
+                <td>{s.enabled ? timeAgo(s.nextRunAt) : "—"}</td>
+                <td>
+                  {timeAgo(s.lastRunAt)}{" "}
+                  {s.lastStatus && <span className="muted small">({s.lastStatus})</span>}
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    className={s.enabled ? "toggle on" : "toggle"}
+                    aria-pressed={s.enabled}
+                    onClick={() => toggle(s.name, !s.enabled)}
+                  >
+                    {s.enabled ? "enabled" : "disabled"}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Recent jobs</h2>
+      {detail.data && <JobsTable jobs={detail.data.recentJobs} hideAgent />}
+    </section>
+  );
+}

@@ -1,0 +1,129 @@
+import { useEffect, useState } from "react";
+import { api } from "../api.js";
+import { ErrorNote, Link, StatusBadge } from "../components/common.js";
+import { JobOutput } from "../components/job-output.js";
+import { cost, count, duration, timeAgo } from "../format.js";
+import { live } from "../live.js";
+import { type Job, TERMINAL } from "../types.js";
+import { useData } from "../use-data.js";
+
+type Line = { line: number; message: unknown };
+
+export function JobPage({ id }: { id: string }) {
+  const job = useData(
+    () => api.get<{ job: Job }>(`/api/jobs/${encodeURIComponent(id)}`).then((r) => r.job),
+    id,
+  );
+  const [lines, setLines] = useState<Line[]>([]);
+  const [cancelling, setCancelling] = useState(false);
+  const [actionError, setActionError] = useState<unknown>();
+  const { setData } = job;
+
+  useEffect(() => {
+    setLines([]);
+    const off = live.on((msg) => {
+      if (msg.jobId === id && msg.type === "output" && typeof msg.line === "number") {
+        const entry = { line: msg.line, message: msg.message };
+        // A resubscription after a reconnect may repeat the last line; keep the order, drop repeats.
+        setLines((prev) =>
+          prev.length && prev[prev.length - 1]!.line >= entry.line ? prev : [...prev, entry],
+        );
+      } else if ((msg.type === "job" || msg.type === "output-end") && msg.job?.id === id) {
+        const update = msg.job;
+        setData((prev) => (prev ? ({ ...prev, ...update } as Job) : prev));
+      }
+    });
+    live.follow(id, 0);
+    return () => {
+      off();
+      live.unfollow(id);
+    };
+  }, [id, setData]);
+
+  const cancel = async () => {
+    setCancelling(true);
+    setActionError(undefined);
+    try {
+      const res = await api.post<{ job: Job }>(`/api/jobs/${encodeURIComponent(id)}/cancel`);
+      setData(res.job);
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  const j = job.data;
+  const tokens = j ? (j.inputTokens ?? 0) + (j.outputTokens ?? 0) : 0;
+  return (
+    <section>
+      <div className="page-head">
+        <h1 className="mono">{id}</h1>
+        {j && <StatusBadge status={j.status} />}
+        {j && !TERMINAL.has(j.status) && (
+          <button
+            type="button"
+            className="danger"
+            onClick={cancel}
+            disabled={cancelling}
+            data-testid="cancel"
+          >
+            {cancelling ? "Cancelling…" : "Cancel"}
+          </button>
+        )}
+      </div>
+      <ErrorNote error={job.error ?? actionError} />
+      {j && (
+        <>
+          <dl className="facts" data-testid="job-facts" data-status={j.status}>
+            <div>
+              <dt>Agent</dt>
+              <dd>
+                <Link to={`/agents/${encodeURIComponent(j.agent)}`}>{j.agent}</Link>
+              </dd>
+            </div>
+            <div>
+              <dt>Trigger</dt>
+              <dd>
+                {j.triggerType}
+                {j.schedule ? ` · ${j.schedule}` : ""}
+              </dd>
+            </div>
+            <div>
+              <dt>Started</dt>
+              <dd title={j.startedAt ?? undefined}>{timeAgo(j.startedAt)}</dd>
+            </div>
+            <div>
+              <dt>Duration</dt>
+              <dd>{duration(j.durationMs)}</dd>
+            </div>
+            <div>
+              <dt>Turns</dt>
+              <dd data-testid="turns">{count(j.numTurns)}</dd>
+            </div>
+            <div>
+              <dt>Tokens</dt>
+              <dd title={`in ${count(j.inputTokens)} · out ${count(j.outputTokens)}`}>
+                {j.numTurns === null ? "—" : count(tokens)}
+              </dd>
+            </div>
+            <div>
+              <dt>Cost</dt>
+              <dd>{cost(j.costUsd)}</dd>
+            </div>
+          </dl>
+          {j.error && <div className="error">{j.error}</div>}
+          {j.prompt && (
+            <details className="prompt">
+              <summary>Prompt</summary>
+              <pre>{j.prompt}</pre>
+            </details>
+          )}
+        </>
+      )}
+      <h2>Output</h2>
+      <JobOutput lines={lines} />
+      {j && !TERMINAL.has(j.status) && <div className="muted small streaming">streaming…</div>}
+    </section>
+  );
+}

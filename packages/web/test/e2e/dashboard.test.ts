@@ -1,0 +1,91 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const webRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+let f: WebFleet;
+let browser: Browser;
+
+beforeAll(async () => {
+  // `npm run build` makes the client; a bare `vitest run` builds it here so the test stands alone.
+  if (!existsSync(`${webRoot}dist/client/index.html`))
+    await build({ configFile: `${webRoot}vite.config.ts` });
+  f = await startWebFleet();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-background-networking"],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await f?.close();
+});
+
+describe("the dashboard in headless Chromium", () => {
+  it("shows the fleet, triggers a job whose output streams in, and cancels another", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems: string[] = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+    page.on("pageerror", (e) => problems.push(e.message));
+
+    await page.goto(f.web.url);
+    await page.getByTestId("agent-row-alpha").waitFor();
+    await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("open");
+    expect(await page.getByTestId("agents-table").locator("tbody tr").count()).toBe(2);
+    await page.screenshot({ path: "/tmp/herdctl-web-dashboard.png", fullPage: true });
+
+    // Trigger a job with a prompt from the agent page; the stand-in runs a tool, then answers.
+    await page.getByTestId("agent-row-alpha").getByRole("link", { name: "alpha" }).click();
+    await page
+      .getByTestId("prompt")
+      .fill(
+        "Check the workspace.\n@standin delay 300\n@standin bash echo streamed-from-tool\n@standin text Done: **all good** <script>alert(1)</script>",
+      );
+    await page.getByTestId("trigger").click();
+    await page.waitForURL(/\/jobs\/[^/]+$/);
+    const tool = page.getByTestId("tool-call").first();
+    await tool.waitFor();
+    await page
+      .getByTestId("job-facts")
+      .and(page.locator('[data-status="completed"]'))
+      .waitFor({ timeout: 60_000 });
+    const text = page.getByTestId("assistant-text").last();
+    await expect.poll(() => text.innerHTML()).toContain("<strong>all good</strong>");
+    // Raw HTML from the model is shown as text, never as markup.
+    expect(await text.innerHTML()).toContain("&lt;script&gt;");
+    expect(await page.locator(".output script").count()).toBe(0);
+    await tool.locator("summary").click();
+    await expect.poll(() => tool.textContent()).toContain("streamed-from-tool");
+    expect(await page.getByTestId("turns").textContent()).not.toBe("—");
+    await page.screenshot({ path: "/tmp/herdctl-web-job.png", fullPage: true });
+
+    // A job that hangs until cancelled.
+    await page.goto(`${f.web.url}/agents/beta`);
+    await page.getByTestId("prompt").fill("Wait forever.\n@standin hang");
+    await page.getByTestId("trigger").click();
+    await page.waitForURL(/\/jobs\/[^/]+$/);
+    const hungId = page.url().split("/").pop()!;
+    await page
+      .getByTestId("job-facts")
+      .and(page.locator('[data-status="running"]'))
+      .waitFor({ timeout: 30_000 });
+    await page.getByTestId("cancel").click();
+    await page
+      .getByTestId("job-facts")
+      .and(page.locator('[data-status="cancelled"]'))
+      .waitFor({ timeout: 30_000 });
+    expect(f.fleet.state.jobs.require(hungId).status).toBe("cancelled");
+
+    // The jobs list pages through the server, newest first.
+    await page.goto(`${f.web.url}/jobs`);
+    await page.getByTestId("jobs-table").waitFor();
+    expect(await page.getByTestId("jobs-table").locator("tbody tr").first().textContent()).toContain(hungId);
+
+    expect(problems).toEqual([]);
+  });
+});

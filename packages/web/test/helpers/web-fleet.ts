@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FleetManager } from "@herdctl/core";
+import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
+import { claudeEnv } from "../../../core/test/helpers/claude-env.js";
+import { startWebServer, type WebServer, type WebServerOptions } from "../../src/server/index.js";
+
+export const HOOK_SECRET = "webhook-secret-for-tests-0123456789";
+
+const AGENT = (name: string) => `name: ${name}
+description: The ${name} test agent
+working_directory: ../workspace
+default_prompt: "Say hello from ${name}."
+instances: { max_concurrent: 2 }
+schedules:
+  nightly: { type: cron, cron: "0 3 * * *", prompt: "Nightly check." }
+  hook: { type: webhook, secret_env: HOOK_SECRET, prompt: "Handle the webhook." }
+  unsigned: { type: webhook, prompt: "No secret configured." }
+`;
+
+export interface WebFleet {
+  dir: string;
+  stateDir: string;
+  fleet: FleetManager;
+  standin: Standin;
+  web: WebServer;
+  /** Starts another web server on the same fleet (for other binds). */
+  startWeb(options?: Partial<WebServerOptions>): Promise<WebServer>;
+  close(): Promise<void>;
+}
+
+/** A real fleet of two agents (alpha, beta) run against the offline stand-in, with the web server on it. */
+export async function startWebFleet(options: Partial<WebServerOptions> = {}): Promise<WebFleet> {
+  const dir = mkdtempSync(join(tmpdir(), "herdctl-web-"));
+  mkdirSync(join(dir, "agents"), { recursive: true });
+  mkdirSync(join(dir, "workspace"), { recursive: true });
+  writeFileSync(
+    join(dir, "herdctl.yaml"),
+    "version: 1\nfleet: { name: webtest }\nagents:\n  - path: ./agents/alpha.yaml\n  - path: ./agents/beta.yaml\n",
+  );
+  writeFileSync(join(dir, "agents", "alpha.yaml"), AGENT("alpha"));
+  writeFileSync(join(dir, "agents", "beta.yaml"), AGENT("beta"));
+  const standin = await startStandin({ responder: offlineResponder });
+  const stateDir = join(dir, ".herdctl");
+  const fleet = new FleetManager({ config: dir, stateDir, env: claudeEnv(standin, dir), watchConfig: false });
+  await fleet.start();
+  const servers: WebServer[] = [];
+  const startWeb = async (extra: Partial<WebServerOptions> = {}) => {
+    const web = await startWebServer(fleet, {
+      host: "127.0.0.1",
+      port: 0,
+      stateDir,
+      env: { HOOK_SECRET },
+      ...options,
+      ...extra,
+    });
+    servers.push(web);
+    return web;
+  };
+  const web = await startWeb();
+  return {
+    dir,
+    stateDir,
+    fleet,
+    standin,
+    web,
+    startWeb,
+    close: async () => {
+      for (const s of servers) await s.close();
+      await fleet.stop({ timeoutMs: 5_000 });
+      await standin.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
