@@ -13,6 +13,8 @@ export default defineConfig({
     // Tests spawn real claude processes and containers; two cores cannot take more at once.
     maxWorkers: 2,
     minWorkers: 1,
-    reporters: ["default"],
+    // CI also writes a machine-readable summary; .ci/run prints its "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: process.env.CI ? { json: ".vitest-results.json" } : undefined,
   },
 });

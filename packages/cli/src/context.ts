@@ -90,8 +90,9 @@ export class CommandContext {
     return join(dirname(this.configPath()), ".herdctl");
   }
 
+  /** Short-lived commands skip SQLite's quick_check (the daemon runs it at start) to answer fast. */
   openState(): StateManager {
-    const state = new StateManager(this.stateDir());
+    const state = new StateManager(this.stateDir(), { verify: "header" });
     state.open();
     return state;
   }

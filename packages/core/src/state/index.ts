@@ -1,5 +1,5 @@
 export type { Db, Migration } from "./db.js";
-export { MIGRATIONS, openDatabase } from "./db.js";
+export { MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 export {
   CorruptDatabaseError,
   CorruptOutputError,

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Db, integrityProblems, openDatabase } from "./db.js";
+import { type Db, integrityProblems, MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
 import { EventRepository } from "./events.js";
 import { assertAgentName } from "./ids.js";
@@ -19,6 +19,8 @@ import { SessionRepository } from "./sessions.js";
 export interface StateManagerOptions {
   /** Source of "now" for every timestamp and job id; tests pass a fake clock. */
   readonly clock?: () => Date;
+  /** What to check when the database is opened; see OpenVerification. Default "quick". */
+  readonly verify?: OpenVerification;
 }
 
 interface OpenState {
@@ -37,12 +39,14 @@ interface OpenState {
 export class StateManager {
   readonly stateDir: string;
   private readonly clock: () => Date;
+  private readonly verify: OpenVerification;
   private readonly output: JobOutputStore;
   private state: OpenState | undefined;
 
   constructor(stateDir: string, options: StateManagerOptions = {}) {
     this.stateDir = resolve(stateDir);
     this.clock = options.clock ?? (() => new Date());
+    this.verify = options.verify ?? "quick";
     this.output = new JobOutputStore(this.jobsDir);
   }
 
@@ -90,7 +94,7 @@ export class StateManager {
         throw isDiskFull(error) ? new DiskFullError(dir, { cause: error }) : error;
       }
     }
-    const db = openDatabase(this.dbPath);
+    const db = openDatabase(this.dbPath, MIGRATIONS, this.verify);
     this.state = {
       db,
       jobs: new JobRepository(db, this.dbPath, this.clock),
