@@ -97,19 +97,53 @@ const cronExpression = z.string().superRefine((value, ctx) => {
 
 export const ScheduleSchema = z
   .strictObject({
-    type: z.enum(["interval", "cron", "webhook"]),
-    interval: duration({ positive: true }).optional(),
-    cron: cronExpression.optional(),
-    timezone: timezone.optional(),
-    prompt: z.string().optional(),
-    enabled: z.boolean().default(true),
-    resume_session: z.boolean().default(false),
-    start_delay: duration().optional(),
-    catch_up: z.enum(["latest", "none"]).optional(),
-    catch_up_window: duration({ positive: true }).optional(),
-    overlap: z.enum(["skip", "queue", "replace"]).optional(),
-    jitter: duration().optional(),
-    secret_env: z.string().min(1).optional(),
+    type: z
+      .enum(["interval", "cron", "webhook"])
+      .describe(
+        "What fires the schedule: a fixed interval, a cron expression, or a signed POST to the dashboard's /hooks/<agent>/<schedule>",
+      ),
+    interval: duration({ positive: true })
+      .optional()
+      .describe("Time from the end of one run to the next fire (interval schedules), e.g. 15m"),
+    cron: cronExpression
+      .optional()
+      .describe('Five-field cron expression (cron schedules only), e.g. "0 9 * * 1-5"'),
+    timezone: timezone
+      .optional()
+      .describe("IANA time zone the cron expression is read in; the host's zone when unset"),
+    prompt: z
+      .string()
+      .optional()
+      .describe("Prompt for jobs this schedule starts; the agent's default_prompt when unset"),
+    enabled: z.boolean().default(true).describe("false keeps the schedule defined but never fires it"),
+    resume_session: z
+      .boolean()
+      .default(false)
+      .describe("Continue the agent's last session instead of starting a new one for each fire"),
+    start_delay: duration()
+      .optional()
+      .describe("Wait this long after the fleet starts before the first fire"),
+    catch_up: z
+      .enum(["latest", "none"])
+      .optional()
+      .describe("After downtime: latest runs the most recent missed fire once; none skips missed fires"),
+    catch_up_window: duration({ positive: true })
+      .optional()
+      .describe("Only catch up a missed fire that is at most this old"),
+    overlap: z
+      .enum(["skip", "queue", "replace"])
+      .optional()
+      .describe(
+        "When the previous run is still going: skip this fire, queue it, or cancel the running job and start anew",
+      ),
+    jitter: duration().optional().describe("Random extra delay, from 0 up to this, added to each fire"),
+    secret_env: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Webhook schedules: name of the environment variable holding the HMAC secret callers sign with",
+      ),
   })
   .superRefine(
     (schedule, ctx) => {
@@ -142,18 +176,29 @@ export const ScheduleSchema = z
   );
 
 export const SessionSchema = z.strictObject({
-  timeout: duration({ positive: true }).default(DAY_MS),
-  max_turns: positiveInt.optional(),
+  timeout: duration({ positive: true })
+    .default(DAY_MS)
+    .describe("A saved session unused for longer than this is not continued; a new session starts"),
+  max_turns: positiveInt
+    .optional()
+    .describe("Accepted for compatibility; use the agent's max_turns to limit turns"),
 });
 
-export const InstancesSchema = z.strictObject({ max_concurrent: positiveInt.default(1) });
+export const InstancesSchema = z.strictObject({
+  max_concurrent: positiveInt
+    .default(1)
+    .describe("How many jobs of this agent may run at once; more wait in the queue"),
+});
 
 const hookCommon = {
-  name: z.string().optional(),
+  name: z.string().optional().describe("Label used in logs and hook errors"),
   /** `timeout` is the reference format's spelling of `timed_out`. */
   on_events: z
     .array(z.enum(["completed", "failed", "timed_out", "timeout", "cancelled", "interrupted"]))
-    .optional(),
+    .optional()
+    .describe(
+      "Run only when the job ends with one of these statuses (timeout is an alias of timed_out); every status when unset",
+    ),
   /** A filter on the job context, e.g. `status == "failed" && cost_usd > 0.5` (see hooks/when.ts). */
   when: z
     .string()
@@ -161,45 +206,82 @@ const hookCommon = {
       const problem = validateWhen(expr);
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
-    .optional(),
-  continue_on_error: z.boolean().optional(),
+    .optional()
+    .describe('Filter on the job context, e.g. status == "failed" && cost_usd > 0.5'),
+  continue_on_error: z
+    .boolean()
+    .optional()
+    .describe(
+      "false stops the remaining hooks of this list when this one fails; hook failures never change the job's status",
+    ),
 };
 
 export const ShellHookSchema = z.strictObject({
-  type: z.literal("shell"),
-  command: z.string().min(1),
-  timeout: hookTimeout.optional(),
+  type: z.literal("shell").describe("Runs a command on the host"),
+  command: z
+    .string()
+    .min(1)
+    .describe(
+      "Run with /bin/sh -c in the agent's working directory, on the host; the job context arrives as JSON on stdin and as HERDCTL_* variables",
+    ),
+  timeout: hookTimeout
+    .optional()
+    .describe("Kill the command (and its process group) after this long; milliseconds or a duration"),
   ...hookCommon,
 });
 
 export const WebhookHookSchema = z.strictObject({
-  type: z.literal("webhook"),
-  url: httpUrl,
-  method: z.enum(["POST", "PUT"]).optional(),
-  headers: stringRecord.optional(),
-  timeout: hookTimeout.optional(),
-  retries: z.number().int().min(0).optional(),
+  type: z.literal("webhook").describe("Sends the job context to a URL"),
+  url: httpUrl.describe("http(s) URL that receives the job context as a JSON body"),
+  method: z.enum(["POST", "PUT"]).optional().describe("HTTP method; POST when unset"),
+  headers: stringRecord.optional().describe("Extra request headers"),
+  timeout: hookTimeout
+    .optional()
+    .describe("Give up on one attempt after this long; milliseconds or a duration"),
+  retries: z.number().int().min(0).optional().describe("How many times to retry a failed delivery"),
   /** Name of the environment variable holding the HMAC signing secret. */
-  secret_env: z.string().min(1).optional(),
+  secret_env: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Name of the environment variable holding the signing secret; the body is then signed in X-Herdctl-Signature: sha256=<hex HMAC-SHA256>",
+    ),
   ...hookCommon,
 });
 
 export const HookSchema = z.discriminatedUnion("type", [ShellHookSchema, WebhookHookSchema]);
 export const HooksSchema = z.strictObject({
-  after_run: z.array(HookSchema).optional(),
-  on_error: z.array(HookSchema).optional(),
+  after_run: z.array(HookSchema).optional().describe("Hooks run after every job, in order"),
+  on_error: z
+    .array(HookSchema)
+    .optional()
+    .describe(
+      "Hooks run after a job that failed, timed out or was interrupted (not after a cancel), following after_run",
+    ),
 });
 
 // Mirrors the Agent SDK's McpStdioServerConfig / McpSSEServerConfig / McpHttpServerConfig.
 export const McpServerSchema = z.discriminatedUnion("type", [
   z.strictObject({
-    type: z.literal("stdio").optional(),
-    command: z.string().min(1),
-    args: z.array(z.string()).optional(),
-    env: stringRecord.optional(),
+    type: z
+      .literal("stdio")
+      .optional()
+      .describe("stdio (may be left out): claude starts the server as a child process"),
+    command: z.string().min(1).describe("Program to start"),
+    args: z.array(z.string()).optional().describe("Its arguments"),
+    env: stringRecord.optional().describe("Extra environment for the server"),
   }),
-  z.strictObject({ type: z.literal("sse"), url: httpUrl, headers: stringRecord.optional() }),
-  z.strictObject({ type: z.literal("http"), url: httpUrl, headers: stringRecord.optional() }),
+  z.strictObject({
+    type: z.literal("sse").describe("A server reached over Server-Sent Events"),
+    url: httpUrl.describe("The server's URL"),
+    headers: stringRecord.optional().describe("Request headers, e.g. Authorization"),
+  }),
+  z.strictObject({
+    type: z.literal("http").describe("A server reached over streamable HTTP"),
+    url: httpUrl.describe("The server's URL"),
+    headers: stringRecord.optional().describe("Request headers, e.g. Authorization"),
+  }),
 ]);
 
 /** Docker keys an agent file may set: they limit the container, they cannot widen its reach. */
@@ -251,30 +333,62 @@ const volume = z.string().superRefine((value, ctx) => {
 });
 
 export const DockerSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  ephemeral: z.boolean().optional(),
-  memory: memory.optional(),
-  cpus: z.number().positive().optional(),
-  cpu_shares: positiveInt.optional(),
-  cpu_period: positiveInt.optional(),
-  cpu_quota: positiveInt.optional(),
-  pids_limit: positiveInt.optional(),
+  enabled: z
+    .boolean()
+    .optional()
+    .describe("Run the agent's jobs in a container; false (the default) runs claude on the host"),
+  ephemeral: z
+    .boolean()
+    .optional()
+    .describe(
+      "true (default): a fresh container per job, removed afterwards; false: one long-lived container per agent, reused while its settings are unchanged",
+    ),
+  memory: memory.optional().describe("Memory limit, swap included, e.g. 2g (default 2g)"),
+  cpus: z.number().positive().optional().describe("CPU limit in cores, e.g. 1.5; unlimited when unset"),
+  cpu_shares: positiveInt.optional().describe("Relative CPU weight against other containers"),
+  cpu_period: positiveInt.optional().describe("Accepted by the schema, but the runner rejects it; use cpus"),
+  cpu_quota: positiveInt.optional().describe("Accepted by the schema, but the runner rejects it; use cpus"),
+  pids_limit: positiveInt
+    .optional()
+    .describe("Most processes the container may hold (default 512); stops fork bombs"),
   tmpfs: z
     .array(matching(/^\//, (v) => `"${v}" is not a tmpfs mount`, 'write "/path" or "/path:options"'))
-    .optional(),
-  workspace_mode: z.enum(["rw", "ro"]).optional(),
-  max_containers: positiveInt.optional(),
-  labels: stringRecord.optional(),
-  read_only: z.boolean().optional(),
-  image: z.string().min(1).optional(),
-  network: z.enum(["none", "bridge", "host"]).optional(),
-  user: matching(
-    /^\d+(:\d+)?$/,
-    (v) => `"${v}" is not a user`,
-    'write numeric "uid:gid", e.g. "1000:1000"',
-  ).optional(),
-  volumes: z.array(volume).optional(),
-  env: stringRecord.optional(),
+    .optional()
+    .describe('Extra tmpfs mounts, "/path" or "/path:options"'),
+  workspace_mode: z
+    .enum(["rw", "ro"])
+    .optional()
+    .describe("Mount the working directory at /workspace read-write (default) or read-only"),
+  max_containers: positiveInt
+    .optional()
+    .describe("Most running containers for this agent at once (default 5)"),
+  labels: stringRecord
+    .optional()
+    .describe("Extra container labels; names starting with herdctl. are reserved"),
+  read_only: z
+    .boolean()
+    .optional()
+    .describe("Read-only root filesystem; /tmp and the home directory become tmpfs"),
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Image to run (default herdctl/runtime:latest); it needs the claude binary and a uid 1000 user",
+    ),
+  network: z
+    .enum(["none", "bridge", "host"])
+    .optional()
+    .describe("Container network (default bridge); none cuts it off, host shares the host's network"),
+  user: matching(/^\d+(:\d+)?$/, (v) => `"${v}" is not a user`, 'write numeric "uid:gid", e.g. "1000:1000"')
+    .optional()
+    .describe('Numeric uid:gid the agent runs as (default: herdctl\'s own user, never root unless "0:0")'),
+  volumes: z.array(volume).optional().describe('Extra bind mounts, "host-path:/container-path[:ro|rw]"'),
+  env: stringRecord
+    .optional()
+    .describe(
+      "Environment for the container; names that look like credentials are passed per job, never stored in the container",
+    ),
   ports: z
     .array(
       matching(
@@ -283,8 +397,14 @@ export const DockerSchema = z.strictObject({
         'write "host-port:container-port", e.g. "8080:80"',
       ),
     )
-    .optional(),
-  host_config: z.record(z.string(), z.unknown()).optional(),
+    .optional()
+    .describe('Published ports, "host-port:container-port" (bridge network only)'),
+  host_config: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      "Raw Docker HostConfig keys applied last (they win over herdctl's hardening; risky ones are warned about)",
+    ),
 });
 
 const RuntimeSchema = z.enum(["sdk", "cli"]);
@@ -300,46 +420,95 @@ const PermissionModeSchema = z.enum([
 
 // Durations in the agent are converted to milliseconds by the schema itself.
 const agentFields = {
-  description: z.string().optional(),
-  working_directory: z.string().min(1).optional(),
-  system_prompt: z.string().optional(),
-  default_prompt: z.string().optional(),
-  schedules: z.record(z.string().min(1), ScheduleSchema).optional(),
-  model: z.string().min(1).optional(),
-  max_turns: positiveInt.optional(),
-  max_budget_usd: z.number().positive().optional(),
-  timeout: duration({ positive: true }).optional(),
-  inactivity_timeout: duration({ positive: true }).optional(),
-  tools: z.array(z.string()).optional(),
-  allowed_tools: z.array(z.string()).optional(),
-  denied_tools: z.array(z.string()).optional(),
-  mcp_servers: z.record(z.string().min(1), McpServerSchema).optional(),
-  setting_sources: z.array(z.enum(["user", "project", "local"])).optional(),
-  hooks: HooksSchema.optional(),
-  metadata_file: z.string().min(1).optional(),
-  env: stringRecord.optional(),
-  on_interrupt: z.enum(["resume", "none"]).optional(),
-  docker: DockerSchema.optional(),
+  description: z.string().optional().describe("Free text shown in status and the dashboard"),
+  working_directory: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Where claude runs (mounted at /workspace in Docker); relative to the file that sets it, ~ allowed; the agent file's folder when unset",
+    ),
+  system_prompt: z.string().optional().describe("Replaces claude's system prompt"),
+  default_prompt: z.string().optional().describe("Prompt for triggers and schedules that bring none"),
+  schedules: z
+    .record(z.string().min(1), ScheduleSchema)
+    .optional()
+    .describe("Named schedules that start jobs"),
+  model: z.string().min(1).optional().describe("Model name passed to claude, e.g. claude-sonnet-4-5"),
+  max_turns: positiveInt.optional().describe("Stop a job after this many agent turns"),
+  max_budget_usd: z
+    .number()
+    .positive()
+    .optional()
+    .describe("Stop a job once it has cost this many US dollars"),
+  timeout: duration({ positive: true })
+    .optional()
+    .describe("Hard limit on a job's run time; the job ends timed_out"),
+  inactivity_timeout: duration({ positive: true })
+    .optional()
+    .describe("End a job that produces no output for this long (timed_out)"),
+  tools: z.array(z.string()).optional().describe("The built-in tools claude may use at all; [] for none"),
+  allowed_tools: z
+    .array(z.string())
+    .optional()
+    .describe("Tools allowed without asking, e.g. Read, Bash(git:*)"),
+  denied_tools: z.array(z.string()).optional().describe("Tools never allowed"),
+  mcp_servers: z
+    .record(z.string().min(1), McpServerSchema)
+    .optional()
+    .describe("MCP servers claude connects to, by name"),
+  setting_sources: z
+    .array(z.enum(["user", "project", "local"]))
+    .optional()
+    .describe("Which claude settings files to load; none when unset"),
+  hooks: HooksSchema.optional().describe("Commands and webhooks run when a job ends"),
+  metadata_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Accepted for compatibility with the reference format; not used yet"),
+  env: stringRecord.optional().describe("Extra environment for claude"),
+  on_interrupt: z
+    .enum(["resume", "none"])
+    .optional()
+    .describe(
+      "After a crash: resume runs an interrupted job again on its session; none (default) leaves it interrupted",
+    ),
+  docker: DockerSchema.optional().describe("Run the agent in a container"),
 };
 
 /** A merged agent (fleet defaults + agent file + overrides); defaults are applied here, once. */
 export const AgentSchema = z.strictObject({
-  name: matching(NAME_PATTERN, (v) => `"${v}" is not a valid agent name`, NAME_HINT),
+  name: matching(NAME_PATTERN, (v) => `"${v}" is not a valid agent name`, NAME_HINT).describe(
+    "Unique within the fleet; letters, digits, _ and -; sub-fleet agents are addressed as <sub-fleet>.<name>",
+  ),
   ...agentFields,
-  session: SessionSchema.prefault({}),
-  instances: InstancesSchema.prefault({}),
-  runtime: RuntimeSchema.default("sdk"),
-  permission_mode: PermissionModeSchema.default("default"),
+  session: SessionSchema.prefault({}).describe("How a saved session is continued"),
+  instances: InstancesSchema.prefault({}).describe("Concurrency of this agent's jobs"),
+  runtime: RuntimeSchema.default("sdk").describe(
+    "How claude is driven: sdk (the Agent SDK) or cli (the claude command line)",
+  ),
+  permission_mode: PermissionModeSchema.default("default").describe(
+    "claude's permission mode; acceptEdits lets it edit files unattended",
+  ),
 });
 
 export const DefaultsSchema = z.strictObject({
   ...agentFields,
-  session: SessionSchema.optional(),
-  instances: InstancesSchema.optional(),
-  runtime: RuntimeSchema.optional(),
-  permission_mode: PermissionModeSchema.optional(),
-  max_concurrent_jobs: positiveInt.optional(),
-  claude_path: z.string().min(1).optional(),
+  session: SessionSchema.optional().describe("How a saved session is continued"),
+  instances: InstancesSchema.optional().describe("Concurrency of each agent's jobs"),
+  runtime: RuntimeSchema.optional().describe("How claude is driven: sdk or cli"),
+  permission_mode: PermissionModeSchema.optional().describe("claude's permission mode"),
+  max_concurrent_jobs: positiveInt
+    .optional()
+    .describe("Fleet-wide limit on running jobs; unlimited when unset"),
+  claude_path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The claude binary to run on the host (a path, or a command name looked up on PATH); when unset, claude on PATH, else the one installed with herdctl",
+    ),
 });
 
 /** Keys of `defaults` that configure the fleet rather than being inherited by agents. */
@@ -348,44 +517,92 @@ export const FLEET_ONLY_DEFAULT_KEYS = ["max_concurrent_jobs", "claude_path"] as
 const port = z.number().int().min(1).max(65_535);
 
 export const WebSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  host: z.string().min(1).default("127.0.0.1"),
-  port: port.default(3232),
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Serve the dashboard with herdctl start (herdctl start --web also turns it on)"),
+  host: z
+    .string()
+    .min(1)
+    .default("127.0.0.1")
+    .describe(
+      "Address to listen on; any address other than 127.0.0.1, localhost or ::1 requires the login token",
+    ),
+  port: port.default(3232).describe("Port to listen on"),
   /** Name of the environment variable holding the dashboard's bearer token. */
-  auth_token_env: z.string().min(1).optional(),
-  session_expiry_hours: positiveInt.optional(),
-  open_browser: z.boolean().optional(),
-  tool_results: z.boolean().optional(),
-  message_grouping: z.enum(["separate", "grouped"]).optional(),
+  auth_token_env: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Name of the environment variable holding the login token (16+ characters); generated into .herdctl/web-token when unset",
+    ),
+  session_expiry_hours: positiveInt.optional().describe("Accepted for compatibility; not used yet"),
+  open_browser: z.boolean().optional().describe("Accepted for compatibility; not used yet"),
+  tool_results: z.boolean().optional().describe("Accepted for compatibility; not used yet"),
+  message_grouping: z
+    .enum(["separate", "grouped"])
+    .optional()
+    .describe("Accepted for compatibility; not used yet"),
 });
 
 export const WebhooksSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  host: z.string().min(1).optional(),
-  port: port.optional(),
-  secret_env: z.string().min(1).optional(),
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Accepted for compatibility; webhook schedules are served by the dashboard (web) server"),
+  host: z.string().min(1).optional().describe("Accepted for compatibility; not used yet"),
+  port: port.optional().describe("Accepted for compatibility; not used yet"),
+  secret_env: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Accepted for compatibility; each webhook schedule names its own secret_env"),
 });
 
 const overrides = z.record(z.string(), z.unknown());
 
 export const FleetSchema = z.strictObject({
-  version: z.literal(1).default(1),
+  version: z.literal(1).default(1).describe("Configuration format version"),
   fleet: z
-    .strictObject({ name: z.string().min(1).optional(), description: z.string().optional() })
-    .optional(),
-  defaults: DefaultsSchema.optional(),
-  agents: z.array(z.strictObject({ path: z.string().min(1), overrides: overrides.optional() })).default([]),
+    .strictObject({
+      name: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Fleet name, used in container names and labels; the fleet file's folder name when unset"),
+      description: z.string().optional().describe("Free text"),
+    })
+    .optional()
+    .describe("Who this fleet is"),
+  defaults: DefaultsSchema.optional().describe("Settings every agent inherits, plus fleet-wide ones"),
+  agents: z
+    .array(
+      z.strictObject({
+        path: z.string().min(1).describe("Agent file, relative to this file"),
+        overrides: overrides
+          .optional()
+          .describe("Agent keys that win over the agent file (Docker keys of any tier allowed)"),
+      }),
+    )
+    .default([])
+    .describe("The agents of this fleet"),
   fleets: z
     .array(
       z.strictObject({
-        path: z.string().min(1),
-        name: matching(NAME_PATTERN, (v) => `"${v}" is not a valid sub-fleet name`, NAME_HINT).optional(),
-        overrides: overrides.optional(),
+        path: z.string().min(1).describe("Sub-fleet file, relative to this file"),
+        name: matching(NAME_PATTERN, (v) => `"${v}" is not a valid sub-fleet name`, NAME_HINT)
+          .optional()
+          .describe("Prefix for its agents' names; the sub-fleet's fleet.name, else its folder name"),
+        overrides: overrides
+          .optional()
+          .describe("Keys merged over the sub-fleet file's own, e.g. { defaults: { model: ... } }"),
       }),
     )
-    .default([]),
-  web: WebSchema.prefault({}),
-  webhooks: WebhooksSchema.prefault({}),
+    .default([])
+    .describe("Other fleet files whose agents join this fleet"),
+  web: WebSchema.prefault({}).describe("The dashboard, its API and inbound webhooks"),
+  webhooks: WebhooksSchema.prefault({}).describe("Reference-format webhook server settings"),
 });
 
 export type AgentDockerConfig = z.output<typeof DockerSchema>;

@@ -3,7 +3,7 @@ import type { ResolvedAgent } from "../config/index.js";
 import { buildHookContext, runHooks } from "../hooks/index.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
-import { decideOutcome, OutcomeTracker } from "./job-outcome.js";
+import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
 import { chooseSession, type SessionRequest } from "./session-policy.js";
@@ -88,7 +88,7 @@ export class JobExecutor {
       timeoutMs: agent.session?.timeout,
       now: this.clock(),
     });
-    const newSessionId = !choice.resume || choice.fork ? randomUUID() : undefined;
+    let newSessionId = !choice.resume || choice.fork ? randomUUID() : undefined;
     let job = state.jobs.start(jobId, { sessionId: newSessionId ?? choice.resume ?? null });
     callbacks.onStart?.(job);
     const notice = (text: string) => {
@@ -99,43 +99,53 @@ export class JobExecutor {
     if (choice.notice) notice(choice.notice);
     if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
 
-    const tracker = new OutcomeTracker();
-    let failure: unknown;
-    try {
-      const runtime = this.options.createRuntime
-        ? this.options.createRuntime(agent)
-        : RuntimeFactory.create(agent, {
-            stateDir: state.stateDir,
-            claudePath: this.options.claudePath,
-            containers: this.options.containers,
-            warn: this.options.warn,
-          });
-      const messages = runtime.execute({
-        prompt: request.prompt,
-        agent,
-        jobId,
-        sessionId: newSessionId,
-        resume: choice.resume,
-        fork: choice.fork,
-        signal,
-        env: this.options.env,
-        timeoutMs: agent.timeout,
-        inactivityTimeoutMs: agent.inactivity_timeout,
-        onContainer: ({ id }) => {
-          job = state.jobs.update(jobId, { containerId: id });
-        },
-        onSpawn: ({ pid }) => {
-          if (pid !== undefined) job = state.jobs.update(jobId, { pid });
-        },
-      });
-      for await (const raw of messages) {
-        const message = redactor.redactDeep(raw);
-        tracker.observe(message);
-        state.appendJobOutput(jobId, message);
-        callbacks.onMessage?.(message, job);
+    const attempt = async (session: { sessionId?: string; resume?: string; fork?: boolean }) => {
+      const tracker = new OutcomeTracker();
+      let failure: unknown;
+      try {
+        const runtime = this.options.createRuntime
+          ? this.options.createRuntime(agent)
+          : RuntimeFactory.create(agent, {
+              stateDir: state.stateDir,
+              claudePath: this.options.claudePath,
+              containers: this.options.containers,
+              warn: this.options.warn,
+            });
+        const messages = runtime.execute({
+          prompt: request.prompt,
+          agent,
+          jobId,
+          ...session,
+          signal,
+          env: this.options.env,
+          timeoutMs: agent.timeout,
+          inactivityTimeoutMs: agent.inactivity_timeout,
+          onContainer: ({ id }) => {
+            job = state.jobs.update(jobId, { containerId: id });
+          },
+          onSpawn: ({ pid }) => {
+            if (pid !== undefined) job = state.jobs.update(jobId, { pid });
+          },
+        });
+        for await (const raw of messages) {
+          const message = redactor.redactDeep(raw);
+          tracker.observe(message);
+          state.appendJobOutput(jobId, message);
+          callbacks.onMessage?.(message, job);
+        }
+      } catch (error) {
+        failure = error;
       }
-    } catch (error) {
-      failure = error;
+      return { tracker, failure };
+    };
+
+    let { tracker, failure } = await attempt({ sessionId: newSessionId, resume: choice.resume, fork: choice.fork });
+    if (choice.resume && sessionWasMissing(tracker, failure) && !signal.aborted) {
+      // claude found no transcript for the session (deleted, or made elsewhere): say so and start over.
+      notice(`session ${choice.resume} was not found by claude; retrying once with a new session`);
+      newSessionId = randomUUID();
+      job = state.jobs.update(jobId, { sessionId: newSessionId });
+      ({ tracker, failure } = await attempt({ sessionId: newSessionId }));
     }
     const outcome = decideOutcome(tracker, failure);
     job = state.jobs.finish(jobId, {

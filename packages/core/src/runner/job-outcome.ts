@@ -52,6 +52,21 @@ const RESULT_ERROR_REASONS: Record<string, ExitReason> = {
   error_during_execution: "error",
 };
 
+/**
+ * claude's answer to `--resume` of a session it has no transcript for: an execution error before
+ * any turn, reported for the very session asked for. Read from the result's fields, not its text.
+ */
+export function sessionWasMissing(tracker: OutcomeTracker, failure: unknown): boolean {
+  const result = tracker.result;
+  return (
+    failure === undefined &&
+    result !== undefined &&
+    result.subtype === "error_during_execution" &&
+    result.num_turns === 0 &&
+    tracker.assistantTurns === 0
+  );
+}
+
 /** Turns the end of a run (a result message, or the error that ended it) into a job outcome. */
 export function decideOutcome(tracker: OutcomeTracker, error: unknown): JobOutcome {
   const result = tracker.result;

@@ -111,6 +111,29 @@ describe.each(["cli", "sdk"])("job executor with the %s runtime", (runtime) => {
     expect(cancelled).toMatchObject({ status: "cancelled", exitReason: "cancelled" });
   });
 
+  it("retries once with a new session when claude cannot find the session to resume", async () => {
+    standin.setResponder(script([textReply("fresh start")]));
+    const { agent } = await writeFleet(tmp.dir, agentYaml);
+    const missing = "99999999-9999-4999-8999-999999999999";
+    const job = await executor().execute({
+      agent,
+      prompt: "continue please",
+      triggerType: "manual",
+      session: { mode: "resume", sessionId: missing },
+    });
+    expect(job).toMatchObject({ status: "completed", summary: "fresh start" });
+    expect(job.sessionId).not.toBe(missing);
+    const notices = state
+      .readJobOutput(job.id)
+      .map((l) => l.message as { type: string; text?: string })
+      .filter((m) => m.type === "herdctl")
+      .map((m) => m.text);
+    expect(notices).toEqual([
+      `resuming session ${missing}`,
+      `session ${missing} was not found by claude; retrying once with a new session`,
+    ]);
+  });
+
   it("leaves the API key in no file under the state directory", async () => {
     standin.setResponder(script([textReply(`echoing ${TEST_API_KEY}`)]));
     const { agent } = await writeFleet(tmp.dir, agentYaml);
