@@ -71,7 +71,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     const executor = new JobExecutor({
       state,
       claudePath,
-      env: offline?.env,
+      env: { ...fleet.dotEnv, ...offline?.env },
       warn: (m) => ctx.warn(m),
     });
     const request = {

@@ -3,7 +3,16 @@ import { fromJS, getChild, originIssue, type SNode } from "./source.js";
 
 // Sections of the reference herdctl format that this herdctl does not implement. They load (so an
 // existing fleet keeps working) with a warning rather than being silently dropped.
-const IGNORED_AGENT_KEYS = ["chat", "work_source", "identity", "repo", "plugins", "self_scheduling"];
+const IGNORED_AGENT_KEYS = [
+  "chat",
+  "work_source",
+  "identity",
+  "repo",
+  "plugins",
+  "self_scheduling",
+  "metadata_file",
+];
+const IGNORED_WEB_KEYS = ["session_expiry_hours", "open_browser", "tool_results", "message_grouping"];
 const IGNORED_FLEET_KEYS = ["chat", "working_directory", "plugins"];
 const IGNORED_SCHEDULE_KEYS = ["work_source", "outputToFile"];
 
@@ -121,6 +130,8 @@ export function normalizeFleet(node: SNode | undefined, warnings: ConfigIssue[])
   const fleet = asMap(node);
   if (!fleet) return;
   for (const key of IGNORED_FLEET_KEYS) ignore(fleet, key, `"${key}"`, warnings);
+  const web = asMap(fleet.entries.get("web"));
+  if (web) for (const key of IGNORED_WEB_KEYS) ignore(web, key, `"web.${key}"`, warnings);
 
   // The reference format also accepted Docker settings at the top level; they are fleet-wide
   // defaults, and dropping them would silently run agents outside their containers.

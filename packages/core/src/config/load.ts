@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseEnv } from "node:util";
@@ -55,8 +55,11 @@ export async function loadFleet(
 ): Promise<LoadedFleet> {
   const configPath = resolveConfigPath(resolve(pathOrDir));
   const rootDir = dirname(configPath);
+  const baseEnv = options.env ?? process.env;
+  const dotEnvFile = readDotEnv(rootDir);
+  const dotEnv = Object.fromEntries(Object.entries(dotEnvFile).filter(([k]) => baseEnv[k] === undefined));
   const ctx: Context = {
-    env: { ...readDotEnv(rootDir), ...(options.env ?? process.env) },
+    env: { ...dotEnvFile, ...baseEnv },
     rootDir,
     issues: [],
     warnings: [],
@@ -75,7 +78,22 @@ export async function loadFleet(
     agents: ctx.agents,
     warnings: tidy(ctx.warnings),
     secretPaths: ctx.secretPaths,
+    dotEnv,
   };
+}
+
+/** A sub-fleet reference may name the folder, like `-c`; a missing file is reported where it is read. */
+function fleetFileIn(target: string): string {
+  try {
+    if (!statSync(target).isDirectory()) return target;
+  } catch {
+    return target;
+  }
+  for (const name of CONFIG_FILE_NAMES) {
+    const candidate = join(target, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(target, CONFIG_FILE_NAMES[0]);
 }
 
 /** A fleet file given as itself or as its folder → the file; a clear ConfigError when there is none. */
@@ -190,7 +208,7 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
     for (const ref of fleetRefs.items) {
       const path = scalarString(getChild(ref, "path"));
       if (path === undefined) continue;
-      const absPath = resolve(dir, path);
+      const absPath = fleetFileIn(resolve(dir, path));
       if (chain.includes(absPath)) {
         const cycle = [...chain.slice(chain.indexOf(absPath)), absPath]
           .map((p) => display(ctx, p))

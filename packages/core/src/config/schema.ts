@@ -181,7 +181,7 @@ export const SessionSchema = z.strictObject({
     .describe("A saved session unused for longer than this is not continued; a new session starts"),
   max_turns: positiveInt
     .optional()
-    .describe("Accepted for compatibility; use the agent's max_turns to limit turns"),
+    .describe("Turn limit for each job when the agent sets no max_turns of its own"),
 });
 
 export const InstancesSchema = z.strictObject({
@@ -346,8 +346,10 @@ export const DockerSchema = z.strictObject({
   memory: memory.optional().describe("Memory limit, swap included, e.g. 2g (default 2g)"),
   cpus: z.number().positive().optional().describe("CPU limit in cores, e.g. 1.5; unlimited when unset"),
   cpu_shares: positiveInt.optional().describe("Relative CPU weight against other containers"),
-  cpu_period: positiveInt.optional().describe("Accepted by the schema, but the runner rejects it; use cpus"),
-  cpu_quota: positiveInt.optional().describe("Accepted by the schema, but the runner rejects it; use cpus"),
+  cpu_period: positiveInt
+    .optional()
+    .describe("CFS scheduler period in microseconds (with cpu_quota); cpus is simpler"),
+  cpu_quota: positiveInt.optional().describe("CPU time in microseconds the container may use per cpu_period"),
   pids_limit: positiveInt
     .optional()
     .describe("Most processes the container may hold (default 512); stops fork bombs"),
@@ -460,13 +462,8 @@ const agentFields = {
   setting_sources: z
     .array(z.enum(["user", "project", "local"]))
     .optional()
-    .describe("Which claude settings files to load; none when unset"),
+    .describe("Which claude settings files to load; claude's own default (all of them) when unset"),
   hooks: HooksSchema.optional().describe("Commands and webhooks run when a job ends"),
-  metadata_file: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Accepted for compatibility with the reference format; not used yet"),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z
     .enum(["resume", "none"])
@@ -537,13 +534,6 @@ export const WebSchema = z.strictObject({
     .describe(
       "Name of the environment variable holding the login token (16+ characters); generated into .herdctl/web-token when unset",
     ),
-  session_expiry_hours: positiveInt.optional().describe("Accepted for compatibility; not used yet"),
-  open_browser: z.boolean().optional().describe("Accepted for compatibility; not used yet"),
-  tool_results: z.boolean().optional().describe("Accepted for compatibility; not used yet"),
-  message_grouping: z
-    .enum(["separate", "grouped"])
-    .optional()
-    .describe("Accepted for compatibility; not used yet"),
 });
 
 export const WebhooksSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { ConfigIssue } from "./errors.js";
 
 export type Segment = string | number;
@@ -71,7 +71,36 @@ export async function readYamlFile(absPath: string, displayPath: string): Promis
       .filter((issue) => !seenLines.has(issue.line) && seenLines.add(issue.line));
     return { file, issues, warnings };
   }
-  return { file, node: fromJS(doc.toJS(), { file, path: [] }), issues: [], warnings };
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    // Aliases resolve only here: an alias to no anchor, or too many aliases (an expansion bomb).
+    return {
+      file,
+      issues: [{ ...aliasIssue(doc, error, lineCounter, displayPath), hint: YAML_HINT }],
+      warnings,
+    };
+  }
+  return { file, node: fromJS(data, { file, path: [] }), issues: [], warnings };
+}
+
+function aliasIssue(
+  doc: Document,
+  error: unknown,
+  lineCounter: LineCounter,
+  displayPath: string,
+): ConfigIssue {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  const { line, col } = lineCounter.linePos(offset);
+  return { file: displayPath, line, col, path: "", message: firstLine((error as Error).message) };
 }
 
 function firstLine(message: string): string {

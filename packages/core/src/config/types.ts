@@ -36,4 +36,9 @@ export interface LoadedFleet {
   warnings: ConfigIssue[];
   /** Dot paths into `{ fleet, agents }` (agents by index) whose value came from a secret-looking env var. */
   secretPaths: string[];
+  /**
+   * Variables from the `.env` beside the fleet file that the environment did not already set.
+   * They reach claude's environment too (below the agent's own `env`), so a key kept in .env works.
+   */
+  dotEnv: Record<string, string>;
 }

@@ -139,7 +139,11 @@ export class JobExecutor {
       return { tracker, failure };
     };
 
-    let { tracker, failure } = await attempt({ sessionId: newSessionId, resume: choice.resume, fork: choice.fork });
+    let { tracker, failure } = await attempt({
+      sessionId: newSessionId,
+      resume: choice.resume,
+      fork: choice.fork,
+    });
     if (choice.resume && sessionWasMissing(tracker, failure) && !signal.aborted) {
       // claude found no transcript for the session (deleted, or made elsewhere): say so and start over.
       notice(`session ${choice.resume} was not found by claude; retrying once with a new session`);

@@ -24,7 +24,8 @@ export function buildCliArgs(
     args.push(flag("--session-id", run.sessionId));
   }
   if (agent.model) args.push(flag("--model", agent.model));
-  if (agent.max_turns !== undefined) args.push(flag("--max-turns", agent.max_turns));
+  const maxTurns = agent.max_turns ?? agent.session?.max_turns;
+  if (maxTurns !== undefined) args.push(flag("--max-turns", maxTurns));
   if (agent.max_budget_usd !== undefined) args.push(flag("--max-budget-usd", agent.max_budget_usd));
   if (agent.permission_mode) {
     args.push(flag("--permission-mode", agent.permission_mode));

@@ -190,6 +190,8 @@ export class ContainerManager {
       Init: true,
       ...(cfg.nanoCpus ? { NanoCpus: cfg.nanoCpus } : {}),
       ...(cfg.cpuShares ? { CpuShares: cfg.cpuShares } : {}),
+      ...(cfg.cpuPeriod ? { CpuPeriod: cfg.cpuPeriod } : {}),
+      ...(cfg.cpuQuota ? { CpuQuota: cfg.cpuQuota } : {}),
       ...cfg.hostConfig,
     };
     const suffix = randomBytes(4).toString("hex");

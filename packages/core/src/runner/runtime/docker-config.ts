@@ -30,6 +30,8 @@ export interface AgentDockerInput {
   memory?: string | number;
   cpus?: string | number;
   cpu_shares?: number;
+  cpu_period?: number;
+  cpu_quota?: number;
   pids_limit?: number;
   tmpfs?: string[];
   workspace_mode?: string;
@@ -52,6 +54,9 @@ export interface DockerConfig {
   memoryBytes: number;
   nanoCpus?: number;
   cpuShares?: number;
+  /** CFS period and quota in microseconds; `cpus` is the simpler way to say the same. */
+  cpuPeriod?: number;
+  cpuQuota?: number;
   pidsLimit: number;
   /** Mount point → tmpfs options; includes /tmp and the home when readOnly. */
   tmpfs: Record<string, string>;
@@ -83,6 +88,8 @@ const KNOWN_KEYS = [
   "memory",
   "cpus",
   "cpu_shares",
+  "cpu_period",
+  "cpu_quota",
   "pids_limit",
   "tmpfs",
   "workspace_mode",
@@ -232,6 +239,10 @@ export function resolveDockerConfig(
   if (input.cpus !== undefined) config.nanoCpus = parseCpus(input.cpus);
   if (input.cpu_shares !== undefined)
     config.cpuShares = positiveInt("docker.cpu_shares", input.cpu_shares, "512");
+  if (input.cpu_period !== undefined)
+    config.cpuPeriod = positiveInt("docker.cpu_period", input.cpu_period, "100000");
+  if (input.cpu_quota !== undefined)
+    config.cpuQuota = positiveInt("docker.cpu_quota", input.cpu_quota, "50000");
   if (typeof input.image !== "string" && input.image !== undefined) {
     throw new DockerConfigError(
       "docker.image",
@@ -266,6 +277,8 @@ export function dockerConfigHash(cfg: DockerConfig): string {
     memoryBytes: cfg.memoryBytes,
     nanoCpus: cfg.nanoCpus,
     cpuShares: cfg.cpuShares,
+    cpuPeriod: cfg.cpuPeriod,
+    cpuQuota: cfg.cpuQuota,
     pidsLimit: cfg.pidsLimit,
     tmpfs: cfg.tmpfs,
     workspaceMode: cfg.workspaceMode,

@@ -23,7 +23,8 @@ export function buildSdkOptions(
     options.sessionId = run.sessionId;
   }
   if (agent.model) options.model = agent.model;
-  if (agent.max_turns !== undefined) options.maxTurns = agent.max_turns;
+  const maxTurns = agent.max_turns ?? agent.session?.max_turns;
+  if (maxTurns !== undefined) options.maxTurns = maxTurns;
   if (agent.max_budget_usd !== undefined) options.maxBudgetUsd = agent.max_budget_usd;
   if (agent.permission_mode) {
     options.permissionMode = agent.permission_mode;

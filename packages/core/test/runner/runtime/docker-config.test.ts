@@ -51,6 +51,8 @@ describe("resolveDockerConfig defaults", () => {
         memory: "512m",
         cpus: 1.5,
         cpu_shares: 512,
+        cpu_period: 100_000,
+        cpu_quota: 50_000,
         pids_limit: 64,
         volumes: ["/data:/data:ro", "cache:/cache"],
         ports: ["127.0.0.1:8080:80", "9000:9000/udp", 3000],
@@ -64,6 +66,8 @@ describe("resolveDockerConfig defaults", () => {
     expect(cfg.memoryBytes).toBe(512 * 1024 ** 2);
     expect(cfg.nanoCpus).toBe(1_500_000_000);
     expect(cfg.cpuShares).toBe(512);
+    expect(cfg.cpuPeriod).toBe(100_000);
+    expect(cfg.cpuQuota).toBe(50_000);
     expect(cfg.pidsLimit).toBe(64);
     expect(cfg.network).toBe("none");
     expect(cfg.env).toEqual({ LANG: "C", DEBUG: "1" });
@@ -182,7 +186,7 @@ describe("resolveDockerConfig validation messages", () => {
     [
       { privileged: true } as AgentDockerInput,
       "docker.privileged: is not a docker option; use one of: enabled, ephemeral, image, network, memory, cpus, " +
-        "cpu_shares, pids_limit, tmpfs, workspace_mode, max_containers, labels, read_only, user, volumes, env, " +
+        "cpu_shares, cpu_period, cpu_quota, pids_limit, tmpfs, workspace_mode, max_containers, labels, read_only, user, volumes, env, " +
         "ports, host_config",
     ],
   ])("%j", (input, message) => {

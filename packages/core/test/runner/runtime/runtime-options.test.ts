@@ -140,3 +140,13 @@ describe("Agent SDK options from an agent", () => {
     });
   });
 });
+
+describe("session.max_turns", () => {
+  it("limits turns when the agent sets no max_turns, in both runtimes", async () => {
+    const agent = await agentFrom("session: { max_turns: 7 }\n");
+    expect(buildCliArgs(agent, {})).toContain("--max-turns=7");
+    expect(buildSdkOptions(agent, {}, "/w").maxTurns).toBe(7);
+    const own = await agentFrom("max_turns: 3\nsession: { max_turns: 7 }\n");
+    expect(buildCliArgs(own, {})).toContain("--max-turns=3");
+  });
+});
