@@ -112,6 +112,30 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
     expect(stopped.status).toBe(0);
   });
 
+  it("re-runs an interrupted job on its session when the agent says on_interrupt: resume", async () => {
+    writeFileSync(
+      join(dir, "agents", "hanger.yaml"),
+      "name: hanger\nworking_directory: ../workspace\nruntime: cli\non_interrupt: resume\n",
+    );
+    const daemon = startDaemon();
+    await until(() => (existsSync(join(dir, ".herdctl", "herdctl.sock")) ? true : undefined));
+    const triggered = cli("trigger", "hanger", "-p", "long task\n@standin hang", "--json");
+    const jobId = JSON.parse(triggered.stdout).id as string;
+    await until(() => withState(dir, (s) => s.jobs.require(jobId).pid ?? undefined));
+    daemon.kill("SIGKILL");
+    await until(() => (daemon.exitCode !== null || daemon.signalCode !== null ? true : undefined));
+
+    startDaemon();
+    const resumed = await until(() => {
+      const jobs = withState(dir, (s) => s.jobs.list({ agent: "hanger" }).jobs);
+      const r = jobs.find((j) => j.resumedFrom === jobId);
+      return r && r.status === "completed" ? r : undefined;
+    });
+    expect(resumed.triggerType).toBe("resume");
+    expect(withState(dir, (s) => s.jobs.require(jobId).status)).toBe("interrupted");
+    expect(cli("stop", "--timeout", "5").status).toBe(0);
+  });
+
   it("refuses a second daemon on the same state directory, naming the running pid", async () => {
     const first = startDaemon();
     await until(() => (existsSync(join(dir, ".herdctl", "herdctl.sock")) ? true : undefined));
