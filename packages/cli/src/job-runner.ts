@@ -10,6 +10,7 @@ import { UsageError } from "./errors.js";
 import { OFFLINE_LABEL, startOffline } from "./offline.js";
 import { renderJobEnd, renderMessage } from "./output/job-render.js";
 import { Spinner } from "./output/spinner.js";
+import { setupWarnings } from "./setup-warnings.js";
 
 export interface TriggerRequest {
   agent: ResolvedAgent;
@@ -58,6 +59,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
   const claudePath = resolveClaudeBinary(fleet.fleet.claude_path);
   const offline = t.offline ? await startOffline() : undefined;
   if (offline) ctx.stderr.write(`${ctx.err.magenta(OFFLINE_LABEL)}\n`);
+  for (const warning of setupWarnings([t.agent], { offline: Boolean(offline), web: true })) ctx.warn(warning);
   const state = ctx.openState();
   const controller = new AbortController();
   const onSigint = () => {

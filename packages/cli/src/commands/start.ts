@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { OFFLINE_LABEL, startOffline } from "../offline.js";
 import { attachFleetLog } from "../output/fleet-log.js";
 import { relativeTime } from "../output/format.js";
+import { setupWarnings } from "../setup-warnings.js";
 import { startWeb } from "../web.js";
 
 interface StartOptions {
@@ -68,6 +69,12 @@ export function registerStart(program: Command): void {
         }
       }
       printSummary(ctx, fleet, Boolean(offline), web?.url);
+      for (const warning of setupWarnings(fleet.fleet.agents, {
+        offline: Boolean(offline),
+        web: Boolean(web),
+      })) {
+        ctx.warn(warning);
+      }
 
       const stopTimeoutMs = Number.parseFloat(options.stopTimeout ?? "30") * 1000;
       let signals = 0;
