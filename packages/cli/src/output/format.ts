@@ -23,13 +23,16 @@ export function relativeTime(iso: string | null | undefined, now = Date.now()): 
   if (Number.isNaN(t)) return "-";
   const diff = Math.round((t - now) / 1000);
   const abs = Math.abs(diff);
+  // Pick the unit from the rounded value, so 59 min 59 s reads "1h", not "60m".
+  const minutes = Math.round(abs / 60);
+  const hours = Math.round(abs / 3600);
   const [value, unit] =
     abs < 60
       ? [abs, "s"]
-      : abs < 3600
-        ? [Math.round(abs / 60), "m"]
-        : abs < 86400
-          ? [Math.round(abs / 3600), "h"]
+      : minutes < 60
+        ? [minutes, "m"]
+        : hours < 24
+          ? [hours, "h"]
           : [Math.round(abs / 86400), "d"];
   if (abs < 2) return "now";
   return diff < 0 ? `${value}${unit} ago` : `in ${value}${unit}`;
