@@ -23,7 +23,7 @@ export {
 } from "./fleet-manager/fleet-manager.js";
 export {
   type AgentStatus,
-  describeScheduleTiming,
+  buildAgentStatus,
   type FleetState,
   type FleetStatus,
   type JobRef,

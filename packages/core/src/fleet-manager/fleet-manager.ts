@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type LoadedFleet, loadFleet, type ResolvedAgent } from "../config/index.js";
-import { JobExecutor, type JobRequest } from "../runner/job-executor.js";
+import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
 import type { SessionRequest } from "../runner/session-policy.js";
@@ -12,7 +12,7 @@ import { type ConfigReloadedEvent, FleetEventBus } from "./events.js";
 import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
 import { ScheduleExecutor } from "./schedule-executor.js";
-import { type AgentStatus, type FleetState, type FleetStatus, jobRef, scheduleStatuses } from "./status.js";
+import { type AgentStatus, buildAgentStatus, type FleetState, type FleetStatus } from "./status.js";
 
 export interface FleetManagerOptions {
   /** The fleet file, or the folder holding herdctl.yaml. */
@@ -29,6 +29,11 @@ export interface FleetManagerOptions {
   /** Reload when a config file changes (default true). */
   watchConfig?: boolean;
   log?: (line: string) => void;
+  /**
+   * Replaces how a job's runtime is made (see JobExecutorOptions.createRuntime). For embedding and
+   * for benchmarks that measure the fleet's own machinery without spawning claude.
+   */
+  createRuntime?: JobExecutorOptions["createRuntime"];
 }
 
 export interface TriggerOptions {
@@ -102,10 +107,11 @@ export class FleetManager {
       const executor = new JobExecutor({
         state: this.state,
         claudePath: resolveClaudeBinary(this.loaded.fleet.claude_path),
-        env: this.options.env,
+        env: { ...this.loaded.dotEnv, ...this.options.env },
         containers: { manager: this.containers, fleet: this.loaded.fleet.name },
         clock: () => this.clock.now(),
         warn: this.log,
+        createRuntime: this.options.createRuntime,
       });
       this.control = new JobControl({
         executor,
@@ -132,7 +138,8 @@ export class FleetManager {
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
           this.schedules.jobEnded(job.id, job.status, job.error);
-          this.persistSchedulePlans();
+          // Only this agent's plans can have moved; rewriting every schedule per job end is O(agents).
+          this.persistSchedulePlans(job.agent);
         });
       }
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
@@ -285,30 +292,13 @@ export class FleetManager {
 
   status(): FleetStatus {
     const snapshots = this.scheduler?.snapshot() ?? [];
-    const agents: AgentStatus[] = [...this.agentsByName.values()].map((agent) => {
-      const last = this.state.jobs.list({ agent: agent.name, limit: 1 }).jobs[0];
-      return {
-        name: agent.name,
-        description: agent.description ?? null,
-        runtime: agent.runtime ?? "sdk",
-        docker: agent.docker?.enabled === true,
-        model: agent.model ?? null,
-        maxConcurrent: agent.instances?.max_concurrent ?? 1,
-        workingDirectory: agent.working_directory,
-        running: this.control.runningJobs(agent.name).map(jobRef),
-        queued: this.control.queuedJobs(agent.name).map(jobRef),
-        schedules: scheduleStatuses(agent, snapshots, this.state),
-        lastJob: last
-          ? {
-              id: last.id,
-              status: last.status,
-              finishedAt: last.finishedAt,
-              summary: last.summary,
-              error: last.error,
-            }
-          : null,
-      };
-    });
+    const agents: AgentStatus[] = [...this.agentsByName.values()].map((agent) =>
+      buildAgentStatus(agent, this.state, {
+        running: this.control.runningJobs(agent.name),
+        queued: this.control.queuedJobs(agent.name),
+        snapshots,
+      }),
+    );
     return {
       fleet: this.loaded.fleet.name,
       description: this.loaded.fleet.description ?? null,
@@ -346,10 +336,11 @@ export class FleetManager {
   }
 
   /** The next planned fire of every schedule, so a restart can tell a missed fire. */
-  private persistSchedulePlans(): void {
+  private persistSchedulePlans(agent?: string): void {
     if (!this.stateManager?.isOpen || !this.scheduler) return;
     this.state.transaction(() => {
       for (const snap of this.scheduler.snapshot()) {
+        if (agent !== undefined && snap.agent !== agent) continue;
         this.state.schedules.upsert(snap.agent, snap.schedule, { nextRunAt: snap.nextRunAt ?? null });
       }
     });

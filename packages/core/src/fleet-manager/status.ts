@@ -70,7 +70,7 @@ export function jobRef(job: JobRecord): JobRef {
   };
 }
 
-export function describeScheduleTiming(s: {
+function describeScheduleTiming(s: {
   type: string;
   interval?: number;
   cron?: string;
@@ -117,4 +117,38 @@ export function scheduleStatuses(
       pending: snap?.pending ?? false,
     };
   });
+}
+
+/** An agent as `status` shows it: config, live jobs (none when no daemon runs) and history. */
+export function buildAgentStatus(
+  agent: ResolvedAgent,
+  state: StateManager,
+  live: { running: JobRecord[]; queued: JobRecord[]; snapshots: ScheduleSnapshot[] } = {
+    running: [],
+    queued: [],
+    snapshots: [],
+  },
+): AgentStatus {
+  const last = state.jobs.list({ agent: agent.name, limit: 1 }).jobs[0];
+  return {
+    name: agent.name,
+    description: agent.description ?? null,
+    runtime: agent.runtime ?? "sdk",
+    docker: agent.docker?.enabled === true,
+    model: agent.model ?? null,
+    maxConcurrent: agent.instances?.max_concurrent ?? 1,
+    workingDirectory: agent.working_directory,
+    running: live.running.map(jobRef),
+    queued: live.queued.map(jobRef),
+    schedules: scheduleStatuses(agent, live.snapshots, state),
+    lastJob: last
+      ? {
+          id: last.id,
+          status: last.status,
+          finishedAt: last.finishedAt,
+          summary: last.summary,
+          error: last.error,
+        }
+      : null,
+  };
 }

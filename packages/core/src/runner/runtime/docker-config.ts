@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
+import { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS } from "../../config/schema.js";
 import { DEFAULT_IMAGE, IMAGE_GID, IMAGE_HOME, IMAGE_UID } from "../../docker/runtime-image.js";
 import {
   DockerConfigError,
@@ -80,28 +81,7 @@ export interface DockerConfigContext {
   warn?: (message: string) => void;
 }
 
-const KNOWN_KEYS = [
-  "enabled",
-  "ephemeral",
-  "image",
-  "network",
-  "memory",
-  "cpus",
-  "cpu_shares",
-  "cpu_period",
-  "cpu_quota",
-  "pids_limit",
-  "tmpfs",
-  "workspace_mode",
-  "max_containers",
-  "labels",
-  "read_only",
-  "user",
-  "volumes",
-  "env",
-  "ports",
-  "host_config",
-] as const;
+const KNOWN_KEYS = [...AGENT_DOCKER_KEYS, ...FLEET_ONLY_DOCKER_KEYS] as const;
 
 const MERGED_MAPS = new Set(["labels", "env", "host_config"]);
 const DEFAULT_MEMORY = 2 * 1024 ** 3;

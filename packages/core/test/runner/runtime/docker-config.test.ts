@@ -185,9 +185,9 @@ describe("resolveDockerConfig validation messages", () => {
     ],
     [
       { privileged: true } as AgentDockerInput,
-      "docker.privileged: is not a docker option; use one of: enabled, ephemeral, image, network, memory, cpus, " +
-        "cpu_shares, cpu_period, cpu_quota, pids_limit, tmpfs, workspace_mode, max_containers, labels, read_only, user, volumes, env, " +
-        "ports, host_config",
+      "docker.privileged: is not a docker option; use one of: enabled, ephemeral, memory, cpus, cpu_shares, " +
+        "cpu_period, cpu_quota, pids_limit, tmpfs, workspace_mode, max_containers, labels, read_only, image, network, " +
+        "user, volumes, env, ports, host_config",
     ],
   ])("%j", (input, message) => {
     expect(errorOf(input).message).toBe(message);
