@@ -1,13 +1,11 @@
 import { createInterface } from "node:readline";
-import { Redactor } from "../../secrets/redactor.js";
-import { buildChildEnv } from "./child-env.js";
 import { buildCliArgs } from "./cli-args.js";
 import { RuntimeError } from "./errors.js";
 import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
-import { HostLauncher, type LaunchedProcess } from "./launcher.js";
-import { parseStreamJsonLine, TailBuffer } from "./stream-json.js";
+import type { LaunchedProcess } from "./launcher.js";
+import { RunContext } from "./run-context.js";
+import { parseStreamJsonLine } from "./stream-json.js";
 import { terminate } from "./terminate.js";
-import { RunWatchdog } from "./watchdog.js";
 
 /** Runs `claude -p --output-format stream-json` and yields its messages line by line. */
 export class CLIRuntime implements RuntimeInterface {
@@ -16,19 +14,15 @@ export class CLIRuntime implements RuntimeInterface {
   constructor(private readonly defaults: { claudePath?: string } = {}) {}
 
   async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
-    const launcher = options.launcher ?? new HostLauncher();
-    const claudePath = options.claudePath ?? this.defaults.claudePath ?? "claude";
-    const env = buildChildEnv(options.baseEnv ?? process.env, options.agent, options.env);
-    const redactor = Redactor.fromEnv(env);
-    const watchdog = new RunWatchdog(options.signal, options);
-    const stderr = new TailBuffer();
+    const ctx = new RunContext(this.type, options, this.defaults);
+    const { launcher, claudePath, env, redactor, watchdog, stderr } = ctx;
     let proc: LaunchedProcess | undefined;
     let sawResult = false;
     const onAbort = () => {
       if (proc) void terminate(proc);
     };
     try {
-      if (watchdog.signal.aborted) throw this.stoppedError(watchdog);
+      if (watchdog.signal.aborted) throw ctx.stoppedError();
       try {
         proc = launcher.spawn(claudePath, buildCliArgs(options.agent, options), {
           cwd: launcher.mapPath(options.agent.working_directory),
@@ -47,13 +41,7 @@ export class CLIRuntime implements RuntimeInterface {
       const spawnError = new Promise<Error>((resolve) => proc?.once("error", resolve));
       options.onSpawn?.({ pid: proc.pid });
       watchdog.signal.addEventListener("abort", onAbort, { once: true });
-      proc.stderr.setEncoding("utf8");
-      proc.stderr.on("data", (chunk: string) => {
-        watchdog.touch();
-        const clean = redactor.redact(chunk);
-        stderr.push(clean);
-        options.onStderr?.(clean);
-      });
+      ctx.watchStderr(proc);
 
       const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const line of lines) {
@@ -64,7 +52,7 @@ export class CLIRuntime implements RuntimeInterface {
         yield message;
       }
       const { exitCode, signal } = await proc.exited;
-      if (watchdog.reason) throw this.stoppedError(watchdog);
+      if (watchdog.reason) throw ctx.stoppedError();
       if (!sawResult) {
         const failure = await Promise.race([spawnError, Promise.resolve(undefined)]);
         if (failure && exitCode === null && signal === null) {
@@ -89,10 +77,5 @@ export class CLIRuntime implements RuntimeInterface {
       if (proc) await terminate(proc);
       watchdog.dispose();
     }
-  }
-
-  private stoppedError(watchdog: RunWatchdog): RuntimeError {
-    const stop = watchdog.reason ?? { reason: "cancelled" as const };
-    return new RuntimeError({ reason: stop.reason, runtime: this.type, timeoutMs: stop.timeoutMs });
   }
 }

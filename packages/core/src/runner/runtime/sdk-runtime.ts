@@ -1,13 +1,10 @@
 import { query, type SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
-import { Redactor } from "../../secrets/redactor.js";
-import { buildChildEnv } from "./child-env.js";
 import { RuntimeError } from "./errors.js";
 import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
-import { HostLauncher, type LaunchedProcess } from "./launcher.js";
+import type { LaunchedProcess } from "./launcher.js";
+import { RunContext } from "./run-context.js";
 import { buildSdkOptions } from "./sdk-options.js";
-import { TailBuffer } from "./stream-json.js";
 import { terminate } from "./terminate.js";
-import { RunWatchdog } from "./watchdog.js";
 
 const RESULT_EXIT_GRACE_MS = 3000;
 
@@ -22,13 +19,9 @@ export class SDKRuntime implements RuntimeInterface {
   constructor(private readonly defaults: { claudePath?: string } = {}) {}
 
   async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
-    const launcher = options.launcher ?? new HostLauncher();
-    const claudePath = options.claudePath ?? this.defaults.claudePath ?? "claude";
-    const env = buildChildEnv(options.baseEnv ?? process.env, options.agent, options.env);
-    const redactor = Redactor.fromEnv(env);
-    const watchdog = new RunWatchdog(options.signal, options);
+    const ctx = new RunContext(this.type, options, this.defaults);
+    const { launcher, claudePath, env, redactor, watchdog, stderr } = ctx;
     const abortController = new AbortController();
-    const stderr = new TailBuffer();
     let proc: LaunchedProcess | undefined;
     let sawResult = false;
     const onAbort = () => {
@@ -51,19 +44,13 @@ export class SDKRuntime implements RuntimeInterface {
         env: childEnv,
         signal: spawn.signal,
       });
-      proc.stderr.setEncoding("utf8");
-      proc.stderr.on("data", (chunk: string) => {
-        watchdog.touch();
-        const clean = redactor.redact(chunk);
-        stderr.push(clean);
-        options.onStderr?.(clean);
-      });
+      ctx.watchStderr(proc);
       options.onSpawn?.({ pid: proc.pid });
       return proc;
     };
 
     try {
-      if (watchdog.signal.aborted) throw this.stoppedError(watchdog);
+      if (watchdog.signal.aborted) throw ctx.stoppedError();
       const run = query({ prompt: options.prompt, options: sdkOptions });
       try {
         for await (const message of run) {
@@ -73,7 +60,7 @@ export class SDKRuntime implements RuntimeInterface {
           if (sawResult) break;
         }
       } catch (error) {
-        if (watchdog.reason) throw this.stoppedError(watchdog);
+        if (watchdog.reason) throw ctx.stoppedError();
         if (sawResult) return;
         throw new RuntimeError({
           reason: "no_result",
@@ -83,7 +70,7 @@ export class SDKRuntime implements RuntimeInterface {
           cause: error,
         });
       }
-      if (watchdog.reason) throw this.stoppedError(watchdog);
+      if (watchdog.reason) throw ctx.stoppedError();
       if (!sawResult) {
         throw new RuntimeError({
           reason: "no_result",
@@ -102,10 +89,5 @@ export class SDKRuntime implements RuntimeInterface {
       }
       watchdog.dispose();
     }
-  }
-
-  private stoppedError(watchdog: RunWatchdog): RuntimeError {
-    const stop = watchdog.reason ?? { reason: "cancelled" as const };
-    return new RuntimeError({ reason: stop.reason, runtime: this.type, timeoutMs: stop.timeoutMs });
   }
 }
