@@ -134,6 +134,7 @@ export class FleetManager {
         events: this.events,
         agent: (name) => this.agentsByName.get(name),
         log: this.log,
+        now: () => this.clock.now(),
       });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {

@@ -25,6 +25,8 @@ export class ScheduleExecutor {
       events: FleetEventBus;
       agent: (name: string) => ResolvedAgent | undefined;
       log: (line: string) => void;
+      /** The fleet's clock: schedule times must agree with the scheduler's. */
+      now: () => Date;
     },
   ) {}
 
@@ -33,7 +35,7 @@ export class ScheduleExecutor {
     const agent = this.deps.agent(fire.agent);
     const schedule = agent?.schedules?.[fire.schedule];
     if (!agent || !schedule) {
-      this.deps.scheduler().runFinished(fire.agent, fire.schedule, new Date());
+      this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
       return;
     }
     try {
@@ -46,7 +48,7 @@ export class ScheduleExecutor {
       });
       this.scheduledJobs.set(job.id, { agent: fire.agent, schedule: fire.schedule });
       this.deps.scheduler().runStarted(fire.agent, fire.schedule);
-      state.schedules.upsert(fire.agent, fire.schedule, { lastRunAt: new Date(), lastStatus: "running" });
+      state.schedules.upsert(fire.agent, fire.schedule, { lastRunAt: this.deps.now(), lastStatus: "running" });
       events.emit("schedule:fired", {
         agent: fire.agent,
         schedule: fire.schedule,
@@ -56,7 +58,7 @@ export class ScheduleExecutor {
       });
     } catch (error) {
       // Admission refused (the fleet is stopping): the scheduler must not think it is running.
-      this.deps.scheduler().runFinished(fire.agent, fire.schedule, new Date());
+      this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
       this.deps.log(
         `schedule ${fire.agent}/${fire.schedule} could not start a job: ${(error as Error).message}`,
       );
@@ -90,7 +92,7 @@ export class ScheduleExecutor {
     const owner = this.scheduledJobs.get(jobId);
     if (!owner) return;
     this.scheduledJobs.delete(jobId);
-    const now = new Date();
+    const now = this.deps.now();
     this.deps.state.schedules.upsert(owner.agent, owner.schedule, {
       lastStatus: status as ScheduleRunStatus,
       lastError: error,
