@@ -72,7 +72,10 @@ export class ControlClient {
     try {
       for await (const line of rl) if (line.trim()) yield JSON.parse(line) as T;
     } catch (error) {
-      if (!signal?.aborted) throw error;
+      // A stopping daemon drops its open streams ("aborted" / ECONNRESET): that is the end of it.
+      const code = (error as NodeJS.ErrnoException).code;
+      const closed = code === "ECONNRESET" || code === "ABORT_ERR" || (error as Error).message === "aborted";
+      if (!signal?.aborted && !closed) throw error;
     }
   }
 

@@ -27,6 +27,12 @@ export class JobControl {
   private readonly active = new Map<string, ActiveJob>();
   private readonly line: string[] = [];
   private closed = false;
+  /**
+   * Final records that could not be written (disk full): retried until they land, so a job whose
+   * row says "running" is never left behind by a daemon that has moved on.
+   */
+  private readonly unrecorded = new Map<string, { status: "failed"; exitReason: "error"; error: string }>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -43,6 +49,7 @@ export class JobControl {
       throw new FleetError("FLEET_STOPPING", "the fleet is stopping; no new jobs are accepted");
     const blocked = this.blockedBy(request.agent);
     if (blocked && (options.noQueue || false)) throw blocked;
+    this.recordPending();
     const job = this.deps.executor.enqueue(request);
     let resolveDone!: (job: JobRecord) => void;
     const done = new Promise<JobRecord>((resolve) => {
@@ -123,6 +130,8 @@ export class JobControl {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.closed = true;
+    this.recordPending();
+    clearInterval(this.retryTimer);
     for (const id of [...this.line]) await this.cancel(id);
     const running = [...this.active.values()].map((e) => e.done);
     if (running.length === 0) return;
@@ -199,7 +208,26 @@ export class JobControl {
         error: message,
       });
     } catch {
+      this.unrecorded.set(entry.job.id, { status: "failed", exitReason: "error", error: message });
+      this.retryTimer ??= setInterval(() => this.recordPending(), 1_000).unref();
       return { ...entry.job, status: "failed", exitReason: "error", error: message };
+    }
+  }
+
+  /** Writes the final records that failed before; keeps the ones that still cannot be written. */
+  private recordPending(): void {
+    for (const [id, outcome] of this.unrecorded) {
+      try {
+        if (!isTerminalStatus(this.deps.state.jobs.require(id).status))
+          this.deps.state.jobs.finish(id, outcome);
+        this.unrecorded.delete(id);
+      } catch {
+        return;
+      }
+    }
+    if (this.unrecorded.size === 0 && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
     }
   }
 

@@ -48,7 +48,10 @@ export class ScheduleExecutor {
       });
       this.scheduledJobs.set(job.id, { agent: fire.agent, schedule: fire.schedule });
       this.deps.scheduler().runStarted(fire.agent, fire.schedule);
-      state.schedules.upsert(fire.agent, fire.schedule, { lastRunAt: this.deps.now(), lastStatus: "running" });
+      state.schedules.upsert(fire.agent, fire.schedule, {
+        lastRunAt: this.deps.now(),
+        lastStatus: "running",
+      });
       events.emit("schedule:fired", {
         agent: fire.agent,
         schedule: fire.schedule,

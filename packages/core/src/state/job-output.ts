@@ -1,6 +1,5 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { CorruptOutputError, DiskFullError, isDiskFull } from "./errors.js";
 import { assertJobId } from "./ids.js";
 
@@ -32,7 +31,38 @@ const NEWLINE = 0x0a;
  * in a newline) are ever returned.
  */
 export class JobOutputStore {
+  /**
+   * Followers in this process, woken by `append` so they see a line at once; polling stays for
+   * lines written by another process (a one-off `herdctl trigger`).
+   */
+  private readonly followers = new Map<string, Set<() => void>>();
+
   constructor(readonly jobsDir: string) {}
+
+  private wake(jobId: string): void {
+    const set = this.followers.get(jobId);
+    if (set) for (const wake of [...set]) wake();
+  }
+
+  /** Resolves on the next append to the job, after `ms`, or on abort, whichever comes first. */
+  private nextAppend(jobId: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const set = this.followers.get(jobId) ?? new Set<() => void>();
+      this.followers.set(jobId, set);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        set.delete(done);
+        if (set.size === 0 && this.followers.get(jobId) === set) this.followers.delete(jobId);
+        resolve();
+      };
+      // A referenced timer on purpose: `herdctl logs -f` has nothing else keeping it alive.
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+      set.add(done);
+    });
+  }
 
   pathFor(jobId: string): string {
     return join(this.jobsDir, `${assertJobId(jobId)}.jsonl`);
@@ -62,6 +92,7 @@ export class JobOutputStore {
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+    this.wake(jobId);
   }
 
   /** Complete lines from `fromLine` on; a job with no output yet has an empty list. */
@@ -94,12 +125,7 @@ export class JobOutputStore {
         if (aborted()) return;
       }
       if (done) return;
-      try {
-        // A referenced timer on purpose: `herdctl logs -f` has nothing else keeping it alive.
-        await sleep(interval, undefined, { signal: options.signal });
-      } catch {
-        return;
-      }
+      await this.nextAppend(jobId, interval, options.signal);
     }
   }
 }

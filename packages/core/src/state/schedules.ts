@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./db.js";
 import { translateStorageError } from "./errors.js";
 import { assertAgentName } from "./ids.js";
@@ -60,16 +61,30 @@ function time(value: Date | string | null, field: string): string | null {
 }
 
 export class ScheduleRepository {
+  // Compiled once per SQL text: a fleet persists every schedule's plan often, and preparing a
+  // statement costs far more than running it.
+  private readonly statements = new Map<string, Statement>();
+
   constructor(
     private readonly db: Db,
     private readonly dbPath: string,
   ) {}
 
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   get(agent: string, schedule: string): ScheduleState | undefined {
     assertAgentName(agent);
-    const row = this.db
-      .prepare("SELECT * FROM schedules WHERE agent = ? AND schedule = ?")
-      .get(agent, schedule) as ScheduleRow | undefined;
+    const row = this.prepare("SELECT * FROM schedules WHERE agent = ? AND schedule = ?").get(
+      agent,
+      schedule,
+    ) as ScheduleRow | undefined;
     return row === undefined ? undefined : rowToState(row);
   }
 
@@ -77,8 +92,8 @@ export class ScheduleRepository {
     if (filter.agent !== undefined) assertAgentName(filter.agent);
     const rows = (
       filter.agent === undefined
-        ? this.db.prepare("SELECT * FROM schedules ORDER BY agent, schedule").all()
-        : this.db.prepare("SELECT * FROM schedules WHERE agent = ? ORDER BY schedule").all(filter.agent)
+        ? this.prepare("SELECT * FROM schedules ORDER BY agent, schedule").all()
+        : this.prepare("SELECT * FROM schedules WHERE agent = ? ORDER BY schedule").all(filter.agent)
     ) as ScheduleRow[];
     return rows.map(rowToState);
   }
@@ -102,12 +117,10 @@ export class ScheduleRepository {
         ? "DO NOTHING"
         : `DO UPDATE SET ${columns.map((column) => `${column} = excluded.${column}`).join(", ")}`;
     try {
-      this.db
-        .prepare(
-          `INSERT INTO schedules (${insertColumns.join(", ")}) VALUES (${insertColumns.map(() => "?").join(", ")})
+      this.prepare(
+        `INSERT INTO schedules (${insertColumns.join(", ")}) VALUES (${insertColumns.map(() => "?").join(", ")})
            ON CONFLICT (agent, schedule) ${update}`,
-        )
-        .run(agent, schedule, ...Object.values(values));
+      ).run(agent, schedule, ...Object.values(values));
     } catch (error) {
       throw translateStorageError(error, this.dbPath);
     }
@@ -119,8 +132,8 @@ export class ScheduleRepository {
     assertAgentName(agent);
     try {
       return (
-        this.db.prepare("DELETE FROM schedules WHERE agent = ? AND schedule = ?").run(agent, schedule)
-          .changes > 0
+        this.prepare("DELETE FROM schedules WHERE agent = ? AND schedule = ?").run(agent, schedule).changes >
+        0
       );
     } catch (error) {
       throw translateStorageError(error, this.dbPath);

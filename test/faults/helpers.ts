@@ -1,0 +1,56 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CLI = fileURLToPath(new URL("../../packages/cli/dist/index.js", import.meta.url));
+
+export function scratch(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** herdctl.yaml plus one file per agent (name → YAML body after name/working_directory). */
+export function writeFleetFiles(
+  root: string,
+  fleetName: string,
+  agents: Record<string, string>,
+  fleetExtra = "",
+): void {
+  mkdirSync(join(root, "agents"), { recursive: true });
+  mkdirSync(join(root, "workspace"), { recursive: true });
+  for (const [name, body] of Object.entries(agents)) {
+    writeFileSync(
+      join(root, "agents", `${name}.yaml`),
+      `name: ${name}\nworking_directory: ../workspace\n${body}`,
+    );
+  }
+  writeFileSync(
+    join(root, "herdctl.yaml"),
+    `version: 1\nfleet: { name: ${fleetName} }\n${fleetExtra}agents:\n${Object.keys(agents)
+      .map((n) => `  - path: ./agents/${n}.yaml\n`)
+      .join("")}`,
+  );
+}
+
+export async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,127 @@
+import { FleetManager } from "@herdctl/core";
+import {
+  dropConnection,
+  errorReply,
+  hang,
+  malformed,
+  type Responder,
+  type Standin,
+  startStandin,
+  textReply,
+} from "@herdctl/standin";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudeEnv } from "../../packages/core/test/helpers/claude-env.js";
+import { scratch, writeFleetFiles } from "./helpers.js";
+
+/**
+ * The model misbehaves in every way the API can: each job must end on its own, in bounded time,
+ * with a reason a user can act on, and the fleet must run the next job normally.
+ */
+let standin: Standin;
+let fleet: FleetManager;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const s = scratch("herdctl-faults-model-");
+  cleanup = s.cleanup;
+  // inactivity_timeout bounds the hang; timeout bounds everything else.
+  writeFleetFiles(s.dir, "modelfaults", {
+    worker: "runtime: cli\ninactivity_timeout: 4s\ntimeout: 60s\n",
+  });
+  standin = await startStandin();
+  fleet = new FleetManager({ config: s.dir, env: claudeEnv(standin, s.dir), watchConfig: false });
+  await fleet.start();
+});
+afterAll(async () => {
+  await fleet?.stop({ timeoutMs: 5_000 });
+  await standin?.close();
+  cleanup?.();
+});
+
+async function runWith(responder: Responder) {
+  standin.setResponder(responder);
+  const started = Date.now();
+  const job = await fleet.wait(fleet.trigger("worker", { prompt: "do the thing", fresh: true }).id);
+  return { job, ms: Date.now() - started };
+}
+
+const OK = () => textReply("all good");
+
+const cases: Array<{
+  name: string;
+  responder: Responder;
+  status: string;
+  exitReason: string;
+  error: RegExp;
+  boundMs: number;
+}> = [
+  {
+    name: "429 with retry-after",
+    responder: () =>
+      errorReply(429, "Number of requests has exceeded your rate limit", { retryAfterSeconds: 30 }),
+    status: "failed",
+    exitReason: "api_error",
+    error: /429|rate limit/i,
+    boundMs: 30_000,
+  },
+  {
+    name: "500",
+    responder: () => errorReply(500, "Internal server error"),
+    status: "failed",
+    exitReason: "api_error",
+    error: /500|Internal server error/i,
+    boundMs: 30_000,
+  },
+  {
+    name: "529 overloaded",
+    responder: () => errorReply(529, "Overloaded"),
+    status: "failed",
+    exitReason: "api_error",
+    error: /529|Overloaded/i,
+    boundMs: 30_000,
+  },
+  {
+    name: "a stream cut mid-message",
+    responder: () => dropConnection("I was saying somethi"),
+    status: "failed",
+    exitReason: "api_error",
+    error: /Connection dropped \(ECONNRESET\)/,
+    boundMs: 30_000,
+  },
+  {
+    name: "a hang",
+    responder: () => hang(),
+    status: "timed_out",
+    exitReason: "inactivity",
+    error: /no output for 4s|inactiv/i,
+    boundMs: 20_000,
+  },
+  {
+    name: "a malformed event",
+    responder: () => malformed(),
+    status: "failed",
+    exitReason: "api_error",
+    error: /malformed response/,
+    boundMs: 30_000,
+  },
+];
+
+describe("model faults (real claude, CLI runtime, stand-in)", () => {
+  for (const c of cases) {
+    it(`ends the job on ${c.name} with a clear reason, then runs the next job`, async () => {
+      const { job, ms } = await runWith(c.responder);
+      // Printed so a failing run shows what claude actually reported.
+      console.log(`${c.name}: ${job.status}/${job.exitReason} in ${ms} ms: ${job.error}`);
+      expect({ status: job.status, exitReason: job.exitReason }).toEqual({
+        status: c.status,
+        exitReason: c.exitReason,
+      });
+      expect(job.error).toMatch(c.error);
+      expect(ms).toBeLessThan(c.boundMs);
+      expect(fleet.status().state).toBe("running");
+      const next = await runWith(OK);
+      expect(next.job.status).toBe("completed");
+      expect(next.job.summary).toContain("all good");
+    });
+  }
+});
