@@ -7,7 +7,6 @@ import {
   RuntimeError,
   StateError,
 } from "@herdctl/core";
-import { WebError } from "@herdctl/web";
 
 /** A failure the user can fix; printed without a stack trace. */
 export class CliError extends Error {
@@ -37,7 +36,8 @@ export function isUserFacing(error: unknown): error is Error {
     error instanceof RuntimeError ||
     error instanceof DockerError ||
     error instanceof DockerConfigError ||
-    error instanceof WebError ||
+    // By name: importing @herdctl/web here would load the whole web server for every command.
+    (error instanceof Error && error.name === "WebError") ||
     error instanceof FleetError ||
     error instanceof ControlError
   );

@@ -6,7 +6,6 @@ import { OFFLINE_LABEL, startOffline } from "../offline.js";
 import { attachFleetLog } from "../output/fleet-log.js";
 import { relativeTime } from "../output/format.js";
 import { setupWarnings } from "../setup-warnings.js";
-import { startWeb } from "../web.js";
 
 interface StartOptions {
   web?: boolean;
@@ -60,6 +59,7 @@ export function registerStart(program: Command): void {
           throw new UsageError(`--web-port: "${options.webPort}" is not a port number (0-65535)`);
         }
         try {
+          const { startWeb } = await import("../web.js");
           web = await startWeb(ctx, fleet, { host: options.webHost ?? webConfig.host, port });
         } catch (error) {
           await fleet.stop({ timeoutMs: 0 });

@@ -5,7 +5,8 @@ import { chmod, copyFile, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import Dockerode from "dockerode";
+import type Dockerode from "dockerode";
+import { dockerClient } from "./engine.js";
 import { DockerError, toDockerError, unavailable } from "./errors.js";
 import { ensureRootfsTarball, herdctlCacheDir, run } from "./rootfs.js";
 import {
@@ -141,7 +142,7 @@ function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream, onLog?
  * imported as a single layer. Either way an image with the same recipe hash is reused.
  */
 export async function buildImage(options: BuildImageOptions): Promise<BuildImageResult> {
-  const docker = options.docker ?? new Dockerode();
+  const docker = options.docker ?? dockerClient();
   const ref = options.tag ?? DEFAULT_IMAGE;
   const claude = findClaudeBinary();
   const hash = imageRecipeHash(options.offline ? "offline" : "online", claude.version, options.labels);

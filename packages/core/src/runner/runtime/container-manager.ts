@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { chown, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import Dockerode from "dockerode";
+import type Dockerode from "dockerode";
+import { dockerClient } from "../../docker/engine.js";
 import { DockerError, statusCode, toDockerError, unavailable } from "../../docker/errors.js";
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
 import { ContainerProcess } from "./container-exec.js";
@@ -57,7 +58,7 @@ export class ContainerManager {
   private readonly killGraceMs: number;
 
   constructor(
-    readonly docker: Dockerode = new Dockerode(),
+    readonly docker: Dockerode = dockerClient(),
     options: ContainerManagerOptions = {},
   ) {
     this.killGraceMs = options.killGraceMs ?? 5000;

@@ -1,4 +1,4 @@
-import { query, type SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import type { SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
 import { RuntimeError } from "./errors.js";
 import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
 import type { LaunchedProcess } from "./launcher.js";
@@ -51,6 +51,8 @@ export class SDKRuntime implements RuntimeInterface {
 
     try {
       if (watchdog.signal.aborted) throw ctx.stoppedError();
+      // Loaded on first use: the SDK is large, and CLI commands that run no job should not wait for it.
+      const { query } = await import("@anthropic-ai/claude-agent-sdk");
       const run = query({ prompt: options.prompt, options: sdkOptions });
       try {
         for await (const message of run) {
