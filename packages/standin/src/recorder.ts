@@ -113,7 +113,9 @@ export class RecordedRequest {
       const m = msgs[i]!;
       if (m.role !== "user") continue;
       const texts = humanTexts(m);
-      if (texts.length > 0) return texts.join("\n");
+      // The newest prompt is the last block: claude merges a resumed session's unanswered prompt
+      // and the new one into one user message, and only the new one is being asked now.
+      if (texts.length > 0) return texts[texts.length - 1];
     }
     return undefined;
   }

@@ -49,17 +49,8 @@ export async function recoverFromCrash(
     removedContainers: [],
     restartedContainers: [],
   };
+  // Processes and containers go first: once a job reads "interrupted", nothing of it still runs.
   for (const job of stale) if (job.pid && killGroup(job.pid)) report.killedPids.push(job.pid);
-  const ids = state.jobs.interruptUnfinished(INTERRUPTED_REASON);
-  report.interrupted = ids.map((id) => state.jobs.require(id));
-  for (const job of report.interrupted) {
-    state.events.append({
-      type: "job:interrupted",
-      agent: job.agent,
-      jobId: job.id,
-      data: { reason: INTERRUPTED_REASON },
-    });
-  }
   if (containers) {
     try {
       report.removedContainers = await containers.cleanupOrphans(fleet, new Set());
@@ -76,6 +67,16 @@ export async function recoverFromCrash(
     } catch (error) {
       log(`could not clean up containers left by the previous run: ${(error as Error).message}`);
     }
+  }
+  const ids = state.jobs.interruptUnfinished(INTERRUPTED_REASON);
+  report.interrupted = ids.map((id) => state.jobs.require(id));
+  for (const job of report.interrupted) {
+    state.events.append({
+      type: "job:interrupted",
+      agent: job.agent,
+      jobId: job.id,
+      data: { reason: INTERRUPTED_REASON },
+    });
   }
   if (report.interrupted.length > 0) {
     log(`marked ${report.interrupted.length} job(s) left by a previous run as interrupted`);
