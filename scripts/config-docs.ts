@@ -135,7 +135,8 @@ const SECTIONS: Section[] = [
   {
     id: "webhooks",
     title: "Webhooks (`webhooks`)",
-    intro: "Reference-format settings, accepted so existing fleets load.",
+    intro:
+      "Inbound webhook triggers: which server answers POST /hooks/<agent>/<schedule>, and a shared secret.",
     schema: WebhooksSchema,
   },
 ];

@@ -10,7 +10,7 @@ export function setupWarnings(
     for (const [name, schedule] of Object.entries(agent.schedules ?? {})) {
       if (schedule.type === "webhook" && !how.web) {
         warnings.push(
-          `${agent.name}/${name} is a webhook schedule, and webhooks are served by the web server: start with --web or set web.enabled: true`,
+          `${agent.name}/${name} is a webhook schedule, and webhooks are served by the web server: start with --web, or set web.enabled or webhooks.enabled to true`,
         );
       }
     }

@@ -11,7 +11,7 @@ describe("warnings at start", () => {
         "docker: { enabled: true }\nschedules:\n  push: { type: webhook, secret_env: PUSH_SECRET }\n",
       );
       expect(setupWarnings([agent], { offline: true, web: false })).toEqual([
-        "worker/push is a webhook schedule, and webhooks are served by the web server: start with --web or set web.enabled: true",
+        "worker/push is a webhook schedule, and webhooks are served by the web server: start with --web, or set web.enabled or webhooks.enabled to true",
         "worker runs in Docker with network bridge, from where the offline stand-in on 127.0.0.1 cannot be reached; set defaults.docker.network: host in the fleet file for offline runs",
       ]);
       expect(setupWarnings([agent], { offline: false, web: true })).toEqual([]);

@@ -50,8 +50,16 @@ export function registerStart(program: Command): void {
       const control = await serveControlSocket(fleet, fleet.state.socketPath);
       let web: { url: string; close(): Promise<void> } | undefined;
       const webConfig = fleet.fleet.fleet.web;
-      if (options.web || webConfig.enabled) {
-        const port = options.webPort ? Number.parseInt(options.webPort, 10) : webConfig.port;
+      const hooksConfig = fleet.fleet.fleet.webhooks;
+      const dashboard = options.web || webConfig.enabled;
+      // webhooks.enabled alone serves the same server (the dashboard too), on webhooks.host/port.
+      if (dashboard || hooksConfig.enabled) {
+        const port = options.webPort
+          ? Number.parseInt(options.webPort, 10)
+          : dashboard
+            ? webConfig.port
+            : (hooksConfig.port ?? webConfig.port);
+        const host = options.webHost ?? (dashboard ? webConfig.host : (hooksConfig.host ?? webConfig.host));
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           await fleet.stop({ timeoutMs: 0 });
           await control.close();
@@ -60,7 +68,7 @@ export function registerStart(program: Command): void {
         }
         try {
           const { startWeb } = await import("../web.js");
-          web = await startWeb(ctx, fleet, { host: options.webHost ?? webConfig.host, port });
+          web = await startWeb(ctx, fleet, { host, port });
         } catch (error) {
           await fleet.stop({ timeoutMs: 0 });
           await control.close();

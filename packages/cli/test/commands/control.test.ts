@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +11,16 @@ let dir: string;
 let remove: () => Promise<void>;
 let daemon: ChildProcess;
 let daemonOut = "";
+const hooksPort = 20_000 + Math.floor(Math.random() * 20_000);
 
 beforeAll(async () => {
   assertBuilt();
   ({ dir, remove } = await tempDir("herdctl-control-"));
   await writeFleet(dir);
+  await appendFile(
+    join(dir, "herdctl.yaml"),
+    `webhooks: { enabled: true, host: 127.0.0.1, port: ${hooksPort} }\n`,
+  );
   await writeFile(
     join(dir, "agents", "greeter.yaml"),
     "name: greeter\nworking_directory: ../workspace\ndefault_prompt: Say hello.\n" +
@@ -28,9 +33,9 @@ beforeAll(async () => {
   });
   daemon.stdout?.on("data", (d) => (daemonOut += d));
   daemon.stderr?.on("data", (d) => (daemonOut += d));
-  const socket = join(dir, ".herdctl", "herdctl.sock");
-  for (let i = 0; i < 200 && !existsSync(socket); i++) await sleep(100);
-  expect(existsSync(socket)).toBe(true);
+  // The summary ends with this line once the socket and the web server are up.
+  for (let i = 0; i < 200 && !daemonOut.includes("Ctrl-C to stop"); i++) await sleep(100);
+  expect(existsSync(join(dir, ".herdctl", "herdctl.sock"))).toBe(true);
 });
 afterAll(async () => {
   if (daemon.exitCode === null) daemon.kill("SIGKILL");
@@ -42,6 +47,12 @@ describe("daemon control through the CLI", () => {
     expect(daemonOut).toContain("OFFLINE: replies come from herdctl's built-in stand-in");
     expect(daemonOut).toMatch(/fleet testfleet running \(pid \d+\) · 2 agents/);
     expect(daemonOut).toContain("hourly: every 1h · next in 1h");
+  });
+
+  it("webhooks.enabled serves the web server on webhooks.host/port without web.enabled", async () => {
+    expect(daemonOut).toContain(`dashboard: http://127.0.0.1:${hooksPort}`);
+    const res = await fetch(`http://127.0.0.1:${hooksPort}/api/health`);
+    expect(res.status).toBe(200);
   });
 
   it("status --json describes the running fleet, and one agent", async () => {

@@ -540,14 +540,20 @@ export const WebhooksSchema = z.strictObject({
   enabled: z
     .boolean()
     .default(false)
-    .describe("Accepted for compatibility; webhook schedules are served by the dashboard (web) server"),
-  host: z.string().min(1).optional().describe("Accepted for compatibility; not used yet"),
-  port: port.optional().describe("Accepted for compatibility; not used yet"),
+    .describe("Serve webhook schedules at start even without web.enabled (the same server as the dashboard)"),
+  host: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Address for that server when web is not enabled; web.host when unset"),
+  port: port.optional().describe("Port for that server when web is not enabled; web.port when unset"),
   secret_env: z
     .string()
     .min(1)
     .optional()
-    .describe("Accepted for compatibility; each webhook schedule names its own secret_env"),
+    .describe(
+      "Environment variable with the HMAC secret for webhook schedules that name no secret_env of their own",
+    ),
 });
 
 const overrides = z.record(z.string(), z.unknown());
@@ -592,7 +598,7 @@ export const FleetSchema = z.strictObject({
     .default([])
     .describe("Other fleet files whose agents join this fleet"),
   web: WebSchema.prefault({}).describe("The dashboard, its API and inbound webhooks"),
-  webhooks: WebhooksSchema.prefault({}).describe("Reference-format webhook server settings"),
+  webhooks: WebhooksSchema.prefault({}).describe("Inbound webhook triggers (POST /hooks/<agent>/<schedule>)"),
 });
 
 export type AgentDockerConfig = z.output<typeof DockerSchema>;

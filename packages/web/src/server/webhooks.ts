@@ -53,13 +53,15 @@ export function mountWebhooks(
     const agent = fleet.fleet.agents.find((a) => a.name === agentName);
     const schedule = agent?.schedules?.[scheduleName];
     if (schedule?.type !== "webhook") return notFound();
-    const secret = schedule.secret_env ? env[schedule.secret_env] : undefined;
+    // A schedule's own secret_env wins; the fleet's webhooks.secret_env covers the rest.
+    const secretEnv = schedule.secret_env ?? fleet.fleet.fleet.webhooks.secret_env;
+    const secret = secretEnv ? env[secretEnv] : undefined;
     if (!secret) {
       return apiError(
         c,
         503,
         "WEBHOOK_NO_SECRET",
-        `schedule ${agentName}/${scheduleName} has no secret: set secret_env and that environment variable`,
+        `schedule ${agentName}/${scheduleName} has no secret: set secret_env (on the schedule or under webhooks:) and that environment variable`,
       );
     }
     let body: Uint8Array;

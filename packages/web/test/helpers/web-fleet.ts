@@ -37,7 +37,8 @@ export async function startWebFleet(options: Partial<WebServerOptions> = {}): Pr
   mkdirSync(join(dir, "workspace"), { recursive: true });
   writeFileSync(
     join(dir, "herdctl.yaml"),
-    "version: 1\nfleet: { name: webtest }\nagents:\n  - path: ./agents/alpha.yaml\n  - path: ./agents/beta.yaml\n",
+    "version: 1\nfleet: { name: webtest }\nwebhooks: { secret_env: SHARED_HOOK_SECRET }\n" +
+      "agents:\n  - path: ./agents/alpha.yaml\n  - path: ./agents/beta.yaml\n",
   );
   writeFileSync(join(dir, "agents", "alpha.yaml"), AGENT("alpha"));
   writeFileSync(join(dir, "agents", "beta.yaml"), AGENT("beta"));

@@ -155,6 +155,24 @@ describe("webhooks", () => {
     expect((await hook("/hooks/alpha/unsigned", body, signed)).status).toBe(503);
   });
 
+  it("fall back to the fleet's webhooks.secret_env for a schedule that names none", async () => {
+    const shared = "shared-webhook-secret-0123456789";
+    const web = await f.startWeb({ env: { HOOK_SECRET, SHARED_HOOK_SECRET: shared } });
+    const res = await fetch(`${web.url}/hooks/alpha/unsigned`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-herdctl-signature": signBody(body, shared) },
+      body,
+    });
+    expect(res.status).toBe(202);
+    await f.fleet.wait(((await res.json()) as { jobId: string }).jobId);
+    const wrong = await fetch(`${web.url}/hooks/alpha/unsigned`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-herdctl-signature": signBody(body, HOOK_SECRET) },
+      body,
+    });
+    expect(wrong.status).toBe(401);
+  });
+
   it("rate-limit each schedule with 429", async () => {
     // The limiter allows a burst of 2 (one was used on beta/hook by the malformed request above).
     const statuses: number[] = [];
