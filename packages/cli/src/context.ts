@@ -3,11 +3,12 @@ import {
   findConfigFile,
   type LoadedFleet,
   loadFleet,
+  nearestNames,
   type ResolvedAgent,
   resolveConfigPath,
   StateManager,
 } from "@herdctl/core";
-import { CliError, nearest } from "./errors.js";
+import { CliError } from "./errors.js";
 import { createStyle, type Style } from "./output/style.js";
 
 export interface GlobalOptions {
@@ -79,7 +80,7 @@ export class CommandContext {
     if (agent) return agent;
     const names = fleet.agents.map((a) => a.name);
     const hint = names.length
-      ? ` Nearest: ${nearest(name, names).join(", ")}. Available: ${names.join(", ")}`
+      ? ` Nearest: ${nearestNames(name, names).join(", ")}. Available: ${names.join(", ")}`
       : "";
     throw new CliError(`agent "${name}" not found in ${fleet.configPath}.${hint}`);
   }

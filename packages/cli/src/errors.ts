@@ -46,25 +46,3 @@ export function isUserFacing(error: unknown): error is Error {
 export function exitCodeFor(error: unknown): number {
   return error instanceof CliError ? error.exitCode : 1;
 }
-
-/** Levenshtein-nearest names, for "did you mean" lists. */
-export function nearest(name: string, candidates: readonly string[], max = 3): string[] {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const tmp = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = tmp;
-      }
-    }
-    return row[b.length]!;
-  };
-  return [...candidates]
-    .map((c) => ({ c, d: distance(name.toLowerCase(), c.toLowerCase()) }))
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
-    .slice(0, max)
-    .map((x) => x.c);
-}

@@ -4,11 +4,12 @@ import {
   JOB_STATUSES,
   type JobRecord,
   type JobStatus,
+  nearestNames,
   parseDuration,
   type StateManager,
 } from "@herdctl/core";
 import type { CommandContext } from "./context.js";
-import { CliError, nearest, UsageError } from "./errors.js";
+import { CliError, UsageError } from "./errors.js";
 
 /** How many recent job ids "did you mean" looks through; enough for typos, cheap to fetch. */
 const NEAREST_POOL = 500;
@@ -23,7 +24,7 @@ export function requireJob(state: StateManager, id: string): JobRecord {
   const job = state.jobs.get(id);
   if (job) return job;
   const ids = state.jobs.list({ limit: NEAREST_POOL }).jobs.map((j) => j.id);
-  const hint = ids.length ? ` Nearest: ${nearest(id, ids).join(", ")}.` : " There are no jobs yet.";
+  const hint = ids.length ? ` Nearest: ${nearestNames(id, ids).join(", ")}.` : " There are no jobs yet.";
   throw new CliError(`job ${id} not found.${hint} List jobs with "herdctl jobs".`);
 }
 
@@ -45,7 +46,7 @@ export async function checkAgentFilter(
     ...new Set([...(configured ?? []), ...state.jobs.list({ limit: NEAREST_POOL }).jobs.map((j) => j.agent)]),
   ];
   const hint = known.length
-    ? ` Nearest: ${nearest(name, known).join(", ")}. Available: ${known.sort().join(", ")}.`
+    ? ` Nearest: ${nearestNames(name, known).join(", ")}. Available: ${known.sort().join(", ")}.`
     : "";
   throw new CliError(`agent "${name}" not found.${hint}`);
 }

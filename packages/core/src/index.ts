@@ -61,3 +61,4 @@ export type { SessionRequest } from "./runner/session-policy.js";
 export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
 export * from "./state/index.js";
+export { editDistance, nearestNames } from "./util/nearest.js";

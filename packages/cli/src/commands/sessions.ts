@@ -6,13 +6,14 @@ import {
   DEFAULT_IMAGE,
   DockerError,
   isSessionId,
+  nearestNames,
   resolveClaudeBinary,
   type SessionPointer,
   StateManager,
 } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
-import { CliError, nearest, UsageError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { checkAgentFilter } from "../lookup.js";
 import { relativeTime, table } from "../output/format.js";
 
@@ -64,7 +65,7 @@ export function pickSession(sessions: readonly SessionPointer[], wanted: string 
   throw new CliError(
     isSessionId(wanted)
       ? `no agent's current session is ${wanted}; list them with "herdctl sessions"`
-      : `no session for agent "${wanted}". Nearest: ${nearest(wanted, names).join(", ")}. Agents with sessions: ${names.join(", ")}`,
+      : `no session for agent "${wanted}". Nearest: ${nearestNames(wanted, names).join(", ")}. Agents with sessions: ${names.join(", ")}`,
   );
 }
 

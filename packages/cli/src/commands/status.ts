@@ -1,8 +1,8 @@
-import { type AgentStatus, type FleetStatus, isAgentName } from "@herdctl/core";
+import { type AgentStatus, type FleetStatus, isAgentName, nearestNames } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
-import { CliError, nearest } from "../errors.js";
+import { CliError } from "../errors.js";
 import { duration, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
 import { offlineStatus } from "../status-offline.js";
@@ -22,7 +22,7 @@ export function registerStatus(program: Command): void {
           const names = status.agents.map((a) => a.name);
           if (!isAgentName(agentName)) throw new CliError(`"${agentName}" is not a valid agent name`, 2);
           throw new CliError(
-            `agent "${agentName}" not found. Nearest: ${nearest(agentName, names).join(", ") || "none"}. Available: ${names.join(", ")}`,
+            `agent "${agentName}" not found. Nearest: ${nearestNames(agentName, names).join(", ") || "none"}. Available: ${names.join(", ")}`,
           );
         }
         if (ctx.json) ctx.printJson(agent);

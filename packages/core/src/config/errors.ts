@@ -1,3 +1,4 @@
+import { editDistance } from "../util/nearest.js";
 /** One problem (or warning) found in a configuration file, pinned to where the user can fix it. */
 export interface ConfigIssue {
   /** Path of the file, relative to the root fleet file's folder (forward slashes). */
@@ -29,20 +30,6 @@ export class ConfigError extends Error {
     );
     this.name = "ConfigError";
   }
-}
-
-/** Levenshtein distance; the configuration vocabulary is small, so the quadratic cost is irrelevant. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** The closest candidate, if it is close enough that suggesting it is more help than noise. */

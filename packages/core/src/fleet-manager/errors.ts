@@ -1,3 +1,5 @@
+import { nearestNames } from "../util/nearest.js";
+
 export type FleetErrorCode =
   | "FLEET_AGENT_NOT_FOUND"
   | "FLEET_AT_CAPACITY"
@@ -38,25 +40,7 @@ export function atCapacity(
   );
 }
 
-/** Levenshtein-nearest names for "did you mean" hints. */
-export function nearestNames(name: string, candidates: readonly string[], max = 3): string[] {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const next = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = next;
-      }
-    }
-    return row[b.length]!;
-  };
-  return candidates
-    .map((c) => ({ c, d: distance(name.toLowerCase(), c.toLowerCase()) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 2)))
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
-    .slice(0, max)
-    .map((x) => x.c);
+/** Close names only: a far-off guess in an error message is noise. */
+export function nearestAgentNames(name: string, candidates: readonly string[]): string[] {
+  return nearestNames(name, candidates, { within: Math.max(2, Math.floor(name.length / 2)) });
 }

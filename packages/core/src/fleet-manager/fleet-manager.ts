@@ -7,7 +7,7 @@ import type { SessionRequest } from "../runner/session-policy.js";
 import { type Clock, type PersistedScheduleState, Scheduler, systemClock } from "../scheduler/index.js";
 import { type DaemonLock, type JobRecord, StateManager, type TriggerType } from "../state/index.js";
 import { ConfigWatcher } from "./config-watcher.js";
-import { agentNotFound, FleetError, nearestNames } from "./errors.js";
+import { agentNotFound, FleetError, nearestAgentNames } from "./errors.js";
 import { type ConfigReloadedEvent, FleetEventBus } from "./events.js";
 import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
@@ -228,7 +228,7 @@ export class FleetManager {
     const agent = this.agentsByName.get(name);
     if (agent) return agent;
     const names = [...this.agentsByName.keys()];
-    throw agentNotFound(name, names, nearestNames(name, names));
+    throw agentNotFound(name, names, nearestAgentNames(name, names));
   }
 
   /** Starts (or queues) a job now and returns at once; `wait` follows it to the end. */
