@@ -1,8 +1,12 @@
-import { ControlClient } from "@herdctl/core";
+import { ControlClient, StateManager } from "@herdctl/core";
 import type { CommandContext } from "./context.js";
 
+/** Where the daemon of this fleet's state directory listens (the state store owns the layout). */
+export function socketPath(ctx: CommandContext): string {
+  return new StateManager(ctx.stateDir()).socketPath;
+}
+
 /** The running daemon's control client for this fleet's state directory, if one is running. */
-export async function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
-  const { join } = await import("node:path");
-  return ControlClient.connect(join(ctx.stateDir(), "herdctl.sock"));
+export function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
+  return ControlClient.connect(socketPath(ctx));
 }

@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
-import { daemonClient } from "../daemon.js";
+import { daemonClient, socketPath } from "../daemon.js";
 import { CliError, UsageError } from "../errors.js";
 
 export function registerStop(program: Command): void {
@@ -22,7 +21,7 @@ export function registerStop(program: Command): void {
       const answer = await client.call<{ pid: number }>("POST", "/api/fleet/stop", { timeoutMs });
       if (!ctx.json) ctx.stderr.write(ctx.err.dim(`stopping daemon ${answer.pid}…\n`));
       // The daemon removes its socket last; wait for that (a little longer than the job timeout).
-      const socket = join(ctx.stateDir(), "herdctl.sock");
+      const socket = socketPath(ctx);
       const deadline = Date.now() + timeoutMs + 30_000;
       while (existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       if (existsSync(socket))

@@ -1,5 +1,5 @@
 import type { ResolvedAgent } from "../config/index.js";
-import type { JobExecutor, JobRequest } from "../runner/job-executor.js";
+import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
 import { atCapacity, FleetError } from "./errors.js";
@@ -187,7 +187,7 @@ export class JobControl {
           events.emit("job:output", {
             jobId: job.id,
             agent: job.agent,
-            message: { type: "herdctl", subtype: "notice", text },
+            message: herdctlNotice(text),
           });
         },
       })

@@ -45,6 +45,10 @@ export interface HerdctlNotice {
   text: string;
 }
 
+export function herdctlNotice(text: string): HerdctlNotice {
+  return { type: "herdctl", subtype: "notice", text };
+}
+
 /**
  * Owns one job from its row's creation to its terminal status: picks the session, runs the
  * runtime, streams every message to the job's output file, and records the outcome.
@@ -92,8 +96,7 @@ export class JobExecutor {
     let job = state.jobs.start(jobId, { sessionId: newSessionId ?? choice.resume ?? null });
     callbacks.onStart?.(job);
     const notice = (text: string) => {
-      const line: HerdctlNotice = { type: "herdctl", subtype: "notice", text };
-      state.appendJobOutput(jobId, line);
+      state.appendJobOutput(jobId, herdctlNotice(text));
       callbacks.onNotice?.(text, job);
     };
     if (choice.notice) notice(choice.notice);
