@@ -38,10 +38,6 @@ export class Redactor {
     return new Redactor(values);
   }
 
-  get isEmpty(): boolean {
-    return this.values.length === 0;
-  }
-
   with(more: Iterable<string | undefined>): Redactor {
     return new Redactor([...this.values, ...more]);
   }
