@@ -7,7 +7,12 @@ export default defineConfig({
   // Tests run against the sources; the CLI end-to-end tests run the built binary instead.
   resolve: { alias: { "@herdctl/standin": src("standin"), "@herdctl/core": src("core") } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "bench/test/**/*.test.ts", "test/faults/**/*.test.ts"],
+    include: [
+      "packages/*/test/**/*.test.ts",
+      "bench/test/**/*.test.ts",
+      "test/faults/**/*.test.ts",
+      "test/docs/**/*.test.ts",
+    ],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Tests spawn real claude processes and containers; two cores cannot take more at once.
