@@ -1,0 +1,69 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { HOOK_CONTEXT_FIELDS } from "../../packages/core/src/hooks/context.js";
+import { shellHookEnv } from "../../packages/core/src/hooks/shell.js";
+import { hookContext } from "../../packages/core/test/hooks/hook-context.js";
+import { proseLines, ROOT, readText } from "./markdown.js";
+
+const DOC = join(ROOT, "docs", "configuration.md");
+const HEADING = "### The hook context";
+
+interface Row {
+  field: string;
+  variable: string | null;
+  type: string;
+}
+
+/** The rows of the table under HEADING in docs/configuration.md. */
+function documentedRows(): Row[] {
+  const lines = proseLines(readText(DOC)).map((l) => l.text);
+  const start = lines.indexOf(HEADING);
+  if (start < 0) throw new Error(`docs/configuration.md has no "${HEADING}" section`);
+  const rows: Row[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith("#")) break;
+    const cells = /^\|\s*`([^`]+)`\s*\|\s*(?:`([^`]+)`|—)\s*\|\s*([^|]+?)\s*\|/.exec(line);
+    if (cells) rows.push({ field: cells[1]!, variable: cells[2] ?? null, type: cells[3]! });
+  }
+  return rows;
+}
+
+/** Every dotted path in a context object, parents before children, as users address them. */
+function paths(value: object, prefix = ""): string[] {
+  return Object.entries(value).flatMap(([key, v]) => {
+    const path = prefix + key;
+    return v !== null && typeof v === "object" ? [path, ...paths(v, `${path}.`)] : [path];
+  });
+}
+
+describe("docs/configuration.md: the hook context", () => {
+  it("lists exactly the fields a hook receives, in order", () => {
+    const context = hookContext();
+    expect(Object.keys(HOOK_CONTEXT_FIELDS)).toEqual(paths(context));
+    expect(documentedRows().map((r) => r.field)).toEqual(Object.keys(HOOK_CONTEXT_FIELDS));
+  });
+
+  it("gives each field the type the code declares", () => {
+    for (const row of documentedRows()) {
+      const field = HOOK_CONTEXT_FIELDS[row.field]!;
+      expect(row.type, row.field).toBe(field.nullable ? `${field.type} or null` : field.type);
+    }
+  });
+
+  it("names exactly the HERDCTL_* variables a shell hook gets, each next to its field", () => {
+    const context = hookContext();
+    const env = shellHookEnv(context, {});
+    const documented = documentedRows().filter((r) => r.variable !== null);
+    expect(documented.map((r) => r.variable).sort()).toEqual(Object.keys(env).sort());
+    for (const { field, variable } of documented) {
+      const value = field.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], context);
+      expect(env[variable!], `${variable} should carry ${field}`).toBe(value === null ? "" : String(value));
+    }
+  });
+
+  it("says the summary is the whole final reply", () => {
+    expect(readText(DOC)).toContain(
+      "`job.summary` and `HERDCTL_SUMMARY` hold claude's **whole final reply**",
+    );
+  });
+});
