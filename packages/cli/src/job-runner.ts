@@ -74,6 +74,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       state,
       claudePath,
       env: { ...fleet.dotEnv, ...offline?.env },
+      secrets: () => fleet.secretValues,
       warn: (m) => ctx.warn(m),
     });
     const request = {

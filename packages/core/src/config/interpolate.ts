@@ -1,3 +1,4 @@
+import { looksSecretName } from "../secrets/redactor.js";
 import type { ConfigIssue } from "./errors.js";
 import { originIssue, type SNode, walkScalars } from "./source.js";
 
@@ -5,13 +6,6 @@ import { originIssue, type SNode, walkScalars } from "./source.js";
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 const WHOLE = /^\$\{[^}]*\}$/;
 const FORM = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
-// Substring match on purpose: over-redacting MONKEY_COUNT is cheaper than printing a token.
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
-
-export function looksSecretEnvName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
-
 /**
  * Substitutes `${VAR}` and `${VAR:-default}` in every string of the tree, in place. The default
  * applies when the variable is unset or empty, as in the shell. Scalars that are exactly one
@@ -36,7 +30,7 @@ export function interpolate(root: SNode, env: NodeJS.ProcessEnv): ConfigIssue[] 
       }
       const [, name, fallback] = form as unknown as [string, string, string | undefined];
       const value = env[name];
-      if (looksSecretEnvName(name) && value !== undefined && value !== "") secret = true;
+      if (looksSecretName(name) && value !== undefined && value !== "") secret = true;
       if (value !== undefined && value !== "") return value;
       if (fallback !== undefined) return fallback;
       issues.push(

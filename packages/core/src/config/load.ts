@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolate } from "./interpolate.js";
 import { normalizeAgent, normalizeFleet } from "./legacy.js";
 import { mergeLayers, withoutKeys } from "./merge.js";
+import { secretValuesOf } from "./redact.js";
 import {
   AgentSchema,
   FLEET_ONLY_DEFAULT_KEYS,
@@ -33,7 +34,7 @@ interface Context {
   issues: ConfigIssue[];
   warnings: ConfigIssue[];
   agents: ResolvedAgent[];
-  secretPaths: string[];
+  secretPaths: Segment[][];
   agentNames: Map<string, ConfigIssue>;
   qualifiers: Map<string, ConfigIssue>;
 }
@@ -78,6 +79,7 @@ export async function loadFleet(
     agents: ctx.agents,
     warnings: tidy(ctx.warnings),
     secretPaths: ctx.secretPaths,
+    secretValues: secretValuesOf({ fleet, agents: ctx.agents, secretPaths: ctx.secretPaths }, ctx.env),
     dotEnv,
   };
 }
@@ -252,7 +254,7 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
   if (visit.chain.length === 0) {
     for (const section of ["defaults", "web", "webhooks"]) {
       const node = getChild(view, section);
-      if (node) collectSecrets(node, `fleet.${section}`, ctx.secretPaths);
+      if (node) collectSecrets(node, ["fleet", section], ctx.secretPaths);
     }
   }
   return resolved;
@@ -349,7 +351,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
     fleetName: visit.fleetName,
   };
   if (docker) agent.docker = docker;
-  collectSecrets(merged, `agents.${ctx.agents.length}`, ctx.secretPaths);
+  collectSecrets(merged, ["agents", ctx.agents.length], ctx.secretPaths);
   ctx.agents.push(agent);
 }
 
@@ -378,9 +380,9 @@ function rejectFleetOnlyDocker(ctx: Context, agent: Extract<SNode, { kind: "map"
   }
 }
 
-function collectSecrets(node: SNode, prefix: string, out: string[]): void {
+function collectSecrets(node: SNode, prefix: Segment[], out: Segment[][]): void {
   walkScalars(node, (leaf, path) => {
-    if (leaf.secret) out.push(`${prefix}.${path.join(".")}`);
+    if (leaf.secret) out.push([...prefix, ...path]);
   });
 }
 

@@ -1,6 +1,8 @@
-import type { LoadedFleet } from "./types.js";
+import { looksSecretName, REDACTED, Redactor } from "../secrets/redactor.js";
+import type { Segment } from "./source.js";
+import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
 
-export const REDACTED = "[redacted]";
+export { REDACTED };
 
 // Keys that hold a credential. Keys ending in `_env` hold the NAME of a variable, not its value.
 const SECRET_KEY = /key|token|secret|password|passwd|credential|authorization|cookie/i;
@@ -10,8 +12,10 @@ export function looksSecretKey(key: string): boolean {
 }
 
 /**
- * A copy of the loaded fleet that is safe to print (`herdctl config show`): values that came from
- * secret-looking environment variables and values under secret-looking keys are replaced.
+ * A copy of the loaded fleet that is safe to print (`herdctl config show`). Three nets, because
+ * each misses something the others catch: the paths of values interpolated from secret-named
+ * variables (short secrets the value net ignores), values under secret-looking keys (literal
+ * tokens), and every known secret value wherever it landed (inside a longer string).
  */
 export function redactConfig(fleet: LoadedFleet): unknown {
   const view = structuredClone({
@@ -19,19 +23,44 @@ export function redactConfig(fleet: LoadedFleet): unknown {
     fleet: fleet.fleet,
     agents: fleet.agents,
   }) as Record<string, unknown>;
-  for (const path of fleet.secretPaths) redactPath(view, path.split("."));
-  return redactKeys(view, false);
+  for (const path of fleet.secretPaths) redactPath(view, path);
+  return new Redactor(fleet.secretValues).redactDeep(redactKeys(view, false));
 }
 
-function redactPath(root: Record<string, unknown>, path: string[]): void {
-  let node: unknown = root;
-  for (const segment of path.slice(0, -1)) {
-    if (node === null || typeof node !== "object") return;
-    node = (node as Record<string, unknown>)[segment];
+/**
+ * The secret values a fleet knows of: secret-named variables of the environment it was loaded
+ * with (including .env), values interpolated from them, and values written under secret-looking
+ * keys. Job output and records are redacted with these too.
+ */
+export function secretValuesOf(
+  loaded: { fleet: ResolvedFleet; agents: ResolvedAgent[]; secretPaths: Segment[][] },
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const values = new Set<string>();
+  for (const [name, value] of Object.entries(env)) if (value && looksSecretName(name)) values.add(value);
+  const view = { fleet: loaded.fleet, agents: loaded.agents };
+  for (const path of loaded.secretPaths) {
+    const value = valueAt(view, path);
+    if (typeof value === "string" && value !== "") values.add(value);
   }
-  const last = path[path.length - 1]!;
-  if (node !== null && typeof node === "object" && last in node)
-    (node as Record<string, unknown>)[last] = REDACTED;
+  collectUnderSecretKeys(view, false, values);
+  return [...values];
+}
+
+function valueAt(root: unknown, path: readonly Segment[]): unknown {
+  let node = root;
+  for (const segment of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[String(segment)];
+  }
+  return node;
+}
+
+function redactPath(root: Record<string, unknown>, path: readonly Segment[]): void {
+  const parent = valueAt(root, path.slice(0, -1));
+  const last = String(path[path.length - 1]);
+  if (parent !== null && typeof parent === "object" && Object.hasOwn(parent, last))
+    (parent as Record<string, unknown>)[last] = REDACTED;
 }
 
 function redactKeys(value: unknown, inSecret: boolean): unknown {
@@ -43,4 +72,12 @@ function redactKeys(value: unknown, inSecret: boolean): unknown {
   }
   if (inSecret && (typeof value === "string" || typeof value === "number") && value !== "") return REDACTED;
   return value;
+}
+
+function collectUnderSecretKeys(value: unknown, inSecret: boolean, out: Set<string>): void {
+  if (Array.isArray(value)) for (const item of value) collectUnderSecretKeys(item, inSecret, out);
+  else if (value !== null && typeof value === "object") {
+    for (const [key, v] of Object.entries(value))
+      collectUnderSecretKeys(v, inSecret || looksSecretKey(key), out);
+  } else if (inSecret && typeof value === "string" && value !== "") out.add(value);
 }

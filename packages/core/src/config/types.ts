@@ -1,5 +1,6 @@
 import type { ConfigIssue } from "./errors.js";
 import type { AgentConfig, AgentDockerConfig, FleetDefaults, WebConfig, WebhooksConfig } from "./schema.js";
+import type { Segment } from "./source.js";
 
 export interface ResolvedFleet {
   /** `fleet.name`, or the fleet file's folder name. */
@@ -34,8 +35,13 @@ export interface LoadedFleet {
   fleet: ResolvedFleet;
   agents: ResolvedAgent[];
   warnings: ConfigIssue[];
-  /** Dot paths into `{ fleet, agents }` (agents by index) whose value came from a secret-looking env var. */
-  secretPaths: string[];
+  /**
+   * Paths into `{ fleet, agents }` (agents by index) whose value came from a secret-looking env var;
+   * segments, never dot-joined, because keys may contain dots.
+   */
+  secretPaths: Segment[][];
+  /** Every secret value this fleet knows of (see secretValuesOf); redacted wherever it lands. */
+  secretValues: string[];
   /**
    * Variables from the `.env` beside the fleet file that the environment did not already set.
    * They reach claude's environment too (below the agent's own `env`), so a key kept in .env works.

@@ -1,6 +1,7 @@
 import type { z } from "zod";
+import { Redactor } from "../secrets/redactor.js";
 import { type ConfigIssue, nearest } from "./errors.js";
-import { deepest, issueAt, type Segment, type SNode, toPlain } from "./source.js";
+import { deepest, issueAt, type Segment, type SNode, toPlain, walkScalars } from "./source.js";
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -18,7 +19,8 @@ export function validateNode<S extends z.ZodType>(
     const result = schema.safeParse(plain, { error: describeValidKeys });
     if (result.success) return { data: result.data, issues: [] };
     if (attempt < 3 && coerceEnvScalars(root, result.error.issues)) continue;
-    return { data: undefined, issues: result.error.issues.flatMap((issue) => toConfigIssues(issue, root)) };
+    const issues = result.error.issues.flatMap((issue) => toConfigIssues(issue, root));
+    return { data: undefined, issues: redactIssues(issues, root) };
   }
 }
 
@@ -49,16 +51,37 @@ function coerceEnvScalars(root: SNode, issues: readonly ZodIssue[]): boolean {
   return changed;
 }
 
+// A message may quote the offending value; one interpolated from a secret-named variable must not
+// reach the terminal or a --json report.
+function redactIssues(issues: ConfigIssue[], root: SNode): ConfigIssue[] {
+  const secrets: string[] = [];
+  walkScalars(root, (leaf) => {
+    if (leaf.secret && typeof leaf.value === "string") secrets.push(leaf.value);
+  });
+  if (secrets.length === 0) return issues;
+  const redactor = new Redactor(secrets);
+  return issues.map((issue) => {
+    const clean = { ...issue, message: redactor.redact(issue.message) };
+    if (issue.hint !== undefined) clean.hint = redactor.redact(issue.hint);
+    return clean;
+  });
+}
+
 function valueAt(
   root: SNode,
   path: readonly Segment[],
 ): { found: boolean; value: unknown; fromEnv: boolean } {
   const { node, rest } = deepest(root, path);
   if (rest.length > 0) return { found: false, value: undefined, fromEnv: false };
-  return { found: true, value: toPlain(node), fromEnv: node.kind === "scalar" && node.fromEnv === true };
+  // Short secrets slip past value redaction, so a secret is never described by its value.
+  const value = node.kind === "scalar" && node.secret ? SECRET_VALUE : toPlain(node);
+  return { found: true, value, fromEnv: node.kind === "scalar" && node.fromEnv === true };
 }
 
+const SECRET_VALUE = Symbol("secret");
+
 export function describeValue(value: unknown): string {
+  if (value === SECRET_VALUE) return "a value from a secret-named environment variable";
   if (value === null || value === undefined) return "an empty value";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";

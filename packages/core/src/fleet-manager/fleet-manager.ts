@@ -108,6 +108,7 @@ export class FleetManager {
         state: this.state,
         claudePath: resolveClaudeBinary(this.loaded.fleet.claude_path),
         env: { ...this.loaded.dotEnv, ...this.options.env },
+        secrets: () => this.loaded.secretValues,
         containers: { manager: this.containers, fleet: this.loaded.fleet.name },
         clock: () => this.clock.now(),
         warn: this.log,

@@ -14,6 +14,8 @@ export interface JobExecutorOptions {
   claudePath?: string;
   /** Added to every claude environment: credentials, or the stand-in's address offline. */
   env?: Record<string, string>;
+  /** The fleet's known secret values (LoadedFleet.secretValues), read per job so a reload counts. */
+  secrets?: () => Iterable<string>;
   containers?: ContainerRunnerDependencies;
   /** Replaces RuntimeFactory.create; for embedding, not for tests of herdctl itself. */
   createRuntime?: (agent: ResolvedAgent) => RuntimeInterface;
@@ -61,7 +63,7 @@ export class JobExecutor {
   }
 
   private redactorFor(agent: ResolvedAgent): Redactor {
-    return Redactor.fromEnv(process.env, this.options.env, agent.env);
+    return Redactor.fromEnv(process.env, this.options.env, agent.env).with(this.options.secrets?.() ?? []);
   }
 
   /** Records the job as queued; `run` starts it. Split so admission control can hold it. */

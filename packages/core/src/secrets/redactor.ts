@@ -1,4 +1,5 @@
-const SECRET_NAME = /(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY|AUTH)/i;
+// Substring match on purpose: over-redacting MONKEY_COUNT is cheaper than printing a token.
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
 
 /** Credentials claude needs; they go to the child's environment and nowhere else. */
 export const CREDENTIAL_ENV_NAMES = [

@@ -63,8 +63,8 @@ describe("environment interpolation", () => {
       headers: { Authorization: "Bearer s3", "X-Plain": "plain" },
     });
     expect(loaded.secretPaths).toEqual([
-      "agents.0.env.GITHUB_TOKEN",
-      "agents.0.hooks.after_run.0.headers.Authorization",
+      ["agents", 0, "env", "GITHUB_TOKEN"],
+      ["agents", 0, "hooks", "after_run", 0, "headers", "Authorization"],
     ]);
   });
 
@@ -134,7 +134,7 @@ describe("redactConfig", () => {
       "a.yaml": "name: a\nsystem_prompt: $" + "{API_KEY}\n",
     });
     const loaded = await loadFleet(dir, { env: { API_KEY: "sk-123" } });
-    expect(loaded.secretPaths).toEqual(["agents.0.system_prompt"]);
+    expect(loaded.secretPaths).toEqual([["agents", 0, "system_prompt"]]);
     expect((redactConfig(loaded) as { agents: { system_prompt: string }[] }).agents[0]?.system_prompt).toBe(
       REDACTED,
     );
