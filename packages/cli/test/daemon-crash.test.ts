@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { StateManager } from "@herdctl/core";
+import { resolveClaudeBinary, StateManager } from "@herdctl/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const CLI = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -12,6 +12,16 @@ function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Running, not merely present: a killed process stays a zombie until its parent reaps it. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
@@ -110,6 +120,53 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
 
     const stopped = cli("stop", "--timeout", "5");
     expect(stopped.status).toBe(0);
+  });
+
+  it("kills every process of a job started through a claude_path wrapper, after SIGKILL and restart", async () => {
+    // A node wrapper (its command line never says "claude") that runs the real claude and a helper.
+    const wrapper = join(dir, "wrapper.mjs");
+    writeFileSync(
+      wrapper,
+      [
+        "#!/usr/bin/env node",
+        'import { spawn } from "node:child_process";',
+        'import { writeFileSync } from "node:fs";',
+        `const claude = spawn(${JSON.stringify(resolveClaudeBinary(undefined, { PATH: "" }))}, process.argv.slice(2), { stdio: "inherit" });`,
+        'const helper = spawn("sleep", ["600"], { stdio: "ignore" });',
+        `writeFileSync(${JSON.stringify(join(dir, "wrapper.pids"))}, [process.pid, claude.pid, helper.pid].join(" "));`,
+        'claude.on("exit", (code) => process.exit(code ?? 1));',
+        "",
+      ].join("\n"),
+    );
+    chmodSync(wrapper, 0o755);
+    writeFileSync(
+      join(dir, "herdctl.yaml"),
+      "version: 1\nfleet: { name: crash }\ndefaults: { claude_path: ./wrapper.mjs }\nagents:\n  - path: ./agents/hanger.yaml\n",
+    );
+    const daemon = startDaemon();
+    await until(() => (existsSync(join(dir, ".herdctl", "herdctl.sock")) ? true : undefined));
+    const triggered = cli("trigger", "hanger", "-p", "wait for me\n@standin hang", "--json");
+    expect(triggered.status).toBe(0);
+    const jobId = JSON.parse(triggered.stdout).id as string;
+    await until(() => withState(dir, (s) => s.jobs.require(jobId).processGroup ?? undefined));
+    const pids = await until(() => {
+      const text = existsSync(join(dir, "wrapper.pids"))
+        ? readFileSync(join(dir, "wrapper.pids"), "utf8")
+        : "";
+      return text ? text.split(" ").map(Number) : undefined;
+    });
+    expect(pids.every(isRunning)).toBe(true);
+
+    daemon.kill("SIGKILL");
+    await until(() => (daemon.exitCode !== null || daemon.signalCode !== null ? true : undefined));
+    expect(pids.every(isRunning)).toBe(true);
+
+    startDaemon();
+    await until(() =>
+      withState(dir, (s) => s.jobs.require(jobId).status) === "interrupted" ? true : undefined,
+    );
+    await until(() => (pids.some(isRunning) ? undefined : true), 5000);
+    expect(cli("stop", "--timeout", "5").status).toBe(0);
   });
 
   it("re-runs an interrupted job on its session when the agent says on_interrupt: resume", async () => {

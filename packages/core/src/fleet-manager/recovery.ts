@@ -1,28 +1,9 @@
-import { readFileSync } from "node:fs";
 import type { ContainerManager } from "../runner/runtime/container-manager.js";
+import { killProcessGroup } from "../runner/runtime/process-group.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 
 export const INTERRUPTED_REASON =
   "herdctl stopped unexpectedly while this job was running (found at the next start)";
-
-function isClaudeProcess(pid: number): boolean {
-  try {
-    // argv[0] of the group leader we started; guards against a recycled pid.
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0]?.includes("claude") === true;
-  } catch {
-    return false;
-  }
-}
-
-function killGroup(pid: number): boolean {
-  if (!isClaudeProcess(pid)) return false;
-  try {
-    process.kill(-pid, "SIGKILL");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface RecoveryReport {
   interrupted: JobRecord[];
@@ -50,7 +31,9 @@ export async function recoverFromCrash(
     restartedContainers: [],
   };
   // Processes and containers go first: once a job reads "interrupted", nothing of it still runs.
-  for (const job of stale) if (job.pid && killGroup(job.pid)) report.killedPids.push(job.pid);
+  for (const job of stale) {
+    if (job.processGroup) report.killedPids.push(...killProcessGroup(job.processGroup));
+  }
   if (containers) {
     try {
       report.removedContainers = await containers.cleanupOrphans(fleet, new Set());

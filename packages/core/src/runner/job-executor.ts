@@ -6,6 +6,7 @@ import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
+import { readProcessGroup } from "./runtime/process-group.js";
 import { chooseSession, type SessionRequest } from "./session-policy.js";
 
 export interface JobExecutorOptions {
@@ -129,7 +130,8 @@ export class JobExecutor {
             job = state.jobs.update(jobId, { containerId: id });
           },
           onSpawn: ({ pid }) => {
-            if (pid !== undefined) job = state.jobs.update(jobId, { pid });
+            if (pid !== undefined)
+              job = state.jobs.update(jobId, { pid, processGroup: readProcessGroup(pid) ?? null });
           },
         });
         for await (const raw of messages) {

@@ -94,6 +94,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_job ON events (job_id, id);
     `,
   },
+  {
+    version: 2,
+    name: "job process group identity",
+    // JSON {pgid, startTicks, bootId}: recovery kills a job's processes only while it still matches.
+    sql: "ALTER TABLE jobs ADD COLUMN process_group TEXT;",
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

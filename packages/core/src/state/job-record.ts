@@ -22,6 +22,20 @@ export type ExitReason =
 /** Per-model counters as the runtime reports them (e.g. inputTokens, costUSD). */
 export type ModelUsage = Readonly<Record<string, number>>;
 
+/**
+ * Who a job's processes are, in a form that survives the daemon: the process group (and session)
+ * the host launcher gives claude, plus when its leader started in this boot. A pid alone is not
+ * an identity: after a crash it may belong to someone else by the time we look.
+ */
+export interface ProcessGroupIdentity {
+  /** The leader's pid, which is also the group and session id (the launcher calls setsid). */
+  readonly pgid: number;
+  /** Field 22 of /proc/<pid>/stat: clock ticks after boot when the leader started. */
+  readonly startTicks: number;
+  /** /proc/sys/kernel/random/boot_id; start ticks only compare within one boot. */
+  readonly bootId: string;
+}
+
 export interface HookError {
   readonly hook: string;
   readonly message: string;
@@ -43,6 +57,8 @@ export interface JobRecord {
   readonly runtime: RuntimeKind;
   readonly docker: boolean;
   readonly pid: number | null;
+  /** Who the job's host processes are, so recovery after a crash kills them and nothing else. */
+  readonly processGroup: ProcessGroupIdentity | null;
   readonly containerId: string | null;
   /** ISO-8601 UTC, like every timestamp in the state store. */
   readonly createdAt: string;
@@ -77,6 +93,7 @@ export interface NewJob {
 /** Fields that may change at any time, even after the job has finished (e.g. hook errors). */
 export interface JobPatch {
   readonly pid?: number | null;
+  readonly processGroup?: ProcessGroupIdentity | null;
   readonly containerId?: string | null;
   readonly sessionId?: string | null;
   readonly summary?: string | null;
@@ -117,6 +134,7 @@ export interface JobRow {
   runtime: string;
   docker: number;
   pid: number | null;
+  process_group: string | null;
   container_id: string | null;
   created_at: string;
   started_at: string | null;
@@ -153,6 +171,7 @@ export function rowToJob(row: JobRow): JobRecord {
     runtime: row.runtime as RuntimeKind,
     docker: row.docker === 1,
     pid: row.pid,
+    processGroup: parseJson(row.process_group),
     containerId: row.container_id,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -175,6 +194,7 @@ type Encoded = string | number | null;
 /** JobPatch key → column, with how its value is stored. */
 export const PATCH_COLUMNS: Readonly<Record<keyof JobPatch, [string, (value: never) => Encoded]>> = {
   pid: ["pid", (v: number | null) => v],
+  processGroup: ["process_group", (v: object | null) => (v === null ? null : JSON.stringify(v))],
   containerId: ["container_id", (v: string | null) => v],
   sessionId: ["session_id", (v: string | null) => v],
   summary: ["summary", (v: string | null) => v],

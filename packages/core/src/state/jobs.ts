@@ -65,6 +65,7 @@ export class JobRepository {
       runtime: input.runtime,
       docker: input.docker === true,
       pid: null,
+      processGroup: null,
       containerId: null,
       createdAt: now.toISOString(),
       startedAt: null,

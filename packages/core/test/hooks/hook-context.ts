@@ -18,6 +18,7 @@ export function finishedJob(overrides: Partial<JobRecord> = {}): JobRecord {
     runtime: "cli",
     docker: false,
     pid: 4242,
+    processGroup: null,
     containerId: null,
     createdAt: "2024-01-01T00:00:00.000Z",
     startedAt: "2024-01-01T00:00:01.000Z",

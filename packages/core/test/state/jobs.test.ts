@@ -37,6 +37,7 @@ describe("JobRepository: create and read", () => {
       runtime: "cli",
       docker: true,
       pid: null,
+      processGroup: null,
       containerId: null,
       createdAt: "2025-01-02T03:04:05.000Z",
       startedAt: null,
