@@ -30,11 +30,19 @@ export {
   type ScheduleStatus,
 } from "./fleet-manager/status.js";
 export {
+  GITHUB_DELIVERY_HEADER,
+  GITHUB_SIGNATURE_HEADER,
   type HookContext,
   type HookResult,
   SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_SECONDS,
   signBody,
+  signTimestamped,
+  TIMESTAMP_HEADER,
+  type TimestampedCheck,
+  timestampedHeaders,
   verifySignature,
+  verifyTimestamped,
 } from "./hooks/index.js";
 export {
   type HerdctlNotice,

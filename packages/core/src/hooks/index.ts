@@ -18,7 +18,19 @@ export {
   selectHooks,
 } from "./run-hooks.js";
 export { DEFAULT_SHELL_TIMEOUT_MS, runShellHook, type ShellHookSpec, shellHookEnv } from "./shell.js";
-export { SIGNATURE_HEADER, signBody, verifySignature } from "./signature.js";
+export {
+  GITHUB_DELIVERY_HEADER,
+  GITHUB_SIGNATURE_HEADER,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_SECONDS,
+  signBody,
+  signTimestamped,
+  TIMESTAMP_HEADER,
+  type TimestampedCheck,
+  timestampedHeaders,
+  verifySignature,
+  verifyTimestamped,
+} from "./signature.js";
 export {
   DEFAULT_WEBHOOK_RETRIES,
   DEFAULT_WEBHOOK_TIMEOUT_MS,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { HookContext } from "./context.js";
 import { HookFailure, hookFailures } from "./errors.js";
 import type { Env } from "./shell.js";
-import { SIGNATURE_HEADER, signBody } from "./signature.js";
+import { timestampedHeaders } from "./signature.js";
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 export const DEFAULT_WEBHOOK_RETRIES = 2;
@@ -33,6 +33,8 @@ export interface WebhookOptions {
   retryBaseMs?: number;
   /** Cap on a receiver's Retry-After, so one slow receiver cannot hold the hook chain for long. */
   maxRetryAfterMs?: number;
+  /** The clock signatures are timestamped with. */
+  now?: () => Date;
 }
 
 const BODY_SNIPPET = 200;
@@ -65,14 +67,16 @@ export async function runWebhookHook(
   for (const [name, value] of Object.entries(hook.headers ?? {})) headers.set(name, value);
   // Set last so user headers cannot make the body and its declared type or signature disagree.
   headers.set("content-type", "application/json");
-  if (hook.secret_env !== undefined) {
-    const secret = env[hook.secret_env];
-    if (!secret) throw hookFailures.secretMissing(hook.secret_env);
-    headers.set(SIGNATURE_HEADER, signBody(body, secret));
-  }
+  const secret = hook.secret_env === undefined ? undefined : env[hook.secret_env];
+  if (hook.secret_env !== undefined && !secret) throw hookFailures.secretMissing(hook.secret_env);
 
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw hookFailures.aborted();
+    // Signed per attempt: a retry minutes later must still fall inside the receiver's window.
+    if (secret) {
+      for (const [name, value] of Object.entries(timestampedHeaders(body, secret, options.now?.())))
+        headers.set(name, value);
+    }
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let failure: (tries: number) => HookFailure;
