@@ -7,6 +7,7 @@ import {
 } from "@herdctl/core";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
+import { requireSchedule } from "./lookup.js";
 import { OFFLINE_LABEL, startOffline } from "./offline.js";
 import { renderJobEnd, renderMessage } from "./output/job-render.js";
 import { Spinner } from "./output/spinner.js";
@@ -26,13 +27,7 @@ export interface TriggerRequest {
 export function resolvePrompt(agent: ResolvedAgent, prompt?: string, schedule?: string): string {
   if (prompt !== undefined && prompt !== "") return prompt;
   if (schedule) {
-    const s = agent.schedules?.[schedule];
-    if (!s) {
-      const names = Object.keys(agent.schedules ?? {});
-      throw new UsageError(
-        `agent ${agent.name} has no schedule "${schedule}"${names.length ? `; its schedules: ${names.join(", ")}` : ""}`,
-      );
-    }
+    const s = requireSchedule(agent, schedule);
     if (s.prompt) return s.prompt;
   }
   if (agent.default_prompt) return agent.default_prompt;
@@ -48,7 +43,7 @@ export function sessionRequestFor(
   if (t.resume) return { mode: "resume", sessionId: t.resume };
   if (t.fresh) return { mode: "fresh" };
   if (t.schedule)
-    return agent.schedules?.[t.schedule]?.resume_session ? { mode: "continue" } : { mode: "fresh" };
+    return requireSchedule(agent, t.schedule).resume_session ? { mode: "continue" } : { mode: "fresh" };
   return { mode: "continue" };
 }
 
@@ -75,6 +70,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       claudePath,
       env: { ...fleet.dotEnv, ...offline?.env },
       secrets: () => fleet.secretValues,
+      protectedPaths: () => fleet.protectedPaths,
       warn: (m) => ctx.warn(m),
     });
     const request = {

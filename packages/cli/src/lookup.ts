@@ -5,7 +5,9 @@ import {
   type JobRecord,
   type JobStatus,
   nearestNames,
+  ownValue,
   parseDuration,
+  type ResolvedAgent,
   type StateManager,
 } from "@herdctl/core";
 import type { CommandContext } from "./context.js";
@@ -26,6 +28,21 @@ export function requireJob(state: StateManager, id: string): JobRecord {
   const ids = state.jobs.list({ limit: NEAREST_POOL }).jobs.map((j) => j.id);
   const hint = ids.length ? ` Nearest: ${nearestNames(id, ids).join(", ")}.` : " There are no jobs yet.";
   throw new CliError(`job ${id} not found.${hint} List jobs with "herdctl jobs".`);
+}
+
+type Schedule = NonNullable<ResolvedAgent["schedules"]>[string];
+
+/** The agent's own schedule of that name ("toString" is not one), else a usage error naming the nearest. */
+export function requireSchedule(agent: ResolvedAgent, name: string): Schedule {
+  const schedule = ownValue(agent.schedules, name);
+  if (schedule) return schedule;
+  const names = Object.keys(agent.schedules ?? {});
+  const near = nearestNames(name, names, { within: Math.max(2, Math.floor(name.length / 2)) });
+  throw new UsageError(
+    `agent ${agent.name} has no schedule "${name}".` +
+      (near.length ? ` Did you mean: ${near.join(", ")}?` : "") +
+      (names.length ? ` Its schedules: ${names.join(", ")}` : " It has no schedules."),
+  );
 }
 
 /**

@@ -30,6 +30,12 @@ export {
   type ScheduleStatus,
 } from "./fleet-manager/status.js";
 export {
+  recentWebhookRejections,
+  recordWebhookRejection,
+  WEBHOOK_REJECTED,
+  type WebhookRejection,
+} from "./fleet-manager/webhook-rejections.js";
+export {
   GITHUB_DELIVERY_HEADER,
   GITHUB_SIGNATURE_HEADER,
   type HookContext,
@@ -70,3 +76,4 @@ export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
 export * from "./state/index.js";
 export { editDistance, nearestNames } from "./util/nearest.js";
+export { ownValue } from "./util/own.js";

@@ -1,5 +1,6 @@
 export { findConfigFile } from "./discover.js";
 export { DurationError, parseDuration } from "./duration.js";
+export { envValue } from "./env-refs.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
 export { loadFleet, resolveConfigPath } from "./load.js";
 export { REDACTED, redactConfig } from "./redact.js";

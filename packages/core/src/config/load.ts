@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseEnv } from "node:util";
 import { CONFIG_FILE_NAMES } from "./discover.js";
+import { unsetEnvReferences } from "./env-refs.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolate } from "./interpolate.js";
 import { normalizeAgent, normalizeFleet } from "./legacy.js";
@@ -252,6 +253,7 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
       claude_path.includes("/") || claude_path.includes(sep) ? resolve(dir, claude_path) : claude_path;
   }
   if (visit.chain.length === 0) {
+    ctx.warnings.push(...unsetEnvReferences(view, ctx.env, "fleet"));
     for (const section of ["defaults", "web", "webhooks"]) {
       const node = getChild(view, section);
       if (node) collectSecrets(node, ["fleet", section], ctx.secretPaths);
@@ -352,6 +354,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   };
   if (docker) agent.docker = docker;
   collectSecrets(merged, ["agents", ctx.agents.length], ctx.secretPaths);
+  ctx.warnings.push(...unsetEnvReferences(merged, ctx.env, "agent"));
   ctx.agents.push(agent);
 }
 

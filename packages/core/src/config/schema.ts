@@ -144,6 +144,12 @@ export const ScheduleSchema = z
       .describe(
         "Webhook schedules: name of the environment variable holding the HMAC secret callers sign with",
       ),
+    signature: z
+      .enum(["herdctl", "github"])
+      .optional()
+      .describe(
+        "Webhook schedules: herdctl (default) checks X-Herdctl-Signature over timestamp and body; github checks X-Hub-Signature-256 and refuses a repeated X-GitHub-Delivery",
+      ),
   })
   .superRefine(
     (schedule, ctx) => {
@@ -188,6 +194,14 @@ export const InstancesSchema = z.strictObject({
   max_concurrent: positiveInt
     .default(1)
     .describe("How many jobs of this agent may run at once; more wait in the queue"),
+  max_queued: z
+    .number()
+    .int()
+    .min(0)
+    .default(20)
+    .describe(
+      "How many jobs of this agent may wait in the queue; further triggers are refused (429 over HTTP) until one starts",
+    ),
 });
 
 const hookCommon = {

@@ -7,12 +7,13 @@ export interface ApiErrorBody {
   error: { code: string; message: string };
 }
 
-const FLEET_STATUS: Record<string, 400 | 404 | 409 | 503> = {
+const FLEET_STATUS: Record<string, 400 | 404 | 409 | 429 | 503> = {
   FLEET_AGENT_NOT_FOUND: 404,
   FLEET_SCHEDULE_NOT_FOUND: 404,
   FLEET_AT_CAPACITY: 409,
   FLEET_JOB_NOT_ACTIVE: 409,
   FLEET_NO_PROMPT: 400,
+  FLEET_QUEUE_FULL: 429,
   FLEET_STOPPING: 503,
 };
 

@@ -6,6 +6,7 @@ export type FleetErrorCode =
   | "FLEET_JOB_NOT_ACTIVE"
   | "FLEET_STOPPING"
   | "FLEET_NO_PROMPT"
+  | "FLEET_QUEUE_FULL"
   | "FLEET_SCHEDULE_NOT_FOUND";
 
 export class FleetError extends Error {
@@ -38,6 +39,21 @@ export function atCapacity(
     "FLEET_AT_CAPACITY",
     `${what}; try again later, or trigger without --no-queue to wait in line`,
   );
+}
+
+export function queueFull(agent: string, waiting: number, limit: number): FleetError {
+  return new FleetError(
+    "FLEET_QUEUE_FULL",
+    `agent ${agent} already has ${waiting} job${waiting === 1 ? "" : "s"} waiting (instances.max_queued: ${limit}); ` +
+      "this trigger was refused: wait for queued jobs to start, cancel some, or raise instances.max_queued",
+  );
+}
+
+export function scheduleNotFound(agent: string, name: string, available: string[]): FleetError {
+  const near = nearestAgentNames(name, available);
+  const hint = near.length ? ` Did you mean: ${near.join(", ")}?` : "";
+  const all = available.length ? ` Its schedules: ${available.join(", ")}` : " It has no schedules.";
+  return new FleetError("FLEET_SCHEDULE_NOT_FOUND", `Agent ${agent} has no schedule "${name}".${hint}${all}`);
 }
 
 /** Close names only: a far-off guess in an error message is noise. */

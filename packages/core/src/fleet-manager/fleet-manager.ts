@@ -6,8 +6,9 @@ import { ContainerManager } from "../runner/runtime/container-manager.js";
 import type { SessionRequest } from "../runner/session-policy.js";
 import { type Clock, type PersistedScheduleState, Scheduler, systemClock } from "../scheduler/index.js";
 import { type DaemonLock, type JobRecord, StateManager, type TriggerType } from "../state/index.js";
+import { ownValue } from "../util/own.js";
 import { ConfigWatcher } from "./config-watcher.js";
-import { agentNotFound, FleetError, nearestAgentNames } from "./errors.js";
+import { agentNotFound, FleetError, nearestAgentNames, scheduleNotFound } from "./errors.js";
 import { type ConfigReloadedEvent, FleetEventBus } from "./events.js";
 import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
@@ -108,6 +109,8 @@ export class FleetManager {
         state: this.state,
         claudePath: resolveClaudeBinary(this.loaded.fleet.claude_path),
         env: { ...this.loaded.dotEnv, ...this.options.env },
+        // Hook secrets come from the same place as webhook secrets: the environment, then .env.
+        hookEnv: () => ({ ...this.loaded.dotEnv, ...process.env }),
         secrets: () => this.loaded.secretValues,
         containers: { manager: this.containers, fleet: this.loaded.fleet.name },
         clock: () => this.clock.now(),
@@ -243,14 +246,8 @@ export class FleetManager {
         ? { mode: "fresh" }
         : { mode: "continue" };
     if (options.schedule) {
-      const schedule = agent.schedules?.[options.schedule];
-      if (!schedule) {
-        const names = Object.keys(agent.schedules ?? {});
-        throw new FleetError(
-          "FLEET_SCHEDULE_NOT_FOUND",
-          `agent ${agent.name} has no schedule "${options.schedule}"${names.length ? `; its schedules: ${names.join(", ")}` : ""}`,
-        );
-      }
+      const schedule = ownValue(agent.schedules, options.schedule);
+      if (!schedule) throw scheduleNotFound(agent.name, options.schedule, Object.keys(agent.schedules ?? {}));
       schedulePrompt = schedule.prompt;
       if (!options.resume && !options.fresh)
         session = schedule.resume_session ? { mode: "continue" } : { mode: "fresh" };
@@ -284,9 +281,8 @@ export class FleetManager {
 
   setScheduleEnabled(agentName: string, schedule: string, enabled: boolean): void {
     const agent = this.agent(agentName);
-    if (!agent.schedules?.[schedule]) {
-      throw new FleetError("FLEET_SCHEDULE_NOT_FOUND", `agent ${agent.name} has no schedule "${schedule}"`);
-    }
+    if (!ownValue(agent.schedules, schedule))
+      throw scheduleNotFound(agent.name, schedule, Object.keys(agent.schedules ?? {}));
     this.scheduler.setEnabled(agentName, schedule, enabled);
     this.state.schedules.upsert(agentName, schedule, { enabledOverride: enabled });
     this.persistSchedulePlans();

@@ -2,13 +2,16 @@ import type { ResolvedAgent } from "../config/index.js";
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
-import { atCapacity, FleetError } from "./errors.js";
+import { atCapacity, FleetError, queueFull } from "./errors.js";
 import { endEventFor, type FleetEventBus } from "./events.js";
 
 export interface SubmitOptions {
   /** Fail at once instead of waiting in line when there is no free slot. */
   noQueue?: boolean;
 }
+
+/** instances.max_queued when the config predates it. */
+const DEFAULT_MAX_QUEUED = 20;
 
 interface ActiveJob {
   job: JobRecord;
@@ -49,6 +52,12 @@ export class JobControl {
       throw new FleetError("FLEET_STOPPING", "the fleet is stopping; no new jobs are accepted");
     const blocked = this.blockedBy(request.agent);
     if (blocked && (options.noQueue || false)) throw blocked;
+    if (blocked) {
+      // A bounded line: a flood of triggers (a webhook storm, a stuck agent) must not pile up jobs.
+      const limit = request.agent.instances?.max_queued ?? DEFAULT_MAX_QUEUED;
+      const waiting = this.queuedJobs(request.agent.name).length;
+      if (waiting >= limit) throw queueFull(request.agent.name, waiting, limit);
+    }
     this.recordPending();
     const job = this.deps.executor.enqueue(request);
     let resolveDone!: (job: JobRecord) => void;

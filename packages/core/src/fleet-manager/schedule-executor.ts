@@ -1,6 +1,7 @@
 import type { ResolvedAgent } from "../config/index.js";
 import type { ScheduleFire, Scheduler, ScheduleSkip } from "../scheduler/index.js";
 import type { ScheduleRunStatus, StateManager } from "../state/index.js";
+import { ownValue } from "../util/own.js";
 import type { FleetEventBus } from "./events.js";
 import type { JobControl } from "./job-control.js";
 
@@ -33,7 +34,7 @@ export class ScheduleExecutor {
   fire(fire: ScheduleFire): void {
     const { control, state, events } = this.deps;
     const agent = this.deps.agent(fire.agent);
-    const schedule = agent?.schedules?.[fire.schedule];
+    const schedule = ownValue(agent?.schedules, fire.schedule);
     if (!agent || !schedule) {
       this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
       return;

@@ -1,6 +1,7 @@
 import type { ResolvedAgent } from "../config/index.js";
 import type { ScheduleSnapshot } from "../scheduler/index.js";
 import type { JobRecord, StateManager } from "../state/index.js";
+import { recentWebhookRejections, type WebhookRejection } from "./webhook-rejections.js";
 
 export type FleetState = "starting" | "running" | "stopping" | "stopped";
 
@@ -41,6 +42,8 @@ export interface AgentStatus {
   queued: JobRef[];
   schedules: ScheduleStatus[];
   lastJob: Pick<JobRecord, "id" | "status" | "finishedAt" | "summary" | "error"> | null;
+  /** The latest refused calls to this agent's webhook schedules, newest first. */
+  rejectedWebhooks: WebhookRejection[];
 }
 
 export interface FleetStatus {
@@ -150,5 +153,6 @@ export function buildAgentStatus(
           error: last.error,
         }
       : null,
+    rejectedWebhooks: recentWebhookRejections(state, agent.name),
   };
 }

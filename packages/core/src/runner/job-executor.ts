@@ -17,6 +17,8 @@ export interface JobExecutorOptions {
   env?: Record<string, string>;
   /** The fleet's known secret values (LoadedFleet.secretValues), read per job so a reload counts. */
   secrets?: () => Iterable<string>;
+  /** Where hooks read secret_env and what shell hooks inherit; process.env when unset. Read per job. */
+  hookEnv?: () => NodeJS.ProcessEnv;
   containers?: ContainerRunnerDependencies;
   /** Replaces RuntimeFactory.create; for embedding, not for tests of herdctl itself. */
   createRuntime?: (agent: ResolvedAgent) => RuntimeInterface;
@@ -180,7 +182,10 @@ export class JobExecutor {
   /** Hooks never change a job's status; their failures are recorded on it. */
   private async runHooks(job: JobRecord, agent: ResolvedAgent, redactor: Redactor): Promise<JobRecord> {
     if (!agent.hooks?.after_run?.length && !agent.hooks?.on_error?.length) return job;
-    const results = await runHooks(agent.hooks, buildHookContext(job, agent, { redactor }), { redactor });
+    const results = await runHooks(agent.hooks, buildHookContext(job, agent, { redactor }), {
+      redactor,
+      env: this.options.hookEnv?.(),
+    });
     const failures = results
       .filter((r) => !r.ok)
       .map((r) => ({ hook: r.hook, message: r.error ?? "failed" }));

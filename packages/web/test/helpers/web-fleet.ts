@@ -8,16 +8,16 @@ import { startWebServer, type WebServer, type WebServerOptions } from "../../src
 
 export const HOOK_SECRET = "webhook-secret-for-tests-0123456789";
 
-const AGENT = (name: string) => `name: ${name}
+const AGENT = (name: string, files: WebFleetFiles = {}) => `name: ${name}
 description: The ${name} test agent
 working_directory: ../workspace
 default_prompt: "Say hello from ${name}."
-instances: { max_concurrent: 2 }
+instances: ${files.instances ?? "{ max_concurrent: 2 }"}
 schedules:
   nightly: { type: cron, cron: "0 3 * * *", prompt: "Nightly check." }
   hook: { type: webhook, secret_env: HOOK_SECRET, prompt: "Handle the webhook." }
   unsigned: { type: webhook, prompt: "No secret configured." }
-`;
+${files.github ? '  gh: { type: webhook, signature: github, secret_env: HOOK_SECRET, prompt: "A GitHub event." }\n' : ""}`;
 
 export interface WebFleet {
   dir: string;
@@ -30,8 +30,20 @@ export interface WebFleet {
   close(): Promise<void>;
 }
 
+export interface WebFleetFiles {
+  /** Written to .env beside the fleet file. */
+  dotEnv?: string;
+  /** The agents' `instances:` mapping, in YAML flow style. */
+  instances?: string;
+  /** Adds a `gh` webhook schedule with `signature: github`. */
+  github?: boolean;
+}
+
 /** A real fleet of two agents (alpha, beta) run against the offline stand-in, with the web server on it. */
-export async function startWebFleet(options: Partial<WebServerOptions> = {}): Promise<WebFleet> {
+export async function startWebFleet(
+  options: Partial<WebServerOptions> = {},
+  files: WebFleetFiles = {},
+): Promise<WebFleet> {
   const dir = mkdtempSync(join(tmpdir(), "herdctl-web-"));
   mkdirSync(join(dir, "agents"), { recursive: true });
   mkdirSync(join(dir, "workspace"), { recursive: true });
@@ -40,8 +52,9 @@ export async function startWebFleet(options: Partial<WebServerOptions> = {}): Pr
     "version: 1\nfleet: { name: webtest }\nwebhooks: { secret_env: SHARED_HOOK_SECRET }\n" +
       "agents:\n  - path: ./agents/alpha.yaml\n  - path: ./agents/beta.yaml\n",
   );
-  writeFileSync(join(dir, "agents", "alpha.yaml"), AGENT("alpha"));
-  writeFileSync(join(dir, "agents", "beta.yaml"), AGENT("beta"));
+  writeFileSync(join(dir, "agents", "alpha.yaml"), AGENT("alpha", files));
+  writeFileSync(join(dir, "agents", "beta.yaml"), AGENT("beta", files));
+  if (files.dotEnv !== undefined) writeFileSync(join(dir, ".env"), files.dotEnv);
   const standin = await startStandin({ responder: offlineResponder });
   const stateDir = join(dir, ".herdctl");
   const fleet = new FleetManager({ config: dir, stateDir, env: claudeEnv(standin, dir), watchConfig: false });
