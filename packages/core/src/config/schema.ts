@@ -122,7 +122,9 @@ export const ScheduleSchema = z
       .describe("Continue the agent's last session instead of starting a new one for each fire"),
     start_delay: duration()
       .optional()
-      .describe("Wait this long after the fleet starts before the first fire"),
+      .describe(
+        "Wait this long after the fleet starts before the first fire; without it an interval schedule fires at once",
+      ),
     catch_up: z
       .enum(["latest", "none"])
       .optional()
