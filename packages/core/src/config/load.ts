@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseEnv } from "node:util";
 import { CONFIG_FILE_NAMES } from "./discover.js";
+import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences } from "./env-refs.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolate } from "./interpolate.js";
@@ -324,6 +325,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   const validated = validateNode(AgentSchema, merged);
   ctx.issues.push(...validated.issues);
   if (!validated.data) return;
+  ctx.warnings.push(...dockerRiskWarnings(merged));
 
   const { name, working_directory, docker, ...rest } = validated.data;
   const qualified = [...visit.qualifier, name].join(".");

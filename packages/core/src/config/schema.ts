@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
+import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
 import { DurationError, parseDuration } from "./duration.js";
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
@@ -409,14 +410,14 @@ export const DockerSchema = z.strictObject({
     ),
   ports: z
     .array(
-      matching(
-        /^\d+(:\d+)?$/,
-        (v) => `"${v}" is not a port binding`,
-        'write "host-port:container-port", e.g. "8080:80"',
-      ),
+      z.string().superRefine((value, ctx) => {
+        if (!parsePortSpec(value)) custom(ctx, `"${value}" is not a port binding`, `write ${PORT_FORMS}`);
+      }),
     )
     .optional()
-    .describe('Published ports, "host-port:container-port" (bridge network only)'),
+    .describe(
+      'Published ports, "[host-ip:]host-port:container-port" (bridge network only); without a host address they are published on every interface',
+    ),
   host_config: z
     .record(z.string(), z.unknown())
     .optional()

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type LoadedFleet, loadFleet, type ResolvedAgent } from "../config/index.js";
+import { formatIssue, type LoadedFleet, loadFleet, type ResolvedAgent } from "../config/index.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
@@ -96,6 +96,7 @@ export class FleetManager {
   async start(): Promise<void> {
     this.fleetState = "starting";
     this.loaded = await loadFleet(this.options.config);
+    this.logConfigWarnings(this.loaded);
     this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"));
     this.lock = this.state.acquireLock();
     try {
@@ -193,6 +194,10 @@ export class FleetManager {
     this.events.emit("fleet:stopped", { reason });
   }
 
+  private logConfigWarnings(loaded: LoadedFleet): void {
+    for (const warning of loaded.warnings) this.log(`warning: ${formatIssue(warning)}`);
+  }
+
   /** Re-reads the config; a bad one is reported and the running config kept. */
   async reload(): Promise<ReloadResult> {
     if (this.fleetState !== "running") return { ok: false, message: "the fleet is not running" };
@@ -225,6 +230,7 @@ export class FleetManager {
     const event = { added, removed, updated };
     this.events.emit("config:reloaded", event);
     this.log(`config reloaded: ${added.length} added, ${removed.length} removed, ${updated.length} updated`);
+    this.logConfigWarnings(next);
     return { ok: true, ...event };
   }
 

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE } from "../../docker/runtime-image.js";
 
@@ -142,21 +143,34 @@ export function parseVolumes(list: unknown, workingDirectory: string | undefined
   });
 }
 
-export function parsePort(entry: unknown, i: number): DockerPort {
-  const path = `docker.ports[${i}]`;
-  const text = String(entry).trim();
-  const match = /^(?:(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
-  const fail = () =>
-    new DockerConfigError(
-      path,
-      `${quote(entry)} is not a port mapping; use host:container, like 8080:80 or 127.0.0.1:8080:80`,
-    );
-  if (!match) throw fail();
+/**
+ * `[host-ip:][host-port:]container-port[/tcp|udp]`, as `docker run -p` writes it; an IPv6 host
+ * address goes in brackets. Undefined when the text is not one.
+ */
+export function parsePortSpec(text: string): DockerPort | undefined {
+  const match = /^(?:(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):)?(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(
+    text.trim(),
+  );
+  if (!match) return undefined;
+  const hostIp = match[1]?.replace(/^\[(.*)\]$/, "$1");
+  if (hostIp !== undefined && isIP(hostIp) === 0) return undefined;
   const containerPort = Number(match[3]);
   const hostPort = match[2] === undefined ? containerPort : Number(match[2]);
-  if (containerPort < 1 || containerPort > 65535 || hostPort < 1 || hostPort > 65535) throw fail();
+  if (containerPort < 1 || containerPort > 65535 || hostPort < 1 || hostPort > 65535) return undefined;
   const port: DockerPort = { hostPort, containerPort, protocol: match[4] === "udp" ? "udp" : "tcp" };
-  if (match[1]) port.hostIp = match[1];
+  if (hostIp !== undefined) port.hostIp = hostIp;
+  return port;
+}
+
+export const PORT_FORMS = 'host-port:container-port, like 8080:80, 127.0.0.1:8080:80 or "[::1]:8080:80"';
+
+export function parsePort(entry: unknown, i: number): DockerPort {
+  const port = parsePortSpec(String(entry));
+  if (!port)
+    throw new DockerConfigError(
+      `docker.ports[${i}]`,
+      `${quote(entry)} is not a port mapping; use ${PORT_FORMS}`,
+    );
   return port;
 }
 
@@ -172,43 +186,4 @@ export function stringMap(path: string, value: unknown): Record<string, string> 
     out[key] = String(raw);
   }
   return out;
-}
-
-function isHost(value: unknown): boolean {
-  return value === "host";
-}
-
-/** HostConfig keys that undo herdctl's hardening, with why each matters. */
-export function hostConfigWarnings(hc: Record<string, unknown>): string[] {
-  const warnings: string[] = [];
-  const key = (name: string) => `docker.host_config.${name}`;
-  if (hc.Privileged === true)
-    warnings.push(`${key("Privileged")}: true gives the container full control of the host`);
-  if (Array.isArray(hc.CapAdd) && hc.CapAdd.length > 0) {
-    warnings.push(`${key("CapAdd")}: ${hc.CapAdd.join(", ")} adds Linux capabilities that herdctl drops`);
-  }
-  if (Array.isArray(hc.CapDrop) && !hc.CapDrop.includes("ALL")) {
-    warnings.push(`${key("CapDrop")}: without ALL the container keeps Docker's default capabilities`);
-  }
-  if ("SecurityOpt" in hc) {
-    const opts = Array.isArray(hc.SecurityOpt) ? hc.SecurityOpt.map(String) : [];
-    if (!opts.some((opt) => /^no-new-privileges(?:[:=]true)?$/.test(opt))) {
-      warnings.push(`${key("SecurityOpt")}: without no-new-privileges, setuid programs can raise privileges`);
-    }
-    for (const opt of opts.filter((o) => /unconfined/.test(o))) {
-      warnings.push(`${key("SecurityOpt")}: ${opt} turns off a kernel security profile`);
-    }
-  }
-  for (const name of ["PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode"]) {
-    if (isHost(hc[name])) warnings.push(`${key(name)}: host shares the host's namespace with the container`);
-  }
-  if (Array.isArray(hc.Devices) && hc.Devices.length > 0)
-    warnings.push(`${key("Devices")}: exposes host devices`);
-  if (typeof hc.MemorySwap === "number" && (hc.MemorySwap === -1 || typeof hc.Memory !== "number")) {
-    warnings.push(`${key("MemorySwap")}: lets the container swap, so the memory limit no longer bounds it`);
-  }
-  if (Array.isArray(hc.Binds) && hc.Binds.some((b) => String(b).startsWith("/var/run/docker.sock"))) {
-    warnings.push(`${key("Binds")}: mounting the Docker socket gives the container control of the host`);
-  }
-  return warnings.map((w) => `${w}; remove it unless the agent really needs it`);
 }

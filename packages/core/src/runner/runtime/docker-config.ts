@@ -7,7 +7,6 @@ import {
   type DockerNetwork,
   type DockerPort,
   type DockerVolume,
-  hostConfigWarnings,
   parseCpus,
   parseNetwork,
   parsePort,
@@ -191,8 +190,6 @@ export function resolveDockerConfig(
       "must be a mapping of Docker HostConfig keys, like { ShmSize: 268435456 }",
     );
   }
-  for (const warning of hostConfigWarnings(hostConfig)) context.warn?.(warning);
-  if (user === "0:0") context.warn?.('docker.user: "0:0" runs the agent as root inside the container');
 
   const config: DockerConfig = {
     enabled: input.enabled ?? false,
