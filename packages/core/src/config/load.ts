@@ -9,6 +9,7 @@ import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolate } from "./interpolate.js";
 import { normalizeAgent, normalizeFleet } from "./legacy.js";
 import { mergeLayers, withoutKeys } from "./merge.js";
+import { rejectPrototypeKeys } from "./reserved-keys.js";
 import { secretValuesOf } from "./redact.js";
 import {
   AgentSchema,
@@ -171,6 +172,7 @@ async function readTree(
     );
     return undefined;
   }
+  ctx.issues.push(...rejectPrototypeKeys(read.node));
   ctx.issues.push(...interpolate(read.node, ctx.env));
   return { file: read.file, node: read.node };
 }
