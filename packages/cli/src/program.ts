@@ -13,6 +13,7 @@ import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerTrigger } from "./commands/trigger.js";
+import { registerWebhook } from "./commands/webhook.js";
 
 export const VERSION = "0.1.0";
 
@@ -41,5 +42,6 @@ export function buildProgram(): Command {
   registerCancel(program);
   registerSessions(program);
   registerDoctor(program);
+  registerWebhook(program);
   return program;
 }

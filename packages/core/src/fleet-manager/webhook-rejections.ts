@@ -14,8 +14,13 @@ export interface WebhookRejection {
   suppressed: number;
 }
 
-/** Caller-chosen text is stored, so it is cut short: a URL can be long. */
+/** Caller-chosen text is stored, so it is cut short (a URL can be long) and made printable. */
 const NAME_LIMIT = 200;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+function printable(text: string, limit: number): string {
+  return text.slice(0, limit).replace(CONTROL, "?");
+}
 
 /**
  * Records a refused webhook call for its agent (null when the URL names no agent of the fleet,
@@ -29,7 +34,11 @@ export function recordWebhookRejection(
   state.events.append({
     type: WEBHOOK_REJECTED,
     agent: agent !== null && isAgentName(agent) ? agent : null,
-    data: { ...rejection, schedule: rejection.schedule.slice(0, NAME_LIMIT) },
+    data: {
+      ...rejection,
+      schedule: printable(rejection.schedule, NAME_LIMIT),
+      message: printable(rejection.message, 4 * NAME_LIMIT),
+    },
   });
 }
 
