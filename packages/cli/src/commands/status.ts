@@ -1,9 +1,9 @@
-import { type AgentStatus, type FleetStatus, isAgentName, type JobRef, nearestNames } from "@herdctl/core";
+import { type AgentStatus, type FleetStatus, isAgentName, nearestNames } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
 import { CliError } from "../errors.js";
-import { duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
+import { duration, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
 import { offlineStatus } from "../status-offline.js";
 
@@ -58,19 +58,14 @@ export function registerStatus(program: Command): void {
               s.cyan(a.name),
               `${a.runtime}${a.docker ? "+docker" : ""}`,
               String(a.running.length),
-              String(a.queued.length) +
-                (a.retrying?.length ? s.yellow(` +${a.retrying.length} retrying`) : ""),
-              relativeAndLocal(next),
+              String(a.queued.length),
+              relativeTime(next),
               a.lastJob ? `${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}` : "-",
             ];
           }),
         ),
       );
     });
-}
-
-function trigger(j: JobRef): string {
-  return j.attempt > 1 ? `${j.triggerType}, attempt ${j.attempt}` : j.triggerType;
 }
 
 function printAgent(ctx: CommandContext, a: AgentStatus): void {
@@ -88,7 +83,7 @@ function printAgent(ctx: CommandContext, a: AgentStatus): void {
           `  ${x.name}`,
           x.when,
           x.enabled ? "yes" : s.yellow("no"),
-          relativeAndLocal(x.nextRunAt),
+          relativeTime(x.nextRunAt),
           relativeTime(x.lastRunAt),
           x.lastStatus ? statusColour(s, x.lastStatus) : "-",
         ]),
@@ -96,12 +91,8 @@ function printAgent(ctx: CommandContext, a: AgentStatus): void {
     );
   }
   for (const j of a.running)
-    ctx.print(`  running ${j.id} (${trigger(j)}) since ${relativeTime(j.startedAt)}`);
-  for (const j of a.queued) ctx.print(`  queued  ${j.id} (${trigger(j)})`);
-  for (const r of a.retrying ?? [])
-    ctx.print(
-      `  ${s.yellow("retry")}   ${r.jobId} failed; attempt ${r.attempt} of ${r.attempts} starts ${relativeTime(r.at)}`,
-    );
+    ctx.print(`  running ${j.id} (${j.triggerType}) since ${relativeTime(j.startedAt)}`);
+  for (const j of a.queued) ctx.print(`  queued  ${j.id} (${j.triggerType})`);
   if (a.lastJob) {
     ctx.print(
       `  last job ${a.lastJob.id} ${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}`,
