@@ -1,6 +1,7 @@
 import type { JobOutputLine, JobRecord } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
+import { describeOrigin, type JobOrigin, jobOrigin } from "../job-origin.js";
 import { requireJob } from "../lookup.js";
 import { duration, relativeTime, usd } from "../output/format.js";
 import { renderMessage } from "../output/job-render.js";
@@ -15,7 +16,7 @@ function count(n: number | null): string {
 }
 
 /** Label/value lines for every field of a job, in the order people read them. */
-export function jobDetails(job: JobRecord, style: Style): string[] {
+export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | null = null): string[] {
   const rows: [string, string][] = [
     ["Job", style.bold(job.id)],
     ["Agent", job.agent],
@@ -24,7 +25,7 @@ export function jobDetails(job: JobRecord, style: Style): string[] {
     ["Schedule", job.schedule ?? "-"],
     ["Runtime", `${job.runtime}${job.docker ? " in Docker" : ""}`],
     ["Session", job.sessionId ?? "-"],
-    ["Resumed from", job.resumedFrom ?? "-"],
+    ["Resumed from", describeOrigin(origin, job)],
     ["Created", when(job.createdAt)],
     ["Started", when(job.startedAt)],
     ["Finished", when(job.finishedAt)],
@@ -78,12 +79,13 @@ export function registerJob(program: Command): void {
       const state = ctx.openState();
       try {
         const job = requireJob(state, id);
+        const origin = jobOrigin(state, job);
         const output = options.logs ? state.readJobOutput(job.id) : undefined;
         if (ctx.json) {
-          ctx.printJson(output ? { job, output } : { job });
+          ctx.printJson(output ? { job, origin, output } : { job, origin });
           return;
         }
-        for (const line of jobDetails(job, ctx.out)) ctx.print(line);
+        for (const line of jobDetails(job, ctx.out, origin)) ctx.print(line);
         if (output) {
           ctx.print("");
           ctx.print(ctx.out.dim(`Output (${output.length} message${output.length === 1 ? "" : "s"}):`));

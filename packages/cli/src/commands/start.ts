@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { OFFLINE_LABEL, startOffline } from "../offline.js";
+import { firstFire } from "../output/first-fire.js";
 import { attachFleetLog } from "../output/fleet-log.js";
-import { relativeTime } from "../output/format.js";
 import { setupWarnings } from "../setup-warnings.js";
 
 interface StartOptions {
@@ -131,10 +131,7 @@ function printSummary(ctx: CommandContext, fleet: FleetManager, offline: boolean
   for (const agent of status.agents) {
     const kind = `${agent.runtime}${agent.docker ? " in docker" : ""}`;
     ctx.print(`  ${ctx.out.cyan(agent.name)} ${ctx.out.dim(`(${kind})`)}`);
-    for (const s of agent.schedules) {
-      const next = s.enabled ? (s.nextRunAt ? `next ${relativeTime(s.nextRunAt)}` : "waiting") : "disabled";
-      ctx.print(`    ${s.name}: ${s.when} · ${next}`);
-    }
+    for (const s of agent.schedules) ctx.print(`    ${s.name}: ${s.when} · ${firstFire(s, status.startedAt)}`);
   }
   if (webUrl) ctx.print(`dashboard: ${webUrl}`);
   ctx.print(ctx.out.dim("Ctrl-C to stop"));

@@ -128,6 +128,12 @@ describe("herdctl job", () => {
     expect(r.stdout).toMatch(/^Trigger:\s+manual$/m);
     expect(r.stdout).toMatch(/^Runtime:\s+cli$/m);
     expect(r.stdout).toMatch(new RegExp(`^Session:\\s+${second.sessionId}$`, "m"));
+    // The second job continued the first one's session: the view names that job, not "-".
+    expect(r.stdout).toMatch(
+      new RegExp(`^Resumed from:\\s+${first.id} \\(continued its session ${second.sessionId}\\)$`, "m"),
+    );
+    const fresh = await herdctl(["job", first.id], { cwd: dir });
+    expect(fresh.stdout).toMatch(/^Resumed from:\s+-$/m);
     expect(r.stdout).toMatch(/^Turns:\s+1$/m);
     expect(r.stdout).toMatch(/^Tokens:\s+\d+ in \/ \d+ out/m);
     expect(r.stdout).toMatch(/^Cost:\s+\$\d+\.\d{4}$/m);
@@ -151,7 +157,9 @@ describe("herdctl job", () => {
     expect(doc.output[0]!.line).toBe(0);
     expect(doc.output.map((l) => l.message.type)).toContain("assistant");
     const plain = json<Record<string, unknown>>(await herdctl(["--json", "job", first.id], { cwd: dir }));
-    expect(Object.keys(plain)).toEqual(["job"]);
+    expect(plain).toMatchObject({ origin: null });
+    const resumed = json<Record<string, unknown>>(await herdctl(["--json", "job", second.id], { cwd: dir }));
+    expect(resumed.origin).toEqual({ jobId: first.id, reason: "session" });
   });
 
   it("validates the id before looking it up, and names the nearest ids", async () => {

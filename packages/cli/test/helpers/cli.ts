@@ -130,3 +130,16 @@ export async function triggerOffline(dir: string, agent: string, prompt?: string
   if (r.code !== 0) throw new Error(`trigger ${agent} failed (exit ${r.code}): ${r.stderr}`);
   return json<TriggeredJob>(r);
 }
+
+/**
+ * Resolves once `check` holds, polling every 100 ms. The deadline only turns a hang into a
+ * readable failure before vitest's timeout: on a busy machine a daemon can take many seconds
+ * to start, so no test relies on it.
+ */
+export async function until(check: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not seen within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -207,7 +207,7 @@ export class FleetManager {
     } catch (error) {
       const message = (error as Error).message;
       this.lastReloadError = { message, at: this.clock.now().toISOString() };
-      this.log(`config reload rejected, keeping the running config:\n${message}`);
+      // Reported once, through the event: the CLI, the dashboard and logs -f all print it.
       this.events.emit("config:rejected", { message });
       return { ok: false, message };
     }
@@ -229,7 +229,6 @@ export class FleetManager {
     this.lastReloadError = null;
     const event = { added, removed, updated };
     this.events.emit("config:reloaded", event);
-    this.log(`config reloaded: ${added.length} added, ${removed.length} removed, ${updated.length} updated`);
     this.logConfigWarnings(next);
     return { ok: true, ...event };
   }

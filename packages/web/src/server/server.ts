@@ -100,8 +100,8 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
   });
 
   const shownHost = host.includes(":") ? `[${host}]` : host;
+  // The caller announces the URL (herdctl start puts it in its summary), once.
   const url = `http://${shownHost}:${actualPort}`;
-  log(`web: dashboard on ${url}${loginRequired ? " (token required)" : ""}`);
   let closing: Promise<void> | undefined;
   return {
     url,
