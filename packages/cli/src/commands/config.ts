@@ -1,4 +1,4 @@
-import { ConfigError, formatIssue, redactConfig } from "@herdctl/core";
+import { ConfigError, formatIssue, redactConfig, withWrittenValues } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 
@@ -38,10 +38,11 @@ export function registerConfig(program: Command): void {
       const ctx = new CommandContext(command.optsWithGlobals());
       const fleet = await ctx.fleet();
       const shown = redactConfig(fleet);
+      // --json keeps durations in milliseconds for programs; people read them as they wrote them.
       if (ctx.json) ctx.printJson(shown);
       else {
         const { stringify } = await import("yaml");
-        ctx.print(stringify(shown).trimEnd());
+        ctx.print(stringify(withWrittenValues(shown, fleet.written)).trimEnd());
       }
     });
 }

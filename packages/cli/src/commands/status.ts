@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
 import { CliError } from "../errors.js";
-import { duration, relativeTime, table } from "../output/format.js";
+import { duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
 import { offlineStatus } from "../status-offline.js";
 
@@ -59,7 +59,7 @@ export function registerStatus(program: Command): void {
               `${a.runtime}${a.docker ? "+docker" : ""}`,
               String(a.running.length),
               String(a.queued.length),
-              relativeTime(next),
+              relativeAndLocal(next),
               a.lastJob ? `${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}` : "-",
             ];
           }),
@@ -83,7 +83,7 @@ function printAgent(ctx: CommandContext, a: AgentStatus): void {
           `  ${x.name}`,
           x.when,
           x.enabled ? "yes" : s.yellow("no"),
-          relativeTime(x.nextRunAt),
+          relativeAndLocal(x.nextRunAt),
           relativeTime(x.lastRunAt),
           x.lastStatus ? statusColour(s, x.lastStatus) : "-",
         ]),

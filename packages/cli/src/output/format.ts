@@ -38,6 +38,31 @@ export function relativeTime(iso: string | null | undefined, now = Date.now()): 
   return diff < 0 ? `${value}${unit} ago` : `in ${value}${unit}`;
 }
 
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * Wall-clock time in this machine's zone with its offset, e.g. "Wed 09:00 +01:00": the weekday
+ * within a week of `now`, the date beyond it.
+ */
+export function localTime(iso: string, now = Date.now()): string {
+  const at = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const offset = -at.getTimezoneOffset();
+  const zone = `${offset < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const day =
+    Math.abs(at.getTime() - now) < WEEK_MS - 86_400_000
+      ? WEEKDAYS[at.getDay()]
+      : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+  return `${day} ${pad(at.getHours())}:${pad(at.getMinutes())} ${zone}`;
+}
+
+/** "in 18h (Wed 09:00 +01:00)": how long until, and when that is. */
+export function relativeAndLocal(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return "-";
+  return `${relativeTime(iso, now)} (${localTime(iso, now)})`;
+}
+
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "-";
   if (ms < 1000) return `${ms} ms`;

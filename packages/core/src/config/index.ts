@@ -4,6 +4,7 @@ export { envValue } from "./env-refs.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
 export { loadFleet, resolveConfigPath } from "./load.js";
 export { REDACTED, redactConfig } from "./redact.js";
+export { type WrittenValue, withWrittenValues } from "./written.js";
 export type {
   AgentConfig,
   AgentDockerConfig,

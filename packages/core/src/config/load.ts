@@ -30,6 +30,7 @@ import {
 } from "./source.js";
 import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
 import { validateNode } from "./validate.js";
+import { collectWritten, type WrittenValue } from "./written.js";
 
 interface Context {
   env: NodeJS.ProcessEnv;
@@ -38,6 +39,7 @@ interface Context {
   warnings: ConfigIssue[];
   agents: ResolvedAgent[];
   secretPaths: Segment[][];
+  written: WrittenValue[];
   agentNames: Map<string, ConfigIssue>;
   qualifiers: Map<string, ConfigIssue>;
 }
@@ -69,6 +71,7 @@ export async function loadFleet(
     warnings: [],
     agents: [],
     secretPaths: [],
+    written: [],
     agentNames: new Map(),
     qualifiers: new Map(),
   };
@@ -83,6 +86,7 @@ export async function loadFleet(
     warnings: tidy(ctx.warnings),
     secretPaths: ctx.secretPaths,
     secretValues: secretValuesOf({ fleet, agents: ctx.agents, secretPaths: ctx.secretPaths }, ctx.env),
+    written: ctx.written,
     dotEnv,
   };
 }
@@ -260,6 +264,7 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
     for (const section of ["defaults", "web", "webhooks"]) {
       const node = getChild(view, section);
       if (node) collectSecrets(node, ["fleet", section], ctx.secretPaths);
+      if (node) collectWritten(node, resolved[section as keyof ResolvedFleet], ["fleet", section], ctx.written);
     }
   }
   return resolved;
@@ -358,6 +363,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   };
   if (docker) agent.docker = docker;
   collectSecrets(merged, ["agents", ctx.agents.length], ctx.secretPaths);
+  collectWritten(merged, agent, ["agents", ctx.agents.length], ctx.written);
   ctx.warnings.push(...unsetEnvReferences(merged, ctx.env, "agent"));
   ctx.agents.push(agent);
 }

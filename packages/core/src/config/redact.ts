@@ -1,6 +1,7 @@
 import { looksSecretName, REDACTED, Redactor } from "../secrets/redactor.js";
 import type { Segment } from "./source.js";
 import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
+import { valueAtPath } from "./written.js";
 
 export { REDACTED };
 
@@ -40,24 +41,15 @@ export function secretValuesOf(
   for (const [name, value] of Object.entries(env)) if (value && looksSecretName(name)) values.add(value);
   const view = { fleet: loaded.fleet, agents: loaded.agents };
   for (const path of loaded.secretPaths) {
-    const value = valueAt(view, path);
+    const value = valueAtPath(view, path);
     if (typeof value === "string" && value !== "") values.add(value);
   }
   collectUnderSecretKeys(view, false, values);
   return [...values];
 }
 
-function valueAt(root: unknown, path: readonly Segment[]): unknown {
-  let node = root;
-  for (const segment of path) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<string, unknown>)[String(segment)];
-  }
-  return node;
-}
-
 function redactPath(root: Record<string, unknown>, path: readonly Segment[]): void {
-  const parent = valueAt(root, path.slice(0, -1));
+  const parent = valueAtPath(root, path.slice(0, -1));
   const last = String(path[path.length - 1]);
   if (parent !== null && typeof parent === "object" && Object.hasOwn(parent, last))
     (parent as Record<string, unknown>)[last] = REDACTED;

@@ -1,6 +1,7 @@
 import type { ConfigIssue } from "./errors.js";
 import type { AgentConfig, AgentDockerConfig, FleetDefaults, WebConfig, WebhooksConfig } from "./schema.js";
 import type { Segment } from "./source.js";
+import type { WrittenValue } from "./written.js";
 
 export interface ResolvedFleet {
   /** `fleet.name`, or the fleet file's folder name. */
@@ -42,6 +43,8 @@ export interface LoadedFleet {
   secretPaths: Segment[][];
   /** Every secret value this fleet knows of (see secretValuesOf); redacted wherever it lands. */
   secretValues: string[];
+  /** Values the schema converted (durations to milliseconds), as written; see withWrittenValues. */
+  written: WrittenValue[];
   /**
    * Variables from the `.env` beside the fleet file that the environment did not already set.
    * They reach claude's environment too (below the agent's own `env`), so a key kept in .env works.
