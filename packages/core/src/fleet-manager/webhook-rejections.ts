@@ -4,6 +4,8 @@ import { isAgentName, type StateManager } from "../state/index.js";
 export const WEBHOOK_REJECTED = "webhook:rejected";
 
 export interface WebhookRejection {
+  /** The state event's id. */
+  id: number;
   at: string;
   schedule: string;
   /** The HTTP status answered. */
@@ -29,7 +31,7 @@ function printable(text: string, limit: number): string {
 export function recordWebhookRejection(
   state: StateManager,
   agent: string | null,
-  rejection: Omit<WebhookRejection, "at">,
+  rejection: Omit<WebhookRejection, "id" | "at">,
 ): void {
   state.events.append({
     type: WEBHOOK_REJECTED,
@@ -47,6 +49,7 @@ export function recentWebhookRejections(state: StateManager, agent: string, limi
   return state.events.list({ agent, type: WEBHOOK_REJECTED, limit }).map((event) => {
     const data = (event.data ?? {}) as Partial<WebhookRejection>;
     return {
+      id: event.id,
       at: event.at,
       schedule: String(data.schedule ?? ""),
       status: Number(data.status ?? 0),

@@ -124,6 +124,37 @@ export function AgentPage({ name }: { name: string }) {
         </table>
       )}
 
+      {agent && agent.rejectedWebhooks.length > 0 && (
+        <>
+          <h2>Refused webhook calls</h2>
+          <table className="table" data-testid="refused-webhooks">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Schedule</th>
+                <th>Answer</th>
+                <th>Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {agent.rejectedWebhooks.map((r) => (
+                <tr key={r.id}>
+                  <td>{timeAgo(r.at)}</td>
+                  <td>{r.schedule}</td>
+                  <td>
+                    {r.status} {r.code}
+                  </td>
+                  <td className="muted">
+                    {r.message}
+                    {r.suppressed > 0 && ` (and ${r.suppressed} more, not recorded)`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+
       <h2>Recent jobs</h2>
       {detail.data && <JobsTable jobs={detail.data.recentJobs} hideAgent />}
     </section>
