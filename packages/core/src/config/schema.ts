@@ -262,7 +262,7 @@ export const WebhookHookSchema = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      "Name of the environment variable holding the signing secret; the body is then signed in X-Herdctl-Signature: sha256=<hex HMAC-SHA256>",
+      'Name of the environment variable holding the signing secret; each request then carries X-Herdctl-Timestamp and X-Herdctl-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">',
     ),
   ...hookCommon,
 });
