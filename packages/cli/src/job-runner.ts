@@ -70,6 +70,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       claudePath,
       env: { ...fleet.dotEnv, ...offline?.env },
       secrets: () => fleet.secretValues,
+      offline: Boolean(offline),
       protectedPaths: () => fleet.protectedPaths,
       warn: (m) => ctx.warn(m),
     });

@@ -113,6 +113,7 @@ export class FleetManager {
         // Hook secrets come from the same place as webhook secrets: the environment, then .env.
         hookEnv: () => ({ ...this.loaded.dotEnv, ...process.env }),
         secrets: () => this.loaded.secretValues,
+        offline: this.options.offline === true,
         containers: { manager: this.containers, fleet: this.loaded.fleet.name },
         clock: () => this.clock.now(),
         warn: this.log,

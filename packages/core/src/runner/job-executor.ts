@@ -4,6 +4,7 @@ import { buildHookContext, runHooks } from "../hooks/index.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
+import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
 import { readProcessGroup } from "./runtime/process-group.js";
@@ -17,6 +18,8 @@ export interface JobExecutorOptions {
   env?: Record<string, string>;
   /** The fleet's known secret values (LoadedFleet.secretValues), read per job so a reload counts. */
   secrets?: () => Iterable<string>;
+  /** claude talks to the stand-in: each job says so, and records no cost (see offline-cost.ts). */
+  offline?: boolean;
   /** Where hooks read secret_env and what shell hooks inherit; process.env when unset. Read per job. */
   hookEnv?: () => NodeJS.ProcessEnv;
   containers?: ContainerRunnerDependencies;
@@ -104,6 +107,7 @@ export class JobExecutor {
       state.appendJobOutput(jobId, herdctlNotice(text));
       callbacks.onNotice?.(text, job);
     };
+    if (this.options.offline) notice(OFFLINE_NOTICE);
     if (choice.notice) notice(choice.notice);
     if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
 
@@ -160,7 +164,8 @@ export class JobExecutor {
       job = state.jobs.update(jobId, { sessionId: newSessionId });
       ({ tracker, failure } = await attempt({ sessionId: newSessionId }));
     }
-    const outcome = decideOutcome(tracker, failure);
+    const decided = decideOutcome(tracker, failure);
+    const outcome = this.options.offline ? withoutCost(decided) : decided;
     job = state.jobs.finish(jobId, {
       ...outcome,
       error: outcome.error ? redactor.redact(outcome.error) : outcome.error,
