@@ -197,7 +197,14 @@ const CASES: Case[] = [
     status: 404,
     code: "NOT_FOUND",
   },
-  { label: "login: bad JSON", method: "POST", path: "/api/login", body: "nope", status: 200 },
+  {
+    label: "login: bad JSON",
+    method: "POST",
+    path: "/api/login",
+    body: "nope",
+    status: 400,
+    code: "BAD_REQUEST",
+  },
   // Webhooks
   {
     label: "hook: no signature",
@@ -293,7 +300,7 @@ describe("malformed API requests and webhook payloads (real web server)", () => 
     for (const c of CASES) {
       const res = await fetch(origin + c.path, {
         method: c.method ?? "GET",
-        headers: { origin, ...json, ...c.headers },
+        headers: { origin, ...json, ...f.bearer, ...c.headers },
         body: c.body,
       });
       const text = await res.text();

@@ -1,5 +1,6 @@
 // A load generator in its own process, so the server under test keeps its event loop to itself:
 //   node load-gen.mjs <origin> <rate> <seconds> <path>...   → prints one JSON result line.
+// The dashboard token comes in HERDCTL_WEB_TOKEN, kept off the command line where ps shows it.
 import { Agent, request } from "node:http";
 
 const [origin, rateArg, secondsArg, ...paths] = process.argv.slice(2);
@@ -7,6 +8,7 @@ const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 const url = new URL(origin);
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const headers = { host: url.host, authorization: `Bearer ${process.env.HERDCTL_WEB_TOKEN}` };
 const result = { sent: 0, ok: 0, failures: [], seconds: 0, p50Ms: 0, p99Ms: 0 };
 const latencies = [];
 let pending = 0;
@@ -22,15 +24,12 @@ function one(path) {
     } else result.ok++;
     if (--pending === 0) drained?.();
   };
-  const req = request(
-    { host: url.hostname, port: url.port, path, agent, headers: { host: url.host } },
-    (res) => {
-      res.resume();
-      res.on("end", () =>
-        done(res.statusCode >= 200 && res.statusCode < 300 ? undefined : String(res.statusCode)),
-      );
-    },
-  );
+  const req = request({ host: url.hostname, port: url.port, path, agent, headers }, (res) => {
+    res.resume();
+    res.on("end", () =>
+      done(res.statusCode >= 200 && res.statusCode < 300 ? undefined : String(res.statusCode)),
+    );
+  });
   req.on("error", (error) => done(error.message));
   req.end();
 }

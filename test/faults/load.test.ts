@@ -23,6 +23,7 @@ function generateLoad(origin: string, paths: string[], rate: number, seconds: nu
     execFile(
       process.execPath,
       [LOAD_GEN, origin, String(rate), String(seconds), ...paths],
+      { env: { ...process.env, HERDCTL_WEB_TOKEN: f.token } },
       (error, stdout) => {
         if (error) reject(error);
         else resolve(JSON.parse(stdout) as LoadResult);

@@ -26,6 +26,7 @@ const SECRETS = [KEY, TOKEN];
 let standin: Standin;
 let fleet: FleetManager;
 let web: WebServer;
+let bearer: { authorization: string };
 let root: { dir: string; cleanup: () => void };
 const logs: string[] = [];
 
@@ -61,6 +62,9 @@ beforeAll(async () => {
     env: {},
     log: (l) => logs.push(l),
   });
+  bearer = {
+    authorization: `Bearer ${readFileSync(join(root.dir, ".herdctl", "web-token"), "utf8").trim()}`,
+  };
 }, IMAGE_TIMEOUT_MS);
 afterAll(async () => {
   await web?.close();
@@ -92,7 +96,7 @@ describe("secrets never leak (fake key and OAuth token)", () => {
     for (const agent of ["host", "sdk", "boxed", "quiet"]) {
       const res = await fetch(`${origin}/api/agents/${agent}/trigger`, {
         method: "POST",
-        headers: { origin, "content-type": "application/json" },
+        headers: { origin, "content-type": "application/json", ...bearer },
         body: JSON.stringify({ prompt: agent === "quiet" ? "say hello\n@standin bash ls" : prompt }),
       });
       expect(res.status).toBe(202);
@@ -129,7 +133,7 @@ describe("secrets never leak (fake key and OAuth token)", () => {
       ...ids.flatMap((id) => [`/api/jobs/${id}`, `/api/jobs/${id}/output`]),
     ];
     for (const path of paths) {
-      const res = await fetch(origin + path);
+      const res = await fetch(origin + path, { headers: bearer });
       expect(res.status, path).toBe(200);
       found.push(...leaks(path, await res.text()));
     }

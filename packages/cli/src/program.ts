@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerCancel } from "./commands/cancel.js";
 import { registerConfig } from "./commands/config.js";
+import { registerDashboard } from "./commands/dashboard.js";
 import { registerDocker } from "./commands/docker.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
@@ -43,5 +44,6 @@ export function buildProgram(): Command {
   registerSessions(program);
   registerDoctor(program);
   registerWebhook(program);
+  registerDashboard(program);
   return program;
 }

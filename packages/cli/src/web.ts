@@ -1,25 +1,21 @@
 import type { FleetManager } from "@herdctl/core";
-import { startWebServer } from "@herdctl/web";
+import { startWebServer, type WebServer } from "@herdctl/web";
 import type { CommandContext } from "./context.js";
 
-/** Starts the dashboard for a running fleet and prints where it is (and its token, once). */
+/** Starts the dashboard for a running fleet; the caller prints where it is and a login link. */
 export async function startWeb(
   ctx: CommandContext,
   fleet: FleetManager,
   where: { host: string; port: number },
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<WebServer> {
   const web = fleet.fleet.fleet.web;
-  const server = await startWebServer(fleet, {
+  return startWebServer(fleet, {
     host: where.host,
     port: where.port,
     stateDir: fleet.state.stateDir,
     authTokenEnv: web.auth_token_env,
+    // The token variable is looked up like every *_env name: the environment, then .env.
+    env: { ...fleet.fleet.dotEnv, ...process.env },
     log: (line) => ctx.stderr.write(`${ctx.err.dim(line)}\n`),
   });
-  if (server.token) {
-    ctx.stderr.write(
-      `${ctx.err.yellow("dashboard token")} (shown once; also in ${fleet.state.stateDir}/web-token): ${server.token}\n`,
-    );
-  }
-  return server;
 }

@@ -1,4 +1,5 @@
 import { FleetManager, serveControlSocket } from "@herdctl/core";
+import type { WebServer } from "@herdctl/web";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -47,8 +48,10 @@ export function registerStart(program: Command): void {
         await offline?.standin.close();
         throw error;
       }
-      const control = await serveControlSocket(fleet, fleet.state.socketPath);
-      let web: { url: string; close(): Promise<void> } | undefined;
+      let web: WebServer | undefined;
+      const control = await serveControlSocket(fleet, fleet.state.socketPath, {
+        dashboardLink: () => web?.loginLink(),
+      });
       const webConfig = fleet.fleet.fleet.web;
       const hooksConfig = fleet.fleet.fleet.webhooks;
       const dashboard = options.web || webConfig.enabled;
@@ -76,7 +79,7 @@ export function registerStart(program: Command): void {
           throw error;
         }
       }
-      printSummary(ctx, fleet, Boolean(offline), web?.url);
+      printSummary(ctx, fleet, Boolean(offline), web);
       for (const warning of setupWarnings(fleet.fleet.agents, {
         offline: Boolean(offline),
         web: Boolean(web),
@@ -118,10 +121,15 @@ async function fleetCancelAll(fleet: FleetManager): Promise<void> {
   }
 }
 
-function printSummary(ctx: CommandContext, fleet: FleetManager, offline: boolean, webUrl?: string): void {
+function printSummary(ctx: CommandContext, fleet: FleetManager, offline: boolean, web?: WebServer): void {
   const status = fleet.status();
+  const login = web?.loginLink();
   if (ctx.json) {
-    ctx.print(JSON.stringify({ type: "fleet:started", at: new Date().toISOString(), payload: status }));
+    const dashboard =
+      web && login ? { url: web.url, loginUrl: login.url, loginExpiresAt: login.expiresAt } : undefined;
+    ctx.print(
+      JSON.stringify({ type: "fleet:started", at: new Date().toISOString(), payload: status, dashboard }),
+    );
     return;
   }
   if (offline) ctx.print(ctx.out.magenta(OFFLINE_LABEL));
@@ -133,6 +141,11 @@ function printSummary(ctx: CommandContext, fleet: FleetManager, offline: boolean
     ctx.print(`  ${ctx.out.cyan(agent.name)} ${ctx.out.dim(`(${kind})`)}`);
     for (const s of agent.schedules) ctx.print(`    ${s.name}: ${s.when} · ${firstFire(s, status.startedAt)}`);
   }
-  if (webUrl) ctx.print(`dashboard: ${webUrl}`);
+  if (web && login) {
+    ctx.print(`dashboard: ${web.url}`);
+    ctx.print(`  log in once with ${login.url}`);
+    const until = new Date(login.expiresAt).toLocaleTimeString();
+    ctx.print(ctx.out.dim(`  (works once, until ${until}; herdctl dashboard prints a fresh one)`));
+  }
   ctx.print(ctx.out.dim("Ctrl-C to stop"));
 }

@@ -5,6 +5,7 @@ import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import { isTerminalStatus, JOB_STATUSES } from "../state/index.js";
 import { apiError, toApiError } from "./api-errors.js";
+import { API_BODY_LIMIT, limitBody } from "./body-limit.js";
 
 export const API_VERSION = "1";
 
@@ -61,6 +62,16 @@ async function jsonBody(req: Request): Promise<unknown> {
 export interface ApiOptions {
   /** Routes that control the daemon itself (stop, reload, raw event stream): the control socket only. */
   daemonControl?: boolean;
+  /**
+   * Mints a one-time dashboard login link (`POST /api/dashboard/link`, control socket only);
+   * undefined while the daemon serves no dashboard.
+   */
+  dashboardLink?: () => DashboardLink | undefined;
+}
+
+export interface DashboardLink {
+  url: string;
+  expiresAt: string;
 }
 
 /**
@@ -71,6 +82,7 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
   const app = new Hono();
   app.onError((error, c) => toApiError(c, error));
   app.notFound((c) => apiError(c, 404, "NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`));
+  app.use(limitBody(API_BODY_LIMIT));
 
   app.get("/api/health", (c) => c.json({ ok: true, version: API_VERSION, state: fleet.status().state }));
 
@@ -188,6 +200,17 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
           for (const off of listeners) off();
         }
       });
+    });
+    app.post("/api/dashboard/link", (c) => {
+      const link = options.dashboardLink?.();
+      if (!link)
+        return apiError(
+          c,
+          409,
+          "DASHBOARD_NOT_RUNNING",
+          "this daemon serves no dashboard; restart it with herdctl start --web (or set web.enabled: true)",
+        );
+      return c.json(link);
     });
     app.post("/api/fleet/reload", async (c) => c.json(await fleet.reload()));
     app.post("/api/fleet/stop", async (c) => {

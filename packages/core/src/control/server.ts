@@ -2,7 +2,7 @@ import { chmodSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
-import { createApi } from "./api.js";
+import { type ApiOptions, createApi } from "./api.js";
 
 /**
  * Serves the control API on `.herdctl/herdctl.sock`, readable and writable by the owner only.
@@ -11,9 +11,10 @@ import { createApi } from "./api.js";
 export async function serveControlSocket(
   fleet: FleetManager,
   socketPath: string,
+  options: Pick<ApiOptions, "dashboardLink"> = {},
 ): Promise<{ close(): Promise<void> }> {
   rmSync(socketPath, { force: true });
-  const app = createApi(fleet, { daemonControl: true });
+  const app = createApi(fleet, { ...options, daemonControl: true });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const oldMask = process.umask(0o177);
   try {

@@ -26,7 +26,7 @@ export function App() {
   useEffect(() => {
     setUnauthorizedHandler(() => setAuth("needed"));
     api
-      .get<{ loginRequired: boolean; authenticated: boolean }>("/api/session")
+      .get<{ authenticated: boolean }>("/api/session")
       .then((s) => setAuth(s.authenticated ? "ok" : "needed"))
       .catch(() => setAuth("ok"));
   }, []);

@@ -1,15 +1,23 @@
+import type { ExpiringSecrets } from "./expiring-secrets.js";
 import { tokensEqual } from "./token.js";
-
-export const SESSION_COOKIE = "herdctl_session";
 
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "::1", "[::1]", "localhost"]);
 
 /**
- * Only these binds go without login. Other 127.x addresses are loopback too, but naming one is
- * unusual enough that it gets the token like any other bind.
+ * Binds that only this machine can reach. They still need a login (any local user can reach
+ * them), but their pages are plain http, so their cookies cannot be `Secure`. Other 127.x
+ * addresses are loopback too, but naming one is unusual enough that it is treated like any bind.
  */
-export function isLoginFreeBind(host: string): boolean {
+export function isLoopbackBind(host: string): boolean {
   return LOOPBACK_NAMES.has(host.toLowerCase());
+}
+
+/**
+ * The session cookie's name carries the port: browsers send a host's cookies to every port on
+ * it, so two fleets on 127.0.0.1 would otherwise overwrite each other's sessions.
+ */
+export function sessionCookieName(port: number): string {
+  return `herdctl_session_${port}`;
 }
 
 function hostWithPort(host: string, port: number): string {
@@ -18,31 +26,41 @@ function hostWithPort(host: string, port: number): string {
 }
 
 /**
- * Who may talk to the server. On a login-free bind, requests must name one of the loopback hosts
- * (a DNS-rebound name is refused, so a page elsewhere cannot read the fleet) and state changes must
- * come from the server's own origin. On other binds every request but a few needs the token.
+ * Who may talk to the server. Every bind needs a session or the token. On a loopback bind,
+ * requests must also name one of the loopback hosts (a DNS-rebound name is refused, so a page
+ * elsewhere cannot even probe the server), and state changes must come from the server's own origin.
  */
 export class AccessPolicy {
-  readonly loginRequired: boolean;
+  readonly loopback: boolean;
+  readonly cookieName: string;
   private readonly hosts: Set<string>;
 
   constructor(
     bindHost: string,
     readonly port: number,
-    private readonly token: string | undefined,
-    private readonly sessionCookie: string | undefined,
+    private readonly token: string,
+    private readonly sessions: ExpiringSecrets,
   ) {
-    this.loginRequired = !isLoginFreeBind(bindHost);
+    this.loopback = isLoopbackBind(bindHost);
+    this.cookieName = sessionCookieName(port);
     this.hosts = new Set(
-      this.loginRequired
-        ? [hostWithPort(bindHost, port)]
-        : ["127.0.0.1", "localhost", "::1"].map((h) => hostWithPort(h, port)),
+      this.loopback
+        ? ["127.0.0.1", "localhost", "::1"].map((h) => hostWithPort(h, port))
+        : [hostWithPort(bindHost, port)],
     );
   }
 
-  /** On a login-free bind only the loopback names are served; elsewhere any name (the token guards). */
+  /**
+   * Anything but loopback is expected behind a TLS-terminating proxy (docs/web.md), so its
+   * cookie is `Secure`: it never travels over plain http, where it could be read off the wire.
+   */
+  get secureCookies(): boolean {
+    return !this.loopback;
+  }
+
+  /** On a loopback bind only the loopback names are served; elsewhere any name (the login guards). */
   hostAllowed(host: string | undefined): boolean {
-    if (!this.loginRequired) return host !== undefined && this.hosts.has(host.toLowerCase());
+    if (this.loopback) return host !== undefined && this.hosts.has(host.toLowerCase());
     return true;
   }
 
@@ -62,21 +80,19 @@ export class AccessPolicy {
     }
     if (url.origin === "null" || (url.protocol !== "http:" && url.protocol !== "https:")) return false;
     const originHost = url.host.toLowerCase();
-    if (this.loginRequired) return host !== undefined && originHost === host.toLowerCase();
+    if (!this.loopback) return host !== undefined && originHost === host.toLowerCase();
     return url.protocol === "http:" && this.hosts.has(originHost) && originHost === host?.toLowerCase();
   }
 
-  /** A request carries the session cookie or `Authorization: Bearer <token>`. */
-  authenticated(cookie: string | undefined, authorization: string | undefined): boolean {
-    if (!this.loginRequired) return true;
-    if (cookie !== undefined && this.sessionCookie !== undefined && tokensEqual(cookie, this.sessionCookie))
-      return true;
+  /** A request carries a live session cookie or `Authorization: Bearer <token>`. */
+  authenticated(session: string | undefined, authorization: string | undefined): boolean {
+    if (this.sessions.valid(session)) return true;
     const bearer = /^Bearer (.+)$/.exec(authorization ?? "")?.[1];
-    return bearer !== undefined && this.token !== undefined && tokensEqual(bearer, this.token);
+    return bearer !== undefined && tokensEqual(bearer, this.token);
   }
 
   checkToken(given: string): boolean {
-    return this.token !== undefined && tokensEqual(given, this.token);
+    return tokensEqual(given, this.token);
   }
 }
 

@@ -1,16 +1,20 @@
-import { apiError, createApi, type FleetManager } from "@herdctl/core";
-import { Hono } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
-import { type AccessPolicy, SESSION_COOKIE } from "./access.js";
+import { API_BODY_LIMIT, apiError, createApi, type FleetManager, limitBody } from "@herdctl/core";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { type Context, Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { AccessPolicy } from "./access.js";
+import type { ExpiringSecrets } from "./expiring-secrets.js";
 import { SECURITY_HEADERS } from "./headers.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { StaticFiles } from "./static.js";
-import { mountWebhooks } from "./webhooks.js";
+import { MAX_WEBHOOK_BODY, mountWebhooks } from "./webhooks.js";
 
 export interface WebAppOptions {
   fleet: FleetManager;
   access: AccessPolicy;
-  sessionValue: string | undefined;
+  sessions: ExpiringSecrets;
+  /** One-time login codes, as minted by `WebServer.loginLink()`. */
+  links: ExpiringSecrets;
   files: StaticFiles;
   env: NodeJS.ProcessEnv;
   webhookRate: { perMinute: number; burst: number };
@@ -19,12 +23,30 @@ export interface WebAppOptions {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Reachable without the token: the client shell has no data, and login must be possible. */
 const OPEN_API = new Set(["/api/health", "/api/login", "/api/session"]);
+/** `{"token": ...}` with a token of at most 4096 characters, and room to spare. */
+const LOGIN_BODY_LIMIT = 16 * 1024;
+
+/** The peer's address: per-address limits keep one noisy client from locking out everyone. */
+function clientAddress(c: Context): string {
+  return getConnInfo(c).remote.address ?? "unknown";
+}
 
 /** The web server's HTTP side: security layer, login, webhooks, the shared API and the client. */
 export function createWebApp(options: WebAppOptions): Hono {
-  const { fleet, access, files } = options;
+  const { fleet, access, files, sessions, links } = options;
   const app = new Hono();
-  const loginLimiter = new RateLimiter(30, 10);
+  const loginFailures = new RateLimiter(30, 10);
+
+  const startSession = (c: Context) => {
+    const { secret } = sessions.issue();
+    setCookie(c, access.cookieName, secret, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: access.secureCookies,
+      maxAge: Math.floor(sessions.ttlMs / 1000),
+    });
+  };
 
   app.use(async (c, next) => {
     await next();
@@ -43,22 +65,39 @@ export function createWebApp(options: WebAppOptions): Hono {
         return apiError(c, 403, "FORBIDDEN_ORIGIN", "cross-origin requests may not change the fleet");
     }
     const needsToken = path.startsWith("/api/") && !OPEN_API.has(path);
-    if (needsToken && !access.authenticated(getCookie(c, SESSION_COOKIE), c.req.header("authorization")))
-      return apiError(c, 401, "UNAUTHORIZED", "log in with the dashboard token first (POST /api/login)");
+    if (needsToken && !access.authenticated(getCookie(c, access.cookieName), c.req.header("authorization")))
+      return apiError(
+        c,
+        401,
+        "UNAUTHORIZED",
+        "log in first: open the link from herdctl dashboard, or send the token in .herdctl/web-token as Authorization: Bearer",
+      );
     return next();
   });
 
+  // Checked before any body is buffered; the API adds its own limit, which the control socket shares.
+  app.use("/api/login", limitBody(LOGIN_BODY_LIMIT));
+  app.use("/hooks/*", limitBody(MAX_WEBHOOK_BODY));
+  app.use(limitBody(API_BODY_LIMIT));
+
   app.get("/api/session", (c) =>
     c.json({
-      loginRequired: access.loginRequired,
-      authenticated: access.authenticated(getCookie(c, SESSION_COOKIE), c.req.header("authorization")),
+      authenticated: access.authenticated(getCookie(c, access.cookieName), c.req.header("authorization")),
     }),
   );
 
+  // A one-time link from `herdctl dashboard`: trade it for a session and leave the secret out of the URL.
+  app.get("/auth/:code", (c) => {
+    if (!links.take(c.req.param("code")))
+      return c.text(
+        "This login link has expired or was already used. Run herdctl dashboard for a new one.",
+        401,
+      );
+    startSession(c);
+    return c.redirect("/", 303);
+  });
+
   app.post("/api/login", async (c) => {
-    if (!access.loginRequired) return c.json({ ok: true, loginRequired: false });
-    if (!loginLimiter.take("login"))
-      return apiError(c, 429, "RATE_LIMITED", "too many login attempts; wait a minute");
     let raw: unknown;
     try {
       raw = JSON.parse(await c.req.text());
@@ -68,14 +107,23 @@ export function createWebApp(options: WebAppOptions): Hono {
     const token = (raw as { token?: unknown } | null)?.token;
     if (typeof token !== "string" || token.length === 0 || token.length > 4096)
       return apiError(c, 400, "BAD_REQUEST", 'send {"token": "<the dashboard token>"}');
-    if (!access.checkToken(token))
-      return apiError(c, 401, "BAD_TOKEN", "that is not the dashboard token; see .herdctl/web-token");
-    setCookie(c, SESSION_COOKIE, options.sessionValue!, { httpOnly: true, sameSite: "Strict", path: "/" });
-    return c.json({ ok: true, loginRequired: true });
+    // The right token always gets in: only wrong guesses count against the address.
+    if (access.checkToken(token)) {
+      startSession(c);
+      return c.json({ ok: true });
+    }
+    const address = clientAddress(c);
+    if (!loginFailures.take(address)) {
+      c.header("retry-after", String(loginFailures.retryAfter(address)));
+      return apiError(c, 429, "RATE_LIMITED", "too many wrong tokens from this address; wait a minute");
+    }
+    return apiError(c, 401, "BAD_TOKEN", "that is not the dashboard token; see .herdctl/web-token");
   });
 
   app.post("/api/logout", (c) => {
-    setCookie(c, SESSION_COOKIE, "", { httpOnly: true, sameSite: "Strict", path: "/", maxAge: 0 });
+    const session = getCookie(c, access.cookieName);
+    if (session) sessions.revoke(session);
+    deleteCookie(c, access.cookieName, { path: "/", secure: access.secureCookies });
     return c.json({ ok: true });
   });
 

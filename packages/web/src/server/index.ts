@@ -1,10 +1,12 @@
 // The public API of @herdctl/web.
-export { AccessPolicy, isLoginFreeBind, SESSION_COOKIE } from "./access.js";
+export { AccessPolicy, isLoopbackBind, sessionCookieName } from "./access.js";
 export { WebError, type WebErrorCode } from "./errors.js";
 export { SECURITY_HEADERS } from "./headers.js";
 export {
   DEFAULT_WEB_HOST,
   DEFAULT_WEB_PORT,
+  LOGIN_LINK_TTL_MS,
+  SESSION_TTL_MS,
   startWebServer,
   type WebServer,
   type WebServerOptions,

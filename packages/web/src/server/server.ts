@@ -1,25 +1,33 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { FleetManager } from "@herdctl/core";
+import type { DashboardLink, FleetManager } from "@herdctl/core";
 import { getRequestListener } from "@hono/node-server";
-import { AccessPolicy, isLoginFreeBind, readCookie, SESSION_COOKIE } from "./access.js";
+import { AccessPolicy, readCookie } from "./access.js";
 import { createWebApp } from "./app.js";
 import { WebError } from "./errors.js";
+import { ExpiringSecrets } from "./expiring-secrets.js";
 import { LiveHub } from "./live.js";
 import { defaultClientDir, StaticFiles } from "./static.js";
-import { resolveToken, sessionValue } from "./token.js";
+import { resolveToken } from "./token.js";
 
 export const DEFAULT_WEB_HOST = "127.0.0.1";
 export const DEFAULT_WEB_PORT = 3232;
+/** A browser session lasts a day; the cookie's Max-Age says the same. */
+export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+/** Long enough to copy a link from a terminal, short enough that a leaked one is stale. */
+export const LOGIN_LINK_TTL_MS = 5 * 60 * 1000;
+/** Live sessions and unused links kept at once; only token holders make them, so this bounds memory. */
+const MAX_SESSIONS = 100;
+const MAX_LINKS = 20;
 
 export interface WebServerOptions {
-  /** Default 127.0.0.1. Only 127.0.0.1, ::1 and localhost go without login. */
+  /** Default 127.0.0.1. Every bind needs a login; loopback binds also check Host and Origin. */
   host?: string;
   /** Default 3232; 0 picks a free port. */
   port?: number;
-  /** The fleet's state directory; a generated token is written to `<stateDir>/web-token`. */
+  /** The fleet's state directory; the token is kept in `<stateDir>/web-token` unless auth_token_env names one. */
   stateDir: string;
-  /** `web.auth_token_env`: the environment variable holding the token on non-loopback binds. */
+  /** `web.auth_token_env`: the environment variable holding the token. */
   authTokenEnv?: string;
   /** Where secrets are looked up (auth token, webhook `secret_env`); default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -28,15 +36,15 @@ export interface WebServerOptions {
   /** Per webhook schedule; default 60 a minute with bursts of 10. */
   webhookRate?: { perMinute: number; burst: number };
   log?: (line: string) => void;
+  /** Epoch milliseconds, for session and login-link expiry; default Date.now. */
+  now?: () => number;
 }
 
 export interface WebServer {
   /** e.g. http://127.0.0.1:3232 */
   url: string;
-  /** Set only when the token was generated now (not taken from auth_token_env): show it once. */
-  token?: string;
-  /** Whether requests need the token (any bind but 127.0.0.1, ::1, localhost). */
-  loginRequired: boolean;
+  /** A fresh one-time login link: opening it starts a browser session, and it works once. */
+  loginLink(): DashboardLink;
   close(): Promise<void>;
 }
 
@@ -50,9 +58,9 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
   const port = options.port ?? DEFAULT_WEB_PORT;
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
-  const loginRequired = !isLoginFreeBind(host);
-  const resolved = loginRequired ? resolveToken(options.stateDir, options.authTokenEnv, env) : undefined;
-  const session = resolved ? sessionValue(resolved.token) : undefined;
+  const token = resolveToken(options.stateDir, options.authTokenEnv, env);
+  const sessions = new ExpiringSecrets(SESSION_TTL_MS, MAX_SESSIONS, options.now);
+  const links = new ExpiringSecrets(LOGIN_LINK_TTL_MS, MAX_LINKS, options.now);
 
   // Requests are handled only once the port is known: the access policy checks Host against it.
   const server = createServer();
@@ -71,13 +79,14 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
   });
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
-  const access = new AccessPolicy(host, actualPort, resolved?.token, session);
+  const access = new AccessPolicy(host, actualPort, token, sessions);
   const files = new StaticFiles(options.clientDir ?? defaultClientDir());
   if (!files.built) log(`web: the client is not built in ${files.dir}; run npm run build`);
   const app = createWebApp({
     fleet,
     access,
-    sessionValue: session,
+    sessions,
+    links,
     files,
     env,
     webhookRate: options.webhookRate ?? { perMinute: 60, burst: 10 },
@@ -94,7 +103,7 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
     if (!access.hostAllowed(hostHeader) || !access.sameOrigin(origin, hostHeader, site))
       return refuseUpgrade(socket, 403, "Forbidden");
     const authorization = req.headers.authorization;
-    if (!access.authenticated(readCookie(req.headers.cookie, SESSION_COOKIE), authorization))
+    if (!access.authenticated(readCookie(req.headers.cookie, access.cookieName), authorization))
       return refuseUpgrade(socket, 401, "Unauthorized");
     hub.accept(req, socket, head);
   });
@@ -105,8 +114,10 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
   let closing: Promise<void> | undefined;
   return {
     url,
-    token: resolved?.generated ? resolved.token : undefined,
-    loginRequired,
+    loginLink: () => {
+      const { secret, expiresAt } = links.issue();
+      return { url: `${url}/auth/${secret}`, expiresAt: new Date(expiresAt).toISOString() };
+    },
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         hub.close();

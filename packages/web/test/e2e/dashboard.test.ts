@@ -33,7 +33,11 @@ describe("the dashboard in headless Chromium", () => {
     page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
     page.on("pageerror", (e) => problems.push(e.message));
 
+    // Without a session the dashboard asks for the token; the one-time link logs the browser in.
     await page.goto(f.web.url);
+    await page.getByLabel("Token").waitFor();
+    await page.goto(f.web.loginLink().url);
+    expect(page.url()).toBe(`${f.web.url}/`);
     await page.getByTestId("agent-row-alpha").waitFor();
     await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("open");
     expect(await page.getByTestId("agents-table").locator("tbody tr").count()).toBe(2);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FleetManager } from "@herdctl/core";
@@ -25,6 +25,10 @@ export interface WebFleet {
   fleet: FleetManager;
   standin: Standin;
   web: WebServer;
+  /** The dashboard token, as the server keeps it in .herdctl/web-token. */
+  token: string;
+  /** `Authorization: Bearer <token>`, for requests that stand in for a logged-in client. */
+  bearer: { authorization: string };
   /** Starts another web server on the same fleet (for other binds). */
   startWeb(options?: Partial<WebServerOptions>): Promise<WebServer>;
   close(): Promise<void>;
@@ -73,12 +77,15 @@ export async function startWebFleet(
     return web;
   };
   const web = await startWeb();
+  const token = readFileSync(join(stateDir, "web-token"), "utf8").trim();
   return {
     dir,
     stateDir,
     fleet,
     standin,
     web,
+    token,
+    bearer: { authorization: `Bearer ${token}` },
     startWeb,
     close: async () => {
       for (const s of servers) await s.close();

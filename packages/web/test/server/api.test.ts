@@ -15,13 +15,13 @@ beforeAll(async () => {
 afterAll(() => f.close());
 
 const get = async (path: string) => {
-  const res = await fetch(origin + path);
+  const res = await fetch(origin + path, { headers: f.bearer });
   return { status: res.status, body: (await res.json()) as Json };
 };
 const post = async (path: string, body?: unknown) => {
   const res = await fetch(origin + path, {
     method: "POST",
-    headers: { origin, "content-type": "application/json" },
+    headers: { origin, "content-type": "application/json", ...f.bearer },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Json };
@@ -38,9 +38,7 @@ async function waitForEnd(jobId: string) {
 }
 
 describe("the web API on a real fleet", () => {
-  it("answers health, fleet, agents and schedules without login on 127.0.0.1", async () => {
-    expect(f.web.loginRequired).toBe(false);
-    expect(f.web.token).toBeUndefined();
+  it("answers health, fleet, agents and schedules with the token on 127.0.0.1", async () => {
     expect(await get("/api/health")).toEqual({
       status: 200,
       body: { ok: true, version: "1", state: "running" },
@@ -53,7 +51,7 @@ describe("the web API on a real fleet", () => {
     expect(schedules.body.schedules).toHaveLength(6);
     expect(await get("/api/session")).toEqual({
       status: 200,
-      body: { loginRequired: false, authenticated: true },
+      body: { authenticated: true },
     });
   });
 
@@ -67,7 +65,7 @@ describe("the web API on a real fleet", () => {
     expect(job.status).toBe("completed");
     const listed = await get("/api/jobs?agent=alpha&limit=1");
     expect(listed.body.jobs[0].id).toBe(job.id);
-    const res = await fetch(`${origin}/api/jobs/${job.id}/output`);
+    const res = await fetch(`${origin}/api/jobs/${job.id}/output`, { headers: f.bearer });
     const lines = (await res.text())
       .trim()
       .split("\n")
@@ -98,7 +96,7 @@ describe("the web API on a real fleet", () => {
   it("answers malformed and invalid requests with JSON errors", async () => {
     const res = await fetch(`${origin}/api/agents/alpha/trigger`, {
       method: "POST",
-      headers: { origin, "content-type": "application/json" },
+      headers: { origin, "content-type": "application/json", ...f.bearer },
       body: "{not json",
     });
     expect(res.status).toBe(400);

@@ -63,10 +63,13 @@ describe("on the loopback bind", () => {
     expect(nullOrigin.status).toBe(403);
     const own = await fetch(`${origin}/api/schedules/alpha/nightly/disable`, {
       method: "POST",
-      headers: { origin },
+      headers: { origin, ...f.bearer },
     });
     expect(own.status).toBe(200);
-    await fetch(`${origin}/api/schedules/alpha/nightly/enable`, { method: "POST", headers: { origin } });
+    await fetch(`${origin}/api/schedules/alpha/nightly/enable`, {
+      method: "POST",
+      headers: { origin, ...f.bearer },
+    });
   });
 
   it("refuses a DNS-rebound Host name", async () => {
@@ -76,8 +79,11 @@ describe("on the loopback bind", () => {
   });
 
   it("refuses a WebSocket upgrade from another origin", async () => {
-    expect(await openWs(origin, { origin: "http://evil.example" })).toEqual({ opened: false, status: 403 });
-    expect(await openWs(origin, { origin })).toEqual({ opened: true });
+    expect(await openWs(origin, { origin: "http://evil.example", ...f.bearer })).toEqual({
+      opened: false,
+      status: 403,
+    });
+    expect(await openWs(origin, { origin, ...f.bearer })).toEqual({ opened: true });
   });
 
   it("never lets a path reach the file system", async () => {
@@ -101,19 +107,23 @@ describe("on the loopback bind", () => {
 });
 
 describe("on any other bind", () => {
-  it("requires the token, sets an HttpOnly SameSite=Strict cookie on login, writes the token 0600", async () => {
+  it("requires the token, sets an HttpOnly SameSite=Strict Secure cookie on login, keeps the token 0600", async () => {
     const web = await f.startWeb({ host: "127.0.0.2" });
-    expect(web.loginRequired).toBe(true);
-    expect(web.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const file = join(f.stateDir, "web-token");
-    expect(readFileSync(file, "utf8").trim()).toBe(web.token);
+    const token = readFileSync(file, "utf8").trim();
+    expect(token).toBe(f.token);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     expect((await fetch(`${web.url}/api/health`)).status).toBe(200);
     const denied = await fetch(`${web.url}/api/agents`);
     expect(denied.status).toBe(401);
     expect(await denied.json()).toEqual({
-      error: { code: "UNAUTHORIZED", message: "log in with the dashboard token first (POST /api/login)" },
+      error: {
+        code: "UNAUTHORIZED",
+        message:
+          "log in first: open the link from herdctl dashboard, or send the token in .herdctl/web-token as Authorization: Bearer",
+      },
     });
     expect(
       (await fetch(`${web.url}/api/agents/alpha/trigger`, { method: "POST", headers: { origin: web.url } }))
@@ -130,18 +140,18 @@ describe("on any other bind", () => {
     const login = await fetch(`${web.url}/api/login`, {
       method: "POST",
       headers: { origin: web.url },
-      body: JSON.stringify({ token: web.token }),
+      body: JSON.stringify({ token }),
     });
     expect(login.status).toBe(200);
     const cookie = login.headers.get("set-cookie")!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    expect(cookie).not.toContain(web.token!);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/Max-Age=86400/);
+    expect(cookie).not.toContain(token);
     const session = cookie.split(";")[0]!;
     expect((await fetch(`${web.url}/api/agents`, { headers: { cookie: session } })).status).toBe(200);
-    expect(
-      (await fetch(`${web.url}/api/agents`, { headers: { authorization: `Bearer ${web.token}` } })).status,
-    ).toBe(200);
+    expect((await fetch(`${web.url}/api/agents`, { headers: f.bearer })).status).toBe(200);
     expect(await openWs(web.url, { origin: web.url, cookie: session })).toEqual({ opened: true });
     // Signed webhooks need no token.
     const body = JSON.stringify({ n: 1 });
@@ -161,7 +171,6 @@ describe("on any other bind", () => {
       authTokenEnv: "WEB_TOKEN",
       env: { WEB_TOKEN: "a-token-of-sufficient-length" },
     });
-    expect(web.token).toBeUndefined();
     const ok = await fetch(`${web.url}/api/fleet`, {
       headers: { authorization: "Bearer a-token-of-sufficient-length" },
     });

@@ -17,7 +17,7 @@ export function Login({ onDone }: { onDone: () => void }) {
     <form className="login" onSubmit={submit}>
       <h1>herdctl</h1>
       <p className="muted">
-        This dashboard needs its token: it was printed when the fleet started, and is in{" "}
+        Run <code>herdctl dashboard</code> for a one-time login link, or paste the token from{" "}
         <code>.herdctl/web-token</code>.
       </p>
       <input
