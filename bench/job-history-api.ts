@@ -8,6 +8,7 @@
  *   npx vite-node bench/job-history-api.ts [--quick]
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { FleetManager, StateManager } from "../packages/core/src/index.js";
@@ -110,12 +111,13 @@ for (const size of SIZES) {
     const fleet = new FleetManager({ config: root.dir, stateDir, watchConfig: false, env: {} });
     await fleet.start();
     const web = await startWebServer(fleet, { host: "127.0.0.1", port: 0, stateDir, env: {} });
+    const bearer = { authorization: `Bearer ${readFileSync(join(stateDir, "web-token"), "utf8").trim()}` };
     try {
       const runs: number[] = [];
       let count = 0;
       for (let i = 0; i <= API_RUNS; i++) {
         const t0 = performance.now();
-        const res = await fetch(`${web.url}/api/jobs?limit=${PAGE}`);
+        const res = await fetch(`${web.url}/api/jobs?limit=${PAGE}`, { headers: bearer });
         const body = (await res.json()) as { jobs: unknown[] };
         if (i > 0) runs.push(performance.now() - t0);
         count = body.jobs.length;

@@ -44,6 +44,7 @@ const load = await new Promise<{
   execFile(
     process.execPath,
     [LOAD_GEN, f.web.url, String(RATE), String(SECONDS), ...paths],
+    { env: { ...process.env, HERDCTL_WEB_TOKEN: f.token } },
     (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))),
   ),
 );

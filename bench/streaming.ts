@@ -9,6 +9,7 @@
  *   npx vite-node bench/streaming.ts [--quick]
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import WebSocket from "ws";
@@ -68,7 +69,10 @@ const web = await startWebServer(fleet, {
   stateDir: fleet.state.stateDir,
   env: {},
 });
-const ws = new WebSocket(`${web.url.replace("http", "ws")}/ws`, { headers: { origin: web.url } });
+const token = readFileSync(join(fleet.state.stateDir, "web-token"), "utf8").trim();
+const ws = new WebSocket(`${web.url.replace("http", "ws")}/ws`, {
+  headers: { origin: web.url, authorization: `Bearer ${token}` },
+});
 await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
 const viaWs = new Map<string, number>();
 ws.on("message", (data) => latency(data.toString(), Date.now(), viaWs));

@@ -540,7 +540,7 @@ export const WebSchema = z.strictObject({
     .min(1)
     .default("127.0.0.1")
     .describe(
-      "Address to listen on; any address other than 127.0.0.1, localhost or ::1 requires the login token",
+      "Address to listen on; every address needs a login, and any but 127.0.0.1, localhost or ::1 belongs behind a TLS proxy (its session cookie is Secure)",
     ),
   port: port.default(3232).describe("Port to listen on"),
   /** Name of the environment variable holding the dashboard's bearer token. */
@@ -549,7 +549,7 @@ export const WebSchema = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      "Name of the environment variable holding the login token (16+ characters); generated into .herdctl/web-token when unset",
+      "Name of the environment variable holding the login token (16+ characters); when unset the token is kept in .herdctl/web-token, generated if absent",
     ),
 });
 
