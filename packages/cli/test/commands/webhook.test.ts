@@ -150,3 +150,40 @@ describe("unset *_env references", () => {
     expect(doctor.stderr).toContain(`warning: ${expected}`);
   });
 });
+
+describe("web.auth_token_env", () => {
+  it("is read from .env beside the fleet file too", async () => {
+    const other = await tempDir("herdctl-token-env-");
+    const port = await freePort();
+    const token = "dashboard-token-from-dot-env-0123456789";
+    await writeFile(
+      join(other.dir, "herdctl.yaml"),
+      `version: 1\nfleet: { name: tokens }\nweb: { auth_token_env: DASH_TOKEN }\nagents: []\n`,
+    );
+    await writeFile(join(other.dir, ".env"), `DASH_TOKEN=${token}\n`);
+    const web = spawn(
+      process.execPath,
+      [BIN, "start", "--offline", "--web", "--web-host", "127.0.0.2", "--web-port", String(port)],
+      { cwd: other.dir, env: cleanEnv() },
+    );
+    let log = "";
+    web.stderr!.on("data", (d) => (log += d));
+    web.stdout!.on("data", (d) => (log += d));
+    const exited = new Promise((resolve) => web.once("exit", resolve));
+    try {
+      await until(
+        () => log.includes("Ctrl-C to stop") || web.exitCode !== null,
+        "the daemon's start summary",
+      );
+      expect(log).not.toContain("DASH_TOKEN");
+      const res = await fetch(`http://127.0.0.2:${port}/api/fleet`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      web.kill("SIGTERM");
+      await exited;
+      await other.remove();
+    }
+  });
+});
