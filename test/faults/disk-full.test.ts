@@ -103,20 +103,31 @@ describe("disk full on the state directory (tmpfs)", () => {
   });
 
   it("ends a running job whose output can no longer be written, and recovers when space returns", async () => {
-    const job = fleet.trigger("worker", { prompt: "slow one\n@standin delay 1500" });
-    standin.setResponder(offlineResponder);
-    await until(() => (fleet.state.jobs.require(job.id).status === "running" ? true : undefined));
+    // The model answers only once the disk is full, so the reply is certain to meet a full disk
+    // however long claude takes to start.
+    let diskFull: () => void = () => {};
+    const filled = new Promise<void>((resolve) => {
+      diskFull = resolve;
+    });
+    standin.setResponder(async (req, ctx) => {
+      await filled;
+      return offlineResponder(req, ctx);
+    });
+    const job = fleet.trigger("worker", { prompt: "slow one" });
+    await until(() => (standin.mainRequests.some((r) => r.lastUserText === "slow one") ? true : undefined));
     const filler = join(stateDir, "filler.bin");
     fillDisk(filler);
+    diskFull();
     // Bounded: the job must end (not stay "running" forever) even though its row cannot be written.
     const ended = await Promise.race([
       fleet.wait(job.id).then(
         (j) => ({ ok: true as const, job: j }),
         (e: unknown) => ({ ok: false as const, error: e as { code?: string; message: string } }),
       ),
-      new Promise<"stuck">((r) => setTimeout(() => r("stuck"), 20_000)),
+      new Promise<"stuck">((r) => setTimeout(() => r("stuck"), 90_000).unref()),
     ]);
     expect(ended).not.toBe("stuck");
+    standin.setResponder(offlineResponder);
     outputFilesAreWholeLines();
     rmSync(filler);
     const after = await fleet.wait(fleet.trigger("worker", { prompt: "room again" }).id);
@@ -126,7 +137,7 @@ describe("disk full on the state directory (tmpfs)", () => {
     const record = await until(() => {
       const j = fleet.state.jobs.require(job.id);
       return j.status === "running" ? undefined : j;
-    }, 10_000);
+    });
     expect(record.status).toBe("failed");
     expect(record.error).toContain("No space left on the device");
     expect(fleet.status().counts.running).toBe(0);

@@ -33,9 +33,13 @@ export function writeFleetFiles(
   );
 }
 
+/**
+ * Polls until `probe` returns a value. The deadline only turns a hang into a readable failure
+ * before vitest's own timeout; on a busy machine claude alone can take many seconds to start.
+ */
 export async function until<T>(
   probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<T> {
   const t0 = Date.now();
   for (;;) {

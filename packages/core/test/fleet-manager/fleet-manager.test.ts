@@ -10,23 +10,7 @@ import type { JobRecord } from "../../src/state/index.js";
 import { claudeEnv } from "../helpers/claude-env.js";
 import { tempDir } from "../helpers/fleet.js";
 import { writeAgents } from "../helpers/multi-fleet.js";
-
-// The deadline only turns a hang into a readable failure before vitest's own timeout; a busy
-// machine can take many seconds to start claude, so it is never what a test relies on.
-function until(check: () => boolean, timeoutMs = 90_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const poll = setInterval(() => {
-      if (check()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - t0 > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error("condition not met in time"));
-      }
-    }, 20);
-  });
-}
+import { until } from "../helpers/until.js";
 
 describe("FleetManager end to end (real claude, stand-in API)", () => {
   let standin: Standin;
@@ -102,7 +86,10 @@ describe("FleetManager end to end (real claude, stand-in API)", () => {
     const cancelled = f.trigger("held", { prompt: "hang b" });
     await until(() => standin.mainRequests.some((r) => r.lastUserText === "hang b"));
     expect((await f.cancel(cancelled.id)).status).toBe("cancelled");
-    expect(f.state.jobs.require(cancelled.id)).toMatchObject({ status: "cancelled", exitReason: "cancelled" });
+    expect(f.state.jobs.require(cancelled.id)).toMatchObject({
+      status: "cancelled",
+      exitReason: "cancelled",
+    });
     expect((await f.wait(timed.id)).status).toBe("timed_out");
   });
 

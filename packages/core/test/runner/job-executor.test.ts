@@ -6,6 +6,7 @@ import { JobExecutor } from "../../src/runner/job-executor.js";
 import { StateManager } from "../../src/state/index.js";
 import { claudeEnv, claudePath, TEST_API_KEY } from "../helpers/claude-env.js";
 import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { until } from "../helpers/until.js";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
@@ -102,13 +103,17 @@ describe.each(["cli", "sdk"])("job executor with the %s runtime", (runtime) => {
       `claude (${runtime} runtime) timed out after 2 s: the agent's timeout ended it`,
     );
 
+    // Cancelled once its request is in flight, and without the 2 s timeout, which a busy machine
+    // could otherwise reach first.
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 1500);
-    const cancelled = await executor().execute(
-      { agent, prompt: "hang", triggerType: "manual" },
+    const seen = standin.mainRequests.length;
+    const cancelled = executor().execute(
+      { agent: { ...agent, timeout: 600_000 }, prompt: "hang", triggerType: "manual" },
       { signal: controller.signal },
     );
-    expect(cancelled).toMatchObject({ status: "cancelled", exitReason: "cancelled" });
+    await until(() => standin.mainRequests.length > seen, "the cancelled job's request");
+    controller.abort();
+    expect(await cancelled).toMatchObject({ status: "cancelled", exitReason: "cancelled" });
   });
 
   it("retries once with a new session when claude cannot find the session to resume", async () => {

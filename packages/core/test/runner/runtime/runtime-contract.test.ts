@@ -15,6 +15,7 @@ import { CLIRuntime } from "../../../src/runner/runtime/cli-runtime.js";
 import { RuntimeError } from "../../../src/runner/runtime/errors.js";
 import type { RuntimeInterface, RuntimeMessage } from "../../../src/runner/runtime/interface.js";
 import { SDKRuntime } from "../../../src/runner/runtime/sdk-runtime.js";
+import { TERMINATE_GRACE_MS } from "../../../src/runner/runtime/terminate.js";
 import { claudeEnv, claudePath } from "../../helpers/claude-env.js";
 import { tempDir, writeFleet } from "../../helpers/fleet.js";
 
@@ -150,7 +151,7 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     );
   });
 
-  it("cancels promptly: the claude process is gone within 2 s", async () => {
+  it("cancels promptly: the claude process is gone soon after the grace period", async () => {
     standin.setResponder(() => hang());
     const { agent } = await writeFleet(tmp.dir, "model: claude-sonnet-4-5\n");
     const controller = new AbortController();
@@ -180,7 +181,9 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     controller.abort();
     const error = await running;
     expect((error as RuntimeError).reason).toBe("cancelled");
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // The model never answers, so ending at all proves the cancel; the bound is SIGTERM's grace
+    // plus room for a busy machine to reap the process, far below any hang.
+    expect(Date.now() - t0).toBeLessThan(TERMINATE_GRACE_MS + 10_000);
     expect(isAlive(pid!)).toBe(false);
   });
 
