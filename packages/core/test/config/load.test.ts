@@ -40,7 +40,7 @@ describe("loadFleet: single fleet", () => {
       timeout: 7_200_000,
       inactivity_timeout: 600_000,
       session: { timeout: 86_400_000 },
-      instances: { max_concurrent: 2 },
+      instances: { max_concurrent: 2, max_queued: 20 },
       schedules: {
         morning: {
           type: "cron",
@@ -83,7 +83,7 @@ describe("loadFleet: single fleet", () => {
     expect(helper?.working_directory).toBe(join(fixtures, "basic", "agents"));
     expect(helper?.allowed_tools).toEqual(["Read", "Grep"]);
     expect(helper?.session).toEqual({ timeout: 86_400_000, max_turns: 50 });
-    expect(helper?.instances).toEqual({ max_concurrent: 1 });
+    expect(helper?.instances).toEqual({ max_concurrent: 1, max_queued: 20 });
     expect(helper?.runtime).toBe("sdk");
     expect(helper?.permission_mode).toBe("acceptEdits");
     expect(helper?.max_budget_usd).toBe(1.5);
