@@ -58,6 +58,15 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
+/** Milliseconds in the largest unit that holds them exactly: 600000 → "10m", 90000 → "90s". */
+export function formatDuration(ms: number): string {
+  for (const unit of ["d", "h", "m", "s"]) {
+    const size = UNIT_MS[unit]!;
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 function suggest(text: string): string {
   const fallback = "a number followed by ms, s, m, h or d, e.g. 15m";
   const bare = /^(\d+(?:\.\d+)?)$/.exec(text);

@@ -30,7 +30,7 @@ import {
 } from "./source.js";
 import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
 import { validateNode } from "./validate.js";
-import { collectWritten, type WrittenValue } from "./written.js";
+import { collectDefaultDurations, collectWritten, type WrittenValue } from "./written.js";
 
 interface Context {
   env: NodeJS.ProcessEnv;
@@ -265,6 +265,8 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
       const node = getChild(view, section);
       if (node) collectSecrets(node, ["fleet", section], ctx.secretPaths);
       if (node) collectWritten(node, resolved[section as keyof ResolvedFleet], ["fleet", section], ctx.written);
+      const schema = FleetSchema.shape[section as "defaults" | "web" | "webhooks"];
+      collectDefaultDurations(schema, resolved[section as keyof ResolvedFleet], ["fleet", section], ctx.written);
     }
   }
   return resolved;
@@ -364,6 +366,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   if (docker) agent.docker = docker;
   collectSecrets(merged, ["agents", ctx.agents.length], ctx.secretPaths);
   collectWritten(merged, agent, ["agents", ctx.agents.length], ctx.written);
+  collectDefaultDurations(AgentSchema, agent, ["agents", ctx.agents.length], ctx.written);
   ctx.warnings.push(...unsetEnvReferences(merged, ctx.env, "agent"));
   ctx.agents.push(agent);
 }

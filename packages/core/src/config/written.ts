@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import { formatDuration } from "./duration.js";
 import { type Segment, type SNode, walkScalars } from "./source.js";
 
 /**
@@ -42,4 +44,63 @@ export function withWrittenValues<T>(view: T, written: readonly WrittenValue[]):
       (parent as Record<string, unknown>)[last] = text;
   }
   return view;
+}
+
+type Schema = z.ZodType;
+const WRAPPERS = new Set(["optional", "default", "prefault", "nullable", "readonly"]);
+
+function unwrap(schema: Schema): Schema {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as { type: string; innerType?: Schema };
+    if (!WRAPPERS.has(def.type) || !def.innerType) return current;
+    current = def.innerType;
+  }
+}
+
+// Transforms hide what they parse; asking the schema itself finds every duration field.
+const isDuration = (schema: Schema) => schema.safeParse("15m").data === 900_000;
+
+/**
+ * Adds the durations the user did not write (schema defaults, held in milliseconds) in the largest
+ * unit that holds them exactly, so config show has no bare millisecond counts left.
+ */
+export function collectDefaultDurations(
+  schema: Schema,
+  resolved: unknown,
+  prefix: Segment[],
+  out: WrittenValue[],
+): void {
+  const known = new Set(out.map((w) => JSON.stringify(w.path)));
+  const visit = (node: Schema, value: unknown, path: Segment[]): void => {
+    const core = unwrap(node);
+    const def = core._zod.def as {
+      type: string;
+      shape?: Record<string, Schema>;
+      valueType?: Schema;
+      element?: Schema;
+      options?: Schema[];
+    };
+    if (typeof value === "number") {
+      const key = JSON.stringify(path);
+      if (!known.has(key) && isDuration(core)) {
+        known.add(key);
+        out.push({ path, text: formatDuration(value) });
+      }
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    if (def.type === "object" && def.shape) {
+      for (const [key, child] of Object.entries(def.shape)) {
+        if (Object.hasOwn(value, key)) visit(child, (value as Record<string, unknown>)[key], [...path, key]);
+      }
+    } else if (def.type === "record" && def.valueType) {
+      for (const [key, child] of Object.entries(value)) visit(def.valueType, child, [...path, key]);
+    } else if (def.type === "array" && def.element && Array.isArray(value)) {
+      value.forEach((item, i) => visit(def.element!, item, [...path, i]));
+    } else if (def.type === "union" && def.options) {
+      for (const option of def.options) visit(option, value, path);
+    }
+  };
+  visit(schema, resolved, prefix);
 }
