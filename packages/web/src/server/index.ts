@@ -5,8 +5,6 @@ export { SECURITY_HEADERS } from "./headers.js";
 export {
   DEFAULT_WEB_HOST,
   DEFAULT_WEB_PORT,
-  LOGIN_LINK_TTL_MS,
-  SESSION_TTL_MS,
   startWebServer,
   type WebServer,
   type WebServerOptions,

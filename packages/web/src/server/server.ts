@@ -13,9 +13,9 @@ import { resolveToken } from "./token.js";
 export const DEFAULT_WEB_HOST = "127.0.0.1";
 export const DEFAULT_WEB_PORT = 3232;
 /** A browser session lasts a day; the cookie's Max-Age says the same. */
-export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 /** Long enough to copy a link from a terminal, short enough that a leaked one is stale. */
-export const LOGIN_LINK_TTL_MS = 5 * 60 * 1000;
+const LOGIN_LINK_TTL_MS = 5 * 60 * 1000;
 /** Live sessions and unused links kept at once; only token holders make them, so this bounds memory. */
 const MAX_SESSIONS = 100;
 const MAX_LINKS = 20;

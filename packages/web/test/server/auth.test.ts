@@ -1,8 +1,10 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createApi } from "@herdctl/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ExpiringSecrets } from "../../src/server/expiring-secrets.js";
+import { RateLimiter } from "../../src/server/rate-limit.js";
 import { type Answer, send } from "../helpers/http.js";
 import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
 
@@ -170,8 +172,38 @@ describe("the token file", () => {
   });
 });
 
-describe("expiring secrets", () => {
-  it("drop the oldest at the cap", () => {
+describe("the control socket's API", () => {
+  it("mints a login link only while a dashboard runs", async () => {
+    const none = await createApi(f.fleet, { daemonControl: true }).request("/api/dashboard/link", {
+      method: "POST",
+    });
+    expect(none.status).toBe(409);
+    expect(await none.json()).toEqual({
+      error: {
+        code: "DASHBOARD_NOT_RUNNING",
+        message:
+          "this daemon serves no dashboard; restart it with herdctl start --web (or set web.enabled: true)",
+      },
+    });
+    const api = createApi(f.fleet, { daemonControl: true, dashboardLink: () => f.web.loginLink() });
+    const minted = (await (await api.request("/api/dashboard/link", { method: "POST" })).json()) as {
+      url: string;
+    };
+    expect((await send(origin, new URL(minted.url).pathname)).status).toBe(303);
+  });
+});
+
+describe("bounded stores", () => {
+  it("a rate limiter keeps at most maxKeys buckets, so many addresses cannot grow it", () => {
+    const limiter = new RateLimiter(1, 1, () => 0, 2);
+    expect([limiter.take("a"), limiter.take("a")]).toEqual([true, false]);
+    limiter.take("b");
+    limiter.take("c");
+    // "a" was the oldest and went to make room: it starts over with a full bucket.
+    expect(limiter.take("a")).toBe(true);
+  });
+
+  it("expiring secrets drop the oldest at the cap", () => {
     const store = new ExpiringSecrets(60_000, 2);
     const a = store.issue().secret;
     const b = store.issue().secret;
