@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { FleetManager, serveControlSocket } from "@herdctl/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { CLI, scratch, writeFleetFiles } from "./helpers.js";
+import { CLI, scratch, until, writeFleetFiles } from "./helpers.js";
 
 /** The daemon goes away under a `herdctl logs -f`: the follower ends quietly, not with "aborted". */
 const root = scratch("herdctl-faults-logs-");
@@ -21,8 +21,7 @@ describe("logs -f when the daemon's stream closes", () => {
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     // Until the follower's request is open on the socket.
-    for (let i = 0; i < 100 && fleet.events.listenerCount("job:started") === 0; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await until(() => (fleet.events.listenerCount("job:started") > 0 ? true : undefined));
     await control.close();
     await fleet.stop({ timeoutMs: 1_000 });
     expect(await exited).toBe(0);

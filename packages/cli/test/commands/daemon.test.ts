@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, writeFleet } from "../helpers/cli.js";
+import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
 
 // The daemon path of logs -f and cancel, against a real `herdctl start --offline`.
 let dir: string;
@@ -26,7 +26,7 @@ beforeAll(async () => {
     stdio: "ignore",
   });
   const socket = join(dir, ".herdctl", "herdctl.sock");
-  for (let i = 0; i < 200 && !existsSync(socket); i++) await sleep(100);
+  await until(() => existsSync(socket), "the daemon's control socket");
   expect(existsSync(socket)).toBe(true);
 });
 afterAll(async () => {
@@ -44,17 +44,24 @@ describe("with a daemon running", () => {
     const triggered = await herdctl(["--json", "trigger", "scribe"], { cwd: dir });
     expect(triggered.code).toBe(0);
     const id = json<{ id: string }>(triggered).id;
-    const follower = herdctl(["--json", "logs", "--job", id, "-f"], { cwd: dir });
-    await sleep(2000);
+    // Cancel only once the follower has streamed some of the job's output.
+    const follower = spawn(process.execPath, [BIN, "--json", "logs", "--job", id, "-f"], {
+      cwd: dir,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let followedOut = "";
+    follower.stdout.on("data", (d) => (followedOut += d));
+    const followerExit = new Promise<number | null>((resolve) => follower.on("close", resolve));
+    await until(() => followedOut.includes('"type":"job:output"'), "the follower's first output line");
     const cancel = await herdctl(["--json", "cancel", id], { cwd: dir });
     expect(cancel.code).toBe(0);
     expect(json<{ job: { id: string; status: string } }>(cancel).job).toMatchObject({
       id,
       status: "cancelled",
     });
-    const followed = await follower;
-    expect(followed.code).toBe(0);
-    const events = followed.stdout
+    expect(await followerExit).toBe(0);
+    const events = followedOut
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));

@@ -25,8 +25,9 @@ afterAll(async () => {
 
 describe("trigger --wait on a terminal", () => {
   it("streams the reply live, in colour", async () => {
-    // Three tool turns, each reply held back 700 ms by the stand-in, so we can look mid-job.
-    const prompt = "Say hello.\n@standin turns 3\n@standin delay 700";
+    // Three tool turns, each reply held back 1.5 s by the stand-in: after the first tool call
+    // shows, the job runs at least 3 s more, so even a slow capture sees it mid-job.
+    const prompt = "Say hello.\n@standin turns 3\n@standin delay 1500";
     tmux(
       "new-session",
       "-d",
@@ -58,7 +59,9 @@ describe("trigger --wait on a terminal", () => {
     tmux("set-option", "-t", session, "remain-on-exit", "on");
     const seen: string[] = [];
     let done = false;
-    for (let i = 0; i < 300 && !done; i++) {
+    const t0 = Date.now();
+    // Until the job ends; the deadline only turns a hang into a failure before vitest's timeout.
+    while (!done && Date.now() - t0 < 100_000) {
       await sleep(100);
       const screen = capture();
       seen.push(screen);
