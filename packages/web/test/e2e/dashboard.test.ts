@@ -29,6 +29,8 @@ afterAll(async () => {
 describe("the dashboard in headless Chromium", () => {
   it("shows the fleet, triggers a job whose output streams in, and cancels another", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Waits end when the page gets there; the long deadline is for a busy machine starting claude.
+    page.setDefaultTimeout(60_000);
     const problems: string[] = [];
     page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
     page.on("pageerror", (e) => problems.push(e.message));
@@ -39,7 +41,9 @@ describe("the dashboard in headless Chromium", () => {
     await page.goto(f.web.loginLink().url);
     expect(page.url()).toBe(`${f.web.url}/`);
     await page.getByTestId("agent-row-alpha").waitFor();
-    await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("open");
+    await expect
+      .poll(() => page.getByTestId("connection").getAttribute("data-state"), { timeout: 30_000 })
+      .toBe("open");
     expect(await page.getByTestId("agents-table").locator("tbody tr").count()).toBe(2);
     await page.screenshot({ path: "/tmp/herdctl-web-dashboard.png", fullPage: true });
 
@@ -59,12 +63,12 @@ describe("the dashboard in headless Chromium", () => {
       .and(page.locator('[data-status="completed"]'))
       .waitFor({ timeout: 60_000 });
     const text = page.getByTestId("assistant-text").last();
-    await expect.poll(() => text.innerHTML()).toContain("<strong>all good</strong>");
+    await expect.poll(() => text.innerHTML(), { timeout: 30_000 }).toContain("<strong>all good</strong>");
     // Raw HTML from the model is shown as text, never as markup.
     expect(await text.innerHTML()).toContain("&lt;script&gt;");
     expect(await page.locator(".output script").count()).toBe(0);
     await tool.locator("summary").click();
-    await expect.poll(() => tool.textContent()).toContain("streamed-from-tool");
+    await expect.poll(() => tool.textContent(), { timeout: 30_000 }).toContain("streamed-from-tool");
     expect(await page.getByTestId("turns").textContent()).not.toBe("—");
     await page.screenshot({ path: "/tmp/herdctl-web-job.png", fullPage: true });
 
@@ -77,12 +81,12 @@ describe("the dashboard in headless Chromium", () => {
     await page
       .getByTestId("job-facts")
       .and(page.locator('[data-status="running"]'))
-      .waitFor({ timeout: 30_000 });
+      .waitFor();
     await page.getByTestId("cancel").click();
     await page
       .getByTestId("job-facts")
       .and(page.locator('[data-status="cancelled"]'))
-      .waitFor({ timeout: 30_000 });
+      .waitFor();
     expect(f.fleet.state.jobs.require(hungId).status).toBe("cancelled");
 
     // The jobs list pages through the server, newest first.
