@@ -78,15 +78,9 @@ describe("the dashboard in headless Chromium", () => {
     await page.getByTestId("trigger").click();
     await page.waitForURL(/\/jobs\/[^/]+$/);
     const hungId = page.url().split("/").pop()!;
-    await page
-      .getByTestId("job-facts")
-      .and(page.locator('[data-status="running"]'))
-      .waitFor();
+    await page.getByTestId("job-facts").and(page.locator('[data-status="running"]')).waitFor();
     await page.getByTestId("cancel").click();
-    await page
-      .getByTestId("job-facts")
-      .and(page.locator('[data-status="cancelled"]'))
-      .waitFor();
+    await page.getByTestId("job-facts").and(page.locator('[data-status="cancelled"]')).waitFor();
     expect(f.fleet.state.jobs.require(hungId).status).toBe("cancelled");
 
     // The jobs list pages through the server, newest first.
