@@ -7,6 +7,7 @@ import {
   HooksSchema,
   InstancesSchema,
   McpServerSchema,
+  RetrySchema,
   ScheduleSchema,
   SessionSchema,
   ShellHookSchema,
@@ -99,6 +100,12 @@ const SECTIONS: Section[] = [
     schema: InstancesSchema,
   },
   {
+    id: "retry",
+    title: "Retry (`retry`)",
+    intro: "Automatic retries of an agent's failed jobs, or of one schedule's (see [Retries](#retries)).",
+    schema: RetrySchema,
+  },
+  {
     id: "hooks",
     title: "Hooks (`hooks`)",
     intro: "Lists of hooks run when a job ends.",
@@ -147,6 +154,7 @@ const LINKED = new Map<unknown, { id: string; label: string }>([
   [ScheduleSchema, { id: "schedule", label: "schedule" }],
   [SessionSchema, { id: "session", label: "session" }],
   [InstancesSchema, { id: "instances", label: "instances" }],
+  [RetrySchema, { id: "retry", label: "retry" }],
   [HooksSchema, { id: "hooks", label: "hooks" }],
   [ShellHookSchema, { id: "shell-hook", label: "shell hook" }],
   [WebhookHookSchema, { id: "webhook-hook", label: "webhook hook" }],

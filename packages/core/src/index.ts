@@ -21,6 +21,8 @@ export {
   type TriggerOptions,
   withUntrustedPayload,
 } from "./fleet-manager/fleet-manager.js";
+export type { RetryRef } from "./fleet-manager/retries.js";
+export { isRetryable } from "./fleet-manager/retry-policy.js";
 export {
   type AgentStatus,
   buildAgentStatus,
@@ -71,7 +73,12 @@ export type {
 } from "./runner/runtime/interface.js";
 export type { LaunchedProcess, Launcher, LaunchOptions } from "./runner/runtime/launcher.js";
 export { HostLauncher } from "./runner/runtime/launcher.js";
+export {
+  type WorkspaceAccessProblem,
+  workspaceAccessProblem,
+} from "./runner/runtime/workspace-access.js";
 export type { SessionRequest } from "./runner/session-policy.js";
+export { describeToolFailures } from "./runner/tool-failures.js";
 export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
 export * from "./state/index.js";

@@ -12,6 +12,7 @@ export type {
   HookConfig,
   McpServerConfig,
   PermissionMode,
+  RetryConfig,
   Schedule,
   ShellHookConfig,
   WebConfig,

@@ -96,6 +96,21 @@ const cronExpression = z.string().superRefine((value, ctx) => {
   }
 });
 
+export const RetrySchema = z.strictObject({
+  attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .describe(
+      "Most runs in all, the first included (1 never retries); only API errors (overloaded, rate limited, server or connection errors) and timeouts are retried",
+    ),
+  backoff: duration({ positive: true })
+    .default(30_000)
+    .describe("Wait before the second attempt; each later wait doubles"),
+  max_backoff: duration({ positive: true }).default(600_000).describe("The longest wait between attempts"),
+});
+
 export const ScheduleSchema = z
   .strictObject({
     type: z
@@ -140,6 +155,9 @@ export const ScheduleSchema = z
         "When the previous run is still going: skip this fire, queue it, or cancel the running job and start anew",
       ),
     jitter: duration().optional().describe("Random extra delay, from 0 up to this, added to each fire"),
+    retry: RetrySchema.optional().describe(
+      "Retries of this schedule's failed jobs; replaces the agent's retry for them",
+    ),
     secret_env: z
       .string()
       .min(1)
@@ -489,6 +507,9 @@ const agentFields = {
       "After a crash: resume runs an interrupted job again on its session; none (default) leaves it interrupted",
     ),
   docker: DockerSchema.optional().describe("Run the agent in a container"),
+  retry: RetrySchema.optional().describe(
+    "Run a job again, as a new job, after an API error or a timeout; never after a cancel",
+  ),
 };
 
 /** A merged agent (fleet defaults + agent file + overrides); defaults are applied here, once. */
@@ -628,6 +649,8 @@ export type WebhookHookConfig = z.output<typeof WebhookHookSchema>;
 export type McpServerConfig = z.output<typeof McpServerSchema>;
 export type PermissionMode = z.output<typeof PermissionModeSchema>;
 export type WebConfig = z.output<typeof WebSchema>;
+/** `backoff` and `max_backoff` are milliseconds. */
+export type RetryConfig = z.output<typeof RetrySchema>;
 export type WebhooksConfig = z.output<typeof WebhooksSchema>;
 export type FleetDefaults = Omit<z.output<typeof DefaultsSchema>, (typeof FLEET_ONLY_DEFAULT_KEYS)[number]>;
 /**

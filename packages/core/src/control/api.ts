@@ -3,7 +3,7 @@ import { stream } from "hono/streaming";
 import { z } from "zod";
 import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
-import { isTerminalStatus, JOB_STATUSES } from "../state/index.js";
+import { JOB_STATUSES } from "../state/index.js";
 import { apiError, toApiError } from "./api-errors.js";
 import { API_BODY_LIMIT, limitBody } from "./body-limit.js";
 
@@ -45,6 +45,20 @@ const JobsQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
   before: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** One page of job output holds at most this many lines (by default) and bytes. */
+const OUTPUT_PAGE_LINES = 1000;
+const OUTPUT_PAGE_MAX_LINES = 10_000;
+const OUTPUT_PAGE_BYTES = 2 * 1024 * 1024;
+
+const LineNumber = z.coerce.number().int().min(0);
+const OutputQuery = z.object({
+  offset: LineNumber.optional(),
+  /** The older name of `offset`. */
+  from: LineNumber.optional(),
+  limit: z.coerce.number().int().min(1).max(OUTPUT_PAGE_MAX_LINES).optional(),
+  follow: z.string().optional(),
 });
 
 const StopBody = z.object({ timeoutMs: z.number().int().min(0).max(86_400_000).optional() }).strict();
@@ -129,25 +143,33 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
 
   app.post("/api/jobs/:id/cancel", async (c) => c.json({ job: await fleet.cancel(c.req.param("id")) }));
 
-  // NDJSON: one {line, message} per output line; with follow=1 the stream stays open until the job ends.
+  // NDJSON: one {line, message} per output line. Without follow, one page from ?offset= (lines),
+  // at most ?limit= lines and OUTPUT_PAGE_BYTES; X-Next-Offset says where the next page starts.
+  // With follow=1 the stream stays open until the job ends.
   app.get("/api/jobs/:id/output", (c) => {
     const id = c.req.param("id");
-    const job = fleet.state.jobs.require(id);
-    const from = Number.parseInt(c.req.query("from") ?? "0", 10);
-    if (!Number.isInteger(from) || from < 0)
-      return apiError(c, 400, "BAD_REQUEST", "from: must be a whole number ≥ 0");
-    const follow = c.req.query("follow") === "1" || c.req.query("follow") === "true";
+    fleet.state.jobs.require(id);
+    const query = OutputQuery.safeParse(c.req.query());
+    if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
+    const { offset = query.data.from ?? 0, limit = OUTPUT_PAGE_LINES, follow } = query.data;
+    if (follow !== "1" && follow !== "true") {
+      c.header("content-type", "application/x-ndjson; charset=utf-8");
+      c.header("cache-control", "no-store");
+      const page = fleet.state.readJobOutputPage(id, {
+        fromLine: offset,
+        limit,
+        maxBytes: OUTPUT_PAGE_BYTES,
+      });
+      if (page.nextLine !== null) c.header("x-next-offset", String(page.nextLine));
+      return c.body(page.lines.map((l) => `{"line":${l.line},"message":${l.json}}\n`).join(""));
+    }
     c.header("content-type", "application/x-ndjson; charset=utf-8");
     c.header("cache-control", "no-store");
-    if (!follow || isTerminalStatus(job.status)) {
-      const lines = fleet.state.readJobOutput(id, { fromLine: from });
-      return c.body(lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-    }
     return stream(c, async (s) => {
       const controller = new AbortController();
       s.onAbort(() => controller.abort());
       for await (const line of fleet.state.followJobOutput(id, {
-        fromLine: from,
+        fromLine: offset,
         signal: controller.signal,
       })) {
         await s.write(`${JSON.stringify(line)}\n`);

@@ -124,6 +124,8 @@ export class FleetManager {
         state: this.state,
         events: this.events,
         maxConcurrentJobs: this.loaded.fleet.max_concurrent_jobs,
+        clock: this.clock,
+        log: this.log,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -300,6 +302,7 @@ export class FleetManager {
       buildAgentStatus(agent, this.state, {
         running: this.control.runningJobs(agent.name),
         queued: this.control.queuedJobs(agent.name),
+        retrying: this.control.pendingRetries(agent.name),
         snapshots,
       }),
     );

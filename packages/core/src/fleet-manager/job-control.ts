@@ -1,9 +1,11 @@
 import type { ResolvedAgent } from "../config/index.js";
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
+import { type Clock, systemClock } from "../scheduler/index.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
 import { atCapacity, FleetError, queueFull } from "./errors.js";
 import { endEventFor, type FleetEventBus } from "./events.js";
+import { type RetryRef, RetryScheduler } from "./retries.js";
 
 export interface SubmitOptions {
   /** Fail at once instead of waiting in line when there is no free slot. */
@@ -36,6 +38,7 @@ export class JobControl {
    */
   private readonly unrecorded = new Map<string, { status: "failed"; exitReason: "error"; error: string }>();
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retries: RetryScheduler;
 
   constructor(
     private readonly deps: {
@@ -43,8 +46,17 @@ export class JobControl {
       state: StateManager;
       events: FleetEventBus;
       maxConcurrentJobs?: number;
+      clock?: Clock;
+      log?: (line: string) => void;
     },
-  ) {}
+  ) {
+    this.retries = new RetryScheduler({
+      clock: deps.clock ?? systemClock,
+      state: deps.state,
+      submit: (request) => this.submit(request),
+      log: deps.log ?? (() => {}),
+    });
+  }
 
   /** Records the job and starts it now, or queues it; returns at once with the job as it stands. */
   submit(request: JobRequest, options: SubmitOptions = {}): JobRecord {
@@ -86,10 +98,15 @@ export class JobControl {
     return this.deps.state.jobs.require(jobId);
   }
 
-  /** Stops a running job (its process or container goes within seconds) or takes a queued one out of line. */
+  /**
+   * Stops a running job (its process or container goes within seconds), takes a queued one out of
+   * line, or drops the planned retry of a failed one.
+   */
   async cancel(jobId: string): Promise<JobRecord> {
     const entry = this.active.get(jobId);
     if (!entry) {
+      const withoutRetry = this.retries.cancel(jobId);
+      if (withoutRetry) return withoutRetry;
       const job = this.deps.state.jobs.require(jobId);
       if (isTerminalStatus(job.status)) {
         throw new FleetError(
@@ -129,6 +146,11 @@ export class JobControl {
       .map((e) => e.job);
   }
 
+  /** Failed jobs whose next attempt waits for its backoff. */
+  pendingRetries(agent?: string): RetryRef[] {
+    return this.retries.list(agent);
+  }
+
   isActive(jobId: string): boolean {
     return this.active.has(jobId);
   }
@@ -139,6 +161,7 @@ export class JobControl {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.closed = true;
+    this.retries.stop();
     this.recordPending();
     clearInterval(this.retryTimer);
     for (const id of [...this.line]) await this.cancel(id);
@@ -240,12 +263,23 @@ export class JobControl {
     }
   }
 
-  private settle(entry: ActiveJob, job: JobRecord): void {
+  private settle(entry: ActiveJob, ended: JobRecord): void {
+    const job = this.withRetry(entry, ended);
     entry.job = job;
     this.active.delete(job.id);
     this.deps.events.emit(endEventFor(job), job);
     entry.resolveDone(job);
     this.admitFromLine();
+  }
+
+  /** Plans the job's next attempt when its retry policy allows one; the record then says when. */
+  private withRetry(entry: ActiveJob, job: JobRecord): JobRecord {
+    try {
+      return this.retries.jobEnded(job, entry.request);
+    } catch (error) {
+      this.deps.log?.(`could not plan a retry of job ${job.id}: ${(error as Error).message}`);
+      return job;
+    }
   }
 
   private admitFromLine(): void {

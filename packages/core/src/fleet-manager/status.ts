@@ -1,6 +1,7 @@
 import type { ResolvedAgent } from "../config/index.js";
 import type { ScheduleSnapshot } from "../scheduler/index.js";
 import type { JobRecord, StateManager } from "../state/index.js";
+import type { RetryRef } from "./retries.js";
 import { recentWebhookRejections, type WebhookRejection } from "./webhook-rejections.js";
 
 export type FleetState = "starting" | "running" | "stopping" | "stopped";
@@ -13,6 +14,8 @@ export interface JobRef {
   triggerType: string;
   createdAt: string;
   startedAt: string | null;
+  /** 1 for a first run; more for an automatic retry. */
+  attempt: number;
 }
 
 export interface ScheduleStatus {
@@ -40,6 +43,8 @@ export interface AgentStatus {
   workingDirectory: string;
   running: JobRef[];
   queued: JobRef[];
+  /** Failed jobs whose next attempt waits for its backoff. */
+  retrying: RetryRef[];
   schedules: ScheduleStatus[];
   lastJob: Pick<JobRecord, "id" | "status" | "finishedAt" | "summary" | "error"> | null;
   /** The latest refused calls to this agent's webhook schedules, newest first. */
@@ -70,6 +75,7 @@ export function jobRef(job: JobRecord): JobRef {
     triggerType: job.triggerType,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
+    attempt: job.attempt,
   };
 }
 
@@ -126,7 +132,12 @@ export function scheduleStatuses(
 export function buildAgentStatus(
   agent: ResolvedAgent,
   state: StateManager,
-  live: { running: JobRecord[]; queued: JobRecord[]; snapshots: ScheduleSnapshot[] } = {
+  live: {
+    running: JobRecord[];
+    queued: JobRecord[];
+    snapshots: ScheduleSnapshot[];
+    retrying?: RetryRef[];
+  } = {
     running: [],
     queued: [],
     snapshots: [],
@@ -143,6 +154,7 @@ export function buildAgentStatus(
     workingDirectory: agent.working_directory,
     running: live.running.map(jobRef),
     queued: live.queued.map(jobRef),
+    retrying: live.retrying ?? [],
     schedules: scheduleStatuses(agent, live.snapshots, state),
     lastJob: last
       ? {

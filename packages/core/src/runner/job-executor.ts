@@ -37,6 +37,8 @@ export interface JobRequest {
   session?: SessionRequest;
   /** The interrupted job this one continues (`on_interrupt: resume`). */
   resumedFrom?: string;
+  /** An automatic retry: which attempt this is, and the chain's first job. */
+  retry?: { attempt: number; of: string };
 }
 
 export interface RunCallbacks {
@@ -83,6 +85,8 @@ export class JobExecutor {
       runtime: agent.runtime ?? "sdk",
       docker: agent.docker?.enabled === true,
       resumedFrom: request.resumedFrom ?? null,
+      attempt: request.retry?.attempt,
+      retryOf: request.retry?.of ?? null,
     });
   }
 

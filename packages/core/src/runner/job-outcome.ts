@@ -3,6 +3,7 @@ import type { ExitReason, JobOutcome, ModelUsage } from "../state/index.js";
 import type { TerminalJobStatus } from "../state/job-status.js";
 import { RuntimeError } from "./runtime/errors.js";
 import type { RuntimeMessage } from "./runtime/interface.js";
+import { ToolFailureLog } from "./tool-failures.js";
 
 /** What the executor learns from the message stream as it passes by. */
 export class OutcomeTracker {
@@ -10,11 +11,27 @@ export class OutcomeTracker {
   lastAssistantText: string | undefined;
   result: SDKResultMessage | undefined;
   assistantTurns = 0;
+  /** claude's class of the last API failure it reported (the assistant message's `error`). */
+  apiErrorKind: string | undefined;
+  readonly toolFailures = new ToolFailureLog();
 
   observe(message: RuntimeMessage): void {
     if (message.type === "system" && message.subtype === "init") this.sessionId = message.session_id;
+    if (message.type === "system" && message.subtype === "permission_denied")
+      this.toolFailures.denied(message.tool_use_id, message.tool_name);
+    if (message.type === "user" && Array.isArray(message.message.content)) {
+      for (const block of message.message.content) {
+        if (block.type === "tool_result")
+          this.toolFailures.toolResult(block.tool_use_id, block.content, block.is_error === true);
+      }
+    }
     if (message.type === "assistant") {
       this.assistantTurns += 1;
+      if (message.error) this.apiErrorKind = message.error;
+      for (const block of message.message.content) {
+        if (block.type === "tool_use")
+          this.toolFailures.toolUse(block.id, block.name, (block.input ?? {}) as Record<string, unknown>);
+      }
       const text = message.message.content
         .filter((block): block is { type: "text"; text: string } & typeof block => block.type === "text")
         .map((block) => (block as { text: string }).text)
@@ -24,6 +41,8 @@ export class OutcomeTracker {
     if (message.type === "result") {
       this.result = message;
       this.sessionId = message.session_id;
+      for (const denial of message.permission_denials ?? [])
+        this.toolFailures.denied(denial.tool_use_id, denial.tool_name, denial.tool_input);
     }
   }
 }
@@ -69,6 +88,12 @@ export function sessionWasMissing(tracker: OutcomeTracker, failure: unknown): bo
 
 /** Turns the end of a run (a result message, or the error that ended it) into a job outcome. */
 export function decideOutcome(tracker: OutcomeTracker, error: unknown): JobOutcome {
+  const failures = tracker.toolFailures.list;
+  const outcome = outcomeOf(tracker, error);
+  return failures.length > 0 ? { ...outcome, toolFailures: failures } : outcome;
+}
+
+function outcomeOf(tracker: OutcomeTracker, error: unknown): JobOutcome {
   const result = tracker.result;
   const usage = result ? usageFields(result) : {};
   const summary = (result?.subtype === "success" && result.result) || tracker.lastAssistantText || null;
@@ -93,7 +118,14 @@ export function decideOutcome(tracker: OutcomeTracker, error: unknown): JobOutco
   }
   if (result.subtype === "success") {
     // claude reports API failures as an error result whose text is the API's own message.
-    return { status: "failed", exitReason: "api_error", ...usage, summary: null, error: result.result };
+    return {
+      status: "failed",
+      exitReason: "api_error",
+      ...usage,
+      summary: null,
+      error: result.result,
+      apiErrorKind: tracker.apiErrorKind ?? null,
+    };
   }
   const detail = result.errors?.length ? `: ${result.errors.join("; ")}` : "";
   return {

@@ -100,6 +100,20 @@ export const MIGRATIONS: readonly Migration[] = [
     // JSON {pgid, startTicks, bootId}: recovery kills a job's processes only while it still matches.
     sql: "ALTER TABLE jobs ADD COLUMN process_group TEXT;",
   },
+  {
+    version: 3,
+    name: "job retries and tool failures",
+    // retry_of links every retry to the job that failed first; next_retry_at is set on a failed
+    // job while its next attempt waits for its backoff; api_error_kind is claude's own class of
+    // an API failure (server_error, rate_limit, ...), which decides whether a retry can help.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN retry_of TEXT REFERENCES jobs (id) ON DELETE SET NULL;
+      ALTER TABLE jobs ADD COLUMN next_retry_at TEXT;
+      ALTER TABLE jobs ADD COLUMN api_error_kind TEXT;
+      ALTER TABLE jobs ADD COLUMN tool_failures TEXT;
+      CREATE INDEX jobs_by_retry_of ON jobs (retry_of, attempt);
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

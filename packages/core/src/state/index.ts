@@ -25,7 +25,14 @@ export {
   isSessionId,
   mintJobId,
 } from "./ids.js";
-export type { FollowOutputOptions, JobOutputLine, ReadOutputOptions } from "./job-output.js";
+export type {
+  FollowOutputOptions,
+  JobOutputLine,
+  OutputPage,
+  OutputPageOptions,
+  ReadOutputOptions,
+  StoredOutputLine,
+} from "./job-output.js";
 export { JobOutputStore } from "./job-output.js";
 export type { JobListQuery } from "./job-query.js";
 export type {

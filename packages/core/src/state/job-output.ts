@@ -14,6 +14,25 @@ export interface ReadOutputOptions {
   readonly fromLine?: number;
 }
 
+export interface OutputPageOptions extends ReadOutputOptions {
+  /** At most this many lines. */
+  readonly limit: number;
+  /** Stop before the page's lines exceed this many bytes (a page always holds at least one line). */
+  readonly maxBytes: number;
+}
+
+/** A line as stored: its message still in JSON text, checked to parse, for passing on as is. */
+export interface StoredOutputLine {
+  readonly line: number;
+  readonly json: string;
+}
+
+export interface OutputPage {
+  readonly lines: StoredOutputLine[];
+  /** Where the next page starts when this one stopped at a limit; null when it reached the end. */
+  readonly nextLine: number | null;
+}
+
 export interface FollowOutputOptions extends ReadOutputOptions {
   /** Ends the iteration (without error) when aborted. */
   readonly signal?: AbortSignal;
@@ -26,6 +45,14 @@ export interface FollowOutputOptions extends ReadOutputOptions {
 const NEWLINE = 0x0a;
 
 /**
+ * Every LINE_INDEX_STEP-th line's byte offset is remembered per job, for the LINE_INDEX_JOBS jobs
+ * read most recently, so a page deep into a large output starts near its first line instead of
+ * scanning from byte 0. Output files only grow, so a remembered offset stays valid.
+ */
+const LINE_INDEX_STEP = 1024;
+const LINE_INDEX_JOBS = 64;
+
+/**
  * `jobs/<job-id>.jsonl`: one JSON message per line. Each message is one write of one complete
  * line, so a reader polling the file sees whole lines or nothing, and only complete lines (ending
  * in a newline) are ever returned.
@@ -36,8 +63,29 @@ export class JobOutputStore {
    * lines written by another process (a one-off `herdctl trigger`).
    */
   private readonly followers = new Map<string, Set<() => void>>();
+  /** jobId → [k] = byte offset where line k × LINE_INDEX_STEP starts; least recently used first. */
+  private readonly lineIndex = new Map<string, number[]>();
 
   constructor(readonly jobsDir: string) {}
+
+  /** Complete lines numbered from the indexed line nearest below `fromLine`, growing the index. */
+  private *numberedLines(jobId: string, fromLine: number): Generator<{ bytes: Buffer; line: number }> {
+    const index = this.lineIndex.get(jobId) ?? [0];
+    this.lineIndex.delete(jobId);
+    this.lineIndex.set(jobId, index);
+    for (const old of this.lineIndex.keys()) {
+      if (this.lineIndex.size <= LINE_INDEX_JOBS) break;
+      this.lineIndex.delete(old);
+    }
+    const k = Math.min(Math.floor(fromLine / LINE_INDEX_STEP), index.length - 1);
+    let line = k * LINE_INDEX_STEP;
+    for (const { bytes, end } of completeLines(this.pathFor(jobId), index[k]!)) {
+      const next = line + 1;
+      if (next % LINE_INDEX_STEP === 0 && next / LINE_INDEX_STEP === index.length) index.push(end);
+      yield { bytes, line };
+      line = next;
+    }
+  }
 
   private wake(jobId: string): void {
     const set = this.followers.get(jobId);
@@ -95,11 +143,50 @@ export class JobOutputStore {
     this.wake(jobId);
   }
 
-  /** Complete lines from `fromLine` on; a job with no output yet has an empty list. */
-  read(jobId: string, options: ReadOutputOptions = {}): JobOutputLine[] {
+  /**
+   * Complete lines from `fromLine` on, read a chunk at a time, so memory stays bounded by the
+   * longest line however large the output; a job with no output yet yields nothing.
+   */
+  *lines(jobId: string, options: ReadOutputOptions = {}): Generator<JobOutputLine> {
     const path = this.pathFor(jobId);
-    const chunk = readCompleteLines(path, 0);
-    return parseLines(path, chunk.text, 0).slice(options.fromLine ?? 0);
+    const fromLine = options.fromLine ?? 0;
+    for (const { bytes, line } of this.numberedLines(jobId, fromLine)) {
+      // Lines before `fromLine` are only counted, never decoded.
+      if (line >= fromLine) yield parseLine(path, bytes, line);
+    }
+  }
+
+  /** How many complete lines the output holds now, counted without decoding them. */
+  lineCount(jobId: string): number {
+    let count = 0;
+    for (const { line } of this.numberedLines(jobId, Number.MAX_SAFE_INTEGER)) count = line + 1;
+    return count;
+  }
+
+  /** Everything from `fromLine` on, in memory: for outputs known to be small. */
+  read(jobId: string, options: ReadOutputOptions = {}): JobOutputLine[] {
+    return [...this.lines(jobId, options)];
+  }
+
+  /**
+   * One bounded page, for callers that must not hold a whole output (the HTTP API). Lines stay
+   * JSON text, so a page costs its size once rather than again as parsed objects.
+   */
+  page(jobId: string, options: OutputPageOptions): OutputPage {
+    const lines: StoredOutputLine[] = [];
+    let bytes = 0;
+    const path = this.pathFor(jobId);
+    const fromLine = options.fromLine ?? 0;
+    for (const chunk of this.numberedLines(jobId, fromLine)) {
+      if (chunk.line < fromLine) continue;
+      const full = lines.length >= options.limit || bytes + chunk.bytes.length > options.maxBytes;
+      if (full && lines.length > 0) return { lines, nextLine: chunk.line };
+      const json = chunk.bytes.toString("utf8");
+      parseText(path, json, chunk.line);
+      lines.push({ line: chunk.line, json });
+      bytes += chunk.bytes.length + 1;
+    }
+    return { lines, nextLine: null };
   }
 
   /**
@@ -117,11 +204,10 @@ export class JobOutputStore {
     while (!aborted()) {
       // Sampled before reading, so lines written just before the job finished are not missed.
       const done = options.isDone?.() === true;
-      const chunk = readCompleteLines(path, offset);
-      offset = chunk.nextOffset;
-      for (const entry of parseLines(path, chunk.text, nextLine)) {
-        nextLine = entry.line + 1;
-        if (entry.line >= fromLine) yield entry;
+      for (const { bytes, end } of completeLines(path, offset)) {
+        offset = end;
+        const line = nextLine++;
+        if (line >= fromLine) yield parseLine(path, bytes, line);
         if (aborted()) return;
       }
       if (done) return;
@@ -130,43 +216,62 @@ export class JobOutputStore {
   }
 }
 
-/** Bytes from `offset` up to the last newline, decoded; a partial last line is left for later. */
-function readCompleteLines(path: string, offset: number): { text: string; nextOffset: number } {
+/** Bytes read from the output file at a time; a longer line grows the buffer to fit it. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The complete lines of a file from byte `start`, each with the byte offset just past its
+ * newline; a partial last line is left for a later read. `bytes` is a view into a reused buffer,
+ * valid until the next step.
+ */
+function* completeLines(path: string, start: number): Generator<{ bytes: Buffer; end: number }> {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", nextOffset: offset };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
   }
   try {
-    const size = fstatSync(fd).size;
-    if (size <= offset) return { text: "", nextOffset: offset };
-    const buffer = Buffer.alloc(size - offset);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
+    let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let filled = 0; // bytes in `buffer` from `bufferStart` on, all of them after the last newline
+    let bufferStart = start;
+    for (;;) {
+      if (filled === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, filled);
+        buffer = bigger;
+      }
+      const n = readSync(fd, buffer, filled, buffer.length - filled, bufferStart + filled);
+      if (n === 0) return;
+      const scanFrom = filled;
+      filled += n;
+      let lineStart = 0;
+      for (
+        let nl = buffer.indexOf(NEWLINE, scanFrom);
+        nl !== -1 && nl < filled;
+        nl = buffer.indexOf(NEWLINE, nl + 1)
+      ) {
+        yield { bytes: buffer.subarray(lineStart, nl), end: bufferStart + nl + 1 };
+        lineStart = nl + 1;
+      }
+      buffer.copy(buffer, 0, lineStart, filled);
+      filled -= lineStart;
+      bufferStart += lineStart;
     }
-    const end = buffer.subarray(0, read).lastIndexOf(NEWLINE);
-    if (end < 0) return { text: "", nextOffset: offset };
-    return { text: buffer.toString("utf8", 0, end + 1), nextOffset: offset + end + 1 };
   } finally {
     closeSync(fd);
   }
 }
 
-function parseLines(path: string, text: string, firstLine: number): JobOutputLine[] {
-  if (text === "") return [];
-  const lines = text.split("\n");
-  lines.pop(); // text ends with "\n", so the last element is always empty
-  return lines.map((raw, index) => {
-    const line = firstLine + index;
-    try {
-      return { line, message: JSON.parse(raw) as unknown };
-    } catch {
-      throw new CorruptOutputError(path, line);
-    }
-  });
+function parseText(path: string, text: string, line: number): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CorruptOutputError(path, line);
+  }
+}
+
+function parseLine(path: string, bytes: Buffer, line: number): JobOutputLine {
+  return { line, message: parseText(path, bytes.toString("utf8"), line) };
 }

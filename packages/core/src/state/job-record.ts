@@ -41,6 +41,19 @@ export interface HookError {
   readonly message: string;
 }
 
+/**
+ * A tool call that could not do its work for lack of permission: claude refused it (a permission
+ * rule or mode), or the system did (EACCES, EROFS, "permission denied"). The job's status stays
+ * what claude reported; these make the refusals visible.
+ */
+export interface ToolFailure {
+  readonly tool: string;
+  /** What the call aimed at (a path, a command), shortened; null when it named nothing. */
+  readonly target: string | null;
+  /** "denied" (claude's permission check) or the system's error code, e.g. "EACCES". */
+  readonly reason: string;
+}
+
 export interface JobRecord {
   readonly id: string;
   readonly agent: string;
@@ -73,7 +86,15 @@ export interface JobRecord {
   readonly costUsd: number | null;
   readonly usage: Readonly<Record<string, ModelUsage>> | null;
   readonly hookErrors: readonly HookError[] | null;
+  /** 1 for a first run; n for the (n-1)th automatic retry. */
   readonly attempt: number;
+  /** The first job of this retry chain; null for a first attempt. */
+  readonly retryOf: string | null;
+  /** When the next attempt of this failed job starts, while it waits for its backoff. */
+  readonly nextRetryAt: string | null;
+  /** claude's class of the API failure that ended the job (e.g. server_error, rate_limit). */
+  readonly apiErrorKind: string | null;
+  readonly toolFailures: readonly ToolFailure[] | null;
 }
 
 export interface NewJob {
@@ -88,6 +109,7 @@ export interface NewJob {
   readonly sessionId?: string | null;
   readonly resumedFrom?: string | null;
   readonly attempt?: number;
+  readonly retryOf?: string | null;
 }
 
 /** Fields that may change at any time, even after the job has finished (e.g. hook errors). */
@@ -106,6 +128,9 @@ export interface JobPatch {
   readonly costUsd?: number | null;
   readonly usage?: Readonly<Record<string, ModelUsage>> | null;
   readonly hookErrors?: readonly HookError[] | null;
+  readonly nextRetryAt?: string | null;
+  readonly apiErrorKind?: string | null;
+  readonly toolFailures?: readonly ToolFailure[] | null;
 }
 
 export interface JobStart {
@@ -149,6 +174,10 @@ export interface JobRow {
   usage_json: string | null;
   hook_errors: string | null;
   attempt: number;
+  retry_of: string | null;
+  next_retry_at: string | null;
+  api_error_kind: string | null;
+  tool_failures: string | null;
 }
 
 function parseJson<T>(text: string | null): T | null {
@@ -186,6 +215,10 @@ export function rowToJob(row: JobRow): JobRecord {
     usage: parseJson(row.usage_json),
     hookErrors: parseJson(row.hook_errors),
     attempt: row.attempt,
+    retryOf: row.retry_of,
+    nextRetryAt: row.next_retry_at,
+    apiErrorKind: row.api_error_kind,
+    toolFailures: parseJson(row.tool_failures),
   };
 }
 
@@ -207,6 +240,9 @@ export const PATCH_COLUMNS: Readonly<Record<keyof JobPatch, [string, (value: nev
   costUsd: ["cost_usd", (v: number | null) => v],
   usage: ["usage_json", (v: object | null) => (v === null ? null : JSON.stringify(v))],
   hookErrors: ["hook_errors", (v: object | null) => (v === null ? null : JSON.stringify(v))],
+  nextRetryAt: ["next_retry_at", (v: string | null) => v],
+  apiErrorKind: ["api_error_kind", (v: string | null) => v],
+  toolFailures: ["tool_failures", (v: object | null) => (v === null ? null : JSON.stringify(v))],
 };
 
 /** The record as it reads after `patch` is stored, without reading it back. */

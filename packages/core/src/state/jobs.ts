@@ -50,6 +50,7 @@ export class JobRepository {
     const now = this.now();
     const id = input.id === undefined ? mintJobId(now) : assertJobId(input.id);
     const resumedFrom = input.resumedFrom ?? null;
+    const retryOf = input.retryOf ?? null;
     const record: JobRecord = {
       id,
       agent: input.agent,
@@ -80,13 +81,18 @@ export class JobRepository {
       usage: null,
       hookErrors: null,
       attempt: input.attempt ?? 1,
+      retryOf,
+      nextRetryAt: null,
+      apiErrorKind: null,
+      toolFailures: null,
     };
     return this.write(() => {
       if (resumedFrom !== null) this.require(resumedFrom);
+      if (retryOf !== null) this.require(retryOf);
       this.prepare(
         `INSERT INTO jobs (id, agent, schedule, trigger_type, status, prompt, session_id, resumed_from,
-           runtime, docker, created_at, attempt)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+           runtime, docker, created_at, attempt, retry_of)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         id,
         record.agent,
@@ -99,6 +105,7 @@ export class JobRepository {
         record.docker ? 1 : 0,
         record.createdAt,
         record.attempt,
+        retryOf,
       );
       return record;
     });

@@ -8,6 +8,8 @@ import {
   type FollowOutputOptions,
   type JobOutputLine,
   JobOutputStore,
+  type OutputPage,
+  type OutputPageOptions,
   type ReadOutputOptions,
 } from "./job-output.js";
 import { isTerminalStatus } from "./job-status.js";
@@ -145,6 +147,23 @@ export class StateManager {
 
   readJobOutput(jobId: string, options: ReadOutputOptions = {}): JobOutputLine[] {
     return this.output.read(jobId, options);
+  }
+
+  /** A job's output one line at a time, with memory bounded by the longest line. */
+  jobOutputLines(jobId: string, options: ReadOutputOptions = {}): Generator<JobOutputLine> {
+    this.jobs.require(jobId);
+    return this.output.lines(jobId, options);
+  }
+
+  jobOutputLineCount(jobId: string): number {
+    this.jobs.require(jobId);
+    return this.output.lineCount(jobId);
+  }
+
+  /** One bounded page of a job's output (see JobOutputStore.page). */
+  readJobOutputPage(jobId: string, options: OutputPageOptions): OutputPage {
+    this.jobs.require(jobId);
+    return this.output.page(jobId, options);
   }
 
   /**

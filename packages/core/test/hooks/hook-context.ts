@@ -33,6 +33,10 @@ export function finishedJob(overrides: Partial<JobRecord> = {}): JobRecord {
     usage: null,
     hookErrors: null,
     attempt: 1,
+    retryOf: null,
+    nextRetryAt: null,
+    apiErrorKind: null,
+    toolFailures: null,
     ...overrides,
   };
 }

@@ -52,6 +52,10 @@ describe("JobRepository: create and read", () => {
       usage: null,
       hookErrors: null,
       attempt: 1,
+      retryOf: null,
+      nextRetryAt: null,
+      apiErrorKind: null,
+      toolFailures: null,
     });
     expect(state.jobs.get(job.id)).toEqual(job);
   });

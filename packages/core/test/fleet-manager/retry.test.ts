@@ -1,0 +1,177 @@
+import { join } from "node:path";
+import { errorReply, hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
+import { FakeClock } from "../../src/scheduler/index.js";
+import { type JobRecord, StateManager } from "../../src/state/index.js";
+import { claudeEnv } from "../helpers/claude-env.js";
+import { tempDir } from "../helpers/fleet.js";
+import { writeAgents } from "../helpers/multi-fleet.js";
+
+function until(check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = () => (check() ? resolve() : setTimeout(poll, 20));
+    poll();
+  });
+}
+
+const START = "2030-01-01T00:00:00.000Z";
+const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
+
+describe("automatic retries (real claude, stand-in API, fake clock)", () => {
+  let standin: Standin;
+  let tmp: ReturnType<typeof tempDir>;
+  let fleet: FleetManager | undefined;
+  let clock: FakeClock;
+
+  beforeAll(async () => {
+    standin = await startStandin();
+  });
+  afterAll(() => standin.close());
+  beforeEach(() => {
+    tmp = tempDir();
+    clock = new FakeClock(START);
+  });
+  afterEach(async () => {
+    await fleet?.stop({ timeoutMs: 0 });
+    fleet = undefined;
+    tmp.cleanup();
+  });
+
+  async function startFleet(agents: Record<string, string>) {
+    writeAgents(tmp.dir, agents);
+    fleet = new FleetManager({
+      config: tmp.dir,
+      env: claudeEnv(standin, tmp.dir),
+      watchConfig: false,
+      clock,
+    });
+    await fleet.start();
+    return fleet;
+  }
+
+  /** The job the fleet queues next (a retry is submitted from inside the clock's advance). */
+  function nextQueued(f: FleetManager): Promise<JobRecord> {
+    return new Promise((resolve) => f.events.once("job:queued", resolve));
+  }
+
+  it("retries a 529 twice with exponential, capped backoff on the fleet's clock: 3 rows, attempts 1..3", async () => {
+    standin.setResponder(
+      script([errorReply(529, "Overloaded"), errorReply(529, "Overloaded"), textReply("done")]),
+    );
+    const f = await startFleet({
+      flaky: "runtime: cli\nretry: { attempts: 3, backoff: 10s, max_backoff: 15s }\n",
+    });
+    const first = await f.wait(f.trigger("flaky", { prompt: "work" }).id);
+    expect(first).toMatchObject({
+      status: "failed",
+      exitReason: "api_error",
+      apiErrorKind: "server_error",
+      attempt: 1,
+      retryOf: null,
+      nextRetryAt: at(10_000),
+    });
+    expect(f.status().agents[0]!.retrying).toEqual([
+      { jobId: first.id, agent: "flaky", attempt: 2, attempts: 3, at: at(10_000) },
+    ]);
+    // Nothing happens until the clock reaches the backoff.
+    clock.advance(9_999);
+    expect(f.state.jobs.list().jobs).toHaveLength(1);
+
+    let queued = nextQueued(f);
+    clock.advance(1);
+    const second = await f.wait((await queued).id);
+    expect(second).toMatchObject({
+      status: "failed",
+      attempt: 2,
+      retryOf: first.id,
+      nextRetryAt: at(25_000),
+    });
+    expect(f.state.jobs.require(first.id).nextRetryAt).toBeNull();
+
+    queued = nextQueued(f);
+    clock.advance(15_000); // 2 × 10 s = 20 s, capped at max_backoff 15 s
+    const third = await f.wait((await queued).id);
+    expect(third).toMatchObject({ status: "completed", attempt: 3, retryOf: first.id, nextRetryAt: null });
+
+    const rows = f.state.jobs.list({ agent: "flaky" }).jobs.reverse();
+    expect(rows.map((j) => [j.attempt, j.status, j.retryOf])).toEqual([
+      [1, "failed", null],
+      [2, "failed", first.id],
+      [3, "completed", first.id],
+    ]);
+    expect(rows.every((j) => j.prompt === "work" && j.triggerType === "manual")).toBe(true);
+    expect(f.status().agents[0]!.retrying).toEqual([]);
+  });
+
+  it("retries a timed-out job, on the schedule's retry over the agent's", async () => {
+    standin.setResponder(() => hang());
+    const f = await startFleet({
+      slow:
+        "runtime: cli\ntimeout: 6s\nretry: { attempts: 1 }\n" +
+        "schedules:\n  nightly: { type: cron, cron: '0 3 * * *', prompt: night, retry: { attempts: 2, backoff: 1m } }\n",
+    });
+    const first = await f.wait(f.trigger("slow", { schedule: "nightly" }).id);
+    expect(first).toMatchObject({ status: "timed_out", exitReason: "timeout", nextRetryAt: at(60_000) });
+    standin.setResponder(script([textReply("made it")]));
+    const queued = nextQueued(f);
+    clock.advance(60_000);
+    const second = await f.wait((await queued).id);
+    expect(second).toMatchObject({
+      status: "completed",
+      attempt: 2,
+      retryOf: first.id,
+      schedule: "nightly",
+      prompt: "night",
+    });
+  });
+
+  it("never retries a cancel or a non-transient API error, and drops planned retries when the fleet stops", async () => {
+    standin.setResponder(() => hang());
+    const f = await startFleet({ w: "runtime: cli\nretry: { attempts: 5, backoff: 1s }\n" });
+    const running = f.trigger("w", { prompt: "hang" });
+    await until(() => standin.mainRequests.length > 0);
+    const cancelled = await f.cancel(running.id);
+    expect(cancelled).toMatchObject({ status: "cancelled", nextRetryAt: null });
+
+    standin.setResponder(() => errorReply(401, "invalid x-api-key"));
+    const denied = await f.wait(f.trigger("w", { prompt: "no key" }).id);
+    expect(denied).toMatchObject({
+      status: "failed",
+      apiErrorKind: "authentication_failed",
+      nextRetryAt: null,
+    });
+    expect(f.status().agents[0]!.retrying).toEqual([]);
+    expect(clock.pendingTimers).toBe(0);
+
+    standin.setResponder(() => errorReply(500, "boom"));
+    const failed = await f.wait(f.trigger("w", { prompt: "boom" }).id);
+    expect(failed.nextRetryAt).toBe(at(1_000));
+    await f.stop({ timeoutMs: 0 });
+    fleet = undefined;
+    expect(clock.pendingTimers).toBe(0);
+    const state = new StateManager(join(tmp.dir, ".herdctl"));
+    state.open();
+    try {
+      expect(state.jobs.require(failed.id).nextRetryAt).toBeNull();
+      expect(state.jobs.list().jobs).toHaveLength(3);
+    } finally {
+      state.close();
+    }
+  });
+
+  it("lets a retry wait in line behind the agent's running job (max_concurrent)", async () => {
+    const f = await startFleet({ solo: "runtime: cli\nretry: { attempts: 2, backoff: 5s }\n" });
+    standin.setResponder(() => errorReply(529, "Overloaded"));
+    const first = await f.wait(f.trigger("solo", { prompt: "flaky" }).id);
+    standin.setResponder((req) => (req.lastUserText === "busy" ? hang() : textReply("second time lucky")));
+    const busy = f.trigger("solo", { prompt: "busy" });
+    expect(busy.status).toBe("running");
+    const queued = nextQueued(f);
+    clock.advance(5_000);
+    const retry = await queued;
+    expect(f.state.jobs.require(retry.id)).toMatchObject({ status: "queued", attempt: 2, retryOf: first.id });
+    await f.cancel(busy.id);
+    expect(await f.wait(retry.id)).toMatchObject({ status: "completed", attempt: 2 });
+  });
+});
