@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from "commander";
+import { exitQuietlyWhenOutputCloses } from "./closed-pipe.js";
 import { exitCodeFor, isUserFacing } from "./errors.js";
 import { buildProgram } from "./program.js";
 
@@ -22,4 +23,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+exitQuietlyWhenOutputCloses();
 await main(process.argv);

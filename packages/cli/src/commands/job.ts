@@ -1,11 +1,13 @@
-import type { JobOutputLine, JobRecord } from "@herdctl/core";
+import type { JobRecord } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { describeOrigin, type JobOrigin, jobOrigin } from "../job-origin.js";
 import { requireJob } from "../lookup.js";
 import { duration, relativeTime, usd } from "../output/format.js";
 import { renderMessage } from "../output/job-render.js";
+import { drainedWriter, printJsonWithArray } from "../output/streamed-output.js";
 import { type Style, statusColour } from "../output/style.js";
+import { visible } from "../output/terminal-text.js";
 
 function when(iso: string | null): string {
   return iso ? `${iso} (${relativeTime(iso)})` : "-";
@@ -51,21 +53,16 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
   if (job.error) lines.push("", style.red("Error:"), ...indent(job.error));
   if (job.hookErrors?.length) {
     lines.push("", style.yellow("Hook errors:"));
-    for (const h of job.hookErrors) lines.push(`  ${h.hook}: ${h.message}`);
+    for (const h of job.hookErrors) lines.push(`  ${visible(h.hook)}: ${visible(h.message)}`);
   }
   return lines;
 }
 
 function indent(text: string): string[] {
-  return text
+  return visible(text)
     .trimEnd()
     .split("\n")
     .map((l) => `  ${l}`);
-}
-
-/** Human lines for stored output lines, skipping what renderMessage leaves out. */
-export function renderOutput(lines: readonly JobOutputLine[], style: Style): string[] {
-  return lines.flatMap((l) => renderMessage(l.message as { type: string }, style));
 }
 
 export function registerJob(program: Command): void {
@@ -80,16 +77,22 @@ export function registerJob(program: Command): void {
       try {
         const job = requireJob(state, id);
         const origin = jobOrigin(state, job);
-        const output = options.logs ? state.readJobOutput(job.id) : undefined;
+        // Output is streamed line by line: a job's output can be far larger than memory should hold.
+        const write = drainedWriter(ctx.stdout);
         if (ctx.json) {
-          ctx.printJson(output ? { job, origin, output } : { job, origin });
+          if (options.logs)
+            await printJsonWithArray(write, { job, origin }, "output", state.jobOutputLines(job.id));
+          else ctx.printJson({ job, origin });
           return;
         }
         for (const line of jobDetails(job, ctx.out, origin)) ctx.print(line);
-        if (output) {
+        if (options.logs) {
+          const count = state.jobOutputLineCount(job.id);
           ctx.print("");
-          ctx.print(ctx.out.dim(`Output (${output.length} message${output.length === 1 ? "" : "s"}):`));
-          for (const line of renderOutput(output, ctx.out)) ctx.print(line);
+          ctx.print(ctx.out.dim(`Output (${count} message${count === 1 ? "" : "s"}):`));
+          for (const l of state.jobOutputLines(job.id))
+            for (const line of renderMessage(l.message as { type: string }, ctx.out))
+              await write(`${line}\n`);
         }
       } finally {
         state.close();

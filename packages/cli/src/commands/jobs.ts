@@ -5,6 +5,7 @@ import { checkAgentFilter, parseCount, parseSince, parseStatus, requireJob } fro
 import { duration, relativeTime, table, usd } from "../output/format.js";
 import type { Style } from "../output/style.js";
 import { statusColour } from "../output/style.js";
+import { visible } from "../output/terminal-text.js";
 
 interface JobsOptions {
   agent?: string;
@@ -18,7 +19,7 @@ const SUMMARY_WIDTH = 50;
 
 function oneLine(text: string | null, width: number): string {
   if (!text) return "-";
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = visible(text.replace(/\s+/g, " ").trim());
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }
 

@@ -12,6 +12,7 @@ import { CliError, UsageError } from "../errors.js";
 import { checkAgentFilter, parseCount, requireJob } from "../lookup.js";
 import { relativeTime } from "../output/format.js";
 import { renderJobEnd, renderMessage } from "../output/job-render.js";
+import { drainedWriter, writeJsonArray } from "../output/streamed-output.js";
 import { statusColour } from "../output/style.js";
 
 interface LogsOptions {
@@ -36,10 +37,10 @@ export function registerLogs(program: Command): void {
     .argument("[agent]", "only this agent's jobs")
     .option("--job <id>", "one job's output")
     .option("-f, --follow", "keep printing new output until Ctrl-C (or until the job ends, with --job)")
-    .option("-n, --lines <n>", "how many of the latest jobs to show", "3")
+    .option("-n, --lines <n>", "how many of the latest jobs to show; -f -n 0 shows only new output", "3")
     .action(async (agent: string | undefined, options: LogsOptions, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
-      const count = parseCount(options.lines, "-n");
+      const count = parseJobCount(options.lines, options.follow === true);
       const state = ctx.openState();
       try {
         const picked = options.job !== undefined ? [requireJob(state, options.job)] : undefined;
@@ -49,22 +50,33 @@ export function registerLogs(program: Command): void {
             throw new UsageError(`job ${picked[0]!.id} belongs to agent ${picked[0]!.agent}, not ${agent}`);
         }
         // Oldest first, so the newest output ends up at the bottom of the terminal.
-        const jobs = picked ?? state.jobs.list({ agent, limit: count }).jobs.reverse();
-        const history = jobs.map((job) => ({ job, output: state.readJobOutput(job.id) }));
+        const jobs = picked ?? (count === 0 ? [] : state.jobs.list({ agent, limit: count }).jobs.reverse());
         if (!options.follow) {
-          if (ctx.json) ctx.printJson({ jobs: history });
-          else printHistory(ctx, history);
+          if (ctx.json) await printJsonHistory(ctx, state, jobs);
+          else await printHistory(ctx, state, jobs);
           return;
         }
-        const emit = (event: LogEvent) => {
-          if (ctx.json) ctx.stdout.write(`${JSON.stringify(event)}\n`);
-          else printEvent(ctx, event);
+        const write = drainedWriter(ctx.stdout);
+        const emit = async (event: LogEvent) => {
+          if (ctx.json) await write(`${JSON.stringify(event)}\n`);
+          else for (const line of eventLines(ctx, event)) await write(`${line}\n`);
         };
-        for (const { job, output } of history) {
-          if (ctx.json) for (const l of output) emit(outputEvent(job, l));
-          else printHistory(ctx, [{ job, output }], false);
+        // How many lines of each job are already on screen, so following goes on right after them.
+        const seen = new Map<string, number>();
+        for (const job of jobs) {
+          if (count === 0) {
+            seen.set(job.id, state.jobOutputLineCount(job.id));
+            continue;
+          }
+          if (!ctx.json) ctx.print(header(ctx, job));
+          let lines = 0;
+          for (const l of state.jobOutputLines(job.id)) {
+            await emit(outputEvent(job, l));
+            lines++;
+          }
+          seen.set(job.id, lines);
         }
-        await follow(ctx, state, { agent, picked: picked?.[0], history, emit });
+        await follow(ctx, state, { agent, picked: picked?.[0], seen, newOnly: count === 0, emit });
       } finally {
         state.close();
       }
@@ -86,30 +98,51 @@ function header(ctx: CommandContext, job: JobRecord): string {
   );
 }
 
-function printHistory(
+/** `-n`: a count of jobs from 1, or 0 with -f for "only what is written from now on" (tail -n 0 -f). */
+function parseJobCount(text: string, follow: boolean): number {
+  if (text.trim() !== "0") return parseCount(text, "-n");
+  if (follow) return 0;
+  throw new UsageError('-n 0 shows nothing without -f; use "herdctl logs -f -n 0" to print only new output');
+}
+
+/** Streamed line by line: a job's output can be far larger than memory should hold. */
+async function printHistory(
   ctx: CommandContext,
-  history: { job: JobRecord; output: JobOutputLine[] }[],
-  withEnd = true,
-): void {
-  if (history.length === 0) ctx.stderr.write(`${ctx.err.dim("no jobs yet")}\n`);
-  for (const { job, output } of history) {
+  state: StateManager,
+  jobs: readonly JobRecord[],
+): Promise<void> {
+  if (jobs.length === 0) ctx.stderr.write(`${ctx.err.dim("no jobs yet")}\n`);
+  const write = drainedWriter(ctx.stdout);
+  for (const job of jobs) {
     ctx.print(header(ctx, job));
-    for (const l of output)
-      for (const line of renderMessage(l.message as { type: string }, ctx.out)) ctx.print(line);
-    if (withEnd && isTerminalStatus(job.status))
-      for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
+    for (const l of state.jobOutputLines(job.id))
+      for (const line of renderMessage(l.message as { type: string }, ctx.out)) await write(`${line}\n`);
+    if (isTerminalStatus(job.status)) for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
   }
 }
 
-function printEvent(ctx: CommandContext, event: LogEvent): void {
-  if (event.type === "job:output") {
-    const p = event.payload as { message: { type: string } };
-    for (const line of renderMessage(p.message, ctx.out)) ctx.print(line);
-  } else if (event.type === "job:started") {
-    ctx.print(header(ctx, event.payload as JobRecord));
-  } else if (END_EVENTS.has(event.type)) {
-    for (const line of renderJobEnd(event.payload as JobRecord, ctx.out)) ctx.print(line);
-  }
+/** `{ "jobs": [{ job, output }] }`, written as it is read. */
+async function printJsonHistory(
+  ctx: CommandContext,
+  state: StateManager,
+  jobs: readonly JobRecord[],
+): Promise<void> {
+  const write = drainedWriter(ctx.stdout);
+  await write('{\n  "jobs": ');
+  await writeJsonArray(write, jobs, "  ", async (job) => {
+    await write(`{ "job": ${JSON.stringify(job)}, "output": `);
+    await writeJsonArray(write, state.jobOutputLines(job.id), "    ");
+    await write(" }");
+  });
+  await write("\n}\n");
+}
+
+function eventLines(ctx: CommandContext, event: LogEvent): string[] {
+  if (event.type === "job:output")
+    return renderMessage((event.payload as { message: { type: string } }).message, ctx.out);
+  if (event.type === "job:started") return [header(ctx, event.payload as JobRecord)];
+  if (END_EVENTS.has(event.type)) return renderJobEnd(event.payload as JobRecord, ctx.out);
+  return [];
 }
 
 /** Aborts on Ctrl-C, so following ends cleanly with exit 0. */
@@ -133,8 +166,10 @@ async function follow(
   f: {
     agent?: string;
     picked?: JobRecord;
-    history: { job: JobRecord; output: JobOutputLine[] }[];
-    emit: (event: LogEvent) => void;
+    seen: ReadonlyMap<string, number>;
+    /** -n 0: a job not shown yet starts at its current end, not at its first line. */
+    newOnly: boolean;
+    emit: (event: LogEvent) => Promise<void>;
   },
 ): Promise<void> {
   const client = await ControlClient.connect(state.socketPath);
@@ -145,7 +180,7 @@ async function follow(
       for await (const event of client.lines<LogEvent>("/api/events", signal)) {
         const p = event.payload as { agent?: string };
         if (!event.type.startsWith("job:") || event.type === "job:queued") continue;
-        if (f.agent === undefined || p.agent === f.agent) f.emit(event);
+        if (f.agent === undefined || p.agent === f.agent) await f.emit(event);
       }
       return;
     }
@@ -159,21 +194,27 @@ async function follow(
       return;
     }
     if (isTerminalStatus(job.status)) {
-      f.emit({ type: endEvent(job), payload: job });
+      await f.emit({ type: endEvent(job), payload: job });
       return;
     }
-    const seen = f.history.find((h) => h.job.id === job.id)?.output.length ?? 0;
-    if (seen === 0 && !ctx.json && !f.picked) ctx.print(header(ctx, job));
+    const seen = f.seen.get(job.id) ?? (f.newOnly ? state.jobOutputLineCount(job.id) : 0);
+    if (!f.seen.has(job.id) && !ctx.json && !f.picked) ctx.print(header(ctx, job));
     const lines = client
       ? client.lines<JobOutputLine>(`/api/jobs/${job.id}/output?from=${seen}&follow=1`, signal)
       : state.followJobOutput(job.id, { fromLine: seen, signal });
-    for await (const l of lines) f.emit(outputEvent(job, l));
+    for await (const l of lines) await f.emit(outputEvent(job, l));
     if (signal.aborted) return;
     const final = state.jobs.require(job.id);
-    if (isTerminalStatus(final.status)) f.emit({ type: endEvent(final), payload: final });
+    if (isTerminalStatus(final.status)) await f.emit({ type: endEvent(final), payload: final });
   } catch (error) {
     // Ctrl-C while the daemon's stream is opening rejects the request; that is a normal end.
     if (signal.aborted) return;
+    // The daemon stopping ends following as Ctrl-C would, with a word about why.
+    if (error instanceof ControlError && error.code === "DAEMON_GONE") {
+      const unfinished = f.picked ? ` before job ${f.picked.id} ended` : "";
+      ctx.stderr.write(`${ctx.err.yellow("the daemon stopped")}${unfinished}; nothing more to follow\n`);
+      return;
+    }
     if (error instanceof ControlError)
       throw new CliError(`the daemon could not stream logs: ${error.message}`);
     throw error;

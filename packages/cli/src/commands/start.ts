@@ -1,11 +1,13 @@
 import { FleetManager, serveControlSocket } from "@herdctl/core";
 import type { WebServer } from "@herdctl/web";
 import type { Command } from "commander";
+import { keepRunningWhenOutputCloses } from "../closed-pipe.js";
 import { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { OFFLINE_LABEL, startOffline } from "../offline.js";
 import { firstFire } from "../output/first-fire.js";
 import { attachFleetLog } from "../output/fleet-log.js";
+import { visible } from "../output/terminal-text.js";
 import { setupWarnings } from "../setup-warnings.js";
 
 interface StartOptions {
@@ -30,6 +32,7 @@ export function registerStart(program: Command): void {
       "30",
     )
     .action(async (options: StartOptions, command: Command) => {
+      keepRunningWhenOutputCloses();
       const ctx = new CommandContext(command.optsWithGlobals());
       const configPath = ctx.configPath();
       const offline = options.offline ? await startOffline() : undefined;
@@ -38,7 +41,7 @@ export function registerStart(program: Command): void {
         stateDir: ctx.options.state ? ctx.stateDir() : undefined,
         env: offline?.env,
         offline: Boolean(offline),
-        log: (line) => ctx.stderr.write(`${ctx.err.dim(line)}\n`),
+        log: (line) => ctx.stderr.write(`${ctx.err.dim(visible(line))}\n`),
       });
       const detach = attachFleetLog(fleet, ctx);
       try {

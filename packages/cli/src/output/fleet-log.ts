@@ -3,6 +3,7 @@ import type { CommandContext } from "../context.js";
 import { duration, usd } from "./format.js";
 import { renderMessage } from "./job-render.js";
 import { statusColour } from "./style.js";
+import { visible } from "./terminal-text.js";
 
 /** The live, readable log `herdctl start` prints; NDJSON of every event with --json. */
 export function attachFleetLog(fleet: FleetManager, ctx: CommandContext): () => void {
@@ -23,7 +24,11 @@ export function attachFleetLog(fleet: FleetManager, ctx: CommandContext): () => 
   };
   const end = (job: JobRecord) =>
     `${s.cyan(job.agent)} ${job.id} ${statusColour(s, job.status)} ${s.dim(`${duration(job.durationMs)} · ${job.numTurns ?? 0} turns · ${usd(job.costUsd)}`)}` +
-    (job.error ? `\n         ${s.red(job.error)}` : job.summary ? `\n         ${truncate(job.summary)}` : "");
+    (job.error
+      ? `\n         ${s.red(visible(job.error))}`
+      : job.summary
+        ? `\n         ${truncate(job.summary)}`
+        : "");
   on("job:queued", (job: JobRecord) =>
     job.status === "queued" ? `${s.cyan(job.agent)} ${job.id} queued` : undefined,
   );
@@ -39,7 +44,7 @@ export function attachFleetLog(fleet: FleetManager, ctx: CommandContext): () => 
   });
   for (const ev of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"]) on(ev, end);
   on("schedule:skipped", (e: { agent: string; schedule: string; reason: string }) =>
-    s.yellow(`${e.agent}/${e.schedule} skipped (${e.reason})`),
+    s.yellow(`${e.agent}/${e.schedule} skipped (${visible(e.reason)})`),
   );
   on(
     "config:reloaded",
@@ -47,7 +52,7 @@ export function attachFleetLog(fleet: FleetManager, ctx: CommandContext): () => 
       `config reloaded: +${e.added.length} −${e.removed.length} ~${e.updated.length}`,
   );
   on("config:rejected", (e: { message: string }) =>
-    s.red(`config change rejected, still running the previous config:\n${e.message}`),
+    s.red(`config change rejected, still running the previous config:\n${visible(e.message)}`),
   );
   return () => {
     for (const [event, handler] of handlers) fleet.events.off(event as never, handler as never);
@@ -55,6 +60,6 @@ export function attachFleetLog(fleet: FleetManager, ctx: CommandContext): () => 
 }
 
 function truncate(text: string, max = 160): string {
-  const one = text.replace(/\s+/g, " ").trim();
+  const one = visible(text.replace(/\s+/g, " ").trim());
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }

@@ -1,12 +1,13 @@
 import type { JobRecord, RuntimeMessage } from "@herdctl/core";
 import { duration, usd } from "./format.js";
 import { type Style, statusColour } from "./style.js";
+import { visible } from "./terminal-text.js";
 
 function shortInput(input: Record<string, unknown>): string {
   const pick =
     input.file_path ?? input.path ?? input.command ?? input.pattern ?? input.url ?? input.description;
   const text = typeof pick === "string" ? pick : JSON.stringify(input);
-  const oneLine = text.replace(/\s+/g, " ").trim();
+  const oneLine = visible(text.replace(/\s+/g, " ").trim());
   return oneLine.length > 100 ? `${oneLine.slice(0, 99)}…` : oneLine;
 }
 
@@ -16,16 +17,18 @@ export function renderMessage(
   style: Style,
 ): string[] {
   const m = message as { type: string; subtype?: string; [k: string]: unknown };
-  if (m.type === "herdctl") return [style.dim(`· ${String(m.text)}`)];
+  if (m.type === "herdctl") return [style.dim(`· ${visible(String(m.text))}`)];
   if (m.type === "assistant") {
     const content = ((m.message as { content?: unknown[] })?.content ?? []) as Array<Record<string, unknown>>;
     const lines: string[] = [];
     for (const block of content) {
       if (block.type === "text" && typeof block.text === "string" && block.text.trim())
-        lines.push(block.text);
+        lines.push(visible(block.text));
       if (block.type === "tool_use") {
         lines.push(
-          style.cyan(`→ ${String(block.name)} ${shortInput((block.input ?? {}) as Record<string, unknown>)}`),
+          style.cyan(
+            `→ ${visible(String(block.name))} ${shortInput((block.input ?? {}) as Record<string, unknown>)}`,
+          ),
         );
       }
     }
@@ -38,7 +41,7 @@ export function renderMessage(
       .filter((b: Record<string, unknown>) => b.type === "tool_result" && b.is_error === true)
       .map((b: Record<string, unknown>) =>
         style.red(
-          `✗ tool failed: ${String(typeof b.content === "string" ? b.content : JSON.stringify(b.content)).slice(0, 300)}`,
+          `✗ tool failed: ${visible(String(typeof b.content === "string" ? b.content : JSON.stringify(b.content)).slice(0, 300))}`,
         ),
       );
   }
@@ -56,6 +59,6 @@ export function renderJobEnd(job: JobRecord, style: Style): string[] {
         `  ${duration(job.durationMs)} · ${job.numTurns ?? 0} turns · ${tokens} tokens · ${usd(job.costUsd)}`,
       ),
   ];
-  if (job.error) lines.push(style.red(job.error));
+  if (job.error) lines.push(style.red(visible(job.error)));
   return lines;
 }
