@@ -1,4 +1,4 @@
-import { type AgentStatus, type FleetStatus, isAgentName, nearestNames } from "@herdctl/core";
+import { type AgentStatus, type FleetStatus, isAgentName, type JobRef, nearestNames } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
@@ -58,7 +58,8 @@ export function registerStatus(program: Command): void {
               s.cyan(a.name),
               `${a.runtime}${a.docker ? "+docker" : ""}`,
               String(a.running.length),
-              String(a.queued.length),
+              String(a.queued.length) +
+                (a.retrying?.length ? s.yellow(` +${a.retrying.length} retrying`) : ""),
               relativeAndLocal(next),
               a.lastJob ? `${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}` : "-",
             ];
@@ -66,6 +67,10 @@ export function registerStatus(program: Command): void {
         ),
       );
     });
+}
+
+function trigger(j: JobRef): string {
+  return j.attempt > 1 ? `${j.triggerType}, attempt ${j.attempt}` : j.triggerType;
 }
 
 function printAgent(ctx: CommandContext, a: AgentStatus): void {
@@ -91,13 +96,21 @@ function printAgent(ctx: CommandContext, a: AgentStatus): void {
     );
   }
   for (const j of a.running)
-    ctx.print(`  running ${j.id} (${j.triggerType}) since ${relativeTime(j.startedAt)}`);
-  for (const j of a.queued) ctx.print(`  queued  ${j.id} (${j.triggerType})`);
+    ctx.print(`  running ${j.id} (${trigger(j)}) since ${relativeTime(j.startedAt)}`);
+  for (const j of a.queued) ctx.print(`  queued  ${j.id} (${trigger(j)})`);
+  for (const r of a.retrying ?? [])
+    ctx.print(
+      `  ${s.yellow("retry")}   ${r.jobId} failed; attempt ${r.attempt} of ${r.attempts} starts ${relativeTime(r.at)}`,
+    );
   if (a.lastJob) {
     ctx.print(
       `  last job ${a.lastJob.id} ${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}`,
     );
     if (a.lastJob.error) ctx.print(`  ${s.red(a.lastJob.error)}`);
+  }
+  if (a.configTampers?.length) {
+    ctx.print(`  ${s.red("refused attempts on the fleet's configuration or state")}, latest first:`);
+    for (const t of a.configTampers) ctx.print(`  ${relativeTime(t.at)} job ${t.jobId}: ${t.tool} ${t.path}`);
   }
   if (a.rejectedWebhooks.length) {
     ctx.print("  refused webhook calls, latest first:");
