@@ -1,4 +1,4 @@
-import { signTimestamped, timestampedHeaders } from "@herdctl/core";
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOOK_SECRET, startWebFleet, type WebFleet } from "../../packages/web/test/helpers/web-fleet.js";
 
@@ -15,9 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => f?.close());
 
-// Signed when the cases are built, seconds before they are sent: well inside the 5-minute window.
-const sign = (body: string | Buffer, secret = HOOK_SECRET) => timestampedHeaders(body, secret);
-const now = Math.floor(Date.now() / 1000);
+const sign = (body: string | Buffer, secret = HOOK_SECRET) =>
+  `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 interface Case {
   label: string;
@@ -212,7 +211,6 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
-    headers: { "x-herdctl-timestamp": String(now) },
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -221,7 +219,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
-    headers: sign(okHook, "wrong"),
+    headers: { "x-herdctl-signature": sign(okHook, "wrong") },
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -230,7 +228,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
-    headers: { "x-herdctl-timestamp": String(now), "x-herdctl-signature": "sha256=zz" },
+    headers: { "x-herdctl-signature": "sha256=zz" },
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -239,7 +237,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
-    headers: sign("{}"),
+    headers: { "x-herdctl-signature": sign("{}") },
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -248,7 +246,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: "{event",
-    headers: sign("{event"),
+    headers: { "x-herdctl-signature": sign("{event") },
     status: 400,
     code: "BAD_REQUEST",
   },
@@ -257,39 +255,9 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: big,
-    headers: sign(big),
+    headers: { "x-herdctl-signature": sign(big) },
     status: 413,
     code: "PAYLOAD_TOO_LARGE",
-  },
-  {
-    label: "hook: no timestamp",
-    method: "POST",
-    path: "/hooks/alpha/hook",
-    body: okHook,
-    headers: { "x-herdctl-signature": signTimestamped(okHook, HOOK_SECRET, now) },
-    status: 401,
-    code: "MISSING_TIMESTAMP",
-  },
-  {
-    label: "hook: stale timestamp",
-    method: "POST",
-    path: "/hooks/alpha/hook",
-    body: okHook,
-    headers: {
-      "x-herdctl-timestamp": String(now - 3600),
-      "x-herdctl-signature": signTimestamped(okHook, HOOK_SECRET, now - 3600),
-    },
-    status: 401,
-    code: "STALE_TIMESTAMP",
-  },
-  {
-    label: "hook: prototype schedule name",
-    method: "POST",
-    path: "/hooks/alpha/__proto__",
-    body: okHook,
-    headers: sign(okHook),
-    status: 404,
-    code: "NOT_FOUND",
   },
   {
     label: "hook: unknown agent",

@@ -1,4 +1,4 @@
-import type { ResolvedAgent } from "@herdctl/core";
+import { type ResolvedAgent, workspaceAccessProblem } from "@herdctl/core";
 
 /** Set-ups that load and run but cannot work as the user probably hopes; said once, up front. */
 export function setupWarnings(
@@ -20,6 +20,8 @@ export function setupWarnings(
         `${agent.name} runs in Docker with network ${network}, from where the offline stand-in on 127.0.0.1 cannot be reached; set defaults.docker.network: host in the fleet file for offline runs`,
       );
     }
+    const workspace = workspaceAccessProblem(agent);
+    if (workspace) warnings.push(workspace.message);
   }
   return warnings;
 }

@@ -1,4 +1,10 @@
-import { ConfigError, formatIssue, redactConfig, withWrittenValues } from "@herdctl/core";
+import {
+  ConfigError,
+  formatIssue,
+  redactConfig,
+  withWrittenValues,
+  workspaceAccessProblem,
+} from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 
@@ -12,14 +18,18 @@ export function registerConfig(program: Command): void {
       const ctx = new CommandContext(command.optsWithGlobals());
       try {
         const fleet = await ctx.fleet();
+        // Valid, yet the agent will not work: said here so it is found before a job fails.
+        const workspaces = fleet.agents.flatMap((a) => workspaceAccessProblem(a) ?? []);
         if (ctx.json) {
           ctx.printJson({
             valid: true,
             configPath: fleet.configPath,
             agents: fleet.agents.length,
             warnings: fleet.warnings,
+            workspaceProblems: workspaces,
           });
         } else {
+          for (const problem of workspaces) ctx.warn(problem.message);
           ctx.print(
             `${ctx.out.green("ok")} ${fleet.configPath}: fleet ${fleet.fleet.name}, ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}`,
           );

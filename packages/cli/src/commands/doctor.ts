@@ -9,6 +9,7 @@ import {
   type LoadedFleet,
   resolveClaudeBinary,
   StateManager,
+  workspaceAccessProblem,
 } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
@@ -135,6 +136,22 @@ async function checkDocker(fleet: LoadedFleet | undefined): Promise<Check[]> {
   return checks;
 }
 
+/** Docker agents whose container user cannot write the mounted working directory. */
+function checkWorkspaces(fleet: LoadedFleet | undefined): Check[] {
+  return (fleet?.agents ?? []).flatMap((agent) => {
+    const problem = workspaceAccessProblem(agent);
+    if (!problem) return [];
+    return [
+      {
+        name: "workspace",
+        status: "warn" as const,
+        detail: `${problem.agent}: ${problem.directory} is owned by ${problem.owner} (mode ${problem.mode}); its container runs as ${problem.containerUser} and cannot write there (tool calls fail with EACCES)`,
+        fix: problem.fix,
+      },
+    ];
+  });
+}
+
 function checkState(dir: string): Check {
   if (!existsSync(dir))
     return { name: "state", status: "ok", detail: `${dir} (not created yet; the first job creates it)` };
@@ -171,6 +188,7 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const config = await checkConfig(ctx);
   const checks = [config.check, await checkClaude(config.fleet), checkCredentials(process.env)];
   checks.push(...(await checkDocker(config.fleet)));
+  checks.push(...checkWorkspaces(config.fleet));
   let stateDir: string | undefined;
   try {
     stateDir = ctx.stateDir();

@@ -22,7 +22,13 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
   const rows: [string, string][] = [
     ["Job", style.bold(job.id)],
     ["Agent", job.agent],
-    ["Status", statusColour(style, job.status) + (job.exitReason ? style.dim(` (${job.exitReason})`) : "")],
+    [
+      "Status",
+      statusColour(style, job.status) +
+        (job.exitReason
+          ? style.dim(` (${job.exitReason}${job.apiErrorKind ? `: ${visible(job.apiErrorKind)}` : ""})`)
+          : ""),
+    ],
     ["Trigger", job.triggerType + (job.attempt > 1 ? ` (attempt ${job.attempt})` : "")],
     ["Schedule", job.schedule ?? "-"],
     ["Runtime", `${job.runtime}${job.docker ? " in Docker" : ""}`],
@@ -44,6 +50,8 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
     ],
     ["Cost", usd(job.costUsd)],
   ];
+  if (job.retryOf !== null) rows.push(["Retry of", job.retryOf]);
+  if (job.nextRetryAt !== null) rows.push(["Next attempt", `${job.attempt + 1}, ${when(job.nextRetryAt)}`]);
   if (job.pid !== null) rows.push(["Process", String(job.pid)]);
   if (job.containerId !== null) rows.push(["Container", job.containerId.slice(0, 12)]);
   const width = Math.max(...rows.map(([label]) => label.length));
@@ -51,6 +59,11 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
   lines.push("", style.dim("Prompt:"), ...indent(job.prompt));
   if (job.summary) lines.push("", style.dim("Summary:"), ...indent(job.summary));
   if (job.error) lines.push("", style.red("Error:"), ...indent(job.error));
+  if (job.toolFailures?.length) {
+    lines.push("", style.yellow("Refused tool calls (the job's status is claude's own):"));
+    for (const f of job.toolFailures)
+      lines.push(`  ${visible(f.tool)}${f.target ? ` ${visible(f.target)}` : ""} (${visible(f.reason)})`);
+  }
   if (job.hookErrors?.length) {
     lines.push("", style.yellow("Hook errors:"));
     for (const h of job.hookErrors) lines.push(`  ${visible(h.hook)}: ${visible(h.message)}`);

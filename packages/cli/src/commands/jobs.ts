@@ -30,7 +30,7 @@ export function jobsTable(jobs: readonly JobRecord[], style: Style, now = Date.n
       j.id,
       j.agent,
       statusColour(style, j.status),
-      j.triggerType,
+      j.attempt > 1 ? `${j.triggerType} (attempt ${j.attempt})` : j.triggerType,
       j.schedule ?? "-",
       relativeTime(j.startedAt ?? j.createdAt, now),
       duration(j.durationMs),

@@ -1,5 +1,5 @@
-import type { JobRecord, RuntimeMessage } from "@herdctl/core";
-import { duration, usd } from "./format.js";
+import { describeToolFailures, type JobRecord, type RuntimeMessage } from "@herdctl/core";
+import { duration, relativeTime, usd } from "./format.js";
 import { type Style, statusColour } from "./style.js";
 import { visible } from "./terminal-text.js";
 
@@ -60,5 +60,8 @@ export function renderJobEnd(job: JobRecord, style: Style): string[] {
       ),
   ];
   if (job.error) lines.push(style.red(visible(job.error)));
+  if (job.toolFailures?.length) lines.push(style.yellow(visible(describeToolFailures(job.toolFailures))));
+  if (job.nextRetryAt)
+    lines.push(style.dim(`attempt ${job.attempt + 1} starts ${relativeTime(job.nextRetryAt)} (retry)`));
   return lines;
 }

@@ -45,6 +45,7 @@ export type {
   ModelUsage,
   NewJob,
   RuntimeKind,
+  ToolFailure,
   TriggerType,
 } from "./job-record.js";
 export { RUNTIME_KINDS, TRIGGER_TYPES } from "./job-record.js";

@@ -18,8 +18,6 @@ export interface WebAppOptions {
   files: StaticFiles;
   env: NodeJS.ProcessEnv;
   webhookRate: { perMinute: number; burst: number };
-  /** Called after logout ends a session, so live sockets opened with it close too. */
-  onSessionEnded: () => void;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -124,10 +122,7 @@ export function createWebApp(options: WebAppOptions): Hono {
 
   app.post("/api/logout", (c) => {
     const session = getCookie(c, access.cookieName);
-    if (session) {
-      sessions.revoke(session);
-      options.onSessionEnded();
-    }
+    if (session) sessions.revoke(session);
     deleteCookie(c, access.cookieName, { path: "/", secure: access.secureCookies });
     return c.json({ ok: true });
   });

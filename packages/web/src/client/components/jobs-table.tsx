@@ -36,6 +36,7 @@ export function JobsTable({ jobs, hideAgent }: { jobs: Job[]; hideAgent?: boolea
             <td className="muted">
               {j.triggerType}
               {j.schedule ? ` · ${j.schedule}` : ""}
+              {j.attempt > 1 ? ` · attempt ${j.attempt}` : ""}
             </td>
             <td title={j.createdAt}>{timeAgo(j.createdAt)}</td>
             <td>{duration(j.durationMs)}</td>

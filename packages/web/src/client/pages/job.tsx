@@ -87,8 +87,25 @@ export function JobPage({ id }: { id: string }) {
               <dd>
                 {j.triggerType}
                 {j.schedule ? ` · ${j.schedule}` : ""}
+                {j.attempt > 1 ? ` · attempt ${j.attempt}` : ""}
               </dd>
             </div>
+            {j.retryOf && (
+              <div>
+                <dt>Retry of</dt>
+                <dd className="mono">
+                  <Link to={`/jobs/${encodeURIComponent(j.retryOf)}`}>{j.retryOf}</Link>
+                </dd>
+              </div>
+            )}
+            {j.nextRetryAt && (
+              <div data-testid="next-retry">
+                <dt>Next attempt</dt>
+                <dd title={j.nextRetryAt}>
+                  {j.attempt + 1} · {timeAgo(j.nextRetryAt)}
+                </dd>
+              </div>
+            )}
             <div>
               <dt>Started</dt>
               <dd title={j.startedAt ?? undefined}>{timeAgo(j.startedAt)}</dd>
@@ -113,6 +130,23 @@ export function JobPage({ id }: { id: string }) {
             </div>
           </dl>
           {j.error && <div className="error">{j.error}</div>}
+          {j.toolFailures && j.toolFailures.length > 0 && (
+            <div className="warning" data-testid="tool-failures">
+              {j.toolFailures.length === 1
+                ? "1 tool call was refused"
+                : `${j.toolFailures.length} tool calls were refused`}{" "}
+              (the status is claude's own):
+              <ul>
+                {j.toolFailures.map((f, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the list never reorders
+                  <li key={i} className="mono">
+                    {f.tool}
+                    {f.target ? ` ${f.target}` : ""} ({f.reason})
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           {j.prompt && (
             <details className="prompt">
               <summary>Prompt</summary>

@@ -1,0 +1,60 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const webRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+let f: WebFleet;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(`${webRoot}dist/client/index.html`))
+    await build({ configFile: `${webRoot}vite.config.ts` });
+  f = await startWebFleet();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-background-networking"],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await f?.close();
+});
+
+describe("the dashboard's job page in headless Chromium", () => {
+  it("shows refused tool calls of a completed job, and a retry's attempt and first job", async () => {
+    // The test agents keep claude's default permission mode, so headless claude refuses the Write.
+    const job = await f.fleet.wait(
+      f.fleet.trigger("alpha", { prompt: "@standin write notes.txt hello\n@standin text gave up" }).id,
+    );
+    expect(job.status).toBe("completed");
+    const retry = f.fleet.state.jobs.create({
+      agent: "alpha",
+      triggerType: "manual",
+      prompt: "again",
+      runtime: "sdk",
+      attempt: 2,
+      retryOf: job.id,
+    });
+
+    const page = await browser.newPage();
+    page.setDefaultTimeout(60_000);
+    await page.goto(f.web.loginLink().url);
+    await page.goto(`${f.web.url}/jobs/${job.id}`);
+    const refused = page.getByTestId("tool-failures");
+    await refused.waitFor();
+    expect(await refused.textContent()).toBe(
+      `1 tool call was refused (the status is claude's own):Write ${f.dir}/workspace/notes.txt (denied)`,
+    );
+
+    await page.goto(`${f.web.url}/jobs/${retry.id}`);
+    const facts = page.getByTestId("job-facts");
+    await facts.waitFor();
+    await expect.poll(() => facts.textContent()).toContain("manual · attempt 2");
+    expect(await facts.getByRole("link", { name: job.id }).getAttribute("href")).toBe(`/jobs/${job.id}`);
+  });
+});
