@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { timestampedHeaders } from "@herdctl/core";
+import { type Browser, chromium } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOOK_SECRET, startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const webRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+let f: WebFleet;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(`${webRoot}dist/client/index.html`))
+    await build({ configFile: `${webRoot}vite.config.ts` });
+  f = await startWebFleet();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-background-networking"],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await f?.close();
+});
+
+describe("refused webhook calls in headless Chromium", () => {
+  it("are listed on the agent's page", async () => {
+    const body = JSON.stringify({ note: "<img src=x onerror=alert(1)>" });
+    const headers = { "content-type": "application/json", ...timestampedHeaders(body, HOOK_SECRET) };
+    const send = () => fetch(`${f.web.url}/hooks/alpha/hook`, { method: "POST", headers, body });
+    const first = await send();
+    expect(first.status).toBe(202);
+    expect((await send()).status).toBe(409);
+    const stale = await fetch(`${f.web.url}/hooks/alpha/hook`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-herdctl-timestamp": "1000000000",
+        "x-herdctl-signature": "sha256=00",
+      },
+      body,
+    });
+    expect(stale.status).toBe(401);
+    await f.fleet.wait(((await first.json()) as { jobId: string }).jobId);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(60_000);
+    const problems: string[] = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(f.web.loginLink().url);
+    await page.goto(`${f.web.url}/agents/alpha`);
+    const table = page.getByTestId("refused-webhooks");
+    await table.waitFor();
+    const rows = table.locator("tbody tr");
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain("401 BAD_SIGNATURE");
+    expect(await rows.nth(1).textContent()).toContain("409 REPLAYED");
+    expect(await rows.nth(1).textContent()).toContain("this signed request was already accepted");
+    await page.screenshot({ path: "/tmp/herdctl-web-refused-webhooks.png", fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});
