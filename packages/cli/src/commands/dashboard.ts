@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import type { DashboardLink } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
-import { daemonClient } from "../daemon.js";
+import { daemonClient, socketPath } from "../daemon.js";
 import { CliError } from "../errors.js";
 
 /**
@@ -15,6 +16,18 @@ function browserOpener(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
+/** Says plainly when the socket is there but not ours, rather than "no daemon is running". */
+function refuseOtherUsers(socket: string): void {
+  try {
+    accessSync(socket, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EACCES") return;
+    throw new CliError(
+      `the daemon's control socket ${socket} belongs to another user; only that user may open the dashboard, so run herdctl dashboard as them`,
+    );
+  }
+}
+
 export function registerDashboard(program: Command): void {
   program
     .command("dashboard")
@@ -23,6 +36,7 @@ export function registerDashboard(program: Command): void {
     .action(async (options: { open: boolean }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
       // The daemon mints the link over its owner-only socket: whoever can use the socket may log in.
+      refuseOtherUsers(socketPath(ctx));
       const client = await daemonClient(ctx);
       if (!client)
         throw new CliError(

@@ -88,6 +88,13 @@ describe("the loopback dashboard", () => {
     const token = await asNobody("cat", [join(dir, ".herdctl", "web-token")]);
     expect(token.code).not.toBe(0);
     expect(token.stderr).toContain("Permission denied");
+    // Nor can they ask the daemon for a login link.
+    const link = await asNobody(process.execPath, [BIN, "-c", dir, "dashboard", "--no-open"]);
+    expect(link.code).toBe(1);
+    expect(link.stdout).toBe("");
+    expect(link.stderr).toBe(
+      `herdctl: the daemon's control socket ${join(dir, ".herdctl", "herdctl.sock")} belongs to another user; only that user may open the dashboard, so run herdctl dashboard as them\n`,
+    );
     const jobs = await herdctl(["--json", "jobs"], { cwd: dir });
     expect(json<{ jobs: unknown[] }>(jobs).jobs).toEqual([]);
   });
