@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { signTimestamped, timestampedHeaders } from "@herdctl/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOOK_SECRET, startWebFleet, type WebFleet } from "../../packages/web/test/helpers/web-fleet.js";
 
@@ -15,8 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => f?.close());
 
-const sign = (body: string | Buffer, secret = HOOK_SECRET) =>
-  `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+// Signed when the cases are built, seconds before they are sent: well inside the 5-minute window.
+const sign = (body: string | Buffer, secret = HOOK_SECRET) => timestampedHeaders(body, secret);
+const now = Math.floor(Date.now() / 1000);
 
 interface Case {
   label: string;
@@ -211,6 +212,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
+    headers: { "x-herdctl-timestamp": String(now) },
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -219,7 +221,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
-    headers: { "x-herdctl-signature": sign(okHook, "wrong") },
+    headers: sign(okHook, "wrong"),
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -228,7 +230,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
-    headers: { "x-herdctl-signature": "sha256=zz" },
+    headers: { "x-herdctl-timestamp": String(now), "x-herdctl-signature": "sha256=zz" },
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -237,7 +239,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: okHook,
-    headers: { "x-herdctl-signature": sign("{}") },
+    headers: sign("{}"),
     status: 401,
     code: "BAD_SIGNATURE",
   },
@@ -246,7 +248,7 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: "{event",
-    headers: { "x-herdctl-signature": sign("{event") },
+    headers: sign("{event"),
     status: 400,
     code: "BAD_REQUEST",
   },
@@ -255,9 +257,39 @@ const CASES: Case[] = [
     method: "POST",
     path: "/hooks/alpha/hook",
     body: big,
-    headers: { "x-herdctl-signature": sign(big) },
+    headers: sign(big),
     status: 413,
     code: "PAYLOAD_TOO_LARGE",
+  },
+  {
+    label: "hook: no timestamp",
+    method: "POST",
+    path: "/hooks/alpha/hook",
+    body: okHook,
+    headers: { "x-herdctl-signature": signTimestamped(okHook, HOOK_SECRET, now) },
+    status: 401,
+    code: "MISSING_TIMESTAMP",
+  },
+  {
+    label: "hook: stale timestamp",
+    method: "POST",
+    path: "/hooks/alpha/hook",
+    body: okHook,
+    headers: {
+      "x-herdctl-timestamp": String(now - 3600),
+      "x-herdctl-signature": signTimestamped(okHook, HOOK_SECRET, now - 3600),
+    },
+    status: 401,
+    code: "STALE_TIMESTAMP",
+  },
+  {
+    label: "hook: prototype schedule name",
+    method: "POST",
+    path: "/hooks/alpha/__proto__",
+    body: okHook,
+    headers: sign(okHook),
+    status: 404,
+    code: "NOT_FOUND",
   },
   {
     label: "hook: unknown agent",

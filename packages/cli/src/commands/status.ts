@@ -108,6 +108,10 @@ function printAgent(ctx: CommandContext, a: AgentStatus): void {
     );
     if (a.lastJob.error) ctx.print(`  ${s.red(a.lastJob.error)}`);
   }
+  if (a.configTampers?.length) {
+    ctx.print(`  ${s.red("refused attempts on the fleet's configuration or state")}, latest first:`);
+    for (const t of a.configTampers) ctx.print(`  ${relativeTime(t.at)} job ${t.jobId}: ${t.tool} ${t.path}`);
+  }
   if (a.rejectedWebhooks.length) {
     ctx.print("  refused webhook calls, latest first:");
     for (const r of a.rejectedWebhooks) {

@@ -123,6 +123,17 @@ describe("herdctl webhook send", () => {
       expect(r.code, name).toBe(2);
       expect(r.stderr).toContain(`agent hooker has no schedule "${name}".`);
     }
+    // trigger --schedule goes through the daemon's API here, and through the config when offline.
+    for (const args of [
+      ["trigger", "hooker", "--schedule", "toString"],
+      ["trigger", "hooker", "--offline", "--schedule", "constructor"],
+    ]) {
+      const r = await herdctl(args, { cwd: dir });
+      expect(r.code, args.join(" ")).not.toBe(0);
+      expect(r.stderr, args.join(" ")).toMatch(
+        /[Aa]gent hooker has no schedule "(toString|constructor)"\. Its schedules: push, gh, later/,
+      );
+    }
     const typo = await herdctl(["webhook", "send", "hooker", "pus"], { cwd: dir });
     expect(typo.stderr.trim().split("\n").at(-1)).toBe(
       'herdctl: agent hooker has no schedule "pus". Did you mean: push? Its schedules: push, gh, later',

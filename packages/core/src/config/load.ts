@@ -7,11 +7,20 @@ import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences } from "./env-refs.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolate } from "./interpolate.js";
+import {
+  AGENT_HOOK_HINT,
+  AGENT_HOOK_REFUSED,
+  hookScriptPaths,
+  hookSources,
+  looserDockerIssues,
+  mayRunHostCommands,
+} from "./isolation.js";
 import { normalizeAgent, normalizeFleet } from "./legacy.js";
 import { mergeLayers, withoutKeys } from "./merge.js";
-import { rejectPrototypeKeys } from "./reserved-keys.js";
 import { secretValuesOf } from "./redact.js";
+import { rejectPrototypeKeys } from "./reserved-keys.js";
 import {
+  type AgentConfig,
   AgentSchema,
   FLEET_ONLY_DEFAULT_KEYS,
   FLEET_ONLY_DOCKER_KEYS,
@@ -42,6 +51,8 @@ interface Context {
   written: WrittenValue[];
   agentNames: Map<string, ConfigIssue>;
   qualifiers: Map<string, ConfigIssue>;
+  /** Every file that configures the fleet; see LoadedFleet.protectedPaths. */
+  protectedPaths: Set<string>;
 }
 
 interface FleetVisit {
@@ -74,6 +85,7 @@ export async function loadFleet(
     written: [],
     agentNames: new Map(),
     qualifiers: new Map(),
+    protectedPaths: new Set([join(rootDir, ".env")]),
   };
   const fleet = await visitFleet(ctx, { absPath: configPath, chain: [], qualifier: [] });
   const issues = tidy(ctx.issues);
@@ -87,6 +99,7 @@ export async function loadFleet(
     secretPaths: ctx.secretPaths,
     secretValues: secretValuesOf({ fleet, agents: ctx.agents, secretPaths: ctx.secretPaths }, ctx.env),
     written: ctx.written,
+    protectedPaths: [...ctx.protectedPaths],
     dotEnv,
   };
 }
@@ -150,6 +163,7 @@ async function readTree(
   absPath: string,
   reference: { root: SNode; path: Segment[]; what: string } | undefined,
 ): Promise<{ file: SourceFile; node: Extract<SNode, { kind: "map" }> } | undefined> {
+  ctx.protectedPaths.add(absPath);
   const read = await readYamlFile(absPath, display(ctx, absPath));
   ctx.warnings.push(...read.warnings);
   if (!read.file && reference) {
@@ -258,15 +272,22 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
   if (claude_path !== undefined) {
     resolved.claude_path =
       claude_path.includes("/") || claude_path.includes(sep) ? resolve(dir, claude_path) : claude_path;
+    if (isAbsolute(resolved.claude_path)) ctx.protectedPaths.add(resolved.claude_path);
   }
   if (visit.chain.length === 0) {
     ctx.warnings.push(...unsetEnvReferences(view, ctx.env, "fleet"));
     for (const section of ["defaults", "web", "webhooks"]) {
       const node = getChild(view, section);
       if (node) collectSecrets(node, ["fleet", section], ctx.secretPaths);
-      if (node) collectWritten(node, resolved[section as keyof ResolvedFleet], ["fleet", section], ctx.written);
+      if (node)
+        collectWritten(node, resolved[section as keyof ResolvedFleet], ["fleet", section], ctx.written);
       const schema = FleetSchema.shape[section as "defaults" | "web" | "webhooks"];
-      collectDefaultDurations(schema, resolved[section as keyof ResolvedFleet], ["fleet", section], ctx.written);
+      collectDefaultDurations(
+        schema,
+        resolved[section as keyof ResolvedFleet],
+        ["fleet", section],
+        ctx.written,
+      );
     }
   }
   return resolved;
@@ -330,13 +351,14 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   if (!tree) return;
   normalizeAgent(tree.node, ctx.warnings);
   rejectFleetOnlyDocker(ctx, tree.node);
+  ctx.issues.push(...looserDockerIssues(visit.defaults, tree.node, visit.overrides));
   const merged = mergeLayers(visit.defaults, tree.node, visit.overrides)!;
   const validated = validateNode(AgentSchema, merged);
   ctx.issues.push(...validated.issues);
   if (!validated.data) return;
   ctx.warnings.push(...dockerRiskWarnings(merged));
 
-  const { name, working_directory, docker, ...rest } = validated.data;
+  const { name, working_directory, docker, hooks, ...rest } = validated.data;
   const qualified = [...visit.qualifier, name].join(".");
   const nameNode = getChild(merged, "name")!;
   const here = originIssue(nameNode.origin, "");
@@ -364,11 +386,48 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
     fleetName: visit.fleetName,
   };
   if (docker) agent.docker = docker;
+  if (hooks) agent.hooks = resolveHooks(ctx, hooks, merged, visit.absPath, agent);
   collectSecrets(merged, ["agents", ctx.agents.length], ctx.secretPaths);
   collectWritten(merged, agent, ["agents", ctx.agents.length], ctx.written);
   collectDefaultDurations(AgentSchema, agent, ["agents", ctx.agents.length], ctx.written);
   ctx.warnings.push(...unsetEnvReferences(merged, ctx.env, "agent"));
   ctx.agents.push(agent);
+}
+
+/**
+ * Tags each hook with the file that declared it, protects the scripts shell hooks name, and warns
+ * about agent-file shell hooks that will not run because the agent may not run commands itself.
+ */
+function resolveHooks(
+  ctx: Context,
+  hooks: NonNullable<AgentConfig["hooks"]>,
+  merged: SNode,
+  agentFile: string,
+  agent: ResolvedAgent,
+): NonNullable<ResolvedAgent["hooks"]> {
+  const sources = hookSources(merged, agentFile);
+  const resolved: NonNullable<ResolvedAgent["hooks"]> = {};
+  for (const list of ["after_run", "on_error"] as const) {
+    const specs = hooks[list];
+    if (!specs) continue;
+    resolved[list] = specs.map((hook, index) => {
+      const declaredIn = sources[list][index]?.declaredIn ?? "agent";
+      if (hook.type === "shell") {
+        for (const path of hookScriptPaths(hook.command, agent.working_directory))
+          ctx.protectedPaths.add(path);
+        if (declaredIn === "agent" && !agent.docker?.enabled && !mayRunHostCommands(agent)) {
+          ctx.warnings.push(
+            issueAt(merged, ["hooks", list, index], AGENT_HOOK_REFUSED, {
+              at: "key",
+              hint: AGENT_HOOK_HINT,
+            }),
+          );
+        }
+      }
+      return { ...hook, declaredIn };
+    });
+  }
+  return resolved;
 }
 
 function resolvePath(path: string | undefined, base: string): string {

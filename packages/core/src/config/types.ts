@@ -1,7 +1,17 @@
 import type { ConfigIssue } from "./errors.js";
-import type { AgentConfig, AgentDockerConfig, FleetDefaults, WebConfig, WebhooksConfig } from "./schema.js";
+import type {
+  AgentConfig,
+  AgentDockerConfig,
+  FleetDefaults,
+  HookConfig,
+  WebConfig,
+  WebhooksConfig,
+} from "./schema.js";
 import type { Segment } from "./source.js";
 import type { WrittenValue } from "./written.js";
+
+/** A hook and where it was written: an agent file's shell hook is held to the agent's own privileges. */
+export type ResolvedHook = HookConfig & { declaredIn: "fleet" | "agent" };
 
 export interface ResolvedFleet {
   /** `fleet.name`, or the fleet file's folder name. */
@@ -17,7 +27,7 @@ export interface ResolvedFleet {
   claude_path?: string;
 }
 
-export type ResolvedAgent = Omit<AgentConfig, "name" | "working_directory" | "docker"> & {
+export type ResolvedAgent = Omit<AgentConfig, "name" | "working_directory" | "docker" | "hooks"> & {
   /** Qualified: "sub.agent" for an agent of sub-fleet "sub" (nesting adds more prefixes). */
   name: string;
   /** Absolute. Defaults to the agent file's folder; relative paths resolve against the folder of the file that wrote them. */
@@ -28,6 +38,7 @@ export type ResolvedAgent = Omit<AgentConfig, "name" | "working_directory" | "do
   fleetName: string;
   /** Fleet defaults + agent file + overrides, merged; Docker defaults are not applied here. */
   docker?: AgentDockerConfig;
+  hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[] };
 };
 
 export interface LoadedFleet {
@@ -45,6 +56,11 @@ export interface LoadedFleet {
   secretValues: string[];
   /** Values the schema converted (durations to milliseconds), as written; see withWrittenValues. */
   written: WrittenValue[];
+  /**
+   * Absolute paths of everything that configures this fleet: fleet and agent files, the .env
+   * (whether or not it exists), claude_path and the scripts shell hooks name. No job may write them.
+   */
+  protectedPaths: string[];
   /**
    * Variables from the `.env` beside the fleet file that the environment did not already set.
    * They reach claude's environment too (below the agent's own `env`), so a key kept in .env works.

@@ -97,7 +97,7 @@ export function collectDefaultDurations(
     } else if (def.type === "record" && def.valueType) {
       for (const [key, child] of Object.entries(value)) visit(def.valueType, child, [...path, key]);
     } else if (def.type === "array" && def.element && Array.isArray(value)) {
-      value.forEach((item, i) => visit(def.element!, item, [...path, i]));
+      for (const [i, item] of value.entries()) visit(def.element, item, [...path, i]);
     } else if (def.type === "union" && def.options) {
       for (const option of def.options) visit(option, value, path);
     }

@@ -97,7 +97,9 @@ export class FleetManager {
     this.fleetState = "starting";
     this.loaded = await loadFleet(this.options.config);
     this.logConfigWarnings(this.loaded);
-    this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"));
+    this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"), {
+      notice: this.log,
+    });
     this.lock = this.state.acquireLock();
     try {
       this.state.open();
@@ -114,6 +116,7 @@ export class FleetManager {
         hookEnv: () => ({ ...this.loaded.dotEnv, ...process.env }),
         secrets: () => this.loaded.secretValues,
         offline: this.options.offline === true,
+        protectedPaths: () => this.loaded.protectedPaths,
         containers: { manager: this.containers, fleet: this.loaded.fleet.name },
         clock: () => this.clock.now(),
         warn: this.log,

@@ -1,4 +1,5 @@
 import type { ResolvedAgent } from "../config/index.js";
+import { type ConfigTamper, recentConfigTampers } from "../runner/config-tamper.js";
 import type { ScheduleSnapshot } from "../scheduler/index.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import type { RetryRef } from "./retries.js";
@@ -49,6 +50,8 @@ export interface AgentStatus {
   lastJob: Pick<JobRecord, "id" | "status" | "finishedAt" | "summary" | "error"> | null;
   /** The latest refused calls to this agent's webhook schedules, newest first. */
   rejectedWebhooks: WebhookRejection[];
+  /** The latest refused attempts of this agent's jobs on the fleet's configuration or state. */
+  configTampers: ConfigTamper[];
 }
 
 export interface FleetStatus {
@@ -166,5 +169,6 @@ export function buildAgentStatus(
         }
       : null,
     rejectedWebhooks: recentWebhookRejections(state, agent.name),
+    configTampers: recentConfigTampers(state, agent.name),
   };
 }

@@ -15,6 +15,7 @@ export type HookFailureCode =
   | "HOOK_NETWORK"
   | "HOOK_ABORTED"
   | "HOOK_SKIPPED"
+  | "HOOK_REFUSED"
   | "HOOK_INTERNAL";
 
 export class HookFailure extends Error {
@@ -113,5 +114,6 @@ export const hookFailures = {
   aborted: () => new HookFailure("HOOK_ABORTED", "did not finish because herdctl is shutting down"),
   skippedAfter: (hook: string) =>
     new HookFailure("HOOK_SKIPPED", `skipped because ${hook} failed and has continue_on_error: false`),
+  refused: (reason: string) => new HookFailure("HOOK_REFUSED", `not run: ${reason}`),
   internal: (detail: string) => new HookFailure("HOOK_INTERNAL", `failed unexpectedly: ${detail}`),
 };

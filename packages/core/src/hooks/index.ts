@@ -16,6 +16,7 @@ export {
   type RunHooksOptions,
   runHooks,
   selectHooks,
+  type ShellPlacement,
 } from "./run-hooks.js";
 export { DEFAULT_SHELL_TIMEOUT_MS, runShellHook, type ShellHookSpec, shellHookEnv } from "./shell.js";
 export {

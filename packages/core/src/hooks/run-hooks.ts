@@ -1,3 +1,4 @@
+import type { Launcher } from "../runner/runtime/launcher.js";
 import { looksSecretName, Redactor } from "../secrets/redactor.js";
 import type { TerminalJobStatus } from "../state/job-status.js";
 import type { HookContext } from "./context.js";
@@ -14,6 +15,8 @@ interface HookCommon {
   readonly when?: string;
   /** false: a failure of this hook skips every hook after it. Default true. */
   readonly continue_on_error?: boolean;
+  /** Where the hook was written; an agent file's shell hook goes through `placeShell`. */
+  readonly declaredIn?: "fleet" | "agent";
 }
 
 export type HookSpec = (ShellHookSpec | WebhookHookSpec) & HookCommon;
@@ -46,7 +49,16 @@ export interface RunHooksOptions {
   redactor?: Redactor;
   retryBaseMs?: number;
   maxRetryAfterMs?: number;
+  /**
+   * Where a shell hook declared in an agent file may run: a launcher into the agent's own sandbox,
+   * or a refusal. Without it such a hook is refused: nothing an agent file says runs on the host
+   * unless the caller decided it may.
+   */
+  placeShell?: (hook: HookSpec) => Promise<ShellPlacement>;
 }
+
+/** Where an agent file's shell hook runs: the host (no launcher), another launcher, or nowhere. */
+export type ShellPlacement = { launcher?: Launcher } | { refused: string };
 
 /**
  * on_error covers the ways a job can go wrong on its own. A cancellation is something a user
@@ -125,7 +137,21 @@ export async function runHooks(
       const started = performance.now();
       try {
         if (hook.type === "shell") {
-          await runShellHook(hook, context, { env, signal: options.signal });
+          const placement: ShellPlacement =
+            hook.declaredIn === "agent"
+              ? ((await options.placeShell?.(hook)) ?? { refused: "no sandbox was provided for it" })
+              : {};
+          if ("refused" in placement) {
+            results.push(failed(hookFailures.refused(placement.refused), elapsed(started), true));
+            continue;
+          }
+          // Inside a sandbox the shell starts from the sandbox's environment, not herdctl's.
+          const shellEnv = placement.launcher ? {} : env;
+          await runShellHook(hook, context, {
+            env: shellEnv,
+            signal: options.signal,
+            launcher: placement.launcher,
+          });
         } else {
           await runWebhookHook(hook, context, { ...options, env });
         }

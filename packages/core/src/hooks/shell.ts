@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
+import { HostLauncher, type Launcher } from "../runner/runtime/launcher.js";
 import { CREDENTIAL_ENV_NAMES } from "../secrets/redactor.js";
 import type { HookContext } from "./context.js";
 import { type HookFailure, hookFailures } from "./errors.js";
@@ -33,7 +33,7 @@ const STDERR_DRAIN_MS = 200;
 export async function runShellHook(
   hook: ShellHookSpec,
   context: HookContext,
-  options: { env?: Env; signal?: AbortSignal } = {},
+  options: { env?: Env; signal?: AbortSignal; launcher?: Launcher } = {},
 ): Promise<void> {
   const timeoutMs = hook.timeout ?? DEFAULT_SHELL_TIMEOUT_MS;
   const cwd = context.working_directory;
@@ -41,24 +41,21 @@ export async function runShellHook(
   if (!dir?.isDirectory()) throw hookFailures.cwdMissing(cwd);
   if (options.signal?.aborted) throw hookFailures.aborted();
 
-  // Its own process group, so a timeout also ends whatever the command started.
-  const child = spawn("/bin/sh", ["-c", hook.command], {
+  // On the host the launcher gives the shell its own process group, so a timeout also ends
+  // whatever the command started; in a container, killing the exec does.
+  const child = (options.launcher ?? new HostLauncher()).spawn("/bin/sh", ["-c", hook.command], {
     cwd,
     env: shellHookEnv(context, options.env ?? process.env),
-    detached: true,
-    stdio: ["pipe", "ignore", "pipe"],
+    stdin: JSON.stringify(context),
+    signal: options.signal ?? new AbortController().signal,
   });
+  child.stdout.resume();
 
   return new Promise<void>((resolve, reject) => {
     let stderr = "";
     let stoppedBy: HookFailure | undefined;
     const killGroup = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // ESRCH: the group is already gone.
-      }
+      child.kill("SIGKILL");
     };
     const stop = (failure: HookFailure): void => {
       stoppedBy ??= failure;
@@ -72,13 +69,10 @@ export async function runShellHook(
       options.signal?.removeEventListener("abort", onAbort);
     };
 
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (chunk: string) => {
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_KEEP);
     });
-    // A command that ignores stdin closes the pipe early; that is not a failure.
-    child.stdin!.on("error", () => {});
-    child.stdin!.end(JSON.stringify(context));
 
     child.on("error", (error) => {
       cleanup();
@@ -87,7 +81,7 @@ export async function runShellHook(
     });
     child.on("exit", (code, signal) => {
       cleanup();
-      void drained(child.stderr!, STDERR_DRAIN_MS).then(() => {
+      void drained(child.stderr, STDERR_DRAIN_MS).then(() => {
         const tail = stderrTail(stderr);
         if (stoppedBy) reject(stoppedBy);
         else if (code === 0) resolve();

@@ -3,9 +3,12 @@ import type { ResolvedAgent } from "../config/index.js";
 import { buildHookContext, runHooks } from "../hooks/index.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
+import { recordConfigTamper, TamperWatch } from "./config-tamper.js";
+import { HookSandbox } from "./hook-placement.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
+import type { ConfigGuard } from "./runtime/host-guard.js";
 import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
 import { readProcessGroup } from "./runtime/process-group.js";
 import { chooseSession, type SessionRequest } from "./session-policy.js";
@@ -22,6 +25,8 @@ export interface JobExecutorOptions {
   offline?: boolean;
   /** Where hooks read secret_env and what shell hooks inherit; process.env when unset. Read per job. */
   hookEnv?: () => NodeJS.ProcessEnv;
+  /** LoadedFleet.protectedPaths, read per job so a reload counts: files no job may write. */
+  protectedPaths?: () => readonly string[];
   containers?: ContainerRunnerDependencies;
   /** Replaces RuntimeFactory.create; for embedding, not for tests of herdctl itself. */
   createRuntime?: (agent: ResolvedAgent) => RuntimeInterface;
@@ -97,6 +102,7 @@ export class JobExecutor {
     const runtimeType = agent.runtime ?? "sdk";
     const signal = callbacks.signal ?? new AbortController().signal;
     const redactor = this.redactorFor(agent);
+    const tamper = new TamperWatch(agent, this.guard());
     const choice = chooseSession(request.session ?? { mode: "fresh" }, state.sessions.get(agent.name), {
       workingDirectory: agent.working_directory,
       runtime: runtimeType,
@@ -136,6 +142,7 @@ export class JobExecutor {
           env: this.options.env,
           timeoutMs: agent.timeout,
           inactivityTimeoutMs: agent.inactivity_timeout,
+          guard: this.guard(),
           onContainer: ({ id }) => {
             job = state.jobs.update(jobId, { containerId: id });
           },
@@ -149,6 +156,13 @@ export class JobExecutor {
           tracker.observe(message);
           state.appendJobOutput(jobId, message);
           callbacks.onMessage?.(message, job);
+          for (const hit of tamper.check(message)) {
+            const verb = hit.tool === "Read" ? "read" : "change";
+            const text = `agent ${agent.name} tried to ${verb} ${hit.path} (${hit.tool}); herdctl keeps the fleet's configuration and state out of every job's reach, so it was refused`;
+            notice(text);
+            this.options.warn?.(`job ${jobId}: ${text}`);
+            recordConfigTamper(state, agent.name, { jobId, tool: hit.tool, path: hit.path });
+          }
         }
       } catch (error) {
         failure = error;
@@ -188,13 +202,26 @@ export class JobExecutor {
     return job;
   }
 
+  private guard(): ConfigGuard {
+    return { protectedPaths: this.options.protectedPaths?.() ?? [], stateDir: this.options.state.stateDir };
+  }
+
   /** Hooks never change a job's status; their failures are recorded on it. */
   private async runHooks(job: JobRecord, agent: ResolvedAgent, redactor: Redactor): Promise<JobRecord> {
     if (!agent.hooks?.after_run?.length && !agent.hooks?.on_error?.length) return job;
+    const sandbox = new HookSandbox(agent, {
+      jobId: job.id,
+      guard: this.guard(),
+      containers: this.options.containers,
+      warn: this.options.warn,
+    });
     const results = await runHooks(agent.hooks, buildHookContext(job, agent, { redactor }), {
       redactor,
       env: this.options.hookEnv?.(),
-    });
+      placeShell: sandbox.place,
+    }).finally(() =>
+      sandbox.release().catch((e) => this.options.warn?.(`job ${job.id}: ${(e as Error).message}`)),
+    );
     const failures = results
       .filter((r) => !r.ok)
       .map((r) => ({ hook: r.hook, message: r.error ?? "failed" }));

@@ -68,9 +68,15 @@ describe("loadFleet: single fleet", () => {
       },
       hooks: {
         after_run: [
-          { type: "webhook", url: "https://hooks.example.com/done", timeout: 5000, on_events: ["failed"] },
+          {
+            type: "webhook",
+            url: "https://hooks.example.com/done",
+            timeout: 5000,
+            on_events: ["failed"],
+            declaredIn: "agent",
+          },
         ],
-        on_error: [{ type: "shell", command: "./notify.sh", timeout: 30_000 }],
+        on_error: [{ type: "shell", command: "./notify.sh", timeout: 30_000, declaredIn: "agent" }],
       },
       mcp_servers: {
         github: { command: "npx", args: ["-y", "@modelcontextprotocol/server-github"], env: { X: "1" } },

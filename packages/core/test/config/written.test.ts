@@ -23,7 +23,7 @@ describe("config show prints durations as written", () => {
     expect(shown.agents[0]?.inactivity_timeout).toBe("1h30m");
     expect(shown.agents[0]?.schedules["v1.2"]).toMatchObject({ interval: "10m", jitter: "500ms" });
     // Defaults nobody wrote are durations too, in the largest unit that holds them exactly.
-    expect((shown.agents[0]?.session as { timeout: unknown }).timeout).toBe("1d");
+    expect(shown.agents[0]?.session).toMatchObject({ timeout: "1d" });
     // Strings stay strings, and redaction still holds.
     expect(shown.agents[0]?.env).toEqual({ SLOW_TOKEN: REDACTED });
     // The machine-readable form keeps milliseconds.

@@ -161,14 +161,12 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
         controller.abort();
       }
     }, 50);
-    const t0 = Date.now();
     const cancelled = await executor().execute(
       { agent, prompt: "cancel me", triggerType: "manual" },
       { signal: controller.signal },
     );
     clearInterval(poll);
     expect(cancelled.status).toBe("cancelled");
-    expect(Date.now() - t0).toBeLessThan(30_000);
     expect(await fleetContainers(fleetName)).toHaveLength(0);
 
     const { agent: slow } = await dockerAgent("", "network: host");

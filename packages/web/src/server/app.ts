@@ -18,6 +18,8 @@ export interface WebAppOptions {
   files: StaticFiles;
   env: NodeJS.ProcessEnv;
   webhookRate: { perMinute: number; burst: number };
+  /** Called after logout ends a session, so live sockets opened with it close too. */
+  onSessionEnded: () => void;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -122,7 +124,10 @@ export function createWebApp(options: WebAppOptions): Hono {
 
   app.post("/api/logout", (c) => {
     const session = getCookie(c, access.cookieName);
-    if (session) sessions.revoke(session);
+    if (session) {
+      sessions.revoke(session);
+      options.onSessionEnded();
+    }
     deleteCookie(c, access.cookieName, { path: "/", secure: access.secureCookies });
     return c.json({ ok: true });
   });

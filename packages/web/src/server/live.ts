@@ -33,6 +33,8 @@ export function jobSummary(job: JobRecord): Omit<JobRecord, "prompt" | "usage"> 
 
 interface Client {
   socket: WebSocket;
+  /** Whether the credential the socket was opened with still holds (a session can end). */
+  authorized: () => boolean;
   alive: boolean;
   follows: Map<string, AbortController>;
 }
@@ -63,9 +65,17 @@ export class LiveHub {
     this.heartbeat.unref();
   }
 
-  /** Completes an upgrade the caller has already authorised. */
-  accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+  /**
+   * Completes an upgrade the caller has already authorised; `authorized` re-checks the credential
+   * it came with, so a socket does not outlive a session that logout or expiry ended.
+   */
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, authorized: () => boolean): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws, authorized));
+  }
+
+  /** Closes the sockets whose session has ended (1008, "session ended"). */
+  revalidate(): void {
+    for (const client of this.clients) if (!client.authorized()) client.socket.close(1008, "session ended");
   }
 
   close(): void {
@@ -79,8 +89,8 @@ export class LiveHub {
     this.wss.close();
   }
 
-  private connected(socket: WebSocket): void {
-    const client: Client = { socket, alive: true, follows: new Map() };
+  private connected(socket: WebSocket, authorized: () => boolean): void {
+    const client: Client = { socket, authorized, alive: true, follows: new Map() };
     this.clients.add(client);
     socket.on("pong", () => {
       client.alive = true;
@@ -192,6 +202,7 @@ export class LiveHub {
   }
 
   private ping(): void {
+    this.revalidate();
     for (const client of this.clients) {
       if (!client.alive) {
         client.socket.terminate();

@@ -82,6 +82,7 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
   const access = new AccessPolicy(host, actualPort, token, sessions);
   const files = new StaticFiles(options.clientDir ?? defaultClientDir());
   if (!files.built) log(`web: the client is not built in ${files.dir}; run npm run build`);
+  const hub = new LiveHub(fleet);
   const app = createWebApp({
     fleet,
     access,
@@ -90,10 +91,10 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
     files,
     env,
     webhookRate: options.webhookRate ?? { perMinute: 60, burst: 10 },
+    onSessionEnded: () => hub.revalidate(),
   });
   server.on("request", getRequestListener(app.fetch));
 
-  const hub = new LiveHub(fleet);
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? "").split("?")[0];
     if (path !== "/ws") return refuseUpgrade(socket, 404, "Not Found");
@@ -102,10 +103,10 @@ export async function startWebServer(fleet: FleetManager, options: WebServerOpti
     const site = req.headers["sec-fetch-site"] as string | undefined;
     if (!access.hostAllowed(hostHeader) || !access.sameOrigin(origin, hostHeader, site))
       return refuseUpgrade(socket, 403, "Forbidden");
-    const authorization = req.headers.authorization;
-    if (!access.authenticated(readCookie(req.headers.cookie, access.cookieName), authorization))
-      return refuseUpgrade(socket, 401, "Unauthorized");
-    hub.accept(req, socket, head);
+    const session = readCookie(req.headers.cookie, access.cookieName);
+    const authorized = () => access.authenticated(session, req.headers.authorization);
+    if (!authorized()) return refuseUpgrade(socket, 401, "Unauthorized");
+    hub.accept(req, socket, head, authorized);
   });
 
   const shownHost = host.includes(":") ? `[${host}]` : host;

@@ -70,17 +70,31 @@ describe("on the loopback bind", () => {
     expect(again.headers["set-cookie"]).toBeUndefined();
   });
 
-  it("ends a session at logout: the same cookie is refused afterwards", async () => {
+  it("ends a session at logout: the same cookie is refused afterwards, and its live socket closes", async () => {
     const login = await send(origin, "/api/login", { body: JSON.stringify({ token: f.token }) });
     expect(login.status).toBe(200);
     const session = cookieOf(login).split(";")[0]!;
     expect((await send(origin, "/api/fleet", { headers: { cookie: session } })).status).toBe(200);
+    const live = new WebSocket(`${origin.replace("http", "ws")}/ws`, {
+      headers: { origin, cookie: session },
+    });
+    await new Promise((resolve) => live.once("open", resolve));
+    const liveClosed = new Promise<[number, string]>((resolve) =>
+      live.once("close", (code, reason) => resolve([code, reason.toString()])),
+    );
     const logout = await send(origin, "/api/logout", { method: "POST", headers: { cookie: session } });
     expect(logout.status).toBe(200);
     expect(cookieOf(logout)).toMatch(/Max-Age=0/);
     const replayed = await send(origin, "/api/fleet", { headers: { cookie: session } });
     expect(replayed.status).toBe(401);
     expect(await wsStatus(origin, { origin, cookie: session })).toBe(401);
+    // The live socket opened with that session ends with it, at once: a ping sent after the
+    // logout finds it closed (the heartbeat would close it too, but only up to 30 s later).
+    const pong = new Promise<string>((resolve) =>
+      live.on("message", (data) => data.toString().includes('"pong"') && resolve(data.toString())),
+    );
+    live.send(JSON.stringify({ type: "ping" }));
+    expect(await Promise.race([liveClosed, pong])).toEqual([1008, "session ended"]);
   });
 
   it("refuses an expired session and an expired link", async () => {

@@ -1,4 +1,5 @@
 import type { ResolvedAgent } from "../../config/index.js";
+import { hostGuardRules } from "./host-guard.js";
 import type { RuntimeExecuteOptions } from "./interface.js";
 
 function flag(name: string, value: string | number): string {
@@ -13,7 +14,7 @@ function flag(name: string, value: string | number): string {
  */
 export function buildCliArgs(
   agent: ResolvedAgent,
-  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork">,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard">,
 ): string[] {
   const args = ["-p", "--output-format", "stream-json", "--verbose"];
   if (run.resume) {
@@ -34,7 +35,8 @@ export function buildCliArgs(
   if (agent.system_prompt !== undefined) args.push(flag("--system-prompt", agent.system_prompt));
   if (agent.tools !== undefined) args.push(flag("--tools", agent.tools.join(",")));
   if (agent.allowed_tools?.length) args.push(flag("--allowedTools", agent.allowed_tools.join(",")));
-  if (agent.denied_tools?.length) args.push(flag("--disallowedTools", agent.denied_tools.join(",")));
+  const denied = [...(agent.denied_tools ?? []), ...hostGuardRules(run.guard, agent.working_directory)];
+  if (denied.length) args.push(flag("--disallowedTools", denied.join(",")));
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     args.push("--mcp-config", JSON.stringify({ mcpServers: agent.mcp_servers }));
   }

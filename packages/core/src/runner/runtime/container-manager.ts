@@ -1,14 +1,27 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
-import { chown, mkdir, readdir } from "node:fs/promises";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmod, chown, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { dockerClient } from "../../docker/engine.js";
 import { DockerError, statusCode, toDockerError, unavailable } from "../../docker/errors.js";
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
+import { PRIVATE_DIR } from "../../state/permissions.js";
 import { ContainerProcess } from "./container-exec.js";
+import { type ShieldMount, shieldMounts, type WritableMount } from "./container-shield.js";
 import { type DockerConfig, dockerConfigHash, isCredentialEnvKey } from "./docker-config.js";
+import type { ConfigGuard } from "./host-guard.js";
 import type { LaunchedProcess, LaunchOptions } from "./launcher.js";
+
+/** An empty, read-only file to mount where a protected file does not exist yet. */
+function placeholderFile(stateDir: string): string {
+  const path = join(stateDir, "empty-placeholder");
+  if (!existsSync(path)) {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path, "", { mode: 0o444 });
+  }
+  return path;
+}
 
 export const LABEL = {
   fleet: "herdctl.fleet",
@@ -27,6 +40,8 @@ export interface ContainerSpec {
   workingDirectory: string;
   /** Host path of .herdctl/docker-sessions/<agent>, mounted as claude's config directory. */
   claudeConfigDir: string;
+  /** The fleet's configuration and state: kept read-only (or hidden) wherever a mount is writable. */
+  guard?: ConfigGuard;
 }
 
 export interface EnsuredContainer {
@@ -85,7 +100,13 @@ export class ContainerManager {
     }
     const hash = createHash("sha256")
       .update(
-        JSON.stringify([dockerConfigHash(spec.config), imageId, spec.workingDirectory, spec.claudeConfigDir]),
+        JSON.stringify([
+          dockerConfigHash(spec.config),
+          imageId,
+          spec.workingDirectory,
+          spec.claudeConfigDir,
+          this.shield(spec),
+        ]),
       )
       .digest("hex")
       .slice(0, 32);
@@ -145,9 +166,13 @@ export class ContainerManager {
     }
   }
 
-  /** claude writes transcripts here as the container user; when we are root, hand it over. */
+  /**
+   * claude writes transcripts here as the container user; when we are root, hand it over. Private
+   * to that user: the container reaches it through its bind mount, not through .herdctl.
+   */
   private async prepareClaudeDir(spec: ContainerSpec): Promise<void> {
-    await mkdir(spec.claudeConfigDir, { recursive: true });
+    await mkdir(spec.claudeConfigDir, { recursive: true, mode: PRIVATE_DIR });
+    await chmod(spec.claudeConfigDir, PRIVATE_DIR);
     if (process.getuid?.() !== 0) return;
     const [uid, gid] = spec.config.user.split(":").map(Number) as [number, number];
     if (statSync(spec.claudeConfigDir).uid === uid) return;
@@ -195,6 +220,9 @@ export class ContainerManager {
       ...(cfg.cpuQuota ? { CpuQuota: cfg.cpuQuota } : {}),
       ...cfg.hostConfig,
     };
+    // After host_config, so no raw setting can drop the protection of the fleet's own files.
+    const extra = Array.isArray(hostConfig.Mounts) ? hostConfig.Mounts : [];
+    hostConfig.Mounts = [...extra, ...this.shield(spec)];
     const suffix = randomBytes(4).toString("hex");
     const name = `herdctl-${spec.fleet}-${spec.agent}-${suffix}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
     const container = await this.call("create a container", () =>
@@ -224,6 +252,17 @@ export class ContainerManager {
       throw error;
     }
     return container.id;
+  }
+
+  /** See shieldMounts; the placeholder is an empty read-only file kept in the state folder. */
+  private shield(spec: ContainerSpec): ShieldMount[] {
+    if (!spec.guard) return [];
+    const writable: WritableMount[] = [];
+    if (spec.config.workspaceMode === "rw")
+      writable.push({ hostPath: spec.workingDirectory, containerPath: CONTAINER_WORKSPACE });
+    for (const v of spec.config.volumes)
+      if (v.mode === "rw") writable.push({ hostPath: v.hostPath, containerPath: v.containerPath });
+    return shieldMounts(writable, spec.guard, placeholderFile(spec.guard.stateDir), existsSync);
   }
 
   private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {

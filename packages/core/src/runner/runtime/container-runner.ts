@@ -80,6 +80,7 @@ export class ContainerRunner implements RuntimeInterface {
       config: this.config,
       workingDirectory: agent.working_directory,
       claudeConfigDir: this.sessionsDir(agent.name),
+      guard: options.guard,
     });
     try {
       options.onContainer?.({ id: container.id, reused: container.reused });
@@ -93,6 +94,8 @@ export class ContainerRunner implements RuntimeInterface {
       yield* this.runtime.execute({
         ...options,
         launcher,
+        // Enforced by the container's mounts; host paths would mean nothing to claude inside.
+        guard: undefined,
         claudePath: CONTAINER_CLAUDE_PATH,
         baseEnv: forwardedEnv(this.deps.hostEnv ?? process.env),
       });

@@ -1,5 +1,6 @@
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
 import type { ResolvedAgent } from "../../config/index.js";
+import type { ConfigGuard } from "./host-guard.js";
 import type { Launcher } from "./launcher.js";
 
 /** What a runtime yields: the Agent SDK's own message union, whichever runtime produced it. */
@@ -20,6 +21,11 @@ export interface RuntimeExecuteOptions {
   fork?: boolean;
   /** Aborting cancels the run: the process is told to stop, then killed after a short grace. */
   signal: AbortSignal;
+  /**
+   * The files no job may write. A host run turns it into claude deny rules; ContainerRunner mounts
+   * them read-only instead and does not pass it on.
+   */
+  guard?: ConfigGuard;
   /** Host process by default; ContainerRunner supplies a docker exec launcher. */
   launcher?: Launcher;
   /** The environment claude starts from: the host's by default, a container's under Docker. */

@@ -1,5 +1,6 @@
 import type { Options } from "@anthropic-ai/claude-agent-sdk";
 import type { ResolvedAgent } from "../../config/index.js";
+import { hostGuardRules } from "./host-guard.js";
 import type { RuntimeExecuteOptions } from "./interface.js";
 
 /**
@@ -9,7 +10,7 @@ import type { RuntimeExecuteOptions } from "./interface.js";
  */
 export function buildSdkOptions(
   agent: ResolvedAgent,
-  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork">,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard">,
   cwd: string,
 ): Options {
   const options: Options = { cwd };
@@ -33,7 +34,8 @@ export function buildSdkOptions(
   if (agent.system_prompt !== undefined) options.systemPrompt = agent.system_prompt;
   if (agent.tools !== undefined) options.tools = [...agent.tools];
   if (agent.allowed_tools?.length) options.allowedTools = [...agent.allowed_tools];
-  if (agent.denied_tools?.length) options.disallowedTools = [...agent.denied_tools];
+  const denied = [...(agent.denied_tools ?? []), ...hostGuardRules(run.guard, agent.working_directory)];
+  if (denied.length) options.disallowedTools = denied;
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     options.mcpServers = structuredClone(agent.mcp_servers) as Options["mcpServers"];
   }

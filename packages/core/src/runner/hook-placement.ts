@@ -1,0 +1,81 @@
+import { join } from "node:path";
+import type { ResolvedAgent } from "../config/index.js";
+import { mayRunHostCommands } from "../config/isolation.js";
+import { CONTAINER_WORKSPACE } from "../docker/runtime-image.js";
+import type { HookSpec, ShellPlacement } from "../hooks/index.js";
+import { ContainerLauncher } from "./runtime/container-launcher.js";
+import { ContainerManager } from "./runtime/container-manager.js";
+import { resolveDockerConfig } from "./runtime/docker-config.js";
+import type { ContainerRunnerDependencies } from "./runtime/factory.js";
+import type { ConfigGuard } from "./runtime/host-guard.js";
+
+export interface HookSandboxOptions {
+  jobId: string;
+  guard: ConfigGuard;
+  containers?: ContainerRunnerDependencies;
+  warn?: (message: string) => void;
+}
+
+/**
+ * Decides where a shell hook from an agent file runs, so it never has more privilege than the
+ * agent: a Docker agent's runs in a container made from the agent's own Docker settings (the
+ * workspace mounted, the fleet's files read-only, no credentials); a host agent's runs on the host
+ * only when the agent may already run any command there; otherwise it is refused.
+ */
+export class HookSandbox {
+  private container?: Promise<{ id: string; launcher: ContainerLauncher; ephemeral: boolean }>;
+  private readonly manager: ContainerManager | undefined;
+
+  constructor(
+    private readonly agent: ResolvedAgent,
+    private readonly options: HookSandboxOptions,
+  ) {
+    this.manager = agent.docker?.enabled
+      ? (options.containers?.manager ?? new ContainerManager())
+      : undefined;
+  }
+
+  readonly place = async (_hook: HookSpec): Promise<ShellPlacement> => {
+    if (this.manager) return { launcher: (await this.ensureContainer(this.manager)).launcher };
+    if (mayRunHostCommands(this.agent)) return {};
+    return {
+      refused:
+        `it is declared in the agent file ${this.agent.configPath}, and agent ${this.agent.name} may not run commands ` +
+        "on the host itself; move the hook to the fleet file (agents[].overrides.hooks or defaults.hooks) " +
+        "or run the agent in Docker",
+    };
+  };
+
+  private ensureContainer(manager: ContainerManager) {
+    this.container ??= (async () => {
+      const { agent, options } = this;
+      const config = resolveDockerConfig(agent.docker!, undefined, {
+        workingDirectory: agent.working_directory,
+        warn: options.warn,
+      });
+      const ensured = await manager.ensureContainer({
+        fleet: options.containers?.fleet ?? agent.fleetName,
+        agent: agent.name,
+        jobId: options.jobId,
+        config,
+        workingDirectory: agent.working_directory,
+        claudeConfigDir: join(options.guard.stateDir, "docker-sessions", agent.name),
+        guard: options.guard,
+      });
+      const launcher = new ContainerLauncher(
+        manager,
+        ensured.id,
+        agent.working_directory,
+        CONTAINER_WORKSPACE,
+      );
+      return { id: ensured.id, launcher, ephemeral: config.ephemeral };
+    })();
+    return this.container;
+  }
+
+  /** Removes the hook container, if one was made and is not the agent's persistent one. */
+  async release(): Promise<void> {
+    const made = await this.container?.catch(() => undefined);
+    if (made?.ephemeral) await this.manager?.removeContainer(made.id);
+  }
+}
