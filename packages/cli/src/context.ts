@@ -93,7 +93,7 @@ export class CommandContext {
 
   /** Short-lived commands skip SQLite's quick_check (the daemon runs it at start) to answer fast. */
   openState(): StateManager {
-    const state = new StateManager(this.stateDir(), { verify: "header" });
+    const state = new StateManager(this.stateDir(), { verify: "header", notice: (m) => this.warn(m) });
     state.open();
     return state;
   }

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } fr
 import { join } from "node:path";
 import { CorruptOutputError, DiskFullError, isDiskFull } from "./errors.js";
 import { assertJobId } from "./ids.js";
+import { PRIVATE_FILE } from "./permissions.js";
 
 export interface JobOutputLine {
   /** 0-based line number in the job's output file. */
@@ -125,7 +126,7 @@ export class JobOutputStore {
     let fd: number | undefined;
     let sizeBefore = 0;
     try {
-      fd = openSync(path, "a");
+      fd = openSync(path, "a", PRIVATE_FILE);
       sizeBefore = fstatSync(fd).size;
       let written = 0;
       while (written < line.length) written += writeSync(fd, line, written);

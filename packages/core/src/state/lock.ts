@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { DiskFullError, isDiskFull, StateLockedError } from "./errors.js";
+import { PRIVATE_FILE } from "./permissions.js";
 
 /** Held by the running daemon; `release()` is idempotent. */
 export interface DaemonLock {
@@ -45,7 +46,7 @@ function unlinkQuietly(path: string): void {
 function tryCreate(path: string, pid: number): boolean {
   const temp = `${path}.${pid}.${randomBytes(4).toString("hex")}`;
   try {
-    writeFileSync(temp, `${pid}\n`, { flag: "wx" });
+    writeFileSync(temp, `${pid}\n`, { flag: "wx", mode: PRIVATE_FILE });
     linkSync(temp, path);
     return true;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Db, integrityProblems, MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
@@ -15,6 +15,7 @@ import {
 import { isTerminalStatus } from "./job-status.js";
 import { JobRepository } from "./jobs.js";
 import { acquireLock, type DaemonLock } from "./lock.js";
+import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
 
@@ -23,6 +24,8 @@ export interface StateManagerOptions {
   readonly clock?: () => Date;
   /** What to check when the database is opened; see OpenVerification. Default "quick". */
   readonly verify?: OpenVerification;
+  /** Told, in one line, when open() had to make existing state private. */
+  readonly notice?: (message: string) => void;
 }
 
 interface OpenState {
@@ -42,6 +45,7 @@ export class StateManager {
   readonly stateDir: string;
   private readonly clock: () => Date;
   private readonly verify: OpenVerification;
+  private readonly notice: ((message: string) => void) | undefined;
   private readonly output: JobOutputStore;
   private state: OpenState | undefined;
 
@@ -49,6 +53,7 @@ export class StateManager {
     this.stateDir = resolve(stateDir);
     this.clock = options.clock ?? (() => new Date());
     this.verify = options.verify ?? "quick";
+    this.notice = options.notice;
     this.output = new JobOutputStore(this.jobsDir);
   }
 
@@ -89,12 +94,17 @@ export class StateManager {
   /** Creates the directories and opens (or creates and migrates) the database. Idempotent. */
   open(): void {
     if (this.state !== undefined) return;
-    for (const dir of [this.stateDir, this.jobsDir, this.dockerSessionsDir]) {
-      try {
-        mkdirSync(dir, { recursive: true });
-      } catch (error) {
-        throw isDiskFull(error) ? new DiskFullError(dir, { cause: error }) : error;
-      }
+    for (const dir of [this.stateDir, this.jobsDir, this.dockerSessionsDir]) makePrivateDir(dir);
+    const tightened = tightenState(this.stateDir, {
+      jobs: this.jobsDir,
+      dockerSessions: this.dockerSessionsDir,
+    });
+    if (tightened) this.notice?.(tightened);
+    // SQLite gives -wal and -shm the database file's mode, so a private database keeps them private.
+    try {
+      closeSync(openSync(this.dbPath, "a", PRIVATE_FILE));
+    } catch (error) {
+      throw isDiskFull(error) ? new DiskFullError(this.dbPath, { cause: error }) : error;
     }
     const db = openDatabase(this.dbPath, MIGRATIONS, this.verify);
     this.state = {
@@ -137,7 +147,7 @@ export class StateManager {
 
   /** Takes `herdctl.lock` for the daemon (creating the state directory if needed). */
   acquireLock(pid: number = process.pid): DaemonLock {
-    mkdirSync(this.stateDir, { recursive: true });
+    makePrivateDir(this.stateDir);
     return acquireLock(this.lockPath, pid);
   }
 
