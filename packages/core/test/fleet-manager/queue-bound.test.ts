@@ -1,5 +1,6 @@
 import { hang, type Standin, startStandin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApi } from "../../src/control/api.js";
 import { FleetError } from "../../src/fleet-manager/errors.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import { claudeEnv } from "../helpers/claude-env.js";
@@ -60,6 +61,13 @@ describe("instances.max_queued", () => {
     }
     expect(refused).toBeInstanceOf(FleetError);
     expect((refused as FleetError).code).toBe("FLEET_QUEUE_FULL");
+    const overApi = await createApi(fleet).request("/api/agents/worker/trigger", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "one more" }),
+    });
+    expect(overApi.status).toBe(429);
+    expect(((await overApi.json()) as { error: { code: string } }).error.code).toBe("FLEET_QUEUE_FULL");
     const before = fleet.state.jobs.list({ limit: 100 }).jobs.length;
     await fleet.cancel(fleet.status().agents[0]!.queued[0]!.id);
     const accepted = fleet.trigger("worker", { prompt: "now there is room" });
