@@ -33,12 +33,16 @@ async function checkConfig(ctx: CommandContext): Promise<{ check: Check; fleet?:
   try {
     const fleet = await ctx.fleet();
     const n = fleet.agents.length;
+    const warnings = fleet.warnings.length;
     return {
       fleet,
       check: {
         name: "config",
-        status: "ok",
-        detail: `${fleet.configPath}: fleet ${fleet.fleet.name}, ${n} agent${n === 1 ? "" : "s"}`,
+        // Warnings (an unset secret variable, a risky Docker setting) are printed above the checks.
+        status: warnings ? "warn" : "ok",
+        detail:
+          `${fleet.configPath}: fleet ${fleet.fleet.name}, ${n} agent${n === 1 ? "" : "s"}` +
+          (warnings ? `; ${warnings} warning${warnings === 1 ? "" : "s"} above` : ""),
       },
     };
   } catch (error) {

@@ -157,8 +157,13 @@ describe("unset *_env references", () => {
     const validate = await herdctl(["config", "validate"], { cwd: dir });
     expect(validate.code).toBe(0);
     expect(validate.stderr).toContain(`warning: ${expected}`);
-    const doctor = await herdctl(["doctor"], { cwd: dir });
+    const doctor = await herdctl(["--json", "doctor"], { cwd: dir });
     expect(doctor.stderr).toContain(`warning: ${expected}`);
+    const config = json<{ checks: Array<{ name: string; status: string; detail: string }> }>(
+      doctor,
+    ).checks.find((c) => c.name === "config");
+    expect(config?.status).toBe("warn");
+    expect(config?.detail).toMatch(/; 1 warning above$/);
   });
 });
 
