@@ -1,5 +1,6 @@
-import type { ControlClient, JobRecord } from "@herdctl/core";
+import { type ControlClient, ControlError, type JobRecord } from "@herdctl/core";
 import type { CommandContext } from "./context.js";
+import { CliError } from "./errors.js";
 import { renderJobEnd, renderMessage } from "./output/job-render.js";
 import { Spinner } from "./output/spinner.js";
 
@@ -60,6 +61,17 @@ export async function triggerThroughDaemon(
       for (const l of lines) ctx.print(l);
       spinner.start("working");
     }
+  } catch (error) {
+    if (
+      error instanceof ControlError &&
+      (error.code === "DAEMON_GONE" || error.code === "DAEMON_UNRESPONSIVE")
+    )
+      throw new CliError(
+        `lost the daemon while waiting for job ${job.id}: ${error.message}. ` +
+          `The job did not finish here; once the daemon runs again, "herdctl jobs" shows how it ended ` +
+          `(a job the daemon was running when it died is marked interrupted).`,
+      );
+    throw error;
   } finally {
     spinner.stop();
     process.off("SIGINT", onSigint);

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { stream } from "hono/streaming";
 import { z } from "zod";
 import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import { JOB_STATUSES } from "../state/index.js";
 import { apiError, toApiError } from "./api-errors.js";
 import { API_BODY_LIMIT, limitBody } from "./body-limit.js";
+import { ndjsonStream } from "./keepalive.js";
 
 export const API_VERSION = "1";
 
@@ -163,17 +163,9 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
       if (page.nextLine !== null) c.header("x-next-offset", String(page.nextLine));
       return c.body(page.lines.map((l) => `{"line":${l.line},"message":${l.json}}\n`).join(""));
     }
-    c.header("content-type", "application/x-ndjson; charset=utf-8");
-    c.header("cache-control", "no-store");
-    return stream(c, async (s) => {
-      const controller = new AbortController();
-      s.onAbort(() => controller.abort());
-      for await (const line of fleet.state.followJobOutput(id, {
-        fromLine: offset,
-        signal: controller.signal,
-      })) {
-        await s.write(`${JSON.stringify(line)}\n`);
-      }
+    return ndjsonStream(c, async (write, signal) => {
+      for await (const line of fleet.state.followJobOutput(id, { fromLine: offset, signal }))
+        await write(`${JSON.stringify(line)}\n`);
     });
   });
 
@@ -192,9 +184,8 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
   if (options.daemonControl) {
     app.get("/api/status", (c) => c.json(fleet.status()));
     // NDJSON of every fleet event as it happens: `herdctl logs -f` follows this.
-    app.get("/api/events", (c) => {
-      c.header("content-type", "application/x-ndjson; charset=utf-8");
-      return stream(c, async (s) => {
+    app.get("/api/events", (c) =>
+      ndjsonStream(c, async (write, signal) => {
         const queue: string[] = [];
         let wake: (() => void) | undefined;
         const listeners = EVENT_NAMES.map((type) => {
@@ -205,24 +196,22 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
           fleet.events.on(type, listener as never);
           return () => fleet.events.off(type, listener as never);
         });
-        let open = true;
-        s.onAbort(() => {
-          open = false;
-          wake?.();
-        });
+        signal.addEventListener("abort", () => wake?.(), { once: true });
         try {
-          while (open) {
-            while (queue.length) await s.write(queue.shift()!);
+          while (!signal.aborted) {
+            while (queue.length) await write(queue.shift()!);
             await new Promise<void>((resolve) => {
               wake = resolve;
+              // The client may have gone while the last line was being written.
+              if (signal.aborted) resolve();
             });
             wake = undefined;
           }
         } finally {
           for (const off of listeners) off();
         }
-      });
-    });
+      }),
+    );
     app.post("/api/dashboard/link", (c) => {
       const link = options.dashboardLink?.();
       if (!link)

@@ -1,5 +1,6 @@
-import { request } from "node:http";
+import { type IncomingMessage, request } from "node:http";
 import { createInterface } from "node:readline";
+import { DAEMON_SILENCE_LIMIT_MS } from "./keepalive.js";
 
 export class ControlError extends Error {
   constructor(
@@ -10,6 +11,23 @@ export class ControlError extends Error {
     super(message);
     this.name = "ControlError";
   }
+}
+
+/** Why a followed stream ended without its end: every wording of "the daemon went away" is here. */
+function daemonLost(how: "closed" | "silent"): ControlError {
+  return how === "closed"
+    ? new ControlError(0, "DAEMON_GONE", "the daemon closed the connection: it stopped or died")
+    : new ControlError(
+        0,
+        "DAEMON_UNRESPONSIVE",
+        `the daemon sent nothing for ${DAEMON_SILENCE_LIMIT_MS / 1000} s, not even a keep-alive: it is hung or overloaded; ` +
+          `check it with "herdctl status", and restart it if it does not answer`,
+      );
+}
+
+function isConnectionLoss(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ECONNRESET" || code === "EPIPE" || (error as Error).message === "aborted";
 }
 
 /** Talks to a running daemon over its control socket. */
@@ -28,7 +46,7 @@ export class ControlClient {
   }
 
   async call<T = unknown>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
-    const res = await this.open(method, path, body, timeoutMs);
+    const res = await this.open(method, path, body, { timeoutMs });
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -53,9 +71,19 @@ export class ControlClient {
     return parsed as T;
   }
 
-  /** Lines of an NDJSON stream, parsed; ends when the daemon closes it or `signal` aborts. */
+  /**
+   * Lines of an NDJSON stream, parsed (keep-alive blank lines skipped); ends when the daemon ends
+   * the stream or `signal` aborts. A connection that closes before the end, or a stream silent for
+   * longer than the daemon's keep-alive allows, throws DAEMON_GONE or DAEMON_UNRESPONSIVE: a job
+   * may be silent for any length of time, the daemon may not.
+   */
   async *lines<T = unknown>(path: string, signal?: AbortSignal): AsyncGenerator<T> {
-    const res = await this.open("GET", path, undefined, undefined, signal);
+    let lost: ControlError | undefined;
+    const res = await this.open("GET", path, undefined, {
+      timeoutMs: DAEMON_SILENCE_LIMIT_MS,
+      onTimeout: () => (lost = daemonLost("silent")),
+      signal,
+    });
     if ((res.statusCode ?? 500) >= 400) {
       const chunks: Buffer[] = [];
       for await (const chunk of res) chunks.push(chunk as Buffer);
@@ -72,15 +100,25 @@ export class ControlClient {
     try {
       for await (const line of rl) if (line.trim()) yield JSON.parse(line) as T;
     } catch (error) {
-      // A stopping daemon drops its open streams ("aborted" / ECONNRESET): that is the end of it.
-      const code = (error as NodeJS.ErrnoException).code;
-      const closed = code === "ECONNRESET" || code === "ABORT_ERR" || (error as Error).message === "aborted";
-      if (!signal?.aborted && !closed) throw error;
+      if (signal?.aborted) return;
+      if (lost) throw lost;
+      if (isConnectionLoss(error)) throw daemonLost("closed");
+      throw error;
     }
+    if (signal?.aborted) return;
+    if (lost) throw lost;
+    // A chunked response cut off before its last chunk: the daemon went away mid-stream.
+    if (!res.complete) throw daemonLost("closed");
   }
 
-  private open(method: string, path: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal) {
-    return new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
+  private open(
+    method: string,
+    path: string,
+    body: unknown,
+    options: { timeoutMs?: number; onTimeout?: () => void; signal?: AbortSignal } = {},
+  ): Promise<IncomingMessage> {
+    const { timeoutMs, signal } = options;
+    return new Promise<IncomingMessage>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         {
@@ -90,13 +128,26 @@ export class ControlClient {
           headers: payload
             ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
             : {},
+          // Not the global agent: its 5 s idle-socket timeout would cut off a long wait or a quiet stream.
+          agent: false,
           timeout: timeoutMs,
           signal,
         },
         resolve,
       );
-      req.on("timeout", () => req.destroy(new Error(`the daemon did not answer within ${timeoutMs} ms`)));
-      req.on("error", reject);
+      if (timeoutMs !== undefined) {
+        req.on("timeout", () => {
+          options.onTimeout?.();
+          req.destroy(
+            new ControlError(
+              0,
+              "DAEMON_TIMEOUT",
+              `the daemon did not answer ${method} ${path} within ${timeoutMs} ms; check it with "herdctl status"`,
+            ),
+          );
+        });
+      }
+      req.on("error", (error) => reject(isConnectionLoss(error) ? daemonLost("closed") : error));
       req.end(payload);
     });
   }

@@ -184,6 +184,13 @@ export class FleetManager {
       ["stop watching config", () => this.watcher.close()],
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
+      // Only a manager this fleet made: a caller's own manager may serve others.
+      [
+        "close Docker connections",
+        () => {
+          if (!this.options.containers) this.containers?.close();
+        },
+      ],
       ["save schedule plans", () => this.persistSchedulePlans()],
       ["close the database", () => this.stateManager?.close()],
       ["release the lock", () => this.lock?.release()],

@@ -22,6 +22,15 @@ const KILLER =
 
 type ExitInfo = { exitCode: number | null; signal: NodeJS.Signals | null };
 
+/**
+ * Starts an exec nobody attaches to. The engine still answers with a stream; left unread, its
+ * connection stays open (and keeps a stopped daemon alive), so it is closed once the exec started.
+ */
+async function startDetached(exec: Dockerode.Exec): Promise<void> {
+  const answer = (await exec.start({ Detach: true })) as unknown as { destroy(): void };
+  answer.destroy();
+}
+
 /** A command running through `docker exec`, shaped like the host launcher's child process. */
 export class ContainerProcess extends EventEmitter implements LaunchedProcess {
   readonly stdin = new PassThrough();
@@ -143,7 +152,7 @@ export class ContainerProcess extends EventEmitter implements LaunchedProcess {
     // Persistent containers outlive many runs; do not let pid files pile up in their /tmp.
     this.container
       .exec({ Cmd: ["rm", "-f", this.pidFile], AttachStdout: false, AttachStderr: false })
-      .then((cleanup) => cleanup.start({ Detach: true }))
+      .then(startDetached)
       .catch(() => undefined);
   }
 
@@ -158,7 +167,7 @@ export class ContainerProcess extends EventEmitter implements LaunchedProcess {
         AttachStdout: false,
         AttachStderr: false,
       })
-      .then((killer) => killer.start({ Detach: true }))
+      .then(startDetached)
       .catch(() => undefined);
     return true;
   }

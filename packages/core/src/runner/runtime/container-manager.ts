@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { chmod, chown, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
-import { dockerClient } from "../../docker/engine.js";
+import { closeDockerClient, dockerClient } from "../../docker/engine.js";
 import { DockerError, statusCode, toDockerError, unavailable } from "../../docker/errors.js";
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
 import { PRIVATE_DIR } from "../../state/permissions.js";
@@ -77,6 +77,11 @@ export class ContainerManager {
     options: ContainerManagerOptions = {},
   ) {
     this.killGraceMs = options.killGraceMs ?? 5000;
+  }
+
+  /** Ends the engine connections this manager holds; a stopping daemon calls it after its jobs ended. */
+  close(): void {
+    closeDockerClient(this.docker);
   }
 
   /** Fails with DOCKER_UNAVAILABLE, saying how to fix it, when no engine answers. */
