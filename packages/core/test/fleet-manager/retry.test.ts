@@ -108,7 +108,8 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
     standin.setResponder(() => hang());
     const f = await startFleet({
       slow:
-        "runtime: cli\ntimeout: 6s\nretry: { attempts: 1 }\n" +
+        // The timeout must also leave the second run time to start claude on a busy machine.
+        "runtime: cli\ntimeout: 30s\nretry: { attempts: 1 }\n" +
         "schedules:\n  nightly: { type: cron, cron: '0 3 * * *', prompt: night, retry: { attempts: 2, backoff: 1m } }\n",
     });
     const first = await f.wait(f.trigger("slow", { schedule: "nightly" }).id);
