@@ -142,7 +142,8 @@ function printSummary(ctx: CommandContext, fleet: FleetManager, offline: boolean
   for (const agent of status.agents) {
     const kind = `${agent.runtime}${agent.docker ? " in docker" : ""}`;
     ctx.print(`  ${ctx.out.cyan(agent.name)} ${ctx.out.dim(`(${kind})`)}`);
-    for (const s of agent.schedules) ctx.print(`    ${s.name}: ${s.when} · ${firstFire(s, status.startedAt)}`);
+    for (const s of agent.schedules)
+      ctx.print(`    ${s.name}: ${s.when} · ${firstFire(s, status.startedAt)}`);
   }
   if (web && login) {
     ctx.print(`dashboard: ${web.url}`);
