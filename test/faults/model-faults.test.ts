@@ -24,9 +24,14 @@ let cleanup: () => void;
 beforeAll(async () => {
   const s = scratch("herdctl-faults-model-");
   cleanup = s.cleanup;
-  // inactivity_timeout bounds the hang; timeout bounds everything else.
+  // A job that overran would end "timed_out", so each case's expected exit reason is also its
+  // time bound, and no wall-clock assertion depends on how busy the machine is. Only the hang
+  // runs on an agent with a short inactivity_timeout: the model never answers, so the watchdog
+  // is certain to end it, while a short watchdog on the other cases would race claude's start-up
+  // and its retries on a busy machine.
   writeFleetFiles(s.dir, "modelfaults", {
-    worker: "runtime: cli\ninactivity_timeout: 4s\ntimeout: 60s\n",
+    worker: "runtime: cli\ninactivity_timeout: 45s\ntimeout: 50s\n",
+    hanger: "runtime: cli\ninactivity_timeout: 4s\ntimeout: 50s\n",
   });
   standin = await startStandin();
   fleet = new FleetManager({ config: s.dir, env: claudeEnv(standin, s.dir), watchConfig: false });
@@ -38,10 +43,10 @@ afterAll(async () => {
   cleanup?.();
 });
 
-async function runWith(responder: Responder) {
+async function runWith(responder: Responder, agent = "worker") {
   standin.setResponder(responder);
   const started = Date.now();
-  const job = await fleet.wait(fleet.trigger("worker", { prompt: "do the thing", fresh: true }).id);
+  const job = await fleet.wait(fleet.trigger(agent, { prompt: "do the thing", fresh: true }).id);
   return { job, ms: Date.now() - started };
 }
 
@@ -53,7 +58,8 @@ const cases: Array<{
   status: string;
   exitReason: string;
   error: RegExp;
-  boundMs: number;
+  /** The agent that runs the case; "worker" unless it needs a short watchdog. */
+  agent?: string;
 }> = [
   {
     name: "429 with retry-after",
@@ -62,7 +68,6 @@ const cases: Array<{
     status: "failed",
     exitReason: "api_error",
     error: /429|rate limit/i,
-    boundMs: 30_000,
   },
   {
     name: "500",
@@ -70,7 +75,6 @@ const cases: Array<{
     status: "failed",
     exitReason: "api_error",
     error: /500|Internal server error/i,
-    boundMs: 30_000,
   },
   {
     name: "529 overloaded",
@@ -78,7 +82,6 @@ const cases: Array<{
     status: "failed",
     exitReason: "api_error",
     error: /529|Overloaded/i,
-    boundMs: 30_000,
   },
   {
     name: "a stream cut mid-message",
@@ -86,15 +89,14 @@ const cases: Array<{
     status: "failed",
     exitReason: "api_error",
     error: /Connection dropped \(ECONNRESET\)/,
-    boundMs: 30_000,
   },
   {
     name: "a hang",
+    agent: "hanger",
     responder: () => hang(),
     status: "timed_out",
     exitReason: "inactivity",
     error: /no output for 4s|inactiv/i,
-    boundMs: 20_000,
   },
   {
     name: "a malformed event",
@@ -102,14 +104,13 @@ const cases: Array<{
     status: "failed",
     exitReason: "api_error",
     error: /malformed response/,
-    boundMs: 30_000,
   },
 ];
 
 describe("model faults (real claude, CLI runtime, stand-in)", () => {
   for (const c of cases) {
     it(`ends the job on ${c.name} with a clear reason, then runs the next job`, async () => {
-      const { job, ms } = await runWith(c.responder);
+      const { job, ms } = await runWith(c.responder, c.agent);
       // Printed so a failing run shows what claude actually reported.
       console.log(`${c.name}: ${job.status}/${job.exitReason} in ${ms} ms: ${job.error}`);
       expect({ status: job.status, exitReason: job.exitReason }).toEqual({
@@ -117,7 +118,6 @@ describe("model faults (real claude, CLI runtime, stand-in)", () => {
         exitReason: c.exitReason,
       });
       expect(job.error).toMatch(c.error);
-      expect(ms).toBeLessThan(c.boundMs);
       expect(fleet.status().state).toBe("running");
       const next = await runWith(OK);
       expect(next.job.status).toBe("completed");
