@@ -8,7 +8,9 @@ import { statusColour } from "../output/style.js";
 export function registerCancel(program: Command): void {
   program
     .command("cancel")
-    .description("cancel a running or queued job (through the running daemon)")
+    .description(
+      "cancel a running or queued job, or a failed job's planned retry (through the running daemon)",
+    )
     .argument("<id>", "job id (from herdctl jobs)")
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
@@ -19,7 +21,8 @@ export function registerCancel(program: Command): void {
       } finally {
         state.close();
       }
-      if (isTerminalStatus(job.status)) {
+      const dropsRetry = isTerminalStatus(job.status) && job.nextRetryAt !== null;
+      if (isTerminalStatus(job.status) && !dropsRetry) {
         throw new CliError(`job ${job.id} already ended (${job.status}); nothing to cancel`);
       }
       const client = await ControlClient.connect(state.socketPath);
@@ -39,6 +42,10 @@ export function registerCancel(program: Command): void {
         throw error;
       }
       if (ctx.json) ctx.printJson({ job: cancelled });
+      else if (dropsRetry)
+        ctx.print(
+          `job ${cancelled.id} ${statusColour(ctx.out, cancelled.status)}; its next attempt (${job.attempt + 1}) will not run`,
+        );
       else ctx.print(`job ${cancelled.id} ${statusColour(ctx.out, cancelled.status)}`);
     });
 }
