@@ -150,7 +150,9 @@ export function mountWebhooks(
     }
 
     // From here to the trigger nothing awaits, so two copies of one delivery cannot both pass.
-    let replayKey: string;
+    // Every key must be new: herdctl's signature; or GitHub's delivery id and, since that id is not
+    // signed, the body's signature too (a captured delivery resent under a made-up id).
+    let replayKeys: Array<{ key: string; message: string }>;
     let expiresAt: number;
     if (schedule.signature === "github") {
       if (!verifySignature(body, secret, c.req.header(GITHUB_SIGNATURE_HEADER))) {
@@ -168,7 +170,17 @@ export function mountWebhooks(
           "X-GitHub-Delivery is missing: GitHub sends a unique one with every delivery; other senders should use signature: herdctl",
         );
       }
-      replayKey = `${key}\0github\0${delivery}`;
+      replayKeys = [
+        {
+          key: `${key}\0github\0${delivery}`,
+          message: "this X-GitHub-Delivery was already accepted; a delivery runs once",
+        },
+        {
+          key: `${key}\0github-body\0${c.req.header(GITHUB_SIGNATURE_HEADER)!.toLowerCase()}`,
+          message:
+            "this exact body was already accepted under another X-GitHub-Delivery; a resent delivery runs once",
+        },
+      ];
       expiresAt = now() + GITHUB_REPLAY_WINDOW_MS;
     } else {
       const signature = c.req.header(SIGNATURE_HEADER);
@@ -199,18 +211,17 @@ export function mountWebhooks(
           `X-Herdctl-Timestamp is ${Math.abs(check.skewSeconds ?? 0)} s ${(check.skewSeconds ?? 0) > 0 ? "in the past" : "in the future"}, more than the ${SIGNATURE_TOLERANCE_SECONDS} s allowed: sign each request when it is sent, and check the sender's clock`,
         );
       }
-      replayKey = `${key}\0herdctl\0${signature!.toLowerCase()}`;
+      replayKeys = [
+        {
+          key: `${key}\0herdctl\0${signature!.toLowerCase()}`,
+          message:
+            "this signed request was already accepted; sign each new request with a fresh X-Herdctl-Timestamp",
+        },
+      ];
       expiresAt = (check.timestamp + SIGNATURE_TOLERANCE_SECONDS + 1) * 1000;
     }
-    if (replays.seen(replayKey)) {
-      return refuse(
-        409,
-        "REPLAYED",
-        schedule.signature === "github"
-          ? "this X-GitHub-Delivery was already accepted; a delivery runs once"
-          : "this signed request was already accepted; sign each new request with a fresh X-Herdctl-Timestamp",
-      );
-    }
+    const replayed = replayKeys.find((r) => replays.seen(r.key));
+    if (replayed) return refuse(409, "REPLAYED", replayed.message);
     if (!limiter.take(key)) {
       c.header("retry-after", String(limiter.retryAfter(key)));
       return refuse(429, "RATE_LIMITED", `too many webhook calls for ${key}; try again later`);
@@ -227,7 +238,7 @@ export function mountWebhooks(
         triggerType: "webhook",
         untrustedPayload: payload,
       });
-      replays.remember(replayKey, expiresAt);
+      for (const r of replayKeys) replays.remember(r.key, expiresAt);
       return c.json({ jobId: job.id }, 202);
     } catch (error) {
       if (error instanceof FleetError)

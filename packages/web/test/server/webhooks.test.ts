@@ -176,7 +176,7 @@ describe("GitHub-signed webhooks (signature: github)", () => {
     ...(delivery ? { "x-github-delivery": delivery } : {}),
   });
 
-  it("accept GitHub's body-only signature and run each delivery id once", async () => {
+  it("accept GitHub's body-only signature and run each delivery once, under its id or another", async () => {
     const first = await post(
       g.web.url,
       "/hooks/alpha/gh",
@@ -199,11 +199,18 @@ describe("GitHub-signed webhooks (signature: github)", () => {
         },
       },
     });
+    // The delivery id is not signed: a captured delivery resent under a made-up id is still a replay.
+    const renamed = await post(g.web.url, "/hooks/alpha/gh", body, github(body, "made-up-delivery-id"));
+    expect(renamed.status).toBe(409);
+    expect(renamed.body.error!.message).toBe(
+      "this exact body was already accepted under another X-GitHub-Delivery; a resent delivery runs once",
+    );
+    const other = JSON.stringify({ ref: "main", after: "9f2c" });
     const next = await post(
       g.web.url,
       "/hooks/alpha/gh",
-      body,
-      github(body, "8e1a62c0-cc78-11e3-81ab-4c9367dc0958"),
+      other,
+      github(other, "8e1a62c0-cc78-11e3-81ab-4c9367dc0958"),
     );
     expect(next.status).toBe(202);
     await g.fleet.wait(first.body.jobId!);
@@ -260,6 +267,7 @@ describe("GitHub-signed webhooks (signature: github)", () => {
       "MISSING_DELIVERY",
       "REPLAYED",
     ]);
+    expect(alpha.rejectedWebhooks[4]!.message).toMatch(/^this exact body was already accepted/);
     expect(JSON.stringify(alpha.rejectedWebhooks)).not.toContain(HOOK_SECRET);
   });
 });
