@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { StateManager } from "@herdctl/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, BIN, cleanEnv, tempDir, writeFleet } from "../helpers/cli.js";
+import { assertBuilt, BIN, cleanEnv, herdctl, tempDir, writeFleet } from "../helpers/cli.js";
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -67,5 +68,33 @@ describe("a reader that closes the pipe early (| head -1)", () => {
     const r = await throughHead(args.map((a) => (a === "PLACEHOLDER" ? bigJob : a)));
     expect(r.first.split("\n")).toHaveLength(2);
     expect(r.stderr).toBe("herdctl exit 0\n");
+  });
+});
+
+describe("the daemon when its output goes away", () => {
+  it("keeps running its jobs, only its log stops", async () => {
+    const daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+      cwd: dir,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const exited = new Promise<number | null>((resolve) => daemon.on("close", resolve));
+      daemon.stdout.destroy();
+      daemon.stderr.destroy();
+      const socket = join(dir, ".herdctl", "herdctl.sock");
+      for (const t0 = Date.now(); !existsSync(socket); ) {
+        if (Date.now() - t0 > 60_000) throw new Error("the daemon did not open its socket");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The job's lines in the daemon's log hit the closed pipe while the job runs.
+      const job = await herdctl(["trigger", "greeter", "--wait", "-p", "hello"], { cwd: dir });
+      expect(job.code).toBe(0);
+      expect(daemon.exitCode).toBeNull();
+      expect((await herdctl(["stop"], { cwd: dir })).code).toBe(0);
+      expect(await exited).toBe(0);
+    } finally {
+      if (daemon.exitCode === null) daemon.kill("SIGKILL");
+    }
   });
 });
