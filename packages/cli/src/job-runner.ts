@@ -11,6 +11,7 @@ import { requireSchedule } from "./lookup.js";
 import { OFFLINE_LABEL, startOffline } from "./offline.js";
 import { renderJobEnd, renderMessage } from "./output/job-render.js";
 import { Spinner } from "./output/spinner.js";
+import { visible } from "./output/terminal-text.js";
 import { setupWarnings } from "./setup-warnings.js";
 
 export interface TriggerRequest {
@@ -98,7 +99,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       onNotice: (text) => {
         if (t.stream && !ctx.json) {
           spinner.pause();
-          ctx.stderr.write(`${ctx.err.dim(`· ${text}`)}\n`);
+          ctx.stderr.write(`${ctx.err.dim(`· ${visible(text)}`)}\n`);
         }
       },
     });

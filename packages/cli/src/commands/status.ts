@@ -5,6 +5,7 @@ import { daemonClient } from "../daemon.js";
 import { CliError } from "../errors.js";
 import { duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
+import { visible } from "../output/terminal-text.js";
 import { offlineStatus } from "../status-offline.js";
 
 export function registerStatus(program: Command): void {
@@ -106,18 +107,19 @@ function printAgent(ctx: CommandContext, a: AgentStatus): void {
     ctx.print(
       `  last job ${a.lastJob.id} ${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}`,
     );
-    if (a.lastJob.error) ctx.print(`  ${s.red(a.lastJob.error)}`);
+    if (a.lastJob.error) ctx.print(`  ${s.red(visible(a.lastJob.error))}`);
   }
   if (a.configTampers?.length) {
     ctx.print(`  ${s.red("refused attempts on the fleet's configuration or state")}, latest first:`);
-    for (const t of a.configTampers) ctx.print(`  ${relativeTime(t.at)} job ${t.jobId}: ${t.tool} ${t.path}`);
+    for (const t of a.configTampers)
+      ctx.print(`  ${relativeTime(t.at)} job ${t.jobId}: ${visible(t.tool)} ${visible(t.path)}`);
   }
   if (a.rejectedWebhooks.length) {
     ctx.print("  refused webhook calls, latest first:");
     for (const r of a.rejectedWebhooks) {
       const more = r.suppressed ? s.dim(` (and ${r.suppressed} more, not recorded)`) : "";
       ctx.print(
-        `  ${relativeTime(r.at)} ${r.schedule}: ${s.yellow(`${r.status} ${r.code}`)} ${r.message}${more}`,
+        `  ${relativeTime(r.at)} ${r.schedule}: ${s.yellow(`${r.status} ${r.code}`)} ${visible(r.message)}${more}`,
       );
     }
   }
