@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
-import { verifySignature } from "../../src/hooks/index.js";
+import { verifyTimestamped } from "../../src/hooks/index.js";
 import type { JobRecord } from "../../src/state/index.js";
 import { claudeEnv } from "../helpers/claude-env.js";
 import { tempDir } from "../helpers/fleet.js";
@@ -151,14 +151,19 @@ describe("FleetManager end to end (real claude, stand-in API)", () => {
   });
 
   it("runs shell and webhook hooks; a failing hook is recorded and never changes the status", async () => {
-    const received: Array<{ body: string; signature: string | undefined }> = [];
+    const received: Array<{ body: string; signature: string | undefined; timestamp: string | undefined }> =
+      [];
     const receiver: Server = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => {
         body += c;
       });
       req.on("end", () => {
-        received.push({ body, signature: req.headers["x-herdctl-signature"] as string | undefined });
+        received.push({
+          body,
+          signature: req.headers["x-herdctl-signature"] as string | undefined,
+          timestamp: req.headers["x-herdctl-timestamp"] as string | undefined,
+        });
         res.end("ok");
       });
     });
@@ -179,7 +184,7 @@ describe("FleetManager end to end (real claude, stand-in API)", () => {
       const context = JSON.parse(readFileSync(out, "utf8"));
       expect(context).toMatchObject({ event: "completed", job: { id: job.id, status: "completed" } });
       expect(received).toHaveLength(1);
-      expect(verifySignature(received[0]!.body, "hook-secret-value-123", received[0]!.signature)).toBe(true);
+      expect(verifyTimestamped(received[0]!.body, "hook-secret-value-123", received[0]!).ok).toBe(true);
       const stored = f.state.jobs.require(job.id);
       expect(stored.status).toBe("completed");
       expect(stored.hookErrors).toHaveLength(1);
