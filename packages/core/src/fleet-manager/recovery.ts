@@ -33,6 +33,11 @@ export async function recoverFromCrash(
   // Processes and containers go first: once a job reads "interrupted", nothing of it still runs.
   for (const job of stale) {
     if (job.processGroup) report.killedPids.push(...killProcessGroup(job.processGroup));
+    else if (job.pid !== null)
+      log(
+        `job ${job.id}: process ${job.pid} was recorded without its start time, so it was left running ` +
+          "(the pid may belong to another program by now); end it yourself if it is still claude",
+      );
   }
   if (containers) {
     try {

@@ -98,6 +98,23 @@ describe("crash recovery", () => {
     expect(state.jobs.require(jobId).status).toBe("interrupted");
   });
 
+  it("leaves a pid recorded without an identity alone, and says so", async () => {
+    const { state } = openState();
+    const pid = startDetached("sleep 300").pid!;
+    await until(() => (isRunning(pid) ? true : undefined));
+    const jobId = runningJob(state, pid, undefined);
+    const lines: string[] = [];
+
+    const report = await recoverFromCrash(state, "fleet", undefined, (line) => lines.push(line));
+
+    expect(report.killedPids).toEqual([]);
+    expect(isRunning(pid)).toBe(true);
+    expect(lines).toContain(
+      `job ${jobId}: process ${pid} was recorded without its start time, so it was left running ` +
+        "(the pid may belong to another program by now); end it yourself if it is still claude",
+    );
+  });
+
   it("leaves processes alone when the identity is from another boot", async () => {
     const { state } = openState();
     const pid = startDetached("sleep 300").pid!;
