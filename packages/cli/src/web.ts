@@ -16,8 +16,6 @@ export async function startWeb(
     authTokenEnv: web.auth_token_env,
     // The token variable is looked up like every *_env name: the environment, then .env.
     env: { ...fleet.fleet.dotEnv, ...process.env },
-    // The token variable is looked up like every *_env name: the environment, then .env.
-    env: { ...fleet.fleet.dotEnv, ...process.env },
     log: (line) => ctx.stderr.write(`${ctx.err.dim(line)}\n`),
   });
 }
