@@ -111,9 +111,19 @@ export function registerStart(program: Command): void {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       detach();
-      await web?.close();
-      await control.close();
-      await offline?.standin.close();
+      // Every client goes, whatever it is in the middle of: nothing may keep the process alive.
+      const closing: Array<[string, () => Promise<void> | undefined]> = [
+        ["the dashboard", () => web?.close()],
+        ["the control socket", () => control.close()],
+        ["the stand-in", () => offline?.standin.close()],
+      ];
+      for (const [what, close] of closing) {
+        try {
+          await close();
+        } catch (error) {
+          ctx.warn(`while stopping, could not close ${what}: ${(error as Error).message}`);
+        }
+      }
       ctx.stderr.write(`${ctx.err.dim("fleet stopped")}\n`);
     });
 }
