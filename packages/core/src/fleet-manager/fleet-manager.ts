@@ -149,7 +149,7 @@ export class FleetManager {
       });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
-          this.schedules.jobEnded(job.id, job.status, job.error);
+          this.schedules.jobEnded(job);
           // Only this agent's plans can have moved; rewriting every schedule per job end is O(agents).
           this.persistSchedulePlans(job.agent);
         });

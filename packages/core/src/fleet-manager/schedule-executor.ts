@@ -1,6 +1,6 @@
 import type { ResolvedAgent } from "../config/index.js";
 import type { ScheduleFire, Scheduler, ScheduleSkip } from "../scheduler/index.js";
-import type { ScheduleRunStatus, StateManager } from "../state/index.js";
+import type { JobRecord, ScheduleRunStatus, StateManager } from "../state/index.js";
 import { ownValue } from "../util/own.js";
 import type { FleetEventBus } from "./events.js";
 import type { JobControl } from "./job-control.js";
@@ -92,15 +92,19 @@ export class ScheduleExecutor {
   }
 
   /** Called for every job end; only scheduled jobs matter here. */
-  jobEnded(jobId: string, status: string, error: string | null): void {
-    const owner = this.scheduledJobs.get(jobId);
-    if (!owner) return;
-    this.scheduledJobs.delete(jobId);
+  jobEnded(job: JobRecord): void {
+    const outcome = { lastStatus: job.status as ScheduleRunStatus, lastError: job.error };
+    const owner = this.scheduledJobs.get(job.id);
+    if (!owner) {
+      // A retry of a fired job: its end is the schedule's latest result. The scheduler's run
+      // ended with the first attempt, so its timing is left alone.
+      if (job.retryOf !== null && job.triggerType === "schedule" && job.schedule !== null)
+        this.deps.state.schedules.upsert(job.agent, job.schedule, outcome);
+      return;
+    }
+    this.scheduledJobs.delete(job.id);
     const now = this.deps.now();
-    this.deps.state.schedules.upsert(owner.agent, owner.schedule, {
-      lastStatus: status as ScheduleRunStatus,
-      lastError: error,
-    });
+    this.deps.state.schedules.upsert(owner.agent, owner.schedule, outcome);
     this.deps.scheduler().runFinished(owner.agent, owner.schedule, now);
   }
 }

@@ -104,27 +104,37 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
     expect(f.status().agents[0]!.retrying).toEqual([]);
   });
 
-  it("retries a timed-out job, on the schedule's retry over the agent's", async () => {
+  it("retries a timed-out scheduled job, on the schedule's retry over the agent's; the schedule shows the last result", async () => {
     standin.setResponder(() => hang());
     const f = await startFleet({
       slow:
         // The timeout must also leave the second run time to start claude on a busy machine.
-        "runtime: cli\ntimeout: 30s\nretry: { attempts: 1 }\n" +
-        "schedules:\n  nightly: { type: cron, cron: '0 3 * * *', prompt: night, retry: { attempts: 2, backoff: 1m } }\n",
+        "runtime: cli\ntimeout: 30s\nretry: { attempts: 1 }\nschedules:\n" +
+        "  nightly: { type: cron, cron: '0 3 * * *', timezone: UTC, prompt: night, retry: { attempts: 2, backoff: 1m } }\n",
     });
-    const first = await f.wait(f.trigger("slow", { schedule: "nightly" }).id);
-    expect(first).toMatchObject({ status: "timed_out", exitReason: "timeout", nextRetryAt: at(60_000) });
+    let queued = nextQueued(f);
+    clock.advance(3 * 3_600_000);
+    const first = await f.wait((await queued).id);
+    expect(first).toMatchObject({
+      triggerType: "schedule",
+      status: "timed_out",
+      exitReason: "timeout",
+      nextRetryAt: at(3 * 3_600_000 + 60_000),
+    });
+    expect(f.status().agents[0]!.schedules[0]!.lastStatus).toBe("timed_out");
     standin.setResponder(script([textReply("made it")]));
-    const queued = nextQueued(f);
+    queued = nextQueued(f);
     clock.advance(60_000);
     const second = await f.wait((await queued).id);
     expect(second).toMatchObject({
       status: "completed",
       attempt: 2,
       retryOf: first.id,
+      triggerType: "schedule",
       schedule: "nightly",
       prompt: "night",
     });
+    expect(f.status().agents[0]!.schedules[0]).toMatchObject({ lastStatus: "completed", lastError: null });
   });
 
   it("never retries a cancel or a non-transient API error, and drops planned retries when the fleet stops", async () => {
