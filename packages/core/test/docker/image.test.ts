@@ -81,14 +81,14 @@ describe("the offline runtime image", () => {
 
   it("is reused when built again, and kept the debootstrap tarball", async () => {
     const logs: string[] = [];
-    const started = Date.now();
     const result = await buildImage({ offline: true, onLog: (l) => logs.push(l) });
     expect(result).toEqual({
       tag: "herdctl/runtime:latest",
       cached: true,
       hash: imageRecipeHash("offline", findClaudeBinary().version),
     });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // cached: true and this one log line say nothing was built; how long that took is the
+    // machine's business.
     expect(logs).toEqual([`herdctl/runtime:latest is up to date (claude ${findClaudeBinary().version})`]);
     const tarballs = execFileSync("ls", [herdctlCacheDir()], { encoding: "utf8" });
     expect(tarballs).toMatch(/^rootfs-bookworm-[0-9a-f]{16}\.tar$/m);
