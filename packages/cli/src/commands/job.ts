@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { describeOrigin, type JobOrigin, jobOrigin } from "../job-origin.js";
 import { requireJob } from "../lookup.js";
-import { duration, relativeTime, usd } from "../output/format.js";
+import { duration, jobCost, relativeTime } from "../output/format.js";
 import { renderMessage } from "../output/job-render.js";
 import { drainedWriter, printJsonWithArray } from "../output/streamed-output.js";
 import { type Style, statusColour } from "../output/style.js";
@@ -48,7 +48,7 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
             ? ` (cache: ${job.cacheReadTokens ?? 0} read, ${job.cacheCreationTokens ?? 0} written)`
             : ""),
     ],
-    ["Cost", usd(job.costUsd)],
+    ["Cost", jobCost(job)],
   ];
   if (job.retryOf !== null) rows.push(["Retry of", job.retryOf]);
   if (job.nextRetryAt !== null) rows.push(["Next attempt", `${job.attempt + 1}, ${when(job.nextRetryAt)}`]);

@@ -2,7 +2,7 @@ import type { JobRecord } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { checkAgentFilter, parseCount, parseSince, parseStatus, requireJob } from "../lookup.js";
-import { duration, relativeTime, table, usd } from "../output/format.js";
+import { duration, jobCost, relativeTime, table } from "../output/format.js";
 import type { Style } from "../output/style.js";
 import { statusColour } from "../output/style.js";
 import { visible } from "../output/terminal-text.js";
@@ -34,7 +34,7 @@ export function jobsTable(jobs: readonly JobRecord[], style: Style, now = Date.n
       j.schedule ?? "-",
       relativeTime(j.startedAt ?? j.createdAt, now),
       duration(j.durationMs),
-      usd(j.costUsd),
+      jobCost(j),
       oneLine(j.summary ?? j.error, SUMMARY_WIDTH),
     ]),
   );

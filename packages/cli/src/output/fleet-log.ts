@@ -1,6 +1,6 @@
 import type { FleetManager, JobRecord } from "@herdctl/core";
 import type { CommandContext } from "../context.js";
-import { duration, usd } from "./format.js";
+import { duration, jobCost } from "./format.js";
 import { renderMessage } from "./job-render.js";
 import { statusColour } from "./style.js";
 import { visible } from "./terminal-text.js";
@@ -23,7 +23,7 @@ export function attachFleetLog(fleet: FleetManager, ctx: CommandContext): () => 
     handlers.push([event, handler as never]);
   };
   const end = (job: JobRecord) =>
-    `${s.cyan(job.agent)} ${job.id} ${statusColour(s, job.status)} ${s.dim(`${duration(job.durationMs)} · ${job.numTurns ?? 0} turns · ${usd(job.costUsd)}`)}` +
+    `${s.cyan(job.agent)} ${job.id} ${statusColour(s, job.status)} ${s.dim(`${duration(job.durationMs)} · ${job.numTurns ?? 0} turns · ${jobCost(job)}`)}` +
     (job.error
       ? `\n         ${s.red(visible(job.error))}`
       : job.summary

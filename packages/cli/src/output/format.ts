@@ -72,7 +72,9 @@ export function duration(ms: number | null | undefined): string {
   return `${m}m ${Math.round(s - m * 60)}s`;
 }
 
-export function usd(cost: number | null | undefined): string {
-  if (cost === null || cost === undefined) return "-";
-  return `$${cost.toFixed(4)}`;
+/** A job's cost; an offline job ran against the stand-in, so it has none to show. */
+export function jobCost(job: { costUsd: number | null; offline: boolean }): string {
+  if (job.offline) return "offline, not billed";
+  if (job.costUsd === null) return "-";
+  return `$${job.costUsd.toFixed(4)}`;
 }

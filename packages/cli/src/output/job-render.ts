@@ -1,5 +1,5 @@
 import { describeToolFailures, type JobRecord, type RuntimeMessage } from "@herdctl/core";
-import { duration, relativeTime, usd } from "./format.js";
+import { duration, jobCost, relativeTime } from "./format.js";
 import { type Style, statusColour } from "./style.js";
 import { visible } from "./terminal-text.js";
 
@@ -56,7 +56,7 @@ export function renderJobEnd(job: JobRecord, style: Style): string[] {
   const lines = [
     `${style.bold("job")} ${job.id} ${statusColour(style, job.status)}` +
       style.dim(
-        `  ${duration(job.durationMs)} · ${job.numTurns ?? 0} turns · ${tokens} tokens · ${usd(job.costUsd)}`,
+        `  ${duration(job.durationMs)} · ${job.numTurns ?? 0} turns · ${tokens} tokens · ${jobCost(job)}`,
       ),
   ];
   if (job.error) lines.push(style.red(visible(job.error)));

@@ -89,6 +89,7 @@ export class JobExecutor {
       prompt: this.redactorFor(agent).redact(request.prompt),
       runtime: agent.runtime ?? "sdk",
       docker: agent.docker?.enabled === true,
+      offline: this.options.offline === true,
       resumedFrom: request.resumedFrom ?? null,
       attempt: request.retry?.attempt,
       retryOf: request.retry?.of ?? null,

@@ -114,6 +114,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_by_retry_of ON jobs (retry_of, attempt);
     `,
   },
+  {
+    version: 4,
+    name: "job ran offline",
+    // 1 when claude talked to herdctl's stand-in: the job's tokens are real, nothing was billed.
+    sql: "ALTER TABLE jobs ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;",
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -69,6 +69,8 @@ export interface JobRecord {
   readonly resumedFrom: string | null;
   readonly runtime: RuntimeKind;
   readonly docker: boolean;
+  /** Ran against herdctl's stand-in (`--offline`): nothing was billed, so no cost is recorded. */
+  readonly offline: boolean;
   readonly pid: number | null;
   /** Who the job's host processes are, so recovery after a crash kills them and nothing else. */
   readonly processGroup: ProcessGroupIdentity | null;
@@ -106,6 +108,7 @@ export interface NewJob {
   readonly id?: string;
   readonly schedule?: string | null;
   readonly docker?: boolean;
+  readonly offline?: boolean;
   readonly sessionId?: string | null;
   readonly resumedFrom?: string | null;
   readonly attempt?: number;
@@ -158,6 +161,7 @@ export interface JobRow {
   resumed_from: string | null;
   runtime: string;
   docker: number;
+  offline: number;
   pid: number | null;
   process_group: string | null;
   container_id: string | null;
@@ -199,6 +203,7 @@ export function rowToJob(row: JobRow): JobRecord {
     resumedFrom: row.resumed_from,
     runtime: row.runtime as RuntimeKind,
     docker: row.docker === 1,
+    offline: row.offline === 1,
     pid: row.pid,
     processGroup: parseJson(row.process_group),
     containerId: row.container_id,

@@ -65,6 +65,7 @@ export class JobRepository {
       resumedFrom,
       runtime: input.runtime,
       docker: input.docker === true,
+      offline: input.offline === true,
       pid: null,
       processGroup: null,
       containerId: null,
@@ -91,8 +92,8 @@ export class JobRepository {
       if (retryOf !== null) this.require(retryOf);
       this.prepare(
         `INSERT INTO jobs (id, agent, schedule, trigger_type, status, prompt, session_id, resumed_from,
-           runtime, docker, created_at, attempt, retry_of)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+           runtime, docker, offline, created_at, attempt, retry_of)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         id,
         record.agent,
@@ -103,6 +104,7 @@ export class JobRepository {
         resumedFrom,
         record.runtime,
         record.docker ? 1 : 0,
+        record.offline ? 1 : 0,
         record.createdAt,
         record.attempt,
         retryOf,

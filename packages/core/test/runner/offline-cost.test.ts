@@ -33,6 +33,8 @@ describe("jobs run offline against the stand-in", () => {
     const job = await run(true);
     expect(job.status).toBe("completed");
     expect(job.outputTokens).toBeGreaterThan(0);
+    expect(job.offline).toBe(true);
+    expect(state.jobs.require(job.id).offline).toBe(true);
     expect(job.costUsd).toBeNull();
     expect(JSON.stringify(job.usage)).not.toContain("costUSD");
     expect(state.readJobOutput(job.id)[0]?.message).toEqual({
@@ -44,6 +46,7 @@ describe("jobs run offline against the stand-in", () => {
 
   it("keeps claude's cost for a job against the real API", async () => {
     const job = await run(false);
+    expect(job.offline).toBe(false);
     expect(job.costUsd).toBeGreaterThan(0);
     expect(state.readJobOutput(job.id).map((l) => l.message)).not.toContainEqual(
       expect.objectContaining({ text: OFFLINE_NOTICE }),

@@ -36,6 +36,7 @@ describe("JobRepository: create and read", () => {
       resumedFrom: null,
       runtime: "cli",
       docker: true,
+      offline: false,
       pid: null,
       processGroup: null,
       containerId: null,

@@ -21,8 +21,10 @@ export function duration(ms: number | null | undefined): string {
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
 }
 
-export function cost(usd: number | null | undefined): string {
-  return usd === null || usd === undefined ? "—" : `$${usd.toFixed(4)}`;
+/** A job's cost; an offline job ran against the stand-in, so it has none to show. */
+export function cost(job: { costUsd: number | null; offline: boolean }): string {
+  if (job.offline) return "offline, not billed";
+  return job.costUsd === null ? "—" : `$${job.costUsd.toFixed(4)}`;
 }
 
 export function count(n: number | null | undefined): string {

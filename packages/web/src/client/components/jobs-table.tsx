@@ -40,7 +40,7 @@ export function JobsTable({ jobs, hideAgent }: { jobs: Job[]; hideAgent?: boolea
             </td>
             <td title={j.createdAt}>{timeAgo(j.createdAt)}</td>
             <td>{duration(j.durationMs)}</td>
-            <td>{cost(j.costUsd)}</td>
+            <td>{cost(j)}</td>
           </tr>
         ))}
       </tbody>

@@ -126,7 +126,7 @@ export function JobPage({ id }: { id: string }) {
             </div>
             <div>
               <dt>Cost</dt>
-              <dd>{cost(j.costUsd)}</dd>
+              <dd>{cost(j)}</dd>
             </div>
           </dl>
           {j.error && <div className="error">{j.error}</div>}
