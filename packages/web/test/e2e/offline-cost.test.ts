@@ -1,0 +1,52 @@
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const webRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+let f: WebFleet;
+let browser: Browser;
+
+beforeAll(async () => {
+  // Built here, so the page under test is the client as it is now.
+  await build({ configFile: `${webRoot}vite.config.ts`, logLevel: "error" });
+  f = await startWebFleet();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-background-networking"],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await f?.close();
+});
+
+describe("the dashboard shows an offline job's cost as not billed", () => {
+  it("on the job page and in the jobs table", async () => {
+    const { jobs } = f.fleet.state;
+    const job = jobs.create({
+      agent: "alpha",
+      triggerType: "manual",
+      prompt: "hi",
+      runtime: "cli",
+      offline: true,
+    });
+    jobs.start(job.id);
+    jobs.finish(job.id, { status: "completed", exitReason: "success", numTurns: 1, outputTokens: 25 });
+
+    const page = await browser.newPage();
+    page.setDefaultTimeout(60_000);
+    await page.goto(f.web.loginLink().url);
+    await page.goto(`${f.web.url}/jobs/${job.id}`);
+    const facts = page.getByTestId("job-facts");
+    await facts.waitFor();
+    await expect.poll(() => facts.textContent()).toContain("Costoffline, not billed");
+
+    await page.goto(`${f.web.url}/jobs`);
+    const row = page.getByTestId("jobs-table").locator("tbody tr", { hasText: job.id.slice(0, 14) });
+    await expect.poll(() => row.textContent()).toContain("offline, not billed");
+  });
+});
