@@ -38,6 +38,7 @@ const SECOND_TERMINAL = {
   webhook: `herdctl webhook send deployer ci --data '{"build":"1234","status":"passed"}'`,
   jobs: "herdctl jobs",
   deploys: "cat deploys.log",
+  dashboard: "herdctl dashboard --no-open",
   stop: "herdctl stop",
 };
 
@@ -184,6 +185,16 @@ describe("the getting-started fleet, run as the doc says (offline, real claude a
     expect(jobs.code).toBe(0);
     for (const agent of ["reporter", "builder", "deployer"])
       expect(jobs.stdout).toMatch(new RegExp(`${agent}\\s.*completed`));
+
+    // The link logs a browser in once: a session cookie and off to the dashboard; then it is spent.
+    const dashboard = await sh(SECOND_TERMINAL.dashboard);
+    expect(dashboard.code, dashboard.stderr).toBe(0);
+    const link = dashboard.stdout.trim();
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\/\S+$/);
+    const login = await fetch(link, { redirect: "manual" });
+    expect(login.status).toBe(303);
+    expect(login.headers.get("set-cookie")).toBeTruthy();
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(401);
 
     const stopped = await sh(SECOND_TERMINAL.stop);
     expect(stopped.code, stopped.stderr).toBe(0);
