@@ -190,13 +190,17 @@ describe("webhook hook", () => {
   it("stops retrying when the signal aborts", async () => {
     const { url, received } = await listen([{ status: 500 }]);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 150);
-    const failure = await failureOf(
+    const outcome = failureOf(
       runWebhookHook({ type: "webhook", url, retries: 5 }, hookContext(), {
         retryBaseMs: 1000,
         signal: controller.signal,
       }),
     );
+    // Abort once the first attempt has arrived (the hook then waits out its backoff), however long
+    // a busy machine takes to get there.
+    while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    const failure = await outcome;
     expect(failure.code).toBe("HOOK_ABORTED");
     expect(received).toHaveLength(1);
   });
