@@ -172,13 +172,14 @@ describe("FleetManager end to end (real claude, stand-in API)", () => {
     process.env.HERDCTL_TEST_HOOK_SECRET = "hook-secret-value-123";
     const out = join(tmp.dir, "hook-out.json");
     try {
-      const f = await startFleet({
-        hooked:
-          "runtime: cli\nhooks:\n  after_run:\n" +
-          `    - { type: shell, command: "cat > '${out}'" }\n` +
-          `    - { type: webhook, url: "http://127.0.0.1:${port}/hook", secret_env: HERDCTL_TEST_HOOK_SECRET }\n` +
-          '    - { type: shell, command: "exit 3" }\n',
-      });
+      // In the fleet file: shell hooks there are the operator's and run on the host.
+      const f = await startFleet(
+        { hooked: "runtime: cli\n" },
+        "defaults:\n  hooks:\n    after_run:\n" +
+          `      - { type: shell, command: "cat > '${out}'" }\n` +
+          `      - { type: webhook, url: "http://127.0.0.1:${port}/hook", secret_env: HERDCTL_TEST_HOOK_SECRET }\n` +
+          '      - { type: shell, command: "exit 3" }\n',
+      );
       const job = await f.wait(f.trigger("hooked", { prompt: "go" }).id);
       expect(job.status).toBe("completed");
       const context = JSON.parse(readFileSync(out, "utf8"));
