@@ -13,8 +13,14 @@ import { assertBuilt, herdctl, json, tempDir } from "./helpers/cli.js";
  */
 
 const EXAMPLES = fileURLToPath(new URL("../../../examples/", import.meta.url));
-// The getting-started deployer's webhook secret; its doc has the reader put one in .env.
-const ENV = { HERDCTL_EXAMPLE_NETWORK: "host", DEPLOY_WEBHOOK_SECRET: "example-webhook-secret" };
+// The secrets the examples' READMEs have the reader set (in .env or exported): with one unset,
+// config validate warns, as it should.
+const ENV = {
+  HERDCTL_EXAMPLE_NETWORK: "host",
+  DEPLOY_WEBHOOK_SECRET: "example-webhook-secret",
+  TRIAGER_WEBHOOK_SECRET: "example-triager-secret",
+  PRODUCTION_ALERT_SECRET: "example-alert-secret",
+};
 
 /** The agent whose job each example runs; a new example must add its own line. */
 const AGENT_TO_RUN: Record<string, string> = {

@@ -1,5 +1,5 @@
 import type { ConfigIssue } from "./errors.js";
-import { issueAt, type Segment, type SNode, walkScalars } from "./source.js";
+import { getChild, issueAt, type Segment, type SNode, walkScalars } from "./source.js";
 import type { LoadedFleet } from "./types.js";
 
 /**
@@ -60,5 +60,31 @@ export function unsetEnvReferences(
       }),
     );
   });
+  return issues;
+}
+
+/**
+ * Warnings for an agent's webhook schedules that have no secret at all: no `secret_env` of their
+ * own and none under the fleet's `webhooks:`. Every call to them is refused with 503.
+ */
+export function webhooksWithoutSecret(agent: SNode, fleetHasSecret: boolean): ConfigIssue[] {
+  const schedules = getChild(agent, "schedules");
+  if (fleetHasSecret || schedules?.kind !== "map") return [];
+  const issues: ConfigIssue[] = [];
+  for (const [name, schedule] of schedules.entries) {
+    const type = getChild(schedule, "type");
+    if (type?.kind !== "scalar" || type.value !== "webhook" || getChild(schedule, "secret_env")) continue;
+    issues.push(
+      issueAt(
+        agent,
+        ["schedules", name],
+        "this webhook schedule has no secret, so every call to it is refused with 503",
+        {
+          at: "key",
+          hint: "add secret_env: <VARIABLE> to it, or webhooks: { secret_env: <VARIABLE> } to the fleet file",
+        },
+      ),
+    );
+  }
   return issues;
 }

@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { parseEnv } from "node:util";
 import { CONFIG_FILE_NAMES } from "./discover.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
-import { unsetEnvReferences } from "./env-refs.js";
+import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolate } from "./interpolate.js";
 import {
@@ -53,6 +53,8 @@ interface Context {
   qualifiers: Map<string, ConfigIssue>;
   /** Every file that configures the fleet; see LoadedFleet.protectedPaths. */
   protectedPaths: Set<string>;
+  /** Whether the root fleet names webhooks.secret_env, which covers webhook schedules without their own. */
+  fleetWebhookSecret?: boolean;
 }
 
 interface FleetVisit {
@@ -204,6 +206,8 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
   const validated = validateNode(FleetSchema, view);
   ctx.issues.push(...validated.issues);
   const chain = [...visit.chain, visit.absPath];
+  if (visit.chain.length === 0)
+    ctx.fleetWebhookSecret = getChild(getChild(view, "webhooks"), "secret_env") !== undefined;
 
   const ownDefaults = withoutKeys(getChild(view, "defaults"), FLEET_ONLY_DEFAULT_KEYS);
   const defaults = mergeLayers(visit.inheritedDefaults, ownDefaults);
@@ -391,6 +395,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   collectWritten(merged, agent, ["agents", ctx.agents.length], ctx.written);
   collectDefaultDurations(AgentSchema, agent, ["agents", ctx.agents.length], ctx.written);
   ctx.warnings.push(...unsetEnvReferences(merged, ctx.env, "agent"));
+  ctx.warnings.push(...webhooksWithoutSecret(merged, ctx.fleetWebhookSecret === true));
   ctx.agents.push(agent);
 }
 

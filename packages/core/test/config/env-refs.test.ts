@@ -51,6 +51,26 @@ describe("*_env references", () => {
   });
 });
 
+describe("webhook schedules without any secret", () => {
+  it("warn at the schedule, unless the fleet's webhooks.secret_env covers them", async () => {
+    const agent =
+      "name: a\nschedules:\n  open: { type: webhook }\n  signed: { type: webhook, secret_env: S }\n  nightly: { type: cron, cron: '0 3 * * *' }\n";
+    const bare = writeFleet({
+      "herdctl.yaml": "version: 1\nagents:\n  - path: agents/a.yaml\n",
+      "agents/a.yaml": agent,
+    });
+    expect((await loadFleet(bare, { env: { S: "x" } })).warnings.map(formatIssue)).toEqual([
+      "agents/a.yaml:3:3 schedules.open: this webhook schedule has no secret, so every call to it is refused with 503\n" +
+        "    hint: add secret_env: <VARIABLE> to it, or webhooks: { secret_env: <VARIABLE> } to the fleet file",
+    ]);
+    const covered = writeFleet({
+      "herdctl.yaml": "version: 1\nwebhooks: { secret_env: S }\nagents:\n  - path: agents/a.yaml\n",
+      "agents/a.yaml": agent,
+    });
+    expect((await loadFleet(covered, { env: { S: "x" } })).warnings).toEqual([]);
+  });
+});
+
 describe("__proto__ as a key", () => {
   it("is an error at its position, not a silently vanished entry", async () => {
     const dir = writeFleet({
