@@ -26,10 +26,11 @@ const cli = (...args: string[]) => {
   return p;
 };
 
-beforeAll(async () => {
-  await ensureRuntimeImage();
-  await removeFleetContainers(FLEET);
+const roots: Array<{ dir: string; cleanup: () => void }> = [];
+/** A fresh fleet directory per test, so a SIGKILLed daemon's lock cannot reach the next test. */
+function newFleet(): void {
   root = scratch("herdctl-faults-shutdown-");
+  roots.push(root);
   env.CLAUDE_CONFIG_DIR = join(root.dir, "claude-config");
   writeFleetFiles(
     root.dir,
@@ -40,17 +41,22 @@ beforeAll(async () => {
     },
     "defaults:\n  permission_mode: acceptEdits\n  docker: { network: host }\n",
   );
+}
+
+beforeAll(async () => {
+  await ensureRuntimeImage();
+  await removeFleetContainers(FLEET);
 }, IMAGE_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const p of started) if (p.running()) p.child.kill("SIGKILL");
-  // claude processes a SIGKILLed daemon left behind (they name this fleet's directory).
-  for (const pid of spawnSync("pgrep", ["-f", root.dir], { encoding: "utf8" })
-    .stdout.split("\n")
-    .filter(Boolean))
-    if (Number(pid) !== process.pid && isAlive(Number(pid))) process.kill(Number(pid), "SIGKILL");
+  // claude processes a SIGKILLed daemon left behind (they name the fleet's directory).
+  for (const { dir, cleanup } of roots) {
+    const pids = spawnSync("pgrep", ["-f", dir], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    for (const pid of pids.map(Number)) if (pid !== process.pid && isAlive(pid)) process.kill(pid, "SIGKILL");
+    cleanup();
+  }
   await removeFleetContainers(FLEET);
-  root?.cleanup();
 });
 
 async function startDaemon(...extra: string[]): Promise<{ daemon: Herdctl; url?: string }> {
@@ -76,6 +82,7 @@ function liveSocket(url: string): Promise<{ ws: WebSocket; messages: unknown[]; 
 
 describe("the daemon goes away", () => {
   it("exits within seconds of `herdctl stop` after a cancelled Docker job, with logs -f and a WebSocket attached", async () => {
+    newFleet();
     const { daemon, url } = await startDaemon("--web", "--web-port", "0");
     expect(url).toBeDefined();
     const live = await liveSocket(url!);
@@ -110,6 +117,7 @@ describe("the daemon goes away", () => {
   }, 400_000);
 
   it("trigger --wait notices a SIGKILLed daemon at once and says so (exit 1)", async () => {
+    newFleet();
     const { daemon } = await startDaemon();
     const waiter = cli("trigger", "plain", "--wait", "-p", "think for a long time\n@standin hang");
     const id = (await waiter.printed(/job (job-\S+) \w+ for plain \(through the daemon\)/))[1]!;
@@ -124,6 +132,30 @@ describe("the daemon goes away", () => {
       `herdctl: lost the daemon while waiting for job ${id}: the daemon closed the connection: it stopped or died.`,
     );
     expect(waiter.stderr()).not.toContain("undefined");
+  });
+});
+
+describe("the daemon hangs", () => {
+  it("trigger --wait tells a frozen daemon (no keep-alives) from a silent model, within seconds", async () => {
+    newFleet();
+    const { daemon } = await startDaemon();
+    const waiter = cli("trigger", "plain", "--wait", "-p", "think for a long time\n@standin hang");
+    const id = (await waiter.printed(/job (job-\S+) \w+ for plain \(through the daemon\)/))[1]!;
+    await until(() => (withState((s) => s.readJobOutput(id).length) > 0 ? true : undefined), 60_000);
+    daemon.child.kill("SIGSTOP");
+    const frozenAt = Date.now();
+    try {
+      const exit = await exitWithin(waiter, 60_000);
+      expect(exit.code).toBe(1);
+      // The limit is 10 s of silence; the bound leaves room for a busy machine.
+      expect(exit.at - frozenAt).toBeLessThan(20_000);
+      expect(waiter.stderr()).toContain(
+        `herdctl: lost the daemon while waiting for job ${id}: the daemon sent nothing for 10 s, not even a keep-alive: it is hung or overloaded;`,
+      );
+    } finally {
+      daemon.child.kill("SIGKILL");
+      daemon.child.kill("SIGCONT");
+    }
   });
 });
 

@@ -20,12 +20,15 @@ const prompt = (word: string) =>
 const DEADLINE = SILENCE_MS + 240_000;
 
 const started: Herdctl[] = [];
+const roots: Array<() => void> = [];
 afterAll(() => {
   for (const p of started) if (p.running()) p.child.kill("SIGKILL");
+  for (const cleanup of roots) cleanup();
 });
 
-function fleet(name: string): { dir: string; env: NodeJS.ProcessEnv; cleanup: () => void } {
+function fleet(name: string): { dir: string; env: NodeJS.ProcessEnv } {
   const root = scratch(`herdctl-faults-${name}-`);
+  roots.push(root.cleanup);
   writeFleetFiles(
     root.dir,
     name,
@@ -35,7 +38,6 @@ function fleet(name: string): { dir: string; env: NodeJS.ProcessEnv; cleanup: ()
   return {
     dir: root.dir,
     env: { ...process.env, NO_COLOR: "1", CLAUDE_CONFIG_DIR: join(root.dir, "claude-config") },
-    cleanup: root.cleanup,
   };
 }
 
@@ -85,41 +87,37 @@ describe.concurrent("a model silent for 60 s", () => {
     async () => {
       const f = fleet(FLEETS.daemon);
       const cli = cliIn(f);
-      try {
-        const daemon = cli("start", "--offline");
-        await daemon.printed(/Ctrl-C to stop/, 60_000);
-        const all = cli("logs", "-f", "-n", "0");
-        const waits = {
-          host: cli("trigger", "host", "--wait", "-p", prompt("host")),
-          boxed: cli("trigger", "boxed", "--wait", "-p", prompt("boxed")),
-        };
-        const ids = {
-          host: (await waits.host.printed(/job (job-\S+) \w+ for host/))[1]!,
-          boxed: (await waits.boxed.printed(/job (job-\S+) \w+ for boxed/))[1]!,
-        };
-        const one = {
-          host: cli("logs", "-f", "--job", ids.host),
-          boxed: cli("logs", "-f", "--job", ids.boxed),
-        };
-        for (const agent of ["host", "boxed"] as const) {
-          await sawTheEnd(waits[agent], ids[agent], agent);
-          lastedTheSilence(f.dir, ids[agent]);
-          expect(waits[agent].stderr()).not.toContain("did not answer");
-          await sawTheEnd(one[agent], ids[agent], agent);
-        }
-        // Following everything goes on after the jobs, until the daemon stops.
-        await all.printed(new RegExp(`job ${ids.host} completed`));
-        await all.printed(new RegExp(`job ${ids.boxed} completed`));
-        expect(all.stdout()).toContain("host finished");
-        expect(all.stdout()).toContain("boxed finished");
-        expect(all.running()).toBe(true);
-        expect((await cli("stop").exited).code).toBe(0);
-        expect((await exitWithin(all, 60_000)).code).toBe(0);
-        expect(all.stderr()).toContain("the daemon stopped; nothing more to follow\n");
-        expect((await exitWithin(daemon, 60_000)).code).toBe(0);
-      } finally {
-        f.cleanup();
+      const daemon = cli("start", "--offline");
+      await daemon.printed(/Ctrl-C to stop/, 60_000);
+      const all = cli("logs", "-f", "-n", "0");
+      const waits = {
+        host: cli("trigger", "host", "--wait", "-p", prompt("host")),
+        boxed: cli("trigger", "boxed", "--wait", "-p", prompt("boxed")),
+      };
+      const ids = {
+        host: (await waits.host.printed(/job (job-\S+) \w+ for host/))[1]!,
+        boxed: (await waits.boxed.printed(/job (job-\S+) \w+ for boxed/))[1]!,
+      };
+      const one = {
+        host: cli("logs", "-f", "--job", ids.host),
+        boxed: cli("logs", "-f", "--job", ids.boxed),
+      };
+      for (const agent of ["host", "boxed"] as const) {
+        await sawTheEnd(waits[agent], ids[agent], agent);
+        lastedTheSilence(f.dir, ids[agent]);
+        expect(waits[agent].stderr()).not.toContain("did not answer");
+        await sawTheEnd(one[agent], ids[agent], agent);
       }
+      // Following everything goes on after the jobs, until the daemon stops.
+      await all.printed(new RegExp(`job ${ids.host} completed`));
+      await all.printed(new RegExp(`job ${ids.boxed} completed`));
+      expect(all.stdout()).toContain("host finished");
+      expect(all.stdout()).toContain("boxed finished");
+      expect(all.running()).toBe(true);
+      expect((await cli("stop").exited).code).toBe(0);
+      expect((await exitWithin(all, 60_000)).code).toBe(0);
+      expect(all.stderr()).toContain("the daemon stopped; nothing more to follow\n");
+      expect((await exitWithin(daemon, 60_000)).code).toBe(0);
     },
     DEADLINE + 120_000,
   );
@@ -129,25 +127,21 @@ describe.concurrent("a model silent for 60 s", () => {
     async () => {
       const f = fleet(FLEETS.local);
       const cli = cliIn(f);
-      try {
-        const waits = {
-          host: cli("trigger", "host", "--offline", "--wait", "-p", prompt("host")),
-          boxed: cli("trigger", "boxed", "--offline", "--wait", "-p", prompt("boxed")),
-        };
-        const ids = {
-          host: (await waits.host.printed(/job (job-\S+) started for host/))[1]!,
-          boxed: (await waits.boxed.printed(/job (job-\S+) started for boxed/))[1]!,
-        };
-        // Without --job, logs -f follows the agent's newest running job.
-        await until(() => (jobIn(f.dir, ids.boxed).status === "running" ? true : undefined), 60_000);
-        const one = { host: cli("logs", "-f", "--job", ids.host), boxed: cli("logs", "-f", "boxed") };
-        for (const agent of ["host", "boxed"] as const) {
-          await sawTheEnd(waits[agent], ids[agent], agent);
-          lastedTheSilence(f.dir, ids[agent]);
-          await sawTheEnd(one[agent], ids[agent], agent);
-        }
-      } finally {
-        f.cleanup();
+      const waits = {
+        host: cli("trigger", "host", "--offline", "--wait", "-p", prompt("host")),
+        boxed: cli("trigger", "boxed", "--offline", "--wait", "-p", prompt("boxed")),
+      };
+      const ids = {
+        host: (await waits.host.printed(/job (job-\S+) started for host/))[1]!,
+        boxed: (await waits.boxed.printed(/job (job-\S+) started for boxed/))[1]!,
+      };
+      // Without --job, logs -f follows the agent's newest running job.
+      await until(() => (jobIn(f.dir, ids.boxed).status === "running" ? true : undefined), 60_000);
+      const one = { host: cli("logs", "-f", "--job", ids.host), boxed: cli("logs", "-f", "boxed") };
+      for (const agent of ["host", "boxed"] as const) {
+        await sawTheEnd(waits[agent], ids[agent], agent);
+        lastedTheSilence(f.dir, ids[agent]);
+        await sawTheEnd(one[agent], ids[agent], agent);
       }
     },
     DEADLINE + 120_000,

@@ -83,6 +83,8 @@ export class ControlClient {
       timeoutMs: DAEMON_SILENCE_LIMIT_MS,
       onTimeout: () => (lost = daemonLost("silent")),
       signal,
+    }).catch((error: unknown) => {
+      throw lost ?? error;
     });
     if ((res.statusCode ?? 500) >= 400) {
       const chunks: Buffer[] = [];
@@ -97,6 +99,8 @@ export class ControlClient {
       throw new ControlError(res.statusCode ?? 500, code, message);
     }
     const rl = createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY });
+    // readline does not pass its input's errors on; ending it leaves the checks below to say why.
+    res.on("error", () => rl.close());
     try {
       for await (const line of rl) if (line.trim()) yield JSON.parse(line) as T;
     } catch (error) {

@@ -24,6 +24,8 @@ export function ndjsonStream(
   return stream(c, async (s) => {
     const controller = new AbortController();
     s.onAbort(() => controller.abort());
+    // The first keep-alive goes at once: it sends the headers, so the client knows it was heard.
+    void s.write("\n");
     const keepalive = setInterval(() => void s.write("\n"), KEEPALIVE_INTERVAL_MS);
     keepalive.unref();
     try {
