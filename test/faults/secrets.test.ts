@@ -42,7 +42,8 @@ beforeAll(async () => {
     root.dir,
     FLEET,
     {
-      host: `runtime: cli\n${HOOKS}`,
+      // Allowed Bash, so its agent-file hook runs on the host (docs/security.md).
+      host: `runtime: cli\nallowed_tools: [Bash]\n${HOOKS}`,
       sdk: "runtime: sdk\n",
       boxed: `runtime: cli\ndocker: { enabled: true }\n${HOOKS}`,
       quiet: `runtime: cli\ndocker: { enabled: true }\n${HOOKS}`,
@@ -108,7 +109,10 @@ describe("secrets never leak (fake key and OAuth token)", () => {
     const hostOutput = JSON.stringify(fleet.state.readJobOutput(ids[0]!));
     expect(hostOutput).toContain("[redacted]");
     // The hooks ran and failed, so their output was recorded as hook errors.
-    expect(jobs[0]!.hookErrors ?? fleet.state.jobs.require(ids[0]!).hookErrors).not.toBeNull();
+    for (const i of [0, 2]) {
+      const hookErrors = fleet.state.jobs.require(ids[i]!).hookErrors ?? [];
+      expect(hookErrors.map((e) => e.message)).toEqual([expect.stringContaining("exited with code 3")]);
+    }
 
     const found: string[] = [];
     const stateDir = join(root.dir, ".herdctl");
