@@ -152,10 +152,17 @@ describe("the daemon hangs", () => {
       expect(waiter.stderr()).toContain(
         `herdctl: lost the daemon while waiting for job ${id}: the daemon sent nothing for 10 s, not even a keep-alive: it is hung or overloaded;`,
       );
+      // A busy daemon is not an absent one: a new trigger must not run the job itself instead.
+      const late = cli("trigger", "plain", "-p", "run me once");
+      expect((await exitWithin(late, 60_000)).code).toBe(1);
+      expect(late.stderr()).toContain(
+        `herdctl: a daemon is listening on ${join(root.dir, ".herdctl", "herdctl.sock")} but did not answer within 10 s: it is hung or overloaded;`,
+      );
     } finally {
       daemon.child.kill("SIGKILL");
       daemon.child.kill("SIGCONT");
     }
+    expect(withState((s) => s.jobs.list({ agent: "plain" }).jobs.map((j) => j.id))).toEqual([id]);
   });
 });
 

@@ -34,13 +34,27 @@ function isConnectionLoss(error: unknown): boolean {
 export class ControlClient {
   constructor(readonly socketPath: string) {}
 
-  /** A client when a daemon answers on the socket, else undefined (no daemon, or a stale socket). */
-  static async connect(socketPath: string, timeoutMs = 1500): Promise<ControlClient | undefined> {
+  /**
+   * A client when a daemon answers on the socket, else undefined (no daemon, or a stale socket).
+   * A daemon that accepts the connection but is slow to answer is busy, not absent: it gets the
+   * same allowance as a silent stream, then this throws rather than pretend no daemon runs.
+   */
+  static async connect(
+    socketPath: string,
+    timeoutMs = DAEMON_SILENCE_LIMIT_MS,
+  ): Promise<ControlClient | undefined> {
     const client = new ControlClient(socketPath);
     try {
       await client.call("GET", "/api/health", undefined, timeoutMs);
       return client;
-    } catch {
+    } catch (error) {
+      if (error instanceof ControlError && error.code === "DAEMON_TIMEOUT")
+        throw new ControlError(
+          0,
+          "DAEMON_UNRESPONSIVE",
+          `a daemon is listening on ${socketPath} but did not answer within ${timeoutMs / 1000} s: it is hung or overloaded; ` +
+            `try again, or restart it (herdctl stop, or end its process) if it stays silent`,
+        );
       return undefined;
     }
   }
