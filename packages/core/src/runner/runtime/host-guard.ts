@@ -13,6 +13,14 @@ export interface ConfigGuard {
 const CLAUDE_PROJECT_CONFIG = [".claude/settings.json", ".claude/settings.local.json", ".mcp.json"];
 
 /**
+ * claude reads a rule's path as a gitignore-style pattern, so a folder named `a*b` or `[x]` would
+ * match other paths and not itself; a backslash makes each such character literal.
+ */
+function literal(path: string): string {
+  return path.replace(/[\\*?[\]{}!]/g, (c) => `\\${c}`);
+}
+
+/**
  * claude permission rules that keep a host agent's file tools off the configuration that governs
  * it and off herdctl's state (where the dashboard token lives). `//` starts an absolute path in
  * claude's rule syntax; Edit rules cover every file-writing tool. Deny rules hold in every
@@ -32,11 +40,11 @@ export function hostGuardRules(guard: ConfigGuard | undefined, workingDirectory:
   };
   for (const path of guard.protectedPaths) addFile(path);
   for (const path of CLAUDE_PROJECT_CONFIG) addFile(join(workingDirectory, path));
-  const rules = [...files].map((path) => `Edit(/${path})`);
+  const rules = [...files].map((path) => `Edit(/${literal(path)})`);
   const stateDirs = new Set([guard.stateDir]);
   try {
     stateDirs.add(realpathSync(guard.stateDir));
   } catch {}
-  for (const dir of stateDirs) rules.push(`Edit(/${dir}/**)`, `Read(/${dir}/**)`);
+  for (const dir of stateDirs) rules.push(`Edit(/${literal(dir)}/**)`, `Read(/${literal(dir)}/**)`);
   return rules;
 }

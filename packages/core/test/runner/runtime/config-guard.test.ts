@@ -35,6 +35,14 @@ describe("keeping jobs off the fleet's configuration", () => {
       `Read(/${tmp.dir}/.herdctl/**)`,
     ]);
     expect(hostGuardRules(undefined, tmp.dir)).toEqual([]);
+    // Glob characters in a folder name stay literal, or the rule would not match the file.
+    expect(
+      hostGuardRules({ protectedPaths: ["/srv/a*b/[x]/f.yaml"], stateDir: "/srv/s{1}" }, "/srv/w")[0],
+    ).toBe("Edit(//srv/a\\*b/\\[x\\]/f.yaml)");
+    expect(hostGuardRules({ protectedPaths: [], stateDir: "/srv/s{1}" }, "/srv/w").slice(-2)).toEqual([
+      "Edit(//srv/s\\{1\\}/**)",
+      "Read(//srv/s\\{1\\}/**)",
+    ]);
   });
 
   it("host: both runtimes add the rules after the agent's own denied_tools", () => {
