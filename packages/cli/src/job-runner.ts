@@ -53,10 +53,11 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
   const fleet = await ctx.fleet();
   const prompt = resolvePrompt(t.agent, t.prompt, t.schedule);
   const claudePath = resolveClaudeBinary(fleet.fleet.claude_path);
+  // The state first: if it cannot open, no stand-in is left running to keep the process alive.
+  const state = ctx.openState();
   const offline = t.offline ? await startOffline() : undefined;
   if (offline) ctx.stderr.write(`${ctx.err.magenta(OFFLINE_LABEL)}\n`);
   for (const warning of setupWarnings([t.agent], { offline: Boolean(offline), web: true })) ctx.warn(warning);
-  const state = ctx.openState();
   const controller = new AbortController();
   const onSigint = () => {
     ctx.stderr.write(`\n${ctx.err.yellow("cancelling the job…")}\n`);
