@@ -4,7 +4,6 @@ export { envValue } from "./env-refs.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
 export { loadFleet, resolveConfigPath } from "./load.js";
 export { REDACTED, redactConfig } from "./redact.js";
-export { type WrittenValue, withWrittenValues } from "./written.js";
 export type {
   AgentConfig,
   AgentDockerConfig,
@@ -21,3 +20,4 @@ export type {
 } from "./schema.js";
 export { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS, NAME_PATTERN } from "./schema.js";
 export type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
+export { type WrittenValue, withWrittenValues } from "./written.js";

@@ -15,8 +15,8 @@ export {
   ON_ERROR_EVENTS,
   type RunHooksOptions,
   runHooks,
-  selectHooks,
   type ShellPlacement,
+  selectHooks,
 } from "./run-hooks.js";
 export { DEFAULT_SHELL_TIMEOUT_MS, runShellHook, type ShellHookSpec, shellHookEnv } from "./shell.js";
 export {
