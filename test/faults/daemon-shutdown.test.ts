@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { StateManager } from "@herdctl/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -163,6 +163,15 @@ describe("the daemon hangs", () => {
       daemon.child.kill("SIGCONT");
     }
     expect(withState((s) => s.jobs.list({ agent: "plain" }).jobs.map((j) => j.id))).toEqual([id]);
+  });
+});
+
+describe("an in-process job that cannot start", () => {
+  it("trigger --offline exits when the state store cannot open, leaving no stand-in behind", async () => {
+    newFleet();
+    writeFileSync(join(root.dir, ".herdctl"), "not a directory\n");
+    const trigger = cli("trigger", "plain", "--offline", "-p", "never runs");
+    expect((await exitWithin(trigger, 30_000)).code).toBe(1);
   });
 });
 
