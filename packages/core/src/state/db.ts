@@ -178,11 +178,14 @@ function migrate(db: Db, path: string, migrations: readonly Migration[]): void {
   const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    // Each migration commits on its own, so an interrupted upgrade resumes where it stopped.
+    // Each migration commits on its own, so an interrupted upgrade resumes where it stopped. The
+    // write lock is taken before the version is read again: another process (a CLI command beside
+    // the daemon) may have applied this migration since `current` was read.
     db.transaction(() => {
+      if (schemaVersion(db) >= migration.version) return;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, new Date().toISOString());
-    })();
+    }).immediate();
   }
 }
 
