@@ -128,12 +128,20 @@ describe("daemon SIGKILL mid-job with Docker agents (built CLI)", () => {
     const all = await docker.listContainers({ all: true, filters: { label: [`herdctl.fleet=${FLEET}`] } });
     expect(all.map((c) => c.Id)).not.toContain(containers.eph);
     expect(await claudeInside(containers.pers)).toBe(0);
-    // No host claude either: every process whose command line names this fleet's directory is gone.
+    // No host claude either: every process whose command line names this fleet's directory is gone,
+    // except the restarted daemon and what it started since (the ticker's claude names the fleet's
+    // files in its deny rules).
+    const fromDaemon = (pid: number) => {
+      const ppid = Number(
+        spawnSync("ps", ["-o", "ppid=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim(),
+      );
+      return daemons.some((d) => d.pid === pid || d.pid === ppid);
+    };
     const hostClaudes = spawnSync("pgrep", ["-f", root.dir], { encoding: "utf8" })
       .stdout.split("\n")
       .filter(Boolean)
       .map(Number)
-      .filter((pid) => pid !== process.pid && isAlive(pid) && !daemons.some((d) => d.pid === pid));
+      .filter((pid) => pid !== process.pid && isAlive(pid) && !fromDaemon(pid));
     expect(hostClaudes).toEqual([]);
 
     await until(() => {
