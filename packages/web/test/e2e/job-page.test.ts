@@ -1,24 +1,14 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
-import { build } from "vite";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchDashboardBrowser } from "../helpers/browser.js";
 import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 let f: WebFleet;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(`${webRoot}dist/client/index.html`))
-    await build({ configFile: `${webRoot}vite.config.ts` });
   f = await startWebFleet();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-background-networking"],
-  });
+  browser = await launchDashboardBrowser();
 });
 afterAll(async () => {
   await browser?.close();

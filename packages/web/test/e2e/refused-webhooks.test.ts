@@ -1,25 +1,15 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { timestampedHeaders } from "@herdctl/core";
-import { type Browser, chromium } from "playwright-core";
-import { build } from "vite";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchDashboardBrowser } from "../helpers/browser.js";
 import { HOOK_SECRET, startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 let f: WebFleet;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(`${webRoot}dist/client/index.html`))
-    await build({ configFile: `${webRoot}vite.config.ts` });
   f = await startWebFleet();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-background-networking"],
-  });
+  browser = await launchDashboardBrowser();
 });
 afterAll(async () => {
   await browser?.close();

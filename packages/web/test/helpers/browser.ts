@@ -1,0 +1,20 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { build } from "vite";
+
+const webRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Headless Chromium for the dashboard's end-to-end tests. `npm run build` makes the client; a
+ * bare `vitest run` builds it once here so a test stands alone. Never rebuilt while it exists:
+ * other test files may be serving it at that moment.
+ */
+export async function launchDashboardBrowser(): Promise<Browser> {
+  if (!existsSync(`${webRoot}dist/client/index.html`))
+    await build({ configFile: `${webRoot}vite.config.ts`, logLevel: "error" });
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-background-networking"],
+  });
+}
