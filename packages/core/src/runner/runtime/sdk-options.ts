@@ -31,7 +31,9 @@ export function buildSdkOptions(
     options.permissionMode = agent.permission_mode;
     if (agent.permission_mode === "bypassPermissions") options.allowDangerouslySkipPermissions = true;
   }
-  if (agent.system_prompt !== undefined) options.systemPrompt = agent.system_prompt;
+  // Without one, the SDK would send a minimal prompt of its own; claude -p uses Claude Code's, and
+  // an agent must get the same prompt whichever runtime runs it.
+  options.systemPrompt = agent.system_prompt ?? { type: "preset", preset: "claude_code" };
   if (agent.tools !== undefined) options.tools = [...agent.tools];
   if (agent.allowed_tools?.length) options.allowedTools = [...agent.allowed_tools];
   const denied = [...(agent.denied_tools ?? []), ...hostGuardRules(run.guard, agent.working_directory)];

@@ -132,11 +132,13 @@ describe("Agent SDK options from an agent", () => {
       forkSession: true,
       sessionId: "s2",
       permissionMode: "default",
+      systemPrompt: { type: "preset", preset: "claude_code" },
     });
     expect(buildSdkOptions(agent, { resume: "s1" }, "/w")).toEqual({
       cwd: "/w",
       resume: "s1",
       permissionMode: "default",
+      systemPrompt: { type: "preset", preset: "claude_code" },
     });
   });
 });
