@@ -121,8 +121,18 @@ describe("herdctl logs", () => {
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
     });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    const next = async () => JSON.parse((await lines.next()).value as string);
+    const next = async () => {
+      const { value, done } = await lines.next();
+      // A follower that stops early says why on stderr; show it rather than a JSON parse error.
+      if (done)
+        throw new Error(`logs -f ended early (exit ${child.exitCode}); stderr: ${stderr || "(none)"}`);
+      return JSON.parse(value as string);
+    };
     expect(await next()).toMatchObject({ type: "job:output", payload: { jobId: id, line: 0 } });
     const state = new StateManager(join(dir, ".herdctl"));
     state.open();
