@@ -8,7 +8,7 @@ import { DockerError, statusCode, toDockerError, unavailable } from "../../docke
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
 import { PRIVATE_DIR } from "../../state/permissions.js";
 import { ContainerProcess } from "./container-exec.js";
-import { type ShieldMount, shieldMounts, type WritableMount } from "./container-shield.js";
+import { type ShieldMount, shieldMounts, writableMounts } from "./container-shield.js";
 import { type DockerConfig, dockerConfigHash, isCredentialEnvKey } from "./docker-config.js";
 import type { ConfigGuard } from "./host-guard.js";
 import type { LaunchedProcess, LaunchOptions } from "./launcher.js";
@@ -262,11 +262,7 @@ export class ContainerManager {
   /** See shieldMounts; the placeholder is an empty read-only file kept in the state folder. */
   private shield(spec: ContainerSpec): ShieldMount[] {
     if (!spec.guard) return [];
-    const writable: WritableMount[] = [];
-    if (spec.config.workspaceMode === "rw")
-      writable.push({ hostPath: spec.workingDirectory, containerPath: CONTAINER_WORKSPACE });
-    for (const v of spec.config.volumes)
-      if (v.mode === "rw") writable.push({ hostPath: v.hostPath, containerPath: v.containerPath });
+    const writable = writableMounts(spec.config, spec.workingDirectory, CONTAINER_WORKSPACE);
     return shieldMounts(writable, spec.guard, placeholderFile(spec.guard.stateDir), existsSync);
   }
 

@@ -16,6 +16,42 @@ export interface ShieldMount {
   ReadOnly: true;
 }
 
+/**
+ * Every host folder a container with these settings can write: the `rw` workspace, `rw` volumes,
+ * and raw `host_config` Binds or bind Mounts not marked read-only (the fleet file may add them).
+ */
+export function writableMounts(
+  config: {
+    workspaceMode: "rw" | "ro";
+    volumes: readonly { hostPath: string; containerPath: string; mode: string }[];
+    hostConfig: Record<string, unknown>;
+  },
+  workingDirectory: string,
+  workspace: string,
+): WritableMount[] {
+  const writable: WritableMount[] = [];
+  if (config.workspaceMode === "rw") writable.push({ hostPath: workingDirectory, containerPath: workspace });
+  for (const v of config.volumes)
+    if (v.mode === "rw") writable.push({ hostPath: v.hostPath, containerPath: v.containerPath });
+  const binds = Array.isArray(config.hostConfig.Binds) ? config.hostConfig.Binds : [];
+  for (const bind of binds) {
+    const [hostPath, containerPath, options = ""] = String(bind).split(":");
+    if (hostPath?.startsWith("/") && containerPath && !options.split(",").includes("ro"))
+      writable.push({ hostPath, containerPath });
+  }
+  const mounts = Array.isArray(config.hostConfig.Mounts) ? config.hostConfig.Mounts : [];
+  for (const m of mounts as Array<Record<string, unknown>>) {
+    if (
+      m?.Type === "bind" &&
+      m.ReadOnly !== true &&
+      typeof m.Source === "string" &&
+      typeof m.Target === "string"
+    )
+      writable.push({ hostPath: m.Source, containerPath: m.Target });
+  }
+  return writable;
+}
+
 /** The real path, or for a missing file its real folder joined with its name. */
 function real(path: string): string {
   try {

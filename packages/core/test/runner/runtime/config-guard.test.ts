@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ResolvedAgent } from "../../../src/config/index.js";
 import { buildCliArgs } from "../../../src/runner/runtime/cli-args.js";
-import { shieldMounts } from "../../../src/runner/runtime/container-shield.js";
+import { shieldMounts, writableMounts } from "../../../src/runner/runtime/container-shield.js";
 import { hostGuardRules } from "../../../src/runner/runtime/host-guard.js";
 import { buildSdkOptions } from "../../../src/runner/runtime/sdk-options.js";
 import { tempDir } from "../../helpers/fleet.js";
@@ -95,5 +95,27 @@ describe("keeping jobs off the fleet's configuration", () => {
     ]);
     // A read-only workspace needs nothing: no writable mount, no shield.
     expect(shieldMounts([], guard, "/state/placeholder", () => true)).toEqual([]);
+  });
+
+  it("Docker: raw host_config Binds and Mounts the fleet file adds count as writable unless read-only", () => {
+    const hostConfig = {
+      Binds: ["/srv/a:/a", "/srv/b:/b:ro", "/srv/c:/c:rw,z"],
+      Mounts: [
+        { Type: "bind", Source: "/srv/d", Target: "/d" },
+        { Type: "bind", Source: "/srv/e", Target: "/e", ReadOnly: true },
+        { Type: "volume", Source: "v", Target: "/v" },
+      ],
+    };
+    const writable = writableMounts(
+      { workspaceMode: "ro", volumes: [{ hostPath: "/srv/f", containerPath: "/f", mode: "rw" }], hostConfig },
+      "/ws",
+      "/workspace",
+    );
+    expect(writable.map((m) => `${m.hostPath}:${m.containerPath}`)).toEqual([
+      "/srv/f:/f",
+      "/srv/a:/a",
+      "/srv/c:/c",
+      "/srv/d:/d",
+    ]);
   });
 });
