@@ -1,23 +1,11 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchDashboardBrowser } from "../helpers/browser.js";
-import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+import { describe, expect, it } from "vitest";
+import { useDashboard } from "../helpers/browser.js";
 
-let f: WebFleet;
-let browser: Browser;
-
-beforeAll(async () => {
-  f = await startWebFleet();
-  browser = await launchDashboardBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-});
+const dash = useDashboard();
 
 describe("the dashboard in headless Chromium", () => {
   it("shows the fleet, triggers a job whose output streams in, and cancels another", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await dash.browser.newPage({ viewport: { width: 1280, height: 800 } });
     // Waits end when the page gets there; the long deadline is for a busy machine starting claude.
     page.setDefaultTimeout(60_000);
     const problems: string[] = [];
@@ -25,10 +13,10 @@ describe("the dashboard in headless Chromium", () => {
     page.on("pageerror", (e) => problems.push(e.message));
 
     // Without a session the dashboard asks for the token; the one-time link logs the browser in.
-    await page.goto(f.web.url);
+    await page.goto(dash.f.web.url);
     await page.getByLabel("Token").waitFor();
-    await page.goto(f.web.loginLink().url);
-    expect(page.url()).toBe(`${f.web.url}/`);
+    await page.goto(dash.f.web.loginLink().url);
+    expect(page.url()).toBe(`${dash.f.web.url}/`);
     await page.getByTestId("agent-row-alpha").waitFor();
     await expect
       .poll(() => page.getByTestId("connection").getAttribute("data-state"), { timeout: 30_000 })
@@ -62,7 +50,7 @@ describe("the dashboard in headless Chromium", () => {
     await page.screenshot({ path: "/tmp/herdctl-web-job.png", fullPage: true });
 
     // A job that hangs until cancelled.
-    await page.goto(`${f.web.url}/agents/beta`);
+    await page.goto(`${dash.f.web.url}/agents/beta`);
     await page.getByTestId("prompt").fill("Wait forever.\n@standin hang");
     await page.getByTestId("trigger").click();
     await page.waitForURL(/\/jobs\/[^/]+$/);
@@ -70,10 +58,10 @@ describe("the dashboard in headless Chromium", () => {
     await page.getByTestId("job-facts").and(page.locator('[data-status="running"]')).waitFor();
     await page.getByTestId("cancel").click();
     await page.getByTestId("job-facts").and(page.locator('[data-status="cancelled"]')).waitFor();
-    expect(f.fleet.state.jobs.require(hungId).status).toBe("cancelled");
+    expect(dash.f.fleet.state.jobs.require(hungId).status).toBe("cancelled");
 
     // The jobs list pages through the server, newest first.
-    await page.goto(`${f.web.url}/jobs`);
+    await page.goto(`${dash.f.web.url}/jobs`);
     await page.getByTestId("jobs-table").waitFor();
     expect(await page.getByTestId("jobs-table").locator("tbody tr").first().textContent()).toContain(hungId);
 

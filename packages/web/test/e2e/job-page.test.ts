@@ -1,28 +1,16 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchDashboardBrowser } from "../helpers/browser.js";
-import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+import { describe, expect, it } from "vitest";
+import { useDashboard } from "../helpers/browser.js";
 
-let f: WebFleet;
-let browser: Browser;
-
-beforeAll(async () => {
-  f = await startWebFleet();
-  browser = await launchDashboardBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-});
+const dash = useDashboard();
 
 describe("the dashboard's job page in headless Chromium", () => {
   it("shows refused tool calls of a completed job, and a retry's attempt and first job", async () => {
     // The test agents keep claude's default permission mode, so headless claude refuses the Write.
-    const job = await f.fleet.wait(
-      f.fleet.trigger("alpha", { prompt: "@standin write notes.txt hello\n@standin text gave up" }).id,
+    const job = await dash.f.fleet.wait(
+      dash.f.fleet.trigger("alpha", { prompt: "@standin write notes.txt hello\n@standin text gave up" }).id,
     );
     expect(job.status).toBe("completed");
-    const retry = f.fleet.state.jobs.create({
+    const retry = dash.f.fleet.state.jobs.create({
       agent: "alpha",
       triggerType: "manual",
       prompt: "again",
@@ -31,17 +19,17 @@ describe("the dashboard's job page in headless Chromium", () => {
       retryOf: job.id,
     });
 
-    const page = await browser.newPage();
+    const page = await dash.browser.newPage();
     page.setDefaultTimeout(60_000);
-    await page.goto(f.web.loginLink().url);
-    await page.goto(`${f.web.url}/jobs/${job.id}`);
+    await page.goto(dash.f.web.loginLink().url);
+    await page.goto(`${dash.f.web.url}/jobs/${job.id}`);
     const refused = page.getByTestId("tool-failures");
     await refused.waitFor();
     expect(await refused.textContent()).toBe(
-      `1 tool call was refused (the status is claude's own):Write ${f.dir}/workspace/notes.txt (denied)`,
+      `1 tool call was refused (the status is claude's own):Write ${dash.f.dir}/workspace/notes.txt (denied)`,
     );
 
-    await page.goto(`${f.web.url}/jobs/${retry.id}`);
+    await page.goto(`${dash.f.web.url}/jobs/${retry.id}`);
     const facts = page.getByTestId("job-facts");
     await facts.waitFor();
     await expect.poll(() => facts.textContent()).toContain("manual · attempt 2");

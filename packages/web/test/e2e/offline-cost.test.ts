@@ -1,23 +1,11 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchDashboardBrowser } from "../helpers/browser.js";
-import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+import { describe, expect, it } from "vitest";
+import { useDashboard } from "../helpers/browser.js";
 
-let f: WebFleet;
-let browser: Browser;
-
-beforeAll(async () => {
-  f = await startWebFleet();
-  browser = await launchDashboardBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-});
+const dash = useDashboard();
 
 describe("the dashboard shows an offline job's cost as not billed", () => {
   it("on the job page and in the jobs table", async () => {
-    const { jobs } = f.fleet.state;
+    const { jobs } = dash.f.fleet.state;
     const job = jobs.create({
       agent: "alpha",
       triggerType: "manual",
@@ -28,15 +16,15 @@ describe("the dashboard shows an offline job's cost as not billed", () => {
     jobs.start(job.id);
     jobs.finish(job.id, { status: "completed", exitReason: "success", numTurns: 1, outputTokens: 25 });
 
-    const page = await browser.newPage();
+    const page = await dash.browser.newPage();
     page.setDefaultTimeout(60_000);
-    await page.goto(f.web.loginLink().url);
-    await page.goto(`${f.web.url}/jobs/${job.id}`);
+    await page.goto(dash.f.web.loginLink().url);
+    await page.goto(`${dash.f.web.url}/jobs/${job.id}`);
     const facts = page.getByTestId("job-facts");
     await facts.waitFor();
     await expect.poll(() => facts.textContent()).toContain("Costoffline, not billed");
 
-    await page.goto(`${f.web.url}/jobs`);
+    await page.goto(`${dash.f.web.url}/jobs`);
     const row = page.getByTestId("jobs-table").locator("tbody tr", { hasText: job.id.slice(0, 14) });
     await expect.poll(() => row.textContent()).toContain("offline, not billed");
   });

@@ -1,30 +1,19 @@
 import { timestampedHeaders } from "@herdctl/core";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchDashboardBrowser } from "../helpers/browser.js";
-import { HOOK_SECRET, startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
+import { describe, expect, it } from "vitest";
+import { useDashboard } from "../helpers/browser.js";
+import { HOOK_SECRET } from "../helpers/web-fleet.js";
 
-let f: WebFleet;
-let browser: Browser;
-
-beforeAll(async () => {
-  f = await startWebFleet();
-  browser = await launchDashboardBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-});
+const dash = useDashboard();
 
 describe("refused webhook calls in headless Chromium", () => {
   it("are listed on the agent's page", async () => {
     const body = JSON.stringify({ note: "<img src=x onerror=alert(1)>" });
     const headers = { "content-type": "application/json", ...timestampedHeaders(body, HOOK_SECRET) };
-    const send = () => fetch(`${f.web.url}/hooks/alpha/hook`, { method: "POST", headers, body });
+    const send = () => fetch(`${dash.f.web.url}/hooks/alpha/hook`, { method: "POST", headers, body });
     const first = await send();
     expect(first.status).toBe(202);
     expect((await send()).status).toBe(409);
-    const stale = await fetch(`${f.web.url}/hooks/alpha/hook`, {
+    const stale = await fetch(`${dash.f.web.url}/hooks/alpha/hook`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -34,15 +23,15 @@ describe("refused webhook calls in headless Chromium", () => {
       body,
     });
     expect(stale.status).toBe(401);
-    await f.fleet.wait(((await first.json()) as { jobId: string }).jobId);
+    await dash.f.fleet.wait(((await first.json()) as { jobId: string }).jobId);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await dash.browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(60_000);
     const problems: string[] = [];
     page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
     page.on("pageerror", (e) => problems.push(e.message));
-    await page.goto(f.web.loginLink().url);
-    await page.goto(`${f.web.url}/agents/alpha`);
+    await page.goto(dash.f.web.loginLink().url);
+    await page.goto(`${dash.f.web.url}/agents/alpha`);
     const table = page.getByTestId("refused-webhooks");
     await table.waitFor();
     const rows = table.locator("tbody tr");

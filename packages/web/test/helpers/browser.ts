@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
+import { afterAll, beforeAll } from "vitest";
+import { startWebFleet, type WebFleet } from "./web-fleet.js";
 
 const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -17,4 +19,18 @@ export async function launchDashboardBrowser(): Promise<Browser> {
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-background-networking"],
   });
+}
+
+/** A web fleet and a browser for one test file, started before its tests and closed after them. */
+export function useDashboard(): { readonly f: WebFleet; readonly browser: Browser } {
+  const dash = {} as { f: WebFleet; browser: Browser };
+  beforeAll(async () => {
+    dash.f = await startWebFleet();
+    dash.browser = await launchDashboardBrowser();
+  });
+  afterAll(async () => {
+    await dash.browser?.close();
+    await dash.f?.close();
+  });
+  return dash;
 }
