@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { useDashboard } from "../helpers/browser.js";
+import { dashboardFixture } from "../helpers/browser.js";
 
-const dash = useDashboard();
+const dash = dashboardFixture();
 
 describe("the dashboard in headless Chromium", () => {
   it("shows the fleet, triggers a job whose output streams in, and cancels another", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { useDashboard } from "../helpers/browser.js";
+import { dashboardFixture } from "../helpers/browser.js";
 
-const dash = useDashboard();
+const dash = dashboardFixture();
 
 describe("the dashboard's job page in headless Chromium", () => {
   it("shows refused tool calls of a completed job, and a retry's attempt and first job", async () => {

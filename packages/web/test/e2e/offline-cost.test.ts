@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { useDashboard } from "../helpers/browser.js";
+import { dashboardFixture } from "../helpers/browser.js";
 
-const dash = useDashboard();
+const dash = dashboardFixture();
 
 describe("the dashboard shows an offline job's cost as not billed", () => {
   it("on the job page and in the jobs table", async () => {

@@ -1,9 +1,9 @@
 import { timestampedHeaders } from "@herdctl/core";
 import { describe, expect, it } from "vitest";
-import { useDashboard } from "../helpers/browser.js";
+import { dashboardFixture } from "../helpers/browser.js";
 import { HOOK_SECRET } from "../helpers/web-fleet.js";
 
-const dash = useDashboard();
+const dash = dashboardFixture();
 
 describe("refused webhook calls in headless Chromium", () => {
   it("are listed on the agent's page", async () => {

@@ -22,7 +22,7 @@ export async function launchDashboardBrowser(): Promise<Browser> {
 }
 
 /** A web fleet and a browser for one test file, started before its tests and closed after them. */
-export function useDashboard(): { readonly f: WebFleet; readonly browser: Browser } {
+export function dashboardFixture(): { readonly f: WebFleet; readonly browser: Browser } {
   const dash = {} as { f: WebFleet; browser: Browser };
   beforeAll(async () => {
     dash.f = await startWebFleet();
