@@ -1,5 +1,7 @@
 import type { ConfigIssue } from "./errors.js";
+import { flattenPermissions } from "./permissions-block.js";
 import { fromJS, getChild, originIssue, type SNode } from "./source.js";
+import { CHAT_HOOK_NOTE, MIGRATING_DOC, unsupportedNote } from "./unsupported-keys.js";
 
 // Sections of the reference herdctl format that this herdctl does not implement. They load (so an
 // existing fleet keeps working) with a warning rather than being silently dropped.
@@ -22,14 +24,21 @@ function asMap(node: SNode | undefined): MapNode | undefined {
   return node?.kind === "map" ? node : undefined;
 }
 
-function ignore(map: MapNode, key: string, label: string, warnings: ConfigIssue[]): void {
+function ignore(
+  map: MapNode,
+  key: string,
+  label: string,
+  warnings: ConfigIssue[],
+  noteKey = label.replaceAll('"', "").replace(/^web\./, ""),
+): void {
   const node = map.entries.get(key);
   if (!node) return;
   map.entries.delete(key);
+  const note = unsupportedNote(noteKey);
   warnings.push(
-    originIssue(node.origin, `${label} is not supported by herdctl and is ignored`, {
+    originIssue(node.origin, `${label} is not supported by herdctl and is ignored: ${note.why}`, {
       at: "key",
-      hint: "remove it to silence this warning",
+      hint: note.hint,
     }),
   );
 }
@@ -53,28 +62,21 @@ function rename(map: MapNode, from: string, to: string, warnings: ConfigIssue[])
   );
 }
 
-/** Rewrites an agent-shaped tree (agent file, `defaults`, or `overrides`) in place. */
-export function normalizeAgent(node: SNode | undefined, warnings: ConfigIssue[]): void {
+/**
+ * Rewrites an agent-shaped tree (agent file, `defaults`, or `overrides`) in place. Problems that
+ * make the meaning unclear (both spellings of one setting) go to `issues`.
+ */
+export function normalizeAgent(
+  node: SNode | undefined,
+  warnings: ConfigIssue[],
+  issues: ConfigIssue[],
+): void {
   const agent = asMap(node);
   if (!agent) return;
   for (const key of IGNORED_AGENT_KEYS) ignore(agent, key, `"${key}"`, warnings);
   rename(agent, "workspace", "working_directory", warnings);
-
-  const workingDirectory = asMap(agent.entries.get("working_directory"));
-  const root = getChild(workingDirectory, "root");
-  if (workingDirectory && root) {
-    agent.entries.set("working_directory", root);
-    warnings.push(
-      originIssue(
-        workingDirectory.origin,
-        "only working_directory.root is used; the other keys are ignored",
-        {
-          at: "key",
-          hint: "write working_directory: <path>",
-        },
-      ),
-    );
-  }
+  flattenPermissions(agent, issues);
+  workingDirectoryMapping(agent, warnings);
 
   for (const schedule of asMap(agent.entries.get("schedules"))?.entries.values() ?? []) {
     const map = asMap(schedule);
@@ -86,7 +88,7 @@ export function normalizeAgent(node: SNode | undefined, warnings: ConfigIssue[])
   for (const [name, schedule] of schedules?.entries ?? []) {
     const type = getChild(schedule, "type");
     if (type?.kind === "scalar" && type.value === "chat")
-      ignore(schedules!, name, `chat schedule "${name}"`, warnings);
+      ignore(schedules!, name, `chat schedule "${name}"`, warnings, "chat");
   }
 
   const session = asMap(agent.entries.get("session"));
@@ -100,9 +102,13 @@ export function normalizeAgent(node: SNode | undefined, warnings: ConfigIssue[])
       const kind = type?.kind === "scalar" ? type.value : undefined;
       if (kind !== "discord" && kind !== "slack") return true;
       warnings.push(
-        originIssue(hook.origin, `${kind} hooks are not supported by herdctl and are ignored`, {
-          hint: "use a webhook hook pointing at the chat service's incoming-webhook URL",
-        }),
+        originIssue(
+          hook.origin,
+          `${kind} hooks are not supported by herdctl yet and are ignored: ${CHAT_HOOK_NOTE}`,
+          {
+            hint: "remove the hook to silence this warning",
+          },
+        ),
       );
       return false;
     });
@@ -126,7 +132,11 @@ export function normalizeAgent(node: SNode | undefined, warnings: ConfigIssue[])
 }
 
 /** Rewrites a fleet file's tree (or a sub-fleet reference's `overrides`) in place. */
-export function normalizeFleet(node: SNode | undefined, warnings: ConfigIssue[]): void {
+export function normalizeFleet(
+  node: SNode | undefined,
+  warnings: ConfigIssue[],
+  issues: ConfigIssue[],
+): void {
   const fleet = asMap(node);
   if (!fleet) return;
   for (const key of IGNORED_FLEET_KEYS) ignore(fleet, key, `"${key}"`, warnings);
@@ -159,14 +169,36 @@ export function normalizeFleet(node: SNode | undefined, warnings: ConfigIssue[])
     );
   }
 
-  normalizeAgent(fleet.entries.get("defaults"), warnings);
+  normalizeAgent(fleet.entries.get("defaults"), warnings, issues);
   for (const list of ["agents", "fleets"]) {
     const seq = fleet.entries.get(list);
     if (seq?.kind !== "seq") continue;
     for (const ref of seq.items) {
       const refOverrides = getChild(ref, "overrides");
-      if (list === "agents") normalizeAgent(refOverrides, warnings);
-      else normalizeFleet(refOverrides, warnings);
+      if (list === "agents") normalizeAgent(refOverrides, warnings, issues);
+      else normalizeFleet(refOverrides, warnings, issues);
     }
   }
+}
+
+/**
+ * The reference's mapping form of the working directory: `root` (or `path`, which the reference's
+ * own examples use) is the folder. herdctl never clones, so the clone settings only draw a warning.
+ */
+function workingDirectoryMapping(agent: MapNode, warnings: ConfigIssue[]): void {
+  const mapping = asMap(agent.entries.get("working_directory"));
+  if (!mapping) return;
+  const folder = mapping.entries.get("root") ?? mapping.entries.get("path");
+  if (!folder) return;
+  agent.entries.set("working_directory", folder);
+  const others = [...mapping.entries.keys()].filter((key) => key !== "root" && key !== "path");
+  if (others.length === 0) return;
+  warnings.push(
+    originIssue(
+      mapping.origin,
+      `${others.join(", ")} ${others.length === 1 ? "is" : "are"} ignored: herdctl does not clone repositories; ` +
+        `the folder must exist before the first job (${MIGRATING_DOC}#working-directory)`,
+      { at: "key", hint: "write working_directory: <path> to silence this warning" },
+    ),
+  );
 }

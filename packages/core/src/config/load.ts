@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseEnv } from "node:util";
+import { agentFileReachIssues } from "./agent-docker-reach.js";
 import { CONFIG_FILE_NAMES } from "./discover.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
@@ -23,7 +24,6 @@ import {
   type AgentConfig,
   AgentSchema,
   FLEET_ONLY_DEFAULT_KEYS,
-  FLEET_ONLY_DOCKER_KEYS,
   FleetSchema,
   NAME_PATTERN,
 } from "./schema.js";
@@ -193,7 +193,6 @@ async function readTree(
     return undefined;
   }
   ctx.issues.push(...rejectPrototypeKeys(read.node));
-  ctx.issues.push(...interpolate(read.node, ctx.env));
   return { file: read.file, node: read.node };
 }
 
@@ -201,7 +200,9 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
   const reference = visit.ref ? { root: visit.ref, path: ["path"], what: "sub-fleet file" } : undefined;
   const tree = await readTree(ctx, visit.absPath, reference);
   if (!tree) return undefined;
-  normalizeFleet(tree.node, ctx.warnings);
+  // Keys that are ignored are dropped before interpolation, so a variable only they use need not be set.
+  normalizeFleet(tree.node, ctx.warnings, ctx.issues);
+  ctx.issues.push(...interpolate(tree.node, ctx.env));
   const view = mergeLayers(tree.node, visit.overrides)!;
   const validated = validateNode(FleetSchema, view);
   ctx.issues.push(...validated.issues);
@@ -353,8 +354,9 @@ interface AgentVisit {
 async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   const tree = await readTree(ctx, visit.absPath, { root: visit.ref, path: ["path"], what: "agent file" });
   if (!tree) return;
-  normalizeAgent(tree.node, ctx.warnings);
-  rejectFleetOnlyDocker(ctx, tree.node);
+  normalizeAgent(tree.node, ctx.warnings, ctx.issues);
+  ctx.issues.push(...interpolate(tree.node, ctx.env));
+  ctx.issues.push(...agentFileReachIssues(visit.defaults, tree.node, visit.overrides, visit.ref));
   ctx.issues.push(...looserDockerIssues(visit.defaults, tree.node, visit.overrides));
   const merged = mergeLayers(visit.defaults, tree.node, visit.overrides)!;
   const validated = validateNode(AgentSchema, merged);
@@ -440,24 +442,6 @@ function resolvePath(path: string | undefined, base: string): string {
   if (path === "~") return homedir();
   if (path.startsWith("~/")) return join(homedir(), path.slice(2));
   return isAbsolute(path) ? path : resolve(base, path);
-}
-
-function rejectFleetOnlyDocker(ctx: Context, agent: Extract<SNode, { kind: "map" }>): void {
-  const docker = getChild(agent, "docker");
-  if (docker?.kind !== "map") return;
-  for (const key of FLEET_ONLY_DOCKER_KEYS) {
-    const node = docker.entries.get(key);
-    if (!node) continue;
-    docker.entries.delete(key);
-    ctx.issues.push(
-      originIssue(node.origin, `"${key}" can only be set in the fleet file`, {
-        at: "key",
-        hint:
-          "move it to defaults.docker or agents[].overrides.docker in the fleet file; agent files live " +
-          "where the agent can write, so they must not widen what its container can reach",
-      }),
-    );
-  }
 }
 
 function collectSecrets(node: SNode, prefix: Segment[], out: Segment[][]): void {

@@ -111,10 +111,14 @@ const cases: Case[] = [
   {
     name: "docker image in an agent file",
     files: agentFleet("name: a\ndocker:\n  enabled: true\n  image: evil/image\n"),
-    expected: ['agents/a.yaml:4:3 docker.image: "image" can only be set in the fleet file'],
+    expected: [
+      'agents/a.yaml:4:3 docker.image: "image" can only be set in the fleet file: this agent file asks for ' +
+        'image "evil/image"; the fleet\'s is "herdctl/runtime:latest"',
+    ],
     hint:
-      "move it to defaults.docker or agents[].overrides.docker in the fleet file; agent files live where the " +
-      "agent can write, so they must not widen what its container can reach",
+      'move it to this agent\'s entry agents[0] in herdctl.yaml:2 as overrides: { docker: { image: "evil/image" } } ' +
+      "(or to defaults.docker for every agent) and delete it here; agent files live where the agent can write, " +
+      "so they may only repeat or narrow what the fleet file grants",
   },
   {
     name: "docker network, volumes and host_config in an agent file",
@@ -122,9 +126,12 @@ const cases: Case[] = [
       'name: a\ndocker: { network: host, volumes: ["/:/host"], host_config: { Privileged: true } }\n',
     ),
     expected: [
-      'agents/a.yaml:2:11 docker.network: "network" can only be set in the fleet file',
-      'agents/a.yaml:2:26 docker.volumes: "volumes" can only be set in the fleet file',
-      'agents/a.yaml:2:48 docker.host_config: "host_config" can only be set in the fleet file',
+      'agents/a.yaml:2:11 docker.network: "network" can only be set in the fleet file: this agent file asks ' +
+        'for network "host"; the fleet\'s is "bridge"',
+      'agents/a.yaml:2:26 docker.volumes: "volumes" can only be set in the fleet file: this agent file mounts ' +
+        '"/:/host", which the fleet file does not',
+      'agents/a.yaml:2:48 docker.host_config: "host_config" can only be set in the fleet file: this agent file ' +
+        "sets host_config Privileged, which the fleet file does not set to the same value",
     ],
   },
   {

@@ -151,6 +151,10 @@ describe("loadFleet: sub-fleets", () => {
 
 describe("loadFleet: reference-format compatibility", () => {
   it("loads legacy aliases and ignored sections, with a warning for each", async () => {
+    const CHAT =
+      ": chat bots (Discord, Slack) are not in herdctl yet; they come with the chat work (docs/migrating.md#chat)";
+    const WORK_SOURCE =
+      ": the reference loads work_source but never fetches work from it, and neither does herdctl; say what to work on in the prompt (docs/migrating.md#work_source)";
     const loaded = await loadFleet(join(fixtures, "legacy"), { env: {} });
     const [agent] = loaded.agents;
     expect(agent?.working_directory).toBe(join(fixtures, "legacy", "work"));
@@ -162,17 +166,20 @@ describe("loadFleet: reference-format compatibility", () => {
     // Top-level docker became a default; defaults.docker wins where both set a key.
     expect(agent?.docker).toEqual({ image: "legacy/image:1", network: "bridge" });
     expect(loaded.warnings.map((w) => `${w.file}:${w.line}:${w.col} ${w.path}: ${w.message}`)).toEqual([
-      'herdctl.yaml:2:1 chat: "chat" is not supported by herdctl and is ignored',
+      'herdctl.yaml:2:1 chat: "chat" is not supported by herdctl and is ignored' + CHAT,
       'herdctl.yaml:4:1 docker: top-level "docker" is deprecated; use defaults.docker',
       'herdctl.yaml:5:3 docker.base_image: "base_image" is deprecated; use "image"',
       'agents/old.yaml:2:1 workspace: "workspace" is deprecated; use "working_directory"',
-      'agents/old.yaml:3:1 identity: "identity" is not supported by herdctl and is ignored',
-      'agents/old.yaml:4:1 work_source: "work_source" is not supported by herdctl and is ignored',
+      'agents/old.yaml:3:1 identity: "identity" is not supported by herdctl and is ignored: herdctl does not use it; describe the persona in system_prompt (docs/migrating.md#identity-and-repo)',
+      'agents/old.yaml:4:1 work_source: "work_source" is not supported by herdctl and is ignored' +
+        WORK_SOURCE,
       'agents/old.yaml:8:5 schedules.nightly.expression: "expression" is deprecated; use "cron"',
-      'agents/old.yaml:12:5 schedules.issues.work_source: "work_source" is not supported by herdctl and is ignored',
-      'agents/old.yaml:13:3 schedules.talk: chat schedule "talk" is not supported by herdctl and is ignored',
-      'agents/old.yaml:14:12 session.model: "session.model" is not supported by herdctl and is ignored',
+      'agents/old.yaml:12:5 schedules.issues.work_source: "work_source" is not supported by herdctl and is ignored' +
+        WORK_SOURCE,
+      'agents/old.yaml:13:3 schedules.talk: chat schedule "talk" is not supported by herdctl and is ignored' +
+        CHAT,
+      'agents/old.yaml:14:12 session.model: "session.model" is not supported by herdctl and is ignored: herdctl uses the agent\'s model key for every job; set model (docs/migrating.md#session-model)',
     ]);
-    expect(loaded.warnings[0]?.hint).toBe("remove it to silence this warning");
+    expect(loaded.warnings[0]?.hint).toBe("remove the key to silence this warning");
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * Why each reference-format key that herdctl loads but ignores is ignored, and where
+ * docs/migrating.md says more. The wording is shared by every warning about such a key so that a
+ * user sees the same explanation at load time as in the guide.
+ */
+const NOTES: Record<string, { why: string; anchor: string }> = {
+  chat: {
+    why: "chat bots (Discord, Slack) are not in herdctl yet; they come with the chat work",
+    anchor: "chat",
+  },
+  work_source: {
+    why: "the reference loads work_source but never fetches work from it, and neither does herdctl; say what to work on in the prompt",
+    anchor: "work_source",
+  },
+  identity: {
+    why: "herdctl does not use it; describe the persona in system_prompt",
+    anchor: "identity-and-repo",
+  },
+  repo: {
+    why: "herdctl does not clone repositories; clone it yourself and point working_directory at the clone",
+    anchor: "identity-and-repo",
+  },
+  self_scheduling: {
+    why: "agents cannot change their own schedules in herdctl; the operator does, with herdctl schedules",
+    anchor: "self_scheduling",
+  },
+  working_directory: {
+    why: "the reference loads a fleet-level working_directory but does not use it; set defaults.working_directory",
+    anchor: "fleet-working_directory",
+  },
+  session_expiry_hours: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
+  tool_results: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
+  message_grouping: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
+  "session.model": {
+    why: "herdctl uses the agent's model key for every job; set model",
+    anchor: "session-model",
+  },
+};
+
+export const MIGRATING_DOC = "docs/migrating.md";
+
+/**
+ * The explanation after "is ignored: ", ending with the section of docs/migrating.md that covers
+ * the key (in the message itself: the CLI prints warnings without their hints), and the hint.
+ */
+export function unsupportedNote(key: string): { why: string; hint: string } {
+  const note = NOTES[key];
+  const where = `${MIGRATING_DOC}#${note?.anchor ?? "every-reference-key"}`;
+  const why = note ? `${note.why} (${where})` : `see ${where}`;
+  return { why, hint: "remove the key to silence this warning" };
+}
+
+export const CHAT_HOOK_NOTE =
+  "they come with the Discord and Slack work; until then, a webhook hook can post to the chat " +
+  `service's incoming-webhook URL (${MIGRATING_DOC}#chat)`;
