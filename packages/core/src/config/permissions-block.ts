@@ -49,12 +49,13 @@ export function flattenPermissions(layer: MapNode, issues: ConfigIssue[]): void 
     bash && getMapChild(bash, "denied_patterns"),
     (p) => `Bash(${p})`,
   );
-  for (const [key, list] of [
-    ["allowed_tools", allowed],
-    ["denied_tools", denied],
+  for (const [key, bashKey, list] of [
+    ["allowed_tools", "allowed_commands", allowed],
+    ["denied_tools", "denied_patterns", denied],
   ] as const) {
+    const from = block.entries.has(key) ? `permissions.${key}` : `permissions.bash.${bashKey}`;
     if (list.problem) issues.push(list.problem);
-    else if (list.node) place(layer, key, list.node, `permissions.${key}`, issues);
+    else if (list.node) place(layer, key, list.node, from, issues);
   }
 }
 
