@@ -139,6 +139,7 @@ export function normalizeFleet(
 ): void {
   const fleet = asMap(node);
   if (!fleet) return;
+  rename(fleet, "workspace", "working_directory", warnings);
   for (const key of IGNORED_FLEET_KEYS) ignore(fleet, key, `"${key}"`, warnings);
   const web = asMap(fleet.entries.get("web"));
   if (web) for (const key of IGNORED_WEB_KEYS) ignore(web, key, `"web.${key}"`, warnings);

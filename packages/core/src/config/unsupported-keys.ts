@@ -31,6 +31,10 @@ const NOTES: Record<string, { why: string; anchor: string }> = {
   session_expiry_hours: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
   tool_results: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
   message_grouping: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
+  open_browser: {
+    why: "herdctl does not open a browser; herdctl start --web prints the dashboard's login link",
+    anchor: "opening-the-browser",
+  },
   "session.model": {
     why: "herdctl uses the agent's model key for every job; set model",
     anchor: "session-model",
@@ -38,6 +42,16 @@ const NOTES: Record<string, { why: string; anchor: string }> = {
 };
 
 export const MIGRATING_DOC = "docs/migrating.md";
+
+/** Every section of docs/migrating.md a message links to; test/docs checks that each exists. */
+export const MIGRATING_ANCHORS = [
+  ...new Set([
+    ...Object.values(NOTES).map((n) => n.anchor),
+    "every-reference-key",
+    "working-directory",
+    "permissions",
+  ]),
+];
 
 /**
  * The explanation after "is ignored: ", ending with the section of docs/migrating.md that covers

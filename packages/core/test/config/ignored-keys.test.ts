@@ -11,7 +11,7 @@ describe("reference-format keys herdctl does not implement", () => {
       });
       expect(agent).not.toHaveProperty("metadata_file");
       expect(fleet.warnings.map((w) => `${w.file}:${w.line} ${w.message}`)).toEqual([
-        'herdctl.yaml:4 "web.open_browser" is not supported by herdctl and is ignored: see docs/migrating.md#every-reference-key',
+        'herdctl.yaml:4 "web.open_browser" is not supported by herdctl and is ignored: herdctl does not open a browser; herdctl start --web prints the dashboard\'s login link (docs/migrating.md#opening-the-browser)',
         'herdctl.yaml:5 "web.tool_results" is not supported by herdctl and is ignored: it configures web chat, which comes with the chat work (docs/migrating.md#chat)',
         'agents/worker.yaml:3 "metadata_file" is not supported by herdctl and is ignored: see docs/migrating.md#every-reference-key',
       ]);
