@@ -220,6 +220,29 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
     expect(f.agent("boxed").docker?.enabled).toBe(true);
   });
 
+  it("an agent file may repeat the fleet's reach keys but a reload that widens them is refused", async () => {
+    const f = await start(
+      "defaults:\n  docker: { enabled: true, network: bridge, volumes: ['/srv/shared:/shared:ro'] }\n" +
+        "agents:\n  - path: ./agents/boxed/agent.yaml\n",
+      // What the reference's examples do: repeat the network and mount the fleet already grants.
+      {
+        "agents/boxed/agent.yaml":
+          "name: boxed\nruntime: cli\ndocker: { network: bridge, volumes: ['/srv/shared:/shared:ro'] }\n",
+      },
+    );
+    expect(f.agent("boxed").docker).toMatchObject({ network: "bridge", volumes: ["/srv/shared:/shared:ro"] });
+    writeFileSync(
+      join(root.dir, "agents/boxed/agent.yaml"),
+      "name: boxed\nruntime: cli\ndocker: { network: host, volumes: ['/srv/shared:/shared:rw', '/:/host'] }\n",
+    );
+    const reload = await f.reload();
+    expect(reload.ok).toBe(false);
+    expect(f.status().lastReloadError?.message).toContain(
+      'agents/boxed/agent.yaml:3:11 docker.network: "network" can only be set in the fleet file: this agent file asks for network "host"',
+    );
+    expect(f.agent("boxed").docker).toMatchObject({ network: "bridge", volumes: ["/srv/shared:/shared:ro"] });
+  });
+
   it.each(["cli", "sdk"])(
     "host (%s runtime, acceptEdits, no Bash): claude refuses writes to the configuration and reads of herdctl's state",
     async (runtime) => {
