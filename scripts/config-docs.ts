@@ -134,7 +134,8 @@ const SECTIONS: Section[] = [
     title: "Docker (`docker`)",
     intro:
       "The `docker:` block of an agent, of `defaults`, or of `agents[].overrides`. Keys marked " +
-      "*fleet file only* are rejected in agent files (see [Docker](docker.md#the-tiered-configuration-rule)).",
+      "*fleet file only* may appear in an agent file only to repeat or narrow the fleet's value (see " +
+      "[Docker](docker.md#the-tiered-configuration-rule)).",
     schema: DockerSchema,
     where: (key) => (AGENT_DOCKER.has(key) ? "agent or fleet" : "fleet file only"),
   },
