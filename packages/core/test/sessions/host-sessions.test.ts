@@ -123,6 +123,23 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
     );
   });
 
+  it("fails a fork whose conversation claude cannot find, instead of quietly starting afresh", async () => {
+    standin.setResponder(script([textReply("should not be needed")]));
+    const { agent } = await writeFleet(tmp.dir, agentYaml);
+    const gone = crypto.randomUUID();
+    const job = await executor().execute({
+      agent,
+      prompt: "which word?",
+      triggerType: "manual",
+      session: { mode: "resume", sessionId: gone, fork: true },
+    });
+    expect(job.status).toBe("failed");
+    expect(state.readJobOutput(job.id).map((l) => JSON.stringify(l.message))).not.toContainEqual(
+      expect.stringContaining("retrying once with a new session"),
+    );
+    expect(state.sessions.get(agent.name)).toBeUndefined();
+  });
+
   it("adopts a session started by hand with claude in the working directory; the next job resumes it", async () => {
     standin.setResponder(script([textReply("noted by hand"), textReply("continued")]));
     const { agent, workspace } = await writeFleet(tmp.dir, agentYaml);
