@@ -5,6 +5,7 @@ import {
   DockerError,
   FleetError,
   RuntimeError,
+  SessionError,
   StateError,
 } from "@herdctl/core";
 
@@ -39,6 +40,7 @@ export function isUserFacing(error: unknown): error is Error {
     // By name: importing @herdctl/web here would load the whole web server for every command.
     (error instanceof Error && error.name === "WebError") ||
     error instanceof FleetError ||
+    error instanceof SessionError ||
     error instanceof ControlError
   );
 }

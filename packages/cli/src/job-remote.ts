@@ -10,6 +10,7 @@ export interface RemoteTrigger {
   schedule?: string;
   fresh?: boolean;
   resume?: string;
+  fork?: string;
   noQueue?: boolean;
   wait: boolean;
 }
@@ -28,6 +29,7 @@ export async function triggerThroughDaemon(
       schedule: t.schedule,
       fresh: t.fresh,
       resume: t.resume,
+      fork: t.fork,
       noQueue: t.noQueue,
     },
   );

@@ -1,9 +1,11 @@
 import {
   JobExecutor,
   type JobRecord,
+  planFork,
   type ResolvedAgent,
   resolveClaudeBinary,
   type SessionRequest,
+  transcriptPlace,
 } from "@herdctl/core";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
@@ -20,6 +22,8 @@ export interface TriggerRequest {
   schedule?: string;
   fresh?: boolean;
   resume?: string;
+  /** A finished job whose session the new job branches. */
+  fork?: string;
   offline?: boolean;
   stream: boolean;
 }
@@ -67,10 +71,14 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
   process.once("SIGTERM", onSigint);
   const spinner = new Spinner(ctx.stderr, t.stream && !ctx.json && ctx.err.enabled);
   try {
+    const env = { ...fleet.dotEnv, ...offline?.env };
+    const fork = t.fork
+      ? planFork(state, t.agent, t.fork, transcriptPlace(t.agent, { stateDir: state.stateDir, env }))
+      : undefined;
     const executor = new JobExecutor({
       state,
       claudePath,
-      env: { ...fleet.dotEnv, ...offline?.env },
+      env,
       secrets: () => fleet.secretValues,
       offline: Boolean(offline),
       protectedPaths: () => fleet.protectedPaths,
@@ -81,7 +89,8 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       prompt,
       triggerType: "manual" as const,
       schedule: t.schedule,
-      session: sessionRequestFor(t.agent, t),
+      session: fork?.session ?? sessionRequestFor(t.agent, t),
+      forkedFrom: fork?.forkedFrom,
     };
     const queued = executor.enqueue(request);
     if (t.stream && !ctx.json)

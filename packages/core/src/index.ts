@@ -81,6 +81,7 @@ export type { SessionRequest } from "./runner/session-policy.js";
 export { describeToolFailures } from "./runner/tool-failures.js";
 export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
+export * from "./sessions/index.js";
 export * from "./state/index.js";
 export { editDistance, nearestNames } from "./util/nearest.js";
 export { ownValue } from "./util/own.js";

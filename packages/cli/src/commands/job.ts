@@ -50,6 +50,7 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
     ],
     ["Cost", jobCost(job)],
   ];
+  if (job.forkedFrom !== null) rows.push(["Forked from", job.forkedFrom]);
   if (job.retryOf !== null) rows.push(["Retry of", job.retryOf]);
   if (job.nextRetryAt !== null) rows.push(["Next attempt", `${job.attempt + 1}, ${when(job.nextRetryAt)}`]);
   if (job.pid !== null) rows.push(["Process", String(job.pid)]);

@@ -16,6 +16,7 @@ import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { checkAgentFilter } from "../lookup.js";
 import { relativeTime, table } from "../output/format.js";
+import { registerSessionsAdopt } from "./sessions-adopt.js";
 
 /** What `sessions resume` runs: a program, its argument array and the folder to run it in. */
 export interface ResumePlan {
@@ -134,6 +135,8 @@ export function registerSessions(program: Command): void {
         state.close();
       }
     });
+
+  registerSessionsAdopt(sessions);
 
   sessions
     .command("resume")

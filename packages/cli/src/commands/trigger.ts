@@ -11,6 +11,7 @@ interface TriggerOptions {
   wait?: boolean;
   fresh?: boolean;
   resume?: string;
+  fork?: string;
   queue?: boolean;
   offline?: boolean;
 }
@@ -28,11 +29,18 @@ export function registerTrigger(program: Command): void {
     .option("-w, --wait", "stream the job's output and wait for it to end")
     .option("--fresh", "start a new session instead of continuing the last one")
     .option("--resume <session-id>", "continue this session")
+    .option("--fork <job-id>", "branch a finished job's session into a new job; the original stays as it was")
     .option("--no-queue", "fail instead of waiting when the agent is at capacity")
     .option("--offline", "use herdctl's built-in stand-in instead of Anthropic (no tokens spent)")
     .action(async (agentName: string, options: TriggerOptions, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
-      if (options.fresh && options.resume) throw new CliError("use either --fresh or --resume, not both", 2);
+      const sessionFlags = [
+        options.fresh && "--fresh",
+        options.resume && "--resume",
+        options.fork && "--fork",
+      ];
+      const given = sessionFlags.filter(Boolean);
+      if (given.length > 1) throw new CliError(`use only one of ${given.join(", ")}`, 2);
       const client = await daemonClient(ctx);
       if (client) {
         if (options.offline)
@@ -43,6 +51,7 @@ export function registerTrigger(program: Command): void {
           schedule: options.schedule,
           fresh: options.fresh,
           resume: options.resume,
+          fork: options.fork,
           noQueue: options.queue === false,
           wait: options.wait === true,
         });
@@ -56,6 +65,7 @@ export function registerTrigger(program: Command): void {
         schedule: options.schedule,
         fresh: options.fresh,
         resume: options.resume,
+        fork: options.fork,
         offline: options.offline,
         stream: options.wait === true,
       });

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { ConfigError } from "../config/index.js";
 import { FleetError } from "../fleet-manager/errors.js";
+import { SessionError } from "../sessions/errors.js";
 import { StateError } from "../state/index.js";
 
 export interface ApiErrorBody {
@@ -35,6 +36,8 @@ export function toApiError(c: Context, error: unknown): Response {
   if (error instanceof StateError) {
     return apiError(c, STATE_STATUS[error.code] ?? 500, error.code, error.message);
   }
+  if (error instanceof SessionError)
+    return apiError(c, error.code === "SESSION_TRANSCRIPT_NOT_FOUND" ? 404 : 409, error.code, error.message);
   if (error instanceof ConfigError) return apiError(c, 400, error.code, error.message);
   return apiError(c, 500, "INTERNAL", "the server failed to handle this request; see the daemon log");
 }

@@ -31,9 +31,19 @@ const TriggerBody = z
     schedule: z.string().min(1).max(200).optional(),
     fresh: z.boolean().optional(),
     resume: z.string().uuid().optional(),
+    fork: z.string().min(1).max(200).optional(),
     noQueue: z.boolean().optional(),
   })
   .strict();
+
+const ForkBody = z
+  .object({
+    prompt: z.string().max(1_000_000).optional(),
+    noQueue: z.boolean().optional(),
+  })
+  .strict();
+
+const AdoptBody = z.object({ sessionId: z.string().uuid() }).strict();
 
 const JobsQuery = z.object({
   agent: z.string().min(1).max(200).optional(),
@@ -71,6 +81,20 @@ async function jsonBody(req: Request): Promise<unknown> {
   const text = await req.text();
   if (text.trim() === "") return {};
   return JSON.parse(text);
+}
+
+async function parsedBody<T>(
+  req: Request,
+  schema: z.ZodType<T>,
+): Promise<{ ok: true; data: T } | { ok: false; message: string }> {
+  let raw: unknown;
+  try {
+    raw = await jsonBody(req);
+  } catch {
+    return { ok: false, message: "the request body is not valid JSON" };
+  }
+  const body = schema.safeParse(raw);
+  return body.success ? { ok: true, data: body.data } : { ok: false, message: issueText(body.error) };
 }
 
 export interface ApiOptions {
@@ -141,6 +165,16 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
 
   app.post("/api/jobs/:id/wait", async (c) => c.json({ job: await fleet.wait(c.req.param("id")) }));
 
+  app.post("/api/jobs/:id/fork", async (c) => {
+    const body = await parsedBody(c.req.raw, ForkBody);
+    if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
+    const job = fleet.fork(c.req.param("id"), {
+      ...body.data,
+      triggerType: options.daemonControl ? "manual" : "web",
+    });
+    return c.json({ job }, 202);
+  });
+
   app.post("/api/jobs/:id/cancel", async (c) => c.json({ job: await fleet.cancel(c.req.param("id")) }));
 
   // NDJSON: one {line, message} per output line. Without follow, one page from ?offset= (lines),
@@ -183,6 +217,17 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
 
   if (options.daemonControl) {
     app.get("/api/status", (c) => c.json(fleet.status()));
+    // Socket only: hand-started conversations are the operator's own, not the dashboard's to read.
+    app.get("/api/agents/:name/sessions/candidates", (c) =>
+      c.json(fleet.sessionCandidates(c.req.param("name"))),
+    );
+
+    app.post("/api/agents/:name/sessions/adopt", async (c) => {
+      const body = await parsedBody(c.req.raw, AdoptBody);
+      if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
+      return c.json(fleet.adoptSession(c.req.param("name"), body.data.sessionId));
+    });
+
     // NDJSON of every fleet event as it happens: `herdctl logs -f` follows this.
     app.get("/api/events", (c) =>
       ndjsonStream(c, async (write, signal) => {

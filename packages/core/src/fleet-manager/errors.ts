@@ -3,6 +3,7 @@ import { nearestNames } from "../util/nearest.js";
 export type FleetErrorCode =
   | "FLEET_AGENT_NOT_FOUND"
   | "FLEET_AT_CAPACITY"
+  | "FLEET_BAD_TRIGGER"
   | "FLEET_JOB_NOT_ACTIVE"
   | "FLEET_STOPPING"
   | "FLEET_NO_PROMPT"

@@ -5,6 +5,16 @@ import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
 import type { SessionRequest } from "../runner/session-policy.js";
 import { type Clock, type PersistedScheduleState, Scheduler, systemClock } from "../scheduler/index.js";
+import {
+  type Adoption,
+  type AdoptionCandidates,
+  adoptionCandidates,
+  adoptSession,
+  type PlaceOptions,
+  planFork,
+  type TranscriptPlace,
+  transcriptPlace,
+} from "../sessions/index.js";
 import { type DaemonLock, type JobRecord, StateManager, type TriggerType } from "../state/index.js";
 import { ownValue } from "../util/own.js";
 import { ConfigWatcher } from "./config-watcher.js";
@@ -42,6 +52,8 @@ export interface TriggerOptions {
   schedule?: string;
   fresh?: boolean;
   resume?: string;
+  /** Branch this finished job's session into the new job (see sessions/fork.ts). */
+  fork?: string;
   noQueue?: boolean;
   triggerType?: Extract<TriggerType, "manual" | "web" | "webhook">;
   /** A webhook's JSON body: appended to the prompt, marked as untrusted. */
@@ -258,16 +270,26 @@ export class FleetManager {
     if (this.fleetState !== "running") throw new FleetError("FLEET_STOPPING", "the fleet is not running");
     const agent = this.agent(agentName);
     let schedulePrompt: string | undefined;
-    let session: SessionRequest = options.resume
-      ? { mode: "resume", sessionId: options.resume }
-      : options.fresh
-        ? { mode: "fresh" }
-        : { mode: "continue" };
+    if (options.fork && (options.fresh || options.resume))
+      throw new FleetError(
+        "FLEET_BAD_TRIGGER",
+        "a fork starts from the job it forks; leave out fresh and resume",
+      );
+    const fork = options.fork
+      ? planFork(this.state, agent, options.fork, this.transcriptPlace(agent))
+      : undefined;
+    let session: SessionRequest = fork
+      ? fork.session
+      : options.resume
+        ? { mode: "resume", sessionId: options.resume }
+        : options.fresh
+          ? { mode: "fresh" }
+          : { mode: "continue" };
     if (options.schedule) {
       const schedule = ownValue(agent.schedules, options.schedule);
       if (!schedule) throw scheduleNotFound(agent.name, options.schedule, Object.keys(agent.schedules ?? {}));
       schedulePrompt = schedule.prompt;
-      if (!options.resume && !options.fresh)
+      if (!options.resume && !options.fresh && !fork)
         session = schedule.resume_session ? { mode: "continue" } : { mode: "fresh" };
     }
     let prompt = options.prompt || schedulePrompt || agent.default_prompt;
@@ -285,8 +307,33 @@ export class FleetManager {
       triggerType: options.triggerType ?? "manual",
       schedule: options.schedule,
       session,
+      forkedFrom: fork?.forkedFrom,
     };
     return this.control.submit(request, { noQueue: options.noQueue });
+  }
+
+  /** Forks a finished job's session into a new job of the same agent. */
+  fork(jobId: string, options: Pick<TriggerOptions, "prompt" | "noQueue" | "triggerType"> = {}): JobRecord {
+    return this.trigger(this.state.jobs.require(jobId).agent, { ...options, fork: jobId });
+  }
+
+  /** Conversations started by hand in the agent's working directory, which `adoptSession` takes. */
+  sessionCandidates(agentName: string): AdoptionCandidates {
+    return adoptionCandidates(this.state, this.agent(agentName), this.placeOptions());
+  }
+
+  /** Points the agent at a session started outside herdctl; its next continuing job resumes it. */
+  adoptSession(agentName: string, sessionId: string): Adoption {
+    return adoptSession(this.state, this.agent(agentName), sessionId, this.placeOptions());
+  }
+
+  /** Where the executor's claude keeps this agent's conversations (same env layers as a job). */
+  private transcriptPlace(agent: ResolvedAgent): TranscriptPlace {
+    return transcriptPlace(agent, this.placeOptions());
+  }
+
+  private placeOptions(): PlaceOptions {
+    return { stateDir: this.state.stateDir, env: { ...this.loaded.dotEnv, ...this.options.env } };
   }
 
   wait(jobId: string): Promise<JobRecord> {

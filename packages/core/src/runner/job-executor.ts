@@ -42,6 +42,8 @@ export interface JobRequest {
   session?: SessionRequest;
   /** The interrupted job this one continues (`on_interrupt: resume`). */
   resumedFrom?: string;
+  /** The finished job whose session this one branches (see sessions/fork.ts for the checks). */
+  forkedFrom?: string;
   /** An automatic retry: which attempt this is, and the chain's first job. */
   retry?: { attempt: number; of: string };
 }
@@ -91,6 +93,7 @@ export class JobExecutor {
       docker: agent.docker?.enabled === true,
       offline: this.options.offline === true,
       resumedFrom: request.resumedFrom ?? null,
+      forkedFrom: request.forkedFrom ?? null,
       attempt: request.retry?.attempt,
       retryOf: request.retry?.of ?? null,
     });
@@ -176,7 +179,8 @@ export class JobExecutor {
       resume: choice.resume,
       fork: choice.fork,
     });
-    if (choice.resume && sessionWasMissing(tracker, failure) && !signal.aborted) {
+    // A fork of a conversation claude cannot find must fail: a fresh session would not be a fork.
+    if (choice.resume && !choice.fork && sessionWasMissing(tracker, failure) && !signal.aborted) {
       // claude found no transcript for the session (deleted, or made elsewhere): say so and start over.
       notice(`session ${choice.resume} was not found by claude; retrying once with a new session`);
       newSessionId = randomUUID();

@@ -120,6 +120,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // 1 when claude talked to herdctl's stand-in: the job's tokens are real, nothing was billed.
     sql: "ALTER TABLE jobs ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;",
   },
+  {
+    version: 6,
+    name: "job forked from",
+    // The finished job whose session this one branched from (`trigger --fork`); that job and its
+    // transcript stay as they were.
+    sql: "ALTER TABLE jobs ADD COLUMN forked_from TEXT REFERENCES jobs (id) ON DELETE SET NULL;",
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

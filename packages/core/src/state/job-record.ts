@@ -67,6 +67,8 @@ export interface JobRecord {
   readonly sessionId: string | null;
   /** The job whose session this one continued. */
   readonly resumedFrom: string | null;
+  /** The finished job whose session this one branched (`trigger --fork`). */
+  readonly forkedFrom: string | null;
   readonly runtime: RuntimeKind;
   readonly docker: boolean;
   /** Ran against herdctl's stand-in (`--offline`): nothing was billed, so no cost is recorded. */
@@ -111,6 +113,7 @@ export interface NewJob {
   readonly offline?: boolean;
   readonly sessionId?: string | null;
   readonly resumedFrom?: string | null;
+  readonly forkedFrom?: string | null;
   readonly attempt?: number;
   readonly retryOf?: string | null;
 }
@@ -159,6 +162,7 @@ export interface JobRow {
   summary: string | null;
   session_id: string | null;
   resumed_from: string | null;
+  forked_from: string | null;
   runtime: string;
   docker: number;
   offline: number;
@@ -201,6 +205,7 @@ export function rowToJob(row: JobRow): JobRecord {
     summary: row.summary,
     sessionId: row.session_id,
     resumedFrom: row.resumed_from,
+    forkedFrom: row.forked_from,
     runtime: row.runtime as RuntimeKind,
     docker: row.docker === 1,
     offline: row.offline === 1,

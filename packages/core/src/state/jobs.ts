@@ -51,6 +51,7 @@ export class JobRepository {
     const id = input.id === undefined ? mintJobId(now) : assertJobId(input.id);
     const resumedFrom = input.resumedFrom ?? null;
     const retryOf = input.retryOf ?? null;
+    const forkedFrom = input.forkedFrom ?? null;
     const record: JobRecord = {
       id,
       agent: input.agent,
@@ -63,6 +64,7 @@ export class JobRepository {
       summary: null,
       sessionId: input.sessionId ?? null,
       resumedFrom,
+      forkedFrom,
       runtime: input.runtime,
       docker: input.docker === true,
       offline: input.offline === true,
@@ -90,10 +92,11 @@ export class JobRepository {
     return this.write(() => {
       if (resumedFrom !== null) this.require(resumedFrom);
       if (retryOf !== null) this.require(retryOf);
+      if (forkedFrom !== null) this.require(forkedFrom);
       this.prepare(
         `INSERT INTO jobs (id, agent, schedule, trigger_type, status, prompt, session_id, resumed_from,
-           runtime, docker, offline, created_at, attempt, retry_of)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           runtime, docker, offline, created_at, attempt, retry_of, forked_from)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         id,
         record.agent,
@@ -108,6 +111,7 @@ export class JobRepository {
         record.createdAt,
         record.attempt,
         retryOf,
+        forkedFrom,
       );
       return record;
     });

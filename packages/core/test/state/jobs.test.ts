@@ -34,6 +34,7 @@ describe("JobRepository: create and read", () => {
       summary: null,
       sessionId: null,
       resumedFrom: null,
+      forkedFrom: null,
       runtime: "cli",
       docker: true,
       offline: false,

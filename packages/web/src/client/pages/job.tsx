@@ -4,6 +4,7 @@ import { ErrorNote, Link, StatusBadge } from "../components/common.js";
 import { JobOutput } from "../components/job-output.js";
 import { cost, count, duration, timeAgo } from "../format.js";
 import { live } from "../live.js";
+import { navigate } from "../router.js";
 import { type Job, TERMINAL } from "../types.js";
 import { useData } from "../use-data.js";
 
@@ -53,6 +54,18 @@ export function JobPage({ id }: { id: string }) {
     }
   };
 
+  const fork = async (prompt: string) => {
+    setActionError(undefined);
+    try {
+      const res = await api.post<{ job: Job }>(`/api/jobs/${encodeURIComponent(id)}/fork`, {
+        prompt: prompt.trim() === "" ? undefined : prompt,
+      });
+      navigate(`/jobs/${encodeURIComponent(res.job.id)}`);
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+
   const j = job.data;
   const tokens = j ? (j.inputTokens ?? 0) + (j.outputTokens ?? 0) : 0;
   return (
@@ -71,6 +84,7 @@ export function JobPage({ id }: { id: string }) {
             {cancelling ? "Cancelling…" : "Cancel"}
           </button>
         )}
+        {j && TERMINAL.has(j.status) && j.sessionId && <ForkButton key={id} onFork={fork} />}
       </div>
       <ErrorNote error={job.error ?? actionError} />
       {j && (
@@ -90,6 +104,14 @@ export function JobPage({ id }: { id: string }) {
                 {j.attempt > 1 ? ` · attempt ${j.attempt}` : ""}
               </dd>
             </div>
+            {j.forkedFrom && (
+              <div data-testid="forked-from">
+                <dt>Forked from</dt>
+                <dd className="mono">
+                  <Link to={`/jobs/${encodeURIComponent(j.forkedFrom)}`}>{j.forkedFrom}</Link>
+                </dd>
+              </div>
+            )}
             {j.retryOf && (
               <div>
                 <dt>Retry of</dt>
@@ -159,5 +181,48 @@ export function JobPage({ id }: { id: string }) {
       <JobOutput lines={lines} />
       {j && !TERMINAL.has(j.status) && <div className="muted small streaming">streaming…</div>}
     </section>
+  );
+}
+
+/**
+ * Forking asks for the new job's prompt first (empty: the agent's default prompt), then starts the
+ * job and opens it; the job shown here and its session stay as they are.
+ */
+function ForkButton({ onFork }: { onFork: (prompt: string) => Promise<void> }) {
+  const [open, setOpen] = useState(false);
+  const [prompt, setPrompt] = useState("");
+  const [busy, setBusy] = useState(false);
+  if (!open)
+    return (
+      <button type="button" onClick={() => setOpen(true)} data-testid="fork">
+        Fork
+      </button>
+    );
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await onFork(prompt);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="fork-form" onSubmit={submit} data-testid="fork-form">
+      <input
+        type="text"
+        value={prompt}
+        onChange={(e) => setPrompt(e.target.value)}
+        placeholder="prompt for the fork (empty: the agent's default prompt)"
+        aria-label="prompt for the fork"
+        data-testid="fork-prompt"
+      />
+      <button type="submit" disabled={busy} data-testid="fork-start">
+        {busy ? "Forking…" : "Start fork"}
+      </button>
+      <button type="button" onClick={() => setOpen(false)} disabled={busy}>
+        Cancel
+      </button>
+    </form>
   );
 }
