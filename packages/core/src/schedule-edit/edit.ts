@@ -33,17 +33,18 @@ export async function editSchedule(
   loaded: LoadedFleet,
   request: ScheduleEditRequest,
 ): Promise<ScheduleEditResult> {
-  const name = ScheduleNameSchema.safeParse(request.name);
-  if (!name.success)
-    throw new ScheduleEditError(
-      "SCHEDULE_BAD_REQUEST",
-      `schedule name "${request.name}": ${name.error.issues[0]!.message}`,
-    );
   const agent = loaded.agents.find((a) => a.name === request.agent);
   if (!agent) {
     const names = loaded.agents.map((a) => a.name);
     throw agentNotFound(request.agent, names, nearestAgentNames(request.agent, names));
   }
+  // Only a new name needs checking: any other is looked up among the agent's own schedules.
+  const name = ScheduleNameSchema.safeParse(request.name);
+  if (request.kind === "add" && !name.success)
+    throw new ScheduleEditError(
+      "SCHEDULE_BAD_REQUEST",
+      `schedule name "${request.name}": ${name.error.issues[0]!.message}`,
+    );
   const display = displayPath(loaded, agent.configPath);
   const sources = loaded.scheduleSources.get(agent.name)?.get(request.name);
   const owner: Segment[] = [];
