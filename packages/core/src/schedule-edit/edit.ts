@@ -103,7 +103,7 @@ export async function editSchedule(
     throw new ScheduleEditError(
       "SCHEDULE_FILE_CONFLICT",
       `${display} changed on disk since the fleet loaded it, including ${formatPath(own)}; nothing was written. ` +
-        "Check the file (herdctl reload applies it), then try again",
+        "Check the file (a running daemon reloads it by itself), then try again",
     );
   const text = editScheduleText(current, owner, change);
   const written = text !== current;
