@@ -103,6 +103,9 @@ describe("a schedule edit keeps a running container's read-only bind over the ag
     expect(readFileSync(agentFile, "utf8")).toBe(edited);
     const results = toolResults(standin);
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ isError: true, text: expect.stringMatching(/read-only|EROFS|EBUSY/i) });
+    expect(results[0]).toMatchObject({
+      isError: true,
+      text: expect.stringMatching(/read-only|EROFS|EBUSY/i),
+    });
   });
 });
