@@ -8,6 +8,7 @@ import { registerInit } from "./commands/init.js";
 import { registerJob } from "./commands/job.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerSchedules } from "./commands/schedules.js";
 import { registerSessions } from "./commands/sessions.js";
 import { registerStandin } from "./commands/standin.js";
 import { registerStart } from "./commands/start.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerJob(program);
   registerLogs(program);
   registerCancel(program);
+  registerSchedules(program);
   registerSessions(program);
   registerDoctor(program);
   registerWebhook(program);

@@ -79,6 +79,14 @@ export {
 } from "./runner/runtime/workspace-access.js";
 export type { SessionRequest } from "./runner/session-policy.js";
 export { describeToolFailures } from "./runner/tool-failures.js";
+export {
+  editSchedule,
+  type ScheduleEditCode,
+  ScheduleEditError,
+  type ScheduleEditRequest,
+  type ScheduleEditResult,
+  type ScheduleInput,
+} from "./schedule-edit/index.js";
 export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
 export * from "./sessions/index.js";

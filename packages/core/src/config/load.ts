@@ -37,7 +37,7 @@ import {
   type SourceFile,
   walkScalars,
 } from "./source.js";
-import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
+import type { LoadedFleet, ResolvedAgent, ResolvedFleet, ScheduleSource } from "./types.js";
 import { validateNode } from "./validate.js";
 import { collectDefaultDurations, collectWritten, type WrittenValue } from "./written.js";
 
@@ -53,6 +53,10 @@ interface Context {
   qualifiers: Map<string, ConfigIssue>;
   /** Every file that configures the fleet; see LoadedFleet.protectedPaths. */
   protectedPaths: Set<string>;
+  /** File texts to use instead of what is on disk: an edit is loaded before it is written. */
+  overlay?: ReadonlyMap<string, string>;
+  sourceTexts: Map<string, string>;
+  scheduleSources: Map<string, Map<string, ScheduleSource[]>>;
   /** Whether the root fleet names webhooks.secret_env, which covers webhook schedules without their own. */
   fleetWebhookSecret?: boolean;
 }
@@ -70,7 +74,7 @@ interface FleetVisit {
 
 export async function loadFleet(
   pathOrDir: string,
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: { env?: NodeJS.ProcessEnv; overlay?: ReadonlyMap<string, string> } = {},
 ): Promise<LoadedFleet> {
   const configPath = resolveConfigPath(resolve(pathOrDir));
   const rootDir = dirname(configPath);
@@ -88,6 +92,9 @@ export async function loadFleet(
     agentNames: new Map(),
     qualifiers: new Map(),
     protectedPaths: new Set([join(rootDir, ".env")]),
+    overlay: options.overlay,
+    sourceTexts: new Map(),
+    scheduleSources: new Map(),
   };
   const fleet = await visitFleet(ctx, { absPath: configPath, chain: [], qualifier: [] });
   const issues = tidy(ctx.issues);
@@ -103,6 +110,8 @@ export async function loadFleet(
     written: ctx.written,
     protectedPaths: [...ctx.protectedPaths],
     dotEnv,
+    sourceTexts: ctx.sourceTexts,
+    scheduleSources: ctx.scheduleSources,
   };
 }
 
@@ -166,7 +175,8 @@ async function readTree(
   reference: { root: SNode; path: Segment[]; what: string } | undefined,
 ): Promise<{ file: SourceFile; node: Extract<SNode, { kind: "map" }> } | undefined> {
   ctx.protectedPaths.add(absPath);
-  const read = await readYamlFile(absPath, display(ctx, absPath));
+  const read = await readYamlFile(absPath, display(ctx, absPath), ctx.overlay?.get(absPath));
+  if (read.file) ctx.sourceTexts.set(absPath, read.file.text);
   ctx.warnings.push(...read.warnings);
   if (!read.file && reference) {
     // Point at the line that names the missing file: that is where the fix goes.
@@ -313,7 +323,7 @@ async function subFleetQualifier(
   // An explicit name is checked by the schema; only a derived one needs checking here.
   if (name !== undefined && !NAME_PATTERN.test(name)) return undefined;
   if (name === undefined) {
-    const peek = await readYamlFile(absPath, display(ctx, absPath));
+    const peek = await readYamlFile(absPath, display(ctx, absPath), ctx.overlay?.get(absPath));
     const own = peek.node ? getChild(getChild(peek.node, "fleet"), "name") : undefined;
     name = scalarString(own) ?? basename(dirname(absPath));
     source = getChild(ref, "path")!;
@@ -378,6 +388,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
     return;
   }
   ctx.agentNames.set(qualified, here);
+  ctx.scheduleSources.set(qualified, scheduleSourcesOf(merged));
 
   const agentDir = dirname(visit.absPath);
   const wdNode = getChild(merged, "working_directory");
@@ -442,6 +453,24 @@ function resolvePath(path: string | undefined, base: string): string {
   if (path === "~") return homedir();
   if (path.startsWith("~/")) return join(homedir(), path.slice(2));
   return isAbsolute(path) ? path : resolve(base, path);
+}
+
+/** Where each part of each merged schedule was written, so an edit can tell whose file to change. */
+function scheduleSourcesOf(merged: SNode): Map<string, ScheduleSource[]> {
+  const out = new Map<string, ScheduleSource[]>();
+  const schedules = getChild(merged, "schedules");
+  if (schedules?.kind !== "map") return out;
+  for (const [name, node] of schedules.entries) {
+    const sources: ScheduleSource[] = [];
+    const add = (origin: SNode["origin"]) => {
+      const { line, col } = originIssue(origin, "");
+      sources.push({ absPath: origin.file.absPath, path: origin.path, line, col });
+    };
+    add(node.origin);
+    walkScalars(node, (leaf) => add(leaf.origin));
+    out.set(name, sources);
+  }
+  return out;
 }
 
 function collectSecrets(node: SNode, prefix: Segment[], out: Segment[][]): void {

@@ -10,6 +10,8 @@ export interface SourceFile {
   displayPath: string;
   doc: Document;
   lineCounter: LineCounter;
+  /** The file's text as read, so an edit can tell whether the file changed since. */
+  text: string;
 }
 
 /** Where a value was written: the file and the key path inside that file. */
@@ -46,10 +48,10 @@ export interface ReadResult {
   warnings: ConfigIssue[];
 }
 
-export async function readYamlFile(absPath: string, displayPath: string): Promise<ReadResult> {
-  let text: string;
+/** `text`, when given, stands in for the file's content (checking an edit before it is written). */
+export async function readYamlFile(absPath: string, displayPath: string, text?: string): Promise<ReadResult> {
   try {
-    text = await readFile(absPath, "utf8");
+    text ??= await readFile(absPath, "utf8");
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
     const message = missing ? "file not found" : `cannot read the file: ${(error as Error).message}`;
@@ -57,7 +59,7 @@ export async function readYamlFile(absPath: string, displayPath: string): Promis
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
-  const file: SourceFile = { absPath, displayPath, doc, lineCounter };
+  const file: SourceFile = { absPath, displayPath, doc, lineCounter, text };
   const toIssue = (e: { message: string; pos: [number, number] }): ConfigIssue => {
     const { line, col } = lineCounter.linePos(e.pos[0]);
     return { file: displayPath, line, col, path: "", message: firstLine(e.message) };

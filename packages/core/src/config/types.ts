@@ -66,4 +66,16 @@ export interface LoadedFleet {
    * They reach claude's environment too (below the agent's own `env`), so a key kept in .env works.
    */
   dotEnv: Record<string, string>;
+  /** The text of every YAML file as loaded, by absolute path. */
+  sourceTexts: ReadonlyMap<string, string>;
+  /** Agent → schedule → where each part of the merged schedule was written (defaults, agent file, overrides). */
+  scheduleSources: ReadonlyMap<string, ReadonlyMap<string, ScheduleSource[]>>;
+}
+
+export interface ScheduleSource {
+  absPath: string;
+  /** Key path inside that file, e.g. ["schedules", "poll", "interval"]. */
+  path: Segment[];
+  line: number;
+  col: number;
 }

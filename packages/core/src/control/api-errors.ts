@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { ConfigError } from "../config/index.js";
 import { FleetError } from "../fleet-manager/errors.js";
+import { ScheduleEditError } from "../schedule-edit/errors.js";
 import { SessionError } from "../sessions/errors.js";
 import { StateError } from "../state/index.js";
 
@@ -25,6 +26,15 @@ const STATE_STATUS: Record<string, 400 | 404 | 409 | 507> = {
   STATE_DISK_FULL: 507,
 };
 
+const SCHEDULE_EDIT_STATUS: Record<string, 400 | 409> = {
+  SCHEDULE_BAD_REQUEST: 400,
+  SCHEDULE_INVALID: 400,
+  SCHEDULE_EXISTS: 409,
+  SCHEDULE_NOT_EDITABLE: 409,
+  SCHEDULE_FILE_CONFLICT: 409,
+  SCHEDULE_FILE_UNREADABLE: 409,
+};
+
 export function apiError(c: Context, status: number, code: string, message: string): Response {
   return c.json({ error: { code, message } } satisfies ApiErrorBody, status as 400);
 }
@@ -38,6 +48,8 @@ export function toApiError(c: Context, error: unknown): Response {
   }
   if (error instanceof SessionError)
     return apiError(c, error.code === "SESSION_TRANSCRIPT_NOT_FOUND" ? 404 : 409, error.code, error.message);
+  if (error instanceof ScheduleEditError)
+    return apiError(c, SCHEDULE_EDIT_STATUS[error.code] ?? 400, error.code, error.message);
   if (error instanceof ConfigError) return apiError(c, 400, error.code, error.message);
   return apiError(c, 500, "INTERNAL", "the server failed to handle this request; see the daemon log");
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
+import type { ScheduleEditResult, ScheduleInput } from "../schedule-edit/index.js";
 import { JOB_STATUSES } from "../state/index.js";
 import { apiError, toApiError } from "./api-errors.js";
 import { API_BODY_LIMIT, limitBody } from "./body-limit.js";
@@ -70,6 +71,11 @@ const OutputQuery = z.object({
   limit: z.coerce.number().int().min(1).max(OUTPUT_PAGE_MAX_LINES).optional(),
   follow: z.string().optional(),
 });
+
+// The schedule's own keys are checked by editSchedule, which names the key at fault.
+const PutScheduleBody = z
+  .object({ schedule: z.record(z.string(), z.unknown()), replace: z.boolean().optional() })
+  .strict();
 
 const StopBody = z.object({ timeoutMs: z.number().int().min(0).max(86_400_000).optional() }).strict();
 
@@ -203,16 +209,61 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     });
   });
 
-  app.get("/api/schedules", (c) => c.json({ schedules: fleet.status().agents.flatMap((a) => a.schedules) }));
+  app.get("/api/schedules", (c) => {
+    const agent = c.req.query("agent");
+    if (agent !== undefined) fleet.agent(agent);
+    const agents = fleet.status().agents.filter((a) => agent === undefined || a.name === agent);
+    return c.json({ schedules: agents.flatMap((a) => a.schedules) });
+  });
 
-  app.post("/api/schedules/:agent/:schedule/:action{enable|disable}", (c) => {
-    const { agent, schedule, action } = c.req.param();
-    fleet.setScheduleEnabled(agent, schedule, action === "enable");
-    const updated = fleet
+  // Schedule edits are written to the agent's YAML file and applied at once (see docs/operating.md).
+  const scheduleOf = (agent: string, name: string) =>
+    fleet
       .status()
       .agents.find((a) => a.name === agent)
-      ?.schedules.find((s) => s.name === schedule);
-    return c.json({ schedule: updated });
+      ?.schedules.find((s) => s.name === name) ?? null;
+  const edited = (result: ScheduleEditResult, agent: string, name: string) => ({
+    action: result.action,
+    file: result.display,
+    written: result.written,
+    schedule: scheduleOf(agent, name),
+  });
+
+  app.put("/api/schedules/:agent/:schedule", async (c) => {
+    let raw: unknown;
+    try {
+      raw = await jsonBody(c.req.raw);
+    } catch {
+      return apiError(c, 400, "BAD_REQUEST", "the request body is not valid JSON");
+    }
+    const body = PutScheduleBody.safeParse(raw);
+    if (!body.success) return apiError(c, 400, "BAD_REQUEST", issueText(body.error));
+    const { agent, schedule } = c.req.param();
+    const result = await fleet.editSchedule({
+      kind: "add",
+      agent,
+      name: schedule,
+      schedule: body.data.schedule as ScheduleInput,
+      replace: body.data.replace,
+    });
+    return c.json(edited(result, agent, schedule), result.action === "added" ? 201 : 200);
+  });
+
+  app.delete("/api/schedules/:agent/:schedule", async (c) => {
+    const { agent, schedule } = c.req.param();
+    const result = await fleet.editSchedule({ kind: "remove", agent, name: schedule });
+    return c.json(edited(result, agent, schedule));
+  });
+
+  app.post("/api/schedules/:agent/:schedule/:action{enable|disable}", async (c) => {
+    const { agent, schedule, action } = c.req.param();
+    const result = await fleet.editSchedule({
+      kind: "enabled",
+      agent,
+      name: schedule,
+      enabled: action === "enable",
+    });
+    return c.json(edited(result, agent, schedule));
   });
 
   if (options.daemonControl) {

@@ -4,6 +4,7 @@ import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
 import type { SessionRequest } from "../runner/session-policy.js";
+import { editSchedule, type ScheduleEditRequest, type ScheduleEditResult } from "../schedule-edit/index.js";
 import { type Clock, type PersistedScheduleState, Scheduler, systemClock } from "../scheduler/index.js";
 import {
   type Adoption,
@@ -87,6 +88,7 @@ export class FleetManager {
   private startedAt: Date | undefined;
   private stopping: Promise<void> | undefined;
   private lastReloadError: { message: string; at: string } | null = null;
+  private edits: Promise<void> = Promise.resolve();
   private readonly onSighup = () => void this.reload();
 
   constructor(private readonly options: FleetManagerOptions) {
@@ -236,6 +238,15 @@ export class FleetManager {
       this.events.emit("config:rejected", { message });
       return { ok: false, message };
     }
+    return { ok: true, ...this.apply(next) };
+  }
+
+  /**
+   * Makes `next` the running config. Only agents whose resolved config changed are rescheduled, and
+   * the scheduler keeps the timers of their unchanged schedules, so applying the same config twice
+   * (an edit, then the watcher seeing the write) changes nothing the second time.
+   */
+  private apply(next: LoadedFleet): ConfigReloadedEvent {
     const before = this.agentsByName;
     const added = next.agents.filter((a) => !before.has(a.name)).map((a) => a.name);
     const removed = [...before.keys()].filter((n) => !next.agents.some((a) => a.name === n));
@@ -255,7 +266,37 @@ export class FleetManager {
     const event = { added, removed, updated };
     this.events.emit("config:reloaded", event);
     this.logConfigWarnings(next);
-    return { ok: true, ...event };
+    return event;
+  }
+
+  /**
+   * Adds, replaces, removes, enables or disables one schedule: written to the YAML file that
+   * declares it, then applied at once. Edits run one at a time, each against the config the
+   * previous one left.
+   */
+  editSchedule(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
+    if (this.fleetState !== "running") throw new FleetError("FLEET_STOPPING", "the fleet is not running");
+    const run = this.edits.then(() => this.applyEdit(request));
+    this.edits = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private async applyEdit(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
+    const result = await editSchedule(this.loaded, request);
+    const { agent, name } = request;
+    if (request.kind === "remove") this.state.schedules.delete(agent, name);
+    this.apply(result.fleet);
+    if (request.kind === "enabled") {
+      // The file is the one place that says whether a schedule runs: drop an older runtime override.
+      this.scheduler.setEnabled(agent, name, undefined);
+      this.state.schedules.upsert(agent, name, { enabledOverride: null });
+      this.persistSchedulePlans(agent);
+    }
+    this.log(`schedule ${name} of ${agent} ${result.action} (${result.display})`);
+    return result;
   }
 
   agent(name: string): ResolvedAgent {
@@ -342,15 +383,6 @@ export class FleetManager {
 
   cancel(jobId: string): Promise<JobRecord> {
     return this.control.cancel(jobId);
-  }
-
-  setScheduleEnabled(agentName: string, schedule: string, enabled: boolean): void {
-    const agent = this.agent(agentName);
-    if (!ownValue(agent.schedules, schedule))
-      throw scheduleNotFound(agent.name, schedule, Object.keys(agent.schedules ?? {}));
-    this.scheduler.setEnabled(agentName, schedule, enabled);
-    this.state.schedules.upsert(agentName, schedule, { enabledOverride: enabled });
-    this.persistSchedulePlans();
   }
 
   status(): FleetStatus {

@@ -189,17 +189,21 @@ export class Scheduler {
     if (slot.config.type === "interval" && this.enabled(slot)) this.armNext(slot, this.clock.now());
   }
 
-  /** Overrides the configured `enabled` (the caller persists it). A dropped queued fire is reported. */
-  setEnabled(agent: string, schedule: string, enabled: boolean): void {
+  /**
+   * Overrides the configured `enabled` (the caller persists it); undefined drops the override. A
+   * dropped queued fire is reported.
+   */
+  setEnabled(agent: string, schedule: string, enabled: boolean | undefined): void {
     const slot = this.agents.get(agent)?.get(schedule);
     if (slot === undefined) {
       throw new ScheduleNotFoundError(agent, schedule, [...(this.agents.get(agent)?.keys() ?? [])]);
     }
     const was = this.enabled(slot);
     slot.enabledOverride = enabled;
-    if (was === enabled) return;
+    const now = this.enabled(slot);
+    if (was === now) return;
     if (this.started) this.activate(slot, this.clock.now(), false);
-    else if (!enabled) this.disable(slot);
+    else if (!now) this.disable(slot);
   }
 
   /** Plans every schedule, catching up or reporting fires missed while stopped. Idempotent. */

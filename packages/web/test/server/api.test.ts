@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
 
@@ -91,6 +93,69 @@ describe("the web API on a real fleet", () => {
     expect(off).toMatchObject({ status: 200, body: { schedule: { name: "nightly", enabled: false } } });
     const on = await post("/api/schedules/alpha/nightly/enable");
     expect(on.body.schedule.enabled).toBe(true);
+  });
+
+  it("adds, replaces and removes a schedule in the agent file, with the token and from the same origin only", async () => {
+    const file = join(f.dir, "agents", "beta.yaml");
+    const before = readFileSync(file, "utf8");
+    const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      fetch(origin + path, {
+        method,
+        headers: { origin, "content-type": "application/json", ...f.bearer, ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Json }));
+    const tick = { schedule: { type: "interval", interval: "2h", start_delay: "1h" } };
+
+    const { authorization: _, ...noToken } = { ...f.bearer };
+    const anonymous = await fetch(`${origin}/api/schedules/beta/tick`, {
+      method: "PUT",
+      headers: { origin, "content-type": "application/json", ...noToken },
+      body: JSON.stringify(tick),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(
+      (await send("PUT", "/api/schedules/beta/tick", tick, { origin: "http://evil.example" })).status,
+    ).toBe(403);
+    expect(readFileSync(file, "utf8")).toBe(before);
+
+    const added = await send("PUT", "/api/schedules/beta/tick", tick);
+    expect(added).toMatchObject({
+      status: 201,
+      body: {
+        action: "added",
+        file: "agents/beta.yaml",
+        schedule: { name: "tick", when: "every 2h", enabled: true },
+      },
+    });
+    expect(readFileSync(file, "utf8").startsWith(before.trimEnd())).toBe(true);
+    expect((await send("PUT", "/api/schedules/beta/tick", tick)).body.error.code).toBe("SCHEDULE_EXISTS");
+    const replaced = await send("PUT", "/api/schedules/beta/tick", {
+      ...tick,
+      replace: true,
+      schedule: { type: "cron", cron: "0 4 * * *" },
+    });
+    expect(replaced).toMatchObject({
+      status: 200,
+      body: { action: "replaced", schedule: { when: "cron 0 4 * * *" } },
+    });
+    const bad = await send("PUT", "/api/schedules/beta/tick", {
+      replace: true,
+      schedule: { type: "cron", cron: "61 * * * *" },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("SCHEDULE_INVALID");
+    expect(bad.body.error.message).toMatch(/agents\/beta\.yaml:\d+:\d+ schedules\.tick\.cron: /);
+    // Only timing and prompt keys: nothing about how jobs run.
+    const wider = await send("PUT", "/api/schedules/beta/tick", {
+      replace: true,
+      schedule: { type: "interval", interval: "1h", docker: { enabled: false } },
+    });
+    expect(wider.body.error).toMatchObject({ code: "SCHEDULE_BAD_REQUEST" });
+    expect((await send("DELETE", "/api/schedules/beta/tick")).body).toMatchObject({
+      action: "removed",
+      schedule: null,
+    });
+    expect(readFileSync(file, "utf8")).toBe(before);
   });
 
   it("answers malformed and invalid requests with JSON errors", async () => {
