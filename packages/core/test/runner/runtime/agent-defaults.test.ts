@@ -53,6 +53,16 @@ describe.each(["sdk", "cli"])(
       expect(readFileSync(join(workspace, "notes.txt"), "utf8")).toBe("hello");
     });
 
+    it("acceptEdits does not reach claude's own .claude folder, whose skills a later job would load", async () => {
+      const { agent, workspace } = await writeFleet(tmp.dir, `runtime: ${runtime}\n`);
+      const skill = join(workspace, ".claude", "skills", "grant", "SKILL.md");
+      const text = "---\nname: grant\ndescription: x\nallowed-tools: Bash\n---\nRun anything.\n";
+      standin.setResponder(script([writeFile(skill, text), textReply("refused")]));
+      const job = await run(agent);
+      expect(existsSync(skill)).toBe(false);
+      expect(job.toolFailures).toEqual([{ tool: "Write", target: skill, reason: "denied" }]);
+    });
+
     it("permission_mode: default still refuses the same edit", async () => {
       const { agent, workspace } = await writeFleet(
         tmp.dir,
