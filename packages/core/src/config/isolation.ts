@@ -107,7 +107,9 @@ export const AGENT_HOOK_HINT =
 
 /**
  * True when the agent may already run any command on the host: Bash without a pattern, or a
- * permission mode that asks nobody. Such an agent gains nothing from a shell hook.
+ * permission mode that approves every call unchecked (bypassPermissions only). Such an agent gains
+ * nothing from a shell hook. `auto` does not count: claude's classifier reviews each command there,
+ * and a hook would run with no review at all.
  */
 export function mayRunHostCommands(agent: ResolvedAgent): boolean {
   if (agent.docker?.enabled) return false;

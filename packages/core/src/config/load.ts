@@ -27,6 +27,7 @@ import {
   FleetSchema,
   NAME_PATTERN,
 } from "./schema.js";
+import { cliSettingSourcesWarning, defaultSettingSources } from "./setting-sources.js";
 import {
   getChild,
   issueAt,
@@ -402,7 +403,12 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
     configPath: visit.absPath,
     fleetName: visit.fleetName,
   };
+  if (agent.setting_sources === undefined) {
+    agent.setting_sources = defaultSettingSources(merged);
+  }
   if (docker) agent.docker = docker;
+  const settingsWarning = cliSettingSourcesWarning(merged, agent, ctx.env);
+  if (settingsWarning) ctx.warnings.push(settingsWarning);
   if (hooks) agent.hooks = resolveHooks(ctx, hooks, merged, visit.absPath, agent);
   collectSecrets(merged, ["agents", ctx.agents.length], ctx.secretPaths);
   collectWritten(merged, agent, ["agents", ctx.agents.length], ctx.written);

@@ -296,6 +296,31 @@ export const HooksSchema = z.strictObject({
     ),
 });
 
+/** claude ignores a per-server tool-call timeout under one second, so a shorter one is refused. */
+const MCP_MIN_TIMEOUT_MS = 1000;
+const mcpTimeout = hookTimeout.superRefine((ms, ctx) => {
+  if (ms < MCP_MIN_TIMEOUT_MS)
+    custom(
+      ctx,
+      `${ms} ms is shorter than claude accepts (at least ${MCP_MIN_TIMEOUT_MS} ms); claude would ignore it`,
+      "write 1000 or more milliseconds, or a duration such as 30s",
+    );
+});
+
+// Keys every transport shares, as the Agent SDK names them (camelCase alwaysLoad included), so a
+// server block copied from an SDK or .mcp.json config works unchanged.
+const mcpCommon = {
+  timeout: mcpTimeout
+    .optional()
+    .describe("Limit on each tool call to this server, milliseconds or a duration (1s or more)"),
+  alwaysLoad: z
+    .boolean()
+    .optional()
+    .describe(
+      "true: the server's tools are always in the prompt, never deferred behind tool search (claude waits up to 5 s for the server at start); false: always deferred",
+    ),
+};
+
 // Mirrors the Agent SDK's McpStdioServerConfig / McpSSEServerConfig / McpHttpServerConfig.
 export const McpServerSchema = z.discriminatedUnion("type", [
   z.strictObject({
@@ -306,16 +331,19 @@ export const McpServerSchema = z.discriminatedUnion("type", [
     command: z.string().min(1).describe("Program to start"),
     args: z.array(z.string()).optional().describe("Its arguments"),
     env: stringRecord.optional().describe("Extra environment for the server"),
+    ...mcpCommon,
   }),
   z.strictObject({
     type: z.literal("sse").describe("A server reached over Server-Sent Events"),
     url: httpUrl.describe("The server's URL"),
     headers: stringRecord.optional().describe("Request headers, e.g. Authorization"),
+    ...mcpCommon,
   }),
   z.strictObject({
     type: z.literal("http").describe("A server reached over streamable HTTP"),
     url: httpUrl.describe("The server's URL"),
     headers: stringRecord.optional().describe("Request headers, e.g. Authorization"),
+    ...mcpCommon,
   }),
 ]);
 
@@ -445,15 +473,35 @@ export const DockerSchema = z.strictObject({
 });
 
 const RuntimeSchema = z.enum(["sdk", "cli"]);
-// The Agent SDK's PermissionMode.
-const PermissionModeSchema = z.enum([
+
+// The object form reads like the Agent SDK's { type: "preset", preset: "claude_code", append }, so
+// SDK users can copy theirs; type and preset may be left out since there is only one preset.
+const SystemPromptSchema = z.union([
+  z.string(),
+  z.strictObject({
+    type: z.literal("preset").optional().describe("preset (may be left out)"),
+    preset: z.literal("claude_code").optional().describe("claude_code (may be left out)"),
+    append: z.string().optional().describe("Text added to the end of Claude Code's system prompt"),
+  }),
+]);
+/**
+ * The installed Agent SDK's PermissionMode, plus `manual`, which claude --help lists among its
+ * choices (an alias of `default`; the SDK maps it the same way). A test reads both lists from the
+ * installed SDK and claude, so an upgrade that adds a mode fails until it is added here.
+ */
+export const PERMISSION_MODES = [
   "default",
   "acceptEdits",
   "bypassPermissions",
   "plan",
   "dontAsk",
   "auto",
-]);
+  "manual",
+] as const;
+const PermissionModeSchema = z.enum(PERMISSION_MODES);
+
+/** The reference herdctl's default, and ours: edits in the working directory need no prompt. */
+export const DEFAULT_PERMISSION_MODE = "acceptEdits" satisfies (typeof PERMISSION_MODES)[number];
 
 // Durations in the agent are converted to milliseconds by the schema itself.
 const agentFields = {
@@ -465,7 +513,9 @@ const agentFields = {
     .describe(
       "Where claude runs (mounted at /workspace in Docker); relative to the file that sets it, ~ allowed; the agent file's folder when unset",
     ),
-  system_prompt: z.string().optional().describe("Replaces claude's system prompt"),
+  system_prompt: SystemPromptSchema.optional().describe(
+    "A string replaces Claude Code's system prompt; { append: text } adds text to the end of it; Claude Code's own prompt when unset",
+  ),
   default_prompt: z.string().optional().describe("Prompt for triggers and schedules that bring none"),
   schedules: z
     .record(z.string().min(1), ScheduleSchema)
@@ -497,7 +547,9 @@ const agentFields = {
   setting_sources: z
     .array(z.enum(["user", "project", "local"]))
     .optional()
-    .describe("Which claude settings files to load; claude's own default (all of them) when unset"),
+    .describe(
+      "Which claude settings files (and CLAUDE.md, with project) to load; [project] when working_directory is set, [] otherwise",
+    ),
   hooks: HooksSchema.optional().describe("Commands and webhooks run when a job ends"),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z
@@ -523,8 +575,8 @@ export const AgentSchema = z.strictObject({
   runtime: RuntimeSchema.default("sdk").describe(
     "How claude is driven: sdk (the Agent SDK) or cli (the claude command line)",
   ),
-  permission_mode: PermissionModeSchema.default("default").describe(
-    "claude's permission mode; acceptEdits lets it edit files unattended",
+  permission_mode: PermissionModeSchema.default(DEFAULT_PERMISSION_MODE).describe(
+    "claude's permission mode: acceptEdits edits files unattended; default (or manual) refuses what no rule allows, since nobody is there to ask",
   ),
 });
 
@@ -648,6 +700,8 @@ export type ShellHookConfig = z.output<typeof ShellHookSchema>;
 export type WebhookHookConfig = z.output<typeof WebhookHookSchema>;
 export type McpServerConfig = z.output<typeof McpServerSchema>;
 export type PermissionMode = z.output<typeof PermissionModeSchema>;
+export type SystemPromptConfig = z.output<typeof SystemPromptSchema>;
+export type SettingSource = NonNullable<AgentConfig["setting_sources"]>[number];
 export type WebConfig = z.output<typeof WebSchema>;
 /** `backoff` and `max_backoff` are milliseconds. */
 export type RetryConfig = z.output<typeof RetrySchema>;

@@ -304,9 +304,27 @@ const cases: Case[] = [
     name: "permission mode typo",
     files: agentFleet("name: a\npermission_mode: acceptEdit\n"),
     expected: [
-      'agents/a.yaml:2:18 permission_mode: "acceptEdit" is not one of: default, acceptEdits, bypassPermissions, plan, dontAsk, auto',
+      'agents/a.yaml:2:18 permission_mode: "acceptEdit" is not one of: default, acceptEdits, bypassPermissions, plan, dontAsk, auto, manual',
     ],
     hint: 'did you mean "acceptEdits"?',
+  },
+  {
+    // The reference herdctl listed delegate; the installed claude and SDK no longer accept it.
+    name: "permission mode the installed claude does not accept",
+    files: agentFleet("name: a\npermission_mode: delegate\n"),
+    expected: [
+      'agents/a.yaml:2:18 permission_mode: "delegate" is not one of: default, acceptEdits, bypassPermissions, plan, dontAsk, auto, manual',
+    ],
+  },
+  {
+    name: "MCP tool-call timeout shorter than claude accepts, and a bad alwaysLoad",
+    files: agentFleet(
+      "name: a\nmcp_servers:\n  files: { command: srv, timeout: 500 }\n  web: { type: http, url: https://x.test/mcp, alwaysLoad: yes please }\n",
+    ),
+    expected: [
+      "agents/a.yaml:3:35 mcp_servers.files.timeout: 500 ms is shorter than claude accepts (at least 1000 ms); claude would ignore it",
+      'agents/a.yaml:4:59 mcp_servers.web.alwaysLoad: expected true or false, got "yes please"',
+    ],
   },
   {
     name: "unknown runtime",

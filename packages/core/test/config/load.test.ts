@@ -35,6 +35,8 @@ describe("loadFleet: single fleet", () => {
       model: "claude-sonnet-4-5",
       permission_mode: "acceptEdits",
       runtime: "cli",
+      // Not written: an agent with a working_directory loads its project's settings.
+      setting_sources: ["project"],
       allowed_tools: ["Bash"],
       env: { LOG_LEVEL: "info", REGION: "us" },
       timeout: 7_200_000,

@@ -5,7 +5,7 @@ const dash = dashboardFixture();
 
 describe("the dashboard's job page in headless Chromium", () => {
   it("shows refused tool calls of a completed job, and a retry's attempt and first job", async () => {
-    // The test agents keep claude's default permission mode, so headless claude refuses the Write.
+    // The test agents set permission_mode: default, so headless claude refuses the Write.
     const job = await dash.f.fleet.wait(
       dash.f.fleet.trigger("alpha", { prompt: "@standin write notes.txt hello\n@standin text gave up" }).id,
     );

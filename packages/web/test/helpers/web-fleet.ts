@@ -11,6 +11,8 @@ export const HOOK_SECRET = "webhook-secret-for-tests-0123456789";
 const AGENT = (name: string, files: WebFleetFiles = {}) => `name: ${name}
 description: The ${name} test agent
 working_directory: ../workspace
+# Nothing is allowed without asking, so headless claude refuses edits (the job page shows them).
+permission_mode: default
 default_prompt: "Say hello from ${name}."
 instances: ${files.instances ?? "{ max_concurrent: 2 }"}
 schedules:

@@ -32,7 +32,8 @@ export function buildCliArgs(
     args.push(flag("--permission-mode", agent.permission_mode));
     if (agent.permission_mode === "bypassPermissions") args.push("--allow-dangerously-skip-permissions");
   }
-  if (agent.system_prompt !== undefined) args.push(flag("--system-prompt", agent.system_prompt));
+  if (typeof agent.system_prompt === "string") args.push(flag("--system-prompt", agent.system_prompt));
+  else if (agent.system_prompt?.append) args.push(flag("--append-system-prompt", agent.system_prompt.append));
   if (agent.tools !== undefined) args.push(flag("--tools", agent.tools.join(",")));
   if (agent.allowed_tools?.length) args.push(flag("--allowedTools", agent.allowed_tools.join(",")));
   const denied = [...(agent.denied_tools ?? []), ...hostGuardRules(run.guard, agent.working_directory)];
@@ -40,8 +41,8 @@ export function buildCliArgs(
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     args.push("--mcp-config", JSON.stringify({ mcpServers: agent.mcp_servers }));
   }
-  if (agent.setting_sources !== undefined) {
-    args.push(flag("--setting-sources", agent.setting_sources.join(",")));
-  }
+  // Always explicit: without the flag claude loads every settings file, and the loader has
+  // already chosen the agent's list (so the SDK runtime loads the same ones).
+  args.push(flag("--setting-sources", (agent.setting_sources ?? []).join(",")));
   return args;
 }

@@ -28,12 +28,17 @@ export function buildSdkOptions(
   if (maxTurns !== undefined) options.maxTurns = maxTurns;
   if (agent.max_budget_usd !== undefined) options.maxBudgetUsd = agent.max_budget_usd;
   if (agent.permission_mode) {
-    options.permissionMode = agent.permission_mode;
+    // The SDK's type has no "manual"; claude reads it as "default" either way.
+    options.permissionMode = agent.permission_mode === "manual" ? "default" : agent.permission_mode;
     if (agent.permission_mode === "bypassPermissions") options.allowDangerouslySkipPermissions = true;
   }
   // Without one, the SDK would send a minimal prompt of its own; claude -p uses Claude Code's, and
   // an agent must get the same prompt whichever runtime runs it.
-  options.systemPrompt = agent.system_prompt ?? { type: "preset", preset: "claude_code" };
+  const prompt = agent.system_prompt;
+  if (typeof prompt === "string") options.systemPrompt = prompt;
+  else if (prompt?.append)
+    options.systemPrompt = { type: "preset", preset: "claude_code", append: prompt.append };
+  else options.systemPrompt = { type: "preset", preset: "claude_code" };
   if (agent.tools !== undefined) options.tools = [...agent.tools];
   if (agent.allowed_tools?.length) options.allowedTools = [...agent.allowed_tools];
   const denied = [...(agent.denied_tools ?? []), ...hostGuardRules(run.guard, agent.working_directory)];
@@ -41,6 +46,7 @@ export function buildSdkOptions(
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     options.mcpServers = structuredClone(agent.mcp_servers) as Options["mcpServers"];
   }
-  if (agent.setting_sources !== undefined) options.settingSources = [...agent.setting_sources];
+  // Always explicit: the SDK, like claude, loads every settings file when told nothing.
+  options.settingSources = [...(agent.setting_sources ?? [])];
   return options;
 }

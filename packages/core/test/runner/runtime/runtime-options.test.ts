@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadFleet } from "../../../src/config/index.js";
 import { buildCliArgs } from "../../../src/runner/runtime/cli-args.js";
 import { buildSdkOptions } from "../../../src/runner/runtime/sdk-options.js";
 import { tempDir, writeFleet } from "../../helpers/fleet.js";
@@ -17,6 +20,8 @@ mcp_servers:
     command: npx
     args: [-y, some-mcp-server]
     env: { ROOT: /data }
+    timeout: 30s
+    alwaysLoad: true
   remote:
     type: http
     url: https://mcp.example.test/mcp
@@ -52,7 +57,13 @@ describe("claude argv from an agent", () => {
       "--mcp-config",
       JSON.stringify({
         mcpServers: {
-          files: { command: "npx", args: ["-y", "some-mcp-server"], env: { ROOT: "/data" } },
+          files: {
+            command: "npx",
+            args: ["-y", "some-mcp-server"],
+            env: { ROOT: "/data" },
+            timeout: 30_000,
+            alwaysLoad: true,
+          },
           remote: {
             type: "http",
             url: "https://mcp.example.test/mcp",
@@ -74,13 +85,15 @@ describe("claude argv from an agent", () => {
       "stream-json",
       "--verbose",
       `--resume=${base}`,
-      "--permission-mode=default",
+      "--permission-mode=acceptEdits",
+      "--setting-sources=project",
     ]);
     expect(buildCliArgs(agent, { resume: base, fork: true, sessionId: fork }).slice(4)).toEqual([
       `--resume=${base}`,
       "--fork-session",
       `--session-id=${fork}`,
-      "--permission-mode=default",
+      "--permission-mode=acceptEdits",
+      "--setting-sources=project",
     ]);
   });
 
@@ -89,12 +102,17 @@ describe("claude argv from an agent", () => {
     expect(buildCliArgs(agent, {}).slice(4)).toEqual([
       "--permission-mode=bypassPermissions",
       "--allow-dangerously-skip-permissions",
+      "--setting-sources=project",
     ]);
   });
 
   it("an empty tools list disables every built-in tool", async () => {
     const agent = await agentFrom("tools: []\n");
-    expect(buildCliArgs(agent, {}).slice(4)).toEqual(["--permission-mode=default", "--tools="]);
+    expect(buildCliArgs(agent, {}).slice(4)).toEqual([
+      "--permission-mode=acceptEdits",
+      "--tools=",
+      "--setting-sources=project",
+    ]);
   });
 });
 
@@ -113,7 +131,13 @@ describe("Agent SDK options from an agent", () => {
       allowedTools: ["Bash(git log:*)", "Read"],
       disallowedTools: ["WebFetch"],
       mcpServers: {
-        files: { command: "npx", args: ["-y", "some-mcp-server"], env: { ROOT: "/data" } },
+        files: {
+          command: "npx",
+          args: ["-y", "some-mcp-server"],
+          env: { ROOT: "/data" },
+          timeout: 30_000,
+          alwaysLoad: true,
+        },
         remote: {
           type: "http",
           url: "https://mcp.example.test/mcp",
@@ -131,14 +155,16 @@ describe("Agent SDK options from an agent", () => {
       resume: "s1",
       forkSession: true,
       sessionId: "s2",
-      permissionMode: "default",
+      permissionMode: "acceptEdits",
       systemPrompt: { type: "preset", preset: "claude_code" },
+      settingSources: ["project"],
     });
     expect(buildSdkOptions(agent, { resume: "s1" }, "/w")).toEqual({
       cwd: "/w",
       resume: "s1",
-      permissionMode: "default",
+      permissionMode: "acceptEdits",
       systemPrompt: { type: "preset", preset: "claude_code" },
+      settingSources: ["project"],
     });
   });
 });
@@ -150,5 +176,73 @@ describe("session.max_turns", () => {
     expect(buildSdkOptions(agent, {}, "/w").maxTurns).toBe(7);
     const own = await agentFrom("max_turns: 3\nsession: { max_turns: 7 }\n");
     expect(buildCliArgs(own, {})).toContain("--max-turns=3");
+  });
+});
+
+describe("permission modes", () => {
+  it("acceptEdits when the agent names none, under both runtimes", async () => {
+    const agent = await agentFrom("");
+    expect(agent.permission_mode).toBe("acceptEdits");
+    expect(buildCliArgs(agent, {})).toContain("--permission-mode=acceptEdits");
+    expect(buildSdkOptions(agent, {}, "/w").permissionMode).toBe("acceptEdits");
+  });
+
+  it.each(["default", "plan", "dontAsk", "auto"])("passes %s through to both runtimes", async (mode) => {
+    const agent = await agentFrom(`permission_mode: ${mode}\n`);
+    expect(buildCliArgs(agent, {})).toContain(`--permission-mode=${mode}`);
+    expect(buildCliArgs(agent, {})).not.toContain("--allow-dangerously-skip-permissions");
+    const sdk = buildSdkOptions(agent, {}, "/w");
+    expect(sdk.permissionMode).toBe(mode);
+    expect(sdk.allowDangerouslySkipPermissions).toBeUndefined();
+  });
+
+  it("manual, claude's other name for default, reaches the SDK as default", async () => {
+    const agent = await agentFrom("permission_mode: manual\n");
+    expect(buildCliArgs(agent, {})).toContain("--permission-mode=manual");
+    expect(buildSdkOptions(agent, {}, "/w").permissionMode).toBe("default");
+  });
+});
+
+describe("system_prompt", () => {
+  it("{ append } keeps Claude Code's prompt and adds to it, under both runtimes", async () => {
+    for (const yaml of [
+      'system_prompt: { append: "-Be terse." }\n',
+      'system_prompt: { type: preset, preset: claude_code, append: "-Be terse." }\n',
+    ]) {
+      const agent = await agentFrom(yaml);
+      const args = buildCliArgs(agent, {});
+      expect(args).toContain("--append-system-prompt=-Be terse.");
+      expect(args.some((a) => a.startsWith("--system-prompt"))).toBe(false);
+      expect(buildSdkOptions(agent, {}, "/w").systemPrompt).toEqual({
+        type: "preset",
+        preset: "claude_code",
+        append: "-Be terse.",
+      });
+    }
+  });
+});
+
+describe("setting_sources", () => {
+  it("project when working_directory is written, none otherwise, passed explicitly to both runtimes", async () => {
+    const placed = await agentFrom("");
+    expect(placed.setting_sources).toEqual(["project"]);
+
+    const tmp = tempDir();
+    try {
+      // writeFleet always writes a working_directory; this agent file has none.
+      mkdirSync(join(tmp.dir, "agents"));
+      writeFileSync(join(tmp.dir, "herdctl.yaml"), "version: 1\nagents:\n  - path: ./agents/loose.yaml\n");
+      writeFileSync(join(tmp.dir, "agents", "loose.yaml"), "name: loose\n");
+      const [loose] = (await loadFleet(tmp.dir, { env: {} })).agents;
+      expect(loose!.setting_sources).toEqual([]);
+      expect(buildCliArgs(loose!, {})).toContain("--setting-sources=");
+      expect(buildSdkOptions(loose!, {}, "/w").settingSources).toEqual([]);
+    } finally {
+      tmp.cleanup();
+    }
+
+    const chosen = await agentFrom("setting_sources: [user]\n");
+    expect(buildCliArgs(chosen, {})).toContain("--setting-sources=user");
+    expect(buildSdkOptions(chosen, {}, "/w").settingSources).toEqual(["user"]);
   });
 });

@@ -49,6 +49,13 @@ describe("an agent gets the same system prompt from either runtime (real claude,
     expect(withoutEntrypoint(sdk!)).toBe(withoutEntrypoint(cli!));
   });
 
+  it("system_prompt { append } adds to Claude Code's prompt, the same under both", async () => {
+    const [sdk, cli] = await systemPrompts('system_prompt: { append: "Always answer in French." }\n');
+    expect(withoutEntrypoint(sdk!)).toBe(withoutEntrypoint(cli!));
+    expect(cli!.length).toBeGreaterThan(5000);
+    expect(cli!.trimEnd().endsWith("Always answer in French.")).toBe(true);
+  });
+
   it("a system_prompt string replaces it under both", async () => {
     const [sdk, cli] = await systemPrompts('system_prompt: "You are terse."\n');
     expect(withoutEntrypoint(sdk!)).toBe(withoutEntrypoint(cli!));
