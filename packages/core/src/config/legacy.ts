@@ -10,11 +10,10 @@ const IGNORED_AGENT_KEYS = [
   "repo",
   "plugins",
   "self_scheduling",
-  "metadata_file",
 ];
 const IGNORED_WEB_KEYS = ["session_expiry_hours", "open_browser", "tool_results", "message_grouping"];
 const IGNORED_FLEET_KEYS = ["chat", "working_directory", "plugins"];
-const IGNORED_SCHEDULE_KEYS = ["work_source", "outputToFile"];
+const IGNORED_SCHEDULE_KEYS = ["work_source"];
 
 type MapNode = Extract<SNode, { kind: "map" }>;
 

@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
@@ -164,6 +165,12 @@ export const ScheduleSchema = z
       .optional()
       .describe(
         "Webhook schedules: name of the environment variable holding the HMAC secret callers sign with",
+      ),
+    outputToFile: z
+      .boolean()
+      .optional()
+      .describe(
+        "Also write this schedule's jobs' output as plain text to .herdctl/jobs/<job-id>/output.log (the reference herdctl's key and file)",
       ),
     signature: z
       .enum(["herdctl", "github"])
@@ -499,6 +506,17 @@ const agentFields = {
     .optional()
     .describe("Which claude settings files to load; claude's own default (all of them) when unset"),
   hooks: HooksSchema.optional().describe("Commands and webhooks run when a job ends"),
+  metadata_file: z
+    .string()
+    .min(1)
+    .refine((v) => !isAbsolute(v) && !v.split(/[\\/]/).includes(".."), {
+      message: "must be a path inside the working directory",
+      params: { hint: "write a relative path without .., e.g. metadata.json" },
+    })
+    .optional()
+    .describe(
+      "JSON file the agent writes in its working directory about its run, attached to the job and the hook payload as metadata; metadata.json when the agent has hooks",
+    ),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z
     .enum(["resume", "none"])

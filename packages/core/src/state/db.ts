@@ -120,6 +120,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // 1 when claude talked to herdctl's stand-in: the job's tokens are real, nothing was billed.
     sql: "ALTER TABLE jobs ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;",
   },
+  {
+    version: 5,
+    name: "agent metadata of a job",
+    // The JSON object the agent wrote to its metadata file (metadata_file) during the job.
+    sql: "ALTER TABLE jobs ADD COLUMN metadata_json TEXT;",
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
