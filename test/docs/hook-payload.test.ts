@@ -10,9 +10,9 @@ import {
 } from "../../packages/core/src/hooks/context.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { StateManager, TRIGGER_TYPES } from "../../packages/core/src/state/index.js";
-import { startReceiver } from "../../packages/core/test/hooks/receiver.js";
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
+import { startReceiver } from "../../packages/core/test/hooks/receiver.js";
 import { ROOT } from "./markdown.js";
 
 type Json = Record<string, unknown>;
@@ -24,7 +24,9 @@ type SchemaNode = {
 };
 
 const SCHEMA_PATH = join(ROOT, "docs", "hook-payload.schema.json");
-const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as SchemaNode & { $defs: Record<string, SchemaNode> };
+const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as SchemaNode & {
+  $defs: Record<string, SchemaNode>;
+};
 const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
 
 function problems(payload: unknown): string {
@@ -56,7 +58,9 @@ describe("docs/hook-payload.schema.json", () => {
   });
 
   it("is linked from the hooks documentation", () => {
-    expect(readFileSync(join(ROOT, "docs", "configuration.md"), "utf8")).toContain("(hook-payload.schema.json)");
+    expect(readFileSync(join(ROOT, "docs", "configuration.md"), "utf8")).toContain(
+      "(hook-payload.schema.json)",
+    );
   });
 });
 

@@ -103,7 +103,8 @@ export function buildHookContext(
   // never empty, so they count from its creation.
   const startedAt = job.startedAt ?? job.createdAt;
   const completedAt = job.finishedAt ?? startedAt;
-  const metadata = job.metadata === null ? undefined : (options.redactor?.redactDeep(job.metadata) ?? job.metadata);
+  const metadata =
+    job.metadata === null ? undefined : (options.redactor?.redactDeep(job.metadata) ?? job.metadata);
   return {
     event: job.status,
     fleet: agent.fleetName,

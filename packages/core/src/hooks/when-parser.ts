@@ -252,11 +252,16 @@ class Parser {
 function resolveField(name: string, column: number, fail: Fail): Node {
   if (name.startsWith("metadata.")) return { kind: "field", name, path: name, info: METADATA_FIELD, column };
   const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
-  if (alias !== undefined) return { kind: "field", name, path: alias, info: HOOK_CONTEXT_FIELDS[alias]!, column };
+  if (alias !== undefined)
+    return { kind: "field", name, path: alias, info: HOOK_CONTEXT_FIELDS[alias]!, column };
   for (const path of [name, `job.${name}`]) {
     if (Object.hasOwn(HOOK_CONTEXT_FIELDS, path)) {
       return { kind: "field", name, path, info: HOOK_CONTEXT_FIELDS[path]!, column };
     }
   }
-  return fail(column, `unknown field "${name}"`, `use one of ${SHORT_FIELD_NAMES.join(", ")}, or metadata.<key>`);
+  return fail(
+    column,
+    `unknown field "${name}"`,
+    `use one of ${SHORT_FIELD_NAMES.join(", ")}, or metadata.<key>`,
+  );
 }

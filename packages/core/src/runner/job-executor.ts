@@ -246,7 +246,10 @@ export class JobExecutor {
     try {
       log = OutputLog.create(this.options.state.jobsDir, jobId, this.clock);
     } catch (error) {
-      return { ...NO_OUTPUT_LOG, problem: `outputToFile: the output log could not be created (${errorCode(error)}); the job runs without it` };
+      return {
+        ...NO_OUTPUT_LOG,
+        problem: `outputToFile: the output log could not be created (${errorCode(error)}); the job runs without it`,
+      };
     }
     let failed = false;
     return {
@@ -257,7 +260,9 @@ export class JobExecutor {
         } catch (error) {
           // A full disk must not end the job; the JSONL output stays the record.
           failed = true;
-          this.options.warn?.(`job ${jobId}: writing ${log.path} failed (${errorCode(error)}); it stops here`);
+          this.options.warn?.(
+            `job ${jobId}: writing ${log.path} failed (${errorCode(error)}); it stops here`,
+          );
         }
       },
       close: () => {

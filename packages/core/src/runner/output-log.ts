@@ -63,7 +63,14 @@ export class OutputLog {
   }
 }
 
-type Block = { type?: string; text?: string; name?: string; input?: unknown; content?: unknown; is_error?: boolean };
+type Block = {
+  type?: string;
+  text?: string;
+  name?: string;
+  input?: unknown;
+  content?: unknown;
+  is_error?: boolean;
+};
 type Message = {
   type?: string;
   subtype?: string;
@@ -88,16 +95,25 @@ export function formatOutputLog(raw: unknown, at: Date): string[] {
       return blocks.flatMap((block) => {
         if (block.type === "text" && block.text?.trim()) return [line("ASSISTANT", block.text)];
         if (block.type === "tool_use" && block.name)
-          return [line("TOOL", `${block.name}${block.input === undefined ? "" : ` ${JSON.stringify(block.input)}`}`)];
+          return [
+            line(
+              "TOOL",
+              `${block.name}${block.input === undefined ? "" : ` ${JSON.stringify(block.input)}`}`,
+            ),
+          ];
         return [];
       });
     case "user":
       return blocks
         .filter((block) => block.type === "tool_result")
-        .map((block) => line("TOOL_RESULT", `(${block.is_error ? "FAILED" : "OK"}) ${resultText(block.content)}`));
+        .map((block) =>
+          line("TOOL_RESULT", `(${block.is_error ? "FAILED" : "OK"}) ${resultText(block.content)}`),
+        );
     case "system":
       if (message.subtype === "init")
-        return [line("SYSTEM", `session ${message.session_id ?? "?"} started, model ${message.model ?? "?"}`)];
+        return [
+          line("SYSTEM", `session ${message.session_id ?? "?"} started, model ${message.model ?? "?"}`),
+        ];
       return message.subtype ? [line("SYSTEM", message.subtype)] : [];
     case "result": {
       if (message.subtype === "success" && !message.is_error)

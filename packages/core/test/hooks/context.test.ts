@@ -66,7 +66,11 @@ describe("buildHookContext", () => {
       completedAt: "2024-01-01T00:01:01.000Z",
       durationMs: 61_000,
     });
-    expect(queued.result).toEqual({ success: false, output: "Triaged 3 issues", error: "the job ended cancelled" });
+    expect(queued.result).toEqual({
+      success: false,
+      output: "Triaged 3 issues",
+      error: "the job ended cancelled",
+    });
     expect(queued).not.toHaveProperty("metadata");
   });
 
@@ -83,7 +87,11 @@ describe("buildHookContext", () => {
     );
     expect(context.job.error).toBe("auth [redacted] refused");
     expect(context.job.summary).toBe("used [redacted]");
-    expect(context.result).toEqual({ success: false, output: "used [redacted]", error: "auth [redacted] refused" });
+    expect(context.result).toEqual({
+      success: false,
+      output: "used [redacted]",
+      error: "auth [redacted] refused",
+    });
   });
 
   it("refuses a job that has not ended", () => {

@@ -50,7 +50,7 @@ describe("when: metadata.* and result.* paths, as the reference herdctl's hooks 
     expect(matches("!result.success && status == 'failed'", failed)).toBe(true);
   });
 
-  it("keeps agent == \"name\" working now that agent is the reference's object", () => {
+  it('keeps agent == "name" working now that agent is the reference\'s object', () => {
     expect(matches('agent == "triager"')).toBe(true);
     expect(matches('agent.name == "triager" && agent.id == "triager"')).toBe(true);
     expect(matches('agentId == "triager" && scheduleName == "nightly"')).toBe(true);

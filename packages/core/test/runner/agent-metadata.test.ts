@@ -3,11 +3,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import { type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  METADATA_MAX_BYTES,
-  metadataBaseline,
-  readAgentMetadata,
-} from "../../src/runner/agent-metadata.js";
+import { METADATA_MAX_BYTES, metadataBaseline, readAgentMetadata } from "../../src/runner/agent-metadata.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { Redactor } from "../../src/secrets/redactor.js";
 import { StateManager } from "../../src/state/index.js";
@@ -85,7 +81,9 @@ hooks:
     expect(existsSync(join(workspace, `notified-${second.id}.json`))).toBe(false);
 
     // Rewritten, even with the same bytes, it is this job's again.
-    standin.setResponder(script([writeFile("metadata.json", JSON.stringify({ shouldNotify: false })), textReply("ok")]));
+    standin.setResponder(
+      script([writeFile("metadata.json", JSON.stringify({ shouldNotify: false })), textReply("ok")]),
+    );
     const third = await run();
     expect(third.metadata).toEqual({ shouldNotify: false });
     expect(existsSync(join(workspace, `notified-${third.id}.json`))).toBe(false);
@@ -95,7 +93,8 @@ hooks:
 describe("readAgentMetadata on hostile files", () => {
   let tmp: ReturnType<typeof tempDir>;
   let wd: string;
-  const read = (file = "metadata.json") => readAgentMetadata(wd, file, { identity: null }, new Redactor([SECRET]));
+  const read = (file = "metadata.json") =>
+    readAgentMetadata(wd, file, { identity: null }, new Redactor([SECRET]));
 
   beforeEach(() => {
     tmp = tempDir();
@@ -171,6 +170,9 @@ describe("readAgentMetadata on hostile files", () => {
     expect(await readAgentMetadata(wd, "metadata.json", baseline)).toEqual({ kind: "stale" });
     // Another size: the file's timestamps alone may not move within one clock tick of the kernel.
     writeFileSync(file, '{"n":22}');
-    expect(await readAgentMetadata(wd, "metadata.json", baseline)).toEqual({ kind: "read", metadata: { n: 22 } });
+    expect(await readAgentMetadata(wd, "metadata.json", baseline)).toEqual({
+      kind: "read",
+      metadata: { n: 22 },
+    });
   });
 });

@@ -1,4 +1,12 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -49,14 +57,21 @@ schedules:
     standin.setResponder(
       script([writeFile("report.md", "# Report\n"), textReply("Report written with tok-9Vb2Nm4Lk6Jh")]),
     );
-    const job = await executor.execute({ agent, prompt: "report", triggerType: "schedule", schedule: "nightly" });
+    const job = await executor.execute({
+      agent,
+      prompt: "report",
+      triggerType: "schedule",
+      schedule: "nightly",
+    });
     expect(job.status).toBe("completed");
     const path = outputLogPath(state.jobsDir, job.id);
     expect(path).toBe(join(tmp.dir, ".herdctl", "jobs", job.id, "output.log"));
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
     expect(lines[0]).toMatch(new RegExp(`^${STAMP} \\[SYSTEM\\] session [0-9a-f-]+ started, model `));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${STAMP} \\[TOOL\\] Write \\{"file_path":`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${STAMP} \\[TOOL\\] Write \\{"file_path":`)),
+    );
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${STAMP} \\[TOOL_RESULT\\] \\(OK\\) `)));
     expect(lines).toContainEqual(
       expect.stringMatching(new RegExp(`^${STAMP} \\[ASSISTANT\\] Report written with \\[redacted\\]$`)),
@@ -65,7 +80,12 @@ schedules:
 
     // Other schedules and manual triggers write no such file.
     standin.setResponder(script([textReply("quiet")]));
-    const hourly = await executor.execute({ agent, prompt: "x", triggerType: "schedule", schedule: "hourly" });
+    const hourly = await executor.execute({
+      agent,
+      prompt: "x",
+      triggerType: "schedule",
+      schedule: "hourly",
+    });
     const manual = await executor.execute({ agent, prompt: "x", triggerType: "manual" });
     for (const other of [hourly, manual]) expect(existsSync(join(state.jobsDir, other.id))).toBe(false);
   });
@@ -95,7 +115,9 @@ schedules:
         .filter((m) => m.type === "herdctl")
         .map((m) => m.text);
       expect(texts).toContainEqual(
-        expect.stringMatching(/^outputToFile: the output log could not be created \(.+\); the job runs without it$/),
+        expect.stringMatching(
+          /^outputToFile: the output log could not be created \(.+\); the job runs without it$/,
+        ),
       );
     }
     expect(readFileSync(victim, "utf8")).toBe("untouched\n");
@@ -109,13 +131,21 @@ describe("formatOutputLog", () => {
   it("writes the reference's [time] [KIND] text lines and skips what says nothing", () => {
     expect(
       formatOutputLog(
-        { type: "user", message: { content: [{ type: "tool_result", content: [{ type: "text", text: "no" }], is_error: true }] } },
+        {
+          type: "user",
+          message: {
+            content: [{ type: "tool_result", content: [{ type: "text", text: "no" }], is_error: true }],
+          },
+        },
         at,
       ),
     ).toEqual(["[2025-01-02T03:04:05.678Z] [TOOL_RESULT] (FAILED) no"]);
-    expect(formatOutputLog({ type: "result", subtype: "error_max_turns", is_error: true, errors: ["too many"] }, at)).toEqual([
-      "[2025-01-02T03:04:05.678Z] [ERROR] error_max_turns: too many",
-    ]);
+    expect(
+      formatOutputLog(
+        { type: "result", subtype: "error_max_turns", is_error: true, errors: ["too many"] },
+        at,
+      ),
+    ).toEqual(["[2025-01-02T03:04:05.678Z] [ERROR] error_max_turns: too many"]);
     expect(formatOutputLog({ type: "herdctl", subtype: "notice", text: "resuming" }, at)).toEqual([
       "[2025-01-02T03:04:05.678Z] [SYSTEM] resuming",
     ]);
