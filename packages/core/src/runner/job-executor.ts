@@ -14,7 +14,7 @@ import { recordConfigTamper, TamperWatch } from "./config-tamper.js";
 import { HookSandbox } from "./hook-placement.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
-import { OutputLog } from "./output-log.js";
+import { NO_OUTPUT_LOG, openOutputLog } from "./output-log.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { ConfigGuard } from "./runtime/host-guard.js";
 import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
@@ -124,7 +124,9 @@ export class JobExecutor {
     const baseline = metadataFile && (await metadataBaseline(agent.working_directory, metadataFile));
     let job = state.jobs.start(jobId, { sessionId: newSessionId ?? choice.resume ?? null });
     callbacks.onStart?.(job);
-    const outputLog = this.openOutputLog(request, jobId);
+    const outputLog = request.agent.schedules?.[request.schedule ?? ""]?.outputToFile
+      ? openOutputLog(state.jobsDir, jobId, { clock: this.clock, warn: this.options.warn })
+      : NO_OUTPUT_LOG;
     const record = (message: unknown) => {
       state.appendJobOutput(jobId, message);
       outputLog.write(message);
@@ -238,41 +240,6 @@ export class JobExecutor {
     return read.kind === "read" ? read.metadata : undefined;
   }
 
-  /** The schedule's `outputToFile` log, or a stand-in that writes nothing (with why, if it failed). */
-  private openOutputLog(request: JobRequest, jobId: string): OutputLogSink {
-    const schedule = request.schedule === undefined ? undefined : request.agent.schedules?.[request.schedule];
-    if (!schedule?.outputToFile) return NO_OUTPUT_LOG;
-    let log: OutputLog;
-    try {
-      log = OutputLog.create(this.options.state.jobsDir, jobId, this.clock);
-    } catch (error) {
-      return {
-        ...NO_OUTPUT_LOG,
-        problem: `outputToFile: the output log could not be created (${errorCode(error)}); the job runs without it`,
-      };
-    }
-    let failed = false;
-    return {
-      write: (message) => {
-        if (failed) return;
-        try {
-          log.write(message);
-        } catch (error) {
-          // A full disk must not end the job; the JSONL output stays the record.
-          failed = true;
-          this.options.warn?.(
-            `job ${jobId}: writing ${log.path} failed (${errorCode(error)}); it stops here`,
-          );
-        }
-      },
-      close: () => {
-        try {
-          log.close();
-        } catch {}
-      },
-    };
-  }
-
   private guard(): ConfigGuard {
     return { protectedPaths: this.options.protectedPaths?.() ?? [], stateDir: this.options.state.stateDir };
   }
@@ -306,16 +273,4 @@ export class JobExecutor {
     const job = this.enqueue(request);
     return this.run(job.id, request, callbacks);
   }
-}
-
-interface OutputLogSink {
-  write(message: unknown): void;
-  close(): void;
-  readonly problem?: string;
-}
-
-const NO_OUTPUT_LOG: OutputLogSink = { write: () => {}, close: () => {} };
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }

@@ -63,6 +63,59 @@ export class OutputLog {
   }
 }
 
+/** Where a job's messages go besides its JSONL output: an OutputLog, or nowhere. */
+export interface OutputLogSink {
+  write(message: unknown): void;
+  close(): void;
+  /** Why there is no log although one was asked for, for the job's output. */
+  readonly problem?: string;
+}
+
+export const NO_OUTPUT_LOG: OutputLogSink = { write: () => {}, close: () => {} };
+
+/**
+ * Opens the job's log for `outputToFile`. Never throws: a log that cannot be created, or stops
+ * being writable (a full disk), must not end the job; its JSONL output stays the record.
+ */
+export function openOutputLog(
+  jobsDir: string,
+  jobId: string,
+  options: { clock?: () => Date; warn?: (message: string) => void } = {},
+): OutputLogSink {
+  let log: OutputLog;
+  try {
+    log = OutputLog.create(jobsDir, jobId, options.clock);
+  } catch (error) {
+    return {
+      ...NO_OUTPUT_LOG,
+      problem: `outputToFile: the output log could not be created (${errorCode(error)}); the job runs without it`,
+    };
+  }
+  let failed = false;
+  return {
+    write: (message) => {
+      if (failed) return;
+      try {
+        log.write(message);
+      } catch (error) {
+        failed = true;
+        options.warn?.(`job ${jobId}: writing ${log.path} failed (${errorCode(error)}); it stops here`);
+      }
+    },
+    close: () => {
+      try {
+        log.close();
+      } catch {
+        // Closing a descriptor after a write error may fail again; nothing is left to save.
+      }
+    },
+  };
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
 type Block = {
   type?: string;
   text?: string;
