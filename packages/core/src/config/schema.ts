@@ -249,7 +249,7 @@ const hookCommon = {
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional()
-    .describe('Filter on the job context, e.g. status == "failed" && cost_usd > 0.5'),
+    .describe('Filter on the hook context, e.g. status == "failed" && cost_usd > 0.5, or metadata.shouldNotify'),
   continue_on_error: z
     .boolean()
     .optional()
