@@ -249,7 +249,9 @@ const hookCommon = {
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional()
-    .describe('Filter on the hook context, e.g. status == "failed" && cost_usd > 0.5, or metadata.shouldNotify'),
+    .describe(
+      'Filter on the hook context, e.g. status == "failed" && cost_usd > 0.5, or metadata.shouldNotify',
+    ),
   continue_on_error: z
     .boolean()
     .optional()
