@@ -38,7 +38,8 @@ function paths(value: object, prefix = ""): string[] {
 
 describe("docs/configuration.md: the hook context", () => {
   it("lists exactly the fields a hook receives, in order", () => {
-    const context = hookContext();
+    // A failed scheduled job with metadata: every optional field is present.
+    const context = hookContext({ status: "failed", error: "boom", metadata: {} });
     expect(Object.keys(HOOK_CONTEXT_FIELDS)).toEqual(paths(context));
     expect(documentedRows().map((r) => r.field)).toEqual(Object.keys(HOOK_CONTEXT_FIELDS));
   });
@@ -46,7 +47,12 @@ describe("docs/configuration.md: the hook context", () => {
   it("gives each field the type the code declares", () => {
     for (const row of documentedRows()) {
       const field = HOOK_CONTEXT_FIELDS[row.field]!;
-      expect(row.type, row.field).toBe(field.nullable ? `${field.type} or null` : field.type);
+      const type = field.optional
+        ? `${field.type} or absent`
+        : field.nullable
+          ? `${field.type} or null`
+          : field.type;
+      expect(row.type, row.field).toBe(type);
     }
   });
 
@@ -63,7 +69,7 @@ describe("docs/configuration.md: the hook context", () => {
 
   it("says the summary is the whole final reply", () => {
     expect(readText(DOC)).toContain(
-      "`job.summary` and `HERDCTL_SUMMARY` hold claude's **whole final reply**",
+      "`job.summary`,\n`result.output` and `HERDCTL_SUMMARY` hold claude's **whole final reply**",
     );
   });
 });

@@ -195,7 +195,7 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
     expect(
       JSON.parse(readFileSync(join(root.dir, "agents", "boxed", "hook-stdin.json"), "utf8")),
     ).toMatchObject({
-      agent: "boxed",
+      agent: { id: "boxed", name: "boxed" },
       job: { id: job.id, status: "completed" },
     });
     const left = await docker.listContainers({

@@ -60,6 +60,12 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
   lines.push("", style.dim("Prompt:"), ...indent(job.prompt));
   if (job.summary) lines.push("", style.dim("Summary:"), ...indent(job.summary));
   if (job.error) lines.push("", style.red("Error:"), ...indent(job.error));
+  if (job.metadata)
+    lines.push(
+      "",
+      style.dim("Metadata (written by the agent):"),
+      ...indent(JSON.stringify(job.metadata, null, 2)),
+    );
   if (job.toolFailures?.length) {
     lines.push("", style.yellow("Refused tool calls (the job's status is claude's own):"));
     for (const f of job.toolFailures)

@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
@@ -165,6 +166,12 @@ export const ScheduleSchema = z
       .describe(
         "Webhook schedules: name of the environment variable holding the HMAC secret callers sign with",
       ),
+    outputToFile: z
+      .boolean()
+      .optional()
+      .describe(
+        "Also write this schedule's jobs' output as plain text to .herdctl/jobs/<job-id>/output.log (the reference herdctl's key and file)",
+      ),
     signature: z
       .enum(["herdctl", "github"])
       .optional()
@@ -242,7 +249,9 @@ const hookCommon = {
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional()
-    .describe('Filter on the job context, e.g. status == "failed" && cost_usd > 0.5'),
+    .describe(
+      'Filter on the hook context, e.g. status == "failed" && cost_usd > 0.5, or metadata.shouldNotify',
+    ),
   continue_on_error: z
     .boolean()
     .optional()
@@ -551,6 +560,17 @@ const agentFields = {
       "Which claude settings files (and CLAUDE.md, with project) to load; [project] when working_directory is set, [] otherwise",
     ),
   hooks: HooksSchema.optional().describe("Commands and webhooks run when a job ends"),
+  metadata_file: z
+    .string()
+    .min(1)
+    .refine((v) => !isAbsolute(v) && !v.split(/[\\/]/).includes(".."), {
+      message: "must be a path inside the working directory",
+      params: { hint: "write a relative path without .., e.g. metadata.json" },
+    })
+    .optional()
+    .describe(
+      "JSON file the agent writes in its working directory about its run, attached to the job and the hook payload as metadata; metadata.json when the agent has hooks",
+    ),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z
     .enum(["resume", "none"])

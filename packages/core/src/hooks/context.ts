@@ -1,21 +1,41 @@
 import type { Redactor } from "../secrets/redactor.js";
-import { type ExitReason, type JobRecord, TRIGGER_TYPES, type TriggerType } from "../state/job-record.js";
+import {
+  type AgentMetadata,
+  type ExitReason,
+  type JobRecord,
+  TRIGGER_TYPES,
+  type TriggerType,
+} from "../state/job-record.js";
 import { isTerminalStatus, type TerminalJobStatus } from "../state/job-status.js";
 import { HookContextError } from "./errors.js";
 
 /**
- * The JSON a hook receives (shell: stdin; webhook: request body). snake_case because it is a
- * wire format users script against. It deliberately leaves out the prompt, raw usage, pids and
- * container ids: nothing a receiver needs, and the prompt is the likeliest place for a secret.
+ * The JSON a hook receives (shell: stdin; webhook: request body). Two vocabularies in one object,
+ * so scripts written for either herdctl work: our snake_case fields, and the reference herdctl's
+ * camelCase ones (`job.agentId`, `result`, `agent.{id,name}`, `metadata`, `triggerType`), with the
+ * reference's habit of leaving its optional fields out when empty. It deliberately leaves out the
+ * prompt, raw usage, pids and container ids: nothing a receiver needs, and the prompt is the
+ * likeliest place for a secret. docs/hook-payload.schema.json describes it for receivers.
  */
 export interface HookContext {
   /** The job's terminal status: what ended, and what `on_events` matches against. */
   readonly event: TerminalJobStatus;
   readonly fleet: string;
-  readonly agent: string;
+  /** The reference's shape; the agent's name is `agent.name` (and `job.agent`). */
+  readonly agent: HookAgent;
   /** Absolute; shell hooks run here. */
   readonly working_directory: string;
+  /** The reference's name for job.trigger_type. */
+  readonly triggerType: TriggerType;
   readonly job: HookJob;
+  readonly result: HookRunResult;
+  /** What the agent wrote to its metadata file during the job; absent when it wrote none. */
+  readonly metadata?: AgentMetadata;
+}
+
+export interface HookAgent {
+  readonly id: string;
+  readonly name: string;
 }
 
 export interface HookJob {
@@ -34,6 +54,21 @@ export interface HookJob {
   readonly num_turns: number | null;
   readonly tokens: HookTokens;
   readonly cost_usd: number | null;
+  readonly agentId: string;
+  /** Absent for a job no schedule started, as in the reference. */
+  readonly scheduleName?: string;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  readonly durationMs: number;
+}
+
+/** The reference's summary of the outcome. */
+export interface HookRunResult {
+  readonly success: boolean;
+  /** Claude's final reply ("" when there was none), as job.summary. */
+  readonly output: string;
+  /** Absent when the job completed. */
+  readonly error?: string;
 }
 
 export interface HookTokens {
@@ -51,8 +86,8 @@ export interface HookAgentInfo {
 }
 
 /**
- * Builds the context for a finished job. `redactor` scrubs free text (error, summary) once more:
- * the executor should already have redacted them, but a hook ships them off the machine.
+ * Builds the context for a finished job. `redactor` scrubs free text (error, summary, metadata)
+ * once more: the executor should already have redacted them, but a hook ships them off the machine.
  */
 export function buildHookContext(
   job: JobRecord,
@@ -62,11 +97,20 @@ export function buildHookContext(
   if (!isTerminalStatus(job.status)) throw new HookContextError(job.id, job.status);
   const scrub = (text: string | null): string | null =>
     text === null || !options.redactor ? text : options.redactor.redact(text);
+  const error = scrub(job.error);
+  const summary = scrub(job.summary);
+  // A job that never started (cancelled while queued) has no start: the reference's fields are
+  // never empty, so they count from its creation.
+  const startedAt = job.startedAt ?? job.createdAt;
+  const completedAt = job.finishedAt ?? startedAt;
+  const metadata =
+    job.metadata === null ? undefined : (options.redactor?.redactDeep(job.metadata) ?? job.metadata);
   return {
     event: job.status,
     fleet: agent.fleetName,
-    agent: agent.name,
+    agent: { id: agent.name, name: agent.name },
     working_directory: agent.working_directory,
+    triggerType: job.triggerType,
     job: {
       id: job.id,
       agent: job.agent,
@@ -74,8 +118,8 @@ export function buildHookContext(
       trigger_type: job.triggerType,
       status: job.status,
       exit_reason: job.exitReason,
-      error: scrub(job.error),
-      summary: scrub(job.summary),
+      error,
+      summary,
       session_id: job.sessionId,
       started_at: job.startedAt,
       finished_at: job.finishedAt,
@@ -88,7 +132,18 @@ export function buildHookContext(
         cache_creation: job.cacheCreationTokens,
       },
       cost_usd: job.costUsd,
+      agentId: job.agent,
+      ...(job.schedule === null ? {} : { scheduleName: job.schedule }),
+      startedAt,
+      completedAt,
+      durationMs: job.durationMs ?? Math.max(0, Date.parse(completedAt) - Date.parse(startedAt)),
     },
+    result: {
+      success: job.status === "completed",
+      output: summary ?? "",
+      ...(job.status === "completed" ? {} : { error: error ?? `the job ended ${job.status}` }),
+    },
+    ...(metadata === undefined ? {} : { metadata }),
   };
 }
 
@@ -100,7 +155,7 @@ export const TERMINAL_STATUSES = [
   "interrupted",
 ] as const satisfies readonly TerminalJobStatus[];
 
-const EXIT_REASONS = [
+export const EXIT_REASONS = [
   "success",
   "error",
   "api_error",
@@ -121,8 +176,11 @@ const _complete: [Missing] extends [never] ? true : never = true;
 void _complete;
 
 export interface ContextField {
-  readonly type: "string" | "number" | "object";
+  /** "any": a metadata value, whose type only the agent knows. */
+  readonly type: "string" | "number" | "boolean" | "object" | "any";
   readonly nullable: boolean;
+  /** Left out of the payload when empty (the reference's optional fields) rather than null. */
+  readonly optional?: boolean;
   /** The only values the field can hold, so a `when` typo ("faild") is caught at load time. */
   readonly values?: readonly string[];
 }
@@ -133,13 +191,20 @@ const str = (nullable = false, values?: readonly string[]): ContextField => ({
   values,
 });
 const num: ContextField = { type: "number", nullable: true };
+const absentable = (type: ContextField["type"]): ContextField => ({ type, nullable: true, optional: true });
 
-/** Every path a `when` filter may name. Job fields may also be named without `job.`. */
+/**
+ * Every fixed path a `when` filter may name, in payload order. Job fields may also be named
+ * without `job.`; any `metadata.<key>` path may be named too (see METADATA_FIELD).
+ */
 export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
   event: str(false, TERMINAL_STATUSES),
   fleet: str(),
-  agent: str(),
+  agent: { type: "object", nullable: false },
+  "agent.id": str(),
+  "agent.name": str(),
   working_directory: str(),
+  triggerType: str(false, TRIGGER_TYPES),
   job: { type: "object", nullable: false },
   "job.id": str(),
   "job.agent": str(),
@@ -160,4 +225,17 @@ export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
   "job.tokens.cache_read": num,
   "job.tokens.cache_creation": num,
   "job.cost_usd": num,
+  "job.agentId": str(),
+  "job.scheduleName": absentable("string"),
+  "job.startedAt": str(),
+  "job.completedAt": str(),
+  "job.durationMs": { type: "number", nullable: false },
+  result: { type: "object", nullable: false },
+  "result.success": { type: "boolean", nullable: false },
+  "result.output": str(),
+  "result.error": absentable("string"),
+  metadata: absentable("object"),
 };
+
+/** What `metadata.<any key path>` is: whatever the agent wrote, or null when it is missing. */
+export const METADATA_FIELD: ContextField = { type: "any", nullable: true };

@@ -101,7 +101,7 @@ export function shellHookEnv(context: HookContext, base: Env): Record<string, st
   const vars: Record<string, string | number | null> = {
     EVENT: context.event,
     FLEET: context.fleet,
-    AGENT: context.agent,
+    AGENT: context.agent.name,
     WORKING_DIRECTORY: context.working_directory,
     JOB_ID: job.id,
     SCHEDULE: job.schedule,

@@ -2,7 +2,7 @@
  * Tokenizer and recursive-descent parser for `when` filters (grammar in when.ts). Every error is
  * reported through `fail`, which throws WhenSyntaxError with the column and the fix.
  */
-import { type ContextField, HOOK_CONTEXT_FIELDS } from "./context.js";
+import { type ContextField, HOOK_CONTEXT_FIELDS, METADATA_FIELD } from "./context.js";
 
 export const MAX_LENGTH = 1000;
 // Deep nesting is the one way a short string could exhaust the parser's stack.
@@ -32,6 +32,12 @@ const LANGUAGE_HINT =
 const SHORT_FIELD_NAMES = [
   ...new Set(Object.keys(HOOK_CONTEXT_FIELDS).map((path) => path.replace(/^job\./, ""))),
 ].filter((name) => name !== "job");
+
+/**
+ * `agent` was the agent's name before the payload took the reference's `agent: { id, name }`;
+ * filters written then (`agent == "triager"`) keep their meaning.
+ */
+const ALIASES: Readonly<Record<string, string>> = { agent: "agent.name" };
 
 export type Fail = (column: number, problem: string, hint: string) => never;
 
@@ -244,10 +250,18 @@ class Parser {
 }
 
 function resolveField(name: string, column: number, fail: Fail): Node {
+  if (name.startsWith("metadata.")) return { kind: "field", name, path: name, info: METADATA_FIELD, column };
+  const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
+  if (alias !== undefined)
+    return { kind: "field", name, path: alias, info: HOOK_CONTEXT_FIELDS[alias]!, column };
   for (const path of [name, `job.${name}`]) {
     if (Object.hasOwn(HOOK_CONTEXT_FIELDS, path)) {
       return { kind: "field", name, path, info: HOOK_CONTEXT_FIELDS[path]!, column };
     }
   }
-  return fail(column, `unknown field "${name}"`, `use one of ${SHORT_FIELD_NAMES.join(", ")}`);
+  return fail(
+    column,
+    `unknown field "${name}"`,
+    `use one of ${SHORT_FIELD_NAMES.join(", ")}, or metadata.<key>`,
+  );
 }

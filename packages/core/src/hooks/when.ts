@@ -8,8 +8,10 @@
  *   unary   := "!" unary | primary
  *   primary := field | "string" | 'string' | number | true | false | null | "(" or ")"
  *
- * A field is a context path (`job.status`, `job.tokens.input`); job fields may drop the `job.`
- * prefix (`status`, `cost_usd`). A bare field tests truthiness (null, false, 0 and "" are false),
+ * A field is a context path (`job.status`, `job.tokens.input`, `result.success`); job fields may
+ * drop the `job.` prefix (`status`, `cost_usd`). `metadata.<path>` names what the agent wrote to
+ * its metadata file: its type is unknown until run time, so it compares with anything, and a
+ * missing key is null. A bare field tests truthiness (null, false, 0 and "" are false),
  * which keeps the config schema's "dot path that must be truthy" meaning working.
  * Equality is strict (no coercion); ordering compares two numbers or two strings and is false when
  * either side is null at run time. Because the context's shape is fixed, unknown fields,
@@ -56,7 +58,7 @@ export function validateWhen(expression: string): string | undefined {
   }
 }
 
-type StaticType = "string" | "number" | "boolean" | "null" | "object";
+type StaticType = "string" | "number" | "boolean" | "null" | "object" | "any";
 
 function staticType(node: Node): StaticType {
   if (node.kind === "literal") return node.value === null ? "null" : (typeof node.value as StaticType);
@@ -82,7 +84,12 @@ function check(node: Node, fail: Fail): void {
   const sides = [node.left, node.right];
   for (const side of sides) {
     if (staticType(side) === "object") {
-      const example = side.kind === "field" && side.path === "job" ? "job.status" : `${label(side)}.input`;
+      const examples: Record<string, string> = {
+        job: "job.status",
+        result: "result.success",
+        metadata: "metadata.shouldNotify",
+      };
+      const example = (side.kind === "field" && examples[side.path]) || `${label(side)}.input`;
       fail(
         side.column,
         `${label(side)} is an object and cannot be compared`,
@@ -92,7 +99,7 @@ function check(node: Node, fail: Fail): void {
   }
   const [lt, rt] = sides.map(staticType) as [StaticType, StaticType];
   if (node.op === "==" || node.op === "!=") {
-    if (lt !== rt && lt !== "null" && rt !== "null") {
+    if (lt !== rt && lt !== "null" && rt !== "null" && lt !== "any" && rt !== "any") {
       const hint =
         (lt === "number" && rt === "string") || (lt === "string" && rt === "number")
           ? "write numbers without quotes and strings in quotes"
@@ -125,7 +132,7 @@ function check(node: Node, fail: Fail): void {
     [node.left, lt],
     [node.right, rt],
   ] as const) {
-    if (type !== "number" && type !== "string") {
+    if (type !== "number" && type !== "string" && type !== "any") {
       fail(
         side.column,
         `${node.op} compares numbers or strings, but ${label(side)} is a ${type}`,
@@ -133,7 +140,7 @@ function check(node: Node, fail: Fail): void {
       );
     }
   }
-  if (lt !== rt) {
+  if (lt !== rt && lt !== "any" && rt !== "any") {
     fail(
       node.column,
       `${label(node.left)} is a ${lt} and ${label(node.right)} is a ${rt}`,

@@ -3,10 +3,18 @@ import type { ResolvedAgent } from "../config/index.js";
 import { buildHookContext, runHooks } from "../hooks/index.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
+import {
+  describeMetadataRead,
+  type MetadataBaseline,
+  metadataBaseline,
+  metadataFileFor,
+  readAgentMetadata,
+} from "./agent-metadata.js";
 import { recordConfigTamper, TamperWatch } from "./config-tamper.js";
 import { HookSandbox } from "./hook-placement.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
+import { NO_OUTPUT_LOG, openOutputLog } from "./output-log.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { ConfigGuard } from "./runtime/host-guard.js";
 import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
@@ -115,12 +123,22 @@ export class JobExecutor {
       now: this.clock(),
     });
     let newSessionId = !choice.resume || choice.fork ? randomUUID() : undefined;
+    const metadataFile = metadataFileFor(agent);
+    const baseline = metadataFile && (await metadataBaseline(agent.working_directory, metadataFile));
     let job = state.jobs.start(jobId, { sessionId: newSessionId ?? choice.resume ?? null });
     callbacks.onStart?.(job);
+    const outputLog = request.agent.schedules?.[request.schedule ?? ""]?.outputToFile
+      ? openOutputLog(state.jobsDir, jobId, { clock: this.clock, warn: this.options.warn })
+      : NO_OUTPUT_LOG;
+    const record = (message: unknown) => {
+      state.appendJobOutput(jobId, message);
+      outputLog.write(message);
+    };
     const notice = (text: string) => {
-      state.appendJobOutput(jobId, herdctlNotice(text));
+      record(herdctlNotice(text));
       callbacks.onNotice?.(text, job);
     };
+    if (outputLog.problem) notice(outputLog.problem);
     if (this.options.offline) notice(OFFLINE_NOTICE);
     if (choice.notice) notice(choice.notice);
     if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
@@ -158,7 +176,7 @@ export class JobExecutor {
         for await (const raw of messages) {
           const message = redactor.redactDeep(raw);
           tracker.observe(message);
-          state.appendJobOutput(jobId, message);
+          record(message);
           callbacks.onMessage?.(message, job);
           for (const hit of tamper.check(message)) {
             const verb = hit.tool === "Read" ? "read" : "change";
@@ -189,11 +207,16 @@ export class JobExecutor {
     }
     const decided = decideOutcome(tracker, failure);
     const outcome = this.options.offline ? withoutCost(decided) : decided;
+    const metadata = baseline
+      ? await this.readMetadata(agent, metadataFile!, baseline, redactor, notice)
+      : undefined;
     job = state.jobs.finish(jobId, {
       ...outcome,
       error: outcome.error ? redactor.redact(outcome.error) : outcome.error,
       sessionId: tracker.sessionId ?? job.sessionId,
+      ...(metadata ? { metadata } : {}),
     });
+    outputLog.close();
     job = await this.runHooks(job, agent, redactor);
     if (job.status === "completed" && tracker.sessionId) {
       state.sessions.save({
@@ -205,6 +228,20 @@ export class JobExecutor {
       });
     }
     return job;
+  }
+
+  /** The agent's metadata for this job, if it wrote a usable file; anything wrong is a notice. */
+  private async readMetadata(
+    agent: ResolvedAgent,
+    file: string,
+    baseline: MetadataBaseline,
+    redactor: Redactor,
+    notice: (text: string) => void,
+  ) {
+    const read = await readAgentMetadata(agent.working_directory, file, baseline, redactor);
+    const text = describeMetadataRead(file, read);
+    if (text !== undefined) notice(redactor.redact(text));
+    return read.kind === "read" ? read.metadata : undefined;
   }
 
   private guard(): ConfigGuard {

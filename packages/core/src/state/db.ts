@@ -121,6 +121,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: "ALTER TABLE jobs ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;",
   },
   {
+    version: 5,
+    name: "agent metadata of a job",
+    // The JSON object the agent wrote to its metadata file (metadata_file) during the job.
+    sql: "ALTER TABLE jobs ADD COLUMN metadata_json TEXT;",
+  },
+  {
     version: 6,
     name: "job forked from",
     // The finished job whose session this one branched from (`trigger --fork`); that job and its

@@ -36,6 +36,7 @@ export type {
 export { JobOutputStore } from "./job-output.js";
 export type { JobListQuery } from "./job-query.js";
 export type {
+  AgentMetadata,
   ExitReason,
   HookError,
   JobOutcome,

@@ -99,7 +99,12 @@ export interface JobRecord {
   /** claude's class of the API failure that ended the job (e.g. server_error, rate_limit). */
   readonly apiErrorKind: string | null;
   readonly toolFailures: readonly ToolFailure[] | null;
+  /** What the agent wrote to its metadata file during this job (see agent-metadata.ts); redacted. */
+  readonly metadata: AgentMetadata | null;
 }
+
+/** A JSON object an agent wrote about its own run; untrusted, size-capped, secrets redacted. */
+export type AgentMetadata = Readonly<Record<string, unknown>>;
 
 export interface NewJob {
   readonly agent: string;
@@ -137,6 +142,7 @@ export interface JobPatch {
   readonly nextRetryAt?: string | null;
   readonly apiErrorKind?: string | null;
   readonly toolFailures?: readonly ToolFailure[] | null;
+  readonly metadata?: AgentMetadata | null;
 }
 
 export interface JobStart {
@@ -186,6 +192,7 @@ export interface JobRow {
   next_retry_at: string | null;
   api_error_kind: string | null;
   tool_failures: string | null;
+  metadata_json: string | null;
 }
 
 function parseJson<T>(text: string | null): T | null {
@@ -229,6 +236,7 @@ export function rowToJob(row: JobRow): JobRecord {
     nextRetryAt: row.next_retry_at,
     apiErrorKind: row.api_error_kind,
     toolFailures: parseJson(row.tool_failures),
+    metadata: parseJson(row.metadata_json),
   };
 }
 
@@ -253,6 +261,7 @@ export const PATCH_COLUMNS: Readonly<Record<keyof JobPatch, [string, (value: nev
   nextRetryAt: ["next_retry_at", (v: string | null) => v],
   apiErrorKind: ["api_error_kind", (v: string | null) => v],
   toolFailures: ["tool_failures", (v: object | null) => (v === null ? null : JSON.stringify(v))],
+  metadata: ["metadata_json", (v: object | null) => (v === null ? null : JSON.stringify(v))],
 };
 
 /** The record as it reads after `patch` is stored, without reading it back. */

@@ -88,6 +88,7 @@ export class JobRepository {
       nextRetryAt: null,
       apiErrorKind: null,
       toolFailures: null,
+      metadata: null,
     };
     return this.write(() => {
       if (resumedFrom !== null) this.require(resumedFrom);

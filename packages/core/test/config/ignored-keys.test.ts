@@ -5,16 +5,46 @@ describe("reference-format keys herdctl does not implement", () => {
   it("load with a warning naming the key and its position", async () => {
     const tmp = tempDir();
     try {
-      const { fleet, agent } = await writeFleet(tmp.dir, "metadata_file: meta.json\n", {
+      const { fleet, agent } = await writeFleet(tmp.dir, "self_scheduling: { enabled: true }\n", {
         fleetYaml:
           "version: 1\nweb:\n  port: 3232\n  open_browser: true\n  tool_results: false\nagents:\n  - path: ./agents/worker.yaml\n",
       });
-      expect(agent).not.toHaveProperty("metadata_file");
+      expect(agent).not.toHaveProperty("self_scheduling");
       expect(fleet.warnings.map((w) => `${w.file}:${w.line} ${w.message}`)).toEqual([
         'herdctl.yaml:4 "web.open_browser" is not supported by herdctl and is ignored: herdctl does not open a browser; herdctl start --web prints the dashboard\'s login link (docs/migrating.md#opening-the-browser)',
         'herdctl.yaml:5 "web.tool_results" is not supported by herdctl and is ignored: it configures web chat, which comes with the chat work (docs/migrating.md#chat)',
-        'agents/worker.yaml:3 "metadata_file" is not supported by herdctl and is ignored: see docs/migrating.md#every-reference-key',
+        'agents/worker.yaml:3 "self_scheduling" is not supported by herdctl and is ignored: agents cannot change their own schedules in herdctl; the operator does, with herdctl schedules (docs/migrating.md#self_scheduling)',
       ]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describe("reference-format keys herdctl implements", () => {
+  it("load metadata_file and a schedule's outputToFile without a warning", async () => {
+    const tmp = tempDir();
+    try {
+      const { fleet, agent } = await writeFleet(
+        tmp.dir,
+        "metadata_file: reports/meta.json\nschedules:\n  nightly: { type: interval, interval: 1h, outputToFile: true }\n",
+      );
+      expect(fleet.warnings).toEqual([]);
+      expect(agent.metadata_file).toBe("reports/meta.json");
+      expect(agent.schedules?.nightly?.outputToFile).toBe(true);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it("refuses a metadata_file outside the working directory, naming the key", async () => {
+    const tmp = tempDir();
+    try {
+      for (const path of ["../elsewhere.json", "/etc/shadow"]) {
+        await expect(writeFleet(tmp.dir, `metadata_file: ${path}\n`)).rejects.toThrow(
+          /agents\/worker\.yaml:3:\d+ metadata_file: must be a path inside the working directory/,
+        );
+      }
     } finally {
       tmp.cleanup();
     }

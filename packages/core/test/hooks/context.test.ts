@@ -15,8 +15,9 @@ describe("buildHookContext", () => {
     expect(context).toEqual({
       event: "timed_out",
       fleet: "acme",
-      agent: "triager",
+      agent: { id: "triager", name: "triager" },
       working_directory: "/srv/triager",
+      triggerType: "schedule",
       job: {
         id: "job-2024-01-01-abc123",
         agent: "triager",
@@ -33,9 +34,44 @@ describe("buildHookContext", () => {
         num_turns: 4,
         tokens: { input: 1200, output: 340, cache_read: 0, cache_creation: 10 },
         cost_usd: 0.75,
+        agentId: "triager",
+        scheduleName: "nightly",
+        startedAt: "2024-01-01T00:00:01.000Z",
+        completedAt: "2024-01-01T00:01:01.000Z",
+        durationMs: 60000,
       },
+      result: { success: false, output: "Triaged 3 issues", error: "took too long" },
     });
     expect(JSON.stringify(context)).not.toContain("prompt");
+  });
+
+  it("adds the reference's fields, leaving its optional ones out when empty", () => {
+    const manual = buildHookContext(
+      finishedJob({ schedule: null, triggerType: "manual", summary: null, metadata: { shouldNotify: true } }),
+      agent,
+    );
+    expect(manual.job).not.toHaveProperty("scheduleName");
+    expect(manual.result).toEqual({ success: true, output: "" });
+    expect(manual.metadata).toEqual({ shouldNotify: true });
+    expect(manual.triggerType).toBe("manual");
+
+    // Cancelled while queued: never started, and no error text of its own.
+    const queued = buildHookContext(
+      finishedJob({ status: "cancelled", startedAt: null, durationMs: null, error: null, metadata: null }),
+      agent,
+    );
+    expect(queued.job).toMatchObject({
+      started_at: null,
+      startedAt: "2024-01-01T00:00:00.000Z",
+      completedAt: "2024-01-01T00:01:01.000Z",
+      durationMs: 61_000,
+    });
+    expect(queued.result).toEqual({
+      success: false,
+      output: "Triaged 3 issues",
+      error: "the job ended cancelled",
+    });
+    expect(queued).not.toHaveProperty("metadata");
   });
 
   it("scrubs secrets from the job's free text", () => {
@@ -51,6 +87,11 @@ describe("buildHookContext", () => {
     );
     expect(context.job.error).toBe("auth [redacted] refused");
     expect(context.job.summary).toBe("used [redacted]");
+    expect(context.result).toEqual({
+      success: false,
+      output: "used [redacted]",
+      error: "auth [redacted] refused",
+    });
   });
 
   it("refuses a job that has not ended", () => {

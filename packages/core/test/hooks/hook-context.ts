@@ -37,6 +37,7 @@ export function finishedJob(overrides: Partial<JobRecord> = {}): JobRecord {
     nextRetryAt: null,
     apiErrorKind: null,
     toolFailures: null,
+    metadata: null,
     ...overrides,
   };
 }

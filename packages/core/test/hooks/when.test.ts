@@ -16,6 +16,48 @@ function matches(expr: string, context = completed): boolean {
   return compileWhen(expr).matches(context);
 }
 
+const withMetadata = hookContext({
+  metadata: { shouldNotify: true, lowestPrice: 159.99, retailer: "Staples", nested: { level: 2 }, zero: 0 },
+});
+
+describe("when: metadata.* and result.* paths, as the reference herdctl's hooks use them", () => {
+  it("tests the reference's documented dot paths for truthiness", () => {
+    expect(matches("metadata.shouldNotify", withMetadata)).toBe(true);
+    expect(matches("metadata.shouldNotify")).toBe(false);
+    expect(matches("result.success")).toBe(true);
+    expect(matches("result.success", failed)).toBe(false);
+    expect(matches("result.error")).toBe(false);
+    expect(matches("result.error", failed)).toBe(true);
+    expect(matches("result.output")).toBe(true);
+  });
+
+  it("compares metadata values of any type, a missing key being null", () => {
+    expect(matches("metadata.lowestPrice < 200 && metadata.retailer == 'Staples'", withMetadata)).toBe(true);
+    expect(matches("metadata.lowestPrice >= 200", withMetadata)).toBe(false);
+    expect(matches("metadata.nested.level == 2", withMetadata)).toBe(true);
+    expect(matches("metadata.zero", withMetadata)).toBe(false);
+    expect(matches("metadata.absent == null", withMetadata)).toBe(true);
+    expect(matches("metadata.shouldNotify == true")).toBe(false);
+    // Ordering across types is false at run time, never a coercion.
+    expect(matches("metadata.retailer > 5", withMetadata)).toBe(false);
+    expect(matches("metadata.shouldNotify.deeper", withMetadata)).toBe(false);
+    expect(matches("metadata.constructor", withMetadata)).toBe(false);
+  });
+
+  it("compares result fields with their own types", () => {
+    expect(matches("result.success == true && result.output != ''")).toBe(true);
+    expect(matches('result.error == "boom"', failed)).toBe(true);
+    expect(matches("!result.success && status == 'failed'", failed)).toBe(true);
+  });
+
+  it('keeps agent == "name" working now that agent is the reference\'s object', () => {
+    expect(matches('agent == "triager"')).toBe(true);
+    expect(matches('agent.name == "triager" && agent.id == "triager"')).toBe(true);
+    expect(matches('agentId == "triager" && scheduleName == "nightly"')).toBe(true);
+    expect(matches("durationMs == 60000 && startedAt < completedAt")).toBe(true);
+  });
+});
+
 describe("when: evaluation", () => {
   it("compares strings with == and !=", () => {
     expect(matches('status == "completed"')).toBe(true);
@@ -104,7 +146,7 @@ describe("when: validation", () => {
     ],
     [
       'stauts == "failed"',
-      'when "stauts == \\"failed\\"": unknown field "stauts" at column 1; use one of event, fleet, agent, working_directory, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd',
+      'when "stauts == \\"failed\\"": unknown field "stauts" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, or metadata.<key>',
     ],
     [
       'status == "faild"',
@@ -121,6 +163,26 @@ describe("when: validation", () => {
     [
       "tokens > 5",
       'when "tokens > 5": tokens is an object and cannot be compared at column 1; compare one of its fields, e.g. tokens.input',
+    ],
+    [
+      'result.success == "yes"',
+      'when "result.success == \\"yes\\"": result.success is a boolean and "yes" is a string, so == is always false at column 16; compare values of the same type',
+    ],
+    [
+      "result.success > 0",
+      'when "result.success > 0": > compares numbers or strings, but result.success is a boolean at column 1; compare a number or a string',
+    ],
+    [
+      "result == 1",
+      'when "result == 1": result is an object and cannot be compared at column 1; compare one of its fields, e.g. result.success',
+    ],
+    [
+      "metadata != null",
+      'when "metadata != null": metadata is an object and cannot be compared at column 1; compare one of its fields, e.g. metadata.shouldNotify',
+    ],
+    [
+      "result.exit_code == 0",
+      'when "result.exit_code == 0": unknown field "result.exit_code" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, or metadata.<key>',
     ],
     [
       "summary > null",
@@ -156,7 +218,7 @@ describe("when: validation", () => {
     ],
     [
       "constructor",
-      'when "constructor": unknown field "constructor" at column 1; use one of event, fleet, agent, working_directory, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd',
+      'when "constructor": unknown field "constructor" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, or metadata.<key>',
     ],
   ])("rejects %j", (expr, message) => {
     expect(validateWhen(expr)).toBe(message);

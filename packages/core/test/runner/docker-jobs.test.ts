@@ -120,6 +120,26 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
     expect(await fleetContainers(fleetName)).toHaveLength(0);
   });
 
+  it("reads the metadata file the agent wrote in /workspace from the host side of the mount", async () => {
+    const { agent } = await dockerAgent();
+    standin.setResponder(
+      script([
+        writeFile("metadata.json", JSON.stringify({ shouldNotify: true, from: "container" })),
+        textReply("ok"),
+      ]),
+    );
+    const job = await executor().execute({
+      agent: { ...agent, metadata_file: "metadata.json" },
+      prompt: "report",
+      triggerType: "manual",
+    });
+    expect(job).toMatchObject({
+      status: "completed",
+      docker: true,
+      metadata: { shouldNotify: true, from: "container" },
+    });
+  });
+
   it("keeps the transcript under .herdctl/docker-sessions and resumes it in a fresh container", async () => {
     const { agent } = await dockerAgent();
     standin.setResponder(script([textReply("first in docker"), textReply("second in docker")]));

@@ -58,6 +58,7 @@ describe("JobRepository: create and read", () => {
       nextRetryAt: null,
       apiErrorKind: null,
       toolFailures: null,
+      metadata: null,
     });
     expect(state.jobs.get(job.id)).toEqual(job);
   });

@@ -35,4 +35,25 @@ describe("the dashboard's job page in headless Chromium", () => {
     await expect.poll(() => facts.textContent()).toContain("manual · attempt 2");
     expect(await facts.getByRole("link", { name: job.id }).getAttribute("href")).toBe(`/jobs/${job.id}`);
   });
+  it("shows the metadata the agent wrote, as text, never as markup", async () => {
+    const job = await dash.f.fleet.wait(dash.f.fleet.trigger("beta", { prompt: "@standin text checked" }).id);
+    // The record as the executor stores it after reading the agent's metadata file.
+    dash.f.fleet.state.jobs.update(job.id, {
+      metadata: { shouldNotify: true, lowestPrice: 159.99, note: "<img src=x onerror=alert(1)>" },
+    });
+    const page = await dash.browser.newPage();
+    page.setDefaultTimeout(60_000);
+    await page.goto(dash.f.web.loginLink().url);
+    await page.goto(`${dash.f.web.url}/jobs/${job.id}`);
+    const metadata = page.getByTestId("job-metadata");
+    await metadata.waitFor();
+    const text = await metadata.locator("pre").textContent();
+    expect(JSON.parse(text ?? "")).toEqual({
+      shouldNotify: true,
+      lowestPrice: 159.99,
+      note: "<img src=x onerror=alert(1)>",
+    });
+    expect(await page.locator("img").count()).toBe(0);
+    await page.close();
+  });
 });

@@ -169,6 +169,13 @@ export function JobPage({ id }: { id: string }) {
               </ul>
             </div>
           )}
+          {j.metadata && (
+            <div className="metadata" data-testid="job-metadata">
+              <h3>Metadata</h3>
+              <div className="muted small">written by the agent to its metadata file</div>
+              <pre>{JSON.stringify(j.metadata, null, 2)}</pre>
+            </div>
+          )}
           {j.prompt && (
             <details className="prompt">
               <summary>Prompt</summary>
