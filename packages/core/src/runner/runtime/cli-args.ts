@@ -32,8 +32,11 @@ export function buildCliArgs(
     args.push(flag("--permission-mode", agent.permission_mode));
     if (agent.permission_mode === "bypassPermissions") args.push("--allow-dangerously-skip-permissions");
   }
-  if (typeof agent.system_prompt === "string") args.push(flag("--system-prompt", agent.system_prompt));
-  else if (agent.system_prompt?.append) args.push(flag("--append-system-prompt", agent.system_prompt.append));
+  // An empty string means unset (see sdk-options.ts).
+  if (typeof agent.system_prompt === "string") {
+    if (agent.system_prompt !== "") args.push(flag("--system-prompt", agent.system_prompt));
+  } else if (agent.system_prompt?.append)
+    args.push(flag("--append-system-prompt", agent.system_prompt.append));
   if (agent.tools !== undefined) args.push(flag("--tools", agent.tools.join(",")));
   if (agent.allowed_tools?.length) args.push(flag("--allowedTools", agent.allowed_tools.join(",")));
   const denied = [...(agent.denied_tools ?? []), ...hostGuardRules(run.guard, agent.working_directory)];

@@ -33,9 +33,10 @@ export function buildSdkOptions(
     if (agent.permission_mode === "bypassPermissions") options.allowDangerouslySkipPermissions = true;
   }
   // Without one, the SDK would send a minimal prompt of its own; claude -p uses Claude Code's, and
-  // an agent must get the same prompt whichever runtime runs it.
+  // an agent must get the same prompt whichever runtime runs it. An empty string means "unset", as
+  // in the reference herdctl, so a templated-out prompt does not leave claude with none at all.
   const prompt = agent.system_prompt;
-  if (typeof prompt === "string") options.systemPrompt = prompt;
+  if (typeof prompt === "string" && prompt !== "") options.systemPrompt = prompt;
   else if (prompt?.append)
     options.systemPrompt = { type: "preset", preset: "claude_code", append: prompt.append };
   else options.systemPrompt = { type: "preset", preset: "claude_code" };

@@ -220,6 +220,12 @@ describe("system_prompt", () => {
       });
     }
   });
+
+  it("an empty string leaves Claude Code's prompt in place, as in the reference herdctl", async () => {
+    const agent = await agentFrom('system_prompt: ""\n');
+    expect(buildCliArgs(agent, {}).some((a) => a.includes("system-prompt"))).toBe(false);
+    expect(buildSdkOptions(agent, {}, "/w").systemPrompt).toEqual({ type: "preset", preset: "claude_code" });
+  });
 });
 
 describe("setting_sources", () => {
