@@ -40,6 +40,10 @@ export function buildCliArgs(
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     args.push("--mcp-config", JSON.stringify({ mcpServers: agent.mcp_servers }));
   }
+  for (const plugin of agent.plugins ?? []) {
+    // The flag the Agent SDK itself passes for skipMcpDiscovery, so both runtimes load alike.
+    args.push(flag(plugin.skipMcpDiscovery ? "--plugin-dir-no-mcp" : "--plugin-dir", plugin.path));
+  }
   if (agent.setting_sources !== undefined) {
     args.push(flag("--setting-sources", agent.setting_sources.join(",")));
   }

@@ -41,6 +41,11 @@ export function buildSdkOptions(
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     options.mcpServers = structuredClone(agent.mcp_servers) as Options["mcpServers"];
   }
+  if (agent.plugins?.length) {
+    options.plugins = agent.plugins.map(({ path, skipMcpDiscovery }) =>
+      skipMcpDiscovery ? { type: "local", path, skipMcpDiscovery } : { type: "local", path },
+    );
+  }
   if (agent.setting_sources !== undefined) options.settingSources = [...agent.setting_sources];
   return options;
 }
