@@ -1,8 +1,11 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ResolvedAgent } from "../../../src/config/index.js";
 import { buildCliArgs } from "../../../src/runner/runtime/cli-args.js";
 import { CLIRuntime } from "../../../src/runner/runtime/cli-runtime.js";
+import { hostGuardRules } from "../../../src/runner/runtime/host-guard.js";
 import { buildSdkOptions } from "../../../src/runner/runtime/sdk-options.js";
 import { SDKRuntime } from "../../../src/runner/runtime/sdk-runtime.js";
 import { claudeEnv, claudePath } from "../../helpers/claude-env.js";
@@ -33,6 +36,24 @@ describe("plugins reach claude the way each runtime takes them", () => {
       { type: "local", path: "/p/two", skipMcpDiscovery: true },
     ]);
     expect(buildSdkOptions({ ...agent, plugins: undefined }, {}, "/w")).not.toHaveProperty("plugins");
+  });
+});
+
+describe("a plugin folder is protected like the fleet's files", () => {
+  it("host: one deny rule covers everything in the folder, its name matched literally", () => {
+    const tmp = tempDir("herdctl-guard [x]*-");
+    try {
+      const folder = join(tmp.dir, "plugins", "greeter");
+      mkdirSync(folder, { recursive: true });
+      const rules = hostGuardRules(
+        { protectedPaths: [folder], stateDir: join(tmp.dir, ".herdctl") },
+        tmp.dir,
+      );
+      const literal = folder.replace(/[\\*?[\]{}!]/g, (c) => `\\${c}`);
+      expect(rules[0]).toBe(`Edit(/${literal}/**)`);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 
