@@ -101,6 +101,13 @@ describe.each(["sdk", "cli"] as const)(
       expect(all).toContain(SKILL_MARK);
     });
 
+    it("the mapping form with skipMcpDiscovery loads the plugin's command too", async () => {
+      const { user } = await sent(
+        `plugins:\n  - { type: local, path: ${GREETER}, skipMcpDiscovery: true }\n`,
+      );
+      expect(user).toContain(EXPANDED);
+    });
+
     it("without the plugin, neither the command text nor the skill reaches the model", async () => {
       const { all } = await sent("");
       expect(all).not.toContain(EXPANDED);
