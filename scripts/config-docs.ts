@@ -7,6 +7,8 @@ import {
   HooksSchema,
   InstancesSchema,
   McpServerSchema,
+  PluginEntrySchema,
+  PluginSchema,
   RetrySchema,
   ScheduleSchema,
   SessionSchema,
@@ -130,6 +132,14 @@ const SECTIONS: Section[] = [
     schema: McpServerSchema,
   },
   {
+    id: "plugin",
+    title: "Plugins (`plugins[]`)",
+    intro:
+      "One entry of an agent's `plugins` list: a folder path (`- ./plugins/review`), or a mapping with " +
+      "these keys (see [Plugins](#plugins)).",
+    schema: PluginEntrySchema,
+  },
+  {
     id: "docker",
     title: "Docker (`docker`)",
     intro:
@@ -160,6 +170,7 @@ const LINKED = new Map<unknown, { id: string; label: string }>([
   [ShellHookSchema, { id: "shell-hook", label: "shell hook" }],
   [WebhookHookSchema, { id: "webhook-hook", label: "webhook hook" }],
   [McpServerSchema, { id: "mcp-servers", label: "MCP server" }],
+  [PluginSchema, { id: "plugin", label: "plugin" }],
   [DockerSchema, { id: "docker", label: "docker" }],
   [WebSchema, { id: "web", label: "web" }],
   [WebhooksSchema, { id: "webhooks", label: "webhooks" }],

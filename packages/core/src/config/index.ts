@@ -3,6 +3,7 @@ export { DurationError, parseDuration } from "./duration.js";
 export { envValue } from "./env-refs.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
 export { loadFleet, resolveConfigPath } from "./load.js";
+export type { ResolvedPlugin } from "./plugins.js";
 export { REDACTED, redactConfig } from "./redact.js";
 export type {
   AgentConfig,
@@ -11,6 +12,7 @@ export type {
   HookConfig,
   McpServerConfig,
   PermissionMode,
+  PluginConfig,
   RetryConfig,
   Schedule,
   ShellHookConfig,

@@ -18,6 +18,7 @@ import {
 } from "./isolation.js";
 import { normalizeAgent, normalizeFleet } from "./legacy.js";
 import { mergeLayers, withoutKeys } from "./merge.js";
+import { resolvePlugins } from "./plugins.js";
 import { secretValuesOf } from "./redact.js";
 import { rejectPrototypeKeys } from "./reserved-keys.js";
 import {
@@ -375,7 +376,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   if (!validated.data) return;
   ctx.warnings.push(...dockerRiskWarnings(merged));
 
-  const { name, working_directory, docker, hooks, ...rest } = validated.data;
+  const { name, working_directory, docker, hooks, plugins, ...rest } = validated.data;
   const qualified = [...visit.qualifier, name].join(".");
   const nameNode = getChild(merged, "name")!;
   const here = originIssue(nameNode.origin, "");
@@ -410,6 +411,13 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   const settingsWarning = cliSettingSourcesWarning(merged, agent, ctx.env);
   if (settingsWarning) ctx.warnings.push(settingsWarning);
   if (hooks) agent.hooks = resolveHooks(ctx, hooks, merged, visit.absPath, agent);
+  if (plugins) {
+    const found = resolvePlugins(plugins, merged, agent.working_directory);
+    ctx.issues.push(...found.issues);
+    agent.plugins = found.plugins;
+    // A plugin's hooks and MCP servers run as the agent; no job may rewrite them.
+    for (const plugin of found.plugins) ctx.protectedPaths.add(plugin.path);
+  }
   collectSecrets(merged, ["agents", ctx.agents.length], ctx.secretPaths);
   collectWritten(merged, agent, ["agents", ctx.agents.length], ctx.written);
   collectDefaultDurations(AgentSchema, agent, ["agents", ctx.agents.length], ctx.written);

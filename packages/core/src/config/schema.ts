@@ -356,6 +356,30 @@ export const McpServerSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
+/** One `plugins` entry written as a mapping; the Agent SDK's SdkPluginConfig, in its own spelling. */
+export const PluginEntrySchema = z.strictObject({
+  type: z
+    .literal("local")
+    .default("local")
+    .describe("Where the plugin comes from; local (a folder on this machine) is the only kind"),
+  path: z
+    .string()
+    .min(1)
+    .describe(
+      "The plugin's folder (the one holding .claude-plugin/plugin.json); relative to the file that sets it, ~ allowed",
+    ),
+  skipMcpDiscovery: z
+    .boolean()
+    .optional()
+    .describe("Load the plugin's commands, skills, agents and hooks but not its MCP servers"),
+});
+
+/** A Claude Code plugin: a folder path, or a mapping (the reference format accepts both). */
+export const PluginSchema = z.preprocess(
+  (value) => (typeof value === "string" ? { path: value } : value),
+  PluginEntrySchema,
+);
+
 /** Docker keys an agent file may set: they limit the container, they cannot widen its reach. */
 export const AGENT_DOCKER_KEYS = [
   "enabled",
@@ -553,6 +577,12 @@ const agentFields = {
     .record(z.string().min(1), McpServerSchema)
     .optional()
     .describe("MCP servers claude connects to, by name"),
+  plugins: z
+    .array(PluginSchema)
+    .optional()
+    .describe(
+      "Claude Code plugins (commands, skills, agents, hooks, MCP servers) loaded for every job; a list replaces the defaults' list",
+    ),
   setting_sources: z
     .array(z.enum(["user", "project", "local"]))
     .optional()
@@ -719,6 +749,7 @@ export type HookConfig = z.output<typeof HookSchema>;
 export type ShellHookConfig = z.output<typeof ShellHookSchema>;
 export type WebhookHookConfig = z.output<typeof WebhookHookSchema>;
 export type McpServerConfig = z.output<typeof McpServerSchema>;
+export type PluginConfig = z.output<typeof PluginSchema>;
 export type PermissionMode = z.output<typeof PermissionModeSchema>;
 export type SystemPromptConfig = z.output<typeof SystemPromptSchema>;
 export type SettingSource = NonNullable<AgentConfig["setting_sources"]>[number];

@@ -1,4 +1,5 @@
 import type { ConfigIssue } from "./errors.js";
+import type { ResolvedPlugin } from "./plugins.js";
 import type {
   AgentConfig,
   AgentDockerConfig,
@@ -27,7 +28,10 @@ export interface ResolvedFleet {
   claude_path?: string;
 }
 
-export type ResolvedAgent = Omit<AgentConfig, "name" | "working_directory" | "docker" | "hooks"> & {
+export type ResolvedAgent = Omit<
+  AgentConfig,
+  "name" | "working_directory" | "docker" | "hooks" | "plugins"
+> & {
   /** Qualified: "sub.agent" for an agent of sub-fleet "sub" (nesting adds more prefixes). */
   name: string;
   /** Absolute. Defaults to the agent file's folder; relative paths resolve against the folder of the file that wrote them. */
@@ -39,6 +43,8 @@ export type ResolvedAgent = Omit<AgentConfig, "name" | "working_directory" | "do
   /** Fleet defaults + agent file + overrides, merged; Docker defaults are not applied here. */
   docker?: AgentDockerConfig;
   hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[] };
+  /** Absolute plugin folders, each checked at load to hold .claude-plugin/plugin.json. */
+  plugins?: ResolvedPlugin[];
 };
 
 export interface LoadedFleet {
@@ -58,7 +64,8 @@ export interface LoadedFleet {
   written: WrittenValue[];
   /**
    * Absolute paths of everything that configures this fleet: fleet and agent files, the .env
-   * (whether or not it exists), claude_path and the scripts shell hooks name. No job may write them.
+   * (whether or not it exists), claude_path, the scripts shell hooks name and plugin folders (a
+   * folder protects everything in it). No job may write them.
    */
   protectedPaths: string[];
   /**

@@ -10,6 +10,8 @@ export const IMAGE_HOME = "/home/herdctl";
 export const CONTAINER_WORKSPACE = "/workspace";
 /** The host's .herdctl/docker-sessions/<agent> is mounted here, so transcripts land on the host. */
 export const CONTAINER_CLAUDE_DIR = `${IMAGE_HOME}/.claude`;
+/** The agent's plugin folders are mounted read-only under here, one numbered folder each. */
+export const CONTAINER_PLUGINS_DIR = "/opt/herdctl/plugins";
 export const IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** Bump when either build recipe changes, so cached images are rebuilt. */
 export const IMAGE_RECIPE_VERSION = 1;

@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { ResolvedAgent } from "../config/index.js";
 import { CONTAINER_WORKSPACE } from "../docker/runtime-image.js";
 import type { StateManager } from "../state/index.js";
-import type { ConfigGuard } from "./runtime/host-guard.js";
+import { type ConfigGuard, isFolder } from "./runtime/host-guard.js";
 import type { RuntimeMessage } from "./runtime/interface.js";
 
 /** The state event type of a job's attempt to touch the fleet's configuration or state. */
@@ -33,6 +33,11 @@ function printable(path: string): string {
   return path.slice(0, 500).replace(CONTROL, "?");
 }
 
+function within(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
 function real(path: string): string {
   try {
     return realpathSync(path);
@@ -48,13 +53,17 @@ function real(path: string): string {
  */
 export class TamperWatch {
   private readonly files: Set<string>;
+  /** Protected folders (plugins): a write anywhere inside counts. */
+  private readonly folders: string[];
   private readonly stateDirs: string[];
 
   constructor(
     private readonly agent: ResolvedAgent,
     guard: ConfigGuard,
   ) {
-    this.files = new Set(guard.protectedPaths.flatMap((p) => [p, real(p)]));
+    const paths = guard.protectedPaths.flatMap((p) => [p, real(p)]);
+    this.files = new Set(paths);
+    this.folders = [...new Set(paths.filter(isFolder))];
     this.stateDirs = [...new Set([guard.stateDir, real(guard.stateDir)])];
   }
 
@@ -86,12 +95,8 @@ export class TamperWatch {
   private isProtected(path: string, writes: boolean): boolean {
     const candidates = [path, real(path)];
     if (writes && candidates.some((p) => this.files.has(p))) return true;
-    return candidates.some((p) =>
-      this.stateDirs.some((dir) => {
-        const rel = relative(dir, p);
-        return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
-      }),
-    );
+    if (writes && candidates.some((p) => this.folders.some((dir) => within(dir, p)))) return true;
+    return candidates.some((p) => this.stateDirs.some((dir) => within(dir, p)));
   }
 }
 

@@ -44,6 +44,10 @@ export function buildCliArgs(
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     args.push("--mcp-config", JSON.stringify({ mcpServers: agent.mcp_servers }));
   }
+  for (const plugin of agent.plugins ?? []) {
+    // The flag the Agent SDK itself passes for skipMcpDiscovery, so both runtimes load alike.
+    args.push(flag(plugin.skipMcpDiscovery ? "--plugin-dir-no-mcp" : "--plugin-dir", plugin.path));
+  }
   // Always explicit: without the flag claude loads every settings file, and the loader has
   // already chosen the agent's list (so the SDK runtime loads the same ones).
   args.push(flag("--setting-sources", (agent.setting_sources ?? []).join(",")));

@@ -12,6 +12,7 @@ import { type ShieldMount, shieldMounts, writableMounts } from "./container-shie
 import { type DockerConfig, dockerConfigHash, isCredentialEnvKey } from "./docker-config.js";
 import type { ConfigGuard } from "./host-guard.js";
 import type { LaunchedProcess, LaunchOptions } from "./launcher.js";
+import type { PluginMount } from "./plugin-mounts.js";
 
 /** An empty, read-only file to mount where a protected file does not exist yet. */
 function placeholderFile(stateDir: string): string {
@@ -42,6 +43,8 @@ export interface ContainerSpec {
   claudeConfigDir: string;
   /** The fleet's configuration and state: kept read-only (or hidden) wherever a mount is writable. */
   guard?: ConfigGuard;
+  /** The agent's plugin folders, bound read-only at fixed paths. */
+  plugins?: readonly PluginMount[];
 }
 
 export interface EnsuredContainer {
@@ -111,6 +114,7 @@ export class ContainerManager {
           spec.workingDirectory,
           spec.claudeConfigDir,
           this.shield(spec),
+          spec.plugins ?? [],
         ]),
       )
       .digest("hex")
@@ -227,7 +231,10 @@ export class ContainerManager {
     };
     // After host_config, so no raw setting can drop the protection of the fleet's own files.
     const extra = Array.isArray(hostConfig.Mounts) ? hostConfig.Mounts : [];
-    hostConfig.Mounts = [...extra, ...this.shield(spec)];
+    const plugins = (spec.plugins ?? []).map(
+      (p): ShieldMount => ({ Type: "bind", Source: p.hostPath, Target: p.containerPath, ReadOnly: true }),
+    );
+    hostConfig.Mounts = [...extra, ...plugins, ...this.shield(spec)];
     const suffix = randomBytes(4).toString("hex");
     const name = `herdctl-${spec.fleet}-${spec.agent}-${suffix}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
     const container = await this.call("create a container", () =>

@@ -7,6 +7,7 @@ import { ContainerManager } from "./container-manager.js";
 import type { DockerConfig } from "./docker-config.js";
 import { RuntimeError } from "./errors.js";
 import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
+import { pluginMounts, withContainerPlugins } from "./plugin-mounts.js";
 
 /** Where the runtime image installs claude. */
 export const CONTAINER_CLAUDE_PATH = "/usr/local/bin/claude";
@@ -73,6 +74,7 @@ export class ContainerRunner implements RuntimeInterface {
           'the agent\'s docker network is "none". Set docker.network to "bridge" or "host" in the fleet file (defaults.docker or agents[].overrides.docker)',
       });
     }
+    const plugins = pluginMounts(agent);
     const container = await this.manager.ensureContainer({
       fleet: this.deps.fleet ?? agent.fleetName,
       agent: agent.name,
@@ -81,6 +83,7 @@ export class ContainerRunner implements RuntimeInterface {
       workingDirectory: agent.working_directory,
       claudeConfigDir: this.sessionsDir(agent.name),
       guard: options.guard,
+      plugins,
     });
     try {
       options.onContainer?.({ id: container.id, reused: container.reused });
@@ -93,6 +96,7 @@ export class ContainerRunner implements RuntimeInterface {
       );
       yield* this.runtime.execute({
         ...options,
+        agent: withContainerPlugins(agent, plugins),
         launcher,
         // Enforced by the container's mounts; host paths would mean nothing to claude inside.
         guard: undefined,

@@ -72,8 +72,8 @@ function inside(mount: WritableMount, hostPath: string): string | undefined {
 }
 
 /**
- * Mounts that keep a container from changing what governs it: every protected file inside a
- * writable mount is covered by a read-only bind of itself (a missing one, such as an absent .env,
+ * Mounts that keep a container from changing what governs it: every protected file or folder (a
+ * plugin) inside a writable mount is covered by a read-only bind of itself (a missing file, such as an absent .env,
  * by a read-only empty `placeholder`, which leaves an empty file behind on the host), and herdctl's
  * state folder, if it is inside, by an empty read-only tmpfs. A bind over a file also makes it
  * impossible to delete or rename over from inside (EBUSY).

@@ -1,9 +1,9 @@
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** What no job may touch: the fleet's configuration and herdctl's own state. */
 export interface ConfigGuard {
-  /** LoadedFleet.protectedPaths: fleet and agent files, .env, claude_path, hook scripts. */
+  /** LoadedFleet.protectedPaths: fleet and agent files, .env, claude_path, hook scripts, plugin folders. */
   readonly protectedPaths: readonly string[];
   /** The fleet's .herdctl folder: job records, the web token, the control socket. */
   readonly stateDir: string;
@@ -18,6 +18,11 @@ const CLAUDE_PROJECT_CONFIG = [".claude/settings.json", ".claude/settings.local.
  */
 function literal(path: string): string {
   return path.replace(/[\\*?[\]{}!]/g, (c) => `\\${c}`);
+}
+
+/** A protected folder (a plugin) covers everything in it. */
+export function isFolder(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
 /**
@@ -40,7 +45,9 @@ export function hostGuardRules(guard: ConfigGuard | undefined, workingDirectory:
   };
   for (const path of guard.protectedPaths) addFile(path);
   for (const path of CLAUDE_PROJECT_CONFIG) addFile(join(workingDirectory, path));
-  const rules = [...files].map((path) => `Edit(/${literal(path)})`);
+  const rules = [...files].map((path) =>
+    isFolder(path) ? `Edit(/${literal(path)}/**)` : `Edit(/${literal(path)})`,
+  );
   const stateDirs = new Set([guard.stateDir]);
   try {
     stateDirs.add(realpathSync(guard.stateDir));

@@ -37,7 +37,7 @@ export function buildSdkOptions(
   // in the reference herdctl, so a templated-out prompt does not leave claude with none at all.
   const prompt = agent.system_prompt;
   if (typeof prompt === "string" && prompt !== "") options.systemPrompt = prompt;
-  else if (prompt?.append)
+  else if (typeof prompt === "object" && prompt.append)
     options.systemPrompt = { type: "preset", preset: "claude_code", append: prompt.append };
   else options.systemPrompt = { type: "preset", preset: "claude_code" };
   if (agent.tools !== undefined) options.tools = [...agent.tools];
@@ -46,6 +46,11 @@ export function buildSdkOptions(
   if (denied.length) options.disallowedTools = denied;
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     options.mcpServers = structuredClone(agent.mcp_servers) as Options["mcpServers"];
+  }
+  if (agent.plugins?.length) {
+    options.plugins = agent.plugins.map(({ path, skipMcpDiscovery }) =>
+      skipMcpDiscovery ? { type: "local", path, skipMcpDiscovery } : { type: "local", path },
+    );
   }
   // Always explicit: the SDK, like claude, loads every settings file when told nothing.
   options.settingSources = [...(agent.setting_sources ?? [])];
