@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseEnv } from "node:util";
 import { CONFIG_FILE_NAMES } from "./discover.js";
+import { dockerReachIssues } from "./docker-reach.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
@@ -361,6 +362,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   ctx.issues.push(...validated.issues);
   if (!validated.data) return;
   ctx.warnings.push(...dockerRiskWarnings(merged));
+  ctx.issues.push(...dockerReachIssues(merged));
 
   const { name, working_directory, docker, hooks, ...rest } = validated.data;
   const qualified = [...visit.qualifier, name].join(".");

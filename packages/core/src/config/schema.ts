@@ -345,6 +345,7 @@ export const FLEET_ONLY_DOCKER_KEYS = [
   "env",
   "ports",
   "host_config",
+  "credentials",
 ] as const;
 
 const memory = matching(
@@ -435,6 +436,12 @@ export const DockerSchema = z.strictObject({
     .optional()
     .describe(
       'Published ports, "[host-ip:]host-port:container-port" (bridge network only); without a host address they are published on every interface',
+    ),
+  credentials: z
+    .enum(["env", "proxy"])
+    .optional()
+    .describe(
+      "How claude in the container gets the model credential: env (default) passes it per exec; proxy keeps it on the host and gives the container a per-job token for herdctl's credential proxy",
     ),
   host_config: z
     .record(z.string(), z.unknown())

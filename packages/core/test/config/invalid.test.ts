@@ -128,6 +128,21 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "docker credentials in an agent file",
+    files: agentFleet("name: a\ndocker: { enabled: true, credentials: env }\n"),
+    expected: ['agents/a.yaml:2:26 docker.credentials: "credentials" can only be set in the fleet file'],
+  },
+  {
+    name: "credential proxy on a network that cannot reach it",
+    files: agentFleet(
+      "name: a\ndocker: { enabled: true }\n",
+      "defaults:\n  docker: { credentials: proxy }\n",
+    ),
+    expected: [
+      "herdctl.yaml:4:26 defaults.docker.credentials: proxy needs a container that can reach herdctl's proxy on the host's loopback; network bridge cannot. Set docker.network to host in the fleet file",
+    ],
+  },
+  {
     name: "bad memory size in fleet defaults",
     files: agentFleet("name: a\n", "defaults:\n  docker: { memory: 2 gigs }\n"),
     expected: ['herdctl.yaml:4:21 defaults.docker.memory: "2 gigs" is not a memory size'],

@@ -1,7 +1,14 @@
 import { join } from "node:path";
 import { CONTAINER_WORKSPACE } from "../../docker/runtime-image.js";
+import { type CredentialProxy, type JobGrant, sharedCredentialProxy } from "../../proxy/credential-proxy.js";
 import { CREDENTIAL_ENV_NAMES } from "../../secrets/redactor.js";
 import { assertAgentName } from "../../state/ids.js";
+import {
+  agentWithEnv,
+  type ContainerEnvLayers,
+  proxiedCredentialSource,
+  withoutCredentials,
+} from "./container-credentials.js";
 import { ContainerLauncher } from "./container-launcher.js";
 import { ContainerManager } from "./container-manager.js";
 import type { DockerConfig } from "./docker-config.js";
@@ -21,6 +28,8 @@ export interface ContainerRunnerDependencies {
   fleet?: string;
   /** The host environment to forward credentials from; process.env by default. */
   hostEnv?: NodeJS.ProcessEnv;
+  /** For docker.credentials: proxy; the process's shared proxy by default. */
+  proxy?: CredentialProxy;
 }
 
 function forwardedEnv(hostEnv: NodeJS.ProcessEnv): Record<string, string> {
@@ -82,24 +91,56 @@ export class ContainerRunner implements RuntimeInterface {
       claudeConfigDir: this.sessionsDir(agent.name),
       guard: options.guard,
     });
+    let grant: JobGrant | undefined;
     try {
       options.onContainer?.({ id: container.id, reused: container.reused });
+      const hostEnv = this.deps.hostEnv ?? process.env;
+      let layers: ContainerEnvLayers = {
+        baseEnv: forwardedEnv(hostEnv),
+        agentEnv: agent.env,
+        env: options.env,
+        execEnv: container.credentialEnv,
+      };
+      let proxyStopped: AbortSignal | undefined;
+      if (this.config.credentials === "proxy") {
+        const proxy = this.deps.proxy ?? (await sharedCredentialProxy());
+        await proxy.start();
+        grant = proxy.grant(options.jobId ?? "adhoc", proxiedCredentialSource(layers, hostEnv));
+        proxyStopped = grant.signal;
+        // network host: the container's loopback is the host's, where the proxy listens.
+        layers = withoutCredentials(layers, {
+          token: grant.token,
+          baseUrl: `http://127.0.0.1:${proxy.port}`,
+        });
+      }
       const launcher = new ContainerLauncher(
         this.manager,
         container.id,
         agent.working_directory,
         CONTAINER_WORKSPACE,
-        container.credentialEnv,
+        layers.execEnv,
       );
-      yield* this.runtime.execute({
-        ...options,
-        launcher,
-        // Enforced by the container's mounts; host paths would mean nothing to claude inside.
-        guard: undefined,
-        claudePath: CONTAINER_CLAUDE_PATH,
-        baseEnv: forwardedEnv(this.deps.hostEnv ?? process.env),
-      });
+      try {
+        yield* this.runtime.execute({
+          ...options,
+          agent: agentWithEnv(agent, layers.agentEnv),
+          env: layers.env,
+          signal: proxyStopped ? AbortSignal.any([options.signal, proxyStopped]) : options.signal,
+          launcher,
+          // Enforced by the container's mounts; host paths would mean nothing to claude inside.
+          guard: undefined,
+          claudePath: CONTAINER_CLAUDE_PATH,
+          baseEnv: layers.baseEnv,
+        });
+      } catch (error) {
+        if (proxyStopped?.aborted && !options.signal.aborted) {
+          throw new RuntimeError({ reason: "proxy_down", runtime: this.type, cause: error });
+        }
+        throw error;
+      }
     } finally {
+      // The token dies with the job, however it ended: a copy left behind in the container is worthless.
+      grant?.revoke();
       if (this.config.ephemeral) await this.manager.removeContainer(container.id);
     }
   }

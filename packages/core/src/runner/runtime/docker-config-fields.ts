@@ -71,6 +71,29 @@ export function parseNetwork(value: unknown): DockerNetwork {
   );
 }
 
+export type DockerCredentials = "env" | "proxy";
+
+/**
+ * `proxy` needs a path from the container's loopback to herdctl's proxy on the host: the host's
+ * own network namespace.
+ */
+export function parseCredentials(value: unknown, network: DockerNetwork): DockerCredentials {
+  if (value === undefined || value === "env") return "env";
+  if (value !== "proxy") {
+    throw new DockerConfigError(
+      "docker.credentials",
+      `${quote(value)} is not a credential mode; use env or proxy`,
+    );
+  }
+  if (network !== "host") {
+    throw new DockerConfigError(
+      "docker.credentials",
+      `proxy needs a container that can reach herdctl's proxy on the host's loopback; network ${network} cannot. Set docker.network to host in the fleet file`,
+    );
+  }
+  return "proxy";
+}
+
 export function parseCpus(value: string | number): number {
   const cpus = typeof value === "number" ? value : Number(String(value).trim());
   if (!Number.isFinite(cpus) || cpus <= 0 || String(value).trim() === "") {

@@ -42,6 +42,7 @@ describe("resolveDockerConfig defaults", () => {
       env: {},
       ports: [],
       hostConfig: {},
+      credentials: "env",
     });
   });
 
@@ -186,7 +187,15 @@ describe("resolveDockerConfig validation messages", () => {
       { privileged: true } as AgentDockerInput,
       "docker.privileged: is not a docker option; use one of: enabled, ephemeral, memory, cpus, cpu_shares, " +
         "cpu_period, cpu_quota, pids_limit, tmpfs, workspace_mode, max_containers, labels, read_only, image, network, " +
-        "user, volumes, env, ports, host_config",
+        "user, volumes, env, ports, host_config, credentials",
+    ],
+    [
+      { credentials: "vault" } as AgentDockerInput,
+      'docker.credentials: "vault" is not a credential mode; use env or proxy',
+    ],
+    [
+      { credentials: "proxy" } as AgentDockerInput,
+      "docker.credentials: proxy needs a container that can reach herdctl's proxy on the host's loopback; network bridge cannot. Set docker.network to host in the fleet file",
     ],
   ])("%j", (input, message) => {
     expect(errorOf(input).message).toBe(message);
