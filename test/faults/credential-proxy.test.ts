@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { bash, hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
+import { buildImage } from "../../packages/core/src/docker/image.js";
+import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { CredentialProxy } from "../../packages/core/src/proxy/credential-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
 import { StateManager } from "../../packages/core/src/state/index.js";
 import {
-  ensureRuntimeImage,
   IMAGE_TIMEOUT_MS,
   removeFleetContainers,
 } from "../../packages/core/test/docker/runtime-image-fixture.js";
@@ -19,10 +19,11 @@ import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
 import { until } from "../../packages/core/test/helpers/until.js";
 
 /**
- * docker.credentials: proxy with real containers, real claude and the stand-in behind herdctl's
- * credential proxy: the key stays on the host, the container holds only a per-job token that dies
- * with the job, a refreshed OAuth login reaches a running job, and a proxy that goes away ends the
- * job cleanly.
+ * docker.network: proxy-only (which implies docker.credentials: proxy) with real containers, real
+ * claude and the stand-in behind herdctl's credential proxy: the container has no network but the
+ * forwarder to the proxy's unix socket, the key stays on the host, the container holds only a
+ * per-job token that dies with the job, a refreshed OAuth login reaches a running job, and a proxy
+ * that goes away ends the job cleanly.
  */
 const KEY_HEAD = "sk-ant-REAL";
 const KEY_TAIL = "proxyjob-Zq7Xw9Vb2Nm4Lk6Jh8Gf0Ds1";
@@ -40,13 +41,20 @@ const PROBE =
   "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < \"$f\"; echo; done > /workspace/proc.txt 2>/dev/null; " +
   `a=${KEY_HEAD}; b=${KEY_TAIL.slice(0, 8)}; ` +
   'grep -rIl --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev -e "$a-$b" / > /workspace/found.txt 2>/dev/null; ' +
+  "ls /sys/class/net > /workspace/net.txt; " +
+  // The Docker host's bridge address: unreachable without a network, so nothing is ever sent.
+  "socat -T2 /dev/null TCP:172.17.0.1:80,connect-timeout=2 2> /workspace/direct.txt; " +
   "echo probed";
 
 let standin: Standin;
 let recorder: Awaited<ReturnType<typeof startAuthRecorder>>;
+/** By id: other test files may point the shared tag at another build meanwhile. */
+let imageId: string;
 
 beforeAll(async () => {
-  await ensureRuntimeImage();
+  const { hash } = await buildImage({ offline: true });
+  const [image] = await docker.listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
+  imageId = image!.Id;
   standin = await startStandin();
   recorder = await startAuthRecorder(standin.url);
 }, IMAGE_TIMEOUT_MS);
@@ -56,7 +64,7 @@ afterAll(async () => {
   await standin?.close();
 });
 
-describe.each(["cli", "sdk"])("docker.credentials: proxy (%s runtime, real engine)", (runtime) => {
+describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engine)", (runtime) => {
   let tmp: ReturnType<typeof tempDir>;
   let state: StateManager;
   let proxy: CredentialProxy;
@@ -83,7 +91,7 @@ describe.each(["cli", "sdk"])("docker.credentials: proxy (%s runtime, real engin
       {
         fleetYaml:
           `version: 1\nfleet: { name: ${FLEET} }\n` +
-          "defaults:\n  docker: { network: host, credentials: proxy }\n" +
+          `defaults:\n  docker: { image: "${imageId}", network: proxy-only }\n` +
           "agents:\n  - path: ./agents/worker.yaml\n",
       },
     );
@@ -113,7 +121,10 @@ describe.each(["cli", "sdk"])("docker.credentials: proxy (%s runtime, real engin
 
     const seenEnv = readFileSync(join(workspace, "env.txt"), "utf8");
     const procs = readFileSync(join(workspace, "proc.txt"), "utf8");
-    expect(seenEnv).toContain(`ANTHROPIC_BASE_URL=http://127.0.0.1:${proxy.port}\n`);
+    expect(seenEnv).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3128\n");
+    // No network but loopback: the forwarder to the proxy's socket is the only way out.
+    expect(readFileSync(join(workspace, "net.txt"), "utf8")).toBe("lo\n");
+    expect(readFileSync(join(workspace, "direct.txt"), "utf8")).toContain("Network is unreachable");
     const token = /^ANTHROPIC_API_KEY=(herdctl-job-\S+)$/m.exec(seenEnv)?.[1];
     expect(token).toBeDefined();
     expect(procs).toContain(token);

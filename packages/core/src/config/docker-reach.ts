@@ -13,7 +13,7 @@ import { getChild, issueAt, type SNode, toPlain } from "./source.js";
 export function dockerReachIssues(agent: SNode): ConfigIssue[] {
   const docker = toPlain(getChild(agent, "docker")) as Record<string, unknown> | null;
   if (docker === null || typeof docker !== "object" || docker.enabled !== true) return [];
-  if (docker.credentials === undefined) return [];
+  if (docker.credentials === undefined && docker.network !== "proxy-only") return [];
   try {
     parseCredentials(docker.credentials, (docker.network ?? "bridge") as DockerNetwork);
     return [];

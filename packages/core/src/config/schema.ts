@@ -415,9 +415,11 @@ export const DockerSchema = z.strictObject({
       "Image to run (default herdctl/runtime:latest); it needs the claude binary and a uid 1000 user",
     ),
   network: z
-    .enum(["none", "bridge", "host"])
+    .enum(["none", "bridge", "host", "proxy-only"])
     .optional()
-    .describe("Container network (default bridge); none cuts it off, host shares the host's network"),
+    .describe(
+      "Container network (default bridge); proxy-only: none at all but herdctl's credential proxy (implies credentials: proxy); none cuts it off; host shares the host's network",
+    ),
   user: matching(/^\d+(:\d+)?$/, (v) => `"${v}" is not a user`, 'write numeric "uid:gid", e.g. "1000:1000"')
     .optional()
     .describe('Numeric uid:gid the agent runs as (default: herdctl\'s own user, never root unless "0:0")'),

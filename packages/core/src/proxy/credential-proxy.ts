@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import {
   createServer,
   Agent as HttpAgent,
@@ -11,6 +12,8 @@ import {
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CredentialSource, UpstreamCredential } from "./credential-source.js";
 
 /** What one running job may use the proxy for; worthless once revoked. */
@@ -30,6 +33,29 @@ interface GrantEntry {
 }
 
 const TOKEN_PREFIX = "herdctl-job-";
+export const PROXY_SOCKET_NAME = "api.sock";
+
+const socketDirs = new Set<string>();
+
+/** A process that exits without close() (a daemon's shared proxy) still tidies /tmp. */
+function removeOnExit(dir: string): void {
+  if (socketDirs.size === 0) {
+    process.once("exit", () => {
+      for (const d of socketDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  socketDirs.add(dir);
+}
+
+function listen(server: Server, call: (server: Server, done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    call(server, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
 /** The beta flag the API requires beside a subscription (OAuth) token. */
 const OAUTH_BETA = "oauth-2025-04-20";
 /** Per-hop headers (RFC 9110 §7.6.1) and the ones that carry a credential: never forwarded as received. */
@@ -105,6 +131,9 @@ export class CredentialProxy {
   private readonly grants = new Map<string, GrantEntry>();
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
+  /** The same proxy on a unix socket, for containers without a network (proxy-only). */
+  private readonly unixServer: Server;
+  private socketDirectory: string | undefined;
   private readonly agents = {
     http: new HttpAgent({ keepAlive: true }),
     https: new HttpsAgent({ keepAlive: true }),
@@ -113,25 +142,44 @@ export class CredentialProxy {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: { host?: string; port?: number } = {}) {
-    this.server = createServer({ noDelay: true }, (req, res) => this.handle(req, res));
-    this.server.on("connection", (socket) => {
+    this.server = this.httpServer();
+    this.unixServer = this.httpServer();
+  }
+
+  private httpServer(): Server {
+    const server = createServer({ noDelay: true }, (req, res) => this.handle(req, res));
+    server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
     // A daemon's proxy must not keep a finished process alive; its jobs hold the event loop.
-    this.server.unref();
+    server.unref();
+    return server;
   }
 
-  /** Starts listening on the host's loopback; idempotent. */
+  /** Starts listening on the host's loopback and on a unix socket; idempotent. */
   start(): Promise<void> {
-    this.starting ??= new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
+    this.starting ??= (async () => {
+      await listen(this.server, (s, done) =>
+        s.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", done),
+      );
+      // The directory, not the socket, is mounted into containers: a socket made again after a
+      // restart would not show through a mount of the old file.
+      const dir = mkdtempSync(join(tmpdir(), "herdctl-proxy-"));
+      chmodSync(dir, 0o755);
+      this.socketDirectory = dir;
+      removeOnExit(dir);
+      await listen(this.unixServer, (s, done) => s.listen(join(dir, PROXY_SOCKET_NAME), done));
+      // Containers run as another user; the per-job token, not the file mode, is the lock.
+      chmodSync(join(dir, PROXY_SOCKET_NAME), 0o666);
+    })();
     return this.starting;
+  }
+
+  /** The host directory holding the proxy's unix socket (PROXY_SOCKET_NAME). */
+  get socketDir(): string {
+    if (!this.socketDirectory) throw new Error("the credential proxy has not been started");
+    return this.socketDirectory;
   }
 
   /** Closed for good: a new proxy must take its place. */
@@ -234,11 +282,17 @@ export class CredentialProxy {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const grant of this.grants.values()) grant.stopped.abort();
-      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      const closed = [this.server, this.unixServer]
+        .filter((server) => server.listening)
+        .map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
       for (const socket of this.sockets) socket.destroy();
       this.agents.http.destroy();
       this.agents.https.destroy();
-      if (this.server.listening) await closed;
+      await Promise.all(closed);
+      if (this.socketDirectory) {
+        rmSync(this.socketDirectory, { recursive: true, force: true });
+        socketDirs.delete(this.socketDirectory);
+      }
     })();
     return this.closing;
   }

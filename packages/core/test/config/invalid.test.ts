@@ -139,7 +139,7 @@ const cases: Case[] = [
       "defaults:\n  docker: { credentials: proxy }\n",
     ),
     expected: [
-      "herdctl.yaml:4:26 defaults.docker.credentials: proxy needs a container that can reach herdctl's proxy on the host's loopback; network bridge cannot. Set docker.network to host in the fleet file",
+      "herdctl.yaml:4:26 defaults.docker.credentials: proxy needs a container that can reach herdctl's proxy; network bridge cannot. Set docker.network to proxy-only (recommended) or host in the fleet file",
     ],
   },
   {
@@ -177,7 +177,9 @@ const cases: Case[] = [
   {
     name: "bad docker network value",
     files: agentFleet("name: a\n", "defaults:\n  docker: { network: internet }\n"),
-    expected: ['herdctl.yaml:4:22 defaults.docker.network: "internet" is not one of: none, bridge, host'],
+    expected: [
+      'herdctl.yaml:4:22 defaults.docker.network: "internet" is not one of: none, bridge, host, proxy-only',
+    ],
   },
   {
     name: "undefined variable in an agent file",

@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -197,6 +197,32 @@ describe("credential proxy", () => {
     expect(((await none.json()) as { error: { message: string } }).error.message).toContain(
       "herdctl has no credential for job job-7",
     );
+  });
+
+  it("serves the same on its unix socket, which any container user may open, and removes it on close", async () => {
+    await startProxy();
+    const grant = proxy.grant(
+      "job-9",
+      new CredentialSource([() => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: upstreamUrl })]),
+    );
+    const socket = join(proxy.socketDir, "api.sock");
+    expect(statSync(socket).mode & 0o777).toBe(0o666);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { socketPath: socket, path: "/v1/messages", method: "POST", headers: { "x-api-key": grant.token } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end("{}");
+    });
+    expect(status).toBe(200);
+    expect(seen[0]!.headers["x-api-key"]).toBe(KEY);
+    const dir = proxy.socketDir;
+    await proxy.close();
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("tells running jobs when it stops, and refuses connections afterwards", async () => {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { CONTAINER_WORKSPACE } from "../../docker/runtime-image.js";
 import { type CredentialProxy, type JobGrant, sharedCredentialProxy } from "../../proxy/credential-proxy.js";
+import { CONTAINER_PROXY_URL } from "../../proxy/forwarder.js";
 import { CREDENTIAL_ENV_NAMES } from "../../secrets/redactor.js";
 import { assertAgentName } from "../../state/ids.js";
 import {
@@ -79,9 +80,13 @@ export class ContainerRunner implements RuntimeInterface {
         reason: "unreachable",
         runtime: this.type,
         detail:
-          'the agent\'s docker network is "none". Set docker.network to "bridge" or "host" in the fleet file (defaults.docker or agents[].overrides.docker)',
+          'the agent\'s docker network is "none". Set docker.network to "proxy-only" (or "bridge" or "host") in the fleet file (defaults.docker or agents[].overrides.docker)',
       });
     }
+    // The proxy runs before the container exists: a proxy-only container mounts its socket.
+    const proxy =
+      this.config.credentials === "proxy" ? (this.deps.proxy ?? (await sharedCredentialProxy())) : undefined;
+    await proxy?.start();
     const container = await this.manager.ensureContainer({
       fleet: this.deps.fleet ?? agent.fleetName,
       agent: agent.name,
@@ -90,6 +95,7 @@ export class ContainerRunner implements RuntimeInterface {
       workingDirectory: agent.working_directory,
       claudeConfigDir: this.sessionsDir(agent.name),
       guard: options.guard,
+      proxySocketDir: this.config.network === "proxy-only" ? proxy?.socketDir : undefined,
     });
     let grant: JobGrant | undefined;
     try {
@@ -102,15 +108,14 @@ export class ContainerRunner implements RuntimeInterface {
         execEnv: container.credentialEnv,
       };
       let proxyStopped: AbortSignal | undefined;
-      if (this.config.credentials === "proxy") {
-        const proxy = this.deps.proxy ?? (await sharedCredentialProxy());
-        await proxy.start();
+      if (proxy) {
         grant = proxy.grant(options.jobId ?? "adhoc", proxiedCredentialSource(layers, hostEnv));
         proxyStopped = grant.signal;
-        // network host: the container's loopback is the host's, where the proxy listens.
         layers = withoutCredentials(layers, {
           token: grant.token,
-          baseUrl: `http://127.0.0.1:${proxy.port}`,
+          // proxy-only: the forwarder on the container's loopback; host: the host's loopback itself.
+          baseUrl:
+            this.config.network === "proxy-only" ? CONTAINER_PROXY_URL : `http://127.0.0.1:${proxy.port}`,
         });
       }
       const launcher = new ContainerLauncher(
