@@ -15,6 +15,7 @@ const FULL = [
   "scheduler-fleet",
   "concurrency",
   "streaming",
+  "credential-proxy",
   "load",
   "job-history",
 ];

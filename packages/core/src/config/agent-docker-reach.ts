@@ -23,10 +23,11 @@ const WIDENS: Record<FleetOnlyKey, (agent: unknown, fleet: unknown) => string | 
     return agent === base ? undefined : `asks for image ${q(agent)}; the fleet's is ${q(base)}`;
   },
   network: (agent, fleet) => {
-    const rank = { none: 0, bridge: 1, host: 2 } as Record<string, number>;
+    // proxy-only reaches herdctl's credential proxy and nothing else: more than none, less than bridge.
+    const rank = { none: 0, "proxy-only": 1, bridge: 2, host: 3 } as Record<string, number>;
     const base = typeof fleet === "string" ? fleet : "bridge";
     const mine = typeof agent === "string" ? rank[agent] : undefined;
-    if (mine !== undefined && mine <= (rank[base] ?? 1)) return undefined;
+    if (mine !== undefined && mine <= (rank[base] ?? 2)) return undefined;
     return `asks for network ${q(agent)}; the fleet's is ${q(base)}`;
   },
   user: (agent, fleet) =>
@@ -58,6 +59,12 @@ const WIDENS: Record<FleetOnlyKey, (agent: unknown, fleet: unknown) => string | 
       : `publishes ${extra.map(q).join(", ")}, which the fleet file does not`;
   },
   host_config: (agent, fleet) => extraEntries(agent, fleet, "sets host_config"),
+  // proxy keeps every credential out of the container, so it only ever narrows; env (the default)
+  // is only as wide as the fleet's when the fleet says env too.
+  credentials: (agent, fleet) =>
+    agent === "proxy" || agent === (fleet ?? "env")
+      ? undefined
+      : `asks for credentials ${q(agent)}; the fleet's is ${q(fleet ?? "env")}`,
 };
 
 function q(value: unknown): string {

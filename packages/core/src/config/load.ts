@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { parseEnv } from "node:util";
 import { agentFileReachIssues } from "./agent-docker-reach.js";
 import { CONFIG_FILE_NAMES } from "./discover.js";
+import { dockerReachIssues } from "./docker-reach.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
@@ -375,6 +376,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   ctx.issues.push(...validated.issues);
   if (!validated.data) return;
   ctx.warnings.push(...dockerRiskWarnings(merged));
+  ctx.issues.push(...dockerReachIssues(merged));
 
   const { name, working_directory, docker, hooks, plugins, ...rest } = validated.data;
   const qualified = [...visit.qualifier, name].join(".");

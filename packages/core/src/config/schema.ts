@@ -406,6 +406,7 @@ export const FLEET_ONLY_DOCKER_KEYS = [
   "env",
   "ports",
   "host_config",
+  "credentials",
 ] as const;
 
 const memory = matching(
@@ -475,9 +476,11 @@ export const DockerSchema = z.strictObject({
       "Image to run (default herdctl/runtime:latest); it needs the claude binary and a uid 1000 user",
     ),
   network: z
-    .enum(["none", "bridge", "host"])
+    .enum(["none", "bridge", "host", "proxy-only"])
     .optional()
-    .describe("Container network (default bridge); none cuts it off, host shares the host's network"),
+    .describe(
+      "Container network (default bridge); proxy-only: none at all but herdctl's credential proxy (implies credentials: proxy); none cuts it off; host shares the host's network",
+    ),
   user: matching(/^\d+(:\d+)?$/, (v) => `"${v}" is not a user`, 'write numeric "uid:gid", e.g. "1000:1000"')
     .optional()
     .describe('Numeric uid:gid the agent runs as (default: herdctl\'s own user, never root unless "0:0")'),
@@ -496,6 +499,12 @@ export const DockerSchema = z.strictObject({
     .optional()
     .describe(
       'Published ports, "[host-ip:]host-port:container-port" (bridge network only); without a host address they are published on every interface',
+    ),
+  credentials: z
+    .enum(["env", "proxy"])
+    .optional()
+    .describe(
+      "How claude in the container gets the model credential: env (default) passes it per exec; proxy keeps it on the host and gives the container a per-job token for herdctl's credential proxy",
     ),
   host_config: z
     .record(z.string(), z.unknown())

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import type Dockerode from "dockerode";
 import { dockerClient } from "./engine.js";
 import { DockerError, toDockerError, unavailable } from "./errors.js";
-import { ensureRootfsTarball, herdctlCacheDir, run } from "./rootfs.js";
+import { ensureRootfsTarball, herdctlCacheDir, ROOTFS_PACKAGES, ROOTFS_SUITE, run } from "./rootfs.js";
 import {
   CONTAINER_WORKSPACE,
   DEFAULT_IMAGE,
@@ -95,7 +95,9 @@ export function imageRecipeHash(
   claudeVersion: string,
   labels: Record<string, string> = {},
 ): string {
-  const recipe = mode === "online" ? RUNTIME_DOCKERFILE : "debootstrap";
+  // The offline recipe names its suite and packages, so images built from different lists never share a hash.
+  const recipe =
+    mode === "online" ? RUNTIME_DOCKERFILE : `debootstrap ${ROOTFS_SUITE} ${ROOTFS_PACKAGES.join(",")}`;
   const sortedLabels = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
   return createHash("sha256")
     .update(JSON.stringify([IMAGE_RECIPE_VERSION, mode, claudeVersion, recipe, sortedLabels]))

@@ -16,7 +16,7 @@ import {
 } from "./runtime-image.js";
 
 export const ROOTFS_SUITE = "bookworm";
-export const ROOTFS_PACKAGES = ["git", "ca-certificates"] as const;
+export const ROOTFS_PACKAGES = ["git", "ca-certificates", "socat"] as const;
 export const DEFAULT_MIRROR = "http://deb.debian.org/debian";
 
 export function herdctlCacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -14,7 +14,7 @@ export const CONTAINER_CLAUDE_DIR = `${IMAGE_HOME}/.claude`;
 export const CONTAINER_PLUGINS_DIR = "/opt/herdctl/plugins";
 export const IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** Bump when either build recipe changes, so cached images are rebuilt. */
-export const IMAGE_RECIPE_VERSION = 1;
+export const IMAGE_RECIPE_VERSION = 2;
 export const IMAGE_HASH_LABEL = "herdctl.image-hash";
 
 /** Kept byte-identical to docker/Dockerfile (a test checks), so users and `herdctl docker build` agree. */
@@ -28,7 +28,7 @@ RUN npm install --global "@anthropic-ai/claude-code@\${CLAUDE_VERSION}" \\
 
 FROM debian:bookworm-slim
 RUN apt-get update \\
- && apt-get install --yes --no-install-recommends git ca-certificates \\
+ && apt-get install --yes --no-install-recommends git ca-certificates socat \\
  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --gid ${IMAGE_GID} ${IMAGE_USER} \\
  && useradd --uid ${IMAGE_UID} --gid ${IMAGE_GID} --create-home --home-dir ${IMAGE_HOME} --shell /bin/sh ${IMAGE_USER} \\

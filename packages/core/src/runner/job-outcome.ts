@@ -103,6 +103,7 @@ function outcomeOf(tracker: OutcomeTracker, error: unknown): JobOutcome {
       timeout: { status: "timed_out", exitReason: "timeout" },
       inactivity: { status: "timed_out", exitReason: "inactivity" },
       unreachable: { status: "failed", exitReason: "api_error" },
+      proxy_down: { status: "failed", exitReason: "api_error" },
     };
     const known = map[error.reason] ?? { status: "failed" as const, exitReason: "no_result" as const };
     return { ...known, ...usage, summary, error: error.message };

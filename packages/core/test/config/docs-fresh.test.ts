@@ -29,7 +29,9 @@ describe("docs/configuration.md", () => {
     );
     expect(tables).toContain("| `timeout` | duration | `1d` |");
     expect(tables).toContain("| `runtime` | one of `sdk`, `cli` | `sdk` |");
-    expect(tables).toMatch(/\| `network` \| one of `none`, `bridge`, `host` \| — \| fleet file only \|/);
+    expect(tables).toMatch(
+      /\| `network` \| one of `none`, `bridge`, `host`, `proxy-only` \| — \| fleet file only \|/,
+    );
     expect(tables).toMatch(/\| `memory` \| string \| — \| agent or fleet \|/);
   });
 

@@ -135,6 +135,26 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "docker credentials in an agent file, wider than the fleet's",
+    files: agentFleet(
+      "name: a\ndocker: { enabled: true, credentials: env }\n",
+      "defaults:\n  docker: { network: proxy-only, credentials: proxy }\n",
+    ),
+    expected: [
+      'agents/a.yaml:2:26 docker.credentials: "credentials" can only be set in the fleet file: this agent file asks for credentials "env"; the fleet\'s is "proxy"',
+    ],
+  },
+  {
+    name: "credential proxy on a network that cannot reach it",
+    files: agentFleet(
+      "name: a\ndocker: { enabled: true }\n",
+      "defaults:\n  docker: { credentials: proxy }\n",
+    ),
+    expected: [
+      "herdctl.yaml:4:26 defaults.docker.credentials: proxy needs a container that can reach herdctl's proxy; network bridge cannot. Set docker.network to proxy-only (recommended) or host in the fleet file",
+    ],
+  },
+  {
     name: "bad memory size in fleet defaults",
     files: agentFleet("name: a\n", "defaults:\n  docker: { memory: 2 gigs }\n"),
     expected: ['herdctl.yaml:4:21 defaults.docker.memory: "2 gigs" is not a memory size'],
@@ -169,7 +189,9 @@ const cases: Case[] = [
   {
     name: "bad docker network value",
     files: agentFleet("name: a\n", "defaults:\n  docker: { network: internet }\n"),
-    expected: ['herdctl.yaml:4:22 defaults.docker.network: "internet" is not one of: none, bridge, host'],
+    expected: [
+      'herdctl.yaml:4:22 defaults.docker.network: "internet" is not one of: none, bridge, host, proxy-only',
+    ],
   },
   {
     name: "undefined variable in an agent file",

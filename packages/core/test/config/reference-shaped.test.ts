@@ -151,6 +151,25 @@ describe("Docker keys an agent file may only repeat or narrow", () => {
     ]);
   });
 
+  it("treats proxy credentials and the proxy-only network as narrowing, and env credentials or a wider network as widening", async () => {
+    const narrower = fleetWith(
+      "{ enabled: true, network: bridge }",
+      "{ network: proxy-only, credentials: proxy }",
+    );
+    expect((await loadFleet(narrower, { env: {} })).agents[0]!.docker).toMatchObject({
+      network: "proxy-only",
+      credentials: "proxy",
+    });
+    const wider = fleetWith(
+      "{ enabled: true, network: proxy-only, credentials: proxy }",
+      "{ network: bridge, credentials: env }",
+    );
+    expect(await problems(wider)).toEqual([
+      'agents/a.yaml:2:11 docker.network: "network" can only be set in the fleet file: this agent file asks for network "bridge"; the fleet\'s is "proxy-only"',
+      'agents/a.yaml:2:28 docker.credentials: "credentials" can only be set in the fleet file: this agent file asks for credentials "env"; the fleet\'s is "proxy"',
+    ]);
+  });
+
   it("keeps env values out of the hint, which names the fleet entry to move the key to", async () => {
     const dir = fleetWith("{ enabled: true }", '{ env: { API_TOKEN: "${API_TOKEN}" } }');
     const error = await loadFleet(dir, { env: { API_TOKEN: "tok-secret-value-123" } }).catch((e) => e);

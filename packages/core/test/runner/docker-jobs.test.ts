@@ -272,7 +272,7 @@ describe("persistent Docker containers and limits (real engine)", () => {
     }).execute({ agent: { ...agent, inactivity_timeout: 60_000 }, prompt: "hello", triggerType: "manual" });
     expect(job.status).toBe("failed");
     expect(job.error).toBe(
-      'claude in the container cannot reach the model: the agent\'s docker network is "none". Set docker.network to "bridge" or "host" in the fleet file (defaults.docker or agents[].overrides.docker)',
+      'claude in the container cannot reach the model: the agent\'s docker network is "none". Set docker.network to "proxy-only" (or "bridge" or "host") in the fleet file (defaults.docker or agents[].overrides.docker)',
     );
     expect(standin.mainRequests).toHaveLength(0);
     expect(await fleetContainers(fleetName)).toHaveLength(0);

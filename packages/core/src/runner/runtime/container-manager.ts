@@ -6,6 +6,7 @@ import type Dockerode from "dockerode";
 import { closeDockerClient, dockerClient } from "../../docker/engine.js";
 import { DockerError, statusCode, toDockerError, unavailable } from "../../docker/errors.js";
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
+import { CONTAINER_PROXY_DIR, forwarderCommand } from "../../proxy/forwarder.js";
 import { PRIVATE_DIR } from "../../state/permissions.js";
 import { ContainerProcess } from "./container-exec.js";
 import { type ShieldMount, shieldMounts, writableMounts } from "./container-shield.js";
@@ -45,6 +46,8 @@ export interface ContainerSpec {
   guard?: ConfigGuard;
   /** The agent's plugin folders, bound read-only at fixed paths. */
   plugins?: readonly PluginMount[];
+  /** Host directory of the credential proxy's unix socket; required by network proxy-only. */
+  proxySocketDir?: string;
 }
 
 export interface EnsuredContainer {
@@ -115,6 +118,7 @@ export class ContainerManager {
           spec.claudeConfigDir,
           this.shield(spec),
           spec.plugins ?? [],
+          spec.proxySocketDir ?? null,
         ]),
       )
       .digest("hex")
@@ -193,6 +197,14 @@ export class ContainerManager {
 
   private async create(spec: ContainerSpec, hash: string): Promise<string> {
     const cfg = spec.config;
+    const proxyOnly = cfg.network === "proxy-only";
+    if (proxyOnly && !spec.proxySocketDir) {
+      throw new DockerError({
+        code: "DOCKER_FAILED",
+        action: "create a proxy-only container",
+        detail: "no credential proxy is running for it; this is a herdctl bug, please report it",
+      });
+    }
     const env = Object.entries(cfg.env)
       .filter(([key]) => !isCredentialEnvKey(key))
       .map(([key, value]) => `${key}=${value}`);
@@ -210,6 +222,7 @@ export class ContainerManager {
         `${spec.workingDirectory}:${CONTAINER_WORKSPACE}:${cfg.workspaceMode}`,
         `${spec.claudeConfigDir}:${CONTAINER_CLAUDE_DIR}:rw`,
         ...cfg.volumes.map((v) => `${v.hostPath}:${v.containerPath}:${v.mode}`),
+        ...(proxyOnly ? [`${spec.proxySocketDir}:${CONTAINER_PROXY_DIR}:ro`] : []),
       ],
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
@@ -217,7 +230,8 @@ export class ContainerManager {
       // Equal to Memory: no swap, so the limit really bounds the container.
       MemorySwap: cfg.memoryBytes,
       PidsLimit: cfg.pidsLimit,
-      NetworkMode: cfg.network,
+      // proxy-only: no interface but loopback; the forwarder below is the only way out.
+      NetworkMode: proxyOnly ? "none" : cfg.network,
       ReadonlyRootfs: cfg.readOnly,
       Tmpfs: cfg.tmpfs,
       PortBindings: portBindings,
@@ -241,7 +255,7 @@ export class ContainerManager {
       this.docker.createContainer({
         name,
         Image: cfg.image,
-        Cmd: ["sleep", "infinity"],
+        Cmd: proxyOnly ? forwarderCommand() : ["sleep", "infinity"],
         User: cfg.user,
         WorkingDir: CONTAINER_WORKSPACE,
         Env: [...env, `HOME=${IMAGE_HOME}`, `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`],
@@ -259,11 +273,23 @@ export class ContainerManager {
     );
     try {
       await this.call("start a container", () => container.start());
+      if (proxyOnly) await this.checkForwarder(container, cfg.image);
     } catch (error) {
       await this.removeContainer(container.id).catch(() => undefined);
       throw error;
     }
     return container.id;
+  }
+
+  /** A custom image without socat stops at once; say so instead of failing the first exec. */
+  private async checkForwarder(container: Dockerode.Container, image: string): Promise<void> {
+    const info = await this.call("inspect a container", () => container.inspect());
+    if (info.State.Running) return;
+    throw new DockerError({
+      code: "DOCKER_FAILED",
+      action: "start the proxy-only forwarder",
+      detail: `socat did not start in image ${image} (exit code ${info.State.ExitCode}); network proxy-only needs socat in the image: rebuild it with "herdctl docker build", or install socat in your own image`,
+    });
   }
 
   /** See shieldMounts; the placeholder is an empty read-only file kept in the state folder. */

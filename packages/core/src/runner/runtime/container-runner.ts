@@ -1,7 +1,15 @@
 import { join } from "node:path";
 import { CONTAINER_WORKSPACE } from "../../docker/runtime-image.js";
+import { type CredentialProxy, type JobGrant, sharedCredentialProxy } from "../../proxy/credential-proxy.js";
+import { CONTAINER_PROXY_URL } from "../../proxy/forwarder.js";
 import { CREDENTIAL_ENV_NAMES } from "../../secrets/redactor.js";
 import { assertAgentName } from "../../state/ids.js";
+import {
+  agentWithEnv,
+  type ContainerEnvLayers,
+  proxiedCredentialSource,
+  withoutCredentials,
+} from "./container-credentials.js";
 import { ContainerLauncher } from "./container-launcher.js";
 import { ContainerManager } from "./container-manager.js";
 import type { DockerConfig } from "./docker-config.js";
@@ -22,6 +30,8 @@ export interface ContainerRunnerDependencies {
   fleet?: string;
   /** The host environment to forward credentials from; process.env by default. */
   hostEnv?: NodeJS.ProcessEnv;
+  /** For docker.credentials: proxy; the process's shared proxy by default. */
+  proxy?: CredentialProxy;
 }
 
 function forwardedEnv(hostEnv: NodeJS.ProcessEnv): Record<string, string> {
@@ -71,10 +81,14 @@ export class ContainerRunner implements RuntimeInterface {
         reason: "unreachable",
         runtime: this.type,
         detail:
-          'the agent\'s docker network is "none". Set docker.network to "bridge" or "host" in the fleet file (defaults.docker or agents[].overrides.docker)',
+          'the agent\'s docker network is "none". Set docker.network to "proxy-only" (or "bridge" or "host") in the fleet file (defaults.docker or agents[].overrides.docker)',
       });
     }
     const plugins = pluginMounts(agent);
+    // The proxy runs before the container exists: a proxy-only container mounts its socket.
+    const proxy =
+      this.config.credentials === "proxy" ? (this.deps.proxy ?? (await sharedCredentialProxy())) : undefined;
+    await proxy?.start();
     const container = await this.manager.ensureContainer({
       fleet: this.deps.fleet ?? agent.fleetName,
       agent: agent.name,
@@ -84,26 +98,57 @@ export class ContainerRunner implements RuntimeInterface {
       claudeConfigDir: this.sessionsDir(agent.name),
       guard: options.guard,
       plugins,
+      proxySocketDir: this.config.network === "proxy-only" ? proxy?.socketDir : undefined,
     });
+    let grant: JobGrant | undefined;
     try {
       options.onContainer?.({ id: container.id, reused: container.reused });
+      const hostEnv = this.deps.hostEnv ?? process.env;
+      let layers: ContainerEnvLayers = {
+        baseEnv: forwardedEnv(hostEnv),
+        agentEnv: agent.env,
+        env: options.env,
+        execEnv: container.credentialEnv,
+      };
+      let proxyStopped: AbortSignal | undefined;
+      if (proxy) {
+        grant = proxy.grant(options.jobId ?? "adhoc", proxiedCredentialSource(layers, hostEnv));
+        proxyStopped = grant.signal;
+        layers = withoutCredentials(layers, {
+          token: grant.token,
+          // proxy-only: the forwarder on the container's loopback; host: the host's loopback itself.
+          baseUrl:
+            this.config.network === "proxy-only" ? CONTAINER_PROXY_URL : `http://127.0.0.1:${proxy.port}`,
+        });
+      }
       const launcher = new ContainerLauncher(
         this.manager,
         container.id,
         agent.working_directory,
         CONTAINER_WORKSPACE,
-        container.credentialEnv,
+        layers.execEnv,
       );
-      yield* this.runtime.execute({
-        ...options,
-        agent: withContainerPlugins(agent, plugins),
-        launcher,
-        // Enforced by the container's mounts; host paths would mean nothing to claude inside.
-        guard: undefined,
-        claudePath: CONTAINER_CLAUDE_PATH,
-        baseEnv: forwardedEnv(this.deps.hostEnv ?? process.env),
-      });
+      try {
+        yield* this.runtime.execute({
+          ...options,
+          agent: withContainerPlugins(agentWithEnv(agent, layers.agentEnv), plugins),
+          env: layers.env,
+          signal: proxyStopped ? AbortSignal.any([options.signal, proxyStopped]) : options.signal,
+          launcher,
+          // Enforced by the container's mounts; host paths would mean nothing to claude inside.
+          guard: undefined,
+          claudePath: CONTAINER_CLAUDE_PATH,
+          baseEnv: layers.baseEnv,
+        });
+      } catch (error) {
+        if (proxyStopped?.aborted && !options.signal.aborted) {
+          throw new RuntimeError({ reason: "proxy_down", runtime: this.type, cause: error });
+        }
+        throw error;
+      }
     } finally {
+      // The token dies with the job, however it ended: a copy left behind in the container is worthless.
+      grant?.revoke();
       if (this.config.ephemeral) await this.manager.removeContainer(container.id);
     }
   }

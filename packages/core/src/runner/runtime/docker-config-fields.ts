@@ -4,7 +4,8 @@ import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE } from "../../docker/runtime-
 
 /** Parsers for single docker-block values. Each error names the key and shows the right form. */
 
-export type DockerNetwork = "none" | "bridge" | "host";
+/** proxy-only: no network at all but a path to herdctl's credential proxy (see proxy/forwarder.ts). */
+export type DockerNetwork = "none" | "bridge" | "host" | "proxy-only";
 
 export interface DockerVolume {
   hostPath: string;
@@ -64,11 +65,44 @@ export function positiveInt(path: string, value: unknown, example: string): numb
 }
 
 export function parseNetwork(value: unknown): DockerNetwork {
-  if (value === "none" || value === "bridge" || value === "host") return value;
+  if (value === "none" || value === "bridge" || value === "host" || value === "proxy-only") return value;
   throw new DockerConfigError(
     "docker.network",
-    `${quote(value)} is not a network mode; use none, bridge or host`,
+    `${quote(value)} is not a network mode; use proxy-only, none, bridge or host`,
   );
+}
+
+export type DockerCredentials = "env" | "proxy";
+
+/**
+ * `proxy` needs a path from the container's loopback to herdctl's proxy: the host's own network
+ * namespace, or proxy-only's forwarder. proxy-only has no other way to the model, so it implies
+ * `proxy`.
+ */
+export function parseCredentials(value: unknown, network: DockerNetwork): DockerCredentials {
+  if (value !== undefined && value !== "env" && value !== "proxy") {
+    throw new DockerConfigError(
+      "docker.credentials",
+      `${quote(value)} is not a credential mode; use env or proxy`,
+    );
+  }
+  if (network === "proxy-only") {
+    if (value === "env") {
+      throw new DockerConfigError(
+        "docker.credentials",
+        "env cannot reach the model from network proxy-only, whose only way out is herdctl's proxy; remove docker.credentials (proxy-only implies proxy)",
+      );
+    }
+    return "proxy";
+  }
+  if (value !== "proxy") return "env";
+  if (network !== "host") {
+    throw new DockerConfigError(
+      "docker.credentials",
+      `proxy needs a container that can reach herdctl's proxy; network ${network} cannot. Set docker.network to proxy-only (recommended) or host in the fleet file`,
+    );
+  }
+  return "proxy";
 }
 
 export function parseCpus(value: string | number): number {

@@ -4,10 +4,12 @@ import { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS } from "../../config/schema.j
 import { DEFAULT_IMAGE, IMAGE_GID, IMAGE_HOME, IMAGE_UID } from "../../docker/runtime-image.js";
 import {
   DockerConfigError,
+  type DockerCredentials,
   type DockerNetwork,
   type DockerPort,
   type DockerVolume,
   parseCpus,
+  parseCredentials,
   parseNetwork,
   parsePort,
   parseSize,
@@ -19,7 +21,14 @@ import {
   stringMap,
 } from "./docker-config-fields.js";
 
-export { DockerConfigError, type DockerNetwork, type DockerPort, type DockerVolume, parseSize };
+export {
+  DockerConfigError,
+  type DockerCredentials,
+  type DockerNetwork,
+  type DockerPort,
+  type DockerVolume,
+  parseSize,
+};
 
 /** The `docker:` block as written in YAML (agent or fleet defaults). Shape-checked by the config schema. */
 export interface AgentDockerInput {
@@ -43,6 +52,7 @@ export interface AgentDockerInput {
   env?: Record<string, string | number | boolean>;
   ports?: Array<string | number>;
   host_config?: Record<string, unknown>;
+  credentials?: string;
 }
 
 /** A fully resolved docker block: every default applied, every value checked. */
@@ -71,6 +81,8 @@ export interface DockerConfig {
   ports: DockerPort[];
   /** Raw Docker HostConfig keys, applied last (they win over herdctl's own settings). */
   hostConfig: Record<string, unknown>;
+  /** env: the credential goes into each exec; proxy: only a per-job token does (see proxy/). */
+  credentials: DockerCredentials;
 }
 
 export interface DockerConfigContext {
@@ -174,6 +186,7 @@ export function resolveDockerConfig(
       );
     }
   }
+  const credentials = parseCredentials(input.credentials, network);
   const ports =
     input.ports === undefined
       ? []
@@ -212,6 +225,7 @@ export function resolveDockerConfig(
     env: input.env === undefined ? {} : stringMap("docker.env", input.env),
     ports,
     hostConfig: { ...hostConfig },
+    credentials,
   };
   if (input.cpus !== undefined) config.nanoCpus = parseCpus(input.cpus);
   if (input.cpu_shares !== undefined)

@@ -7,7 +7,8 @@ export type RuntimeFailureReason =
   | "spawn_failed"
   | "claude_missing"
   | "invalid_option"
-  | "unreachable";
+  | "unreachable"
+  | "proxy_down";
 
 export interface RuntimeFailureDetails {
   reason: RuntimeFailureReason;
@@ -62,6 +63,8 @@ export function describeRuntimeFailure(d: RuntimeFailureDetails): string {
       return `claude was not found${d.detail ? ` (${d.detail})` : ""}: install it with "npm install -g @anthropic-ai/claude-code" or set defaults.claude_path in herdctl.yaml`;
     case "unreachable":
       return `claude in the container cannot reach the model: ${d.detail ?? ""}`;
+    case "proxy_down":
+      return `herdctl's credential proxy stopped while claude (${d.runtime} runtime) ran in the container, so it could not reach the model; the job was ended. Restart herdctl and run it again`;
     case "invalid_option":
       return `the ${d.runtime} runtime cannot run this agent: ${d.detail ?? ""}`;
   }

@@ -42,7 +42,16 @@ describe("resolveDockerConfig defaults", () => {
       env: {},
       ports: [],
       hostConfig: {},
+      credentials: "env",
     });
+  });
+
+  it("makes network proxy-only imply the credential proxy", () => {
+    const cfg = resolveDockerConfig({ network: "proxy-only" }, undefined, asUser);
+    expect(cfg).toMatchObject({ network: "proxy-only", credentials: "proxy" });
+    expect(
+      resolveDockerConfig({ network: "host", credentials: "proxy" }, undefined, asUser).credentials,
+    ).toBe("proxy");
   });
 
   it("parses sizes, cpus, volumes, ports, tmpfs and merges fleet defaults under the agent", () => {
@@ -157,7 +166,10 @@ describe("resolveDockerConfig validation messages", () => {
       { memory: "1k" },
       'docker.memory: "1k" is too small; Docker needs at least 6m (a bare number means bytes)',
     ],
-    [{ network: "overlay" }, 'docker.network: "overlay" is not a network mode; use none, bridge or host'],
+    [
+      { network: "overlay" },
+      'docker.network: "overlay" is not a network mode; use proxy-only, none, bridge or host',
+    ],
     [{ cpus: "two" }, 'docker.cpus: "two" is not a CPU count; use a number like 1 or 0.5'],
     [{ pids_limit: 0 }, "docker.pids_limit: 0 is not a whole number above 0; use e.g. 512"],
     [{ max_containers: 2.5 }, "docker.max_containers: 2.5 is not a whole number above 0; use e.g. 5"],
@@ -186,7 +198,19 @@ describe("resolveDockerConfig validation messages", () => {
       { privileged: true } as AgentDockerInput,
       "docker.privileged: is not a docker option; use one of: enabled, ephemeral, memory, cpus, cpu_shares, " +
         "cpu_period, cpu_quota, pids_limit, tmpfs, workspace_mode, max_containers, labels, read_only, image, network, " +
-        "user, volumes, env, ports, host_config",
+        "user, volumes, env, ports, host_config, credentials",
+    ],
+    [
+      { credentials: "vault" } as AgentDockerInput,
+      'docker.credentials: "vault" is not a credential mode; use env or proxy',
+    ],
+    [
+      { credentials: "proxy" } as AgentDockerInput,
+      "docker.credentials: proxy needs a container that can reach herdctl's proxy; network bridge cannot. Set docker.network to proxy-only (recommended) or host in the fleet file",
+    ],
+    [
+      { network: "proxy-only", credentials: "env" } as AgentDockerInput,
+      "docker.credentials: env cannot reach the model from network proxy-only, whose only way out is herdctl's proxy; remove docker.credentials (proxy-only implies proxy)",
     ],
   ])("%j", (input, message) => {
     expect(errorOf(input).message).toBe(message);

@@ -1,0 +1,308 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  createServer,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CredentialSource, UpstreamCredential } from "./credential-source.js";
+
+/** What one running job may use the proxy for; worthless once revoked. */
+export interface JobGrant {
+  /** Given to claude in the container as its API key; the proxy swaps it for the real credential. */
+  readonly token: string;
+  /** Aborted when the proxy stops while the job still runs: the job cannot reach the model any more. */
+  readonly signal: AbortSignal;
+  revoke(): void;
+}
+
+interface GrantEntry {
+  jobId: string;
+  source: CredentialSource;
+  upstream: URL;
+  stopped: AbortController;
+}
+
+const TOKEN_PREFIX = "herdctl-job-";
+export const PROXY_SOCKET_NAME = "api.sock";
+
+const socketDirs = new Set<string>();
+
+/** A process that exits without close() (a daemon's shared proxy) still tidies /tmp. */
+function removeOnExit(dir: string): void {
+  if (socketDirs.size === 0) {
+    process.once("exit", () => {
+      for (const d of socketDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  socketDirs.add(dir);
+}
+
+function listen(server: Server, call: (server: Server, done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    call(server, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+/** The beta flag the API requires beside a subscription (OAuth) token. */
+const OAUTH_BETA = "oauth-2025-04-20";
+/** Per-hop headers (RFC 9110 §7.6.1) and the ones that carry a credential: never forwarded as received. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+const CREDENTIAL_HEADERS = new Set(["authorization", "x-api-key", "host"]);
+
+function jobToken(headers: IncomingHttpHeaders): string | undefined {
+  const key = headers["x-api-key"];
+  if (typeof key === "string" && key.startsWith(TOKEN_PREFIX)) return key;
+  const auth = headers.authorization;
+  const bearer = typeof auth === "string" ? /^Bearer\s+(\S+)$/i.exec(auth)?.[1] : undefined;
+  return bearer?.startsWith(TOKEN_PREFIX) ? bearer : undefined;
+}
+
+function upstreamHeaders(headers: IncomingHttpHeaders, credential: UpstreamCredential): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIAL_HEADERS.has(name)) continue;
+    out[name] = value;
+  }
+  if (credential.kind === "api_key") out["x-api-key"] = credential.value;
+  else out.authorization = `Bearer ${credential.value}`;
+  if (credential.kind === "oauth") {
+    const betas = String(out["anthropic-beta"] ?? "")
+      .split(",")
+      .map((b) => b.trim())
+      .filter(Boolean);
+    if (!betas.includes(OAUTH_BETA)) out["anthropic-beta"] = [...betas, OAUTH_BETA].join(",");
+  }
+  return out;
+}
+
+function downstreamHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** Answers in the Messages API's own error shape, so claude shows the message as it would the API's. */
+function refuse(res: ServerResponse, status: number, type: string, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ type: "error", error: { type, message } });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function joinPath(base: string, path: string): string {
+  return `${base.replace(/\/+$/, "")}${path}`;
+}
+
+/**
+ * The host side of `docker.credentials: proxy`: claude in a container sends its requests here with
+ * a per-job token as its key; the proxy checks the token against the jobs running now, puts the
+ * real credential on the request and streams it to the upstream API and the answer back, chunk by
+ * chunk (server-sent events are never buffered). One proxy serves every job of a process.
+ */
+export class CredentialProxy {
+  private readonly grants = new Map<string, GrantEntry>();
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+  /** The same proxy on a unix socket, for containers without a network (proxy-only). */
+  private readonly unixServer: Server;
+  private socketDirectory: string | undefined;
+  private readonly agents = {
+    http: new HttpAgent({ keepAlive: true }),
+    https: new HttpsAgent({ keepAlive: true }),
+  };
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: { host?: string; port?: number } = {}) {
+    this.server = this.httpServer();
+    this.unixServer = this.httpServer();
+  }
+
+  private httpServer(): Server {
+    const server = createServer({ noDelay: true }, (req, res) => this.handle(req, res));
+    server.on("connection", (socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+    // A daemon's proxy must not keep a finished process alive; its jobs hold the event loop.
+    server.unref();
+    return server;
+  }
+
+  /** Starts listening on the host's loopback and on a unix socket; idempotent. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await listen(this.server, (s, done) =>
+        s.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", done),
+      );
+      // The directory, not the socket, is mounted into containers: a socket made again after a
+      // restart would not show through a mount of the old file.
+      const dir = mkdtempSync(join(tmpdir(), "herdctl-proxy-"));
+      chmodSync(dir, 0o755);
+      this.socketDirectory = dir;
+      removeOnExit(dir);
+      await listen(this.unixServer, (s, done) => s.listen(join(dir, PROXY_SOCKET_NAME), done));
+      // Containers run as another user; the per-job token, not the file mode, is the lock.
+      chmodSync(join(dir, PROXY_SOCKET_NAME), 0o666);
+    })();
+    return this.starting;
+  }
+
+  /** The host directory holding the proxy's unix socket (PROXY_SOCKET_NAME). */
+  get socketDir(): string {
+    if (!this.socketDirectory) throw new Error("the credential proxy has not been started");
+    return this.socketDirectory;
+  }
+
+  /** Closed for good: a new proxy must take its place. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** The TCP port on the host's loopback. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Lets one job through until revoked; the upstream base URL is fixed now, the credential per request. */
+  grant(jobId: string, source: CredentialSource): JobGrant {
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+    const stopped = new AbortController();
+    if (this.closing) stopped.abort();
+    this.grants.set(token, { jobId, source, upstream: new URL(source.upstream()), stopped });
+    return {
+      token,
+      signal: stopped.signal,
+      revoke: () => {
+        this.grants.delete(token);
+      },
+    };
+  }
+
+  /** How many jobs may use the proxy now (tests check revocation with it). */
+  get activeGrants(): number {
+    return this.grants.size;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const token = jobToken(req.headers);
+    const grant = token === undefined ? undefined : this.grants.get(token);
+    if (!grant) {
+      req.resume();
+      refuse(
+        res,
+        401,
+        "authentication_error",
+        "herdctl credential proxy: this job token is unknown or its job has ended",
+      );
+      return;
+    }
+    const credential = grant.source.current();
+    if (!credential) {
+      req.resume();
+      refuse(
+        res,
+        401,
+        "authentication_error",
+        `herdctl credential proxy: herdctl has no credential for job ${grant.jobId}; set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN where herdctl runs, or log in with claude`,
+      );
+      return;
+    }
+    const path = req.url ?? "/";
+    if (!path.startsWith("/")) {
+      req.resume();
+      refuse(res, 400, "invalid_request_error", "herdctl credential proxy: only API paths are forwarded");
+      return;
+    }
+    const target = new URL(grant.upstream.href);
+    const [pathname, query] = path.split(/\?(.*)/s, 2) as [string, string | undefined];
+    target.pathname = joinPath(grant.upstream.pathname, pathname);
+    target.search = query === undefined ? "" : `?${query}`;
+    const https = target.protocol === "https:";
+    const upstream = (https ? httpsRequest : httpRequest)(
+      target,
+      {
+        method: req.method,
+        headers: upstreamHeaders(req.headers, credential),
+        agent: https ? this.agents.https : this.agents.http,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, downstreamHeaders(answer.headers));
+        // Streamed answers (SSE) go out as each chunk arrives.
+        res.flushHeaders();
+        answer.pipe(res);
+        answer.once("error", () => res.destroy());
+      },
+    );
+    upstream.setNoDelay(true);
+    upstream.once("error", (error: NodeJS.ErrnoException) => {
+      refuse(
+        res,
+        502,
+        "api_error",
+        `herdctl credential proxy could not reach ${target.origin}: ${error.code ?? error.message}`,
+      );
+    });
+    // The container gave up (claude cancelled or killed): stop the upstream request too.
+    res.once("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  /** Stops listening, cuts every open exchange and tells running jobs; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const grant of this.grants.values()) grant.stopped.abort();
+      const closed = [this.server, this.unixServer]
+        .filter((server) => server.listening)
+        .map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+      for (const socket of this.sockets) socket.destroy();
+      this.agents.http.destroy();
+      this.agents.https.destroy();
+      await Promise.all(closed);
+      if (this.socketDirectory) {
+        rmSync(this.socketDirectory, { recursive: true, force: true });
+        socketDirs.delete(this.socketDirectory);
+      }
+    })();
+    return this.closing;
+  }
+}
+
+let shared: CredentialProxy | undefined;
+
+/** The process's one proxy, started on first use; a closed one is replaced. */
+export async function sharedCredentialProxy(): Promise<CredentialProxy> {
+  if (!shared || shared.closed) shared = new CredentialProxy();
+  await shared.start();
+  return shared;
+}

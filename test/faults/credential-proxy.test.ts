@@ -1,0 +1,212 @@
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bash, hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
+import Dockerode from "dockerode";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildImage } from "../../packages/core/src/docker/image.js";
+import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
+import { CredentialProxy } from "../../packages/core/src/proxy/credential-proxy.js";
+import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
+import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
+import { StateManager } from "../../packages/core/src/state/index.js";
+import {
+  IMAGE_TIMEOUT_MS,
+  removeFleetContainers,
+} from "../../packages/core/test/docker/runtime-image-fixture.js";
+import { startAuthRecorder } from "../../packages/core/test/helpers/auth-recorder.js";
+import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
+import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
+import { until } from "../../packages/core/test/helpers/until.js";
+
+/**
+ * docker.network: proxy-only (which implies docker.credentials: proxy) with real containers, real
+ * claude and the stand-in behind herdctl's credential proxy: the container has no network but the
+ * forwarder to the proxy's unix socket, the key stays on the host, the container holds only a
+ * per-job token that dies with the job, a refreshed OAuth login reaches a running job, and a proxy
+ * that goes away ends the job cleanly.
+ */
+const KEY_HEAD = "sk-ant-REAL";
+const KEY_TAIL = "proxyjob-Zq7Xw9Vb2Nm4Lk6Jh8Gf0Ds1";
+const KEY = `${KEY_HEAD}-${KEY_TAIL}`;
+const FLEET = `faultsproxy${process.pid}`;
+const docker = new Dockerode();
+
+/**
+ * What the agent runs inside: its environment, every process's environment and command line, and
+ * a search of the whole filesystem for the key. The key's two halves are joined only inside the
+ * shell, so the command itself (kept in claude's transcript) does not contain it.
+ */
+const PROBE =
+  "env > /workspace/env.txt; " +
+  "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < \"$f\"; echo; done > /workspace/proc.txt 2>/dev/null; " +
+  `a=${KEY_HEAD}; b=${KEY_TAIL.slice(0, 8)}; ` +
+  'grep -rIl --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev -e "$a-$b" / > /workspace/found.txt 2>/dev/null; ' +
+  "ls /sys/class/net > /workspace/net.txt; " +
+  // The Docker host's bridge address: unreachable without a network, so nothing is ever sent.
+  "socat -T2 /dev/null TCP:172.17.0.1:80,connect-timeout=2 2> /workspace/direct.txt; " +
+  "echo probed";
+
+let standin: Standin;
+let recorder: Awaited<ReturnType<typeof startAuthRecorder>>;
+/** By id: other test files may point the shared tag at another build meanwhile. */
+let imageId: string;
+
+beforeAll(async () => {
+  const { hash } = await buildImage({ offline: true });
+  const [image] = await docker.listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
+  imageId = image!.Id;
+  standin = await startStandin();
+  recorder = await startAuthRecorder(standin.url);
+}, IMAGE_TIMEOUT_MS);
+afterAll(async () => {
+  await removeFleetContainers(FLEET);
+  await recorder?.close();
+  await standin?.close();
+});
+
+describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engine)", (runtime) => {
+  let tmp: ReturnType<typeof tempDir>;
+  let state: StateManager;
+  let proxy: CredentialProxy;
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    state = new StateManager(join(tmp.dir, ".herdctl"));
+    state.open();
+    proxy = new CredentialProxy();
+    recorder.seen.length = 0;
+  });
+  afterEach(async () => {
+    await proxy.close();
+    state.close();
+    await removeFleetContainers(FLEET);
+    tmp.cleanup();
+  });
+
+  async function proxiedAgent() {
+    const loaded = await writeFleet(
+      tmp.dir,
+      `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n` +
+        "docker:\n  enabled: true\n  memory: 1g\n",
+      {
+        fleetYaml:
+          `version: 1\nfleet: { name: ${FLEET} }\n` +
+          `defaults:\n  docker: { image: "${imageId}", network: proxy-only }\n` +
+          "agents:\n  - path: ./agents/worker.yaml\n",
+      },
+    );
+    if (process.getuid?.() === 0) chownSync(loaded.workspace, IMAGE_UID, IMAGE_UID);
+    return loaded;
+  }
+
+  const executor = (env: Record<string, string>) =>
+    new JobExecutor({
+      state,
+      claudePath,
+      env,
+      containers: { manager: new ContainerManager(), fleet: FLEET, proxy },
+    });
+
+  it("completes through the proxy; nothing in the container holds the key; the token dies with the job", async () => {
+    const { agent, workspace } = await proxiedAgent();
+    standin.setResponder(script([bash(PROBE), textReply("done through the proxy")]));
+    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url, ANTHROPIC_API_KEY: KEY };
+    const job = await executor(env).execute({ agent, prompt: "probe", triggerType: "manual" });
+    expect(job).toMatchObject({ status: "completed", summary: "done through the proxy" });
+
+    // The stand-in was reached, through the proxy, with the real key.
+    const messages = recorder.seen.filter((s) => s.path.startsWith("/v1/messages"));
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    expect(messages.every((s) => s.apiKey === KEY && s.authorization === undefined)).toBe(true);
+
+    const seenEnv = readFileSync(join(workspace, "env.txt"), "utf8");
+    const procs = readFileSync(join(workspace, "proc.txt"), "utf8");
+    expect(seenEnv).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3128\n");
+    // No network but loopback: the forwarder to the proxy's socket is the only way out.
+    expect(readFileSync(join(workspace, "net.txt"), "utf8")).toBe("lo\n");
+    expect(readFileSync(join(workspace, "direct.txt"), "utf8")).toContain("Network is unreachable");
+    const token = /^ANTHROPIC_API_KEY=(herdctl-job-\S+)$/m.exec(seenEnv)?.[1];
+    expect(token).toBeDefined();
+    expect(procs).toContain(token);
+    for (const text of [seenEnv, procs]) {
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain(KEY_TAIL);
+    }
+    expect(readFileSync(join(workspace, "found.txt"), "utf8")).toBe("");
+
+    // A copy of the token taken out of the container is worthless now.
+    expect(proxy.activeGrants).toBe(0);
+    const before = recorder.seen.length;
+    const replay = await fetch(`http://127.0.0.1:${proxy.port}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": token!, "content-type": "application/json" },
+      body: '{"model":"claude-sonnet-4-5","max_tokens":1,"messages":[]}',
+    });
+    expect(replay.status).toBe(401);
+    expect(recorder.seen.length).toBe(before);
+  });
+
+  it.runIf(runtime === "cli")(
+    "passes a refreshed OAuth login on the host to the job's next request",
+    async () => {
+      const { agent } = await proxiedAgent();
+      const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url };
+      delete (env as Record<string, string>).ANTHROPIC_API_KEY;
+      const login = (token: string) =>
+        writeFileSync(
+          join(env.CLAUDE_CONFIG_DIR, ".credentials.json"),
+          JSON.stringify({
+            claudeAiOauth: { accessToken: token, refreshToken: "r", expiresAt: 4102444800000 },
+          }),
+        );
+      mkdirSync(env.CLAUDE_CONFIG_DIR, { recursive: true });
+      login("sk-ant-oat01-FIRST-login-aaaaaaaaaaaa");
+      let turn = 0;
+      standin.setResponder(() => {
+        turn++;
+        if (turn === 1) {
+          // The host's login is refreshed while the job runs.
+          login("sk-ant-oat01-SECOND-refreshed-login-bbbbbbbbbbbb");
+          return bash("echo step");
+        }
+        return textReply("saw the refresh");
+      });
+      const job = await executor(env).execute({ agent, prompt: "two turns", triggerType: "manual" });
+      expect(job.status).toBe("completed");
+      const messages = recorder.seen.filter(
+        (s) => s.path.startsWith("/v1/messages") && !s.path.includes("count_tokens"),
+      );
+      expect(messages[0]?.authorization).toBe("Bearer sk-ant-oat01-FIRST-login-aaaaaaaaaaaa");
+      expect(messages.at(-1)?.authorization).toBe("Bearer sk-ant-oat01-SECOND-refreshed-login-bbbbbbbbbbbb");
+      expect(messages.every((s) => s.apiKey === undefined && s.beta?.includes("oauth-2025-04-20"))).toBe(
+        true,
+      );
+    },
+  );
+
+  it.runIf(runtime === "cli")(
+    "fails the job cleanly and leaves no container when the proxy dies mid-job",
+    async () => {
+      const { agent } = await proxiedAgent();
+      standin.setResponder(() => hang());
+      const env = {
+        ...claudeEnv(standin, tmp.dir),
+        ANTHROPIC_BASE_URL: recorder.url,
+        ANTHROPIC_API_KEY: KEY,
+      };
+      const running = executor(env).execute({ agent, prompt: "wait forever", triggerType: "manual" });
+      await until(
+        () => standin.mainRequests.length > 0 && recorder.seen.length > 0,
+        "a request through the proxy",
+      );
+      await proxy.close();
+      const job = await running;
+      expect(job).toMatchObject({ status: "failed", exitReason: "api_error" });
+      expect(job.error).toBe(
+        "herdctl's credential proxy stopped while claude (cli runtime) ran in the container, so it could not reach the model; the job was ended. Restart herdctl and run it again",
+      );
+      const left = await docker.listContainers({ all: true, filters: { label: [`herdctl.fleet=${FLEET}`] } });
+      expect(left).toHaveLength(0);
+    },
+  );
+});
