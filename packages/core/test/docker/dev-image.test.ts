@@ -1,11 +1,20 @@
-import { readFileSync } from "node:fs";
+// One file for everything that needs herdctl/runtime:dev: a test file waiting for the image build
+// holds a vitest worker, so two such files would stall both workers on a fresh machine.
+import { chownSync, copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Standin, script, startStandin, textReply, toolUse } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEV_DOCKERFILE, DEV_PACKAGES } from "../../src/docker/dev-image.js";
 import { buildImage, findClaudeBinary, imageRecipeHash } from "../../src/docker/image.js";
+import { IMAGE_UID } from "../../src/docker/runtime-image.js";
+import { JobExecutor } from "../../src/runner/job-executor.js";
+import { ContainerManager } from "../../src/runner/runtime/container-manager.js";
+import { StateManager } from "../../src/state/index.js";
+import { claudeEnv, claudePath } from "../helpers/claude-env.js";
+import { tempDir, writeFleet } from "../helpers/fleet.js";
 import { ensureDevImage } from "./dev-image-fixture.js";
-import { IMAGE_TIMEOUT_MS } from "./runtime-image-fixture.js";
+import { IMAGE_TIMEOUT_MS, removeFleetContainers } from "./runtime-image-fixture.js";
 
 const docker = new Dockerode();
 
@@ -47,7 +56,7 @@ describe("the dev runtime image", () => {
         "python3 -m pip --version | cut -d' ' -f1",
         "python3 -m venv /tmp/venv && /tmp/venv/bin/python -c 'import sys; print(sys.prefix)'",
         "curl --version | head -1 | cut -d' ' -f1",
-        "echo '{\"a\":[1,2]}' | jq -c '.a'",
+        "echo '{\"a\":[1,2]}' | jq -M -c '.a'",
         "rg --version | head -1 | cut -d' ' -f1",
         "printf 'int main(void){return 42;}' > /tmp/t.c && cc -o /tmp/t /tmp/t.c && make --version | head -1 | cut -d' ' -f1-2; /tmp/t || echo exit $?",
         "claude --version | cut -d' ' -f2-",
@@ -104,6 +113,83 @@ describe("the dev runtime image", () => {
     expect(error.code).toBe("DOCKER_BUILD_FAILED");
     expect(error.message).toBe(
       'building the herdctl runtime image failed: unknown image profile "bogus": use one of base, dev',
+    );
+  });
+});
+
+const SERVER = join(import.meta.dirname, "probe-mcp-server.mjs");
+
+describe.each(["cli", "sdk"])("a stdio MCP server in herdctl/runtime:dev with the %s runtime", (runtime) => {
+  let standin: Standin;
+  let tmp: ReturnType<typeof tempDir>;
+  let state: StateManager;
+  const fleetName = `devmcp-${runtime}-${process.pid}`;
+
+  beforeAll(async () => {
+    await ensureDevImage();
+    standin = await startStandin();
+  }, IMAGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await removeFleetContainers(fleetName);
+    await standin?.close();
+  });
+  beforeEach(() => {
+    tmp = tempDir();
+    state = new StateManager(join(tmp.dir, ".herdctl"));
+    state.open();
+  });
+  afterEach(async () => {
+    state.close();
+    await removeFleetContainers(fleetName);
+    tmp.cleanup();
+  });
+
+  it("runs the server with node inside the container and hands the tool's result to the model", async () => {
+    const { agent, workspace } = await writeFleet(
+      tmp.dir,
+      `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n` +
+        "allowed_tools: [mcp__probe__whereami]\n" +
+        "mcp_servers:\n  probe: { command: node, args: [probe-mcp-server.mjs] }\n" +
+        "docker:\n  enabled: true\n  memory: 1g\n",
+      {
+        fleetYaml:
+          `version: 1\nfleet: { name: ${fleetName} }\n` +
+          // host networking: the container reaches the stand-in on the host's 127.0.0.1.
+          "defaults:\n  docker: { image: herdctl/runtime:dev, network: host }\n" +
+          "agents:\n  - path: ./agents/worker.yaml\n",
+      },
+    );
+    copyFileSync(SERVER, join(workspace, "probe-mcp-server.mjs"));
+    if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
+
+    standin.setResponder(
+      script([
+        // claude defers MCP tools behind ToolSearch, as it does for a real model.
+        toolUse("ToolSearch", { query: "select:mcp__probe__whereami" }),
+        toolUse("mcp__probe__whereami", { word: "pineapple" }),
+        textReply("the probe answered"),
+      ]),
+    );
+    const executor = new JobExecutor({
+      state,
+      claudePath,
+      env: claudeEnv(standin, tmp.dir),
+      containers: { manager: new ContainerManager(), fleet: fleetName },
+    });
+    const job = await executor.execute({ agent, prompt: "ask the probe", triggerType: "manual" });
+    expect(job).toMatchObject({ status: "completed", docker: true, summary: "the probe answered" });
+
+    const offered = standin.mainRequests.find((r) => r.tools.some((t) => t.name === "mcp__probe__whereami"));
+    expect(offered, "claude offered the MCP tool to the model").toBeDefined();
+    const answer = standin.mainRequests
+      .flatMap((r) => r.toolResults)
+      .find((block) => JSON.stringify(block.content).includes("pineapple"));
+    expect(answer, "the stand-in saw the MCP tool's result").toBeDefined();
+    expect(answer!.is_error).toBeFalsy();
+    // Node from Debian trixie, as the container user, in the mounted workspace.
+    const uid = process.getuid?.() === 0 ? IMAGE_UID : process.getuid?.();
+    expect(JSON.stringify(answer!.content)).toMatch(
+      new RegExp(`pineapple: node v20\\.\\d+\\.\\d+, uid ${uid}, debian trixie, cwd /workspace`),
     );
   });
 });
