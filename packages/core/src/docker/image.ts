@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -91,7 +91,14 @@ export function findClaudeBinary(): ClaudeBinary {
 
 function isElf(file: string): boolean {
   if (statSync(file).size < 1024 * 1024) return false;
-  const head = readFileSync(file).subarray(0, 4);
+  // Four bytes, not the whole ~200 MB binary: this runs on every (cached) build.
+  const head = Buffer.alloc(4);
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
   return head.toString("latin1") === "\u007fELF";
 }
 
@@ -217,7 +224,13 @@ async function buildDevImage(options: BuildImageOptions): Promise<BuildImageResu
       options.onLog?.(`${ref} is up to date (claude ${claude.version})`);
       return { tag: ref, cached: true, hash };
     }
-    const base = await buildImage({ ...options, profile: "base", tag: DEFAULT_IMAGE, labels: undefined, docker });
+    const base = await buildImage({
+      ...options,
+      profile: "base",
+      tag: DEFAULT_IMAGE,
+      labels: undefined,
+      docker,
+    });
     return await withBuildLock(options.cacheDir ?? herdctlCacheDir(), options.onLog, async () => {
       if (await findCached(docker, hash, ref)) return { tag: ref, cached: true, hash };
       // By the base's recipe label, not its tag: another build may move the tag meanwhile.
