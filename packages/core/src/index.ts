@@ -4,6 +4,13 @@ export * from "./config/index.js";
 export * from "./control/index.js";
 export { DockerError } from "./docker/errors.js";
 export { type BuildImageOptions, type BuildImageResult, buildImage } from "./docker/image.js";
+export {
+  buildCommandFor,
+  DEV_IMAGE,
+  IMAGE_PROFILES,
+  type ImageProfile,
+  PROFILE_IMAGES,
+} from "./docker/profiles.js";
 export { DEFAULT_IMAGE } from "./docker/runtime-image.js";
 export { FleetError, type FleetErrorCode } from "./fleet-manager/errors.js";
 export type {

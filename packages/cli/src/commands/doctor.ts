@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
+  buildCommandFor,
   ContainerManager,
   DEFAULT_IMAGE,
   type LoadedFleet,
@@ -130,14 +131,18 @@ async function checkDocker(fleet: LoadedFleet | undefined): Promise<Check[]> {
         name: "image",
         status: "fail",
         detail: `${image}: ${message(error)}`,
-        fix:
-          image === DEFAULT_IMAGE
-            ? "herdctl docker build (or --offline)"
-            : `docker pull ${image}, or build it`,
+        fix: buildFix(image),
       });
     }
   }
   return checks;
+}
+
+function buildFix(image: string): string {
+  const build = buildCommandFor(image);
+  return build
+    ? `${build.offline} (no registry needed), or ${build.online}`
+    : `docker pull ${image}, or build it`;
 }
 
 /** Docker agents whose container user cannot write the mounted working directory. */

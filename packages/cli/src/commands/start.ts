@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { keepRunningWhenOutputCloses } from "../closed-pipe.js";
 import { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { missingImageWarnings } from "../image-warnings.js";
 import { OFFLINE_LABEL, startOffline } from "../offline.js";
 import { firstFire } from "../output/first-fire.js";
 import { attachFleetLog } from "../output/fleet-log.js";
@@ -89,6 +90,7 @@ export function registerStart(program: Command): void {
       })) {
         ctx.warn(warning);
       }
+      for (const warning of await missingImageWarnings(fleet.fleet.agents)) ctx.warn(warning);
 
       const stopTimeoutMs = Number.parseFloat(options.stopTimeout ?? "30") * 1000;
       let signals = 0;

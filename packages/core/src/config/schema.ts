@@ -473,7 +473,7 @@ export const DockerSchema = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      "Image to run (default herdctl/runtime:latest); it needs the claude binary and a uid 1000 user",
+      "Image to run (default herdctl/runtime:latest; herdctl/runtime:dev adds Node, Python and build tools); it needs the claude binary and a uid 1000 user",
     ),
   network: z
     .enum(["none", "bridge", "host", "proxy-only"])

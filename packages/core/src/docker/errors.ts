@@ -1,3 +1,5 @@
+import { buildCommandFor } from "./profiles.js";
+
 export type DockerErrorCode =
   | "DOCKER_UNAVAILABLE"
   | "DOCKER_IMAGE_MISSING"
@@ -24,11 +26,15 @@ export function describeDockerFailure(f: DockerFailure): string {
         `cannot reach the Docker engine at ${f.endpoint} (${f.detail}): start it (e.g. "sudo dockerd &" ` +
         `or "sudo systemctl start docker") or point DOCKER_HOST at a running engine`
       );
-    case "DOCKER_IMAGE_MISSING":
+    case "DOCKER_IMAGE_MISSING": {
+      const build = buildCommandFor(f.image);
+      if (!build)
+        return `the Docker image "${f.image}" is not on this engine: pull or build it, or set docker.image to an image you have`;
       return (
-        `the Docker image "${f.image}" is not on this engine: run "herdctl docker build --offline" ` +
-        `(no registry needed) or "herdctl docker build", or set docker.image to an image you have`
+        `the Docker image "${f.image}" is not on this engine: run "${build.offline}" ` +
+        `(no registry needed) or "${build.online}", or set docker.image to an image you have`
       );
+    }
     case "DOCKER_CONTAINER_LIMIT":
       return (
         `agent "${f.agent}" already has ${f.running} running container${f.running === 1 ? "" : "s"} ` +

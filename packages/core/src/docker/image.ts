@@ -1,13 +1,15 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type Dockerode from "dockerode";
+import { DEV_DOCKERFILE } from "./dev-image.js";
 import { dockerClient } from "./engine.js";
 import { DockerError, toDockerError, unavailable } from "./errors.js";
+import { IMAGE_PROFILES, type ImageProfile, isImageProfile, PROFILE_IMAGES } from "./profiles.js";
 import { ensureRootfsTarball, herdctlCacheDir, ROOTFS_PACKAGES, ROOTFS_SUITE, run } from "./rootfs.js";
 import {
   CONTAINER_WORKSPACE,
@@ -24,6 +26,9 @@ import {
 export interface BuildImageOptions {
   /** Build from debootstrap and the local claude binary, with no registry (needs root). */
   offline: boolean;
+  /** `base` (default) or `dev`, which adds toolchains on top of the base image. */
+  profile?: ImageProfile;
+  /** Defaults to the profile's image, herdctl/runtime:latest or herdctl/runtime:dev. */
   tag?: string;
   onLog?: (line: string) => void;
   /** Debian mirror for the offline build; defaults to HERDCTL_DEBIAN_MIRROR, then deb.debian.org. */
@@ -86,7 +91,14 @@ export function findClaudeBinary(): ClaudeBinary {
 
 function isElf(file: string): boolean {
   if (statSync(file).size < 1024 * 1024) return false;
-  const head = readFileSync(file).subarray(0, 4);
+  // Four bytes, not the whole ~200 MB binary: this runs on every (cached) build.
+  const head = Buffer.alloc(4);
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
   return head.toString("latin1") === "\u007fELF";
 }
 
@@ -111,10 +123,22 @@ export function splitTag(ref: string): { repo: string; tag: string } {
   return { repo: ref, tag: "latest" };
 }
 
+/**
+ * The image herdctl built with this recipe hash. Images built FROM it (the dev image, a user's
+ * extension) inherit its labels, so among several the one already tagged `ref`, else the oldest,
+ * is the original.
+ */
+async function imageWithHash(docker: Dockerode, hash: string, ref: string) {
+  const images = await docker.listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
+  return (
+    images.find((image) => (image.RepoTags ?? []).includes(ref)) ??
+    images.sort((a, b) => a.Created - b.Created)[0]
+  );
+}
+
 /** Reuses an image with this recipe hash, pointing the tag at it when needed. */
 async function findCached(docker: Dockerode, hash: string, ref: string): Promise<boolean> {
-  const images = await docker.listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
-  const image = images[0];
+  const image = await imageWithHash(docker, hash, ref);
   if (!image) return false;
   if (!(image.RepoTags ?? []).includes(ref)) await docker.getImage(image.Id).tag(splitTag(ref));
   return true;
@@ -144,6 +168,14 @@ function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream, onLog?
  * imported as a single layer. Either way an image with the same recipe hash is reused.
  */
 export async function buildImage(options: BuildImageOptions): Promise<BuildImageResult> {
+  const profile: string = options.profile ?? "base";
+  if (!isImageProfile(profile)) {
+    throw new DockerError({
+      code: "DOCKER_BUILD_FAILED",
+      detail: `unknown image profile "${profile}": use one of ${IMAGE_PROFILES.join(", ")}`,
+    });
+  }
+  if (profile === "dev") return buildDevImage(options);
   const docker = options.docker ?? dockerClient();
   const ref = options.tag ?? DEFAULT_IMAGE;
   const claude = findClaudeBinary();
@@ -162,6 +194,63 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       if (await findCached(docker, hash, ref)) return { tag: ref, cached: true, hash };
       if (options.offline) await buildOffline(docker, ref, hash, claude, options);
       else await buildOnline(docker, ref, hash, claude, options);
+      await removeSupersededImages(docker);
+      return { tag: ref, cached: false, hash };
+    });
+  } catch (error) {
+    throw toDockerError(error, `build ${ref}`, docker);
+  }
+}
+
+/**
+ * The dev profile: `docker build` of DEV_DOCKERFILE FROM the base image (built or reused first,
+ * offline or online as asked), so the base's layer is shared and no second debootstrap runs. Its
+ * recipe hash covers the base's recipe hash, so a base with another claude or recipe means a new
+ * dev image, while a base merely re-imported from the same recipe does not.
+ */
+async function buildDevImage(options: BuildImageOptions): Promise<BuildImageResult> {
+  const docker = options.docker ?? dockerClient();
+  const ref = options.tag ?? PROFILE_IMAGES.dev;
+  const claude = findClaudeBinary();
+  const baseHash = imageRecipeHash(options.offline ? "offline" : "online", claude.version);
+  const sortedLabels = Object.entries(options.labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const hash = createHash("sha256")
+    .update(JSON.stringify([IMAGE_RECIPE_VERSION, "dev", DEV_DOCKERFILE, baseHash, sortedLabels]))
+    .digest("hex")
+    .slice(0, 24);
+  try {
+    await docker.ping().catch((error: unknown) => {
+      throw unavailable(error, docker);
+    });
+    if (await findCached(docker, hash, ref)) {
+      options.onLog?.(`${ref} is up to date (claude ${claude.version})`);
+      return { tag: ref, cached: true, hash };
+    }
+    const base = await buildImage({
+      ...options,
+      profile: "base",
+      tag: DEFAULT_IMAGE,
+      labels: undefined,
+      docker,
+    });
+    return await withBuildLock(options.cacheDir ?? herdctlCacheDir(), options.onLog, async () => {
+      if (await findCached(docker, hash, ref)) return { tag: ref, cached: true, hash };
+      // By the base's recipe label, not its tag: another build may move the tag meanwhile.
+      const baseImage = await imageWithHash(docker, base.hash, base.tag);
+      if (!baseImage) throw new DockerError({ code: "DOCKER_BUILD_FAILED", detail: `${base.tag} vanished` });
+      options.onLog?.(`building ${ref} on ${base.tag}: apt-get install from the base image's Debian mirror`);
+      const context = singleFileTar("Dockerfile", Buffer.from(DEV_DOCKERFILE));
+      const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+        t: ref,
+        labels: { ...options.labels, [IMAGE_HASH_LABEL]: hash, "herdctl.profile": "dev" },
+        buildargs: { BASE: baseImage.Id },
+        // The build reaches the Debian mirror the way the host (and debootstrap) does, even where
+        // the bridge network has no route or DNS. The Dockerfile is herdctl's own, not a user's.
+        networkmode: "host",
+        rm: true,
+        forcerm: true,
+      });
+      await followProgress(docker, stream, options.onLog);
       await removeSupersededImages(docker);
       return { tag: ref, cached: false, hash };
     });

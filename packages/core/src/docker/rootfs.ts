@@ -15,7 +15,7 @@ import {
   IMAGE_USER,
 } from "./runtime-image.js";
 
-export const ROOTFS_SUITE = "bookworm";
+export const ROOTFS_SUITE = "trixie";
 export const ROOTFS_PACKAGES = ["git", "ca-certificates", "socat"] as const;
 export const DEFAULT_MIRROR = "http://deb.debian.org/debian";
 

@@ -14,19 +14,19 @@ export const CONTAINER_CLAUDE_DIR = `${IMAGE_HOME}/.claude`;
 export const CONTAINER_PLUGINS_DIR = "/opt/herdctl/plugins";
 export const IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** Bump when either build recipe changes, so cached images are rebuilt. */
-export const IMAGE_RECIPE_VERSION = 2;
+export const IMAGE_RECIPE_VERSION = 3;
 export const IMAGE_HASH_LABEL = "herdctl.image-hash";
 
 /** Kept byte-identical to docker/Dockerfile (a test checks), so users and `herdctl docker build` agree. */
 export const RUNTIME_DOCKERFILE = `# herdctl runtime image: a non-root user, git, CA certificates and the native claude binary.
 # Build it with "herdctl docker build" (or "herdctl docker build --offline" without a registry).
-FROM node:22-bookworm-slim AS claude
+FROM node:22-trixie-slim AS claude
 ARG CLAUDE_VERSION=latest
 RUN npm install --global "@anthropic-ai/claude-code@\${CLAUDE_VERSION}" \\
  && cp "$(npm root --global)/@anthropic-ai/claude-code/bin/claude.exe" /claude \\
  && /claude --version
 
-FROM debian:bookworm-slim
+FROM debian:trixie-slim
 RUN apt-get update \\
  && apt-get install --yes --no-install-recommends git ca-certificates socat \\
  && rm -rf /var/lib/apt/lists/*

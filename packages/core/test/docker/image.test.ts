@@ -91,7 +91,7 @@ describe("the offline runtime image", () => {
     // machine's business.
     expect(logs).toEqual([`herdctl/runtime:latest is up to date (claude ${findClaudeBinary().version})`]);
     const tarballs = execFileSync("ls", [herdctlCacheDir()], { encoding: "utf8" });
-    expect(tarballs).toMatch(/^rootfs-bookworm-[0-9a-f]{16}\.tar$/m);
+    expect(tarballs).toMatch(/^rootfs-trixie-[0-9a-f]{16}\.tar$/m);
   });
 
   it(

@@ -99,6 +99,17 @@ export class ContainerManager {
     }
   }
 
+  /** Whether the engine has `image`; other failures (no engine) throw as DockerErrors. */
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.imageId(image);
+      return true;
+    } catch (error) {
+      if ((error as DockerError).code === "DOCKER_IMAGE_MISSING") return false;
+      throw error;
+    }
+  }
+
   async ensureContainer(spec: ContainerSpec): Promise<EnsuredContainer> {
     await this.ping();
     const imageId = await this.imageId(spec.config.image);

@@ -195,8 +195,20 @@ describe("ContainerManager.ensureContainer", () => {
       .catch((e) => e);
     expect(error.code).toBe("DOCKER_IMAGE_MISSING");
     expect(error.message).toBe(
-      'the Docker image "herdctl/nope:missing" is not on this engine: run "herdctl docker build --offline" ' +
+      'the Docker image "herdctl/nope:missing" is not on this engine: pull or build it, or set docker.image to an image you have',
+    );
+    expect(await manager.hasImage("herdctl/nope:missing")).toBe(false);
+    expect(await manager.hasImage("herdctl/runtime:latest")).toBe(true);
+  });
+
+  it("names the herdctl command that builds each of herdctl's own images", () => {
+    expect(new DockerError({ code: "DOCKER_IMAGE_MISSING", image: "herdctl/runtime:latest" }).message).toBe(
+      'the Docker image "herdctl/runtime:latest" is not on this engine: run "herdctl docker build --offline" ' +
         '(no registry needed) or "herdctl docker build", or set docker.image to an image you have',
+    );
+    expect(new DockerError({ code: "DOCKER_IMAGE_MISSING", image: "herdctl/runtime:dev" }).message).toBe(
+      'the Docker image "herdctl/runtime:dev" is not on this engine: run "herdctl docker build --offline --profile dev" ' +
+        '(no registry needed) or "herdctl docker build --profile dev", or set docker.image to an image you have',
     );
   });
 });
