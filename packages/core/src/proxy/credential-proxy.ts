@@ -17,6 +17,7 @@ import { join } from "node:path";
 import type { CredentialSource, UpstreamCredential } from "./credential-source.js";
 import {
   type EgressGrant,
+  type EgressJob,
   type EgressResolver,
   forwardPlain,
   proxyToken,
@@ -38,6 +39,8 @@ interface GrantEntry {
   source: CredentialSource;
   upstream: URL;
   stopped: AbortController;
+  /** Aborted on revoke: the job's open egress tunnels are cut. */
+  ended: AbortController;
   /** proxy-only jobs: the hosts they may reach besides the API; without it every other host is refused. */
   egress?: EgressGrant;
 }
@@ -167,8 +170,7 @@ export class CredentialProxy {
     const server = createServer({ noDelay: true }, (req, res) => this.handle(req, res));
     // HTTPS egress: CONNECT host:port, checked against the job's allowlist, then a plain byte tunnel.
     server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      const grant = this.egressGrant(req);
-      void tunnel(req, socket, head, grant?.egress, this.resolver, grant !== undefined);
+      void tunnel(req, socket, head, this.egressJob(req), this.resolver);
     });
     server.on("connection", (socket) => {
       this.sockets.add(socket);
@@ -223,9 +225,10 @@ export class CredentialProxy {
    * Authorization: those headers belong to the destination, and the proxy adds no credential to
    * egress traffic, so the real key cannot be reached through it.
    */
-  private egressGrant(req: IncomingMessage): GrantEntry | undefined {
+  private egressJob(req: IncomingMessage): EgressJob | undefined {
     const token = proxyToken(req.headers);
-    return token === undefined ? undefined : this.grants.get(token);
+    const grant = token === undefined ? undefined : this.grants.get(token);
+    return grant && { egress: grant.egress, ended: grant.ended.signal };
   }
 
   /**
@@ -235,13 +238,15 @@ export class CredentialProxy {
   grant(jobId: string, source: CredentialSource, egress?: EgressGrant): JobGrant {
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
     const stopped = new AbortController();
+    const ended = new AbortController();
     if (this.closing) stopped.abort();
-    this.grants.set(token, { jobId, source, upstream: new URL(source.upstream()), stopped, egress });
+    this.grants.set(token, { jobId, source, upstream: new URL(source.upstream()), stopped, ended, egress });
     return {
       token,
       signal: stopped.signal,
       revoke: () => {
         this.grants.delete(token);
+        ended.abort();
       },
     };
   }
@@ -254,8 +259,7 @@ export class CredentialProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     // An absolute URL is a plain-HTTP egress request (HTTP_PROXY), never an API call.
     if (!(req.url ?? "/").startsWith("/")) {
-      const grant = this.egressGrant(req);
-      void forwardPlain(req, res, grant?.egress, this.resolver, grant !== undefined);
+      void forwardPlain(req, res, this.egressJob(req), this.resolver);
       return;
     }
     const token = jobToken(req.headers);

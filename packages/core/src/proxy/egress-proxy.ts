@@ -12,6 +12,23 @@ export interface EgressGrant {
   readonly log: EgressLog;
 }
 
+/** What the proxy knows of the job behind a request: its egress, and a signal that it has ended. */
+export interface EgressJob {
+  readonly egress: EgressGrant | undefined;
+  /** Aborted when the job's token is revoked: its open tunnels and requests are cut then. */
+  readonly ended: AbortSignal;
+}
+
+/** Runs `cut` when the job ends, until `settled` says the exchange is over. */
+function cutWhenEnded(ended: AbortSignal, cut: () => void): () => void {
+  if (ended.aborted) {
+    cut();
+    return () => {};
+  }
+  ended.addEventListener("abort", cut, { once: true });
+  return () => ended.removeEventListener("abort", cut);
+}
+
 /** Host name → the address to connect to; throws with the reason when it must not be reached. */
 export type EgressResolver = (host: string) => Promise<string>;
 
@@ -163,12 +180,12 @@ export async function tunnel(
   req: IncomingMessage,
   client: Duplex,
   head: Buffer,
-  egress: EgressGrant | undefined,
+  job: EgressJob | undefined,
   resolve: EgressResolver,
-  known: boolean,
 ): Promise<void> {
   client.on("error", () => client.destroy());
-  if (!known) return rawRefusal(client, 407, NO_TOKEN_TEXT);
+  if (!job) return rawRefusal(client, 407, NO_TOKEN_TEXT);
+  const egress = job.egress;
   const target = parseAuthority(req.url ?? "", 443);
   if (!target || !/:\d+$/.test(req.url ?? ""))
     return rawRefusal(client, 400, "herdctl egress proxy: CONNECT needs host:port");
@@ -176,6 +193,11 @@ export async function tunnel(
   if ("refused" in decision) return rawRefusal(client, decision.status, decision.refused);
   const done = egress!.log.opened(target.host, target.port);
   const upstream: Socket = connect({ host: decision.address, port: target.port });
+  // A tunnel opened during a job does not outlive it (a persistent container keeps running).
+  const settled = cutWhenEnded(job.ended, () => {
+    upstream.destroy();
+    client.destroy();
+  });
   let failure: string | undefined;
   let connected = false;
   upstream.once("connect", () => {
@@ -191,6 +213,7 @@ export async function tunnel(
     else rawRefusal(client, 502, refusalText(target.host, target.port, `could not connect: ${failure}`));
   });
   upstream.once("close", () => {
+    settled();
     done(upstream.bytesWritten, upstream.bytesRead, failure);
     if (connected) client.destroy();
   });
@@ -201,9 +224,8 @@ export async function tunnel(
 export async function forwardPlain(
   req: IncomingMessage,
   res: ServerResponse,
-  egress: EgressGrant | undefined,
+  job: EgressJob | undefined,
   resolve: EgressResolver,
-  known: boolean,
 ): Promise<void> {
   const plain = (status: number, text: string) => {
     req.resume();
@@ -215,7 +237,8 @@ export async function forwardPlain(
     });
     res.end(body);
   };
-  if (!known) return plain(407, NO_TOKEN_TEXT);
+  if (!job) return plain(407, NO_TOKEN_TEXT);
+  const egress = job.egress;
   let url: URL;
   try {
     url = new URL(req.url ?? "");
@@ -258,6 +281,11 @@ export async function forwardPlain(
   req.on("data", (chunk: Buffer) => {
     up += chunk.length;
   });
+  const settled = cutWhenEnded(job.ended, () => {
+    upstream.destroy();
+    res.destroy();
+  });
+  res.once("close", settled);
   upstream.once("error", (error: NodeJS.ErrnoException) => {
     done(up, down, error.code ?? error.message);
     if (res.headersSent) res.destroy();

@@ -165,6 +165,30 @@ describe("the egress side of herdctl's proxy", () => {
     expect(log.entries()).toEqual([]);
   });
 
+  it("cuts a job's open tunnel when its token is revoked (the job ended)", async () => {
+    const { grant, log } = await setup([`allowed.test:${sitePort}`]);
+    const closed = await new Promise<Socket>((resolve, reject) => {
+      const req = request({
+        host: "127.0.0.1",
+        port: proxy.port,
+        method: "CONNECT",
+        path: `allowed.test:${sitePort}`,
+        headers: { "proxy-authorization": basic(grant.token) },
+      });
+      req.once("error", reject);
+      req.once("connect", (res, socket: Socket) => {
+        expect(res.statusCode).toBe(200);
+        resolve(socket);
+      });
+      req.end();
+    });
+    const ended = new Promise<void>((resolve) => closed.once("close", () => resolve()));
+    closed.resume();
+    grant.revoke();
+    await ended;
+    await expect.poll(() => log.entries()[0]?.connections).toBe(1);
+  });
+
   it("with the host's resolver, never connects an allowlisted name that resolves to loopback", async () => {
     proxy = new CredentialProxy();
     await proxy.start();
