@@ -66,6 +66,19 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
       style.dim("Metadata (written by the agent):"),
       ...indent(JSON.stringify(job.metadata, null, 2)),
     );
+  if (job.egress?.length) {
+    lines.push("", style.dim("Network egress (through herdctl's proxy):"));
+    const refusedFirst = [...job.egress].sort((a, b) => Number(a.allowed) - Number(b.allowed));
+    for (const e of refusedFirst) {
+      const where = `${visible(e.host)}:${e.port}`;
+      const count = `${e.connections} connection${e.connections === 1 ? "" : "s"}`;
+      lines.push(
+        e.allowed
+          ? `  ${where}  allowed, ${count}, ${e.bytesUp} B sent, ${e.bytesDown} B received${e.reason ? ` (failed: ${visible(e.reason)})` : ""}`
+          : `  ${style.yellow(where)}  refused, ${count}`,
+      );
+    }
+  }
   if (job.toolFailures?.length) {
     lines.push("", style.yellow("Refused tool calls (the job's status is claude's own):"));
     for (const f of job.toolFailures)

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { DEFAULT_IMAGE } from "../docker/runtime-image.js";
+import { type EgressRule, parseEgressRule, ruleCovers } from "../proxy/egress-allowlist.js";
 import type { ConfigIssue } from "./errors.js";
 import { mergeLayers } from "./merge.js";
 import { FLEET_ONLY_DOCKER_KEYS } from "./schema.js";
@@ -65,7 +66,25 @@ const WIDENS: Record<FleetOnlyKey, (agent: unknown, fleet: unknown) => string | 
     agent === "proxy" || agent === (fleet ?? "env")
       ? undefined
       : `asks for credentials ${q(agent)}; the fleet's is ${q(fleet ?? "env")}`,
+  // The agent's list replaces the fleet's, so each of its entries must be inside one of the fleet's.
+  egress: (agent, fleet) => {
+    const granted = allowList(fleet)
+      .map((entry) => parseEgressRule(entry))
+      .filter((rule): rule is EgressRule => !("error" in rule));
+    const extra = allowList(agent).filter((entry) => {
+      const rule = parseEgressRule(entry);
+      return "error" in rule || !granted.some((g) => ruleCovers(g, rule));
+    });
+    return extra.length === 0
+      ? undefined
+      : `allows egress to ${extra.map(q).join(", ")}, which the fleet's docker.egress.allow does not`;
+  },
 };
+
+function allowList(value: unknown): string[] {
+  const allow = value && typeof value === "object" ? (value as { allow?: unknown }).allow : undefined;
+  return Array.isArray(allow) ? allow.map(String) : [];
+}
 
 function q(value: unknown): string {
   return JSON.stringify(value);

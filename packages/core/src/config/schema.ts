@@ -2,6 +2,7 @@ import { isAbsolute } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
+import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
 import { DurationError, parseDuration } from "./duration.js";
 
@@ -407,6 +408,7 @@ export const FLEET_ONLY_DOCKER_KEYS = [
   "ports",
   "host_config",
   "credentials",
+  "egress",
 ] as const;
 
 const memory = matching(
@@ -505,6 +507,24 @@ export const DockerSchema = z.strictObject({
     .optional()
     .describe(
       "How claude in the container gets the model credential: env (default) passes it per exec; proxy keeps it on the host and gives the container a per-job token for herdctl's credential proxy",
+    ),
+  egress: z
+    .strictObject({
+      allow: z
+        .array(
+          z.string().superRefine((value, ctx) => {
+            const rule = parseEgressRule(value);
+            if ("error" in rule) custom(ctx, rule.error, 'write "host", "*.domain" or "host:port"');
+          }),
+        )
+        .optional()
+        .describe(
+          'Hosts a proxy-only container may reach through herdctl\'s proxy: "github.com", "*.example.com" (subdomains), "host:port"; without a port 443 and 80',
+        ),
+    })
+    .optional()
+    .describe(
+      "network proxy-only: what the container may reach besides the model API; everything else is refused and recorded",
     ),
   host_config: z
     .record(z.string(), z.unknown())

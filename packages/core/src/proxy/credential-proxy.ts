@@ -15,6 +15,15 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CredentialSource, UpstreamCredential } from "./credential-source.js";
+import {
+  type EgressGrant,
+  type EgressJob,
+  type EgressResolver,
+  forwardPlain,
+  proxyToken,
+  systemResolver,
+  tunnel,
+} from "./egress-proxy.js";
 
 /** What one running job may use the proxy for; worthless once revoked. */
 export interface JobGrant {
@@ -30,6 +39,10 @@ interface GrantEntry {
   source: CredentialSource;
   upstream: URL;
   stopped: AbortController;
+  /** Aborted on revoke: the job's open egress tunnels are cut. */
+  ended: AbortController;
+  /** proxy-only jobs: the hosts they may reach besides the API; without it every other host is refused. */
+  egress?: EgressGrant;
 }
 
 const TOKEN_PREFIX = "herdctl-job-";
@@ -141,13 +154,24 @@ export class CredentialProxy {
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: { host?: string; port?: number } = {}) {
+  constructor(
+    private readonly options: {
+      host?: string;
+      port?: number;
+      /** How egress host names become addresses; the host's DNS (refusing loopback and link-local) by default. */
+      resolve?: EgressResolver;
+    } = {},
+  ) {
     this.server = this.httpServer();
     this.unixServer = this.httpServer();
   }
 
   private httpServer(): Server {
     const server = createServer({ noDelay: true }, (req, res) => this.handle(req, res));
+    // HTTPS egress: CONNECT host:port, checked against the job's allowlist, then a plain byte tunnel.
+    server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      void tunnel(req, socket, head, this.egressJob(req), this.resolver);
+    });
     server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
@@ -192,17 +216,37 @@ export class CredentialProxy {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Lets one job through until revoked; the upstream base URL is fixed now, the credential per request. */
-  grant(jobId: string, source: CredentialSource): JobGrant {
+  private get resolver(): EgressResolver {
+    return this.options.resolve ?? systemResolver;
+  }
+
+  /**
+   * Egress is bound to a job by its token in Proxy-Authorization, never by x-api-key or
+   * Authorization: those headers belong to the destination, and the proxy adds no credential to
+   * egress traffic, so the real key cannot be reached through it.
+   */
+  private egressJob(req: IncomingMessage): EgressJob | undefined {
+    const token = proxyToken(req.headers);
+    const grant = token === undefined ? undefined : this.grants.get(token);
+    return grant && { egress: grant.egress, ended: grant.ended.signal };
+  }
+
+  /**
+   * Lets one job through until revoked; the upstream base URL is fixed now, the credential per
+   * request. `egress`: what else the job may reach through this proxy (proxy-only containers).
+   */
+  grant(jobId: string, source: CredentialSource, egress?: EgressGrant): JobGrant {
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
     const stopped = new AbortController();
+    const ended = new AbortController();
     if (this.closing) stopped.abort();
-    this.grants.set(token, { jobId, source, upstream: new URL(source.upstream()), stopped });
+    this.grants.set(token, { jobId, source, upstream: new URL(source.upstream()), stopped, ended, egress });
     return {
       token,
       signal: stopped.signal,
       revoke: () => {
         this.grants.delete(token);
+        ended.abort();
       },
     };
   }
@@ -213,6 +257,11 @@ export class CredentialProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    // An absolute URL is a plain-HTTP egress request (HTTP_PROXY), never an API call.
+    if (!(req.url ?? "/").startsWith("/")) {
+      void forwardPlain(req, res, this.egressJob(req), this.resolver);
+      return;
+    }
     const token = jobToken(req.headers);
     const grant = token === undefined ? undefined : this.grants.get(token);
     if (!grant) {

@@ -18,3 +18,22 @@ export function forwarderCommand(): string[] {
     `UNIX-CONNECT:${CONTAINER_PROXY_DIR}/${PROXY_SOCKET_NAME}`,
   ];
 }
+
+/**
+ * The proxy settings a proxy-only container's tools read (curl, git, npm, pip, Node's and most
+ * HTTP clients): every other destination goes through the forwarder to herdctl's egress proxy,
+ * which checks the job's token (in the URL's userinfo, sent as Proxy-Authorization) and the
+ * allowlist. Loopback is excluded so claude's own API requests reach the forwarder directly.
+ */
+export function egressProxyEnv(token: string): Record<string, string> {
+  const url = `http://herdctl:${token}@127.0.0.1:${CONTAINER_PROXY_PORT}`;
+  const noProxy = "127.0.0.1,localhost,::1";
+  return {
+    HTTPS_PROXY: url,
+    HTTP_PROXY: url,
+    https_proxy: url,
+    http_proxy: url,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  };
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ResolvedAgent } from "../config/index.js";
 import { buildHookContext, runHooks } from "../hooks/index.js";
+import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
 import {
@@ -142,6 +143,14 @@ export class JobExecutor {
     if (this.options.offline) notice(OFFLINE_NOTICE);
     if (choice.notice) notice(choice.notice);
     if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
+    // Each refused destination is said once in the job's output; every attempt is counted in the record.
+    const refusedOnce = new Set<string>();
+    const egress = new EgressLog((host, port, reason) => {
+      const key = `${host}:${port}`;
+      if (refusedOnce.has(key)) return;
+      refusedOnce.add(key);
+      notice(redactor.redact(`egress to ${key} refused: ${reason}`));
+    });
 
     const attempt = async (session: { sessionId?: string; resume?: string; fork?: boolean }) => {
       const tracker = new OutcomeTracker();
@@ -165,6 +174,7 @@ export class JobExecutor {
           timeoutMs: agent.timeout,
           inactivityTimeoutMs: agent.inactivity_timeout,
           guard: this.guard(),
+          egress,
           onContainer: ({ id }) => {
             job = state.jobs.update(jobId, { containerId: id });
           },
@@ -215,6 +225,7 @@ export class JobExecutor {
       error: outcome.error ? redactor.redact(outcome.error) : outcome.error,
       sessionId: tracker.sessionId ?? job.sessionId,
       ...(metadata ? { metadata } : {}),
+      ...(egress.entries().length > 0 ? { egress: egress.entries() } : {}),
     });
     outputLog.close();
     job = await this.runHooks(job, agent, redactor);

@@ -133,6 +133,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // transcript stay as they were.
     sql: "ALTER TABLE jobs ADD COLUMN forked_from TEXT REFERENCES jobs (id) ON DELETE SET NULL;",
   },
+  {
+    version: 7,
+    name: "job egress",
+    // JSON list of what a proxy-only job reached through herdctl's egress proxy: host, port,
+    // allowed or refused, connections, bytes each way (see proxy/egress-log.ts).
+    sql: "ALTER TABLE jobs ADD COLUMN egress_json TEXT;",
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

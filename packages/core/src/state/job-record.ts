@@ -1,3 +1,4 @@
+import type { EgressEntry } from "../proxy/egress-log.js";
 import type { JobStatus, TerminalJobStatus } from "./job-status.js";
 
 export const TRIGGER_TYPES = ["manual", "schedule", "webhook", "web", "resume"] as const;
@@ -101,6 +102,8 @@ export interface JobRecord {
   readonly toolFailures: readonly ToolFailure[] | null;
   /** What the agent wrote to its metadata file during this job (see agent-metadata.ts); redacted. */
   readonly metadata: AgentMetadata | null;
+  /** What a proxy-only job reached, or was refused, through herdctl's egress proxy. */
+  readonly egress: readonly EgressEntry[] | null;
 }
 
 /** A JSON object an agent wrote about its own run; untrusted, size-capped, secrets redacted. */
@@ -143,6 +146,7 @@ export interface JobPatch {
   readonly apiErrorKind?: string | null;
   readonly toolFailures?: readonly ToolFailure[] | null;
   readonly metadata?: AgentMetadata | null;
+  readonly egress?: readonly EgressEntry[] | null;
 }
 
 export interface JobStart {
@@ -193,6 +197,7 @@ export interface JobRow {
   api_error_kind: string | null;
   tool_failures: string | null;
   metadata_json: string | null;
+  egress_json: string | null;
 }
 
 function parseJson<T>(text: string | null): T | null {
@@ -237,6 +242,7 @@ export function rowToJob(row: JobRow): JobRecord {
     apiErrorKind: row.api_error_kind,
     toolFailures: parseJson(row.tool_failures),
     metadata: parseJson(row.metadata_json),
+    egress: parseJson(row.egress_json),
   };
 }
 
@@ -262,6 +268,7 @@ export const PATCH_COLUMNS: Readonly<Record<keyof JobPatch, [string, (value: nev
   apiErrorKind: ["api_error_kind", (v: string | null) => v],
   toolFailures: ["tool_failures", (v: object | null) => (v === null ? null : JSON.stringify(v))],
   metadata: ["metadata_json", (v: object | null) => (v === null ? null : JSON.stringify(v))],
+  egress: ["egress_json", (v: object | null) => (v === null ? null : JSON.stringify(v))],
 };
 
 /** The record as it reads after `patch` is stored, without reading it back. */

@@ -89,6 +89,7 @@ export class JobRepository {
       apiErrorKind: null,
       toolFailures: null,
       metadata: null,
+      egress: null,
     };
     return this.write(() => {
       if (resumedFrom !== null) this.require(resumedFrom);

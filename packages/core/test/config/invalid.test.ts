@@ -155,6 +155,18 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "bad egress allowlist entries",
+    files: agentFleet(
+      "name: a\n",
+      'defaults:\n  docker:\n    network: proxy-only\n    egress: { allow: ["https://github.com", "*.com", "ok.test:99999"] }\n',
+    ),
+    expected: [
+      'herdctl.yaml:6:23 defaults.docker.egress.allow[0]: "https://github.com" is not a host name; write e.g. "github.com", "*.example.com" or "registry.example.com:8443"',
+      'herdctl.yaml:6:45 defaults.docker.egress.allow[1]: "*.com" would allow a whole top-level domain; name a domain, e.g. "*.example.com"',
+      'herdctl.yaml:6:54 defaults.docker.egress.allow[2]: "ok.test:99999" has port 99999; a port is 1 to 65535',
+    ],
+  },
+  {
     name: "bad memory size in fleet defaults",
     files: agentFleet("name: a\n", "defaults:\n  docker: { memory: 2 gigs }\n"),
     expected: ['herdctl.yaml:4:21 defaults.docker.memory: "2 gigs" is not a memory size'],

@@ -170,6 +170,31 @@ describe("Docker keys an agent file may only repeat or narrow", () => {
     ]);
   });
 
+  it("lets an agent file narrow docker.egress.allow to a subset of the fleet's, never widen it", async () => {
+    const fleetEgress =
+      '{ enabled: true, network: proxy-only, egress: { allow: [github.com, "*.example.com:443"] } }';
+    const narrower = fleetWith(fleetEgress, '{ egress: { allow: [github.com, "api.example.com:443"] } }');
+    expect((await loadFleet(narrower, { env: {} })).agents[0]!.docker).toMatchObject({
+      network: "proxy-only",
+      egress: { allow: ["github.com", "api.example.com:443"] },
+    });
+    const wider = fleetWith(
+      fleetEgress,
+      '{ egress: { allow: [github.com, evil.test, "*.example.com", "github.com:22"] } }',
+    );
+    expect(await problems(wider)).toEqual([
+      'agents/a.yaml:2:11 docker.egress: "egress" can only be set in the fleet file: this agent file allows egress to "evil.test", "*.example.com", "github.com:22", which the fleet\'s docker.egress.allow does not',
+    ]);
+    // With no fleet list, any agent-file list is wider than none.
+    expect(
+      await problems(
+        fleetWith("{ enabled: true, network: proxy-only }", "{ egress: { allow: [github.com] } }"),
+      ),
+    ).toEqual([
+      'agents/a.yaml:2:11 docker.egress: "egress" can only be set in the fleet file: this agent file allows egress to "github.com", which the fleet\'s docker.egress.allow does not',
+    ]);
+  });
+
   it("keeps env values out of the hint, which names the fleet entry to move the key to", async () => {
     const dir = fleetWith("{ enabled: true }", '{ env: { API_TOKEN: "${API_TOKEN}" } }');
     const error = await loadFleet(dir, { env: { API_TOKEN: "tok-secret-value-123" } }).catch((e) => e);

@@ -38,6 +38,7 @@ export function finishedJob(overrides: Partial<JobRecord> = {}): JobRecord {
     apiErrorKind: null,
     toolFailures: null,
     metadata: null,
+    egress: null,
     ...overrides,
   };
 }

@@ -59,6 +59,7 @@ describe("JobRepository: create and read", () => {
       apiErrorKind: null,
       toolFailures: null,
       metadata: null,
+      egress: null,
     });
     expect(state.jobs.get(job.id)).toEqual(job);
   });

@@ -56,4 +56,31 @@ describe("the dashboard's job page in headless Chromium", () => {
     expect(await page.locator("img").count()).toBe(0);
     await page.close();
   });
+  it("shows what a proxy-only job reached through the egress proxy, refusals first", async () => {
+    const job = await dash.f.fleet.wait(dash.f.fleet.trigger("beta", { prompt: "@standin text reached" }).id);
+    // The record as the executor stores it from the proxy's egress log.
+    dash.f.fleet.state.jobs.update(job.id, {
+      egress: [
+        { host: "github.com", port: 443, allowed: true, connections: 2, bytesUp: 2048, bytesDown: 3_500_000 },
+        {
+          host: "evil.test",
+          port: 443,
+          allowed: false,
+          connections: 1,
+          bytesUp: 0,
+          bytesDown: 0,
+          reason: "not in docker.egress.allow",
+        },
+      ],
+    });
+    const page = await dash.browser.newPage();
+    page.setDefaultTimeout(60_000);
+    await page.goto(dash.f.web.loginLink().url);
+    await page.goto(`${dash.f.web.url}/jobs/${job.id}`);
+    const egress = page.getByTestId("job-egress");
+    await egress.waitFor();
+    const rows = await egress.locator("tbody tr").allTextContents();
+    expect(rows).toEqual(["evil.test443refused10 B0 B", "github.com443allowed22.0 KiB3.3 MiB"]);
+    await page.close();
+  });
 });

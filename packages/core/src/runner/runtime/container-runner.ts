@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { CONTAINER_WORKSPACE } from "../../docker/runtime-image.js";
 import { type CredentialProxy, type JobGrant, sharedCredentialProxy } from "../../proxy/credential-proxy.js";
-import { CONTAINER_PROXY_URL } from "../../proxy/forwarder.js";
+import { parseEgressRules } from "../../proxy/egress-allowlist.js";
+import { EgressLog } from "../../proxy/egress-log.js";
+import { CONTAINER_PROXY_URL, egressProxyEnv } from "../../proxy/forwarder.js";
 import { CREDENTIAL_ENV_NAMES } from "../../secrets/redactor.js";
 import { assertAgentName } from "../../state/ids.js";
 import {
@@ -112,14 +114,22 @@ export class ContainerRunner implements RuntimeInterface {
       };
       let proxyStopped: AbortSignal | undefined;
       if (proxy) {
-        grant = proxy.grant(options.jobId ?? "adhoc", proxiedCredentialSource(layers, hostEnv));
+        const proxyOnly = this.config.network === "proxy-only";
+        grant = proxy.grant(
+          options.jobId ?? "adhoc",
+          proxiedCredentialSource(layers, hostEnv),
+          // Only a container with no other way out uses the proxy for egress; its list may be empty.
+          proxyOnly
+            ? { rules: parseEgressRules(this.config.egressAllow), log: options.egress ?? new EgressLog() }
+            : undefined,
+        );
         proxyStopped = grant.signal;
         layers = withoutCredentials(layers, {
           token: grant.token,
           // proxy-only: the forwarder on the container's loopback; host: the host's loopback itself.
-          baseUrl:
-            this.config.network === "proxy-only" ? CONTAINER_PROXY_URL : `http://127.0.0.1:${proxy.port}`,
+          baseUrl: proxyOnly ? CONTAINER_PROXY_URL : `http://127.0.0.1:${proxy.port}`,
         });
+        if (proxyOnly) layers = { ...layers, env: { ...layers.env, ...egressProxyEnv(grant.token) } };
       }
       const launcher = new ContainerLauncher(
         this.manager,

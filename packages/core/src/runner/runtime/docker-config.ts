@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS } from "../../config/schema.js";
 import { DEFAULT_IMAGE, IMAGE_GID, IMAGE_HOME, IMAGE_UID } from "../../docker/runtime-image.js";
+import { parseEgressRule } from "../../proxy/egress-allowlist.js";
 import {
   DockerConfigError,
   type DockerCredentials,
@@ -53,6 +54,7 @@ export interface AgentDockerInput {
   ports?: Array<string | number>;
   host_config?: Record<string, unknown>;
   credentials?: string;
+  egress?: { allow?: string[] };
 }
 
 /** A fully resolved docker block: every default applied, every value checked. */
@@ -83,6 +85,8 @@ export interface DockerConfig {
   hostConfig: Record<string, unknown>;
   /** env: the credential goes into each exec; proxy: only a per-job token does (see proxy/). */
   credentials: DockerCredentials;
+  /** docker.egress.allow as written; only proxy-only containers use it (see proxy/egress-allowlist.ts). */
+  egressAllow: string[];
 }
 
 export interface DockerConfigContext {
@@ -196,6 +200,12 @@ export function resolveDockerConfig(
       `docker.ports: ports are only published with network bridge; network ${network} ignores them`,
     );
   }
+  const egressAllow = parseEgressAllow(input.egress);
+  if (egressAllow.length > 0 && network !== "proxy-only") {
+    context.warn?.(
+      `docker.egress.allow only applies with network proxy-only; network ${network} reaches the network directly, so it is ignored`,
+    );
+  }
   const hostConfig = input.host_config ?? {};
   if (typeof hostConfig !== "object" || Array.isArray(hostConfig)) {
     throw new DockerConfigError(
@@ -226,6 +236,7 @@ export function resolveDockerConfig(
     ports,
     hostConfig: { ...hostConfig },
     credentials,
+    egressAllow,
   };
   if (input.cpus !== undefined) config.nanoCpus = parseCpus(input.cpus);
   if (input.cpu_shares !== undefined)
@@ -241,6 +252,19 @@ export function resolveDockerConfig(
     );
   }
   return config;
+}
+
+function parseEgressAllow(value: unknown): string[] {
+  if (value === undefined) return [];
+  const allow = value && typeof value === "object" ? (value as { allow?: unknown }).allow : undefined;
+  if ((allow !== undefined && !Array.isArray(allow)) || !value || typeof value !== "object") {
+    throw new DockerConfigError("docker.egress", 'must be { allow: ["github.com", "*.example.com:443"] }');
+  }
+  return (allow ?? []).map((entry, i) => {
+    const rule = parseEgressRule(String(entry));
+    if ("error" in rule) throw new DockerConfigError(`docker.egress.allow[${i}]`, rule.error);
+    return String(entry);
+  });
 }
 
 function stable(value: unknown): unknown {

@@ -1,5 +1,6 @@
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
 import type { ResolvedAgent } from "../../config/index.js";
+import type { EgressLog } from "../../proxy/egress-log.js";
 import type { ConfigGuard } from "./host-guard.js";
 import type { Launcher } from "./launcher.js";
 
@@ -42,6 +43,8 @@ export interface RuntimeExecuteOptions {
   onStderr?: (text: string) => void;
   /** Called once the job's container is ready, with its id (Docker agents only). */
   onContainer?: (info: { id: string; reused: boolean }) => void;
+  /** Records what a proxy-only container reached through herdctl's egress proxy. */
+  egress?: EgressLog;
   /** Called once the process is started, with its host pid when it has one. */
   onSpawn?: (info: { pid: number | undefined }) => void;
 }

@@ -43,6 +43,7 @@ describe("resolveDockerConfig defaults", () => {
       ports: [],
       hostConfig: {},
       credentials: "env",
+      egressAllow: [],
     });
   });
 
@@ -52,6 +53,27 @@ describe("resolveDockerConfig defaults", () => {
     expect(
       resolveDockerConfig({ network: "host", credentials: "proxy" }, undefined, asUser).credentials,
     ).toBe("proxy");
+  });
+
+  it("keeps docker.egress.allow for proxy-only and warns that other networks ignore it", () => {
+    const cfg = resolveDockerConfig(
+      undefined,
+      { network: "proxy-only", egress: { allow: ["github.com"] } },
+      asUser,
+    );
+    expect(cfg.egressAllow).toEqual(["github.com"]);
+    expect(resolveDockerConfig({ network: "proxy-only" }, undefined, asUser).egressAllow).toEqual([]);
+    const warnings: string[] = [];
+    resolveDockerConfig({ network: "bridge", egress: { allow: ["github.com"] } }, undefined, {
+      ...asUser,
+      warn: (m) => warnings.push(m),
+    });
+    expect(warnings).toEqual([
+      "docker.egress.allow only applies with network proxy-only; network bridge reaches the network directly, so it is ignored",
+    ]);
+    expect(() =>
+      resolveDockerConfig({ network: "proxy-only", egress: { allow: ["a.test", "*"] } }, undefined, asUser),
+    ).toThrow('docker.egress.allow[1]: "*" has a * other than a leading "*."');
   });
 
   it("parses sizes, cpus, volumes, ports, tmpfs and merges fleet defaults under the agent", () => {
@@ -198,7 +220,7 @@ describe("resolveDockerConfig validation messages", () => {
       { privileged: true } as AgentDockerInput,
       "docker.privileged: is not a docker option; use one of: enabled, ephemeral, memory, cpus, cpu_shares, " +
         "cpu_period, cpu_quota, pids_limit, tmpfs, workspace_mode, max_containers, labels, read_only, image, network, " +
-        "user, volumes, env, ports, host_config, credentials",
+        "user, volumes, env, ports, host_config, credentials, egress",
     ],
     [
       { credentials: "vault" } as AgentDockerInput,

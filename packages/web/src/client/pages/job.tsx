@@ -176,6 +176,7 @@ export function JobPage({ id }: { id: string }) {
               <pre>{JSON.stringify(j.metadata, null, 2)}</pre>
             </div>
           )}
+          {j.egress && j.egress.length > 0 && <EgressTable egress={j.egress} />}
           {j.prompt && (
             <details className="prompt">
               <summary>Prompt</summary>
@@ -189,6 +190,49 @@ export function JobPage({ id }: { id: string }) {
       {j && !TERMINAL.has(j.status) && <div className="muted small streaming">streaming…</div>}
     </section>
   );
+}
+
+/** What a proxy-only job reached through herdctl's egress proxy, refusals first. */
+function EgressTable({ egress }: { egress: NonNullable<Job["egress"]> }) {
+  const rows = [...egress].sort((a, b) => Number(a.allowed) - Number(b.allowed));
+  return (
+    <div className="egress" data-testid="job-egress">
+      <h3>Network egress</h3>
+      <div className="muted small">through herdctl's proxy; refused hosts are not in docker.egress.allow</div>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Host</th>
+            <th>Port</th>
+            <th>Result</th>
+            <th>Connections</th>
+            <th>Sent</th>
+            <th>Received</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((e) => (
+            <tr key={`${e.allowed}-${e.host}:${e.port}`} className={e.allowed ? "" : "refused"}>
+              <td className="mono">{e.host}</td>
+              <td>{e.port}</td>
+              <td title={e.reason}>
+                {e.allowed ? (e.reason ? `failed: ${e.reason}` : "allowed") : "refused"}
+              </td>
+              <td>{e.connections}</td>
+              <td>{bytes(e.bytesUp)}</td>
+              <td>{bytes(e.bytesDown)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /**

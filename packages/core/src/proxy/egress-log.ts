@@ -1,0 +1,57 @@
+/** One destination a job asked for, summed over its connections. */
+export interface EgressEntry {
+  readonly host: string;
+  readonly port: number;
+  /** false: refused by the proxy (not allowlisted, or a forbidden address). */
+  readonly allowed: boolean;
+  readonly connections: number;
+  /** Bytes the job sent to the destination and received from it (tunnelled or forwarded). */
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  /** Why it was refused or failed, for the first such connection. */
+  readonly reason?: string;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * What a job reached through the egress proxy. The proxy reports each connection here; the job
+ * executor turns refusals into notices in the job's output and stores the totals with the job.
+ */
+export class EgressLog {
+  private readonly byKey = new Map<string, Mutable<EgressEntry>>();
+
+  constructor(private readonly onRefused?: (host: string, port: number, reason: string) => void) {}
+
+  private entry(host: string, port: number, allowed: boolean): Mutable<EgressEntry> {
+    const key = `${allowed ? "+" : "-"}${host}:${port}`;
+    let entry = this.byKey.get(key);
+    if (!entry) {
+      entry = { host, port, allowed, connections: 0, bytesUp: 0, bytesDown: 0 };
+      this.byKey.set(key, entry);
+    }
+    return entry;
+  }
+
+  refused(host: string, port: number, reason: string): void {
+    const entry = this.entry(host, port, false);
+    entry.connections++;
+    entry.reason ??= reason;
+    this.onRefused?.(host, port, reason);
+  }
+
+  /** A connection that was allowed; its byte counts arrive when it closes. */
+  opened(host: string, port: number): (bytesUp: number, bytesDown: number, failure?: string) => void {
+    const entry = this.entry(host, port, true);
+    entry.connections++;
+    return (up, down, failure) => {
+      entry.bytesUp += up;
+      entry.bytesDown += down;
+      if (failure) entry.reason ??= failure;
+    };
+  }
+
+  entries(): EgressEntry[] {
+    return [...this.byKey.values()].map((e) => ({ ...e }));
+  }
+}
