@@ -1,17 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FleetManager, type JobRecord } from "@herdctl/core";
-import { type Standin, script, startStandin, textReply, toolUse, writeFile } from "@herdctl/standin";
+import type { FleetManager, JobRecord } from "@herdctl/core";
+import { script, textReply, toolUse, writeFile } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ensureRuntimeImage,
   IMAGE_TIMEOUT_MS,
-  removeFleetContainers,
 } from "../../packages/core/test/docker/runtime-image-fixture.js";
-import { claudeEnv } from "../../packages/core/test/helpers/claude-env.js";
-import { scratch } from "./helpers.js";
+import { fleetFixture, toolResults } from "./fleet-fixture.js";
 
 /**
  * The security review's critical finding, replayed as an attacker would: a job rewrites the
@@ -29,26 +27,6 @@ function evilAgentFile(name: string, marker: string): string {
   );
 }
 
-/** Every tool_result claude sent back to the stand-in, with whether it was an error. */
-function toolResults(standin: Standin): { isError: boolean; text: string }[] {
-  const out: { isError: boolean; text: string }[] = [];
-  const seen = new Set<string>();
-  for (const request of standin.mainRequests) {
-    for (const message of request.messages) {
-      if (!Array.isArray(message.content)) continue;
-      for (const block of message.content as unknown as Record<string, unknown>[]) {
-        if (block.type !== "tool_result") continue;
-        const id = String(block.tool_use_id);
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const text = typeof block.content === "string" ? block.content : JSON.stringify(block.content);
-        out.push({ isError: block.is_error === true, text });
-      }
-    }
-  }
-  return out;
-}
-
 function chownTree(dir: string): void {
   execFileSync("chown", ["-R", `${CONTAINER_UID}:${CONTAINER_UID}`, dir]);
 }
@@ -57,46 +35,21 @@ function chownTree(dir: string): void {
 describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
   timeout: IMAGE_TIMEOUT_MS,
 }, () => {
-  let standin: Standin;
-  let root: ReturnType<typeof scratch>;
-  let fleet: FleetManager | undefined;
-  let logs: string[] = [];
   const fleetName = `isolation${process.pid}`;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(async () => {
-    await standin.close();
-  });
-  beforeEach(() => {
-    // Glob characters and a space in the path: the protections must match it literally.
-    root = scratch("herdctl-isolation [x]*-");
-    standin.requests.length = 0;
-    logs = [];
-  });
-  afterEach(async () => {
-    await fleet?.stop({ timeoutMs: 0 });
-    fleet = undefined;
-    await removeFleetContainers(fleetName);
-    root.cleanup();
-  });
+  // Glob characters and a space in the path: the protections must match it literally.
+  const fx = fleetFixture(fleetName, "herdctl-isolation [x]*-", { clearRequests: true });
 
   async function start(fleetYaml: string, files: Record<string, string>): Promise<FleetManager> {
     if (fleetYaml.includes("docker:")) await ensureRuntimeImage();
-    writeFileSync(join(root.dir, "herdctl.yaml"), `version: 1\nfleet: { name: ${fleetName} }\n${fleetYaml}`);
+    writeFileSync(
+      join(fx.root.dir, "herdctl.yaml"),
+      `version: 1\nfleet: { name: ${fleetName} }\n${fleetYaml}`,
+    );
     for (const [path, text] of Object.entries(files)) {
-      mkdirSync(join(root.dir, path, ".."), { recursive: true });
-      writeFileSync(join(root.dir, path), text);
+      mkdirSync(join(fx.root.dir, path, ".."), { recursive: true });
+      writeFileSync(join(fx.root.dir, path), text);
     }
-    fleet = new FleetManager({
-      config: root.dir,
-      env: claudeEnv(standin, root.dir),
-      watchConfig: false,
-      log: (line) => logs.push(line),
-    });
-    await fleet.start();
-    return fleet;
+    return fx.startFleet();
   }
 
   async function run(f: FleetManager, agent: string, prompt = "go"): Promise<JobRecord> {
@@ -104,7 +57,7 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
   }
 
   it("Docker: the agent file in the workspace stays read-only; Docker stays on and no hook reaches the host", async () => {
-    const marker = join(root.dir, "pwned-docker");
+    const marker = join(fx.root.dir, "pwned-docker");
     const agentFile = "agents/boxed/agent.yaml";
     const original = "name: boxed\nruntime: cli\npermission_mode: acceptEdits\n";
     const f = await start(
@@ -112,8 +65,8 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
       { [agentFile]: original },
     );
     // As for a non-root operator: the container user owns the workspace and the file in it.
-    chownTree(join(root.dir, "agents", "boxed"));
-    standin.setResponder(
+    chownTree(join(fx.root.dir, "agents", "boxed"));
+    fx.standin.setResponder(
       script([
         writeFile("/workspace/agent.yaml", evilAgentFile("boxed", marker)),
         writeFile("/workspace/notes.txt", "the workspace itself is writable"),
@@ -122,25 +75,25 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
     );
     const first = await run(f, "boxed");
     expect(first).toMatchObject({ status: "completed", docker: true });
-    expect(readFileSync(join(root.dir, agentFile), "utf8")).toBe(original);
-    expect(readFileSync(join(root.dir, "agents", "boxed", "notes.txt"), "utf8")).toBe(
+    expect(readFileSync(join(fx.root.dir, agentFile), "utf8")).toBe(original);
+    expect(readFileSync(join(fx.root.dir, "agents", "boxed", "notes.txt"), "utf8")).toBe(
       "the workspace itself is writable",
     );
-    const results = toolResults(standin);
+    const results = toolResults(fx.standin);
     expect(results.map((r) => r.isError)).toEqual([true, false]);
     expect(results[0]!.text).toMatch(/read-only|EROFS|EBUSY|permission/i);
     // Said where the operator looks: the job's output, the daemon log and `herdctl status`.
     const tampers = f.status().agents.find((a) => a.name === "boxed")!.configTampers;
     expect(tampers).toEqual([
-      expect.objectContaining({ jobId: first.id, tool: "Write", path: join(root.dir, agentFile) }),
+      expect.objectContaining({ jobId: first.id, tool: "Write", path: join(fx.root.dir, agentFile) }),
     ]);
-    expect(logs.join("\n")).toContain(
-      `job ${first.id}: agent boxed tried to change ${join(root.dir, agentFile)}`,
+    expect(fx.logs.join("\n")).toContain(
+      `job ${first.id}: agent boxed tried to change ${join(fx.root.dir, agentFile)}`,
     );
 
     const reload = await f.reload();
     expect(reload).toMatchObject({ ok: true, updated: [] });
-    standin.setResponder(script([textReply("second")]));
+    fx.standin.setResponder(script([textReply("second")]));
     const second = await run(f, "boxed");
     expect(second).toMatchObject({ status: "completed", docker: true });
     expect(existsSync(marker)).toBe(false);
@@ -152,9 +105,9 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
     const f = await start(fleetYaml, {
       "agent.yaml": "name: rooted\nruntime: cli\npermission_mode: acceptEdits\n",
     });
-    chownTree(root.dir);
-    const fleetFile = readFileSync(join(root.dir, "herdctl.yaml"), "utf8");
-    standin.setResponder(
+    chownTree(fx.root.dir);
+    const fleetFile = readFileSync(join(fx.root.dir, "herdctl.yaml"), "utf8");
+    fx.standin.setResponder(
       script([
         writeFile("/workspace/herdctl.yaml", "version: 1\nagents: []\n"),
         writeFile("/workspace/.env", "BASH_ENV=/workspace/evil.sh\n"),
@@ -166,13 +119,15 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
     );
     const job = await run(f, "rooted");
     expect(job).toMatchObject({ status: "completed", docker: true });
-    expect(toolResults(standin).map((r) => r.isError)).toEqual([true, true, true, true, false]);
-    expect(readFileSync(join(root.dir, "herdctl.yaml"), "utf8")).toBe(fleetFile);
+    expect(toolResults(fx.standin).map((r) => r.isError)).toEqual([true, true, true, true, false]);
+    expect(readFileSync(join(fx.root.dir, "herdctl.yaml"), "utf8")).toBe(fleetFile);
     // An absent .env is covered by an empty read-only placeholder, which stays empty.
-    expect(existsSync(join(root.dir, ".env")) ? readFileSync(join(root.dir, ".env"), "utf8") : "").toBe("");
-    expect(existsSync(join(root.dir, ".herdctl", "planted.txt"))).toBe(false);
-    expect(readFileSync(join(root.dir, "agent.yaml"), "utf8")).toMatch(/^name: rooted\n/);
-    expect(readFileSync(join(root.dir, "ok.txt"), "utf8")).toBe("fine");
+    expect(existsSync(join(fx.root.dir, ".env")) ? readFileSync(join(fx.root.dir, ".env"), "utf8") : "").toBe(
+      "",
+    );
+    expect(existsSync(join(fx.root.dir, ".herdctl", "planted.txt"))).toBe(false);
+    expect(readFileSync(join(fx.root.dir, "agent.yaml"), "utf8")).toMatch(/^name: rooted\n/);
+    expect(readFileSync(join(fx.root.dir, "ok.txt"), "utf8")).toBe("fine");
   });
 
   it("Docker: a shell hook from the agent file runs in the agent's own container, not on the host", async () => {
@@ -184,16 +139,16 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
           '    - { type: shell, command: "id -u > hook-uid.txt; cat > hook-stdin.json" }\n',
       },
     );
-    chownTree(join(root.dir, "agents", "boxed"));
-    standin.setResponder(script([textReply("done")]));
+    chownTree(join(fx.root.dir, "agents", "boxed"));
+    fx.standin.setResponder(script([textReply("done")]));
     const job = await run(f, "boxed");
     expect(job).toMatchObject({ status: "completed", docker: true });
     expect(job.hookErrors ?? []).toEqual([]);
-    expect(readFileSync(join(root.dir, "agents", "boxed", "hook-uid.txt"), "utf8")).toBe(
+    expect(readFileSync(join(fx.root.dir, "agents", "boxed", "hook-uid.txt"), "utf8")).toBe(
       `${CONTAINER_UID}\n`,
     );
     expect(
-      JSON.parse(readFileSync(join(root.dir, "agents", "boxed", "hook-stdin.json"), "utf8")),
+      JSON.parse(readFileSync(join(fx.root.dir, "agents", "boxed", "hook-stdin.json"), "utf8")),
     ).toMatchObject({
       agent: { id: "boxed", name: "boxed" },
       job: { id: job.id, status: "completed" },
@@ -210,7 +165,10 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
       "defaults:\n  docker: { enabled: true, network: host }\nagents:\n  - path: ./agents/boxed/agent.yaml\n",
       { "agents/boxed/agent.yaml": "name: boxed\nruntime: cli\n" },
     );
-    writeFileSync(join(root.dir, "agents/boxed/agent.yaml"), evilAgentFile("boxed", join(root.dir, "pwned")));
+    writeFileSync(
+      join(fx.root.dir, "agents/boxed/agent.yaml"),
+      evilAgentFile("boxed", join(fx.root.dir, "pwned")),
+    );
     const reload = await f.reload();
     expect(reload.ok).toBe(false);
     const status = f.status();
@@ -232,7 +190,7 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
     );
     expect(f.agent("boxed").docker).toMatchObject({ network: "bridge", volumes: ["/srv/shared:/shared:ro"] });
     writeFileSync(
-      join(root.dir, "agents/boxed/agent.yaml"),
+      join(fx.root.dir, "agents/boxed/agent.yaml"),
       "name: boxed\nruntime: cli\ndocker: { network: host, volumes: ['/srv/shared:/shared:rw', '/:/host'] }\n",
     );
     const reload = await f.reload();
@@ -246,8 +204,8 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
   it.each(["cli", "sdk"])(
     "host (%s runtime, acceptEdits, no Bash): claude refuses writes to the configuration and reads of herdctl's state",
     async (runtime) => {
-      mkdirSync(join(root.dir, ".herdctl"), { recursive: true });
-      const probe = join(root.dir, ".herdctl", "probe.txt");
+      mkdirSync(join(fx.root.dir, ".herdctl"), { recursive: true });
+      const probe = join(fx.root.dir, ".herdctl", "probe.txt");
       const f = await start("agents:\n  - path: ./agents/plain.yaml\n", {
         "agents/plain.yaml":
           `name: plain\nruntime: ${runtime}\nworking_directory: ..\npermission_mode: acceptEdits\n` +
@@ -255,37 +213,40 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
       });
       writeFileSync(probe, "secret-probe-value");
       const before = {
-        agent: readFileSync(join(root.dir, "agents/plain.yaml"), "utf8"),
-        fleet: readFileSync(join(root.dir, "herdctl.yaml"), "utf8"),
+        agent: readFileSync(join(fx.root.dir, "agents/plain.yaml"), "utf8"),
+        fleet: readFileSync(join(fx.root.dir, "herdctl.yaml"), "utf8"),
       };
-      standin.setResponder(
+      fx.standin.setResponder(
         script([
-          writeFile(join(root.dir, "agents/plain.yaml"), evilAgentFile("plain", join(root.dir, "pwned"))),
-          writeFile(join(root.dir, "herdctl.yaml"), "version: 1\nagents: []\n"),
-          writeFile(join(root.dir, ".env"), "BASH_ENV=./evil.sh\n"),
-          writeFile(join(root.dir, ".herdctl", "planted.txt"), "planted"),
+          writeFile(
+            join(fx.root.dir, "agents/plain.yaml"),
+            evilAgentFile("plain", join(fx.root.dir, "pwned")),
+          ),
+          writeFile(join(fx.root.dir, "herdctl.yaml"), "version: 1\nagents: []\n"),
+          writeFile(join(fx.root.dir, ".env"), "BASH_ENV=./evil.sh\n"),
+          writeFile(join(fx.root.dir, ".herdctl", "planted.txt"), "planted"),
           toolUse("Read", { file_path: probe }),
-          writeFile(join(root.dir, "ok.txt"), "fine"),
+          writeFile(join(fx.root.dir, "ok.txt"), "fine"),
           textReply("tried"),
         ]),
       );
       const job = await run(f, "plain");
       expect(job.status).toBe("completed");
-      const results = toolResults(standin);
+      const results = toolResults(fx.standin);
       expect(results.map((r) => r.isError)).toEqual([true, true, true, true, true, false]);
       expect(results.map((r) => r.text).join("\n")).not.toContain("secret-probe-value");
-      expect(readFileSync(join(root.dir, "agents/plain.yaml"), "utf8")).toBe(before.agent);
-      expect(readFileSync(join(root.dir, "herdctl.yaml"), "utf8")).toBe(before.fleet);
-      expect(existsSync(join(root.dir, ".env"))).toBe(false);
-      expect(existsSync(join(root.dir, ".herdctl", "planted.txt"))).toBe(false);
-      expect(readFileSync(join(root.dir, "ok.txt"), "utf8")).toBe("fine");
+      expect(readFileSync(join(fx.root.dir, "agents/plain.yaml"), "utf8")).toBe(before.agent);
+      expect(readFileSync(join(fx.root.dir, "herdctl.yaml"), "utf8")).toBe(before.fleet);
+      expect(existsSync(join(fx.root.dir, ".env"))).toBe(false);
+      expect(existsSync(join(fx.root.dir, ".herdctl", "planted.txt"))).toBe(false);
+      expect(readFileSync(join(fx.root.dir, "ok.txt"), "utf8")).toBe("fine");
       const tampers = f.status().agents[0]!.configTampers.map((t) => `${t.tool} ${t.path}`);
       expect(tampers.sort()).toEqual(
         [
-          `Write ${join(root.dir, "agents/plain.yaml")}`,
-          `Write ${join(root.dir, "herdctl.yaml")}`,
-          `Write ${join(root.dir, ".env")}`,
-          `Write ${join(root.dir, ".herdctl", "planted.txt")}`,
+          `Write ${join(fx.root.dir, "agents/plain.yaml")}`,
+          `Write ${join(fx.root.dir, "herdctl.yaml")}`,
+          `Write ${join(fx.root.dir, ".env")}`,
+          `Write ${join(fx.root.dir, ".herdctl", "planted.txt")}`,
           `Read ${probe}`,
         ].sort(),
       );
@@ -293,21 +254,21 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
   );
 
   it("host: an agent-file shell hook is refused for an agent without Bash and runs for one with it", async () => {
-    const marker = (name: string) => join(root.dir, `ran-${name}`);
+    const marker = (name: string) => join(fx.root.dir, `ran-${name}`);
     const hook = (name: string) =>
       `hooks:\n  after_run:\n    - { type: shell, command: "id > '${marker(name)}'" }\n`;
     const f = await start("agents:\n  - path: ./agents/plain.yaml\n  - path: ./agents/basher.yaml\n", {
       "agents/plain.yaml": `name: plain\nruntime: cli\npermission_mode: acceptEdits\n${hook("plain")}`,
       "agents/basher.yaml": `name: basher\nruntime: cli\nallowed_tools: [Bash]\n${hook("basher")}`,
     });
-    standin.setResponder(script([textReply("done")]));
+    fx.standin.setResponder(script([textReply("done")]));
     const plain = await run(f, "plain");
     expect(plain.status).toBe("completed");
     expect(plain.hookErrors).toEqual([
       {
         hook: "after_run[0] shell",
         message: expect.stringContaining(
-          `not run: it is declared in the agent file ${join(root.dir, "agents/plain.yaml")}, and agent plain ` +
+          `not run: it is declared in the agent file ${join(fx.root.dir, "agents/plain.yaml")}, and agent plain ` +
             "may not run commands on the host itself",
         ),
       },

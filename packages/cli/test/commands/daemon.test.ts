@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
+import { startDaemon, stopDaemon } from "../helpers/daemon.js";
 
 // The daemon path of logs -f and cancel, against a real `herdctl start --offline`.
 let dir: string;
@@ -20,22 +20,11 @@ beforeAll(async () => {
     join(dir, "agents", "scribe.yaml"),
     "name: scribe\nworking_directory: ../workspace\ndefault_prompt: |\n  Work slowly.\n  @standin turns 5\n  @standin delay 1500\n",
   );
-  daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
-    cwd: dir,
-    env: cleanEnv(),
-    stdio: "ignore",
-  });
-  const socket = join(dir, ".herdctl", "herdctl.sock");
-  await until(() => existsSync(socket), "the daemon's control socket");
-  expect(existsSync(socket)).toBe(true);
+  daemon = await startDaemon(dir);
+  expect(existsSync(join(dir, ".herdctl", "herdctl.sock"))).toBe(true);
 });
 afterAll(async () => {
-  if (daemon.exitCode === null) {
-    const exited = new Promise((resolve) => daemon.once("exit", resolve));
-    daemon.kill("SIGTERM");
-    await Promise.race([exited, sleep(15_000)]);
-    if (daemon.exitCode === null) daemon.kill("SIGKILL");
-  }
+  await stopDaemon(daemon);
   await remove();
 });
 

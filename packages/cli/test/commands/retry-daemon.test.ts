@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until } from "../helpers/cli.js";
+import { assertBuilt, herdctl, json, tempDir } from "../helpers/cli.js";
+import { startDaemon, stopDaemon } from "../helpers/daemon.js";
 
 // A daemon whose agent always meets an overloaded API: its failed job waits for a retry.
 let dir: string;
@@ -25,20 +24,10 @@ beforeAll(async () => {
     "name: flaky\nworking_directory: ../workspace\nretry: { attempts: 3, backoff: 10m }\n" +
       "default_prompt: |\n  Try it.\n  @standin error 529 Overloaded\n",
   );
-  daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
-    cwd: dir,
-    env: cleanEnv(),
-    stdio: "ignore",
-  });
-  await until(() => existsSync(join(dir, ".herdctl", "herdctl.sock")), "the daemon's control socket");
+  daemon = await startDaemon(dir);
 });
 afterAll(async () => {
-  if (daemon.exitCode === null) {
-    const exited = new Promise((resolve) => daemon.once("exit", resolve));
-    daemon.kill("SIGTERM");
-    await Promise.race([exited, sleep(15_000)]);
-    if (daemon.exitCode === null) daemon.kill("SIGKILL");
-  }
+  await stopDaemon(daemon);
   await remove();
 });
 

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
+import { startDaemon, stopDaemon } from "../helpers/daemon.js";
 
 // `herdctl schedules` against a real `herdctl start --offline`: edits land in the agent file with
 // its comments kept, and the running scheduler picks them up without a restart.
@@ -38,12 +37,7 @@ beforeAll(async () => {
   ({ dir, remove } = await tempDir("herdctl-schedules-"));
   await writeFleet(dir);
   await writeFile(join(dir, "agents", "greeter.yaml"), GREETER);
-  daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
-    cwd: dir,
-    env: cleanEnv(),
-    stdio: "ignore",
-  });
-  await until(() => existsSync(join(dir, ".herdctl", "herdctl.sock")), "the daemon's control socket");
+  daemon = await startDaemon(dir);
   follower = spawn(process.execPath, [BIN, "--json", "logs", "-f"], {
     cwd: dir,
     env: cleanEnv(),
@@ -60,12 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   follower?.kill("SIGTERM");
-  if (daemon.exitCode === null) {
-    const exited = new Promise((resolve) => daemon.once("exit", resolve));
-    daemon.kill("SIGTERM");
-    await Promise.race([exited, sleep(15_000)]);
-    if (daemon.exitCode === null) daemon.kill("SIGKILL");
-  }
+  await stopDaemon(daemon);
   await remove();
 });
 

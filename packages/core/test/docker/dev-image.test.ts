@@ -2,19 +2,19 @@
 // holds a vitest worker, so two such files would stall both workers on a fresh machine.
 import { chownSync, copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Standin, script, startStandin, textReply, toolUse } from "@herdctl/standin";
+import { script, textReply, toolUse } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DEV_DOCKERFILE, DEV_PACKAGES } from "../../src/docker/dev-image.js";
 import { buildImage, findClaudeBinary, imageRecipeHash } from "../../src/docker/image.js";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { ContainerManager } from "../../src/runner/runtime/container-manager.js";
-import { StateManager } from "../../src/state/index.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { writeFleet } from "../helpers/fleet.js";
+import { dockerJobFixture } from "../helpers/job-fixture.js";
 import { ensureDevImage } from "./dev-image-fixture.js";
-import { IMAGE_TIMEOUT_MS, removeFleetContainers } from "./runtime-image-fixture.js";
+import { IMAGE_TIMEOUT_MS } from "./runtime-image-fixture.js";
 
 const docker = new Dockerode();
 
@@ -120,33 +120,12 @@ describe("the dev runtime image", () => {
 const SERVER = join(import.meta.dirname, "probe-mcp-server.mjs");
 
 describe.each(["cli", "sdk"])("a stdio MCP server in herdctl/runtime:dev with the %s runtime", (runtime) => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
   const fleetName = `devmcp-${runtime}-${process.pid}`;
-
-  beforeAll(async () => {
-    await ensureDevImage();
-    standin = await startStandin();
-  }, IMAGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await removeFleetContainers(fleetName);
-    await standin?.close();
-  });
-  beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-  });
-  afterEach(async () => {
-    state.close();
-    await removeFleetContainers(fleetName);
-    tmp.cleanup();
-  });
+  const fx = dockerJobFixture(fleetName, { image: ensureDevImage });
 
   it("runs the server with node inside the container and hands the tool's result to the model", async () => {
     const { agent, workspace } = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n` +
         "allowed_tools: [mcp__probe__whereami]\n" +
         "mcp_servers:\n  probe: { command: node, args: [probe-mcp-server.mjs] }\n" +
@@ -162,7 +141,7 @@ describe.each(["cli", "sdk"])("a stdio MCP server in herdctl/runtime:dev with th
     copyFileSync(SERVER, join(workspace, "probe-mcp-server.mjs"));
     if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
 
-    standin.setResponder(
+    fx.standin.setResponder(
       script([
         // claude defers MCP tools behind ToolSearch, as it does for a real model.
         toolUse("ToolSearch", { query: "select:mcp__probe__whereami" }),
@@ -171,17 +150,19 @@ describe.each(["cli", "sdk"])("a stdio MCP server in herdctl/runtime:dev with th
       ]),
     );
     const executor = new JobExecutor({
-      state,
+      state: fx.state,
       claudePath,
-      env: claudeEnv(standin, tmp.dir),
+      env: claudeEnv(fx.standin, fx.tmp.dir),
       containers: { manager: new ContainerManager(), fleet: fleetName },
     });
     const job = await executor.execute({ agent, prompt: "ask the probe", triggerType: "manual" });
     expect(job).toMatchObject({ status: "completed", docker: true, summary: "the probe answered" });
 
-    const offered = standin.mainRequests.find((r) => r.tools.some((t) => t.name === "mcp__probe__whereami"));
+    const offered = fx.standin.mainRequests.find((r) =>
+      r.tools.some((t) => t.name === "mcp__probe__whereami"),
+    );
     expect(offered, "claude offered the MCP tool to the model").toBeDefined();
-    const answer = standin.mainRequests
+    const answer = fx.standin.mainRequests
       .flatMap((r) => r.toolResults)
       .find((block) => JSON.stringify(block.content).includes("pineapple"));
     expect(answer, "the stand-in saw the MCP tool's result").toBeDefined();

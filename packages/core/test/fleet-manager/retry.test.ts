@@ -1,11 +1,10 @@
 import { join } from "node:path";
-import { errorReply, hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { errorReply, hang, script, textReply } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
-import { FakeClock } from "../../src/scheduler/index.js";
 import { type JobRecord, StateManager } from "../../src/state/index.js";
 import { claudeEnv } from "../helpers/claude-env.js";
-import { tempDir } from "../helpers/fleet.js";
+import { clockFleetFixture } from "../helpers/job-fixture.js";
 import { writeAgents } from "../helpers/multi-fleet.js";
 
 function until(check: () => boolean): Promise<void> {
@@ -19,33 +18,17 @@ const START = "2030-01-01T00:00:00.000Z";
 const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
 
 describe("automatic retries (real claude, stand-in API, fake clock)", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let fleet: FleetManager | undefined;
-  let clock: FakeClock;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    clock = new FakeClock(START);
-  });
-  afterEach(async () => {
-    await fleet?.stop({ timeoutMs: 0 });
-    fleet = undefined;
-    tmp.cleanup();
-  });
+  const fx = clockFleetFixture(START);
 
   async function startFleet(agents: Record<string, string>) {
-    writeAgents(tmp.dir, agents);
-    fleet = new FleetManager({
-      config: tmp.dir,
-      env: claudeEnv(standin, tmp.dir),
+    writeAgents(fx.tmp.dir, agents);
+    const fleet = new FleetManager({
+      config: fx.tmp.dir,
+      env: claudeEnv(fx.standin, fx.tmp.dir),
       watchConfig: false,
-      clock,
+      clock: fx.clock,
     });
+    fx.fleet = fleet;
     await fleet.start();
     return fleet;
   }
@@ -56,7 +39,7 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
   }
 
   it("retries a 529 twice with exponential, capped backoff on the fleet's clock: 3 rows, attempts 1..3", async () => {
-    standin.setResponder(
+    fx.standin.setResponder(
       script([errorReply(529, "Overloaded"), errorReply(529, "Overloaded"), textReply("done")]),
     );
     const f = await startFleet({
@@ -75,11 +58,11 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
       { jobId: first.id, agent: "flaky", attempt: 2, attempts: 3, at: at(10_000) },
     ]);
     // Nothing happens until the clock reaches the backoff.
-    clock.advance(9_999);
+    fx.clock.advance(9_999);
     expect(f.state.jobs.list().jobs).toHaveLength(1);
 
     let queued = nextQueued(f);
-    clock.advance(1);
+    fx.clock.advance(1);
     const second = await f.wait((await queued).id);
     expect(second).toMatchObject({
       status: "failed",
@@ -90,7 +73,7 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
     expect(f.state.jobs.require(first.id).nextRetryAt).toBeNull();
 
     queued = nextQueued(f);
-    clock.advance(15_000); // 2 × 10 s = 20 s, capped at max_backoff 15 s
+    fx.clock.advance(15_000); // 2 × 10 s = 20 s, capped at max_backoff 15 s
     const third = await f.wait((await queued).id);
     expect(third).toMatchObject({ status: "completed", attempt: 3, retryOf: first.id, nextRetryAt: null });
 
@@ -105,7 +88,7 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
   });
 
   it("retries a timed-out scheduled job, on the schedule's retry over the agent's; the schedule shows the last result", async () => {
-    standin.setResponder(() => hang());
+    fx.standin.setResponder(() => hang());
     const f = await startFleet({
       slow:
         // The timeout must also leave the second run time to start claude on a busy machine.
@@ -113,7 +96,7 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
         "  nightly: { type: cron, cron: '0 3 * * *', timezone: UTC, prompt: night, retry: { attempts: 2, backoff: 1m } }\n",
     });
     let queued = nextQueued(f);
-    clock.advance(3 * 3_600_000);
+    fx.clock.advance(3 * 3_600_000);
     const first = await f.wait((await queued).id);
     expect(first).toMatchObject({
       triggerType: "schedule",
@@ -122,9 +105,9 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
       nextRetryAt: at(3 * 3_600_000 + 60_000),
     });
     expect(f.status().agents[0]!.schedules[0]!.lastStatus).toBe("timed_out");
-    standin.setResponder(script([textReply("made it")]));
+    fx.standin.setResponder(script([textReply("made it")]));
     queued = nextQueued(f);
-    clock.advance(60_000);
+    fx.clock.advance(60_000);
     const second = await f.wait((await queued).id);
     expect(second).toMatchObject({
       status: "completed",
@@ -138,14 +121,14 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
   });
 
   it("never retries a cancel or a non-transient API error, and drops planned retries when the fleet stops", async () => {
-    standin.setResponder(() => hang());
+    fx.standin.setResponder(() => hang());
     const f = await startFleet({ w: "runtime: cli\nretry: { attempts: 5, backoff: 1s }\n" });
     const running = f.trigger("w", { prompt: "hang" });
-    await until(() => standin.mainRequests.length > 0);
+    await until(() => fx.standin.mainRequests.length > 0);
     const cancelled = await f.cancel(running.id);
     expect(cancelled).toMatchObject({ status: "cancelled", nextRetryAt: null });
 
-    standin.setResponder(() => errorReply(401, "invalid x-api-key"));
+    fx.standin.setResponder(() => errorReply(401, "invalid x-api-key"));
     const denied = await f.wait(f.trigger("w", { prompt: "no key" }).id);
     expect(denied).toMatchObject({
       status: "failed",
@@ -153,15 +136,15 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
       nextRetryAt: null,
     });
     expect(f.status().agents[0]!.retrying).toEqual([]);
-    expect(clock.pendingTimers).toBe(0);
+    expect(fx.clock.pendingTimers).toBe(0);
 
-    standin.setResponder(() => errorReply(500, "boom"));
+    fx.standin.setResponder(() => errorReply(500, "boom"));
     const failed = await f.wait(f.trigger("w", { prompt: "boom" }).id);
     expect(failed.nextRetryAt).toBe(at(1_000));
     await f.stop({ timeoutMs: 0 });
-    fleet = undefined;
-    expect(clock.pendingTimers).toBe(0);
-    const state = new StateManager(join(tmp.dir, ".herdctl"));
+    fx.fleet = undefined;
+    expect(fx.clock.pendingTimers).toBe(0);
+    const state = new StateManager(join(fx.tmp.dir, ".herdctl"));
     state.open();
     try {
       expect(state.jobs.require(failed.id).nextRetryAt).toBeNull();
@@ -173,13 +156,13 @@ describe("automatic retries (real claude, stand-in API, fake clock)", () => {
 
   it("lets a retry wait in line behind the agent's running job (max_concurrent)", async () => {
     const f = await startFleet({ solo: "runtime: cli\nretry: { attempts: 2, backoff: 5s }\n" });
-    standin.setResponder(() => errorReply(529, "Overloaded"));
+    fx.standin.setResponder(() => errorReply(529, "Overloaded"));
     const first = await f.wait(f.trigger("solo", { prompt: "flaky" }).id);
-    standin.setResponder((req) => (req.lastUserText === "busy" ? hang() : textReply("second time lucky")));
+    fx.standin.setResponder((req) => (req.lastUserText === "busy" ? hang() : textReply("second time lucky")));
     const busy = f.trigger("solo", { prompt: "busy" });
     expect(busy.status).toBe("running");
     const queued = nextQueued(f);
-    clock.advance(5_000);
+    fx.clock.advance(5_000);
     const retry = await queued;
     expect(f.state.jobs.require(retry.id)).toMatchObject({ status: "queued", attempt: 2, retryOf: first.id });
     await f.cancel(busy.id);

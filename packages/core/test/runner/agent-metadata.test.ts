@@ -1,14 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply, writeFile } from "@herdctl/standin";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { METADATA_MAX_BYTES, metadataBaseline, readAgentMetadata } from "../../src/runner/agent-metadata.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { Redactor } from "../../src/secrets/redactor.js";
-import { StateManager } from "../../src/state/index.js";
+import type { StateManager } from "../../src/state/index.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
 import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { hostJobFixture } from "../helpers/job-fixture.js";
 
 const SECRET = "svc-token-7Hq2Lm9Xw4Zp";
 
@@ -21,27 +22,11 @@ function notices(state: StateManager, jobId: string): string[] {
 }
 
 describe.each(["cli", "sdk"])("agent metadata of real jobs with the %s runtime", (runtime) => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-  });
-  afterEach(() => {
-    state.close();
-    tmp.cleanup();
-  });
+  const fx = hostJobFixture();
 
   it("attaches what the job wrote, redacted, to the job and the hook; a file from an earlier job is not this job's", async () => {
     const { agent, workspace } = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       `runtime: ${runtime}
 permission_mode: acceptEdits
 allowed_tools: [Bash]
@@ -51,10 +36,10 @@ hooks:
     - { type: shell, when: metadata.shouldNotify, command: 'cat > "notified-$HERDCTL_JOB_ID.json"' }
 `,
     );
-    const executor = new JobExecutor({ state, claudePath, env: claudeEnv(standin, tmp.dir) });
+    const executor = new JobExecutor({ state: fx.state, claudePath, env: claudeEnv(fx.standin, fx.tmp.dir) });
     const run = () => executor.execute({ agent, prompt: "check", triggerType: "manual" });
 
-    standin.setResponder(
+    fx.standin.setResponder(
       script([
         writeFile(
           "metadata.json",
@@ -66,22 +51,22 @@ hooks:
     const first = await run();
     const expected = { shouldNotify: true, note: "used [redacted]", "[redacted]": 1, price: 159.99 };
     expect(first).toMatchObject({ status: "completed", metadata: expected });
-    expect(state.jobs.get(first.id)?.metadata).toEqual(expected);
+    expect(fx.state.jobs.get(first.id)?.metadata).toEqual(expected);
     const payload = JSON.parse(readFileSync(join(workspace, `notified-${first.id}.json`), "utf8"));
     expect(payload.metadata).toEqual(expected);
-    expect(JSON.stringify(state.jobs.get(first.id))).not.toContain(SECRET);
+    expect(JSON.stringify(fx.state.jobs.get(first.id))).not.toContain(SECRET);
 
     // The next job writes nothing: metadata.json is still the first job's, so it is not this one's.
-    standin.setResponder(script([textReply("nothing to report")]));
+    fx.standin.setResponder(script([textReply("nothing to report")]));
     const second = await run();
     expect(second).toMatchObject({ status: "completed", metadata: null });
-    expect(notices(state, second.id)).toContain(
+    expect(notices(fx.state, second.id)).toContain(
       "metadata file metadata.json was not written during this job; it is from an earlier run and was ignored",
     );
     expect(existsSync(join(workspace, `notified-${second.id}.json`))).toBe(false);
 
     // Rewritten, even with the same bytes, it is this job's again.
-    standin.setResponder(
+    fx.standin.setResponder(
       script([writeFile("metadata.json", JSON.stringify({ shouldNotify: false })), textReply("ok")]),
     );
     const third = await run();

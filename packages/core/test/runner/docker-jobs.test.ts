@@ -1,19 +1,14 @@
 import { chownSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { errorReply, hang, type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
+import { errorReply, hang, script, textReply, writeFile } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { ContainerManager } from "../../src/runner/runtime/container-manager.js";
-import { StateManager } from "../../src/state/index.js";
-import {
-  ensureRuntimeImage,
-  IMAGE_TIMEOUT_MS,
-  removeFleetContainers,
-} from "../docker/runtime-image-fixture.js";
 import { claudeEnv, claudePath, TEST_API_KEY } from "../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { writeFleet } from "../helpers/fleet.js";
+import { dockerJobFixture } from "../helpers/job-fixture.js";
 
 const docker = new Dockerode();
 
@@ -29,33 +24,12 @@ function findFiles(dir: string, suffix: string): string[] {
 }
 
 describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)", (runtime) => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
   const fleetName = `dockertest-${runtime}-${process.pid}`;
-
-  beforeAll(async () => {
-    await ensureRuntimeImage();
-    standin = await startStandin();
-  }, IMAGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await removeFleetContainers(fleetName);
-    await standin.close();
-  });
-  beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-  });
-  afterEach(async () => {
-    state.close();
-    await removeFleetContainers(fleetName);
-    tmp.cleanup();
-  });
+  const fx = dockerJobFixture(fleetName);
 
   async function dockerAgent(extraDocker = "", fleetDocker = "network: host") {
     const loaded = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n` +
         `docker:\n  enabled: true\n  memory: 1g\n  pids_limit: 256\n${extraDocker}`,
       {
@@ -72,9 +46,9 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
 
   const executor = (manager = new ContainerManager()) =>
     new JobExecutor({
-      state,
+      state: fx.state,
       claudePath,
-      env: claudeEnv(standin, tmp.dir),
+      env: claudeEnv(fx.standin, fx.tmp.dir),
       containers: { manager, fleet: fleetName },
     });
 
@@ -90,7 +64,7 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
           .inspect()
           .catch(() => undefined);
     }, 25);
-    standin.setResponder(
+    fx.standin.setResponder(
       script([writeFile("from-docker.txt", "made in a container\n"), textReply("done in docker")]),
     );
     const job = await executor().execute({ agent, prompt: "write it", triggerType: "manual" });
@@ -122,7 +96,7 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
 
   it("reads the metadata file the agent wrote in /workspace from the host side of the mount", async () => {
     const { agent } = await dockerAgent();
-    standin.setResponder(
+    fx.standin.setResponder(
       script([
         writeFile("metadata.json", JSON.stringify({ shouldNotify: true, from: "container" })),
         textReply("ok"),
@@ -142,17 +116,17 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
 
   it("keeps the transcript under .herdctl/docker-sessions and resumes it in a fresh container", async () => {
     const { agent } = await dockerAgent();
-    standin.setResponder(script([textReply("first in docker"), textReply("second in docker")]));
+    fx.standin.setResponder(script([textReply("first in docker"), textReply("second in docker")]));
     const first = await executor().execute({
       agent,
       prompt: "remember the word pineapple",
       triggerType: "manual",
     });
     expect(first.status).toBe("completed");
-    const transcripts = findFiles(state.dockerSessionsDir, `${first.sessionId}.jsonl`);
+    const transcripts = findFiles(fx.state.dockerSessionsDir, `${first.sessionId}.jsonl`);
     expect(transcripts).toHaveLength(1);
     expect(transcripts[0]).toContain(join(".herdctl", "docker-sessions", "worker"));
-    expect(findFiles(join(tmp.dir, "claude-config"), ".jsonl")).toHaveLength(0);
+    expect(findFiles(join(fx.tmp.dir, "claude-config"), ".jsonl")).toHaveLength(0);
 
     const second = await executor().execute({
       agent,
@@ -162,21 +136,21 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
     });
     expect(second).toMatchObject({ status: "completed", sessionId: first.sessionId });
     expect(second.containerId).not.toBe(first.containerId);
-    expect(JSON.stringify(standin.mainRequests.at(-1)?.messages)).toContain("pineapple");
+    expect(JSON.stringify(fx.standin.mainRequests.at(-1)?.messages)).toContain("pineapple");
   });
 
   it("removes the ephemeral container after an API failure, a cancel and a timeout", async () => {
     const { agent } = await dockerAgent();
-    standin.setResponder(() => errorReply(500, "docker upstream failure"));
+    fx.standin.setResponder(() => errorReply(500, "docker upstream failure"));
     const failed = await executor().execute({ agent, prompt: "fail", triggerType: "manual" });
     expect(failed).toMatchObject({ status: "failed", exitReason: "api_error" });
     expect(failed.error).toContain("docker upstream failure");
     expect(await fleetContainers(fleetName)).toHaveLength(0);
 
-    standin.setResponder(() => hang());
+    fx.standin.setResponder(() => hang());
     const controller = new AbortController();
     const poll = setInterval(() => {
-      if (standin.mainRequests.some((r) => r.lastUserText === "cancel me")) {
+      if (fx.standin.mainRequests.some((r) => r.lastUserText === "cancel me")) {
         clearInterval(poll);
         controller.abort();
       }
@@ -201,56 +175,38 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
 
   it("delivers a hostile prompt byte for byte through docker exec", async () => {
     const { agent } = await dockerAgent();
-    standin.setResponder(script([textReply("ok")]));
+    fx.standin.setResponder(script([textReply("ok")]));
     const prompt =
       "Cost $1234 `id` $(whoami) \"q\" 'q' back\\slash\nnew line — naïve 日本語 🐑 ; rm -rf / &&";
     const job = await executor().execute({ agent, prompt, triggerType: "manual" });
     expect(job.status).toBe("completed");
-    expect(standin.mainRequests.at(-1)?.lastUserText).toBe(prompt);
+    expect(fx.standin.mainRequests.at(-1)?.lastUserText).toBe(prompt);
   });
 });
 
 describe("persistent Docker containers and limits (real engine)", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
   const fleetName = `dockerpersist-${process.pid}`;
-
-  beforeAll(async () => {
-    await ensureRuntimeImage();
-    standin = await startStandin();
-  }, IMAGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await removeFleetContainers(fleetName);
-    await standin.close();
-  });
-  beforeEach(() => {
-    standin.requests.length = 0;
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-  });
-  afterEach(async () => {
-    state.close();
-    await removeFleetContainers(fleetName);
-    tmp.cleanup();
-  });
+  const fx = dockerJobFixture(fleetName, { clearRequests: true });
 
   const agentWith = (docker: string, fleetDocker = "network: host") =>
-    writeFleet(tmp.dir, `runtime: cli\npermission_mode: acceptEdits\ndocker:\n  enabled: true\n${docker}`, {
-      fleetYaml:
-        `version: 1\nfleet: { name: ${fleetName} }\ndefaults:\n  docker:\n    ${fleetDocker}\n` +
-        "agents:\n  - path: ./agents/worker.yaml\n",
-    });
+    writeFleet(
+      fx.tmp.dir,
+      `runtime: cli\npermission_mode: acceptEdits\ndocker:\n  enabled: true\n${docker}`,
+      {
+        fleetYaml:
+          `version: 1\nfleet: { name: ${fleetName} }\ndefaults:\n  docker:\n    ${fleetDocker}\n` +
+          "agents:\n  - path: ./agents/worker.yaml\n",
+      },
+    );
 
   it("reuses a persistent container across jobs and across a new manager (a daemon restart)", async () => {
     const { agent } = await agentWith("  ephemeral: false\n");
-    standin.setResponder(script([textReply("one")]));
+    fx.standin.setResponder(script([textReply("one")]));
     const mk = () =>
       new JobExecutor({
-        state,
+        state: fx.state,
         claudePath,
-        env: claudeEnv(standin, tmp.dir),
+        env: claudeEnv(fx.standin, fx.tmp.dir),
         containers: { manager: new ContainerManager(), fleet: fleetName },
       });
     const a = await mk().execute({ agent, prompt: "a", triggerType: "manual" });
@@ -263,18 +219,18 @@ describe("persistent Docker containers and limits (real engine)", () => {
 
   it("fails with a clear message when network none keeps claude from the model", async () => {
     const { agent } = await agentWith("", "network: none");
-    standin.setResponder(script([textReply("unreachable")]));
+    fx.standin.setResponder(script([textReply("unreachable")]));
     const job = await new JobExecutor({
-      state,
+      state: fx.state,
       claudePath,
-      env: claudeEnv(standin, tmp.dir),
+      env: claudeEnv(fx.standin, fx.tmp.dir),
       containers: { manager: new ContainerManager(), fleet: fleetName },
     }).execute({ agent: { ...agent, inactivity_timeout: 60_000 }, prompt: "hello", triggerType: "manual" });
     expect(job.status).toBe("failed");
     expect(job.error).toBe(
       'claude in the container cannot reach the model: the agent\'s docker network is "none". Set docker.network to "proxy-only" (or "bridge" or "host") in the fleet file (defaults.docker or agents[].overrides.docker)',
     );
-    expect(standin.mainRequests).toHaveLength(0);
+    expect(fx.standin.mainRequests).toHaveLength(0);
     expect(await fleetContainers(fleetName)).toHaveLength(0);
   });
 });

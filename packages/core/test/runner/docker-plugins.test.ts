@@ -1,19 +1,13 @@
 import { chownSync, realpathSync } from "node:fs";
-import { join } from "node:path";
-import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
+import { script, textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CONTAINER_PLUGINS_DIR, IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { ContainerManager } from "../../src/runner/runtime/container-manager.js";
-import { StateManager } from "../../src/state/index.js";
-import {
-  ensureRuntimeImage,
-  IMAGE_TIMEOUT_MS,
-  removeFleetContainers,
-} from "../docker/runtime-image-fixture.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { writeFleet } from "../helpers/fleet.js";
+import { dockerJobFixture } from "../helpers/job-fixture.js";
 import { EXPANDED, GREET_PROMPT, GREETER } from "../helpers/plugins.js";
 
 const docker = new Dockerode();
@@ -21,34 +15,12 @@ const docker = new Dockerode();
 describe.each(["cli", "sdk"] as const)(
   "a Docker agent uses its plugin (%s runtime, real engine)",
   (runtime) => {
-    let standin: Standin;
-    let tmp: ReturnType<typeof tempDir>;
-    let state: StateManager;
     const fleetName = `dockerplugins-${runtime}-${process.pid}`;
-
-    beforeAll(async () => {
-      await ensureRuntimeImage();
-      standin = await startStandin();
-    }, IMAGE_TIMEOUT_MS);
-    afterAll(async () => {
-      await removeFleetContainers(fleetName);
-      await standin.close();
-    });
-    beforeEach(() => {
-      tmp = tempDir();
-      state = new StateManager(join(tmp.dir, ".herdctl"));
-      state.open();
-      standin.requests.length = 0;
-    });
-    afterEach(async () => {
-      state.close();
-      await removeFleetContainers(fleetName);
-      tmp.cleanup();
-    });
+    const fx = dockerJobFixture(fleetName, { clearRequests: true });
 
     it("the plugin folder is bound read-only at a fixed path, claude loads it from there, and changing plugins makes a new container", async () => {
       const { agent, workspace } = await writeFleet(
-        tmp.dir,
+        fx.tmp.dir,
         `runtime: ${runtime}\npermission_mode: acceptEdits\nplugins: [${GREETER}]\n` +
           "docker: { enabled: true, ephemeral: false }\n",
         {
@@ -59,16 +31,16 @@ describe.each(["cli", "sdk"] as const)(
       );
       if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
       const executor = new JobExecutor({
-        state,
+        state: fx.state,
         claudePath,
-        env: claudeEnv(standin, tmp.dir),
+        env: claudeEnv(fx.standin, fx.tmp.dir),
         containers: { manager: new ContainerManager(), fleet: fleetName },
       });
 
-      standin.setResponder(script([textReply("Hello there, Bob.")]));
+      fx.standin.setResponder(script([textReply("Hello there, Bob.")]));
       const first = await executor.execute({ agent, prompt: GREET_PROMPT, triggerType: "manual" });
       expect(first).toMatchObject({ status: "completed", docker: true });
-      expect(JSON.stringify(standin.mainRequests[0]?.messages[0]?.content)).toContain(EXPANDED);
+      expect(JSON.stringify(fx.standin.mainRequests[0]?.messages[0]?.content)).toContain(EXPANDED);
 
       const inspected = await docker.getContainer(first.containerId!).inspect();
       expect(inspected.Mounts).toContainEqual(
@@ -81,7 +53,7 @@ describe.each(["cli", "sdk"] as const)(
       );
 
       // The same agent without the plugin: the persistent container no longer matches and is replaced.
-      standin.setResponder(script([textReply("plain")]));
+      fx.standin.setResponder(script([textReply("plain")]));
       const second = await executor.execute({
         agent: { ...agent, plugins: undefined },
         prompt: "hi",

@@ -8,38 +8,22 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply, writeFile } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { formatOutputLog, outputLogPath } from "../../src/runner/output-log.js";
-import { StateManager } from "../../src/state/index.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { writeFleet } from "../helpers/fleet.js";
+import { hostJobFixture } from "../helpers/job-fixture.js";
 
 const STAMP = String.raw`\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\]`;
 
 describe("outputToFile with a real job", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-  });
-  afterEach(() => {
-    state.close();
-    tmp.cleanup();
-  });
+  const fx = hostJobFixture();
 
   const setup = async () => {
     const { agent } = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       `runtime: cli
 permission_mode: acceptEdits
 env: { REPORT_TOKEN: tok-9Vb2Nm4Lk6Jh }
@@ -48,13 +32,13 @@ schedules:
   hourly: { type: interval, interval: 1h }
 `,
     );
-    const executor = new JobExecutor({ state, claudePath, env: claudeEnv(standin, tmp.dir) });
+    const executor = new JobExecutor({ state: fx.state, claudePath, env: claudeEnv(fx.standin, fx.tmp.dir) });
     return { agent, executor };
   };
 
   it("writes the schedule's job output as plain lines to jobs/<id>/output.log, secrets redacted", async () => {
     const { agent, executor } = await setup();
-    standin.setResponder(
+    fx.standin.setResponder(
       script([writeFile("report.md", "# Report\n"), textReply("Report written with tok-9Vb2Nm4Lk6Jh")]),
     );
     const job = await executor.execute({
@@ -64,8 +48,8 @@ schedules:
       schedule: "nightly",
     });
     expect(job.status).toBe("completed");
-    const path = outputLogPath(state.jobsDir, job.id);
-    expect(path).toBe(join(tmp.dir, ".herdctl", "jobs", job.id, "output.log"));
+    const path = outputLogPath(fx.state.jobsDir, job.id);
+    expect(path).toBe(join(fx.tmp.dir, ".herdctl", "jobs", job.id, "output.log"));
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
     expect(lines[0]).toMatch(new RegExp(`^${STAMP} \\[SYSTEM\\] session [0-9a-f-]+ started, model `));
@@ -79,7 +63,7 @@ schedules:
     expect(lines.at(-1)).toMatch(new RegExp(`^${STAMP} \\[SYSTEM\\] finished after 2 turns$`));
 
     // Other schedules and manual triggers write no such file.
-    standin.setResponder(script([textReply("quiet")]));
+    fx.standin.setResponder(script([textReply("quiet")]));
     const hourly = await executor.execute({
       agent,
       prompt: "x",
@@ -87,29 +71,29 @@ schedules:
       schedule: "hourly",
     });
     const manual = await executor.execute({ agent, prompt: "x", triggerType: "manual" });
-    for (const other of [hourly, manual]) expect(existsSync(join(state.jobsDir, other.id))).toBe(false);
+    for (const other of [hourly, manual]) expect(existsSync(join(fx.state.jobsDir, other.id))).toBe(false);
   });
 
   it("never writes through a link planted at the log's path or folder; the job still runs", async () => {
     const { agent, executor } = await setup();
-    const victim = join(tmp.dir, "victim.txt");
+    const victim = join(fx.tmp.dir, "victim.txt");
     writeFileSync(victim, "untouched\n");
-    const elsewhere = join(tmp.dir, "elsewhere");
+    const elsewhere = join(fx.tmp.dir, "elsewhere");
     mkdirSync(elsewhere);
 
     for (const plant of ["file", "folder"] as const) {
-      standin.setResponder(script([textReply(`done ${plant}`)]));
+      fx.standin.setResponder(script([textReply(`done ${plant}`)]));
       const request = { agent, prompt: "x", triggerType: "schedule" as const, schedule: "nightly" };
       const queued = executor.enqueue(request);
       if (plant === "file") {
-        mkdirSync(join(state.jobsDir, queued.id));
-        symlinkSync(victim, outputLogPath(state.jobsDir, queued.id));
+        mkdirSync(join(fx.state.jobsDir, queued.id));
+        symlinkSync(victim, outputLogPath(fx.state.jobsDir, queued.id));
       } else {
-        symlinkSync(elsewhere, join(state.jobsDir, queued.id));
+        symlinkSync(elsewhere, join(fx.state.jobsDir, queued.id));
       }
       const job = await executor.run(queued.id, request);
       expect(job).toMatchObject({ status: "completed", summary: `done ${plant}` });
-      const texts = state
+      const texts = fx.state
         .readJobOutput(job.id)
         .map((l) => l.message as { type: string; text?: string })
         .filter((m) => m.type === "herdctl")

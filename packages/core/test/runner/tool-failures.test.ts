@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { bash, type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bash, script, textReply, writeFile } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { describeToolFailures, ToolFailureLog } from "../../src/runner/tool-failures.js";
-import { StateManager } from "../../src/state/index.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { writeFleet } from "../helpers/fleet.js";
+import { hostJobFixture } from "../helpers/job-fixture.js";
 
 describe("tool permission failures", () => {
   it("reads system permission errors from tool results and claude's denials, one entry per call", () => {
@@ -45,31 +45,18 @@ describe("tool permission failures", () => {
 });
 
 describe.each(["cli", "sdk"])("tool permission failures on the host with the %s runtime", (runtime) => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-  });
-  afterEach(() => {
-    state.close();
-    tmp.cleanup();
-  });
+  const fx = hostJobFixture();
 
   it("records claude's permission denials on the job, whose status stays completed", async () => {
     // permission_mode default with nothing allowed: headless claude refuses every edit and Bash.
-    const { agent, workspace } = await writeFleet(tmp.dir, `runtime: ${runtime}\npermission_mode: default\n`);
-    standin.setResponder(
+    const { agent, workspace } = await writeFleet(
+      fx.tmp.dir,
+      `runtime: ${runtime}\npermission_mode: default\n`,
+    );
+    fx.standin.setResponder(
       script([writeFile("notes.txt", "hello"), bash("rm -rf build"), textReply("could not write")]),
     );
-    const executor = new JobExecutor({ state, claudePath, env: claudeEnv(standin, tmp.dir) });
+    const executor = new JobExecutor({ state: fx.state, claudePath, env: claudeEnv(fx.standin, fx.tmp.dir) });
     const job = await executor.execute({ agent, prompt: "write the notes", triggerType: "manual" });
     expect(job.status).toBe("completed");
     expect(job.toolFailures).toEqual([
@@ -77,6 +64,6 @@ describe.each(["cli", "sdk"])("tool permission failures on the host with the %s 
       { tool: "Write", target: join(workspace, "notes.txt"), reason: "denied" },
       { tool: "Bash", target: "rm -rf build", reason: "denied" },
     ]);
-    expect(state.jobs.require(job.id).toolFailures).toEqual(job.toolFailures);
+    expect(fx.state.jobs.require(job.id).toolFailures).toEqual(job.toolFailures);
   });
 });

@@ -1,49 +1,38 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply } from "@herdctl/standin";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ConfigReloadedEvent } from "../../src/fleet-manager/events.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
-import { FakeClock } from "../../src/scheduler/index.js";
 import { claudeEnv } from "../helpers/claude-env.js";
-import { tempDir } from "../helpers/fleet.js";
+import { clockFleetFixture } from "../helpers/job-fixture.js";
 import { writeAgents } from "../helpers/multi-fleet.js";
 
 const START = "2030-01-01T00:00:00.000Z";
 const MIN = 60_000;
 
 describe("editing schedules of a running fleet (real claude, stand-in API, fake clock, real watcher)", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let fleet: FleetManager | undefined;
-  let clock: FakeClock;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-    standin.setResponder(script([textReply("ok")]));
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    clock = new FakeClock(START);
-  });
-  afterEach(async () => {
-    await fleet?.stop({ timeoutMs: 0 });
-    fleet = undefined;
-    tmp.cleanup();
+  const fx = clockFleetFixture(START);
+  beforeAll(() => {
+    fx.standin.setResponder(script([textReply("ok")]));
   });
 
-  const agentFile = () => join(tmp.dir, "agents", "worker.yaml");
+  const agentFile = () => join(fx.tmp.dir, "agents", "worker.yaml");
   const plan = (f: FleetManager, schedule: string) =>
     f.status().agents[0]!.schedules.find((s) => s.name === schedule);
 
   async function start(): Promise<FleetManager> {
-    writeAgents(tmp.dir, {
+    writeAgents(fx.tmp.dir, {
       worker:
         "runtime: cli\ndefault_prompt: work\n# keep me\nschedules:\n  hourly: { type: interval, interval: 1h, start_delay: 30m }  # steady\n",
     });
     chmodSync(agentFile(), 0o640);
-    fleet = new FleetManager({ config: tmp.dir, env: claudeEnv(standin, tmp.dir), clock });
+    const fleet = new FleetManager({
+      config: fx.tmp.dir,
+      env: claudeEnv(fx.standin, fx.tmp.dir),
+      clock: fx.clock,
+    });
+    fx.fleet = fleet;
     await fleet.start();
     return fleet;
   }
@@ -74,7 +63,7 @@ describe("editing schedules of a running fleet (real claude, stand-in API, fake 
     expect(reloads.at(-1)).toEqual({ added: [], removed: [], updated: [] });
     expect(plan(f, "hourly")!.nextRunAt).toBe(hourlyBefore);
 
-    clock.advance(10 * MIN);
+    fx.clock.advance(10 * MIN);
     expect(fired).toEqual(["tick"]);
     const job = f.state.jobs.list({ agent: "worker" }).jobs[0]!;
     expect((await f.wait(job.id)).status).toBe("completed");
@@ -146,8 +135,8 @@ describe("editing schedules of a running fleet (real claude, stand-in API, fake 
   });
 
   it("refuses a schedule declared in the fleet file's defaults and says where to edit it", async () => {
-    writeAgents(tmp.dir, { worker: "runtime: cli\ndefault_prompt: work\n" });
-    const fleetFile = join(tmp.dir, "herdctl.yaml");
+    writeAgents(fx.tmp.dir, { worker: "runtime: cli\ndefault_prompt: work\n" });
+    const fleetFile = join(fx.tmp.dir, "herdctl.yaml");
     writeFileSync(
       fleetFile,
       readFileSync(fleetFile, "utf8").replace(
@@ -155,12 +144,13 @@ describe("editing schedules of a running fleet (real claude, stand-in API, fake 
         "defaults:\n  schedules:\n    shared: { type: interval, interval: 1h, start_delay: 1h }\nagents:",
       ),
     );
-    fleet = new FleetManager({
-      config: tmp.dir,
-      env: claudeEnv(standin, tmp.dir),
-      clock,
+    const fleet = new FleetManager({
+      config: fx.tmp.dir,
+      env: claudeEnv(fx.standin, fx.tmp.dir),
+      clock: fx.clock,
       watchConfig: false,
     });
+    fx.fleet = fleet;
     await fleet.start();
     const before = readFileSync(fleetFile, "utf8");
     await expect(

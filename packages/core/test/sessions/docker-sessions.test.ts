@@ -8,8 +8,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply } from "@herdctl/standin";
+import { beforeEach, describe, expect, it } from "vitest";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { ContainerManager } from "../../src/runner/runtime/container-manager.js";
@@ -18,47 +18,24 @@ import { planFork } from "../../src/sessions/fork.js";
 import { transcriptPlace } from "../../src/sessions/place.js";
 import { findTranscript, projectSlug, realCwd } from "../../src/sessions/transcripts.js";
 import { StateManager } from "../../src/state/index.js";
-import {
-  ensureRuntimeImage,
-  IMAGE_TIMEOUT_MS,
-  removeFleetContainers,
-} from "../docker/runtime-image-fixture.js";
 import { claudeByHand } from "../helpers/claude-by-hand.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
 import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { dockerJobFixture } from "../helpers/job-fixture.js";
 
 describe.each(["cli", "sdk"])(
   "fork and adopt for Docker agents with the %s runtime (real engine)",
   (runtime) => {
-    let standin: Standin;
-    let tmp: ReturnType<typeof tempDir>;
-    let state: StateManager;
     let env: Record<string, string>;
     const fleetName = `sessionstest-${runtime}-${process.pid}`;
-
-    beforeAll(async () => {
-      await ensureRuntimeImage();
-      standin = await startStandin();
-    }, IMAGE_TIMEOUT_MS);
-    afterAll(async () => {
-      await removeFleetContainers(fleetName);
-      await standin.close();
-    });
+    const fx = dockerJobFixture(fleetName);
     beforeEach(() => {
-      tmp = tempDir();
-      state = new StateManager(join(tmp.dir, ".herdctl"));
-      state.open();
-      env = claudeEnv(standin, tmp.dir);
-    });
-    afterEach(async () => {
-      state.close();
-      await removeFleetContainers(fleetName);
-      tmp.cleanup();
+      env = claudeEnv(fx.standin, fx.tmp.dir);
     });
 
     async function dockerAgent() {
       const loaded = await writeFleet(
-        tmp.dir,
+        fx.tmp.dir,
         `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n` +
           "docker:\n  enabled: true\n  memory: 1g\n",
         {
@@ -73,28 +50,28 @@ describe.each(["cli", "sdk"])(
 
     const executor = () =>
       new JobExecutor({
-        state,
+        state: fx.state,
         claudePath,
         env,
         containers: { manager: new ContainerManager(), fleet: fleetName },
       });
-    const lastRequest = () => JSON.stringify(standin.mainRequests.at(-1)?.messages);
+    const lastRequest = () => JSON.stringify(fx.standin.mainRequests.at(-1)?.messages);
 
     it("forks a job that ran in Docker inside Docker, leaving the original transcript as it was", async () => {
       const { agent } = await dockerAgent();
-      standin.setResponder(script([textReply("noted in docker"), textReply("forked in docker")]));
+      fx.standin.setResponder(script([textReply("noted in docker"), textReply("forked in docker")]));
       const first = await executor().execute({
         agent,
         prompt: "remember the word pelican",
         triggerType: "manual",
       });
       expect(first).toMatchObject({ status: "completed", docker: true });
-      const place = transcriptPlace(agent, { stateDir: state.stateDir, env });
+      const place = transcriptPlace(agent, { stateDir: fx.state.stateDir, env });
       const original = findTranscript(place.configDir, place.cwd, first.sessionId!)!;
       expect(original).toContain(join("docker-sessions", "worker", "projects", "-workspace"));
       const before = readFileSync(original);
 
-      const plan = planFork(state, agent, first.id, place);
+      const plan = planFork(fx.state, agent, first.id, place);
       const fork = await executor().execute({
         agent,
         prompt: "which word?",
@@ -110,7 +87,7 @@ describe.each(["cli", "sdk"])(
 
     it("adopts a session started by hand on the host: the transcript is copied in and resumed in the container", async () => {
       const { agent, workspace } = await dockerAgent();
-      standin.setResponder(script([textReply("noted by hand"), textReply("continued in docker")]));
+      fx.standin.setResponder(script([textReply("noted by hand"), textReply("continued in docker")]));
       const handMade = await claudeByHand(workspace, env, "remember the word heron");
       const hostCopy = join(
         env.CLAUDE_CONFIG_DIR!,
@@ -120,10 +97,10 @@ describe.each(["cli", "sdk"])(
       );
       const hostBytes = readFileSync(hostCopy);
 
-      const adopted = adoptSession(state, agent, handMade, { stateDir: state.stateDir, env });
+      const adopted = adoptSession(fx.state, agent, handMade, { stateDir: fx.state.stateDir, env });
       expect(adopted.copiedFrom).toBe(hostCopy);
       expect(adopted.transcript).toBe(
-        join(state.agentDockerSessionsDir("worker"), "projects", "-workspace", `${handMade}.jsonl`),
+        join(fx.state.agentDockerSessionsDir("worker"), "projects", "-workspace", `${handMade}.jsonl`),
       );
       const job = await executor().execute({
         agent,

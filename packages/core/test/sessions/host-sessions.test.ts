@@ -1,17 +1,17 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ResolvedAgent } from "../../src/config/index.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { adoptionCandidates, adoptSession } from "../../src/sessions/adopt.js";
 import { planFork } from "../../src/sessions/fork.js";
 import { transcriptPlace } from "../../src/sessions/place.js";
 import { findTranscript, projectSlug } from "../../src/sessions/transcripts.js";
-import { StateManager } from "../../src/state/index.js";
 import { claudeByHand } from "../helpers/claude-by-hand.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
 import { tempDir, writeFleet } from "../helpers/fleet.js";
+import { hostJobFixture } from "../helpers/job-fixture.js";
 
 const transcriptText = (standin: Standin) => JSON.stringify(standin.mainRequests.at(-1)?.messages);
 
@@ -37,33 +37,19 @@ describe("transcript folders", () => {
 });
 
 describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
   let env: Record<string, string>;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
+  const fx = hostJobFixture();
   beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-    env = claudeEnv(standin, tmp.dir);
-  });
-  afterEach(() => {
-    state.close();
-    tmp.cleanup();
+    env = claudeEnv(fx.standin, fx.tmp.dir);
   });
 
-  const executor = () => new JobExecutor({ state, claudePath, env });
+  const executor = () => new JobExecutor({ state: fx.state, claudePath, env });
   const agentYaml = `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n`;
-  const place = (agent: ResolvedAgent) => transcriptPlace(agent, { stateDir: state.stateDir, env });
+  const place = (agent: ResolvedAgent) => transcriptPlace(agent, { stateDir: fx.state.stateDir, env });
 
   it("forks a finished job: the new job sees the old conversation, the original transcript is untouched", async () => {
-    standin.setResponder(script([textReply("noted"), textReply("forked answer")]));
-    const { agent } = await writeFleet(tmp.dir, agentYaml);
+    fx.standin.setResponder(script([textReply("noted"), textReply("forked answer")]));
+    const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
     const first = await executor().execute({
       agent,
       prompt: "remember the word pelican",
@@ -73,7 +59,7 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
     const original = findTranscript(place(agent).configDir, place(agent).cwd, first.sessionId!)!;
     const before = readFileSync(original);
 
-    const plan = planFork(state, agent, first.id, place(agent));
+    const plan = planFork(fx.state, agent, first.id, place(agent));
     const fork = await executor().execute({
       agent,
       prompt: "which word?",
@@ -84,48 +70,55 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
 
     expect(fork).toMatchObject({ status: "completed", forkedFrom: first.id });
     expect(fork.sessionId).not.toBe(first.sessionId);
-    expect(transcriptText(standin)).toContain("remember the word pelican");
-    expect(transcriptText(standin)).toContain("which word?");
+    expect(transcriptText(fx.standin)).toContain("remember the word pelican");
+    expect(transcriptText(fx.standin)).toContain("which word?");
     expect(readFileSync(original).equals(before)).toBe(true);
-    expect(state.jobs.require(first.id)).toMatchObject({ sessionId: first.sessionId, forkedFrom: null });
+    expect(fx.state.jobs.require(first.id)).toMatchObject({ sessionId: first.sessionId, forkedFrom: null });
     // A successful fork is what the agent continues next, as `claude --continue` would.
-    expect(state.sessions.get(agent.name)?.sessionId).toBe(fork.sessionId);
+    expect(fx.state.sessions.get(agent.name)?.sessionId).toBe(fork.sessionId);
   });
 
   it("refuses to fork a job of another agent, a running job, a job with no session, or a gone transcript", async () => {
-    standin.setResponder(script([textReply("noted")]));
-    const { agent } = await writeFleet(tmp.dir, agentYaml);
+    fx.standin.setResponder(script([textReply("noted")]));
+    const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
     const done = await executor().execute({ agent, prompt: "hi", triggerType: "manual" });
     const other = { ...agent, name: "other" };
-    expect(() => planFork(state, other, done.id, place(agent))).toThrow(
+    expect(() => planFork(fx.state, other, done.id, place(agent))).toThrow(
       `job ${done.id} belongs to agent worker, not other; fork it as its own agent: herdctl trigger worker --fork ${done.id}`,
     );
-    const queued = state.jobs.create({ agent: "worker", triggerType: "manual", prompt: "x", runtime: "cli" });
-    state.jobs.start(queued.id, { sessionId: crypto.randomUUID() });
-    expect(() => planFork(state, agent, queued.id, place(agent))).toThrow(
-      /is still running; .*herdctl cancel/,
-    );
-    const noSession = state.jobs.create({
+    const queued = fx.state.jobs.create({
       agent: "worker",
       triggerType: "manual",
       prompt: "x",
       runtime: "cli",
     });
-    state.jobs.start(noSession.id);
-    state.jobs.finish(noSession.id, { status: "failed", exitReason: "error", error: "boom" });
-    expect(() => planFork(state, agent, noSession.id, place(agent))).toThrow(
+    fx.state.jobs.start(queued.id, { sessionId: crypto.randomUUID() });
+    expect(() => planFork(fx.state, agent, queued.id, place(agent))).toThrow(
+      /is still running; .*herdctl cancel/,
+    );
+    const noSession = fx.state.jobs.create({
+      agent: "worker",
+      triggerType: "manual",
+      prompt: "x",
+      runtime: "cli",
+    });
+    fx.state.jobs.start(noSession.id);
+    fx.state.jobs.finish(noSession.id, { status: "failed", exitReason: "error", error: "boom" });
+    expect(() => planFork(fx.state, agent, noSession.id, place(agent))).toThrow(
       `job ${noSession.id} has no session to fork (it ended before claude started one); start a new job instead: herdctl trigger worker`,
     );
-    const elsewhere = { ...place(agent), configDir: join(tmp.dir, "nowhere") };
-    expect(() => planFork(state, agent, done.id, elsewhere)).toThrow(/is not in .*so claude cannot fork it/);
-    expect(() => planFork(state, agent, "job-20250101120000-abcdef", place(agent))).toThrow(
+    const elsewhere = { ...place(agent), configDir: join(fx.tmp.dir, "nowhere") };
+    expect(() => planFork(fx.state, agent, done.id, elsewhere)).toThrow(
+      /is not in .*so claude cannot fork it/,
+    );
+    expect(() => planFork(fx.state, agent, "job-20250101120000-abcdef", place(agent))).toThrow(
       "Job job-20250101120000-abcdef not found",
     );
   });
 
   it("fails a fork whose conversation claude cannot find, instead of quietly starting afresh", async () => {
-    standin.setResponder(script([textReply("should not be needed")]));
-    const { agent } = await writeFleet(tmp.dir, agentYaml);
+    fx.standin.setResponder(script([textReply("should not be needed")]));
+    const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
     const gone = crypto.randomUUID();
     const job = await executor().execute({
       agent,
@@ -134,22 +127,22 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
       session: { mode: "resume", sessionId: gone, fork: true },
     });
     expect(job.status).toBe("failed");
-    expect(state.readJobOutput(job.id).map((l) => JSON.stringify(l.message))).not.toContainEqual(
+    expect(fx.state.readJobOutput(job.id).map((l) => JSON.stringify(l.message))).not.toContainEqual(
       expect.stringContaining("retrying once with a new session"),
     );
-    expect(state.sessions.get(agent.name)).toBeUndefined();
+    expect(fx.state.sessions.get(agent.name)).toBeUndefined();
   });
 
   it("adopts a session started by hand with claude in the working directory; the next job resumes it", async () => {
-    standin.setResponder(script([textReply("noted by hand"), textReply("continued")]));
-    const { agent, workspace } = await writeFleet(tmp.dir, agentYaml);
+    fx.standin.setResponder(script([textReply("noted by hand"), textReply("continued")]));
+    const { agent, workspace } = await writeFleet(fx.tmp.dir, agentYaml);
     const handMade = await claudeByHand(workspace, env, "remember the word heron");
 
-    const listed = adoptionCandidates(state, agent, { stateDir: state.stateDir, env });
+    const listed = adoptionCandidates(fx.state, agent, { stateDir: fx.state.stateDir, env });
     expect(listed.sessions.map((s) => s.sessionId)).toEqual([handMade]);
     expect(listed.sessions[0]?.firstPrompt).toBe("remember the word heron");
 
-    const adopted = adoptSession(state, agent, handMade, { stateDir: state.stateDir, env });
+    const adopted = adoptSession(fx.state, agent, handMade, { stateDir: fx.state.stateDir, env });
     expect(adopted).toMatchObject({ copiedFrom: null, replaced: null });
     const job = await executor().execute({
       agent,
@@ -158,15 +151,15 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
       session: { mode: "continue" },
     });
     expect(job).toMatchObject({ status: "completed", sessionId: handMade });
-    expect(transcriptText(standin)).toContain("remember the word heron");
+    expect(transcriptText(fx.standin)).toContain("remember the word heron");
   });
 
   it("says which session ids exist when the one to adopt does not", async () => {
-    const { agent } = await writeFleet(tmp.dir, agentYaml);
+    const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
     const missing = "11111111-1111-4111-8111-111111111111";
-    expect(() => adoptSession(state, agent, missing, { stateDir: state.stateDir, env })).toThrow(
+    expect(() => adoptSession(fx.state, agent, missing, { stateDir: fx.state.stateDir, env })).toThrow(
       `no Claude Code session ${missing} in ${join(env.CLAUDE_CONFIG_DIR!, "projects", projectSlug(place(agent).cwd))}`,
     );
-    expect(state.sessions.get(agent.name)).toBeUndefined();
+    expect(fx.state.sessions.get(agent.name)).toBeUndefined();
   });
 });

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Standin, script, startStandin, textReply, writeFile } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply, writeFile } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import { loadFleet, type ResolvedAgent } from "../../../src/config/index.js";
 import { JobExecutor } from "../../../src/runner/job-executor.js";
-import { StateManager } from "../../../src/state/index.js";
 import { claudeEnv, claudePath } from "../../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../../helpers/fleet.js";
+import { writeFleet } from "../../helpers/fleet.js";
+import { hostJobFixture } from "../../helpers/job-fixture.js";
 
 // What an agent gets when its file leaves permission_mode and setting_sources out, run by the real
 // claude under each runtime against the stand-in.
@@ -19,45 +19,32 @@ const USER_DENIED_TOOL = "Edit";
 describe.each(["sdk", "cli"])(
   "agent defaults under the %s runtime (real claude, stand-in API)",
   (runtime) => {
-    let standin: Standin;
-    let tmp: ReturnType<typeof tempDir>;
-    let state: StateManager;
-
-    beforeAll(async () => {
-      standin = await startStandin();
-    });
-    afterAll(() => standin.close());
-    beforeEach(() => {
-      tmp = tempDir();
-      state = new StateManager(join(tmp.dir, ".herdctl"));
-      state.open();
-      standin.requests.length = 0;
-    });
-    afterEach(() => {
-      state.close();
-      tmp.cleanup();
-    });
+    const fx = hostJobFixture({ clearRequests: true });
 
     async function run(agent: ResolvedAgent) {
-      const executor = new JobExecutor({ state, claudePath, env: claudeEnv(standin, tmp.dir) });
+      const executor = new JobExecutor({
+        state: fx.state,
+        claudePath,
+        env: claudeEnv(fx.standin, fx.tmp.dir),
+      });
       const job = await executor.execute({ agent, prompt: "go", triggerType: "manual" });
       expect(job.status, job.error ?? "").toBe("completed");
       return job;
     }
 
     it("an agent with no permission_mode edits a file unattended (acceptEdits)", async () => {
-      const { agent, workspace } = await writeFleet(tmp.dir, `runtime: ${runtime}\n`);
-      standin.setResponder(script([writeFile("notes.txt", "hello"), textReply("written")]));
+      const { agent, workspace } = await writeFleet(fx.tmp.dir, `runtime: ${runtime}\n`);
+      fx.standin.setResponder(script([writeFile("notes.txt", "hello"), textReply("written")]));
       const job = await run(agent);
       expect(job.toolFailures ?? []).toEqual([]);
       expect(readFileSync(join(workspace, "notes.txt"), "utf8")).toBe("hello");
     });
 
     it("acceptEdits does not reach claude's own .claude folder, whose skills a later job would load", async () => {
-      const { agent, workspace } = await writeFleet(tmp.dir, `runtime: ${runtime}\n`);
+      const { agent, workspace } = await writeFleet(fx.tmp.dir, `runtime: ${runtime}\n`);
       const skill = join(workspace, ".claude", "skills", "grant", "SKILL.md");
       const text = "---\nname: grant\ndescription: x\nallowed-tools: Bash\n---\nRun anything.\n";
-      standin.setResponder(script([writeFile(skill, text), textReply("refused")]));
+      fx.standin.setResponder(script([writeFile(skill, text), textReply("refused")]));
       const job = await run(agent);
       expect(existsSync(skill)).toBe(false);
       expect(job.toolFailures).toEqual([{ tool: "Write", target: skill, reason: "denied" }]);
@@ -65,10 +52,10 @@ describe.each(["sdk", "cli"])(
 
     it("permission_mode: default still refuses the same edit", async () => {
       const { agent, workspace } = await writeFleet(
-        tmp.dir,
+        fx.tmp.dir,
         `runtime: ${runtime}\npermission_mode: default\n`,
       );
-      standin.setResponder(script([writeFile("notes.txt", "hello"), textReply("refused")]));
+      fx.standin.setResponder(script([writeFile("notes.txt", "hello"), textReply("refused")]));
       await run(agent);
       expect(existsSync(join(workspace, "notes.txt"))).toBe(false);
     });
@@ -81,7 +68,7 @@ describe.each(["sdk", "cli"])(
         JSON.stringify({ model: PROJECT_MODEL }),
       );
       writeFileSync(join(workingDirectory, "CLAUDE.md"), `Remember ${MEMORY_MARKER}.\n`);
-      const userDir = join(tmp.dir, "claude-config");
+      const userDir = join(fx.tmp.dir, "claude-config");
       mkdirSync(userDir, { recursive: true });
       // A deny rule takes the tool out of what claude offers the model, so the user file is seen
       // even when the project's model wins over the user's.
@@ -92,7 +79,7 @@ describe.each(["sdk", "cli"])(
     }
 
     function seen(): { model: string | undefined; memory: boolean; userSettings: boolean } {
-      const [first] = standin.mainRequests;
+      const [first] = fx.standin.mainRequests;
       if (!first) throw new Error("claude sent no request");
       const tools = first.tools.map((t) => t.name);
       expect(tools).toContain("Read");
@@ -104,21 +91,21 @@ describe.each(["sdk", "cli"])(
     }
 
     it("with a working_directory: the project's settings and CLAUDE.md, not the user's settings", async () => {
-      const { agent, workspace } = await writeFleet(tmp.dir, `runtime: ${runtime}\n`);
+      const { agent, workspace } = await writeFleet(fx.tmp.dir, `runtime: ${runtime}\n`);
       writeSettings(workspace);
-      standin.setResponder(script([textReply("ok")]));
+      fx.standin.setResponder(script([textReply("ok")]));
       await run(agent);
       expect(seen()).toEqual({ model: PROJECT_MODEL, memory: true, userSettings: false });
     });
 
     it("without a working_directory: no settings files at all", async () => {
-      mkdirSync(join(tmp.dir, "agents"), { recursive: true });
-      writeFileSync(join(tmp.dir, "herdctl.yaml"), "version: 1\nagents:\n  - path: ./agents/loose.yaml\n");
-      writeFileSync(join(tmp.dir, "agents", "loose.yaml"), `name: loose\nruntime: ${runtime}\n`);
+      mkdirSync(join(fx.tmp.dir, "agents"), { recursive: true });
+      writeFileSync(join(fx.tmp.dir, "herdctl.yaml"), "version: 1\nagents:\n  - path: ./agents/loose.yaml\n");
+      writeFileSync(join(fx.tmp.dir, "agents", "loose.yaml"), `name: loose\nruntime: ${runtime}\n`);
       // The agent runs in its file's folder; settings placed there are not loaded.
-      writeSettings(join(tmp.dir, "agents"));
-      const [agent] = (await loadFleet(tmp.dir, { env: {} })).agents;
-      standin.setResponder(script([textReply("ok")]));
+      writeSettings(join(fx.tmp.dir, "agents"));
+      const [agent] = (await loadFleet(fx.tmp.dir, { env: {} })).agents;
+      fx.standin.setResponder(script([textReply("ok")]));
       await run(agent!);
       const { model, memory, userSettings } = seen();
       expect({ memory, userSettings }).toEqual({ memory: false, userSettings: false });
@@ -127,11 +114,11 @@ describe.each(["sdk", "cli"])(
 
     it("setting_sources as written: [user] loads the user's settings only", async () => {
       const { agent, workspace } = await writeFleet(
-        tmp.dir,
+        fx.tmp.dir,
         `runtime: ${runtime}\nsetting_sources: [user]\n`,
       );
       writeSettings(workspace);
-      standin.setResponder(script([textReply("ok")]));
+      fx.standin.setResponder(script([textReply("ok")]));
       await run(agent);
       expect(seen()).toEqual({ model: USER_MODEL, memory: false, userSettings: true });
     });

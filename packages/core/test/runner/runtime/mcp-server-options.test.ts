@@ -1,10 +1,11 @@
 import { fileURLToPath } from "node:url";
-import { type Standin, script, startStandin, textReply, toolUse } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply, toolUse } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import { CLIRuntime } from "../../../src/runner/runtime/cli-runtime.js";
 import { SDKRuntime } from "../../../src/runner/runtime/sdk-runtime.js";
 import { claudeEnv, claudePath } from "../../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../../helpers/fleet.js";
+import { writeFleet } from "../../helpers/fleet.js";
+import { runtimeFixture } from "../../helpers/job-fixture.js";
 
 const SERVER = fileURLToPath(new URL("../../fixtures/slow-mcp-server.mjs", import.meta.url));
 const TOOL = "mcp__slow__slow";
@@ -16,36 +17,25 @@ describe.each([
   ["sdk", () => new SDKRuntime({ claudePath })],
   ["cli", () => new CLIRuntime({ claudePath })],
 ] as const)("MCP server timeout and alwaysLoad reach claude under the %s runtime", (_name, make) => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    standin.requests.length = 0;
-  });
-  afterEach(() => tmp.cleanup());
+  const fx = runtimeFixture({ clearRequests: true });
 
   it("offers the tool up front and ends a call that outlasts the timeout", async () => {
     const { agent } = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       `allowed_tools: [${TOOL}]\nmcp_servers:\n  slow:\n    command: ${JSON.stringify(process.execPath)}\n` +
         `    args: [${JSON.stringify(SERVER)}]\n    env: { SLOW_MCP_DELAY_MS: "4000" }\n` +
         "    timeout: 1s\n    alwaysLoad: true\n",
     );
-    standin.setResponder(script([toolUse(TOOL, {}), textReply("done")]));
+    fx.standin.setResponder(script([toolUse(TOOL, {}), textReply("done")]));
     for await (const _ of make().execute({
       prompt: "call the slow tool",
       agent,
-      env: claudeEnv(standin, tmp.dir),
+      env: claudeEnv(fx.standin, fx.tmp.dir),
       signal: new AbortController().signal,
     })) {
       // drain
     }
-    const [first, second] = standin.mainRequests;
+    const [first, second] = fx.standin.mainRequests;
     expect(first!.tools.map((t) => t.name)).toContain(TOOL);
     expect(JSON.stringify(second!.toolResults)).toContain('tool \\"slow\\" timed out after 1s');
   });

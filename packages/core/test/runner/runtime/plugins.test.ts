@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import type { ResolvedAgent } from "../../../src/config/index.js";
 import { buildCliArgs } from "../../../src/runner/runtime/cli-args.js";
 import { CLIRuntime } from "../../../src/runner/runtime/cli-runtime.js";
@@ -10,6 +10,7 @@ import { buildSdkOptions } from "../../../src/runner/runtime/sdk-options.js";
 import { SDKRuntime } from "../../../src/runner/runtime/sdk-runtime.js";
 import { claudeEnv, claudePath } from "../../helpers/claude-env.js";
 import { tempDir, writeFleet } from "../../helpers/fleet.js";
+import { runtimeFixture } from "../../helpers/job-fixture.js";
 import { EXPANDED, GREET_PROMPT, GREETER, SKILL_MARK } from "../../helpers/plugins.js";
 
 describe("plugins reach claude the way each runtime takes them", () => {
@@ -60,36 +61,27 @@ describe("a plugin folder is protected like the fleet's files", () => {
 describe.each(["sdk", "cli"] as const)(
   "an agent uses its plugin (%s runtime, real claude, stand-in API)",
   (runtime) => {
-    let standin: Standin;
-    let tmp: ReturnType<typeof tempDir>;
-
-    beforeAll(async () => {
-      standin = await startStandin();
+    const fx = runtimeFixture({
+      clearRequests: true,
+      responder: () => script([textReply("Hello there, Bob.")]),
     });
-    afterAll(() => standin.close());
-    beforeEach(() => {
-      tmp = tempDir();
-      standin.requests.length = 0;
-      standin.setResponder(script([textReply("Hello there, Bob.")]));
-    });
-    afterEach(() => tmp.cleanup());
 
     /** Everything claude sent the model for one job, as text. */
     async function sent(pluginsYaml: string): Promise<{ user: string; all: string }> {
       const { agent } = await writeFleet(
-        tmp.dir,
+        fx.tmp.dir,
         `runtime: ${runtime}\npermission_mode: acceptEdits\n${pluginsYaml}`,
       );
       const impl = runtime === "sdk" ? new SDKRuntime({ claudePath }) : new CLIRuntime({ claudePath });
       for await (const _ of impl.execute({
         prompt: GREET_PROMPT,
         agent,
-        env: claudeEnv(standin, tmp.dir),
+        env: claudeEnv(fx.standin, fx.tmp.dir),
         signal: new AbortController().signal,
       })) {
         // drain
       }
-      const request = standin.mainRequests[0];
+      const request = fx.standin.mainRequests[0];
       const first = request?.messages[0];
       const user = JSON.stringify(first?.content ?? "");
       return { user, all: `${request?.systemText ?? ""}\n${JSON.stringify(request?.messages ?? [])}` };

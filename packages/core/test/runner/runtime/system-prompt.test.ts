@@ -1,9 +1,10 @@
-import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { script, textReply } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import { CLIRuntime } from "../../../src/runner/runtime/cli-runtime.js";
 import { SDKRuntime } from "../../../src/runner/runtime/sdk-runtime.js";
 import { claudeEnv, claudePath } from "../../helpers/claude-env.js";
-import { tempDir, writeFleet } from "../../helpers/fleet.js";
+import { writeFleet } from "../../helpers/fleet.js";
+import { runtimeFixture } from "../../helpers/job-fixture.js";
 
 // Claude Code names its entry point (sdk-ts or sdk-cli) in one line of the prompt; nothing else differs.
 const withoutEntrypoint = (text: string) =>
@@ -13,34 +14,22 @@ const withoutEntrypoint = (text: string) =>
     .join("\n");
 
 describe("an agent gets the same system prompt from either runtime (real claude, stand-in API)", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    standin.requests.length = 0;
-    standin.setResponder(script([textReply("ok")]));
-  });
-  afterEach(() => tmp.cleanup());
+  const fx = runtimeFixture({ clearRequests: true, responder: () => script([textReply("ok")]) });
 
   async function systemPrompts(agentYaml: string): Promise<string[]> {
-    const { agent } = await writeFleet(tmp.dir, `permission_mode: acceptEdits\n${agentYaml}`);
+    const { agent } = await writeFleet(fx.tmp.dir, `permission_mode: acceptEdits\n${agentYaml}`);
     for (const runtime of [new SDKRuntime({ claudePath }), new CLIRuntime({ claudePath })]) {
       const run = runtime.execute({
         prompt: "hi",
         agent,
-        env: claudeEnv(standin, tmp.dir),
+        env: claudeEnv(fx.standin, fx.tmp.dir),
         signal: new AbortController().signal,
       });
       for await (const _ of run) {
         // drain
       }
     }
-    return standin.mainRequests.map((r) => r.systemText);
+    return fx.standin.mainRequests.map((r) => r.systemText);
   }
 
   it("without system_prompt: Claude Code's own prompt under both", async () => {

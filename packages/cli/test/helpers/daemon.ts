@@ -1,0 +1,25 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BIN, cleanEnv, until } from "./cli.js";
+
+/** Starts `herdctl start --offline` in `dir` and resolves once its control socket exists. */
+export async function startDaemon(dir: string): Promise<ChildProcess> {
+  const daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+    cwd: dir,
+    env: cleanEnv(),
+    stdio: "ignore",
+  });
+  await until(() => existsSync(join(dir, ".herdctl", "herdctl.sock")), "the daemon's control socket");
+  return daemon;
+}
+
+/** Stops a daemon a test started: SIGTERM, and SIGKILL if it has not exited within 15 s. */
+export async function stopDaemon(daemon: ChildProcess): Promise<void> {
+  if (daemon.exitCode !== null) return;
+  const exited = new Promise((resolve) => daemon.once("exit", resolve));
+  daemon.kill("SIGTERM");
+  await Promise.race([exited, sleep(15_000)]);
+  if (daemon.exitCode === null) daemon.kill("SIGKILL");
+}
