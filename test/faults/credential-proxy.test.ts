@@ -146,67 +146,59 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
     expect(recorder.seen.length).toBe(before);
   });
 
-  it.runIf(runtime === "cli")(
-    "passes a refreshed OAuth login on the host to the job's next request",
-    async () => {
-      const { agent } = await proxiedAgent();
-      const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url };
-      delete (env as Record<string, string>).ANTHROPIC_API_KEY;
-      const login = (token: string) =>
-        writeFileSync(
-          join(env.CLAUDE_CONFIG_DIR, ".credentials.json"),
-          JSON.stringify({
-            claudeAiOauth: { accessToken: token, refreshToken: "r", expiresAt: 4102444800000 },
-          }),
-        );
-      mkdirSync(env.CLAUDE_CONFIG_DIR, { recursive: true });
-      login("sk-ant-oat01-FIRST-login-aaaaaaaaaaaa");
-      let turn = 0;
-      standin.setResponder(() => {
-        turn++;
-        if (turn === 1) {
-          // The host's login is refreshed while the job runs.
-          login("sk-ant-oat01-SECOND-refreshed-login-bbbbbbbbbbbb");
-          return bash("echo step");
-        }
-        return textReply("saw the refresh");
-      });
-      const job = await executor(env).execute({ agent, prompt: "two turns", triggerType: "manual" });
-      expect(job.status).toBe("completed");
-      const messages = recorder.seen.filter(
-        (s) => s.path.startsWith("/v1/messages") && !s.path.includes("count_tokens"),
+  it("passes a refreshed OAuth login on the host to the job's next request", async () => {
+    const { agent } = await proxiedAgent();
+    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url };
+    delete (env as Record<string, string>).ANTHROPIC_API_KEY;
+    const login = (token: string) =>
+      writeFileSync(
+        join(env.CLAUDE_CONFIG_DIR, ".credentials.json"),
+        JSON.stringify({
+          claudeAiOauth: { accessToken: token, refreshToken: "r", expiresAt: 4102444800000 },
+        }),
       );
-      expect(messages[0]?.authorization).toBe("Bearer sk-ant-oat01-FIRST-login-aaaaaaaaaaaa");
-      expect(messages.at(-1)?.authorization).toBe("Bearer sk-ant-oat01-SECOND-refreshed-login-bbbbbbbbbbbb");
-      expect(messages.every((s) => s.apiKey === undefined && s.beta?.includes("oauth-2025-04-20"))).toBe(
-        true,
-      );
-    },
-  );
+    mkdirSync(env.CLAUDE_CONFIG_DIR, { recursive: true });
+    login("sk-ant-oat01-FIRST-login-aaaaaaaaaaaa");
+    let turn = 0;
+    standin.setResponder(() => {
+      turn++;
+      if (turn === 1) {
+        // The host's login is refreshed while the job runs.
+        login("sk-ant-oat01-SECOND-refreshed-login-bbbbbbbbbbbb");
+        return bash("echo step");
+      }
+      return textReply("saw the refresh");
+    });
+    const job = await executor(env).execute({ agent, prompt: "two turns", triggerType: "manual" });
+    expect(job.status).toBe("completed");
+    const messages = recorder.seen.filter(
+      (s) => s.path.startsWith("/v1/messages") && !s.path.includes("count_tokens"),
+    );
+    expect(messages[0]?.authorization).toBe("Bearer sk-ant-oat01-FIRST-login-aaaaaaaaaaaa");
+    expect(messages.at(-1)?.authorization).toBe("Bearer sk-ant-oat01-SECOND-refreshed-login-bbbbbbbbbbbb");
+    expect(messages.every((s) => s.apiKey === undefined && s.beta?.includes("oauth-2025-04-20"))).toBe(true);
+  });
 
-  it.runIf(runtime === "cli")(
-    "fails the job cleanly and leaves no container when the proxy dies mid-job",
-    async () => {
-      const { agent } = await proxiedAgent();
-      standin.setResponder(() => hang());
-      const env = {
-        ...claudeEnv(standin, tmp.dir),
-        ANTHROPIC_BASE_URL: recorder.url,
-        ANTHROPIC_API_KEY: KEY,
-      };
-      const running = executor(env).execute({ agent, prompt: "wait forever", triggerType: "manual" });
-      await until(
-        () => standin.mainRequests.length > 0 && recorder.seen.length > 0,
-        "a request through the proxy",
-      );
-      await proxy.close();
-      const job = await running;
-      expect(job).toMatchObject({ status: "failed", exitReason: "api_error" });
-      expect(job.error).toBe(
-        "herdctl's credential proxy stopped while claude (cli runtime) ran in the container, so it could not reach the model; the job was ended. Restart herdctl and run it again",
-      );
-      const left = await docker.listContainers({ all: true, filters: { label: [`herdctl.fleet=${FLEET}`] } });
-      expect(left).toHaveLength(0);
-    },
-  );
+  it("fails the job cleanly and leaves no container when the proxy dies mid-job", async () => {
+    const { agent } = await proxiedAgent();
+    standin.setResponder(() => hang());
+    const env = {
+      ...claudeEnv(standin, tmp.dir),
+      ANTHROPIC_BASE_URL: recorder.url,
+      ANTHROPIC_API_KEY: KEY,
+    };
+    const running = executor(env).execute({ agent, prompt: "wait forever", triggerType: "manual" });
+    await until(
+      () => standin.mainRequests.length > 0 && recorder.seen.length > 0,
+      "a request through the proxy",
+    );
+    await proxy.close();
+    const job = await running;
+    expect(job).toMatchObject({ status: "failed", exitReason: "api_error" });
+    expect(job.error).toBe(
+      `herdctl's credential proxy stopped while claude (${runtime} runtime) ran in the container, so it could not reach the model; the job was ended. Restart herdctl and run it again`,
+    );
+    const left = await docker.listContainers({ all: true, filters: { label: [`herdctl.fleet=${FLEET}`] } });
+    expect(left).toHaveLength(0);
+  });
 });
