@@ -82,7 +82,7 @@ describe(`load: ${RATE} API requests a second for ${SECONDS} s while jobs run`, 
 
     for (const id of jobs) {
       const job = f.fleet.state.jobs.require(id);
-      expect(job.status).toBe("completed");
+      expect(job.status, `job ${id} ended ${job.exitReason}: ${job.error}`).toBe("completed");
       const lines = readFileSync(join(f.stateDir, "jobs", `${id}.jsonl`), "utf8")
         .trimEnd()
         .split("\n");
