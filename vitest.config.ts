@@ -13,6 +13,8 @@ export default defineConfig({
       "test/faults/**/*.test.ts",
       "test/docs/**/*.test.ts",
     ],
+    // Starts the runtime images' build at once, in the background (see the file).
+    globalSetup: ["test/setup/warm-images.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Tests spawn real claude processes and containers; two cores cannot take more at once.
