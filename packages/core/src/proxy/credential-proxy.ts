@@ -24,6 +24,7 @@ import {
   systemResolver,
   tunnel,
 } from "./egress-proxy.js";
+import { HOP_BY_HOP } from "./hop-by-hop.js";
 
 /** What one running job may use the proxy for; worthless once revoked. */
 export interface JobGrant {
@@ -71,18 +72,6 @@ function listen(server: Server, call: (server: Server, done: () => void) => void
 }
 /** The beta flag the API requires beside a subscription (OAuth) token. */
 const OAUTH_BETA = "oauth-2025-04-20";
-/** Per-hop headers (RFC 9110 §7.6.1) and the ones that carry a credential: never forwarded as received. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
 const CREDENTIAL_HEADERS = new Set(["authorization", "x-api-key", "host"]);
 
 function jobToken(headers: IncomingHttpHeaders): string | undefined {

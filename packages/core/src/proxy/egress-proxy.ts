@@ -5,6 +5,7 @@ import { BlockList, connect, isIP, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type EgressRule, egressAllowed, suggestedEntry } from "./egress-allowlist.js";
 import type { EgressLog } from "./egress-log.js";
+import { HOP_BY_HOP } from "./hop-by-hop.js";
 
 /** What a job may reach besides the model API, and where its connections are recorded. */
 export interface EgressGrant {
@@ -107,18 +108,6 @@ export function parseAuthority(
   const explicit = /:(\d+)$/.exec(authority)?.[1];
   return { host, port: explicit ? Number(explicit) : defaultPort };
 }
-
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
 
 function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
