@@ -72,6 +72,7 @@ function listen(server: Server, call: (server: Server, done: () => void) => void
 }
 /** The beta flag the API requires beside a subscription (OAuth) token. */
 const OAUTH_BETA = "oauth-2025-04-20";
+// They carry the per-job token (or name the proxy): the real credential and host replace them.
 const CREDENTIAL_HEADERS = new Set(["authorization", "x-api-key", "host"]);
 
 function jobToken(headers: IncomingHttpHeaders): string | undefined {
