@@ -76,7 +76,16 @@ export function registerLogs(program: Command): void {
           }
           seen.set(job.id, lines);
         }
-        await follow(ctx, state, { agent, picked: picked?.[0], seen, newOnly: count === 0, emit });
+        // A job shown above as running may end before following starts; it is still the one to end on.
+        const shownRunning = jobs.filter((j) => !isTerminalStatus(j.status)).at(-1);
+        await follow(ctx, state, {
+          agent,
+          picked: picked?.[0],
+          shownRunning,
+          seen,
+          newOnly: count === 0,
+          emit,
+        });
       } finally {
         state.close();
       }
@@ -166,6 +175,8 @@ async function follow(
   f: {
     agent?: string;
     picked?: JobRecord;
+    /** The newest job printed above that was still running when listed. */
+    shownRunning?: JobRecord;
     seen: ReadonlyMap<string, number>;
     /** -n 0: a job not shown yet starts at its current end, not at its first line. */
     newOnly: boolean;
@@ -185,7 +196,10 @@ async function follow(
       return;
     }
     // One job: the one asked for, or without a daemon the newest running one.
-    const job = f.picked ?? newestRunning(state, f.agent);
+    const job =
+      f.picked ??
+      newestRunning(state, f.agent) ??
+      (f.shownRunning ? state.jobs.require(f.shownRunning.id) : undefined);
     if (!job) {
       ctx.stderr.write(
         `${ctx.err.yellow("nothing to follow:")} no daemon is running and no job${f.agent ? ` of ${f.agent}` : ""} is running. ` +
