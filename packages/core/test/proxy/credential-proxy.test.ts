@@ -67,6 +67,27 @@ const send = (token: string, init: RequestInit & { path?: string } = {}) =>
   });
 
 describe("credential proxy", () => {
+  it("holds a request open across a 60 s silent model turn and then streams the answer", async () => {
+    await startProxy();
+    const grant = proxy.grant(
+      "job-silent",
+      new CredentialSource([() => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: upstreamUrl })]),
+    );
+    // The upstream says nothing at all for 60 s (no headers, no bytes), as a long model turn does.
+    onRequest = (res) => {
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end("event: message_stop\ndata: {}\n\n");
+      }, 60_000);
+    };
+    const started = Date.now();
+    const res = await send(grant.token);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("event: message_stop\ndata: {}\n\n");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(59_000);
+    expect(seen[0]!.headers["x-api-key"]).toBe(KEY);
+  }, 120_000);
+
   it("swaps the job token for the real API key and forwards path, query and body", async () => {
     await startProxy();
     const grant = proxy.grant(
