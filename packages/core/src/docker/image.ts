@@ -181,13 +181,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const claude = findClaudeBinary();
   const hash = imageRecipeHash(options.offline ? "offline" : "online", claude.version, options.labels);
   try {
-    await docker.ping().catch((error: unknown) => {
-      throw unavailable(error, docker);
-    });
-    if (await findCached(docker, hash, ref)) {
-      options.onLog?.(`${ref} is up to date (claude ${claude.version})`);
-      return { tag: ref, cached: true, hash };
-    }
+    const current = await upToDate(docker, hash, ref, claude.version, options.onLog);
+    if (current) return current;
     // Two herdctl processes (or test workers) building at once would both debootstrap; the second
     // waits and then finds the first one's image.
     return await withBuildLock(options.cacheDir ?? herdctlCacheDir(), options.onLog, async () => {
@@ -219,13 +214,8 @@ async function buildDevImage(options: BuildImageOptions): Promise<BuildImageResu
     .digest("hex")
     .slice(0, 24);
   try {
-    await docker.ping().catch((error: unknown) => {
-      throw unavailable(error, docker);
-    });
-    if (await findCached(docker, hash, ref)) {
-      options.onLog?.(`${ref} is up to date (claude ${claude.version})`);
-      return { tag: ref, cached: true, hash };
-    }
+    const current = await upToDate(docker, hash, ref, claude.version, options.onLog);
+    if (current) return current;
     const base = await buildImage({
       ...options,
       profile: "base",
@@ -257,6 +247,22 @@ async function buildDevImage(options: BuildImageOptions): Promise<BuildImageResu
   } catch (error) {
     throw toDockerError(error, `build ${ref}`, docker);
   }
+}
+
+/** The engine answers, and an image of this recipe already carries the tag: nothing to build. */
+async function upToDate(
+  docker: Dockerode,
+  hash: string,
+  ref: string,
+  claudeVersion: string,
+  onLog: ((line: string) => void) | undefined,
+): Promise<BuildImageResult | undefined> {
+  await docker.ping().catch((error: unknown) => {
+    throw unavailable(error, docker);
+  });
+  if (!(await findCached(docker, hash, ref))) return undefined;
+  onLog?.(`${ref} is up to date (claude ${claudeVersion})`);
+  return { tag: ref, cached: true, hash };
 }
 
 /** A rebuild leaves the previous image untagged; ~600 MB each is worth reclaiming. */
