@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import {
   createServer,
   Agent as HttpAgent,
@@ -12,7 +12,6 @@ import {
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CredentialSource, UpstreamCredential } from "./credential-source.js";
 import {
@@ -25,6 +24,7 @@ import {
   tunnel,
 } from "./egress-proxy.js";
 import { HOP_BY_HOP } from "./hop-by-hop.js";
+import { claimSocketDir, type SocketDir } from "./socket-dir.js";
 
 /** What one running job may use the proxy for; worthless once revoked. */
 export interface JobGrant {
@@ -49,16 +49,17 @@ interface GrantEntry {
 const TOKEN_PREFIX = "herdctl-job-";
 export const PROXY_SOCKET_NAME = "api.sock";
 
-const socketDirs = new Set<string>();
+/** What to remove when the process exits: a private directory whole, a stable one's socket only. */
+const leftovers = new Set<string>();
 
 /** A process that exits without close() (a daemon's shared proxy) still tidies /tmp. */
-function removeOnExit(dir: string): void {
-  if (socketDirs.size === 0) {
+function removeOnExit(path: string): void {
+  if (leftovers.size === 0) {
     process.once("exit", () => {
-      for (const d of socketDirs) rmSync(d, { recursive: true, force: true });
+      for (const p of leftovers) rmSync(p, { recursive: true, force: true });
     });
   }
-  socketDirs.add(dir);
+  leftovers.add(path);
 }
 
 function listen(server: Server, call: (server: Server, done: () => void) => void): Promise<void> {
@@ -136,7 +137,7 @@ export class CredentialProxy {
   private readonly server: Server;
   /** The same proxy on a unix socket, for containers without a network (proxy-only). */
   private readonly unixServer: Server;
-  private socketDirectory: string | undefined;
+  private socketDirectory: SocketDir | undefined;
   private readonly agents = {
     http: new HttpAgent({ keepAlive: true }),
     https: new HttpsAgent({ keepAlive: true }),
@@ -150,6 +151,8 @@ export class CredentialProxy {
       port?: number;
       /** How egress host names become addresses; the host's DNS (refusing loopback and link-local) by default. */
       resolve?: EgressResolver;
+      /** Keeps the socket's directory across restarts for this key (the state directory); see socket-dir.ts. */
+      socketKey?: string;
     } = {},
   ) {
     this.server = this.httpServer();
@@ -178,11 +181,11 @@ export class CredentialProxy {
         s.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", done),
       );
       // The directory, not the socket, is mounted into containers: a socket made again after a
-      // restart would not show through a mount of the old file.
-      const dir = mkdtempSync(join(tmpdir(), "herdctl-proxy-"));
-      chmodSync(dir, 0o755);
-      this.socketDirectory = dir;
-      removeOnExit(dir);
+      // restart shows through a mount of its directory, never through a mount of the old file.
+      const claimed = await claimSocketDir(this.options.socketKey, PROXY_SOCKET_NAME);
+      this.socketDirectory = claimed;
+      const { dir } = claimed;
+      removeOnExit(this.leftover);
       await listen(this.unixServer, (s, done) => s.listen(join(dir, PROXY_SOCKET_NAME), done));
       // Containers run as another user; the per-job token, not the file mode, is the lock.
       chmodSync(join(dir, PROXY_SOCKET_NAME), 0o666);
@@ -193,7 +196,13 @@ export class CredentialProxy {
   /** The host directory holding the proxy's unix socket (PROXY_SOCKET_NAME). */
   get socketDir(): string {
     if (!this.socketDirectory) throw new Error("the credential proxy has not been started");
-    return this.socketDirectory;
+    return this.socketDirectory.dir;
+  }
+
+  /** What closing removes: the socket of a stable directory, a private directory whole. */
+  private get leftover(): string {
+    const claimed = this.socketDirectory!;
+    return claimed.stable ? join(claimed.dir, PROXY_SOCKET_NAME) : claimed.dir;
   }
 
   /** Closed for good: a new proxy must take its place. */
@@ -329,8 +338,8 @@ export class CredentialProxy {
       this.agents.https.destroy();
       await Promise.all(closed);
       if (this.socketDirectory) {
-        rmSync(this.socketDirectory, { recursive: true, force: true });
-        socketDirs.delete(this.socketDirectory);
+        rmSync(this.leftover, { recursive: true, force: true });
+        leftovers.delete(this.leftover);
       }
     })();
     return this.closing;
@@ -339,9 +348,12 @@ export class CredentialProxy {
 
 let shared: CredentialProxy | undefined;
 
-/** The process's one proxy, started on first use; a closed one is replaced. */
-export async function sharedCredentialProxy(): Promise<CredentialProxy> {
-  if (!shared || shared.closed) shared = new CredentialProxy();
+/**
+ * The process's one proxy, started on first use; a closed one is replaced. `stateDir` keeps its
+ * socket where the last run's persistent containers look for it.
+ */
+export async function sharedCredentialProxy(stateDir?: string): Promise<CredentialProxy> {
+  if (!shared || shared.closed) shared = new CredentialProxy({ socketKey: stateDir });
   await shared.start();
   return shared;
 }
