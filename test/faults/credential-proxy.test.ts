@@ -202,3 +202,116 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
     expect(left).toHaveLength(0);
   });
 });
+
+/**
+ * The default: a fleet that writes neither docker.network nor docker.credentials gets a bridge
+ * container that still never holds the key. It reaches the proxy through the same mounted socket
+ * and forwarder as proxy-only. Nothing here sends traffic over the bridge: claude's requests go to
+ * the container's own loopback, and the egress probe asks the forwarder, not the network.
+ */
+describe("docker defaults: bridge network, credentials kept on the host (cli runtime, real engine)", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let state: StateManager;
+  let proxy: CredentialProxy;
+
+  beforeEach(() => {
+    tmp = tempDir();
+    state = new StateManager(join(tmp.dir, ".herdctl"));
+    state.open();
+    proxy = new CredentialProxy();
+    recorder.seen.length = 0;
+  });
+  afterEach(async () => {
+    await proxy.close();
+    state.close();
+    await removeFleetContainers(FLEET);
+    tmp.cleanup();
+  });
+
+  it("completes through the socket; no key in the container; its token opens no egress", async () => {
+    const { agent, workspace } = await writeFleet(
+      tmp.dir,
+      "runtime: cli\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n" +
+        "docker:\n  enabled: true\n  memory: 1g\n",
+      {
+        fleetYaml:
+          `version: 1\nfleet: { name: ${FLEET} }\n` +
+          `defaults:\n  docker: { image: "${imageId}" }\n` +
+          "agents:\n  - path: ./agents/worker.yaml\n",
+      },
+    );
+    // Nothing written: what follows is the default.
+    expect(agent.docker).not.toHaveProperty("network");
+    expect(agent.docker).not.toHaveProperty("credentials");
+    if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
+    // An egress request the way any proxy-aware tool would send it, through the forwarder.
+    const probe =
+      "env > /workspace/env.txt; " +
+      "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < \"$f\"; echo; done > /workspace/proc.txt 2>/dev/null; " +
+      `a=${KEY_HEAD}; b=${KEY_TAIL.slice(0, 8)}; ` +
+      'grep -rIl --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev -e "$a-$b" / > /workspace/found.txt 2>/dev/null; ' +
+      'auth=$(printf "herdctl:%s" "$ANTHROPIC_API_KEY" | base64 -w0); ' +
+      'printf "CONNECT example.com:443 HTTP/1.1\\r\\nHost: example.com:443\\r\\nProxy-Authorization: Basic %s\\r\\n\\r\\n" "$auth" ' +
+      "| socat -T5 - TCP:127.0.0.1:3128 > /workspace/egress.txt 2>&1; " +
+      "ls /sys/class/net > /workspace/net.txt; " +
+      "echo probed";
+    standin.setResponder(script([bash(probe), textReply("done on bridge")]));
+    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url, ANTHROPIC_API_KEY: KEY };
+    const job = await new JobExecutor({
+      state,
+      claudePath,
+      env,
+      containers: { manager: new ContainerManager(), fleet: FLEET, proxy },
+    }).execute({ agent, prompt: "probe", triggerType: "manual" });
+    expect(job).toMatchObject({ status: "completed", summary: "done on bridge" });
+
+    const messages = recorder.seen.filter((s) => s.path.startsWith("/v1/messages"));
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    expect(messages.every((s) => s.apiKey === KEY)).toBe(true);
+    const seenEnv = readFileSync(join(workspace, "env.txt"), "utf8");
+    const procs = readFileSync(join(workspace, "proc.txt"), "utf8");
+    expect(seenEnv).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3128\n");
+    expect(seenEnv).toMatch(/^ANTHROPIC_API_KEY=herdctl-job-\S+$/m);
+    // A bridge interface exists (unlike proxy-only), yet the key never came through it.
+    expect(readFileSync(join(workspace, "net.txt"), "utf8")).toContain("eth0");
+    for (const text of [seenEnv, procs]) expect(text).not.toContain(KEY_TAIL);
+    expect(readFileSync(join(workspace, "found.txt"), "utf8")).toBe("");
+    // Only a proxy-only job's grant carries an allowlist; a bridge job's token reaches the API alone.
+    expect(readFileSync(join(workspace, "egress.txt"), "utf8")).toMatch(/^HTTP\/1\.1 403 /);
+  });
+  it("keeps a persistent container across a restart of herdctl: it reaches the new proxy's socket", async () => {
+    const { agent, workspace } = await writeFleet(
+      tmp.dir,
+      "runtime: cli\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n" +
+        "docker:\n  enabled: true\n  memory: 1g\n  ephemeral: false\n",
+      {
+        fleetYaml:
+          `version: 1\nfleet: { name: ${FLEET} }\n` +
+          `defaults:\n  docker: { image: "${imageId}" }\n` +
+          "agents:\n  - path: ./agents/worker.yaml\n",
+      },
+    );
+    if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
+    standin.setResponder(() => textReply("through whichever proxy runs now"));
+    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url, ANTHROPIC_API_KEY: KEY };
+    // Each "run" of herdctl: its own proxy (keyed by the state directory) and container manager.
+    const run = async () => {
+      const own = new CredentialProxy({ socketKey: join(tmp.dir, ".herdctl") });
+      try {
+        return await new JobExecutor({
+          state,
+          claudePath,
+          env,
+          containers: { manager: new ContainerManager(), fleet: FLEET, proxy: own },
+        }).execute({ agent, prompt: "hello", triggerType: "manual", session: { mode: "fresh" } });
+      } finally {
+        await own.close();
+      }
+    };
+    const first = await run();
+    const second = await run();
+    expect(first.status).toBe("completed");
+    expect(second).toMatchObject({ status: "completed", summary: "through whichever proxy runs now" });
+    expect(second.containerId).toBe(first.containerId);
+  });
+});

@@ -131,8 +131,9 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
   });
 
   it("Docker: a shell hook from the agent file runs in the agent's own container, not on the host", async () => {
+    // The default network (bridge): the hook's container, like the job's, reaches the proxy by socket.
     const f = await start(
-      "defaults:\n  docker: { enabled: true, network: host }\nagents:\n  - path: ./agents/boxed/agent.yaml\n",
+      "defaults:\n  docker: { enabled: true }\nagents:\n  - path: ./agents/boxed/agent.yaml\n",
       {
         "agents/boxed/agent.yaml":
           "name: boxed\nruntime: cli\npermission_mode: acceptEdits\nhooks:\n  after_run:\n" +

@@ -60,12 +60,12 @@ const WIDENS: Record<FleetOnlyKey, (agent: unknown, fleet: unknown) => string | 
       : `publishes ${extra.map(q).join(", ")}, which the fleet file does not`;
   },
   host_config: (agent, fleet) => extraEntries(agent, fleet, "sets host_config"),
-  // proxy keeps every credential out of the container, so it only ever narrows; env (the default)
+  // proxy (the default) keeps every credential out of the container, so it only ever narrows; env
   // is only as wide as the fleet's when the fleet says env too.
   credentials: (agent, fleet) =>
-    agent === "proxy" || agent === (fleet ?? "env")
+    agent === "proxy" || agent === (fleet ?? "proxy")
       ? undefined
-      : `asks for credentials ${q(agent)}; the fleet's is ${q(fleet ?? "env")}`,
+      : `asks for credentials ${q(agent)}; the fleet's is ${q(fleet ?? "proxy")}`,
   // The agent's list replaces the fleet's, so each of its entries must be inside one of the fleet's.
   egress: (agent, fleet) => {
     const granted = allowList(fleet)

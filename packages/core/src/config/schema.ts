@@ -506,7 +506,7 @@ export const DockerSchema = z.strictObject({
     .enum(["env", "proxy"])
     .optional()
     .describe(
-      "How claude in the container gets the model credential: env (default) passes it per exec; proxy keeps it on the host and gives the container a per-job token for herdctl's credential proxy",
+      "How claude in the container gets the model credential: proxy (default) keeps it on the host and gives the container a per-job token for herdctl's credential proxy; env passes the real credential into each exec",
     ),
   egress: z
     .strictObject({

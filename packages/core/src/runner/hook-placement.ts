@@ -3,6 +3,8 @@ import type { ResolvedAgent } from "../config/index.js";
 import { mayRunHostCommands } from "../config/isolation.js";
 import { CONTAINER_WORKSPACE } from "../docker/runtime-image.js";
 import type { HookSpec, ShellPlacement } from "../hooks/index.js";
+import { sharedCredentialProxy } from "../proxy/credential-proxy.js";
+import { reachesProxyBySocket } from "../proxy/forwarder.js";
 import { ContainerLauncher } from "./runtime/container-launcher.js";
 import { ContainerManager } from "./runtime/container-manager.js";
 import { resolveDockerConfig } from "./runtime/docker-config.js";
@@ -53,6 +55,12 @@ export class HookSandbox {
         workingDirectory: agent.working_directory,
         warn: options.warn,
       });
+      // The same container the agent's jobs get, so a persistent one is shared rather than
+      // replaced: its forwarder needs the proxy's socket. Hooks themselves are given no token.
+      const proxy = reachesProxyBySocket(config)
+        ? (options.containers?.proxy ?? (await sharedCredentialProxy(options.guard.stateDir)))
+        : undefined;
+      await proxy?.start();
       const ensured = await manager.ensureContainer({
         fleet: options.containers?.fleet ?? agent.fleetName,
         agent: agent.name,
@@ -61,6 +69,7 @@ export class HookSandbox {
         workingDirectory: agent.working_directory,
         claudeConfigDir: join(options.guard.stateDir, "docker-sessions", agent.name),
         guard: options.guard,
+        proxySocketDir: proxy?.socketDir,
       });
       const launcher = new ContainerLauncher(
         manager,

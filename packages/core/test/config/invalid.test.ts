@@ -148,10 +148,10 @@ const cases: Case[] = [
     name: "credential proxy on a network that cannot reach it",
     files: agentFleet(
       "name: a\ndocker: { enabled: true }\n",
-      "defaults:\n  docker: { credentials: proxy }\n",
+      "defaults:\n  docker: { network: none, credentials: proxy }\n",
     ),
     expected: [
-      "herdctl.yaml:4:26 defaults.docker.credentials: proxy needs a container that can reach herdctl's proxy; network bridge cannot. Set docker.network to proxy-only (recommended) or host in the fleet file",
+      "herdctl.yaml:4:41 defaults.docker.credentials: proxy needs a way to herdctl's proxy and network none has none; set docker.network to proxy-only in the fleet file, which reaches the proxy and nothing else",
     ],
   },
   {

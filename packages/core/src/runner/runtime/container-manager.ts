@@ -6,7 +6,7 @@ import type Dockerode from "dockerode";
 import { closeDockerClient, dockerClient } from "../../docker/engine.js";
 import { DockerError, statusCode, toDockerError, unavailable } from "../../docker/errors.js";
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
-import { CONTAINER_PROXY_DIR, forwarderCommand } from "../../proxy/forwarder.js";
+import { CONTAINER_PROXY_DIR, forwarderCommand, reachesProxyBySocket } from "../../proxy/forwarder.js";
 import { PRIVATE_DIR } from "../../state/permissions.js";
 import { ContainerProcess } from "./container-exec.js";
 import { type ShieldMount, shieldMounts, writableMounts } from "./container-shield.js";
@@ -209,10 +209,11 @@ export class ContainerManager {
   private async create(spec: ContainerSpec, hash: string): Promise<string> {
     const cfg = spec.config;
     const proxyOnly = cfg.network === "proxy-only";
-    if (proxyOnly && !spec.proxySocketDir) {
+    const bySocket = reachesProxyBySocket(cfg);
+    if (bySocket && !spec.proxySocketDir) {
       throw new DockerError({
         code: "DOCKER_FAILED",
-        action: "create a proxy-only container",
+        action: "create a container that reaches the credential proxy",
         detail: "no credential proxy is running for it; this is a herdctl bug, please report it",
       });
     }
@@ -233,7 +234,7 @@ export class ContainerManager {
         `${spec.workingDirectory}:${CONTAINER_WORKSPACE}:${cfg.workspaceMode}`,
         `${spec.claudeConfigDir}:${CONTAINER_CLAUDE_DIR}:rw`,
         ...cfg.volumes.map((v) => `${v.hostPath}:${v.containerPath}:${v.mode}`),
-        ...(proxyOnly ? [`${spec.proxySocketDir}:${CONTAINER_PROXY_DIR}:ro`] : []),
+        ...(bySocket ? [`${spec.proxySocketDir}:${CONTAINER_PROXY_DIR}:ro`] : []),
       ],
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
@@ -266,7 +267,7 @@ export class ContainerManager {
       this.docker.createContainer({
         name,
         Image: cfg.image,
-        Cmd: proxyOnly ? forwarderCommand() : ["sleep", "infinity"],
+        Cmd: bySocket ? forwarderCommand() : ["sleep", "infinity"],
         User: cfg.user,
         WorkingDir: CONTAINER_WORKSPACE,
         Env: [...env, `HOME=${IMAGE_HOME}`, `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`],
@@ -284,7 +285,7 @@ export class ContainerManager {
     );
     try {
       await this.call("start a container", () => container.start());
-      if (proxyOnly) await this.checkForwarder(container, cfg.image);
+      if (bySocket) await this.checkForwarder(container, cfg);
     } catch (error) {
       await this.removeContainer(container.id).catch(() => undefined);
       throw error;
@@ -293,13 +294,17 @@ export class ContainerManager {
   }
 
   /** A custom image without socat stops at once; say so instead of failing the first exec. */
-  private async checkForwarder(container: Dockerode.Container, image: string): Promise<void> {
+  private async checkForwarder(container: Dockerode.Container, cfg: DockerConfig): Promise<void> {
     const info = await this.call("inspect a container", () => container.inspect());
     if (info.State.Running) return;
+    const otherwise =
+      cfg.network === "proxy-only"
+        ? ""
+        : ", or set docker.credentials: env in the fleet file to pass the real credential into the container instead";
     throw new DockerError({
       code: "DOCKER_FAILED",
-      action: "start the proxy-only forwarder",
-      detail: `socat did not start in image ${image} (exit code ${info.State.ExitCode}); network proxy-only needs socat in the image: rebuild it with "herdctl docker build", or install socat in your own image`,
+      action: "start the credential proxy's forwarder",
+      detail: `socat did not start in image ${cfg.image} (exit code ${info.State.ExitCode}); reaching herdctl's credential proxy needs socat in the image: rebuild it with "herdctl docker build", or install socat in your own image${otherwise}`,
     });
   }
 

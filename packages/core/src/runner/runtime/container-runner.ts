@@ -3,7 +3,7 @@ import { CONTAINER_WORKSPACE } from "../../docker/runtime-image.js";
 import { type CredentialProxy, type JobGrant, sharedCredentialProxy } from "../../proxy/credential-proxy.js";
 import { parseEgressRules } from "../../proxy/egress-allowlist.js";
 import { EgressLog } from "../../proxy/egress-log.js";
-import { CONTAINER_PROXY_URL, egressProxyEnv } from "../../proxy/forwarder.js";
+import { CONTAINER_PROXY_URL, egressProxyEnv, reachesProxyBySocket } from "../../proxy/forwarder.js";
 import { CREDENTIAL_ENV_NAMES } from "../../secrets/redactor.js";
 import { assertAgentName } from "../../state/ids.js";
 import {
@@ -87,9 +87,11 @@ export class ContainerRunner implements RuntimeInterface {
       });
     }
     const plugins = pluginMounts(agent);
-    // The proxy runs before the container exists: a proxy-only container mounts its socket.
+    // The proxy runs before the container exists: the container mounts its socket.
     const proxy =
-      this.config.credentials === "proxy" ? (this.deps.proxy ?? (await sharedCredentialProxy())) : undefined;
+      this.config.credentials === "proxy"
+        ? (this.deps.proxy ?? (await sharedCredentialProxy(this.stateDir)))
+        : undefined;
     await proxy?.start();
     const container = await this.manager.ensureContainer({
       fleet: this.deps.fleet ?? agent.fleetName,
@@ -100,7 +102,7 @@ export class ContainerRunner implements RuntimeInterface {
       claudeConfigDir: this.sessionsDir(agent.name),
       guard: options.guard,
       plugins,
-      proxySocketDir: this.config.network === "proxy-only" ? proxy?.socketDir : undefined,
+      proxySocketDir: reachesProxyBySocket(this.config) ? proxy?.socketDir : undefined,
     });
     let grant: JobGrant | undefined;
     try {
@@ -126,8 +128,8 @@ export class ContainerRunner implements RuntimeInterface {
         proxyStopped = grant.signal;
         layers = withoutCredentials(layers, {
           token: grant.token,
-          // proxy-only: the forwarder on the container's loopback; host: the host's loopback itself.
-          baseUrl: proxyOnly ? CONTAINER_PROXY_URL : `http://127.0.0.1:${proxy.port}`,
+          // The forwarder on the container's loopback, or on host networking the host's loopback itself.
+          baseUrl: reachesProxyBySocket(this.config) ? CONTAINER_PROXY_URL : `http://127.0.0.1:${proxy.port}`,
         });
         if (proxyOnly) layers = { ...layers, env: { ...layers.env, ...egressProxyEnv(grant.token) } };
       }

@@ -83,26 +83,27 @@ export function parseCredentials(value: unknown, network: DockerNetwork): Docker
   if (value !== undefined && value !== "env" && value !== "proxy") {
     throw new DockerConfigError(
       "docker.credentials",
-      `${quote(value)} is not a credential mode; use env or proxy`,
+      `${quote(value)} is not a credential mode; use proxy (the default) or env`,
     );
   }
-  if (network === "proxy-only") {
-    if (value === "env") {
-      throw new DockerConfigError(
-        "docker.credentials",
-        "env cannot reach the model from network proxy-only, whose only way out is herdctl's proxy; remove docker.credentials (proxy-only implies proxy)",
-      );
-    }
-    return "proxy";
-  }
-  if (value !== "proxy") return "env";
-  if (network !== "host") {
+  if (network === "proxy-only" && value === "env") {
     throw new DockerConfigError(
       "docker.credentials",
-      `proxy needs a container that can reach herdctl's proxy; network ${network} cannot. Set docker.network to proxy-only (recommended) or host in the fleet file`,
+      "env cannot reach the model from network proxy-only, whose only way out is herdctl's proxy; remove docker.credentials (proxy-only implies proxy)",
     );
   }
-  return "proxy";
+  if (network === "none") {
+    if (value === "proxy") {
+      throw new DockerConfigError(
+        "docker.credentials",
+        "proxy needs a way to herdctl's proxy and network none has none; set docker.network to proxy-only in the fleet file, which reaches the proxy and nothing else",
+      );
+    }
+    return "env";
+  }
+  // The key stays on the host unless the fleet file asks for env: every network that can run a
+  // job can reach the proxy (host through loopback, bridge and proxy-only through a mounted socket).
+  return value ?? "proxy";
 }
 
 export function parseCpus(value: string | number): number {

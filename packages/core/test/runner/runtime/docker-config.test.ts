@@ -42,17 +42,21 @@ describe("resolveDockerConfig defaults", () => {
       env: {},
       ports: [],
       hostConfig: {},
-      credentials: "env",
+      credentials: "proxy",
       egressAllow: [],
     });
   });
 
-  it("makes network proxy-only imply the credential proxy", () => {
-    const cfg = resolveDockerConfig({ network: "proxy-only" }, undefined, asUser);
-    expect(cfg).toMatchObject({ network: "proxy-only", credentials: "proxy" });
-    expect(
-      resolveDockerConfig({ network: "host", credentials: "proxy" }, undefined, asUser).credentials,
-    ).toBe("proxy");
+  it("keeps the credential on the host by default on every network that can run a job", () => {
+    for (const network of ["proxy-only", "bridge", "host"] as const) {
+      expect(resolveDockerConfig({ network }, undefined, asUser).credentials).toBe("proxy");
+    }
+    // A fleet that asks for env gets env, except where only the proxy leads out.
+    for (const network of ["bridge", "host"] as const) {
+      expect(resolveDockerConfig({ network, credentials: "env" }, undefined, asUser).credentials).toBe("env");
+    }
+    // none reaches nothing, the proxy included; the runner refuses such an agent with its own message.
+    expect(resolveDockerConfig({ network: "none" }, undefined, asUser).credentials).toBe("env");
   });
 
   it("keeps docker.egress.allow for proxy-only and warns that other networks ignore it", () => {
@@ -224,11 +228,11 @@ describe("resolveDockerConfig validation messages", () => {
     ],
     [
       { credentials: "vault" } as AgentDockerInput,
-      'docker.credentials: "vault" is not a credential mode; use env or proxy',
+      'docker.credentials: "vault" is not a credential mode; use proxy (the default) or env',
     ],
     [
-      { credentials: "proxy" } as AgentDockerInput,
-      "docker.credentials: proxy needs a container that can reach herdctl's proxy; network bridge cannot. Set docker.network to proxy-only (recommended) or host in the fleet file",
+      { network: "none", credentials: "proxy" } as AgentDockerInput,
+      "docker.credentials: proxy needs a way to herdctl's proxy and network none has none; set docker.network to proxy-only in the fleet file, which reaches the proxy and nothing else",
     ],
     [
       { network: "proxy-only", credentials: "env" } as AgentDockerInput,
