@@ -1,6 +1,7 @@
 // The public API of @herdctl/core. Everything else is internal.
 
 export * from "./config/index.js";
+export { type FileFixes, type FixChange, fixConfigFiles } from "./config-fix/index.js";
 export * from "./control/index.js";
 export { DockerError } from "./docker/errors.js";
 export { type BuildImageOptions, type BuildImageResult, buildImage } from "./docker/image.js";

@@ -1,5 +1,7 @@
 import {
   ConfigError,
+  type FileFixes,
+  fixConfigFiles,
   formatIssue,
   redactConfig,
   withWrittenValues,
@@ -14,8 +16,14 @@ export function registerConfig(program: Command): void {
   config
     .command("validate")
     .description("check the fleet and agent files; lists every problem")
-    .action(async (_options: unknown, command: Command) => {
+    .option(
+      "--fix",
+      "first apply the safe automatic fixes (renamed keys) in place, keeping comments and layout",
+    )
+    .action(async (options: { fix?: boolean }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
+      const fixed = options.fix ? await fixConfigFiles(ctx.configPath()) : undefined;
+      if (fixed && !ctx.json) printFixes(ctx, fixed);
       try {
         const fleet = await ctx.fleet();
         // Valid, yet the agent will not work: said here so it is found before a job fails.
@@ -23,6 +31,7 @@ export function registerConfig(program: Command): void {
         if (ctx.json) {
           ctx.printJson({
             valid: true,
+            ...(fixed ? { fixed } : {}),
             configPath: fleet.configPath,
             agents: fleet.agents.length,
             warnings: fleet.warnings,
@@ -36,7 +45,12 @@ export function registerConfig(program: Command): void {
         }
       } catch (error) {
         if (!(error instanceof ConfigError) || !ctx.json) throw error;
-        ctx.printJson({ valid: false, issues: error.issues, messages: error.issues.map(formatIssue) });
+        ctx.printJson({
+          valid: false,
+          ...(fixed ? { fixed } : {}),
+          issues: error.issues,
+          messages: error.issues.map(formatIssue),
+        });
         process.exitCode = 1;
       }
     });
@@ -55,4 +69,14 @@ export function registerConfig(program: Command): void {
         ctx.print(stringify(withWrittenValues(shown, fleet.written)).trimEnd());
       }
     });
+}
+
+function printFixes(ctx: CommandContext, fixed: FileFixes[]): void {
+  const count = fixed.reduce((n, f) => n + f.changes.length, 0);
+  for (const file of fixed) {
+    for (const change of file.changes)
+      ctx.print(`fixed ${file.display}:${change.line} ${change.where}: ${change.description}`);
+    if (file.skipped) ctx.warn(`${file.display} not changed: ${file.skipped}`);
+  }
+  if (count === 0) ctx.print("nothing to fix automatically");
 }

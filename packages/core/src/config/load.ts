@@ -119,7 +119,7 @@ export async function loadFleet(
 }
 
 /** A sub-fleet reference may name the folder, like `-c`; a missing file is reported where it is read. */
-function fleetFileIn(target: string): string {
+export function fleetFileIn(target: string): string {
   try {
     if (!statSync(target).isDirectory()) return target;
   } catch {

@@ -1,0 +1,2 @@
+export { type FileFixes, fixConfigFiles } from "./fix.js";
+export type { FixChange } from "./plan.js";
