@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline/promises";
 import { ControlClient, ControlError, isTerminalStatus, type JobRecord } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
@@ -12,7 +13,9 @@ export function registerCancel(program: Command): void {
       "cancel a running or queued job, or a failed job's planned retry (through the running daemon)",
     )
     .argument("<id>", "job id (from herdctl jobs)")
-    .action(async (id: string, _options: unknown, command: Command) => {
+    .option("-f, --force", "kill claude at once instead of letting it stop gracefully")
+    .option("-y, --yes", "do not ask for confirmation on a terminal")
+    .action(async (id: string, options: { force?: boolean; yes?: boolean }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
       const state = ctx.openState();
       let job: JobRecord;
@@ -33,9 +36,20 @@ export function registerCancel(program: Command): void {
             `the next "herdctl start" marks the job interrupted.`,
         );
       }
+      // Asked only of a person at a terminal; scripts and --json go ahead.
+      if (!options.yes && !ctx.json && process.stdin.isTTY && process.stdout.isTTY) {
+        const what = dropsRetry
+          ? `the planned retry of job ${job.id}`
+          : `job ${job.id} (${job.agent}, ${job.status})`;
+        if (!(await confirm(`cancel ${what}${options.force ? ", killing claude at once" : ""}? [y/N] `))) {
+          ctx.print("not cancelled");
+          return;
+        }
+      }
       let cancelled: JobRecord;
       try {
-        cancelled = (await client.call<{ job: JobRecord }>("POST", `/api/jobs/${job.id}/cancel`)).job;
+        const query = options.force ? "?force=1" : "";
+        cancelled = (await client.call<{ job: JobRecord }>("POST", `/api/jobs/${job.id}/cancel${query}`)).job;
       } catch (error) {
         if (error instanceof ControlError)
           throw new CliError(`the daemon could not cancel ${job.id}: ${error.message}`);
@@ -48,4 +62,13 @@ export function registerCancel(program: Command): void {
         );
       else ctx.print(`job ${cancelled.id} ${statusColour(ctx.out, cancelled.status)}`);
     });
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }

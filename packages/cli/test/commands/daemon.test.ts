@@ -61,4 +61,21 @@ describe("with a daemon running", () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(`herdctl: job ${id} already ended (cancelled); nothing to cancel\n`);
   });
+
+  it("cancel --force kills claude at once and says so in the job", async () => {
+    const triggered = await herdctl(["--json", "trigger", "scribe"], { cwd: dir });
+    const id = json<{ id: string }>(triggered).id;
+    // Mid-turn: the stand-in is holding a reply back when the cancel arrives.
+    for (let status = ""; status !== "running"; ) {
+      const shown = await herdctl(["--json", "job", id], { cwd: dir });
+      status = json<{ job: { status: string } }>(shown).job.status;
+      expect(["queued", "running"]).toContain(status);
+    }
+    const cancel = await herdctl(["--json", "cancel", "--force", "-y", id], { cwd: dir });
+    expect(cancel.code).toBe(0);
+    expect(json<{ job: { status: string; error: string } }>(cancel).job).toMatchObject({
+      status: "cancelled",
+      error: "claude (cli runtime) was cancelled with --force and killed at once",
+    });
+  });
 });

@@ -181,7 +181,9 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     return c.json({ job }, 202);
   });
 
-  app.post("/api/jobs/:id/cancel", async (c) => c.json({ job: await fleet.cancel(c.req.param("id")) }));
+  app.post("/api/jobs/:id/cancel", async (c) =>
+    c.json({ job: await fleet.cancel(c.req.param("id"), { force: c.req.query("force") === "1" }) }),
+  );
 
   // NDJSON: one {line, message} per output line. Without follow, one page from ?offset= (lines),
   // at most ?limit= lines and OUTPUT_PAGE_BYTES; X-Next-Offset says where the next page starts.

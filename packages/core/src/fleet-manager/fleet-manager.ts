@@ -381,8 +381,9 @@ export class FleetManager {
     return this.control.wait(jobId);
   }
 
-  cancel(jobId: string): Promise<JobRecord> {
-    return this.control.cancel(jobId);
+  /** Cancels a running or queued job, or a failed job's planned retry; `force` skips the graceful end. */
+  cancel(jobId: string, options: { force?: boolean } = {}): Promise<JobRecord> {
+    return this.control.cancel(jobId, options);
   }
 
   status(): FleetStatus {

@@ -1,5 +1,6 @@
 import type { ResolvedAgent } from "../config/index.js";
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
+import { ForcedCancel } from "../runner/runtime/forced-cancel.js";
 import { type Clock, systemClock } from "../scheduler/index.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
@@ -102,7 +103,8 @@ export class JobControl {
    * Stops a running job (its process or container goes within seconds), takes a queued one out of
    * line, or drops the planned retry of a failed one.
    */
-  async cancel(jobId: string): Promise<JobRecord> {
+  /** `force`: kill claude at once instead of asking it to stop (`herdctl cancel --force`). */
+  async cancel(jobId: string, options: { force?: boolean } = {}): Promise<JobRecord> {
     const entry = this.active.get(jobId);
     if (!entry) {
       const withoutRetry = this.retries.cancel(jobId);
@@ -129,7 +131,7 @@ export class JobControl {
       this.settle(entry, job);
       return job;
     }
-    entry.controller.abort();
+    entry.controller.abort(options.force ? new ForcedCancel() : undefined);
     return entry.done;
   }
 

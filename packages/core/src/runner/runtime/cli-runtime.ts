@@ -19,7 +19,7 @@ export class CLIRuntime implements RuntimeInterface {
     let proc: LaunchedProcess | undefined;
     let sawResult = false;
     const onAbort = () => {
-      if (proc) void terminate(proc);
+      if (proc) void terminate(proc, watchdog.forced ? 0 : undefined);
     };
     try {
       if (watchdog.signal.aborted) throw ctx.stoppedError();

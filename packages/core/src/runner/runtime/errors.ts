@@ -50,7 +50,9 @@ export function describeRuntimeFailure(d: RuntimeFailureDetails): string {
   const tail = d.stderrTail?.trim() ? `; stderr: ${d.stderrTail.trim()}` : "";
   switch (d.reason) {
     case "cancelled":
-      return `claude (${d.runtime} runtime) was cancelled`;
+      return d.detail === "forced"
+        ? `claude (${d.runtime} runtime) was cancelled with --force and killed at once`
+        : `claude (${d.runtime} runtime) was cancelled`;
     case "timeout":
       return `claude (${d.runtime} runtime) timed out after ${seconds(d.timeoutMs)}: the agent's timeout ended it`;
     case "inactivity":

@@ -41,6 +41,11 @@ export class RunContext {
   /** The error for a run the watchdog or the caller stopped. */
   stoppedError(): RuntimeError {
     const stop = this.watchdog.reason ?? { reason: "cancelled" as const };
-    return new RuntimeError({ reason: stop.reason, runtime: this.runtime, timeoutMs: stop.timeoutMs });
+    return new RuntimeError({
+      reason: stop.reason,
+      runtime: this.runtime,
+      timeoutMs: stop.timeoutMs,
+      ...(this.watchdog.forced ? { detail: "forced" } : {}),
+    });
   }
 }

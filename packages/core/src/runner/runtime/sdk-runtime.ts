@@ -27,7 +27,7 @@ export class SDKRuntime implements RuntimeInterface {
     const onAbort = () => {
       abortController.abort();
       // The SDK's own shutdown waits for a graceful exit; a cancel must be prompt.
-      if (proc) void terminate(proc);
+      if (proc) void terminate(proc, watchdog.forced ? 0 : undefined);
     };
     watchdog.signal.addEventListener("abort", onAbort, { once: true });
     const cwd = launcher.mapPath(options.agent.working_directory);

@@ -1,3 +1,5 @@
+import { ForcedCancel } from "./forced-cancel.js";
+
 export type StopReason = "cancelled" | "timeout" | "inactivity";
 
 /**
@@ -42,6 +44,11 @@ export class RunWatchdog {
 
   get reason(): { reason: StopReason; timeoutMs?: number } | undefined {
     return this.stopped;
+  }
+
+  /** The caller cancelled with --force: no graceful end. */
+  get forced(): boolean {
+    return this.stopped?.reason === "cancelled" && this.outer.reason instanceof ForcedCancel;
   }
 
   dispose(): void {
