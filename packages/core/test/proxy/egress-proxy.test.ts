@@ -8,6 +8,7 @@ import { EgressLog } from "../../src/proxy/egress-log.js";
 import { fixedResolver } from "../../src/proxy/egress-proxy.js";
 
 const KEY = "sk-ant-REAL-egresstest-0123456789";
+const HELD = Buffer.alloc(64 * 1024, 0x62);
 
 let site: Server;
 let sitePort: number;
@@ -17,6 +18,12 @@ let proxy: CredentialProxy;
 beforeAll(async () => {
   site = createServer((req, res) => {
     seen.push(req.headers);
+    if (req.url === "/hold") {
+      // An answer that has begun and never ends: only the job's end closes it.
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.write(HELD);
+      return;
+    }
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`site answered ${req.url}`);
   });
@@ -125,6 +132,7 @@ describe("the egress side of herdctl's proxy", () => {
     const { grant, log, refused } = await setup([`allowed.test:${sitePort}`]);
     const tunnel = await connectThrough("blocked.test:443", { "proxy-authorization": basic(grant.token) });
     expect(tunnel.status).toBe(403);
+    expect(tunnel.headers["x-proxy-error"]).toBe("blocked-by-allowlist");
     expect(tunnel.body).toContain(
       'refused blocked.test:443: not in docker.egress.allow; to allow it, add "blocked.test"',
     );
@@ -132,6 +140,7 @@ describe("the egress side of herdctl's proxy", () => {
       "proxy-authorization": basic(grant.token),
     });
     expect(plain.status).toBe(403);
+    expect(plain.headers["x-proxy-error"]).toBe("blocked-by-allowlist");
     expect(plain.body).toContain('add "other.test:8080"');
     // The allowlisted name on another port is another destination.
     expect(
@@ -187,6 +196,53 @@ describe("the egress side of herdctl's proxy", () => {
     grant.revoke();
     await ended;
     await expect.poll(() => log.entries()[0]?.connections).toBe(1);
+  });
+
+  it("has the bytes of a tunnel and a request the job's end cuts in the log at once, before their sockets close", async () => {
+    const { grant, log } = await setup([`allowed.test:${sitePort}`]);
+    const auth = { "proxy-authorization": basic(grant.token) };
+    const received = (stream: NodeJS.ReadableStream) =>
+      new Promise<void>((resolve) => {
+        let bytes = 0;
+        stream.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes >= HELD.length) resolve();
+        });
+      });
+    const tunnelled = new Promise<void>((resolve, reject) => {
+      const req = request({
+        host: "127.0.0.1",
+        port: proxy.port,
+        method: "CONNECT",
+        path: `allowed.test:${sitePort}`,
+        headers: auth,
+      });
+      req.once("error", reject);
+      req.once("connect", (_res, socket: Socket) => {
+        socket.on("error", () => {});
+        socket.write("GET /hold HTTP/1.1\r\nHost: allowed.test\r\n\r\n");
+        void received(socket).then(resolve);
+      });
+      req.end();
+    });
+    const forwarded = new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port: proxy.port, path: `http://allowed.test:${sitePort}/hold`, headers: auth },
+        (res) => {
+          res.on("error", () => {});
+          void received(res).then(resolve);
+        },
+      );
+      req.once("error", reject);
+      req.end();
+    });
+    await Promise.all([tunnelled, forwarded]);
+    grant.revoke();
+    // Read at once, as the job executor does when it writes the record.
+    const [entry] = log.entries();
+    expect(entry).toMatchObject({ host: "allowed.test", allowed: true, connections: 2 });
+    expect(entry!.bytesDown).toBeGreaterThanOrEqual(2 * HELD.length);
+    expect(entry!.bytesUp).toBeGreaterThan(0);
   });
 
   it("with the host's resolver, never connects an allowlisted name that resolves to loopback", async () => {
