@@ -215,11 +215,16 @@ export async function tunnel(
     else rawRefusal(client, 502, refusalText(target.host, target.port, `could not connect: ${failure}`));
   });
   upstream.once("close", () => {
-    settled();
     done(failure);
-    if (connected) client.destroy();
+    // A clean end was passed on by pipe: the client's end() still writes what waits in its buffer,
+    // and destroying it now would drop the answer's last bytes. Anything else cuts the client too.
+    if (connected && !client.writableEnded) client.destroy();
   });
-  client.once("close", () => upstream.destroy());
+  // Until the client's side is gone too, the job's end still cuts it.
+  client.once("close", () => {
+    settled();
+    upstream.destroy();
+  });
 }
 
 /** A plain-HTTP request in absolute form (http://host/path) to an allowlisted host; no credential is added. */
