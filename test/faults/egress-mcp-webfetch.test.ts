@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   bash,
@@ -25,7 +25,7 @@ import {
 } from "../../packages/core/test/docker/runtime-image-fixture.js";
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
-import { type EgressSite, PAGE_MARKER, startEgressSite } from "./egress-site.js";
+import { type EgressSite, GIT_REF, PAGE_MARKER, startEgressSite } from "./egress-site.js";
 
 /**
  * MCP servers and WebFetch from a proxy-only container (network none), Anthropic faked by the
@@ -150,7 +150,7 @@ describe.each(["cli", "sdk"])(
       };
     }
 
-    const mcpAndFetch = (host: string) => [
+    const mcpAndFetch = (host: string, more: Turn[] = []) => [
       // claude defers MCP tools behind ToolSearch, as it does for a real model.
       toolUse("ToolSearch", { query: "select:mcp__site__echo" }),
       toolUse("mcp__site__echo", { word: "kumquat" }, { id: "toolu_echo" }),
@@ -159,11 +159,19 @@ describe.each(["cli", "sdk"])(
         { url: `https://${host}:${site.tlsPort}/page`, prompt: "What word is on the page?" },
         { id: "toolu_fetch" },
       ),
+      ...more,
       textReply("tools tried"),
     ];
 
-    it("reaches an allowlisted MCP server and web page through the proxy and records them", async () => {
-      const { job, results, egress } = await runJob("allowed.test", mcpAndFetch("allowed.test"));
+    it("reaches an allowlisted MCP server, web page and git remote over HTTPS through the proxy and records them", async () => {
+      // git over HTTPS: a CONNECT tunnel, TLS end to end, the site's CA given to git alone.
+      const git = bash(
+        `GIT_SSL_CAINFO=/workspace/site-ca.pem git ls-remote https://allowed.test:${site.tlsPort}/repo.git > /workspace/git-https.txt 2>&1; echo listed`,
+      );
+      const { job, results, egress, workspace } = await runJob(
+        "allowed.test",
+        mcpAndFetch("allowed.test", [git]),
+      );
       expect(job).toMatchObject({ status: "completed", summary: "tools tried" });
       // The MCP server got the call and claude got its answer.
       expect(site.toolCalls).toEqual(["kumquat"]);
@@ -175,12 +183,15 @@ describe.each(["cli", "sdk"])(
       const fetched = results.find((r) => r.tool_use_id === "toolu_fetch");
       expect(JSON.stringify(fetched?.content)).toContain(`the page says ${PAGE_MARKER}`);
       expect(fetched!.is_error).toBeFalsy();
+      expect(readFileSync(join(workspace, "git-https.txt"), "utf8")).toBe(`${GIT_REF}\trefs/heads/main\n`);
 
       const mcp = egress.find((e) => e.host === "allowed.test" && e.port === site.port);
       expect(mcp).toMatchObject({ allowed: true });
       expect(mcp!.bytesDown).toBeGreaterThan(0);
       const page = egress.find((e) => e.host === "allowed.test" && e.port === site.tlsPort);
-      expect(page).toMatchObject({ allowed: true, connections: 1 });
+      // WebFetch's page and git's two requests (info/refs, tried smart then dumb) on the TLS port.
+      expect(page).toMatchObject({ allowed: true });
+      expect(page!.connections).toBeGreaterThanOrEqual(2);
       expect(page!.bytesDown).toBeGreaterThan(0);
       // Nothing else was asked for: no preflight to api.anthropic.com, nothing refused.
       expect(egress.filter((e) => e.host !== "allowed.test")).toEqual([]);

@@ -13,11 +13,14 @@ import { join } from "node:path";
 
 /** The word the page carries, so a test can tell the page's text reached the model's side. */
 export const PAGE_MARKER = "egress-page-marker-7Hq2";
+/** The one branch of the git repository at /repo.git (git's dumb HTTP protocol). */
+export const GIT_REF = "0123456789abcdef0123456789abcdef01234567";
 
 /**
  * A stand-in for the outside world on the host's 127.0.0.1, reached by proxy-only containers
  * only through herdctl's egress proxy: a streamable-HTTP MCP server with one tool (`echo`) at
- * /mcp, a web page at /page and, at /hold, a stream that sends `holdBytes` and then stays open.
+ * /mcp, a web page at /page, a git repository at /repo.git (its refs only) and, at /hold, a
+ * stream that sends `holdBytes` and then stays open.
  * The same routes answer on a plain-HTTP port and an HTTPS one (WebFetch upgrades every http://
  * URL to https://), the latter with a self-signed certificate for `tlsName`.
  * It records every request and every tool call, so a test can say what got through.
@@ -168,6 +171,11 @@ export async function startEgressSite(opts: {
     if (path === "/page") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(`<html><head><title>Egress page</title></head><body><p>${PAGE_MARKER}</p></body></html>`);
+      return;
+    }
+    if (path === "/repo.git/info/refs") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(`${GIT_REF}\trefs/heads/main\n`);
       return;
     }
     if (path === "/hold") {
