@@ -250,7 +250,7 @@ describe.each(["cli", "sdk"])(
       const { job, workspace, egress } = await runJob(
         "allowed.test",
         [bash(probe), textReply("tunnel held")],
-        "  ephemeral: false\n",
+        { docker: "  ephemeral: false\n" },
       );
       expect(job).toMatchObject({ status: "completed", summary: "tunnel held" });
       await site.holdSent;
