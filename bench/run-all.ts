@@ -16,6 +16,7 @@ const FULL = [
   "concurrency",
   "streaming",
   "credential-proxy",
+  "egress",
   "load",
   "job-history",
 ];

@@ -14,20 +14,28 @@ export interface EgressEntry {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** A connection's byte counts so far: what the job sent, what it received. */
+export type ByteMeter = () => { up: number; down: number };
+
+interface Tally extends Mutable<EgressEntry> {
+  /** Connections still open: their counts are read when the entries are, not only when they close. */
+  open: Set<ByteMeter>;
+}
+
 /**
  * What a job reached through the egress proxy. The proxy reports each connection here; the job
  * executor turns refusals into notices in the job's output and stores the totals with the job.
  */
 export class EgressLog {
-  private readonly byKey = new Map<string, Mutable<EgressEntry>>();
+  private readonly byKey = new Map<string, Tally>();
 
   constructor(private readonly onRefused?: (host: string, port: number, reason: string) => void) {}
 
-  private entry(host: string, port: number, allowed: boolean): Mutable<EgressEntry> {
+  private entry(host: string, port: number, allowed: boolean): Tally {
     const key = `${allowed ? "+" : "-"}${host}:${port}`;
     let entry = this.byKey.get(key);
     if (!entry) {
-      entry = { host, port, allowed, connections: 0, bytesUp: 0, bytesDown: 0 };
+      entry = { host, port, allowed, connections: 0, bytesUp: 0, bytesDown: 0, open: new Set() };
       this.byKey.set(key, entry);
     }
     return entry;
@@ -40,11 +48,18 @@ export class EgressLog {
     this.onRefused?.(host, port, reason);
   }
 
-  /** A connection that was allowed; its byte counts arrive when it closes. */
-  opened(host: string, port: number): (bytesUp: number, bytesDown: number, failure?: string) => void {
+  /**
+   * A connection that was allowed, counted through `meter` while it is open; the returned
+   * function says it has closed. A job's record is written as its end cuts the connections, before
+   * their sockets report closing, so open ones are read where they stand.
+   */
+  opened(host: string, port: number, meter: ByteMeter): (failure?: string) => void {
     const entry = this.entry(host, port, true);
     entry.connections++;
-    return (up, down, failure) => {
+    entry.open.add(meter);
+    return (failure) => {
+      if (!entry.open.delete(meter)) return;
+      const { up, down } = meter();
       entry.bytesUp += up;
       entry.bytesDown += down;
       if (failure) entry.reason ??= failure;
@@ -52,6 +67,13 @@ export class EgressLog {
   }
 
   entries(): EgressEntry[] {
-    return [...this.byKey.values()].map((e) => ({ ...e }));
+    return [...this.byKey.values()].map(({ open, ...entry }) => {
+      for (const meter of open) {
+        const { up, down } = meter();
+        entry.bytesUp += up;
+        entry.bytesDown += down;
+      }
+      return entry;
+    });
   }
 }

@@ -152,9 +152,19 @@ const STATUS_TEXT: Record<number, string> = {
   502: "Bad Gateway",
 };
 
+function refusalHeaders(status: number): Record<string, string> {
+  if (status === 407) return { "proxy-authenticate": 'Basic realm="herdctl egress"' };
+  // A 403 is a destination the allowlist does not name. claude's WebFetch looks for these words
+  // and tells the model the egress proxy blocked the page, instead of a bare connection failure.
+  if (status === 403) return { "x-proxy-error": "blocked-by-allowlist" };
+  return {};
+}
+
 function rawRefusal(socket: Duplex, status: number, text: string): void {
   const body = `${text}\n`;
-  const extra = status === 407 ? 'Proxy-Authenticate: Basic realm="herdctl egress"\r\n' : "";
+  const extra = Object.entries(refusalHeaders(status))
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\n${extra}Content-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -180,8 +190,11 @@ export async function tunnel(
     return rawRefusal(client, 400, "herdctl egress proxy: CONNECT needs host:port");
   const decision = await admit(egress, resolve, target.host, target.port, egress?.log);
   if ("refused" in decision) return rawRefusal(client, decision.status, decision.refused);
-  const done = egress!.log.opened(target.host, target.port);
   const upstream: Socket = connect({ host: decision.address, port: target.port });
+  const done = egress!.log.opened(target.host, target.port, () => ({
+    up: upstream.bytesWritten,
+    down: upstream.bytesRead,
+  }));
   // A tunnel opened during a job does not outlive it (a persistent container keeps running).
   const settled = cutWhenEnded(job.ended, () => {
     upstream.destroy();
@@ -202,11 +215,16 @@ export async function tunnel(
     else rawRefusal(client, 502, refusalText(target.host, target.port, `could not connect: ${failure}`));
   });
   upstream.once("close", () => {
-    settled();
-    done(upstream.bytesWritten, upstream.bytesRead, failure);
-    if (connected) client.destroy();
+    done(failure);
+    // A clean end was passed on by pipe: the client's end() still writes what waits in its buffer,
+    // and destroying it now would drop the answer's last bytes. Anything else cuts the client too.
+    if (connected && !client.writableEnded) client.destroy();
   });
-  client.once("close", () => upstream.destroy());
+  // Until the client's side is gone too, the job's end still cuts it.
+  client.once("close", () => {
+    settled();
+    upstream.destroy();
+  });
 }
 
 /** A plain-HTTP request in absolute form (http://host/path) to an allowlisted host; no credential is added. */
@@ -222,7 +240,7 @@ export async function forwardPlain(
     res.writeHead(status, {
       "content-type": "text/plain; charset=utf-8",
       "content-length": Buffer.byteLength(body),
-      ...(status === 407 ? { "proxy-authenticate": 'Basic realm="herdctl egress"' } : {}),
+      ...refusalHeaders(status),
     });
     res.end(body);
   };
@@ -243,9 +261,9 @@ export async function forwardPlain(
   if (!target) return plain(400, "herdctl egress proxy: not a host");
   const decision = await admit(egress, resolve, target.host, target.port, egress?.log);
   if ("refused" in decision) return plain(decision.status, decision.refused);
-  const done = egress!.log.opened(target.host, target.port);
   let up = 0;
   let down = 0;
+  const done = egress!.log.opened(target.host, target.port, () => ({ up, down }));
   const headers = withoutHopByHop(req.headers);
   headers.host = url.host;
   const upstream = httpRequest(
@@ -263,7 +281,7 @@ export async function forwardPlain(
         down += chunk.length;
       });
       answer.pipe(res);
-      answer.once("end", () => done(up, down));
+      answer.once("end", () => done());
       answer.once("error", () => res.destroy());
     },
   );
@@ -276,7 +294,7 @@ export async function forwardPlain(
   });
   res.once("close", settled);
   upstream.once("error", (error: NodeJS.ErrnoException) => {
-    done(up, down, error.code ?? error.message);
+    done(error.code ?? error.message);
     if (res.headersSent) res.destroy();
     else
       plain(502, refusalText(target.host, target.port, `could not connect: ${error.code ?? error.message}`));

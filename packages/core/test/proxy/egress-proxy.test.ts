@@ -1,13 +1,22 @@
-import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Duplex } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CredentialProxy } from "../../src/proxy/credential-proxy.js";
 import { CredentialSource } from "../../src/proxy/credential-source.js";
 import { parseEgressRules } from "../../src/proxy/egress-allowlist.js";
-import { EgressLog } from "../../src/proxy/egress-log.js";
-import { fixedResolver } from "../../src/proxy/egress-proxy.js";
+import { type ByteMeter, EgressLog } from "../../src/proxy/egress-log.js";
+import { type EgressJob, fixedResolver, tunnel } from "../../src/proxy/egress-proxy.js";
 
 const KEY = "sk-ant-REAL-egresstest-0123456789";
+const HELD = Buffer.alloc(64 * 1024, 0x62);
+const BIG = Buffer.alloc(4 * 1024 * 1024, 0x63);
 
 let site: Server;
 let sitePort: number;
@@ -17,6 +26,17 @@ let proxy: CredentialProxy;
 beforeAll(async () => {
   site = createServer((req, res) => {
     seen.push(req.headers);
+    if (req.url === "/big") {
+      res.writeHead(200, { "content-type": "application/octet-stream", connection: "close" });
+      res.end(BIG);
+      return;
+    }
+    if (req.url === "/hold") {
+      // An answer that has begun and never ends: only the job's end closes it.
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.write(HELD);
+      return;
+    }
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`site answered ${req.url}`);
   });
@@ -125,6 +145,7 @@ describe("the egress side of herdctl's proxy", () => {
     const { grant, log, refused } = await setup([`allowed.test:${sitePort}`]);
     const tunnel = await connectThrough("blocked.test:443", { "proxy-authorization": basic(grant.token) });
     expect(tunnel.status).toBe(403);
+    expect(tunnel.headers["x-proxy-error"]).toBe("blocked-by-allowlist");
     expect(tunnel.body).toContain(
       'refused blocked.test:443: not in docker.egress.allow; to allow it, add "blocked.test"',
     );
@@ -132,6 +153,7 @@ describe("the egress side of herdctl's proxy", () => {
       "proxy-authorization": basic(grant.token),
     });
     expect(plain.status).toBe(403);
+    expect(plain.headers["x-proxy-error"]).toBe("blocked-by-allowlist");
     expect(plain.body).toContain('add "other.test:8080"');
     // The allowlisted name on another port is another destination.
     expect(
@@ -187,6 +209,98 @@ describe("the egress side of herdctl's proxy", () => {
     grant.revoke();
     await ended;
     await expect.poll(() => log.entries()[0]?.connections).toBe(1);
+  });
+
+  it("delivers a tunnel's last bytes when the destination closes while they wait to be written", async () => {
+    // A client that takes writes only when told: what the tunnel has not yet written to it when
+    // the destination hangs up must still arrive (a slow reader, e.g. socat in a busy container).
+    const delivered: Buffer[] = [];
+    const waiting: Array<() => void> = [];
+    let open = false;
+    const client = new Duplex({
+      writableHighWaterMark: 2 * BIG.length,
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        const take = () => {
+          delivered.push(chunk);
+          done();
+        };
+        if (open) take();
+        else waiting.push(take);
+      },
+    });
+    let closed = 0;
+    const log = new (class extends EgressLog {
+      override opened(host: string, port: number, meter: ByteMeter) {
+        const done = super.opened(host, port, meter);
+        return (failure?: string) => {
+          closed++;
+          done(failure);
+        };
+      }
+    })();
+    const job: EgressJob = {
+      egress: { rules: parseEgressRules([`allowed.test:${sitePort}`]), log },
+      ended: new AbortController().signal,
+    };
+    const req = { url: `allowed.test:${sitePort}` } as IncomingMessage;
+    await tunnel(req, client, Buffer.alloc(0), job, fixedResolver({ "allowed.test": "127.0.0.1" }));
+    client.push("GET /big HTTP/1.0\r\nHost: allowed.test\r\n\r\n");
+    // The destination has sent everything and its connection has closed on the proxy's side.
+    await expect.poll(() => closed, { timeout: 10_000 }).toBe(1);
+    open = true;
+    for (const take of waiting.splice(0)) take();
+    await expect.poll(() => client.writableFinished || client.destroyed).toBe(true);
+    const text = Buffer.concat(delivered);
+    expect(text.toString("latin1", 0, 40)).toMatch(/^HTTP\/1\.1 200 Connection Established/);
+    expect(text.length - text.indexOf("\r\n\r\n", text.indexOf("HTTP/1.1 200 OK")) - 4).toBe(BIG.length);
+  });
+
+  it("has the bytes of a tunnel and a request the job's end cuts in the log at once, before their sockets close", async () => {
+    const { grant, log } = await setup([`allowed.test:${sitePort}`]);
+    const auth = { "proxy-authorization": basic(grant.token) };
+    const received = (stream: NodeJS.ReadableStream) =>
+      new Promise<void>((resolve) => {
+        let bytes = 0;
+        stream.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes >= HELD.length) resolve();
+        });
+      });
+    const tunnelled = new Promise<void>((resolve, reject) => {
+      const req = request({
+        host: "127.0.0.1",
+        port: proxy.port,
+        method: "CONNECT",
+        path: `allowed.test:${sitePort}`,
+        headers: auth,
+      });
+      req.once("error", reject);
+      req.once("connect", (_res, socket: Socket) => {
+        socket.on("error", () => {});
+        socket.write("GET /hold HTTP/1.1\r\nHost: allowed.test\r\n\r\n");
+        void received(socket).then(resolve);
+      });
+      req.end();
+    });
+    const forwarded = new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port: proxy.port, path: `http://allowed.test:${sitePort}/hold`, headers: auth },
+        (res) => {
+          res.on("error", () => {});
+          void received(res).then(resolve);
+        },
+      );
+      req.once("error", reject);
+      req.end();
+    });
+    await Promise.all([tunnelled, forwarded]);
+    grant.revoke();
+    // Read at once, as the job executor does when it writes the record.
+    const [entry] = log.entries();
+    expect(entry).toMatchObject({ host: "allowed.test", allowed: true, connections: 2 });
+    expect(entry!.bytesDown).toBeGreaterThanOrEqual(2 * HELD.length);
+    expect(entry!.bytesUp).toBeGreaterThan(0);
   });
 
   it("with the host's resolver, never connects an allowlisted name that resolves to loopback", async () => {
