@@ -33,8 +33,8 @@ import { type EgressSite, GIT_REF, PAGE_MARKER, startEgressSite } from "./egress
  * 127.0.0.1 only through herdctl's egress proxy, under the allowlisted name allowed.test (the
  * proxy's resolver maps it there; the container has no DNS and sends the name in CONNECT or the
  * absolute URL). The same tools aimed at a host the allowlist does not name are refused and recorded;
- * WebFetch's own domain check (api.anthropic.com) is refused unless skipWebFetchPreflight is set;
- * and a tunnel still moving bytes when the job ends has them in the job's record.
+ * WebFetch's own domain check (api.anthropic.com), which could only be refused, is turned off by
+ * herdctl for proxy-only jobs, over a project setting that asks for it; and a tunnel still moving bytes when the job ends has them in the job's record.
  */
 /** The container user owns the workspace and what the test put in it. */
 function chownTree(dir: string): void {
@@ -106,7 +106,8 @@ describe.each(["cli", "sdk"])(
 
     /**
      * One proxy-only job whose agent has the site's MCP server at `host`, running `turns`;
-     * `docker`: more of the agent's docker block; `preflight`: leave WebFetch's domain check on.
+     * `docker`: more of the agent's docker block; `preflight`: the project's settings ask for
+     * WebFetch's domain check.
      */
     async function runJob(host: string, turns: Turn[], opts: { docker?: string; preflight?: boolean } = {}) {
       const loaded = await writeFleet(
@@ -125,13 +126,13 @@ describe.each(["cli", "sdk"])(
         },
       );
       writeFileSync(join(loaded.workspace, "site-ca.pem"), site.certificate);
-      // The documented way to let WebFetch work behind the allowlist (docs/docker.md): without it,
-      // claude first asks api.anthropic.com whether the domain may be fetched.
-      mkdirSync(join(loaded.workspace, ".claude"));
-      writeFileSync(
-        join(loaded.workspace, ".claude", "settings.json"),
-        `{ "skipWebFetchPreflight": ${!opts.preflight} }\n`,
-      );
+      if (opts.preflight) {
+        mkdirSync(join(loaded.workspace, ".claude"));
+        writeFileSync(
+          join(loaded.workspace, ".claude", "settings.json"),
+          '{ "skipWebFetchPreflight": false }\n',
+        );
+      }
       if (process.getuid?.() === 0) chownTree(loaded.workspace);
       standin.setResponder(withPageSummaries(script(turns)));
       const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_API_KEY: KEY };
@@ -219,20 +220,18 @@ describe.each(["cli", "sdk"])(
         expect(output).toContain(`egress to blocked.test:${port} refused: not in docker.egress.allow`);
     });
 
-    it("without skipWebFetchPreflight, WebFetch stops at its domain check, which the allowlist refuses", async () => {
-      const { job, results, egress, output } = await runJob("allowed.test", mcpAndFetch("allowed.test"), {
+    it("keeps WebFetch's domain check off for proxy-only jobs, even when the project's settings ask for it", async () => {
+      // Left on, claude would first ask api.anthropic.com, which is not an egress destination, and
+      // WebFetch would fail for every allowlisted host ("Unable to verify if domain … is safe").
+      const { job, results, egress } = await runJob("allowed.test", mcpAndFetch("allowed.test"), {
         preflight: true,
       });
       expect(job).toMatchObject({ status: "completed", summary: "tools tried" });
-      expect(site.toolCalls).toEqual(["kumquat"]);
-      expect(site.requests).not.toContain("GET /page");
+      expect(site.requests).toContain("GET /page");
       const fetched = results.find((r) => r.tool_use_id === "toolu_fetch");
-      expect(fetched?.is_error).toBe(true);
-      expect(JSON.stringify(fetched!.content)).toContain(
-        "Unable to verify if domain allowed.test is safe to fetch",
-      );
-      expect(egress.find((e) => e.host === "api.anthropic.com")).toMatchObject({ port: 443, allowed: false });
-      expect(output).toContain("egress to api.anthropic.com:443 refused");
+      expect(fetched!.is_error).toBeFalsy();
+      expect(JSON.stringify(fetched?.content)).toContain(`the page says ${PAGE_MARKER}`);
+      expect(egress.find((e) => e.host === "api.anthropic.com")).toBeUndefined();
     });
 
     it("records the bytes of a tunnel the job's end cuts", async () => {

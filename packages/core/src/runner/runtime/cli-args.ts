@@ -14,7 +14,7 @@ function flag(name: string, value: string | number): string {
  */
 export function buildCliArgs(
   agent: ResolvedAgent,
-  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard">,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard" | "settings">,
 ): string[] {
   const args = ["-p", "--output-format", "stream-json", "--verbose"];
   if (run.resume) {
@@ -51,5 +51,6 @@ export function buildCliArgs(
   // Always explicit: without the flag claude loads every settings file, and the loader has
   // already chosen the agent's list (so the SDK runtime loads the same ones).
   args.push(flag("--setting-sources", (agent.setting_sources ?? []).join(",")));
+  if (run.settings) args.push(flag("--settings", JSON.stringify(run.settings)));
   return args;
 }

@@ -151,6 +151,13 @@ export class ContainerRunner implements RuntimeInterface {
           guard: undefined,
           claudePath: CONTAINER_CLAUDE_PATH,
           baseEnv: layers.baseEnv,
+          // WebFetch first asks api.anthropic.com whether a domain may be fetched; from a
+          // proxy-only container that request can only fail (the API host is not an egress
+          // destination), which would break WebFetch for every allowlisted host. The allowlist
+          // is the fleet's own answer to "may this be fetched".
+          ...(this.config.network === "proxy-only"
+            ? { settings: { ...options.settings, skipWebFetchPreflight: true } }
+            : {}),
         });
       } catch (error) {
         if (proxyStopped?.aborted && !options.signal.aborted) {

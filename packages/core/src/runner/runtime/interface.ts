@@ -47,6 +47,8 @@ export interface RuntimeExecuteOptions {
   egress?: EgressLog;
   /** Called once the process is started, with its host pid when it has one. */
   onSpawn?: (info: { pid: number | undefined }) => void;
+  /** claude settings herdctl lays over the agent's settings files for this run (`--settings`). */
+  settings?: Record<string, unknown>;
 }
 
 export interface RuntimeInterface {

@@ -10,7 +10,7 @@ import type { RuntimeExecuteOptions } from "./interface.js";
  */
 export function buildSdkOptions(
   agent: ResolvedAgent,
-  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard">,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard" | "settings">,
   cwd: string,
 ): Options {
   const options: Options = { cwd };
@@ -54,5 +54,6 @@ export function buildSdkOptions(
   }
   // Always explicit: the SDK, like claude, loads every settings file when told nothing.
   options.settingSources = [...(agent.setting_sources ?? [])];
+  if (run.settings) options.settings = structuredClone(run.settings) as Options["settings"];
   return options;
 }
