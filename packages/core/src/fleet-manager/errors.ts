@@ -7,9 +7,11 @@ export type FleetErrorCode =
   | "FLEET_JOB_NOT_ACTIVE"
   | "FLEET_STOPPING"
   | "FLEET_NO_PROMPT"
+  | "FLEET_NOT_REMOVABLE"
   | "FLEET_QUEUE_FULL"
   | "FLEET_SCHEDULE_NOT_FOUND";
 
+/** What FleetManager refuses, with a `code` to branch on and a message that says what to do. */
 export class FleetError extends Error {
   constructor(
     readonly code: FleetErrorCode,
