@@ -18,6 +18,7 @@ export function issuePlace(issue: ConfigIssue): string {
   return issue.path ? `${issue.file} ${issue.path}` : issue.file;
 }
 
+/** One issue as the CLI prints it: `file:line:col key.path: message`, then its hint. */
 export function formatIssue(issue: ConfigIssue): string {
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
   const head = issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;

@@ -1,7 +1,7 @@
 export { findConfigFile } from "./discover.js";
 export { DurationError, parseDuration } from "./duration.js";
 export { envValue } from "./env-refs.js";
-export { ConfigError, type ConfigIssue, formatIssue, issuePlace } from "./errors.js";
+export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
 export { type InlineAgent, type LoadOptions, loadFleet, resolveConfigPath } from "./load.js";
 export {
   type AgentDefinition,
@@ -9,7 +9,6 @@ export {
   type FleetDefinition,
   type LoadFleetObjectOptions,
   loadFleetObject,
-  objectAgents,
   type ScheduleDefinition,
 } from "./object.js";
 export type { ResolvedPlugin } from "./plugins.js";

@@ -58,6 +58,6 @@ export function loadFleetObject(
 }
 
 /** The `agents` of a fleet object, each labelled with where it sits in that object. */
-export function objectAgents(agents: readonly unknown[]): InlineAgent[] {
+function objectAgents(agents: readonly unknown[]): InlineAgent[] {
   return agents.map((config, i) => ({ config, display: FLEET_OBJECT, keyPrefix: ["agents", i] }));
 }

@@ -1,5 +1,6 @@
 import { nearestNames } from "../util/nearest.js";
 
+/** Why FleetManager refused (FleetError.code). */
 export type FleetErrorCode =
   | "FLEET_AGENT_NOT_FOUND"
   | "FLEET_AT_CAPACITY"

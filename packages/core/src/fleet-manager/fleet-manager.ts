@@ -134,6 +134,7 @@ const RESUME_PROMPT =
  * the scheduler, and from there through one JobControl and one JobExecutor.
  */
 export class FleetManager {
+  /** Every job, schedule, config and fleet event, typed by FleetEvents. */
   readonly events = new FleetEventBus();
   private stateManager: StateManager | undefined;
   private readonly clock: Clock;
@@ -631,6 +632,13 @@ export class FleetManager {
   /** Jobs, newest first, one page at a time (filter by agent, status, trigger, schedule, time). */
   jobs(query: JobListQuery = {}): JobPage {
     return this.state.jobs.list(query);
+  }
+
+  /** A job's messages as stored so far (what `onMessage` saw, redacted), oldest first; works for ended jobs. */
+  jobOutput(jobId: string): JobMessage[] {
+    this.state.jobs.require(jobId);
+    // The executor stores nothing but JobMessages in a job's output.
+    return this.state.readJobOutput(jobId).map((line) => line.message as JobMessage);
   }
 
   /** The session each agent continues on its next job; one agent's, or every agent's. */

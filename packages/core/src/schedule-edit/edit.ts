@@ -13,6 +13,7 @@ import { mayBeShielded } from "./shielded.js";
 import { replaceFileText } from "./write-file.js";
 import { editScheduleText, type ScheduleChange } from "./yaml-splice.js";
 
+/** What a schedule change did and where it was kept. */
 export interface ScheduleEditResult {
   /** The fleet as it loads with the edit, for the caller to apply. */
   fleet: LoadedFleet;
