@@ -74,11 +74,15 @@ export interface FleetManagerOptions {
   env?: Record<string, string>;
   /** Labels status and logs; the caller supplies the stand-in through `env`. */
   offline?: boolean;
+  /** Time for schedules and records; tests pass a FakeClock. */
   clock?: Clock;
+  /** Source of schedule jitter (default Math.random). */
   random?: () => number;
+  /** A Docker container manager to share; by default one is made when an agent uses Docker. */
   containers?: ContainerManager;
   /** Reload when a config file changes (default true; a fleet given as an object is never watched). */
   watchConfig?: boolean;
+  /** Receives herdctl's log lines: config warnings, reloads, recovery, callback errors. */
   log?: (line: string) => void;
   /**
    * Replaces how a job's runtime is made (see JobExecutorOptions.createRuntime). For embedding and
@@ -116,7 +120,9 @@ export interface TriggerOptions {
   onMessage?: (message: JobMessage) => void;
   /** Branch this finished job's session into the new job (see sessions/fork.ts). */
   fork?: string;
+  /** Throw FleetError (FLEET_AT_CAPACITY) instead of waiting in line when no slot is free. */
   noQueue?: boolean;
+  /** How the job record says it was started (default "manual"). */
   triggerType?: Extract<TriggerType, "manual" | "web" | "webhook">;
   /** A webhook's JSON body: appended to the prompt, marked as untrusted. */
   untrustedPayload?: unknown;

@@ -51,6 +51,7 @@ describe("a fleet given as an object", () => {
     const loaded = await loadFleetObject(
       {
         defaults: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a fleet's ${VAR} reference, as written
           model: "${EXAMPLE_MODEL}",
           hooks: { after_run: [{ type: "shell", command: "true" }] },
         },
