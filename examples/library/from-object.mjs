@@ -7,6 +7,7 @@ import { ConfigError, FleetManager } from "@herdctl/core";
 
 // A typo is refused before anything runs, named by its key path.
 try {
+  // @ts-expect-error: TypeScript catches the typo too; plain JavaScript learns of it here.
   await new FleetManager({ config: { agents: [{ name: "reviewer", modle: "claude-opus-4-5" }] } }).start();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

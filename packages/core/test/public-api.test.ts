@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as core from "@herdctl/core";
 import ts from "typescript";
@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const DOC = readFileSync(resolve(import.meta.dirname, "../../../docs/library.md"), "utf8");
 const INDEX = resolve(import.meta.dirname, "../src/index.ts");
+const EXAMPLES = resolve(import.meta.dirname, "../../../examples/library");
 
 type Kind = "class" | "function" | "constant" | "type";
 
@@ -122,6 +123,34 @@ describe("the public API documented in docs/library.md", () => {
     expect(problems).toEqual([]);
     expect(typeof core.FleetManager.prototype.addAgent).toBe("function");
   });
+
+  it("type-checks the examples in examples/library against the declared API", () => {
+    const files = readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith(".mjs"))
+      .map((f) => resolve(EXAMPLES, f));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const program = ts.createProgram(files, {
+      target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2023.d.ts"],
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      allowJs: true,
+      checkJs: true,
+      noEmit: true,
+      skipLibCheck: true,
+      // The sources, not a build: what the examples import is what src/index.ts declares.
+      paths: { "@herdctl/core": [INDEX] },
+    });
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file
+        ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+        : "";
+      return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+    });
+    expect(problems).toEqual([]);
+  }, 120_000);
 
   it("classifies every value the package exports as public or internal", () => {
     const documented = new Set([...PUBLIC.map(([name]) => name), ...INTERNAL]);
