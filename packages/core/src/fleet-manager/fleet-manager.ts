@@ -673,7 +673,7 @@ export class FleetManager {
       startedAt: this.startedAt?.toISOString() ?? null,
       uptimeMs: this.startedAt ? this.clock.now().getTime() - this.startedAt.getTime() : 0,
       offline: this.options.offline === true,
-      configPath: this.loaded.configPath,
+      configPath: this.definition ? FLEET_OBJECT : this.loaded.configPath,
       stateDir: this.state.stateDir,
       counts: {
         agents: agents.length,

@@ -65,6 +65,7 @@ export interface FleetStatus {
   startedAt: string | null;
   uptimeMs: number;
   offline: boolean;
+  /** The root fleet file; "fleet object" for a fleet given as an object. */
   configPath: string;
   stateDir: string;
   counts: { agents: number; running: number; queued: number };

@@ -132,7 +132,7 @@ describe("changing a running fleet from code (real claude, stand-in API)", () =>
     // The fleet keeps its own copy: changing the caller's object later changes nothing.
     definition.agents.push({ name: "later", runtime: "cli" });
     expect(f.status().agents.map((a) => a.name)).toEqual(["a"]);
-    expect(f.status().fleet).toBe("obj");
+    expect(f.status()).toMatchObject({ fleet: "obj", configPath: "fleet object" });
     expect(f.state.stateDir).toBe(join(tmp.dir, ".herdctl"));
 
     const job = await f.wait(f.trigger("a", { prompt: "hi a" }).id);
