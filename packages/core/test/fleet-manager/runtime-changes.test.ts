@@ -186,6 +186,8 @@ describe("changing a running fleet from code (real claude, stand-in API)", () =>
     expect(result).toMatchObject({ subtype: "success", result: reply });
     expect(f.events.listenerCount("job:output")).toBe(listeners);
     expect(f.job(job.id)?.status).toBe("completed");
+    // What was stored is what streamed.
+    expect(f.jobOutput(job.id)).toEqual(seen);
     expect(f.sessions("base")[0]?.sessionId).toBe(done.sessionId);
   });
 });
