@@ -99,6 +99,31 @@ const CASES: Case[] = [
     status: 400,
     code: "BAD_REQUEST",
   },
+  // The library's per-trigger overrides are for the program that embeds herdctl, never for HTTP callers.
+  {
+    label: "trigger: library-only workingDirectory",
+    method: "POST",
+    path: "/api/agents/alpha/trigger",
+    body: '{"prompt":"x","workingDirectory":"/"}',
+    status: 400,
+    code: "BAD_REQUEST",
+  },
+  {
+    label: "trigger: library-only mcpServers",
+    method: "POST",
+    path: "/api/agents/alpha/trigger",
+    body: '{"prompt":"x","mcpServers":{"evil":{"command":"sh","args":["-c","id"]}}}',
+    status: 400,
+    code: "BAD_REQUEST",
+  },
+  {
+    label: "trigger: library-only model",
+    method: "POST",
+    path: "/api/agents/alpha/trigger",
+    body: '{"prompt":"x","model":"claude-opus-4-5"}',
+    status: 400,
+    code: "BAD_REQUEST",
+  },
   {
     label: "trigger: empty schedule",
     method: "POST",

@@ -14,17 +14,20 @@ export {
 } from "./docker/profiles.js";
 export { DEFAULT_IMAGE } from "./docker/runtime-image.js";
 export { FleetError, type FleetErrorCode } from "./fleet-manager/errors.js";
-export type {
-  ConfigReloadedEvent,
-  FleetEventName,
-  FleetEvents,
-  JobOutputEvent,
-  ScheduleFiredEvent,
-  ScheduleSkippedEvent,
+export {
+  type ConfigReloadedEvent,
+  FleetEventBus,
+  type FleetEventName,
+  type FleetEvents,
+  type JobMessage,
+  type JobOutputEvent,
+  type ScheduleFiredEvent,
+  type ScheduleSkippedEvent,
 } from "./fleet-manager/events.js";
 export {
   FleetManager,
   type FleetManagerOptions,
+  type McpServerDefinition,
   type ReloadResult,
   type TriggerOptions,
   withUntrustedPayload,

@@ -12,6 +12,13 @@ export interface ConfigIssue {
   hint?: string;
 }
 
+/** Where an issue points: `file:line:col`, or the file and key path when there is no line (an object). */
+export function issuePlace(issue: ConfigIssue): string {
+  if (issue.line > 0) return `${issue.file}:${issue.line}:${issue.col}`;
+  return issue.path ? `${issue.file} ${issue.path}` : issue.file;
+}
+
+/** One issue as the CLI prints it: `file:line:col key.path: message`, then its hint. */
 export function formatIssue(issue: ConfigIssue): string {
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
   const head = issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;

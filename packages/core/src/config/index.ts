@@ -2,7 +2,15 @@ export { findConfigFile } from "./discover.js";
 export { DurationError, parseDuration } from "./duration.js";
 export { envValue } from "./env-refs.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
-export { loadFleet, resolveConfigPath } from "./load.js";
+export { type InlineAgent, type LoadOptions, loadFleet, resolveConfigPath } from "./load.js";
+export {
+  type AgentDefinition,
+  FLEET_OBJECT,
+  type FleetDefinition,
+  type LoadFleetObjectOptions,
+  loadFleetObject,
+  type ScheduleDefinition,
+} from "./object.js";
 export type { ResolvedPlugin } from "./plugins.js";
 export { REDACTED, redactConfig } from "./redact.js";
 export type {

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import type { ConfigIssue } from "./errors.js";
+import { type ConfigIssue, issuePlace } from "./errors.js";
 import { getChild, originIssue, type SNode } from "./source.js";
 import type { ResolvedAgent } from "./types.js";
 
@@ -46,7 +46,7 @@ export function looserDockerIssues(
       originIssue(
         node.origin,
         `an agent file may only tighten isolation: the fleet file sets docker.${key}: ${String(fleetValue)} ` +
-          `(${where.file}:${where.line}:${where.col}) and this would loosen it`,
+          `(${issuePlace(where)}) and this would loosen it`,
         {
           hint:
             "remove the key from the agent file, or change it in the fleet file (defaults.docker or " +

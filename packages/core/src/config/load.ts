@@ -2,12 +2,13 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseEnv } from "node:util";
+import { stringify as stringifyYaml } from "yaml";
 import { agentFileReachIssues } from "./agent-docker-reach.js";
 import { CONFIG_FILE_NAMES } from "./discover.js";
 import { dockerReachIssues } from "./docker-reach.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
-import { ConfigError, type ConfigIssue } from "./errors.js";
+import { ConfigError, type ConfigIssue, issuePlace } from "./errors.js";
 import { interpolate } from "./interpolate.js";
 import {
   AGENT_HOOK_HINT,
@@ -62,6 +63,31 @@ interface Context {
   scheduleSources: Map<string, Map<string, ScheduleSource[]>>;
   /** Whether the root fleet names webhooks.secret_env, which covers webhook schedules without their own. */
   fleetWebhookSecret?: boolean;
+  /** Texts made from objects rather than read from files: how their issues are labelled. */
+  virtual: Map<string, VirtualSource>;
+  /** Paths of agents given as objects, joined to the root fleet after its own agents. */
+  inlineAgentPaths: string[];
+}
+
+interface VirtualSource {
+  display: string;
+  keyPrefix: Segment[];
+}
+
+/** An agent given as an object instead of an agent file (see loadFleetObject and FleetManager.addAgent). */
+export interface InlineAgent {
+  config: unknown;
+  /** Names the source in issues, e.g. "fleet object". */
+  display: string;
+  /** Prefixes the key path in issues, e.g. ["agents", 2]. */
+  keyPrefix: Segment[];
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  overlay?: ReadonlyMap<string, string>;
+  /** Agents that join the root fleet beside the ones its file lists, under its defaults. */
+  inlineAgents?: readonly InlineAgent[];
 }
 
 interface FleetVisit {
@@ -75,12 +101,35 @@ interface FleetVisit {
   ref?: SNode;
 }
 
-export async function loadFleet(
-  pathOrDir: string,
-  options: { env?: NodeJS.ProcessEnv; overlay?: ReadonlyMap<string, string> } = {},
+/** Loads and validates a fleet file (or the folder holding herdctl.yaml); throws ConfigError listing every problem. */
+export async function loadFleet(pathOrDir: string, options: LoadOptions = {}): Promise<LoadedFleet> {
+  return loadFleetAt(resolveConfigPath(resolve(pathOrDir)), options);
+}
+
+/**
+ * Loads the fleet whose root file is `configPath`, which need not exist when `rootSource` stands
+ * in for it (a fleet given as an object).
+ */
+export async function loadFleetAt(
+  configPath: string,
+  options: LoadOptions & { rootSource?: VirtualSource & { text: string } } = {},
 ): Promise<LoadedFleet> {
-  const configPath = resolveConfigPath(resolve(pathOrDir));
   const rootDir = dirname(configPath);
+  const overlay = new Map(options.overlay);
+  const virtual = new Map<string, VirtualSource>();
+  if (options.rootSource) {
+    const { text, ...source } = options.rootSource;
+    overlay.set(configPath, text);
+    virtual.set(configPath, source);
+  }
+  const inlineAgentPaths = (options.inlineAgents ?? []).map((agent, i) => {
+    // Beside the fleet file, so a relative working_directory resolves against the fleet's folder.
+    const absPath = join(rootDir, `.herdctl-inline-agent-${i}.yaml`);
+    // A caller's overlay wins: a schedule edit loads its changed text in place of the object's.
+    if (!overlay.has(absPath)) overlay.set(absPath, stringifyYaml(agent.config ?? null));
+    virtual.set(absPath, { display: agent.display, keyPrefix: agent.keyPrefix });
+    return absPath;
+  });
   const baseEnv = options.env ?? process.env;
   const dotEnvFile = readDotEnv(rootDir);
   const dotEnv = Object.fromEntries(Object.entries(dotEnvFile).filter(([k]) => baseEnv[k] === undefined));
@@ -95,9 +144,11 @@ export async function loadFleet(
     agentNames: new Map(),
     qualifiers: new Map(),
     protectedPaths: new Set([join(rootDir, ".env")]),
-    overlay: options.overlay,
+    overlay,
     sourceTexts: new Map(),
     scheduleSources: new Map(),
+    virtual,
+    inlineAgentPaths,
   };
   const fleet = await visitFleet(ctx, { absPath: configPath, chain: [], qualifier: [] });
   const issues = tidy(ctx.issues);
@@ -177,8 +228,14 @@ async function readTree(
   absPath: string,
   reference: { root: SNode; path: Segment[]; what: string } | undefined,
 ): Promise<{ file: SourceFile; node: Extract<SNode, { kind: "map" }> } | undefined> {
-  ctx.protectedPaths.add(absPath);
-  const read = await readYamlFile(absPath, display(ctx, absPath), ctx.overlay?.get(absPath));
+  const virtual = ctx.virtual.get(absPath);
+  if (!virtual) ctx.protectedPaths.add(absPath);
+  const read = await readYamlFile(
+    absPath,
+    virtual?.display ?? display(ctx, absPath),
+    ctx.overlay?.get(absPath),
+    virtual?.keyPrefix,
+  );
   if (read.file) ctx.sourceTexts.set(absPath, read.file.text);
   ctx.warnings.push(...read.warnings);
   if (!read.file && reference) {
@@ -242,6 +299,12 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
         qualifier: visit.qualifier,
         fleetName: visit.qualifier.length > 0 ? visit.qualifier.join(".") : (fleetName ?? basename(dir)),
       });
+    }
+  }
+
+  if (visit.chain.length === 0) {
+    for (const absPath of ctx.inlineAgentPaths) {
+      await visitAgent(ctx, { absPath, defaults, qualifier: [], fleetName: fleetName ?? basename(dir) });
     }
   }
 
@@ -346,7 +409,7 @@ async function subFleetQualifier(
   if (previous) {
     ctx.issues.push({
       ...here,
-      message: `sub-fleet name "${name}" is already used at ${previous.file}:${previous.line}:${previous.col}`,
+      message: `sub-fleet name "${name}" is already used at ${issuePlace(previous)}`,
       hint: "give one of the sub-fleets a different name: on its fleets entry",
     });
     return undefined;
@@ -357,7 +420,8 @@ async function subFleetQualifier(
 
 interface AgentVisit {
   absPath: string;
-  ref: SNode;
+  /** The fleet file's `agents[i]` entry; absent for an agent given as an object. */
+  ref?: SNode;
   defaults?: SNode;
   overrides?: SNode;
   qualifier: string[];
@@ -365,11 +429,14 @@ interface AgentVisit {
 }
 
 async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
-  const tree = await readTree(ctx, visit.absPath, { root: visit.ref, path: ["path"], what: "agent file" });
+  const reference = visit.ref ? { root: visit.ref, path: ["path"], what: "agent file" } : undefined;
+  const tree = await readTree(ctx, visit.absPath, reference);
   if (!tree) return;
   normalizeAgent(tree.node, ctx.warnings, ctx.issues);
   ctx.issues.push(...interpolate(tree.node, ctx.env));
-  ctx.issues.push(...agentFileReachIssues(visit.defaults, tree.node, visit.overrides, visit.ref));
+  ctx.issues.push(
+    ...agentFileReachIssues(visit.defaults, tree.node, visit.overrides, visit.ref ?? tree.node),
+  );
   ctx.issues.push(...looserDockerIssues(visit.defaults, tree.node, visit.overrides));
   const merged = mergeLayers(visit.defaults, tree.node, visit.overrides)!;
   const validated = validateNode(AgentSchema, merged);
@@ -386,7 +453,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   if (previous) {
     ctx.issues.push({
       ...here,
-      message: `agent name "${qualified}" is already used by ${previous.file}:${previous.line}:${previous.col}`,
+      message: `agent name "${qualified}" is already used by ${issuePlace(previous)}`,
       hint: "agent names must be unique within a fleet; rename one of them",
     });
     return;

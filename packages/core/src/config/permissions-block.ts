@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { ConfigIssue } from "./errors.js";
+import { type ConfigIssue, issuePlace } from "./errors.js";
 import { originIssue, type SNode, toPlain } from "./source.js";
 
 type MapNode = Extract<SNode, { kind: "map" }>;
@@ -106,7 +106,7 @@ function place(layer: MapNode, key: string, node: SNode, from: string, issues: C
   issues.push(
     originIssue(
       node.origin,
-      `${from} conflicts with ${key} (${other.file}:${other.line}:${other.col}), which this file also sets`,
+      `${from} conflicts with ${key} (${issuePlace(other)}), which this file also sets`,
       {
         at: "key",
         hint: `keep one: move the entries into ${key} and delete the permissions block entry (${HELP})`,

@@ -12,6 +12,11 @@ export interface SourceFile {
   lineCounter: LineCounter;
   /** The file's text as read, so an edit can tell whether the file changed since. */
   text: string;
+  /**
+   * Set for configuration given as an object rather than a file: issues then name this key path
+   * prefix (e.g. `agents[2]`) instead of a line the user never wrote.
+   */
+  keyPrefix?: Segment[];
 }
 
 /** Where a value was written: the file and the key path inside that file. */
@@ -48,8 +53,16 @@ export interface ReadResult {
   warnings: ConfigIssue[];
 }
 
-/** `text`, when given, stands in for the file's content (checking an edit before it is written). */
-export async function readYamlFile(absPath: string, displayPath: string, text?: string): Promise<ReadResult> {
+/**
+ * `text`, when given, stands in for the file's content (checking an edit before it is written).
+ * `keyPrefix` marks text made from an object (see SourceFile.keyPrefix).
+ */
+export async function readYamlFile(
+  absPath: string,
+  displayPath: string,
+  text?: string,
+  keyPrefix?: Segment[],
+): Promise<ReadResult> {
   try {
     text ??= await readFile(absPath, "utf8");
   } catch (error) {
@@ -60,6 +73,7 @@ export async function readYamlFile(absPath: string, displayPath: string, text?: 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   const file: SourceFile = { absPath, displayPath, doc, lineCounter, text };
+  if (keyPrefix) file.keyPrefix = keyPrefix;
   const toIssue = (e: { message: string; pos: [number, number] }): ConfigIssue => {
     const { line, col } = lineCounter.linePos(e.pos[0]);
     return { file: displayPath, line, col, path: "", message: firstLine(e.message) };
@@ -192,12 +206,15 @@ export function originIssue(
   message: string,
   options: { at?: "key" | "value"; hint?: string } = {},
 ): ConfigIssue {
-  const { line, col } = position(origin.file, origin.path, options.at ?? "value");
+  const { keyPrefix } = origin.file;
+  const { line, col } = keyPrefix
+    ? { line: 0, col: 0 }
+    : position(origin.file, origin.path, options.at ?? "value");
   const issue: ConfigIssue = {
     file: origin.file.displayPath,
     line,
     col,
-    path: formatPath(origin.path),
+    path: formatPath([...(keyPrefix ?? []), ...origin.path]),
     message,
   };
   if (options.hint) issue.hint = options.hint;

@@ -28,6 +28,7 @@ export interface ResolvedFleet {
   claude_path?: string;
 }
 
+/** An agent ready to run: fleet defaults, agent file and overrides merged; paths absolute; durations in ms. */
 export type ResolvedAgent = Omit<
   AgentConfig,
   "name" | "working_directory" | "docker" | "hooks" | "plugins"
@@ -47,6 +48,7 @@ export type ResolvedAgent = Omit<
   plugins?: ResolvedPlugin[];
 };
 
+/** A validated fleet: its fleet-wide settings, its agents resolved, and where each came from. */
 export interface LoadedFleet {
   configPath: string;
   rootDir: string;

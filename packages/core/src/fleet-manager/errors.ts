@@ -1,5 +1,6 @@
 import { nearestNames } from "../util/nearest.js";
 
+/** Why FleetManager refused (FleetError.code). */
 export type FleetErrorCode =
   | "FLEET_AGENT_NOT_FOUND"
   | "FLEET_AT_CAPACITY"
@@ -7,9 +8,11 @@ export type FleetErrorCode =
   | "FLEET_JOB_NOT_ACTIVE"
   | "FLEET_STOPPING"
   | "FLEET_NO_PROMPT"
+  | "FLEET_NOT_REMOVABLE"
   | "FLEET_QUEUE_FULL"
   | "FLEET_SCHEDULE_NOT_FOUND";
 
+/** What FleetManager refuses, with a `code` to branch on and a message that says what to do. */
 export class FleetError extends Error {
   constructor(
     readonly code: FleetErrorCode,

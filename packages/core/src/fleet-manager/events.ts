@@ -1,13 +1,23 @@
 import { EventEmitter } from "node:events";
+import type { HerdctlNotice } from "../runner/job-executor.js";
+import type { RuntimeMessage } from "../runner/runtime/interface.js";
 import type { JobRecord } from "../state/index.js";
 
+/**
+ * One streamed message of a job: the Agent SDK's message union (`type` "system", "assistant",
+ * "user", "result", …), whichever runtime ran claude, or a notice herdctl itself added.
+ */
+export type JobMessage = RuntimeMessage | HerdctlNotice;
+
+/** Payload of `job:output`. */
 export interface JobOutputEvent {
   jobId: string;
   agent: string;
   /** The message as written to the job's output file (already redacted). */
-  message: unknown;
+  message: JobMessage;
 }
 
+/** Payload of `schedule:fired`: a schedule started a job. */
 export interface ScheduleFiredEvent {
   agent: string;
   schedule: string;
@@ -16,6 +26,7 @@ export interface ScheduleFiredEvent {
   reason: "due" | "catch_up" | "queued";
 }
 
+/** Payload of `schedule:skipped`: a fire that started no job, and why. */
 export interface ScheduleSkippedEvent {
   agent: string;
   schedule: string;
@@ -23,6 +34,7 @@ export interface ScheduleSkippedEvent {
   reason: "overlap" | "missed" | "disabled" | "capacity";
 }
 
+/** Payload of `config:reloaded` (and what runtime agent changes return): agent names by change. */
 export interface ConfigReloadedEvent {
   added: string[];
   removed: string[];
@@ -48,8 +60,10 @@ export interface FleetEvents {
   "fleet:stopped": [{ reason: string }];
 }
 
+/** The name of a fleet event: "job:started", "schedule:fired", … */
 export type FleetEventName = keyof FleetEvents;
 
+/** A Node EventEmitter typed by FleetEvents: `fleet.events.on("job:completed", (job) => …)`. */
 export class FleetEventBus extends EventEmitter<FleetEvents> {
   constructor() {
     super();

@@ -1,10 +1,31 @@
-import { join } from "node:path";
-import { formatIssue, type LoadedFleet, loadFleet, type ResolvedAgent } from "../config/index.js";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import {
+  type AgentDefinition,
+  FLEET_OBJECT,
+  type FleetDefinition,
+  formatIssue,
+  type InlineAgent,
+  type LoadedFleet,
+  loadFleet,
+  loadFleetObject,
+  type McpServerConfig,
+  type ResolvedAgent,
+} from "../config/index.js";
+import { McpServerSchema } from "../config/schema.js";
+import { formatPath, type Segment } from "../config/source.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
 import type { SessionRequest } from "../runner/session-policy.js";
-import { editSchedule, type ScheduleEditRequest, type ScheduleEditResult } from "../schedule-edit/index.js";
+import {
+  editSchedule,
+  type ScheduleEditRequest,
+  type ScheduleEditResult,
+  type ScheduleInput,
+} from "../schedule-edit/index.js";
 import { type Clock, type PersistedScheduleState, Scheduler, systemClock } from "../scheduler/index.js";
 import {
   type Adoption,
@@ -16,30 +37,52 @@ import {
   type TranscriptPlace,
   transcriptPlace,
 } from "../sessions/index.js";
-import { type DaemonLock, type JobRecord, StateManager, type TriggerType } from "../state/index.js";
+import {
+  type DaemonLock,
+  type JobListQuery,
+  type JobPage,
+  type JobRecord,
+  type SessionPointer,
+  StateManager,
+  type TriggerType,
+} from "../state/index.js";
 import { ownValue } from "../util/own.js";
 import { ConfigWatcher } from "./config-watcher.js";
 import { agentNotFound, FleetError, nearestAgentNames, scheduleNotFound } from "./errors.js";
-import { type ConfigReloadedEvent, FleetEventBus } from "./events.js";
+import { type ConfigReloadedEvent, FleetEventBus, type JobMessage, type JobOutputEvent } from "./events.js";
 import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
 import { ScheduleExecutor } from "./schedule-executor.js";
 import { type AgentStatus, buildAgentStatus, type FleetState, type FleetStatus } from "./status.js";
 
+/** How a FleetManager is made; only `config` is required. */
 export interface FleetManagerOptions {
-  /** The fleet file, or the folder holding herdctl.yaml. */
-  config: string;
-  /** Default: .herdctl beside the fleet file. */
+  /**
+   * The fleet file, the folder holding herdctl.yaml, or the fleet itself as an object (validated
+   * with the same schemas; a bad value throws ConfigError naming its key path, e.g. `agents[0].model`).
+   */
+  config: string | FleetDefinition;
+  /**
+   * For a fleet given as an object, the folder that stands in for the fleet file's: relative paths
+   * resolve against it, its `.env` is read and the state goes in its `.herdctl`. Default: the
+   * current directory.
+   */
+  baseDir?: string;
+  /** Default: .herdctl beside the fleet file (or in `baseDir`). */
   stateDir?: string;
   /** Added to every claude environment (offline mode points claude at the stand-in here). */
   env?: Record<string, string>;
   /** Labels status and logs; the caller supplies the stand-in through `env`. */
   offline?: boolean;
+  /** Time for schedules and records; tests pass a FakeClock. */
   clock?: Clock;
+  /** Source of schedule jitter (default Math.random). */
   random?: () => number;
+  /** A Docker container manager to share; by default one is made when an agent uses Docker. */
   containers?: ContainerManager;
-  /** Reload when a config file changes (default true). */
+  /** Reload when a config file changes (default true; a fleet given as an object is never watched). */
   watchConfig?: boolean;
+  /** Receives herdctl's log lines: config warnings, reloads, recovery, callback errors. */
   log?: (line: string) => void;
   /**
    * Replaces how a job's runtime is made (see JobExecutorOptions.createRuntime). For embedding and
@@ -48,19 +91,44 @@ export interface FleetManagerOptions {
   createRuntime?: JobExecutorOptions["createRuntime"];
 }
 
+/** An MCP server as written under `mcp_servers`, as an object (durations as strings or milliseconds). */
+export type McpServerDefinition = z.input<typeof McpServerSchema>;
+
+/** What one trigger may change; everything is optional. */
 export interface TriggerOptions {
+  /** The prompt; default: the schedule's prompt, else the agent's default_prompt. */
   prompt?: string;
+  /** Run as this schedule of the agent would (its prompt and session policy). */
   schedule?: string;
+  /** Start a new session instead of continuing the agent's last one. */
   fresh?: boolean;
+  /** Continue this session id. */
   resume?: string;
+  /** The model for this job only, instead of the agent's `model`. */
+  model?: string;
+  /**
+   * The working directory for this job only (relative to the current directory). A session made in
+   * another directory cannot be continued here, so such a job starts a new one unless `resume` says otherwise.
+   */
+  workingDirectory?: string;
+  /** MCP servers for this job only, merged over the agent's `mcp_servers` by name. */
+  mcpServers?: Record<string, McpServerDefinition>;
+  /**
+   * Called with each message of this job as it streams: claude's own messages (already redacted)
+   * and herdctl's notices. The same messages reach `job:output` listeners.
+   */
+  onMessage?: (message: JobMessage) => void;
   /** Branch this finished job's session into the new job (see sessions/fork.ts). */
   fork?: string;
+  /** Throw FleetError (FLEET_AT_CAPACITY) instead of waiting in line when no slot is free. */
   noQueue?: boolean;
+  /** How the job record says it was started (default "manual"). */
   triggerType?: Extract<TriggerType, "manual" | "web" | "webhook">;
   /** A webhook's JSON body: appended to the prompt, marked as untrusted. */
   untrustedPayload?: unknown;
 }
 
+/** What `reload` did: the agents added, removed and updated, or why the new config was refused. */
 export type ReloadResult = ({ ok: true } & ConfigReloadedEvent) | { ok: false; message: string };
 
 const RESUME_PROMPT =
@@ -72,6 +140,7 @@ const RESUME_PROMPT =
  * the scheduler, and from there through one JobControl and one JobExecutor.
  */
 export class FleetManager {
+  /** Every job, schedule, config and fleet event, typed by FleetEvents. */
   readonly events = new FleetEventBus();
   private stateManager: StateManager | undefined;
   private readonly clock: Clock;
@@ -89,14 +158,54 @@ export class FleetManager {
   private stopping: Promise<void> | undefined;
   private lastReloadError: { message: string; at: string } | null = null;
   private edits: Promise<void> = Promise.resolve();
+  /** A fleet given as an object, as it stands after runtime changes; undefined for a fleet file. */
+  private definition: FleetDefinition | undefined;
+  /** Agents added with addAgent, in order. Kept in memory only: no file is written. */
+  private added: AgentDefinition[] = [];
   private readonly onSighup = () => void this.reload();
 
   constructor(private readonly options: FleetManagerOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
     this.watcher = new ConfigWatcher(() => void this.reload());
+    // A copy: the caller may reuse or change its object; runtime changes apply to ours.
+    if (typeof options.config !== "string") this.definition = structuredClone(options.config);
   }
 
+  /**
+   * The fleet's config with the runtime changes (and `changes`, when given) applied. `overlay`
+   * puts texts in place of files or of agents' objects (a schedule edit checked before it is kept).
+   */
+  private load(
+    changes: { definition?: FleetDefinition; added?: AgentDefinition[] } = {},
+    overlay?: ReadonlyMap<string, string>,
+  ): Promise<LoadedFleet> {
+    const definition = changes.definition ?? this.definition;
+    const extraAgents: InlineAgent[] = (changes.added ?? this.added).map((config) => ({
+      config,
+      display: addedLabel(config),
+      keyPrefix: [],
+    }));
+    if (definition)
+      return loadFleetObject(definition, { baseDir: this.options.baseDir, extraAgents, overlay });
+    return loadFleet(this.options.config as string, { inlineAgents: extraAgents, overlay });
+  }
+
+  /** Runs one runtime change at a time, each against the config the previous one left. */
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.edits.then(change);
+    this.edits = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private requireRunning(): void {
+    if (this.fleetState !== "running") throw new FleetError("FLEET_STOPPING", "the fleet is not running");
+  }
+
+  /** The running config as loaded and validated; available once `start` has loaded it. */
   get fleet(): LoadedFleet {
     return this.loaded;
   }
@@ -107,9 +216,18 @@ export class FleetManager {
     return this.stateManager;
   }
 
+  /**
+   * Loads the config (throwing ConfigError on a bad one), takes the state directory's lock, recovers
+   * from a previous crash, starts the schedules and begins accepting triggers.
+   */
   async start(): Promise<void> {
     this.fleetState = "starting";
-    this.loaded = await loadFleet(this.options.config);
+    try {
+      this.loaded = await this.load();
+    } catch (error) {
+      this.fleetState = "stopped";
+      throw error;
+    }
     this.logConfigWarnings(this.loaded);
     this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"), {
       notice: this.log,
@@ -172,7 +290,7 @@ export class FleetManager {
       this.scheduler.start();
       this.persistSchedulePlans();
       for (const job of recovered.interrupted) this.resumeInterrupted(job);
-      if (this.options.watchConfig !== false) this.watcher.watch(this.loaded);
+      if (this.watchesConfig) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
       this.startedAt = this.clock.now();
       this.fleetState = "running";
@@ -225,12 +343,31 @@ export class FleetManager {
     for (const warning of loaded.warnings) this.log(`warning: ${formatIssue(warning)}`);
   }
 
-  /** Re-reads the config; a bad one is reported and the running config kept. */
-  async reload(): Promise<ReloadResult> {
+  private get watchesConfig(): boolean {
+    return this.options.watchConfig !== false && this.definition === undefined;
+  }
+
+  /**
+   * Re-reads the config (for a fleet given as an object: validates `definition`, the new object,
+   * or the current one again) and applies what changed; a bad config is reported, through the
+   * result and a `config:rejected` event, and the running config kept. Agents added with addAgent stay.
+   */
+  reload(definition?: FleetDefinition): Promise<ReloadResult> {
+    return this.serial(() => this.reloadNow(definition));
+  }
+
+  private async reloadNow(definition?: FleetDefinition): Promise<ReloadResult> {
     if (this.fleetState !== "running") return { ok: false, message: "the fleet is not running" };
+    if (definition && !this.definition)
+      return {
+        ok: false,
+        message: "this fleet was loaded from a file; edit the file, then reload without an object",
+      };
+    const nextDefinition = definition && structuredClone(definition);
     let next: LoadedFleet;
     try {
-      next = await loadFleet(this.loaded.configPath);
+      next = await this.load({ definition: nextDefinition });
+      if (nextDefinition) this.definition = nextDefinition;
     } catch (error) {
       const message = (error as Error).message;
       this.lastReloadError = { message, at: this.clock.now().toISOString() };
@@ -261,7 +398,7 @@ export class FleetManager {
       if (added.includes(agent.name) || updated.includes(agent.name)) this.scheduleAgent(agent);
     }
     this.persistSchedulePlans();
-    this.watcher.watch(next);
+    if (this.watchesConfig) this.watcher.watch(next);
     this.lastReloadError = null;
     const event = { added, removed, updated };
     this.events.emit("config:reloaded", event);
@@ -270,22 +407,104 @@ export class FleetManager {
   }
 
   /**
-   * Adds, replaces, removes, enables or disables one schedule: written to the YAML file that
-   * declares it, then applied at once. Edits run one at a time, each against the config the
-   * previous one left.
+   * Adds, replaces, removes, enables or disables one schedule, then applies it at once. An agent
+   * from a fleet file has the change written to that file (comments kept); an agent given as an
+   * object (a fleet object or addAgent) has its object changed, in memory only. Edits run one at a
+   * time, each against the config the previous one left.
    */
   editSchedule(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
-    if (this.fleetState !== "running") throw new FleetError("FLEET_STOPPING", "the fleet is not running");
-    const run = this.edits.then(() => this.applyEdit(request));
-    this.edits = run.then(
-      () => {},
-      () => {},
-    );
-    return run;
+    this.requireRunning();
+    return this.serial(() => this.applyEdit(request));
+  }
+
+  /**
+   * Adds an interval or cron schedule to an agent while the fleet runs (see editSchedule for where
+   * it is kept). Throws ScheduleEditError when the agent already has one of that name, unless `replace`.
+   */
+  addSchedule(
+    agent: string,
+    name: string,
+    schedule: ScheduleInput,
+    options: { replace?: boolean } = {},
+  ): Promise<ScheduleEditResult> {
+    return this.editSchedule({ kind: "add", agent, name, schedule, replace: options.replace });
+  }
+
+  /** Removes one schedule of an agent while the fleet runs; a job it started runs on to its end. */
+  removeSchedule(agent: string, name: string): Promise<ScheduleEditResult> {
+    return this.editSchedule({ kind: "remove", agent, name });
+  }
+
+  /**
+   * Adds an agent while the fleet runs, validated like an agent file under the fleet's defaults (a
+   * bad one throws ConfigError and nothing changes); its schedules start at once. It lives in
+   * memory until the fleet stops and survives reloads; no file is written.
+   */
+  addAgent(definition: AgentDefinition): Promise<ConfigReloadedEvent> {
+    this.requireRunning();
+    return this.serial(async () => {
+      const added = [...this.added, structuredClone(definition)];
+      const next = await this.load({ added });
+      this.added = added;
+      return this.apply(next);
+    });
+  }
+
+  /**
+   * Removes an agent added with addAgent or given in a fleet object: its schedules stop, new
+   * triggers are refused, and a job it is running runs on to its end (cancel it to stop it). An
+   * agent from a fleet file is removed by editing that file instead.
+   */
+  removeAgent(name: string): Promise<ConfigReloadedEvent> {
+    this.requireRunning();
+    return this.serial(async () => {
+      const agent = this.agent(name);
+      const added = this.added.filter((a) => a.name !== name);
+      let definition = this.definition;
+      if (added.length === this.added.length) {
+        const agents = definition?.agents ?? [];
+        if (!agents.some((a) => a.name === name))
+          throw new FleetError(
+            "FLEET_NOT_REMOVABLE",
+            `agent ${name} is declared in ${agent.configPath}; remove it from there (only agents added with addAgent or given in a fleet object can be removed at runtime)`,
+          );
+        definition = { ...definition, agents: agents.filter((a) => a.name !== name) };
+      }
+      const next = await this.load({ added, definition });
+      this.added = added;
+      this.definition = definition;
+      for (const schedule of Object.keys(agent.schedules ?? {})) this.state.schedules.delete(name, schedule);
+      return this.apply(next);
+    });
+  }
+
+  /** For an agent given as an object, where its schedule edits are kept instead of a file. */
+  private inMemoryAgent(name: string): { display: string; save: (text: string) => void } | undefined {
+    const addedAt = this.added.findIndex((a) => a.name === name);
+    if (addedAt >= 0)
+      return {
+        display: addedLabel(this.added[addedAt]!),
+        save: (text) => {
+          this.added = this.added.with(addedAt, parseYaml(text) as AgentDefinition);
+        },
+      };
+    const definition = this.definition;
+    const at = definition?.agents?.findIndex((a) => a.name === name) ?? -1;
+    if (!definition?.agents || at < 0) return undefined;
+    const agents = definition.agents;
+    return {
+      display: `${FLEET_OBJECT} ${formatPath(["agents", at])}`,
+      save: (text) => {
+        this.definition = { ...definition, agents: agents.with(at, parseYaml(text) as AgentDefinition) };
+      },
+    };
   }
 
   private async applyEdit(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
-    const result = await editSchedule(this.loaded, request);
+    const result = await editSchedule(this.loaded, request, {
+      load: (overlay) => this.load({}, overlay),
+      inMemory: (agent) => this.inMemoryAgent(agent),
+    });
     const { agent, name } = request;
     if (request.kind === "remove") this.state.schedules.delete(agent, name);
     this.apply(result.fleet);
@@ -299,6 +518,7 @@ export class FleetManager {
     return result;
   }
 
+  /** The agent as resolved (defaults merged, paths absolute); throws FleetError naming close matches. */
   agent(name: string): ResolvedAgent {
     const agent = this.agentsByName.get(name);
     if (agent) return agent;
@@ -306,10 +526,13 @@ export class FleetManager {
     throw agentNotFound(name, names, nearestAgentNames(name, names));
   }
 
-  /** Starts (or queues) a job now and returns at once; `wait` follows it to the end. */
+  /**
+   * Starts (or queues) a job now and returns its record at once; `wait` follows it to the end.
+   * Throws FleetError for an unknown agent or schedule, a bad override, or a full queue.
+   */
   trigger(agentName: string, options: TriggerOptions = {}): JobRecord {
-    if (this.fleetState !== "running") throw new FleetError("FLEET_STOPPING", "the fleet is not running");
-    const agent = this.agent(agentName);
+    this.requireRunning();
+    const agent = withOverrides(this.agent(agentName), options);
     let schedulePrompt: string | undefined;
     if (options.fork && (options.fresh || options.resume))
       throw new FleetError(
@@ -323,14 +546,14 @@ export class FleetManager {
       ? fork.session
       : options.resume
         ? { mode: "resume", sessionId: options.resume }
-        : options.fresh
+        : options.fresh || options.workingDirectory !== undefined
           ? { mode: "fresh" }
           : { mode: "continue" };
     if (options.schedule) {
       const schedule = ownValue(agent.schedules, options.schedule);
       if (!schedule) throw scheduleNotFound(agent.name, options.schedule, Object.keys(agent.schedules ?? {}));
       schedulePrompt = schedule.prompt;
-      if (!options.resume && !options.fresh && !fork)
+      if (!options.resume && !options.fresh && !fork && options.workingDirectory === undefined)
         session = schedule.resume_session ? { mode: "continue" } : { mode: "fresh" };
     }
     let prompt = options.prompt || schedulePrompt || agent.default_prompt;
@@ -350,7 +573,24 @@ export class FleetManager {
       session,
       forkedFrom: fork?.forkedFrom,
     };
-    return this.control.submit(request, { noQueue: options.noQueue });
+    const job = this.control.submit(request, { noQueue: options.noQueue });
+    if (options.onMessage) this.forwardMessages(job.id, options.onMessage);
+    return job;
+  }
+
+  /** Hands one job's streamed messages to `onMessage` until the job ends. */
+  private forwardMessages(jobId: string, onMessage: (message: JobMessage) => void): void {
+    const forward = (event: JobOutputEvent) => {
+      if (event.jobId !== jobId) return;
+      try {
+        onMessage(event.message);
+      } catch (error) {
+        // The caller's bug must not end the job or the fleet's other listeners.
+        this.log(`onMessage for job ${jobId} threw: ${(error as Error).message}`);
+      }
+    };
+    this.events.on("job:output", forward);
+    void this.control.wait(jobId).finally(() => this.events.off("job:output", forward));
   }
 
   /** Forks a finished job's session into a new job of the same agent. */
@@ -377,15 +617,45 @@ export class FleetManager {
     return { stateDir: this.state.stateDir, env: { ...this.loaded.dotEnv, ...this.options.env } };
   }
 
+  /** Resolves with the job's final record once it ends (at once for a job that already ended). */
   wait(jobId: string): Promise<JobRecord> {
     return this.control.wait(jobId);
   }
 
-  /** Cancels a running or queued job, or a failed job's planned retry; `force` skips the graceful end. */
+  /**
+   * Cancels a running job (its process or container stops within seconds) or a queued one, or a
+   * failed job's planned retry, and resolves with its final record; throws FleetError when the job
+   * is not active here. `force` kills claude at once instead of asking it to stop first.
+   */
   cancel(jobId: string, options: { force?: boolean } = {}): Promise<JobRecord> {
     return this.control.cancel(jobId, options);
   }
 
+  /** One job's record, or undefined for an id this fleet's state does not hold. */
+  job(jobId: string): JobRecord | undefined {
+    return this.state.jobs.get(jobId);
+  }
+
+  /** Jobs, newest first, one page at a time (filter by agent, status, trigger, schedule, time). */
+  jobs(query: JobListQuery = {}): JobPage {
+    return this.state.jobs.list(query);
+  }
+
+  /** A job's messages as stored so far (what `onMessage` saw, redacted), oldest first; works for ended jobs. */
+  jobOutput(jobId: string): JobMessage[] {
+    this.state.jobs.require(jobId);
+    // The executor stores nothing but JobMessages in a job's output.
+    return this.state.readJobOutput(jobId).map((line) => line.message as JobMessage);
+  }
+
+  /** The session each agent continues on its next job; one agent's, or every agent's. */
+  sessions(agent?: string): SessionPointer[] {
+    if (agent === undefined) return this.state.sessions.list();
+    const session = this.state.sessions.get(this.agent(agent).name);
+    return session ? [session] : [];
+  }
+
+  /** The fleet, its agents, schedules and jobs in flight, as `herdctl status` shows them. */
   status(): FleetStatus {
     const snapshots = this.scheduler?.snapshot() ?? [];
     const agents: AgentStatus[] = [...this.agentsByName.values()].map((agent) =>
@@ -404,7 +674,7 @@ export class FleetManager {
       startedAt: this.startedAt?.toISOString() ?? null,
       uptimeMs: this.startedAt ? this.clock.now().getTime() - this.startedAt.getTime() : 0,
       offline: this.options.offline === true,
-      configPath: this.loaded.configPath,
+      configPath: this.definition ? FLEET_OBJECT : this.loaded.configPath,
       stateDir: this.state.stateDir,
       counts: {
         agents: agents.length,
@@ -461,6 +731,45 @@ export class FleetManager {
       this.log(`could not resume interrupted job ${job.id}: ${(error as Error).message}`);
     }
   }
+}
+
+/** How an agent added at runtime is named in errors about it. */
+function addedLabel(config: AgentDefinition): string {
+  return `addAgent(${JSON.stringify(String(config?.name))})`;
+}
+
+/** The agent as one trigger runs it: its model, working directory and MCP servers overridden. */
+function withOverrides(agent: ResolvedAgent, options: TriggerOptions): ResolvedAgent {
+  const bad = (key: string, problem: string) =>
+    new FleetError("FLEET_BAD_TRIGGER", `trigger option ${key}: ${problem}`);
+  const next = { ...agent };
+  if (options.model !== undefined) {
+    if (typeof options.model !== "string" || options.model.trim() === "")
+      throw bad("model", "expected a model name such as claude-sonnet-4-5");
+    next.model = options.model;
+  }
+  if (options.workingDirectory !== undefined) {
+    const dir = resolve(options.workingDirectory);
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {}
+    if (!isDir) throw bad("workingDirectory", `${dir} is not an existing folder; create it or pass another`);
+    next.working_directory = dir;
+  }
+  if (options.mcpServers !== undefined) {
+    const servers: Record<string, McpServerConfig> = { ...agent.mcp_servers };
+    for (const [name, server] of Object.entries(options.mcpServers)) {
+      const parsed = McpServerSchema.safeParse(server);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw bad(formatPath(["mcpServers", name, ...(issue.path as Segment[])]), issue.message);
+      }
+      servers[name] = parsed.data;
+    }
+    next.mcp_servers = servers;
+  }
+  return next;
 }
 
 /** Appends a webhook's payload to the prompt, fenced and labelled so the model treats it as data. */

@@ -104,7 +104,9 @@ export class ScheduleExecutor {
     }
     this.scheduledJobs.delete(job.id);
     const now = this.deps.now();
-    this.deps.state.schedules.upsert(owner.agent, owner.schedule, outcome);
+    // A schedule removed while its job ran keeps no row: the removal already forgot it.
+    if (ownValue(this.deps.agent(owner.agent)?.schedules, owner.schedule))
+      this.deps.state.schedules.upsert(owner.agent, owner.schedule, outcome);
     this.deps.scheduler().runFinished(owner.agent, owner.schedule, now);
   }
 }

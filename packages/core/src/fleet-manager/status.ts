@@ -19,6 +19,7 @@ export interface JobRef {
   attempt: number;
 }
 
+/** One schedule in AgentStatus: when it runs next and how its last run went. */
 export interface ScheduleStatus {
   agent: string;
   name: string;
@@ -34,6 +35,7 @@ export interface ScheduleStatus {
   pending: boolean;
 }
 
+/** One agent in FleetStatus: its jobs in flight, last job, schedules. */
 export interface AgentStatus {
   name: string;
   description: string | null;
@@ -54,6 +56,7 @@ export interface AgentStatus {
   configTampers: ConfigTamper[];
 }
 
+/** The fleet as `herdctl status` shows it: state, counts, every agent. */
 export interface FleetStatus {
   fleet: string;
   description: string | null;
@@ -62,6 +65,7 @@ export interface FleetStatus {
   startedAt: string | null;
   uptimeMs: number;
   offline: boolean;
+  /** The root fleet file; "fleet object" for a fleet given as an object. */
   configPath: string;
   stateDir: string;
   counts: { agents: number; running: number; queued: number };

@@ -13,6 +13,7 @@ import { mayBeShielded } from "./shielded.js";
 import { replaceFileText } from "./write-file.js";
 import { editScheduleText, type ScheduleChange } from "./yaml-splice.js";
 
+/** What a schedule change did and where it was kept. */
 export interface ScheduleEditResult {
   /** The fleet as it loads with the edit, for the caller to apply. */
   fleet: LoadedFleet;
@@ -24,6 +25,16 @@ export interface ScheduleEditResult {
   action: "added" | "replaced" | "removed" | "enabled" | "disabled";
 }
 
+export interface ScheduleEditOptions {
+  /** Loads the whole fleet with `overlay` in place of files. Default: loadFleet of the fleet file. */
+  load?: (overlay: ReadonlyMap<string, string>) => Promise<LoadedFleet>;
+  /**
+   * For an agent given as an object rather than a file: the text it loaded from stands in for the
+   * file, and `save` keeps the edited text instead of writing anything to disk.
+   */
+  inMemory?: (agent: string) => { display: string; save: (text: string) => void } | undefined;
+}
+
 /**
  * Changes one schedule in the YAML file that declares it: checks the request, refuses schedules
  * declared where the user must edit by hand, splices the file text, loads the whole fleet with the
@@ -32,6 +43,7 @@ export interface ScheduleEditResult {
 export async function editSchedule(
   loaded: LoadedFleet,
   request: ScheduleEditRequest,
+  options: ScheduleEditOptions = {},
 ): Promise<ScheduleEditResult> {
   const agent = loaded.agents.find((a) => a.name === request.agent);
   if (!agent) {
@@ -45,7 +57,8 @@ export async function editSchedule(
       "SCHEDULE_BAD_REQUEST",
       `schedule name "${request.name}": ${name.error.issues[0]!.message}`,
     );
-  const display = displayPath(loaded, agent.configPath);
+  const memory = options.inMemory?.(agent.name);
+  const display = memory?.display ?? displayPath(loaded, agent.configPath);
   const sources = loaded.scheduleSources.get(agent.name)?.get(request.name);
   const owner: Segment[] = [];
   const own = [...owner, "schedules", request.name];
@@ -66,7 +79,7 @@ export async function editSchedule(
       const at = sources[0]!;
       throw new ScheduleEditError(
         "SCHEDULE_EXISTS",
-        `agent ${agent.name} already has a schedule ${request.name} (${display}:${at.line}:${at.col}); ` +
+        `agent ${agent.name} already has a schedule ${request.name} (${memory ? display : `${display}:${at.line}:${at.col}`}); ` +
           "pass --replace (API: replace: true) to change it, or pick another name",
       );
     }
@@ -97,8 +110,8 @@ export async function editSchedule(
     action = request.enabled ? "enabled" : "disabled";
   }
 
-  const current = await readFile(agent.configPath, "utf8");
   const base = loaded.sourceTexts.get(agent.configPath);
+  const current = memory ? (base ?? "{}") : await readFile(agent.configPath, "utf8");
   if (base !== undefined && current !== base && !sameEntry(base, current, own))
     throw new ScheduleEditError(
       "SCHEDULE_FILE_CONFLICT",
@@ -110,7 +123,8 @@ export async function editSchedule(
 
   let fleet: LoadedFleet;
   try {
-    fleet = await loadFleet(loaded.configPath, { overlay: new Map([[agent.configPath, text]]) });
+    const overlay = new Map([[agent.configPath, text]]);
+    fleet = await (options.load ?? ((o) => loadFleet(loaded.configPath, { overlay: o })))(overlay);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ScheduleEditError(
@@ -118,7 +132,8 @@ export async function editSchedule(
       `the change was not written: ${display} would not load:\n${error.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`,
     );
   }
-  if (written)
+  if (written && memory) memory.save(text);
+  else if (written)
     await replaceFileText(agent.configPath, text, {
       expected: current,
       display,

@@ -1,3 +1,4 @@
+/** Why a schedule change was refused (ScheduleEditError.code). */
 export type ScheduleEditCode =
   /** The request itself is malformed (name, keys, types). */
   | "SCHEDULE_BAD_REQUEST"
@@ -11,6 +12,7 @@ export type ScheduleEditCode =
   /** The edited configuration does not load; nothing was written. */
   | "SCHEDULE_INVALID";
 
+/** A refused schedule change, with a `code` to branch on; nothing was written or applied. */
 export class ScheduleEditError extends Error {
   constructor(
     readonly code: ScheduleEditCode,

@@ -1,4 +1,4 @@
-export { editSchedule, type ScheduleEditResult } from "./edit.js";
+export { editSchedule, type ScheduleEditOptions, type ScheduleEditResult } from "./edit.js";
 export { type ScheduleEditCode, ScheduleEditError } from "./errors.js";
 export {
   type ScheduleEditRequest,

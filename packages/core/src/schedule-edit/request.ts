@@ -22,6 +22,7 @@ export const ScheduleInputSchema = z.strictObject({
   jitter: text(100).optional(),
 });
 
+/** An interval or cron schedule as `addSchedule` takes it (durations as strings, e.g. "10m"). */
 export type ScheduleInput = z.infer<typeof ScheduleInputSchema>;
 
 export const ScheduleNameSchema = z

@@ -1,5 +1,6 @@
 import { isJobStatus, type JobStatus } from "./job-status.js";
 
+/** Which jobs to list, newest first: filters, and one page (`limit`, `before`). */
 export interface JobListQuery {
   readonly agent?: string;
   readonly status?: JobStatus | readonly JobStatus[];

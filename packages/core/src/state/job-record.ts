@@ -55,6 +55,7 @@ export interface ToolFailure {
   readonly reason: string;
 }
 
+/** One job as the state store records it; timestamps are ISO-8601 UTC, null until known. */
 export interface JobRecord {
   readonly id: string;
   readonly agent: string;

@@ -9,6 +9,7 @@ export const JOB_STATUSES = [
   "timed_out",
   "interrupted",
 ] as const;
+/** Where a job stands: queued or running, then one terminal status. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export type ActiveJobStatus = "queued" | "running";
 export type TerminalJobStatus = Exclude<JobStatus, ActiveJobStatus>;

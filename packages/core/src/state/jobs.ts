@@ -18,6 +18,7 @@ import {
 } from "./job-record.js";
 import { assertTransition, type JobStatus } from "./job-status.js";
 
+/** One page of jobs, newest first. */
 export interface JobPage {
   readonly jobs: JobRecord[];
   /** Pass as `before` to get the next page; null on the last page. */

@@ -1,0 +1,160 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import * as core from "@herdctl/core";
+import ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const DOC = readFileSync(resolve(import.meta.dirname, "../../../docs/library.md"), "utf8");
+const INDEX = resolve(import.meta.dirname, "../src/index.ts");
+const EXAMPLES = resolve(import.meta.dirname, "../../../examples/library");
+
+type Kind = "class" | "function" | "constant" | "type";
+
+/** The rows of the first markdown table after `heading` whose first cell is a `name`. */
+function tableRows(heading: string): Array<[string, string]> {
+  const start = DOC.indexOf(heading);
+  if (start < 0) throw new Error(`docs/library.md has no "${heading}"`);
+  const rows: Array<[string, string]> = [];
+  for (const line of DOC.slice(start).split("\n").slice(1)) {
+    if (line.startsWith("## ")) break;
+    const row = /^\| `(\w+)` \| (\w+) \|/.exec(line);
+    if (row) rows.push([row[1]!, row[2]!]);
+    else if (rows.length > 0 && !line.startsWith("|")) break;
+  }
+  return rows;
+}
+
+const PUBLIC = tableRows("## What is public and what is internal") as Array<[string, Kind]>;
+const MEMBERS = tableRows("The public members of `FleetManager`") as Array<[string, "method" | "property"]>;
+const INTERNAL = /<!-- internal-exports: start -->([\s\S]*?)<!-- internal-exports: end -->/
+  .exec(DOC)![1]!
+  .split(/[\s,]+/)
+  .filter(Boolean);
+
+/** How TypeScript sees the package's entry point: each export's kind and doc comment. */
+function exportsOfIndex(): Map<
+  string,
+  { kind: Kind | "other"; doc: string; symbol: ts.Symbol; checker: ts.TypeChecker }
+> {
+  const program = ts.createProgram([INDEX], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    noEmit: true,
+  });
+  const checker = program.getTypeChecker();
+  const file = program.getSourceFile(INDEX)!;
+  const out = new Map();
+  for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(file)!)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const f = symbol.flags;
+    const kind: Kind | "other" =
+      f & ts.SymbolFlags.Class
+        ? "class"
+        : f & ts.SymbolFlags.Function
+          ? "function"
+          : f & ts.SymbolFlags.Variable
+            ? "constant"
+            : f & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)
+              ? "type"
+              : "other";
+    const doc = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
+    out.set(exported.name, { kind, doc, symbol, checker });
+  }
+  return out;
+}
+
+describe("the public API documented in docs/library.md", () => {
+  let declared: ReturnType<typeof exportsOfIndex>;
+
+  beforeAll(() => {
+    declared = exportsOfIndex();
+  }, 120_000);
+
+  it("lists the public names, FleetManager's members and the internal names", () => {
+    expect(PUBLIC.length).toBeGreaterThan(30);
+    expect(MEMBERS.length).toBeGreaterThan(15);
+    expect(INTERNAL.length).toBeGreaterThan(50);
+    expect(PUBLIC.filter(([name]) => INTERNAL.includes(name))).toEqual([]);
+  });
+
+  it("exports every documented value from @herdctl/core with the documented kind", () => {
+    const problems: string[] = [];
+    for (const [name, kind] of PUBLIC) {
+      if (kind === "type") continue;
+      const value = (core as Record<string, unknown>)[name];
+      const actual =
+        value === undefined
+          ? "missing"
+          : typeof value === "function"
+            ? /^class\b/.test(Function.prototype.toString.call(value))
+              ? "class"
+              : "function"
+            : "constant";
+      if (actual !== kind) problems.push(`${name}: documented as ${kind}, is ${actual}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("declares every documented name with its kind and a doc comment", () => {
+    const problems: string[] = [];
+    for (const [name, kind] of PUBLIC) {
+      const found = declared.get(name);
+      if (!found) problems.push(`${name}: not exported by src/index.ts`);
+      else if (found.kind !== kind)
+        problems.push(`${name}: documented as ${kind}, declared as ${found.kind}`);
+      else if (!found.doc) problems.push(`${name}: no doc comment`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("gives FleetManager every documented member, each with a doc comment", () => {
+    const { symbol, checker } = declared.get("FleetManager")!;
+    const problems: string[] = [];
+    for (const [name, kind] of MEMBERS) {
+      const member = symbol.members?.get(name as ts.__String);
+      const isMethod = member && member.flags & ts.SymbolFlags.Method;
+      if (!member) problems.push(`${name}: not a member`);
+      else if ((kind === "method") !== Boolean(isMethod)) problems.push(`${name}: not a ${kind}`);
+      else if (!ts.displayPartsToString(member.getDocumentationComment(checker)).trim())
+        problems.push(`${name}: no doc comment`);
+    }
+    expect(problems).toEqual([]);
+    expect(typeof core.FleetManager.prototype.addAgent).toBe("function");
+  });
+
+  it("type-checks the examples in examples/library against the declared API", () => {
+    const files = readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith(".mjs"))
+      .map((f) => resolve(EXAMPLES, f));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const program = ts.createProgram(files, {
+      target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2023.d.ts"],
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      allowJs: true,
+      checkJs: true,
+      noEmit: true,
+      skipLibCheck: true,
+      // The sources, not a build: what the examples import is what src/index.ts declares.
+      paths: { "@herdctl/core": [INDEX] },
+    });
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file
+        ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+        : "";
+      return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+    });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it("classifies every value the package exports as public or internal", () => {
+    const documented = new Set([...PUBLIC.map(([name]) => name), ...INTERNAL]);
+    expect(Object.keys(core).filter((name) => !documented.has(name))).toEqual([]);
+    expect(INTERNAL.filter((name) => !(name in core))).toEqual([]);
+  });
+});
