@@ -1,5 +1,6 @@
 // The public API of @herdctl/core. Everything else is internal.
 
+export * from "./agent-install/index.js";
 export * from "./config/index.js";
 export * from "./control/index.js";
 export { DockerError } from "./docker/errors.js";

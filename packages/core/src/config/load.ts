@@ -395,6 +395,9 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   ctx.scheduleSources.set(qualified, scheduleSourcesOf(merged));
 
   const agentDir = dirname(visit.absPath);
+  // Where `agent add` recorded the agent's origin: it says what the agent is, like its file does.
+  const sourceRecord = join(agentDir, ".herdctl-source.json");
+  if (existsSync(sourceRecord)) ctx.protectedPaths.add(sourceRecord);
   const wdNode = getChild(merged, "working_directory");
   const agent: ResolvedAgent = {
     ...rest,
