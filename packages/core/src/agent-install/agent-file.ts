@@ -1,7 +1,6 @@
 import { isMap, isScalar, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
 import { ConfigError, type ConfigIssue, formatIssue } from "../config/errors.js";
 import { loadFleet } from "../config/load.js";
-import type { LoadedFleet } from "../config/types.js";
 import { AgentInstallError } from "./errors.js";
 
 /** The `name:` an agent file gives itself, if it is a plain string. */
@@ -27,19 +26,12 @@ function namePair(text: string): Pair | undefined {
     | undefined;
 }
 
-export interface AgentLoadCheck {
-  /** The fleet as it would load with the agent, when every variable it needs is set. */
-  fleet?: LoadedFleet;
-  /** Loader warnings about the agent file. */
-  warnings: ConfigIssue[];
-}
-
 /**
  * Loads the whole fleet as it would be with the agent installed (the edited fleet file and the
  * agent file given as text, nothing on disk yet), so the agent is checked by the same loader and
- * schema as every other. Problems in the agent file are reported as `shownAs` (its place in the
- * repository). A variable the agent needs but the environment lacks is not a problem here: the
- * caller lists those; so is any other complaint about a value built from one.
+ * schema as every other, and returns the loader's warnings about it. Problems in the agent file
+ * are reported as `shownAs` (its place in the repository). An unset variable its agent.yaml uses
+ * is refused too, with its own message: installed, it would stop the whole fleet from loading.
  */
 export async function checkAgentLoads(options: {
   configPath: string;
@@ -49,8 +41,10 @@ export async function checkAgentLoads(options: {
   /** The agent file's path as the loader displays it (relative to the fleet folder). */
   agentDisplay: string;
   shownAs: string;
-  env?: NodeJS.ProcessEnv;
-}): Promise<AgentLoadCheck> {
+  sourceDisplay: string;
+  /** The .env beside the fleet file, as the user should be told to edit it. */
+  dotEnvDisplay: string;
+}): Promise<ConfigIssue[]> {
   const overlay = new Map([
     [options.configPath, options.fleetText],
     [options.agentFile, options.agentText],
@@ -58,21 +52,29 @@ export async function checkAgentLoads(options: {
   const relabel = (issue: ConfigIssue): ConfigIssue =>
     issue.file === options.agentDisplay ? { ...issue, file: options.shownAs } : issue;
   try {
-    const fleet = await loadFleet(options.configPath, { overlay, env: options.env });
-    return { fleet, warnings: fleet.warnings.filter((w) => w.file === options.agentDisplay).map(relabel) };
+    const fleet = await loadFleet(options.configPath, { overlay });
+    return fleet.warnings.filter((w) => w.file === options.agentDisplay).map(relabel);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const unsetLines = new Set(
-      error.issues
-        .filter((i) => i.unsetVariable !== undefined && i.file === options.agentDisplay)
-        .map((i) => i.line),
+    const unset = error.issues.filter(
+      (i) => i.unsetVariable !== undefined && i.file === options.agentDisplay,
     );
-    const real = error.issues.filter((i) => i.file !== options.agentDisplay || !unsetLines.has(i.line));
-    if (real.length === 0) return { warnings: [] };
+    const unsetLines = new Set(unset.map((i) => i.line));
+    // A value built from an unset variable cannot be checked until it is set: one problem, not two.
+    const other = error.issues.filter((i) => i.file !== options.agentDisplay || !unsetLines.has(i.line));
+    if (other.length > 0)
+      throw new AgentInstallError(
+        "AGENT_INVALID",
+        `the agent in ${options.sourceDisplay} does not load, so nothing was installed (${other.length === 1 ? "1 problem" : `${other.length} problems`}):\n` +
+          other.map((i) => `  ${formatIssue(relabel(i))}`).join("\n"),
+      );
+    const names = [...new Set(unset.map((i) => i.unsetVariable!))];
     throw new AgentInstallError(
-      "AGENT_INVALID",
-      `the agent does not load, so nothing was installed (${real.length === 1 ? "1 problem" : `${real.length} problems`}):\n` +
-        real.map((i) => `  ${formatIssue(relabel(i))}`).join("\n"),
+      "AGENT_ENV_MISSING",
+      `${options.shownAs} in ${options.sourceDisplay} uses ${names.join(", ")}, not set in the environment or in ${options.dotEnvDisplay}; ` +
+        "the fleet would not load with this agent in it, so nothing was installed:\n" +
+        unset.map((i) => `  ${formatIssue({ ...relabel(i), hint: undefined })}`).join("\n") +
+        `\nSet ${names.length === 1 ? "it" : "them"} (export ${names[0]}=..., or a ${names[0]}=... line in ${options.dotEnvDisplay}), then run agent add again`,
     );
   }
 }

@@ -9,6 +9,8 @@ export type AgentInstallCode =
   | "AGENT_UNSAFE"
   /** Its agent.yaml is missing or does not load. */
   | "AGENT_INVALID"
+  /** Its agent.yaml uses `${VAR}`s that are unset: the fleet would not load with it. */
+  | "AGENT_ENV_MISSING"
   /** The fleet already has an agent, or a folder, by that name. */
   | "AGENT_EXISTS"
   /** `agent remove` of an agent the root fleet file does not list. */

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, relative, sep } from "node:path";
+import { parse } from "yaml";
 import { envValue } from "../config/env-refs.js";
 import type { ConfigIssue } from "../config/errors.js";
 import { NAME_PATTERN } from "../config/schema.js";
@@ -46,8 +47,8 @@ export interface InstallResult {
   env: EnvNeed[];
   /** The loader's warnings about the agent (shell hooks that will not run, risky Docker settings). */
   warnings: ConfigIssue[];
-  /** False when a variable it needs is unset: the fleet will not load until it is. */
-  loads: boolean;
+  /** The names of its schedules: what it will start on its own once the fleet runs it. */
+  schedules: string[];
 }
 
 /**
@@ -94,13 +95,15 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
     const entry = `./${AGENTS_DIR}/${usable ? name : "unnamed"}/${AGENT_FILE}`;
     const fleetBefore = await readFile(loaded.configPath, "utf8");
     const fleetText = addAgentEntry(fleetBefore, entry);
-    const check = await checkAgentLoads({
+    const warnings = await checkAgentLoads({
       configPath: loaded.configPath,
       fleetText,
       agentFile: configFile,
       agentText,
       agentDisplay: relative(loaded.rootDir, configFile).split(sep).join("/"),
-      shownAs: `${inRepo} (in ${source.display})`,
+      shownAs: inRepo,
+      sourceDisplay: source.display,
+      dotEnvDisplay: relative(request.cwd, join(loaded.rootDir, ".env")) || ".env",
     });
     // The loader requires a valid name, so reaching here without one cannot happen; this keeps
     // an unexpected schema change from installing into a folder named "unnamed".
@@ -137,6 +140,7 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
       if (madeAgentsDir) await rmdir(join(loaded.rootDir, AGENTS_DIR)).catch(() => {});
       throw error;
     }
+    const schedules = (parse(agentText) as { schedules?: unknown } | null)?.schedules;
     return {
       name,
       dir,
@@ -144,8 +148,8 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
       entry,
       record,
       env,
-      warnings: check.warnings,
-      loads: check.fleet !== undefined,
+      warnings,
+      schedules: schedules && typeof schedules === "object" ? Object.keys(schedules) : [],
     };
   } finally {
     await rm(temp, { recursive: true, force: true });
