@@ -82,6 +82,10 @@ function gitReason(stderr: string, source: AgentSource): string {
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "");
-  const last = lines.findLast((l) => l.startsWith("fatal:") || l.startsWith("error:")) ?? lines.at(-1);
-  return (last ?? "git failed").split(source.url).join(source.display);
+  // git's first error says what was wrong (a malformed object); its last fatal line, what it stopped.
+  const reason =
+    lines.find((l) => l.startsWith("error:")) ??
+    lines.findLast((l) => l.startsWith("fatal:")) ??
+    lines.at(-1);
+  return (reason ?? "git failed").split(source.url).join(source.display);
 }
