@@ -263,11 +263,10 @@ function daemonLine(ctx: CommandContext, pickup: Pickup, applied: string): strin
   }
 }
 
-/** Failures of the install itself are the user's to fix: printed without a stack trace. */
+/** The fleet file changed while it was being edited: the user's to sort out, not a crash. */
 async function rethrowForUser(error: unknown): Promise<never> {
-  const { AgentInstallError, ScheduleEditError } = await import("@herdctl/core");
+  const { ScheduleEditError } = await import("@herdctl/core");
   const { CliError } = await import("../errors.js");
-  if (error instanceof AgentInstallError || error instanceof ScheduleEditError)
-    throw new CliError(error.message);
+  if (error instanceof ScheduleEditError) throw new CliError(error.message);
   throw error;
 }
