@@ -33,7 +33,7 @@ export function git(
     const child = spawn("git", [...safetyConfig(options.local), ...args], {
       cwd: options.cwd,
       env: {
-        ...process.env,
+        ...gitEnvironment(),
         GIT_TERMINAL_PROMPT: "0",
         GIT_ALLOW_PROTOCOL: options.local ? "file" : "https:http:ssh:git",
         GIT_LFS_SKIP_SMUDGE: "1",
@@ -57,4 +57,24 @@ export function git(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Variables that would point git at another repository (as inside a git hook) are dropped. */
+const REPOSITORY_VARIABLES = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_COMMON_DIR",
+  "GIT_NAMESPACE",
+];
+
+function gitEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of REPOSITORY_VARIABLES) delete env[name];
+  // ssh asks for passphrases and host keys on the terminal, which GIT_TERMINAL_PROMPT does not cover.
+  if (env.GIT_SSH_COMMAND === undefined && env.GIT_SSH === undefined)
+    env.GIT_SSH_COMMAND = "ssh -o BatchMode=yes";
+  return env;
 }
