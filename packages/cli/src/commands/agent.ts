@@ -186,7 +186,7 @@ async function remove(
 ): Promise<void> {
   const { removeAgent } = await import("@herdctl/core");
   const { CliError, UsageError } = await import("../errors.js");
-  const { relative } = await import("node:path");
+  const { dirname, relative } = await import("node:path");
   const loaded = await ctx.fleet();
   const agent = await ctx.agent(name);
   if (!options.yes) {
@@ -195,10 +195,11 @@ async function remove(
         `agent remove asks before removing ${name}; pass --yes to remove it without asking`,
       );
     const { createInterface } = await import("node:readline/promises");
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    // The question goes to stderr, like init's: stdout carries the result.
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
     const what = options.keepFiles
       ? "its files stay"
-      : `deletes ${relative(ctx.cwd, agent.configPath)}'s folder if agent add made it`;
+      : `deletes ${relative(ctx.cwd, dirname(agent.configPath)) || "."}/ if agent add made it`;
     const answer = await rl.question(
       `Remove agent ${name} from ${relative(ctx.cwd, loaded.configPath)} (${what})? [y/N] `,
     );

@@ -1,9 +1,9 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentRepo, makeRepo } from "../../../core/test/helpers/git-repos.js";
-import { assertBuilt, herdctl, json, tempDir, writeFleet } from "../helpers/cli.js";
+import { assertBuilt, BIN, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
 import { startDaemon, stopDaemon } from "../helpers/daemon.js";
 
 // `herdctl agent add|list|info|remove` end to end: the built CLI, real git, bare repositories in a
@@ -132,6 +132,64 @@ describe("herdctl agent without a daemon", () => {
       `herdctl: "#v9" is not a branch, tag or commit of ${repo.bare}; it has: main, v1\n`,
     );
     expect(readFileSync(fleetFile(), "utf8")).toBe(fleetText);
+  });
+});
+
+describe("herdctl agent remove on a terminal (tmux gives it a pty)", () => {
+  const session = `herdctl-agent-rm-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+  afterAll(() => {
+    try {
+      tmux("kill-session", "-t", session);
+    } catch {}
+  });
+
+  /** Runs `agent remove helper` on a terminal, answers its question; the question and the screen after. */
+  async function answer(reply: string): Promise<{ question: string; after: string }> {
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "200",
+      "-y",
+      "20",
+      "-c",
+      dir,
+      process.execPath,
+      BIN,
+      "agent",
+      "remove",
+      "helper",
+    );
+    tmux("set-option", "-t", session, "remain-on-exit", "on");
+    const screen = () => tmux("capture-pane", "-p", "-J", "-t", session);
+    await until(() => screen().includes("[y/N]"), "the confirmation question");
+    const question = screen().trim();
+    tmux("send-keys", "-t", session, reply, "Enter");
+    await until(
+      () => tmux("display-message", "-p", "-t", session, "#{pane_dead}").trim() === "1",
+      "the command's end",
+    );
+    const after = screen();
+    tmux("kill-session", "-t", session);
+    return { question, after };
+  }
+
+  it("asks, and removes only on yes", async () => {
+    expect((await herdctl(["agent", "add", repo.bare], { cwd: dir })).code).toBe(0);
+    const withHelper = readFileSync(fleetFile(), "utf8");
+    const no = await answer("n");
+    expect(no.question).toBe(
+      "Remove agent helper from herdctl.yaml (deletes agents/helper/ if agent add made it)? [y/N]",
+    );
+    expect(no.after).toContain("herdctl: nothing removed");
+    expect(readFileSync(fleetFile(), "utf8")).toBe(withHelper);
+    const yes = await answer("y");
+    expect(yes.after).toContain("removed agent helper from herdctl.yaml");
+    expect(readFileSync(fleetFile(), "utf8")).toBe(fleetText);
+    expect(existsSync(join(dir, "agents", "helper"))).toBe(false);
   });
 });
 
