@@ -18,6 +18,7 @@ const FULL = [
   "credential-proxy",
   "load",
   "job-history",
+  "agent-add",
 ];
 const QUICK_SET = ["job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
 const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));

@@ -38,36 +38,50 @@ export async function fetchRepository(
   return { commit };
 }
 
+/** The commit `source.ref` names: a branch, then a tag, then a commit id; the default branch without one. */
 async function resolveRef(source: AgentSource, dir: string, signal?: AbortSignal): Promise<string> {
+  const run = (args: string[]) => git(args, { cwd: dir, local: source.local, signal });
+  const commitOf = async (name: string) => {
+    const found = await run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${name}^{commit}`]);
+    return found.code === 0 ? found.stdout.trim() : undefined;
+  };
   const ref = source.ref;
-  const candidates =
-    ref === undefined
-      ? ["HEAD"]
-      : [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`, ...(/^[0-9a-f]{4,64}$/i.test(ref) ? [ref] : [])];
-  for (const candidate of candidates) {
-    const found = await git(
-      ["rev-parse", "--verify", "--quiet", "--end-of-options", `${candidate}^{commit}`],
-      {
-        cwd: dir,
-        local: source.local,
-        signal,
-      },
-    );
-    if (found.code === 0) return found.stdout.trim();
-  }
-  if (ref === undefined)
+  if (ref === undefined) {
+    const head = await commitOf("HEAD");
+    if (head) return head;
     throw new AgentInstallError(
       "AGENT_REF_NOT_FOUND",
-      `${source.display} has no commits on its default branch; name a branch, tag or commit with #<ref>`,
+      `${source.repository} has no commits on its default branch; name a branch, tag or commit with #<ref>`,
     );
-  const names = await git(
-    ["for-each-ref", "--format=%(refname:lstrip=2)", "refs/remotes/origin", "refs/tags"],
-    { cwd: dir, local: source.local, signal },
+  }
+  // Every branch and tag in one call; an annotated tag is peeled to what it tags.
+  const listed = await run([
+    "for-each-ref",
+    "--format=%(refname)%09%(objecttype)%09%(objectname)%09%(*objecttype)%09%(*objectname)",
+    "refs/remotes/origin",
+    "refs/tags",
+  ]);
+  const refs = new Map(
+    listed.stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => {
+        const [name = "", type, object, peeledType, peeled] = line.split("\t");
+        const commit = type === "commit" ? object : peeledType === "commit" ? peeled : undefined;
+        return [name, commit] as const;
+      }),
   );
-  const known = names.stdout
-    .split("\n")
-    .map((n) => n.replace(/^origin\//, ""))
-    .filter((n) => n !== "" && n !== "HEAD")
+  for (const name of [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`]) {
+    if (!refs.has(name)) continue;
+    // A tag of a tag (or of a tree) is rare: git itself follows it, or says it leads to no commit.
+    const commit = refs.get(name) ?? (await commitOf(name));
+    if (commit) return commit;
+  }
+  const commit = /^[0-9a-f]{4,64}$/i.test(ref) ? await commitOf(ref) : undefined;
+  if (commit) return commit;
+  const known = [...refs.keys()]
+    .map((name) => name.replace(/^refs\/(remotes\/origin|tags)\//, ""))
+    .filter((name) => name !== "HEAD")
     .slice(0, 20);
   throw new AgentInstallError(
     "AGENT_REF_NOT_FOUND",

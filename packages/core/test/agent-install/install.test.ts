@@ -6,7 +6,7 @@ import { AgentInstallError } from "../../src/agent-install/errors.js";
 import { installAgent } from "../../src/agent-install/install.js";
 import { removeAgent } from "../../src/agent-install/remove.js";
 import { loadFleet } from "../../src/config/index.js";
-import { type AgentRepo, FLEET_TEXT, makeFleet, makeRepo, tempParent } from "../helpers/git-repos.js";
+import { type AgentRepo, FLEET_TEXT, git, makeFleet, makeRepo, tempParent } from "../helpers/git-repos.js";
 
 /** A `${NAME}` reference as the agent's files write it. */
 const ref = (body: string): string => ["$", "{", body, "}"].join("");
@@ -128,9 +128,15 @@ describe("installing an agent from a local git repository (real git)", () => {
     repo.branch("stable");
     repo.commit({ "agent.yaml": GOOD.replace("answers questions", "third") });
 
+    git(repo.work, "tag", "--annotate", "v1-signed", "--message", "release", first);
+    git(repo.work, "push", "--quiet", "origin", "v1-signed");
     const byTag = await install(`${repo.bare}#v1`, { name: "bytag" });
     expect(byTag.record).toMatchObject({ ref: "v1", commit: first });
     expect(readFileSync(join(byTag.dir, "agent.yaml"), "utf8")).toContain("first");
+
+    // An annotated tag is an object of its own: what is installed is the commit it tags.
+    const byAnnotated = await install(`${repo.bare}#v1-signed`, { name: "byannotated" });
+    expect(byAnnotated.record).toMatchObject({ ref: "v1-signed", commit: first });
 
     const byCommit = await install(`${repo.bare}#${second.slice(0, 10)}`, { name: "bycommit" });
     expect(byCommit.record).toMatchObject({ ref: second.slice(0, 10), commit: second });
