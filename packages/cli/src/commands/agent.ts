@@ -1,4 +1,4 @@
-import type { AgentDetails, EnvNeed, JobRecord } from "@herdctl/core";
+import type { AgentDetails, AgentReach, EnvNeed, JobRecord } from "@herdctl/core";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 
@@ -78,9 +78,7 @@ async function add(ctx: CommandContext, source: string, options: AddOptions): Pr
   );
   ctx.print(`  files:     ${relative(ctx.cwd, result.dir) || result.dir}/`);
   ctx.print(`  fleet:     added "- path: ${result.entry}" to ${relative(ctx.cwd, loaded.configPath)}`);
-  ctx.print(
-    `  schedules: ${result.schedules.length > 0 ? result.schedules.join(", ") : "none (it runs when triggered)"}`,
-  );
+  printReach(ctx, result.reach);
   for (const w of result.warnings)
     ctx.warn(`${w.file}${w.line > 0 ? `:${w.line}:${w.col}` : ""} ${w.path}: ${w.message}`);
   if (result.env.length > 0) {
@@ -94,6 +92,24 @@ async function add(ctx: CommandContext, source: string, options: AddOptions): Pr
         "its files expect them when it runs",
     );
   ctx.print(daemonLine(ctx, daemon, `agent ${result.name} is in the running fleet, its schedules live`));
+}
+
+/** What the operator is letting in: shown before anything else can start it. */
+function printReach(ctx: CommandContext, r: AgentReach): void {
+  const s = ctx.out;
+  const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "none");
+  ctx.print(
+    `  schedules: ${r.schedules.length > 0 ? r.schedules.join(", ") : "none (it runs when triggered)"}`,
+  );
+  ctx.print(
+    `  works in:  ${r.workingDirectory}${r.ownFolder ? " (its own folder)" : s.yellow(" (outside its own folder)")}`,
+  );
+  ctx.print(
+    `  acts:      permission mode ${r.permissionMode}; allowed tools: ${r.allowedTools ? list(r.allowedTools) : "the mode's defaults"}; ${r.docker ? "in a Docker container" : s.yellow("on this machine (no Docker)")}`,
+  );
+  if (r.shellHooks.length > 0) ctx.print(`  ${s.yellow("shell hooks:")} ${r.shellHooks.join("; ")}`);
+  if (r.webhookHooks.length > 0) ctx.print(`  webhooks:  results go to ${r.webhookHooks.join(", ")}`);
+  if (r.mcpServers.length > 0) ctx.print(`  MCP:       ${r.mcpServers.join(", ")}`);
 }
 
 async function list(ctx: CommandContext): Promise<void> {

@@ -55,7 +55,10 @@ describe("herdctl agent without a daemon", () => {
     expect(added.stdout).toContain(
       '  fleet:     added "- path: ./agents/helper/agent.yaml" to herdctl.yaml\n',
     );
-    expect(added.stdout).toContain("  schedules: daily\n");
+    expect(added.stdout).toContain(
+      "  schedules: daily\n  works in:  agents/helper (its own folder)\n" +
+        "  acts:      permission mode acceptEdits; allowed tools: the mode's defaults; on this machine (no Docker)\n",
+    );
     expect(added.stdout).toMatch(/ {4}HELPER_SLACK_TOKEN {2}missing {2}prompts\/notes\.md\n/);
     expect(added.stdout).toContain("no daemon is running for this fleet");
     expect(readFileSync(fleetFile(), "utf8")).toBe(

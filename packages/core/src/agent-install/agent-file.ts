@@ -1,6 +1,7 @@
 import { isMap, isScalar, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
 import { ConfigError, type ConfigIssue, formatIssue } from "../config/errors.js";
 import { loadFleet } from "../config/load.js";
+import type { LoadedFleet } from "../config/types.js";
 import { AgentInstallError } from "./errors.js";
 
 /** The `name:` an agent file gives itself, if it is a plain string. */
@@ -29,7 +30,7 @@ function namePair(text: string): Pair | undefined {
 /**
  * Loads the whole fleet as it would be with the agent installed (the edited fleet file and the
  * agent file given as text, nothing on disk yet), so the agent is checked by the same loader and
- * schema as every other, and returns the loader's warnings about it. Problems in the agent file
+ * schema as every other, and returns that fleet and the loader's warnings about the agent. Problems in the agent file
  * are reported as `shownAs` (its place in the repository). An unset variable its agent.yaml uses
  * is refused too, with its own message: installed, it would stop the whole fleet from loading.
  */
@@ -44,7 +45,7 @@ export async function checkAgentLoads(options: {
   sourceDisplay: string;
   /** The .env beside the fleet file, as the user should be told to edit it. */
   dotEnvDisplay: string;
-}): Promise<ConfigIssue[]> {
+}): Promise<{ fleet: LoadedFleet; warnings: ConfigIssue[] }> {
   const overlay = new Map([
     [options.configPath, options.fleetText],
     [options.agentFile, options.agentText],
@@ -53,7 +54,7 @@ export async function checkAgentLoads(options: {
     issue.file === options.agentDisplay ? { ...issue, file: options.shownAs } : issue;
   try {
     const fleet = await loadFleet(options.configPath, { overlay });
-    return fleet.warnings.filter((w) => w.file === options.agentDisplay).map(relabel);
+    return { fleet, warnings: fleet.warnings.filter((w) => w.file === options.agentDisplay).map(relabel) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const unset = error.issues.filter(

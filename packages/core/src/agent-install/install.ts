@@ -2,18 +2,19 @@ import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, relative, sep } from "node:path";
-import { parse } from "yaml";
 import { envValue } from "../config/env-refs.js";
 import type { ConfigIssue } from "../config/errors.js";
 import { NAME_PATTERN } from "../config/schema.js";
 import type { LoadedFleet } from "../config/types.js";
 import { mayBeShielded } from "../schedule-edit/shielded.js";
 import { replaceFileText } from "../schedule-edit/write-file.js";
+import { Redactor } from "../secrets/redactor.js";
 import { agentNameIn, checkAgentLoads, renameAgent } from "./agent-file.js";
 import { type EnvNeed, envNeeds, scanEnvReferences } from "./env-scan.js";
 import { AgentInstallError } from "./errors.js";
 import { fetchRepository } from "./fetch.js";
 import { addAgentEntry } from "./fleet-file.js";
+import { type AgentReach, agentReach } from "./reach.js";
 import { type SourceRecord, writeSourceRecord } from "./record.js";
 import { parseAgentSource } from "./source.js";
 import { type AgentTree, agentFolder, inspectTree, LIMITS } from "./tree.js";
@@ -47,8 +48,8 @@ export interface InstallResult {
   env: EnvNeed[];
   /** The loader's warnings about the agent (shell hooks that will not run, risky Docker settings). */
   warnings: ConfigIssue[];
-  /** The names of its schedules: what it will start on its own once the fleet runs it. */
-  schedules: string[];
+  /** What it will be able to do once the fleet runs it. */
+  reach: AgentReach;
 }
 
 /**
@@ -95,7 +96,7 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
     const entry = `./${AGENTS_DIR}/${usable ? name : "unnamed"}/${AGENT_FILE}`;
     const fleetBefore = await readFile(loaded.configPath, "utf8");
     const fleetText = addAgentEntry(fleetBefore, entry);
-    const warnings = await checkAgentLoads({
+    const { fleet, warnings } = await checkAgentLoads({
       configPath: loaded.configPath,
       fleetText,
       agentFile: configFile,
@@ -140,7 +141,7 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
       if (madeAgentsDir) await rmdir(join(loaded.rootDir, AGENTS_DIR)).catch(() => {});
       throw error;
     }
-    const schedules = (parse(agentText) as { schedules?: unknown } | null)?.schedules;
+    const redactor = new Redactor(fleet.secretValues);
     return {
       name,
       dir,
@@ -149,7 +150,9 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
       record,
       env,
       warnings,
-      schedules: schedules && typeof schedules === "object" ? Object.keys(schedules) : [],
+      reach: agentReach(fleet.agents.find((a) => a.configPath === configFile)!, loaded.rootDir, (text) =>
+        redactor.redact(text),
+      ),
     };
   } finally {
     await rm(temp, { recursive: true, force: true });

@@ -53,7 +53,17 @@ describe("installing an agent from a local git repository (real git)", () => {
       now: () => new Date("2030-01-02T03:04:05.000Z"),
     });
     expect(result.name).toBe("helper");
-    expect(result.schedules).toEqual(["daily"]);
+    expect(result.reach).toEqual({
+      workingDirectory: "agents/helper",
+      ownFolder: true,
+      permissionMode: "acceptEdits",
+      allowedTools: null,
+      docker: false,
+      shellHooks: [],
+      webhookHooks: [],
+      mcpServers: [],
+      schedules: ["daily"],
+    });
     const dir = join(fleetDir, "agents", "helper");
     expect(readdirSync(dir).sort()).toEqual([".herdctl-source.json", "agent.yaml", "prompts"]);
     expect(readFileSync(join(dir, "agent.yaml"), "utf8")).toBe(GOOD);
@@ -191,11 +201,42 @@ describe("installing an agent from a local git repository (real git)", () => {
       fs.writeFileSync(join(fleetDir, ".env"), "HELPER_HOOK_URL=http://127.0.0.1:9/hook\n"),
     );
     const result = await install(repo.bare);
+    // Where results go is shown by host: a webhook URL is often itself the credential.
+    expect(result.reach.webhookHooks).toEqual(["127.0.0.1:9"]);
     expect(result.env).toEqual([
       { name: "HELPER_GH_TOKEN", files: [".mcp.json"], hasDefault: false, set: false },
       { name: "HELPER_HOOK_URL", files: ["agent.yaml"], hasDefault: false, set: true },
       { name: "HELPER_MODE", files: ["prompt.md"], hasDefault: true, set: false },
     ]);
+  });
+
+  it("what the agent may do is summarised, with interpolated secrets hidden", async () => {
+    await import("node:fs").then((fs) =>
+      fs.writeFileSync(join(fleetDir, ".env"), "HELPER_API_TOKEN=tok-supersecret-123\n"),
+    );
+    repo.commit({
+      "agent.yaml": `${GOOD}working_directory: ../../repos/api
+permission_mode: acceptEdits
+allowed_tools: [Read, Edit]
+docker: { enabled: true }
+hooks:
+  after_run: [{ type: shell, command: "notify --token ${ref("HELPER_API_TOKEN")}" }]
+mcp_servers:
+  issues: { command: issues-mcp, args: ["--token", "${ref("HELPER_API_TOKEN")}"] }
+`,
+    });
+    const result = await install(repo.bare);
+    expect(result.reach).toMatchObject({
+      workingDirectory: "repos/api",
+      ownFolder: false,
+      permissionMode: "acceptEdits",
+      allowedTools: ["Read", "Edit"],
+      docker: true,
+      // A value built from a secret-named variable is a secret as a whole.
+      shellHooks: ["[redacted]"],
+      mcpServers: ["issues (runs issues-mcp --token [redacted])"],
+    });
+    expect(JSON.stringify(result)).not.toContain("tok-supersecret-123");
   });
 
   it("remove takes the entry out keeping the layout, and deletes the folder agent add made", async () => {
