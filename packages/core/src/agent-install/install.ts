@@ -89,11 +89,14 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
     const usable = name !== undefined && NAME_PATTERN.test(name);
     const agentText =
       request.name !== undefined && request.name !== ownName ? renameAgent(original, request.name) : original;
-    const dir = join(loaded.rootDir, AGENTS_DIR, usable ? name : "unnamed");
+    // Without a usable name the agent is still loaded, so every problem is reported at once; it
+    // goes under a folder name no agent can have, so it cannot shadow a real one.
+    const folderName = usable ? name : ".unnamed";
+    const dir = join(loaded.rootDir, AGENTS_DIR, folderName);
     const configFile = join(dir, AGENT_FILE);
     if (usable) refuseClash(loaded, name, dir);
 
-    const entry = `./${AGENTS_DIR}/${usable ? name : "unnamed"}/${AGENT_FILE}`;
+    const entry = `./${AGENTS_DIR}/${folderName}/${AGENT_FILE}`;
     const fleetBefore = await readFile(loaded.configPath, "utf8");
     const fleetText = addAgentEntry(fleetBefore, entry);
     const { fleet, warnings } = await checkAgentLoads({
@@ -106,8 +109,8 @@ export async function installAgent(loaded: LoadedFleet, request: InstallRequest)
       sourceDisplay: source.display,
       dotEnvDisplay: relative(request.cwd, join(loaded.rootDir, ".env")) || ".env",
     });
-    // The loader requires a valid name, so reaching here without one cannot happen; this keeps
-    // an unexpected schema change from installing into a folder named "unnamed".
+    // The loader requires a valid name, so this holds already; it keeps a future schema change
+    // from installing into the placeholder folder.
     if (!usable)
       throw new AgentInstallError(
         "AGENT_INVALID",

@@ -99,6 +99,14 @@ describe("installing an agent from a local git repository (real git)", () => {
     untouched();
   });
 
+  it("an agent.yaml without a name is refused by the loader, like any missing key", async () => {
+    repo.commit({ "agent.yaml": "description: nameless\n" });
+    const error = await failure(install(repo.bare));
+    expect(error.code).toBe("AGENT_INVALID");
+    expect(error.message).toMatch(/\n {2}agent\.yaml(:\d+:\d+)? name: /);
+    untouched();
+  });
+
   it("a repository without agent.yaml is refused, naming where it looked", async () => {
     repo.commit({ "README.md": "hello\n" });
     const error = await failure(install(repo.bare));
