@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentInstallError } from "../../src/agent-install/errors.js";
 import { parseAgentSource } from "../../src/agent-install/source.js";
 
 describe("agent sources", () => {
-  const dir = mkdtempSync(join(tmpdir(), "herdctl-agent-source-"));
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "herdctl-agent-source-"));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const bad = (input: string): string => {
     try {
