@@ -19,6 +19,7 @@ const FULL = [
   "egress",
   "load",
   "job-history",
+  "agent-add",
 ];
 const QUICK_SET = ["job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
 const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));

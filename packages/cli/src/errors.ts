@@ -1,4 +1,5 @@
 import {
+  AgentInstallError,
   ConfigError,
   ControlError,
   DockerConfigError,
@@ -32,6 +33,7 @@ export class UsageError extends CliError {
 export function isUserFacing(error: unknown): error is Error {
   return (
     error instanceof CliError ||
+    error instanceof AgentInstallError ||
     error instanceof ConfigError ||
     error instanceof StateError ||
     error instanceof RuntimeError ||

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAgent } from "./commands/agent.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDashboard } from "./commands/dashboard.js";
@@ -47,5 +48,6 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerWebhook(program);
   registerDashboard(program);
+  registerAgent(program);
   return program;
 }

@@ -10,6 +10,8 @@ export interface ConfigIssue {
   path: string;
   message: string;
   hint?: string;
+  /** Set when the problem is this environment variable being unset (the value is unchecked until it is). */
+  unsetVariable?: string;
 }
 
 /** Where an issue points: `file:line:col`, or the file and key path when there is no line (an object). */

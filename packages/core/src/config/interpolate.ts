@@ -33,11 +33,12 @@ export function interpolate(root: SNode, env: NodeJS.ProcessEnv): ConfigIssue[] 
       if (looksSecretName(name) && value !== undefined && value !== "") secret = true;
       if (value !== undefined && value !== "") return value;
       if (fallback !== undefined) return fallback;
-      issues.push(
-        originIssue(leaf.origin, `environment variable ${name} is not set`, {
+      issues.push({
+        ...originIssue(leaf.origin, `environment variable ${name} is not set`, {
           hint: `set ${name}, add it to the .env file beside the fleet file, or write \${${name}:-default}`,
         }),
-      );
+        unsetVariable: name,
+      });
       return match;
     });
     leaf.value = result;

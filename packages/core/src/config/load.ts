@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseEnv } from "node:util";
 import { stringify as stringifyYaml } from "yaml";
+import { SOURCE_RECORD } from "../agent-install/record.js";
 import { agentFileReachIssues } from "./agent-docker-reach.js";
 import { CONFIG_FILE_NAMES } from "./discover.js";
 import { dockerReachIssues } from "./docker-reach.js";
@@ -462,6 +463,9 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   ctx.scheduleSources.set(qualified, scheduleSourcesOf(merged));
 
   const agentDir = dirname(visit.absPath);
+  // Where `agent add` recorded the agent's origin: it says what the agent is, like its file does.
+  const sourceRecord = join(agentDir, SOURCE_RECORD);
+  if (existsSync(sourceRecord)) ctx.protectedPaths.add(sourceRecord);
   const wdNode = getChild(merged, "working_directory");
   const agent: ResolvedAgent = {
     ...rest,
