@@ -1,6 +1,7 @@
 // The public API of @herdctl/core. Everything else is internal.
 
 export * from "./agent-install/index.js";
+export * from "./agent-scaffold/index.js";
 export * from "./config/index.js";
 export { type FileFixes, type FixChange, fixConfigFiles } from "./config-fix/index.js";
 export * from "./control/index.js";
