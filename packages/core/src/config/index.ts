@@ -1,8 +1,8 @@
-export { findConfigFile } from "./discover.js";
+export { findConfigFile, resolveConfigPath } from "./discover.js";
 export { DurationError, parseDuration } from "./duration.js";
 export { envValue } from "./env-refs.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
-export { loadFleet, resolveConfigPath } from "./load.js";
+export { loadFleet } from "./load.js";
 export type { ResolvedPlugin } from "./plugins.js";
 export { REDACTED, redactConfig } from "./redact.js";
 export type {

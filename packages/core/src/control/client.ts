@@ -1,6 +1,6 @@
 import { type IncomingMessage, request } from "node:http";
 import { createInterface } from "node:readline";
-import { DAEMON_SILENCE_LIMIT_MS } from "./keepalive.js";
+import { DAEMON_SILENCE_LIMIT_MS } from "./silence.js";
 
 export class ControlError extends Error {
   constructor(
