@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { CommanderError } from "commander";
 import { exitQuietlyWhenOutputCloses } from "./closed-pipe.js";
 import { exitCodeFor, isUserFacing } from "./errors.js";

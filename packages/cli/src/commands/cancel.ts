@@ -1,4 +1,5 @@
-import { ControlClient, ControlError, isTerminalStatus, type JobRecord } from "@herdctl/core";
+import type { JobRecord } from "@herdctl/core";
+import { ControlClient, ControlError, isTerminalStatus } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";

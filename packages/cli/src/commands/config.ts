@@ -1,10 +1,4 @@
-import {
-  ConfigError,
-  formatIssue,
-  redactConfig,
-  withWrittenValues,
-  workspaceAccessProblem,
-} from "@herdctl/core";
+import { ConfigError, formatIssue } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 
@@ -18,6 +12,7 @@ export function registerConfig(program: Command): void {
       const ctx = new CommandContext(command.optsWithGlobals());
       try {
         const fleet = await ctx.fleet();
+        const { workspaceAccessProblem } = await import("../on-demand/fleet-config.js");
         // Valid, yet the agent will not work: said here so it is found before a job fails.
         const workspaces = fleet.agents.flatMap((a) => workspaceAccessProblem(a) ?? []);
         if (ctx.json) {
@@ -47,12 +42,10 @@ export function registerConfig(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
       const fleet = await ctx.fleet();
+      const { redactConfig, stringify, withWrittenValues } = await import("../on-demand/fleet-config.js");
       const shown = redactConfig(fleet);
       // --json keeps durations in milliseconds for programs; people read them as they wrote them.
       if (ctx.json) ctx.printJson(shown);
-      else {
-        const { stringify } = await import("yaml");
-        ctx.print(stringify(withWrittenValues(shown, fleet.written)).trimEnd());
-      }
+      else ctx.print(stringify(withWrittenValues(shown, fleet.written)).trimEnd());
     });
 }
