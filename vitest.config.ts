@@ -5,7 +5,15 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 
 export default defineConfig({
   // Tests run against the sources; the CLI end-to-end tests run the built binary instead.
-  resolve: { alias: { "@herdctl/standin": src("standin"), "@herdctl/core": src("core") } },
+  resolve: {
+    alias: {
+      "@herdctl/standin": src("standin"),
+      // Before "@herdctl/core", which would otherwise match it as a prefix.
+      "@herdctl/core/essentials": src("core").replace(/index\.ts$/, "essentials.ts"),
+      "@herdctl/core/internal": src("core").replace(/\/index\.ts$/, ""),
+      "@herdctl/core": src("core"),
+    },
+  },
   test: {
     include: [
       "packages/*/test/**/*.test.ts",

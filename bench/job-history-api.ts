@@ -10,10 +10,10 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { FleetManager, StateManager } from "../packages/core/src/index.js";
 import { startWebServer } from "../packages/web/src/server/index.js";
 import { CLI, scratch, writeFleetFiles } from "../test/faults/helpers.js";
+import { bulkInsertJobs } from "./lib/bulk-jobs.js";
 import { figure, finish, fmt, median, QUICK } from "./lib/report.js";
 
 const SIZES = QUICK ? [1_000, 100_000] : [1_000, 10_000, 100_000];
@@ -22,50 +22,6 @@ const PAGE = 50;
 const API_RUNS = 31;
 const CLI_RUNS = QUICK ? 1 : 7;
 const TARGET_MS = 50;
-const START = Date.parse("2025-01-01T00:00:00.000Z");
-const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
-
-function jobId(at: Date, i: number): string {
-  const stamp = at.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  let suffix = "";
-  for (let n = i, k = 0; k < 6; k++, n = Math.floor(n / 36)) suffix += ALPHABET[n % 36];
-  return `job-${stamp}-${suffix}`;
-}
-
-function bulkInsert(dbPath: string, size: number): number {
-  const t0 = performance.now();
-  const db = new Database(dbPath);
-  const insert =
-    db.prepare(`INSERT INTO jobs (id, agent, schedule, trigger_type, status, exit_reason, error, prompt,
-    summary, session_id, runtime, docker, pid, created_at, started_at, finished_at, duration_ms, num_turns,
-    input_tokens, output_tokens, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, 3, 1200, 300, 0.004)`);
-  db.transaction(() => {
-    for (let i = 0; i < size; i++) {
-      const at = new Date(START + i * 30_000);
-      const failed = i % 10 === 3;
-      insert.run(
-        jobId(at, i),
-        `agent-${String(i % AGENTS).padStart(2, "0")}`,
-        i % 4 === 0 ? "poll" : null,
-        i % 4 === 0 ? "schedule" : "manual",
-        failed ? "failed" : "completed",
-        failed ? "error" : "success",
-        failed ? "claude exited with code 1" : null,
-        "Triage new issues and label them.",
-        failed ? null : "Labelled 3 issues.",
-        null,
-        i % 2 === 0 ? "sdk" : "cli",
-        10_000 + (i % 30_000),
-        at.toISOString(),
-        at.toISOString(),
-        new Date(at.getTime() + 12_000).toISOString(),
-        12_000,
-      );
-    }
-  })();
-  db.close();
-  return performance.now() - t0;
-}
 
 function timeCli(args: string[], cwd: string): Promise<number> {
   const t0 = performance.now();
@@ -92,7 +48,7 @@ for (const size of SIZES) {
     const schema = new StateManager(stateDir);
     schema.open();
     schema.close();
-    const insertMs = bulkInsert(join(stateDir, "herdctl.db"), size);
+    const insertMs = bulkInsertJobs(join(stateDir, "herdctl.db"), size, AGENTS);
     console.log(`job-history-api fill@${size}: ${fmt(insertMs)} (one transaction)`);
 
     // No daemon: `herdctl jobs` reads the database itself, as it does on a stopped fleet.

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { QUICK } from "./lib/report.js";
 
 const FULL = [
+  "cli-startup",
   "job-overhead",
   "job-history-api",
   "scheduler-fleet",
@@ -21,7 +22,7 @@ const FULL = [
   "job-history",
   "agent-add",
 ];
-const QUICK_SET = ["job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
+const QUICK_SET = ["cli-startup", "job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
 const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));
 
 const failed: string[] = [];

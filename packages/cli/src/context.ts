@@ -1,13 +1,6 @@
 import { dirname, join, resolve } from "node:path";
-import {
-  findConfigFile,
-  type LoadedFleet,
-  loadFleet,
-  nearestNames,
-  type ResolvedAgent,
-  resolveConfigPath,
-  StateManager,
-} from "@herdctl/core";
+import type { LoadedFleet, ResolvedAgent } from "@herdctl/core";
+import { findConfigFile, nearestNames, resolveConfigPath, StateManager } from "@herdctl/core/essentials";
 import { CliError } from "./errors.js";
 import { createStyle, type Style } from "./output/style.js";
 
@@ -65,6 +58,7 @@ export class CommandContext {
 
   async fleet(): Promise<LoadedFleet> {
     if (!this.fleetCache) {
+      const { loadFleet } = await import("./on-demand/fleet-config.js");
       this.fleetCache = await loadFleet(this.configPath());
       for (const w of this.fleetCache.warnings) {
         const where = w.line > 0 ? `${w.file}:${w.line}:${w.col}` : w.file;

@@ -1,4 +1,4 @@
-import { ControlClient, StateManager } from "@herdctl/core";
+import { ControlClient, StateManager } from "@herdctl/core/essentials";
 import type { CommandContext } from "./context.js";
 
 /** Where the daemon of this fleet's state directory listens (the state store owns the layout). */

@@ -2,13 +2,12 @@ import {
   AgentInstallError,
   ConfigError,
   ControlError,
-  DockerConfigError,
   DockerError,
   FleetError,
   RuntimeError,
   SessionError,
   StateError,
-} from "@herdctl/core";
+} from "@herdctl/core/essentials";
 
 /** A failure the user can fix; printed without a stack trace. */
 export class CliError extends Error {
@@ -38,9 +37,9 @@ export function isUserFacing(error: unknown): error is Error {
     error instanceof StateError ||
     error instanceof RuntimeError ||
     error instanceof DockerError ||
-    error instanceof DockerConfigError ||
-    // By name: importing @herdctl/web here would load the whole web server for every command.
-    (error instanceof Error && error.name === "WebError") ||
+    // By name: importing their classes here would load the web server and the config schemas
+    // (which Docker settings are checked against) for every command.
+    (error instanceof Error && (error.name === "WebError" || error.name === "DockerConfigError")) ||
     error instanceof FleetError ||
     error instanceof SessionError ||
     error instanceof ControlError

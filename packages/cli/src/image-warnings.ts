@@ -1,4 +1,6 @@
-import { ContainerManager, DEFAULT_IMAGE, DockerError, type ResolvedAgent } from "@herdctl/core";
+import type { ResolvedAgent } from "@herdctl/core";
+import { DEFAULT_IMAGE, DockerError } from "@herdctl/core/essentials";
+import { ContainerManager } from "@herdctl/core/internal/runner/runtime/container-manager";
 
 /**
  * One warning per image a Docker agent needs and the engine lacks, saying how to build it, so a

@@ -1,27 +1,6 @@
 #!/usr/bin/env node
-import { CommanderError } from "commander";
-import { exitQuietlyWhenOutputCloses } from "./closed-pipe.js";
-import { exitCodeFor, isUserFacing } from "./errors.js";
-import { buildProgram } from "./program.js";
-
-async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  const verbose = argv.includes("-v") || argv.includes("--verbose");
-  try {
-    await program.parseAsync(argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed its own message; help and version are successes.
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`herdctl: ${message}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    else if (!isUserFacing(error)) process.stderr.write("(run again with -v for details)\n");
-    process.exitCode = exitCodeFor(error);
-  }
-}
-
-exitQuietlyWhenOutputCloses();
-await main(process.argv);
+// Source maps cost ~30 ms of start-up, so only a verbose run, whose stack traces are read, turns
+// them on; they apply to what loads after this line, which is all of herdctl (main.js and the
+// chunks it loads).
+if (process.argv.includes("-v") || process.argv.includes("--verbose")) process.setSourceMapsEnabled(true);
+await import("./main.js");

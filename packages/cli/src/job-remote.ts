@@ -1,4 +1,5 @@
-import { type ControlClient, ControlError, type JobRecord } from "@herdctl/core";
+import type { ControlClient, JobRecord } from "@herdctl/core";
+import { ControlError } from "@herdctl/core/essentials";
 import type { CommandContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { renderJobEnd, renderMessage } from "./output/job-render.js";

@@ -1,16 +1,13 @@
-import {
-  JobExecutor,
-  type JobRecord,
-  planFork,
-  type ResolvedAgent,
-  resolveClaudeBinary,
-  type SessionRequest,
-  transcriptPlace,
-} from "@herdctl/core";
+import type { JobRecord, ResolvedAgent, SessionRequest } from "@herdctl/core";
+import { resolveClaudeBinary } from "@herdctl/core/essentials";
+import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
+import { planFork } from "@herdctl/core/internal/sessions/fork";
+import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
 import { requireSchedule } from "./lookup.js";
-import { OFFLINE_LABEL, startOffline } from "./offline.js";
+import { startOffline } from "./offline.js";
+import { OFFLINE_LABEL } from "./offline-label.js";
 import { renderJobEnd, renderMessage } from "./output/job-render.js";
 import { Spinner } from "./output/spinner.js";
 import { visible } from "./output/terminal-text.js";

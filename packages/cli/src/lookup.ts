@@ -1,15 +1,12 @@
+import type { JobRecord, JobStatus, ResolvedAgent, StateManager } from "@herdctl/core";
 import {
   isAgentName,
   isJobId,
   JOB_STATUSES,
-  type JobRecord,
-  type JobStatus,
   nearestNames,
   ownValue,
   parseDuration,
-  type ResolvedAgent,
-  type StateManager,
-} from "@herdctl/core";
+} from "@herdctl/core/essentials";
 import type { CommandContext } from "./context.js";
 import { CliError, UsageError } from "./errors.js";
 

@@ -1,7 +1,5 @@
 import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
 
-export const OFFLINE_LABEL = "OFFLINE: replies come from herdctl's built-in stand-in, not from Claude";
-
 /**
  * Starts the built-in stand-in on loopback and returns the environment that points claude at it.
  * Real credentials are blanked so nothing can reach Anthropic with them by accident.

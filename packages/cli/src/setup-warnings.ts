@@ -1,4 +1,5 @@
-import { type ResolvedAgent, workspaceAccessProblem } from "@herdctl/core";
+import type { ResolvedAgent } from "@herdctl/core";
+import { workspaceAccessProblem } from "@herdctl/core/internal/runner/runtime/workspace-access";
 
 /** Set-ups that load and run but cannot work as the user probably hopes; said once, up front. */
 export function setupWarnings(

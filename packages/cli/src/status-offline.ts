@@ -1,4 +1,5 @@
-import { buildAgentStatus, type FleetStatus } from "@herdctl/core";
+import type { FleetStatus } from "@herdctl/core";
+import { buildAgentStatus } from "@herdctl/core/internal/fleet-manager/status";
 import type { CommandContext } from "./context.js";
 
 /** What `status` can say with no daemon running: the config, and history from the state store. */

@@ -1,5 +1,3 @@
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { DIRECTIVE_HELP } from "./directives.js";
 import { UsageError } from "./errors.js";
 import { offlineResponder } from "./offline.js";
@@ -86,25 +84,4 @@ export async function runStandinCommand(argv: readonly string[], io: RunStandinI
   await standin.close();
   write(`herdctl stand-in stopped after ${standin.requests.length} requests.\n`);
   return 0;
-}
-
-/** `node dist/main.js [--port P]` runs the stand-in as its own process (benchmarks, demos). */
-function isEntryPoint(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  runStandinCommand(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(err instanceof UsageError ? 2 : 1);
-    },
-  );
 }

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline/promises";
-import { ControlClient, ControlError, isTerminalStatus, type JobRecord } from "@herdctl/core";
+import type { JobRecord } from "@herdctl/core";
+import { ControlClient, ControlError, isTerminalStatus } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";

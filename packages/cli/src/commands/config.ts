@@ -1,12 +1,5 @@
-import {
-  ConfigError,
-  type FileFixes,
-  fixConfigFiles,
-  formatIssue,
-  redactConfig,
-  withWrittenValues,
-  workspaceAccessProblem,
-} from "@herdctl/core";
+import type { FileFixes } from "@herdctl/core";
+import { ConfigError, formatIssue } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 
@@ -22,10 +15,12 @@ export function registerConfig(program: Command): void {
     )
     .action(async (options: { fix?: boolean }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
+      const { fixConfigFiles } = await import("../on-demand/fleet-config.js");
       const fixed = options.fix ? await fixConfigFiles(ctx.configPath()) : undefined;
       if (fixed && !ctx.json) printFixes(ctx, fixed);
       try {
         const fleet = await ctx.fleet();
+        const { workspaceAccessProblem } = await import("../on-demand/fleet-config.js");
         // Valid, yet the agent will not work: said here so it is found before a job fails.
         const workspaces = fleet.agents.flatMap((a) => workspaceAccessProblem(a) ?? []);
         if (ctx.json) {
@@ -61,13 +56,11 @@ export function registerConfig(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
       const fleet = await ctx.fleet();
+      const { redactConfig, stringify, withWrittenValues } = await import("../on-demand/fleet-config.js");
       const shown = redactConfig(fleet);
       // --json keeps durations in milliseconds for programs; people read them as they wrote them.
       if (ctx.json) ctx.printJson(shown);
-      else {
-        const { stringify } = await import("yaml");
-        ctx.print(stringify(withWrittenValues(shown, fleet.written)).trimEnd());
-      }
+      else ctx.print(stringify(withWrittenValues(shown, fleet.written)).trimEnd());
     });
 }
 

@@ -1,4 +1,5 @@
-import { buildImage, DEFAULT_IMAGE, DEV_IMAGE, IMAGE_PROFILES, type ImageProfile } from "@herdctl/core";
+import type { ImageProfile } from "@herdctl/core";
+import { DEFAULT_IMAGE, DEV_IMAGE, IMAGE_PROFILES } from "@herdctl/core/essentials";
 import { type Command, Option } from "commander";
 import { CommandContext } from "../context.js";
 
@@ -18,6 +19,7 @@ export function registerDocker(program: Command): void {
     .option("-t, --tag <tag>", `image tag (default: ${DEFAULT_IMAGE}, or ${DEV_IMAGE} with --profile dev)`)
     .action(async (options: { offline?: boolean; profile: ImageProfile; tag?: string }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
+      const { buildImage } = await import("../on-demand/docker.js");
       const result = await buildImage({
         offline: options.offline === true,
         profile: options.profile,

@@ -3,15 +3,8 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  buildCommandFor,
-  ContainerManager,
-  DEFAULT_IMAGE,
-  type LoadedFleet,
-  resolveClaudeBinary,
-  StateManager,
-  workspaceAccessProblem,
-} from "@herdctl/core";
+import type { LoadedFleet } from "@herdctl/core";
+import { buildCommandFor, DEFAULT_IMAGE, resolveClaudeBinary, StateManager } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 
@@ -107,6 +100,7 @@ async function checkDocker(fleet: LoadedFleet | undefined): Promise<Check[]> {
   const agents = fleet.agents.filter((a) => a.docker?.enabled);
   if (agents.length === 0)
     return [{ name: "docker", status: "ok", detail: "not needed (no agent has docker.enabled)" }];
+  const { ContainerManager } = await import("../on-demand/docker.js");
   const manager = new ContainerManager();
   try {
     await manager.ping();
@@ -146,7 +140,8 @@ function buildFix(image: string): string {
 }
 
 /** Docker agents whose container user cannot write the mounted working directory. */
-function checkWorkspaces(fleet: LoadedFleet | undefined): Check[] {
+async function checkWorkspaces(fleet: LoadedFleet | undefined): Promise<Check[]> {
+  const { workspaceAccessProblem } = await import("../on-demand/fleet-config.js");
   return (fleet?.agents ?? []).flatMap((agent) => {
     const problem = workspaceAccessProblem(agent);
     if (!problem) return [];
@@ -197,7 +192,7 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const config = await checkConfig(ctx);
   const checks = [config.check, await checkClaude(config.fleet), checkCredentials(process.env)];
   checks.push(...(await checkDocker(config.fleet)));
-  checks.push(...checkWorkspaces(config.fleet));
+  checks.push(...(await checkWorkspaces(config.fleet)));
   let stateDir: string | undefined;
   try {
     stateDir = ctx.stateDir();

@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { loadFleet, NAME_PATTERN } from "@herdctl/core";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -60,7 +59,7 @@ schedules:
 `;
 }
 
-async function ask(defaults: InitAnswers): Promise<InitAnswers> {
+async function ask(defaults: InitAnswers, namePattern: RegExp): Promise<InitAnswers> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const question = async (label: string, fallback: string, valid?: RegExp): Promise<string> => {
@@ -71,8 +70,8 @@ async function ask(defaults: InitAnswers): Promise<InitAnswers> {
       }
     };
     return {
-      fleet: await question("Fleet name", defaults.fleet, NAME_PATTERN),
-      agent: await question("First agent's name", defaults.agent, NAME_PATTERN),
+      fleet: await question("Fleet name", defaults.fleet, namePattern),
+      agent: await question("First agent's name", defaults.agent, namePattern),
       prompt: await question("What should it do", defaults.prompt),
     };
   } finally {
@@ -94,6 +93,7 @@ export function registerInit(program: Command): void {
         command: Command,
       ) => {
         const ctx = new CommandContext(command.optsWithGlobals());
+        const { loadFleet, NAME_PATTERN } = await import("../on-demand/fleet-config.js");
         const dir = ctx.cwd;
         for (const [flag, value] of [
           ["--name", options.name],
@@ -112,7 +112,7 @@ export function registerInit(program: Command): void {
         const configPath = join(dir, "herdctl.yaml");
         if (existsSync(configPath) && !options.force)
           throw new CliError(`${configPath} already exists; pass --force to overwrite it`);
-        if (!options.yes && process.stdin.isTTY && !ctx.json) answers = await ask(answers);
+        if (!options.yes && process.stdin.isTTY && !ctx.json) answers = await ask(answers, NAME_PATTERN);
         const agentPath = join(dir, "agents", `${answers.agent}.yaml`);
         if (existsSync(agentPath) && !options.force)
           throw new CliError(`${agentPath} already exists; pass --force to overwrite it`);

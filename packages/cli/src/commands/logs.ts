@@ -1,11 +1,5 @@
-import {
-  ControlClient,
-  ControlError,
-  isTerminalStatus,
-  type JobOutputLine,
-  type JobRecord,
-  type StateManager,
-} from "@herdctl/core";
+import type { JobOutputLine, JobRecord, StateManager } from "@herdctl/core";
+import { ControlClient, ControlError, isTerminalStatus } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";

@@ -1,21 +1,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import {
-  ControlError,
-  editSchedule,
-  type FleetStatus,
-  ScheduleEditError,
-  type ScheduleEditRequest,
-  type ScheduleInput,
-  type ScheduleStatus,
-} from "@herdctl/core";
+import type { FleetStatus, ScheduleEditRequest, ScheduleInput, ScheduleStatus } from "@herdctl/core";
+import { ControlError } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
 import { CliError, UsageError } from "../errors.js";
 import { relativeAndLocal, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
-import { offlineStatus } from "../status-offline.js";
 
 interface AddOptions {
   interval?: string;
@@ -109,6 +101,7 @@ async function list(ctx: CommandContext, agent: string | undefined): Promise<voi
     const query = agent === undefined ? "" : `?agent=${encodeURIComponent(agent)}`;
     rows = (await client.call<{ schedules: ScheduleStatus[] }>("GET", `/api/schedules${query}`)).schedules;
   } else {
+    const { offlineStatus } = await import("../status-offline.js");
     const status: FleetStatus = await offlineStatus(ctx);
     if (agent !== undefined) await ctx.agent(agent);
     rows = status.agents.filter((a) => agent === undefined || a.name === agent).flatMap((a) => a.schedules);
@@ -155,6 +148,7 @@ async function edit(ctx: CommandContext, request: ScheduleEditRequest): Promise<
       throw error;
     }
   } else {
+    const { editSchedule, ScheduleEditError } = await import("../on-demand/fleet-config.js");
     let result: Awaited<ReturnType<typeof editSchedule>>;
     try {
       result = await editSchedule(await ctx.fleet(), request);

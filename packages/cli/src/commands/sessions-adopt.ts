@@ -1,10 +1,5 @@
-import {
-  type Adoption,
-  type AdoptionCandidates,
-  adoptionCandidates,
-  adoptSession,
-  isSessionId,
-} from "@herdctl/core";
+import type { Adoption, AdoptionCandidates } from "@herdctl/core";
+import { adoptionCandidates, adoptSession, isSessionId } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";

@@ -1,16 +1,15 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import type { SessionPointer } from "@herdctl/core";
 import {
-  ContainerManager,
   CREDENTIAL_ENV_NAMES,
   DEFAULT_IMAGE,
   DockerError,
   isSessionId,
   nearestNames,
   resolveClaudeBinary,
-  type SessionPointer,
   StateManager,
-} from "@herdctl/core";
+} from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -75,6 +74,7 @@ async function planFor(ctx: CommandContext, session: SessionPointer): Promise<Re
     throw new CliError(`the session's working directory ${session.workingDirectory} no longer exists`);
   const fleet = await ctx.fleet();
   if (!session.docker) return hostResumePlan(resolveClaudeBinary(fleet.fleet.claude_path), session);
+  const { ContainerManager } = await import("../on-demand/docker.js");
   const manager = new ContainerManager();
   try {
     const containers = await manager.listFleetContainers(fleet.fleet.name);

@@ -1,15 +1,13 @@
-import { FleetManager, serveControlSocket } from "@herdctl/core";
+import type { FleetManager } from "@herdctl/core";
 import type { WebServer } from "@herdctl/web";
 import type { Command } from "commander";
 import { keepRunningWhenOutputCloses } from "../closed-pipe.js";
 import { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
-import { missingImageWarnings } from "../image-warnings.js";
-import { OFFLINE_LABEL, startOffline } from "../offline.js";
+import { OFFLINE_LABEL } from "../offline-label.js";
 import { firstFire } from "../output/first-fire.js";
 import { attachFleetLog } from "../output/fleet-log.js";
 import { visible } from "../output/terminal-text.js";
-import { setupWarnings } from "../setup-warnings.js";
 
 interface StartOptions {
   web?: boolean;
@@ -36,7 +34,10 @@ export function registerStart(program: Command): void {
       keepRunningWhenOutputCloses();
       const ctx = new CommandContext(command.optsWithGlobals());
       const configPath = ctx.configPath();
-      const offline = options.offline ? await startOffline() : undefined;
+      const { FleetManager, serveControlSocket } = await import("../on-demand/fleet-manager.js");
+      const { setupWarnings } = await import("../setup-warnings.js");
+      const { missingImageWarnings } = await import("../image-warnings.js");
+      const offline = options.offline ? await (await import("../offline.js")).startOffline() : undefined;
       const fleet = new FleetManager({
         config: configPath,
         stateDir: ctx.options.state ? ctx.stateDir() : undefined,

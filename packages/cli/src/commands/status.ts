@@ -1,4 +1,5 @@
-import { type AgentStatus, type FleetStatus, isAgentName, type JobRef, nearestNames } from "@herdctl/core";
+import type { AgentStatus, FleetStatus, JobRef } from "@herdctl/core";
+import { isAgentName, nearestNames } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
@@ -6,7 +7,6 @@ import { CliError } from "../errors.js";
 import { duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
 import { visible } from "../output/terminal-text.js";
-import { offlineStatus } from "../status-offline.js";
 
 export function registerStatus(program: Command): void {
   program
@@ -16,7 +16,9 @@ export function registerStatus(program: Command): void {
     .action(async (agentName: string | undefined, _options: unknown, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
       const client = await daemonClient(ctx);
-      const status = client ? await client.call<FleetStatus>("GET", "/api/status") : await offlineStatus(ctx);
+      const status = client
+        ? await client.call<FleetStatus>("GET", "/api/status")
+        : await (await import("../status-offline.js")).offlineStatus(ctx);
       if (agentName !== undefined) {
         const agent = status.agents.find((a) => a.name === agentName);
         if (!agent) {

@@ -3,7 +3,6 @@ import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
 import { CliError } from "../errors.js";
 import { triggerThroughDaemon } from "../job-remote.js";
-import { runJobInProcess } from "../job-runner.js";
 
 interface TriggerOptions {
   schedule?: string;
@@ -59,6 +58,7 @@ export function registerTrigger(program: Command): void {
         return;
       }
       const agent = await ctx.agent(agentName);
+      const { runJobInProcess } = await import("../job-runner.js");
       const job = await runJobInProcess(ctx, {
         agent,
         prompt: options.prompt,

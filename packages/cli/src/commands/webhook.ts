@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { LoadedFleet } from "@herdctl/core";
 import {
-  envValue,
   GITHUB_DELIVERY_HEADER,
   GITHUB_SIGNATURE_HEADER,
-  type LoadedFleet,
   signBody,
   timestampedHeaders,
-} from "@herdctl/core";
+} from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -89,6 +88,7 @@ export function registerWebhook(program: Command): void {
           `schedule ${agent.name}/${scheduleName} has no secret: set secret_env on it (or webhooks.secret_env) and that variable`,
         );
       }
+      const { envValue } = await import("../on-demand/fleet-config.js");
       const secret = envValue(fleet, secretEnv);
       if (!secret) {
         throw new CliError(

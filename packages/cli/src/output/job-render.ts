@@ -1,4 +1,5 @@
-import { describeToolFailures, type JobRecord, type RuntimeMessage } from "@herdctl/core";
+import type { JobRecord, RuntimeMessage } from "@herdctl/core";
+import { describeToolFailures } from "@herdctl/core/essentials";
 import { duration, jobCost, relativeTime } from "./format.js";
 import { type Style, statusColour } from "./style.js";
 import { visible } from "./terminal-text.js";

@@ -8,8 +8,7 @@ import { fileURLToPath } from "node:url";
 export const BIN = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 
 export function assertBuilt(): void {
-  if (!existsSync(BIN))
-    throw new Error(`${BIN} is missing; build first: npx tsc -b packages/standin packages/core packages/cli`);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing; build first: npm run build`);
 }
 
 export interface CliResult {

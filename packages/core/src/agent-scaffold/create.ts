@@ -6,14 +6,8 @@ import { loadFleet } from "../config/load.js";
 import type { LoadedFleet } from "../config/types.js";
 import { mayBeShielded } from "../schedule-edit/shielded.js";
 import { replaceFileText } from "../schedule-edit/write-file.js";
+import { AgentScaffoldError } from "./errors.js";
 import { type AgentTemplate, agentYaml } from "./template.js";
-
-export class AgentScaffoldError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "AgentScaffoldError";
-  }
-}
 
 export interface ScaffoldResult {
   fleet: LoadedFleet;

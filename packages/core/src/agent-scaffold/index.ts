@@ -1,3 +1,4 @@
-export { AgentScaffoldError, type ScaffoldResult, scaffoldAgent } from "./create.js";
+export { type ScaffoldResult, scaffoldAgent } from "./create.js";
+export { AgentScaffoldError } from "./errors.js";
 export { parseScheduleFlag } from "./schedule-flag.js";
 export { type AgentTemplate, agentYaml } from "./template.js";

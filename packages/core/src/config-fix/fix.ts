@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { fleetFileIn, resolveConfigPath } from "../config/load.js";
+import { resolveConfigPath } from "../config/discover.js";
+import { fleetFileIn } from "../config/load.js";
 import { replaceFileText } from "../schedule-edit/write-file.js";
 import { type FileShape, type FixChange, planFixes } from "./plan.js";
 

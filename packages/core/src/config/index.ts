@@ -1,8 +1,8 @@
-export { findConfigFile } from "./discover.js";
+export { findConfigFile, resolveConfigPath } from "./discover.js";
 export { DurationError, parseDuration } from "./duration.js";
 export { envValue } from "./env-refs.js";
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.js";
-export { type InlineAgent, type LoadOptions, loadFleet, resolveConfigPath } from "./load.js";
+export { type InlineAgent, type LoadOptions, loadFleet } from "./load.js";
 export {
   type AgentDefinition,
   FLEET_OBJECT,

@@ -5,7 +5,7 @@ import { parseEnv } from "node:util";
 import { stringify as stringifyYaml } from "yaml";
 import { SOURCE_RECORD } from "../agent-install/record.js";
 import { agentFileReachIssues } from "./agent-docker-reach.js";
-import { CONFIG_FILE_NAMES } from "./discover.js";
+import { CONFIG_FILE_NAMES, resolveConfigPath } from "./discover.js";
 import { dockerReachIssues } from "./docker-reach.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
@@ -182,30 +182,6 @@ export function fleetFileIn(target: string): string {
     if (existsSync(candidate)) return candidate;
   }
   return join(target, CONFIG_FILE_NAMES[0]);
-}
-
-/** A fleet file given as itself or as its folder → the file; a clear ConfigError when there is none. */
-export function resolveConfigPath(target: string): string {
-  const fail = (message: string, hint: string): never => {
-    throw new ConfigError([{ file: target, line: 0, col: 0, path: "", message, hint }]);
-  };
-  let isDir: boolean;
-  try {
-    isDir = statSync(target).isDirectory();
-  } catch {
-    return fail("no such file or folder", "pass a herdctl.yaml file or the folder containing it");
-  }
-  if (!isDir) return target;
-  for (const name of CONFIG_FILE_NAMES) {
-    const candidate = join(target, name);
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {}
-  }
-  return fail(
-    "no herdctl.yaml or herdctl.yml in this folder",
-    "create one, or pass the path of the fleet file",
-  );
 }
 
 // Variables already in the environment win: .env supplies what the shell did not.

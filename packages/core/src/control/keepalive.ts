@@ -1,15 +1,6 @@
 import type { Context } from "hono";
 import { stream } from "hono/streaming";
-
-/**
- * A followed job can be silent for minutes (the model thinks, a tool runs), so a follower cannot
- * tell a quiet job from a dead daemon by waiting for lines. Every open NDJSON stream therefore
- * carries a blank line this often; NDJSON readers skip blank lines.
- */
-export const KEEPALIVE_INTERVAL_MS = 2_000;
-
-/** A follower that hears nothing, not even a keep-alive, for this long treats the daemon as hung. */
-export const DAEMON_SILENCE_LIMIT_MS = 5 * KEEPALIVE_INTERVAL_MS;
+import { KEEPALIVE_INTERVAL_MS } from "./silence.js";
 
 /**
  * An NDJSON response that stays open while `produce` runs, with keep-alive lines in the silences.

@@ -1,8 +1,19 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import { CorruptDatabaseError, SchemaTooNewError, translateStorageError } from "./errors.js";
 
 export type Db = Database.Database;
+
+/**
+ * The native module, loaded on the first open: commands that never open the database (a daemon
+ * query, --help) start without it.
+ */
+let sqlite: typeof Database | undefined;
+function loadSqlite(): typeof Database {
+  sqlite ??= createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+  return sqlite;
+}
 
 export interface Migration {
   readonly version: number;
@@ -229,7 +240,7 @@ export function openDatabase(
   checkHeader(path);
   let db: Db | undefined;
   try {
-    db = new Database(path);
+    db = new (loadSqlite())(path);
     db.pragma("busy_timeout = 5000");
     if (verify === "quick") quickCheck(db, path);
     db.pragma("journal_mode = WAL");

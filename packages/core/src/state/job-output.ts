@@ -88,7 +88,8 @@ export class JobOutputStore {
     }
   }
 
-  private wake(jobId: string): void {
+  /** Ends the followers' wait at once: a line was appended, or the job ended and none will come. */
+  wakeFollowers(jobId: string): void {
     const set = this.followers.get(jobId);
     if (set) for (const wake of [...set]) wake();
   }
@@ -141,7 +142,7 @@ export class JobOutputStore {
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
-    this.wake(jobId);
+    this.wakeFollowers(jobId);
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   rowToJob,
   TRIGGER_TYPES,
 } from "./job-record.js";
-import { assertTransition, type JobStatus } from "./job-status.js";
+import { assertTransition, isTerminalStatus, type JobStatus } from "./job-status.js";
 
 /** One page of jobs, newest first. */
 export interface JobPage {
@@ -37,6 +37,8 @@ export class JobRepository {
     private readonly db: Db,
     private readonly dbPath: string,
     private readonly now: () => Date,
+    /** Told when a job reaches a final status, so followers of its output stop waiting for more. */
+    private readonly onFinished: (id: string) => void = () => {},
   ) {}
 
   create(input: NewJob): JobRecord {
@@ -235,6 +237,7 @@ export class JobRepository {
       from,
     );
     if (result.changes !== 1) assertTransition(id, this.require(id).status, to);
+    if (isTerminalStatus(to)) this.onFinished(id);
   }
 
   /** Runs a write in one transaction (IMMEDIATE, so concurrent writers queue instead of failing). */

@@ -109,7 +109,7 @@ export class StateManager {
     const db = openDatabase(this.dbPath, MIGRATIONS, this.verify);
     this.state = {
       db,
-      jobs: new JobRepository(db, this.dbPath, this.clock),
+      jobs: new JobRepository(db, this.dbPath, this.clock, (id) => this.output.wakeFollowers(id)),
       sessions: new SessionRepository(db, this.dbPath, this.clock),
       schedules: new ScheduleRepository(db, this.dbPath),
       events: new EventRepository(db, this.dbPath, this.clock),

@@ -145,6 +145,19 @@ describe("StateManager job output", () => {
     expect(readFileSync(state.jobOutputPath(id), "utf8")).toBe('{"type":"system"}\n{"type":"result"}\n');
   });
 
+  it("ends a follow when the job finishes, without waiting out the poll interval", async () => {
+    const { state } = openState();
+    const { id } = state.jobs.create({ agent: "a", triggerType: "manual", prompt: "hi", runtime: "cli" });
+    state.jobs.start(id);
+    state.appendJobOutput(id, { type: "result" });
+    // A poll interval far beyond the test's timeout: only the job's end can end the wait.
+    const follower = state.followJobOutput(id, { intervalMs: 3_600_000 });
+    expect((await follower.next()).value?.message).toEqual({ type: "result" });
+    const rest = follower.next();
+    state.jobs.finish(id, { status: "completed", exitReason: "success" });
+    expect(await rest).toEqual({ done: true, value: undefined });
+  });
+
   it("ends a follow when the state store is closed", async () => {
     const { state } = openState();
     const { id } = state.jobs.create({ agent: "a", triggerType: "manual", prompt: "hi", runtime: "cli" });

@@ -1,0 +1,217 @@
+/**
+ * What a person waits for: whole `herdctl` processes, spawn → exit, against their floor measured
+ * in the same run, alternating (baseline, ours, baseline, ours …; the first pair is a warm-up).
+ *
+ * - `--version`, `--help` against `node -e 0`.
+ * - `status`, `jobs`, `job <id>` at 100,000 jobs, with no daemon and with one running, against
+ *   `node -e 0` plus the query itself (the same work done in this process, timed in the same loop).
+ * - `trigger <agent> -p hi --wait --fresh` for a CLI-runtime and an SDK-runtime agent, in-process
+ *   and through a running daemon, against plain `claude -p hi` on the same loopback stand-in.
+ *
+ *   npx vite-node bench/cli-startup.ts [--quick]
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import {
+  buildAgentStatus,
+  ControlClient,
+  type FleetStatus,
+  loadFleet,
+  StateManager,
+} from "../packages/core/src/index.js";
+import { claudeEnv, claudePath } from "../packages/core/test/helpers/claude-env.js";
+import { startStandin, textReply } from "../packages/standin/src/index.js";
+import { CLI, scratch, until, writeFleetFiles } from "../test/faults/helpers.js";
+import { bulkInsertJobs, bulkJobId } from "./lib/bulk-jobs.js";
+import { figure, finish, fmt, median, QUICK } from "./lib/report.js";
+
+const RUNS = QUICK ? 2 : 9;
+const TRIGGER_RUNS = QUICK ? 1 : 7;
+const JOBS = 100_000;
+
+const root = scratch("herdctl-bench-cli-startup-");
+const standin = await startStandin({ responder: () => textReply("hello") });
+const env: NodeJS.ProcessEnv = { ...process.env, ...claudeEnv(standin, root.dir), NO_COLOR: "1" };
+writeFleetFiles(root.dir, "benchcli", { cli: "runtime: cli\n", sdk: "runtime: sdk\n" });
+const stateDir = join(root.dir, ".herdctl");
+const schema = new StateManager(stateDir);
+schema.open();
+schema.close();
+const fillMs = bulkInsertJobs(join(stateDir, "herdctl.db"), JOBS);
+console.log(`cli-startup fill: ${JOBS} jobs in ${fmt(fillMs)}`);
+const someJob = bulkJobId(JOBS / 2);
+
+/** Spawn → exit of one process, in ms; a non-zero exit is an error carrying its stderr. */
+function timeProcess(command: string, args: string[], cwd = root.dir): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0
+        ? resolve(performance.now() - t0)
+        : reject(new Error(`${command} ${args.join(" ")}: exit ${code}\n${err}`)),
+    );
+  });
+}
+
+const node0 = () => timeProcess(process.execPath, ["-e", "0"]);
+const herdctl =
+  (...args: string[]) =>
+  () =>
+    timeProcess(process.execPath, [CLI, ...args]);
+const plainClaude = () => timeProcess(claudePath, ["-p", "hi"], join(root.dir, "workspace"));
+
+/** The same work a command's query does, in this process: what no start-up trimming can remove. */
+async function timeQuery(work: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await work();
+  return performance.now() - t0;
+}
+
+function withState<T>(use: (state: StateManager) => T): T {
+  const state = new StateManager(stateDir, { verify: "header" });
+  state.open();
+  try {
+    return use(state);
+  } finally {
+    state.close();
+  }
+}
+
+const queries = {
+  jobs: () => withState((s) => s.jobs.list({ limit: 20 })),
+  job: () => withState((s) => s.jobs.get(someJob)),
+  statusNoDaemon: async () => {
+    const fleet = await loadFleet(join(root.dir, "herdctl.yaml"));
+    withState((s) => fleet.agents.map((a) => buildAgentStatus(a, s)));
+  },
+  statusDaemon: async () => {
+    const client = await ControlClient.connect(new StateManager(stateDir).socketPath);
+    if (!client) throw new Error("the daemon stopped answering");
+    await client.call<FleetStatus>("GET", "/api/status");
+  },
+};
+
+interface Row {
+  name: string;
+  baseline: string;
+  base: number;
+  ours: number;
+  factor: number;
+  target: string;
+}
+const rows: Row[] = [];
+
+/** Alternates baseline and ours `runs` times after one warm-up pair; medians. */
+async function compare(
+  runs: number,
+  base: () => Promise<number>,
+  run: () => Promise<number>,
+): Promise<[number, number]> {
+  const b: number[] = [];
+  const o: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const bs = await base();
+    const os = await run();
+    if (i === 0) continue;
+    b.push(bs);
+    o.push(os);
+  }
+  return [median(b), median(o)];
+}
+
+async function againstNode(name: string, args: string[]): Promise<void> {
+  const [base, ours] = await compare(RUNS, node0, herdctl(...args));
+  rows.push({ name, baseline: "node -e 0", base, ours, factor: 1.5, target: "≤ 1.5×" });
+}
+
+/** Baseline: `node -e 0` then the query in-process, one sample each per round. */
+async function againstNodeAndQuery(name: string, args: string[], query: () => unknown): Promise<void> {
+  const [base, ours] = await compare(
+    RUNS,
+    async () => (await node0()) + (await timeQuery(query)),
+    herdctl(...args),
+  );
+  rows.push({
+    name,
+    baseline: "node -e 0 + query",
+    base,
+    ours,
+    factor: 1.5,
+    target: "≤ 1.5× (150 ms quiet)",
+  });
+}
+
+async function triggers(where: string): Promise<void> {
+  for (const agent of ["cli", "sdk"]) {
+    const [base, ours] = await compare(
+      TRIGGER_RUNS,
+      plainClaude,
+      herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh"),
+    );
+    rows.push({
+      name: `trigger ${agent}-runtime agent --wait, ${where}`,
+      baseline: "claude -p hi",
+      base,
+      ours,
+      factor: 1.1,
+      target: "≤ 1.10×",
+    });
+  }
+}
+
+async function startDaemon(): Promise<ChildProcess> {
+  const daemon = spawn(process.execPath, [CLI, "start"], {
+    cwd: root.dir,
+    env,
+    stdio: "ignore",
+  });
+  const socket = new StateManager(stateDir).socketPath;
+  await until(async () => ((await ControlClient.connect(socket)) ? true : undefined), 60_000);
+  return daemon;
+}
+
+async function stopDaemon(daemon: ChildProcess): Promise<void> {
+  if (daemon.exitCode !== null) return;
+  const exited = new Promise((r) => daemon.once("exit", r));
+  daemon.kill("SIGINT");
+  await exited;
+}
+
+let daemon: ChildProcess | undefined;
+try {
+  await againstNode("herdctl --version", ["--version"]);
+  await againstNode("herdctl --help", ["--help"]);
+  await againstNodeAndQuery(`herdctl status @${JOBS} jobs, no daemon`, ["status"], queries.statusNoDaemon);
+  await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, no daemon`, ["jobs"], queries.jobs);
+  await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, no daemon`, ["job", someJob], queries.job);
+  await triggers("in-process (no daemon)");
+  daemon = await startDaemon();
+  await againstNodeAndQuery(`herdctl status @${JOBS} jobs, daemon running`, ["status"], queries.statusDaemon);
+  await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, daemon running`, ["jobs"], queries.jobs);
+  await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, daemon running`, ["job", someJob], queries.job);
+  await triggers("through the daemon");
+} finally {
+  if (daemon) await stopDaemon(daemon);
+  await standin.close();
+  root.cleanup();
+}
+
+for (const r of rows) {
+  const ratio = r.ours / r.base;
+  figure(
+    `cli-startup ${r.name}`,
+    `${r.baseline} ${fmt(r.base)}`,
+    fmt(r.ours),
+    ratio,
+    r.target,
+    ratio <= r.factor,
+  );
+}
+console.log(
+  `cli-startup: whole processes, medians of ${RUNS} (commands) / ${TRIGGER_RUNS} (triggers) alternating runs after one warm-up pair`,
+);
+finish();

@@ -1,0 +1,3 @@
+// The whole fleet: scheduler, runtimes, control server (hono). Only `start` runs one.
+export { serveControlSocket } from "@herdctl/core/internal/control/server";
+export { FleetManager } from "@herdctl/core/internal/fleet-manager/fleet-manager";

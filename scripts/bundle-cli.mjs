@@ -1,0 +1,53 @@
+/**
+ * Bundles the CLI into the file packages/cli/package.json "bin" names, so a command starts by
+ * reading one file instead of resolving and loading hundreds of modules. What only some commands
+ * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
+ * loaded by those commands' dynamic imports. Kept outside: better-sqlite3 (a native module), the
+ * Agent SDK and claude-code (they spawn their own files, found next to their own package) and
+ * dockerode (loaded only by Docker commands, through the engine's own lazy import).
+ *
+ *   node scripts/bundle-cli.mjs [outdir]
+ */
+import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const cli = fileURLToPath(new URL("../packages/cli/", import.meta.url));
+const bin = JSON.parse(readFileSync(join(cli, "package.json"), "utf8")).bin.herdctl;
+const outdir = process.argv[2] ?? join(cli, dirname(bin));
+const entry = basename(bin, ".js");
+// The workspace packages from their TypeScript, so the source map points straight at it.
+const source = (path) => fileURLToPath(new URL(`../packages/${path}`, import.meta.url));
+
+rmSync(join(outdir, "chunks"), { recursive: true, force: true });
+await build({
+  entryPoints: { [entry]: join(cli, "src/index.ts") },
+  outdir,
+  chunkNames: "chunks/[name]-[hash]",
+  bundle: true,
+  splitting: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  alias: {
+    "@herdctl/standin": source("standin/src/index.ts"),
+    "@herdctl/core/essentials": source("core/src/essentials.ts"),
+    "@herdctl/core/internal": source("core/src"),
+    "@herdctl/core": source("core/src/index.ts"),
+    "@herdctl/web": source("web/src/server/index.ts"),
+  },
+  external: ["better-sqlite3", "@anthropic-ai/claude-agent-sdk", "@anthropic-ai/claude-code", "dockerode"],
+  // Bundled CommonJS packages (yaml, ws, commander) call require() for node built-ins.
+  banner: {
+    js: 'import { createRequire as __herdctlRequire } from "node:module";\nconst require = __herdctlRequire(import.meta.url);',
+  },
+  sourcemap: "linked",
+  sourcesContent: false,
+  legalComments: "none",
+  metafile: process.env.HERDCTL_BUNDLE_META === "1",
+  logLevel: "warning",
+}).then((result) => {
+  if (result.metafile) console.log(JSON.stringify(result.metafile));
+});
+chmodSync(join(outdir, `${entry}.js`), 0o755);
