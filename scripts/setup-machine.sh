@@ -8,6 +8,7 @@ need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup-machine: need root to install ${need[*]}; install them and run again" >&2

@@ -1,5 +1,6 @@
 import {
   AgentInstallError,
+  AgentScaffoldError,
   ConfigError,
   ControlError,
   DockerError,
@@ -33,6 +34,7 @@ export function isUserFacing(error: unknown): error is Error {
   return (
     error instanceof CliError ||
     error instanceof AgentInstallError ||
+    error instanceof AgentScaffoldError ||
     error instanceof ConfigError ||
     error instanceof StateError ||
     error instanceof RuntimeError ||

@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { assertBuilt, herdctl, json, tempDir } from "../helpers/cli.js";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { assertBuilt, BIN, herdctl, json, tempDir, until } from "../helpers/cli.js";
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -66,5 +67,138 @@ describe("herdctl init", () => {
       'herdctl: --name "my fleet!": use letters, digits, - and _, starting with a letter or digit\n',
     );
     expect(existsSync(join(dir, "herdctl.yaml"))).toBe(false);
+  });
+});
+
+describe("herdctl init with flags, and init agent", () => {
+  it("writes the first agent from --runtime, --docker, --schedule and --prompt; the schedule starts disabled", async () => {
+    const r = await herdctl(
+      [
+        "init",
+        "fleet",
+        "-y",
+        "--name",
+        "flags",
+        "--agent",
+        "worker",
+        "--runtime",
+        "cli",
+        "--docker",
+        "--schedule",
+        "every 2h",
+        "--prompt",
+        "Tidy up",
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("herdctl schedules enable worker every");
+    const shown = json<{ agents: Array<Record<string, unknown>> }>(
+      await herdctl(["--json", "config", "show"], { cwd: dir }),
+    );
+    expect(shown.agents[0]).toMatchObject({
+      name: "worker",
+      runtime: "cli",
+      default_prompt: "Tidy up",
+      docker: { enabled: true },
+      schedules: { every: { type: "interval", enabled: false } },
+    });
+  });
+
+  it("adds an agent to an existing fleet, keeping the fleet file's comments and layout", async () => {
+    expect((await herdctl(["init", "-y", "--name", "grow"], { cwd: dir })).code).toBe(0);
+    const fleetFile = join(dir, "herdctl.yaml");
+    await writeFile(
+      fleetFile,
+      (await readFile(fleetFile, "utf8")).replace("agents:\n", "# my agents, in order\nagents:\n"),
+    );
+    const before = await readFile(fleetFile, "utf8");
+    const r = await herdctl(["init", "agent", "helper", "--schedule", "0 9 * * 1-5", "--prompt", "Say hi"], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe("created agents/helper.yaml, and added it to herdctl.yaml");
+    expect(await readFile(fleetFile, "utf8")).toBe(`${before}  - path: ./agents/helper.yaml\n`);
+    const valid = json<{ valid: boolean; agents: number }>(
+      await herdctl(["--json", "config", "validate"], { cwd: dir }),
+    );
+    expect(valid).toMatchObject({ valid: true, agents: 2 });
+    const helper = await readFile(join(dir, "agents", "helper.yaml"), "utf8");
+    expect(helper).toContain('cron: "0 9 * * 1-5"');
+    expect(helper).toContain("# Off until you turn it on");
+
+    // A clash and a bad schedule change nothing.
+    const after = await readFile(fleetFile, "utf8");
+    const clash = await herdctl(["init", "agent", "helper", "-y"], { cwd: dir });
+    expect(clash).toMatchObject({ code: 1 });
+    expect(clash.stderr).toBe(
+      "herdctl: the fleet already has an agent named helper (agents/helper.yaml); pick another name\n",
+    );
+    const bad = await herdctl(["init", "agent", "other", "--schedule", "soon"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'herdctl: --schedule: "soon" is not a schedule; write an interval ("every 1h", "30m") or five cron fields ("0 9 * * 1-5")\n',
+    );
+    expect(existsSync(join(dir, "agents", "other.yaml"))).toBe(false);
+    expect(await readFile(fleetFile, "utf8")).toBe(after);
+  });
+});
+
+describe("herdctl init on a terminal (tmux gives it a pty)", () => {
+  const session = `herdctl-init-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+  afterAll(() => {
+    try {
+      tmux("kill-session", "-t", session);
+    } catch {}
+  });
+
+  it("asks each question, checks answers as they are typed, and writes what was answered", async () => {
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "200",
+      "-y",
+      "30",
+      "-c",
+      dir,
+      process.execPath,
+      BIN,
+      "init",
+    );
+    tmux("set-option", "-t", session, "remain-on-exit", "on");
+    const screen = () => tmux("capture-pane", "-p", "-J", "-t", session);
+    const answer = async (question: string, keys: string[]) => {
+      await until(() => screen().includes(question), `the question "${question}"`);
+      tmux("send-keys", "-t", session, ...keys);
+    };
+    await answer("Fleet name", ["C-u", "asked", "Enter"]);
+    // A name with a space is refused where it is typed; the corrected one goes through.
+    await answer("Agent name", ["C-u", "bad name", "Enter"]);
+    await until(() => screen().includes("use letters, digits"), "the name rule");
+    await answer("use letters, digits", ["C-u", "talker", "Enter"]);
+    await answer("What should it do", ["C-u", "Answer questions", "Enter"]);
+    await answer("How should herdctl run claude", ["Down", "Enter"]);
+    await answer("Run it in a Docker container", ["n", "Enter"]);
+    await answer("Schedule", ["every 1h", "Enter"]);
+    await until(
+      () => tmux("display-message", "-p", "-t", session, "#{pane_dead}").trim() === "1",
+      "init's end",
+    );
+    expect(screen()).toContain("created herdctl.yaml, agents/talker.yaml, workspace");
+    const shown = json<{ fleet: { name: string }; agents: Array<Record<string, unknown>> }>(
+      await herdctl(["--json", "config", "show"], { cwd: dir }),
+    );
+    expect(shown.fleet.name).toBe("asked");
+    expect(shown.agents[0]).toMatchObject({
+      name: "talker",
+      runtime: "cli",
+      default_prompt: "Answer questions",
+      schedules: { every: { type: "interval", enabled: false } },
+    });
+    expect(shown.agents[0]).not.toHaveProperty("docker.enabled", true);
   });
 });
