@@ -1,5 +1,5 @@
 /**
- * Bundles the CLI into the file packages/cli/package.json "bin" names, so a command starts by
+ * Bundles the CLI into packages/cli/dist/index.js (which bin/herdctl.js starts), so a command starts by
  * reading one file instead of resolving and loading hundreds of modules. What only some commands
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
  * loaded by those commands' dynamic imports. Kept outside: better-sqlite3 (a native module), the
@@ -8,15 +8,16 @@
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const cli = fileURLToPath(new URL("../packages/cli/", import.meta.url));
-const bin = JSON.parse(readFileSync(join(cli, "package.json"), "utf8")).bin.herdctl;
-const outdir = process.argv[2] ?? join(cli, dirname(bin));
-const entry = basename(bin, ".js");
+// bin/herdctl.js (the command npm links) starts this file.
+const bundle = "dist/index.js";
+const outdir = process.argv[2] ?? join(cli, dirname(bundle));
+const entry = basename(bundle, ".js");
 // The workspace packages from their TypeScript, so the source map points straight at it.
 const source = (path) => fileURLToPath(new URL(`../packages/${path}`, import.meta.url));
 

@@ -17,13 +17,17 @@ import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerTrigger } from "./commands/trigger.js";
 import { registerWebhook } from "./commands/webhook.js";
-
-export const VERSION = "0.1.0";
+import { VERSION, versionText } from "./version.js";
 
 export function buildProgram(): Command {
   const program = new Command("herdctl")
     .description("Run a fleet of autonomous Claude Code agents")
-    .version(VERSION)
+    // The full text reads two package.json files; only a --version run pays for that.
+    .version(
+      process.argv.includes("--version") || process.argv.includes("-V") ? versionText() : VERSION,
+      "-V, --version",
+      "herdctl's version, and claude's and the Agent SDK's",
+    )
     .option("-c, --config <path>", "fleet file or its folder (default: nearest herdctl.yaml upward)")
     .option("-s, --state <dir>", "state directory (default: .herdctl beside the fleet file)")
     .option("--json", "machine-readable output")
