@@ -16,6 +16,7 @@ export type {
   RetryConfig,
   Schedule,
   ShellHookConfig,
+  WakesConfig,
   WebConfig,
   WebhookHookConfig,
   WebhooksConfig,

@@ -8,7 +8,8 @@ export type FleetErrorCode =
   | "FLEET_STOPPING"
   | "FLEET_NO_PROMPT"
   | "FLEET_QUEUE_FULL"
-  | "FLEET_SCHEDULE_NOT_FOUND";
+  | "FLEET_SCHEDULE_NOT_FOUND"
+  | "FLEET_WAKE_NOT_FOUND";
 
 export class FleetError extends Error {
   constructor(

@@ -16,8 +16,15 @@ import {
   type TranscriptPlace,
   transcriptPlace,
 } from "../sessions/index.js";
-import { type DaemonLock, type JobRecord, StateManager, type TriggerType } from "../state/index.js";
+import {
+  type DaemonLock,
+  type JobRecord,
+  StateManager,
+  type TriggerType,
+  type WakeRecord,
+} from "../state/index.js";
 import { ownValue } from "../util/own.js";
+import { WakeScheduler } from "../wakes/index.js";
 import { ConfigWatcher } from "./config-watcher.js";
 import { agentNotFound, FleetError, nearestAgentNames, scheduleNotFound } from "./errors.js";
 import { type ConfigReloadedEvent, FleetEventBus } from "./events.js";
@@ -81,6 +88,7 @@ export class FleetManager {
   private control!: JobControl;
   private scheduler!: Scheduler;
   private schedules!: ScheduleExecutor;
+  private wakes!: WakeScheduler;
   private containers: ContainerManager | undefined;
   private readonly watcher: ConfigWatcher;
   private lock: DaemonLock | undefined;
@@ -161,8 +169,18 @@ export class FleetManager {
         log: this.log,
         now: () => this.clock.now(),
       });
+      this.wakes = new WakeScheduler({
+        clock: this.clock,
+        state: this.state,
+        agent: (name) => this.agentsByName.get(name),
+        submit: (request) => this.control.submit(request),
+        log: this.log,
+        onFired: (wake, job) => this.log(`wake ${wake.id} of ${wake.agent} fired: job ${job.id}`),
+      });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
+          // The job may have kept wakes; arm them now that its claude is gone.
+          this.wakes.refresh(job.agent);
           this.schedules.jobEnded(job);
           // Only this agent's plans can have moved; rewriting every schedule per job end is O(agents).
           this.persistSchedulePlans(job.agent);
@@ -171,6 +189,7 @@ export class FleetManager {
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
       this.scheduler.start();
       this.persistSchedulePlans();
+      this.wakes.start();
       for (const job of recovered.interrupted) this.resumeInterrupted(job);
       if (this.options.watchConfig !== false) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
@@ -197,6 +216,7 @@ export class FleetManager {
     const steps: Array<[string, () => unknown]> = [
       ["stop watching config", () => this.watcher.close()],
       ["stop the scheduler", () => this.scheduler?.stop()],
+      ["stop firing wakes", () => this.wakes?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       // Only a manager this fleet made: a caller's own manager may serve others.
       [
@@ -384,6 +404,25 @@ export class FleetManager {
   /** Cancels a running or queued job, or a failed job's planned retry; `force` skips the graceful end. */
   cancel(jobId: string, options: { force?: boolean } = {}): Promise<JobRecord> {
     return this.control.cancel(jobId, options);
+  }
+
+  /** Pending wakes, soonest first; `agent` narrows to one agent (which must exist). */
+  listWakes(filter: { agent?: string } = {}): WakeRecord[] {
+    if (filter.agent !== undefined) this.agent(filter.agent);
+    return this.state.wakes.pending(filter);
+  }
+
+  /** Cancels a pending wake. */
+  cancelWake(id: string): WakeRecord {
+    const wake = this.state.wakes.get(id);
+    if (wake?.status !== "pending" || !this.wakes.cancel(id)) {
+      throw new FleetError(
+        "FLEET_WAKE_NOT_FOUND",
+        `no pending wake ${JSON.stringify(id)}; herdctl wakes list shows the pending ones`,
+      );
+    }
+    this.log(`wake ${id} of ${wake.agent} cancelled`);
+    return this.state.wakes.require(id);
   }
 
   status(): FleetStatus {

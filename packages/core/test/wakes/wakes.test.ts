@@ -1,0 +1,164 @@
+import { type RecordedRequest, script, textReply, toolUse } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
+import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
+import type { JobRecord } from "../../src/state/index.js";
+import { claudeEnv } from "../helpers/claude-env.js";
+import { clockFleetFixture } from "../helpers/job-fixture.js";
+import { writeAgents } from "../helpers/multi-fleet.js";
+
+const START = "2030-01-01T00:00:00.000Z";
+const at = (ms: number) => new Date(Date.parse(START) + ms).toISOString();
+
+const wakeup = (delaySeconds: number, prompt: string) =>
+  toolUse("ScheduleWakeup", { delaySeconds, reason: "check back later", prompt, noop: false });
+
+/** Texts of every user message of a request, tool results left out: the conversation claude sent. */
+function userTexts(request: RecordedRequest): string[] {
+  return request.messages
+    .filter((m) => m.role === "user")
+    .flatMap((m) => (typeof m.content === "string" ? [m.content] : m.content))
+    .flatMap((b) =>
+      typeof b === "string" ? [b] : b.type === "text" && typeof b.text === "string" ? [b.text] : [],
+    )
+    .filter((t) => !t.startsWith("<system-reminder>"));
+}
+
+describe.each(["cli", "sdk"] as const)(
+  "durable wakes, %s runtime (real claude, stand-in API, fake clock)",
+  (runtime) => {
+    const fx = clockFleetFixture(START);
+
+    function makeFleet() {
+      return new FleetManager({
+        config: fx.tmp.dir,
+        env: claudeEnv(fx.standin, fx.tmp.dir),
+        watchConfig: false,
+        clock: fx.clock,
+      });
+    }
+
+    async function startFleet(body: string) {
+      writeAgents(fx.tmp.dir, { waker: `runtime: ${runtime}\nenv: { TZ: UTC }\n${body}` });
+      const fleet = makeFleet();
+      fx.fleet = fleet;
+      await fleet.start();
+      return fleet;
+    }
+
+    function nextQueued(f: FleetManager): Promise<JobRecord> {
+      return new Promise((resolve) => f.events.once("job:queued", resolve));
+    }
+
+    const mainRequests = () => fx.standin.requests.filter((r) => !r.isSide);
+
+    it("a ScheduleWakeup outlives claude: the job ends, the wake fires on the fleet's clock and resumes the same session", async () => {
+      fx.standin.setResponder(
+        script([wakeup(120, "check the build"), textReply("I will check back"), textReply("build is green")]),
+      );
+      const f = await startFleet("");
+      const first = await f.wait(f.trigger("waker", { prompt: "start the build" }).id);
+      expect(first.status).toBe("completed");
+      const [wake] = f.listWakes();
+      expect(wake).toMatchObject({
+        agent: "waker",
+        kind: "once",
+        prompt: "check the build",
+        sessionId: first.sessionId,
+        jobId: first.id,
+        nextFireAt: at(120_000),
+        status: "pending",
+      });
+      expect(f.status().agents[0]!.wakes.map((w) => w.id)).toEqual([wake!.id]);
+
+      fx.clock.advance(119_999);
+      expect(f.state.jobs.list().jobs).toHaveLength(1);
+      const queued = nextQueued(f);
+      fx.clock.advance(1);
+      const woken = await f.wait((await queued).id);
+      expect(woken).toMatchObject({
+        status: "completed",
+        triggerType: "wake",
+        prompt: "check the build",
+        sessionId: first.sessionId,
+        summary: expect.stringContaining("build is green"),
+      });
+      // The stand-in saw the earlier conversation, then the wake's prompt.
+      const texts = userTexts(mainRequests().at(-1)!);
+      expect(texts[0]).toContain("start the build");
+      expect(texts.at(-1)).toContain("check the build");
+      expect(f.state.wakes.require(wake!.id)).toMatchObject({
+        status: "done",
+        fireCount: 1,
+        lastJobId: woken.id,
+      });
+      expect(f.listWakes()).toEqual([]);
+    });
+
+    it("a recurring CronCreate re-arms after each fire and expires after wakes.expire_after", async () => {
+      fx.standin.setResponder(
+        script([
+          toolUse("CronCreate", { cron: "*/5 * * * *", prompt: "poll the queue", recurring: true }),
+          textReply("polling every 5 minutes"),
+        ]),
+      );
+      const f = await startFleet("wakes: { expire_after: 12m }\n");
+      await f.wait(f.trigger("waker", { prompt: "watch the queue" }).id);
+      const [wake] = f.listWakes();
+      expect(wake).toMatchObject({
+        kind: "cron",
+        cron: "*/5 * * * *",
+        timezone: "UTC",
+        nextFireAt: at(300_000),
+        expiresAt: at(720_000),
+      });
+
+      let queued = nextQueued(f);
+      fx.clock.advanceTo(at(300_000));
+      const one = await f.wait((await queued).id);
+      expect(one).toMatchObject({ triggerType: "wake", prompt: "poll the queue", status: "completed" });
+      expect(f.state.wakes.require(wake!.id)).toMatchObject({ status: "pending", nextFireAt: at(600_000) });
+
+      queued = nextQueued(f);
+      fx.clock.advanceTo(at(600_000));
+      await f.wait((await queued).id);
+      // 00:15 is past the 12 minutes the wake may live.
+      expect(f.state.wakes.require(wake!.id)).toMatchObject({ status: "expired", fireCount: 2 });
+      fx.clock.advanceTo(at(3_600_000));
+      expect(f.state.jobs.list({ agent: "waker" }).jobs).toHaveLength(3);
+    });
+
+    it("a pending wake survives a restart of the fleet manager, and one due while it was down fires once on start", async () => {
+      fx.standin.setResponder(
+        script([wakeup(600, "resume after restart"), textReply("ok"), textReply("back")]),
+      );
+      const f = await startFleet("");
+      const first = await f.wait(f.trigger("waker", { prompt: "long task" }).id);
+      const [wake] = f.listWakes();
+      await f.stop({ timeoutMs: 0 });
+
+      fx.clock.advance(15 * 60_000); // due at 10 min; the fleet is down until 15
+      const again = makeFleet();
+      fx.fleet = again;
+      const queued = nextQueued(again);
+      await again.start();
+      // The catch-up fire is due now: on the fake clock it runs when time is next moved.
+      fx.clock.advance(0);
+      const woken = await again.wait((await queued).id);
+      expect(woken).toMatchObject({ triggerType: "wake", sessionId: first.sessionId, status: "completed" });
+      expect(again.state.wakes.require(wake!.id)).toMatchObject({ status: "done", fireCount: 1 });
+      fx.clock.advance(3_600_000);
+      expect(again.state.jobs.list().jobs).toHaveLength(2);
+    });
+
+    it("a wake can be cancelled before it fires", async () => {
+      fx.standin.setResponder(script([wakeup(60, "never"), textReply("ok")]));
+      const f = await startFleet("");
+      await f.wait(f.trigger("waker", { prompt: "p" }).id);
+      const [wake] = f.listWakes();
+      expect(f.cancelWake(wake!.id).status).toBe("cancelled");
+      expect(() => f.cancelWake(wake!.id)).toThrow(/no pending wake/);
+      fx.clock.advance(3_600_000);
+      expect(f.state.jobs.list().jobs).toHaveLength(1);
+    });
+  },
+);
