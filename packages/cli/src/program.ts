@@ -15,6 +15,7 @@ import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerTrigger } from "./commands/trigger.js";
+import { registerWakes } from "./commands/wakes.js";
 import { registerWebhook } from "./commands/webhook.js";
 
 export const VERSION = "0.1.0";
@@ -47,5 +48,6 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerWebhook(program);
   registerDashboard(program);
+  registerWakes(program);
   return program;
 }
