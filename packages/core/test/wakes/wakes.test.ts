@@ -53,7 +53,12 @@ describe.each(["cli", "sdk"] as const)(
 
     it("a ScheduleWakeup outlives claude: the job ends, the wake fires on the fleet's clock and resumes the same session", async () => {
       fx.standin.setResponder(
-        script([wakeup(120, "check the build"), textReply("I will check back"), textReply("build is green")]),
+        // The reply after the tool call is a long silent turn: the job waits it out, then ends at the result.
+      script([
+        wakeup(120, "check the build"),
+        textReply("I will check back", { delayMs: 3000 }),
+        textReply("build is green"),
+      ]),
       );
       const f = await startFleet("");
       const first = await f.wait(f.trigger("waker", { prompt: "start the build" }).id);
