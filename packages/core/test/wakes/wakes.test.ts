@@ -54,11 +54,11 @@ describe.each(["cli", "sdk"] as const)(
     it("a ScheduleWakeup outlives claude: the job ends, the wake fires on the fleet's clock and resumes the same session", async () => {
       fx.standin.setResponder(
         // The reply after the tool call is a long silent turn: the job waits it out, then ends at the result.
-      script([
-        wakeup(120, "check the build"),
-        textReply("I will check back", { delayMs: 3000 }),
-        textReply("build is green"),
-      ]),
+        script([
+          wakeup(120, "check the build"),
+          textReply("I will check back", { delayMs: 3000 }),
+          textReply("build is green"),
+        ]),
       );
       const f = await startFleet("");
       const first = await f.wait(f.trigger("waker", { prompt: "start the build" }).id);
@@ -130,6 +130,39 @@ describe.each(["cli", "sdk"] as const)(
       expect(f.state.wakes.require(wake!.id)).toMatchObject({ status: "expired", fireCount: 2 });
       fx.clock.advanceTo(at(3_600_000));
       expect(f.state.jobs.list({ agent: "waker" }).jobs).toHaveLength(3);
+    });
+
+    it("a cron is read in the zone claude wrote it in, and the agent's CronDelete ends the wake it names", async () => {
+      // The delete must name claude's own id of the second cron, which only claude's answer tells.
+      fx.standin.setResponder((req, ctx) => {
+        if (ctx.assistantTurns === 0)
+          return toolUse("CronCreate", { cron: "0 9 * * *", prompt: "morning", recurring: true });
+        if (ctx.assistantTurns === 1)
+          return toolUse("CronCreate", { cron: "30 9 * * *", prompt: "later", recurring: true });
+        if (ctx.assistantTurns === 2) {
+          const answer = JSON.stringify(req.toolResults[0]?.content ?? "");
+          return toolUse("CronDelete", { id: /job (\w+) /.exec(answer)?.[1] ?? "unknown" });
+        }
+        return textReply("one cron left");
+      });
+      writeAgents(fx.tmp.dir, { waker: `runtime: ${runtime}\nenv: { TZ: America/New_York }\n` });
+      const f = makeFleet();
+      fx.fleet = f;
+      await f.start();
+      const job = await f.wait(f.trigger("waker", { prompt: "plan the mornings" }).id);
+      expect(job.status).toBe("completed");
+      const wakes = f.listWakes();
+      // 09:00 in New York on 1 January is 14:00 UTC.
+      expect(wakes).toMatchObject([
+        { prompt: "morning", timezone: "America/New_York", nextFireAt: at(14 * 3_600_000) },
+      ]);
+      const notices = f.state
+        .readJobOutput(job.id)
+        .map((l) => l.message as { type: string; text?: string })
+        .filter((m) => m.type === "herdctl" && m.text?.includes("cancelled by the agent (CronDelete)"));
+      expect(notices).toHaveLength(1);
+      const cancelledId = /wake (\S+) cancelled/.exec(notices[0]!.text!)![1]!;
+      expect(f.state.wakes.require(cancelledId)).toMatchObject({ prompt: "later", status: "cancelled" });
     });
 
     it("a pending wake survives a restart of the fleet manager, and one due while it was down fires once on start", async () => {
