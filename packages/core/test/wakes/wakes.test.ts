@@ -165,16 +165,22 @@ describe.each(["cli", "sdk"] as const)(
       expect(f.state.wakes.require(cancelledId)).toMatchObject({ prompt: "later", status: "cancelled" });
     });
 
-    it("a pending wake survives a restart of the fleet manager, and one due while it was down fires once on start", async () => {
+    it("pending wakes survive a restart: one due while the fleet was down fires once on start, one over an hour late is missed", async () => {
       fx.standin.setResponder(
-        script([wakeup(600, "resume after restart"), textReply("ok"), textReply("back")]),
+        script([
+          wakeup(600, "too late"),
+          wakeup(3600, "resume after restart"),
+          textReply("ok"),
+          textReply("back"),
+        ]),
       );
       const f = await startFleet("");
       const first = await f.wait(f.trigger("waker", { prompt: "long task" }).id);
-      const [wake] = f.listWakes();
+      const [late, due] = f.listWakes();
+      expect([late!.nextFireAt, due!.nextFireAt]).toEqual([at(600_000), at(3_600_000)]);
       await f.stop({ timeoutMs: 0 });
 
-      fx.clock.advance(15 * 60_000); // due at 10 min; the fleet is down until 15
+      fx.clock.advance(80 * 60_000); // down from 0 to 80 min: the 10 min wake is 70 min late, the 60 min one 20
       const again = makeFleet();
       fx.fleet = again;
       const queued = nextQueued(again);
@@ -182,8 +188,14 @@ describe.each(["cli", "sdk"] as const)(
       // The catch-up fire is due now: on the fake clock it runs when time is next moved.
       fx.clock.advance(0);
       const woken = await again.wait((await queued).id);
-      expect(woken).toMatchObject({ triggerType: "wake", sessionId: first.sessionId, status: "completed" });
-      expect(again.state.wakes.require(wake!.id)).toMatchObject({ status: "done", fireCount: 1 });
+      expect(woken).toMatchObject({
+        triggerType: "wake",
+        prompt: "resume after restart",
+        sessionId: first.sessionId,
+        status: "completed",
+      });
+      expect(again.state.wakes.require(due!.id)).toMatchObject({ status: "done", fireCount: 1 });
+      expect(again.state.wakes.require(late!.id)).toMatchObject({ status: "missed", fireCount: 0 });
       fx.clock.advance(3_600_000);
       expect(again.state.jobs.list().jobs).toHaveLength(2);
     });
