@@ -200,6 +200,26 @@ describe.each(["cli", "sdk"] as const)(
       expect(again.state.jobs.list().jobs).toHaveLength(2);
     });
 
+    it("a wake's job waits its turn behind the agent's running job (max_concurrent 1), across a long silent turn", async () => {
+      const steps = script([wakeup(60, "after the slow one"), textReply("ok"), textReply("woke")]);
+      fx.standin.setResponder((req, ctx) =>
+        req.lastUserText?.includes("slow") ? textReply("slow done", { delayMs: 4000 }) : steps(req, ctx),
+      );
+      const f = await startFleet("instances: { max_concurrent: 1 }\n");
+      await f.wait(f.trigger("waker", { prompt: "set a wake" }).id);
+      const slow = f.trigger("waker", { prompt: "slow work", fresh: true });
+      const queued = nextQueued(f);
+      fx.clock.advance(60_000);
+      const wakeJob = await queued;
+      expect(f.state.jobs.require(wakeJob.id)).toMatchObject({ triggerType: "wake", status: "queued" });
+      expect((await f.wait(slow.id)).status).toBe("completed");
+      const woken = await f.wait(wakeJob.id);
+      expect(woken.status).toBe("completed");
+      expect(Date.parse(woken.startedAt!)).toBeGreaterThanOrEqual(
+        Date.parse(f.state.jobs.require(slow.id).finishedAt!),
+      );
+    });
+
     it("a wake can be cancelled before it fires", async () => {
       fx.standin.setResponder(script([wakeup(60, "never"), textReply("ok")]));
       const f = await startFleet("");
