@@ -53,6 +53,7 @@ export class WakeScheduler {
     this.timer.batch(() => {
       for (const wake of this.options.state.wakes.pending()) {
         const due = Date.parse(wake.nextFireAt ?? "");
+        if (Number.isNaN(due)) continue;
         if (due < now.getTime() && now.getTime() - due > DEFAULT_CATCH_UP_WINDOW_MS) {
           if (wake.kind === "once") {
             this.options.state.wakes.end(wake.id, "missed");
@@ -61,10 +62,7 @@ export class WakeScheduler {
             );
             continue;
           }
-          const next = this.nextOf(wake, now);
-          if (next === undefined) continue;
-          this.options.state.wakes.rearm(wake.id, next);
-          this.arm(wake.id, next.getTime());
+          this.rearmAfter(wake, now);
           continue;
         }
         this.arm(wake.id, due);
@@ -84,7 +82,7 @@ export class WakeScheduler {
     this.timer.batch(() => {
       for (const wake of pending) {
         const due = Date.parse(wake.nextFireAt ?? "");
-        if (this.armed.get(wake.id)?.dueMs !== due) this.arm(wake.id, due);
+        if (!Number.isNaN(due) && this.armed.get(wake.id)?.dueMs !== due) this.arm(wake.id, due);
       }
     });
   }
