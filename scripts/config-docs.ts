@@ -13,6 +13,7 @@ import {
   ScheduleSchema,
   SessionSchema,
   ShellHookSchema,
+  WakesSchema,
   WebhookHookSchema,
   WebhooksSchema,
   WebSchema,
@@ -108,6 +109,13 @@ const SECTIONS: Section[] = [
     schema: RetrySchema,
   },
   {
+    id: "wakes",
+    title: "Wakes (`wakes`)",
+    intro:
+      "Wakes an agent schedules for itself with claude's ScheduleWakeup and CronCreate, kept and fired by herdctl (see [Wakes](wakes.md)).",
+    schema: WakesSchema,
+  },
+  {
     id: "hooks",
     title: "Hooks (`hooks`)",
     intro: "Lists of hooks run when a job ends.",
@@ -166,6 +174,7 @@ const LINKED = new Map<unknown, { id: string; label: string }>([
   [SessionSchema, { id: "session", label: "session" }],
   [InstancesSchema, { id: "instances", label: "instances" }],
   [RetrySchema, { id: "retry", label: "retry" }],
+  [WakesSchema, { id: "wakes", label: "wakes" }],
   [HooksSchema, { id: "hooks", label: "hooks" }],
   [ShellHookSchema, { id: "shell-hook", label: "shell hook" }],
   [WebhookHookSchema, { id: "webhook-hook", label: "webhook hook" }],

@@ -16,6 +16,7 @@ import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerTrigger } from "./commands/trigger.js";
+import { registerWakes } from "./commands/wakes.js";
 import { registerWebhook } from "./commands/webhook.js";
 import { VERSION, versionText } from "./version.js";
 
@@ -53,5 +54,6 @@ export function buildProgram(): Command {
   registerWebhook(program);
   registerDashboard(program);
   registerAgent(program);
+  registerWakes(program);
   return program;
 }

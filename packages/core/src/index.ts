@@ -43,6 +43,8 @@ export {
   type FleetStatus,
   type JobRef,
   type ScheduleStatus,
+  type WakeRef,
+  wakeRef,
 } from "./fleet-manager/status.js";
 export {
   recentWebhookRejections,
@@ -106,3 +108,4 @@ export * from "./sessions/index.js";
 export * from "./state/index.js";
 export { editDistance, nearestNames } from "./util/nearest.js";
 export { ownValue } from "./util/own.js";
+export { DEFAULT_WAKES, MAX_WAKE_PROMPT_CHARS } from "./wakes/index.js";

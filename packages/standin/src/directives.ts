@@ -8,6 +8,7 @@ import { DirectiveError } from "./errors.js";
  *   @standin write <path> <content...>  Write tool call; content is the rest of the line
  *   @standin bash <command...>          Bash tool call with the rest of the line
  *   @standin turns <n>                  n harmless tool turns (Bash `echo`) before going on
+ *   @standin wakeup <seconds> <prompt...> ScheduleWakeup tool call: claude's "wake me in <seconds>"
  *   @standin text <words...>            the final reply text (several lines join with "\n")
  *   @standin delay <ms>                 every reply of this prompt waits <ms> before its first byte
  *   @standin flaky <429|500|529>        the next reply fails once with that status; the client's
@@ -26,6 +27,7 @@ export type Directive =
   | { kind: "write"; path: string; content: string }
   | { kind: "bash"; command: string }
   | { kind: "turns"; count: number }
+  | { kind: "wakeup"; seconds: number; prompt: string }
   | { kind: "text"; text: string }
   | { kind: "delay"; ms: number }
   | { kind: "flaky"; status: FaultStatus }
@@ -46,6 +48,7 @@ export const DIRECTIVE_HELP = `Script the offline stand-in with lines in the pro
   @standin write <path> <content...>   Write tool call (\\n, \\t, \\\\ are escapes)
   @standin bash <command...>           Bash tool call
   @standin turns <n>                   n harmless tool turns (max ${MAX_TURNS_DIRECTIVE})
+  @standin wakeup <seconds> <prompt...> ScheduleWakeup call: wake me in <seconds> with <prompt>
   @standin text <words...>             the final reply text
   @standin delay <ms>                  wait before every reply of this prompt
   @standin flaky <429|500|529>         fail the next reply once; the retry succeeds
@@ -106,6 +109,19 @@ export function parseDirectiveLine(raw: string): Directive {
       return { kind: "turns", count: parseInteger(line, rest.trim(), "turns", MAX_TURNS_DIRECTIVE) };
     case "text":
       return { kind: "text", text: unescapeArg(rest) };
+    case "wakeup": {
+      const [seconds, prompt] = splitWord(rest.trimStart());
+      if (prompt.trim() === "")
+        throw new DirectiveError(
+          line,
+          "wakeup needs a delay and a prompt: @standin wakeup <seconds> <prompt...>",
+        );
+      return {
+        kind: "wakeup",
+        seconds: parseInteger(line, seconds, "wakeup delay", 86_400),
+        prompt: unescapeArg(prompt),
+      };
+    }
     case "delay":
       return { kind: "delay", ms: parseInteger(line, rest.trim(), "delay", MAX_DELAY_MS) };
     case "flaky":
@@ -124,7 +140,7 @@ export function parseDirectiveLine(raw: string): Directive {
     default:
       throw new DirectiveError(
         line,
-        `unknown directive "${name}"; use write, bash, turns, text, delay, flaky, drop, error or hang.`,
+        `unknown directive "${name}"; use write, bash, turns, wakeup, text, delay, flaky, drop, error or hang.`,
       );
   }
 }

@@ -27,6 +27,7 @@ export {
   hang,
   malformed,
   SCRIPT_EXHAUSTED_TEXT,
+  scheduleWakeup,
   script,
   textReply,
   toolUse,

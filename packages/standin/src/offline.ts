@@ -1,7 +1,7 @@
 import { type Directive, parseDirectives, stripDirectives } from "./directives.js";
 import { DirectiveError } from "./errors.js";
 import type { RecordedRequest } from "./recorder.js";
-import { bash, textReply, writeFile } from "./script.js";
+import { bash, scheduleWakeup, textReply, writeFile } from "./script.js";
 import type { FaultTurn, Responder, ResponderContext, Turn } from "./types.js";
 
 /**
@@ -51,6 +51,9 @@ export function buildPlan(directives: Directive[], prompt: string): PlanStep[] {
         break;
       case "turns":
         for (let i = 1; i <= d.count; i++) push(bash(`echo 'herdctl stand-in turn ${i} of ${d.count}'`));
+        break;
+      case "wakeup":
+        push(scheduleWakeup(d.seconds, d.prompt));
         break;
       case "text":
         texts.push(d.text);

@@ -34,6 +34,19 @@ export function bash(command: string, extra: Omit<ToolUseTurn, "kind" | "name" |
   return toolUse("Bash", { command, description: "Run a command scripted by the herdctl stand-in" }, extra);
 }
 
+/** Claude Code's ScheduleWakeup tool: "wake me in `delaySeconds` and tell me `prompt`". */
+export function scheduleWakeup(
+  delaySeconds: number,
+  prompt: string,
+  extra: Omit<ToolUseTurn, "kind" | "name" | "input"> = {},
+) {
+  return toolUse(
+    "ScheduleWakeup",
+    { delaySeconds, reason: "scripted by the herdctl stand-in", prompt, noop: false },
+    extra,
+  );
+}
+
 export function errorReply(
   status: number,
   message?: string,

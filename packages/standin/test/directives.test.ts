@@ -35,13 +35,22 @@ describe("parseDirectives", () => {
     });
     expect(parseDirectiveLine("@standin error 500")).toEqual({ kind: "error", status: 500 });
     expect(parseDirectiveLine("@standin hang\r")).toEqual({ kind: "hang" });
+    expect(parseDirectiveLine("@standin wakeup 90 look  again")).toEqual({
+      kind: "wakeup",
+      seconds: 90,
+      prompt: "look  again",
+    });
   });
 
   it.each([
     ["@standin", 'Invalid stand-in directive "@standin": missing directive name.'],
     [
       "@standin fly away",
-      'Invalid stand-in directive "@standin fly away": unknown directive "fly"; use write, bash, turns, text, delay, flaky, drop, error or hang.',
+      'Invalid stand-in directive "@standin fly away": unknown directive "fly"; use write, bash, turns, wakeup, text, delay, flaky, drop, error or hang.',
+    ],
+    [
+      "@standin wakeup 60",
+      'Invalid stand-in directive "@standin wakeup 60": wakeup needs a delay and a prompt: @standin wakeup <seconds> <prompt...>',
     ],
     [
       "@standin write",

@@ -130,7 +130,7 @@ describe("offlineResponder", () => {
     const reply = await ask(standin.url, [{ role: "user", content: "@standin explode" }]);
     expect(reply.status).toBe(200);
     expect(reply.body.content[0]!.text).toBe(
-      `herdctl's offline stand-in could not follow your prompt. Invalid stand-in directive "@standin explode": unknown directive "explode"; use write, bash, turns, text, delay, flaky, drop, error or hang.`,
+      `herdctl's offline stand-in could not follow your prompt. Invalid stand-in directive "@standin explode": unknown directive "explode"; use write, bash, turns, wakeup, text, delay, flaky, drop, error or hang.`,
     );
   });
 

@@ -1,4 +1,4 @@
-import type { AgentStatus, FleetStatus, JobRef } from "@herdctl/core";
+import type { AgentStatus, FleetStatus, JobRef, WakeRef } from "@herdctl/core";
 import { isAgentName, nearestNames } from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
@@ -69,7 +69,15 @@ export function registerStatus(program: Command): void {
           }),
         ),
       );
+      for (const a of status.agents)
+        for (const w of a.wakes ?? []) ctx.print(`${s.cyan(a.name)} ${wakeLine(s, w)}`);
     });
+}
+
+/** One pending wake; its prompt is agent-written, so it is shown through `visible`. */
+function wakeLine(s: CommandContext["out"], w: WakeRef): string {
+  const when = w.kind === "cron" ? `cron ${visible(w.cron ?? "")} (${w.timezone}), next` : "once,";
+  return `${s.cyan("wake")}    ${w.id} ${when} ${relativeAndLocal(w.nextFireAt)}: ${visible(w.prompt)}`;
 }
 
 function trigger(j: JobRef): string {
@@ -101,6 +109,7 @@ function printAgent(ctx: CommandContext, a: AgentStatus): void {
   for (const j of a.running)
     ctx.print(`  running ${j.id} (${trigger(j)}) since ${relativeTime(j.startedAt)}`);
   for (const j of a.queued) ctx.print(`  queued  ${j.id} (${trigger(j)})`);
+  for (const w of a.wakes ?? []) ctx.print(`  ${wakeLine(s, w)}`);
   for (const r of a.retrying ?? [])
     ctx.print(
       `  ${s.yellow("retry")}   ${r.jobId} failed; attempt ${r.attempt} of ${r.attempts} starts ${relativeTime(r.at)}`,

@@ -24,6 +24,7 @@ export type {
   RetryConfig,
   Schedule,
   ShellHookConfig,
+  WakesConfig,
   WebConfig,
   WebhookHookConfig,
   WebhooksConfig,

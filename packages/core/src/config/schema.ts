@@ -113,6 +113,34 @@ export const RetrySchema = z.strictObject({
   max_backoff: duration({ positive: true }).default(600_000).describe("The longest wait between attempts"),
 });
 
+export const WakesSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Keep the wakes the agent schedules with claude's ScheduleWakeup and CronCreate, and fire them after claude has exited; false ignores them",
+    ),
+  expire_after: duration({ positive: true })
+    .default(7 * 86_400_000)
+    .describe("A recurring (CronCreate) wake ends this long after the agent made it"),
+  max_pending: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .describe("Most wakes the agent may have pending; a wake beyond it is refused and the job says so"),
+  min_interval: duration({ positive: true })
+    .default(60_000)
+    .refine((ms) => ms >= 60_000, {
+      message: "must be 60s or longer",
+      params: { hint: "write 60s or more, e.g. 5m" },
+    })
+    .describe(
+      "Shortest time from a wake's creation to its fire, and between two fires of a recurring one (60s or more)",
+    ),
+});
+
 export const ScheduleSchema = z
   .strictObject({
     type: z
@@ -641,6 +669,9 @@ const agentFields = {
   retry: RetrySchema.optional().describe(
     "Run a job again, as a new job, after an API error or a timeout; never after a cancel",
   ),
+  wakes: WakesSchema.optional().describe(
+    "Wakes the agent schedules for itself (claude's ScheduleWakeup, CronCreate): kept, listed and fired by herdctl",
+  ),
 };
 
 /** A merged agent (fleet defaults + agent file + overrides); defaults are applied here, once. */
@@ -785,6 +816,7 @@ export type SettingSource = NonNullable<AgentConfig["setting_sources"]>[number];
 export type WebConfig = z.output<typeof WebSchema>;
 /** `backoff` and `max_backoff` are milliseconds. */
 export type RetryConfig = z.output<typeof RetrySchema>;
+export type WakesConfig = z.output<typeof WakesSchema>;
 export type WebhooksConfig = z.output<typeof WebhooksSchema>;
 export type FleetDefaults = Omit<z.output<typeof DefaultsSchema>, (typeof FLEET_ONLY_DEFAULT_KEYS)[number]>;
 /**

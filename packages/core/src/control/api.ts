@@ -268,6 +268,14 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     return c.json(edited(result, agent, schedule));
   });
 
+  // Wakes agents scheduled for themselves (docs/wakes.md); their prompts are agent-written text.
+  app.get("/api/wakes", (c) => {
+    const agent = c.req.query("agent");
+    return c.json({ wakes: fleet.listWakes(agent === undefined ? {} : { agent }) });
+  });
+
+  app.delete("/api/wakes/:id", (c) => c.json({ wake: fleet.cancelWake(c.req.param("id")) }));
+
   if (options.daemonControl) {
     app.get("/api/status", (c) => c.json(fleet.status()));
     // Socket only: hand-started conversations are the operator's own, not the dashboard's to read.

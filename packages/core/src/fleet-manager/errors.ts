@@ -10,7 +10,8 @@ export type FleetErrorCode =
   | "FLEET_NO_PROMPT"
   | "FLEET_NOT_REMOVABLE"
   | "FLEET_QUEUE_FULL"
-  | "FLEET_SCHEDULE_NOT_FOUND";
+  | "FLEET_SCHEDULE_NOT_FOUND"
+  | "FLEET_WAKE_NOT_FOUND";
 
 /** What FleetManager refuses, with a `code` to branch on and a message that says what to do. */
 export class FleetError extends Error {

@@ -45,8 +45,10 @@ import {
   type SessionPointer,
   StateManager,
   type TriggerType,
+  type WakeRecord,
 } from "../state/index.js";
 import { ownValue } from "../util/own.js";
+import { WakeScheduler } from "../wakes/index.js";
 import { ConfigWatcher } from "./config-watcher.js";
 import { agentNotFound, FleetError, nearestAgentNames, scheduleNotFound } from "./errors.js";
 import { type ConfigReloadedEvent, FleetEventBus, type JobMessage, type JobOutputEvent } from "./events.js";
@@ -150,6 +152,7 @@ export class FleetManager {
   private control!: JobControl;
   private scheduler!: Scheduler;
   private schedules!: ScheduleExecutor;
+  private wakes!: WakeScheduler;
   private containers: ContainerManager | undefined;
   private readonly watcher: ConfigWatcher;
   private lock: DaemonLock | undefined;
@@ -279,8 +282,18 @@ export class FleetManager {
         log: this.log,
         now: () => this.clock.now(),
       });
+      this.wakes = new WakeScheduler({
+        clock: this.clock,
+        state: this.state,
+        agent: (name) => this.agentsByName.get(name),
+        submit: (request) => this.control.submit(request),
+        log: this.log,
+        onFired: (wake, job) => this.log(`wake ${wake.id} of ${wake.agent} fired: job ${job.id}`),
+      });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
+          // The job may have kept wakes; arm them now that its claude is gone.
+          this.wakes.refresh(job.agent);
           this.schedules.jobEnded(job);
           // Only this agent's plans can have moved; rewriting every schedule per job end is O(agents).
           this.persistSchedulePlans(job.agent);
@@ -289,6 +302,7 @@ export class FleetManager {
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
       this.scheduler.start();
       this.persistSchedulePlans();
+      this.wakes.start();
       for (const job of recovered.interrupted) this.resumeInterrupted(job);
       if (this.watchesConfig) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
@@ -315,6 +329,7 @@ export class FleetManager {
     const steps: Array<[string, () => unknown]> = [
       ["stop watching config", () => this.watcher.close()],
       ["stop the scheduler", () => this.scheduler?.stop()],
+      ["stop firing wakes", () => this.wakes?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       // Only a manager this fleet made: a caller's own manager may serve others.
       [
@@ -653,6 +668,25 @@ export class FleetManager {
     if (agent === undefined) return this.state.sessions.list();
     const session = this.state.sessions.get(this.agent(agent).name);
     return session ? [session] : [];
+  }
+
+  /** Pending wakes, soonest first; `agent` narrows to one agent (which must exist). */
+  listWakes(filter: { agent?: string } = {}): WakeRecord[] {
+    if (filter.agent !== undefined) this.agent(filter.agent);
+    return this.state.wakes.pending(filter);
+  }
+
+  /** Cancels a pending wake. */
+  cancelWake(id: string): WakeRecord {
+    const wake = this.state.wakes.get(id);
+    if (wake?.status !== "pending" || !this.wakes.cancel(id)) {
+      throw new FleetError(
+        "FLEET_WAKE_NOT_FOUND",
+        `no pending wake ${JSON.stringify(id)}; herdctl wakes list shows the pending ones`,
+      );
+    }
+    this.log(`wake ${id} of ${wake.agent} cancelled`);
+    return this.state.wakes.require(id);
   }
 
   /** The fleet, its agents, schedules and jobs in flight, as `herdctl status` shows them. */

@@ -1,7 +1,7 @@
 import type { ResolvedAgent } from "../config/index.js";
 import { type ConfigTamper, recentConfigTampers } from "../runner/config-tamper.js";
 import type { ScheduleSnapshot } from "../scheduler/index.js";
-import type { JobRecord, StateManager } from "../state/index.js";
+import type { JobRecord, StateManager, WakeRecord } from "../state/index.js";
 import type { RetryRef } from "./retries.js";
 import { recentWebhookRejections, type WebhookRejection } from "./webhook-rejections.js";
 
@@ -54,6 +54,36 @@ export interface AgentStatus {
   rejectedWebhooks: WebhookRejection[];
   /** The latest refused attempts of this agent's jobs on the fleet's configuration or state. */
   configTampers: ConfigTamper[];
+  /** Wakes the agent scheduled for itself that have yet to fire, soonest first. */
+  wakes: WakeRef[];
+}
+
+export interface WakeRef {
+  id: string;
+  kind: "once" | "cron";
+  nextFireAt: string | null;
+  cron: string | null;
+  timezone: string | null;
+  expiresAt: string | null;
+  sessionId: string;
+  /** The agent-written prompt, cut to one short line. */
+  prompt: string;
+}
+
+const WAKE_PROMPT_PREVIEW = 80;
+
+export function wakeRef(wake: WakeRecord): WakeRef {
+  const line = wake.prompt.replace(/\s+/g, " ").trim();
+  return {
+    id: wake.id,
+    kind: wake.kind,
+    nextFireAt: wake.nextFireAt,
+    cron: wake.cron,
+    timezone: wake.timezone,
+    expiresAt: wake.expiresAt,
+    sessionId: wake.sessionId,
+    prompt: line.length > WAKE_PROMPT_PREVIEW ? `${line.slice(0, WAKE_PROMPT_PREVIEW - 1)}…` : line,
+  };
 }
 
 /** The fleet as `herdctl status` shows it: state, counts, every agent. */
@@ -174,5 +204,6 @@ export function buildAgentStatus(
       : null,
     rejectedWebhooks: recentWebhookRejections(state, agent.name),
     configTampers: recentConfigTampers(state, agent.name),
+    wakes: state.wakes.pending({ agent: agent.name }).map(wakeRef),
   };
 }

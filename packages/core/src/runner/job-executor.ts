@@ -4,6 +4,8 @@ import { buildHookContext, runHooks } from "../hooks/index.js";
 import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
+import { type WakeCapture, WakeCaptureStream } from "../wakes/capture.js";
+import { recordWake } from "../wakes/record.js";
 import {
   describeMetadataRead,
   type MetadataBaseline,
@@ -152,6 +154,7 @@ export class JobExecutor {
       notice(redactor.redact(`egress to ${key} refused: ${reason}`));
     });
 
+    const wakes = new WakeCaptureStream();
     const attempt = async (session: { sessionId?: string; resume?: string; fork?: boolean }) => {
       const tracker = new OutcomeTracker();
       let failure: unknown;
@@ -188,6 +191,9 @@ export class JobExecutor {
           tracker.observe(message);
           record(message);
           callbacks.onMessage?.(message, job);
+          for (const capture of wakes.observe(message)) this.keepWake(capture, agent, jobId, notice);
+          // claude keeps its process alive for the timers it holds; herdctl keeps them instead.
+          if (message.type === "result" && wakes.holdsTimers) break;
           for (const hit of tamper.check(message)) {
             const verb = hit.tool === "Read" ? "read" : "change";
             const text = `agent ${agent.name} tried to ${verb} ${hit.path} (${hit.tool}); herdctl keeps the fleet's configuration and state out of every job's reach, so it was refused`;
@@ -253,6 +259,22 @@ export class JobExecutor {
     const text = describeMetadataRead(file, read);
     if (text !== undefined) notice(redactor.redact(text));
     return read.kind === "read" ? read.metadata : undefined;
+  }
+
+  /** A wake that cannot be stored is the job's notice, never its failure. */
+  private keepWake(
+    capture: WakeCapture,
+    agent: ResolvedAgent,
+    jobId: string,
+    notice: (text: string) => void,
+  ) {
+    const redactor = this.redactorFor(agent);
+    const say = (text: string) => notice(redactor.redact(text));
+    try {
+      recordWake(capture, { state: this.options.state, agent, jobId, now: this.clock(), notice: say });
+    } catch (error) {
+      say(`wake not kept: ${(error as Error).message}`);
+    }
   }
 
   private guard(): ConfigGuard {

@@ -151,6 +151,36 @@ export const MIGRATIONS: readonly Migration[] = [
     // allowed or refused, connections, bytes each way (see proxy/egress-log.ts).
     sql: "ALTER TABLE jobs ADD COLUMN egress_json TEXT;",
   },
+  {
+    version: 8,
+    name: "durable wakes",
+    // A wake an agent scheduled with claude's ScheduleWakeup or CronCreate, kept so it outlives
+    // the claude process: it resumes session_id of agent with prompt at next_fire_at. claude_id
+    // is claude's own id of a CronCreate job, so the agent's CronDelete can end it.
+    sql: `
+      CREATE TABLE wakes (
+        id TEXT PRIMARY KEY NOT NULL,
+        agent TEXT NOT NULL,
+        job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        session_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('once', 'cron')),
+        prompt TEXT NOT NULL,
+        cron TEXT,
+        timezone TEXT,
+        claude_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'cancelled', 'expired', 'missed')),
+        created_at TEXT NOT NULL,
+        next_fire_at TEXT,
+        expires_at TEXT,
+        last_fired_at TEXT,
+        last_job_id TEXT,
+        fire_count INTEGER NOT NULL DEFAULT 0,
+        ended_at TEXT
+      );
+      CREATE INDEX wakes_by_status ON wakes (status, next_fire_at);
+      CREATE INDEX wakes_by_agent ON wakes (agent, status, created_at);
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -4,6 +4,7 @@ import { InvalidIdError } from "./errors.js";
 // Every pattern is anchored and excludes "/", "\\" and "..": a valid id is always one safe path
 // component, which is why ids are checked before any path is built from them.
 const JOB_ID = /^job-\d{14}-[a-z0-9]{6}$/;
+const WAKE_ID = /^wake-\d{14}-[a-z0-9]{6}$/;
 const AGENT_SEGMENT = "[a-zA-Z0-9][a-zA-Z0-9_-]*";
 const AGENT_NAME = new RegExp(`^${AGENT_SEGMENT}(?:\\.${AGENT_SEGMENT})*$`);
 const AGENT_NAME_MAX = 128;
@@ -19,6 +20,19 @@ function pad(value: number, width: number): string {
  * ids minted in the same second apart.
  */
 export function mintJobId(now: Date = new Date()): string {
+  return mintId("job", now);
+}
+
+/** `wake-YYYYMMDDHHMMSS-xxxxxx`, like a job id. */
+export function mintWakeId(now: Date = new Date()): string {
+  return mintId("wake", now);
+}
+
+export function isWakeId(value: unknown): value is string {
+  return typeof value === "string" && WAKE_ID.test(value);
+}
+
+function mintId(prefix: string, now: Date): string {
   const stamp =
     pad(now.getUTCFullYear(), 4) +
     pad(now.getUTCMonth() + 1, 2) +
@@ -28,7 +42,7 @@ export function mintJobId(now: Date = new Date()): string {
     pad(now.getUTCSeconds(), 2);
   let suffix = "";
   for (let i = 0; i < 6; i++) suffix += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
-  return `job-${stamp}-${suffix}`;
+  return `${prefix}-${stamp}-${suffix}`;
 }
 
 export function isJobId(value: unknown): value is string {

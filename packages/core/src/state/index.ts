@@ -23,6 +23,7 @@ export {
   isAgentName,
   isJobId,
   isSessionId,
+  isWakeId,
   mintJobId,
 } from "./ids.js";
 export type {
@@ -62,3 +63,5 @@ export type { ScheduleRunStatus, ScheduleState, ScheduleStatePatch } from "./sch
 export { ScheduleRepository } from "./schedules.js";
 export type { SaveSession, SessionPointer } from "./sessions.js";
 export { SessionRepository } from "./sessions.js";
+export type { NewWake, WakeKind, WakeRecord, WakeStatus } from "./wakes.js";
+export { WakeRepository } from "./wakes.js";

@@ -18,6 +18,7 @@ import { acquireLock, type DaemonLock } from "./lock.js";
 import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
+import { WakeRepository } from "./wakes.js";
 
 export interface StateManagerOptions {
   /** Source of "now" for every timestamp and job id; tests pass a fake clock. */
@@ -34,6 +35,7 @@ interface OpenState {
   readonly sessions: SessionRepository;
   readonly schedules: ScheduleRepository;
   readonly events: EventRepository;
+  readonly wakes: WakeRepository;
 }
 
 /**
@@ -113,6 +115,7 @@ export class StateManager {
       sessions: new SessionRepository(db, this.dbPath, this.clock),
       schedules: new ScheduleRepository(db, this.dbPath),
       events: new EventRepository(db, this.dbPath, this.clock),
+      wakes: new WakeRepository(db, this.dbPath, this.clock),
     };
   }
 
@@ -130,6 +133,10 @@ export class StateManager {
 
   get events(): EventRepository {
     return this.opened().events;
+  }
+
+  get wakes(): WakeRepository {
+    return this.opened().wakes;
   }
 
   /**

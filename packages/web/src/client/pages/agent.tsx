@@ -48,6 +48,16 @@ export function AgentPage({ name }: { name: string }) {
     }
   };
 
+  const cancelWake = async (id: string) => {
+    setActionError(undefined);
+    try {
+      await api.delete(`/api/wakes/${encodeURIComponent(id)}`);
+      detail.reload();
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+
   const agent = detail.data?.agent;
   return (
     <section>
@@ -122,6 +132,38 @@ export function AgentPage({ name }: { name: string }) {
             ))}
           </tbody>
         </table>
+      )}
+
+      {agent && agent.wakes.length > 0 && (
+        <>
+          <h2>Wakes</h2>
+          <table className="table" data-testid="wakes">
+            <thead>
+              <tr>
+                <th>Wake</th>
+                <th>When</th>
+                <th>Next</th>
+                <th>Prompt (written by the agent)</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {agent.wakes.map((w) => (
+                <tr key={w.id} data-testid={`wake-${w.id}`}>
+                  <td className="muted small">{w.id}</td>
+                  <td className="muted">{w.kind === "cron" ? `cron ${w.cron} (${w.timezone})` : "once"}</td>
+                  <td>{timeAgo(w.nextFireAt)}</td>
+                  <td>{w.prompt}</td>
+                  <td>
+                    <button type="button" className="toggle" onClick={() => cancelWake(w.id)}>
+                      cancel
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
 
       {agent && agent.rejectedWebhooks.length > 0 && (
