@@ -2,7 +2,7 @@ import type { ControlClient, JobRecord } from "@herdctl/core";
 import { ControlError } from "@herdctl/core/essentials";
 import type { CommandContext } from "./context.js";
 import { CliError } from "./errors.js";
-import { renderJobEnd, renderMessage } from "./output/job-render.js";
+import { printQuietly, renderJobEnd, renderMessage } from "./output/job-render.js";
 import { Spinner } from "./output/spinner.js";
 
 export interface RemoteTrigger {
@@ -14,6 +14,8 @@ export interface RemoteTrigger {
   fork?: string;
   noQueue?: boolean;
   wait: boolean;
+  /** Print only the final result: no stream, no progress. */
+  quiet?: boolean;
 }
 
 /** Triggers through the running daemon; with `wait`, streams the job and ends with its record. */
@@ -39,7 +41,8 @@ export async function triggerThroughDaemon(
     else ctx.print(`${job.id} ${job.status}`);
     return job;
   }
-  if (!ctx.json)
+  const quiet = t.quiet === true || ctx.json;
+  if (!quiet)
     ctx.stderr.write(ctx.err.dim(`job ${job.id} ${job.status} for ${job.agent} (through the daemon)\n`));
   const controller = new AbortController();
   let cancelling = false;
@@ -50,14 +53,14 @@ export async function triggerThroughDaemon(
     void client.call("POST", `/api/jobs/${job.id}/cancel`).catch(() => {});
   };
   process.on("SIGINT", onSigint);
-  const spinner = new Spinner(ctx.stderr, !ctx.json && ctx.err.enabled);
+  const spinner = new Spinner(ctx.stderr, !quiet && ctx.err.enabled);
   spinner.start("waiting for the model");
   try {
     for await (const line of client.lines<{ line: number; message: unknown }>(
       `/api/jobs/${job.id}/output?follow=1`,
       controller.signal,
     )) {
-      if (ctx.json) continue;
+      if (quiet) continue;
       const lines = renderMessage(line.message as never, ctx.out);
       if (lines.length === 0) continue;
       spinner.pause();
@@ -81,6 +84,7 @@ export async function triggerThroughDaemon(
   }
   const { job: final } = await client.call<{ job: JobRecord }>("POST", `/api/jobs/${job.id}/wait`);
   if (ctx.json) ctx.printJson(final);
+  else if (t.quiet) printQuietly(ctx, final);
   else for (const line of renderJobEnd(final, ctx.out)) ctx.print(line);
   return final;
 }

@@ -8,7 +8,7 @@ import { UsageError } from "./errors.js";
 import { requireSchedule } from "./lookup.js";
 import { startOffline } from "./offline.js";
 import { OFFLINE_LABEL } from "./offline-label.js";
-import { renderJobEnd, renderMessage } from "./output/job-render.js";
+import { printQuietly, renderJobEnd, renderMessage } from "./output/job-render.js";
 import { Spinner } from "./output/spinner.js";
 import { visible } from "./output/terminal-text.js";
 import { setupWarnings } from "./setup-warnings.js";
@@ -23,6 +23,8 @@ export interface TriggerRequest {
   fork?: string;
   offline?: boolean;
   stream: boolean;
+  /** Print only the final result. */
+  quiet?: boolean;
 }
 
 /** The prompt a trigger runs: -p, else the schedule's prompt, else the agent's default_prompt. */
@@ -57,7 +59,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
   // The state first: if it cannot open, no stand-in is left running to keep the process alive.
   const state = ctx.openState();
   const offline = t.offline ? await startOffline() : undefined;
-  if (offline) ctx.stderr.write(`${ctx.err.magenta(OFFLINE_LABEL)}\n`);
+  if (offline && !t.quiet) ctx.stderr.write(`${ctx.err.magenta(OFFLINE_LABEL)}\n`);
   for (const warning of setupWarnings([t.agent], { offline: Boolean(offline), web: true })) ctx.warn(warning);
   const controller = new AbortController();
   const onSigint = () => {
@@ -112,6 +114,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     });
     spinner.stop();
     if (ctx.json) ctx.printJson(offline ? { ...job, offline: true } : job);
+    else if (t.quiet) printQuietly(ctx, job);
     else for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
     return job;
   } finally {

@@ -13,6 +13,7 @@ interface TriggerOptions {
   fork?: string;
   queue?: boolean;
   offline?: boolean;
+  quiet?: boolean;
 }
 
 export function registerTrigger(program: Command): void {
@@ -26,6 +27,7 @@ export function registerTrigger(program: Command): void {
       "the prompt (default: the schedule's prompt or the agent's default_prompt)",
     )
     .option("-w, --wait", "stream the job's output and wait for it to end")
+    .option("-q, --quiet", "wait for the job and print only its final result (nothing while it runs)")
     .option("--fresh", "start a new session instead of continuing the last one")
     .option("--resume <session-id>", "continue this session")
     .option("--fork <job-id>", "branch a finished job's session into a new job; the original stays as it was")
@@ -52,9 +54,10 @@ export function registerTrigger(program: Command): void {
           resume: options.resume,
           fork: options.fork,
           noQueue: options.queue === false,
-          wait: options.wait === true,
+          wait: options.wait === true || options.quiet === true,
+          quiet: options.quiet === true,
         });
-        if (options.wait && job.status !== "completed") process.exitCode = 1;
+        if ((options.wait || options.quiet) && job.status !== "completed") process.exitCode = 1;
         return;
       }
       const agent = await ctx.agent(agentName);
@@ -67,7 +70,8 @@ export function registerTrigger(program: Command): void {
         resume: options.resume,
         fork: options.fork,
         offline: options.offline,
-        stream: options.wait === true,
+        stream: options.wait === true && !options.quiet,
+        quiet: options.quiet === true,
       });
       if (job.status !== "completed") process.exitCode = 1;
     });

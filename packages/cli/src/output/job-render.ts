@@ -66,3 +66,16 @@ export function renderJobEnd(job: JobRecord, style: Style): string[] {
     lines.push(style.dim(`attempt ${job.attempt + 1} starts ${relativeTime(job.nextRetryAt)} (retry)`));
   return lines;
 }
+
+/** `trigger -q`: the result alone on standard output; a job that did not complete says why on standard error. */
+export function printQuietly(
+  ctx: { print(text: string): void; stderr: NodeJS.WritableStream },
+  job: JobRecord,
+): void {
+  if (job.status === "completed") {
+    // Raw into a pipe (a script wants the model's exact text); made safe on a terminal.
+    if (job.summary) ctx.print(process.stdout.isTTY ? visible(job.summary) : job.summary);
+    return;
+  }
+  ctx.stderr.write(`herdctl: job ${job.id} ${job.status}${job.error ? `: ${visible(job.error)}` : ""}\n`);
+}
