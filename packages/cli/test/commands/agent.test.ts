@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentRepo, makeRepo } from "../../../core/test/helpers/git-repos.js";
 import { assertBuilt, BIN, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
 import { startDaemon, stopDaemon } from "../helpers/daemon.js";
+import { TmuxSession } from "../helpers/tmux.js";
 
 // `herdctl agent add|list|info|remove` end to end: the built CLI, real git, bare repositories in a
 // temporary folder (no network), and a real `herdctl start --offline` for the daemon's part.
@@ -139,44 +140,18 @@ describe("herdctl agent without a daemon", () => {
 });
 
 describe("herdctl agent remove on a terminal (tmux gives it a pty)", () => {
-  const session = `herdctl-agent-rm-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
-  afterAll(() => {
-    try {
-      tmux("kill-session", "-t", session);
-    } catch {}
-  });
+  const tmux = new TmuxSession(`herdctl-agent-rm-${process.pid}`);
+  afterAll(() => tmux.kill());
 
   /** Runs `agent remove helper` on a terminal, answers its question; the question and the screen after. */
   async function answer(reply: string): Promise<{ question: string; after: string }> {
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "200",
-      "-y",
-      "20",
-      "-c",
-      dir,
-      process.execPath,
-      BIN,
-      "agent",
-      "remove",
-      "helper",
-    );
-    tmux("set-option", "-t", session, "remain-on-exit", "on");
-    const screen = () => tmux("capture-pane", "-p", "-J", "-t", session);
-    await until(() => screen().includes("[y/N]"), "the confirmation question");
-    const question = screen().trim();
-    tmux("send-keys", "-t", session, reply, "Enter");
-    await until(
-      () => tmux("display-message", "-p", "-t", session, "#{pane_dead}").trim() === "1",
-      "the command's end",
-    );
-    const after = screen();
-    tmux("kill-session", "-t", session);
+    tmux.start(dir, [process.execPath, BIN, "agent", "remove", "helper"], { cols: 200, rows: 20 });
+    await until(() => tmux.screen().includes("[y/N]"), "the confirmation question");
+    const question = tmux.screen().trim();
+    tmux.keys(reply, "Enter");
+    await until(() => tmux.exited(), "the command's end");
+    const after = tmux.screen();
+    tmux.kill();
     return { question, after };
   }
 

@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, herdctl, json, tempDir, until } from "../helpers/cli.js";
+import { TmuxSession } from "../helpers/tmux.js";
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -145,50 +145,26 @@ describe("herdctl init with flags, and init agent", () => {
 });
 
 describe("herdctl init on a terminal (tmux gives it a pty)", () => {
-  const session = `herdctl-init-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
-  afterAll(() => {
-    try {
-      tmux("kill-session", "-t", session);
-    } catch {}
-  });
+  const tmux = new TmuxSession(`herdctl-init-${process.pid}`);
+  afterAll(() => tmux.kill());
 
   it("asks each question, checks answers as they are typed, and writes what was answered", async () => {
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "200",
-      "-y",
-      "30",
-      "-c",
-      dir,
-      process.execPath,
-      BIN,
-      "init",
-    );
-    tmux("set-option", "-t", session, "remain-on-exit", "on");
-    const screen = () => tmux("capture-pane", "-p", "-J", "-t", session);
+    tmux.start(dir, [process.execPath, BIN, "init"], { cols: 200, rows: 30 });
     const answer = async (question: string, keys: string[]) => {
-      await until(() => screen().includes(question), `the question "${question}"`);
-      tmux("send-keys", "-t", session, ...keys);
+      await until(() => tmux.screen().includes(question), `the question "${question}"`);
+      tmux.keys(...keys);
     };
     await answer("Fleet name", ["C-u", "asked", "Enter"]);
     // A name with a space is refused where it is typed; the corrected one goes through.
     await answer("Agent name", ["C-u", "bad name", "Enter"]);
-    await until(() => screen().includes("use letters, digits"), "the name rule");
+    await until(() => tmux.screen().includes("use letters, digits"), "the name rule");
     await answer("use letters, digits", ["C-u", "talker", "Enter"]);
     await answer("What should it do", ["C-u", "Answer questions", "Enter"]);
     await answer("How should herdctl run claude", ["Down", "Enter"]);
     await answer("Run it in a Docker container", ["n", "Enter"]);
     await answer("Schedule", ["every 1h", "Enter"]);
-    await until(
-      () => tmux("display-message", "-p", "-t", session, "#{pane_dead}").trim() === "1",
-      "init's end",
-    );
-    expect(screen()).toContain("created herdctl.yaml, agents/talker.yaml, workspace");
+    await until(() => tmux.exited(), "init's end");
+    expect(tmux.screen()).toContain("created herdctl.yaml, agents/talker.yaml, workspace");
     const shown = json<{ fleet: { name: string }; agents: Array<Record<string, unknown>> }>(
       await herdctl(["--json", "config", "show"], { cwd: dir }),
     );

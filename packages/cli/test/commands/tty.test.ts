@@ -1,15 +1,15 @@
-import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, tempDir, writeFleet } from "../helpers/cli.js";
+import { TmuxSession } from "../helpers/tmux.js";
 
 // A real terminal: tmux gives the binary a pty, so colour and the live stream are what a person sees.
 const session = `herdctl-tty-${process.pid}`;
 let dir: string;
 let remove: () => Promise<void>;
 
-const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
-const capture = () => tmux("capture-pane", "-p", "-e", "-J", "-S", "-200", "-t", session);
+const tmux = new TmuxSession(session);
+const capture = () => tmux.screen({ colour: true, history: 200 });
 
 beforeAll(async () => {
   assertBuilt();
@@ -17,9 +17,7 @@ beforeAll(async () => {
   await writeFleet(dir);
 });
 afterAll(async () => {
-  try {
-    tmux("kill-session", "-t", session);
-  } catch {}
+  tmux.kill();
   await remove();
 });
 
@@ -28,35 +26,27 @@ describe("trigger --wait on a terminal", () => {
     // Three tool turns, each reply held back 1.5 s by the stand-in: after the first tool call
     // shows, the job runs at least 3 s more, so even a slow capture sees it mid-job.
     const prompt = "Say hello.\n@standin turns 3\n@standin delay 1500";
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "200",
-      "-y",
-      "50",
-      "-c",
+    tmux.start(
       dir,
-      "-e",
-      "TERM=xterm-256color",
-      "env",
-      "-u",
-      "NO_COLOR",
-      "-u",
-      "FORCE_COLOR",
-      "TERM=xterm-256color",
-      process.execPath,
-      BIN,
-      "trigger",
-      "greeter",
-      "--offline",
-      "--wait",
-      "-p",
-      prompt,
+      [
+        "env",
+        "-u",
+        "NO_COLOR",
+        "-u",
+        "FORCE_COLOR",
+        "TERM=xterm-256color",
+        process.execPath,
+        BIN,
+        "trigger",
+        "greeter",
+        "--offline",
+        "--wait",
+        "-p",
+        prompt,
+      ],
+      { cols: 200, rows: 50 },
+      ["TERM=xterm-256color"],
     );
-    tmux("set-option", "-t", session, "remain-on-exit", "on");
     const seen: string[] = [];
     let done = false;
     const t0 = Date.now();

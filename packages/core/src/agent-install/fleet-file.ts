@@ -9,6 +9,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from "yaml";
+import { column, lineEnd, lineStart, newlineBefore, splice } from "../util/text-lines.js";
 import { AgentInstallError } from "./errors.js";
 
 /**
@@ -102,27 +103,4 @@ function unclean(what: string): AgentInstallError {
     "AGENT_FLEET_NOT_EDITABLE",
     `the fleet file's agents: ${what}, so herdctl did not change it; edit the agents: list by hand`,
   );
-}
-
-function splice(text: string, start: number, end: number, insert: string): string {
-  return text.slice(0, start) + insert + text.slice(end);
-}
-
-function lineStart(text: string, pos: number): number {
-  return text.lastIndexOf("\n", pos - 1) + 1;
-}
-
-/** The start of the line after the one holding `pos` (a block value's range may already end there). */
-function lineEnd(text: string, pos: number): number {
-  if (pos > 0 && text[pos - 1] === "\n") return pos;
-  const i = text.indexOf("\n", pos);
-  return i < 0 ? text.length : i + 1;
-}
-
-function column(text: string, pos: number): number {
-  return pos - lineStart(text, pos);
-}
-
-function newlineBefore(text: string, at: number): string {
-  return at > 0 && text[at - 1] !== "\n" ? "\n" : "";
 }

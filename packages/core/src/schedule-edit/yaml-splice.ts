@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { isAlias, isMap, isScalar, type Node, type Pair, parseDocument, stringify, type YAMLMap } from "yaml";
 import type { Segment } from "../config/source.js";
+import { column, lineEnd, lineStart, newlineBefore } from "../util/text-lines.js";
 import { ScheduleEditError } from "./errors.js";
 
 /** One change to one schedule, in terms of the YAML file that declares it. */
@@ -97,7 +98,7 @@ function planSplice(
     // `schedules:` with nothing after it: the entries go on the lines below the key.
     const at = lineEnd(text, (schedulesPair.key as Node).range![1]);
     const indent = column(text, (schedulesPair.key as Node).range![0]) + 2;
-    return { start: at, end: at, text: ensureNewline(text, at) + render(entry, false, indent, false) };
+    return { start: at, end: at, text: newlineBefore(text, at) + render(entry, false, indent, false) };
   }
   return insertPair(text, agent, "schedules", entry);
 }
@@ -125,7 +126,7 @@ function insertPair(text: string, map: YAMLMap, key: string, value: unknown, flo
   const body = block
     ? `${" ".repeat(indent)}${render({ [key]: value }, false, indent, true)}`
     : `${" ".repeat(indent)}${render({ [key]: value }, true, 0, true).slice(2, -2)}\n`;
-  return { start: at, end: at, text: ensureNewline(text, at) + body };
+  return { start: at, end: at, text: newlineBefore(text, at) + body };
 }
 
 function removePair(text: string, map: YAMLMap, pair: Pair, owner: Pair): Splice {
@@ -190,25 +191,6 @@ function isPlainObject(value: unknown): boolean {
 function endOf(pair: Pair): number {
   const value = pair.value as Node | null;
   return value?.range ? value.range[1] : (pair.key as Node).range![1];
-}
-
-function lineStart(text: string, pos: number): number {
-  return text.lastIndexOf("\n", pos - 1) + 1;
-}
-
-/** The start of the line after the one holding `pos` (a block value's range already ends there). */
-function lineEnd(text: string, pos: number): number {
-  if (pos > 0 && text[pos - 1] === "\n") return pos;
-  const i = text.indexOf("\n", pos);
-  return i < 0 ? text.length : i + 1;
-}
-
-function column(text: string, pos: number): number {
-  return pos - lineStart(text, pos);
-}
-
-function ensureNewline(text: string, at: number): string {
-  return at > 0 && text[at - 1] !== "\n" ? "\n" : "";
 }
 
 function unclean(path: Segment[], what: string): ScheduleEditError {
