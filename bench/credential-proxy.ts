@@ -80,10 +80,15 @@ async function sseLatency(): Promise<{ direct: number[]; proxied: number[] }> {
   await proxy.close();
   upstream.closeAllConnections();
   upstream.close();
-  return { direct, proxied, bridged };
+  return { direct, proxied };
 }
 
-async function dockerJobs(): Promise<{ direct: number[]; proxied: number[]; bridged: number[] }> {
+async function dockerJobs(): Promise<{
+  direct: number[];
+  proxied: number[];
+  bridged: number[];
+  hosted: number[];
+}> {
   const { hash } = await buildImage({ offline: true });
   const [image] = await new Dockerode().listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
   const root = scratch("herdctl-bench-proxy-");
@@ -91,7 +96,7 @@ async function dockerJobs(): Promise<{ direct: number[]; proxied: number[]; brid
   await removeFleetContainers(FLEET);
   mkdirSync(join(root.dir, "agents"), { recursive: true });
   mkdirSync(join(root.dir, "workspace"), { recursive: true });
-  for (const name of ["direct", "proxied", "bridged"])
+  for (const name of ["direct", "proxied", "bridged", "hosted"])
     writeFileSync(
       join(root.dir, "agents", `${name}.yaml`),
       `name: ${name}\nworking_directory: ../workspace\nruntime: cli\ndocker: { enabled: true }\n`,
@@ -103,7 +108,9 @@ async function dockerJobs(): Promise<{ direct: number[]; proxied: number[]; brid
       "  - { path: ./agents/direct.yaml, overrides: { docker: { network: host, credentials: env } } }\n" +
       "  - { path: ./agents/proxied.yaml, overrides: { docker: { network: proxy-only } } }\n" +
       // Today's default: bridge, the credential kept on the host, the proxy reached by socket.
-      "  - { path: ./agents/bridged.yaml }\n",
+      "  - { path: ./agents/bridged.yaml }\n" +
+      // The proxy alone: host networking like direct, the key kept on the host.
+      "  - { path: ./agents/hosted.yaml, overrides: { docker: { network: host } } }\n",
   );
   const fleet = new FleetManager({ config: root.dir, env: claudeEnv(standin, root.dir), watchConfig: false });
   await fleet.start();
@@ -117,15 +124,18 @@ async function dockerJobs(): Promise<{ direct: number[]; proxied: number[]; brid
   const direct: number[] = [];
   const proxied: number[] = [];
   const bridged: number[] = [];
+  const hosted: number[] = [];
   try {
     for (let i = 0; i <= ITERATIONS; i++) {
       const d = await run("direct");
       const p = await run("proxied");
       const b = await run("bridged");
+      const h = await run("hosted");
       if (i === 0) continue; // warm-up
       direct.push(d);
       proxied.push(p);
       bridged.push(b);
+      hosted.push(h);
     }
   } finally {
     await fleet.stop({ timeoutMs: 5_000 });
@@ -133,7 +143,7 @@ async function dockerJobs(): Promise<{ direct: number[]; proxied: number[]; brid
     await removeFleetContainers(FLEET);
     root.cleanup();
   }
-  return { direct, proxied, bridged };
+  return { direct, proxied, bridged, hosted };
 }
 
 const sse = await sseLatency();
@@ -161,6 +171,15 @@ if (!QUICK) {
     "≤ +3%",
     o <= b * 1.03,
   );
+  const h = median(jobs.hosted);
+  figure(
+    "credential-proxy docker job (host + proxy vs host + key: the proxy alone) trigger→completed",
+    fmt(b),
+    fmt(h),
+    h / b,
+    "≤ +3%",
+    h <= b * 1.03,
+  );
   const d = median(jobs.bridged);
   figure(
     "credential-proxy docker job (default: bridge + proxy vs host + key) trigger→completed",
@@ -171,7 +190,7 @@ if (!QUICK) {
     d <= b * 1.03,
   );
   console.log(
-    `credential-proxy docker: medians of ${ITERATIONS} runs each after one warm-up; direct ${jobs.direct.join(", ")} ms; proxy-only ${jobs.proxied.join(", ")} ms; bridge ${jobs.bridged.join(", ")} ms`,
+    `credential-proxy docker: medians of ${ITERATIONS} runs each after one warm-up; direct ${jobs.direct.join(", ")} ms; proxy-only ${jobs.proxied.join(", ")} ms; bridge ${jobs.bridged.join(", ")} ms; host + proxy ${jobs.hosted.join(", ")} ms`,
   );
 } else {
   console.log("credential-proxy: Docker jobs skipped in quick mode");
