@@ -2,21 +2,21 @@ import { chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bash, hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../packages/core/src/docker/image.js";
 import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { CredentialProxy } from "../../packages/core/src/proxy/credential-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
-import { StateManager } from "../../packages/core/src/state/index.js";
 import {
   IMAGE_TIMEOUT_MS,
   removeFleetContainers,
 } from "../../packages/core/test/docker/runtime-image-fixture.js";
 import { startAuthRecorder } from "../../packages/core/test/helpers/auth-recorder.js";
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
-import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
+import { writeFleet } from "../../packages/core/test/helpers/fleet.js";
 import { until } from "../../packages/core/test/helpers/until.js";
+import { proxyJobFixture } from "./proxy-job-fixture.js";
 
 /**
  * docker.network: proxy-only (which implies docker.credentials: proxy) with real containers, real
@@ -65,27 +65,14 @@ afterAll(async () => {
 });
 
 describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engine)", (runtime) => {
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
-  let proxy: CredentialProxy;
-
-  beforeEach(async () => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-    proxy = new CredentialProxy();
+  const fx = proxyJobFixture(FLEET);
+  beforeEach(() => {
     recorder.seen.length = 0;
-  });
-  afterEach(async () => {
-    await proxy.close();
-    state.close();
-    await removeFleetContainers(FLEET);
-    tmp.cleanup();
   });
 
   async function proxiedAgent() {
     const loaded = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n` +
         "docker:\n  enabled: true\n  memory: 1g\n",
       {
@@ -101,16 +88,20 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
 
   const executor = (env: Record<string, string>) =>
     new JobExecutor({
-      state,
+      state: fx.state,
       claudePath,
       env,
-      containers: { manager: new ContainerManager(), fleet: FLEET, proxy },
+      containers: { manager: new ContainerManager(), fleet: FLEET, proxy: fx.proxy },
     });
 
   it("completes through the proxy; nothing in the container holds the key; the token dies with the job", async () => {
     const { agent, workspace } = await proxiedAgent();
     standin.setResponder(script([bash(PROBE), textReply("done through the proxy")]));
-    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url, ANTHROPIC_API_KEY: KEY };
+    const env = {
+      ...claudeEnv(standin, fx.tmp.dir),
+      ANTHROPIC_BASE_URL: recorder.url,
+      ANTHROPIC_API_KEY: KEY,
+    };
     const job = await executor(env).execute({ agent, prompt: "probe", triggerType: "manual" });
     expect(job).toMatchObject({ status: "completed", summary: "done through the proxy" });
 
@@ -135,9 +126,9 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
     expect(readFileSync(join(workspace, "found.txt"), "utf8")).toBe("");
 
     // A copy of the token taken out of the container is worthless now.
-    expect(proxy.activeGrants).toBe(0);
+    expect(fx.proxy.activeGrants).toBe(0);
     const before = recorder.seen.length;
-    const replay = await fetch(`http://127.0.0.1:${proxy.port}/v1/messages`, {
+    const replay = await fetch(`http://127.0.0.1:${fx.proxy.port}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": token!, "content-type": "application/json" },
       body: '{"model":"claude-sonnet-4-5","max_tokens":1,"messages":[]}',
@@ -148,7 +139,7 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
 
   it("passes a refreshed OAuth login on the host to the job's next request", async () => {
     const { agent } = await proxiedAgent();
-    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url };
+    const env = { ...claudeEnv(standin, fx.tmp.dir), ANTHROPIC_BASE_URL: recorder.url };
     delete (env as Record<string, string>).ANTHROPIC_API_KEY;
     const login = (token: string) =>
       writeFileSync(
@@ -183,7 +174,7 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
     const { agent } = await proxiedAgent();
     standin.setResponder(() => hang());
     const env = {
-      ...claudeEnv(standin, tmp.dir),
+      ...claudeEnv(standin, fx.tmp.dir),
       ANTHROPIC_BASE_URL: recorder.url,
       ANTHROPIC_API_KEY: KEY,
     };
@@ -192,7 +183,7 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
       () => standin.mainRequests.length > 0 && recorder.seen.length > 0,
       "a request through the proxy",
     );
-    await proxy.close();
+    await fx.proxy.close();
     const job = await running;
     expect(job).toMatchObject({ status: "failed", exitReason: "api_error" });
     expect(job.error).toBe(
@@ -210,27 +201,14 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
  * the container's own loopback, and the egress probe asks the forwarder, not the network.
  */
 describe("docker defaults: bridge network, credentials kept on the host (cli runtime, real engine)", () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
-  let proxy: CredentialProxy;
-
+  const fx = proxyJobFixture(FLEET);
   beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-    proxy = new CredentialProxy();
     recorder.seen.length = 0;
-  });
-  afterEach(async () => {
-    await proxy.close();
-    state.close();
-    await removeFleetContainers(FLEET);
-    tmp.cleanup();
   });
 
   it("completes through the socket; no key in the container; its token opens no egress", async () => {
     const { agent, workspace } = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       "runtime: cli\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n" +
         "docker:\n  enabled: true\n  memory: 1g\n",
       {
@@ -256,12 +234,16 @@ describe("docker defaults: bridge network, credentials kept on the host (cli run
       "ls /sys/class/net > /workspace/net.txt; " +
       "echo probed";
     standin.setResponder(script([bash(probe), textReply("done on bridge")]));
-    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url, ANTHROPIC_API_KEY: KEY };
+    const env = {
+      ...claudeEnv(standin, fx.tmp.dir),
+      ANTHROPIC_BASE_URL: recorder.url,
+      ANTHROPIC_API_KEY: KEY,
+    };
     const job = await new JobExecutor({
-      state,
+      state: fx.state,
       claudePath,
       env,
-      containers: { manager: new ContainerManager(), fleet: FLEET, proxy },
+      containers: { manager: new ContainerManager(), fleet: FLEET, proxy: fx.proxy },
     }).execute({ agent, prompt: "probe", triggerType: "manual" });
     expect(job).toMatchObject({ status: "completed", summary: "done on bridge" });
 
@@ -281,7 +263,7 @@ describe("docker defaults: bridge network, credentials kept on the host (cli run
   });
   it("keeps a persistent container across a restart of herdctl: it reaches the new proxy's socket", async () => {
     const { agent, workspace } = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       "runtime: cli\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n" +
         "docker:\n  enabled: true\n  memory: 1g\n  ephemeral: false\n",
       {
@@ -293,13 +275,17 @@ describe("docker defaults: bridge network, credentials kept on the host (cli run
     );
     if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
     standin.setResponder(() => textReply("through whichever proxy runs now"));
-    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url, ANTHROPIC_API_KEY: KEY };
+    const env = {
+      ...claudeEnv(standin, fx.tmp.dir),
+      ANTHROPIC_BASE_URL: recorder.url,
+      ANTHROPIC_API_KEY: KEY,
+    };
     // Each "run" of herdctl: its own proxy (keyed by the state directory) and container manager.
     const run = async () => {
-      const own = new CredentialProxy({ socketKey: join(tmp.dir, ".herdctl") });
+      const own = new CredentialProxy({ socketKey: join(fx.tmp.dir, ".herdctl") });
       try {
         return await new JobExecutor({
-          state,
+          state: fx.state,
           claudePath,
           env,
           containers: { manager: new ContainerManager(), fleet: FLEET, proxy: own },

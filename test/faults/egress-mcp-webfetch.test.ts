@@ -11,14 +11,12 @@ import {
   toolUse,
 } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../packages/core/src/docker/image.js";
 import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
-import { CredentialProxy } from "../../packages/core/src/proxy/credential-proxy.js";
 import { fixedResolver } from "../../packages/core/src/proxy/egress-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
-import { StateManager } from "../../packages/core/src/state/index.js";
 import {
   IMAGE_TIMEOUT_MS,
   removeFleetContainers,
@@ -26,6 +24,7 @@ import {
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
 import { type EgressSite, GIT_REF, PAGE_MARKER, startEgressSite } from "./egress-site.js";
+import { proxyJobFixture } from "./proxy-job-fixture.js";
 
 /**
  * MCP servers and WebFetch from a proxy-only container (network none), Anthropic faked by the
@@ -83,25 +82,12 @@ function withPageSummaries(main: Responder): Responder {
 describe.each(["cli", "sdk"])(
   "MCP, WebFetch and held tunnels through docker.egress.allow (%s runtime, real engine)",
   (runtime) => {
-    let tmp: ReturnType<typeof tempDir>;
-    let state: StateManager;
-    let proxy: CredentialProxy;
-
+    // Tests only ever use 127.0.0.1: the allowlisted name is mapped there by the proxy's resolver.
+    const fx = proxyJobFixture(FLEET, { resolve: fixedResolver({ "allowed.test": "127.0.0.1" }) });
     beforeEach(() => {
-      tmp = tempDir();
-      state = new StateManager(join(tmp.dir, ".herdctl"));
-      state.open();
-      // Tests only ever use 127.0.0.1: the allowlisted name is mapped there by the proxy's resolver.
-      proxy = new CredentialProxy({ resolve: fixedResolver({ "allowed.test": "127.0.0.1" }) });
       site.requests.length = 0;
       site.toolCalls.length = 0;
       standin.requests.length = 0;
-    });
-    afterEach(async () => {
-      await proxy.close();
-      state.close();
-      await removeFleetContainers(FLEET);
-      tmp.cleanup();
     });
 
     /**
@@ -111,7 +97,7 @@ describe.each(["cli", "sdk"])(
      */
     async function runJob(host: string, turns: Turn[], opts: { docker?: string; preflight?: boolean } = {}) {
       const loaded = await writeFleet(
-        tmp.dir,
+        fx.tmp.dir,
         `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n` +
           `mcp_servers:\n  site: { type: http, url: "http://${host}:${site.port}/mcp" }\n` +
           // claude trusts the site's certificate as it would a company CA.
@@ -135,19 +121,19 @@ describe.each(["cli", "sdk"])(
       }
       if (process.getuid?.() === 0) chownTree(loaded.workspace);
       standin.setResponder(withPageSummaries(script(turns)));
-      const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_API_KEY: KEY };
+      const env = { ...claudeEnv(standin, fx.tmp.dir), ANTHROPIC_API_KEY: KEY };
       const job = await new JobExecutor({
-        state,
+        state: fx.state,
         claudePath,
         env,
-        containers: { manager: new ContainerManager(), fleet: FLEET, proxy },
+        containers: { manager: new ContainerManager(), fleet: FLEET, proxy: fx.proxy },
       }).execute({ agent: loaded.agent, prompt: "use the tools", triggerType: "manual" });
       return {
         job,
         workspace: loaded.workspace,
         results: standin.mainRequests.flatMap((r) => r.toolResults),
-        egress: state.jobs.get(job.id)!.egress ?? [],
-        output: JSON.stringify(state.readJobOutput(job.id)),
+        egress: fx.state.jobs.get(job.id)!.egress ?? [],
+        output: JSON.stringify(fx.state.readJobOutput(job.id)),
       };
     }
 

@@ -4,21 +4,20 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { bash, type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../packages/core/src/docker/image.js";
 import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
-import { CredentialProxy } from "../../packages/core/src/proxy/credential-proxy.js";
 import { fixedResolver } from "../../packages/core/src/proxy/egress-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
-import { StateManager } from "../../packages/core/src/state/index.js";
 import {
   IMAGE_TIMEOUT_MS,
   removeFleetContainers,
 } from "../../packages/core/test/docker/runtime-image-fixture.js";
 import { startAuthRecorder } from "../../packages/core/test/helpers/auth-recorder.js";
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
-import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
+import { writeFleet } from "../../packages/core/test/helpers/fleet.js";
+import { proxyJobFixture } from "./proxy-job-fixture.js";
 
 /**
  * docker.egress.allow with real containers on network none (proxy-only), real claude and git
@@ -68,28 +67,15 @@ afterAll(async () => {
 });
 
 describe.each(["cli", "sdk"])("docker.egress.allow (%s runtime, real engine)", (runtime) => {
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
-  let proxy: CredentialProxy;
-
+  // Tests only ever use 127.0.0.1: the allowlisted name is mapped there by the proxy's resolver.
+  const fx = proxyJobFixture(FLEET, { resolve: fixedResolver({ "allowed.test": "127.0.0.1" }) });
   beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-    // Tests only ever use 127.0.0.1: the allowlisted name is mapped there by the proxy's resolver.
-    proxy = new CredentialProxy({ resolve: fixedResolver({ "allowed.test": "127.0.0.1" }) });
     siteSaw.length = 0;
-  });
-  afterEach(async () => {
-    await proxy.close();
-    state.close();
-    await removeFleetContainers(FLEET);
-    tmp.cleanup();
   });
 
   it("lets git and a CONNECT tunnel reach an allowlisted host, refuses the rest, and records both", async () => {
     const loaded = await writeFleet(
-      tmp.dir,
+      fx.tmp.dir,
       `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\n` +
         "docker:\n  enabled: true\n  memory: 1g\n",
       {
@@ -110,12 +96,16 @@ describe.each(["cli", "sdk"])("docker.egress.allow (%s runtime, real engine)", (
       `socat -t5 - PROXY:127.0.0.1:allowed.test:${sitePort},proxyport=3128,proxyauth=herdctl:"$ANTHROPIC_API_KEY" > /workspace/tunnel.txt 2>&1; ` +
       "echo probed";
     standin.setResponder(script([bash(probe), textReply("egress probed")]));
-    const env = { ...claudeEnv(standin, tmp.dir), ANTHROPIC_BASE_URL: recorder.url, ANTHROPIC_API_KEY: KEY };
+    const env = {
+      ...claudeEnv(standin, fx.tmp.dir),
+      ANTHROPIC_BASE_URL: recorder.url,
+      ANTHROPIC_API_KEY: KEY,
+    };
     const job = await new JobExecutor({
-      state,
+      state: fx.state,
       claudePath,
       env,
-      containers: { manager: new ContainerManager(), fleet: FLEET, proxy },
+      containers: { manager: new ContainerManager(), fleet: FLEET, proxy: fx.proxy },
     }).execute({ agent: loaded.agent, prompt: "probe egress", triggerType: "manual" });
     expect(job).toMatchObject({ status: "completed", summary: "egress probed" });
 
@@ -133,7 +123,7 @@ describe.each(["cli", "sdk"])("docker.egress.allow (%s runtime, real engine)", (
       expect(line.toLowerCase()).not.toContain("authorization");
     }
 
-    const stored = state.jobs.get(job.id)!;
+    const stored = fx.state.jobs.get(job.id)!;
     const reached = stored.egress ?? [];
     const allowed = reached.find((e) => e.host === "allowed.test" && e.allowed);
     expect(allowed).toMatchObject({ port: sitePort });
@@ -144,7 +134,7 @@ describe.each(["cli", "sdk"])("docker.egress.allow (%s runtime, real engine)", (
     expect(reached.find((e) => e.host === "github.com")).toMatchObject({ port: 443, allowed: false });
 
     // Each refusal is a line in the job's output, naming the host and how to allow it.
-    const output = JSON.stringify(state.readJobOutput(job.id));
+    const output = JSON.stringify(fx.state.readJobOutput(job.id));
     expect(output).toContain(
       'egress to blocked.test:80 refused: not in docker.egress.allow; to allow it, add \\"blocked.test\\" to docker.egress.allow in the fleet file',
     );

@@ -9,7 +9,6 @@ import {
   readFileSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +18,7 @@ import {
   IMAGE_TIMEOUT_MS,
   removeFleetContainers,
 } from "../../core/test/docker/runtime-image-fixture.js";
-import { assertBuilt, BIN, type CliResult, cleanEnv, tempDir, until } from "./helpers/cli.js";
+import { assertBuilt, BIN, type CliResult, cleanEnv, freePort, tempDir, until } from "./helpers/cli.js";
 
 /**
  * docs/getting-started.md section 5, followed to the letter: its files are examples/getting-started
@@ -61,17 +60,6 @@ function shellLines(doc: string): string[] {
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.ya?ml$/.test(f));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 describe("docs/getting-started.md", () => {

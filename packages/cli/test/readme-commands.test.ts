@@ -1,11 +1,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, realpathSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, cleanEnv, tempDir, until } from "./helpers/cli.js";
+import { assertBuilt, cleanEnv, freePort, tempDir, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
 
 /**
@@ -28,17 +27,6 @@ function readmeCommands(): string[][] {
     .map((line) => line.replace(/#.*$/, "").trim())
     .filter((line) => line.startsWith("npx herdctl "))
     .map((line) => line.split(/\s+/).slice(2));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 let dir: string;

@@ -1,10 +1,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until } from "../helpers/cli.js";
+import { assertBuilt, BIN, cleanEnv, freePort, herdctl, json, tempDir, until } from "../helpers/cli.js";
 
 const run = promisify(execFile);
 const SECRET = "hook-secret-kept-in-dot-env-0123456789";
@@ -13,14 +12,6 @@ let dir: string;
 let remove: () => Promise<void>;
 let daemon: ChildProcess;
 let daemonLog = "";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   assertBuilt();
