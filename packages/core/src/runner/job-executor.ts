@@ -191,7 +191,8 @@ export class JobExecutor {
           tracker.observe(message);
           record(message);
           callbacks.onMessage?.(message, job);
-          for (const capture of wakes.observe(message)) this.keepWake(capture, agent, jobId, notice);
+          for (const capture of wakes.observe(message))
+            this.keepWake(capture, agent, jobId, (text) => notice(redactor.redact(text)));
           // claude keeps its process alive for the timers it holds; herdctl keeps them instead.
           if (message.type === "result" && wakes.holdsTimers) break;
           for (const hit of tamper.check(message)) {
@@ -261,15 +262,8 @@ export class JobExecutor {
     return read.kind === "read" ? read.metadata : undefined;
   }
 
-  /** A wake that cannot be stored is the job's notice, never its failure. */
-  private keepWake(
-    capture: WakeCapture,
-    agent: ResolvedAgent,
-    jobId: string,
-    notice: (text: string) => void,
-  ) {
-    const redactor = this.redactorFor(agent);
-    const say = (text: string) => notice(redactor.redact(text));
+  /** A wake that cannot be stored is the job's notice, never its failure. `say` redacts. */
+  private keepWake(capture: WakeCapture, agent: ResolvedAgent, jobId: string, say: (text: string) => void) {
     try {
       recordWake(capture, { state: this.options.state, agent, jobId, now: this.clock(), notice: say });
     } catch (error) {
