@@ -8,9 +8,9 @@
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const cli = fileURLToPath(new URL("../packages/cli/", import.meta.url));
@@ -21,13 +21,12 @@ const entry = basename(bundle, ".js");
 // The workspace packages from their TypeScript, so the source map points straight at it.
 const source = (path) => fileURLToPath(new URL(`../packages/${path}`, import.meta.url));
 
+// Help for terminals narrower than this is left to commander (they are rare).
+const MIN_HELP_WIDTH = 40;
+
 rmSync(join(outdir, "chunks"), { recursive: true, force: true });
-await build({
-  entryPoints: { [entry]: join(cli, "src/index.ts") },
-  outdir,
-  chunkNames: "chunks/[name]-[hash]",
+const common = {
   bundle: true,
-  splitting: true,
   platform: "node",
   format: "esm",
   target: "node20",
@@ -43,12 +42,63 @@ await build({
   banner: {
     js: 'import { createRequire as __herdctlRequire } from "node:module";\nconst require = __herdctlRequire(import.meta.url);',
   },
+  logLevel: "warning",
+};
+await build({
+  ...common,
+  entryPoints: { [entry]: join(cli, "src/index.ts") },
+  outdir,
+  chunkNames: "chunks/[name]-[hash]",
+  splitting: true,
   sourcemap: "linked",
   sourcesContent: false,
   legalComments: "none",
   metafile: process.env.HERDCTL_BUNDLE_META === "1",
-  logLevel: "warning",
 }).then((result) => {
   if (result.metafile) console.log(JSON.stringify(result.metafile));
 });
 chmodSync(join(outdir, `${entry}.js`), 0o755);
+await writeBuiltHelp();
+
+/**
+ * dist/help/, which `herdctl --help` prints without loading the program (quick-answers.ts):
+ * commander's own text for the program as built, one file per terminal width that wraps it
+ * differently (`<columns>.txt`, from MIN_HELP_WIDTH), and `wide.txt` for every width at which
+ * nothing wraps.
+ */
+async function writeBuiltHelp() {
+  const probe = await build({
+    ...common,
+    stdin: {
+      contents: `
+        import { buildProgram } from "./src/program.ts";
+        export function helpAt(width) {
+          const program = buildProgram();
+          program.configureOutput({ getOutHelpWidth: () => width, getOutHasColors: () => false });
+          return program.helpInformation();
+        }`,
+      resolveDir: cli,
+      loader: "ts",
+    },
+    write: false,
+  });
+  // Beside the bundle, so that its packages resolve from the same node_modules.
+  const probeFile = join(outdir, ".help-probe.mjs");
+  writeFileSync(probeFile, probe.outputFiles[0].text);
+  try {
+    const { helpAt } = await import(pathToFileURL(probeFile).href);
+    const dir = join(outdir, "help");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    const wide = helpAt(10_000);
+    writeFileSync(join(dir, "wide.txt"), wide);
+    const unwrappedFrom = Math.max(...wide.split("\n").map((line) => line.length));
+    // quick-answers.ts prints wide.txt for any width without its own file.
+    if (helpAt(unwrappedFrom) !== wide) throw new Error(`help at ${unwrappedFrom} columns still wraps`);
+    for (let width = MIN_HELP_WIDTH; width < unwrappedFrom; width++) {
+      writeFileSync(join(dir, `${width}.txt`), helpAt(width));
+    }
+  } finally {
+    rmSync(probeFile, { force: true });
+  }
+}

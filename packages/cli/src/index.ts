@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// Source maps cost ~30 ms of start-up, so only a verbose run, whose stack traces are read, turns
-// them on; they apply to what loads after this line, which is all of herdctl (main.js and the
-// chunks it loads).
-if (process.argv.includes("-v") || process.argv.includes("--verbose")) process.setSourceMapsEnabled(true);
-await import("./main.js");
+// `--version` and `--help` on their own are answered before the program (commander and every
+// command's definition) loads; see quick-answers.ts.
+const args = process.argv.slice(2);
+const quick = args.length === 1 && ["--version", "-V", "--help", "-h"].includes(args[0] as string);
+if (
+  !quick ||
+  !(await import("./quick-answers.js")).answerQuickly(args[0] as string, new URL("./help/", import.meta.url))
+) {
+  // Source maps cost ~30 ms of start-up, so only a verbose run, whose stack traces are read, turns
+  // them on; they apply to what loads after this line, which is all of herdctl (main.js and the
+  // chunks it loads).
+  if (process.argv.includes("-v") || process.argv.includes("--verbose")) process.setSourceMapsEnabled(true);
+  await import("./main.js");
+}
