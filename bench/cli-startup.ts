@@ -6,12 +6,20 @@
  * - `status`, `jobs`, `job <id>` at 100,000 jobs, with no daemon and with one running, against
  *   `node -e 0` plus the query itself (the same work done in this process, timed in the same loop).
  * - `trigger <agent> -p hi --wait --fresh` for a CLI-runtime and an SDK-runtime agent, in-process
- *   and through a running daemon, against plain `claude -p hi` on the same loopback stand-in.
+ *   and through a running daemon, against plain `claude -p hi` on the same loopback stand-in; and
+ *   for a Docker agent (ephemeral container, network host) against `docker run … claude -p hi`
+ *   with the same image, user, network, mounts and environment herdctl gives its container.
  *
  *   npx vite-node bench/cli-startup.ts [--quick]
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { chownSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import {
+  CONTAINER_CLAUDE_DIR,
+  CONTAINER_WORKSPACE,
+  IMAGE_HOME,
+} from "../packages/core/src/docker/runtime-image.js";
 import {
   buildAgentStatus,
   ControlClient,
@@ -19,6 +27,10 @@ import {
   loadFleet,
   StateManager,
 } from "../packages/core/src/index.js";
+import {
+  ensureRuntimeImage,
+  removeFleetContainers,
+} from "../packages/core/test/docker/runtime-image-fixture.js";
 import { claudeEnv, claudePath } from "../packages/core/test/helpers/claude-env.js";
 import { startStandin, textReply } from "../packages/standin/src/index.js";
 import { CLI, scratch, until, writeFleetFiles } from "../test/faults/helpers.js";
@@ -29,10 +41,25 @@ const RUNS = QUICK ? 2 : 9;
 const TRIGGER_RUNS = QUICK ? 1 : 7;
 const JOBS = 100_000;
 
+const FLEET = "benchcli";
+const IMAGE = "herdctl/runtime:latest";
+
 const root = scratch("herdctl-bench-cli-startup-");
 const standin = await startStandin({ responder: () => textReply("hello") });
 const env: NodeJS.ProcessEnv = { ...process.env, ...claudeEnv(standin, root.dir), NO_COLOR: "1" };
-writeFleetFiles(root.dir, "benchcli", { cli: "runtime: cli\n", sdk: "runtime: sdk\n" });
+// As in job-overhead.ts, quick runs leave Docker out (its first image build takes minutes).
+const withDocker = !QUICK;
+if (withDocker) {
+  await ensureRuntimeImage();
+  await removeFleetContainers(FLEET);
+}
+writeFleetFiles(
+  root.dir,
+  FLEET,
+  { cli: "runtime: cli\n", sdk: "runtime: sdk\n", docker: "runtime: cli\ndocker: { enabled: true }\n" },
+  // The network is the fleet's to grant; host reaches the stand-in on 127.0.0.1.
+  "defaults:\n  docker: { network: host }\n",
+);
 const stateDir = join(root.dir, ".herdctl");
 const schema = new StateManager(stateDir);
 schema.open();
@@ -63,6 +90,46 @@ const herdctl =
   () =>
     timeProcess(process.execPath, [CLI, ...args]);
 const plainClaude = () => timeProcess(claudePath, ["-p", "hi"], join(root.dir, "workspace"));
+
+// What herdctl's ephemeral container gets (container-manager.ts): uid 1000, the workspace and a
+// claude config folder of its own mounted, the same environment, init, no capabilities.
+const containerConfig = join(root.dir, "container-claude-config");
+mkdirSync(containerConfig);
+chownSync(containerConfig, 1000, 1000);
+const plainDocker = () =>
+  timeProcess("docker", [
+    "run",
+    "--rm",
+    "--network",
+    "host",
+    "--user",
+    "1000:1000",
+    "--init",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    "-v",
+    `${join(root.dir, "workspace")}:${CONTAINER_WORKSPACE}:rw`,
+    "-v",
+    `${containerConfig}:${CONTAINER_CLAUDE_DIR}:rw`,
+    "-w",
+    CONTAINER_WORKSPACE,
+    ...[
+      "ANTHROPIC_BASE_URL",
+      "ANTHROPIC_API_KEY",
+      "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+      "CLAUDE_CODE_MAX_RETRIES",
+    ].flatMap((name) => ["-e", `${name}=${env[name]}`]),
+    "-e",
+    `HOME=${IMAGE_HOME}`,
+    "-e",
+    `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`,
+    IMAGE,
+    "claude",
+    "-p",
+    "hi",
+  ]);
 
 /** The same work a command's query does, in this process: what no start-up trimming can remove. */
 async function timeQuery(work: () => unknown): Promise<number> {
@@ -146,15 +213,25 @@ async function againstNodeAndQuery(name: string, args: string[], query: () => un
 }
 
 async function triggers(where: string): Promise<void> {
-  for (const agent of ["cli", "sdk"]) {
+  const agents = [
+    { agent: "cli", name: "cli-runtime agent", baseline: "claude -p hi", base: plainClaude },
+    { agent: "sdk", name: "sdk-runtime agent", baseline: "claude -p hi", base: plainClaude },
+    {
+      agent: "docker",
+      name: "Docker agent (ephemeral)",
+      baseline: "docker run … claude -p hi",
+      base: plainDocker,
+    },
+  ];
+  for (const { agent, name, baseline, base: run } of withDocker ? agents : agents.slice(0, 2)) {
     const [base, ours] = await compare(
       TRIGGER_RUNS,
-      plainClaude,
+      run,
       herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh"),
     );
     rows.push({
-      name: `trigger ${agent}-runtime agent --wait, ${where}`,
-      baseline: "claude -p hi",
+      name: `trigger ${name} --wait, ${where}`,
+      baseline,
       base,
       ours,
       factor: 1.1,
@@ -196,6 +273,7 @@ try {
   await triggers("through the daemon");
 } finally {
   if (daemon) await stopDaemon(daemon);
+  if (withDocker) await removeFleetContainers(FLEET);
   await standin.close();
   root.cleanup();
 }
