@@ -4,11 +4,13 @@
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
  * loaded by those commands' dynamic imports. Kept outside: better-sqlite3 (a native module), the
  * Agent SDK and claude-code (they spawn their own files, found next to their own package) and
- * dockerode (loaded only by Docker commands, through the engine's own lazy import).
+ * dockerode (loaded only by Docker commands, through the engine's own lazy import). The dashboard's
+ * built client is copied into dist/client, so the herdctl package carries everything it serves
+ * (run after `npm run build:client -w @herdctl/web`).
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -52,3 +54,11 @@ await build({
   if (result.metafile) console.log(JSON.stringify(result.metafile));
 });
 chmodSync(join(outdir, `${entry}.js`), 0o755);
+
+const client = source("web/dist/client");
+if (!existsSync(join(client, "index.html")))
+  throw new Error(
+    `bundle-cli: ${client} has no index.html; run \`npm run build:client -w @herdctl/web\` first`,
+  );
+rmSync(join(outdir, "client"), { recursive: true, force: true });
+cpSync(client, join(outdir, "client"), { recursive: true });
