@@ -22,6 +22,30 @@ const outdir = process.argv[2] ?? join(cli, dirname(bundle));
 const entry = basename(bundle, ".js");
 // The workspace packages from their TypeScript, so the source map points straight at it.
 const source = (path) => fileURLToPath(new URL(`../packages/${path}`, import.meta.url));
+// Each entry point of a workspace package, as its package.json `exports` names it.
+const ENTRIES = {
+  "@herdctl/standin": "standin/src/index.ts",
+  "@herdctl/core": "core/src/index.ts",
+  "@herdctl/core/essentials": "core/src/essentials.ts",
+  "@herdctl/core/internal": "core/src/internal.ts",
+  "@herdctl/web": "web/src/server/index.ts",
+};
+const workspaceSources = {
+  name: "workspace-sources",
+  setup(build) {
+    build.onResolve({ filter: /^@herdctl\// }, ({ path }) => {
+      if (ENTRIES[path]) return { path: source(ENTRIES[path]) };
+      // "@herdctl/core/internal/<module>", the `./internal/*` export: that module of core's src.
+      const deep = /^@herdctl\/core\/internal\/(.+)$/.exec(path);
+      if (deep) return { path: source(`core/src/${deep[1]}.ts`) };
+      return {
+        errors: [
+          { text: `${path} is not an entry point of a workspace package (see scripts/bundle-cli.mjs)` },
+        ],
+      };
+    });
+  },
+};
 
 rmSync(join(outdir, "chunks"), { recursive: true, force: true });
 await build({
@@ -33,13 +57,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  alias: {
-    "@herdctl/standin": source("standin/src/index.ts"),
-    "@herdctl/core/essentials": source("core/src/essentials.ts"),
-    "@herdctl/core/internal": source("core/src"),
-    "@herdctl/core": source("core/src/index.ts"),
-    "@herdctl/web": source("web/src/server/index.ts"),
-  },
+  plugins: [workspaceSources],
   external: ["better-sqlite3", "@anthropic-ai/claude-agent-sdk", "@anthropic-ai/claude-code", "dockerode"],
   // Bundled CommonJS packages (yaml, ws, commander) call require() for node built-ins.
   banner: {
