@@ -4,7 +4,7 @@
  * clone) against its floor, the same lock laid out by hard links from the clone's installed
  * packages (scripts/release/lay-out.mjs: no unpacking, no native build); then the global install
  * of the installed herdctl (`npm install -g --offline <folder>`), and `herdctl --version` from the
- * global bin. Without --quick, also scripts/build-daemon-image.mjs and `--version` in the image.
+ * global bin (the daemon image is bench/daemon-image.ts).
  * One run each: the install alone takes minutes. Not part of `npm run bench` (run it alone).
  */
 import { execFileSync } from "node:child_process";
@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { layOut } from "../scripts/release/lay-out.mjs";
-import { figure, finish, fmt, QUICK } from "./lib/report.js";
+import { figure, finish, fmt } from "./lib/report.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "herdctl-bench-packaged-"));
@@ -72,23 +72,6 @@ try {
     "reported",
     version === "herdctl 0.1.0",
   );
-
-  if (!QUICK) {
-    const tag = "herdctl/daemon:bench";
-    const build = await timed(() =>
-      quiet(process.execPath, [join(ROOT, "scripts/build-daemon-image.mjs"), tag], ROOT),
-    );
-    const inImage = quiet("docker", ["run", "--rm", "--network", "host", tag, "--version"]).split("\n")[0];
-    figure(
-      `scripts/build-daemon-image.mjs (${inImage} inside)`,
-      undefined,
-      seconds(build),
-      undefined,
-      "reported",
-      inImage === "herdctl 0.1.0",
-    );
-    quiet("docker", ["image", "rm", tag]);
-  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

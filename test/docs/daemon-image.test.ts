@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 /**
- * docker/daemon.Dockerfile, read rather than built: building it takes minutes (it is
- * bench/packaged-install.ts, which also runs `herdctl --version` inside). What is checked here is
- * what docs/operating.md ("Running on a server") and docs/security.md promise about it.
+ * docker/daemon.Dockerfile, read rather than built: building it takes minutes, so the build and a
+ * run (`--version`, `start --offline`, `/api/health`, a trigger) are bench/daemon-image.ts. What is
+ * checked here is what docs/operating.md ("Running on a server") and docs/security.md promise.
  */
 
 const ROOT = new URL("../../", import.meta.url);
