@@ -6,13 +6,14 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   // Tests run against the sources; the CLI end-to-end tests run the built binary instead.
   resolve: {
-    alias: {
-      "@herdctl/standin": src("standin"),
-      // Before "@herdctl/core", which would otherwise match it as a prefix.
-      "@herdctl/core/essentials": src("core").replace(/index\.ts$/, "essentials.ts"),
-      "@herdctl/core/internal": src("core").replace(/\/index\.ts$/, ""),
-      "@herdctl/core": src("core"),
-    },
+    // In order: the first match wins, so the exact and longer subpaths come before "@herdctl/core".
+    alias: [
+      { find: "@herdctl/standin", replacement: src("standin") },
+      { find: "@herdctl/core/essentials", replacement: src("core").replace(/index\.ts$/, "essentials.ts") },
+      { find: /^@herdctl\/core\/internal$/, replacement: src("core").replace(/index\.ts$/, "internal.ts") },
+      { find: "@herdctl/core/internal", replacement: src("core").replace(/\/index\.ts$/, "") },
+      { find: "@herdctl/core", replacement: src("core") },
+    ],
   },
   test: {
     include: [

@@ -4,11 +4,13 @@
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
  * loaded by those commands' dynamic imports. Kept outside: better-sqlite3 (a native module), the
  * Agent SDK and claude-code (they spawn their own files, found next to their own package) and
- * dockerode (loaded only by Docker commands, through the engine's own lazy import).
+ * dockerode (loaded only by Docker commands, through the engine's own lazy import). The dashboard's
+ * built client is copied into dist/client, so the herdctl package carries everything it serves
+ * (run after `npm run build:client -w @herdctl/web`).
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -20,6 +22,30 @@ const outdir = process.argv[2] ?? join(cli, dirname(bundle));
 const entry = basename(bundle, ".js");
 // The workspace packages from their TypeScript, so the source map points straight at it.
 const source = (path) => fileURLToPath(new URL(`../packages/${path}`, import.meta.url));
+// Each entry point of a workspace package, as its package.json `exports` names it.
+const ENTRIES = {
+  "@herdctl/standin": "standin/src/index.ts",
+  "@herdctl/core": "core/src/index.ts",
+  "@herdctl/core/essentials": "core/src/essentials.ts",
+  "@herdctl/core/internal": "core/src/internal.ts",
+  "@herdctl/web": "web/src/server/index.ts",
+};
+const workspaceSources = {
+  name: "workspace-sources",
+  setup(build) {
+    build.onResolve({ filter: /^@herdctl\// }, ({ path }) => {
+      if (ENTRIES[path]) return { path: source(ENTRIES[path]) };
+      // "@herdctl/core/internal/<module>", the `./internal/*` export: that module of core's src.
+      const deep = /^@herdctl\/core\/internal\/(.+)$/.exec(path);
+      if (deep) return { path: source(`core/src/${deep[1]}.ts`) };
+      return {
+        errors: [
+          { text: `${path} is not an entry point of a workspace package (see scripts/bundle-cli.mjs)` },
+        ],
+      };
+    });
+  },
+};
 
 /**
  * zod's package root exports every locale's messages as `z.locales` (a third of the config chunk,
@@ -50,19 +76,12 @@ const common = {
   platform: "node",
   format: "esm",
   target: "node20",
-  alias: {
-    "@herdctl/standin": source("standin/src/index.ts"),
-    "@herdctl/core/essentials": source("core/src/essentials.ts"),
-    "@herdctl/core/internal": source("core/src"),
-    "@herdctl/core": source("core/src/index.ts"),
-    "@herdctl/web": source("web/src/server/index.ts"),
-  },
   external: ["better-sqlite3", "@anthropic-ai/claude-agent-sdk", "@anthropic-ai/claude-code", "dockerode"],
   // Bundled CommonJS packages (yaml, ws, commander) call require() for node built-ins.
   banner: {
     js: 'import { createRequire as __herdctlRequire } from "node:module";\nconst require = __herdctlRequire(import.meta.url);',
   },
-  plugins: [withoutZodLocales()],
+  plugins: [workspaceSources, withoutZodLocales()],
   logLevel: "warning",
 };
 await build({
@@ -80,6 +99,14 @@ await build({
 });
 chmodSync(join(outdir, `${entry}.js`), 0o755);
 await writeBuiltHelp();
+
+const client = source("web/dist/client");
+if (!existsSync(join(client, "index.html")))
+  throw new Error(
+    `bundle-cli: ${client} has no index.html; run \`npm run build:client -w @herdctl/web\` first`,
+  );
+rmSync(join(outdir, "client"), { recursive: true, force: true });
+cpSync(client, join(outdir, "client"), { recursive: true });
 
 /**
  * dist/help/, which `herdctl --help` prints without loading the program (quick-answers.ts):

@@ -1,4 +1,4 @@
-import { signTimestamped, timestampedHeaders } from "@herdctl/core";
+import { signTimestamped, timestampedHeaders } from "@herdctl/core/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOOK_SECRET, startWebFleet, type WebFleet } from "../../packages/web/test/helpers/web-fleet.js";
 

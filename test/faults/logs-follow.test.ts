@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { FleetManager, serveControlSocket } from "@herdctl/core";
+import { FleetManager, serveControlSocket } from "@herdctl/core/internal";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI, scratch, until, writeFleetFiles } from "./helpers.js";
 

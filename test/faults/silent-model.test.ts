@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type JobRecord, StateManager } from "@herdctl/core";
+import { type JobRecord, StateManager } from "@herdctl/core/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ensureRuntimeImage,

@@ -1,4 +1,4 @@
-import type { JobRecord, StateManager } from "@herdctl/core";
+import type { JobRecord, StateManager } from "@herdctl/core/internal";
 
 /** What a job continued: an interrupted job it re-ran, or the earlier job whose session it resumed. */
 export interface JobOrigin {

@@ -1,5 +1,5 @@
-import type { JobRecord, ResolvedAgent, SessionRequest } from "@herdctl/core";
 import { resolveClaudeBinary } from "@herdctl/core/essentials";
+import type { JobRecord, ResolvedAgent, SessionRequest } from "@herdctl/core/internal";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
 import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";

@@ -1,4 +1,3 @@
-import type { JobRecord, JobStatus, ResolvedAgent, StateManager } from "@herdctl/core";
 import {
   isAgentName,
   isJobId,
@@ -7,6 +6,7 @@ import {
   ownValue,
   parseDuration,
 } from "@herdctl/core/essentials";
+import type { JobRecord, JobStatus, ResolvedAgent, StateManager } from "@herdctl/core/internal";
 import type { CommandContext } from "./context.js";
 import { CliError, UsageError } from "./errors.js";
 

@@ -1,14 +1,25 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FleetManager } from "@herdctl/core";
 import { startWebServer, type WebServer } from "@herdctl/web";
 import type { CommandContext } from "./context.js";
 
 /**
- * The dashboard's built files, in @herdctl/web's dist/client. The web server's own default is
- * relative to its module's URL, which in the bundled CLI is the bundle's, so it is given here.
+ * The dashboard's built files, in the herdctl package's own dist/client (scripts/bundle-cli.mjs
+ * copies them there from @herdctl/web), so an installed herdctl needs no @herdctl/web beside it.
+ * Found by climbing to the package root, because the bundler decides which file of dist/ this
+ * code lands in. The web server's own default is relative to its module, which here is the bundle.
  */
 function clientDir(): string {
-  return fileURLToPath(new URL("../client/", import.meta.resolve("@herdctl/web")));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir)
+      throw new Error(`herdctl: no package.json above ${fileURLToPath(import.meta.url)}; reinstall herdctl`);
+    dir = up;
+  }
+  return join(dir, "dist", "client");
 }
 
 /** Starts the dashboard for a running fleet; the caller prints where it is and a login link. */

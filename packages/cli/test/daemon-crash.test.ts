@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveClaudeBinary, StateManager } from "@herdctl/core";
+import { resolveClaudeBinary, StateManager } from "@herdctl/core/internal";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const CLI = fileURLToPath(new URL("../dist/index.js", import.meta.url));

@@ -1,12 +1,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as core from "@herdctl/core";
+import * as internal from "@herdctl/core/internal";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const DOC = readFileSync(resolve(import.meta.dirname, "../../../docs/library.md"), "utf8");
 const INDEX = resolve(import.meta.dirname, "../src/index.ts");
 const EXAMPLES = resolve(import.meta.dirname, "../../../examples/library");
+const MANIFEST = JSON.parse(readFileSync(resolve(import.meta.dirname, "../package.json"), "utf8")) as {
+  exports: Record<string, { types: string; import: string }>;
+};
 
 type Kind = "class" | "function" | "constant" | "type";
 
@@ -152,9 +156,25 @@ describe("the public API documented in docs/library.md", () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it("classifies every value the package exports as public or internal", () => {
+  it("exports from @herdctl/core nothing but the documented names, values and types", () => {
+    const names = new Set(PUBLIC.map(([name]) => name));
+    expect(Object.keys(core).filter((name) => !names.has(name))).toEqual([]);
+    expect([...declared.keys()].filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it("classifies every value of @herdctl/core/internal as public or internal", () => {
     const documented = new Set([...PUBLIC.map(([name]) => name), ...INTERNAL]);
-    expect(Object.keys(core).filter((name) => !documented.has(name))).toEqual([]);
-    expect(INTERNAL.filter((name) => !(name in core))).toEqual([]);
+    expect(Object.keys(internal).filter((name) => !documented.has(name))).toEqual([]);
+    expect(INTERNAL.filter((name) => !(name in internal))).toEqual([]);
+    expect(INTERNAL.filter((name) => name in core)).toEqual([]);
+  });
+
+  it("maps the package's entry points: the public root, and the internal ones the CLI and dashboard use", () => {
+    expect(MANIFEST.exports).toEqual({
+      ".": { types: "./dist/index.d.ts", import: "./dist/index.js" },
+      "./essentials": { types: "./dist/essentials.d.ts", import: "./dist/essentials.js" },
+      "./internal": { types: "./dist/internal.d.ts", import: "./dist/internal.js" },
+      "./internal/*": { types: "./dist/*.d.ts", import: "./dist/*.js" },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentDetails, AgentReach, EnvNeed, JobRecord } from "@herdctl/core";
+import type { AgentDetails, AgentReach, EnvNeed, JobRecord } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 
@@ -58,7 +58,7 @@ async function context(command: Command): Promise<CommandContext> {
 }
 
 async function add(ctx: CommandContext, source: string, options: AddOptions): Promise<void> {
-  const { installAgent } = await import("@herdctl/core");
+  const { installAgent } = await import("@herdctl/core/internal");
   const { relative } = await import("node:path");
   const loaded = await ctx.fleet();
   const result = await installAgent(loaded, {
@@ -113,7 +113,7 @@ function printReach(ctx: CommandContext, r: AgentReach): void {
 }
 
 async function list(ctx: CommandContext): Promise<void> {
-  const { describeAgent } = await import("@herdctl/core");
+  const { describeAgent } = await import("@herdctl/core/internal");
   const { table } = await import("../output/format.js");
   const loaded = await ctx.fleet();
   const agents = await Promise.all(loaded.agents.map((a) => describeAgent(loaded, a)));
@@ -134,7 +134,7 @@ async function list(ctx: CommandContext): Promise<void> {
 }
 
 async function info(ctx: CommandContext, name: string): Promise<void> {
-  const { agentDetails } = await import("@herdctl/core");
+  const { agentDetails } = await import("@herdctl/core/internal");
   const { existsSync } = await import("node:fs");
   const { join } = await import("node:path");
   const loaded = await ctx.fleet();
@@ -200,7 +200,7 @@ async function remove(
   name: string,
   options: { yes?: boolean; keepFiles?: boolean },
 ): Promise<void> {
-  const { removeAgent } = await import("@herdctl/core");
+  const { removeAgent } = await import("@herdctl/core/internal");
   const { CliError, UsageError } = await import("../errors.js");
   const { dirname, relative } = await import("node:path");
   const loaded = await ctx.fleet();

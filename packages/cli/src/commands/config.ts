@@ -1,5 +1,5 @@
-import type { FileFixes } from "@herdctl/core";
 import { ConfigError, formatIssue } from "@herdctl/core/essentials";
+import type { FileFixes } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 

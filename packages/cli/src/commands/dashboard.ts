@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import type { DashboardLink } from "@herdctl/core";
+import type { DashboardLink } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient, socketPath } from "../daemon.js";

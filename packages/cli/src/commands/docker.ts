@@ -1,5 +1,5 @@
-import type { ImageProfile } from "@herdctl/core";
 import { DEFAULT_IMAGE, DEV_IMAGE, IMAGE_PROFILES } from "@herdctl/core/essentials";
+import type { ImageProfile } from "@herdctl/core/internal";
 import { type Command, Option } from "commander";
 import { CommandContext } from "../context.js";
 

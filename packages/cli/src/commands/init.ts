@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import type { AgentTemplate } from "@herdctl/core";
+import type { AgentTemplate } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";

@@ -1,5 +1,5 @@
-import type { JobOutputLine, JobRecord, StateManager } from "@herdctl/core";
 import { ControlClient, ControlError, isTerminalStatus } from "@herdctl/core/essentials";
+import type { JobOutputLine, JobRecord, StateManager } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";

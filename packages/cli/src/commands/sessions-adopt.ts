@@ -1,5 +1,5 @@
-import type { Adoption, AdoptionCandidates } from "@herdctl/core";
 import { adoptionCandidates, adoptSession, isSessionId } from "@herdctl/core/essentials";
+import type { Adoption, AdoptionCandidates } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";

@@ -1,5 +1,5 @@
-import type { AgentStatus, FleetStatus, JobRef, WakeRef } from "@herdctl/core";
 import { isAgentName, nearestNames } from "@herdctl/core/essentials";
+import type { AgentStatus, FleetStatus, JobRef, WakeRef } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";

@@ -1,4 +1,4 @@
-import type { WakeRecord } from "@herdctl/core";
+import type { WakeRecord } from "@herdctl/core/internal";
 import type { Command } from "commander";
 
 // Modules are loaded inside the actions: a command line that runs no wake command should not pay

@@ -1,4 +1,4 @@
-import type { AgentTemplate } from "@herdctl/core";
+import type { AgentTemplate } from "@herdctl/core/internal";
 
 /** What `init` may ask; a value given as a flag is not asked again. */
 export interface Asked {

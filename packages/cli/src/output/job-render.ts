@@ -1,5 +1,5 @@
-import type { JobRecord, RuntimeMessage } from "@herdctl/core";
 import { describeToolFailures } from "@herdctl/core/essentials";
+import type { JobRecord, RuntimeMessage } from "@herdctl/core/internal";
 import { duration, jobCost, relativeTime } from "./format.js";
 import { type Style, statusColour } from "./style.js";
 import { visible } from "./terminal-text.js";

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { projectSlug, resolveClaudeBinary } from "@herdctl/core";
+import { projectSlug, resolveClaudeBinary } from "@herdctl/core/internal";
 import { script, startStandin, textReply } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";

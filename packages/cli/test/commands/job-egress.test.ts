@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { StateManager } from "@herdctl/core";
+import { StateManager } from "@herdctl/core/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, herdctl, json, type TriggeredJob, tempDir, triggerOffline } from "../helpers/cli.js";
 

@@ -2,7 +2,8 @@
 // reaches the browser bundle).
 import type { FleetStatus, JobRecord } from "@herdctl/core";
 
-export type { AgentStatus, JobRef, ScheduleStatus } from "@herdctl/core";
+export type { AgentStatus, ScheduleStatus } from "@herdctl/core";
+export type { JobRef } from "@herdctl/core/internal";
 
 export type FleetInfo = Omit<FleetStatus, "agents">;
 

@@ -1,4 +1,4 @@
-import { API_BODY_LIMIT, apiError, createApi, type FleetManager, limitBody } from "@herdctl/core";
+import { API_BODY_LIMIT, apiError, createApi, type FleetManager, limitBody } from "@herdctl/core/internal";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";

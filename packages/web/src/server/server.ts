@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DashboardLink, FleetManager } from "@herdctl/core";
+import type { DashboardLink, FleetManager } from "@herdctl/core/internal";
 import { getRequestListener } from "@hono/node-server";
 import { AccessPolicy, readCookie } from "./access.js";
 import { createWebApp } from "./app.js";

@@ -13,7 +13,7 @@ import {
   TIMESTAMP_HEADER,
   verifySignature,
   verifyTimestamped,
-} from "@herdctl/core";
+} from "@herdctl/core/internal";
 import type { Context, Hono } from "hono";
 import { RateLimiter } from "./rate-limit.js";
 import { ReplayGuard } from "./replay-guard.js";

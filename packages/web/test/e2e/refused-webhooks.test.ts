@@ -1,4 +1,4 @@
-import { timestampedHeaders } from "@herdctl/core";
+import { timestampedHeaders } from "@herdctl/core/internal";
 import { describe, expect, it } from "vitest";
 import { dashboardFixture } from "../helpers/browser.js";
 import { HOOK_SECRET } from "../helpers/web-fleet.js";

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { timestampedHeaders } from "@herdctl/core";
+import { timestampedHeaders } from "@herdctl/core/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { HOOK_SECRET, startWebFleet, type WebFleet } from "../helpers/web-fleet.js";

@@ -1,4 +1,4 @@
-import { signBody, signTimestamped, timestampedHeaders } from "@herdctl/core";
+import { signBody, signTimestamped, timestampedHeaders } from "@herdctl/core/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOOK_SECRET, startWebFleet, type WebFleet } from "../helpers/web-fleet.js";
 

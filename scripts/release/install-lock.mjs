@@ -1,0 +1,116 @@
+/**
+ * The package-lock.json of a folder that installs the release tarballs, cut from the repository's
+ * own lock: each tarball (resolved to its file, with its integrity) and every registry package
+ * they need, at the versions and integrity hashes CI tested. With it, `npm ci --offline` installs
+ * from npm's cache alone: npm takes each tarball from its cache by integrity and, since the lock
+ * already says which version each dependency is, never asks the registry for metadata (npm 11
+ * wants full registry metadata for anything not locked, and `npm ci` never caches that).
+ */
+
+/** Flags that describe the repository's tree (its development tools), not an install of the tarballs. */
+const REPO_FLAGS = ["dev", "devOptional", "peer", "extraneous"];
+
+/**
+ * @param {{ packages: Record<string, any> }} lock the repository's package-lock.json
+ * @param {Array<{ workspace: string, file: string, integrity: string }>} tarballs one per packed
+ *   workspace package: its folder in the lock (e.g. "packages/cli"), tarball file name, integrity
+ * @returns {{ manifest: object, lock: object }} the install folder's package.json and package-lock.json
+ */
+export function installLock(lock, tarballs) {
+  const packages = {};
+  const place = (path, entry) => {
+    if (packages[path] && JSON.stringify(packages[path]) !== JSON.stringify(entry))
+      throw new Error(`release lock: two different packages at ${path}`);
+    packages[path] = entry;
+  };
+
+  const dependencies = {};
+  const needed = []; // [package, workspace package it depends on]
+  for (const { workspace, file, integrity } of tarballs) {
+    const ws = lock.packages[workspace];
+    if (!ws) throw new Error(`package-lock.json has no "${workspace}"; run \`npm install\` to update it`);
+    dependencies[ws.name] = `file:${file}`;
+    place(`node_modules/${ws.name}`, {
+      version: ws.version,
+      resolved: `file:${file}`,
+      integrity,
+      ...pick(ws, ["license", "bin", "engines", "dependencies", "optionalDependencies", "peerDependencies"]),
+    });
+    const { found, workspaceDeps } = closure(lock, workspace);
+    needed.push(...workspaceDeps.map((name) => [ws.name, name]));
+    for (const at of found) {
+      const entry = { ...lock.packages[at] };
+      for (const flag of REPO_FLAGS) delete entry[flag];
+      // A dependency nested under the workspace folder goes under the installed package instead.
+      place(
+        at.startsWith(`${workspace}/`) ? `node_modules/${ws.name}/${at.slice(workspace.length + 1)}` : at,
+        entry,
+      );
+    }
+  }
+  for (const [from, name] of needed)
+    if (!dependencies[name]) throw new Error(`release lock: ${from} needs ${name}, which is not packed`);
+
+  const manifest = { name: "herdctl-release", private: true, dependencies };
+  const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    manifest,
+    lock: {
+      name: manifest.name,
+      lockfileVersion: 3,
+      requires: true,
+      packages: { "": { ...manifest }, ...sorted },
+    },
+  };
+}
+
+/** The lock paths of every registry package a workspace package needs, and the workspace packages it needs. */
+function closure(lock, workspace) {
+  const found = new Set();
+  const workspaceDeps = [];
+  const pending = [[workspace, runtimeDeps(lock.packages[workspace], false)]];
+  while (pending.length > 0) {
+    const [from, deps] = pending.pop();
+    for (const [name, optional] of deps) {
+      const at = locate(lock, from, name);
+      if (at === undefined) {
+        if (optional) continue;
+        throw new Error(
+          `package-lock.json: "${name}", needed by ${from}, is not installed; run \`npm install\``,
+        );
+      }
+      // Another workspace package: installed from its own tarball, which must be packed too.
+      if (lock.packages[at].link) workspaceDeps.push(name);
+      if (lock.packages[at].link || found.has(at)) continue;
+      found.add(at);
+      pending.push([at, runtimeDeps(lock.packages[at], true)]);
+    }
+  }
+  return { found, workspaceDeps };
+}
+
+/** [name, optional] for what npm installs with a package: dependencies, optional ones, required peers. */
+function runtimeDeps(entry, withPeers) {
+  const deps = Object.keys(entry.dependencies ?? {}).map((name) => [name, false]);
+  for (const name of Object.keys(entry.optionalDependencies ?? {})) deps.push([name, true]);
+  if (withPeers)
+    for (const name of Object.keys(entry.peerDependencies ?? {}))
+      deps.push([name, entry.peerDependenciesMeta?.[name]?.optional === true]);
+  return deps;
+}
+
+/** Where Node's resolution finds `name` from the lock path `from`: the nearest node_modules upwards. */
+function locate(lock, from, name) {
+  let dir = from;
+  for (;;) {
+    const candidate = `${dir ? `${dir}/` : ""}node_modules/${name}`;
+    if (lock.packages[candidate]) return candidate;
+    if (dir === "") return undefined;
+    const cut = dir.lastIndexOf("/node_modules/");
+    dir = cut >= 0 ? dir.slice(0, cut) : "";
+  }
+}
+
+function pick(entry, keys) {
+  return Object.fromEntries(keys.filter((key) => entry[key] !== undefined).map((key) => [key, entry[key]]));
+}
