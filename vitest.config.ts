@@ -23,6 +23,9 @@ export default defineConfig({
     ],
     // Starts the runtime images' build at once, in the background (see the file).
     globalSetup: ["test/setup/warm-images.ts"],
+    // Files share worker processes; per-file.ts gives each file fresh modules and environment.
+    isolate: false,
+    setupFiles: ["test/setup/per-file.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Tests spawn real claude processes and containers; two cores cannot take more at once.
