@@ -11,15 +11,16 @@ const TESTS = [
 ];
 
 /**
- * Files that spend most of their time waiting out a silent model turn (60 s silences, a 30 s hung
- * turn until its timeout), using almost no CPU meanwhile. They run in a lane of their own beside
- * the two workers, so their silences overlap the rest of the suite instead of holding a worker
- * idle (about 175 s of a worker's time per run in CI, 130 s of it silence).
+ * Files that spend most of their time waiting: out a silent model turn (60 s silences, a 30 s hung
+ * turn until its timeout) or a frozen daemon (20 s), using almost no CPU meanwhile. They run in a
+ * lane of their own beside the two workers, so their waits overlap the rest of the suite instead
+ * of holding a worker idle (about 200 s of a worker's time per CI run, 170 s of it waiting).
  */
 const SILENCES = [
   "test/faults/silent-model.test.ts",
   "packages/core/test/proxy/credential-proxy.test.ts",
   "packages/core/test/fleet-manager/retry.test.ts",
+  "test/faults/daemon-shutdown.test.ts",
 ];
 
 export default defineConfig({
