@@ -1,7 +1,27 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+const TESTS = [
+  "packages/*/test/**/*.test.ts",
+  "bench/test/**/*.test.ts",
+  "test/faults/**/*.test.ts",
+  "test/docs/**/*.test.ts",
+];
+
+/**
+ * Files that spend most of their time waiting: out a silent model turn (60 s silences, a 30 s hung
+ * turn until its timeout) or a frozen daemon (20 s), using almost no CPU meanwhile. They run in a
+ * lane of their own beside the two workers, so their waits overlap the rest of the suite instead
+ * of holding a worker idle (about 200 s of a worker's time per CI run, 170 s of it waiting).
+ */
+const SILENCES = [
+  "test/faults/silent-model.test.ts",
+  "packages/core/test/proxy/credential-proxy.test.ts",
+  "packages/core/test/fleet-manager/retry.test.ts",
+  "test/faults/daemon-shutdown.test.ts",
+];
 
 export default defineConfig({
   // Tests run against the sources; the CLI end-to-end tests run the built binary instead.
@@ -16,19 +36,29 @@ export default defineConfig({
     ],
   },
   test: {
-    include: [
-      "packages/*/test/**/*.test.ts",
-      "bench/test/**/*.test.ts",
-      "test/faults/**/*.test.ts",
-      "test/docs/**/*.test.ts",
-    ],
-    // Starts the runtime images' build at once, in the background (see the file).
-    globalSetup: ["test/setup/warm-images.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Files share worker processes; per-file.ts gives each file fresh modules and environment.
+    isolate: false,
+    setupFiles: ["test/setup/per-file.ts"],
     // Tests spawn real claude processes and containers; two cores cannot take more at once.
     maxWorkers: 2,
     minWorkers: 1,
+    // The silences lane: one thread beside the two workers (see SILENCES).
+    poolOptions: { threads: { maxThreads: 1, minThreads: 1 } },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "main",
+          include: TESTS,
+          exclude: [...configDefaults.exclude, ...SILENCES],
+          // Starts the runtime images' build at once, in the background (see the file).
+          globalSetup: ["test/setup/warm-images.ts"],
+        },
+      },
+      { extends: true, test: { name: "silences", include: SILENCES, pool: "threads" } },
+    ],
     // CI also writes a machine-readable summary; .ci/run prints its "N passed, N failed" line.
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     outputFile: process.env.CI ? { json: ".vitest-results.json" } : undefined,

@@ -1,0 +1,29 @@
+import { afterAll, vi } from "vitest";
+
+/**
+ * Test files share worker processes (`isolate: false` in vitest.config.ts): starting Node, vitest
+ * and the dependencies again for each of ~170 files cost more than a second of CPU per file on
+ * this 2-core machine. A file still starts from what it would see in a process of its own:
+ * - the project's modules are evaluated afresh for it, so module state (the shared credential
+ *   proxy, caches) never carries over from the file before;
+ * - when it ends, what it registered to run at process exit (the proxy's socket cleanup, the
+ *   Agent SDK's child-process cleanup) runs, as its own process's exit would have, and is dropped
+ *   instead of piling up on the shared process;
+ * - the environment variables it changed are put back.
+ * This runs before each test file (vitest re-runs setup files per file); its afterAll runs last.
+ */
+vi.resetModules();
+
+const env = { ...process.env };
+const exitListeners = new Set(process.listeners("exit"));
+
+afterAll(() => {
+  for (const listener of process.listeners("exit")) {
+    if (exitListeners.has(listener)) continue;
+    process.removeListener("exit", listener);
+    listener(0);
+  }
+  for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
+  // Assigning TZ back also resets Node's cached time zone.
+  Object.assign(process.env, env);
+});
