@@ -1,5 +1,5 @@
-import type { JobRecord, ResolvedAgent, SessionRequest } from "@herdctl/core";
-import { resolveClaudeBinary } from "@herdctl/core/essentials";
+import type { JobRecord, ResolvedAgent, SessionRequest, StateManager } from "@herdctl/core";
+import { localUserActor, resolveClaudeBinary } from "@herdctl/core/essentials";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
 import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
@@ -92,6 +92,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       forkedFrom: fork?.forkedFrom,
     };
     const queued = executor.enqueue(request);
+    recordInProcessTrigger(state, queued, ctx);
     if (t.stream && !ctx.json)
       ctx.stderr.write(ctx.err.dim(`job ${queued.id} started for ${t.agent.name}\n`));
     spinner.start("waiting for the model");
@@ -123,5 +124,19 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     process.off("SIGTERM", onSigint);
     state.close();
     await offline?.standin.close();
+  }
+}
+
+/** A job this process runs itself is in the audit trail like one a daemon runs; a failed write only warns. */
+function recordInProcessTrigger(state: StateManager, job: JobRecord, ctx: CommandContext): void {
+  try {
+    state.audit.append({
+      action: "job.trigger",
+      ...localUserActor(),
+      target: job.id,
+      detail: { agent: job.agent, trigger: job.triggerType, inProcess: true },
+    });
+  } catch (error) {
+    ctx.warn(`audit: could not record job ${job.id}: ${(error as Error).message}`);
   }
 }

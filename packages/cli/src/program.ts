@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDashboard } from "./commands/dashboard.js";
@@ -55,5 +56,6 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerAgent(program);
   registerWakes(program);
+  registerAudit(program);
   return program;
 }

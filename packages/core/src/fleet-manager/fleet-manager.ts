@@ -2,6 +2,9 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
+import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
+import { AuditTrail } from "../audit/trail.js";
 import {
   type AgentDefinition,
   FLEET_OBJECT,
@@ -38,6 +41,9 @@ import {
   transcriptPlace,
 } from "../sessions/index.js";
 import {
+  type AuditEntry,
+  type AuditQuery,
+  type AuditVerification,
   type DaemonLock,
   type JobListQuery,
   type JobPage,
@@ -91,6 +97,8 @@ export interface FleetManagerOptions {
    * for benchmarks that measure the fleet's own machinery without spawning claude.
    */
   createRuntime?: JobExecutorOptions["createRuntime"];
+  /** Who started the fleet, for the audit trail (the daemon says the local user). */
+  actor?: AuditActor;
 }
 
 /** An MCP server as written under `mcp_servers`, as an object (durations as strings or milliseconds). */
@@ -128,6 +136,8 @@ export interface TriggerOptions {
   triggerType?: Extract<TriggerType, "manual" | "web" | "webhook">;
   /** A webhook's JSON body: appended to the prompt, marked as untrusted. */
   untrustedPayload?: unknown;
+  /** Who asked, for the audit trail (default: the embedding program). */
+  actor?: AuditActor;
 }
 
 /** What `reload` did: the agents added, removed and updated, or why the new config was refused. */
@@ -165,12 +175,18 @@ export class FleetManager {
   private definition: FleetDefinition | undefined;
   /** Agents added with addAgent, in order. Kept in memory only: no file is written. */
   private added: AgentDefinition[] = [];
-  private readonly onSighup = () => void this.reload();
+  private readonly onSighup = () => void this.reload(undefined, { via: "signal", who: "SIGHUP" });
+  private readonly auditTrail = new AuditTrail(
+    () => this.state,
+    (line) => this.log(line),
+  );
 
   constructor(private readonly options: FleetManagerOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
-    this.watcher = new ConfigWatcher(() => void this.reload());
+    this.watcher = new ConfigWatcher(
+      () => void this.reload(undefined, { via: "file-watch", who: "a config file changed on disk" }),
+    );
     // A copy: the caller may reuse or change its object; runtime changes apply to ours.
     if (typeof options.config !== "string") this.definition = structuredClone(options.config);
   }
@@ -306,6 +322,12 @@ export class FleetManager {
       for (const job of recovered.interrupted) this.resumeInterrupted(job);
       if (this.watchesConfig) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
+      this.auditTrail.watch(this.events);
+      this.auditTrail.record("fleet.start", this.options.actor ?? LIBRARY_ACTOR, null, {
+        pid: process.pid,
+        config: configHash(auditedConfig(this.loaded)),
+        agents: this.loaded.agents.length,
+      });
       this.startedAt = this.clock.now();
       this.fleetState = "running";
       this.events.emit("fleet:started", { agents: this.loaded.agents.length, pid: process.pid });
@@ -367,11 +389,12 @@ export class FleetManager {
    * or the current one again) and applies what changed; a bad config is reported, through the
    * result and a `config:rejected` event, and the running config kept. Agents added with addAgent stay.
    */
-  reload(definition?: FleetDefinition): Promise<ReloadResult> {
-    return this.serial(() => this.reloadNow(definition));
+  /** `actor`: who asked, for the audit trail. */
+  reload(definition?: FleetDefinition, actor: AuditActor = LIBRARY_ACTOR): Promise<ReloadResult> {
+    return this.serial(() => this.reloadNow(definition, actor));
   }
 
-  private async reloadNow(definition?: FleetDefinition): Promise<ReloadResult> {
+  private async reloadNow(definition: FleetDefinition | undefined, actor: AuditActor): Promise<ReloadResult> {
     if (this.fleetState !== "running") return { ok: false, message: "the fleet is not running" };
     if (definition && !this.definition)
       return {
@@ -388,9 +411,10 @@ export class FleetManager {
       this.lastReloadError = { message, at: this.clock.now().toISOString() };
       // Reported once, through the event: the CLI, the dashboard and logs -f all print it.
       this.events.emit("config:rejected", { message });
+      this.auditTrail.record("config.rejected", actor, null, { message });
       return { ok: false, message };
     }
-    return { ok: true, ...this.apply(next) };
+    return { ok: true, ...this.apply(next, { action: "config.reload", actor, target: null }) };
   }
 
   /**
@@ -398,7 +422,11 @@ export class FleetManager {
    * the scheduler keeps the timers of their unchanged schedules, so applying the same config twice
    * (an edit, then the watcher seeing the write) changes nothing the second time.
    */
-  private apply(next: LoadedFleet): ConfigReloadedEvent {
+  private apply(
+    next: LoadedFleet,
+    audit: { action: string; actor: AuditActor; target: string | null },
+  ): ConfigReloadedEvent {
+    const configBefore = auditedConfig(this.loaded);
     const before = this.agentsByName;
     const added = next.agents.filter((a) => !before.has(a.name)).map((a) => a.name);
     const removed = [...before.keys()].filter((n) => !next.agents.some((a) => a.name === n));
@@ -416,6 +444,12 @@ export class FleetManager {
     if (this.watchesConfig) this.watcher.watch(next);
     this.lastReloadError = null;
     const event = { added, removed, updated };
+    const configAfter = auditedConfig(next);
+    this.auditTrail.record(audit.action, audit.actor, audit.target, {
+      before: configHash(configBefore),
+      after: configHash(configAfter),
+      changed: changedKeys(configBefore, configAfter),
+    });
     this.events.emit("config:reloaded", event);
     this.logConfigWarnings(next);
     return event;
@@ -427,9 +461,9 @@ export class FleetManager {
    * object (a fleet object or addAgent) has its object changed, in memory only. Edits run one at a
    * time, each against the config the previous one left.
    */
-  editSchedule(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
+  editSchedule(request: ScheduleEditRequest, actor: AuditActor = LIBRARY_ACTOR): Promise<ScheduleEditResult> {
     this.requireRunning();
-    return this.serial(() => this.applyEdit(request));
+    return this.serial(() => this.applyEdit(request, actor));
   }
 
   /**
@@ -440,14 +474,14 @@ export class FleetManager {
     agent: string,
     name: string,
     schedule: ScheduleInput,
-    options: { replace?: boolean } = {},
+    options: { replace?: boolean; actor?: AuditActor } = {},
   ): Promise<ScheduleEditResult> {
-    return this.editSchedule({ kind: "add", agent, name, schedule, replace: options.replace });
+    return this.editSchedule({ kind: "add", agent, name, schedule, replace: options.replace }, options.actor);
   }
 
   /** Removes one schedule of an agent while the fleet runs; a job it started runs on to its end. */
-  removeSchedule(agent: string, name: string): Promise<ScheduleEditResult> {
-    return this.editSchedule({ kind: "remove", agent, name });
+  removeSchedule(agent: string, name: string, actor?: AuditActor): Promise<ScheduleEditResult> {
+    return this.editSchedule({ kind: "remove", agent, name }, actor);
   }
 
   /**
@@ -455,13 +489,13 @@ export class FleetManager {
    * bad one throws ConfigError and nothing changes); its schedules start at once. It lives in
    * memory until the fleet stops and survives reloads; no file is written.
    */
-  addAgent(definition: AgentDefinition): Promise<ConfigReloadedEvent> {
+  addAgent(definition: AgentDefinition, actor: AuditActor = LIBRARY_ACTOR): Promise<ConfigReloadedEvent> {
     this.requireRunning();
     return this.serial(async () => {
       const added = [...this.added, structuredClone(definition)];
       const next = await this.load({ added });
       this.added = added;
-      return this.apply(next);
+      return this.apply(next, { action: "agent.add", actor, target: definition.name ?? null });
     });
   }
 
@@ -470,7 +504,7 @@ export class FleetManager {
    * triggers are refused, and a job it is running runs on to its end (cancel it to stop it). An
    * agent from a fleet file is removed by editing that file instead.
    */
-  removeAgent(name: string): Promise<ConfigReloadedEvent> {
+  removeAgent(name: string, actor: AuditActor = LIBRARY_ACTOR): Promise<ConfigReloadedEvent> {
     this.requireRunning();
     return this.serial(async () => {
       const agent = this.agent(name);
@@ -489,7 +523,7 @@ export class FleetManager {
       this.added = added;
       this.definition = definition;
       for (const schedule of Object.keys(agent.schedules ?? {})) this.state.schedules.delete(name, schedule);
-      return this.apply(next);
+      return this.apply(next, { action: "agent.remove", actor, target: name });
     });
   }
 
@@ -515,14 +549,20 @@ export class FleetManager {
     };
   }
 
-  private async applyEdit(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
+  private async applyEdit(request: ScheduleEditRequest, actor: AuditActor): Promise<ScheduleEditResult> {
     const result = await editSchedule(this.loaded, request, {
       load: (overlay) => this.load({}, overlay),
       inMemory: (agent) => this.inMemoryAgent(agent),
     });
     const { agent, name } = request;
     if (request.kind === "remove") this.state.schedules.delete(agent, name);
-    this.apply(result.fleet);
+    const action =
+      request.kind === "enabled"
+        ? request.enabled
+          ? "schedule.enable"
+          : "schedule.disable"
+        : `schedule.${request.kind}`;
+    this.apply(result.fleet, { action, actor, target: `${agent}/${name}` });
     if (request.kind === "enabled") {
       // The file is the one place that says whether a schedule runs: drop an older runtime override.
       this.scheduler.setEnabled(agent, name, undefined);
@@ -589,6 +629,12 @@ export class FleetManager {
       forkedFrom: fork?.forkedFrom,
     };
     const job = this.control.submit(request, { noQueue: options.noQueue });
+    this.auditTrail.record(fork ? "job.fork" : "job.trigger", options.actor ?? LIBRARY_ACTOR, job.id, {
+      agent: agent.name,
+      trigger: request.triggerType,
+      ...(options.schedule ? { schedule: options.schedule } : {}),
+      ...(fork ? { forkedFrom: fork.forkedFrom } : {}),
+    });
     if (options.onMessage) this.forwardMessages(job.id, options.onMessage);
     return job;
   }
@@ -609,7 +655,10 @@ export class FleetManager {
   }
 
   /** Forks a finished job's session into a new job of the same agent. */
-  fork(jobId: string, options: Pick<TriggerOptions, "prompt" | "noQueue" | "triggerType"> = {}): JobRecord {
+  fork(
+    jobId: string,
+    options: Pick<TriggerOptions, "prompt" | "noQueue" | "triggerType" | "actor"> = {},
+  ): JobRecord {
     return this.trigger(this.state.jobs.require(jobId).agent, { ...options, fork: jobId });
   }
 
@@ -619,8 +668,10 @@ export class FleetManager {
   }
 
   /** Points the agent at a session started outside herdctl; its next continuing job resumes it. */
-  adoptSession(agentName: string, sessionId: string): Adoption {
-    return adoptSession(this.state, this.agent(agentName), sessionId, this.placeOptions());
+  adoptSession(agentName: string, sessionId: string, actor: AuditActor = LIBRARY_ACTOR): Adoption {
+    const adoption = adoptSession(this.state, this.agent(agentName), sessionId, this.placeOptions());
+    this.auditTrail.record("session.adopt", actor, agentName, { sessionId });
+    return adoption;
   }
 
   /** Where the executor's claude keeps this agent's conversations (same env layers as a job). */
@@ -642,8 +693,13 @@ export class FleetManager {
    * failed job's planned retry, and resolves with its final record; throws FleetError when the job
    * is not active here. `force` kills claude at once instead of asking it to stop first.
    */
-  cancel(jobId: string, options: { force?: boolean } = {}): Promise<JobRecord> {
-    return this.control.cancel(jobId, options);
+  async cancel(jobId: string, options: { force?: boolean; actor?: AuditActor } = {}): Promise<JobRecord> {
+    const job = await this.control.cancel(jobId, { force: options.force });
+    this.auditTrail.record("job.cancel", options.actor ?? LIBRARY_ACTOR, jobId, {
+      agent: job.agent,
+      ...(options.force ? { force: true } : {}),
+    });
+    return job;
   }
 
   /** One job's record, or undefined for an id this fleet's state does not hold. */
@@ -677,7 +733,7 @@ export class FleetManager {
   }
 
   /** Cancels a pending wake. */
-  cancelWake(id: string): WakeRecord {
+  cancelWake(id: string, actor: AuditActor = LIBRARY_ACTOR): WakeRecord {
     const wake = this.state.wakes.get(id);
     if (wake?.status !== "pending" || !this.wakes.cancel(id)) {
       throw new FleetError(
@@ -686,7 +742,31 @@ export class FleetManager {
       );
     }
     this.log(`wake ${id} of ${wake.agent} cancelled`);
+    this.auditTrail.record("wake.cancel", actor, id, { agent: wake.agent });
     return this.state.wakes.require(id);
+  }
+
+  /**
+   * Records an action a surface performed itself (a dashboard login, a refused one), so it sits in
+   * the same chain as the fleet's own; never throws.
+   */
+  recordAudit(
+    action: string,
+    actor: AuditActor,
+    target: string | null,
+    detail?: Record<string, unknown>,
+  ): void {
+    this.auditTrail.record(action, actor, target, detail);
+  }
+
+  /** The audit trail, newest first (see docs/operating.md#audit-trail). */
+  audit(query: AuditQuery = {}): AuditEntry[] {
+    return this.state.audit.list(query);
+  }
+
+  /** Checks the audit trail's hash chain and names the first entry that breaks it. */
+  verifyAudit(): AuditVerification {
+    return this.state.audit.verify();
   }
 
   /** The fleet, its agents, schedules and jobs in flight, as `herdctl status` shows them. */

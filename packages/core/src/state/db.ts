@@ -181,6 +181,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX wakes_by_agent ON wakes (agent, status, created_at);
     `,
   },
+  {
+    version: 10,
+    name: "audit trail",
+    // Append-only record of actions that change what runs; each row hashes the one before it
+    // (see audit/chain.ts). The triggers make an UPDATE or DELETE through herdctl fail loudly.
+    sql: `
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY NOT NULL,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        via TEXT NOT NULL,
+        who TEXT NOT NULL,
+        target TEXT,
+        detail TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_by_time ON audit (at);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -1,3 +1,5 @@
+export type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from "./audit.js";
+export { AuditRepository } from "./audit.js";
 export type { Db, Migration } from "./db.js";
 export { MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 export {

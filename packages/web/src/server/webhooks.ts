@@ -154,6 +154,8 @@ export function mountWebhooks(
     // signed, the body's signature too (a captured delivery resent under a made-up id).
     let replayKeys: Array<{ key: string; message: string }>;
     let expiresAt: number;
+    // Names the delivery in the audit trail: GitHub's id, or a prefix of herdctl's signature.
+    let delivery: string;
     if (schedule.signature === "github") {
       if (!verifySignature(body, secret, c.req.header(GITHUB_SIGNATURE_HEADER))) {
         return refuse(
@@ -162,7 +164,7 @@ export function mountWebhooks(
           "X-Hub-Signature-256 is missing or does not match: set the GitHub webhook's secret to this schedule's secret (sha256=<hex HMAC-SHA256 of the body>)",
         );
       }
-      const delivery = c.req.header(GITHUB_DELIVERY_HEADER)?.trim() ?? "";
+      delivery = c.req.header(GITHUB_DELIVERY_HEADER)?.trim() ?? "";
       if (delivery === "" || delivery.length > 200) {
         return refuse(
           400,
@@ -219,6 +221,10 @@ export function mountWebhooks(
         },
       ];
       expiresAt = (check.timestamp + SIGNATURE_TOLERANCE_SECONDS + 1) * 1000;
+      delivery = `signature ${signature!
+        .toLowerCase()
+        .replace(/^sha256=/, "")
+        .slice(0, 12)}`;
     }
     const replayed = replayKeys.find((r) => replays.seen(r.key));
     if (replayed) return refuse(409, "REPLAYED", replayed.message);
@@ -237,6 +243,7 @@ export function mountWebhooks(
         schedule: scheduleName,
         triggerType: "webhook",
         untrustedPayload: payload,
+        actor: { via: "webhook", who: `${key} delivery ${delivery}` },
       });
       for (const r of replayKeys) replays.remember(r.key, expiresAt);
       return c.json({ jobId: job.id }, 202);
