@@ -3,6 +3,7 @@ import type { ResolvedPlugin } from "./plugins.js";
 import type {
   AgentConfig,
   AgentDockerConfig,
+  FleetBudgetConfig,
   FleetDefaults,
   HookConfig,
   WebConfig,
@@ -23,6 +24,8 @@ export interface ResolvedFleet {
   defaults: FleetDefaults;
   web: WebConfig;
   webhooks: WebhooksConfig;
+  /** The root fleet file's `budget:` (a sub-fleet's own is not a fleet budget). */
+  budget?: FleetBudgetConfig;
   max_concurrent_jobs?: number;
   /** Absolute when written as a path; a bare command name is left for PATH lookup. */
   claude_path?: string;
@@ -43,7 +46,7 @@ export type ResolvedAgent = Omit<
   fleetName: string;
   /** Fleet defaults + agent file + overrides, merged; Docker defaults are not applied here. */
   docker?: AgentDockerConfig;
-  hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[] };
+  hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[]; budget_exceeded?: ResolvedHook[] };
   /** Absolute plugin folders, each checked at load to hold .claude-plugin/plugin.json. */
   plugins?: ResolvedPlugin[];
 };

@@ -23,6 +23,7 @@ const EVENT_NAMES: FleetEventName[] = [
   "schedule:skipped",
   "config:reloaded",
   "config:rejected",
+  "budget:exceeded",
   "fleet:stopping",
   "fleet:stopped",
 ];
@@ -35,6 +36,7 @@ const TriggerBody = z
     resume: z.string().uuid().optional(),
     fork: z.string().min(1).max(200).optional(),
     noQueue: z.boolean().optional(),
+    force: z.boolean().optional(),
   })
   .strict();
 
@@ -303,6 +305,12 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
   });
 
   app.get("/api/audit/verify", (c) => c.json(fleet.verifyAudit()));
+
+  // Spend against every budget of the fleet and its agents (docs/operating.md#budgets).
+  app.get("/api/usage", (c) => {
+    const status = fleet.status();
+    return c.json({ budgets: [...status.budgets, ...status.agents.flatMap((a) => a.budgets)] });
+  });
 
   if (options.daemonControl) {
     app.get("/api/status", (c) => c.json(fleet.status()));

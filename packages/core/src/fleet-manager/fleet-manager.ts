@@ -40,6 +40,8 @@ import {
   type TranscriptPlace,
   transcriptPlace,
 } from "../sessions/index.js";
+import { BudgetLedger } from "../spend/budget.js";
+import { BudgetAlarm } from "../spend/budget-alarm.js";
 import {
   type AuditEntry,
   type AuditQuery,
@@ -138,6 +140,8 @@ export interface TriggerOptions {
   untrustedPayload?: unknown;
   /** Who asked, for the audit trail (default: the embedding program). */
   actor?: AuditActor;
+  /** Run even though the agent's or the fleet's budget is spent; the audit trail records who did. */
+  force?: boolean;
 }
 
 /** What `reload` did: the agents added, removed and updated, or why the new config was refused. */
@@ -180,6 +184,12 @@ export class FleetManager {
     () => this.state,
     (line) => this.log(line),
   );
+  private readonly budgets = new BudgetLedger({
+    state: () => this.state,
+    fleet: () => this.loaded.fleet.budget,
+    agent: (name) => this.agentsByName.get(name)?.budget,
+    now: () => this.clock.now(),
+  });
 
   constructor(private readonly options: FleetManagerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -280,6 +290,8 @@ export class FleetManager {
         maxConcurrentJobs: this.loaded.fleet.max_concurrent_jobs,
         clock: this.clock,
         log: this.log,
+        budgets: this.budgets,
+        budgetTimezone: () => this.loaded.fleet.budget?.timezone,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -306,8 +318,17 @@ export class FleetManager {
         log: this.log,
         onFired: (wake, job) => this.log(`wake ${wake.id} of ${wake.agent} fired: job ${job.id}`),
       });
+      const alarm = new BudgetAlarm({
+        state: () => this.state,
+        ledger: this.budgets,
+        events: this.events,
+        agent: (name) => this.agentsByName.get(name),
+        runHooks: (job, agent, budget) => executor.runBudgetHooks(job, agent, budget),
+        log: this.log,
+      });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
+          alarm.jobEnded(job);
           // The job may have kept wakes; arm them now that its claude is gone.
           this.wakes.refresh(job.agent);
           this.schedules.jobEnded(job);
@@ -628,12 +649,14 @@ export class FleetManager {
       session,
       forkedFrom: fork?.forkedFrom,
     };
-    const job = this.control.submit(request, { noQueue: options.noQueue });
+    const forced = options.force === true && this.budgets.blocking(agent.name) !== undefined;
+    const job = this.control.submit(request, { noQueue: options.noQueue, overBudget: options.force });
     this.auditTrail.record(fork ? "job.fork" : "job.trigger", options.actor ?? LIBRARY_ACTOR, job.id, {
       agent: agent.name,
       trigger: request.triggerType,
       ...(options.schedule ? { schedule: options.schedule } : {}),
       ...(fork ? { forkedFrom: fork.forkedFrom } : {}),
+      ...(forced ? { forcedOverBudget: true } : {}),
     });
     if (options.onMessage) this.forwardMessages(job.id, options.onMessage);
     return job;
@@ -773,12 +796,17 @@ export class FleetManager {
   status(): FleetStatus {
     const snapshots = this.scheduler?.snapshot() ?? [];
     const agents: AgentStatus[] = [...this.agentsByName.values()].map((agent) =>
-      buildAgentStatus(agent, this.state, {
-        running: this.control.runningJobs(agent.name),
-        queued: this.control.queuedJobs(agent.name),
-        retrying: this.control.pendingRetries(agent.name),
-        snapshots,
-      }),
+      buildAgentStatus(
+        agent,
+        this.state,
+        {
+          running: this.control.runningJobs(agent.name),
+          queued: this.control.queuedJobs(agent.name),
+          retrying: this.control.pendingRetries(agent.name),
+          snapshots,
+        },
+        { budgetTimezone: this.loaded.fleet.budget?.timezone, now: this.clock.now() },
+      ),
     );
     return {
       fleet: this.loaded.fleet.name,
@@ -796,6 +824,7 @@ export class FleetManager {
         queued: this.control.queuedJobs().length,
       },
       lastReloadError: this.lastReloadError,
+      budgets: this.budgets.statuses(),
       agents,
     };
   }
