@@ -10,6 +10,7 @@ import { registerInit } from "./commands/init.js";
 import { registerJob } from "./commands/job.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerPrune } from "./commands/prune.js";
 import { registerSchedules } from "./commands/schedules.js";
 import { registerSessions } from "./commands/sessions.js";
 import { registerStandin } from "./commands/standin.js";
@@ -57,5 +58,6 @@ export function buildProgram(): Command {
   registerAgent(program);
   registerWakes(program);
   registerAudit(program);
+  registerPrune(program);
   return program;
 }

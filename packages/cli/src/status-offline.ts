@@ -1,5 +1,6 @@
 import type { FleetStatus } from "@herdctl/core";
 import { buildAgentStatus } from "@herdctl/core/internal/fleet-manager/status";
+import { databaseBytesNow } from "@herdctl/core/internal/retention/size";
 import { measureBudgets } from "@herdctl/core/internal/spend/budget";
 import type { CommandContext } from "./context.js";
 
@@ -22,6 +23,7 @@ export async function offlineStatus(ctx: CommandContext): Promise<FleetStatus> {
       stateDir: state.stateDir,
       counts: { agents: agents.length, running: 0, queued: 0 },
       lastReloadError: null,
+      stateSize: { databaseBytes: databaseBytesNow(state.dbPath), jobs: state.retention.jobCount() },
       budgets: measureBudgets(fleet.fleet.budget, { state, timezone: clock.budgetTimezone, now: clock.now }),
       agents,
     };

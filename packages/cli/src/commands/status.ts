@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
 import { CliError } from "../errors.js";
-import { duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
+import { bytes, duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
 import { visible } from "../output/terminal-text.js";
 
@@ -73,6 +73,12 @@ export function registerStatus(program: Command): void {
         for (const w of a.wakes ?? []) ctx.print(`${s.cyan(a.name)} ${wakeLine(s, w)}`);
       for (const b of [...(status.budgets ?? []), ...status.agents.flatMap((a) => a.budgets ?? [])])
         ctx.print(budgetLine(s, b));
+      if (status.stateSize)
+        ctx.print(
+          s.dim(
+            `state   ${bytes(status.stateSize.databaseBytes)} database, ${status.stateSize.jobs} job records (herdctl prune)`,
+          ),
+        );
     });
 }
 

@@ -327,6 +327,8 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
     webhooks: data.webhooks,
   };
   if (data.budget !== undefined && visit.chain.length === 0) resolved.budget = data.budget;
+  if (data.state?.retention !== undefined && visit.chain.length === 0)
+    resolved.retention = data.state.retention;
   if (data.fleet?.description !== undefined) resolved.description = data.fleet.description;
   if (max_concurrent_jobs !== undefined) resolved.max_concurrent_jobs = max_concurrent_jobs;
   if (claude_path !== undefined) {

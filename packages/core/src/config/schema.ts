@@ -355,6 +355,18 @@ export const BudgetSchema = z.strictObject({
     ),
 });
 
+export const RetentionSchema = z.strictObject({
+  jobs: duration({ positive: true })
+    .optional()
+    .describe("Job records (and their output) older than this are pruned, e.g. 90d; kept forever when unset"),
+  max_jobs_per_agent: positiveInt
+    .optional()
+    .describe("Each agent keeps at most this many newest job records; older ones are pruned"),
+  output: duration({ positive: true })
+    .optional()
+    .describe("Output files of jobs older than this are pruned while their records stay, e.g. 30d"),
+});
+
 export const FleetBudgetSchema = BudgetSchema.extend({
   timezone: timezone
     .optional()
@@ -829,6 +841,14 @@ export const FleetSchema = z.strictObject({
     .describe("Other fleet files whose agents join this fleet"),
   web: WebSchema.prefault({}).describe("The dashboard, its API and inbound webhooks"),
   webhooks: WebhooksSchema.prefault({}).describe("Inbound webhook triggers (POST /hooks/<agent>/<schedule>)"),
+  state: z
+    .strictObject({
+      retention: RetentionSchema.optional().describe(
+        "What a daily pass (and herdctl prune) removes; never running or queued jobs, nor any job of a session something will continue",
+      ),
+    })
+    .optional()
+    .describe("The state directory's upkeep"),
   budget: FleetBudgetSchema.optional().describe(
     "What the whole fleet may spend per day or month; once reached, every agent's scheduled runs are skipped and manual triggers refused (--force overrides)",
   ),
@@ -853,6 +873,8 @@ export type WakesConfig = z.output<typeof WakesSchema>;
 export type WebhooksConfig = z.output<typeof WebhooksSchema>;
 export type BudgetConfig = z.output<typeof BudgetSchema>;
 export type FleetBudgetConfig = z.output<typeof FleetBudgetSchema>;
+/** `jobs` and `output` are milliseconds. */
+export type RetentionConfig = z.output<typeof RetentionSchema>;
 export type FleetDefaults = Omit<z.output<typeof DefaultsSchema>, (typeof FLEET_ONLY_DEFAULT_KEYS)[number]>;
 /**
  * An agent after defaults. Duration fields keep their YAML key names but hold milliseconds:

@@ -6,6 +6,7 @@ import type {
   FleetBudgetConfig,
   FleetDefaults,
   HookConfig,
+  RetentionConfig,
   WebConfig,
   WebhooksConfig,
 } from "./schema.js";
@@ -26,6 +27,8 @@ export interface ResolvedFleet {
   webhooks: WebhooksConfig;
   /** The root fleet file's `budget:` (a sub-fleet's own is not a fleet budget). */
   budget?: FleetBudgetConfig;
+  /** The root fleet file's `state.retention` (durations in ms). */
+  retention?: RetentionConfig;
   max_concurrent_jobs?: number;
   /** Absolute when written as a path; a bare command name is left for PATH lookup. */
   claude_path?: string;

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
+import { parseDuration } from "../config/duration.js";
 import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import type { ScheduleEditResult, ScheduleInput } from "../schedule-edit/index.js";
@@ -120,6 +121,32 @@ export interface ApiOptions {
    */
   actor?: AuditActor;
 }
+
+const durationText = z
+  .string()
+  .max(40)
+  .transform((text, ctx) => {
+    try {
+      return parseDuration(text);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const PruneBody = z
+  .object({
+    dryRun: z.boolean().optional(),
+    limits: z
+      .object({
+        jobs: durationText.optional(),
+        max_jobs_per_agent: z.number().int().positive().optional(),
+        output: durationText.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 const AuditQueryParams = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
@@ -364,6 +391,11 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
           "this daemon serves no dashboard; restart it with herdctl start --web (or set web.enabled: true)",
         );
       return c.json(link);
+    });
+    app.post("/api/state/prune", async (c) => {
+      const body = await parsedBody(c.req.raw, PruneBody);
+      if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
+      return c.json(await fleet.prune({ ...body.data, actor: actorOf(c) }));
     });
     app.post("/api/fleet/reload", async (c) => c.json(await fleet.reload(undefined, actorOf(c))));
     app.post("/api/fleet/stop", async (c) => {

@@ -19,6 +19,8 @@ import {
 } from "../config/index.js";
 import { McpServerSchema } from "../config/schema.js";
 import { formatPath, type Segment } from "../config/source.js";
+import { hasLimits, type PruneReport, prune, type RetentionConfig } from "../retention/prune.js";
+import { databaseBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
@@ -64,6 +66,9 @@ import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
 import { ScheduleExecutor } from "./schedule-executor.js";
 import { type AgentStatus, buildAgentStatus, type FleetState, type FleetStatus } from "./status.js";
+
+const PRUNE_FIRST_DELAY_MS = 10 * 60 * 1000;
+const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /** How a FleetManager is made; only `config` is required. */
 export interface FleetManagerOptions {
@@ -184,6 +189,7 @@ export class FleetManager {
     () => this.state,
     (line) => this.log(line),
   );
+  private pruneTimers: NodeJS.Timeout[] = [];
   private readonly budgets = new BudgetLedger({
     state: () => this.state,
     fleet: () => this.loaded.fleet.budget,
@@ -344,6 +350,11 @@ export class FleetManager {
       if (this.watchesConfig) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
       this.auditTrail.watch(this.events);
+      // A first pass soon after start (a daemon restarted daily would otherwise never prune), then daily.
+      this.pruneTimers = [
+        setTimeout(() => this.dailyPrune(), PRUNE_FIRST_DELAY_MS).unref(),
+        setInterval(() => this.dailyPrune(), PRUNE_INTERVAL_MS).unref(),
+      ];
       this.auditTrail.record("fleet.start", this.options.actor ?? LIBRARY_ACTOR, null, {
         pid: process.pid,
         config: configHash(auditedConfig(this.loaded)),
@@ -371,6 +382,7 @@ export class FleetManager {
     this.events.emit("fleet:stopping", { reason });
     const steps: Array<[string, () => unknown]> = [
       ["stop watching config", () => this.watcher.close()],
+      ["stop the retention pass", () => this.pruneTimers.forEach(clearTimeout)],
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
@@ -782,6 +794,43 @@ export class FleetManager {
     this.auditTrail.record(action, actor, target, detail);
   }
 
+  /**
+   * Prunes old job records and output by `state.retention`, or by `limits` when given (which
+   * replace it); never running or queued jobs, nor jobs of a session something will continue.
+   * Recorded in the audit trail unless `dryRun`.
+   */
+  async prune(
+    options: { dryRun?: boolean; limits?: RetentionConfig; actor?: AuditActor } = {},
+  ): Promise<PruneReport> {
+    const limits = options.limits ?? this.loaded.fleet.retention;
+    if (!hasLimits(limits))
+      throw new FleetError(
+        "FLEET_BAD_TRIGGER",
+        "nothing to prune by: set state.retention in the fleet file (jobs, max_jobs_per_agent, output) or pass limits",
+      );
+    const report = await prune(this.state, limits, { now: this.clock.now(), dryRun: options.dryRun });
+    if (!report.dryRun)
+      this.auditTrail.record("state.prune", options.actor ?? LIBRARY_ACTOR, null, {
+        records: report.records,
+        outputs: report.outputs,
+        freedBytes: report.freedBytes,
+      });
+    return report;
+  }
+
+  /** The daily pass: prunes by state.retention when it is set; a failure is logged, never thrown. */
+  private dailyPrune(): void {
+    if (!hasLimits(this.loaded.fleet.retention) || this.fleetState !== "running") return;
+    void this.prune({ actor: { via: "daemon", who: "daily retention pass" } })
+      .then((r) => {
+        if (r.records || r.outputs)
+          this.log(
+            `retention: pruned ${r.records} job records and ${r.outputs} more output files, ${r.freedBytes} bytes freed`,
+          );
+      })
+      .catch((error) => this.log(`retention: prune failed: ${(error as Error).message}`));
+  }
+
   /** The audit trail, newest first (see docs/operating.md#audit-trail). */
   audit(query: AuditQuery = {}): AuditEntry[] {
     return this.state.audit.list(query);
@@ -824,6 +873,10 @@ export class FleetManager {
         queued: this.control.queuedJobs().length,
       },
       lastReloadError: this.lastReloadError,
+      stateSize: {
+        databaseBytes: databaseBytesNow(this.state.dbPath),
+        jobs: this.state.retention.jobCount(),
+      },
       budgets: this.budgets.statuses(),
       agents,
     };

@@ -103,6 +103,8 @@ export interface FleetStatus {
   stateDir: string;
   counts: { agents: number; running: number; queued: number };
   lastReloadError: { message: string; at: string } | null;
+  /** How much the state directory's database holds: its size on disk and its job records. */
+  stateSize: { databaseBytes: number; jobs: number };
   /** The fleet-wide budgets (`budget:` in the fleet file), measured now. */
   budgets: BudgetStatus[];
   agents: AgentStatus[];

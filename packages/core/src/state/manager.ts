@@ -17,6 +17,7 @@ import { isTerminalStatus } from "./job-status.js";
 import { JobRepository } from "./jobs.js";
 import { acquireLock, type DaemonLock } from "./lock.js";
 import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
+import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
 import { WakeRepository } from "./wakes.js";
@@ -38,6 +39,7 @@ interface OpenState {
   readonly events: EventRepository;
   readonly wakes: WakeRepository;
   readonly audit: AuditRepository;
+  readonly retention: RetentionRepository;
 }
 
 /**
@@ -119,6 +121,7 @@ export class StateManager {
       events: new EventRepository(db, this.dbPath, this.clock),
       wakes: new WakeRepository(db, this.dbPath, this.clock),
       audit: new AuditRepository(db, this.dbPath, this.clock),
+      retention: new RetentionRepository(db, this.dbPath),
     };
   }
 
@@ -144,6 +147,10 @@ export class StateManager {
 
   get audit(): AuditRepository {
     return this.opened().audit;
+  }
+
+  get retention(): RetentionRepository {
+    return this.opened().retention;
   }
 
   /**
