@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as yieldToEvents } from "node:timers/promises";
-import type { RetentionLimits, StateManager } from "../state/index.js";
+import { isJobId, type RetentionLimits, type StateManager } from "../state/index.js";
 import { databaseBytes } from "./size.js";
 
 /** `state.retention` as loaded (durations in milliseconds). */
@@ -69,8 +69,9 @@ export async function prune(
     }
     return found;
   };
-  for (const id of plan.records) await removeOutput(id);
-  for (const id of plan.outputOnly) if (await removeOutput(id)) outputs++;
+  for (const id of plan.records) if (isJobId(id)) await removeOutput(id);
+  // Ids come from the database; one that is not a job id must never become a path.
+  for (const id of plan.outputOnly) if (isJobId(id) && (await removeOutput(id))) outputs++;
   let records = plan.records.length;
   let after = before;
   if (!options.dryRun) {
