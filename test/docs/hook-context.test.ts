@@ -39,7 +39,17 @@ function paths(value: object, prefix = ""): string[] {
 describe("docs/configuration.md: the hook context", () => {
   it("lists exactly the fields a hook receives, in order", () => {
     // A failed scheduled job with metadata: every optional field is present.
-    const context = hookContext({ status: "failed", error: "boom", metadata: {} });
+    const context = {
+      ...hookContext({ status: "failed", error: "boom", metadata: {} }),
+      // Present only for budget_exceeded hooks.
+      budget: {
+        scope: "a",
+        period: "daily",
+        limit_usd: 1,
+        spent_usd: 2,
+        resets_at: "2026-01-02T00:00:00.000Z",
+      },
+    };
     expect(Object.keys(HOOK_CONTEXT_FIELDS)).toEqual(paths(context));
     expect(documentedRows().map((r) => r.field)).toEqual(Object.keys(HOOK_CONTEXT_FIELDS));
   });

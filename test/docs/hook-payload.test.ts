@@ -51,8 +51,20 @@ describe("docs/hook-payload.schema.json", () => {
     const optional = Object.entries(HOOK_CONTEXT_FIELDS)
       .filter(([, field]) => field.optional)
       .map(([path]) => path);
-    expect(optional).toEqual(["job.scheduleName", "result.error", "metadata"]);
+    expect(optional).toEqual([
+      "job.scheduleName",
+      "result.error",
+      "metadata",
+      // The budget object is there only for budget_exceeded hooks; its fields come with it.
+      "budget",
+      "budget.scope",
+      "budget.period",
+      "budget.limit_usd",
+      "budget.spent_usd",
+      "budget.resets_at",
+    ]);
     expect(schema.required).not.toContain("metadata");
+    expect(schema.required).not.toContain("budget");
     expect(schema.properties!.job!.required).not.toContain("scheduleName");
     expect(schema.properties!.result!.required).not.toContain("error");
   });

@@ -13,6 +13,8 @@ export interface RemoteTrigger {
   resume?: string;
   fork?: string;
   noQueue?: boolean;
+  /** Run even when a budget is spent. */
+  force?: boolean;
   wait: boolean;
   /** Print only the final result: no stream, no progress. */
   quiet?: boolean;
@@ -34,6 +36,7 @@ export async function triggerThroughDaemon(
       resume: t.resume,
       fork: t.fork,
       noQueue: t.noQueue,
+      ...(t.force ? { force: true } : {}),
     },
   );
   if (!t.wait) {

@@ -1,8 +1,10 @@
-import { resolveClaudeBinary } from "@herdctl/core/essentials";
-import type { JobRecord, ResolvedAgent, SessionRequest } from "@herdctl/core/internal";
+import { localUserActor, resolveClaudeBinary } from "@herdctl/core/essentials";
+import type { JobRecord, ResolvedAgent, SessionRequest, StateManager } from "@herdctl/core/internal";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
 import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
+import { admitWithinBudget } from "@herdctl/core/internal/spend/admission";
+import { BudgetLedger } from "@herdctl/core/internal/spend/budget";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
 import { requireSchedule } from "./lookup.js";
@@ -22,6 +24,8 @@ export interface TriggerRequest {
   /** A finished job whose session the new job branches. */
   fork?: string;
   offline?: boolean;
+  /** Run even when a budget is spent. */
+  force?: boolean;
   stream: boolean;
   /** Print only the final result. */
   quiet?: boolean;
@@ -83,8 +87,14 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       protectedPaths: () => fleet.protectedPaths,
       warn: (m) => ctx.warn(m),
     });
+    const budgets = new BudgetLedger({
+      state: () => state,
+      fleet: () => fleet.fleet.budget,
+      agent: () => t.agent.budget,
+      now: () => new Date(),
+    });
     const request = {
-      agent: t.agent,
+      agent: admitWithinBudget(t.agent, budgets, { force: t.force, timezone: fleet.fleet.budget?.timezone }),
       prompt,
       triggerType: "manual" as const,
       schedule: t.schedule,
@@ -92,6 +102,12 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       forkedFrom: fork?.forkedFrom,
     };
     const queued = executor.enqueue(request);
+    recordInProcessTrigger(
+      state,
+      queued,
+      ctx,
+      t.force === true && budgets.blocking(t.agent.name) !== undefined,
+    );
     if (t.stream && !ctx.json)
       ctx.stderr.write(ctx.err.dim(`job ${queued.id} started for ${t.agent.name}\n`));
     spinner.start("waiting for the model");
@@ -123,5 +139,29 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     process.off("SIGTERM", onSigint);
     state.close();
     await offline?.standin.close();
+  }
+}
+
+/** A job this process runs itself is in the audit trail like one a daemon runs; a failed write only warns. */
+function recordInProcessTrigger(
+  state: StateManager,
+  job: JobRecord,
+  ctx: CommandContext,
+  forced: boolean,
+): void {
+  try {
+    state.audit.append({
+      action: "job.trigger",
+      ...localUserActor(),
+      target: job.id,
+      detail: {
+        agent: job.agent,
+        trigger: job.triggerType,
+        inProcess: true,
+        ...(forced ? { forcedOverBudget: true } : {}),
+      },
+    });
+  } catch (error) {
+    ctx.warn(`audit: could not record job ${job.id}: ${(error as Error).message}`);
   }
 }

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDashboard } from "./commands/dashboard.js";
@@ -9,6 +10,7 @@ import { registerInit } from "./commands/init.js";
 import { registerJob } from "./commands/job.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerPrune } from "./commands/prune.js";
 import { registerSchedules } from "./commands/schedules.js";
 import { registerSessions } from "./commands/sessions.js";
 import { registerStandin } from "./commands/standin.js";
@@ -55,5 +57,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerAgent(program);
   registerWakes(program);
+  registerAudit(program);
+  registerPrune(program);
   return program;
 }

@@ -5,6 +5,7 @@
 
 export { AgentInstallError } from "./agent-install/errors.js";
 export { AgentScaffoldError } from "./agent-scaffold/errors.js";
+export { localUserActor } from "./audit/actor.js";
 export { findConfigFile, resolveConfigPath } from "./config/discover.js";
 export { parseDuration } from "./config/duration.js";
 export { ConfigError, formatIssue } from "./config/errors.js";

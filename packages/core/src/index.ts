@@ -4,6 +4,11 @@
 export {
   type AgentDefinition,
   type AgentStatus,
+  type AuditActor,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditVerification,
+  type BudgetStatus,
   ConfigError,
   type ConfigIssue,
   type ConfigReloadedEvent,

@@ -3,6 +3,7 @@
 
 export * from "./agent-install/index.js";
 export * from "./agent-scaffold/index.js";
+export type { AuditActor } from "./audit/actor.js";
 export * from "./config/index.js";
 export { type FileFixes, type FixChange, fixConfigFiles } from "./config-fix/index.js";
 export * from "./control/index.js";
@@ -106,6 +107,7 @@ export {
 export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
 export * from "./sessions/index.js";
+export type { BudgetStatus } from "./spend/budget.js";
 export * from "./state/index.js";
 export { editDistance, nearestNames } from "./util/nearest.js";
 export { ownValue } from "./util/own.js";

@@ -44,6 +44,7 @@ export function registerStart(program: Command): void {
         env: offline?.env,
         offline: Boolean(offline),
         log: (line) => ctx.stderr.write(`${ctx.err.dim(visible(line))}\n`),
+        actor: (await import("@herdctl/core/essentials")).localUserActor(),
       });
       const detach = attachFleetLog(fleet, ctx);
       try {

@@ -1,10 +1,10 @@
 import { isAgentName, nearestNames } from "@herdctl/core/essentials";
-import type { AgentStatus, FleetStatus, JobRef, WakeRef } from "@herdctl/core/internal";
+import type { AgentStatus, BudgetStatus, FleetStatus, JobRef, WakeRef } from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
 import { CliError } from "../errors.js";
-import { duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
+import { bytes, duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
 import { visible } from "../output/terminal-text.js";
 
@@ -71,7 +71,24 @@ export function registerStatus(program: Command): void {
       );
       for (const a of status.agents)
         for (const w of a.wakes ?? []) ctx.print(`${s.cyan(a.name)} ${wakeLine(s, w)}`);
+      for (const b of [...(status.budgets ?? []), ...status.agents.flatMap((a) => a.budgets ?? [])])
+        ctx.print(budgetLine(s, b));
+      if (status.stateSize)
+        ctx.print(
+          s.dim(
+            `state   ${bytes(status.stateSize.databaseBytes)} database, ${status.stateSize.jobs} job records (herdctl prune)`,
+          ),
+        );
     });
+}
+
+/** Spend against one budget; a spent one says what that stops and until when. */
+function budgetLine(s: CommandContext["out"], b: BudgetStatus): string {
+  const spent = `$${b.spentUsd.toFixed(2)} of $${b.limitUsd.toFixed(2)} ${b.period === "daily" ? "today" : "this month"}`;
+  const who = b.scope === "fleet" ? "fleet" : s.cyan(b.scope);
+  if (!b.exceeded)
+    return `${s.cyan("budget")}  ${who} ${spent} (${Math.floor((100 * b.spentUsd) / b.limitUsd)}%), resets ${relativeAndLocal(b.resetsAt)}`;
+  return `${s.cyan("budget")}  ${who} ${s.red(`${spent}: spent`)}; scheduled runs are skipped until ${relativeAndLocal(b.resetsAt)}`;
 }
 
 /** One pending wake; its prompt is agent-written, so it is shown through `visible`. */

@@ -14,6 +14,7 @@ interface TriggerOptions {
   queue?: boolean;
   offline?: boolean;
   quiet?: boolean;
+  force?: boolean;
 }
 
 export function registerTrigger(program: Command): void {
@@ -32,6 +33,10 @@ export function registerTrigger(program: Command): void {
     .option("--resume <session-id>", "continue this session")
     .option("--fork <job-id>", "branch a finished job's session into a new job; the original stays as it was")
     .option("--no-queue", "fail instead of waiting when the agent is at capacity")
+    .option(
+      "--force",
+      "run even though the agent's or the fleet's budget is spent (recorded in the audit trail)",
+    )
     .option("--offline", "use herdctl's built-in stand-in instead of Anthropic (no tokens spent)")
     .action(async (agentName: string, options: TriggerOptions, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
@@ -54,6 +59,7 @@ export function registerTrigger(program: Command): void {
           resume: options.resume,
           fork: options.fork,
           noQueue: options.queue === false,
+          force: options.force === true,
           wait: options.wait === true || options.quiet === true,
           quiet: options.quiet === true,
         });
@@ -70,6 +76,7 @@ export function registerTrigger(program: Command): void {
         resume: options.resume,
         fork: options.fork,
         offline: options.offline,
+        force: options.force === true,
         stream: options.wait === true && !options.quiet,
         quiet: options.quiet === true,
       });

@@ -72,6 +72,13 @@ export function registerWakes(program: Command): void {
           if (!state.wakes.end(id, "cancelled"))
             throw new CliError(`no pending wake "${id}"; herdctl wakes list shows the pending ones`);
           wake = state.wakes.require(id);
+          const { localUserActor } = await import("@herdctl/core/essentials");
+          state.audit.append({
+            action: "wake.cancel",
+            ...localUserActor(),
+            target: id,
+            detail: { agent: wake.agent },
+          });
         } finally {
           state.close();
         }

@@ -78,3 +78,16 @@ export function jobCost(job: { costUsd: number | null; offline: boolean }): stri
   if (job.costUsd === null) return "-";
   return `$${job.costUsd.toFixed(4)}`;
 }
+
+/** A size for people: 0 B, 812 B, 14.2 KB, 3.1 MB, 1.4 GB (powers of 1024). */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

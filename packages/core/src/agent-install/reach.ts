@@ -32,7 +32,11 @@ export function agentReach(
 ): AgentReach {
   const agentDir = dirname(agent.configPath);
   const inside = relative(agentDir, agent.working_directory);
-  const hooks = [...(agent.hooks?.after_run ?? []), ...(agent.hooks?.on_error ?? [])];
+  const hooks = [
+    ...(agent.hooks?.after_run ?? []),
+    ...(agent.hooks?.on_error ?? []),
+    ...(agent.hooks?.budget_exceeded ?? []),
+  ];
   return {
     workingDirectory: relative(rootDir, agent.working_directory).split(sep).join("/") || ".",
     ownFolder: inside === "" || (!inside.startsWith("..") && !inside.startsWith(sep)),

@@ -62,10 +62,7 @@ export function looserDockerIssues(
  * Where each hook of a merged agent was written. A hook from the agent file is held to the agent's
  * own privileges (see runner/hook-placement.ts); one from the fleet file is the operator's.
  */
-export function hookSources(
-  merged: SNode,
-  agentFile: string,
-): { after_run: HookSource[]; on_error: HookSource[] } {
+export function hookSources(merged: SNode, agentFile: string): Record<HookListName, HookSource[]> {
   const hooks = getChild(merged, "hooks");
   const of = (list: string): HookSource[] => {
     const node = getChild(hooks, list);
@@ -75,8 +72,12 @@ export function hookSources(
       file: item.origin.file.absPath,
     }));
   };
-  return { after_run: of("after_run"), on_error: of("on_error") };
+  return { after_run: of("after_run"), on_error: of("on_error"), budget_exceeded: of("budget_exceeded") };
 }
+
+/** Every list a `hooks:` section may hold. */
+export const HOOK_LISTS = ["after_run", "on_error", "budget_exceeded"] as const;
+export type HookListName = (typeof HOOK_LISTS)[number];
 
 export interface HookSource {
   declaredIn: "fleet" | "agent";

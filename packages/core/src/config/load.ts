@@ -14,6 +14,7 @@ import { interpolate } from "./interpolate.js";
 import {
   AGENT_HOOK_HINT,
   AGENT_HOOK_REFUSED,
+  HOOK_LISTS,
   hookScriptPaths,
   hookSources,
   looserDockerIssues,
@@ -325,6 +326,9 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
     web: data.web,
     webhooks: data.webhooks,
   };
+  if (data.budget !== undefined && visit.chain.length === 0) resolved.budget = data.budget;
+  if (data.state?.retention !== undefined && visit.chain.length === 0)
+    resolved.retention = data.state.retention;
   if (data.fleet?.description !== undefined) resolved.description = data.fleet.description;
   if (max_concurrent_jobs !== undefined) resolved.max_concurrent_jobs = max_concurrent_jobs;
   if (claude_path !== undefined) {
@@ -488,7 +492,7 @@ function resolveHooks(
 ): NonNullable<ResolvedAgent["hooks"]> {
   const sources = hookSources(merged, agentFile);
   const resolved: NonNullable<ResolvedAgent["hooks"]> = {};
-  for (const list of ["after_run", "on_error"] as const) {
+  for (const list of HOOK_LISTS) {
     const specs = hooks[list];
     if (!specs) continue;
     resolved[list] = specs.map((hook, index) => {

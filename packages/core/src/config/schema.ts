@@ -332,6 +332,45 @@ export const HooksSchema = z.strictObject({
     .describe(
       "Hooks run after a job that failed, timed out or was interrupted (not after a cancel), following after_run",
     ),
+  budget_exceeded: z
+    .array(HookSchema)
+    .optional()
+    .describe(
+      "Hooks run once per day or month when the agent's or the fleet's budget is reached, with the job that reached it and the budget in the payload",
+    ),
+});
+
+const dollars = z.number().positive().max(1_000_000);
+
+export const BudgetSchema = z.strictObject({
+  daily_usd: dollars
+    .optional()
+    .describe("Spend per calendar day, in US dollars, summed over jobs and chat turns"),
+  monthly_usd: dollars.optional().describe("Spend per calendar month, in US dollars"),
+  hard: z
+    .boolean()
+    .default(false)
+    .describe(
+      "true: a running job is also cut off when the budget runs out (its max_budget_usd is what is left); false: running jobs finish",
+    ),
+});
+
+export const RetentionSchema = z.strictObject({
+  jobs: duration({ positive: true })
+    .optional()
+    .describe("Job records (and their output) older than this are pruned, e.g. 90d; kept forever when unset"),
+  max_jobs_per_agent: positiveInt
+    .optional()
+    .describe("Each agent keeps at most this many newest job records; older ones are pruned"),
+  output: duration({ positive: true })
+    .optional()
+    .describe("Output files of jobs older than this are pruned while their records stay, e.g. 30d"),
+});
+
+export const FleetBudgetSchema = BudgetSchema.extend({
+  timezone: timezone
+    .optional()
+    .describe("IANA time zone the budgets' days and months follow; the host's zone when unset"),
 });
 
 /** claude ignores a per-server tool-call timeout under one second, so a shorter one is refused. */
@@ -672,6 +711,9 @@ const agentFields = {
   wakes: WakesSchema.optional().describe(
     "Wakes the agent schedules for itself (claude's ScheduleWakeup, CronCreate): kept, listed and fired by herdctl",
   ),
+  budget: BudgetSchema.optional().describe(
+    "What this agent may spend per day or month; once reached, its scheduled runs are skipped and manual triggers refused (--force overrides)",
+  ),
 };
 
 /** A merged agent (fleet defaults + agent file + overrides); defaults are applied here, once. */
@@ -799,6 +841,17 @@ export const FleetSchema = z.strictObject({
     .describe("Other fleet files whose agents join this fleet"),
   web: WebSchema.prefault({}).describe("The dashboard, its API and inbound webhooks"),
   webhooks: WebhooksSchema.prefault({}).describe("Inbound webhook triggers (POST /hooks/<agent>/<schedule>)"),
+  state: z
+    .strictObject({
+      retention: RetentionSchema.optional().describe(
+        "What a daily pass (and herdctl prune) removes; never running or queued jobs, nor any job of a session something will continue",
+      ),
+    })
+    .optional()
+    .describe("The state directory's upkeep"),
+  budget: FleetBudgetSchema.optional().describe(
+    "What the whole fleet may spend per day or month; once reached, every agent's scheduled runs are skipped and manual triggers refused (--force overrides)",
+  ),
 });
 
 export type AgentDockerConfig = z.output<typeof DockerSchema>;
@@ -818,6 +871,10 @@ export type WebConfig = z.output<typeof WebSchema>;
 export type RetryConfig = z.output<typeof RetrySchema>;
 export type WakesConfig = z.output<typeof WakesSchema>;
 export type WebhooksConfig = z.output<typeof WebhooksSchema>;
+export type BudgetConfig = z.output<typeof BudgetSchema>;
+export type FleetBudgetConfig = z.output<typeof FleetBudgetSchema>;
+/** `jobs` and `output` are milliseconds. */
+export type RetentionConfig = z.output<typeof RetentionSchema>;
 export type FleetDefaults = Omit<z.output<typeof DefaultsSchema>, (typeof FLEET_ONLY_DEFAULT_KEYS)[number]>;
 /**
  * An agent after defaults. Duration fields keep their YAML key names but hold milliseconds:

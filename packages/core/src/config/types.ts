@@ -3,8 +3,10 @@ import type { ResolvedPlugin } from "./plugins.js";
 import type {
   AgentConfig,
   AgentDockerConfig,
+  FleetBudgetConfig,
   FleetDefaults,
   HookConfig,
+  RetentionConfig,
   WebConfig,
   WebhooksConfig,
 } from "./schema.js";
@@ -23,6 +25,10 @@ export interface ResolvedFleet {
   defaults: FleetDefaults;
   web: WebConfig;
   webhooks: WebhooksConfig;
+  /** The root fleet file's `budget:` (a sub-fleet's own is not a fleet budget). */
+  budget?: FleetBudgetConfig;
+  /** The root fleet file's `state.retention` (durations in ms). */
+  retention?: RetentionConfig;
   max_concurrent_jobs?: number;
   /** Absolute when written as a path; a bare command name is left for PATH lookup. */
   claude_path?: string;
@@ -43,7 +49,7 @@ export type ResolvedAgent = Omit<
   fleetName: string;
   /** Fleet defaults + agent file + overrides, merged; Docker defaults are not applied here. */
   docker?: AgentDockerConfig;
-  hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[] };
+  hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[]; budget_exceeded?: ResolvedHook[] };
   /** Absolute plugin folders, each checked at load to hold .claude-plugin/plugin.json. */
   plugins?: ResolvedPlugin[];
 };

@@ -9,7 +9,8 @@ export interface ApiErrorBody {
   error: { code: string; message: string };
 }
 
-const FLEET_STATUS: Record<string, 400 | 404 | 409 | 429 | 503> = {
+const FLEET_STATUS: Record<string, 400 | 402 | 404 | 409 | 429 | 503> = {
+  FLEET_OVER_BUDGET: 402,
   FLEET_AGENT_NOT_FOUND: 404,
   FLEET_SCHEDULE_NOT_FOUND: 404,
   FLEET_WAKE_NOT_FOUND: 404,

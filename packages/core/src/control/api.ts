@@ -1,5 +1,7 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
+import { parseDuration } from "../config/duration.js";
 import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import type { ScheduleEditResult, ScheduleInput } from "../schedule-edit/index.js";
@@ -22,6 +24,7 @@ const EVENT_NAMES: FleetEventName[] = [
   "schedule:skipped",
   "config:reloaded",
   "config:rejected",
+  "budget:exceeded",
   "fleet:stopping",
   "fleet:stopped",
 ];
@@ -34,6 +37,7 @@ const TriggerBody = z
     resume: z.string().uuid().optional(),
     fork: z.string().min(1).max(200).optional(),
     noQueue: z.boolean().optional(),
+    force: z.boolean().optional(),
   })
   .strict();
 
@@ -111,7 +115,43 @@ export interface ApiOptions {
    * undefined while the daemon serves no dashboard.
    */
   dashboardLink?: () => DashboardLink | undefined;
+  /**
+   * Who the requests come from, for the audit trail, when the caller does not say per request
+   * (`app.fetch(request, { actor })`, as the web server does for each dashboard session).
+   */
+  actor?: AuditActor;
 }
+
+const durationText = z
+  .string()
+  .max(40)
+  .transform((text, ctx) => {
+    try {
+      return parseDuration(text);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const PruneBody = z
+  .object({
+    dryRun: z.boolean().optional(),
+    limits: z
+      .object({
+        jobs: durationText.optional(),
+        max_jobs_per_agent: z.number().int().positive().optional(),
+        output: durationText.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const AuditQueryParams = z.object({
+  since: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
 
 export interface DashboardLink {
   url: string;
@@ -127,6 +167,8 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
   app.onError((error, c) => toApiError(c, error));
   app.notFound((c) => apiError(c, 404, "NOT_FOUND", `no such endpoint: ${c.req.method} ${c.req.path}`));
   app.use(limitBody(API_BODY_LIMIT));
+  const actorOf = (c: Context): AuditActor =>
+    (c.env as { actor?: AuditActor } | undefined)?.actor ?? options.actor ?? LIBRARY_ACTOR;
 
   app.get("/api/health", (c) => c.json({ ok: true, version: API_VERSION, state: fleet.status().state }));
 
@@ -157,6 +199,7 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     const job = fleet.trigger(c.req.param("name"), {
       ...body.data,
       triggerType: options.daemonControl ? "manual" : "web",
+      actor: actorOf(c),
     });
     return c.json({ job }, 202);
   });
@@ -177,12 +220,15 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     const job = fleet.fork(c.req.param("id"), {
       ...body.data,
       triggerType: options.daemonControl ? "manual" : "web",
+      actor: actorOf(c),
     });
     return c.json({ job }, 202);
   });
 
   app.post("/api/jobs/:id/cancel", async (c) =>
-    c.json({ job: await fleet.cancel(c.req.param("id"), { force: c.req.query("force") === "1" }) }),
+    c.json({
+      job: await fleet.cancel(c.req.param("id"), { force: c.req.query("force") === "1", actor: actorOf(c) }),
+    }),
   );
 
   // NDJSON: one {line, message} per output line. Without follow, one page from ?offset= (lines),
@@ -241,30 +287,31 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     const body = PutScheduleBody.safeParse(raw);
     if (!body.success) return apiError(c, 400, "BAD_REQUEST", issueText(body.error));
     const { agent, schedule } = c.req.param();
-    const result = await fleet.editSchedule({
-      kind: "add",
-      agent,
-      name: schedule,
-      schedule: body.data.schedule as ScheduleInput,
-      replace: body.data.replace,
-    });
+    const result = await fleet.editSchedule(
+      {
+        kind: "add",
+        agent,
+        name: schedule,
+        schedule: body.data.schedule as ScheduleInput,
+        replace: body.data.replace,
+      },
+      actorOf(c),
+    );
     return c.json(edited(result, agent, schedule), result.action === "added" ? 201 : 200);
   });
 
   app.delete("/api/schedules/:agent/:schedule", async (c) => {
     const { agent, schedule } = c.req.param();
-    const result = await fleet.editSchedule({ kind: "remove", agent, name: schedule });
+    const result = await fleet.editSchedule({ kind: "remove", agent, name: schedule }, actorOf(c));
     return c.json(edited(result, agent, schedule));
   });
 
   app.post("/api/schedules/:agent/:schedule/:action{enable|disable}", async (c) => {
     const { agent, schedule, action } = c.req.param();
-    const result = await fleet.editSchedule({
-      kind: "enabled",
-      agent,
-      name: schedule,
-      enabled: action === "enable",
-    });
+    const result = await fleet.editSchedule(
+      { kind: "enabled", agent, name: schedule, enabled: action === "enable" },
+      actorOf(c),
+    );
     return c.json(edited(result, agent, schedule));
   });
 
@@ -274,7 +321,23 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     return c.json({ wakes: fleet.listWakes(agent === undefined ? {} : { agent }) });
   });
 
-  app.delete("/api/wakes/:id", (c) => c.json({ wake: fleet.cancelWake(c.req.param("id")) }));
+  app.delete("/api/wakes/:id", (c) => c.json({ wake: fleet.cancelWake(c.req.param("id"), actorOf(c)) }));
+
+  // The audit trail (docs/operating.md#audit-trail): newest first; verify walks the whole chain.
+  app.get("/api/audit", (c) => {
+    const query = AuditQueryParams.safeParse(c.req.query());
+    if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
+    const { since, limit } = query.data;
+    return c.json({ entries: fleet.audit({ since: since ? new Date(since) : undefined, limit }) });
+  });
+
+  app.get("/api/audit/verify", (c) => c.json(fleet.verifyAudit()));
+
+  // Spend against every budget of the fleet and its agents (docs/operating.md#budgets).
+  app.get("/api/usage", (c) => {
+    const status = fleet.status();
+    return c.json({ budgets: [...status.budgets, ...status.agents.flatMap((a) => a.budgets)] });
+  });
 
   if (options.daemonControl) {
     app.get("/api/status", (c) => c.json(fleet.status()));
@@ -286,7 +349,7 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     app.post("/api/agents/:name/sessions/adopt", async (c) => {
       const body = await parsedBody(c.req.raw, AdoptBody);
       if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
-      return c.json(fleet.adoptSession(c.req.param("name"), body.data.sessionId));
+      return c.json(fleet.adoptSession(c.req.param("name"), body.data.sessionId, actorOf(c)));
     });
 
     // NDJSON of every fleet event as it happens: `herdctl logs -f` follows this.
@@ -329,7 +392,12 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
         );
       return c.json(link);
     });
-    app.post("/api/fleet/reload", async (c) => c.json(await fleet.reload()));
+    app.post("/api/state/prune", async (c) => {
+      const body = await parsedBody(c.req.raw, PruneBody);
+      if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
+      return c.json(await fleet.prune({ ...body.data, actor: actorOf(c) }));
+    });
+    app.post("/api/fleet/reload", async (c) => c.json(await fleet.reload(undefined, actorOf(c))));
     app.post("/api/fleet/stop", async (c) => {
       let raw: unknown;
       try {

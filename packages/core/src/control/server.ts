@@ -1,6 +1,7 @@
 import { chmodSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
+import { localUserActor } from "../audit/actor.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import { type ApiOptions, createApi } from "./api.js";
 
@@ -14,7 +15,8 @@ export async function serveControlSocket(
   options: Pick<ApiOptions, "dashboardLink"> = {},
 ): Promise<{ close(): Promise<void> }> {
   rmSync(socketPath, { force: true });
-  const app = createApi(fleet, { ...options, daemonControl: true });
+  // The socket admits only the daemon's own user (mode 0600), so that user is who every request is.
+  const app = createApi(fleet, { ...options, daemonControl: true, actor: localUserActor() });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const oldMask = process.umask(0o177);
   try {

@@ -1,3 +1,4 @@
+import { type BudgetStatus, describeExceeded } from "../spend/budget.js";
 import { nearestNames } from "../util/nearest.js";
 
 /** Why FleetManager refused (FleetError.code). */
@@ -9,6 +10,7 @@ export type FleetErrorCode =
   | "FLEET_STOPPING"
   | "FLEET_NO_PROMPT"
   | "FLEET_NOT_REMOVABLE"
+  | "FLEET_OVER_BUDGET"
   | "FLEET_QUEUE_FULL"
   | "FLEET_SCHEDULE_NOT_FOUND"
   | "FLEET_WAKE_NOT_FOUND";
@@ -64,4 +66,12 @@ export function scheduleNotFound(agent: string, name: string, available: string[
 /** Close names only: a far-off guess in an error message is noise. */
 export function nearestAgentNames(name: string, candidates: readonly string[]): string[] {
   return nearestNames(name, candidates, { within: Math.max(2, Math.floor(name.length / 2)) });
+}
+
+/** A trigger refused because a budget is spent; the message says which, until when, and the way around. */
+export function overBudget(budget: BudgetStatus, timezone: string | undefined): FleetError {
+  return new FleetError(
+    "FLEET_OVER_BUDGET",
+    `${describeExceeded(budget, timezone)}; scheduled runs are skipped until then. Trigger with --force (API: "force": true) to run anyway`,
+  );
 }

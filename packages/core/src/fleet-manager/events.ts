@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { HerdctlNotice } from "../runner/job-executor.js";
 import type { RuntimeMessage } from "../runner/runtime/interface.js";
+import type { BudgetStatus } from "../spend/budget.js";
 import type { JobRecord } from "../state/index.js";
 
 /**
@@ -31,7 +32,9 @@ export interface ScheduleSkippedEvent {
   agent: string;
   schedule: string;
   scheduledAt: string;
-  reason: "overlap" | "missed" | "disabled" | "capacity";
+  reason: "overlap" | "missed" | "disabled" | "capacity" | "budget";
+  /** Which budget was spent and when it resets, for reason "budget". */
+  detail?: string;
 }
 
 /** Payload of `config:reloaded` (and what runtime agent changes return): agent names by change. */
@@ -39,6 +42,13 @@ export interface ConfigReloadedEvent {
   added: string[];
   removed: string[];
   updated: string[];
+}
+
+/** Payload of `budget:exceeded`. */
+export interface BudgetExceededEvent {
+  budget: BudgetStatus;
+  /** The job whose cost reached it. */
+  jobId: string;
 }
 
 /** Every event the fleet emits, with its payload; `emit` and `on` are checked against it. */
@@ -56,6 +66,8 @@ export interface FleetEvents {
   "config:reloaded": [ConfigReloadedEvent];
   "config:rejected": [{ message: string }];
   "fleet:started": [{ agents: number; pid: number }];
+  /** A job's cost took the fleet or its agent to a budget; once per budget window. */
+  "budget:exceeded": [BudgetExceededEvent];
   "fleet:stopping": [{ reason: string }];
   "fleet:stopped": [{ reason: string }];
 }

@@ -2,6 +2,9 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
+import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
+import { AuditTrail } from "../audit/trail.js";
 import {
   type AgentDefinition,
   FLEET_OBJECT,
@@ -16,6 +19,8 @@ import {
 } from "../config/index.js";
 import { McpServerSchema } from "../config/schema.js";
 import { formatPath, type Segment } from "../config/source.js";
+import { hasLimits, type PruneReport, prune, type RetentionConfig } from "../retention/prune.js";
+import { databaseBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
@@ -37,7 +42,12 @@ import {
   type TranscriptPlace,
   transcriptPlace,
 } from "../sessions/index.js";
+import { BudgetLedger } from "../spend/budget.js";
+import { BudgetAlarm } from "../spend/budget-alarm.js";
 import {
+  type AuditEntry,
+  type AuditQuery,
+  type AuditVerification,
   type DaemonLock,
   type JobListQuery,
   type JobPage,
@@ -56,6 +66,9 @@ import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
 import { ScheduleExecutor } from "./schedule-executor.js";
 import { type AgentStatus, buildAgentStatus, type FleetState, type FleetStatus } from "./status.js";
+
+const PRUNE_FIRST_DELAY_MS = 10 * 60 * 1000;
+const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /** How a FleetManager is made; only `config` is required. */
 export interface FleetManagerOptions {
@@ -91,6 +104,8 @@ export interface FleetManagerOptions {
    * for benchmarks that measure the fleet's own machinery without spawning claude.
    */
   createRuntime?: JobExecutorOptions["createRuntime"];
+  /** Who started the fleet, for the audit trail (the daemon says the local user). */
+  actor?: AuditActor;
 }
 
 /** An MCP server as written under `mcp_servers`, as an object (durations as strings or milliseconds). */
@@ -128,6 +143,10 @@ export interface TriggerOptions {
   triggerType?: Extract<TriggerType, "manual" | "web" | "webhook">;
   /** A webhook's JSON body: appended to the prompt, marked as untrusted. */
   untrustedPayload?: unknown;
+  /** Who asked, for the audit trail (default: the embedding program). */
+  actor?: AuditActor;
+  /** Run even though the agent's or the fleet's budget is spent; the audit trail records who did. */
+  force?: boolean;
 }
 
 /** What `reload` did: the agents added, removed and updated, or why the new config was refused. */
@@ -165,12 +184,25 @@ export class FleetManager {
   private definition: FleetDefinition | undefined;
   /** Agents added with addAgent, in order. Kept in memory only: no file is written. */
   private added: AgentDefinition[] = [];
-  private readonly onSighup = () => void this.reload();
+  private readonly onSighup = () => void this.reload(undefined, { via: "signal", who: "SIGHUP" });
+  private readonly auditTrail = new AuditTrail(
+    () => this.state,
+    (line) => this.log(line),
+  );
+  private pruneTimers: NodeJS.Timeout[] = [];
+  private readonly budgets = new BudgetLedger({
+    state: () => this.state,
+    fleet: () => this.loaded.fleet.budget,
+    agent: (name) => this.agentsByName.get(name)?.budget,
+    now: () => this.clock.now(),
+  });
 
   constructor(private readonly options: FleetManagerOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
-    this.watcher = new ConfigWatcher(() => void this.reload());
+    this.watcher = new ConfigWatcher(
+      () => void this.reload(undefined, { via: "file-watch", who: "a config file changed on disk" }),
+    );
     // A copy: the caller may reuse or change its object; runtime changes apply to ours.
     if (typeof options.config !== "string") this.definition = structuredClone(options.config);
   }
@@ -264,6 +296,8 @@ export class FleetManager {
         maxConcurrentJobs: this.loaded.fleet.max_concurrent_jobs,
         clock: this.clock,
         log: this.log,
+        budgets: this.budgets,
+        budgetTimezone: () => this.loaded.fleet.budget?.timezone,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -290,8 +324,17 @@ export class FleetManager {
         log: this.log,
         onFired: (wake, job) => this.log(`wake ${wake.id} of ${wake.agent} fired: job ${job.id}`),
       });
+      const alarm = new BudgetAlarm({
+        state: () => this.state,
+        ledger: this.budgets,
+        events: this.events,
+        agent: (name) => this.agentsByName.get(name),
+        runHooks: (job, agent, budget) => executor.runBudgetHooks(job, agent, budget),
+        log: this.log,
+      });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
+          alarm.jobEnded(job);
           // The job may have kept wakes; arm them now that its claude is gone.
           this.wakes.refresh(job.agent);
           this.schedules.jobEnded(job);
@@ -306,6 +349,17 @@ export class FleetManager {
       for (const job of recovered.interrupted) this.resumeInterrupted(job);
       if (this.watchesConfig) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
+      this.auditTrail.watch(this.events);
+      // A first pass soon after start (a daemon restarted daily would otherwise never prune), then daily.
+      this.pruneTimers = [
+        setTimeout(() => this.dailyPrune(), PRUNE_FIRST_DELAY_MS).unref(),
+        setInterval(() => this.dailyPrune(), PRUNE_INTERVAL_MS).unref(),
+      ];
+      this.auditTrail.record("fleet.start", this.options.actor ?? LIBRARY_ACTOR, null, {
+        pid: process.pid,
+        config: configHash(auditedConfig(this.loaded)),
+        agents: this.loaded.agents.length,
+      });
       this.startedAt = this.clock.now();
       this.fleetState = "running";
       this.events.emit("fleet:started", { agents: this.loaded.agents.length, pid: process.pid });
@@ -328,6 +382,7 @@ export class FleetManager {
     this.events.emit("fleet:stopping", { reason });
     const steps: Array<[string, () => unknown]> = [
       ["stop watching config", () => this.watcher.close()],
+      ["stop the retention pass", () => this.pruneTimers.forEach(clearTimeout)],
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
@@ -367,11 +422,12 @@ export class FleetManager {
    * or the current one again) and applies what changed; a bad config is reported, through the
    * result and a `config:rejected` event, and the running config kept. Agents added with addAgent stay.
    */
-  reload(definition?: FleetDefinition): Promise<ReloadResult> {
-    return this.serial(() => this.reloadNow(definition));
+  /** `actor`: who asked, for the audit trail. */
+  reload(definition?: FleetDefinition, actor: AuditActor = LIBRARY_ACTOR): Promise<ReloadResult> {
+    return this.serial(() => this.reloadNow(definition, actor));
   }
 
-  private async reloadNow(definition?: FleetDefinition): Promise<ReloadResult> {
+  private async reloadNow(definition: FleetDefinition | undefined, actor: AuditActor): Promise<ReloadResult> {
     if (this.fleetState !== "running") return { ok: false, message: "the fleet is not running" };
     if (definition && !this.definition)
       return {
@@ -388,9 +444,10 @@ export class FleetManager {
       this.lastReloadError = { message, at: this.clock.now().toISOString() };
       // Reported once, through the event: the CLI, the dashboard and logs -f all print it.
       this.events.emit("config:rejected", { message });
+      this.auditTrail.record("config.rejected", actor, null, { message });
       return { ok: false, message };
     }
-    return { ok: true, ...this.apply(next) };
+    return { ok: true, ...this.apply(next, { action: "config.reload", actor, target: null }) };
   }
 
   /**
@@ -398,7 +455,11 @@ export class FleetManager {
    * the scheduler keeps the timers of their unchanged schedules, so applying the same config twice
    * (an edit, then the watcher seeing the write) changes nothing the second time.
    */
-  private apply(next: LoadedFleet): ConfigReloadedEvent {
+  private apply(
+    next: LoadedFleet,
+    audit: { action: string; actor: AuditActor; target: string | null },
+  ): ConfigReloadedEvent {
+    const configBefore = auditedConfig(this.loaded);
     const before = this.agentsByName;
     const added = next.agents.filter((a) => !before.has(a.name)).map((a) => a.name);
     const removed = [...before.keys()].filter((n) => !next.agents.some((a) => a.name === n));
@@ -416,6 +477,12 @@ export class FleetManager {
     if (this.watchesConfig) this.watcher.watch(next);
     this.lastReloadError = null;
     const event = { added, removed, updated };
+    const configAfter = auditedConfig(next);
+    this.auditTrail.record(audit.action, audit.actor, audit.target, {
+      before: configHash(configBefore),
+      after: configHash(configAfter),
+      changed: changedKeys(configBefore, configAfter),
+    });
     this.events.emit("config:reloaded", event);
     this.logConfigWarnings(next);
     return event;
@@ -427,9 +494,9 @@ export class FleetManager {
    * object (a fleet object or addAgent) has its object changed, in memory only. Edits run one at a
    * time, each against the config the previous one left.
    */
-  editSchedule(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
+  editSchedule(request: ScheduleEditRequest, actor: AuditActor = LIBRARY_ACTOR): Promise<ScheduleEditResult> {
     this.requireRunning();
-    return this.serial(() => this.applyEdit(request));
+    return this.serial(() => this.applyEdit(request, actor));
   }
 
   /**
@@ -440,14 +507,14 @@ export class FleetManager {
     agent: string,
     name: string,
     schedule: ScheduleInput,
-    options: { replace?: boolean } = {},
+    options: { replace?: boolean; actor?: AuditActor } = {},
   ): Promise<ScheduleEditResult> {
-    return this.editSchedule({ kind: "add", agent, name, schedule, replace: options.replace });
+    return this.editSchedule({ kind: "add", agent, name, schedule, replace: options.replace }, options.actor);
   }
 
   /** Removes one schedule of an agent while the fleet runs; a job it started runs on to its end. */
-  removeSchedule(agent: string, name: string): Promise<ScheduleEditResult> {
-    return this.editSchedule({ kind: "remove", agent, name });
+  removeSchedule(agent: string, name: string, actor?: AuditActor): Promise<ScheduleEditResult> {
+    return this.editSchedule({ kind: "remove", agent, name }, actor);
   }
 
   /**
@@ -455,13 +522,13 @@ export class FleetManager {
    * bad one throws ConfigError and nothing changes); its schedules start at once. It lives in
    * memory until the fleet stops and survives reloads; no file is written.
    */
-  addAgent(definition: AgentDefinition): Promise<ConfigReloadedEvent> {
+  addAgent(definition: AgentDefinition, actor: AuditActor = LIBRARY_ACTOR): Promise<ConfigReloadedEvent> {
     this.requireRunning();
     return this.serial(async () => {
       const added = [...this.added, structuredClone(definition)];
       const next = await this.load({ added });
       this.added = added;
-      return this.apply(next);
+      return this.apply(next, { action: "agent.add", actor, target: definition.name ?? null });
     });
   }
 
@@ -470,7 +537,7 @@ export class FleetManager {
    * triggers are refused, and a job it is running runs on to its end (cancel it to stop it). An
    * agent from a fleet file is removed by editing that file instead.
    */
-  removeAgent(name: string): Promise<ConfigReloadedEvent> {
+  removeAgent(name: string, actor: AuditActor = LIBRARY_ACTOR): Promise<ConfigReloadedEvent> {
     this.requireRunning();
     return this.serial(async () => {
       const agent = this.agent(name);
@@ -489,7 +556,7 @@ export class FleetManager {
       this.added = added;
       this.definition = definition;
       for (const schedule of Object.keys(agent.schedules ?? {})) this.state.schedules.delete(name, schedule);
-      return this.apply(next);
+      return this.apply(next, { action: "agent.remove", actor, target: name });
     });
   }
 
@@ -515,14 +582,20 @@ export class FleetManager {
     };
   }
 
-  private async applyEdit(request: ScheduleEditRequest): Promise<ScheduleEditResult> {
+  private async applyEdit(request: ScheduleEditRequest, actor: AuditActor): Promise<ScheduleEditResult> {
     const result = await editSchedule(this.loaded, request, {
       load: (overlay) => this.load({}, overlay),
       inMemory: (agent) => this.inMemoryAgent(agent),
     });
     const { agent, name } = request;
     if (request.kind === "remove") this.state.schedules.delete(agent, name);
-    this.apply(result.fleet);
+    const action =
+      request.kind === "enabled"
+        ? request.enabled
+          ? "schedule.enable"
+          : "schedule.disable"
+        : `schedule.${request.kind}`;
+    this.apply(result.fleet, { action, actor, target: `${agent}/${name}` });
     if (request.kind === "enabled") {
       // The file is the one place that says whether a schedule runs: drop an older runtime override.
       this.scheduler.setEnabled(agent, name, undefined);
@@ -588,7 +661,15 @@ export class FleetManager {
       session,
       forkedFrom: fork?.forkedFrom,
     };
-    const job = this.control.submit(request, { noQueue: options.noQueue });
+    const forced = options.force === true && this.budgets.blocking(agent.name) !== undefined;
+    const job = this.control.submit(request, { noQueue: options.noQueue, overBudget: options.force });
+    this.auditTrail.record(fork ? "job.fork" : "job.trigger", options.actor ?? LIBRARY_ACTOR, job.id, {
+      agent: agent.name,
+      trigger: request.triggerType,
+      ...(options.schedule ? { schedule: options.schedule } : {}),
+      ...(fork ? { forkedFrom: fork.forkedFrom } : {}),
+      ...(forced ? { forcedOverBudget: true } : {}),
+    });
     if (options.onMessage) this.forwardMessages(job.id, options.onMessage);
     return job;
   }
@@ -609,7 +690,10 @@ export class FleetManager {
   }
 
   /** Forks a finished job's session into a new job of the same agent. */
-  fork(jobId: string, options: Pick<TriggerOptions, "prompt" | "noQueue" | "triggerType"> = {}): JobRecord {
+  fork(
+    jobId: string,
+    options: Pick<TriggerOptions, "prompt" | "noQueue" | "triggerType" | "actor"> = {},
+  ): JobRecord {
     return this.trigger(this.state.jobs.require(jobId).agent, { ...options, fork: jobId });
   }
 
@@ -619,8 +703,10 @@ export class FleetManager {
   }
 
   /** Points the agent at a session started outside herdctl; its next continuing job resumes it. */
-  adoptSession(agentName: string, sessionId: string): Adoption {
-    return adoptSession(this.state, this.agent(agentName), sessionId, this.placeOptions());
+  adoptSession(agentName: string, sessionId: string, actor: AuditActor = LIBRARY_ACTOR): Adoption {
+    const adoption = adoptSession(this.state, this.agent(agentName), sessionId, this.placeOptions());
+    this.auditTrail.record("session.adopt", actor, agentName, { sessionId });
+    return adoption;
   }
 
   /** Where the executor's claude keeps this agent's conversations (same env layers as a job). */
@@ -642,8 +728,13 @@ export class FleetManager {
    * failed job's planned retry, and resolves with its final record; throws FleetError when the job
    * is not active here. `force` kills claude at once instead of asking it to stop first.
    */
-  cancel(jobId: string, options: { force?: boolean } = {}): Promise<JobRecord> {
-    return this.control.cancel(jobId, options);
+  async cancel(jobId: string, options: { force?: boolean; actor?: AuditActor } = {}): Promise<JobRecord> {
+    const job = await this.control.cancel(jobId, { force: options.force });
+    this.auditTrail.record("job.cancel", options.actor ?? LIBRARY_ACTOR, jobId, {
+      agent: job.agent,
+      ...(options.force ? { force: true } : {}),
+    });
+    return job;
   }
 
   /** One job's record, or undefined for an id this fleet's state does not hold. */
@@ -677,7 +768,7 @@ export class FleetManager {
   }
 
   /** Cancels a pending wake. */
-  cancelWake(id: string): WakeRecord {
+  cancelWake(id: string, actor: AuditActor = LIBRARY_ACTOR): WakeRecord {
     const wake = this.state.wakes.get(id);
     if (wake?.status !== "pending" || !this.wakes.cancel(id)) {
       throw new FleetError(
@@ -686,19 +777,85 @@ export class FleetManager {
       );
     }
     this.log(`wake ${id} of ${wake.agent} cancelled`);
+    this.auditTrail.record("wake.cancel", actor, id, { agent: wake.agent });
     return this.state.wakes.require(id);
+  }
+
+  /**
+   * Records an action a surface performed itself (a dashboard login, a refused one), so it sits in
+   * the same chain as the fleet's own; never throws.
+   */
+  recordAudit(
+    action: string,
+    actor: AuditActor,
+    target: string | null,
+    detail?: Record<string, unknown>,
+  ): void {
+    this.auditTrail.record(action, actor, target, detail);
+  }
+
+  /**
+   * Prunes old job records and output by `state.retention`, or by `limits` when given (which
+   * replace it); never running or queued jobs, nor jobs of a session something will continue.
+   * Recorded in the audit trail unless `dryRun`.
+   */
+  async prune(
+    options: { dryRun?: boolean; limits?: RetentionConfig; actor?: AuditActor } = {},
+  ): Promise<PruneReport> {
+    const limits = options.limits ?? this.loaded.fleet.retention;
+    if (!hasLimits(limits))
+      throw new FleetError(
+        "FLEET_BAD_TRIGGER",
+        "nothing to prune by: set state.retention in the fleet file (jobs, max_jobs_per_agent, output) or pass limits",
+      );
+    const report = await prune(this.state, limits, { now: this.clock.now(), dryRun: options.dryRun });
+    if (!report.dryRun)
+      this.auditTrail.record("state.prune", options.actor ?? LIBRARY_ACTOR, null, {
+        records: report.records,
+        outputs: report.outputs,
+        freedBytes: report.freedBytes,
+      });
+    return report;
+  }
+
+  /** The daily pass: prunes by state.retention when it is set; a failure is logged, never thrown. */
+  private dailyPrune(): void {
+    if (!hasLimits(this.loaded.fleet.retention) || this.fleetState !== "running") return;
+    void this.prune({ actor: { via: "daemon", who: "daily retention pass" } })
+      .then((r) => {
+        if (r.records || r.outputs)
+          this.log(
+            `retention: pruned ${r.records} job records and ${r.outputs} more output files, ${r.freedBytes} bytes freed`,
+          );
+      })
+      .catch((error) => this.log(`retention: prune failed: ${(error as Error).message}`));
+  }
+
+  /** The audit trail, newest first (see docs/operating.md#audit-trail). */
+  audit(query: AuditQuery = {}): AuditEntry[] {
+    return this.state.audit.list(query);
+  }
+
+  /** Checks the audit trail's hash chain and names the first entry that breaks it. */
+  verifyAudit(): AuditVerification {
+    return this.state.audit.verify();
   }
 
   /** The fleet, its agents, schedules and jobs in flight, as `herdctl status` shows them. */
   status(): FleetStatus {
     const snapshots = this.scheduler?.snapshot() ?? [];
     const agents: AgentStatus[] = [...this.agentsByName.values()].map((agent) =>
-      buildAgentStatus(agent, this.state, {
-        running: this.control.runningJobs(agent.name),
-        queued: this.control.queuedJobs(agent.name),
-        retrying: this.control.pendingRetries(agent.name),
-        snapshots,
-      }),
+      buildAgentStatus(
+        agent,
+        this.state,
+        {
+          running: this.control.runningJobs(agent.name),
+          queued: this.control.queuedJobs(agent.name),
+          retrying: this.control.pendingRetries(agent.name),
+          snapshots,
+        },
+        { budgetTimezone: this.loaded.fleet.budget?.timezone, now: this.clock.now() },
+      ),
     );
     return {
       fleet: this.loaded.fleet.name,
@@ -716,6 +873,11 @@ export class FleetManager {
         queued: this.control.queuedJobs().length,
       },
       lastReloadError: this.lastReloadError,
+      stateSize: {
+        databaseBytes: databaseBytesNow(this.state.dbPath),
+        jobs: this.state.retention.jobCount(),
+      },
+      budgets: this.budgets.statuses(),
       agents,
     };
   }

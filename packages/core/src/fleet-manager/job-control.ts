@@ -2,6 +2,8 @@ import type { ResolvedAgent } from "../config/index.js";
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import { ForcedCancel } from "../runner/runtime/forced-cancel.js";
 import { type Clock, systemClock } from "../scheduler/index.js";
+import { admitWithinBudget } from "../spend/admission.js";
+import type { BudgetLedger } from "../spend/budget.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
 import { atCapacity, FleetError, queueFull } from "./errors.js";
@@ -11,6 +13,8 @@ import { type RetryRef, RetryScheduler } from "./retries.js";
 export interface SubmitOptions {
   /** Fail at once instead of waiting in line when there is no free slot. */
   noQueue?: boolean;
+  /** Run even when a budget is spent (`trigger --force`); the caller records who forced it. */
+  overBudget?: boolean;
 }
 
 /** instances.max_queued when the config predates it. */
@@ -49,6 +53,10 @@ export class JobControl {
       maxConcurrentJobs?: number;
       clock?: Clock;
       log?: (line: string) => void;
+      /** Spend against budgets; without it nothing is limited. */
+      budgets?: BudgetLedger;
+      /** The calendar budgets follow, for the messages. */
+      budgetTimezone?: () => string | undefined;
     },
   ) {
     this.retries = new RetryScheduler({
@@ -63,6 +71,13 @@ export class JobControl {
   submit(request: JobRequest, options: SubmitOptions = {}): JobRecord {
     if (this.closed)
       throw new FleetError("FLEET_STOPPING", "the fleet is stopping; no new jobs are accepted");
+    if (this.deps.budgets) {
+      const agent = admitWithinBudget(request.agent, this.deps.budgets, {
+        force: options.overBudget,
+        timezone: this.deps.budgetTimezone?.(),
+      });
+      if (agent !== request.agent) request = { ...request, agent };
+    }
     const blocked = this.blockedBy(request.agent);
     if (blocked && (options.noQueue || false)) throw blocked;
     if (blocked) {

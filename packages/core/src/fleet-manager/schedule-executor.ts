@@ -2,6 +2,7 @@ import type { ResolvedAgent } from "../config/index.js";
 import type { ScheduleFire, Scheduler, ScheduleSkip } from "../scheduler/index.js";
 import type { JobRecord, ScheduleRunStatus, StateManager } from "../state/index.js";
 import { ownValue } from "../util/own.js";
+import { FleetError } from "./errors.js";
 import type { FleetEventBus } from "./events.js";
 import type { JobControl } from "./job-control.js";
 
@@ -61,8 +62,12 @@ export class ScheduleExecutor {
         reason: fire.reason,
       });
     } catch (error) {
-      // Admission refused (the fleet is stopping): the scheduler must not think it is running.
+      // Admission refused: the scheduler must not think it is running.
       this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
+      if (error instanceof FleetError && error.code === "FLEET_OVER_BUDGET") {
+        this.skip({ ...fire, reason: "budget", detail: error.message });
+        return;
+      }
       this.deps.log(
         `schedule ${fire.agent}/${fire.schedule} could not start a job: ${(error as Error).message}`,
       );
@@ -73,13 +78,19 @@ export class ScheduleExecutor {
     this.deps.state.events.append({
       type: "schedule:skipped",
       agent: skip.agent,
-      data: { schedule: skip.schedule, scheduledAt: skip.scheduledAt.toISOString(), reason: skip.reason },
+      data: {
+        schedule: skip.schedule,
+        scheduledAt: skip.scheduledAt.toISOString(),
+        reason: skip.reason,
+        ...(skip.detail ? { detail: skip.detail } : {}),
+      },
     });
     this.deps.events.emit("schedule:skipped", {
       agent: skip.agent,
       schedule: skip.schedule,
       scheduledAt: skip.scheduledAt.toISOString(),
       reason: skip.reason,
+      ...(skip.detail ? { detail: skip.detail } : {}),
     });
   }
 

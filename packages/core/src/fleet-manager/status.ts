@@ -1,6 +1,7 @@
 import type { ResolvedAgent } from "../config/index.js";
 import { type ConfigTamper, recentConfigTampers } from "../runner/config-tamper.js";
 import type { ScheduleSnapshot } from "../scheduler/index.js";
+import { type BudgetStatus, measureBudgets } from "../spend/budget.js";
 import type { JobRecord, StateManager, WakeRecord } from "../state/index.js";
 import type { RetryRef } from "./retries.js";
 import { recentWebhookRejections, type WebhookRejection } from "./webhook-rejections.js";
@@ -56,6 +57,8 @@ export interface AgentStatus {
   configTampers: ConfigTamper[];
   /** Wakes the agent scheduled for itself that have yet to fire, soonest first. */
   wakes: WakeRef[];
+  /** The agent's own budgets (`budget:`), measured now; the fleet's are in FleetStatus. */
+  budgets: BudgetStatus[];
 }
 
 export interface WakeRef {
@@ -100,6 +103,10 @@ export interface FleetStatus {
   stateDir: string;
   counts: { agents: number; running: number; queued: number };
   lastReloadError: { message: string; at: string } | null;
+  /** How much the state directory's database holds: its size on disk and its job records. */
+  stateSize: { databaseBytes: number; jobs: number };
+  /** The fleet-wide budgets (`budget:` in the fleet file), measured now. */
+  budgets: BudgetStatus[];
   agents: AgentStatus[];
 }
 
@@ -179,6 +186,8 @@ export function buildAgentStatus(
     queued: [],
     snapshots: [],
   },
+  /** The calendar budgets follow (the fleet's budget.timezone) and the time they are measured at. */
+  clock: { budgetTimezone?: string; now?: Date } = {},
 ): AgentStatus {
   const last = state.jobs.list({ agent: agent.name, limit: 1 }).jobs[0];
   return {
@@ -205,5 +214,11 @@ export function buildAgentStatus(
     rejectedWebhooks: recentWebhookRejections(state, agent.name),
     configTampers: recentConfigTampers(state, agent.name),
     wakes: state.wakes.pending({ agent: agent.name }).map(wakeRef),
+    budgets: measureBudgets(agent.budget, {
+      state,
+      timezone: clock.budgetTimezone,
+      now: clock.now ?? new Date(),
+      agent: agent.name,
+    }),
   };
 }

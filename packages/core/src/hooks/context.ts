@@ -18,8 +18,11 @@ import { HookContextError } from "./errors.js";
  * likeliest place for a secret. docs/hook-payload.schema.json describes it for receivers.
  */
 export interface HookContext {
-  /** The job's terminal status: what ended, and what `on_events` matches against. */
-  readonly event: TerminalJobStatus;
+  /**
+   * The job's terminal status: what ended, and what `on_events` matches against; or
+   * "budget_exceeded" for the `budget_exceeded` hooks, with `job` the job that crossed the limit.
+   */
+  readonly event: HookEvent;
   readonly fleet: string;
   /** The reference's shape; the agent's name is `agent.name` (and `job.agent`). */
   readonly agent: HookAgent;
@@ -31,6 +34,20 @@ export interface HookContext {
   readonly result: HookRunResult;
   /** What the agent wrote to its metadata file during the job; absent when it wrote none. */
   readonly metadata?: AgentMetadata;
+  /** For event "budget_exceeded": the budget that was reached. */
+  readonly budget?: HookBudget;
+}
+
+export type HookEvent = TerminalJobStatus | "budget_exceeded";
+
+/** The budget a `budget_exceeded` hook is about. */
+export interface HookBudget {
+  /** "fleet", or the agent's name. */
+  readonly scope: string;
+  readonly period: "daily" | "monthly";
+  readonly limit_usd: number;
+  readonly spent_usd: number;
+  readonly resets_at: string;
 }
 
 export interface HookAgent {
@@ -198,7 +215,7 @@ const absentable = (type: ContextField["type"]): ContextField => ({ type, nullab
  * without `job.`; any `metadata.<key>` path may be named too (see METADATA_FIELD).
  */
 export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
-  event: str(false, TERMINAL_STATUSES),
+  event: str(false, [...TERMINAL_STATUSES, "budget_exceeded"]),
   fleet: str(),
   agent: { type: "object", nullable: false },
   "agent.id": str(),
@@ -235,6 +252,12 @@ export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
   "result.output": str(),
   "result.error": absentable("string"),
   metadata: absentable("object"),
+  budget: absentable("object"),
+  "budget.scope": absentable("string"),
+  "budget.period": { type: "string", nullable: true, optional: true, values: ["daily", "monthly"] },
+  "budget.limit_usd": absentable("number"),
+  "budget.spent_usd": absentable("number"),
+  "budget.resets_at": absentable("string"),
 };
 
 /** What `metadata.<any key path>` is: whatever the agent wrote, or null when it is missing. */

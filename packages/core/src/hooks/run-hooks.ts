@@ -1,7 +1,7 @@
 import type { Launcher } from "../runner/runtime/launcher.js";
 import { looksSecretName, Redactor } from "../secrets/redactor.js";
 import type { TerminalJobStatus } from "../state/job-status.js";
-import type { HookContext } from "./context.js";
+import type { HookContext, HookEvent } from "./context.js";
 import { HookFailure, type HookFailureCode, hookFailures, WhenSyntaxError } from "./errors.js";
 import { type Env, runShellHook, type ShellHookSpec } from "./shell.js";
 import { runWebhookHook, type WebhookHookSpec } from "./webhook.js";
@@ -25,6 +25,7 @@ export type HookSpec = (ShellHookSpec | WebhookHookSpec) & HookCommon;
 export interface AgentHooks {
   readonly after_run?: readonly HookSpec[];
   readonly on_error?: readonly HookSpec[];
+  readonly budget_exceeded?: readonly HookSpec[];
 }
 
 export interface HookResult {
@@ -73,11 +74,14 @@ export interface SelectedHook {
 }
 
 /** The hooks an event triggers, in run order: after_run first, then on_error, each in config order. */
-export function selectHooks(hooks: AgentHooks | undefined, event: TerminalJobStatus): SelectedHook[] {
+export function selectHooks(hooks: AgentHooks | undefined, event: HookEvent): SelectedHook[] {
   const selected: SelectedHook[] = [];
+  // A budget event is not a job's end: only its own list runs, and on_events does not apply.
+  const budget = event === "budget_exceeded";
   const lists = [
-    ["after_run", hooks?.after_run, true],
-    ["on_error", hooks?.on_error, ON_ERROR_EVENTS.includes(event)],
+    ["after_run", hooks?.after_run, !budget],
+    ["on_error", hooks?.on_error, !budget && ON_ERROR_EVENTS.includes(event)],
+    ["budget_exceeded", hooks?.budget_exceeded, budget],
   ] as const;
   for (const [list, specs, listApplies] of lists) {
     if (!listApplies || !specs) continue;

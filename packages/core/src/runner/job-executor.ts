@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ResolvedAgent } from "../config/index.js";
-import { buildHookContext, runHooks } from "../hooks/index.js";
+import { buildHookContext, type HookBudget, type HookContext, runHooks } from "../hooks/index.js";
 import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
-import type { JobRecord, StateManager, TriggerType } from "../state/index.js";
+import type { HookError, JobRecord, StateManager, TriggerType } from "../state/index.js";
 import { type WakeCapture, WakeCaptureStream } from "../wakes/capture.js";
 import { recordWake } from "../wakes/record.js";
 import {
@@ -278,25 +278,56 @@ export class JobExecutor {
   /** Hooks never change a job's status; their failures are recorded on it. */
   private async runHooks(job: JobRecord, agent: ResolvedAgent, redactor: Redactor): Promise<JobRecord> {
     if (!agent.hooks?.after_run?.length && !agent.hooks?.on_error?.length) return job;
+    const failures = await this.hookFailures(
+      agent,
+      job.id,
+      buildHookContext(job, agent, { redactor }),
+      redactor,
+    );
+    if (failures.length === 0) return job;
+    return this.options.state.jobs.update(job.id, { hookErrors: failures });
+  }
+
+  /**
+   * The agent's budget_exceeded hooks, given the job whose cost reached the budget. They run in the
+   * same places as the job's own hooks; failures are warned about and returned, never thrown.
+   */
+  async runBudgetHooks(job: JobRecord, agent: ResolvedAgent, budget: HookBudget): Promise<HookError[]> {
+    if (!agent.hooks?.budget_exceeded?.length) return [];
+    const redactor = this.redactorFor(agent);
+    const context = {
+      ...buildHookContext(job, agent, { redactor }),
+      event: "budget_exceeded" as const,
+      budget,
+    };
+    return this.hookFailures(agent, job.id, context, redactor);
+  }
+
+  private async hookFailures(
+    agent: ResolvedAgent,
+    jobId: string,
+    context: HookContext,
+    redactor: Redactor,
+  ): Promise<HookError[]> {
     const sandbox = new HookSandbox(agent, {
-      jobId: job.id,
+      jobId,
       guard: this.guard(),
       containers: this.options.containers,
       warn: this.options.warn,
     });
-    const results = await runHooks(agent.hooks, buildHookContext(job, agent, { redactor }), {
+    const results = await runHooks(agent.hooks, context, {
       redactor,
       env: this.options.hookEnv?.(),
       placeShell: sandbox.place,
     }).finally(() =>
-      sandbox.release().catch((e) => this.options.warn?.(`job ${job.id}: ${(e as Error).message}`)),
+      sandbox.release().catch((e) => this.options.warn?.(`job ${jobId}: ${(e as Error).message}`)),
     );
     const failures = results
       .filter((r) => !r.ok)
       .map((r) => ({ hook: r.hook, message: r.error ?? "failed" }));
-    if (failures.length === 0) return job;
-    this.options.warn?.(`job ${job.id}: ${failures.map((f) => `${f.hook}: ${f.message}`).join("; ")}`);
-    return this.options.state.jobs.update(job.id, { hookErrors: failures });
+    if (failures.length > 0)
+      this.options.warn?.(`job ${jobId}: ${failures.map((f) => `${f.hook}: ${f.message}`).join("; ")}`);
+    return failures;
   }
 
   /** enqueue + run, for callers with no admission control (a one-off `herdctl trigger`). */

@@ -26,7 +26,8 @@ export interface PersistedScheduleState {
 }
 
 export type FireReason = "due" | "catch_up" | "queued";
-export type SkipReason = "overlap" | "missed" | "disabled";
+/** "budget": the fleet's or the agent's budget was spent (the fleet decides that, not the scheduler). */
+export type SkipReason = "overlap" | "missed" | "disabled" | "budget";
 
 export interface ScheduleFire {
   readonly agent: string;
@@ -41,6 +42,8 @@ export interface ScheduleSkip {
   readonly schedule: string;
   readonly scheduledAt: Date;
   readonly reason: SkipReason;
+  /** Said with the skip where the reason alone is not enough (which budget, until when). */
+  readonly detail?: string;
 }
 
 export interface ScheduleSnapshot {

@@ -1,3 +1,5 @@
+export type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from "./audit.js";
+export { AuditRepository } from "./audit.js";
 export type { Db, Migration } from "./db.js";
 export { MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 export {
@@ -59,6 +61,8 @@ export type { DaemonLock } from "./lock.js";
 export { acquireLock, isProcessAlive } from "./lock.js";
 export type { StateManagerOptions } from "./manager.js";
 export { StateManager } from "./manager.js";
+export type { RetentionLimits, RetentionPlan } from "./retention.js";
+export { RetentionRepository } from "./retention.js";
 export type { ScheduleRunStatus, ScheduleState, ScheduleStatePatch } from "./schedules.js";
 export { ScheduleRepository } from "./schedules.js";
 export type { SaveSession, SessionPointer } from "./sessions.js";

@@ -208,6 +208,23 @@ export class JobRepository {
    * Marks every queued or running job interrupted, for a daemon starting after a crash: no
    * process of a previous daemon is still reporting on them. Returns the ids it changed.
    */
+  /**
+   * Dollars recorded by jobs created in [from, to): one agent's, or the fleet's. Jobs still
+   * running have no cost yet and count once they end.
+   */
+  spend(from: Date, to: Date, agent?: string): number {
+    const row = (
+      agent === undefined
+        ? this.prepare(
+            "SELECT TOTAL(cost_usd) AS usd FROM jobs WHERE created_at >= ? AND created_at < ?",
+          ).get(from.toISOString(), to.toISOString())
+        : this.prepare(
+            "SELECT TOTAL(cost_usd) AS usd FROM jobs WHERE agent = ? AND created_at >= ? AND created_at < ?",
+          ).get(agent, from.toISOString(), to.toISOString())
+    ) as { usd: number };
+    return row.usd;
+  }
+
   interruptUnfinished(error: string): string[] {
     return this.write(() => {
       const rows = this.prepare(

@@ -1,5 +1,6 @@
 import { closeSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { AuditRepository } from "./audit.js";
 import { type Db, integrityProblems, MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
 import { EventRepository } from "./events.js";
@@ -16,6 +17,7 @@ import { isTerminalStatus } from "./job-status.js";
 import { JobRepository } from "./jobs.js";
 import { acquireLock, type DaemonLock } from "./lock.js";
 import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
+import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
 import { WakeRepository } from "./wakes.js";
@@ -36,6 +38,8 @@ interface OpenState {
   readonly schedules: ScheduleRepository;
   readonly events: EventRepository;
   readonly wakes: WakeRepository;
+  readonly audit: AuditRepository;
+  readonly retention: RetentionRepository;
 }
 
 /**
@@ -116,6 +120,8 @@ export class StateManager {
       schedules: new ScheduleRepository(db, this.dbPath),
       events: new EventRepository(db, this.dbPath, this.clock),
       wakes: new WakeRepository(db, this.dbPath, this.clock),
+      audit: new AuditRepository(db, this.dbPath, this.clock),
+      retention: new RetentionRepository(db, this.dbPath),
     };
   }
 
@@ -137,6 +143,14 @@ export class StateManager {
 
   get wakes(): WakeRepository {
     return this.opened().wakes;
+  }
+
+  get audit(): AuditRepository {
+    return this.opened().audit;
+  }
+
+  get retention(): RetentionRepository {
+    return this.opened().retention;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { API_BODY_LIMIT, apiError, createApi, type FleetManager, limitBody } from "@herdctl/core/internal";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
@@ -31,6 +32,18 @@ const LOGIN_BODY_LIMIT = 16 * 1024;
 /** The peer's address: per-address limits keep one noisy client from locking out everyone. */
 function clientAddress(c: Context): string {
   return getConnInfo(c).remote.address ?? "unknown";
+}
+
+/**
+ * The dashboard session behind a request, as the audit trail names it: a short hash of the
+ * session cookie (never the cookie) or "bearer token", and the address it came from.
+ */
+function dashboardActor(c: Context, cookieName: string): { via: string; who: string } {
+  const cookie = getCookie(c, cookieName);
+  const session = cookie
+    ? `session ${createHash("sha256").update(cookie).digest("hex").slice(0, 8)}`
+    : "bearer token";
+  return { via: "dashboard", who: `${session} from ${clientAddress(c)}` };
 }
 
 /** The web server's HTTP side: security layer, login, webhooks, the shared API and the client. */
@@ -96,6 +109,7 @@ export function createWebApp(options: WebAppOptions): Hono {
         401,
       );
     startSession(c);
+    fleet.recordAudit("login", { via: "dashboard", who: `login link from ${clientAddress(c)}` }, null);
     return c.redirect("/", 303);
   });
 
@@ -110,11 +124,13 @@ export function createWebApp(options: WebAppOptions): Hono {
     if (typeof token !== "string" || token.length === 0 || token.length > 4096)
       return apiError(c, 400, "BAD_REQUEST", 'send {"token": "<the dashboard token>"}');
     // The right token always gets in: only wrong guesses count against the address.
+    const address = clientAddress(c);
     if (access.checkToken(token)) {
       startSession(c);
+      fleet.recordAudit("login", { via: "dashboard", who: `token login from ${address}` }, null);
       return c.json({ ok: true });
     }
-    const address = clientAddress(c);
+    fleet.recordAudit("login.failed", { via: "dashboard", who: `wrong token from ${address}` }, null);
     if (!loginFailures.take(address)) {
       c.header("retry-after", String(loginFailures.retryAfter(address)));
       return apiError(c, 429, "RATE_LIMITED", "too many wrong tokens from this address; wait a minute");
@@ -136,7 +152,7 @@ export function createWebApp(options: WebAppOptions): Hono {
   mountWebhooks(app, fleet, options.env, webhookLimiter);
 
   const api = createApi(fleet);
-  app.all("/api/*", (c) => api.fetch(c.req.raw));
+  app.all("/api/*", (c) => api.fetch(c.req.raw, { actor: dashboardActor(c, access.cookieName) }));
 
   app.get("*", (c) => {
     const file = files.lookup(c.req.path);

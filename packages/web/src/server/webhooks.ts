@@ -25,6 +25,7 @@ const GITHUB_REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const TRIGGER_STATUS: Record<string, number> = {
   FLEET_AT_CAPACITY: 409,
+  FLEET_OVER_BUDGET: 402,
   FLEET_STOPPING: 503,
   FLEET_NO_PROMPT: 400,
   FLEET_AGENT_NOT_FOUND: 404,
@@ -154,6 +155,8 @@ export function mountWebhooks(
     // signed, the body's signature too (a captured delivery resent under a made-up id).
     let replayKeys: Array<{ key: string; message: string }>;
     let expiresAt: number;
+    // Names the delivery in the audit trail: GitHub's id, or a prefix of herdctl's signature.
+    let delivery: string;
     if (schedule.signature === "github") {
       if (!verifySignature(body, secret, c.req.header(GITHUB_SIGNATURE_HEADER))) {
         return refuse(
@@ -162,7 +165,7 @@ export function mountWebhooks(
           "X-Hub-Signature-256 is missing or does not match: set the GitHub webhook's secret to this schedule's secret (sha256=<hex HMAC-SHA256 of the body>)",
         );
       }
-      const delivery = c.req.header(GITHUB_DELIVERY_HEADER)?.trim() ?? "";
+      delivery = c.req.header(GITHUB_DELIVERY_HEADER)?.trim() ?? "";
       if (delivery === "" || delivery.length > 200) {
         return refuse(
           400,
@@ -219,6 +222,10 @@ export function mountWebhooks(
         },
       ];
       expiresAt = (check.timestamp + SIGNATURE_TOLERANCE_SECONDS + 1) * 1000;
+      delivery = `signature ${signature!
+        .toLowerCase()
+        .replace(/^sha256=/, "")
+        .slice(0, 12)}`;
     }
     const replayed = replayKeys.find((r) => replays.seen(r.key));
     if (replayed) return refuse(409, "REPLAYED", replayed.message);
@@ -237,6 +244,7 @@ export function mountWebhooks(
         schedule: scheduleName,
         triggerType: "webhook",
         untrustedPayload: payload,
+        actor: { via: "webhook", who: `${key} delivery ${delivery}` },
       });
       for (const r of replayKeys) replays.remember(r.key, expiresAt);
       return c.json({ jobId: job.id }, 202);

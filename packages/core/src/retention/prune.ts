@@ -1,0 +1,115 @@
+import { readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { setImmediate as yieldToEvents } from "node:timers/promises";
+import { isJobId, type RetentionLimits, type StateManager } from "../state/index.js";
+import { databaseBytes } from "./size.js";
+
+/** `state.retention` as loaded (durations in milliseconds). */
+export interface RetentionConfig {
+  readonly jobs?: number;
+  readonly max_jobs_per_agent?: number;
+  readonly output?: number;
+}
+
+export interface PruneReport {
+  readonly dryRun: boolean;
+  /** Job records removed (or that would be), with their output. */
+  readonly records: number;
+  /** Jobs whose output files were removed (or would be) while their records stay. */
+  readonly outputs: number;
+  /** Jobs a limit named that were kept: running, queued, or holding a current session. */
+  readonly protected: number;
+  /** Bytes of output files removed. */
+  readonly outputBytes: number;
+  readonly databaseBytesBefore: number;
+  readonly databaseBytesAfter: number;
+  /** outputBytes plus what the database shrank by. */
+  readonly freedBytes: number;
+}
+
+/** Records deleted per transaction: the daemon answers requests between batches. */
+const BATCH = 2000;
+
+export function retentionLimits(config: RetentionConfig, now: Date): RetentionLimits {
+  return {
+    recordsBefore: config.jobs === undefined ? undefined : new Date(now.getTime() - config.jobs),
+    maxJobsPerAgent: config.max_jobs_per_agent,
+    outputBefore: config.output === undefined ? undefined : new Date(now.getTime() - config.output),
+  };
+}
+
+export function hasLimits(config: RetentionConfig | undefined): config is RetentionConfig {
+  return (
+    config?.jobs !== undefined || config?.max_jobs_per_agent !== undefined || config?.output !== undefined
+  );
+}
+
+/**
+ * Removes old job records and output files by the limits, never a job still running or queued and
+ * never one whose session something will continue, then gives the space back. Work is done in
+ * batches with the event loop free in between, so a daemon keeps serving while it prunes.
+ */
+export async function prune(
+  state: StateManager,
+  config: RetentionConfig,
+  options: { now: Date; dryRun?: boolean },
+): Promise<PruneReport> {
+  const plan = state.retention.plan(retentionLimits(config, options.now));
+  const before = await databaseBytes(state.dbPath);
+  let outputBytes = 0;
+  let outputs = 0;
+  const removeOutput = async (id: string): Promise<boolean> => {
+    let found = false;
+    for (const path of outputPaths(state.jobsDir, id)) {
+      const size = await pathBytes(path);
+      if (size === undefined) continue;
+      found = true;
+      outputBytes += size;
+      if (!options.dryRun) await rm(path, { recursive: true, force: true });
+    }
+    return found;
+  };
+  for (const id of plan.records) if (isJobId(id)) await removeOutput(id);
+  // Ids come from the database; one that is not a job id must never become a path.
+  for (const id of plan.outputOnly) if (isJobId(id) && (await removeOutput(id))) outputs++;
+  let records = plan.records.length;
+  let after = before;
+  if (!options.dryRun) {
+    records = 0;
+    for (let i = 0; i < plan.records.length; i += BATCH) {
+      records += state.retention.deleteJobs(plan.records.slice(i, i + BATCH));
+      await yieldToEvents();
+    }
+    if (records > 0) state.retention.vacuum();
+    after = await databaseBytes(state.dbPath);
+  }
+  return {
+    dryRun: options.dryRun === true,
+    records,
+    outputs,
+    protected: plan.protectedCount,
+    outputBytes,
+    databaseBytesBefore: before,
+    databaseBytesAfter: after,
+    freedBytes: outputBytes + Math.max(0, before - after),
+  };
+}
+
+/** A job's output: its JSON lines, and the plain-text log folder of outputToFile schedules. */
+function outputPaths(jobsDir: string, jobId: string): string[] {
+  return [join(jobsDir, `${jobId}.jsonl`), join(jobsDir, jobId)];
+}
+
+/** Bytes a file or folder holds; undefined when it does not exist. */
+async function pathBytes(path: string): Promise<number | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isDirectory()) return info.size;
+    let total = 0;
+    for (const entry of await readdir(path)) total += (await pathBytes(join(path, entry))) ?? 0;
+    return total;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,127 @@
+import type { Db } from "./db.js";
+import { translateStorageError } from "./errors.js";
+
+/** Which jobs a prune may remove; every limit is optional. */
+export interface RetentionLimits {
+  /** Records (and their output) of jobs created before this go. */
+  readonly recordsBefore?: Date;
+  /** Beyond this many newest jobs of an agent, the older records (and output) go. */
+  readonly maxJobsPerAgent?: number;
+  /** Output files of jobs created before this go; their records stay. */
+  readonly outputBefore?: Date;
+}
+
+export interface RetentionPlan {
+  /** Jobs whose record and output go. */
+  readonly records: string[];
+  /** Jobs whose output goes while the record stays. */
+  readonly outputOnly: string[];
+  /** Jobs a limit named but that must stay: running or queued, or holding a current session. */
+  readonly protectedCount: number;
+}
+
+const TERMINAL = "('completed', 'failed', 'cancelled', 'timed_out', 'interrupted')";
+
+/**
+ * What stays no matter what: jobs still running or queued, and the newest job of each session
+ * something will continue (an agent's current session, a pending wake's), which is the job that
+ * holds it: forks and `herdctl job` start from it. Older jobs of a long-lived session may go; claude
+ * resumes from its transcript, not from our records. Non-correlated SQL, so a plan over 100,000
+ * jobs is one query, not 100,000 lookups.
+ */
+const HOLDERS = `SELECT (SELECT j.id FROM jobs j WHERE j.session_id = live.session_id
+    ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS id
+  FROM (SELECT session_id FROM sessions UNION SELECT session_id FROM wakes WHERE status = 'pending') live`;
+const PROTECTED = `(status NOT IN ${TERMINAL} OR id IN (${HOLDERS}))`;
+
+/** The SQL side of `herdctl prune`: plan from limits, then delete in bounded batches. */
+export class RetentionRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dbPath: string,
+  ) {}
+
+  plan(limits: RetentionLimits): RetentionPlan {
+    const records = new Set<string>();
+    let protectedCount = 0;
+    const take = (sql: string, ...params: unknown[]) => {
+      for (const row of this.db.prepare(sql).iterate(...params) as Iterable<{ id: string; keep: number }>) {
+        if (row.keep) protectedCount++;
+        else records.add(row.id);
+      }
+    };
+    if (limits.recordsBefore)
+      take(
+        `SELECT id, ${PROTECTED} AS keep FROM jobs WHERE created_at < ?`,
+        limits.recordsBefore.toISOString(),
+      );
+    if (limits.maxJobsPerAgent !== undefined)
+      take(
+        `SELECT id, ${PROTECTED} AS keep FROM (
+           SELECT id, status, session_id,
+             ROW_NUMBER() OVER (PARTITION BY agent ORDER BY created_at DESC, id DESC) AS rank
+           FROM jobs) WHERE rank > ?`,
+        limits.maxJobsPerAgent,
+      );
+    const outputOnly: string[] = [];
+    if (limits.outputBefore) {
+      const rows = this.db
+        .prepare(`SELECT id FROM jobs WHERE created_at < ? AND NOT ${PROTECTED}`)
+        .all(limits.outputBefore.toISOString()) as { id: string }[];
+      for (const { id } of rows) if (!records.has(id)) outputOnly.push(id);
+    }
+    // A job both limits named is counted once as protected by the set semantics of the records.
+    return { records: [...records], outputOnly, protectedCount };
+  }
+
+  /** Deletes these job records and their events in one transaction; returns how many records went. */
+  deleteJobs(ids: readonly string[]): number {
+    try {
+      return this.db
+        .transaction(() => {
+          // Checked again inside the transaction: a job may have started a session since the plan.
+          const holders = new Set(
+            (this.db.prepare(HOLDERS).all() as { id: string | null }[]).map((r) => r.id),
+          );
+          const job = this.db.prepare(`DELETE FROM jobs WHERE id = ? AND status IN ${TERMINAL}`);
+          const events = this.db.prepare("DELETE FROM events WHERE job_id = ?");
+          let removed = 0;
+          for (const id of ids) {
+            if (holders.has(id)) continue;
+            const changes = job.run(id).changes;
+            if (changes) events.run(id);
+            removed += changes;
+          }
+          return removed;
+        })
+        .immediate();
+    } catch (error) {
+      throw translateStorageError(error, this.dbPath);
+    }
+  }
+
+  /**
+   * Gives freed pages back to the file system. A database made before incremental vacuum was
+   * turned on is converted once with a full VACUUM (which briefly holds the database).
+   */
+  vacuum(): { converted: boolean } {
+    try {
+      const mode = this.db.pragma("auto_vacuum", { simple: true }) as number;
+      if (mode !== 2) {
+        this.db.pragma("auto_vacuum = INCREMENTAL");
+        this.db.exec("VACUUM");
+        return { converted: true };
+      }
+      this.db.pragma("incremental_vacuum");
+      return { converted: false };
+    } finally {
+      // The WAL holds the freed pages until a checkpoint writes them back and truncates it.
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    }
+  }
+
+  /** Jobs per status, for the size line of `status`. */
+  jobCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs").get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,117 @@
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prune } from "../../src/retention/prune.js";
+import { StateManager } from "../../src/state/index.js";
+import { tempDir } from "../helpers/fleet.js";
+
+const DAY = 86_400_000;
+const NOW = new Date("2026-12-01T12:00:00Z");
+const SESSION_B = "11111111-1111-4111-8111-111111111111";
+const SESSION_WAKE = "22222222-2222-4222-8222-222222222222";
+
+/** Bytes under a folder, as the disk holds them: what a prune must give back. */
+function diskBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? diskBytes(path) : statSync(path).size;
+  }
+  return total;
+}
+
+describe("prune at 100,000 jobs (real SQLite, real files)", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let state: StateManager;
+  const ids = { aRecent: [] as string[], bOld: [] as string[], bMiddle: [] as string[] };
+
+  beforeEach(() => {
+    tmp = tempDir();
+    state = new StateManager(tmp.dir);
+    state.open();
+    state.close();
+    // Rows written directly, as a year of a busy fleet would have left them.
+    const db = new Database(state.dbPath);
+    const insert = db.prepare(
+      `INSERT INTO jobs (id, agent, trigger_type, status, prompt, runtime, created_at, session_id, cost_usd)
+       VALUES (?, ?, 'schedule', ?, 'tick', 'cli', ?, ?, 0.01)`,
+    );
+    let n = 0;
+    const add = (agent: string, ageMs: number, status = "completed", session: string | null = null) => {
+      const id = `job-20260101000000-${(n++).toString(16).padStart(6, "0")}`;
+      insert.run(id, agent, status, new Date(NOW.getTime() - ageMs).toISOString(), session);
+      return id;
+    };
+    db.transaction(() => {
+      // a: 60,000 jobs in the last 10 days; b: 20,000 at 100–120 days, 20,000 at 40–60 days.
+      for (let i = 0; i < 60_000; i++) ids.aRecent.push(add("a", (i * 10 * DAY) / 60_000));
+      for (let i = 0; i < 20_000; i++) ids.bOld.push(add("b", 100 * DAY + (i * 20 * DAY) / 20_000));
+      for (let i = 0; i < 20_000; i++) ids.bMiddle.push(add("b", 40 * DAY + (i * 20 * DAY) / 20_000));
+    })();
+    // Old jobs that must stay: still running, and of sessions that will be continued.
+    db.exec(`UPDATE jobs SET status = 'running' WHERE id IN (${ids.bOld.slice(0, 5).map((i) => `'${i}'`)})`);
+    db.exec(
+      `UPDATE jobs SET session_id = '${SESSION_B}' WHERE id IN (${ids.bOld.slice(5, 10).map((i) => `'${i}'`)})`,
+    );
+    db.exec(
+      `UPDATE jobs SET session_id = '${SESSION_WAKE}' WHERE id IN (${ids.bOld.slice(10, 15).map((i) => `'${i}'`)})`,
+    );
+    db.prepare(
+      "INSERT INTO sessions (agent, session_id, working_directory, runtime, docker, created_at, last_used_at) VALUES ('b', ?, '/w', 'cli', 0, ?, ?)",
+    ).run(SESSION_B, NOW.toISOString(), NOW.toISOString());
+    db.prepare(
+      "INSERT INTO wakes (id, agent, session_id, kind, prompt, status, created_at, next_fire_at) VALUES ('wake-20261201000000-aaaaaa', 'b', ?, 'once', 'later', 'pending', ?, ?)",
+    ).run(SESSION_WAKE, NOW.toISOString(), NOW.toISOString());
+    db.close();
+    state = new StateManager(tmp.dir);
+    state.open();
+    const output = (id: string) => writeFileSync(join(state.jobsDir, `${id}.jsonl`), `${"x".repeat(2047)}\n`);
+    for (const id of ids.bOld.slice(0, 150)) output(id);
+    for (const id of ids.bMiddle.slice(0, 100)) output(id);
+    for (const id of ids.aRecent.slice(0, 100)) output(id);
+    mkdirSync(join(state.jobsDir, ids.bOld[20]!), { recursive: true });
+    writeFileSync(join(state.jobsDir, ids.bOld[20]!, "output.log"), "plain text log\n");
+  });
+  afterEach(() => {
+    state.close();
+    tmp.cleanup();
+  });
+
+  const limits = { jobs: 90 * DAY, max_jobs_per_agent: 50_000, output: 30 * DAY };
+
+  it("says what a dry run would remove, then removes exactly that and frees what it says", async () => {
+    const before = diskBytes(tmp.dir);
+    const dry = await prune(state, limits, { now: NOW, dryRun: true });
+    // Kept: 5 running, and the newest job of each continuing session (b's current one, the wake's).
+    expect(dry).toMatchObject({ dryRun: true, records: 29_993, outputs: 100, protected: 7 });
+    // 143 old outputs go with their records (7 belong to kept jobs), 100 middle-aged ones alone.
+    expect(dry.outputBytes).toBe(243 * 2048 + 15);
+    expect(state.retention.jobCount()).toBe(100_000);
+    expect(diskBytes(tmp.dir)).toBe(before);
+
+    // Then for real: old and excess records go with their output, what will be continued stays.
+    const report = await prune(state, limits, { now: NOW });
+    // 10,000 of a beyond its newest 50,000, and b's 20,000 older than 90 days but 15 that stay.
+    expect(report).toMatchObject({ dryRun: false, records: 29_993, outputs: 100, protected: 7 });
+    expect(state.retention.jobCount()).toBe(70_007);
+    const kept = [...ids.bOld.slice(0, 6), ids.bOld[10]!];
+    for (const id of kept) expect(state.jobs.get(id)).toBeDefined();
+    for (const id of [ids.bOld[6]!, ids.bOld[11]!, ids.bOld[15]!]) expect(state.jobs.get(id)).toBeUndefined();
+    expect(state.jobs.get(ids.aRecent[59_999]!)).toBeUndefined();
+    expect(state.jobs.get(ids.aRecent[0]!)).toBeDefined();
+    // Middle-aged jobs keep their records but lose their output; recent output stays.
+    expect(state.jobs.get(ids.bMiddle[0]!)).toBeDefined();
+    const left = readdirSync(state.jobsDir).sort();
+    expect(left).toEqual([...kept, ...ids.aRecent.slice(0, 100)].map((id) => `${id}.jsonl`).sort());
+    expect(report.databaseBytesAfter).toBeLessThan(report.databaseBytesBefore);
+    expect(before - diskBytes(tmp.dir)).toBe(report.freedBytes);
+    // The space went back to the file system, not to SQLite's free list.
+    const db = new Database(state.dbPath, { readonly: true });
+    expect(db.pragma("freelist_count", { simple: true })).toBe(0);
+    expect(db.pragma("auto_vacuum", { simple: true })).toBe(2);
+    db.close();
+    // A second pass finds nothing more.
+    expect(await prune(state, limits, { now: NOW })).toMatchObject({ records: 0, outputs: 0, freedBytes: 0 });
+  });
+});
