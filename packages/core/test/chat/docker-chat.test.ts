@@ -2,6 +2,7 @@ import { chownSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
+import { sharedCredentialProxy } from "../../src/proxy/credential-proxy.js";
 import {
   ensureRuntimeImage,
   IMAGE_TIMEOUT_MS,
@@ -57,6 +58,40 @@ describe.each(["cli", "sdk"] as const)(
         "what did I say?",
         "you said cedar",
       ]);
+    });
+
+    it("through the credential proxy (network: proxy-only), the kept process's token works for every turn and dies with the chat", async () => {
+      fx.standin.setResponder(memoryResponder());
+      const { workspace } = await writeFleet(
+        fx.tmp.dir,
+        `runtime: ${runtime}\npermission_mode: acceptEdits\ndocker:\n  enabled: true\n  memory: 1g\n`,
+        {
+          fleetYaml: `version: 1\nfleet: { name: ${fleetName} }\ndefaults:\n  docker:\n    network: proxy-only\nagents:\n  - path: ./agents/worker.yaml\n`,
+        },
+      );
+      if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
+      const f = new FleetManager({
+        config: fx.tmp.dir,
+        env: claudeEnv(fx.standin, fx.tmp.dir),
+        watchConfig: false,
+        clock: fx.clock,
+      });
+      fx.fleet = f;
+      await f.start();
+      const chat = f.createChat("worker");
+      const one = await f.wait(f.sendChatMessage(chat.id, "remember spruce").job.id);
+      expect(one).toMatchObject({ status: "completed", summary: "noted spruce" });
+      const two = await f.wait(f.sendChatMessage(chat.id, "what did I say?").job.id);
+      expect(two).toMatchObject({
+        status: "completed",
+        summary: "you said spruce",
+        containerId: one.containerId,
+      });
+      // Between turns the kept claude still holds its grant; deleting the chat ends claude and revokes it.
+      const proxy = await sharedCredentialProxy(f.state.stateDir);
+      expect(proxy.activeGrants).toBe(1);
+      await f.deleteChat(chat.id);
+      expect(proxy.activeGrants).toBe(0);
     });
   },
 );
