@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { ChatRecord } from "../chat/types.js";
 import type { HerdctlNotice } from "../runner/job-executor.js";
 import type { RuntimeMessage } from "../runner/runtime/interface.js";
 import type { BudgetStatus } from "../spend/budget.js";
@@ -65,6 +66,9 @@ export interface FleetEvents {
   "schedule:skipped": [ScheduleSkippedEvent];
   "config:reloaded": [ConfigReloadedEvent];
   "config:rejected": [{ message: string }];
+  /** A chat was created, renamed, sent a message, or a turn of it ended. */
+  "chat:updated": [{ chat: ChatRecord }];
+  "chat:deleted": [{ id: string }];
   "fleet:started": [{ agents: number; pid: number }];
   /** A job's cost took the fleet or its agent to a budget; once per budget window. */
   "budget:exceeded": [BudgetExceededEvent];

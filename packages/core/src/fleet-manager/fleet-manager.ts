@@ -5,6 +5,9 @@ import type { z } from "zod";
 import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
 import { AuditTrail } from "../audit/trail.js";
+import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
+import { type ChatSendOptions, ChatService } from "../chat/service.js";
+import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
 import {
   type AgentDefinition,
   FLEET_OBJECT,
@@ -172,6 +175,7 @@ export class FleetManager {
   private scheduler!: Scheduler;
   private schedules!: ScheduleExecutor;
   private wakes!: WakeScheduler;
+  private chatService!: ChatService;
   private containers: ContainerManager | undefined;
   private readonly watcher: ConfigWatcher;
   private lock: DaemonLock | undefined;
@@ -332,8 +336,21 @@ export class FleetManager {
         runHooks: (job, agent, budget) => executor.runBudgetHooks(job, agent, budget),
         log: this.log,
       });
+      this.chatService = new ChatService({
+        state: this.state,
+        events: this.events,
+        now: () => this.clock.now(),
+        agent: (name) => this.agent(name),
+        settings: () => this.chatSettings(),
+        submit: (request) => this.control.submit(request),
+        cancel: (jobId) => this.control.cancel(jobId),
+        forward: (jobId, onMessage) => this.forwardMessages(jobId, onMessage),
+        log: this.log,
+      });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
+          // Before anyone waiting on the job is told: a chat's messages are stored when its turn ends.
+          this.chatService.turnEnded(job);
           alarm.jobEnded(job);
           // The job may have kept wakes; arm them now that its claude is gone.
           this.wakes.refresh(job.agent);
@@ -386,6 +403,7 @@ export class FleetManager {
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
+      ["end the chats' claude processes", () => this.chatService?.close()],
       // Only a manager this fleet made: a caller's own manager may serve others.
       [
         "close Docker connections",
@@ -841,6 +859,66 @@ export class FleetManager {
     return this.state.audit.verify();
   }
 
+  /** Starts a chat with an agent (see docs/chat.md); its first message sets the title unless one is given. */
+  createChat(agent: string, options: { title?: string; surface?: ChatSurface } = {}): ChatRecord {
+    this.requireRunning();
+    return this.chatService.create(agent, options);
+  }
+
+  /** Chats, newest activity first. */
+  chats(filter: { agent?: string; surface?: ChatSurface; limit?: number } = {}): ChatRecord[] {
+    return this.chatService.list(filter);
+  }
+
+  /** One chat; throws FleetError CHAT_NOT_FOUND. */
+  chat(id: string): ChatRecord {
+    return this.chatService.get(id);
+  }
+
+  /** A chat's messages, oldest first. */
+  chatMessages(id: string): ChatMessageRecord[] {
+    return this.chatService.messages(id);
+  }
+
+  /** Renames a chat (trimmed, 1 to 200 characters); throws CHAT_BAD_REQUEST for an empty title. */
+  renameChat(id: string, title: string): ChatRecord {
+    return this.chatService.rename(id, title);
+  }
+
+  /** Deletes a chat and its messages (its turns stay in the job history), cancelling a running turn first. */
+  deleteChat(id: string): Promise<void> {
+    return this.chatService.delete(id);
+  }
+
+  /**
+   * Sends a message: the turn is a job (trigger type chat) returned at once, streaming on
+   * `job:output`; `wait(job.id)` follows it. While a turn runs the message waits behind it, or
+   * interrupts it with `whileBusy: "interrupt"`.
+   */
+  sendChatMessage(
+    id: string,
+    text: string,
+    options: ChatSendOptions = {},
+  ): { chat: ChatRecord; job: JobRecord } {
+    this.requireRunning();
+    return this.chatService.send(id, text, options);
+  }
+
+  /** Cancels the chat's running turn and keeps the chat; undefined when no turn was running. */
+  interruptChat(id: string): Promise<JobRecord | undefined> {
+    return this.chatService.interrupt(id);
+  }
+
+  /** The `web` keys that shape chats, as the dashboard reads them. */
+  chatSettings(): ChatSettings {
+    const web = this.loaded.fleet.web;
+    return {
+      sessionExpiryHours: web?.session_expiry_hours ?? DEFAULT_SESSION_EXPIRY_HOURS,
+      toolResults: web?.tool_results ?? true,
+      messageGrouping: web?.message_grouping ?? "separate",
+    };
+  }
+
   /** The fleet, its agents, schedules and jobs in flight, as `herdctl status` shows them. */
   status(): FleetStatus {
     const snapshots = this.scheduler?.snapshot() ?? [];
@@ -912,7 +990,8 @@ export class FleetManager {
   /** `on_interrupt: resume`: run the interrupted job again on its own session. */
   private resumeInterrupted(job: JobRecord): void {
     const agent = this.agentsByName.get(job.agent);
-    if (agent?.on_interrupt !== "resume" || !job.sessionId) return;
+    // A chat's session is the chat's: its user sends again rather than have the agent's job take it over.
+    if (agent?.on_interrupt !== "resume" || !job.sessionId || job.triggerType === "chat") return;
     try {
       const resumed = this.control.submit({
         agent,

@@ -1,4 +1,3 @@
-import type { ResolvedAgent } from "../config/index.js";
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import { ForcedCancel } from "../runner/runtime/forced-cancel.js";
 import { type Clock, systemClock } from "../scheduler/index.js";
@@ -6,7 +5,7 @@ import { admitWithinBudget } from "../spend/admission.js";
 import type { BudgetLedger } from "../spend/budget.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
-import { atCapacity, FleetError, queueFull } from "./errors.js";
+import { atCapacity, FleetError, laneBusy, queueFull } from "./errors.js";
 import { endEventFor, type FleetEventBus } from "./events.js";
 import { type RetryRef, RetryScheduler } from "./retries.js";
 
@@ -78,7 +77,7 @@ export class JobControl {
       });
       if (agent !== request.agent) request = { ...request, agent };
     }
-    const blocked = this.blockedBy(request.agent);
+    const blocked = this.blockedBy(request);
     if (blocked && (options.noQueue || false)) throw blocked;
     if (blocked) {
       // A bounded line: a flood of triggers (a webhook storm, a stuck agent) must not pile up jobs.
@@ -196,8 +195,11 @@ export class JobControl {
     }
   }
 
-  private blockedBy(agent: ResolvedAgent): FleetError | undefined {
+  private blockedBy(request: JobRequest): FleetError | undefined {
+    const { agent } = request;
     const running = [...this.active.values()].filter((e) => e.running);
+    if (request.lane !== undefined && [...this.active.values()].some((e) => e.request.lane === request.lane))
+      return laneBusy(agent.name);
     const agentLimit = agent.instances?.max_concurrent ?? 1;
     const agentRunning = running.filter((e) => e.job.agent === agent.name).length;
     const agentQueued = this.line.filter((id) => this.active.get(id)?.job.agent === agent.name).length;
@@ -213,6 +215,8 @@ export class JobControl {
 
   private canStart(entry: ActiveJob): boolean {
     const running = [...this.active.values()].filter((e) => e.running);
+    const lane = entry.request.lane;
+    if (lane !== undefined && running.some((e) => e.request.lane === lane)) return false;
     const agentLimit = entry.request.agent.instances?.max_concurrent ?? 1;
     if (running.filter((e) => e.job.agent === entry.job.agent).length >= agentLimit) return false;
     const fleetLimit = this.deps.maxConcurrentJobs;

@@ -1,5 +1,7 @@
 export type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from "./audit.js";
 export { AuditRepository } from "./audit.js";
+export type { NewChatMessage, StoredChat } from "./chats.js";
+export { ChatRepository } from "./chats.js";
 export type { Db, Migration } from "./db.js";
 export { MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 export {
@@ -23,6 +25,7 @@ export {
   assertJobId,
   assertSessionId,
   isAgentName,
+  isChatId,
   isJobId,
   isSessionId,
   isWakeId,

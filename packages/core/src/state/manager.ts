@@ -1,6 +1,7 @@
 import { closeSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AuditRepository } from "./audit.js";
+import { ChatRepository } from "./chats.js";
 import { type Db, integrityProblems, MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
 import { EventRepository } from "./events.js";
@@ -40,6 +41,7 @@ interface OpenState {
   readonly wakes: WakeRepository;
   readonly audit: AuditRepository;
   readonly retention: RetentionRepository;
+  readonly chats: ChatRepository;
 }
 
 /**
@@ -122,6 +124,7 @@ export class StateManager {
       wakes: new WakeRepository(db, this.dbPath, this.clock),
       audit: new AuditRepository(db, this.dbPath, this.clock),
       retention: new RetentionRepository(db, this.dbPath),
+      chats: new ChatRepository(db, this.dbPath),
     };
   }
 
@@ -151,6 +154,10 @@ export class StateManager {
 
   get retention(): RetentionRepository {
     return this.opened().retention;
+  }
+
+  get chats(): ChatRepository {
+    return this.opened().chats;
   }
 
   /**
