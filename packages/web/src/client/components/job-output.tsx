@@ -23,7 +23,7 @@ interface OutputMessage {
   is_error?: boolean;
 }
 
-type Item =
+export type Item =
   | { kind: "text"; key: string; text: string }
   | {
       kind: "tool";
@@ -84,13 +84,20 @@ export function toItems(lines: Array<{ line: number; message: unknown }>): Item[
   return items;
 }
 
-const Markdown = memo(function Markdown({ text }: { text: string }) {
+export const Markdown = memo(function Markdown({ text }: { text: string }) {
   const html = useMemo(() => renderMarkdown(text), [text]);
   // biome-ignore lint/security/noDangerouslySetInnerHtml: renderMarkdown escapes raw HTML and unsafe links; the CSP forbids inline script besides
   return <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
 });
 
-function ToolCall({ item }: { item: Extract<Item, { kind: "tool" }> }) {
+/** A tool call, folded; `showResult: false` (web.tool_results) leaves out what the tool returned. */
+export function ToolCall({
+  item,
+  showResult = true,
+}: {
+  item: Extract<Item, { kind: "tool" }>;
+  showResult?: boolean;
+}) {
   const input = JSON.stringify(item.input, null, 2);
   const summary = typeof item.input === "object" && item.input ? Object.values(item.input)[0] : undefined;
   return (
@@ -105,7 +112,7 @@ function ToolCall({ item }: { item: Extract<Item, { kind: "tool" }> }) {
       <div className="tool-body">
         <div className="label">input</div>
         <pre>{input}</pre>
-        {item.result && (
+        {item.result && showResult && (
           <>
             <div className="label">result</div>
             <pre>

@@ -1,0 +1,118 @@
+import { type Item, toItems } from "./components/job-output.js";
+import type { ChatMessageRecord } from "./types.js";
+
+export type ToolItem = Extract<Item, { kind: "tool" }>;
+export type Part = { kind: "text"; key: string; text: string } | ToolItem;
+
+/** What the chat shows, in order: the user's messages, the agent's bubbles, and per turn its cost and files. */
+export type Entry =
+  | { kind: "user"; key: string; text: string; pending: boolean }
+  | { kind: "assistant"; key: string; parts: Part[]; live: boolean }
+  | { kind: "notice"; key: string; text: string; error: boolean }
+  | {
+      kind: "turn-end";
+      key: string;
+      jobId: string;
+      costUsd: number | null;
+      tokens: number | null;
+      files: string[];
+    };
+
+export type Grouping = "separate" | "grouped";
+
+/** Tools whose input names a file the agent wrote. */
+const WRITING_TOOLS = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
+
+export function writtenFiles(tools: ToolItem[]): string[] {
+  const files = new Set<string>();
+  for (const t of tools) {
+    if (!WRITING_TOOLS.has(t.name) || !t.input || typeof t.input !== "object") continue;
+    const input = t.input as { file_path?: unknown; notebook_path?: unknown };
+    const path = input.file_path ?? input.notebook_path;
+    if (typeof path === "string" && !t.result?.error) files.add(path);
+  }
+  return [...files];
+}
+
+function toolItem(call: ChatMessageRecord["toolCalls"][number], key: string): ToolItem {
+  return {
+    kind: "tool",
+    key,
+    id: call.id,
+    name: call.name,
+    input: call.input,
+    ...(call.result === undefined ? {} : { result: { text: call.result, error: call.isError === true } }),
+  };
+}
+
+/** The stored conversation: one bubble per assistant message, or per turn when grouped. */
+export function threadFromMessages(messages: ChatMessageRecord[], grouping: Grouping): Entry[] {
+  const entries: Entry[] = [];
+  messages.forEach((m, i) => {
+    if (m.role === "user") {
+      entries.push({ kind: "user", key: `m${m.id}`, text: m.text, pending: false });
+      return;
+    }
+    const parts: Part[] = [];
+    if (m.text) parts.push({ kind: "text", key: `m${m.id}.t`, text: m.text });
+    for (const [j, c] of m.toolCalls.entries()) parts.push(toolItem(c, `m${m.id}.${j}`));
+    const last = entries.at(-1);
+    const prev = messages[i - 1];
+    if (
+      grouping === "grouped" &&
+      last?.kind === "assistant" &&
+      prev?.role === "assistant" &&
+      prev.jobId === m.jobId
+    )
+      last.parts.push(...parts);
+    else entries.push({ kind: "assistant", key: `m${m.id}`, parts, live: false });
+    const next = messages[i + 1];
+    if (m.jobId && (!next || next.role === "user" || next.jobId !== m.jobId)) {
+      const turn = messages.filter((x) => x.jobId === m.jobId && x.role === "assistant");
+      const costs = turn.map((x) => x.costUsd).filter((c): c is number => c !== null);
+      const usages = turn.map((x) => x.usage).filter((u) => u !== null);
+      entries.push({
+        kind: "turn-end",
+        key: `end-${m.jobId}`,
+        jobId: m.jobId,
+        costUsd: costs.length ? costs.reduce((a, b) => a + b, 0) : null,
+        tokens: usages.length ? usages.reduce((a, u) => a + u.inputTokens + u.outputTokens, 0) : null,
+        files: writtenFiles(turn.flatMap((x) => x.toolCalls.map((c, j) => toolItem(c, `${x.id}.${j}`)))),
+      });
+    }
+  });
+  return entries;
+}
+
+/** A turn still running, from its job's streamed output: text and tool calls as they happen. */
+export function threadFromOutput(
+  jobId: string,
+  lines: Array<{ line: number; message: unknown }>,
+  grouping: Grouping,
+): Entry[] {
+  const entries: Entry[] = [];
+  let bubble: Extract<Entry, { kind: "assistant" }> | undefined;
+  let bubbleLine: string | undefined;
+  for (const item of toItems(lines)) {
+    if (item.kind === "notice") {
+      // claude's own "session started" says nothing to a chat reader; herdctl's notices do.
+      if (!item.text.startsWith("session started"))
+        entries.push({ kind: "notice", key: `${jobId}.${item.key}`, text: item.text, error: false });
+      continue;
+    }
+    if (item.kind === "result") {
+      if (item.error)
+        entries.push({ kind: "notice", key: `${jobId}.${item.key}`, text: item.text, error: true });
+      continue;
+    }
+    // One bubble per streamed assistant message (its line), or one for the whole turn.
+    const line = item.key.split(".")[0];
+    if (!bubble || (grouping === "separate" && line !== bubbleLine)) {
+      bubble = { kind: "assistant", key: `${jobId}.${item.key}`, parts: [], live: true };
+      entries.push(bubble);
+    }
+    bubbleLine = line;
+    bubble.parts.push(item.kind === "text" ? { kind: "text", key: item.key, text: item.text } : item);
+  }
+  return entries;
+}
