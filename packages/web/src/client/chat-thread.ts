@@ -6,7 +6,7 @@ export type Part = { kind: "text"; key: string; text: string } | ToolItem;
 
 /** What the chat shows, in order: the user's messages, the agent's bubbles, and per turn its cost and files. */
 export type Entry =
-  | { kind: "user"; key: string; text: string; pending: boolean }
+  | { kind: "user"; key: string; text: string; pending: boolean; jobId: string | null }
   | { kind: "assistant"; key: string; parts: Part[]; live: boolean }
   | { kind: "notice"; key: string; text: string; error: boolean }
   | {
@@ -50,7 +50,7 @@ export function threadFromMessages(messages: ChatMessageRecord[], grouping: Grou
   const entries: Entry[] = [];
   messages.forEach((m, i) => {
     if (m.role === "user") {
-      entries.push({ kind: "user", key: `m${m.id}`, text: m.text, pending: false });
+      entries.push({ kind: "user", key: `m${m.id}`, text: m.text, pending: false, jobId: m.jobId });
       return;
     }
     const parts: Part[] = [];
@@ -91,8 +91,14 @@ export function threadFromOutput(
   grouping: Grouping,
 ): Entry[] {
   const entries: Entry[] = [];
+  // claude streams one API message as a line per content block, all with the message's id.
+  const messageOf = new Map<string, string>();
+  for (const { line, message } of lines) {
+    const id = (message as { type?: string; message?: { id?: unknown } }).message?.id;
+    if (typeof id === "string") messageOf.set(String(line), id);
+  }
   let bubble: Extract<Entry, { kind: "assistant" }> | undefined;
-  let bubbleLine: string | undefined;
+  let bubbleMessage: string | undefined;
   for (const item of toItems(lines)) {
     if (item.kind === "notice") {
       // claude's own "session started" says nothing to a chat reader; herdctl's notices do.
@@ -105,13 +111,14 @@ export function threadFromOutput(
         entries.push({ kind: "notice", key: `${jobId}.${item.key}`, text: item.text, error: true });
       continue;
     }
-    // One bubble per streamed assistant message (its line), or one for the whole turn.
-    const line = item.key.split(".")[0];
-    if (!bubble || (grouping === "separate" && line !== bubbleLine)) {
+    // One bubble per assistant message, as the stored chat has them, or one for the whole turn.
+    const line = item.key.split(".")[0]!;
+    const message = messageOf.get(line) ?? line;
+    if (!bubble || (grouping === "separate" && message !== bubbleMessage)) {
       bubble = { kind: "assistant", key: `${jobId}.${item.key}`, parts: [], live: true };
       entries.push(bubble);
     }
-    bubbleLine = line;
+    bubbleMessage = message;
     bubble.parts.push(item.kind === "text" ? { kind: "text", key: item.key, text: item.text } : item);
   }
   return entries;

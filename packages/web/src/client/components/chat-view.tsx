@@ -64,7 +64,6 @@ export function ChatView(props: {
   const messages = data.data?.messages ?? [];
 
   // Jobs to stream: those sent from here, and the chat's running turn (after a reload, say).
-  const storedJobs = useMemo(() => new Set(messages.flatMap((m) => (m.jobId ? [m.jobId] : []))), [messages]);
   const answered = useMemo(
     () => new Set(messages.flatMap((m) => (m.role === "assistant" && m.jobId ? [m.jobId] : []))),
     [messages],
@@ -150,21 +149,24 @@ export function ChatView(props: {
     }
   };
 
-  const busy =
-    running !== null ||
-    pending.some((s) => !TERMINAL.has(statuses[s.jobId] ?? "queued") && !storedJobs.has(s.jobId));
+  const busy = running !== null || pending.some((s) => !TERMINAL.has(statuses[s.jobId] ?? "queued"));
 
   const entries = useMemo(() => {
     const list: Entry[] = threadFromMessages(messages, settings.messageGrouping);
     for (const jobId of followKey ? followKey.split(",") : []) {
-      const mine = pending.find((s) => s.jobId === jobId);
-      if (mine && !storedJobs.has(jobId))
-        list.push({ kind: "user", key: `sent-${jobId}`, text: mine.text, pending: true });
-      if (!answered.has(jobId))
-        list.push(...threadFromOutput(jobId, lines[jobId] ?? [], settings.messageGrouping));
+      if (answered.has(jobId)) continue;
+      const turn = threadFromOutput(jobId, lines[jobId] ?? [], settings.messageGrouping);
+      // A turn's stream goes under its own message: a queued message may already be stored below it.
+      const asked = list.findIndex((e) => e.kind === "user" && e.jobId === jobId);
+      if (asked >= 0) list.splice(asked + 1, 0, ...turn);
+      else {
+        const mine = pending.find((s) => s.jobId === jobId);
+        if (mine) list.push({ kind: "user", key: `sent-${jobId}`, text: mine.text, pending: true, jobId });
+        list.push(...turn);
+      }
     }
     return list;
-  }, [messages, followKey, pending, storedJobs, answered, lines, settings.messageGrouping]);
+  }, [messages, followKey, pending, answered, lines, settings.messageGrouping]);
 
   const end = useRef<HTMLDivElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll whenever the conversation grows
