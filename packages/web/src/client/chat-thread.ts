@@ -1,4 +1,4 @@
-import { type Item, toItems } from "./components/job-output.js";
+import { type Item, toItems } from "./job-items.js";
 import type { ChatMessageRecord } from "./types.js";
 
 export type ToolItem = Extract<Item, { kind: "tool" }>;

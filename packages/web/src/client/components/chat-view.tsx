@@ -7,8 +7,9 @@ import { live } from "../live.js";
 import type { AgentStatus, ChatMessageRecord, ChatRecord, Job } from "../types.js";
 import { TERMINAL } from "../types.js";
 import { useData } from "../use-data.js";
+import { relativePath, type Workplace } from "../workplace.js";
 import { ErrorNote, Link } from "./common.js";
-import { FileViewer, relativePath, type Workplace } from "./file-viewer.js";
+import { FileViewer } from "./file-viewer.js";
 import { Markdown, ToolCall } from "./job-output.js";
 
 type Line = { line: number; message: unknown };
