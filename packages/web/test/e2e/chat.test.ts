@@ -1,11 +1,9 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { offlineResponder, type RecordedRequest, type Responder, textReply } from "@herdctl/standin";
 import { describe, expect, it } from "vitest";
 import { dashboardFixture } from "../helpers/browser.js";
 
-// Bash waits in the tool, Write makes a file to open: both allowed without asking.
-const dash = dashboardFixture({ allowedTools: "[Bash, Write]" });
+// Write makes a file to open, allowed without asking.
+const dash = dashboardFixture({ allowedTools: "[Write]" });
 
 const REMEMBER = /remember the word (\w+)/;
 
@@ -16,11 +14,20 @@ function humanTexts(req: RecordedRequest): string[] {
     .flatMap((m) => (typeof m.content === "string" ? [m.content] : m.content.map((b) => b.text ?? "")));
 }
 
+/** While held, the reply to a tool result waits: a long silent model turn that the test ends. */
+let hold: Promise<void> = Promise.resolve();
+let release: () => void = () => {};
+function holdReplies(): void {
+  hold = new Promise((resolve) => (release = resolve));
+}
+
 /**
  * The stand-in answers "which word?" from the conversation it is sent, so the second turn only
- * gets it right when the chat resumed its session; anything else follows @standin directives.
+ * gets it right when the chat resumed its session; once a tool result comes back it holds its
+ * reply (a long silent model turn) until the test releases it; anything else follows @standin
+ * directives.
  */
-const chatResponder: Responder = (req, ctx) => {
+const chatResponder: Responder = async (req, ctx) => {
   const prompt = req.lastUserText ?? "";
   const word = REMEMBER.exec(prompt)?.[1];
   if (word) return textReply(`Noted: ${word}.`);
@@ -30,13 +37,13 @@ const chatResponder: Responder = (req, ctx) => {
       .find(Boolean);
     return textReply(earlier ? `The word was ${earlier}.` : "You never told me a word.");
   }
+  if (req.toolResults.length > 0) await hold;
   return offlineResponder(req, ctx);
 };
 
 describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-in)", () => {
   it("holds a conversation: palette, two dependent turns, a running tool, a file, rename, reload, delete", async () => {
     dash.f.standin.setResponder(chatResponder);
-    const workspace = join(dash.f.dir, "workspace");
     const page = await dash.browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(60_000);
     const problems: string[] = [];
@@ -65,20 +72,21 @@ describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-
     await input.press("Enter");
     await agentSaid.filter({ hasText: "The word was pelican." }).waitFor();
 
-    // A tool call shows while it runs: Bash waits for a file only the test writes.
+    // The tool call shows while the turn runs: the model's reply to its result is held.
+    holdReplies();
     await input.fill(
-      "Take notes.\n@standin bash until [ -f go ]; do sleep 0.1; done\n" +
-        "@standin write notes.md # Notes\\nfrom the chat\n@standin text Wrote notes.md.",
+      "Take notes.\n@standin write notes.md # Notes\\nfrom the chat\n@standin text Wrote notes.md.",
     );
     await input.press("Enter");
-    const bash = page.getByTestId("tool-call").filter({ hasText: "Bash" });
-    await bash.filter({ hasText: "running…" }).waitFor();
-    expect(await page.getByTestId("chat").getAttribute("data-busy")).toBe("yes");
+    const tool = page.getByTestId("tool-call").filter({ hasText: "Write" });
+    await tool.filter({ hasText: "notes.md" }).waitFor();
     await page.getByTestId("chat-running").waitFor();
-    writeFileSync(join(workspace, "go"), "");
+    expect(await page.getByTestId("chat").getAttribute("data-busy")).toBe("yes");
+    expect(await agentSaid.filter({ hasText: "Wrote notes.md." }).count()).toBe(0);
+    release();
     await agentSaid.filter({ hasText: "Wrote notes.md." }).waitFor();
     await page.getByTestId("chat").and(page.locator("[data-busy=no]")).waitFor();
-    await expect.poll(() => bash.first().textContent()).toContain("done");
+    await expect.poll(() => tool.first().textContent()).toContain("done");
 
     // Each turn ends with its cost; the file the agent wrote opens read-only.
     await expect.poll(() => page.getByTestId("turn-end").count()).toBe(3);
@@ -103,7 +111,7 @@ describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-
     const texts = await agentSaid.allTextContents();
     expect(texts.join("\n")).toContain("The word was pelican.");
     expect(texts.join("\n")).toContain("Wrote notes.md.");
-    await bash.first().waitFor();
+    await tool.first().waitFor();
 
     // The agent's page lists it and opens it in its chat panel; the list gives the latest message.
     await page.goto(`${dash.f.web.url}/agents/alpha`);
