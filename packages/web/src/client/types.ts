@@ -2,7 +2,14 @@
 // reaches the browser bundle).
 import type { FleetStatus, JobRecord } from "@herdctl/core";
 
-export type { AgentStatus, JobRef, ScheduleStatus } from "@herdctl/core";
+export type {
+  AgentStatus,
+  ChatMessageRecord,
+  ChatRecord,
+  ChatSettings,
+  JobRef,
+  ScheduleStatus,
+} from "@herdctl/core";
 
 export type FleetInfo = Omit<FleetStatus, "agents">;
 
@@ -24,37 +31,3 @@ export const JOB_STATUSES = [
   "timed_out",
   "interrupted",
 ];
-
-// Chats, as the contract with @herdctl/core has them until its types land on this branch.
-export interface ChatRecord {
-  id: string;
-  agent: string;
-  title: string;
-  surface: "web" | "terminal" | "api" | "discord" | "slack";
-  sessionId: string | null;
-  createdAt: string;
-  lastActiveAt: string;
-  expired: boolean;
-  turns: number;
-  costUsd: number | null;
-  lastMessage: string | null;
-  runningJobId: string | null;
-}
-export interface ChatMessageRecord {
-  id: number;
-  chatId: string;
-  jobId: string | null;
-  role: "user" | "assistant";
-  text: string;
-  toolCalls: { id: string; name: string; input: unknown; result?: string; isError?: boolean }[];
-  usage: { inputTokens: number; outputTokens: number } | null;
-  costUsd: number | null;
-  createdAt: string;
-}
-
-/** The fleet's `web.*` chat settings, as GET /api/fleet gives them. */
-export interface ChatSettings {
-  sessionExpiryHours: number;
-  toolResults: boolean;
-  messageGrouping: "separate" | "grouped";
-}
