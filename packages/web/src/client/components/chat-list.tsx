@@ -11,6 +11,8 @@ export function ChatList(props: {
   /** Where a row leads: the chat's own page, or the agent page with the chat open. */
   href: (chat: ChatRecord) => string;
   activeId?: string | null;
+  /** Beside an open chat: titles and times only. */
+  compact?: boolean;
 }) {
   const query = props.agent ? `?agent=${encodeURIComponent(props.agent)}` : "";
   const list = useData(() => api.get<{ chats: ChatRecord[] }>(`/api/chats${query}`), query);
@@ -26,7 +28,7 @@ export function ChatList(props: {
             <tr>
               {!props.agent && <th>Agent</th>}
               <th>Title</th>
-              <th>Last message</th>
+              {!props.compact && <th>Last message</th>}
               <th>When</th>
             </tr>
           </thead>
@@ -42,14 +44,18 @@ export function ChatList(props: {
                     <Link to={`/agents/${encodeURIComponent(c.agent)}`}>{c.agent}</Link>
                   </td>
                 )}
-                <td>
+                <td className="chat-title-cell">
                   <Link to={props.href(c)}>{c.title || "(untitled)"}</Link>
                   {c.runningJobId && <span className="badge badge-running">running</span>}
                 </td>
-                <td>
-                  <div className="small clip">{c.lastMessage ?? ""}</div>
+                {!props.compact && (
+                  <td>
+                    <div className="small clip">{c.lastMessage ?? ""}</div>
+                  </td>
+                )}
+                <td title={c.lastActiveAt} className="nowrap">
+                  {timeAgo(c.lastActiveAt)}
                 </td>
-                <td title={c.lastActiveAt}>{timeAgo(c.lastActiveAt)}</td>
               </tr>
             ))}
           </tbody>

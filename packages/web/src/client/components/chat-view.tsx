@@ -326,7 +326,9 @@ function ChatHead(props: {
           </button>
         </form>
       ) : (
-        <b data-testid="chat-title">{chat.title}</b>
+        <b data-testid="chat-title" className="chat-title" title={chat.title}>
+          {chat.title}
+        </b>
       )}
       <span className="muted small">
         <Link to={`/agents/${encodeURIComponent(chat.agent)}`}>{chat.agent}</Link> · {chat.turns}{" "}

@@ -220,7 +220,12 @@ function AgentChat({ name }: { name: string }) {
           <Link to={base} testId="agent-new-chat">
             + New chat
           </Link>
-          <ChatList agent={name} activeId={open} href={(c) => `${base}?chat=${encodeURIComponent(c.id)}`} />
+          <ChatList
+            agent={name}
+            compact
+            activeId={open}
+            href={(c) => `${base}?chat=${encodeURIComponent(c.id)}`}
+          />
         </aside>
         <ChatView
           id={open}
