@@ -42,7 +42,7 @@ const chatResponder: Responder = async (req, ctx) => {
 };
 
 describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-in)", () => {
-  it("holds a conversation: palette, two dependent turns, a running tool, a file, rename, reload, delete", async () => {
+  it("holds a conversation: palette, dependent turns, a running tool, a queued message, a file, rename, reload, delete", async () => {
     dash.f.standin.setResponder(chatResponder);
     const page = await dash.browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(60_000);
@@ -83,13 +83,22 @@ describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-
     await page.getByTestId("chat-running").waitFor();
     expect(await page.getByTestId("chat").getAttribute("data-busy")).toBe("yes");
     expect(await agentSaid.filter({ hasText: "Wrote notes.md." }).count()).toBe(0);
+    // Sent while the turn runs, a message waits behind it (the default) and is answered after.
+    await input.fill("Also remember the word heron.");
+    await input.press("Enter");
+    await page.getByTestId("chat-user").filter({ hasText: "heron" }).waitFor();
+    expect(await agentSaid.filter({ hasText: "Noted: heron." }).count()).toBe(0);
     release();
-    await agentSaid.filter({ hasText: "Wrote notes.md." }).waitFor();
+    await agentSaid.filter({ hasText: "Noted: heron." }).waitFor();
     await page.getByTestId("chat").and(page.locator("[data-busy=no]")).waitFor();
+    const said = await agentSaid.allTextContents();
+    expect(said.findIndex((t) => t.includes("Wrote notes.md."))).toBeLessThan(
+      said.findIndex((t) => t.includes("Noted: heron.")),
+    );
     await expect.poll(() => tool.first().textContent()).toContain("done");
 
     // Each turn ends with its cost; the file the agent wrote opens read-only.
-    await expect.poll(() => page.getByTestId("turn-end").count()).toBe(3);
+    await expect.poll(() => page.getByTestId("turn-end").count()).toBe(4);
     for (const cost of await page.getByTestId("turn-cost").allTextContents())
       expect(cost).toMatch(/^\$\d+\.\d{4}$/);
     await page.getByTestId("chat-file").filter({ hasText: "notes.md" }).click();
@@ -107,7 +116,7 @@ describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-
     // A reload restores the whole conversation from the server.
     await page.reload();
     await page.getByTestId("chat-title").filter({ hasText: "Bird words" }).waitFor();
-    await expect.poll(() => page.getByTestId("chat-user").count()).toBe(3);
+    await expect.poll(() => page.getByTestId("chat-user").count()).toBe(4);
     const texts = await agentSaid.allTextContents();
     expect(texts.join("\n")).toContain("The word was pelican.");
     expect(texts.join("\n")).toContain("Wrote notes.md.");
