@@ -211,7 +211,7 @@ export function ChatView(props: {
         )}
         <div ref={end} />
       </div>
-      <Composer busy={busy} onSend={send} onInterrupt={id ? interrupt : undefined} />
+      {(!id || chat) && <Composer busy={busy} onSend={send} onInterrupt={id ? interrupt : undefined} />}
       {openFile && <FileViewer agent={agent} path={openFile} onClose={() => setOpenFile(undefined)} />}
     </div>
   );
