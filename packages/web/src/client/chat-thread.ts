@@ -45,8 +45,24 @@ function toolItem(call: ChatMessageRecord["toolCalls"][number], key: string): To
   };
 }
 
+/**
+ * Each turn's answer right under its question. A message sent while a turn ran is stored before
+ * that turn's answer, which is stored when the turn ends.
+ */
+function inTurnOrder(messages: ChatMessageRecord[]): ChatMessageRecord[] {
+  const askedAt = new Map<string, number>();
+  messages.forEach((m, i) => {
+    if (m.role === "user" && m.jobId && !askedAt.has(m.jobId)) askedAt.set(m.jobId, i);
+  });
+  return messages
+    .map((m, i) => ({ m, i, at: m.role === "assistant" && m.jobId ? (askedAt.get(m.jobId) ?? i) : i }))
+    .sort((a, b) => a.at - b.at || a.i - b.i)
+    .map((x) => x.m);
+}
+
 /** The stored conversation: one bubble per assistant message, or per turn when grouped. */
-export function threadFromMessages(messages: ChatMessageRecord[], grouping: Grouping): Entry[] {
+export function threadFromMessages(stored: ChatMessageRecord[], grouping: Grouping): Entry[] {
+  const messages = inTurnOrder(stored);
   const entries: Entry[] = [];
   messages.forEach((m, i) => {
     if (m.role === "user") {

@@ -74,6 +74,17 @@ describe("the dashboard chat's thread (web.message_grouping)", () => {
     ]);
   });
 
+  it("puts each turn's answer under its question, though a queued message was stored first", () => {
+    const asked = message({ role: "user", text: "first", jobId: "job-a" });
+    const queued = message({ role: "user", text: "second", jobId: "job-b" });
+    const answerA = message({ role: "assistant", text: "answer a", jobId: "job-a" });
+    const answerB = message({ role: "assistant", text: "answer b", jobId: "job-b" });
+    const entries = threadFromMessages([asked, queued, answerA, answerB], "separate");
+    expect(
+      entries.map((e) => (e.kind === "user" ? e.text : e.kind === "assistant" ? e.parts[0]?.key : e.kind)),
+    ).toEqual(["first", `m${answerA.id}.t`, "turn-end", "second", `m${answerB.id}.t`, "turn-end"]);
+  });
+
   it("streams a running turn: blocks of one API message share a bubble; a tool is running until its result", () => {
     const lines = [
       { line: 0, message: { type: "system", subtype: "init", model: "m" } },

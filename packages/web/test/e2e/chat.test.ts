@@ -91,10 +91,6 @@ describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-
     release();
     await agentSaid.filter({ hasText: "Noted: heron." }).waitFor();
     await page.getByTestId("chat").and(page.locator("[data-busy=no]")).waitFor();
-    const said = await agentSaid.allTextContents();
-    expect(said.findIndex((t) => t.includes("Wrote notes.md."))).toBeLessThan(
-      said.findIndex((t) => t.includes("Noted: heron.")),
-    );
     await expect.poll(() => tool.first().textContent()).toContain("done");
 
     // Each turn ends with its cost; the file the agent wrote opens read-only.
@@ -117,9 +113,19 @@ describe("the dashboard chat in headless Chromium (Anthropic faked by the stand-
     await page.reload();
     await page.getByTestId("chat-title").filter({ hasText: "Bird words" }).waitFor();
     await expect.poll(() => page.getByTestId("chat-user").count()).toBe(4);
-    const texts = await agentSaid.allTextContents();
-    expect(texts.join("\n")).toContain("The word was pelican.");
-    expect(texts.join("\n")).toContain("Wrote notes.md.");
+    // Each answer under its question, the queued message's too.
+    const thread = await page.locator("[data-testid=chat-user], [data-testid=chat-agent]").allTextContents();
+    const at = (start: string) => thread.findIndex((t) => t.startsWith(start));
+    const order = [
+      "Please remember",
+      "Noted: pelican.",
+      "Which word",
+      "The word was pelican.",
+      "Take notes.",
+    ];
+    order.push("Write", "Wrote notes.md.", "Also remember the word heron.", "Noted: heron.");
+    expect(order.map(at)).toEqual([...order.map(at)].sort((a, b) => a - b));
+    expect(order.map(at)).not.toContain(-1);
     await tool.first().waitFor();
 
     // The agent's page lists it and opens it in its chat panel; the list gives the latest message.
