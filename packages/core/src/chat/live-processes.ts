@@ -80,8 +80,11 @@ export class LiveProcesses {
       await this.close(key);
       kept = undefined;
     }
-    if (kept) options.onSpawn?.({ pid: kept.conversation.pid });
-    else kept = await this.open(key, runtime, options, startedWith);
+    if (kept) {
+      const { pid, containerId } = kept.conversation;
+      if (containerId !== undefined) options.onContainer?.({ id: containerId, reused: true });
+      options.onSpawn?.({ pid });
+    } else kept = await this.open(key, runtime, options, startedWith);
     let timers = false;
     let done = false;
     let yielded = false;

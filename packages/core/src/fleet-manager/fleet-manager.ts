@@ -828,7 +828,8 @@ export class FleetManager {
   /** `on_interrupt: resume`: run the interrupted job again on its own session. */
   private resumeInterrupted(job: JobRecord): void {
     const agent = this.agentsByName.get(job.agent);
-    if (agent?.on_interrupt !== "resume" || !job.sessionId) return;
+    // A chat's session is the chat's: its user sends again rather than have the agent's job take it over.
+    if (agent?.on_interrupt !== "resume" || !job.sessionId || job.triggerType === "chat") return;
     try {
       const resumed = this.control.submit({
         agent,
