@@ -1,8 +1,10 @@
 import { useEffect, useState } from "react";
 import { api, setUnauthorizedHandler } from "./api.js";
+import { CommandPalette } from "./components/command-palette.js";
 import { ConnectionIndicator, Link } from "./components/common.js";
 import { live } from "./live.js";
 import { AgentPage } from "./pages/agent.js";
+import { ChatPage, ChatsPage } from "./pages/chats.js";
 import { Dashboard } from "./pages/dashboard.js";
 import { JobPage } from "./pages/job.js";
 import { JobsPage } from "./pages/jobs.js";
@@ -10,12 +12,16 @@ import { Login } from "./pages/login.js";
 import { useLocation } from "./router.js";
 
 function Page() {
-  const { path } = useLocation();
+  const { path, query } = useLocation();
   const agent = /^\/agents\/([^/]+)\/?$/.exec(path);
   if (agent) return <AgentPage key={agent[1]} name={decodeURIComponent(agent[1]!)} />;
   const job = /^\/jobs\/([^/]+)\/?$/.exec(path);
   if (job) return <JobPage key={job[1]} id={decodeURIComponent(job[1]!)} />;
   if (path === "/jobs" || path === "/jobs/") return <JobsPage />;
+  if (path === "/chats/new") return <ChatPage key="chat" id={null} agent={query.get("agent") ?? ""} />;
+  const chat = /^\/chats\/([^/]+)\/?$/.exec(path);
+  if (chat) return <ChatPage key="chat" id={decodeURIComponent(chat[1]!)} />;
+  if (path === "/chats" || path === "/chats/") return <ChatsPage />;
   return <Dashboard />;
 }
 
@@ -49,12 +55,16 @@ export function App() {
           <Link to="/jobs" className={path.startsWith("/jobs") ? "active" : ""}>
             Jobs
           </Link>
+          <Link to="/chats" className={path.startsWith("/chats") ? "active" : ""} testId="nav-chats">
+            Chats
+          </Link>
         </nav>
         <ConnectionIndicator />
       </header>
       <main>
         <Page />
       </main>
+      <CommandPalette />
     </>
   );
 }

@@ -5,11 +5,13 @@ window.addEventListener("popstate", () => {
   for (const l of listeners) l();
 });
 
-export function navigate(to: string): void {
+/** `replace` swaps the current entry and keeps the scroll: a draft chat becoming a saved one, say. */
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === location.pathname + location.search) return;
-  history.pushState(null, "", to);
+  if (options.replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
   for (const l of listeners) l();
-  window.scrollTo(0, 0);
+  if (!options.replace) window.scrollTo(0, 0);
 }
 
 export function useLocation(): { path: string; query: URLSearchParams } {

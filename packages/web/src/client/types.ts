@@ -2,7 +2,7 @@
 // reaches the browser bundle).
 import type { FleetStatus, JobRecord } from "@herdctl/core";
 
-export type { AgentStatus, ScheduleStatus } from "@herdctl/core";
+export type { AgentStatus, ChatMessageRecord, ChatRecord, ChatSettings, ScheduleStatus } from "@herdctl/core";
 export type { JobRef } from "@herdctl/core/internal";
 
 export type FleetInfo = Omit<FleetStatus, "agents">;

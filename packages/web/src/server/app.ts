@@ -4,6 +4,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AccessPolicy } from "./access.js";
+import { mountAgentFiles } from "./agent-files.js";
 import type { ExpiringSecrets } from "./expiring-secrets.js";
 import { SECURITY_HEADERS } from "./headers.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -151,6 +152,7 @@ export function createWebApp(options: WebAppOptions): Hono {
   const webhookLimiter = new RateLimiter(options.webhookRate.perMinute, options.webhookRate.burst);
   mountWebhooks(app, fleet, options.env, webhookLimiter);
 
+  mountAgentFiles(app, fleet);
   const api = createApi(fleet);
   app.all("/api/*", (c) => api.fetch(c.req.raw, { actor: dashboardActor(c, access.cookieName) }));
 

@@ -18,6 +18,9 @@ const OTHER_EVENTS = [
   "config:rejected",
   "fleet:stopping",
   "fleet:stopped",
+  // Every dashboard shows the same chats: lists and open chats follow these.
+  "chat:updated",
+  "chat:deleted",
 ] as const;
 
 const MAX_SUBSCRIPTIONS = 20;

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll } from "vitest";
-import { startWebFleet, type WebFleet } from "./web-fleet.js";
+import { startWebFleet, type WebFleet, type WebFleetFiles } from "./web-fleet.js";
 
 const webRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -22,10 +22,13 @@ export async function launchDashboardBrowser(): Promise<Browser> {
 }
 
 /** A web fleet and a browser for one test file, started before its tests and closed after them. */
-export function dashboardFixture(): { readonly f: WebFleet; readonly browser: Browser } {
+export function dashboardFixture(files: WebFleetFiles = {}): {
+  readonly f: WebFleet;
+  readonly browser: Browser;
+} {
   const dash = {} as { f: WebFleet; browser: Browser };
   beforeAll(async () => {
-    dash.f = await startWebFleet();
+    dash.f = await startWebFleet({}, files);
     dash.browser = await launchDashboardBrowser();
   });
   afterAll(async () => {

@@ -10,9 +10,12 @@ export const HOOK_SECRET = "webhook-secret-for-tests-0123456789";
 
 const AGENT = (name: string, files: WebFleetFiles = {}) => `name: ${name}
 description: The ${name} test agent
-working_directory: ../workspace
-# Nothing is allowed without asking, so headless claude refuses edits (the job page shows them).
-permission_mode: default
+working_directory: ${files.workingDirectory ?? "../workspace"}
+${
+  files.allowedTools
+    ? `permission_mode: acceptEdits\nallowed_tools: ${files.allowedTools}`
+    : "# Nothing is allowed without asking, so headless claude refuses edits (the job page shows them).\npermission_mode: default"
+}
 default_prompt: "Say hello from ${name}."
 instances: ${files.instances ?? "{ max_concurrent: 2 }"}
 schedules:
@@ -43,6 +46,10 @@ export interface WebFleetFiles {
   instances?: string;
   /** Adds a `gh` webhook schedule with `signature: github`. */
   github?: boolean;
+  /** The agents' working_directory, relative to agents/; default ../workspace. */
+  workingDirectory?: string;
+  /** The agents' allowed_tools in YAML flow style, with permission_mode acceptEdits; default none allowed. */
+  allowedTools?: string;
 }
 
 /** A real fleet of two agents (alpha, beta) run against the offline stand-in, with the web server on it. */

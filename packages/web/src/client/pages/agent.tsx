@@ -1,10 +1,12 @@
 import { useState } from "react";
 import { api } from "../api.js";
-import { ErrorNote } from "../components/common.js";
+import { ChatList } from "../components/chat-list.js";
+import { ChatView } from "../components/chat-view.js";
+import { ErrorNote, Link } from "../components/common.js";
 import { JobsTable } from "../components/jobs-table.js";
 import { timeAgo } from "../format.js";
 import { useLiveRefresh } from "../live.js";
-import { navigate } from "../router.js";
+import { navigate, useLocation } from "../router.js";
 import type { AgentStatus, Job } from "../types.js";
 import { useData } from "../use-data.js";
 
@@ -74,6 +76,8 @@ export function AgentPage({ name }: { name: string }) {
       </div>
       {agent?.description && <p className="muted">{agent.description}</p>}
       <ErrorNote error={detail.error ?? actionError} />
+
+      <AgentChat name={name} />
 
       <h2>Trigger</h2>
       <form className="trigger" onSubmit={trigger}>
@@ -200,5 +204,36 @@ export function AgentPage({ name }: { name: string }) {
       <h2>Recent jobs</h2>
       {detail.data && <JobsTable jobs={detail.data.recentJobs} hideAgent />}
     </section>
+  );
+}
+
+/** The agent's chats beside the open one (`?chat=<id>`, so a reload keeps it); without one, a new chat. */
+function AgentChat({ name }: { name: string }) {
+  const { query } = useLocation();
+  const open = query.get("chat");
+  const base = `/agents/${encodeURIComponent(name)}`;
+  return (
+    <>
+      <h2>Chat</h2>
+      <div className="chat-panel" data-testid="agent-chat">
+        <aside>
+          <Link to={base} testId="agent-new-chat">
+            + New chat
+          </Link>
+          <ChatList
+            agent={name}
+            compact
+            activeId={open}
+            href={(c) => `${base}?chat=${encodeURIComponent(c.id)}`}
+          />
+        </aside>
+        <ChatView
+          id={open}
+          agent={name}
+          onCreated={(chat) => navigate(`${base}?chat=${encodeURIComponent(chat.id)}`, { replace: true })}
+          onDeleted={() => navigate(base, { replace: true })}
+        />
+      </div>
+    </>
   );
 }
