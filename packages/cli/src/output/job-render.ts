@@ -1,4 +1,4 @@
-import type { JobRecord, RuntimeMessage } from "@herdctl/core";
+import type { JobMessage, JobRecord } from "@herdctl/core";
 import { describeToolFailures } from "@herdctl/core/essentials";
 import { duration, jobCost, relativeTime } from "./format.js";
 import { type Style, statusColour } from "./style.js";
@@ -14,7 +14,7 @@ function shortInput(input: Record<string, unknown>): string {
 
 /** Human lines for one message of a job's output; empty for messages people do not need to see. */
 export function renderMessage(
-  message: RuntimeMessage | { type: string; [k: string]: unknown },
+  message: JobMessage | { type: string; [k: string]: unknown },
   style: Style,
 ): string[] {
   const m = message as { type: string; subtype?: string; [k: string]: unknown };
