@@ -2,6 +2,7 @@
 
 export * from "./agent-install/index.js";
 export * from "./agent-scaffold/index.js";
+export * from "./chat/index.js";
 export * from "./config/index.js";
 export { type FileFixes, type FixChange, fixConfigFiles } from "./config-fix/index.js";
 export * from "./control/index.js";

@@ -6,7 +6,7 @@ import { CHAT_HOOK_NOTE, MIGRATING_DOC, unsupportedNote } from "./unsupported-ke
 // Sections of the reference herdctl format that this herdctl does not implement. They load (so an
 // existing fleet keeps working) with a warning rather than being silently dropped.
 const IGNORED_AGENT_KEYS = ["chat", "work_source", "identity", "repo", "self_scheduling"];
-const IGNORED_WEB_KEYS = ["session_expiry_hours", "open_browser", "tool_results", "message_grouping"];
+const IGNORED_WEB_KEYS = ["open_browser"];
 const IGNORED_FLEET_KEYS = ["chat", "working_directory"];
 const IGNORED_SCHEDULE_KEYS = ["work_source"];
 

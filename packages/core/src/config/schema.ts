@@ -734,6 +734,21 @@ export const WebSchema = z.strictObject({
     .describe(
       "Name of the environment variable holding the login token (16+ characters); when unset the token is kept in .herdctl/web-token, generated if absent",
     ),
+  session_expiry_hours: z
+    .number()
+    .positive()
+    .default(24)
+    .describe(
+      "Hours a chat may sit idle before its claude session expires; the next message then starts a fresh session and says so",
+    ),
+  tool_results: z
+    .boolean()
+    .default(true)
+    .describe("Show the results of the agent's tool calls in the dashboard's chat"),
+  message_grouping: z
+    .enum(["separate", "grouped"])
+    .default("separate")
+    .describe("Dashboard chat: one bubble per assistant message (separate) or one per turn (grouped)"),
 });
 
 export const WebhooksSchema = z.strictObject({

@@ -28,9 +28,6 @@ const NOTES: Record<string, { why: string; anchor: string }> = {
     why: "the reference loads a fleet-level working_directory but does not use it; set defaults.working_directory",
     anchor: "fleet-working_directory",
   },
-  session_expiry_hours: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
-  tool_results: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
-  message_grouping: { why: "it configures web chat, which comes with the chat work", anchor: "chat" },
   open_browser: {
     why: "herdctl does not open a browser; herdctl start --web prints the dashboard's login link",
     anchor: "opening-the-browser",

@@ -6,7 +6,9 @@ import type { ScheduleEditResult, ScheduleInput } from "../schedule-edit/index.j
 import { JOB_STATUSES } from "../state/index.js";
 import { apiError, toApiError } from "./api-errors.js";
 import { API_BODY_LIMIT, limitBody } from "./body-limit.js";
+import { mountChatRoutes } from "./chat-routes.js";
 import { ndjsonStream } from "./keepalive.js";
+import { issueText, jsonBody, parsedBody } from "./request-body.js";
 
 export const API_VERSION = "1";
 
@@ -18,6 +20,8 @@ const EVENT_NAMES: FleetEventName[] = [
   "job:failed",
   "job:cancelled",
   "job:interrupted",
+  "chat:updated",
+  "chat:deleted",
   "schedule:fired",
   "schedule:skipped",
   "config:reloaded",
@@ -79,30 +83,6 @@ const PutScheduleBody = z
 
 const StopBody = z.object({ timeoutMs: z.number().int().min(0).max(86_400_000).optional() }).strict();
 
-function issueText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`).join("; ");
-}
-
-async function jsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
-  if (text.trim() === "") return {};
-  return JSON.parse(text);
-}
-
-async function parsedBody<T>(
-  req: Request,
-  schema: z.ZodType<T>,
-): Promise<{ ok: true; data: T } | { ok: false; message: string }> {
-  let raw: unknown;
-  try {
-    raw = await jsonBody(req);
-  } catch {
-    return { ok: false, message: "the request body is not valid JSON" };
-  }
-  const body = schema.safeParse(raw);
-  return body.success ? { ok: true, data: body.data } : { ok: false, message: issueText(body.error) };
-}
-
 export interface ApiOptions {
   /** Routes that control the daemon itself (stop, reload, raw event stream): the control socket only. */
   daemonControl?: boolean;
@@ -132,7 +112,7 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
 
   app.get("/api/fleet", (c) => {
     const { agents: _agents, ...fleetStatus } = fleet.status();
-    return c.json(fleetStatus);
+    return c.json({ ...fleetStatus, chat: fleet.chatSettings() });
   });
 
   app.get("/api/agents", (c) => c.json({ agents: fleet.status().agents }));
@@ -267,6 +247,8 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     });
     return c.json(edited(result, agent, schedule));
   });
+
+  mountChatRoutes(app, fleet);
 
   // Wakes agents scheduled for themselves (docs/wakes.md); their prompts are agent-written text.
   app.get("/api/wakes", (c) => {

@@ -3,6 +3,8 @@ import { nearestNames } from "../util/nearest.js";
 /** Why FleetManager refused (FleetError.code). */
 export type FleetErrorCode =
   | "FLEET_AGENT_NOT_FOUND"
+  | "CHAT_NOT_FOUND"
+  | "CHAT_BAD_REQUEST"
   | "FLEET_AT_CAPACITY"
   | "FLEET_BAD_TRIGGER"
   | "FLEET_JOB_NOT_ACTIVE"
@@ -43,6 +45,14 @@ export function atCapacity(
   return new FleetError(
     "FLEET_AT_CAPACITY",
     `${what}; try again later, or trigger without --no-queue to wait in line`,
+  );
+}
+
+/** A lane (a chat's turns) already has a job in flight; only a `noQueue` submit sees this. */
+export function laneBusy(agent: string): FleetError {
+  return new FleetError(
+    "FLEET_AT_CAPACITY",
+    `a turn of this chat with ${agent} is still running; wait for it, or send without noQueue to wait in line`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { ChatRecord } from "../chat/types.js";
 import type { HerdctlNotice } from "../runner/job-executor.js";
 import type { RuntimeMessage } from "../runner/runtime/interface.js";
 import type { JobRecord } from "../state/index.js";
@@ -55,6 +56,9 @@ export interface FleetEvents {
   "schedule:skipped": [ScheduleSkippedEvent];
   "config:reloaded": [ConfigReloadedEvent];
   "config:rejected": [{ message: string }];
+  /** A chat was created, renamed, sent a message, or a turn of it ended. */
+  "chat:updated": [{ chat: ChatRecord }];
+  "chat:deleted": [{ id: string }];
   "fleet:started": [{ agents: number; pid: number }];
   "fleet:stopping": [{ reason: string }];
   "fleet:stopped": [{ reason: string }];

@@ -2,6 +2,9 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
+import { type ChatSendOptions, ChatService } from "../chat/service.js";
+import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
 import {
   type AgentDefinition,
   FLEET_OBJECT,
@@ -153,6 +156,7 @@ export class FleetManager {
   private scheduler!: Scheduler;
   private schedules!: ScheduleExecutor;
   private wakes!: WakeScheduler;
+  private chatService!: ChatService;
   private containers: ContainerManager | undefined;
   private readonly watcher: ConfigWatcher;
   private lock: DaemonLock | undefined;
@@ -290,8 +294,20 @@ export class FleetManager {
         log: this.log,
         onFired: (wake, job) => this.log(`wake ${wake.id} of ${wake.agent} fired: job ${job.id}`),
       });
+      this.chatService = new ChatService({
+        state: this.state,
+        events: this.events,
+        now: () => this.clock.now(),
+        agent: (name) => this.agent(name),
+        settings: () => this.chatSettings(),
+        submit: (request) => this.control.submit(request),
+        cancel: (jobId) => this.control.cancel(jobId),
+        forward: (jobId, onMessage) => this.forwardMessages(jobId, onMessage),
+      });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
+          // Before anyone waiting on the job is told: a chat's messages are stored when its turn ends.
+          this.chatService.turnEnded(job);
           // The job may have kept wakes; arm them now that its claude is gone.
           this.wakes.refresh(job.agent);
           this.schedules.jobEnded(job);
@@ -687,6 +703,66 @@ export class FleetManager {
     }
     this.log(`wake ${id} of ${wake.agent} cancelled`);
     return this.state.wakes.require(id);
+  }
+
+  /** Starts a chat with an agent (see docs/chat.md); its first message sets the title unless one is given. */
+  createChat(agent: string, options: { title?: string; surface?: ChatSurface } = {}): ChatRecord {
+    this.requireRunning();
+    return this.chatService.create(agent, options);
+  }
+
+  /** Chats, newest activity first. */
+  chats(filter: { agent?: string; surface?: ChatSurface; limit?: number } = {}): ChatRecord[] {
+    return this.chatService.list(filter);
+  }
+
+  /** One chat; throws FleetError CHAT_NOT_FOUND. */
+  chat(id: string): ChatRecord {
+    return this.chatService.get(id);
+  }
+
+  /** A chat's messages, oldest first. */
+  chatMessages(id: string): ChatMessageRecord[] {
+    return this.chatService.messages(id);
+  }
+
+  /** Renames a chat (trimmed, 1 to 200 characters); throws CHAT_BAD_REQUEST for an empty title. */
+  renameChat(id: string, title: string): ChatRecord {
+    return this.chatService.rename(id, title);
+  }
+
+  /** Deletes a chat and its messages (its turns stay in the job history), cancelling a running turn first. */
+  deleteChat(id: string): Promise<void> {
+    return this.chatService.delete(id);
+  }
+
+  /**
+   * Sends a message: the turn is a job (trigger type chat) returned at once, streaming on
+   * `job:output`; `wait(job.id)` follows it. While a turn runs the message waits behind it, or
+   * interrupts it with `whileBusy: "interrupt"`.
+   */
+  sendChatMessage(
+    id: string,
+    text: string,
+    options: ChatSendOptions = {},
+  ): { chat: ChatRecord; job: JobRecord } {
+    this.requireRunning();
+    return this.chatService.send(id, text, options);
+  }
+
+  /** Cancels the chat's running turn and keeps the chat; undefined when no turn was running. */
+  interruptChat(id: string): Promise<JobRecord | undefined> {
+    return this.chatService.interrupt(id);
+  }
+
+  /** The `web` keys that shape chats, as the dashboard reads them. */
+  chatSettings(): ChatSettings {
+    const web = this.loaded.fleet.web;
+    return {
+      sessionExpiryHours: web?.session_expiry_hours ?? DEFAULT_SESSION_EXPIRY_HOURS,
+      toolResults: web?.tool_results ?? true,
+      messageGrouping: web?.message_grouping ?? "separate",
+    };
   }
 
   /** The fleet, its agents, schedules and jobs in flight, as `herdctl status` shows them. */

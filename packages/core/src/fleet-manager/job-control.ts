@@ -1,10 +1,9 @@
-import type { ResolvedAgent } from "../config/index.js";
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import { ForcedCancel } from "../runner/runtime/forced-cancel.js";
 import { type Clock, systemClock } from "../scheduler/index.js";
 import type { JobRecord, StateManager } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
-import { atCapacity, FleetError, queueFull } from "./errors.js";
+import { atCapacity, FleetError, laneBusy, queueFull } from "./errors.js";
 import { endEventFor, type FleetEventBus } from "./events.js";
 import { type RetryRef, RetryScheduler } from "./retries.js";
 
@@ -63,7 +62,7 @@ export class JobControl {
   submit(request: JobRequest, options: SubmitOptions = {}): JobRecord {
     if (this.closed)
       throw new FleetError("FLEET_STOPPING", "the fleet is stopping; no new jobs are accepted");
-    const blocked = this.blockedBy(request.agent);
+    const blocked = this.blockedBy(request);
     if (blocked && (options.noQueue || false)) throw blocked;
     if (blocked) {
       // A bounded line: a flood of triggers (a webhook storm, a stuck agent) must not pile up jobs.
@@ -181,8 +180,11 @@ export class JobControl {
     }
   }
 
-  private blockedBy(agent: ResolvedAgent): FleetError | undefined {
+  private blockedBy(request: JobRequest): FleetError | undefined {
+    const { agent } = request;
     const running = [...this.active.values()].filter((e) => e.running);
+    if (request.lane !== undefined && [...this.active.values()].some((e) => e.request.lane === request.lane))
+      return laneBusy(agent.name);
     const agentLimit = agent.instances?.max_concurrent ?? 1;
     const agentRunning = running.filter((e) => e.job.agent === agent.name).length;
     const agentQueued = this.line.filter((id) => this.active.get(id)?.job.agent === agent.name).length;
@@ -198,6 +200,8 @@ export class JobControl {
 
   private canStart(entry: ActiveJob): boolean {
     const running = [...this.active.values()].filter((e) => e.running);
+    const lane = entry.request.lane;
+    if (lane !== undefined && running.some((e) => e.request.lane === lane)) return false;
     const agentLimit = entry.request.agent.instances?.max_concurrent ?? 1;
     if (running.filter((e) => e.job.agent === entry.job.agent).length >= agentLimit) return false;
     const fleetLimit = this.deps.maxConcurrentJobs;

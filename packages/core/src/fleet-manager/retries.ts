@@ -47,7 +47,8 @@ export class RetryScheduler {
    * record as it now stands (with `nextRetryAt` when a retry is planned).
    */
   jobEnded(job: JobRecord, request: JobRequest): JobRecord {
-    if (this.stopped) return job;
+    // A chat turn is not retried behind the user's back: they see the failure and send again.
+    if (this.stopped || request.triggerType === "chat") return job;
     const policy = retryPolicyFor(request.agent, request.schedule);
     const plan = planRetry(job, policy);
     if (!plan || !policy) return job;

@@ -50,7 +50,18 @@ export interface JobRequest {
   prompt: string;
   triggerType: TriggerType;
   schedule?: string;
-  session?: SessionRequest;
+  /**
+   * A function is asked when the job starts, not when it is queued: a chat turn waiting behind
+   * another continues the session that turn ends with.
+   */
+  session?: SessionRequest | (() => SessionRequest);
+  /**
+   * Whose session the job runs in. Only the agent's own jobs move the agent's session pointer; a
+   * chat keeps its session in the chat (default "agent").
+   */
+  sessionOwner?: "agent" | "chat";
+  /** Jobs in one lane never run at the same time, whatever the agent's max_concurrent (a chat's turns). */
+  lane?: string;
   /** The interrupted job this one continues (`on_interrupt: resume`). */
   resumedFrom?: string;
   /** The finished job whose session this one branches (see sessions/fork.ts for the checks). */
@@ -118,7 +129,8 @@ export class JobExecutor {
     const signal = callbacks.signal ?? new AbortController().signal;
     const redactor = this.redactorFor(agent);
     const tamper = new TamperWatch(agent, this.guard());
-    const choice = chooseSession(request.session ?? { mode: "fresh" }, state.sessions.get(agent.name), {
+    const requested = typeof request.session === "function" ? request.session() : request.session;
+    const choice = chooseSession(requested ?? { mode: "fresh" }, state.sessions.get(agent.name), {
       workingDirectory: agent.working_directory,
       runtime: runtimeType,
       docker,
@@ -236,7 +248,7 @@ export class JobExecutor {
     });
     outputLog.close();
     job = await this.runHooks(job, agent, redactor);
-    if (job.status === "completed" && tracker.sessionId) {
+    if (job.status === "completed" && tracker.sessionId && (request.sessionOwner ?? "agent") === "agent") {
       state.sessions.save({
         agent: agent.name,
         sessionId: tracker.sessionId,

@@ -3,8 +3,8 @@ import type { SessionPointer } from "../state/index.js";
 export type SessionRequest =
   /** Continue the agent's last good session when it is still valid (manual triggers). */
   | { mode: "continue" }
-  /** Always start a new session (scheduled jobs, `--fresh`). */
-  | { mode: "fresh" }
+  /** Always start a new session (scheduled jobs, `--fresh`); `notice` says why in the job's output. */
+  | { mode: "fresh"; notice?: string }
   /** Continue exactly this session (`--resume ID`). */
   | { mode: "resume"; sessionId: string; fork?: boolean };
 
@@ -27,7 +27,7 @@ export function chooseSession(
   saved: SessionPointer | undefined,
   current: { workingDirectory: string; runtime: string; docker: boolean; timeoutMs?: number; now: Date },
 ): SessionChoice {
-  if (request.mode === "fresh") return {};
+  if (request.mode === "fresh") return request.notice ? { notice: request.notice } : {};
   if (request.mode === "resume") return { resume: request.sessionId, fork: request.fork };
   if (!saved) return {};
   const age = current.now.getTime() - Date.parse(saved.lastUsedAt);

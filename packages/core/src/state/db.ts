@@ -181,6 +181,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX wakes_by_agent ON wakes (agent, status, created_at);
     `,
   },
+  {
+    version: 9,
+    name: "chats",
+    // A chat is a conversation with one agent on its own claude session (never the agent's job
+    // session). Each turn is a job (trigger type chat); its user message row carries the job id,
+    // which links the turn's job to the chat. Assistant rows are assembled from the turn's stream.
+    sql: `
+      CREATE TABLE chats (
+        id TEXT PRIMARY KEY NOT NULL,
+        agent TEXT NOT NULL,
+        title TEXT NOT NULL,
+        surface TEXT NOT NULL CHECK (surface IN ('web', 'terminal', 'api', 'discord', 'slack')),
+        session_id TEXT,
+        created_at TEXT NOT NULL,
+        last_active_at TEXT NOT NULL,
+        last_message TEXT
+      );
+      CREATE INDEX chats_by_activity ON chats (last_active_at);
+      CREATE INDEX chats_by_agent ON chats (agent, last_active_at);
+      CREATE TABLE chat_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+        job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        text TEXT NOT NULL,
+        tool_calls TEXT NOT NULL DEFAULT '[]',
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost_usd REAL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX chat_messages_by_chat ON chat_messages (chat_id, id);
+      CREATE INDEX chat_messages_by_job ON chat_messages (job_id);
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

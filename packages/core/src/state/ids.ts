@@ -5,6 +5,7 @@ import { InvalidIdError } from "./errors.js";
 // component, which is why ids are checked before any path is built from them.
 const JOB_ID = /^job-\d{14}-[a-z0-9]{6}$/;
 const WAKE_ID = /^wake-\d{14}-[a-z0-9]{6}$/;
+const CHAT_ID = /^c-[a-z0-9]{16}$/;
 const AGENT_SEGMENT = "[a-zA-Z0-9][a-zA-Z0-9_-]*";
 const AGENT_NAME = new RegExp(`^${AGENT_SEGMENT}(?:\\.${AGENT_SEGMENT})*$`);
 const AGENT_NAME_MAX = 128;
@@ -30,6 +31,17 @@ export function mintWakeId(now: Date = new Date()): string {
 
 export function isWakeId(value: unknown): value is string {
   return typeof value === "string" && WAKE_ID.test(value);
+}
+
+/** `c-` and 16 random characters: a chat id says nothing about when or by whom it was made. */
+export function mintChatId(): string {
+  let suffix = "";
+  for (let i = 0; i < 16; i++) suffix += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
+  return `c-${suffix}`;
+}
+
+export function isChatId(value: unknown): value is string {
+  return typeof value === "string" && CHAT_ID.test(value);
 }
 
 function mintId(prefix: string, now: Date): string {

@@ -1,3 +1,5 @@
+export type { NewChatMessage, StoredChat } from "./chats.js";
+export { ChatRepository } from "./chats.js";
 export type { Db, Migration } from "./db.js";
 export { MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 export {
@@ -21,6 +23,7 @@ export {
   assertJobId,
   assertSessionId,
   isAgentName,
+  isChatId,
   isJobId,
   isSessionId,
   isWakeId,

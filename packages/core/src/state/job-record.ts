@@ -1,7 +1,7 @@
 import type { EgressEntry } from "../proxy/egress-log.js";
 import type { JobStatus, TerminalJobStatus } from "./job-status.js";
 
-export const TRIGGER_TYPES = ["manual", "schedule", "webhook", "web", "resume", "wake"] as const;
+export const TRIGGER_TYPES = ["manual", "schedule", "webhook", "web", "resume", "wake", "chat"] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
 export const RUNTIME_KINDS = ["sdk", "cli"] as const;

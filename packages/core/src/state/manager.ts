@@ -1,5 +1,6 @@
 import { closeSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ChatRepository } from "./chats.js";
 import { type Db, integrityProblems, MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
 import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
 import { EventRepository } from "./events.js";
@@ -36,6 +37,7 @@ interface OpenState {
   readonly schedules: ScheduleRepository;
   readonly events: EventRepository;
   readonly wakes: WakeRepository;
+  readonly chats: ChatRepository;
 }
 
 /**
@@ -116,6 +118,7 @@ export class StateManager {
       schedules: new ScheduleRepository(db, this.dbPath),
       events: new EventRepository(db, this.dbPath, this.clock),
       wakes: new WakeRepository(db, this.dbPath, this.clock),
+      chats: new ChatRepository(db, this.dbPath),
     };
   }
 
@@ -137,6 +140,10 @@ export class StateManager {
 
   get wakes(): WakeRepository {
     return this.opened().wakes;
+  }
+
+  get chats(): ChatRepository {
+    return this.opened().chats;
   }
 
   /**

@@ -7,12 +7,11 @@ describe("reference-format keys herdctl does not implement", () => {
     try {
       const { fleet, agent } = await writeFleet(tmp.dir, "self_scheduling: { enabled: true }\n", {
         fleetYaml:
-          "version: 1\nweb:\n  port: 3232\n  open_browser: true\n  tool_results: false\nagents:\n  - path: ./agents/worker.yaml\n",
+          "version: 1\nweb:\n  port: 3232\n  open_browser: true\nagents:\n  - path: ./agents/worker.yaml\n",
       });
       expect(agent).not.toHaveProperty("self_scheduling");
       expect(fleet.warnings.map((w) => `${w.file}:${w.line} ${w.message}`)).toEqual([
         'herdctl.yaml:4 "web.open_browser" is not supported by herdctl and is ignored: herdctl does not open a browser; herdctl start --web prints the dashboard\'s login link (docs/migrating.md#opening-the-browser)',
-        'herdctl.yaml:5 "web.tool_results" is not supported by herdctl and is ignored: it configures web chat, which comes with the chat work (docs/migrating.md#chat)',
         'agents/worker.yaml:3 "self_scheduling" is not supported by herdctl and is ignored: agents cannot change their own schedules in herdctl; the operator does, with herdctl schedules (docs/migrating.md#self_scheduling)',
       ]);
     } finally {
@@ -22,6 +21,30 @@ describe("reference-format keys herdctl does not implement", () => {
 });
 
 describe("reference-format keys herdctl implements", () => {
+  it("load the web chat keys without a warning, and refuse a bad one naming the key", async () => {
+    const tmp = tempDir();
+    try {
+      const { fleet } = await writeFleet(tmp.dir, "", {
+        fleetYaml:
+          "version: 1\nweb:\n  session_expiry_hours: 12\n  tool_results: false\n  message_grouping: grouped\nagents:\n  - path: ./agents/worker.yaml\n",
+      });
+      expect(fleet.warnings).toEqual([]);
+      expect(fleet.fleet.web).toMatchObject({
+        session_expiry_hours: 12,
+        tool_results: false,
+        message_grouping: "grouped",
+      });
+      await expect(
+        writeFleet(tmp.dir, "", {
+          fleetYaml:
+            "version: 1\nweb:\n  message_grouping: bubbles\nagents:\n  - path: ./agents/worker.yaml\n",
+        }),
+      ).rejects.toThrow(/herdctl\.yaml:3:\d+ web\.message_grouping/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it("load metadata_file and a schedule's outputToFile without a warning", async () => {
     const tmp = tempDir();
     try {

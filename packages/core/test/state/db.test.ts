@@ -30,7 +30,16 @@ describe("openDatabase", () => {
         )
         .pluck()
         .all();
-      expect(tables).toEqual(["events", "jobs", "schedules", "schema_migrations", "sessions", "wakes"]);
+      expect(tables).toEqual([
+        "chat_messages",
+        "chats",
+        "events",
+        "jobs",
+        "schedules",
+        "schema_migrations",
+        "sessions",
+        "wakes",
+      ]);
       expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);
     } finally {
       db.close();
