@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
 import { registerCancel } from "./commands/cancel.js";
+import { registerChat } from "./commands/chat.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDashboard } from "./commands/dashboard.js";
 import { registerDocker } from "./commands/docker.js";
@@ -55,5 +56,6 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerAgent(program);
   registerWakes(program);
+  registerChat(program);
   return program;
 }
