@@ -42,7 +42,7 @@ export class LocalChat implements ChatConnection {
         );
       throw error;
     }
-    const where = offline ? `in this process; ${OFFLINE_LABEL}` : "in this process (no daemon is running)";
+    const where = offline ? `in this process; ${OFFLINE_LABEL}` : "in this process, as no daemon runs";
     return new LocalChat(fleet, where, async () => void (await offline?.standin.close()));
   }
 
