@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { type ChatMessageRecord, type ChatRecord, ControlClient } from "@herdctl/core";
 import { type Standin, startStandin, textReply, toolUse } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryResponder } from "../../../core/test/chat/memory-responder.js";
@@ -92,6 +93,33 @@ const chatIdIn = (stderr: string): string => {
   return id;
 };
 
+/** `herdctl chat greeter` on a tmux terminal in `dir`, and ways to read its screen. */
+function onScreen(dir: string) {
+  tmux.kill();
+  tmux.start(
+    dir,
+    ["env", "-u", "FORCE_COLOR", "TERM=xterm-256color", process.execPath, BIN, "chat", "greeter"],
+    { cols: 160, rows: 50 },
+    Object.entries(cleanEnv(modelEnv(dir)))
+      .filter(([k]) => k.startsWith("ANTHROPIC_") || k.startsWith("CLAUDE_") || k === "NO_COLOR")
+      .map(([k, v]) => `${k}=${v}`),
+  );
+  const screen = () => tmux.screen({ history: 500 });
+  return {
+    screen,
+    saw: (pattern: RegExp, what: string, timeoutMs?: number) =>
+      until(() => pattern.test(screen()), what, timeoutMs),
+    count: (pattern: RegExp) => screen().match(new RegExp(pattern, "g"))?.length ?? 0,
+  };
+}
+
+/** Resolves once the stand-in has been asked `text`: the turn is under way, its reply held back. */
+const heldTurnArrived = (text: string) =>
+  until(
+    () => standin.mainRequests.some((r) => r.lastUserText?.includes(text)),
+    "the held turn reaching the model",
+  );
+
 beforeAll(async () => {
   assertBuilt();
   standin = await startStandin({ responder });
@@ -112,19 +140,7 @@ describe("herdctl chat in-process (Anthropic stand-in)", () => {
   let chatId: string;
 
   it("on a terminal: two turns that build on each other, a tool call, history, Ctrl-C interrupts, /exit", async () => {
-    tmux.start(
-      local.dir,
-      ["env", "-u", "FORCE_COLOR", "TERM=xterm-256color", process.execPath, BIN, "chat", "greeter"],
-      { cols: 160, rows: 50 },
-      Object.entries(cleanEnv(modelEnv(local.dir)))
-        .filter(([k]) => k.startsWith("ANTHROPIC_") || k.startsWith("CLAUDE_") || k === "NO_COLOR")
-        .map(([k, v]) => `${k}=${v}`),
-    );
-    const screen = () => tmux.screen({ history: 500 });
-    const saw = (pattern: RegExp, what: string, timeoutMs?: number) =>
-      until(() => pattern.test(screen()), what, timeoutMs);
-    const count = (pattern: RegExp) => screen().match(new RegExp(pattern, "g"))?.length ?? 0;
-
+    const { screen, saw, count } = onScreen(local.dir);
     await saw(/chat c-\S+ with greeter/, "the chat's id");
     chatId = screen().match(/chat (c-\S+) with greeter/)![1]!;
     expect(screen()).toContain("in this process");
@@ -163,10 +179,7 @@ describe("herdctl chat in-process (Anthropic stand-in)", () => {
 
     // Ctrl-C stops a turn whose reply the stand-in holds back; the chat stays open.
     tmux.keys("take your time 600000", "Enter");
-    await until(
-      () => standin.mainRequests.some((r) => r.lastUserText?.includes("take your time 600000")),
-      "the held turn reaching the model",
-    );
+    await heldTurnArrived("take your time 600000");
     tmux.keys("C-c");
     await saw(/interrupting the reply/, "the interrupt notice");
     await saw(/interrupted \(job-\S+\); the chat goes on/, "the interrupted turn's end");
@@ -222,6 +235,11 @@ describe("herdctl chat in-process (Anthropic stand-in)", () => {
   });
 });
 
+/** A chat and its messages as the daemon serving `served` keeps them. */
+function chatThroughDaemon(id: string): Promise<{ chat: ChatRecord; messages: ChatMessageRecord[] }> {
+  return new ControlClient(join(served.dir, ".herdctl", "herdctl.sock")).call("GET", `/api/chats/${id}`);
+}
+
 describe("herdctl chat through a daemon (Anthropic stand-in)", () => {
   beforeAll(async () => {
     daemon = spawn(process.execPath, [BIN, "start"], {
@@ -257,6 +275,35 @@ describe("herdctl chat through a daemon (Anthropic stand-in)", () => {
     expect((await herdctl(["chats", "rm", id], { cwd: served.dir })).stdout).toBe(`chat ${id} deleted\n`);
     const gone = await herdctl(["chats"], { cwd: served.dir });
     expect(gone.stdout).not.toContain(id);
+  });
+
+  it("on a terminal: Ctrl-C interrupts a turn in the daemon, the conversation goes on, Ctrl-C at the prompt leaves", async () => {
+    const { screen, saw, count } = onScreen(served.dir);
+    await saw(/chat c-\S+ with greeter \(new, through the daemon\)/, "the chat through the daemon");
+    const id = screen().match(/chat (c-\S+) with greeter/)![1]!;
+    await saw(/you›\s*$/m, "the prompt");
+    tmux.keys("remember wren", "Enter");
+    await saw(/noted wren/, "the first reply");
+    await until(() => count(/job-\S+ completed/) === 1, "the first turn's end");
+
+    tmux.keys("take your time 600000", "Enter");
+    await heldTurnArrived("take your time 600000");
+    tmux.keys("C-c");
+    await saw(/interrupted \(job-\S+\); the chat goes on/, "the interrupted turn's end");
+    tmux.keys("what did I say?", "Enter");
+    await saw(/you said wren/, "a reply from the session the interrupted turn left");
+    await until(() => count(/job-\S+ completed/) === 2, "that turn's end");
+
+    tmux.keys("C-c");
+    await until(() => tmux.exited(), "the chat to exit");
+    expect(screen()).toContain(`herdctl chat greeter --resume ${id}`);
+    const { chat, messages } = await chatThroughDaemon(id);
+    expect(chat.turns).toBe(3);
+    expect(messages.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
+      "remember wren",
+      "take your time 600000",
+      "what did I say?",
+    ]);
   });
 
   it(
