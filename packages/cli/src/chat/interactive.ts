@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import type { ChatRecord } from "@herdctl/core";
 import { ControlError, FleetError } from "@herdctl/core/essentials";
 import type { CommandContext } from "../context.js";
+import { toolCallLine } from "../output/job-render.js";
 import { visible } from "../output/terminal-text.js";
 import type { ChatConnection } from "./connection.js";
 import { type OpenedChat, resumeHint } from "./opening.js";
@@ -176,9 +177,10 @@ function recap(ctx: CommandContext, opened: OpenedChat): void {
   if (opened.messages.length > last.length)
     ctx.print(out.dim(`… ${opened.messages.length - last.length} earlier messages`));
   for (const m of last) {
-    const text = m.text.length > RECAP_CHARS ? `${m.text.slice(0, RECAP_CHARS - 1)}…` : m.text;
     const who = m.role === "user" ? out.green("you›") : out.cyan(`${opened.chat.agent}›`);
-    ctx.print(`${who} ${out.dim(visible(text))}`);
+    const text = m.text.length > RECAP_CHARS ? `${m.text.slice(0, RECAP_CHARS - 1)}…` : m.text;
+    if (text.trim()) ctx.print(`${who} ${out.dim(visible(text))}`);
+    for (const call of m.toolCalls) ctx.print(`${who} ${toolCallLine(call.name, call.input, out)}`);
   }
   if (opened.chat.expired)
     ctx.print(
