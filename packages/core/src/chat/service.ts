@@ -7,6 +7,7 @@ import type { JobRecord, StateManager, StoredChat } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
 import { assembleTurn } from "./assemble.js";
 import { expiryNotice, isChatExpired } from "./expiry.js";
+import { LIVE_IDLE_MS, LiveProcesses } from "./live-processes.js";
 import {
   CHAT_SURFACES,
   type ChatMessageRecord,
@@ -31,6 +32,7 @@ export interface ChatServiceDeps {
   submit: (request: JobRequest) => JobRecord;
   cancel: (jobId: string) => Promise<JobRecord>;
   forward: (jobId: string, onMessage: (message: JobMessage) => void) => void;
+  log?: (line: string) => void;
 }
 
 /** What `sendChatMessage` may set. */
@@ -65,8 +67,18 @@ export class ChatService {
   /** Turns in flight per chat, oldest first: the head runs (or waits for a slot), the rest queue. */
   private readonly inflight = new Map<string, string[]>();
   private readonly chatOfJob = new Map<string, string>();
+  private readonly live: LiveProcesses;
 
-  constructor(private readonly deps: ChatServiceDeps) {}
+  constructor(private readonly deps: ChatServiceDeps) {
+    // An expired chat's next turn starts a new session anyway: its process need not outlive that.
+    const idleMs = () => Math.min(LIVE_IDLE_MS, deps.settings().sessionExpiryHours * 3_600_000);
+    this.live = new LiveProcesses({ idleMs, log: deps.log });
+  }
+
+  /** Ends every kept claude process; for the fleet's stop, after its jobs have ended. */
+  close(): Promise<void> {
+    return this.live.closeAll();
+  }
 
   create(agentName: string, options: { title?: string; surface?: ChatSurface } = {}): ChatRecord {
     const agent = this.deps.agent(agentName);
@@ -104,6 +116,7 @@ export class ChatService {
     for (const jobId of [...(this.inflight.get(id) ?? [])].reverse()) await this.cancelTurn(jobId);
     this.deps.state.chats.delete(id);
     this.inflight.delete(id);
+    await this.live.close(id);
     this.deps.events.emit("chat:deleted", { id });
   }
 
@@ -128,6 +141,7 @@ export class ChatService {
       session: () => this.sessionFor(id, expired, sessionExpiryHours),
       sessionOwner: "chat",
       lane: `chat:${id}`,
+      conversation: this.live.host(id),
     });
     this.inflight.set(id, [...(this.inflight.get(id) ?? []), job.id]);
     this.chatOfJob.set(job.id, id);

@@ -303,6 +303,7 @@ export class FleetManager {
         submit: (request) => this.control.submit(request),
         cancel: (jobId) => this.control.cancel(jobId),
         forward: (jobId, onMessage) => this.forwardMessages(jobId, onMessage),
+        log: this.log,
       });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
@@ -347,6 +348,7 @@ export class FleetManager {
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
+      ["end the chats' claude processes", () => this.chatService?.close()],
       // Only a manager this fleet made: a caller's own manager may serve others.
       [
         "close Docker connections",

@@ -20,7 +20,12 @@ import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
 import { NO_OUTPUT_LOG, openOutputLog } from "./output-log.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { ConfigGuard } from "./runtime/host-guard.js";
-import type { RuntimeInterface, RuntimeMessage } from "./runtime/interface.js";
+import type {
+  ConversationHost,
+  RuntimeExecuteOptions,
+  RuntimeInterface,
+  RuntimeMessage,
+} from "./runtime/interface.js";
 import { readProcessGroup } from "./runtime/process-group.js";
 import { chooseSession, type SessionRequest } from "./session-policy.js";
 
@@ -62,6 +67,8 @@ export interface JobRequest {
   sessionOwner?: "agent" | "chat";
   /** Jobs in one lane never run at the same time, whatever the agent's max_concurrent (a chat's turns). */
   lane?: string;
+  /** Runs claude instead of one `execute` per job: a chat keeps its process between turns. */
+  conversation?: ConversationHost;
   /** The interrupted job this one continues (`on_interrupt: resume`). */
   resumedFrom?: string;
   /** The finished job whose session this one branches (see sessions/fork.ts for the checks). */
@@ -179,7 +186,10 @@ export class JobExecutor {
               containers: this.options.containers,
               warn: this.options.warn,
             });
-        const messages = runtime.execute({
+        const run = request.conversation
+          ? (options: RuntimeExecuteOptions) => request.conversation!.run(runtime, options)
+          : (options: RuntimeExecuteOptions) => runtime.execute(options);
+        const messages = run({
           prompt: request.prompt,
           agent,
           jobId,

@@ -2,6 +2,7 @@ import { hang, textReply, writeFile } from "@herdctl/standin";
 import { describe, expect, it } from "vitest";
 import { FleetError } from "../../src/fleet-manager/errors.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
+import { isProcessAlive } from "../../src/state/index.js";
 import { claudeEnv } from "../helpers/claude-env.js";
 import { clockFleetFixture } from "../helpers/job-fixture.js";
 import { writeAgents } from "../helpers/multi-fleet.js";
@@ -73,6 +74,9 @@ describe.each(["cli", "sdk"] as const)(
         expired: false,
       });
       expect(one.sessionId).not.toBe(agentSession);
+      // The follow-up went to the same claude process, kept between turns.
+      expect(two.pid).toBe(one.pid);
+      expect(isProcessAlive(one.pid!)).toBe(true);
       expect(f.chatMessages(chat.id).map((m) => [m.role, m.text, m.jobId])).toEqual([
         ["user", "remember apple", one.id],
         ["assistant", "noted apple", one.id],
@@ -87,6 +91,9 @@ describe.each(["cli", "sdk"] as const)(
         f.trigger("chatter", { prompt: "what did I say?", resume: agentSession }).id,
       );
       expect(agentAgain).toMatchObject({ sessionId: agentSession, summary: "you said agentword" });
+      // Stopping the fleet ends the chat's kept process.
+      await f.stop({ timeoutMs: 0 });
+      expect(isProcessAlive(one.pid!)).toBe(false);
     });
 
     it("pairs a tool call with its result in the turn's assistant messages", async () => {

@@ -1,8 +1,15 @@
 import { createInterface } from "node:readline";
 import { buildCliArgs } from "./cli-args.js";
 import { RuntimeError } from "./errors.js";
-import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
+import type {
+  ConversationOptions,
+  LiveConversation,
+  RuntimeExecuteOptions,
+  RuntimeInterface,
+  RuntimeMessage,
+} from "./interface.js";
 import type { LaunchedProcess } from "./launcher.js";
+import { KeptConversation, userMessage } from "./live-conversation.js";
 import { RunContext } from "./run-context.js";
 import { parseStreamJsonLine } from "./stream-json.js";
 import { terminate } from "./terminate.js";
@@ -12,6 +19,56 @@ export class CLIRuntime implements RuntimeInterface {
   readonly type = "cli" as const;
 
   constructor(private readonly defaults: { claudePath?: string } = {}) {}
+
+  /**
+   * `claude -p --input-format stream-json`: stdin stays open and each turn is one JSON line on it,
+   * so later turns skip claude's start-up.
+   */
+  async open(options: ConversationOptions): Promise<LiveConversation> {
+    const lifetime = new AbortController();
+    const ctx = new RunContext(this.type, { ...options, prompt: "", signal: lifetime.signal }, this.defaults);
+    const { launcher, claudePath, env, redactor } = ctx;
+    const args = buildCliArgs(options.agent, options);
+    args.splice(1, 0, "--input-format", "stream-json");
+    let proc: LaunchedProcess;
+    try {
+      proc = launcher.spawn(claudePath, args, {
+        cwd: launcher.mapPath(options.agent.working_directory),
+        env,
+        signal: lifetime.signal,
+      });
+    } catch (error) {
+      ctx.watchdog.dispose();
+      throw new RuntimeError({
+        reason: "spawn_failed",
+        runtime: this.type,
+        detail: redactor.redact((error as Error).message),
+        cause: error,
+      });
+    }
+    options.onSpawn?.({ pid: proc.pid });
+    ctx.watchStderr(proc);
+    const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    async function* messages(): AsyncGenerator<RuntimeMessage> {
+      for await (const line of lines) {
+        const message = parseStreamJsonLine(line);
+        if (message) yield message;
+      }
+    }
+    return new KeptConversation({
+      runtime: this.type,
+      pid: proc.pid,
+      messages: messages(),
+      send: (prompt) => proc.stdin.write(`${JSON.stringify(userMessage(prompt))}\n`),
+      stop: async (forced) => {
+        proc.stdin.end();
+        await terminate(proc, forced ? 0 : undefined);
+        lifetime.abort();
+        ctx.watchdog.dispose();
+      },
+      stderrTail: () => ctx.stderr.toString(),
+    });
+  }
 
   async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
     const ctx = new RunContext(this.type, options, this.defaults);

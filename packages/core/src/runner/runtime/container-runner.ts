@@ -16,7 +16,13 @@ import { ContainerLauncher } from "./container-launcher.js";
 import { ContainerManager } from "./container-manager.js";
 import type { DockerConfig } from "./docker-config.js";
 import { RuntimeError } from "./errors.js";
-import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
+import type {
+  ConversationOptions,
+  LiveConversation,
+  RuntimeExecuteOptions,
+  RuntimeInterface,
+  RuntimeMessage,
+} from "./interface.js";
 import { pluginMounts, withContainerPlugins } from "./plugin-mounts.js";
 
 /** Where the runtime image installs claude. */
@@ -76,6 +82,68 @@ export class ContainerRunner implements RuntimeInterface {
   }
 
   async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
+    const placed = await this.place(options);
+    try {
+      yield* this.runtime.execute({
+        ...options,
+        ...placed.options,
+        signal: placed.proxyStopped ? AbortSignal.any([options.signal, placed.proxyStopped]) : options.signal,
+      });
+    } catch (error) {
+      if (placed.proxyStopped?.aborted && !options.signal.aborted) {
+        throw new RuntimeError({ reason: "proxy_down", runtime: this.type, cause: error });
+      }
+      throw error;
+    } finally {
+      await placed.release();
+    }
+  }
+
+  /**
+   * A kept claude process inside the agent's container (see LiveConversation). The container, and
+   * the proxy token claude was started with, live until the conversation is closed.
+   */
+  async open(options: ConversationOptions): Promise<LiveConversation> {
+    const open = this.runtime.open?.bind(this.runtime);
+    if (!open)
+      throw new RuntimeError({
+        reason: "invalid_option",
+        runtime: this.type,
+        detail: "this runtime keeps no process between turns",
+      });
+    const placed = await this.place(options);
+    let conversation: LiveConversation;
+    try {
+      conversation = await open({ ...options, ...placed.options });
+    } catch (error) {
+      await placed.release();
+      throw error;
+    }
+    const stopped = placed.proxyStopped;
+    const onProxyDown = () => void conversation.close();
+    stopped?.addEventListener("abort", onProxyDown, { once: true });
+    return {
+      get pid() {
+        return conversation.pid;
+      },
+      get closed() {
+        return conversation.closed;
+      },
+      turn: (prompt, turn) => conversation.turn(prompt, turn),
+      close: async () => {
+        stopped?.removeEventListener("abort", onProxyDown);
+        await conversation.close();
+        await placed.release();
+      },
+    };
+  }
+
+  /** Prepares the container (and the credential proxy's grant) a run or conversation uses. */
+  private async place(options: ConversationOptions): Promise<{
+    options: Partial<RuntimeExecuteOptions>;
+    proxyStopped: AbortSignal | undefined;
+    release: () => Promise<void>;
+  }> {
     const { agent } = options;
     if (this.config.network === "none") {
       // No route to any API endpoint exists from such a container; fail before starting one.
@@ -105,6 +173,11 @@ export class ContainerRunner implements RuntimeInterface {
       proxySocketDir: reachesProxyBySocket(this.config) ? proxy?.socketDir : undefined,
     });
     let grant: JobGrant | undefined;
+    // The token dies with the run, however it ended: a copy left behind in the container is worthless.
+    const release = async () => {
+      grant?.revoke();
+      if (this.config.ephemeral) await this.manager.removeContainer(container.id);
+    };
     try {
       options.onContainer?.({ id: container.id, reused: container.reused });
       const hostEnv = this.deps.hostEnv ?? process.env;
@@ -114,7 +187,6 @@ export class ContainerRunner implements RuntimeInterface {
         env: options.env,
         execEnv: container.credentialEnv,
       };
-      let proxyStopped: AbortSignal | undefined;
       if (proxy) {
         const proxyOnly = this.config.network === "proxy-only";
         grant = proxy.grant(
@@ -125,7 +197,6 @@ export class ContainerRunner implements RuntimeInterface {
             ? { rules: parseEgressRules(this.config.egressAllow), log: options.egress ?? new EgressLog() }
             : undefined,
         );
-        proxyStopped = grant.signal;
         layers = withoutCredentials(layers, {
           token: grant.token,
           // The forwarder on the container's loopback, or on host networking the host's loopback itself.
@@ -140,12 +211,10 @@ export class ContainerRunner implements RuntimeInterface {
         CONTAINER_WORKSPACE,
         layers.execEnv,
       );
-      try {
-        yield* this.runtime.execute({
-          ...options,
+      return {
+        options: {
           agent: withContainerPlugins(agentWithEnv(agent, layers.agentEnv), plugins),
           env: layers.env,
-          signal: proxyStopped ? AbortSignal.any([options.signal, proxyStopped]) : options.signal,
           launcher,
           // Enforced by the container's mounts; host paths would mean nothing to claude inside.
           guard: undefined,
@@ -158,17 +227,13 @@ export class ContainerRunner implements RuntimeInterface {
           ...(this.config.network === "proxy-only"
             ? { settings: { ...options.settings, skipWebFetchPreflight: true } }
             : {}),
-        });
-      } catch (error) {
-        if (proxyStopped?.aborted && !options.signal.aborted) {
-          throw new RuntimeError({ reason: "proxy_down", runtime: this.type, cause: error });
-        }
-        throw error;
-      }
-    } finally {
-      // The token dies with the job, however it ended: a copy left behind in the container is worthless.
-      grant?.revoke();
-      if (this.config.ephemeral) await this.manager.removeContainer(container.id);
+        },
+        proxyStopped: grant?.signal,
+        release,
+      };
+    } catch (error) {
+      await release();
+      throw error;
     }
   }
 }

@@ -51,6 +51,32 @@ export interface RuntimeExecuteOptions {
   settings?: Record<string, unknown>;
 }
 
+/** What opening a live conversation takes: a run's options without the prompt and its limits. */
+export type ConversationOptions = Omit<
+  RuntimeExecuteOptions,
+  "prompt" | "fork" | "signal" | "timeoutMs" | "inactivityTimeoutMs"
+>;
+
+/** Limits and cancel of one turn of a live conversation. */
+export interface TurnOptions {
+  signal: AbortSignal;
+  timeoutMs?: number;
+  inactivityTimeoutMs?: number;
+}
+
+/**
+ * One claude process kept between turns: each turn writes a user message and yields until its
+ * `result`. A turn that ends any other way (cancel, timeout, the process died) closes the
+ * conversation, so nothing of a half-turn leaks into the next one.
+ */
+export interface LiveConversation {
+  /** The process's host pid, when it has one. */
+  readonly pid: number | undefined;
+  readonly closed: boolean;
+  turn(prompt: string, options: TurnOptions): AsyncIterable<RuntimeMessage>;
+  close(): Promise<void>;
+}
+
 export interface RuntimeInterface {
   readonly type: RuntimeType;
   /**
@@ -58,4 +84,14 @@ export interface RuntimeInterface {
    * Throws a RuntimeError (with a `reason`) when the run ends any other way.
    */
   execute(options: RuntimeExecuteOptions): AsyncIterable<RuntimeMessage>;
+  /** Starts claude for several turns (streaming input); runtimes without it run a process per turn. */
+  open?(options: ConversationOptions): Promise<LiveConversation>;
+}
+
+/**
+ * Runs a job's claude some other way than one `execute` per job: a chat hands the executor one
+ * that keeps its claude process between turns.
+ */
+export interface ConversationHost {
+  run(runtime: RuntimeInterface, options: RuntimeExecuteOptions): AsyncIterable<RuntimeMessage>;
 }

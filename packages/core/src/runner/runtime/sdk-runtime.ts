@@ -1,7 +1,15 @@
-import type { SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import type { SDKUserMessage, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
 import { RuntimeError } from "./errors.js";
-import type { RuntimeExecuteOptions, RuntimeInterface, RuntimeMessage } from "./interface.js";
+import { Inbox } from "./inbox.js";
+import type {
+  ConversationOptions,
+  LiveConversation,
+  RuntimeExecuteOptions,
+  RuntimeInterface,
+  RuntimeMessage,
+} from "./interface.js";
 import type { LaunchedProcess } from "./launcher.js";
+import { KeptConversation, userMessage } from "./live-conversation.js";
 import { RunContext } from "./run-context.js";
 import { buildSdkOptions } from "./sdk-options.js";
 import { terminate } from "./terminate.js";
@@ -17,6 +25,49 @@ export class SDKRuntime implements RuntimeInterface {
   readonly type = "sdk" as const;
 
   constructor(private readonly defaults: { claudePath?: string } = {}) {}
+
+  /** query() with streaming input: each turn is one SDKUserMessage pushed into the prompt stream. */
+  async open(options: ConversationOptions): Promise<LiveConversation> {
+    const lifetime = new AbortController();
+    const ctx = new RunContext(this.type, { ...options, prompt: "", signal: lifetime.signal }, this.defaults);
+    const { launcher, claudePath, env } = ctx;
+    const cwd = launcher.mapPath(options.agent.working_directory);
+    let proc: LaunchedProcess | undefined;
+    const sdkOptions = buildSdkOptions(options.agent, options, cwd);
+    sdkOptions.env = env;
+    sdkOptions.abortController = lifetime;
+    sdkOptions.pathToClaudeCodeExecutable = claudePath;
+    sdkOptions.spawnClaudeCodeProcess = (spawn): SpawnedProcess => {
+      const childEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(spawn.env)) if (v !== undefined) childEnv[k] = v;
+      proc = launcher.spawn(claudePath, spawn.args, {
+        cwd: spawn.cwd ?? cwd,
+        env: childEnv,
+        signal: spawn.signal,
+      });
+      ctx.watchStderr(proc);
+      options.onSpawn?.({ pid: proc.pid });
+      return proc;
+    };
+    const { query } = await import("@anthropic-ai/claude-agent-sdk");
+    const inbox = new Inbox<SDKUserMessage>();
+    const run = query({ prompt: inbox, options: sdkOptions });
+    return new KeptConversation({
+      runtime: this.type,
+      get pid() {
+        return proc?.pid;
+      },
+      messages: run,
+      send: (prompt) => inbox.push(userMessage(prompt)),
+      stop: async (forced) => {
+        inbox.end();
+        lifetime.abort();
+        if (proc) await terminate(proc, forced ? 0 : undefined);
+        ctx.watchdog.dispose();
+      },
+      stderrTail: () => ctx.stderr.toString(),
+    });
+  }
 
   async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
     const ctx = new RunContext(this.type, options, this.defaults);
