@@ -145,7 +145,9 @@ export async function chatOnTerminal(
   };
   rl.on("SIGINT", () => {
     if (!busy || interrupting) {
-      if (busy) ctx.print(out.yellow("· leaving; the reply is being stopped"));
+      // Off the prompt's line, or the spinner's, before saying goodbye.
+      view?.stop();
+      ctx.print(busy ? out.yellow("· leaving; the reply is being stopped") : "");
       quit();
       return;
     }
@@ -154,8 +156,12 @@ export async function chatOnTerminal(
     view?.note(out.yellow("· interrupting the reply… (Ctrl-C again leaves)"));
     conn.interrupt(chat.id).catch((error) => ctx.warn(`could not interrupt: ${(error as Error).message}`));
   });
-  // Ctrl-D, or the terminal went away.
-  rl.on("close", quit);
+  // Ctrl-D, or the terminal went away; a close of our own comes after quit() has run.
+  rl.on("close", () => {
+    if (leaving.signal.aborted) return;
+    ctx.print();
+    quit();
+  });
   process.once("SIGTERM", quit);
 
   introduce(chat, opened.resumed ? "resumed" : "new");

@@ -296,7 +296,10 @@ describe("herdctl chat through a daemon (Anthropic stand-in)", () => {
 
     tmux.keys("C-c");
     await until(() => tmux.exited(), "the chat to exit");
-    expect(screen()).toContain(`herdctl chat greeter --resume ${id}`);
+    // On a line of its own, not after the prompt it left.
+    expect(screen()).toMatch(
+      new RegExp(`^chat ${id} kept; continue it with: herdctl chat greeter --resume ${id}$`, "m"),
+    );
     const { chat, messages } = await chatThroughDaemon(id);
     expect(chat.turns).toBe(3);
     expect(messages.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
