@@ -16,6 +16,7 @@ const FULL = [
   "scheduler-fleet",
   "concurrency",
   "streaming",
+  "chat",
   "credential-proxy",
   "egress",
   "load",

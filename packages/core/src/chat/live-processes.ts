@@ -13,6 +13,9 @@ import type {
  */
 export const LIVE_IDLE_MS = 10 * 60_000;
 
+/** At most this many idle processes are kept fleet-wide; the longest idle is ended first. */
+export const MAX_KEPT = 8;
+
 /** Tools whose timers live in the claude process; herdctl keeps them instead (docs/wakes.md). */
 const TIMER_TOOLS = new Set(["ScheduleWakeup", "CronCreate"]);
 
@@ -35,7 +38,9 @@ export class LiveProcesses {
   private readonly kept = new Map<string, Kept>();
   private closing = false;
 
-  constructor(private readonly options: { idleMs?: () => number; log?: (line: string) => void } = {}) {}
+  constructor(
+    private readonly options: { idleMs?: () => number; maxKept?: number; log?: (line: string) => void } = {},
+  ) {}
 
   /** The host a chat's turns run through. */
   host(key: string): ConversationHost {
@@ -58,7 +63,13 @@ export class LiveProcesses {
     }
     const startedWith = JSON.stringify([runtime.type, options.agent, options.env, options.settings]);
     let kept = this.kept.get(key);
-    if (kept) clearTimeout(kept.idle);
+    if (kept) {
+      clearTimeout(kept.idle);
+      kept.idle = undefined;
+      // Most recently used last: eviction walks the map from the front.
+      this.kept.delete(key);
+      this.kept.set(key, kept);
+    }
     const reusable =
       kept &&
       !kept.conversation.closed &&
@@ -69,27 +80,75 @@ export class LiveProcesses {
       await this.close(key);
       kept = undefined;
     }
-    if (kept) options.onSpawn?.({ pid: kept.conversation.pid });
-    else {
-      const conversation = await runtime.open(options);
-      kept = { conversation, sessionId: options.resume ?? options.sessionId, startedWith, idle: undefined };
-      this.kept.set(key, kept);
-    }
+    if (kept) {
+      const { pid, containerId } = kept.conversation;
+      if (containerId !== undefined) options.onContainer?.({ id: containerId, reused: true });
+      options.onSpawn?.({ pid });
+    } else kept = await this.open(key, runtime, options, startedWith);
     let timers = false;
     let done = false;
+    let yielded = false;
     try {
-      for await (const message of kept.conversation.turn(options.prompt, options)) {
-        if (message.type === "system" && message.subtype === "init") kept.sessionId = message.session_id;
-        if (message.type === "result") kept.sessionId = message.session_id;
-        if (message.type === "assistant")
-          timers ||= message.message.content.some((b) => b.type === "tool_use" && TIMER_TOOLS.has(b.name));
-        if (message.type === "result") done = true;
-        yield message;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          for await (const message of kept.conversation.turn(options.prompt, options)) {
+            yielded = true;
+            if (message.type === "system" && message.subtype === "init") kept.sessionId = message.session_id;
+            if (message.type === "result") kept.sessionId = message.session_id;
+            if (message.type === "assistant")
+              timers ||= message.message.content.some(
+                (b) => b.type === "tool_use" && TIMER_TOOLS.has(b.name),
+              );
+            if (message.type === "result") done = true;
+            yield message;
+          }
+          break;
+        } catch (error) {
+          // A kept process that died between turns took nothing of this one: resume in a new process.
+          if (yielded || attempt > 0 || options.signal.aborted) throw error;
+          this.options.log?.(`chat ${key}: its kept claude had ended; resuming the session in a new process`);
+          await this.close(key);
+          kept = await this.open(key, runtime, options, startedWith);
+        }
       }
     } finally {
       if (!done || timers || kept.conversation.closed || this.closing) await this.close(key);
       else this.armIdle(key, kept);
     }
+  }
+
+  private async open(
+    key: string,
+    runtime: RuntimeInterface,
+    options: RuntimeExecuteOptions,
+    startedWith: string,
+  ): Promise<Kept> {
+    this.evictBeyond(this.maxKept() - 1);
+    const conversation = await runtime.open!(options);
+    const kept: Kept = {
+      conversation,
+      sessionId: options.resume ?? options.sessionId,
+      startedWith,
+      idle: undefined,
+    };
+    this.kept.set(key, kept);
+    return kept;
+  }
+
+  /** Ends the longest-idle processes until at most `limit` are kept; busy ones are never ended. */
+  private evictBeyond(limit: number): void {
+    for (const [key, kept] of this.kept) {
+      if (this.kept.size <= limit) return;
+      if (kept.idle === undefined) continue;
+      this.options.log?.(
+        `chat ${key}: more than ${this.maxKept()} claude processes kept; ended its idle one`,
+      );
+      void this.close(key);
+    }
+  }
+
+  private maxKept(): number {
+    return this.options.maxKept ?? MAX_KEPT;
   }
 
   /** Ends one chat's process (a deleted chat). */

@@ -48,6 +48,10 @@ export class CLIRuntime implements RuntimeInterface {
     }
     options.onSpawn?.({ pid: proc.pid });
     ctx.watchStderr(proc);
+    let exited = false;
+    proc.once("exit", () => {
+      exited = true;
+    });
     const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     async function* messages(): AsyncGenerator<RuntimeMessage> {
       for await (const line of lines) {
@@ -67,6 +71,7 @@ export class CLIRuntime implements RuntimeInterface {
         ctx.watchdog.dispose();
       },
       stderrTail: () => ctx.stderr.toString(),
+      exited: () => exited,
     });
   }
 

@@ -126,6 +126,7 @@ export class ContainerRunner implements RuntimeInterface {
       get pid() {
         return conversation.pid;
       },
+      containerId: placed.containerId,
       get closed() {
         return conversation.closed;
       },
@@ -141,6 +142,7 @@ export class ContainerRunner implements RuntimeInterface {
   /** Prepares the container (and the credential proxy's grant) a run or conversation uses. */
   private async place(options: ConversationOptions): Promise<{
     options: Partial<RuntimeExecuteOptions>;
+    containerId: string;
     proxyStopped: AbortSignal | undefined;
     release: () => Promise<void>;
   }> {
@@ -228,6 +230,7 @@ export class ContainerRunner implements RuntimeInterface {
             ? { settings: { ...options.settings, skipWebFetchPreflight: true } }
             : {}),
         },
+        containerId: container.id,
         proxyStopped: grant?.signal,
         release,
       };

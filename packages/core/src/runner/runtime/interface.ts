@@ -72,6 +72,8 @@ export interface TurnOptions {
 export interface LiveConversation {
   /** The process's host pid, when it has one. */
   readonly pid: number | undefined;
+  /** The container the process runs in (Docker agents). */
+  readonly containerId?: string;
   readonly closed: boolean;
   turn(prompt: string, options: TurnOptions): AsyncIterable<RuntimeMessage>;
   close(): Promise<void>;

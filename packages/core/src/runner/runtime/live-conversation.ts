@@ -14,6 +14,8 @@ export interface ConversationProcess {
   stop(forced: boolean): Promise<void>;
   /** claude's stderr so far, for the error of a process that died. */
   stderrTail(): string;
+  /** True once the process has exited, whoever ended it. */
+  exited(): boolean;
 }
 
 /**
@@ -33,11 +35,11 @@ export class KeptConversation implements LiveConversation {
   }
 
   get closed(): boolean {
-    return this.ended;
+    return this.ended || this.proc.exited();
   }
 
   async *turn(prompt: string, options: TurnOptions): AsyncGenerator<RuntimeMessage> {
-    if (this.ended || this.busy)
+    if (this.closed || this.busy)
       throw new RuntimeError({
         reason: "no_result",
         runtime: this.proc.runtime,

@@ -33,6 +33,7 @@ export class SDKRuntime implements RuntimeInterface {
     const { launcher, claudePath, env } = ctx;
     const cwd = launcher.mapPath(options.agent.working_directory);
     let proc: LaunchedProcess | undefined;
+    const exited = false;
     const sdkOptions = buildSdkOptions(options.agent, options, cwd);
     sdkOptions.env = env;
     sdkOptions.abortController = lifetime;
@@ -66,6 +67,7 @@ export class SDKRuntime implements RuntimeInterface {
         ctx.watchdog.dispose();
       },
       stderrTail: () => ctx.stderr.toString(),
+      exited: () => exited,
     });
   }
 
