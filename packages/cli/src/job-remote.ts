@@ -71,16 +71,7 @@ export async function triggerThroughDaemon(
       spinner.start("working");
     }
   } catch (error) {
-    if (
-      error instanceof ControlError &&
-      (error.code === "DAEMON_GONE" || error.code === "DAEMON_UNRESPONSIVE")
-    )
-      throw new CliError(
-        `lost the daemon while waiting for job ${job.id}: ${error.message}. ` +
-          `The job did not finish here; once the daemon runs again, "herdctl jobs" shows how it ended ` +
-          `(a job the daemon was running when it died is marked interrupted).`,
-      );
-    throw error;
+    throw lostWhileFollowing(job.id, error);
   } finally {
     spinner.stop();
     process.off("SIGINT", onSigint);
@@ -90,4 +81,15 @@ export async function triggerThroughDaemon(
   else if (t.quiet) printQuietly(ctx, final);
   else for (const line of renderJobEnd(final, ctx.out)) ctx.print(line);
   return final;
+}
+
+/** A followed job's stream that ended because the daemon went away, said as what to do next. */
+export function lostWhileFollowing(jobId: string, error: unknown): unknown {
+  if (error instanceof ControlError && (error.code === "DAEMON_GONE" || error.code === "DAEMON_UNRESPONSIVE"))
+    return new CliError(
+      `lost the daemon while waiting for job ${jobId}: ${error.message}. ` +
+        `The job did not finish here; once the daemon runs again, "herdctl jobs" shows how it ended ` +
+        `(a job the daemon was running when it died is marked interrupted).`,
+    );
+  return error;
 }

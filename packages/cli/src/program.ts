@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCancel } from "./commands/cancel.js";
+import { registerChat } from "./commands/chat.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDashboard } from "./commands/dashboard.js";
 import { registerDocker } from "./commands/docker.js";
@@ -59,5 +60,6 @@ export function buildProgram(): Command {
   registerWakes(program);
   registerAudit(program);
   registerPrune(program);
+  registerChat(program);
   return program;
 }

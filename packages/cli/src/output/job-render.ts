@@ -1,5 +1,5 @@
 import { describeToolFailures } from "@herdctl/core/essentials";
-import type { JobRecord, RuntimeMessage } from "@herdctl/core/internal";
+import type { JobMessage, JobRecord } from "@herdctl/core/internal";
 import { duration, jobCost, relativeTime } from "./format.js";
 import { type Style, statusColour } from "./style.js";
 import { visible } from "./terminal-text.js";
@@ -12,9 +12,14 @@ function shortInput(input: Record<string, unknown>): string {
   return oneLine.length > 100 ? `${oneLine.slice(0, 99)}…` : oneLine;
 }
 
+/** One tool call as one line: `→ Bash npm test`. */
+export function toolCallLine(name: unknown, input: unknown, style: Style): string {
+  return style.cyan(`→ ${visible(String(name))} ${shortInput((input ?? {}) as Record<string, unknown>)}`);
+}
+
 /** Human lines for one message of a job's output; empty for messages people do not need to see. */
 export function renderMessage(
-  message: RuntimeMessage | { type: string; [k: string]: unknown },
+  message: JobMessage | { type: string; [k: string]: unknown },
   style: Style,
 ): string[] {
   const m = message as { type: string; subtype?: string; [k: string]: unknown };
@@ -25,13 +30,7 @@ export function renderMessage(
     for (const block of content) {
       if (block.type === "text" && typeof block.text === "string" && block.text.trim())
         lines.push(visible(block.text));
-      if (block.type === "tool_use") {
-        lines.push(
-          style.cyan(
-            `→ ${visible(String(block.name))} ${shortInput((block.input ?? {}) as Record<string, unknown>)}`,
-          ),
-        );
-      }
+      if (block.type === "tool_use") lines.push(toolCallLine(block.name, block.input, style));
     }
     return lines;
   }
