@@ -28,6 +28,8 @@ export class LocalChat implements ChatConnection {
       env: offline?.env,
       offline: Boolean(offline),
       watchConfig: false,
+      // The chat alone: schedules and wakes are the daemon's to fire, crash recovery its to run.
+      background: false,
       log: (line) => ctx.stderr.write(`${ctx.err.dim(`· ${visible(line)}`)}\n`),
     });
     try {

@@ -1,3 +1,4 @@
+import type { AuditActor } from "../audit/actor.js";
 import type { ResolvedAgent } from "../config/index.js";
 import { FleetError } from "../fleet-manager/errors.js";
 import type { FleetEventBus, JobMessage } from "../fleet-manager/events.js";
@@ -40,6 +41,8 @@ export interface ChatSendOptions {
   /** What a message sent during a running turn does: wait behind it (default) or interrupt it. */
   whileBusy?: "queue" | "interrupt";
   onMessage?: (message: JobMessage) => void;
+  /** Who sent it, for the audit trail (default: the embedding program). */
+  actor?: AuditActor;
 }
 
 function notFound(id: string): FleetError {

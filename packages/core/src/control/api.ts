@@ -295,7 +295,7 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     return c.json(edited(result, agent, schedule));
   });
 
-  mountChatRoutes(app, fleet);
+  mountChatRoutes(app, fleet, actorOf);
 
   // Wakes agents scheduled for themselves (docs/wakes.md); their prompts are agent-written text.
   app.get("/api/wakes", (c) => {

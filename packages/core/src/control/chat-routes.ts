@@ -1,5 +1,6 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { z } from "zod";
+import type { AuditActor } from "../audit/actor.js";
 import { MAX_CHAT_MESSAGE_CHARS } from "../chat/service.js";
 import { CHAT_SURFACES, type ChatSurface } from "../chat/types.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
@@ -29,7 +30,8 @@ const ListQuery = z.object({
  * Chats (docs/chat.md), served on the control socket and by the web server alike. A chat id in a
  * path is checked by the store before it is used; an unknown or malformed one is CHAT_NOT_FOUND.
  */
-export function mountChatRoutes(app: Hono, fleet: FleetManager): void {
+/** `actorOf` names who sent a request, for the audit trail (see api.ts). */
+export function mountChatRoutes(app: Hono, fleet: FleetManager, actorOf: (c: Context) => AuditActor): void {
   app.get("/api/chats", (c) => {
     const query = ListQuery.safeParse(c.req.query());
     if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
@@ -63,7 +65,10 @@ export function mountChatRoutes(app: Hono, fleet: FleetManager): void {
   app.post("/api/chats/:id/messages", async (c) => {
     const body = await parsedBody(c.req.raw, MessageBody);
     if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
-    const sent = fleet.sendChatMessage(c.req.param("id"), body.data.text, { whileBusy: body.data.whileBusy });
+    const sent = fleet.sendChatMessage(c.req.param("id"), body.data.text, {
+      whileBusy: body.data.whileBusy,
+      actor: actorOf(c),
+    });
     return c.json(sent, 202);
   });
 

@@ -107,6 +107,11 @@ export interface FleetManagerOptions {
    * for benchmarks that measure the fleet's own machinery without spawning claude.
    */
   createRuntime?: JobExecutorOptions["createRuntime"];
+  /**
+   * false: serve only what is asked of it (triggers, chats), as `herdctl chat` does without a
+   * daemon: no schedules or wakes fire, no crash recovery, no retention pass. Default true.
+   */
+  background?: boolean;
   /** Who started the fleet, for the audit trail (the daemon says the local user). */
   actor?: AuditActor;
 }
@@ -277,7 +282,11 @@ export class FleetManager {
       this.setAgents(this.loaded.agents);
       const needsDocker = this.loaded.agents.some((a) => a.docker?.enabled);
       this.containers = this.options.containers ?? (needsDocker ? new ContainerManager() : undefined);
-      const recovered = await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log);
+      const background = this.options.background !== false;
+      // Without background work nothing may touch jobs another herdctl process may be running.
+      const recovered = background
+        ? await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log)
+        : { interrupted: [] };
 
       const executor = new JobExecutor({
         state: this.state,
@@ -360,18 +369,21 @@ export class FleetManager {
         });
       }
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
-      this.scheduler.start();
-      this.persistSchedulePlans();
-      this.wakes.start();
+      if (background) {
+        this.scheduler.start();
+        this.persistSchedulePlans();
+        this.wakes.start();
+      }
       for (const job of recovered.interrupted) this.resumeInterrupted(job);
       if (this.watchesConfig) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
       this.auditTrail.watch(this.events);
       // A first pass soon after start (a daemon restarted daily would otherwise never prune), then daily.
-      this.pruneTimers = [
-        setTimeout(() => this.dailyPrune(), PRUNE_FIRST_DELAY_MS).unref(),
-        setInterval(() => this.dailyPrune(), PRUNE_INTERVAL_MS).unref(),
-      ];
+      if (background)
+        this.pruneTimers = [
+          setTimeout(() => this.dailyPrune(), PRUNE_FIRST_DELAY_MS).unref(),
+          setInterval(() => this.dailyPrune(), PRUNE_INTERVAL_MS).unref(),
+        ];
       this.auditTrail.record("fleet.start", this.options.actor ?? LIBRARY_ACTOR, null, {
         pid: process.pid,
         config: configHash(auditedConfig(this.loaded)),
@@ -901,7 +913,12 @@ export class FleetManager {
     options: ChatSendOptions = {},
   ): { chat: ChatRecord; job: JobRecord } {
     this.requireRunning();
-    return this.chatService.send(id, text, options);
+    const sent = this.chatService.send(id, text, options);
+    this.auditTrail.record("chat.message", options.actor ?? LIBRARY_ACTOR, sent.job.id, {
+      agent: sent.chat.agent,
+      chat: sent.chat.id,
+    });
+    return sent;
   }
 
   /** Cancels the chat's running turn and keeps the chat; undefined when no turn was running. */
@@ -978,7 +995,8 @@ export class FleetManager {
 
   /** The next planned fire of every schedule, so a restart can tell a missed fire. */
   private persistSchedulePlans(agent?: string): void {
-    if (!this.stateManager?.isOpen || !this.scheduler) return;
+    // A fleet without background work has no plans: the daemon's, kept in the state, stay as they are.
+    if (!this.stateManager?.isOpen || !this.scheduler || this.options.background === false) return;
     this.state.transaction(() => {
       for (const snap of this.scheduler.snapshot()) {
         if (agent !== undefined && snap.agent !== agent) continue;

@@ -24,14 +24,16 @@ const TERMINAL = "('completed', 'failed', 'cancelled', 'timed_out', 'interrupted
 
 /**
  * What stays no matter what: jobs still running or queued, and the newest job of each session
- * something will continue (an agent's current session, a pending wake's), which is the job that
+ * something will continue (an agent's current session, a pending wake's, a chat's), which is the job that
  * holds it: forks and `herdctl job` start from it. Older jobs of a long-lived session may go; claude
  * resumes from its transcript, not from our records. Non-correlated SQL, so a plan over 100,000
  * jobs is one query, not 100,000 lookups.
  */
 const HOLDERS = `SELECT (SELECT j.id FROM jobs j WHERE j.session_id = live.session_id
     ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS id
-  FROM (SELECT session_id FROM sessions UNION SELECT session_id FROM wakes WHERE status = 'pending') live`;
+  FROM (SELECT session_id FROM sessions
+    UNION SELECT session_id FROM wakes WHERE status = 'pending'
+    UNION SELECT session_id FROM chats WHERE session_id IS NOT NULL) live`;
 const PROTECTED = `(status NOT IN ${TERMINAL} OR id IN (${HOLDERS}))`;
 
 /** The SQL side of `herdctl prune`: plan from limits, then delete in bounded batches. */
