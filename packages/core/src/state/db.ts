@@ -343,8 +343,6 @@ export function openDatabase(
     db = new (loadSqlite())(path);
     db.pragma("busy_timeout = 5000");
     if (verify === "quick") quickCheck(db, path);
-    // Only takes effect on a new, empty database; prune converts an older one (state/retention.ts).
-    db.pragma("auto_vacuum = INCREMENTAL");
     db.pragma("journal_mode = WAL");
     // NORMAL under WAL cannot corrupt the database; a power cut may lose the last commits only.
     db.pragma("synchronous = NORMAL");

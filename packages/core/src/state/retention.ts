@@ -103,8 +103,9 @@ export class RetentionRepository {
   }
 
   /**
-   * Gives freed pages back to the file system. A database made before incremental vacuum was
-   * turned on is converted once with a full VACUUM (which briefly holds the database).
+   * Gives freed pages back to the file system. The first prune of a database converts it to
+   * incremental vacuum with one full VACUUM (which briefly holds it); later ones are incremental.
+   * Turning it on at creation instead would change how SQLite reports a damaged file.
    */
   vacuum(): { converted: boolean } {
     try {

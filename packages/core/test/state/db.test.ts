@@ -31,6 +31,7 @@ describe("openDatabase", () => {
         .pluck()
         .all();
       expect(tables).toEqual([
+        "audit",
         "chat_messages",
         "chats",
         "events",
