@@ -20,6 +20,38 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/**
+ * The SDK options of one run, with claude started through our launcher (host or container) so the
+ * watchdog, stderr capture and `onSpawn` see the process; `started` receives it.
+ */
+function launchedOptions(
+  ctx: RunContext,
+  options: Pick<RuntimeExecuteOptions, "agent" | "onSpawn"> & Parameters<typeof buildSdkOptions>[1],
+  cwd: string,
+  abortController: AbortController,
+  started: (proc: LaunchedProcess) => void,
+): ReturnType<typeof buildSdkOptions> {
+  const { launcher, claudePath, env } = ctx;
+  const sdkOptions = buildSdkOptions(options.agent, options, cwd);
+  sdkOptions.env = env;
+  sdkOptions.abortController = abortController;
+  sdkOptions.pathToClaudeCodeExecutable = claudePath;
+  sdkOptions.spawnClaudeCodeProcess = (spawn): SpawnedProcess => {
+    const childEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spawn.env)) if (v !== undefined) childEnv[k] = v;
+    const proc = launcher.spawn(claudePath, spawn.args, {
+      cwd: spawn.cwd ?? cwd,
+      env: childEnv,
+      signal: spawn.signal,
+    });
+    ctx.watchStderr(proc);
+    options.onSpawn?.({ pid: proc.pid });
+    started(proc);
+    return proc;
+  };
+  return sdkOptions;
+}
+
 /** Runs claude through the Agent SDK's query(), starting the process through our Launcher. */
 export class SDKRuntime implements RuntimeInterface {
   readonly type = "sdk" as const;
@@ -30,26 +62,16 @@ export class SDKRuntime implements RuntimeInterface {
   async open(options: ConversationOptions): Promise<LiveConversation> {
     const lifetime = new AbortController();
     const ctx = new RunContext(this.type, { ...options, prompt: "", signal: lifetime.signal }, this.defaults);
-    const { launcher, claudePath, env } = ctx;
+    const { launcher } = ctx;
     const cwd = launcher.mapPath(options.agent.working_directory);
     let proc: LaunchedProcess | undefined;
-    const exited = false;
-    const sdkOptions = buildSdkOptions(options.agent, options, cwd);
-    sdkOptions.env = env;
-    sdkOptions.abortController = lifetime;
-    sdkOptions.pathToClaudeCodeExecutable = claudePath;
-    sdkOptions.spawnClaudeCodeProcess = (spawn): SpawnedProcess => {
-      const childEnv: Record<string, string> = {};
-      for (const [k, v] of Object.entries(spawn.env)) if (v !== undefined) childEnv[k] = v;
-      proc = launcher.spawn(claudePath, spawn.args, {
-        cwd: spawn.cwd ?? cwd,
-        env: childEnv,
-        signal: spawn.signal,
+    let exited = false;
+    const sdkOptions = launchedOptions(ctx, options, cwd, lifetime, (started) => {
+      proc = started;
+      void started.exited.then(() => {
+        exited = true;
       });
-      ctx.watchStderr(proc);
-      options.onSpawn?.({ pid: proc.pid });
-      return proc;
-    };
+    });
     const { query } = await import("@anthropic-ai/claude-agent-sdk");
     const inbox = new Inbox<SDKUserMessage>();
     const run = query({ prompt: inbox, options: sdkOptions });
@@ -73,7 +95,7 @@ export class SDKRuntime implements RuntimeInterface {
 
   async *execute(options: RuntimeExecuteOptions): AsyncGenerator<RuntimeMessage> {
     const ctx = new RunContext(this.type, options, this.defaults);
-    const { launcher, claudePath, env, redactor, watchdog, stderr } = ctx;
+    const { launcher, redactor, watchdog, stderr } = ctx;
     const abortController = new AbortController();
     let proc: LaunchedProcess | undefined;
     let sawResult = false;
@@ -85,22 +107,9 @@ export class SDKRuntime implements RuntimeInterface {
     watchdog.signal.addEventListener("abort", onAbort, { once: true });
     const cwd = launcher.mapPath(options.agent.working_directory);
 
-    const sdkOptions = buildSdkOptions(options.agent, options, cwd);
-    sdkOptions.env = env;
-    sdkOptions.abortController = abortController;
-    sdkOptions.pathToClaudeCodeExecutable = claudePath;
-    sdkOptions.spawnClaudeCodeProcess = (spawn): SpawnedProcess => {
-      const childEnv: Record<string, string> = {};
-      for (const [k, v] of Object.entries(spawn.env)) if (v !== undefined) childEnv[k] = v;
-      proc = launcher.spawn(claudePath, spawn.args, {
-        cwd: spawn.cwd ?? cwd,
-        env: childEnv,
-        signal: spawn.signal,
-      });
-      ctx.watchStderr(proc);
-      options.onSpawn?.({ pid: proc.pid });
-      return proc;
-    };
+    const sdkOptions = launchedOptions(ctx, options, cwd, abortController, (started) => {
+      proc = started;
+    });
 
     try {
       if (watchdog.signal.aborted) throw ctx.stoppedError();
