@@ -1,51 +1,29 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
+import { hang, script, textReply } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
+import type { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import type { AuditEntry } from "../../src/state/index.js";
-import { claudeEnv } from "../helpers/claude-env.js";
-import { tempDir } from "../helpers/fleet.js";
-import { writeAgents } from "../helpers/multi-fleet.js";
+import { fleetTestbed } from "../helpers/fleet-testbed.js";
 import { until } from "../helpers/until.js";
 
 const SECRET = "audit-secret-value-9f8e7d6c5b";
 
 describe("audit trail of a running fleet (real claude, stand-in API)", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let fleet: FleetManager | undefined;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-    standin.setResponder(script([textReply("ok")]));
-  });
-  afterEach(async () => {
-    await fleet?.stop({ timeoutMs: 0 });
-    fleet = undefined;
-    tmp.cleanup();
-  });
+  const bed = fleetTestbed();
 
   const oldestFirst = (f: FleetManager) => f.audit().reverse();
   const shape = (e: AuditEntry) => `${e.action} ${e.via}:${e.who} ${e.target ?? "-"}`;
 
   it("records who triggered, cancelled, edited schedules and reloaded, and what changed, with no secret", async () => {
-    writeAgents(tmp.dir, {
-      base: `runtime: cli\nmodel: claude-sonnet-4-5\nenv: { API_TOKEN: "\${API_TOKEN}" }\n`,
-    });
-    writeFileSync(join(tmp.dir, ".env"), `API_TOKEN=${SECRET}\n`);
-    const f = new FleetManager({
-      config: tmp.dir,
-      env: claudeEnv(standin, tmp.dir),
-      watchConfig: false,
-      actor: { via: "cli", who: "operator" },
-    });
-    fleet = f;
-    await f.start();
+    const { standin } = bed;
+    standin.setResponder(script([textReply("ok")]));
+    writeFileSync(join(bed.tmp.dir, ".env"), `API_TOKEN=${SECRET}\n`);
+    const f = await bed.start(
+      { base: `runtime: cli\nmodel: claude-sonnet-4-5\nenv: { API_TOKEN: "\${API_TOKEN}" }\n` },
+      "",
+      { actor: { via: "cli", who: "operator" } },
+    );
 
     const alice = { via: "cli", who: "alice (uid 1001)" };
     const manual = f.trigger("base", { prompt: "hello", actor: alice });
@@ -69,7 +47,7 @@ describe("audit trail of a running fleet (real claude, stand-in API)", () => {
     await until(() => f.job(hung.id)?.status === "running", "the job runs");
     await f.cancel(hung.id, { force: true, actor: { via: "cli", who: "bob (uid 1002)" } });
 
-    const file = join(tmp.dir, "agents", "base.yaml");
+    const file = join(bed.tmp.dir, "agents", "base.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("claude-sonnet-4-5", "claude-opus-4-1"));
     const reloaded = await f.reload(undefined, { via: "signal", who: "SIGHUP" });
     expect(reloaded.ok).toBe(true);

@@ -1,12 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { always, type Standin, startStandin, textReply, writeFile } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { always, textReply, writeFile } from "@herdctl/standin";
+import { describe, expect, it } from "vitest";
 import type { ScheduleSkippedEvent } from "../../src/fleet-manager/events.js";
-import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
-import { claudeEnv } from "../helpers/claude-env.js";
-import { tempDir } from "../helpers/fleet.js";
-import { writeAgents } from "../helpers/multi-fleet.js";
+import { fleetTestbed } from "../helpers/fleet-testbed.js";
 import { until } from "../helpers/until.js";
 
 // claude prices a reply from its usage: 400,000 input tokens of claude-sonnet-4-5 cost $1.20.
@@ -14,33 +11,12 @@ const EXPENSIVE = { input_tokens: 400_000, output_tokens: 10 };
 const MODEL = "model: claude-sonnet-4-5\n";
 
 describe("budgets (real claude pricing the stand-in's scripted usage)", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let fleet: FleetManager | undefined;
-
-  beforeAll(async () => {
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await fleet?.stop({ timeoutMs: 0 });
-    fleet = undefined;
-    tmp.cleanup();
-  });
-
-  async function start(agents: Record<string, string>, fleetExtra = "") {
-    writeAgents(tmp.dir, agents, fleetExtra);
-    fleet = new FleetManager({ config: tmp.dir, env: claudeEnv(standin, tmp.dir), watchConfig: false });
-    await fleet.start();
-    return fleet;
-  }
+  const bed = fleetTestbed();
+  const start = (agents: Record<string, string>, fleetExtra = "") => bed.start(agents, fleetExtra);
 
   it("refuses manual triggers and skips scheduled fires once an agent's daily budget is spent; --force runs and is recorded; the hook fires once", async () => {
-    standin.setResponder(always(textReply("spent", { usage: EXPENSIVE })));
-    const hookOut = join(tmp.dir, "budget-hook.jsonl");
+    bed.standin.setResponder(always(textReply("spent", { usage: EXPENSIVE })));
+    const hookOut = join(bed.tmp.dir, "budget-hook.jsonl");
     const f = await start(
       { spender: `runtime: cli\n${MODEL}budget: { daily_usd: 1 }\n` },
       // Declared in the fleet file, so the operator's hook runs on the host.
@@ -96,7 +72,9 @@ describe("budgets (real claude pricing the stand-in's scripted usage)", () => {
   });
 
   it("a hard budget cuts a running job off at what is left; the fleet-wide budget covers every agent", async () => {
-    standin.setResponder(always(textReply("some", { usage: { input_tokens: 200_000, output_tokens: 10 } })));
+    bed.standin.setResponder(
+      always(textReply("some", { usage: { input_tokens: 200_000, output_tokens: 10 } })),
+    );
     const f = await start(
       {
         capped: `runtime: cli\n${MODEL}budget: { daily_usd: 1, hard: true }\n`,
@@ -107,14 +85,14 @@ describe("budgets (real claude pricing the stand-in's scripted usage)", () => {
     const first = await f.wait(f.trigger("capped", { prompt: "a little" }).id);
     expect(first.costUsd).toBeCloseTo(0.6, 1);
     // Every reply now costs $0.60 and $0.40 is left: claude stops after the first.
-    standin.setResponder(
+    bed.standin.setResponder(
       always(writeFile("note.txt", "x", { usage: { input_tokens: 200_000, output_tokens: 10 } })),
     );
     const cut = await f.wait(f.trigger("capped", { prompt: "keep writing" }).id);
     expect(cut).toMatchObject({ status: "failed", exitReason: "budget" });
 
     // The fleet's $2 a month: $1.20+ spent by capped; other spends past it, then is refused.
-    standin.setResponder(always(textReply("big", { usage: EXPENSIVE })));
+    bed.standin.setResponder(always(textReply("big", { usage: EXPENSIVE })));
     await f.wait(f.trigger("other", { prompt: "big" }).id);
     expect(() => f.trigger("other", { prompt: "more" })).toThrow(
       /^the fleet has spent \$\d+\.\d\d of its monthly budget of \$2\.00 \(resets \d{4}-\d\d-01 00:00 Europe\/Berlin\)/,
