@@ -21,7 +21,14 @@ describe("loadFleet: single fleet", () => {
         env: { LOG_LEVEL: "info", REGION: "eu" },
         docker: { image: "herdctl/runtime:latest", network: "bridge", memory: "1g" },
       },
-      web: { enabled: true, host: "127.0.0.1", port: 3232 },
+      web: {
+        enabled: true,
+        host: "127.0.0.1",
+        port: 3232,
+        session_expiry_hours: 24,
+        tool_results: true,
+        message_grouping: "separate",
+      },
       webhooks: { enabled: false },
       max_concurrent_jobs: 4,
     });
