@@ -50,6 +50,9 @@ describe("environment interpolation", () => {
       host: "127.0.0.1",
       port: 4000,
       auth_token_env: "DASH_TOKEN",
+      session_expiry_hours: 24,
+      tool_results: true,
+      message_grouping: "separate",
     });
     expect(loaded.fleet.max_concurrent_jobs).toBe(3);
     const [a] = loaded.agents;
