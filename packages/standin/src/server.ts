@@ -117,6 +117,12 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       });
     });
   });
+  // Node closes an idle keep-alive connection after 5 s; a client that sends its next request on it
+  // at that moment gets ECONNRESET, and a busy event loop widens that window (seen under the load
+  // fault test). Anthropic's API keeps connections far longer, so the stand-in does too; close()
+  // still ends every connection at once.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
