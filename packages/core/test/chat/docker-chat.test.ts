@@ -22,13 +22,14 @@ describe.each(["cli", "sdk"] as const)(
     const fx = clockFleetFixture("2030-01-01T00:00:00.000Z");
     afterAll(() => removeFleetContainers(fleetName));
 
-    it("the second message continues the session claude keeps in the container", async () => {
+    /** The worker agent in Docker on this network, answering from the conversation's history. */
+    async function startDockerFleet(network: "host" | "proxy-only"): Promise<FleetManager> {
       fx.standin.setResponder(memoryResponder());
       const { workspace } = await writeFleet(
         fx.tmp.dir,
         `runtime: ${runtime}\npermission_mode: acceptEdits\ndocker:\n  enabled: true\n  memory: 1g\n`,
         {
-          fleetYaml: `version: 1\nfleet: { name: ${fleetName} }\ndefaults:\n  docker:\n    network: host\nagents:\n  - path: ./agents/worker.yaml\n`,
+          fleetYaml: `version: 1\nfleet: { name: ${fleetName} }\ndefaults:\n  docker:\n    network: ${network}\nagents:\n  - path: ./agents/worker.yaml\n`,
         },
       );
       if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
@@ -40,6 +41,11 @@ describe.each(["cli", "sdk"] as const)(
       });
       fx.fleet = f;
       await f.start();
+      return f;
+    }
+
+    it("the second message continues the session claude keeps in the container", async () => {
+      const f = await startDockerFleet("host");
       const chat = f.createChat("worker");
       const one = await f.wait(f.sendChatMessage(chat.id, "remember cedar").job.id);
       expect(one).toMatchObject({ status: "completed", docker: true, summary: "noted cedar" });
@@ -61,23 +67,7 @@ describe.each(["cli", "sdk"] as const)(
     });
 
     it("through the credential proxy (network: proxy-only), the kept process's token works for every turn and dies with the chat", async () => {
-      fx.standin.setResponder(memoryResponder());
-      const { workspace } = await writeFleet(
-        fx.tmp.dir,
-        `runtime: ${runtime}\npermission_mode: acceptEdits\ndocker:\n  enabled: true\n  memory: 1g\n`,
-        {
-          fleetYaml: `version: 1\nfleet: { name: ${fleetName} }\ndefaults:\n  docker:\n    network: proxy-only\nagents:\n  - path: ./agents/worker.yaml\n`,
-        },
-      );
-      if (process.getuid?.() === 0) chownSync(workspace, IMAGE_UID, IMAGE_UID);
-      const f = new FleetManager({
-        config: fx.tmp.dir,
-        env: claudeEnv(fx.standin, fx.tmp.dir),
-        watchConfig: false,
-        clock: fx.clock,
-      });
-      fx.fleet = f;
-      await f.start();
+      const f = await startDockerFleet("proxy-only");
       const chat = f.createChat("worker");
       const one = await f.wait(f.sendChatMessage(chat.id, "remember spruce").job.id);
       expect(one).toMatchObject({ status: "completed", summary: "noted spruce" });
