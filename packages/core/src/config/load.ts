@@ -10,6 +10,7 @@ import { dockerReachIssues } from "./docker-reach.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
 import { ConfigError, type ConfigIssue, issuePlace } from "./errors.js";
+import { AGENT_GATE_HINT, AGENT_GATE_REFUSED, type Gate, gatePlacement } from "./gate.js";
 import { interpolate } from "./interpolate.js";
 import {
   AGENT_HOOK_HINT,
@@ -464,6 +465,7 @@ async function visitAgent(ctx: Context, visit: AgentVisit): Promise<void> {
   const settingsWarning = cliSettingSourcesWarning(merged, agent, ctx.env);
   if (settingsWarning) ctx.warnings.push(settingsWarning);
   if (hooks) agent.hooks = resolveHooks(ctx, hooks, merged, visit.absPath, agent);
+  resolveGates(ctx, merged, visit.absPath, agent);
   if (plugins) {
     const found = resolvePlugins(plugins, merged, agent.working_directory);
     ctx.issues.push(...found.issues);
@@ -513,6 +515,29 @@ function resolveHooks(
     });
   }
   return resolved;
+}
+
+/**
+ * Tags each schedule's gate with the file that wrote its command and protects the scripts it
+ * names, as for shell hooks: a gate decides what runs, so no job may rewrite it.
+ */
+function resolveGates(ctx: Context, merged: SNode, agentFile: string, agent: ResolvedAgent): void {
+  for (const [name, schedule] of Object.entries(agent.schedules ?? {})) {
+    const gate = schedule.gate as Gate | undefined;
+    if (!gate) continue;
+    const node = getChild(getChild(getChild(merged, "schedules"), name), "gate");
+    const run = node?.kind === "map" ? getChild(node, "run") : node;
+    gate.declaredIn = run?.origin.file.absPath === agentFile ? "agent" : "fleet";
+    for (const path of hookScriptPaths(gate.run, agent.working_directory)) ctx.protectedPaths.add(path);
+    if (gatePlacement(agent, gate) === "refused") {
+      ctx.warnings.push(
+        issueAt(merged, ["schedules", name, "gate"], AGENT_GATE_REFUSED, {
+          at: "key",
+          hint: AGENT_GATE_HINT,
+        }),
+      );
+    }
+  }
 }
 
 function resolvePath(path: string | undefined, base: string): string {

@@ -141,6 +141,36 @@ export const WakesSchema = z.strictObject({
     ),
 });
 
+/** The most a gate's output may add to the prompt; the default keeps a turn small. */
+export const GATE_OUTPUT_MAX = 256 * 1024;
+
+const GateObjectSchema = z.strictObject({
+  run: z
+    .string()
+    .min(1)
+    .describe(
+      "Command run with /bin/sh -c where the agent's commands run (its container for Docker agents) before each fire: exit 0 runs the job with the command's output added to the prompt, exit 1 skips it, anything else fails it",
+    ),
+  timeout: duration({ positive: true })
+    .default(60_000)
+    .describe("Kill the gate after this long; the job fails (60s when unset)"),
+  max_output: z
+    .number()
+    .int()
+    .min(0)
+    .max(GATE_OUTPUT_MAX)
+    .default(16 * 1024)
+    .describe(
+      `Bytes of the gate's output added to the prompt (16384 when unset, at most ${GATE_OUTPUT_MAX}); beyond it the output is cut and the prompt says so`,
+    ),
+});
+
+/** `gate: "command"` is short for `gate: { run: "command" }`. */
+export const GateSchema = z.preprocess(
+  (value) => (typeof value === "string" ? { run: value } : value),
+  GateObjectSchema,
+);
+
 export const ScheduleSchema = z
   .strictObject({
     type: z
@@ -201,6 +231,9 @@ export const ScheduleSchema = z
       .describe(
         "Also write this schedule's jobs' output as plain text to .herdctl/jobs/<job-id>/output.log (the reference herdctl's key and file)",
       ),
+    gate: GateSchema.optional().describe(
+      "Decide whether the model runs at all: a cheap command that exits 0 when there is work (its output joins the prompt) and 1 when there is none (the job is recorded as skipped, with no model call)",
+    ),
     signature: z
       .enum(["herdctl", "github"])
       .optional()

@@ -57,6 +57,7 @@ export interface FleetEvents {
   "job:queued": [JobRecord];
   "job:started": [JobRecord];
   "job:output": [JobOutputEvent];
+  /** Also for skipped jobs (a gate found no work); the record's status tells them apart. */
   "job:completed": [JobRecord];
   /** Also for timed_out jobs; the record's status tells them apart. */
   "job:failed": [JobRecord];
@@ -94,6 +95,7 @@ export function endEventFor(
 ): "job:completed" | "job:failed" | "job:cancelled" | "job:interrupted" {
   switch (job.status) {
     case "completed":
+    case "skipped":
       return "job:completed";
     case "cancelled":
       return "job:cancelled";

@@ -47,6 +47,7 @@ export class ScheduleExecutor {
         triggerType: "schedule",
         schedule: fire.schedule,
         session: schedule.resume_session ? { mode: "continue" } : { mode: "fresh" },
+        ...(schedule.gate ? { gate: schedule.gate } : {}),
       });
       this.scheduledJobs.set(job.id, { agent: fire.agent, schedule: fire.schedule });
       this.deps.scheduler().runStarted(fire.agent, fire.schedule);

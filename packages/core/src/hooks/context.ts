@@ -183,12 +183,14 @@ export const EXIT_REASONS = [
   "no_result",
   "max_turns",
   "budget",
+  "gate",
 ] as const satisfies readonly ExitReason[];
 
 // Fails to compile when ExitReason or TerminalJobStatus gains a member these lists lack.
 type Missing =
   | Exclude<ExitReason, (typeof EXIT_REASONS)[number]>
-  | Exclude<TerminalJobStatus, (typeof TERMINAL_STATUSES)[number]>;
+  // A job a gate skipped never reaches hooks: nothing ran.
+  | Exclude<TerminalJobStatus, (typeof TERMINAL_STATUSES)[number] | "skipped">;
 const _complete: [Missing] extends [never] ? true : never = true;
 void _complete;
 

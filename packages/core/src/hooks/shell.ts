@@ -1,9 +1,9 @@
 import { stat } from "node:fs/promises";
-import type { Readable } from "node:stream";
-import { HostLauncher, type Launcher } from "../runner/runtime/launcher.js";
+import type { Launcher } from "../runner/runtime/launcher.js";
+import { runSandboxedCommand } from "../runner/sandboxed-command.js";
 import { CREDENTIAL_ENV_NAMES } from "../secrets/redactor.js";
 import type { HookContext } from "./context.js";
-import { type HookFailure, hookFailures } from "./errors.js";
+import { hookFailures } from "./errors.js";
 
 export const DEFAULT_SHELL_TIMEOUT_MS = 30_000;
 
@@ -19,10 +19,6 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 // Linux caps one environment string at 128 KiB; the full text is always on stdin.
 const ENV_TEXT_LIMIT = 16 * 1024;
-const STDERR_KEEP = 4096;
-const STDERR_TAIL = 1000;
-// After the shell exits, a backgrounded child may still hold stderr open; do not wait for it.
-const STDERR_DRAIN_MS = 200;
 
 /**
  * Runs `/bin/sh -c <command>` in the agent's working directory with the context as JSON on stdin
@@ -41,55 +37,21 @@ export async function runShellHook(
   if (!dir?.isDirectory()) throw hookFailures.cwdMissing(cwd);
   if (options.signal?.aborted) throw hookFailures.aborted();
 
-  // On the host the launcher gives the shell its own process group, so a timeout also ends
-  // whatever the command started; in a container, killing the exec does.
-  const child = (options.launcher ?? new HostLauncher()).spawn("/bin/sh", ["-c", hook.command], {
+  const result = await runSandboxedCommand(hook.command, {
     cwd,
     env: shellHookEnv(context, options.env ?? process.env),
     stdin: JSON.stringify(context),
-    signal: options.signal ?? new AbortController().signal,
+    timeoutMs,
+    signal: options.signal,
+    launcher: options.launcher,
+  }).catch((error: Error) => {
+    throw hookFailures.spawn(error.message);
   });
-  child.stdout.resume();
-
-  return new Promise<void>((resolve, reject) => {
-    let stderr = "";
-    let stoppedBy: HookFailure | undefined;
-    const killGroup = (): void => {
-      child.kill("SIGKILL");
-    };
-    const stop = (failure: HookFailure): void => {
-      stoppedBy ??= failure;
-      killGroup();
-    };
-    const timer = setTimeout(() => stop(hookFailures.timeout(timeoutMs)), timeoutMs);
-    const onAbort = (): void => stop(hookFailures.aborted());
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-    };
-
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_KEEP);
-    });
-
-    child.on("error", (error) => {
-      cleanup();
-      killGroup();
-      reject(hookFailures.spawn(error.message));
-    });
-    child.on("exit", (code, signal) => {
-      cleanup();
-      void drained(child.stderr, STDERR_DRAIN_MS).then(() => {
-        const tail = stderrTail(stderr);
-        if (stoppedBy) reject(stoppedBy);
-        else if (code === 0) resolve();
-        else if (code !== null) reject(hookFailures.exit(code, tail));
-        else reject(hookFailures.signal(signal ?? "a signal", tail));
-      });
-    });
-  });
+  if (result.stopped === "timeout") throw hookFailures.timeout(timeoutMs);
+  if (result.stopped === "aborted") throw hookFailures.aborted();
+  if (result.code === 0) return;
+  if (result.code !== null) throw hookFailures.exit(result.code, result.stderrTail);
+  throw hookFailures.signal(result.signal ?? "a signal", result.stderrTail);
 }
 
 /** The parent's environment minus claude's credentials, plus the job as HERDCTL_* variables. */
@@ -125,27 +87,4 @@ export function shellHookEnv(context: HookContext, base: Env): Record<string, st
     env[`HERDCTL_${name}`] = text.replaceAll("\0", "").slice(0, ENV_TEXT_LIMIT);
   }
   return env;
-}
-
-function stderrTail(text: string): string {
-  const trimmed = text.trim();
-  return trimmed.length <= STDERR_TAIL ? trimmed : `…${trimmed.slice(-STDERR_TAIL)}`;
-}
-
-function drained(stream: Readable, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (stream.readableEnded) return resolve();
-    const timer = setTimeout(() => {
-      stream.destroy();
-      resolve();
-    }, ms);
-    stream.once("end", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

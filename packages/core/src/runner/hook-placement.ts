@@ -48,6 +48,12 @@ export class HookSandbox {
     };
   };
 
+  /** A launcher into the agent's container (created as its jobs' would be); Docker agents only. */
+  async containerLauncher(): Promise<ContainerLauncher> {
+    if (!this.manager) throw new Error(`agent ${this.agent.name} does not run in Docker`);
+    return (await this.ensureContainer(this.manager)).launcher;
+  }
+
   private ensureContainer(manager: ContainerManager) {
     this.container ??= (async () => {
       const { agent, options } = this;

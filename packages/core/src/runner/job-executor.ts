@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { AGENT_GATE_HINT, AGENT_GATE_REFUSED, type Gate, gatePlacement } from "../config/gate.js";
 import type { ResolvedAgent } from "../config/index.js";
 import { buildHookContext, type HookBudget, type HookContext, runHooks } from "../hooks/index.js";
 import { EgressLog } from "../proxy/egress-log.js";
@@ -14,6 +15,7 @@ import {
   readAgentMetadata,
 } from "./agent-metadata.js";
 import { recordConfigTamper, TamperWatch } from "./config-tamper.js";
+import { type GateDecision, promptWithGateOutput, runGate } from "./gate.js";
 import { HookSandbox } from "./hook-placement.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
@@ -75,6 +77,8 @@ export interface JobRequest {
   forkedFrom?: string;
   /** An automatic retry: which attempt this is, and the chain's first job. */
   retry?: { attempt: number; of: string };
+  /** The schedule's gate: run first, it decides whether the model runs at all. */
+  gate?: Gate;
 }
 
 export interface RunCallbacks {
@@ -162,6 +166,36 @@ export class JobExecutor {
     };
     if (outputLog.problem) notice(outputLog.problem);
     if (this.options.offline) notice(OFFLINE_NOTICE);
+    let prompt = request.prompt;
+    if (request.gate) {
+      const decision = await this.decideByGate(jobId, request, request.gate, signal);
+      if (decision.kind === "run") {
+        const output = redactor.redact(decision.output.trimEnd());
+        notice(
+          output === ""
+            ? "the gate found work (exit 0, no output)"
+            : `the gate found work (exit 0); its output, added to the prompt:\n${output}`,
+        );
+        // Redacted for the model too: a gate that prints a token hands the agent nothing.
+        prompt = promptWithGateOutput(prompt, { output, truncated: decision.truncated });
+      } else {
+        // No model call was made: no session moves, and a skip runs no hooks (nothing happened).
+        const skipped = decision.kind === "skip";
+        const text = skipped ? decision.summary : redactor.redact(decision.error);
+        notice(text);
+        job = state.jobs.finish(jobId, {
+          sessionId: null,
+          ...(signal.aborted
+            ? { status: "cancelled", exitReason: "cancelled" }
+            : skipped
+              ? { status: "skipped", exitReason: "gate", summary: text }
+              : { status: "failed", exitReason: "gate", error: text }),
+        });
+        outputLog.close();
+        return job.status === "failed" ? this.runHooks(job, agent, redactor) : job;
+      }
+    }
+
     if (choice.notice) notice(choice.notice);
     if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
     // Each refused destination is said once in the job's output; every attempt is counted in the record.
@@ -190,7 +224,7 @@ export class JobExecutor {
           ? (options: RuntimeExecuteOptions) => request.conversation!.run(runtime, options)
           : (options: RuntimeExecuteOptions) => runtime.execute(options);
         const messages = run({
-          prompt: request.prompt,
+          prompt,
           agent,
           jobId,
           ...session,
@@ -268,6 +302,40 @@ export class JobExecutor {
       });
     }
     return job;
+  }
+
+  /** Runs the gate in the agent's sandbox; a gate that may not run there fails the job, never skips it. */
+  private async decideByGate(
+    jobId: string,
+    request: JobRequest,
+    gate: Gate,
+    signal: AbortSignal,
+  ): Promise<GateDecision> {
+    const { agent } = request;
+    const placement = gatePlacement(agent, gate);
+    if (placement === "refused") return { kind: "fail", error: `${AGENT_GATE_REFUSED}; ${AGENT_GATE_HINT}` };
+    const sandbox = new HookSandbox(agent, {
+      jobId,
+      guard: this.guard(),
+      containers: this.options.containers,
+      warn: this.options.warn,
+    });
+    try {
+      const launcher = placement === "container" ? await sandbox.containerLauncher() : undefined;
+      return await runGate({
+        agent,
+        gate,
+        jobId,
+        schedule: request.schedule ?? "",
+        launcher,
+        hostEnv: this.options.hookEnv?.() ?? process.env,
+        signal,
+      });
+    } catch (error) {
+      return { kind: "fail", error: `the gate's container could not start: ${(error as Error).message}` };
+    } finally {
+      await sandbox.release().catch((e) => this.options.warn?.(`job ${jobId}: ${(e as Error).message}`));
+    }
   }
 
   /** The agent's metadata for this job, if it wrote a usable file; anything wrong is a notice. */

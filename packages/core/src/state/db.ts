@@ -19,6 +19,12 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /**
+   * The migration rebuilds a table other tables reference (SQLite cannot change a CHECK in
+   * place): foreign keys are off while it runs, or dropping the old table would null every
+   * reference to it, and are checked before it commits.
+   */
+  readonly rebuildsTables?: boolean;
 }
 
 const STATUSES = "'queued','running','completed','failed','cancelled','timed_out','interrupted'";
@@ -251,6 +257,64 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
     `,
   },
+  {
+    version: 12,
+    name: "jobs may be skipped by a gate",
+    rebuildsTables: true,
+    // The columns in the order the earlier migrations left them, so rows copy with SELECT *.
+    sql: `
+      CREATE TABLE jobs_next (
+        id TEXT PRIMARY KEY NOT NULL,
+        agent TEXT NOT NULL,
+        schedule TEXT,
+        trigger_type TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN (${STATUSES},'skipped')),
+        exit_reason TEXT,
+        error TEXT,
+        prompt TEXT NOT NULL,
+        summary TEXT,
+        session_id TEXT,
+        resumed_from TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        runtime TEXT NOT NULL CHECK (runtime IN ('sdk', 'cli')),
+        docker INTEGER NOT NULL DEFAULT 0 CHECK (docker IN (0, 1)),
+        pid INTEGER,
+        container_id TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        duration_ms INTEGER,
+        num_turns INTEGER,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cache_read_tokens INTEGER,
+        cache_creation_tokens INTEGER,
+        cost_usd REAL,
+        usage_json TEXT,
+        hook_errors TEXT,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        process_group TEXT,
+        retry_of TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        next_retry_at TEXT,
+        api_error_kind TEXT,
+        tool_failures TEXT,
+        offline INTEGER NOT NULL DEFAULT 0,
+        metadata_json TEXT,
+        forked_from TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        egress_json TEXT
+      );
+      INSERT INTO jobs_next SELECT * FROM jobs;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_next RENAME TO jobs;
+      CREATE INDEX jobs_by_time ON jobs (created_at, id);
+      CREATE INDEX jobs_by_agent ON jobs (agent, created_at, id);
+      CREATE INDEX jobs_by_status ON jobs (status, created_at, id);
+      CREATE INDEX jobs_by_agent_status ON jobs (agent, status, created_at, id);
+      CREATE INDEX jobs_by_resumed_from ON jobs (resumed_from);
+      CREATE INDEX jobs_by_retry_of ON jobs (retry_of, attempt);
+      CREATE INDEX jobs_by_forked_from ON jobs (forked_from);
+      CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
@@ -290,6 +354,17 @@ function quickCheck(db: Db, path: string): void {
   }
 }
 
+/** A rebuild that left a dangling reference rolls back rather than commit a broken schema. */
+function assertForeignKeys(db: Db, migration: Migration): void {
+  const broken = db.pragma("foreign_key_check") as { table: string; rowid: number; parent: string }[];
+  if (broken.length === 0) return;
+  const first = broken[0]!;
+  throw new Error(
+    `migration ${migration.version} (${migration.name}) would leave ${broken.length} broken references ` +
+      `(first: ${first.table} row ${first.rowid} → ${first.parent}); the database was left as it was`,
+  );
+}
+
 export function schemaVersion(db: Db): number {
   const row = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as {
     version: number | null;
@@ -309,14 +384,21 @@ function migrate(db: Db, path: string, migrations: readonly Migration[]): void {
   const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    // Each migration commits on its own, so an interrupted upgrade resumes where it stopped. The
-    // write lock is taken before the version is read again: another process (a CLI command beside
-    // the daemon) may have applied this migration since `current` was read.
-    db.transaction(() => {
-      if (schemaVersion(db) >= migration.version) return;
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-    }).immediate();
+    // SQLite ignores this pragma inside a transaction, so it is set around one.
+    if (migration.rebuildsTables) db.pragma("foreign_keys = OFF");
+    try {
+      // Each migration commits on its own, so an interrupted upgrade resumes where it stopped. The
+      // write lock is taken before the version is read again: another process (a CLI command
+      // beside the daemon) may have applied this migration since `current` was read.
+      db.transaction(() => {
+        if (schemaVersion(db) >= migration.version) return;
+        db.exec(migration.sql);
+        if (migration.rebuildsTables) assertForeignKeys(db, migration);
+        record.run(migration.version, migration.name, new Date().toISOString());
+      }).immediate();
+    } finally {
+      if (migration.rebuildsTables) db.pragma("foreign_keys = ON");
+    }
   }
 }
 

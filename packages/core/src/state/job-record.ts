@@ -18,7 +18,9 @@ export type ExitReason =
   | "interrupted"
   | "no_result"
   | "max_turns"
-  | "budget";
+  | "budget"
+  /** The schedule's gate said there was no work (skipped) or failed (failed). */
+  | "gate";
 
 /** Per-model counters as the runtime reports them (e.g. inputTokens, costUSD). */
 export type ModelUsage = Readonly<Record<string, number>>;

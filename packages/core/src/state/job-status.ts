@@ -8,6 +8,7 @@ export const JOB_STATUSES = [
   "cancelled",
   "timed_out",
   "interrupted",
+  "skipped",
 ] as const;
 /** Where a job stands: queued or running, then one terminal status. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -16,12 +17,14 @@ export type TerminalJobStatus = Exclude<JobStatus, ActiveJobStatus>;
 
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
   queued: ["running", "cancelled", "interrupted"],
-  running: ["completed", "failed", "cancelled", "timed_out", "interrupted"],
+  // A gate found no work: the model never ran.
+  running: ["completed", "failed", "cancelled", "timed_out", "interrupted", "skipped"],
   completed: [],
   failed: [],
   cancelled: [],
   timed_out: [],
   interrupted: [],
+  skipped: [],
 };
 
 export function isJobStatus(value: unknown): value is JobStatus {

@@ -180,3 +180,79 @@ describe("a full disk", () => {
     db.close();
   });
 });
+
+describe("migration 12: jobs may be skipped", () => {
+  it("rebuilds the jobs table keeping every row, every reference to it and its indexes", () => {
+    const path = join(tempDir(), "herdctl.db");
+    const old = openDatabase(
+      path,
+      MIGRATIONS.filter((m) => m.version <= 11),
+    );
+    const job = (id: string, extra = "") =>
+      old
+        .prepare(
+          `INSERT INTO jobs (id, agent, trigger_type, status, prompt, runtime, created_at${extra ? ", resumed_from, retry_of, forked_from" : ""})
+           VALUES (?, 'a', 'manual', 'completed', 'p', 'cli', '2026-01-01T00:00:00.000Z'${extra})`,
+        )
+        .run(id);
+    job("job-parent");
+    job("job-child", ", 'job-parent', 'job-parent', 'job-parent'");
+    old
+      .prepare(
+        "INSERT INTO wakes (id, agent, job_id, session_id, kind, prompt, status, created_at) VALUES ('w1', 'a', 'job-parent', 's', 'once', 'p', 'pending', 'x')",
+      )
+      .run();
+    old
+      .prepare(
+        "INSERT INTO chats (id, agent, title, surface, created_at, last_active_at) VALUES ('c1', 'a', 't', 'web', 'x', 'x')",
+      )
+      .run();
+    old
+      .prepare(
+        "INSERT INTO chat_messages (chat_id, job_id, role, text, created_at) VALUES ('c1', 'job-child', 'user', 'hi', 'x')",
+      )
+      .run();
+    old.close();
+
+    const db = openDatabase(path);
+    try {
+      expect(schemaVersion(db)).toBeGreaterThanOrEqual(12);
+      expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+      expect(
+        db.prepare("SELECT resumed_from, retry_of, forked_from FROM jobs WHERE id = 'job-child'").get(),
+      ).toEqual({
+        resumed_from: "job-parent",
+        retry_of: "job-parent",
+        forked_from: "job-parent",
+      });
+      expect(db.prepare("SELECT job_id FROM wakes").pluck().get()).toBe("job-parent");
+      expect(db.prepare("SELECT job_id FROM chat_messages").pluck().get()).toBe("job-child");
+      const indexes = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name",
+        )
+        .pluck()
+        .all();
+      expect(indexes).toEqual([
+        "jobs_by_agent",
+        "jobs_by_agent_status",
+        "jobs_by_forked_from",
+        "jobs_by_resumed_from",
+        "jobs_by_retry_of",
+        "jobs_by_session",
+        "jobs_by_status",
+        "jobs_by_time",
+      ]);
+      db.prepare("UPDATE jobs SET status = 'skipped' WHERE id = 'job-child'").run();
+      expect(() => db.prepare("UPDATE jobs SET status = 'bogus' WHERE id = 'job-child'").run()).toThrow(
+        /CHECK constraint/,
+      );
+      // References still act: deleting the parent clears them rather than failing or cascading.
+      db.prepare("DELETE FROM jobs WHERE id = 'job-parent'").run();
+      expect(db.prepare("SELECT resumed_from FROM jobs WHERE id = 'job-child'").pluck().get()).toBeNull();
+      expect(db.prepare("SELECT job_id FROM wakes").pluck().get()).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+});

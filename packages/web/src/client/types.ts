@@ -15,7 +15,7 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
-export const TERMINAL = new Set(["completed", "failed", "cancelled", "timed_out", "interrupted"]);
+export const TERMINAL = new Set(["completed", "failed", "cancelled", "timed_out", "interrupted", "skipped"]);
 export const JOB_STATUSES = [
   "queued",
   "running",
@@ -24,4 +24,5 @@ export const JOB_STATUSES = [
   "cancelled",
   "timed_out",
   "interrupted",
+  "skipped",
 ];
