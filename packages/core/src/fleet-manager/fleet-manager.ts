@@ -8,6 +8,7 @@ import { AuditTrail } from "../audit/trail.js";
 import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
 import { type ChatSendOptions, ChatService } from "../chat/service.js";
 import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
+import type { Gate } from "../config/gate.js";
 import {
   type AgentDefinition,
   FLEET_OBJECT,
@@ -652,6 +653,7 @@ export class FleetManager {
     this.requireRunning();
     const agent = withOverrides(this.agent(agentName), options);
     let schedulePrompt: string | undefined;
+    let gate: Gate | undefined;
     if (options.fork && (options.fresh || options.resume))
       throw new FleetError(
         "FLEET_BAD_TRIGGER",
@@ -671,6 +673,8 @@ export class FleetManager {
       const schedule = ownValue(agent.schedules, options.schedule);
       if (!schedule) throw scheduleNotFound(agent.name, options.schedule, Object.keys(agent.schedules ?? {}));
       schedulePrompt = schedule.prompt;
+      // A trigger of a schedule (its webhook, `trigger --schedule`) does what a fire does, gate included.
+      gate = schedule.gate;
       if (!options.resume && !options.fresh && !fork && options.workingDirectory === undefined)
         session = schedule.resume_session ? { mode: "continue" } : { mode: "fresh" };
     }
@@ -690,6 +694,7 @@ export class FleetManager {
       schedule: options.schedule,
       session,
       forkedFrom: fork?.forkedFrom,
+      ...(gate ? { gate } : {}),
     };
     const forced = options.force === true && this.budgets.blocking(agent.name) !== undefined;
     const job = this.control.submit(request, { noQueue: options.noQueue, overBudget: options.force });

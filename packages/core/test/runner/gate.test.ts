@@ -102,6 +102,9 @@ describe("schedule gates (real claude against the Messages API stand-in)", () =>
 
     // Skipped runs are listed and filterable like any other status.
     expect(f.jobs({ status: "skipped" }).jobs.map((j) => j.schedule)).toEqual(["idle"]);
+    // A trigger of the schedule (its webhook, `trigger --schedule`) runs its gate like a fire.
+    const manual = await f.wait(f.trigger("poller", { schedule: "idle" }).id);
+    expect(manual).toMatchObject({ status: "skipped", triggerType: "manual", exitReason: "gate" });
     const output = f.state.readJobOutput(jobs.get("idle")!.id);
     expect(output.map((l) => (l.message as { text?: string }).text)).toContain(
       "skipped by the gate: nothing new since yesterday",
