@@ -23,6 +23,8 @@ const SILENCES = [
   "test/faults/daemon-shutdown.test.ts",
   // Two minute-long silent chat turns; alone it was the last file of a CI run by 90 s.
   "packages/core/test/chat/chat-waiting.test.ts",
+  // A minute-long silent chat turn through the daemon, split from chat.test.ts to wait here.
+  "packages/cli/test/commands/chat-silence.test.ts",
 ];
 
 export default defineConfig({
