@@ -3,35 +3,18 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ChatMessageRecord, ChatRecord } from "@herdctl/core";
 import { ControlClient } from "@herdctl/core/internal";
-import { type Standin, startStandin, textReply, toolUse } from "@herdctl/standin";
+import { type Standin, startStandin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryResponder } from "../../../core/test/chat/memory-responder.js";
+import { chatResponder, modelEnv as modelEnvOf, piped as pipedTo, turnLines } from "../helpers/chat.js";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
 import { stopDaemon } from "../helpers/daemon.js";
 import { TmuxSession } from "../helpers/tmux.js";
 
 /**
  * `herdctl chat` end to end: the built binary, real claude, and the Anthropic API faked by the
- * stand-in, which answers from the conversation the request carries (memoryResponder): a second
- * turn that names the first one's word proves the chat continued its session.
+ * stand-in (chatResponder in ../helpers/chat.ts). A turn silent for a minute is in
+ * chat-silence.test.ts, which waits in the silences lane (vitest.config.ts).
  */
-const SILENCE_MS = 60_000;
-
-const responder = memoryResponder({
-  delayMs: (text) => Number(/take your time (\d+)/.exec(text)?.[1] ?? 0),
-  extra: (req) => {
-    const text = req.lastUserText ?? "";
-    if (text.includes("fail now"))
-      return { kind: "error", status: 400, shouldRetry: false, message: "the stand-in refuses this turn" };
-    if (text.includes("retitle")) return textReply("title\u001b]0;pwned\u0007 clear\u001b[2J end");
-    if (text.includes("run the tool"))
-      return req.assistantTurnsSinceLastUserText === 0
-        ? toolUse("Bash", { command: "echo chat-tool-ran", description: "say it ran" })
-        : textReply("the tool ran");
-    return undefined;
-  },
-});
-
 let standin: Standin;
 /** One fleet run in-process by each chat, one run by a daemon; each with its own claude config. */
 let local: { dir: string; remove: () => Promise<void> };
@@ -39,54 +22,8 @@ let served: { dir: string; remove: () => Promise<void> };
 let daemon: ChildProcess | undefined;
 const tmux = new TmuxSession(`herdctl-chat-${process.pid}`);
 
-function modelEnv(dir: string): Record<string, string> {
-  return {
-    ANTHROPIC_BASE_URL: standin.url,
-    ANTHROPIC_API_KEY: "sk-ant-test-chat-0123456789",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    CLAUDE_CODE_MAX_RETRIES: "0",
-    CLAUDE_CONFIG_DIR: join(dir, "claude-config"),
-    NO_COLOR: "1",
-  };
-}
-
-interface Piped {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `printf 'lines' | herdctl chat ...` in `dir`. */
-function piped(dir: string, args: string[], input: string): Promise<Piped> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: cleanEnv(modelEnv(dir)),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-interface TurnLine {
-  chat: string;
-  job: string;
-  status: string;
-  reply: string | null;
-  durationMs: number | null;
-}
-
-const turnLines = (r: Piped): TurnLine[] =>
-  r.stdout
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as TurnLine);
+const modelEnv = (dir: string) => modelEnvOf(standin, dir);
+const piped = (dir: string, args: string[], input: string) => pipedTo(standin, dir, args, input);
 
 const chatIdIn = (stderr: string): string => {
   const id = stderr.match(/chat (c-\S+) with/)?.[1];
@@ -123,7 +60,7 @@ const heldTurnArrived = (text: string) =>
 
 beforeAll(async () => {
   assertBuilt();
-  standin = await startStandin({ responder });
+  standin = await startStandin({ responder: chatResponder });
   local = await tempDir("herdctl-chat-");
   served = await tempDir("herdctl-chatd-");
   await writeFleet(local.dir);
@@ -309,22 +246,4 @@ describe("herdctl chat through a daemon (Anthropic stand-in)", () => {
       "what did I say?",
     ]);
   });
-
-  it(
-    "a turn silent for 60 s still completes: the socket keeps the chat waiting",
-    async () => {
-      const r = await piped(
-        served.dir,
-        ["--json", "chat", "greeter"],
-        `remember kestrel\ntake your time ${SILENCE_MS}, then: what did I say?\n`,
-      );
-      expect(r.code, r.stderr).toBe(0);
-      const [, silent] = turnLines(r);
-      expect(silent).toMatchObject({ status: "completed", reply: "you said kestrel" });
-      expect(silent!.durationMs).toBeGreaterThanOrEqual(SILENCE_MS);
-      expect(r.stderr).not.toContain("did not answer");
-      expect(r.stderr).not.toContain("lost the daemon");
-    },
-    SILENCE_MS + 120_000,
-  );
 });

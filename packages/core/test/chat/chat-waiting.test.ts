@@ -8,7 +8,8 @@ import { memoryResponder } from "./memory-responder.js";
 
 const SILENT_MS = 60_000;
 
-describe.each(["cli", "sdk"] as const)(
+// The two runtimes' minute-long waits overlap: each has its own stand-in, folder and fleet.
+describe.concurrent.each(["cli", "sdk"] as const)(
   "a chat turn whose reply is silent for a minute, %s runtime (real claude, stand-in API)",
   (runtime) => {
     const fx = clockFleetFixture("2030-01-01T00:00:00.000Z");

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { always, hang, type Standin, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { always, hang, startStandin, textReply } from "@herdctl/standin";
+import { beforeAll, describe, expect, it } from "vitest";
 import { StateManager } from "../../src/state/index.js";
 import { claudeEnv } from "../helpers/claude-env.js";
 import { tempDir } from "../helpers/fleet.js";
@@ -51,36 +51,45 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe("the library examples in docs/library.md (real claude and Agent SDK, stand-in API)", () => {
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager | undefined;
+/**
+ * What each example runs against: a stand-in of its own and a scratch folder, so the examples
+ * run at once and from-file.mjs's twelve silent seconds overlap the others' work.
+ */
+async function scratch(onTestFinished: (fn: () => unknown) => void) {
+  const standin = await startStandin();
+  const tmp = tempDir("herdctl-library-");
+  const states: StateManager[] = [];
+  onTestFinished(async () => {
+    for (const state of states) state.close();
+    tmp.cleanup();
+    await standin.close();
+  });
+  return {
+    standin,
+    tmp,
+    openState(dir: string): StateManager {
+      const state = new StateManager(dir);
+      state.open();
+      states.push(state);
+      return state;
+    },
+  };
+}
+
+describe.concurrent("the library examples in docs/library.md (real claude and Agent SDK, stand-in API)", () => {
   const answer = () => `answer-${randomBytes(4).toString("hex")}`;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     expect(existsSync(resolve(import.meta.dirname, "../../dist/index.js")), "run npm run build first").toBe(
       true,
     );
-    standin = await startStandin();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    tmp = tempDir("herdctl-library-");
-    standin.requests.length = 0;
-  });
-  afterEach(() => {
-    state?.close();
-    state = undefined;
-    tmp.cleanup();
   });
 
-  function openState(dir: string): StateManager {
-    state = new StateManager(dir);
-    state.open();
-    return state;
-  }
-
-  it("from-file.mjs streams the reply through onMessage across a long silent turn, and queries jobs and sessions", async () => {
+  it("from-file.mjs streams the reply through onMessage across a long silent turn, and queries jobs and sessions", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { standin, tmp, openState } = await scratch(onTestFinished);
     const reply = answer();
     const prompt = `What is the token? ${randomBytes(4).toString("hex")}`;
     // Twelve silent seconds before the model answers: wait() and onMessage must ride them out.
@@ -110,7 +119,11 @@ describe("the library examples in docs/library.md (real claude and Agent SDK, st
     expect(field(run.stdout, "next job continues session")).toBe(session?.sessionId);
   }, 180_000);
 
-  it("from-object.mjs names a bad key by path, applies model, working directory and MCP overrides, and reloads", async () => {
+  it("from-object.mjs names a bad key by path, applies model, working directory and MCP overrides, and reloads", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { standin, tmp, openState } = await scratch(onTestFinished);
     const reply = answer();
     standin.setResponder(always(textReply(reply)));
     const model = "claude-opus-4-5";
@@ -145,7 +158,11 @@ describe("the library examples in docs/library.md (real claude and Agent SDK, st
     expect(db.sessions.get("reviewer")?.workingDirectory).toBe(cwd);
   }, 180_000);
 
-  it("runtime-changes.mjs reports typed events for a schedule added at runtime, then removes it", async () => {
+  it("runtime-changes.mjs reports typed events for a schedule added at runtime, then removes it", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { standin, tmp, openState } = await scratch(onTestFinished);
     const reply = answer();
     standin.setResponder(always(textReply(reply)));
     const run = await runExample("runtime-changes.mjs", { cwd: tmp.dir, env: claudeEnv(standin, tmp.dir) });
@@ -169,7 +186,8 @@ describe("the library examples in docs/library.md (real claude and Agent SDK, st
     expect(db.schedules.list({ agent: "pinger" })).toEqual([]);
   }, 180_000);
 
-  it("cancel.mjs cancels a job whose model never answers", async () => {
+  it("cancel.mjs cancels a job whose model never answers", async ({ expect, onTestFinished }) => {
+    const { standin, tmp, openState } = await scratch(onTestFinished);
     standin.setResponder(() => hang());
     const run = await runExample("cancel.mjs", { cwd: tmp.dir, env: claudeEnv(standin, tmp.dir) });
     expect(run.code, run.stderr).toBe(0);
