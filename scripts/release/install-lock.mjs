@@ -1,11 +1,28 @@
 /**
  * The package-lock.json of a folder that installs the release tarballs, cut from the repository's
  * own lock: each tarball (resolved to its file, with its integrity) and every registry package
- * they need, at the versions and integrity hashes CI tested. With it, `npm ci --offline` installs
- * from npm's cache alone: npm takes each tarball from its cache by integrity and, since the lock
- * already says which version each dependency is, never asks the registry for metadata (npm 11
- * wants full registry metadata for anything not locked, and `npm ci` never caches that).
+ * they need, at the versions and integrity hashes CI tested, with its registry tarball address.
+ * With it, `npm ci --offline` installs from npm's cache alone: npm takes each tarball from its
+ * cache by integrity and, since the lock already says which version each dependency is and where
+ * its tarball is, never asks the registry for metadata (which the cache may not hold).
  */
+
+/**
+ * Whether each dependency's install script runs when the release is installed; npm 11 reads this
+ * as the folder's `allowScripts` (it warns about every install script not listed, and
+ * `--strict-allow-scripts` refuses them). Approvals are pinned to the version the release locks.
+ * better-sqlite3 fetches or compiles its binary, claude's copies its native binary into place and
+ * protobufjs's checks its version. ssh2's and cpu-features' compile optional speed-ups for SSH
+ * connections to a Docker engine: ssh2 works without them, and skipping them is what lets the
+ * release install with no compiler.
+ */
+const INSTALL_SCRIPTS = {
+  "better-sqlite3": true,
+  "@anthropic-ai/claude-code": true,
+  protobufjs: true,
+  ssh2: false,
+  "cpu-features": false,
+};
 
 /** Flags that describe the repository's tree (its development tools), not an install of the tarballs. */
 const REPO_FLAGS = ["dev", "devOptional", "peer", "extraneous"];
@@ -41,6 +58,10 @@ export function installLock(lock, tarballs) {
     for (const at of found) {
       const entry = { ...lock.packages[at] };
       for (const flag of REPO_FLAGS) delete entry[flag];
+      entry.resolved ??= registryTarball(
+        entry.name ?? at.slice(at.lastIndexOf("node_modules/") + "node_modules/".length),
+        entry.version,
+      );
       // A dependency nested under the workspace folder goes under the installed package instead.
       place(
         at.startsWith(`${workspace}/`) ? `node_modules/${ws.name}/${at.slice(workspace.length + 1)}` : at,
@@ -51,7 +72,12 @@ export function installLock(lock, tarballs) {
   for (const [from, name] of needed)
     if (!dependencies[name]) throw new Error(`release lock: ${from} needs ${name}, which is not packed`);
 
-  const manifest = { name: "herdctl-release", private: true, dependencies };
+  const manifest = {
+    name: "herdctl-release",
+    private: true,
+    dependencies,
+    allowScripts: allowScripts(packages),
+  };
   const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
   return {
     manifest,
@@ -59,9 +85,25 @@ export function installLock(lock, tarballs) {
       name: manifest.name,
       lockfileVersion: 3,
       requires: true,
-      packages: { "": { ...manifest }, ...sorted },
+      packages: { "": { name: manifest.name, dependencies }, ...sorted },
     },
   };
+}
+
+/** The release's `allowScripts`: INSTALL_SCRIPTS for each locked package that has an install script. */
+function allowScripts(packages) {
+  const policy = {};
+  for (const [path, entry] of Object.entries(packages)) {
+    if (!entry.hasInstallScript) continue;
+    const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
+    const allowed = INSTALL_SCRIPTS[name];
+    if (allowed === undefined)
+      throw new Error(
+        `release lock: ${name}@${entry.version} has an install script; decide whether a release runs it in INSTALL_SCRIPTS (scripts/release/install-lock.mjs)`,
+      );
+    policy[allowed ? `${name}@${entry.version}` : name] = allowed;
+  }
+  return Object.fromEntries(Object.entries(policy).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The lock paths of every registry package a workspace package needs, and the workspace packages it needs. */
@@ -87,6 +129,20 @@ function closure(lock, workspace) {
     }
   }
   return { found, workspaceDeps };
+}
+
+/**
+ * The registry's tarball address of a package. The repository's lock leaves it out
+ * (`omit-lockfile-registry-resolved`), but without it npm must read the package's registry
+ * metadata to find the tarball, and offline that metadata is only in the cache if an earlier
+ * install happened to ask for it in the same form; with it and the integrity, npm takes the
+ * tarball from its cache by hash alone. npm rewrites the host to the configured registry
+ * (`replace-registry-host`), so a mirror registry is used as usual.
+ */
+function registryTarball(name, version) {
+  if (!version)
+    throw new Error(`release lock: ${name} has no version in package-lock.json; run \`npm install\``);
+  return `https://registry.npmjs.org/${name}/-/${name.slice(name.lastIndexOf("/") + 1)}-${version}.tgz`;
 }
 
 /** [name, optional] for what npm installs with a package: dependencies, optional ones, required peers. */
