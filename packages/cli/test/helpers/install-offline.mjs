@@ -9,8 +9,8 @@
  *
  * npm's cache is this machine's, its content hard-linked into <scratch>/cache (content files are
  * never rewritten, only added), so nothing this run fetches or caches lands in the user's cache.
- * The global prefix is <scratch>/global. Prints one JSON line: each npm run's status and output
- * and the paths the mirror was asked for.
+ * The global prefix is <scratch>/global. Prints one JSON line: each npm run's status, output and
+ * duration, and the paths the mirror was asked for.
  */
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -79,13 +79,14 @@ console.log(JSON.stringify({ ci, global, requests }));
 
 function npm(args, cwd) {
   return new Promise((done, fail) => {
+    const started = performance.now();
     const child = spawn("npm", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", fail);
-    child.on("close", (status) => done({ args, status, stdout, stderr }));
+    child.on("close", (status) => done({ args, status, stdout, stderr, ms: performance.now() - started }));
   });
 }
 

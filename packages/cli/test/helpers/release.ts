@@ -27,6 +27,7 @@ export interface NpmRun {
   status: number | null;
   stdout: string;
   stderr: string;
+  ms: number;
 }
 
 export interface OfflineInstall {
