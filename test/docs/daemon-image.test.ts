@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 /**
- * docker/daemon.Dockerfile, read rather than built: building it takes minutes, so the build and a
- * run (`--version`, `start --offline`, `/api/health`, a trigger) are bench/daemon-image.ts. What is
- * checked here is what docs/operating.md ("Running on a server") and docs/security.md promise.
+ * docker/daemon.Dockerfile, read: what docs/operating.md ("Running on a server") and
+ * docs/security.md promise of it. The image built and run, firing a Docker agent through the
+ * host's engine, is daemon-container.test.ts; the build timed is bench/daemon-image.ts.
  */
 
 const ROOT = new URL("../../", import.meta.url);
