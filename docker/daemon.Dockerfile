@@ -8,7 +8,10 @@ ARG BASE=herdctl/runtime:latest
 FROM ${BASE}
 USER root
 COPY node /usr/local/bin/node
+# The registry packages, then herdctl's own (they change with every build): two layers, so a
+# rebuild reuses the first.
 COPY herdctl /opt/herdctl
+COPY app /opt/herdctl
 COPY --chown=1000:1000 fleet /fleet
 RUN ln -s /opt/herdctl/node_modules/herdctl/bin/herdctl.js /usr/local/bin/herdctl \
  && herdctl --version

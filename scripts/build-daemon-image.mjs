@@ -8,7 +8,7 @@
  *   node scripts/build-daemon-image.mjs [tag] [--base herdctl/runtime:latest]
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,8 +48,14 @@ try {
     }),
   );
   await step("lay out", () => layOut(repo, release, join(context, "herdctl")));
+  // herdctl's own packages and the release's manifest and lock change with every build; the
+  // registry packages (a gigabyte, mostly claude's binaries) only with the lock. Apart, they are
+  // two layers, and a rebuild reuses the big one from Docker's cache.
+  mkdirSync(join(context, "app", "node_modules"), { recursive: true });
+  for (const own of ["herdctl", "@herdctl"])
+    renameSync(join(context, "herdctl", "node_modules", own), join(context, "app", "node_modules", own));
   for (const file of ["package.json", "package-lock.json"])
-    copyFileSync(join(release, file), join(context, "herdctl", file));
+    copyFileSync(join(release, file), join(context, "app", file));
   rmSync(release, { recursive: true });
   copyFileSync(process.execPath, join(context, "node"));
   mkdirSync(join(context, "fleet"));

@@ -44,10 +44,14 @@ export async function ensureDaemonImage(): Promise<string> {
   if (await exists(tag)) return tag;
   return withLock(join(tmpdir(), `herdctl-${tag.replace(/[/:]/g, "-")}.lock`), async () => {
     if (await exists(tag)) return tag;
-    await run(process.execPath, [join(ROOT, "scripts/build-daemon-image.mjs"), tag], {
+    const started = performance.now();
+    const { stderr } = await run(process.execPath, [join(ROOT, "scripts/build-daemon-image.mjs"), tag], {
       cwd: ROOT,
       maxBuffer: 64 * 1024 * 1024,
     });
+    // What the build cost the run, in its log: the script's last line has each step's time.
+    const steps = stderr.trim().split("\n").at(-1);
+    console.error(`built ${tag} in ${((performance.now() - started) / 1000).toFixed(0)} s (${steps})`);
     await removeOldImages(tag);
     return tag;
   });
