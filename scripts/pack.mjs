@@ -52,7 +52,8 @@ const tarballs = PACKAGES.map(([workspace]) => {
   if (!entry) throw new Error(`pack: npm pack did not report a tarball for ${name}`);
   return { workspace, file: entry.filename, integrity: entry.integrity };
 });
-const { manifest, lock } = installLock(lockfile, tarballs);
+const { allowScripts } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
+const { manifest, lock } = installLock(lockfile, tarballs, allowScripts ?? {});
 writeFileSync(join(outdir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 writeFileSync(join(outdir, "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
 const prebuilt = packPrebuiltSqlite(repo, join(outdir, "prebuilds"));

@@ -7,23 +7,6 @@
  * its tarball is, never asks the registry for metadata (which the cache may not hold).
  */
 
-/**
- * Whether each dependency's install script runs when the release is installed; npm 11 reads this
- * as the folder's `allowScripts` (it warns about every install script not listed, and
- * `--strict-allow-scripts` refuses them). Approvals are pinned to the version the release locks.
- * better-sqlite3 fetches or compiles its binary, claude's copies its native binary into place and
- * protobufjs's checks its version. ssh2's and cpu-features' compile optional speed-ups for SSH
- * connections to a Docker engine: ssh2 works without them, and skipping them is what lets the
- * release install with no compiler.
- */
-const INSTALL_SCRIPTS = {
-  "better-sqlite3": true,
-  "@anthropic-ai/claude-code": true,
-  protobufjs: true,
-  ssh2: false,
-  "cpu-features": false,
-};
-
 /** Flags that describe the repository's tree (its development tools), not an install of the tarballs. */
 const REPO_FLAGS = ["dev", "devOptional", "peer", "extraneous"];
 
@@ -31,9 +14,11 @@ const REPO_FLAGS = ["dev", "devOptional", "peer", "extraneous"];
  * @param {{ packages: Record<string, any> }} lock the repository's package-lock.json
  * @param {Array<{ workspace: string, file: string, integrity: string }>} tarballs one per packed
  *   workspace package: its folder in the lock (e.g. "packages/cli"), tarball file name, integrity
+ * @param {Record<string, boolean>} scripts the repository's `allowScripts`: whether each
+ *   dependency's install script runs (by name)
  * @returns {{ manifest: object, lock: object }} the install folder's package.json and package-lock.json
  */
-export function installLock(lock, tarballs) {
+export function installLock(lock, tarballs, scripts) {
   const packages = {};
   const place = (path, entry) => {
     if (packages[path] && JSON.stringify(packages[path]) !== JSON.stringify(entry))
@@ -76,7 +61,7 @@ export function installLock(lock, tarballs) {
     name: "herdctl-release",
     private: true,
     dependencies,
-    allowScripts: allowScripts(packages),
+    allowScripts: allowScripts(packages, scripts),
   };
   const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
   return {
@@ -90,16 +75,21 @@ export function installLock(lock, tarballs) {
   };
 }
 
-/** The release's `allowScripts`: INSTALL_SCRIPTS for each locked package that has an install script. */
-function allowScripts(packages) {
+/**
+ * The release's `allowScripts`, which npm 11 reads to decide whether a dependency's install script
+ * runs (it warns about every install script not listed, and `--strict-allow-scripts` refuses them):
+ * the repository's decision for each locked package that has one, approvals pinned to the locked
+ * version, denials by name.
+ */
+function allowScripts(packages, scripts) {
   const policy = {};
   for (const [path, entry] of Object.entries(packages)) {
     if (!entry.hasInstallScript) continue;
     const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
-    const allowed = INSTALL_SCRIPTS[name];
-    if (allowed === undefined)
+    const allowed = scripts[name];
+    if (typeof allowed !== "boolean")
       throw new Error(
-        `release lock: ${name}@${entry.version} has an install script; decide whether a release runs it in INSTALL_SCRIPTS (scripts/release/install-lock.mjs)`,
+        `release lock: ${name}@${entry.version} has an install script; decide whether it runs in package.json's "allowScripts" (npm install-scripts approve|deny ${name})`,
       );
     policy[allowed ? `${name}@${entry.version}` : name] = allowed;
   }

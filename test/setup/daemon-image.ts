@@ -17,6 +17,7 @@ const INPUTS = [
   "packages/cli/package.json",
   "package-lock.json",
   "docker/daemon.Dockerfile",
+  "docker/daemon-deps.Dockerfile",
   "scripts/build-daemon-image.mjs",
   "scripts/pack.mjs",
   "scripts/release",
