@@ -1,13 +1,14 @@
 # herdctl daemon image: `herdctl start` itself in a container, for running a fleet on a server.
-# Built by scripts/build-daemon-image.mjs, offline, the way the runtime image is: FROM that image
-# (a debootstrap root filesystem plus claude, `herdctl docker build --offline`), adding the node
-# binary of the machine that builds it and the release tarballs laid out from their lock. The
-# build needs no registry and no network (the script builds with --network none).
+# Built by scripts/build-daemon-image.mjs, offline, the way the runtime image is: on the
+# dependencies image (docker/daemon-deps.Dockerfile: the runtime image, a debootstrap root
+# filesystem plus claude from `herdctl docker build --offline`, with node and the release's
+# registry packages), adding the release's own packages unpacked from their tarballs. The build
+# needs no registry and no network (the script builds with --network none).
 # See docs/operating.md, "Running on a server".
-ARG BASE=herdctl/runtime:latest
-FROM ${BASE}
+ARG DEPS
+FROM ${DEPS}
 USER root
-COPY node /usr/local/bin/node
+# herdctl's packages and the release's package.json and lock, beside the dependencies.
 COPY herdctl /opt/herdctl
 COPY --chown=1000:1000 fleet /fleet
 RUN ln -s /opt/herdctl/node_modules/herdctl/bin/herdctl.js /usr/local/bin/herdctl \

@@ -1,19 +1,23 @@
 /**
  * Makes a release: one tarball per published package (@herdctl/standin, @herdctl/core,
  * @herdctl/web, herdctl) in a folder (default: release/), with a package.json and package-lock.json
- * there that install all four (see scripts/release/install-lock.mjs). Run `npm run build` first;
- * this packs what is built and does not build.
+ * there that install all four (see scripts/release/install-lock.mjs), and better-sqlite3's binary
+ * as built here, in `prebuilds/` laid out as a download mirror for its installer
+ * (scripts/release/prebuilt-sqlite.mjs). Run `npm run build` first; this packs what is built and
+ * does not build.
  *
  *   node scripts/pack.mjs [outdir]        (npm run pack)
  *
  * Prints one line per file written. The folder is a complete offline install: copy it to a
- * machine whose npm cache holds the dependencies and run `npm ci --offline` there (docs/operating.md).
+ * machine whose npm cache holds the dependencies, serve `prebuilds/` there and run
+ * `npm ci --offline` (docs/operating.md).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installLock } from "./release/install-lock.mjs";
+import { packPrebuiltSqlite } from "./release/prebuilt-sqlite.mjs";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 // Each package and a file that is there only once it is built.
@@ -31,7 +35,7 @@ for (const [workspace, built] of PACKAGES)
 
 mkdirSync(outdir, { recursive: true });
 // A stale node_modules or lock from an install in this folder would not match the new tarballs.
-for (const old of ["node_modules", "package-lock.json"])
+for (const old of ["node_modules", "package-lock.json", "prebuilds"])
   rmSync(join(outdir, old), { recursive: true, force: true });
 const packed = JSON.parse(
   execFileSync(
@@ -48,8 +52,11 @@ const tarballs = PACKAGES.map(([workspace]) => {
   if (!entry) throw new Error(`pack: npm pack did not report a tarball for ${name}`);
   return { workspace, file: entry.filename, integrity: entry.integrity };
 });
-const { manifest, lock } = installLock(lockfile, tarballs);
+const { allowScripts } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
+const { manifest, lock } = installLock(lockfile, tarballs, allowScripts ?? {});
 writeFileSync(join(outdir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 writeFileSync(join(outdir, "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
+const prebuilt = packPrebuiltSqlite(repo, join(outdir, "prebuilds"));
 for (const file of [...tarballs.map((t) => t.file), "package.json", "package-lock.json"])
   console.log(join(outdir, file));
+console.log(prebuilt);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine: a Docker engine and
-# debootstrap (for the offline runtime image), and Chromium (the web dashboard's browser test).
+# debootstrap (for the offline runtime image), Chromium (the web dashboard's browser test), tmux
+# and iproute2.
 # Safe to run again; does nothing already done.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+# `ip` brings up loopback in the network namespace the packaged-install test installs in.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup-machine: need root to install ${need[*]}; install them and run again" >&2

@@ -1,29 +1,33 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, type CliResult, cleanEnv, freePort, tempDir, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
-import { layOut, packRelease } from "./helpers/release.js";
+import { installOffline, type LockEntry, type OfflineInstall, packRelease } from "./helpers/release.js";
 
 /**
- * The release as a user gets it: `scripts/pack.mjs` tarballs, laid out from the release's own
- * package-lock.json in a folder outside the repository, then the installed `herdctl` run from
- * there: --version, init, and `start --offline` answering a trigger and serving the dashboard it
- * carries. Anthropic is faked (the built-in offline stand-in). The real `npm ci --offline` and
- * global install of the same folder are bench/packaged-install.ts (they take minutes).
+ * The release as a user gets it, installed for real with no network: `scripts/pack.mjs` tarballs,
+ * `npm ci --offline` of the release folder and `npm install -g --offline` of the installed herdctl
+ * into a temporary prefix, inside a network namespace holding only loopback
+ * (helpers/install-offline.mjs, run under `unshare --net`), npm's cache as the only source of
+ * packages and the release's `prebuilds/` served on 127.0.0.1 as the mirror better-sqlite3's
+ * installer fetches its binary from (docs/operating.md). Then the globally installed `herdctl`,
+ * outside any repository: --version, init, and `start --offline` answering a trigger and serving
+ * the dashboard it carries. Anthropic is faked (the built-in offline stand-in).
  */
 
 let release: { dir: string; remove: () => Promise<void> };
-let installed: { dir: string; remove: () => Promise<void> };
+let scratch: { dir: string; remove: () => Promise<void> };
 let fleet: { dir: string; remove: () => Promise<void> };
 let files: string[];
-let lock: Awaited<ReturnType<typeof layOut>>;
+let lock: Record<string, LockEntry>;
+let install: OfflineInstall;
 let bin: string;
 
 function installedHerdctl(args: string[], cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(bin, args, {
       cwd,
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
@@ -40,19 +44,21 @@ function installedHerdctl(args: string[], cwd: string): Promise<CliResult> {
 beforeAll(async () => {
   assertBuilt();
   release = await tempDir("herdctl-release-");
-  installed = await tempDir("herdctl-installed-");
+  scratch = await tempDir("herdctl-installed-");
   fleet = await tempDir("herdctl-packaged-fleet-");
   files = await packRelease(release.dir);
-  lock = await layOut(release.dir, installed.dir);
-  bin = join(installed.dir, "node_modules", "herdctl", "bin", "herdctl.js");
-}, 240_000);
+  lock = JSON.parse(readFileSync(join(release.dir, "package-lock.json"), "utf8")).packages;
+  install = await installOffline(release.dir, scratch.dir);
+  bin = join(scratch.dir, "global", "bin", "herdctl");
+}, 600_000);
 
 afterAll(async () => {
-  await Promise.all([release?.remove(), installed?.remove(), fleet?.remove()]);
+  await Promise.all([release?.remove(), scratch?.remove(), fleet?.remove()]);
 });
 
-describe("the packed release, installed outside the repository", () => {
-  it("packs four tarballs and a lock that installs them from npm's cache", () => {
+describe("the packed release, installed offline outside the repository", () => {
+  it("packs four tarballs, a lock that installs them from npm's cache and better-sqlite3's binary", () => {
+    const abi = process.versions.modules;
     expect(files.map((f) => f.slice(release.dir.length + 1)).sort()).toEqual([
       "herdctl-0.1.0.tgz",
       "herdctl-core-0.1.0.tgz",
@@ -60,19 +66,46 @@ describe("the packed release, installed outside the repository", () => {
       "herdctl-web-0.1.0.tgz",
       "package-lock.json",
       "package.json",
+      `prebuilds/v${lock["node_modules/better-sqlite3"]?.version}/better-sqlite3-v${lock["node_modules/better-sqlite3"]?.version}-node-v${abi}-${process.platform}-${process.arch}.tar.gz`,
     ]);
-    // Every registry package is pinned with its integrity, which is what lets `npm ci --offline`
-    // take it from the cache without registry metadata.
+    // Every registry package is pinned with its integrity and tarball address, which is what lets
+    // `npm ci --offline` take it from the cache by hash without registry metadata.
     const unpinned = Object.entries(lock).filter(
-      ([path, entry]) => path !== "" && !(entry.version && entry.integrity?.startsWith("sha512-")),
+      ([path, entry]) =>
+        path !== "" &&
+        !entry.resolved?.startsWith("file:") &&
+        !(
+          entry.version &&
+          entry.integrity?.startsWith("sha512-") &&
+          entry.resolved?.startsWith("https://registry.npmjs.org/") &&
+          entry.resolved.endsWith(`-${entry.version}.tgz`)
+        ),
     );
     expect(unpinned).toEqual([]);
     expect(lock["node_modules/herdctl"]?.resolved).toBe("file:herdctl-0.1.0.tgz");
     expect(lock["node_modules/better-sqlite3"]?.version).toMatch(/^12\./);
   });
 
+  it("installs with npm's cache and the binary mirror alone, no compiler, and every install script decided", () => {
+    expect(install.ci.status, install.ci.stderr).toBe(0);
+    // npm 11 warns about install scripts the folder's allowScripts does not decide.
+    expect(install.ci.stderr).not.toMatch(/install-scripts/);
+    expect(install.global?.status, install.global?.stderr).toBe(0);
+    const version = lock["node_modules/better-sqlite3"]?.version;
+    expect(install.requests).toEqual([
+      `/v${version}/better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`,
+    ]);
+    const installed = join(release.dir, "node_modules");
+    // Fetched, not compiled: node-gyp would have left its object files beside the binary.
+    expect(readdirSync(join(installed, "better-sqlite3", "build", "Release"))).toEqual([
+      "better_sqlite3.node",
+    ]);
+    // ssh2's optional native speed-up is denied by the release's allowScripts, so not built.
+    expect(existsSync(join(installed, "ssh2", "lib", "protocol", "crypto", "build"))).toBe(false);
+  });
+
   it("ships the dashboard's built client and no workspace dependency in the herdctl package", () => {
-    const pkg = join(installed.dir, "node_modules", "herdctl");
+    const pkg = join(release.dir, "node_modules", "herdctl");
     expect(existsSync(join(pkg, "dist", "client", "index.html"))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith("@herdctl/"))).toEqual([]);
@@ -96,7 +129,7 @@ describe("the packed release, installed outside the repository", () => {
     const port = await freePort();
     let daemon: ChildProcess | undefined;
     try {
-      daemon = spawn(process.execPath, [bin, "start", "--offline", "--web", "--web-port", String(port)], {
+      daemon = spawn(bin, ["start", "--offline", "--web", "--web-port", String(port)], {
         cwd: fleet.dir,
         env: cleanEnv(),
         stdio: "ignore",
@@ -118,7 +151,7 @@ describe("the packed release, installed outside the repository", () => {
       expect(await health.json()).toMatchObject({ ok: true, state: "running" });
       const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
       const packagedIndex = readFileSync(
-        join(installed.dir, "node_modules", "herdctl", "dist", "client", "index.html"),
+        join(release.dir, "node_modules", "herdctl", "dist", "client", "index.html"),
         "utf8",
       );
       expect(page).toBe(packagedIndex);

@@ -2,12 +2,11 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { layOut as layOutScript } from "../../../../scripts/release/lay-out.mjs";
 
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
-/** `node scripts/pack.mjs <dir>`: the four tarballs, package.json and package-lock.json in `dir`. */
+/** `node scripts/pack.mjs <dir>`: the four tarballs, package.json, package-lock.json and prebuilds/ in `dir`. */
 export async function packRelease(dir: string): Promise<string[]> {
   const { stdout } = await run(process.execPath, [join(ROOT, "scripts", "pack.mjs"), dir], {
     cwd: ROOT,
@@ -23,11 +22,37 @@ export interface LockEntry {
   optional?: boolean;
 }
 
+export interface NpmRun {
+  args: string[];
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface OfflineInstall {
+  ci: NpmRun;
+  /** `npm install -g` into `<scratch>/global`; not run when `npm ci` failed. */
+  global?: NpmRun;
+  /** The paths better-sqlite3's installer asked the binary mirror for. */
+  requests: string[];
+}
+
 /**
- * node_modules in `target` as the release's lock says, from this repository's installed packages
- * (scripts/release/lay-out.mjs). `npm ci --offline` itself, with its native build, is
- * bench/packaged-install.ts (minutes: see bench/README.md).
+ * `npm ci --offline` of a release folder, then `npm install -g --offline` of its herdctl into
+ * `<scratch>/global`, with no network: helpers/install-offline.mjs under `unshare --net`.
  */
-export function layOut(release: string, target: string): Promise<Record<string, LockEntry>> {
-  return layOutScript(ROOT, release, target);
+export async function installOffline(release: string, scratch: string): Promise<OfflineInstall> {
+  const helper = fileURLToPath(new URL("./install-offline.mjs", import.meta.url));
+  try {
+    const { stdout } = await run("unshare", ["--net", "--", process.execPath, helper, release, scratch], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(stdout);
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    throw new Error(
+      `the offline install could not run (it needs root, util-linux's unshare and iproute2's ip for a network namespace): ${stderr || message}`,
+    );
+  }
 }

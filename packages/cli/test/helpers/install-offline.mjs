@@ -1,0 +1,109 @@
+/**
+ * Installs a release folder (scripts/pack.mjs) the way docs/operating.md tells a machine with no
+ * internet to: `npm ci --offline` in the folder, with its `prebuilds/` served on 127.0.0.1 as the
+ * mirror of better-sqlite3's binaries, then `npm install -g --offline` of the installed herdctl.
+ * Run it under `unshare --net`: in a network namespace of its own, holding only loopback, any
+ * request for the registry or GitHub fails at once instead of quietly succeeding.
+ *
+ *   unshare --net -- node install-offline.mjs <release> <scratch>
+ *
+ * npm's cache is this machine's, its content hard-linked into <scratch>/cache (content files are
+ * never rewritten, only added), so nothing this run fetches or caches lands in the user's cache.
+ * The global prefix is <scratch>/global. Prints one JSON line: each npm run's status, output and
+ * duration, and the paths the mirror was asked for.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+} from "node:fs";
+import { createServer } from "node:http";
+import { join, relative, resolve } from "node:path";
+
+const [release, scratch] = process.argv.slice(2).map((arg) => resolve(arg));
+if (!release || !scratch) throw new Error("usage: install-offline.mjs <release> <scratch>");
+
+// A new network namespace starts with its loopback down.
+execFileSync("ip", ["link", "set", "lo", "up"]);
+
+const cache = join(scratch, "cache");
+const npmCache = execFileSync("npm", ["config", "get", "cache"], { encoding: "utf8" }).trim();
+linkTree(join(npmCache, "_cacache", "content-v2"), join(cache, "_cacache", "content-v2"));
+
+const mirrorRoot = join(release, "prebuilds");
+const requests = [];
+const mirror = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url ?? "/", "http://mirror").pathname);
+  requests.push(path);
+  const file = join(mirrorRoot, path);
+  if (relative(mirrorRoot, file).startsWith("..") || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { "content-type": "application/gzip" });
+  createReadStream(file).pipe(res);
+});
+await new Promise((ready) => mirror.listen(0, "127.0.0.1", ready));
+const address = mirror.address();
+const env = {
+  ...process.env,
+  npm_config_cache: cache,
+  npm_config_better_sqlite3_binary_host: `http://127.0.0.1:${typeof address === "object" ? address?.port : 0}`,
+  npm_config_update_notifier: "false",
+};
+
+const ci = await npm(["ci", "--offline", "--no-audit", "--no-fund"], release);
+const global =
+  ci.status === 0
+    ? await npm(
+        [
+          "install",
+          "-g",
+          "--offline",
+          "--no-audit",
+          "--no-fund",
+          "--prefix",
+          join(scratch, "global"),
+          join(release, "node_modules", "herdctl"),
+        ],
+        scratch,
+      )
+    : undefined;
+mirror.close();
+console.log(JSON.stringify({ ci, global, requests }));
+
+function npm(args, cwd) {
+  return new Promise((done, fail) => {
+    const started = performance.now();
+    const child = spawn("npm", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", fail);
+    child.on("close", (status) => done({ args, status, stdout, stderr, ms: performance.now() - started }));
+  });
+}
+
+/** `to` as a copy of the folder `from` whose files are hard links (copies across file systems). */
+function linkTree(from, to) {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) linkTree(source, target);
+    else if (entry.isFile()) {
+      try {
+        linkSync(source, target);
+      } catch (error) {
+        if (error.code !== "EXDEV") throw error;
+        copyFileSync(source, target);
+      }
+    }
+  }
+}
