@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 /**
  * docker/daemon.Dockerfile, read: what docs/operating.md ("Running on a server") and
  * docs/security.md promise of it. The image built and run, firing a Docker agent through the
- * host's engine, is daemon-container.test.ts; the build timed is bench/daemon-image.ts.
+ * host's engine, is bench/daemon-container.ts (not in the suite: minutes to build); the build timed is bench/daemon-image.ts.
  */
 
 const ROOT = new URL("../../", import.meta.url);
