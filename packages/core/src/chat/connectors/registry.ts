@@ -15,7 +15,12 @@ interface Platform {
   load(): Promise<ConnectorModule>;
 }
 
-const PLATFORMS: Partial<Record<ChatPlatform, Platform>> = {};
+const PLATFORMS: Partial<Record<ChatPlatform, Platform>> = {
+  discord: {
+    key: (agent) => agent.chat?.discord?.bot_token_env,
+    load: () => import("../discord/index.js"),
+  },
+};
 
 /** The agents of a config grouped into bot connections: one per platform and token variable. */
 export function groupConnectors(agents: readonly ResolvedAgent[]): ConnectorGroup[] {
