@@ -18,7 +18,7 @@ export const tokenEnv = z.string().superRefine((value, ctx) => {
 });
 
 /** A Discord id (a snowflake): digits only, as a string so large ids keep every digit. */
-const snowflake = z.union([z.string(), z.number()]).transform((value, ctx): string => {
+export const snowflake = z.union([z.string(), z.number()]).transform((value, ctx): string => {
   const text = String(value);
   if (typeof value === "number" || !/^\d{1,25}$/.test(text)) {
     ctx.addIssue({
