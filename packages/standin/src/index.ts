@@ -9,6 +9,7 @@ export {
   stripDirectives,
   unescapeArg,
 } from "./directives.js";
+export type { DiscordChannel, DiscordMessage, DiscordUser } from "./discord/objects.js";
 export {
   DISCORD_MESSAGE_LIMIT,
   type DiscordGuild,

@@ -102,6 +102,8 @@ export function message(
   return {
     id: snowflake(),
     channel_id: channel.id,
+    // The gateway says what kind of channel it is: a client learns of a DM channel this way.
+    channel_type: channel.type,
     ...(channel.guild_id ? { guild_id: channel.guild_id } : {}),
     author,
     content,

@@ -54,8 +54,11 @@ export interface DiscordStandin {
   readonly gateway: GatewayRecord;
   /** A bot the stand-in accepts `token` for. */
   addBot(token: string, username: string): DiscordUser;
-  /** Revokes a bot's token: REST answers 401, the gateway closes with 4004. */
-  revoke(token: string): void;
+  /**
+   * Revokes a bot's token: REST answers 401 and the gateway closes with 4004; with "gateway",
+   * only the gateway refuses it (a token revoked between fetching the gateway and identifying).
+   */
+  revoke(token: string, where?: "everywhere" | "gateway"): void;
   addGuild(name: string, channelNames: string[]): DiscordGuild;
   addThread(channelId: string, name: string): DiscordChannel;
   /** A chat user writes in a channel (or thread); `mention` puts the bot's mention first. */
@@ -116,6 +119,7 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
   const host = options.host ?? "127.0.0.1";
   const bots = new Map<string, DiscordUser>();
   const revoked = new Set<string>();
+  const refusedAtGateway = new Set<string>();
   const guilds = new Map<string, DiscordGuild & { threads: DiscordChannel[] }>();
   const channels = new Map<string, DiscordChannel>();
   const stored = new Map<string, DiscordMessage[]>();
@@ -132,7 +136,7 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
 
   const gateway = new Gateway({
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
-    botForToken,
+    botForToken: (token) => (refusedAtGateway.has(String(token)) ? undefined : botForToken(token)),
     resumeUrl: () => `${base.replace(/^http/, "ws")}/gateway`,
     onReady: (session: GatewaySession) => {
       for (const g of guilds.values())
@@ -287,8 +291,8 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
       bots.set(token, bot);
       return bot;
     },
-    revoke(token) {
-      revoked.add(token);
+    revoke(token, where = "everywhere") {
+      (where === "gateway" ? refusedAtGateway : revoked).add(token);
     },
     addGuild(name, channelNames) {
       const id = snowflake();
