@@ -82,8 +82,15 @@ export const DiscordOutputSchema = z.strictObject({
 });
 
 export const DiscordPresenceSchema = z.strictObject({
-  activity_type: z.enum(["playing", "watching", "listening", "competing"]).optional(),
-  activity_message: z.string().max(128).optional(),
+  activity_type: z
+    .enum(["playing", "watching", "listening", "competing"])
+    .optional()
+    .describe("The verb of the bot's activity line; playing when unset"),
+  activity_message: z
+    .string()
+    .max(128)
+    .optional()
+    .describe("The rest of the activity line, e.g. for questions"),
 });
 
 export const DiscordChatSchema = z.strictObject({
