@@ -27,6 +27,8 @@ const SILENCES = [
   "packages/core/test/chat/chat-waiting.test.ts",
   // A minute-long silent chat turn through the daemon, split from chat.test.ts to wait here.
   "packages/cli/test/commands/chat-silence.test.ts",
+  // A minute-long silent Discord turn (the fleet runs in-process; no control server).
+  "packages/core/test/chat/discord/discord-silence.test.ts",
 ];
 
 export default defineConfig({

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
 import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
+import { AgentChatSchema, snowflake, tokenEnv } from "./chat-schema.js";
 import { DurationError, parseDuration } from "./duration.js";
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
@@ -356,7 +357,27 @@ export const WebhookHookSchema = z.strictObject({
   ...hookCommon,
 });
 
-export const HookSchema = z.discriminatedUnion("type", [ShellHookSchema, WebhookHookSchema]);
+export const DiscordHookSchema = z.strictObject({
+  type: z.literal("discord").describe("Posts the job's result to a Discord channel as a bot"),
+  channel_id: snowflake.describe("The channel's id (quoted)"),
+  bot_token_env: tokenEnv.describe("Environment variable (or .env entry) holding the bot's token"),
+  dashboard_url: httpUrl
+    .optional()
+    .describe(
+      "The dashboard's address as the channel's readers reach it; the message links to the job there",
+    ),
+  timeout: hookTimeout
+    .optional()
+    .describe("Give up on one attempt after this long; milliseconds or a duration"),
+  retries: z.number().int().min(0).optional().describe("How many times to retry a failed post"),
+  ...hookCommon,
+});
+
+export const HookSchema = z.discriminatedUnion("type", [
+  ShellHookSchema,
+  WebhookHookSchema,
+  DiscordHookSchema,
+]);
 export const HooksSchema = z.strictObject({
   after_run: z.array(HookSchema).optional().describe("Hooks run after every job, in order"),
   on_error: z
@@ -719,6 +740,7 @@ const agentFields = {
       "Which claude settings files (and CLAUDE.md, with project) to load; [project] when working_directory is set, [] otherwise",
     ),
   hooks: HooksSchema.optional().describe("Commands and webhooks run when a job ends"),
+  chat: AgentChatSchema.optional().describe("Chat platforms the agent answers on as a bot (docs/chat.md)"),
   metadata_file: z
     .string()
     .min(1)

@@ -371,7 +371,7 @@ const cases: Case[] = [
       "name: a\nhooks:\n  after_run:\n    - { type: shel, command: x }\n    - { type: webhook, url: ftp://x }\n",
     ),
     expected: [
-      'agents/a.yaml:4:15 hooks.after_run[0].type: "shel" is not one of: shell, webhook',
+      'agents/a.yaml:4:15 hooks.after_run[0].type: "shel" is not one of: shell, webhook, discord',
       'agents/a.yaml:5:29 hooks.after_run[1].url: "ftp://x" is not an http(s) URL',
     ],
   },
