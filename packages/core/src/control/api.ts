@@ -139,10 +139,13 @@ const UsageReportQuery = z
     until: z.iso.datetime({ offset: true }).optional(),
     agent: z.string().min(1).max(200).optional(),
   })
-  .refine((q) => q.since === undefined || q.until === undefined || Date.parse(q.since) < Date.parse(q.until), {
-    message: "since must be before until",
-    path: ["since"],
-  });
+  .refine(
+    (q) => q.since === undefined || q.until === undefined || Date.parse(q.since) < Date.parse(q.until),
+    {
+      message: "since must be before until",
+      path: ["since"],
+    },
+  );
 
 export interface DashboardLink {
   url: string;
