@@ -129,35 +129,19 @@ function total(rows: readonly UsageSums[]): Sums {
 }
 
 function agentUsage(state: StateManager, range: UsageRange): AgentUsage[] {
-  const byAgent = new Map<
-    string,
-    { sums: Sums; outcomes: Record<keyof JobOutcomes, number>; durations: number[] }
-  >();
-  for (const row of state.usage.byAgentOutcome(range, DURATION_EDGES_MS)) {
-    let entry = byAgent.get(row.agent);
-    if (entry === undefined) {
-      entry = {
-        sums: zero(),
-        outcomes: { completed: 0, failed: 0, timed_out: 0, interrupted: 0, cancelled: 0, active: 0 },
-        durations: DURATION_EDGES_MS.map(() => 0).concat(0),
+  return state.usage
+    .byAgentOutcome(range, DURATION_EDGES_MS)
+    .map(({ statuses, durations, ...row }) => {
+      const outcomes: JobOutcomes = {
+        completed: statuses.completed,
+        failed: statuses.failed,
+        timed_out: statuses.timed_out,
+        interrupted: statuses.interrupted,
+        cancelled: statuses.cancelled,
+        active: statuses.queued + statuses.running,
       };
-      byAgent.set(row.agent, entry);
-    }
-    add(entry.sums, row);
-    const outcome = row.status in entry.outcomes && row.status !== "active" ? row.status : "active";
-    entry.outcomes[outcome as keyof JobOutcomes] += row.jobs;
-    if (row.durationBucket !== null && outcome !== "active") entry.durations[row.durationBucket]! += row.jobs;
-  }
-  return [...byAgent]
-    .map(([agent, { sums, outcomes, durations }]) => {
       const ended = outcomes.completed + outcomes.failed + outcomes.timed_out + outcomes.interrupted;
-      return {
-        agent,
-        ...sums,
-        outcomes,
-        successRate: ended === 0 ? null : outcomes.completed / ended,
-        durations,
-      };
+      return { ...row, outcomes, successRate: ended === 0 ? null : outcomes.completed / ended, durations };
     })
     .sort((a, b) => b.costUsd - a.costUsd || a.agent.localeCompare(b.agent));
 }
