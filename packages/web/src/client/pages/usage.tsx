@@ -44,7 +44,8 @@ const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFix
 const whole = (n: number) => count(Math.round(n));
 
 function durationLabels(edges: readonly number[]): string[] {
-  const short = (ms: number) => duration(ms).replace(".0 s", " s");
+  const short = (ms: number) =>
+    ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${ms / 60_000} min` : `${ms / 3_600_000} h`;
   return [
     `< ${short(edges[0]!)}`,
     ...edges.slice(1).map((edge, i) => `${short(edges[i]!)}–${short(edge)}`),
