@@ -2,7 +2,7 @@ import { useMemo } from "react";
 import { api } from "../api.js";
 import { ErrorNote } from "../components/common.js";
 import { type Series, UsageChart, type UsageChartProps } from "../components/usage-chart.js";
-import { count, duration } from "../format.js";
+import { count } from "../format.js";
 import { navigate, useLocation } from "../router.js";
 import type { AgentStatus, UsageReport } from "../types.js";
 import { useData } from "../use-data.js";
