@@ -128,6 +128,10 @@ describe("the usage page in headless Chromium", () => {
     const betaReport = (await (await filtered).json()) as UsageReport;
     await expect.poll(async () => [...(await tableOf(page, "outcomes")).rows.keys()]).toEqual(["beta"]);
     expect(betaReport.totals.jobs).toBe(seeded.filter((j) => j.agent === "beta").length);
+    // The address opens the same page on its own (a bookmark, a reload).
+    await page.reload();
+    await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
+    expect([...(await tableOf(page, "outcomes")).rows.keys()]).toEqual(["beta"]);
 
     // The palette goes there too.
     await page.goto(`${dash.f.web.url}/jobs`);
