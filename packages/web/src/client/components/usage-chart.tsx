@@ -145,7 +145,8 @@ function configure(props: UsageChartProps): ChartConfiguration {
       interaction: { mode: "index", intersect: false },
       scales,
       plugins: {
-        legend: { position: "bottom" },
+        // Past a dozen agents a legend crowds out the plot; the tooltip and the table name each.
+        legend: { display: props.series.length <= 12, position: "bottom" },
         tooltip: {
           callbacks: {
             label: (item) => {
