@@ -13,6 +13,7 @@ const FULL = [
   "cli-startup",
   "job-overhead",
   "job-history-api",
+  "usage-page",
   "scheduler-fleet",
   "concurrency",
   "streaming",

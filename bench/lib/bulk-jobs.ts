@@ -16,8 +16,11 @@ export function bulkJobId(i: number): string {
   return `job-${stamp}-${suffix}`;
 }
 
-/** Inserts `size` jobs spread over `agents` agent names (agent-00 …); returns the time it took, ms. */
-export function bulkInsertJobs(dbPath: string, size: number, agents = 50): number {
+/**
+ * Inserts `size` jobs spread over `agents` agent names (agent-00 …), 30 s apart from `startMs`;
+ * returns the time it took, ms.
+ */
+export function bulkInsertJobs(dbPath: string, size: number, agents = 50, startMs = START): number {
   const t0 = performance.now();
   const db = new Database(dbPath);
   const insert =
@@ -26,7 +29,7 @@ export function bulkInsertJobs(dbPath: string, size: number, agents = 50): numbe
     input_tokens, output_tokens, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, 3, 1200, 300, 0.004)`);
   db.transaction(() => {
     for (let i = 0; i < size; i++) {
-      const at = new Date(START + i * 30_000);
+      const at = new Date(startMs + i * 30_000);
       const failed = i % 10 === 3;
       insert.run(
         bulkJobId(i),

@@ -200,6 +200,26 @@ const CASES: Case[] = [
   { label: "jobs: limit zero", path: "/api/jobs?limit=0", status: 400, code: "BAD_REQUEST" },
   { label: "jobs: bad status", path: "/api/jobs?status=exploded", status: 400, code: "BAD_REQUEST" },
   { label: "jobs: bad since", path: "/api/jobs?since=yesterday", status: 400, code: "BAD_REQUEST" },
+  // Usage report queries
+  { label: "usage: bad since", path: "/api/usage/report?since=yesterday", status: 400, code: "BAD_REQUEST" },
+  {
+    label: "usage: until before since",
+    path: "/api/usage/report?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z",
+    status: 400,
+    code: "BAD_REQUEST",
+  },
+  {
+    label: "usage: SQL in the agent",
+    path: `/api/usage/report?agent=${encodeURIComponent("a' OR 1=1 --")}`,
+    status: 400,
+    code: "STATE_INVALID_ID",
+  },
+  { label: "usage: unknown key", path: "/api/usage/report?group=day", status: 400, code: "BAD_REQUEST" },
+  {
+    label: "usage: agent twice",
+    path: "/api/usage/report?agent=alpha&agent=beta",
+    status: 200,
+  },
   { label: "jobs: bad cursor", path: "/api/jobs?before=not-a-job-id", status: 400 },
   { label: "agent: unknown", path: "/api/agents/nobody", status: 404 },
   {

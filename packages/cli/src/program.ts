@@ -19,6 +19,7 @@ import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerTrigger } from "./commands/trigger.js";
+import { registerUsage } from "./commands/usage.js";
 import { registerWakes } from "./commands/wakes.js";
 import { registerWebhook } from "./commands/webhook.js";
 import { VERSION, versionText } from "./version.js";
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   registerAgent(program);
   registerWakes(program);
   registerAudit(program);
+  registerUsage(program);
   registerPrune(program);
   registerChat(program);
   return program;

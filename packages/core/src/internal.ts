@@ -110,6 +110,14 @@ export { type Clock, FakeClock, systemClock } from "./scheduler/index.js";
 export { CREDENTIAL_ENV_NAMES, looksSecretName, Redactor } from "./secrets/redactor.js";
 export * from "./sessions/index.js";
 export type { BudgetStatus } from "./spend/budget.js";
+export type {
+  AgentUsage,
+  DayUsage,
+  JobOutcomes,
+  TimelineBucket,
+  UsageQuery,
+  UsageReport,
+} from "./spend/usage-report.js";
 export * from "./state/index.js";
 export { editDistance, nearestNames } from "./util/nearest.js";
 export { ownValue } from "./util/own.js";

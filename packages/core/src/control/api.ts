@@ -133,6 +133,20 @@ const AuditQueryParams = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
+const UsageReportQuery = z
+  .strictObject({
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    agent: z.string().min(1).max(200).optional(),
+  })
+  .refine(
+    (q) => q.since === undefined || q.until === undefined || Date.parse(q.since) < Date.parse(q.until),
+    {
+      message: "since must be before until",
+      path: ["since"],
+    },
+  );
+
 export interface DashboardLink {
   url: string;
   expiresAt: string;
@@ -322,6 +336,27 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
   app.get("/api/usage", (c) => {
     const status = fleet.status();
     return c.json({ budgets: [...status.budgets, ...status.agents.flatMap((a) => a.budgets)] });
+  });
+
+  // Where spend and work went, aggregated by SQLite (docs/operating.md#usage); since and until
+  // are ISO times, the last 30 days by default.
+  app.get("/api/usage/report", (c) => {
+    const query = UsageReportQuery.safeParse(c.req.query());
+    if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
+    const { since, until, agent } = query.data;
+    try {
+      return c.json(
+        fleet.usageReport({
+          since: since === undefined ? undefined : new Date(since),
+          until: until === undefined ? undefined : new Date(until),
+          agent,
+        }),
+      );
+    } catch (error) {
+      // A since later than now, with until left to default.
+      if (error instanceof RangeError) return apiError(c, 400, "BAD_REQUEST", error.message);
+      throw error;
+    }
   });
 
   if (options.daemonControl) {

@@ -51,6 +51,7 @@ import {
 } from "../sessions/index.js";
 import { BudgetLedger } from "../spend/budget.js";
 import { BudgetAlarm } from "../spend/budget-alarm.js";
+import { type UsageQuery, type UsageReport, usageReport } from "../spend/usage-report.js";
 import {
   type AuditEntry,
   type AuditQuery,
@@ -886,6 +887,15 @@ export class FleetManager {
   /** Checks the audit trail's hash chain and names the first entry that breaks it. */
   verifyAudit(): AuditVerification {
     return this.state.audit.verify();
+  }
+
+  /** Spend, tokens, outcomes and durations of past jobs, days in the budgets' zone (docs/operating.md#usage). */
+  usageReport(query: Omit<UsageQuery, "now" | "timezone"> = {}): UsageReport {
+    return usageReport(this.state, {
+      ...query,
+      timezone: this.loaded.fleet.budget?.timezone,
+      now: this.clock.now(),
+    });
   }
 
   /** Starts a chat with an agent (see docs/chat.md); its first message sets the title unless one is given. */

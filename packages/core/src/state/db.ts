@@ -325,6 +325,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX chats_by_external_key ON chats (agent, external_key, created_at);
     `,
   },
+  {
+    version: 14,
+    name: "covering index for usage reports",
+    // The usage report groups every job of a range by day, agent, status and duration: read
+    // through jobs_by_time, each row is a lookup into the wide table (prompts, summaries), which
+    // made one report take ~0.5 s at 100,000 jobs. With every column it reads in the index, it
+    // scans the index alone (see spend/usage-report.ts and bench/usage-page.ts).
+    sql: `CREATE INDEX jobs_usage ON jobs (created_at, agent, status, duration_ms, cost_usd,
+      input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens);`,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -70,5 +70,7 @@ export type { ScheduleRunStatus, ScheduleState, ScheduleStatePatch } from "./sch
 export { ScheduleRepository } from "./schedules.js";
 export type { SaveSession, SessionPointer } from "./sessions.js";
 export { SessionRepository } from "./sessions.js";
+export type { AgentOutcomeRow, DayAgentRow, TimeBucketRow, UsageRange, UsageSums } from "./usage.js";
+export { UsageRepository } from "./usage.js";
 export type { NewWake, WakeKind, WakeRecord, WakeStatus } from "./wakes.js";
 export { WakeRepository } from "./wakes.js";

@@ -21,6 +21,7 @@ import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
 import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
+import { UsageRepository } from "./usage.js";
 import { WakeRepository } from "./wakes.js";
 
 export interface StateManagerOptions {
@@ -42,6 +43,7 @@ interface OpenState {
   readonly audit: AuditRepository;
   readonly retention: RetentionRepository;
   readonly chats: ChatRepository;
+  readonly usage: UsageRepository;
 }
 
 /**
@@ -125,6 +127,7 @@ export class StateManager {
       audit: new AuditRepository(db, this.dbPath, this.clock),
       retention: new RetentionRepository(db, this.dbPath),
       chats: new ChatRepository(db, this.dbPath),
+      usage: new UsageRepository(db, this.dbPath),
     };
   }
 
@@ -158,6 +161,10 @@ export class StateManager {
 
   get chats(): ChatRepository {
     return this.opened().chats;
+  }
+
+  get usage(): UsageRepository {
+    return this.opened().usage;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { api, setUnauthorizedHandler } from "./api.js";
 import { CommandPalette } from "./components/command-palette.js";
 import { ConnectionIndicator, Link } from "./components/common.js";
@@ -11,6 +11,9 @@ import { JobsPage } from "./pages/jobs.js";
 import { Login } from "./pages/login.js";
 import { useLocation } from "./router.js";
 
+// Its own chunk with chart.js: no other page loads the charting library.
+const UsagePage = lazy(() => import("./pages/usage.js"));
+
 function Page() {
   const { path, query } = useLocation();
   const agent = /^\/agents\/([^/]+)\/?$/.exec(path);
@@ -22,6 +25,12 @@ function Page() {
   const chat = /^\/chats\/([^/]+)\/?$/.exec(path);
   if (chat) return <ChatPage key="chat" id={decodeURIComponent(chat[1]!)} />;
   if (path === "/chats" || path === "/chats/") return <ChatsPage />;
+  if (path === "/usage" || path === "/usage/")
+    return (
+      <Suspense fallback={<p className="muted">Loading charts…</p>}>
+        <UsagePage />
+      </Suspense>
+    );
   return <Dashboard />;
 }
 
@@ -57,6 +66,9 @@ export function App() {
           </Link>
           <Link to="/chats" className={path.startsWith("/chats") ? "active" : ""} testId="nav-chats">
             Chats
+          </Link>
+          <Link to="/usage" className={path.startsWith("/usage") ? "active" : ""} testId="nav-usage">
+            Usage
           </Link>
         </nav>
         <ConnectionIndicator />

@@ -11,7 +11,17 @@ export function openCommandPalette(): void {
   window.dispatchEvent(new Event(OPEN));
 }
 
-/** Ctrl+K / Cmd+K anywhere: type part of an agent's name, Enter starts a chat with it. */
+/** Pages the palette goes to, found by any of their words. */
+const PAGES = [
+  { id: "usage", name: "Usage", to: "/usage", words: "usage spend cost tokens charts durations outcomes" },
+];
+
+type Item = { kind: "page"; page: (typeof PAGES)[number] } | { kind: "agent"; name: string };
+
+/**
+ * Ctrl+K / Cmd+K anywhere: type part of an agent's name, Enter starts a chat with it; or part of
+ * a page's name to go there.
+ */
 export function CommandPalette() {
   const [open, setOpen] = useState(false);
   useEffect(() => {
@@ -44,13 +54,19 @@ function Palette({ onClose }: { onClose: () => void }) {
       .get<{ agents: AgentStatus[] }>("/api/agents")
       .then((r) => setAgents(r.agents.map((a) => a.name)), setError);
   }, []);
-  const shown = useMemo(() => {
+  const shown = useMemo((): Item[] => {
     const q = query.trim().toLowerCase();
-    return (agents ?? []).filter((a) => a.toLowerCase().includes(q));
+    const pages = q === "" ? [] : PAGES.filter((p) => p.words.split(" ").some((w) => w.startsWith(q)));
+    return [
+      ...pages.map((page) => ({ kind: "page" as const, page })),
+      ...(agents ?? [])
+        .filter((a) => a.toLowerCase().includes(q))
+        .map((name) => ({ kind: "agent" as const, name })),
+    ];
   }, [agents, query]);
-  const start = (agent: string) => {
+  const start = (item: Item) => {
     onClose();
-    navigate(`/chats/new?agent=${encodeURIComponent(agent)}`);
+    navigate(item.kind === "page" ? item.page.to : `/chats/new?agent=${encodeURIComponent(item.name)}`);
   };
   return (
     <div className="overlay">
@@ -58,7 +74,7 @@ function Palette({ onClose }: { onClose: () => void }) {
         <input
           ref={input}
           aria-label="agent"
-          placeholder="Chat with… (type an agent's name)"
+          placeholder="Chat with… (type an agent's name) or go to a page (usage)"
           value={query}
           onChange={(e) => {
             setQuery(e.target.value);
@@ -74,20 +90,28 @@ function Palette({ onClose }: { onClose: () => void }) {
         />
         <ErrorNote error={error} />
         <ul>
-          {shown.map((a, i) => (
-            <li key={a}>
+          {shown.map((item, i) => (
+            <li key={item.kind === "page" ? `page:${item.page.id}` : item.name}>
               <button
                 type="button"
                 className={i === selected ? "selected" : undefined}
-                data-testid={`palette-${a}`}
-                onClick={() => start(a)}
+                data-testid={item.kind === "page" ? `palette-page-${item.page.id}` : `palette-${item.name}`}
+                onClick={() => start(item)}
               >
-                New chat with <b>{a}</b>
+                {item.kind === "page" ? (
+                  <>
+                    Go to <b>{item.page.name}</b>
+                  </>
+                ) : (
+                  <>
+                    New chat with <b>{item.name}</b>
+                  </>
+                )}
               </button>
             </li>
           ))}
         </ul>
-        {agents && shown.length === 0 && <p className="muted small">No agent matches.</p>}
+        {agents && shown.length === 0 && <p className="muted small">No agent or page matches.</p>}
       </div>
     </div>
   );

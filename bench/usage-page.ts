@@ -1,0 +1,112 @@
+/**
+ * The dashboard's usage page at 100,000 jobs (50 agents, 30 s apart, ending now: ~35 days), every
+ * job in the range asked for (the worst case: nothing left out of the scans):
+ * - `GET /api/usage/report` on a real web server, against `GET /api/health` (the HTTP round trip);
+ * - the page in Chromium, navigation → all four charts drawn (`canvas[data-drawn]`), against
+ *   navigation → the jobs page's table (a dashboard page with no charts), interleaved.
+ * The jobs are bulk-inserted in one SQLite transaction (bench/lib/bulk-jobs.ts).
+ *
+ *   npx vite-node bench/usage-page.ts [--quick]
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { build } from "vite";
+import { FleetManager, StateManager } from "../packages/core/src/internal.js";
+import { startWebServer } from "../packages/web/src/server/index.js";
+import { scratch, writeFleetFiles } from "../test/faults/helpers.js";
+import { bulkInsertJobs } from "./lib/bulk-jobs.js";
+import { figure, finish, fmt, median, QUICK } from "./lib/report.js";
+
+const JOBS = 100_000;
+const AGENTS = 50;
+const API_RUNS = QUICK ? 11 : 31;
+const PAGE_RUNS = QUICK ? 3 : 9;
+const TARGET_MS = 200;
+
+const webRoot = new URL("../packages/web/", import.meta.url).pathname;
+// The page the browser loads is the built client: build it as the dashboard tests do.
+await build({ configFile: `${webRoot}vite.config.ts`, logLevel: "error" });
+
+const root = scratch("herdctl-bench-usage-");
+const stateDir = join(root.dir, ".herdctl");
+writeFleetFiles(root.dir, "benchusage", { worker: "runtime: cli\n" });
+const schema = new StateManager(stateDir);
+schema.open();
+schema.close();
+const start = Date.now() - JOBS * 30_000;
+const insertMs = bulkInsertJobs(join(stateDir, "herdctl.db"), JOBS, AGENTS, start);
+console.log(`usage-page fill@${JOBS}: ${fmt(insertMs)} (one transaction)`);
+
+const fleet = new FleetManager({ config: root.dir, stateDir, watchConfig: false, env: {} });
+await fleet.start();
+const web = await startWebServer(fleet, { host: "127.0.0.1", port: 0, stateDir, env: {} });
+const bearer = { authorization: `Bearer ${readFileSync(join(stateDir, "web-token"), "utf8").trim()}` };
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-background-networking"],
+});
+try {
+  // The API: the whole range, against the cheapest request the same server answers.
+  const since = new Date(start - 86_400_000).toISOString();
+  const reportPath = `/api/usage/report?since=${encodeURIComponent(since)}`;
+  const api: number[] = [];
+  const health: number[] = [];
+  for (let i = 0; i <= API_RUNS; i++) {
+    for (const [path, into] of [
+      [reportPath, api],
+      ["/api/health", health],
+    ] as const) {
+      const t0 = performance.now();
+      const res = await fetch(web.url + path, { headers: bearer });
+      const body = (await res.json()) as { totals?: { jobs: number } };
+      if (i > 0) into.push(performance.now() - t0);
+      if (path === reportPath && body.totals?.jobs !== JOBS)
+        throw new Error(`the report counted ${body.totals?.jobs} jobs, not ${JOBS}`);
+    }
+  }
+
+  // The page: a fresh navigation each time, as a person opening it.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(60_000);
+  page.on("console", (m) => m.type() === "error" && console.log(`page: ${m.text()}`));
+  page.on("pageerror", (e) => console.log(`page: ${e.message}`));
+  await page.goto(web.loginLink().url);
+  const usage: number[] = [];
+  const jobs: number[] = [];
+  for (let i = 0; i <= PAGE_RUNS; i++) {
+    let t0 = performance.now();
+    await page.goto(`${web.url}/usage?range=90d`);
+    await page.locator("canvas[data-drawn=true]").nth(3).waitFor();
+    if (i > 0) usage.push(performance.now() - t0);
+    const drawn = await page.locator("canvas[data-drawn=true]").count();
+    if (drawn !== 4) throw new Error(`${drawn} charts drawn, not 4`);
+    t0 = performance.now();
+    await page.goto(`${web.url}/jobs`);
+    await page.getByTestId("jobs-table").waitFor();
+    if (i > 0) jobs.push(performance.now() - t0);
+  }
+
+  figure(
+    `usage-page GET /api/usage/report @${JOBS} (all in range; baseline GET /api/health)`,
+    fmt(median(health)),
+    fmt(median(api)),
+    median(api) / median(health),
+    `< ${TARGET_MS} ms`,
+    median(api) < TARGET_MS,
+  );
+  figure(
+    `usage-page navigation → 4 charts drawn @${JOBS} (baseline: → jobs page table)`,
+    fmt(median(jobs)),
+    fmt(median(usage)),
+    median(usage) / median(jobs),
+    `< ${TARGET_MS} ms`,
+    median(usage) < TARGET_MS,
+  );
+} finally {
+  await browser.close();
+  await web.close();
+  await fleet.stop({ timeoutMs: 1_000 });
+  root.cleanup();
+}
+finish();

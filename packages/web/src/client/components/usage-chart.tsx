@@ -1,0 +1,172 @@
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+import { useEffect, useRef } from "react";
+
+// Only what the usage page draws, so the chunk carries no unused chart types.
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+);
+
+export interface Series {
+  readonly label: string;
+  /** One value per label; null where there is nothing to show (a gap in a line). */
+  readonly values: readonly (number | null)[];
+  readonly color: string;
+  /** "right" puts the series on a second value axis (a line of dollars beside tokens). */
+  readonly axis?: "left" | "right";
+}
+
+export interface UsageChartProps {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: "bar" | "line";
+  readonly labels: readonly string[];
+  readonly series: readonly Series[];
+  /** How a value reads in tooltips, axis ticks and the table. */
+  readonly format: (value: number, series: Series) => string;
+  readonly stacked?: boolean;
+  /** Bars along the x axis, one row per label. */
+  readonly horizontal?: boolean;
+  /** A line under a bar's tooltip, e.g. an agent's success rate. */
+  readonly footer?: (labelIndex: number) => string | undefined;
+  readonly rightAxisFormat?: (value: number) => string;
+}
+
+/**
+ * One chart.js chart, with its numbers again as a table for screen readers (the canvas is an
+ * image to them). Drawn without animation: what the page shows is the data, at once.
+ */
+export function UsageChart({ spec: props }: { spec: UsageChartProps }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const chart = new Chart(canvas.current!, configure(props));
+    return () => chart.destroy();
+  }, [props]);
+  return (
+    <figure className="usage-chart" data-testid={`chart-${props.id}`}>
+      <h2 id={`${props.id}-title`}>{props.title}</h2>
+      <div className="plot">
+        <canvas
+          ref={canvas}
+          role="img"
+          aria-labelledby={`${props.id}-title`}
+          aria-describedby={`${props.id}-table`}
+        />
+      </div>
+      <table className="sr-only" id={`${props.id}-table`} data-testid={`table-${props.id}`}>
+        <caption>{props.title}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{props.horizontal ? "Agent" : "When"}</th>
+            {props.series.map((s) => (
+              <th key={s.label} scope="col">
+                {s.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.labels.map((label, i) => (
+            <tr key={label}>
+              <th scope="row">{label}</th>
+              {props.series.map((s) => {
+                const v = s.values[i];
+                return (
+                  <td key={s.label} data-value={v ?? ""}>
+                    {v === null || v === undefined ? "—" : props.format(v, s)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </figure>
+  );
+}
+
+function configure(props: UsageChartProps): ChartConfiguration {
+  const valueAxis = props.horizontal ? "x" : "y";
+  const categoryAxis = props.horizontal ? "y" : "x";
+  const hasRight = props.series.some((s) => s.axis === "right");
+  const scales: Record<string, object> = {
+    [categoryAxis]: { stacked: props.stacked === true, ticks: { autoSkip: true, maxRotation: 0 } },
+    [valueAxis]: {
+      stacked: props.stacked === true,
+      beginAtZero: true,
+      ticks: { callback: (v: number | string) => props.format(Number(v), props.series[0]!) },
+    },
+  };
+  if (hasRight)
+    scales.y1 = {
+      position: "right",
+      beginAtZero: true,
+      grid: { drawOnChartArea: false },
+      ticks: { callback: (v: number | string) => props.rightAxisFormat?.(Number(v)) ?? String(v) },
+    };
+  return {
+    type: props.kind,
+    data: {
+      labels: [...props.labels],
+      datasets: props.series.map((s) => ({
+        label: s.label,
+        data: [...s.values],
+        backgroundColor: s.color,
+        borderColor: s.color,
+        yAxisID: s.axis === "right" ? "y1" : undefined,
+        pointRadius: props.kind === "line" ? 2 : undefined,
+        spanGaps: false,
+      })),
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      indexAxis: props.horizontal ? "y" : "x",
+      interaction: { mode: "index", intersect: false },
+      scales,
+      plugins: {
+        // Past a dozen agents a legend crowds out the plot; the tooltip and the table name each.
+        legend: { display: props.series.length <= 12, position: "bottom" },
+        tooltip: {
+          callbacks: {
+            label: (item) => {
+              const series = props.series[item.datasetIndex]!;
+              const value = item.raw as number | null;
+              return `${series.label}: ${value === null ? "—" : props.format(value, series)}`;
+            },
+            footer: (items) => (items[0] ? props.footer?.(items[0].dataIndex) : undefined),
+          },
+        },
+      },
+    },
+    plugins: [
+      {
+        // Tests and the bench wait for this: the chart has put its data on the canvas.
+        id: "drawn",
+        afterRender: (chart) => {
+          chart.canvas.dataset.drawn = "true";
+        },
+      },
+    ],
+  } as ChartConfiguration;
+}

@@ -1,0 +1,233 @@
+import { useMemo } from "react";
+import { api } from "../api.js";
+import { ErrorNote } from "../components/common.js";
+import { type Series, UsageChart, type UsageChartProps } from "../components/usage-chart.js";
+import { count } from "../format.js";
+import { navigate, useLocation } from "../router.js";
+import type { AgentStatus, UsageReport } from "../types.js";
+import { useData } from "../use-data.js";
+
+const RANGES: Record<string, { label: string; days: number | null }> = {
+  "1d": { label: "last 24 hours", days: 1 },
+  "7d": { label: "last 7 days", days: 7 },
+  "30d": { label: "last 30 days", days: 30 },
+  "90d": { label: "last 90 days", days: 90 },
+  "365d": { label: "last year", days: 365 },
+  all: { label: "all time", days: null },
+};
+const DEFAULT_RANGE = "30d";
+
+/** Distinct on a white panel and for the common colour blindnesses (Okabe–Ito, then darker kin). */
+const PALETTE = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#CC79A7",
+  "#56B4E9",
+  "#D55E00",
+  "#F0E442",
+  "#000000",
+  "#004D80",
+  "#996A00",
+  "#006B4F",
+  "#8C4F73",
+];
+const OUTCOME_COLOURS = {
+  completed: "#1f8a4c",
+  failed: "#c0392b",
+  timed_out: "#b7791f",
+  interrupted: "#7c3aed",
+  cancelled: "#9ca3af",
+};
+
+const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
+const whole = (n: number) => count(Math.round(n));
+
+function durationLabels(edges: readonly number[]): string[] {
+  const short = (ms: number) =>
+    ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${ms / 60_000} min` : `${ms / 3_600_000} h`;
+  return [
+    `< ${short(edges[0]!)}`,
+    ...edges.slice(1).map((edge, i) => `${short(edges[i]!)}–${short(edge)}`),
+    `≥ ${short(edges.at(-1)!)}`,
+  ];
+}
+
+function bucketName(seconds: number): string {
+  if (seconds % 86_400 === 0)
+    return seconds === 86_400 ? "day" : seconds === 604_800 ? "week" : `${seconds / 86_400} days`;
+  if (seconds % 3_600 === 0) return seconds === 3_600 ? "hour" : `${seconds / 3_600} hours`;
+  return seconds === 60 ? "minute" : `${seconds / 60} minutes`;
+}
+
+function bucketLabel(iso: string, bucketSeconds: number): string {
+  const d = new Date(iso);
+  return bucketSeconds >= 86_400
+    ? d.toLocaleDateString("sv-SE")
+    : d.toLocaleString("sv-SE", { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+}
+
+/** The chart props of a report, made once per report so a chart is drawn once per answer. */
+function charts(report: UsageReport): UsageChartProps[] {
+  const colour = new Map(report.agents.map((a, i) => [a.agent, PALETTE[i % PALETTE.length]!]));
+  const perAgent = (values: (agent: string) => (number | null)[]): Series[] =>
+    report.agents.map((a) => ({ label: a.agent, values: values(a.agent), color: colour.get(a.agent)! }));
+  const buckets = report.timeline.buckets;
+  const perJob = (pick: (b: (typeof buckets)[number]) => number) =>
+    buckets.map((b) => (b.jobs === 0 ? null : pick(b) / b.jobs));
+  const outcomes = Object.entries(OUTCOME_COLOURS) as [keyof typeof OUTCOME_COLOURS, string][];
+  return [
+    {
+      id: "spend",
+      title: `Spend per day per agent (days in ${report.timezone})`,
+      kind: "bar",
+      stacked: true,
+      labels: report.days.map((d) => d.day),
+      series: perAgent((agent) => report.days.map((d) => d.costByAgent[agent] ?? 0)),
+      format: usd,
+    },
+    {
+      id: "per-job",
+      title: `Tokens and cost per job (average per ${bucketName(report.timeline.bucketSeconds)})`,
+      kind: "line",
+      labels: buckets.map((b) => bucketLabel(b.start, report.timeline.bucketSeconds)),
+      series: [
+        { label: "input tokens", values: perJob((b) => b.inputTokens), color: PALETTE[0]! },
+        { label: "output tokens", values: perJob((b) => b.outputTokens), color: PALETTE[1]! },
+        { label: "cache tokens", values: perJob((b) => b.cacheTokens), color: PALETTE[2]! },
+        { label: "cost", values: perJob((b) => b.costUsd), color: PALETTE[5]!, axis: "right" },
+      ],
+      format: (v, s) => (s.axis === "right" ? usd(v) : whole(v)),
+      rightAxisFormat: usd,
+    },
+    {
+      id: "durations",
+      title: "Job durations per agent (finished jobs)",
+      kind: "bar",
+      stacked: true,
+      labels: durationLabels(report.durationEdgesMs),
+      series: perAgent((agent) => [...report.agents.find((a) => a.agent === agent)!.durations]),
+      format: whole,
+    },
+    {
+      id: "outcomes",
+      title: "Outcomes per agent",
+      kind: "bar",
+      stacked: true,
+      horizontal: true,
+      labels: report.agents.map((a) => a.agent),
+      series: outcomes.map(([outcome, color]) => ({
+        label: outcome.replace("_", " "),
+        values: report.agents.map((a) => a.outcomes[outcome]),
+        color,
+      })),
+      format: whole,
+      footer: (i) => {
+        const rate = report.agents[i]?.successRate;
+        return rate === null || rate === undefined ? undefined : `success rate ${(rate * 100).toFixed(1)}%`;
+      },
+    },
+  ];
+}
+
+/** Where spend and work went; filters live in the URL. Loaded on demand with chart.js. */
+export default function UsagePage() {
+  const { query } = useLocation();
+  const range = RANGES[query.get("range") ?? ""] ? query.get("range")! : DEFAULT_RANGE;
+  const agent = query.get("agent") ?? "";
+  const params = new URLSearchParams();
+  const days = RANGES[range]!.days;
+  params.set(
+    "since",
+    days === null ? "1970-01-01T00:00:00.000Z" : new Date(Date.now() - days * 86_400_000).toISOString(),
+  );
+  if (agent) params.set("agent", agent);
+  const key = `${range}|${agent}`;
+  const report = useData(() => api.get<UsageReport>(`/api/usage/report?${params}`), key);
+  const agents = useData(() => api.get<{ agents: AgentStatus[] }>("/api/agents"), "agents");
+  const props = useMemo(() => (report.data ? charts(report.data) : []), [report.data]);
+
+  const go = (next: Record<string, string>) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries({ range, agent, ...next }))
+      if (v && !(k === "range" && v === DEFAULT_RANGE)) q.set(k, v);
+    navigate(`/usage${q.size ? `?${q}` : ""}`);
+  };
+  const names = [
+    ...new Set([...(agents.data?.agents.map((a) => a.name) ?? []), ...(agent ? [agent] : [])]),
+  ].sort();
+  const totals = report.data?.totals;
+  const ended = report.data?.agents.reduce(
+    (n, a) => ({
+      ok: n.ok + a.outcomes.completed,
+      all: n.all + a.outcomes.completed + a.outcomes.failed + a.outcomes.timed_out + a.outcomes.interrupted,
+    }),
+    { ok: 0, all: 0 },
+  );
+
+  return (
+    <section data-testid="usage-page">
+      <div className="page-head">
+        <h1>Usage</h1>
+      </div>
+      <div className="filters">
+        <select
+          value={range}
+          aria-label="Range"
+          data-testid="usage-range"
+          onChange={(e) => go({ range: e.target.value })}
+        >
+          {Object.entries(RANGES).map(([value, r]) => (
+            <option key={value} value={value}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+        <select
+          value={agent}
+          aria-label="Agent"
+          data-testid="usage-agent"
+          onChange={(e) => go({ agent: e.target.value })}
+        >
+          <option value="">every agent</option>
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ErrorNote error={report.error} />
+      {totals && (
+        <div className="usage-totals" data-testid="usage-totals">
+          <div>
+            <span className="muted small">spent</span>
+            <b>{usd(totals.costUsd)}</b>
+          </div>
+          <div>
+            <span className="muted small">jobs</span>
+            <b>{count(totals.jobs)}</b>
+          </div>
+          <div>
+            <span className="muted small">tokens in / out</span>
+            <b>
+              {count(totals.inputTokens)} / {count(totals.outputTokens)}
+            </b>
+          </div>
+          <div>
+            <span className="muted small">success rate</span>
+            <b>{ended && ended.all > 0 ? `${((ended.ok / ended.all) * 100).toFixed(1)}%` : "—"}</b>
+          </div>
+        </div>
+      )}
+      {report.data && report.data.totals.jobs === 0 && <p className="muted">No jobs in this range.</p>}
+      {report.data && report.data.totals.jobs > 0 && (
+        <div className="usage-grid">
+          {props.map((p) => (
+            <UsageChart key={p.id} spec={p} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
