@@ -251,6 +251,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
     `,
   },
+  {
+    version: 12,
+    name: "usage-limit pauses",
+    // A credential (named by a hash, never the secret) whose usage limit was reached: scheduled
+    // work that uses it waits until `until`. probe_job_id is the one job let through after the
+    // reset to see whether the limit lifted. Kept so a restart keeps the pause.
+    sql: `
+      CREATE TABLE usage_pauses (
+        credential TEXT PRIMARY KEY NOT NULL,
+        label TEXT NOT NULL,
+        paused_at TEXT NOT NULL,
+        until TEXT NOT NULL,
+        source TEXT NOT NULL,
+        message TEXT NOT NULL,
+        job_id TEXT,
+        probe_job_id TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -70,5 +70,7 @@ export type { ScheduleRunStatus, ScheduleState, ScheduleStatePatch } from "./sch
 export { ScheduleRepository } from "./schedules.js";
 export type { SaveSession, SessionPointer } from "./sessions.js";
 export { SessionRepository } from "./sessions.js";
+export type { UsagePause } from "./usage-pauses.js";
+export { UsagePauseRepository } from "./usage-pauses.js";
 export type { NewWake, WakeKind, WakeRecord, WakeStatus } from "./wakes.js";
 export { WakeRepository } from "./wakes.js";

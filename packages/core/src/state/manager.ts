@@ -21,6 +21,7 @@ import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
 import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
+import { UsagePauseRepository } from "./usage-pauses.js";
 import { WakeRepository } from "./wakes.js";
 
 export interface StateManagerOptions {
@@ -42,6 +43,7 @@ interface OpenState {
   readonly audit: AuditRepository;
   readonly retention: RetentionRepository;
   readonly chats: ChatRepository;
+  readonly usagePauses: UsagePauseRepository;
 }
 
 /**
@@ -125,6 +127,7 @@ export class StateManager {
       audit: new AuditRepository(db, this.dbPath, this.clock),
       retention: new RetentionRepository(db, this.dbPath),
       chats: new ChatRepository(db, this.dbPath),
+      usagePauses: new UsagePauseRepository(db, this.dbPath),
     };
   }
 
@@ -154,6 +157,10 @@ export class StateManager {
 
   get retention(): RetentionRepository {
     return this.opened().retention;
+  }
+
+  get usagePauses(): UsagePauseRepository {
+    return this.opened().usagePauses;
   }
 
   get chats(): ChatRepository {

@@ -39,6 +39,7 @@ describe("openDatabase", () => {
         "schedules",
         "schema_migrations",
         "sessions",
+        "usage_pauses",
         "wakes",
       ]);
       expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);
