@@ -315,10 +315,14 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
 
   app.get("/api/audit/verify", (c) => c.json(fleet.verifyAudit()));
 
-  // Spend against every budget of the fleet and its agents (docs/operating.md#budgets).
+  // Spend against every budget of the fleet and its agents (docs/operating.md#budgets), and the
+  // credentials paused at their usage limit (docs/operating.md#usage-limits).
   app.get("/api/usage", (c) => {
     const status = fleet.status();
-    return c.json({ budgets: [...status.budgets, ...status.agents.flatMap((a) => a.budgets)] });
+    return c.json({
+      budgets: [...status.budgets, ...status.agents.flatMap((a) => a.budgets)],
+      usageLimits: status.usageLimits,
+    });
   });
 
   if (options.daemonControl) {

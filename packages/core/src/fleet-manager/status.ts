@@ -3,6 +3,7 @@ import { type ConfigTamper, recentConfigTampers } from "../runner/config-tamper.
 import type { ScheduleSnapshot } from "../scheduler/index.js";
 import { type BudgetStatus, measureBudgets } from "../spend/budget.js";
 import type { JobRecord, StateManager, WakeRecord } from "../state/index.js";
+import type { UsageLimitStatus } from "../usage-limits/status.js";
 import type { RetryRef } from "./retries.js";
 import { recentWebhookRejections, type WebhookRejection } from "./webhook-rejections.js";
 
@@ -59,6 +60,18 @@ export interface AgentStatus {
   wakes: WakeRef[];
   /** The agent's own budgets (`budget:`), measured now; the fleet's are in FleetStatus. */
   budgets: BudgetStatus[];
+  /** The usage-limit pause holding this agent's credential, or null. */
+  usageLimit: AgentUsageLimit | null;
+}
+
+/** An agent's side of a usage-limit pause. */
+export interface AgentUsageLimit {
+  until: string;
+  state: "paused" | "probing";
+  /** The credential's label (kind and hash prefix). */
+  credential: string;
+  /** As status prints it: "paused until 15:04 (usage limit)". */
+  text: string;
 }
 
 export interface WakeRef {
@@ -107,6 +120,8 @@ export interface FleetStatus {
   stateSize: { databaseBytes: number; jobs: number };
   /** The fleet-wide budgets (`budget:` in the fleet file), measured now. */
   budgets: BudgetStatus[];
+  /** Credentials paused at their usage limit. */
+  usageLimits: UsageLimitStatus[];
   agents: AgentStatus[];
 }
 
@@ -181,6 +196,7 @@ export function buildAgentStatus(
     queued: JobRecord[];
     snapshots: ScheduleSnapshot[];
     retrying?: RetryRef[];
+    usageLimit?: AgentUsageLimit;
   } = {
     running: [],
     queued: [],
@@ -220,5 +236,6 @@ export function buildAgentStatus(
       now: clock.now ?? new Date(),
       agent: agent.name,
     }),
+    usageLimit: live.usageLimit ?? null,
   };
 }
