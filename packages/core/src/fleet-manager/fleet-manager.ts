@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
+import { type AuditActor, cleanActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
 import { AuditTrail } from "../audit/trail.js";
 import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
@@ -875,14 +875,16 @@ export class FleetManager {
     if (!hasLimits(limits))
       throw new FleetError(
         "FLEET_BAD_TRIGGER",
-        "nothing to prune by: set state.retention in the fleet file (jobs, max_jobs_per_agent, output) or pass limits",
+        "nothing to prune by: set state.retention in the fleet file (jobs, max_jobs_per_agent, output, audit) or pass limits",
       );
-    const report = await prune(this.state, limits, { now: this.clock.now(), dryRun: options.dryRun });
+    const actor = cleanActor(options.actor ?? LIBRARY_ACTOR);
+    const report = await prune(this.state, limits, { now: this.clock.now(), dryRun: options.dryRun, actor });
     if (!report.dryRun)
       this.auditTrail.record("state.prune", options.actor ?? LIBRARY_ACTOR, null, {
         records: report.records,
         outputs: report.outputs,
         freedBytes: report.freedBytes,
+        ...(report.auditEntries ? { auditEntries: report.auditEntries } : {}),
       });
     return report;
   }
@@ -892,9 +894,9 @@ export class FleetManager {
     if (!hasLimits(this.loaded.fleet.retention) || this.fleetState !== "running") return;
     void this.prune({ actor: { via: "daemon", who: "daily retention pass" } })
       .then((r) => {
-        if (r.records || r.outputs)
+        if (r.records || r.outputs || r.auditEntries)
           this.log(
-            `retention: pruned ${r.records} job records and ${r.outputs} more output files, ${r.freedBytes} bytes freed`,
+            `retention: pruned ${r.records} job records, ${r.outputs} more output files and ${r.auditEntries} audit entries, ${r.freedBytes} bytes freed`,
           );
       })
       .catch((error) => this.log(`retention: prune failed: ${(error as Error).message}`));

@@ -9,6 +9,8 @@ export interface RetentionConfig {
   readonly jobs?: number;
   readonly max_jobs_per_agent?: number;
   readonly output?: number;
+  /** Audit entries older than this go (their own, longer limit; the job limits never touch them). */
+  readonly audit?: number;
 }
 
 export interface PruneReport {
@@ -25,7 +27,12 @@ export interface PruneReport {
   readonly databaseBytesAfter: number;
   /** outputBytes plus what the database shrank by. */
   readonly freedBytes: number;
+  /** Audit entries removed (or that would be) by `audit`; the chain stays verifiable from the checkpoint. */
+  readonly auditEntries: number;
 }
+
+/** Who prunes audit entries when the caller does not say: the retention pass. */
+const RETENTION_ACTOR = { via: "retention", who: "state.retention.audit" };
 
 /** Records deleted per transaction: the daemon answers requests between batches. */
 const BATCH = 2000;
@@ -40,7 +47,10 @@ export function retentionLimits(config: RetentionConfig, now: Date): RetentionLi
 
 export function hasLimits(config: RetentionConfig | undefined): config is RetentionConfig {
   return (
-    config?.jobs !== undefined || config?.max_jobs_per_agent !== undefined || config?.output !== undefined
+    config?.jobs !== undefined ||
+    config?.max_jobs_per_agent !== undefined ||
+    config?.output !== undefined ||
+    config?.audit !== undefined
   );
 }
 
@@ -52,7 +62,7 @@ export function hasLimits(config: RetentionConfig | undefined): config is Retent
 export async function prune(
   state: StateManager,
   config: RetentionConfig,
-  options: { now: Date; dryRun?: boolean },
+  options: { now: Date; dryRun?: boolean; actor?: { via: string; who: string } },
 ): Promise<PruneReport> {
   const plan = state.retention.plan(retentionLimits(config, options.now));
   const before = await databaseBytes(state.dbPath);
@@ -74,13 +84,17 @@ export async function prune(
   for (const id of plan.outputOnly) if (isJobId(id) && (await removeOutput(id))) outputs++;
   let records = plan.records.length;
   let after = before;
+  const auditBefore = config.audit === undefined ? undefined : new Date(options.now.getTime() - config.audit);
+  let auditEntries = auditBefore ? state.audit.countBefore(auditBefore) : 0;
+  if (!options.dryRun && auditBefore)
+    auditEntries = state.audit.prune(auditBefore, options.actor ?? RETENTION_ACTOR).entries;
   if (!options.dryRun) {
     records = 0;
     for (let i = 0; i < plan.records.length; i += BATCH) {
       records += state.retention.deleteJobs(plan.records.slice(i, i + BATCH));
       await yieldToEvents();
     }
-    if (records > 0) state.retention.vacuum();
+    if (records > 0 || auditEntries > 0) state.retention.vacuum();
     after = await databaseBytes(state.dbPath);
   }
   return {
@@ -92,6 +106,7 @@ export async function prune(
     databaseBytesBefore: before,
     databaseBytesAfter: after,
     freedBytes: outputBytes + Math.max(0, before - after),
+    auditEntries,
   };
 }
 

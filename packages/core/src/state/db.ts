@@ -270,6 +270,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 13,
+    name: "audit checkpoint",
+    // Audit retention without breaking the chain: the one checkpoint row names the newest entry
+    // pruned (its seq and hash), so verify starts from it. It only moves forward, and only to an
+    // entry that exists; entries at or below it are the only ones a DELETE may remove. UPDATE of
+    // an entry stays refused.
+    sql: `
+      CREATE TABLE audit_checkpoint (
+        id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+        through_seq INTEGER NOT NULL,
+        through_hash TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      INSERT INTO audit_checkpoint (id, through_seq, through_hash, at)
+        VALUES (1, 0, '${"0".repeat(64)}', '1970-01-01T00:00:00.000Z');
+      CREATE TRIGGER audit_checkpoint_forward BEFORE UPDATE ON audit_checkpoint
+        WHEN NEW.id IS NOT 1 OR NEW.through_seq <= OLD.through_seq
+          OR NEW.through_hash IS NOT (SELECT hash FROM audit WHERE seq = NEW.through_seq)
+        BEGIN SELECT RAISE(ABORT, 'the audit checkpoint only moves forward, to an entry that exists'); END;
+      CREATE TRIGGER audit_checkpoint_no_insert BEFORE INSERT ON audit_checkpoint
+        BEGIN SELECT RAISE(ABORT, 'the audit checkpoint is one row'); END;
+      CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
+        BEGIN SELECT RAISE(ABORT, 'the audit checkpoint is one row'); END;
+      DROP TRIGGER audit_no_delete;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        WHEN OLD.seq > (SELECT through_seq FROM audit_checkpoint WHERE id = 1)
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -32,6 +32,7 @@ describe("openDatabase", () => {
         .all();
       expect(tables).toEqual([
         "audit",
+        "audit_checkpoint",
         "chat_messages",
         "chats",
         "events",
