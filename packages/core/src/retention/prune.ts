@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as yieldToEvents } from "node:timers/promises";
-import { isJobId, type RetentionLimits, type StateManager } from "../state/index.js";
+import { isJobId, type RetentionLimits, type RetentionPlan, type StateManager } from "../state/index.js";
 import { databaseBytes } from "./size.js";
 
 /** `state.retention` as loaded (durations in milliseconds). */
@@ -34,8 +34,12 @@ export interface PruneReport {
 /** Who prunes audit entries when the caller does not say: the retention pass. */
 const RETENTION_ACTOR = { via: "retention", who: "state.retention.audit" };
 
-/** Records deleted per transaction: the daemon answers requests between batches. */
+/**
+ * At most this many records, and at most SLICE_MS of deleting, per transaction: the daemon
+ * answers requests between them (2,000 records at once held it for seconds on a loaded machine).
+ */
 const BATCH = 2000;
+const SLICE_MS = 10;
 
 export function retentionLimits(config: RetentionConfig, now: Date): RetentionLimits {
   return {
@@ -64,7 +68,8 @@ export async function prune(
   config: RetentionConfig,
   options: { now: Date; dryRun?: boolean; actor?: { via: string; who: string } },
 ): Promise<PruneReport> {
-  const plan = state.retention.plan(retentionLimits(config, options.now));
+  const limits = retentionLimits(config, options.now);
+  const plan = await planInSlices(state, limits);
   const before = await databaseBytes(state.dbPath);
   let outputBytes = 0;
   let outputs = 0;
@@ -90,8 +95,10 @@ export async function prune(
     auditEntries = state.audit.prune(auditBefore, options.actor ?? RETENTION_ACTOR).entries;
   if (!options.dryRun) {
     records = 0;
-    for (let i = 0; i < plan.records.length; i += BATCH) {
-      records += state.retention.deleteJobs(plan.records.slice(i, i + BATCH));
+    for (let i = 0; i < plan.records.length; ) {
+      const batch = state.retention.deleteJobs(plan.records.slice(i, i + BATCH), SLICE_MS);
+      records += batch.removed;
+      i += batch.done;
       await yieldToEvents();
     }
     if (records > 0 || auditEntries > 0) state.retention.vacuum();
@@ -107,6 +114,25 @@ export async function prune(
     databaseBytesAfter: after,
     freedBytes: outputBytes + Math.max(0, before - after),
     auditEntries,
+  };
+}
+
+/** The plan, with the per-agent limit taken agent by agent and the event loop free in between. */
+async function planInSlices(state: StateManager, limits: RetentionLimits): Promise<RetentionPlan> {
+  const plan = state.retention.plan({ ...limits, maxJobsPerAgent: undefined });
+  if (limits.maxJobsPerAgent === undefined) return plan;
+  const records = new Set(plan.records);
+  let protectedCount = plan.protectedCount;
+  for (const agent of state.retention.agents()) {
+    const over = state.retention.overLimit(agent, limits.maxJobsPerAgent);
+    protectedCount += over.protectedCount;
+    for (const id of over.records) records.add(id);
+    await yieldToEvents();
+  }
+  return {
+    records: [...records],
+    outputOnly: plan.outputOnly.filter((id) => !records.has(id)),
+    protectedCount,
   };
 }
 
