@@ -40,6 +40,8 @@ const RETENTION_ACTOR = { via: "retention", who: "state.retention.audit" };
  */
 const BATCH = 2000;
 const SLICE_MS = 10;
+/** Pages given back per step of the incremental vacuum (4 MB of 4 KB pages). */
+const VACUUM_PAGES = 1024;
 
 export function retentionLimits(config: RetentionConfig, now: Date): RetentionLimits {
   return {
@@ -101,7 +103,10 @@ export async function prune(
       i += batch.done;
       await yieldToEvents();
     }
-    if (records > 0 || auditEntries > 0) state.retention.vacuum();
+    if (records > 0 || auditEntries > 0) {
+      while (state.retention.vacuumSlice(VACUUM_PAGES)) await yieldToEvents();
+      state.retention.vacuum();
+    }
     after = await databaseBytes(state.dbPath);
   }
   return {

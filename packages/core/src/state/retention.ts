@@ -156,6 +156,17 @@ export class RetentionRepository {
     }
   }
 
+  /**
+   * One slice of giving space back on a database already in incremental mode: frees up to `pages`
+   * pages; true while more are left. The caller yields between slices and calls `vacuum` at the
+   * end (conversion, checkpoint). False at once on a database not yet converted.
+   */
+  vacuumSlice(pages: number): boolean {
+    if ((this.db.pragma("auto_vacuum", { simple: true }) as number) !== 2) return false;
+    this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+    return (this.db.pragma("freelist_count", { simple: true }) as number) > 0;
+  }
+
   /** Jobs per status, for the size line of `status`. */
   jobCount(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs").get() as { n: number }).n;
