@@ -24,6 +24,7 @@ const FULL = [
   "job-history",
   "agent-add",
   "polling-day",
+  "retention",
 ];
 const QUICK_SET = ["cli-startup", "job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
 const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));

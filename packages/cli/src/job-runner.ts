@@ -5,6 +5,8 @@ import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
 import { admitWithinBudget } from "@herdctl/core/internal/spend/admission";
 import { BudgetLedger } from "@herdctl/core/internal/spend/budget";
+import { credentialOf } from "@herdctl/core/internal/usage-limits/credential";
+import { limited } from "@herdctl/core/internal/usage-limits/pauses";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
 import { requireSchedule } from "./lookup.js";
@@ -93,6 +95,10 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       agent: () => t.agent.budget,
       now: () => new Date(),
     });
+    // The daemon's usage-limit pause holds a one-off run too (it lives in the state).
+    const pause = state.usagePauses.get(credentialOf([() => env, () => t.agent.env, () => process.env]).id);
+    if (pause && !t.force && new Date() < new Date(pause.until))
+      throw limited(t.agent.name, pause, fleet.fleet.budget?.timezone);
     const request = {
       agent: admitWithinBudget(t.agent, budgets, { force: t.force, timezone: fleet.fleet.budget?.timezone }),
       prompt,

@@ -2,6 +2,8 @@ import type { FleetStatus } from "@herdctl/core";
 import { buildAgentStatus } from "@herdctl/core/internal/fleet-manager/status";
 import { databaseBytesNow } from "@herdctl/core/internal/retention/size";
 import { measureBudgets } from "@herdctl/core/internal/spend/budget";
+import { credentialOf } from "@herdctl/core/internal/usage-limits/credential";
+import { agentUsageLimit, pauseStatuses } from "@herdctl/core/internal/usage-limits/status";
 import type { CommandContext } from "./context.js";
 
 /** What `status` can say with no daemon running: the config, and history from the state store. */
@@ -10,7 +12,19 @@ export async function offlineStatus(ctx: CommandContext): Promise<FleetStatus> {
   const state = ctx.openState();
   try {
     const clock = { budgetTimezone: fleet.fleet.budget?.timezone, now: new Date() };
-    const agents = fleet.agents.map((agent) => buildAgentStatus(agent, state, undefined, clock));
+    // The same environment layers the daemon names an agent's credential by.
+    const credential = (name: string) =>
+      credentialOf([
+        () => fleet.dotEnv,
+        () => fleet.agents.find((a) => a.name === name)?.env,
+        () => process.env,
+      ]).id;
+    const pauses = state.usagePauses.list();
+    const agents = fleet.agents.map((agent) => {
+      const pause = pauses.find((p) => p.credential === credential(agent.name));
+      const usageLimit = pause && agentUsageLimit(pause, clock.budgetTimezone, clock.now);
+      return buildAgentStatus(agent, state, { running: [], queued: [], snapshots: [], usageLimit }, clock);
+    });
     return {
       fleet: fleet.fleet.name,
       description: fleet.fleet.description ?? null,
@@ -27,6 +41,11 @@ export async function offlineStatus(ctx: CommandContext): Promise<FleetStatus> {
       budgets: measureBudgets(fleet.fleet.budget, { state, timezone: clock.budgetTimezone, now: clock.now }),
       // Bots connect only while the daemon runs.
       connectors: [],
+      usageLimits: pauseStatuses(
+        pauses,
+        fleet.agents.map((a) => a.name),
+        credential,
+      ),
       agents,
     };
   } finally {

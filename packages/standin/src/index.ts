@@ -53,3 +53,4 @@ export {
 export { SIDE_REPLY_TEXT } from "./side.js";
 export { encodeSse, type SseEvent, splitChunks } from "./sse.js";
 export type * from "./types.js";
+export { USAGE_LIMIT_MESSAGE, type UsageLimit, usageLimitHeaders } from "./usage-limit.js";

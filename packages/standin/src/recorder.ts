@@ -42,6 +42,8 @@ export class RecordedRequest {
   readonly class: RequestClass;
   /** The turn the responder chose (main requests only; unset for side requests). */
   turn: Turn | undefined;
+  /** Refused with a 429 by the stand-in's usage limit (see Standin.limitUsage). */
+  limited = false;
 
   constructor(
     readonly index: number,

@@ -7,6 +7,7 @@ import { textReply } from "./script.js";
 import { sideReply } from "./side.js";
 import { estimateTokens, type MessageMeta } from "./sse.js";
 import { isFault, type Responder, type ResponderContext, type Turn } from "./types.js";
+import { type UsageLimit, writeUsageLimited } from "./usage-limit.js";
 
 export interface StandinOptions {
   /** 0 (default) picks a free port. */
@@ -26,6 +27,12 @@ export interface Standin {
   /** Only the conversation requests: the ones the responder answered. */
   readonly mainRequests: RecordedRequest[];
   setResponder(responder: Responder): void;
+  /**
+   * Answers every model request 429 with the real API's limit headers until `limit.until`, then
+   * replies normally again (see usage-limit.ts). Requests refused this way are recorded with
+   * `limited` set; undefined lifts a limit at once.
+   */
+  limitUsage(limit: UsageLimit | undefined): void;
   /** Stops listening and destroys open sockets (hanging replies included). */
   close(): Promise<void>;
 }
@@ -48,6 +55,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
   // conversationKey -> faults served, per assistant-turn position and in total
   const faults = new Map<string, { total: number; byPosition: Map<number, number> }>();
   let counter = 0;
+  let usageLimit: UsageLimit | undefined;
 
   const nextMeta = (req: RecordedRequest): MessageMeta => {
     counter++;
@@ -84,6 +92,12 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     const rec = new RecordedRequest(requests.length, req.method ?? "GET", req.url ?? "/", req.headers, raw);
     requests.push(rec);
     const requestId = `req_standin_${String(rec.index).padStart(6, "0")}`;
+    const now = new Date();
+    if (usageLimit && now < usageLimit.until && rec.pathname === "/v1/messages") {
+      rec.limited = true;
+      writeUsageLimited(res, usageLimit, requestId, now);
+      return;
+    }
     if (rec.class.kind === "side") {
       sideReply(res, rec, rec.class.reason, nextMeta(rec), requestId);
       return;
@@ -147,6 +161,9 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     },
     setResponder(r: Responder) {
       responder = r;
+    },
+    limitUsage(limit: UsageLimit | undefined) {
+      usageLimit = limit;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

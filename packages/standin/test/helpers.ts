@@ -62,7 +62,17 @@ export async function runClaude(opts: {
   home: string;
   args?: string[];
   timeoutMs?: number;
+  /** Over the defaults; an undefined value removes the variable. */
+  env?: Record<string, string | undefined>;
 }): Promise<ClaudeRun> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    HOME: opts.home,
+    ANTHROPIC_BASE_URL: opts.baseUrl,
+    ANTHROPIC_API_KEY: "sk-test",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    ...opts.env,
+  };
   const child = spawn(
     CLAUDE_BIN,
     [
@@ -78,13 +88,7 @@ export async function runClaude(opts: {
     ],
     {
       cwd: opts.cwd,
-      env: {
-        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-        HOME: opts.home,
-        ANTHROPIC_BASE_URL: opts.baseUrl,
-        ANTHROPIC_API_KEY: "sk-test",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      },
+      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
       stdio: ["pipe", "pipe", "pipe"],
     },
   );

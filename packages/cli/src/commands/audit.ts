@@ -57,7 +57,9 @@ export function registerAudit(program: Command): void {
       const result = await verification(ctx);
       if (ctx.json) ctx.printJson(result);
       else if (result.ok)
-        ctx.print(`audit trail intact: ${result.checked} entries, each linked to the one before`);
+        ctx.print(
+          `audit trail intact: ${result.checked} entries, each linked to the one before${result.from ? ` (from entry ${result.from}: older ones were pruned at the checkpoint)` : ""}`,
+        );
       if (!result.ok) {
         const text = `audit trail broken: ${result.break!.message}`;
         if (ctx.json) process.exitCode = 1;

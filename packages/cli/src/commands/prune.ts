@@ -15,6 +15,8 @@ interface Report {
   outputs: number;
   protected: number;
   outputBytes: number;
+  /** Absent from a daemon older than audit retention. */
+  auditEntries?: number;
   databaseBytesBefore: number;
   databaseBytesAfter: number;
   freedBytes: number;
@@ -78,11 +80,15 @@ export function registerPrune(program: Command): void {
           : (await ctx.fleet()).fleet.retention;
         if (!hasLimits(limits))
           throw new UsageError(
-            "nothing to prune by: set state.retention in herdctl.yaml (jobs, max_jobs_per_agent, output) or pass --older-than, --keep or --output-older-than",
+            "nothing to prune by: set state.retention in herdctl.yaml (jobs, max_jobs_per_agent, output, audit) or pass --older-than, --keep or --output-older-than",
           );
         const state = ctx.openState();
         try {
-          report = await prune(state, limits, { now: new Date(), dryRun: options.dryRun === true });
+          report = await prune(state, limits, {
+            now: new Date(),
+            dryRun: options.dryRun === true,
+            actor: localUserActor(),
+          });
           if (!report.dryRun)
             state.audit.append({
               action: "state.prune",
@@ -106,6 +112,10 @@ export function registerPrune(program: Command): void {
       if (!report.dryRun)
         ctx.print(
           `database ${bytes(report.databaseBytesBefore)} → ${bytes(report.databaseBytesAfter)}; ${bytes(report.freedBytes)} freed in all`,
+        );
+      if (report.auditEntries)
+        ctx.print(
+          `${verb} ${report.auditEntries} audit entries older than state.retention.audit; herdctl audit verify starts after them`,
         );
       if (report.protected > 0)
         ctx.print(

@@ -81,6 +81,12 @@ export function registerStatus(program: Command): void {
       for (const b of [...(status.budgets ?? []), ...status.agents.flatMap((a) => a.budgets ?? [])])
         ctx.print(budgetLine(s, b));
       for (const c of status.connectors ?? []) ctx.print(connectorLine(s, c));
+      // A daemon older than usage-limit pauses sends no usageLimit.
+      for (const a of status.agents)
+        if (a.usageLimit)
+          ctx.print(
+            `${s.cyan("usage")}   ${s.cyan(a.name)} ${s.red(a.usageLimit.text)}; ${a.usageLimit.credential}`,
+          );
       if (status.stateSize)
         ctx.print(
           s.dim(

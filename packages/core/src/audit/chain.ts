@@ -41,7 +41,7 @@ export interface ChainedRow extends ChainedFields {
 export interface ChainBreak {
   readonly seq: number;
   readonly at: string;
-  readonly problem: "changed" | "relinked" | "missing";
+  readonly problem: "changed" | "relinked" | "missing" | "checkpoint";
   readonly message: string;
 }
 
@@ -51,9 +51,15 @@ export interface ChainBreak {
  * previous hash had rows removed or inserted before it; a gap in seq means rows were deleted.
  */
 export class ChainVerifier {
-  private prevHash = GENESIS_HASH;
-  private prevSeq = 0;
+  private prevHash: string;
+  private prevSeq: number;
   private count = 0;
+
+  /** `start`: the newest entry pruned (the audit checkpoint); the chain's beginning by default. */
+  constructor(start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }) {
+    this.prevSeq = start.seq;
+    this.prevHash = start.hash;
+  }
 
   /** Returns the break at this row, or undefined while the chain holds. */
   check(row: ChainedRow): ChainBreak | undefined {

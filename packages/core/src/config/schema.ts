@@ -419,6 +419,11 @@ export const RetentionSchema = z.strictObject({
   output: duration({ positive: true })
     .optional()
     .describe("Output files of jobs older than this are pruned while their records stay, e.g. 30d"),
+  audit: duration({ positive: true })
+    .optional()
+    .describe(
+      "Audit entries older than this are pruned, e.g. 400d; kept forever when unset. The job limits never touch them; verify starts from the newest pruned",
+    ),
 });
 
 export const FleetBudgetSchema = BudgetSchema.extend({

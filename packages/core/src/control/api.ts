@@ -332,10 +332,14 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
   // Chat platform connections (docs/chat.md): connected, reconnecting, or failed and why.
   app.get("/api/connectors", (c) => c.json({ connectors: fleet.connectorStatuses() }));
 
-  // Spend against every budget of the fleet and its agents (docs/operating.md#budgets).
+  // Spend against every budget of the fleet and its agents (docs/operating.md#budgets), and the
+  // credentials paused at their usage limit (docs/operating.md#usage-limits).
   app.get("/api/usage", (c) => {
     const status = fleet.status();
-    return c.json({ budgets: [...status.budgets, ...status.agents.flatMap((a) => a.budgets)] });
+    return c.json({
+      budgets: [...status.budgets, ...status.agents.flatMap((a) => a.budgets)],
+      usageLimits: status.usageLimits,
+    });
   });
 
   // Where spend and work went, aggregated by SQLite (docs/operating.md#usage); since and until

@@ -15,6 +15,7 @@ export type FleetErrorCode =
   | "FLEET_OVER_BUDGET"
   | "FLEET_QUEUE_FULL"
   | "FLEET_SCHEDULE_NOT_FOUND"
+  | "FLEET_USAGE_LIMITED"
   | "FLEET_WAKE_NOT_FOUND";
 
 /** What FleetManager refuses, with a `code` to branch on and a message that says what to do. */

@@ -33,8 +33,8 @@ export interface ScheduleSkippedEvent {
   agent: string;
   schedule: string;
   scheduledAt: string;
-  reason: "overlap" | "missed" | "disabled" | "capacity" | "budget";
-  /** Which budget was spent and when it resets, for reason "budget". */
+  reason: "overlap" | "missed" | "disabled" | "capacity" | "budget" | "usage_limit";
+  /** Which budget was spent, or which usage limit holds, and when it resets. */
   detail?: string;
 }
 
@@ -50,6 +50,15 @@ export interface BudgetExceededEvent {
   budget: BudgetStatus;
   /** The job whose cost reached it. */
   jobId: string;
+}
+
+/** Payload of `usage:paused`: a credential's usage limit was reached; its work waits until `until`. */
+export interface UsagePausedEvent {
+  /** The credential's label (kind and hash prefix), never the credential. */
+  credential: string;
+  until: string;
+  jobId: string;
+  agents: string[];
 }
 
 /** Every event the fleet emits, with its payload; `emit` and `on` are checked against it. */
@@ -73,6 +82,10 @@ export interface FleetEvents {
   "fleet:started": [{ agents: number; pid: number }];
   /** A job's cost took the fleet or its agent to a budget; once per budget window. */
   "budget:exceeded": [BudgetExceededEvent];
+  /** A usage limit was reached (or met again by the probe after its reset). */
+  "usage:paused": [UsagePausedEvent];
+  /** A usage limit lifted: the probe met none, or no run was waiting for it. */
+  "usage:resumed": [{ credential: string; probeJobId: string | null }];
   "fleet:stopping": [{ reason: string }];
   "fleet:stopped": [{ reason: string }];
 }

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
+import { type AuditActor, cleanActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
 import { AuditTrail } from "../audit/trail.js";
 import { ConnectorRegistry } from "../chat/connectors/registry.js";
@@ -65,6 +65,9 @@ import {
   type TriggerType,
   type WakeRecord,
 } from "../state/index.js";
+import { credentialOf } from "../usage-limits/credential.js";
+import { UsagePauses } from "../usage-limits/pauses.js";
+import { agentUsageLimit, type UsageLimitStatus } from "../usage-limits/status.js";
 import { ownValue } from "../util/own.js";
 import { WakeScheduler } from "../wakes/index.js";
 import { ConfigWatcher } from "./config-watcher.js";
@@ -73,7 +76,13 @@ import { type ConfigReloadedEvent, FleetEventBus, type JobMessage, type JobOutpu
 import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
 import { ScheduleExecutor } from "./schedule-executor.js";
-import { type AgentStatus, buildAgentStatus, type FleetState, type FleetStatus } from "./status.js";
+import {
+  type AgentStatus,
+  type AgentUsageLimit,
+  buildAgentStatus,
+  type FleetState,
+  type FleetStatus,
+} from "./status.js";
 
 const PRUNE_FIRST_DELAY_MS = 10 * 60 * 1000;
 const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
@@ -205,6 +214,7 @@ export class FleetManager {
     (line) => this.log(line),
   );
   private pruneTimers: NodeJS.Timeout[] = [];
+  private usagePauses!: UsagePauses;
   private readonly budgets = new BudgetLedger({
     state: () => this.state,
     fleet: () => this.loaded.fleet.budget,
@@ -317,6 +327,7 @@ export class FleetManager {
         log: this.log,
         budgets: this.budgets,
         budgetTimezone: () => this.loaded.fleet.budget?.timezone,
+        usageLimits: { admit: (agent, force) => this.usagePauses.admit(agent, force) },
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -343,6 +354,25 @@ export class FleetManager {
         log: this.log,
         onFired: (wake, job) => this.log(`wake ${wake.id} of ${wake.agent} fired: job ${job.id}`),
       });
+      // The environment claude gets, most important first (see buildChildEnv): what herdctl adds,
+      // the agent's env, then the host's.
+      const claudeEnvOf = (agent: string) => [
+        () => ({ ...this.loaded.dotEnv, ...this.options.env }),
+        () => this.agentsByName.get(agent)?.env,
+        () => process.env,
+      ];
+      this.usagePauses = new UsagePauses({
+        state: () => this.state,
+        clock: this.clock,
+        events: this.events,
+        agents: () => [...this.agentsByName.values()],
+        credentialOf: (agent) => credentialOf(claudeEnvOf(agent)),
+        fireCatchUp: (c) => this.schedules.fire({ ...c, reason: "catch_up" }),
+        record: (action, actor, target, detail) => this.auditTrail.record(action, actor, target, detail),
+        log: this.log,
+        timezone: () => this.loaded.fleet.budget?.timezone,
+      });
+      this.events.on("job:output", (event) => this.usagePauses.observe(event));
       const alarm = new BudgetAlarm({
         state: () => this.state,
         ledger: this.budgets,
@@ -367,6 +397,7 @@ export class FleetManager {
           // Before anyone waiting on the job is told: a chat's messages are stored when its turn ends.
           this.chatService.turnEnded(job);
           alarm.jobEnded(job);
+          this.usagePauses.jobEnded(job);
           // The job may have kept wakes; arm them now that its claude is gone.
           this.wakes.refresh(job.agent);
           this.schedules.jobEnded(job);
@@ -379,6 +410,7 @@ export class FleetManager {
         this.scheduler.start();
         this.persistSchedulePlans();
         this.wakes.start();
+        this.usagePauses.start();
       }
       for (const job of recovered.interrupted) this.resumeInterrupted(job);
       if (this.watchesConfig) this.watcher.watch(this.loaded);
@@ -427,6 +459,7 @@ export class FleetManager {
       ["stop the retention pass", () => this.pruneTimers.forEach(clearTimeout)],
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
+      ["stop waiting for usage-limit resets", () => this.usagePauses?.stop()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       ["end the chats' claude processes", () => this.chatService?.close()],
       // Only a manager this fleet made: a caller's own manager may serve others.
@@ -710,13 +743,19 @@ export class FleetManager {
       ...(gate ? { gate } : {}),
     };
     const forced = options.force === true && this.budgets.blocking(agent.name) !== undefined;
-    const job = this.control.submit(request, { noQueue: options.noQueue, overBudget: options.force });
+    const forcedLimit = options.force === true && this.usagePauses.forAgent(agent.name) !== undefined;
+    const job = this.control.submit(request, {
+      noQueue: options.noQueue,
+      overBudget: options.force,
+      overUsageLimit: options.force,
+    });
     this.auditTrail.record(fork ? "job.fork" : "job.trigger", options.actor ?? LIBRARY_ACTOR, job.id, {
       agent: agent.name,
       trigger: request.triggerType,
       ...(options.schedule ? { schedule: options.schedule } : {}),
       ...(fork ? { forkedFrom: fork.forkedFrom } : {}),
       ...(forced ? { forcedOverBudget: true } : {}),
+      ...(forcedLimit ? { forcedOverUsageLimit: true } : {}),
     });
     if (options.onMessage) this.forwardMessages(job.id, options.onMessage);
     return job;
@@ -854,14 +893,16 @@ export class FleetManager {
     if (!hasLimits(limits))
       throw new FleetError(
         "FLEET_BAD_TRIGGER",
-        "nothing to prune by: set state.retention in the fleet file (jobs, max_jobs_per_agent, output) or pass limits",
+        "nothing to prune by: set state.retention in the fleet file (jobs, max_jobs_per_agent, output, audit) or pass limits",
       );
-    const report = await prune(this.state, limits, { now: this.clock.now(), dryRun: options.dryRun });
+    const actor = cleanActor(options.actor ?? LIBRARY_ACTOR);
+    const report = await prune(this.state, limits, { now: this.clock.now(), dryRun: options.dryRun, actor });
     if (!report.dryRun)
       this.auditTrail.record("state.prune", options.actor ?? LIBRARY_ACTOR, null, {
         records: report.records,
         outputs: report.outputs,
         freedBytes: report.freedBytes,
+        ...(report.auditEntries ? { auditEntries: report.auditEntries } : {}),
       });
     return report;
   }
@@ -871,9 +912,9 @@ export class FleetManager {
     if (!hasLimits(this.loaded.fleet.retention) || this.fleetState !== "running") return;
     void this.prune({ actor: { via: "daemon", who: "daily retention pass" } })
       .then((r) => {
-        if (r.records || r.outputs)
+        if (r.records || r.outputs || r.auditEntries)
           this.log(
-            `retention: pruned ${r.records} job records and ${r.outputs} more output files, ${r.freedBytes} bytes freed`,
+            `retention: pruned ${r.records} job records, ${r.outputs} more output files and ${r.auditEntries} audit entries, ${r.freedBytes} bytes freed`,
           );
       })
       .catch((error) => this.log(`retention: prune failed: ${(error as Error).message}`));
@@ -999,6 +1040,7 @@ export class FleetManager {
           queued: this.control.queuedJobs(agent.name),
           retrying: this.control.pendingRetries(agent.name),
           snapshots,
+          usageLimit: this.agentUsageLimit(agent.name),
         },
         { budgetTimezone: this.loaded.fleet.budget?.timezone, now: this.clock.now() },
       ),
@@ -1025,8 +1067,19 @@ export class FleetManager {
       },
       budgets: this.budgets.statuses(),
       connectors: this.connectorStatuses(),
+      usageLimits: this.usagePauses.list(),
       agents,
     };
+  }
+
+  private agentUsageLimit(agent: string): AgentUsageLimit | undefined {
+    const pause = this.usagePauses.forAgent(agent);
+    return pause && agentUsageLimit(pause, this.loaded.fleet.budget?.timezone, this.clock.now());
+  }
+
+  /** Credentials paused at their usage limit, with the agents each holds. */
+  usageLimits(): UsageLimitStatus[] {
+    return this.usagePauses.list();
   }
 
   private setAgents(agents: ResolvedAgent[]): void {

@@ -14,6 +14,8 @@ export interface SubmitOptions {
   noQueue?: boolean;
   /** Run even when a budget is spent (`trigger --force`); the caller records who forced it. */
   overBudget?: boolean;
+  /** Run even while the agent's credential is paused at its usage limit (`trigger --force`). */
+  overUsageLimit?: boolean;
 }
 
 /** instances.max_queued when the config predates it. */
@@ -56,6 +58,11 @@ export class JobControl {
       budgets?: BudgetLedger;
       /** The calendar budgets follow, for the messages. */
       budgetTimezone?: () => string | undefined;
+      /**
+       * Usage-limit pauses: throws while the agent's credential is paused; after the reset it
+       * returns a callback that is told the job that goes first as the probe.
+       */
+      usageLimits?: { admit(agent: string, force: boolean): ((jobId: string) => void) | undefined };
     },
   ) {
     this.retries = new RetryScheduler({
@@ -77,6 +84,7 @@ export class JobControl {
       });
       if (agent !== request.agent) request = { ...request, agent };
     }
+    const probe = this.deps.usageLimits?.admit(request.agent.name, options.overUsageLimit === true);
     const blocked = this.blockedBy(request);
     if (blocked && (options.noQueue || false)) throw blocked;
     if (blocked) {
@@ -87,6 +95,7 @@ export class JobControl {
     }
     this.recordPending();
     const job = this.deps.executor.enqueue(request);
+    probe?.(job.id);
     let resolveDone!: (job: JobRecord) => void;
     const done = new Promise<JobRecord>((resolve) => {
       resolveDone = resolve;

@@ -69,6 +69,10 @@ export class ScheduleExecutor {
         this.skip({ ...fire, reason: "budget", detail: error.message });
         return;
       }
+      if (error instanceof FleetError && error.code === "FLEET_USAGE_LIMITED") {
+        this.skip({ ...fire, reason: "usage_limit", detail: error.message });
+        return;
+      }
       this.deps.log(
         `schedule ${fire.agent}/${fire.schedule} could not start a job: ${(error as Error).message}`,
       );

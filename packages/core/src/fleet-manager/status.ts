@@ -4,6 +4,7 @@ import { type ConfigTamper, recentConfigTampers } from "../runner/config-tamper.
 import type { ScheduleSnapshot } from "../scheduler/index.js";
 import { type BudgetStatus, measureBudgets } from "../spend/budget.js";
 import type { JobRecord, StateManager, WakeRecord } from "../state/index.js";
+import type { UsageLimitStatus } from "../usage-limits/status.js";
 import type { RetryRef } from "./retries.js";
 import { recentWebhookRejections, type WebhookRejection } from "./webhook-rejections.js";
 
@@ -60,6 +61,18 @@ export interface AgentStatus {
   wakes: WakeRef[];
   /** The agent's own budgets (`budget:`), measured now; the fleet's are in FleetStatus. */
   budgets: BudgetStatus[];
+  /** The usage-limit pause holding this agent's credential, or null. */
+  usageLimit: AgentUsageLimit | null;
+}
+
+/** An agent's side of a usage-limit pause. */
+export interface AgentUsageLimit {
+  until: string;
+  state: "paused" | "probing";
+  /** The credential's label (kind and hash prefix). */
+  credential: string;
+  /** As status prints it: "paused until 15:04 (usage limit)". */
+  text: string;
 }
 
 export interface WakeRef {
@@ -110,6 +123,8 @@ export interface FleetStatus {
   budgets: BudgetStatus[];
   /** The chat platform connections (Discord, Slack) and where each stands. */
   connectors: ConnectorStatus[];
+  /** Credentials paused at their usage limit. */
+  usageLimits: UsageLimitStatus[];
   agents: AgentStatus[];
 }
 
@@ -184,6 +199,7 @@ export function buildAgentStatus(
     queued: JobRecord[];
     snapshots: ScheduleSnapshot[];
     retrying?: RetryRef[];
+    usageLimit?: AgentUsageLimit;
   } = {
     running: [],
     queued: [],
@@ -223,5 +239,6 @@ export function buildAgentStatus(
       now: clock.now ?? new Date(),
       agent: agent.name,
     }),
+    usageLimit: live.usageLimit ?? null,
   };
 }

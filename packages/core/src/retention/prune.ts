@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as yieldToEvents } from "node:timers/promises";
-import { isJobId, type RetentionLimits, type StateManager } from "../state/index.js";
+import { isJobId, type RetentionLimits, type RetentionPlan, type StateManager } from "../state/index.js";
 import { databaseBytes } from "./size.js";
 
 /** `state.retention` as loaded (durations in milliseconds). */
@@ -9,6 +9,8 @@ export interface RetentionConfig {
   readonly jobs?: number;
   readonly max_jobs_per_agent?: number;
   readonly output?: number;
+  /** Audit entries older than this go (their own, longer limit; the job limits never touch them). */
+  readonly audit?: number;
 }
 
 export interface PruneReport {
@@ -25,10 +27,21 @@ export interface PruneReport {
   readonly databaseBytesAfter: number;
   /** outputBytes plus what the database shrank by. */
   readonly freedBytes: number;
+  /** Audit entries removed (or that would be) by `audit`; the chain stays verifiable from the checkpoint. */
+  readonly auditEntries: number;
 }
 
-/** Records deleted per transaction: the daemon answers requests between batches. */
+/** Who prunes audit entries when the caller does not say: the retention pass. */
+const RETENTION_ACTOR = { via: "retention", who: "state.retention.audit" };
+
+/**
+ * At most this many records, and at most SLICE_MS of deleting, per transaction: the daemon
+ * answers requests between them (2,000 records at once held it for seconds on a loaded machine).
+ */
 const BATCH = 2000;
+const SLICE_MS = 10;
+/** Pages given back per step of the incremental vacuum (4 MB of 4 KB pages). */
+const VACUUM_PAGES = 1024;
 
 export function retentionLimits(config: RetentionConfig, now: Date): RetentionLimits {
   return {
@@ -40,7 +53,10 @@ export function retentionLimits(config: RetentionConfig, now: Date): RetentionLi
 
 export function hasLimits(config: RetentionConfig | undefined): config is RetentionConfig {
   return (
-    config?.jobs !== undefined || config?.max_jobs_per_agent !== undefined || config?.output !== undefined
+    config?.jobs !== undefined ||
+    config?.max_jobs_per_agent !== undefined ||
+    config?.output !== undefined ||
+    config?.audit !== undefined
   );
 }
 
@@ -52,9 +68,10 @@ export function hasLimits(config: RetentionConfig | undefined): config is Retent
 export async function prune(
   state: StateManager,
   config: RetentionConfig,
-  options: { now: Date; dryRun?: boolean },
+  options: { now: Date; dryRun?: boolean; actor?: { via: string; who: string } },
 ): Promise<PruneReport> {
-  const plan = state.retention.plan(retentionLimits(config, options.now));
+  const limits = retentionLimits(config, options.now);
+  const plan = await planInSlices(state, limits);
   const before = await databaseBytes(state.dbPath);
   let outputBytes = 0;
   let outputs = 0;
@@ -74,13 +91,22 @@ export async function prune(
   for (const id of plan.outputOnly) if (isJobId(id) && (await removeOutput(id))) outputs++;
   let records = plan.records.length;
   let after = before;
+  const auditBefore = config.audit === undefined ? undefined : new Date(options.now.getTime() - config.audit);
+  let auditEntries = auditBefore ? state.audit.countBefore(auditBefore) : 0;
+  if (!options.dryRun && auditBefore)
+    auditEntries = state.audit.prune(auditBefore, options.actor ?? RETENTION_ACTOR).entries;
   if (!options.dryRun) {
     records = 0;
-    for (let i = 0; i < plan.records.length; i += BATCH) {
-      records += state.retention.deleteJobs(plan.records.slice(i, i + BATCH));
+    for (let i = 0; i < plan.records.length; ) {
+      const batch = state.retention.deleteJobs(plan.records.slice(i, i + BATCH), SLICE_MS);
+      records += batch.removed;
+      i += batch.done;
       await yieldToEvents();
     }
-    if (records > 0) state.retention.vacuum();
+    if (records > 0 || auditEntries > 0) {
+      while (state.retention.vacuumSlice(VACUUM_PAGES)) await yieldToEvents();
+      state.retention.vacuum();
+    }
     after = await databaseBytes(state.dbPath);
   }
   return {
@@ -92,6 +118,26 @@ export async function prune(
     databaseBytesBefore: before,
     databaseBytesAfter: after,
     freedBytes: outputBytes + Math.max(0, before - after),
+    auditEntries,
+  };
+}
+
+/** The plan, with the per-agent limit taken agent by agent and the event loop free in between. */
+async function planInSlices(state: StateManager, limits: RetentionLimits): Promise<RetentionPlan> {
+  const plan = state.retention.plan({ ...limits, maxJobsPerAgent: undefined });
+  if (limits.maxJobsPerAgent === undefined) return plan;
+  const records = new Set(plan.records);
+  let protectedCount = plan.protectedCount;
+  for (const agent of state.retention.agents()) {
+    const over = state.retention.overLimit(agent, limits.maxJobsPerAgent);
+    protectedCount += over.protectedCount;
+    for (const id of over.records) records.add(id);
+    await yieldToEvents();
+  }
+  return {
+    records: [...records],
+    outputOnly: plan.outputOnly.filter((id) => !records.has(id)),
+    protectedCount,
   };
 }
 

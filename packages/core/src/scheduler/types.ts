@@ -27,7 +27,7 @@ export interface PersistedScheduleState {
 
 export type FireReason = "due" | "catch_up" | "queued";
 /** "budget": the fleet's or the agent's budget was spent (the fleet decides that, not the scheduler). */
-export type SkipReason = "overlap" | "missed" | "disabled" | "budget";
+export type SkipReason = "overlap" | "missed" | "disabled" | "budget" | "usage_limit";
 
 export interface ScheduleFire {
   readonly agent: string;

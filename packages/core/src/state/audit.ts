@@ -42,6 +42,8 @@ export interface AuditVerification {
   readonly ok: boolean;
   readonly checked: number;
   readonly break?: ChainBreak;
+  /** The first entry checked when older ones were pruned (the checkpoint's next). */
+  readonly from?: number;
 }
 
 interface AuditRow {
@@ -70,6 +72,16 @@ function toEntry(row: AuditRow): AuditEntry {
   };
 }
 
+/** An entry's detail as verify reads it; text that is not a JSON object reads as nothing. */
+function parseDetail(detail: string | null): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(detail ?? "null");
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
  * The append-only audit trail. Each entry carries the hash of the one before it, so an edited,
  * removed or inserted row shows in `verify` even though SQLite itself can be rewritten by anyone
@@ -88,11 +100,13 @@ export class AuditRepository {
       // the state (daemon and a one-off CLI) cannot both link to the same tail.
       return this.db
         .transaction(() => {
-          const tail = this.db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").get() as
-            | { seq: number; hash: string }
-            | undefined;
+          // With every entry pruned the chain goes on from the checkpoint, never from the start again.
+          const tail =
+            (this.db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").get() as
+              | { seq: number; hash: string }
+              | undefined) ?? this.checkpoint();
           const fields = {
-            seq: (tail?.seq ?? 0) + 1,
+            seq: tail.seq + 1,
             at: this.now().toISOString(),
             action: input.action,
             via: input.via,
@@ -100,7 +114,7 @@ export class AuditRepository {
             target: input.target ?? null,
             detail: input.detail === undefined ? null : JSON.stringify(input.detail),
           };
-          const prevHash = tail?.hash ?? GENESIS_HASH;
+          const prevHash = tail.seq === 0 ? GENESIS_HASH : tail.hash;
           const hash = entryHash(prevHash, fields);
           this.db
             .prepare(
@@ -138,13 +152,84 @@ export class AuditRepository {
     return rows.map(toEntry);
   }
 
-  /** Checks the whole chain, oldest first, without holding it all in memory. */
+  /** How many entries are older than `before`, leaving the newest: what a prune would remove. */
+  countBefore(before: Date): number {
+    return (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM audit WHERE at < ? AND seq < (SELECT MAX(seq) FROM audit)")
+        .get(before.toISOString()) as { n: number }
+    ).n;
+  }
+
+  /** The newest entry pruned: seq 0 and the genesis hash while none was. */
+  checkpoint(): { seq: number; hash: string; at: string } {
+    const row = this.db
+      .prepare("SELECT through_seq AS seq, through_hash AS hash, at FROM audit_checkpoint WHERE id = 1")
+      .get() as { seq: number; hash: string; at: string } | undefined;
+    return row ?? { seq: 0, hash: GENESIS_HASH, at: new Date(0).toISOString() };
+  }
+
+  /**
+   * Removes entries older than `before` (never the newest one), moving the checkpoint to the
+   * newest removed first (the only way the table's trigger lets a DELETE through), and records the
+   * prune as an entry of its own that names that checkpoint, so verify can tell a moved checkpoint.
+   */
+  prune(before: Date, actor: { via: string; who: string }): { entries: number; throughSeq: number } {
+    try {
+      return this.db
+        .transaction(() => {
+          const cut = this.db
+            .prepare(
+              "SELECT seq, hash FROM audit WHERE at < ? AND seq < (SELECT MAX(seq) FROM audit) ORDER BY seq DESC LIMIT 1",
+            )
+            .get(before.toISOString()) as { seq: number; hash: string } | undefined;
+          if (!cut) return { entries: 0, throughSeq: this.checkpoint().seq };
+          this.db
+            .prepare("UPDATE audit_checkpoint SET through_seq = ?, through_hash = ?, at = ? WHERE id = 1")
+            .run(cut.seq, cut.hash, this.now().toISOString());
+          const entries = this.db.prepare("DELETE FROM audit WHERE seq <= ?").run(cut.seq).changes;
+          this.append({
+            action: "audit.prune",
+            ...actor,
+            target: null,
+            detail: { entries, before: before.toISOString(), throughSeq: cut.seq, throughHash: cut.hash },
+          });
+          return { entries, throughSeq: cut.seq };
+        })
+        .immediate();
+    } catch (error) {
+      throw translateStorageError(error, this.dbPath);
+    }
+  }
+
+  /**
+   * Checks the chain from the checkpoint on, oldest first, without holding it all in memory. A
+   * checkpoint past the newest prune entry's (moved to hide a deletion) is a break of its own.
+   */
   verify(): AuditVerification {
-    const verifier = new ChainVerifier();
+    const start = this.checkpoint();
+    if (start.seq > 0) {
+      const recorded = this.db
+        .prepare("SELECT * FROM audit WHERE action = 'audit.prune' ORDER BY seq DESC LIMIT 1")
+        .get() as AuditRow | undefined;
+      const said = parseDetail(recorded?.detail ?? null);
+      if (said.throughSeq !== start.seq || said.throughHash !== start.hash)
+        return {
+          ok: false,
+          checked: 0,
+          break: {
+            seq: start.seq,
+            at: start.at,
+            problem: "checkpoint",
+            message: `the audit checkpoint (entries through ${start.seq} pruned) matches no audit.prune entry: it was moved, and the entries it hides were deleted`,
+          },
+        };
+    }
+    const verifier = new ChainVerifier(start);
     for (const row of this.db.prepare("SELECT * FROM audit ORDER BY seq").iterate() as Iterable<AuditRow>) {
       const broken = verifier.check(toEntry(row));
       if (broken) return { ok: false, checked: verifier.checked, break: broken };
     }
-    return { ok: true, checked: verifier.checked };
+    return { ok: true, checked: verifier.checked, ...(start.seq > 0 ? { from: start.seq + 1 } : {}) };
   }
 }

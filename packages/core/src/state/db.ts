@@ -335,6 +335,55 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `CREATE INDEX jobs_usage ON jobs (created_at, agent, status, duration_ms, cost_usd,
       input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens);`,
   },
+  {
+    version: 15,
+    name: "usage-limit pauses",
+    // A credential (named by a hash, never the secret) whose usage limit was reached: scheduled
+    // work that uses it waits until `until`. probe_job_id is the one job let through after the
+    // reset to see whether the limit lifted. Kept so a restart keeps the pause.
+    sql: `
+      CREATE TABLE usage_pauses (
+        credential TEXT PRIMARY KEY NOT NULL,
+        label TEXT NOT NULL,
+        paused_at TEXT NOT NULL,
+        until TEXT NOT NULL,
+        source TEXT NOT NULL,
+        message TEXT NOT NULL,
+        job_id TEXT,
+        probe_job_id TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 16,
+    name: "audit checkpoint",
+    // Audit retention without breaking the chain: the one checkpoint row names the newest entry
+    // pruned (its seq and hash), so verify starts from it. It only moves forward, and only to an
+    // entry that exists; entries at or below it are the only ones a DELETE may remove. UPDATE of
+    // an entry stays refused.
+    sql: `
+      CREATE TABLE audit_checkpoint (
+        id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+        through_seq INTEGER NOT NULL,
+        through_hash TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      INSERT INTO audit_checkpoint (id, through_seq, through_hash, at)
+        VALUES (1, 0, '${"0".repeat(64)}', '1970-01-01T00:00:00.000Z');
+      CREATE TRIGGER audit_checkpoint_forward BEFORE UPDATE ON audit_checkpoint
+        WHEN NEW.id IS NOT 1 OR NEW.through_seq <= OLD.through_seq
+          OR NEW.through_hash IS NOT (SELECT hash FROM audit WHERE seq = NEW.through_seq)
+        BEGIN SELECT RAISE(ABORT, 'the audit checkpoint only moves forward, to an entry that exists'); END;
+      CREATE TRIGGER audit_checkpoint_no_insert BEFORE INSERT ON audit_checkpoint
+        BEGIN SELECT RAISE(ABORT, 'the audit checkpoint is one row'); END;
+      CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
+        BEGIN SELECT RAISE(ABORT, 'the audit checkpoint is one row'); END;
+      DROP TRIGGER audit_no_delete;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        WHEN OLD.seq > (SELECT through_seq FROM audit_checkpoint WHERE id = 1)
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -72,5 +72,7 @@ export type { SaveSession, SessionPointer } from "./sessions.js";
 export { SessionRepository } from "./sessions.js";
 export type { AgentOutcomeRow, DayAgentRow, TimeBucketRow, UsageRange, UsageSums } from "./usage.js";
 export { UsageRepository } from "./usage.js";
+export type { UsagePause } from "./usage-pauses.js";
+export { UsagePauseRepository } from "./usage-pauses.js";
 export type { NewWake, WakeKind, WakeRecord, WakeStatus } from "./wakes.js";
 export { WakeRepository } from "./wakes.js";

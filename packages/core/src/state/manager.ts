@@ -22,6 +22,7 @@ import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
 import { UsageRepository } from "./usage.js";
+import { UsagePauseRepository } from "./usage-pauses.js";
 import { WakeRepository } from "./wakes.js";
 
 export interface StateManagerOptions {
@@ -44,6 +45,7 @@ interface OpenState {
   readonly retention: RetentionRepository;
   readonly chats: ChatRepository;
   readonly usage: UsageRepository;
+  readonly usagePauses: UsagePauseRepository;
 }
 
 /**
@@ -128,6 +130,7 @@ export class StateManager {
       retention: new RetentionRepository(db, this.dbPath),
       chats: new ChatRepository(db, this.dbPath),
       usage: new UsageRepository(db, this.dbPath),
+      usagePauses: new UsagePauseRepository(db, this.dbPath),
     };
   }
 
@@ -157,6 +160,10 @@ export class StateManager {
 
   get retention(): RetentionRepository {
     return this.opened().retention;
+  }
+
+  get usagePauses(): UsagePauseRepository {
+    return this.opened().usagePauses;
   }
 
   get chats(): ChatRepository {

@@ -58,13 +58,11 @@ export class RetentionRepository {
         limits.recordsBefore.toISOString(),
       );
     if (limits.maxJobsPerAgent !== undefined)
-      take(
-        `SELECT id, ${PROTECTED} AS keep FROM (
-           SELECT id, status, session_id,
-             ROW_NUMBER() OVER (PARTITION BY agent ORDER BY created_at DESC, id DESC) AS rank
-           FROM jobs) WHERE rank > ?`,
-        limits.maxJobsPerAgent,
-      );
+      for (const agent of this.agents()) {
+        const over = this.overLimit(agent, limits.maxJobsPerAgent);
+        protectedCount += over.protectedCount;
+        for (const id of over.records) records.add(id);
+      }
     const outputOnly: string[] = [];
     if (limits.outputBefore) {
       const rows = this.db
@@ -76,8 +74,39 @@ export class RetentionRepository {
     return { records: [...records], outputOnly, protectedCount };
   }
 
-  /** Deletes these job records and their events in one transaction; returns how many records went. */
-  deleteJobs(ids: readonly string[]): number {
+  /** Agents that have jobs (an index scan). */
+  agents(): string[] {
+    return this.db.prepare("SELECT DISTINCT agent FROM jobs ORDER BY agent").pluck().all() as string[];
+  }
+
+  /**
+   * One agent's jobs beyond its newest `keep`: a range of the agent's index, so a prune can plan
+   * agent by agent and let the daemon answer in between (one window over 100,000 jobs held it for
+   * seconds).
+   */
+  overLimit(agent: string, keep: number): { records: string[]; protectedCount: number } {
+    const records: string[] = [];
+    let protectedCount = 0;
+    const rows = this.db
+      .prepare(
+        `SELECT id, ${PROTECTED} AS keep FROM (
+           SELECT id, status, session_id FROM jobs WHERE agent = ?
+           ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)`,
+      )
+      .iterate(agent, keep) as Iterable<{ id: string; keep: number }>;
+    for (const row of rows) {
+      if (row.keep) protectedCount++;
+      else records.push(row.id);
+    }
+    return { records, protectedCount };
+  }
+
+  /**
+   * Deletes job records and their events in one transaction, from the start of `ids` until they
+   * are done or `budgetMs` has passed, so one call never holds the daemon long whatever the
+   * machine's pace; returns how many ids it went through and how many records went.
+   */
+  deleteJobs(ids: readonly string[], budgetMs = Number.POSITIVE_INFINITY): { done: number; removed: number } {
     try {
       return this.db
         .transaction(() => {
@@ -88,13 +117,17 @@ export class RetentionRepository {
           const job = this.db.prepare(`DELETE FROM jobs WHERE id = ? AND status IN ${TERMINAL}`);
           const events = this.db.prepare("DELETE FROM events WHERE job_id = ?");
           let removed = 0;
+          let done = 0;
+          const t0 = performance.now();
           for (const id of ids) {
+            done++;
             if (holders.has(id)) continue;
             const changes = job.run(id).changes;
             if (changes) events.run(id);
             removed += changes;
+            if (performance.now() - t0 >= budgetMs) break;
           }
-          return removed;
+          return { done, removed };
         })
         .immediate();
     } catch (error) {
@@ -121,6 +154,17 @@ export class RetentionRepository {
       // The WAL holds the freed pages until a checkpoint writes them back and truncates it.
       this.db.pragma("wal_checkpoint(TRUNCATE)");
     }
+  }
+
+  /**
+   * One slice of giving space back on a database already in incremental mode: frees up to `pages`
+   * pages; true while more are left. The caller yields between slices and calls `vacuum` at the
+   * end (conversion, checkpoint). False at once on a database not yet converted.
+   */
+  vacuumSlice(pages: number): boolean {
+    if ((this.db.pragma("auto_vacuum", { simple: true }) as number) !== 2) return false;
+    this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+    return (this.db.pragma("freelist_count", { simple: true }) as number) > 0;
   }
 
   /** Jobs per status, for the size line of `status`. */

@@ -32,6 +32,7 @@ describe("openDatabase", () => {
         .all();
       expect(tables).toEqual([
         "audit",
+        "audit_checkpoint",
         "chat_messages",
         "chats",
         "events",
@@ -39,6 +40,7 @@ describe("openDatabase", () => {
         "schedules",
         "schema_migrations",
         "sessions",
+        "usage_pauses",
         "wakes",
       ]);
       expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);

@@ -31,6 +31,7 @@ const TRIGGER_STATUS: Record<string, number> = {
   FLEET_AGENT_NOT_FOUND: 404,
   FLEET_SCHEDULE_NOT_FOUND: 404,
   FLEET_QUEUE_FULL: 429,
+  FLEET_USAGE_LIMITED: 429,
 };
 
 class TooLarge extends Error {}

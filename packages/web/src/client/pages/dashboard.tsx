@@ -12,6 +12,15 @@ function nextRun(agent: AgentStatus): string | null {
   return times.sort()[0] ?? null;
 }
 
+/** The pause in the browser's own clock: "paused until 15:04 (usage limit)". */
+function usageLimitText(limit: NonNullable<AgentStatus["usageLimit"]>): string {
+  if (limit.state === "probing") return "paused (usage limit): a probe job checks whether it lifted";
+  const at = new Date(limit.until);
+  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  const day = at.toDateString() === new Date().toDateString() ? "" : `${at.toLocaleDateString()} `;
+  return `paused until ${day}${time} (usage limit)`;
+}
+
 export function Dashboard() {
   const fleet = useData(() => api.get<FleetInfo>("/api/fleet"), "");
   const agents = useData(() => api.get<{ agents: AgentStatus[] }>("/api/agents"), "");
@@ -83,6 +92,11 @@ export function Dashboard() {
               </td>
               <td>
                 <StatusBadge status={a.running.length ? "running" : a.queued.length ? "queued" : "idle"} />
+                {a.usageLimit && (
+                  <div className="small" data-testid={`usage-limit-${a.name}`} title={a.usageLimit.until}>
+                    {usageLimitText(a.usageLimit)}
+                  </div>
+                )}
               </td>
               <td title={nextRun(a) ?? undefined}>{timeAgo(nextRun(a))}</td>
               <td>
