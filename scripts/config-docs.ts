@@ -13,6 +13,7 @@ import {
   ScheduleSchema,
   SessionSchema,
   ShellHookSchema,
+  SlackHookSchema,
   WakesSchema,
   WebhookHookSchema,
   WebhooksSchema,
@@ -134,6 +135,12 @@ const SECTIONS: Section[] = [
     schema: WebhookHookSchema,
   },
   {
+    id: "slack-hook",
+    title: "Slack hook (`type: slack`)",
+    intro: "One entry of `after_run` or `on_error`: posts the job's outcome to a channel (see [chat](chat.md#slack)).",
+    schema: SlackHookSchema,
+  },
+  {
     id: "mcp-servers",
     title: "MCP servers (`mcp_servers.<name>`)",
     intro: "One entry of an agent's `mcp_servers` map; the `type` picks the variant.",
@@ -178,6 +185,7 @@ const LINKED = new Map<unknown, { id: string; label: string }>([
   [HooksSchema, { id: "hooks", label: "hooks" }],
   [ShellHookSchema, { id: "shell-hook", label: "shell hook" }],
   [WebhookHookSchema, { id: "webhook-hook", label: "webhook hook" }],
+  [SlackHookSchema, { id: "slack-hook", label: "slack hook" }],
   [McpServerSchema, { id: "mcp-servers", label: "MCP server" }],
   [PluginSchema, { id: "plugin", label: "plugin" }],
   [DockerSchema, { id: "docker", label: "docker" }],

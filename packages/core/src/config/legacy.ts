@@ -92,7 +92,7 @@ export function normalizeAgent(
     list.items = list.items.filter((hook) => {
       const type = getChild(hook, "type");
       const kind = type?.kind === "scalar" ? type.value : undefined;
-      if (kind !== "discord" && kind !== "slack") return true;
+      if (kind !== "discord") return true;
       warnings.push(
         originIssue(
           hook.origin,

@@ -323,7 +323,22 @@ export const WebhookHookSchema = z.strictObject({
   ...hookCommon,
 });
 
-export const HookSchema = z.discriminatedUnion("type", [ShellHookSchema, WebhookHookSchema]);
+export const SlackHookSchema = z.strictObject({
+  type: z.literal("slack").describe("Posts the job's outcome to a Slack channel"),
+  channel_id: z.string().min(1).describe("Channel to post in (C…); the bot must be a member"),
+  bot_token_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the name of an environment variable, not a token")
+    .default("SLACK_BOT_TOKEN")
+    .describe("Name of the environment variable holding the bot token (xoxb-…) with the chat:write scope"),
+  timeout: hookTimeout
+    .optional()
+    .describe("Give up on one attempt after this long; milliseconds or a duration"),
+  retries: z.number().int().min(0).optional().describe("How many times to retry a failed delivery"),
+  ...hookCommon,
+});
+
+export const HookSchema = z.discriminatedUnion("type", [ShellHookSchema, WebhookHookSchema, SlackHookSchema]);
 export const HooksSchema = z.strictObject({
   after_run: z.array(HookSchema).optional().describe("Hooks run after every job, in order"),
   on_error: z
@@ -876,6 +891,7 @@ export type Schedule = z.output<typeof ScheduleSchema>;
 export type HookConfig = z.output<typeof HookSchema>;
 export type ShellHookConfig = z.output<typeof ShellHookSchema>;
 export type WebhookHookConfig = z.output<typeof WebhookHookSchema>;
+export type SlackHookConfig = z.output<typeof SlackHookSchema>;
 export type McpServerConfig = z.output<typeof McpServerSchema>;
 export type PluginConfig = z.output<typeof PluginSchema>;
 export type PermissionMode = z.output<typeof PermissionModeSchema>;

@@ -4,6 +4,7 @@ import type { TerminalJobStatus } from "../state/job-status.js";
 import type { HookContext, HookEvent } from "./context.js";
 import { HookFailure, type HookFailureCode, hookFailures, WhenSyntaxError } from "./errors.js";
 import { type Env, runShellHook, type ShellHookSpec } from "./shell.js";
+import { runSlackHook, type SlackHookSpec } from "./slack.js";
 import { runWebhookHook, type WebhookHookSpec } from "./webhook.js";
 import { compileWhen, type WhenFilter } from "./when.js";
 
@@ -19,7 +20,7 @@ interface HookCommon {
   readonly declaredIn?: "fleet" | "agent";
 }
 
-export type HookSpec = (ShellHookSpec | WebhookHookSpec) & HookCommon;
+export type HookSpec = (ShellHookSpec | WebhookHookSpec | SlackHookSpec) & HookCommon;
 
 /** Structurally the config's `hooks` section, so a ResolvedAgent's hooks pass straight in. */
 export interface AgentHooks {
@@ -156,6 +157,8 @@ export async function runHooks(
             signal: options.signal,
             launcher: placement.launcher,
           });
+        } else if (hook.type === "slack") {
+          await runSlackHook(hook, context, { ...options, env });
         } else {
           await runWebhookHook(hook, context, { ...options, env });
         }
@@ -188,7 +191,8 @@ function elapsed(started: number): number {
 
 /**
  * Errors can quote stderr or a receiver's answer, which may echo a secret back: scrub the values
- * of secret-looking env vars, each webhook's signing secret and secret-looking header values.
+ * of secret-looking env vars, each webhook's signing secret and secret-looking header values, and
+ * each chat hook's bot token.
  */
 function makeRedact(
   selected: SelectedHook[],
@@ -197,6 +201,7 @@ function makeRedact(
 ): (text: string) => string {
   const values: string[] = [];
   for (const { hook } of selected) {
+    if (hook.type === "slack") values.push(env[hook.bot_token_env] ?? "");
     if (hook.type !== "webhook") continue;
     if (hook.secret_env) values.push(env[hook.secret_env] ?? "");
     for (const [name, value] of Object.entries(hook.headers ?? {})) {
