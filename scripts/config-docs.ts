@@ -137,7 +137,8 @@ const SECTIONS: Section[] = [
   {
     id: "slack-hook",
     title: "Slack hook (`type: slack`)",
-    intro: "One entry of `after_run` or `on_error`: posts the job's outcome to a channel (see [chat](chat.md#slack)).",
+    intro:
+      "One entry of `after_run` or `on_error`: posts the job's outcome to a channel (see [chat](chat.md#slack)).",
     schema: SlackHookSchema,
   },
   {
