@@ -25,6 +25,8 @@ export async function offlineStatus(ctx: CommandContext): Promise<FleetStatus> {
       lastReloadError: null,
       stateSize: { databaseBytes: databaseBytesNow(state.dbPath), jobs: state.retention.jobCount() },
       budgets: measureBudgets(fleet.fleet.budget, { state, timezone: clock.budgetTimezone, now: clock.now }),
+      // Bots connect only while the daemon runs.
+      connectors: [],
       agents,
     };
   } finally {

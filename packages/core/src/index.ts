@@ -19,6 +19,7 @@ export {
   ConfigError,
   type ConfigIssue,
   type ConfigReloadedEvent,
+  type ConnectorStatus,
   DEFAULT_SESSION_EXPIRY_HOURS,
   FLEET_OBJECT,
   type FleetDefinition,

@@ -4,6 +4,7 @@
 export * from "./agent-install/index.js";
 export * from "./agent-scaffold/index.js";
 export type { AuditActor } from "./audit/actor.js";
+export type { ConnectorStatus } from "./chat/connectors/types.js";
 export * from "./chat/index.js";
 export * from "./config/index.js";
 export { type FileFixes, type FixChange, fixConfigFiles } from "./config-fix/index.js";

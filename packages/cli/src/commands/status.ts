@@ -1,5 +1,12 @@
 import { isAgentName, nearestNames } from "@herdctl/core/essentials";
-import type { AgentStatus, BudgetStatus, FleetStatus, JobRef, WakeRef } from "@herdctl/core/internal";
+import type {
+  AgentStatus,
+  BudgetStatus,
+  ConnectorStatus,
+  FleetStatus,
+  JobRef,
+  WakeRef,
+} from "@herdctl/core/internal";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";
@@ -73,6 +80,7 @@ export function registerStatus(program: Command): void {
         for (const w of a.wakes ?? []) ctx.print(`${s.cyan(a.name)} ${wakeLine(s, w)}`);
       for (const b of [...(status.budgets ?? []), ...status.agents.flatMap((a) => a.budgets ?? [])])
         ctx.print(budgetLine(s, b));
+      for (const c of status.connectors ?? []) ctx.print(connectorLine(s, c));
       if (status.stateSize)
         ctx.print(
           s.dim(
@@ -89,6 +97,13 @@ function budgetLine(s: CommandContext["out"], b: BudgetStatus): string {
   if (!b.exceeded)
     return `${s.cyan("budget")}  ${who} ${spent} (${Math.floor((100 * b.spentUsd) / b.limitUsd)}%), resets ${relativeAndLocal(b.resetsAt)}`;
   return `${s.cyan("budget")}  ${who} ${s.red(`${spent}: spent`)}; scheduled runs are skipped until ${relativeAndLocal(b.resetsAt)}`;
+}
+
+/** One chat platform connection: its state, and why when it failed (the reason is plain words, never a token). */
+function connectorLine(s: CommandContext["out"], c: ConnectorStatus): string {
+  const colour = c.status === "connected" ? s.green : c.status === "failed" ? s.red : s.yellow;
+  const why = c.reason ? `: ${visible(c.reason)}` : "";
+  return `${s.cyan("chat")}    ${c.platform} (${c.key}) ${colour(c.status)}${why} since ${relativeTime(c.since)} · ${c.agents.map((a) => s.cyan(a)).join(", ")}`;
 }
 
 /** One pending wake; its prompt is agent-written, so it is shown through `visible`. */

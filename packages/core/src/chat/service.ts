@@ -94,6 +94,26 @@ export class ChatService {
     );
   }
 
+  /**
+   * The chat a platform conversation (`key`, e.g. discord:<channel>) continues: its newest one,
+   * or a new one when it has none or its last went idle longer than `expiryHours`. An expired
+   * chat stays in the history; the new one starts a new session.
+   */
+  linked(agentName: string, key: string, surface: ChatSurface, expiryHours?: number): ChatRecord {
+    const agent = this.deps.agent(agentName);
+    const current = this.deps.state.chats.linked(agent.name, key);
+    const hours = expiryHours ?? this.deps.settings().sessionExpiryHours;
+    const busy = current !== undefined && (this.inflight.get(current.id)?.length ?? 0) > 0;
+    if (current && (busy || !isChatExpired(current.lastActiveAt, hours, this.deps.now())))
+      return this.record(current);
+    return this.announce(
+      this.deps.state.chats.create(
+        { agent: agent.name, title: "", surface, externalKey: key },
+        this.deps.now(),
+      ),
+    );
+  }
+
   list(filter: { agent?: string; surface?: ChatSurface; limit?: number } = {}): ChatRecord[] {
     return this.deps.state.chats.list(filter).map((c) => this.record(c));
   }

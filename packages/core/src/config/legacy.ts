@@ -1,11 +1,11 @@
 import type { ConfigIssue } from "./errors.js";
 import { flattenPermissions } from "./permissions-block.js";
 import { fromJS, getChild, originIssue, type SNode } from "./source.js";
-import { CHAT_HOOK_NOTE, MIGRATING_DOC, unsupportedNote } from "./unsupported-keys.js";
+import { MIGRATING_DOC, unsupportedNote } from "./unsupported-keys.js";
 
 // Sections of the reference herdctl format that this herdctl does not implement. They load (so an
 // existing fleet keeps working) with a warning rather than being silently dropped.
-const IGNORED_AGENT_KEYS = ["chat", "work_source", "identity", "repo", "self_scheduling"];
+const IGNORED_AGENT_KEYS = ["work_source", "identity", "repo", "self_scheduling"];
 const IGNORED_WEB_KEYS = ["open_browser"];
 const IGNORED_FLEET_KEYS = ["chat", "working_directory"];
 const IGNORED_SCHEDULE_KEYS = ["work_source"];
@@ -83,28 +83,10 @@ export function normalizeAgent(
       ignore(schedules!, name, `chat schedule "${name}"`, warnings, "chat");
   }
 
+  chatSection(agent, warnings);
+
   const session = asMap(agent.entries.get("session"));
   if (session) ignore(session, "model", '"session.model"', warnings);
-
-  const hooks = asMap(agent.entries.get("hooks"));
-  for (const list of hooks?.entries.values() ?? []) {
-    if (list.kind !== "seq") continue;
-    list.items = list.items.filter((hook) => {
-      const type = getChild(hook, "type");
-      const kind = type?.kind === "scalar" ? type.value : undefined;
-      if (kind !== "discord") return true;
-      warnings.push(
-        originIssue(
-          hook.origin,
-          `${kind} hooks are not supported by herdctl yet and are ignored: ${CHAT_HOOK_NOTE}`,
-          {
-            hint: "remove the hook to silence this warning",
-          },
-        ),
-      );
-      return false;
-    });
-  }
 
   for (const server of asMap(agent.entries.get("mcp_servers"))?.entries.values() ?? []) {
     const map = asMap(server);
@@ -172,6 +154,52 @@ export function normalizeFleet(
       else normalizeFleet(refOverrides, warnings, issues);
     }
   }
+}
+
+/** Chat platforms herdctl connects to; another platform under `chat:` is loaded with a warning. */
+const CHAT_PLATFORMS = ["discord", "slack"];
+// Reference keys of a Discord bot that herdctl does not act on (see docs/migrating.md#chat).
+const IGNORED_DISCORD_KEYS = ["voice"];
+const IGNORED_DISCORD_OUTPUT_KEYS = [
+  "acknowledge_emoji",
+  "progress_indicator",
+  "concise_mode",
+  "system_status",
+  "tool_result_max_length",
+  "final_answer_only",
+];
+
+function chatSection(agent: MapNode, warnings: ConfigIssue[]): void {
+  const chat = asMap(agent.entries.get("chat"));
+  if (!chat) return;
+  for (const key of [...chat.entries.keys()])
+    if (!CHAT_PLATFORMS.includes(key)) ignore(chat, key, `"chat.${key}"`, warnings, "chat");
+  const discord = asMap(chat.entries.get("discord"));
+  if (!discord) return;
+  for (const key of IGNORED_DISCORD_KEYS)
+    ignore(discord, key, `"chat.discord.${key}"`, warnings, "chat.discord");
+  const output = asMap(discord.entries.get("output"));
+  if (output) {
+    // The reference's older spelling of assistant_messages: answers.
+    const finalOnly = getChild(output, "final_answer_only");
+    if (finalOnly?.kind === "scalar" && !output.entries.has("assistant_messages")) {
+      output.entries.delete("final_answer_only");
+      output.entries.set(
+        "assistant_messages",
+        fromJS(finalOnly.value === false ? "all" : "answers", finalOnly.origin),
+      );
+    }
+    for (const key of IGNORED_DISCORD_OUTPUT_KEYS)
+      ignore(output, key, `"chat.discord.output.${key}"`, warnings, "chat.discord");
+  }
+  for (const guild of asSeq(discord.entries.get("guilds"))) {
+    const map = asMap(guild);
+    if (map) ignore(map, "dm", '"chat.discord.guilds[].dm"', warnings, "chat.discord.guilds.dm");
+  }
+}
+
+function asSeq(node: SNode | undefined): SNode[] {
+  return node?.kind === "seq" ? node.items : [];
 }
 
 /**

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
 import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
+import { AgentChatSchema } from "./chat-schema.js";
 import { DurationError, parseDuration } from "./duration.js";
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
@@ -701,6 +702,7 @@ const agentFields = {
       "Which claude settings files (and CLAUDE.md, with project) to load; [project] when working_directory is set, [] otherwise",
     ),
   hooks: HooksSchema.optional().describe("Commands and webhooks run when a job ends"),
+  chat: AgentChatSchema.optional().describe("Chat platforms the agent answers on as a bot (docs/chat.md)"),
   metadata_file: z
     .string()
     .min(1)

@@ -315,6 +315,9 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
 
   app.get("/api/audit/verify", (c) => c.json(fleet.verifyAudit()));
 
+  // Chat platform connections (docs/chat.md): connected, reconnecting, or failed and why.
+  app.get("/api/connectors", (c) => c.json({ connectors: fleet.connectorStatuses() }));
+
   // Spend against every budget of the fleet and its agents (docs/operating.md#budgets).
   app.get("/api/usage", (c) => {
     const status = fleet.status();

@@ -5,6 +5,9 @@ import type { z } from "zod";
 import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
 import { AuditTrail } from "../audit/trail.js";
+import { ConnectorRegistry } from "../chat/connectors/registry.js";
+import { runTurn } from "../chat/connectors/turn-runner.js";
+import type { ConnectorStatus } from "../chat/connectors/types.js";
 import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
 import { type ChatSendOptions, ChatService } from "../chat/service.js";
 import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
@@ -181,6 +184,7 @@ export class FleetManager {
   private schedules!: ScheduleExecutor;
   private wakes!: WakeScheduler;
   private chatService!: ChatService;
+  private connectors: ConnectorRegistry | undefined;
   private containers: ContainerManager | undefined;
   private readonly watcher: ConfigWatcher;
   private lock: DaemonLock | undefined;
@@ -392,6 +396,11 @@ export class FleetManager {
       this.startedAt = this.clock.now();
       this.fleetState = "running";
       this.events.emit("fleet:started", { agents: this.loaded.agents.length, pid: process.pid });
+      // The daemon's bots: one process per token may connect, so a fleet without background work has none.
+      if (background) {
+        this.connectors = this.connectorRegistry();
+        void this.connectors.apply(this.loaded.agents);
+      }
     } catch (error) {
       this.state.close();
       this.lock.release();
@@ -411,6 +420,8 @@ export class FleetManager {
     this.events.emit("fleet:stopping", { reason });
     const steps: Array<[string, () => unknown]> = [
       ["stop watching config", () => this.watcher.close()],
+      // First, so no chat user starts a turn while the jobs are draining.
+      ["stop the chat connectors", () => this.connectors?.stop()],
       ["stop the retention pass", () => this.pruneTimers.forEach(clearTimeout)],
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
@@ -504,6 +515,7 @@ export class FleetManager {
       if (added.includes(agent.name) || updated.includes(agent.name)) this.scheduleAgent(agent);
     }
     this.persistSchedulePlans();
+    void this.connectors?.apply(next.agents);
     if (this.watchesConfig) this.watcher.watch(next);
     this.lastReloadError = null;
     const event = { added, removed, updated };
@@ -936,6 +948,30 @@ export class FleetManager {
     };
   }
 
+  /** The chat platform connections and their states (GET /api/connectors). */
+  connectorStatuses(): ConnectorStatus[] {
+    return this.connectors?.statuses() ?? [];
+  }
+
+  private connectorRegistry(): ConnectorRegistry {
+    const turns = {
+      linkedChat: (agent: string, key: string, surface: ChatSurface, hours?: number) =>
+        this.chatService.linked(agent, key, surface, hours),
+      sendChatMessage: (id: string, text: string, options: ChatSendOptions) =>
+        this.sendChatMessage(id, text, options),
+      wait: (jobId: string) => this.wait(jobId),
+    };
+    return new ConnectorRegistry({
+      host: {
+        runTurn: (request) => runTurn(turns, request),
+        // Tokens are read where webhook and hook secrets are: the environment, then .env.
+        env: () => ({ ...this.loaded.dotEnv, ...process.env }),
+        log: this.log,
+        now: () => this.clock.now(),
+      },
+    });
+  }
+
   /** The fleet, its agents, schedules and jobs in flight, as `herdctl status` shows them. */
   status(): FleetStatus {
     const snapshots = this.scheduler?.snapshot() ?? [];
@@ -973,6 +1009,7 @@ export class FleetManager {
         jobs: this.state.retention.jobCount(),
       },
       budgets: this.budgets.statuses(),
+      connectors: this.connectorStatuses(),
       agents,
     };
   }

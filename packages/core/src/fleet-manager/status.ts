@@ -1,3 +1,4 @@
+import type { ConnectorStatus } from "../chat/connectors/types.js";
 import type { ResolvedAgent } from "../config/index.js";
 import { type ConfigTamper, recentConfigTampers } from "../runner/config-tamper.js";
 import type { ScheduleSnapshot } from "../scheduler/index.js";
@@ -107,6 +108,8 @@ export interface FleetStatus {
   stateSize: { databaseBytes: number; jobs: number };
   /** The fleet-wide budgets (`budget:` in the fleet file), measured now. */
   budgets: BudgetStatus[];
+  /** The chat platform connections (Discord, Slack) and where each stands. */
+  connectors: ConnectorStatus[];
   agents: AgentStatus[];
 }
 

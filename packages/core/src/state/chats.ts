@@ -111,18 +111,32 @@ export class ChatRepository {
     }
   }
 
-  create(input: { agent: string; title: string; surface: ChatSurface }, now: Date): StoredChat {
+  create(
+    input: { agent: string; title: string; surface: ChatSurface; externalKey?: string },
+    now: Date,
+  ): StoredChat {
     assertAgentName(input.agent);
     const id = mintChatId();
     const at = now.toISOString();
     this.write(() =>
       this.db
         .prepare(
-          "INSERT INTO chats (id, agent, title, surface, created_at, last_active_at) VALUES (?, ?, ?, ?, ?, ?)",
+          "INSERT INTO chats (id, agent, title, surface, created_at, last_active_at, external_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .run(id, input.agent, input.title, input.surface, at, at),
+        .run(id, input.agent, input.title, input.surface, at, at, input.externalKey ?? null),
     );
     return this.get(id)!;
+  }
+
+  /** The agent's newest chat linked to a platform conversation (see ChatService.linked). */
+  linked(agent: string, externalKey: string): StoredChat | undefined {
+    assertAgentName(agent);
+    const row = this.db
+      .prepare(
+        `${SELECT_CHAT} WHERE c.agent = ? AND c.external_key = ? ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1`,
+      )
+      .get(agent, externalKey) as ChatRow | undefined;
+    return row === undefined ? undefined : toChat(row);
   }
 
   get(id: string): StoredChat | undefined {

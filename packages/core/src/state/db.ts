@@ -251,6 +251,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
     `,
   },
+  {
+    version: 12,
+    name: "chats linked to a chat platform's conversation",
+    // A Discord channel or thread, a Slack thread: where a connector's chat lives on its platform.
+    // Several chats may share a key (a conversation that expired started a new one); the newest is current.
+    sql: `
+      ALTER TABLE chats ADD COLUMN external_key TEXT;
+      CREATE INDEX chats_by_external_key ON chats (agent, external_key, created_at);
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -1,0 +1,58 @@
+import type { ResolvedAgent } from "../../config/index.js";
+import type { TurnEvent, TurnRequest } from "./turn-runner.js";
+
+/** The chat platforms herdctl connects agents to. */
+export type ChatPlatform = "discord" | "slack";
+
+/** Where a connector is; `reason` is plain words for status and the daemon log, never a token. */
+export interface ConnectorState {
+  status: "starting" | "connected" | "reconnecting" | "failed" | "stopped";
+  reason?: string;
+  /** When the connector entered this status (ISO-8601). */
+  since: string;
+  /** The agents answering through this connection. */
+  agents: string[];
+}
+
+/** One bot connection: one per platform and token, shared by the agents configured with that token. */
+export interface ChatConnector {
+  readonly platform: ChatPlatform;
+  /** The token's environment variable name (never the token): what makes two agents share a bot. */
+  readonly key: string;
+  /** Resolves once connected; rejects (and reports state "failed") when it cannot connect. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  state(): ConnectorState;
+}
+
+/** A connector's state with the names that identify it, as status and GET /api/connectors show it. */
+export interface ConnectorStatus extends ConnectorState {
+  platform: ChatPlatform;
+  key: string;
+}
+
+/** The agents that share one token on one platform. */
+export interface ConnectorGroup {
+  platform: ChatPlatform;
+  key: string;
+  agents: ResolvedAgent[];
+}
+
+/** What a connector may use of the fleet: its turns, the environment for its token, and the log. */
+export interface ConnectorHost {
+  /** Runs one chat turn and streams its events; see turn-runner.ts. */
+  runTurn(request: TurnRequest): AsyncIterable<TurnEvent>;
+  /** The fleet's environment (process env over .env), where tokens are read from. */
+  env(): Record<string, string | undefined>;
+  /** A line for the daemon log. */
+  log(line: string): void;
+  /** Called by the connector on every state change; the registry logs it. */
+  changed(state: ConnectorState): void;
+  /** Time for `since` (the fleet's clock). */
+  now(): Date;
+}
+
+/** What a platform module (loaded lazily, only when configured) exports. */
+export interface ConnectorModule {
+  createConnector(group: ConnectorGroup, host: ConnectorHost): ChatConnector;
+}

@@ -1,0 +1,115 @@
+import { z } from "zod";
+
+// The reference herdctl's `chat:` keys, with what herdctl does with each. Keys it loads but does
+// not act on are taken out with a warning before validation (see legacy.ts), never silently.
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The name of an environment variable that holds a token: the token itself never goes in a file. */
+export const tokenEnv = z.string().superRefine((value, ctx) => {
+  if (!ENV_NAME.test(value))
+    ctx.addIssue({
+      code: "custom",
+      message: `"${value.length > 40 ? `${value.slice(0, 12)}…` : value}" is not an environment variable name`,
+      params: {
+        hint: "name the variable that holds the token, e.g. DISCORD_BOT_TOKEN; never the token itself",
+      },
+    });
+});
+
+/** A Discord id (a snowflake): digits only, as a string so large ids keep every digit. */
+const snowflake = z.union([z.string(), z.number()]).transform((value, ctx): string => {
+  const text = String(value);
+  if (typeof value === "number" || !/^\d{1,25}$/.test(text)) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        typeof value === "number"
+          ? `${text} must be quoted: a Discord id is too large for a number and would lose digits`
+          : `"${text}" is not a Discord id`,
+      params: {
+        hint: 'copy the id with Discord\'s developer mode (Copy ID) and quote it, e.g. "123456789012345678"',
+      },
+    });
+    return z.NEVER;
+  }
+  return text;
+});
+
+const mode = z.enum(["mention", "auto"]);
+
+export const ChatDmSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe("Answer direct messages at all"),
+  mode: mode
+    .default("auto")
+    .describe("auto answers every allowed DM; mention only those that mention the bot"),
+  allowlist: z
+    .array(snowflake)
+    .optional()
+    .describe("User ids whose DMs are answered; everyone's (not on the blocklist) when unset"),
+  blocklist: z.array(snowflake).optional().describe("User ids whose DMs are never answered, even if allowed"),
+});
+
+export const DiscordChannelSchema = z.strictObject({
+  id: snowflake.describe("The channel's id"),
+  name: z.string().optional().describe("A label for people reading the file; not used"),
+  mode: mode
+    .default("mention")
+    .describe("mention: answer messages that mention the bot; auto: answer every message in the channel"),
+  context_messages: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(10)
+    .describe("How many earlier channel messages go with a conversation's first turn, as context"),
+});
+
+export const DiscordGuildSchema = z.strictObject({
+  id: snowflake.describe("The server's id"),
+  channels: z.array(DiscordChannelSchema).default([]).describe("The channels the agent answers in"),
+});
+
+export const DiscordOutputSchema = z.strictObject({
+  tool_results: z.boolean().default(true).describe("Post a line for each tool the agent uses"),
+  result_summary: z.boolean().default(false).describe("Post the turn's duration and cost when it ends"),
+  errors: z.boolean().default(true).describe("Say in the channel, in plain words, when a turn fails"),
+  typing_indicator: z.boolean().default(true).describe("Show the bot typing while the agent works"),
+  assistant_messages: z
+    .enum(["answers", "all"])
+    .default("answers")
+    .describe("answers: post the turn's final text; all: post every message the agent writes as it goes"),
+});
+
+export const DiscordPresenceSchema = z.strictObject({
+  activity_type: z.enum(["playing", "watching", "listening", "competing"]).optional(),
+  activity_message: z.string().max(128).optional(),
+});
+
+export const DiscordChatSchema = z.strictObject({
+  bot_token_env: tokenEnv.describe(
+    "Environment variable (or .env entry) holding the bot token; agents with the same one share a bot",
+  ),
+  session_expiry_hours: z
+    .number()
+    .positive()
+    .default(24)
+    .describe("A conversation idle this long starts a new session"),
+  log_level: z
+    .enum(["minimal", "standard", "verbose"])
+    .default("standard")
+    .describe(
+      "minimal: connection changes only; standard: and each turn; verbose: and messages not answered",
+    ),
+  guilds: z.array(DiscordGuildSchema).default([]).describe("Servers and their channels the agent answers in"),
+  dm: ChatDmSchema.optional().describe("Direct messages to the bot"),
+  output: DiscordOutputSchema.prefault({}).describe("What the bot posts while and after the agent works"),
+  presence: DiscordPresenceSchema.optional().describe("The bot's activity line"),
+});
+
+export const AgentChatSchema = z.strictObject({
+  discord: DiscordChatSchema.optional().describe("Answer on Discord as a bot (docs/chat.md#discord)"),
+});
+
+export type DiscordChatConfig = z.output<typeof DiscordChatSchema>;
+export type AgentChatConfig = z.output<typeof AgentChatSchema>;
