@@ -4,7 +4,9 @@
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
  * loaded by those commands' dynamic imports. Kept outside: better-sqlite3 (a native module), the
  * Agent SDK and claude-code (they spawn their own files, found next to their own package) and
- * dockerode (loaded only by Docker commands, through the engine's own lazy import). The dashboard's
+ * dockerode (loaded only by Docker commands, through the engine's own lazy import) and @slack/bolt
+ * (loaded by the daemon only when an agent has a Slack bot, through the connector registry's lazy
+ * import). The dashboard's
  * built client is copied into dist/client, so the herdctl package carries everything it serves
  * (run after `npm run build:client -w @herdctl/web`).
  *
@@ -76,7 +78,13 @@ const common = {
   platform: "node",
   format: "esm",
   target: "node20",
-  external: ["better-sqlite3", "@anthropic-ai/claude-agent-sdk", "@anthropic-ai/claude-code", "dockerode"],
+  external: [
+    "better-sqlite3",
+    "@anthropic-ai/claude-agent-sdk",
+    "@anthropic-ai/claude-code",
+    "dockerode",
+    "@slack/bolt",
+  ],
   // Bundled CommonJS packages (yaml, ws, commander) call require() for node built-ins.
   banner: {
     js: 'import { createRequire as __herdctlRequire } from "node:module";\nconst require = __herdctlRequire(import.meta.url);',

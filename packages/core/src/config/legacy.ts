@@ -174,6 +174,7 @@ function chatSection(agent: MapNode, warnings: ConfigIssue[]): void {
   if (!chat) return;
   for (const key of [...chat.entries.keys()])
     if (!CHAT_PLATFORMS.includes(key)) ignore(chat, key, `"chat.${key}"`, warnings, "chat");
+  slackSection(chat, warnings);
   const discord = asMap(chat.entries.get("discord"));
   if (!discord) return;
   for (const key of IGNORED_DISCORD_KEYS)
@@ -196,6 +197,16 @@ function chatSection(agent: MapNode, warnings: ConfigIssue[]): void {
     const map = asMap(guild);
     if (map) ignore(map, "dm", '"chat.discord.guilds[].dm"', warnings, "chat.discord.guilds.dm");
   }
+}
+
+// The reference's Slack output key for tool results; herdctl names the tools, never their output.
+const IGNORED_SLACK_OUTPUT_KEYS = ["tool_result_max_length"];
+
+function slackSection(chat: MapNode, warnings: ConfigIssue[]): void {
+  const output = asMap(asMap(chat.entries.get("slack"))?.entries.get("output"));
+  if (!output) return;
+  for (const key of IGNORED_SLACK_OUTPUT_KEYS)
+    ignore(output, key, `"chat.slack.output.${key}"`, warnings, "chat.slack");
 }
 
 function asSeq(node: SNode | undefined): SNode[] {

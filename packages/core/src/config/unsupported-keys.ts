@@ -12,6 +12,10 @@ const NOTES: Record<string, { why: string; anchor: string }> = {
     why: "herdctl's Discord bot does not do this (voice transcription, reactions, progress embeds, prompt tweaks)",
     anchor: "chat",
   },
+  "chat.slack": {
+    why: "herdctl's Slack bot names the tools the agent used, never their output",
+    anchor: "chat",
+  },
   "chat.discord.guilds.dm": {
     why: "direct messages belong to no server; set chat.discord.dm once for the bot",
     anchor: "chat",

@@ -15,7 +15,12 @@ interface Platform {
   load(): Promise<ConnectorModule>;
 }
 
-const PLATFORMS: Partial<Record<ChatPlatform, Platform>> = {};
+const PLATFORMS: Partial<Record<ChatPlatform, Platform>> = {
+  slack: {
+    key: (agent) => agent.chat?.slack?.bot_token_env,
+    load: () => import("../slack/connector.js"),
+  },
+};
 
 /** The agents of a config grouped into bot connections: one per platform and token variable. */
 export function groupConnectors(agents: readonly ResolvedAgent[]): ConnectorGroup[] {

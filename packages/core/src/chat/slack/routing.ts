@@ -11,6 +11,8 @@ export interface SlackChannelRule {
 
 export interface SlackDmRule {
   enabled: boolean;
+  /** mention: only DMs that mention the bot are answered. */
+  mode?: "mention" | "auto";
   /** When set, only these users (U…) may write to the agent directly. */
   allowlist?: readonly string[];
   /** These users may not, whatever the allowlist says. */
@@ -51,6 +53,8 @@ export type SlackRoute =
       key: string;
       text: string;
       user: string;
+      /** The message's own ts. */
+      ts: string;
       /** Messages before this one to send along when the conversation is new. */
       contextMessages: number;
       /** A reply in a thread the agent may not be part of: a turn only if it already is. */
@@ -90,6 +94,7 @@ export function routeSlackEvent(
     key: slackConversationKey(channel, threadTs),
     text,
     user,
+    ts,
     contextMessages,
     onlyIfKnown,
   });
@@ -105,6 +110,7 @@ export function routeSlackEvent(
         threadTs,
         reason: "you are not on this agent's list of people it takes direct messages from",
       };
+    if (route.dm.mode === "mention" && !(event.text ?? "").includes(`<@${botUserId}>`)) return IGNORE;
     return text ? turn(route.agent, 0, false) : IGNORE;
   }
 

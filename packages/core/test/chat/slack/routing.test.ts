@@ -27,6 +27,7 @@ describe("which Slack events become chat turns", () => {
       key: "slack:COTHER:100.000001",
       text: "what's up?",
       user: "UALICE",
+      ts: "100.000001",
       contextMessages: 0,
       onlyIfKnown: false,
     });
