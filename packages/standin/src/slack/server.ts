@@ -47,6 +47,10 @@ export interface SlackStandin {
   mention(message: SlackUserMessage): string;
   /** A user writes in a channel or DM: delivered as a `message` event. Returns its ts. */
   say(message: SlackUserMessage): string;
+  /** Delivers any event (a bot's message, an edit, a malformed one) as Slack would. */
+  event(event: Record<string, unknown>): void;
+  /** Sends a raw text frame on every open link (e.g. one that is not JSON). */
+  sendRaw(text: string): void;
   /** The next `count` calls of `method` answer 429 with Retry-After: `retryAfterSeconds`. */
   rateLimit(method: string, retryAfterSeconds: number, count?: number): void;
   /** From now on the bot token is refused with this error (Slack uses invalid_auth / token_revoked). */
@@ -384,6 +388,10 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
         (m) => m.user === BOT_USER && !m.deleted,
       ),
     mention: (m) => userMessage("app_mention", m),
+    event: dispatch,
+    sendRaw: (text) => {
+      for (const ws of links.keys()) ws.send(text);
+    },
     say: (m) => userMessage("message", m),
     rateLimit: (name, retryAfterSeconds, count = 1) => {
       rateLimits.set(name, { retryAfter: retryAfterSeconds, left: count });

@@ -69,9 +69,17 @@ export function slackConversationKey(channel: string, threadTs: string | undefin
   return `slack:${channel}:${threadTs ?? "dm"}`;
 }
 
-/** Removes the bot's own mention so the agent reads what was asked, not `<@U…>`. */
+/**
+ * What the agent reads: the bot's own mention taken out (it would read `<@U…>`, not what was
+ * asked), and Slack's escapes of &, < and > undone. Everything else, newlines included, is kept.
+ */
 export function withoutMention(text: string, botUserId: string): string {
-  return text.replaceAll(`<@${botUserId}>`, "").replace(/\s+/g, " ").trim();
+  return text
+    .replaceAll(`<@${botUserId}>`, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .trim();
 }
 
 export function routeSlackEvent(

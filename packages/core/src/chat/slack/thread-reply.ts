@@ -4,6 +4,8 @@
  * as many thread replies as Slack's limits need.
  */
 
+import { withoutBroadcasts } from "./mrkdwn.js";
+
 /** The two Web API calls a reply needs; bolt's WebClient has them (and honours 429 itself). */
 export interface SlackPoster {
   chat: {
@@ -66,7 +68,7 @@ export class ThreadReply {
   /** The answer replaces the working message; what does not fit follows as replies. */
   finish(text: string): Promise<void> {
     const footer = this.options.showTools ? this.toolSummary() : "";
-    const body = text.trim() || "_(The agent finished without a reply.)_";
+    const body = withoutBroadcasts(text.trim()) || "_(The agent finished without a reply.)_";
     return this.end(this.options.split(footer ? `${body}\n\n${footer}` : body));
   }
 

@@ -33,6 +33,15 @@ describe("which Slack events become chat turns", () => {
     });
   });
 
+  it("gives the agent the text as written: entities undone, newlines kept", () => {
+    const r = route({
+      type: "app_mention",
+      channel: "CMENTION",
+      text: `<@${BOT}> is a &lt;b&gt; &amp;\n\n  indented`,
+    });
+    expect(r).toMatchObject({ kind: "turn", text: "is a <b> &\n\n  indented" });
+  });
+
   it("a mention inside a thread continues that thread's conversation", () => {
     const r = route({
       type: "app_mention",
