@@ -9,6 +9,16 @@ export {
   stripDirectives,
   unescapeArg,
 } from "./directives.js";
+export type { DiscordChannel, DiscordMessage, DiscordUser } from "./discord/objects.js";
+export {
+  DISCORD_MESSAGE_LIMIT,
+  type DiscordGuild,
+  type DiscordRequest,
+  type DiscordStandin,
+  type DiscordStandinOptions,
+  discordUser,
+  startDiscordStandin,
+} from "./discord/server.js";
 export { apiErrorBody, DirectiveError, StandinError, UsageError } from "./errors.js";
 export { parseStandinArgs, type RunStandinIo, runStandinCommand, STANDIN_USAGE } from "./main.js";
 export {

@@ -18,7 +18,7 @@ export const tokenEnv = z.string().superRefine((value, ctx) => {
 });
 
 /** A Discord id (a snowflake): digits only, as a string so large ids keep every digit. */
-const snowflake = z.union([z.string(), z.number()]).transform((value, ctx): string => {
+export const snowflake = z.union([z.string(), z.number()]).transform((value, ctx): string => {
   const text = String(value);
   if (typeof value === "number" || !/^\d{1,25}$/.test(text)) {
     ctx.addIssue({
@@ -82,8 +82,11 @@ export const DiscordOutputSchema = z.strictObject({
 });
 
 export const DiscordPresenceSchema = z.strictObject({
-  activity_type: z.enum(["playing", "watching", "listening", "competing"]).optional(),
-  activity_message: z.string().max(128).optional(),
+  activity_type: z
+    .enum(["playing", "watching", "listening", "competing"])
+    .optional()
+    .describe("The verb of the bot's activity line"),
+  activity_message: z.string().max(128).optional().describe("The rest of the bot's activity line"),
 });
 
 export const DiscordChatSchema = z.strictObject({

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
 import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
-import { AgentChatSchema } from "./chat-schema.js";
+import { AgentChatSchema, snowflake, tokenEnv } from "./chat-schema.js";
 import { DurationError, parseDuration } from "./duration.js";
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
@@ -324,14 +324,35 @@ export const WebhookHookSchema = z.strictObject({
   ...hookCommon,
 });
 
+export const DiscordHookSchema = z.strictObject({
+  type: z.literal("discord").describe("Posts the job's result to a Discord channel as a bot"),
+  channel_id: snowflake.describe("The channel's id (quoted)"),
+  bot_token_env: tokenEnv.describe("Environment variable (or .env entry) holding the bot's token"),
+  dashboard_url: httpUrl
+    .optional()
+    .describe(
+      "The dashboard's address as the channel's readers reach it; the message links to the job there",
+    ),
+  timeout: hookTimeout
+    .optional()
+    .describe("Give up on one attempt after this long; milliseconds or a duration"),
+  retries: z.number().int().min(0).optional().describe("How many times to retry a failed post"),
+  ...hookCommon,
+});
+
 export const SlackHookSchema = z.strictObject({
   type: z.literal("slack").describe("Posts the job's outcome to a Slack channel"),
   channel_id: z.string().min(1).describe("Channel to post in (C…); the bot must be a member"),
-  bot_token_env: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the name of an environment variable, not a token")
+  bot_token_env: tokenEnv
     .default("SLACK_BOT_TOKEN")
-    .describe("Name of the environment variable holding the bot token (xoxb-…) with the chat:write scope"),
+    .describe(
+      "Environment variable (or .env entry) holding the bot token (xoxb-…) with the chat:write scope",
+    ),
+  dashboard_url: httpUrl
+    .optional()
+    .describe(
+      "The dashboard's address as the channel's readers reach it; the message links to the job there",
+    ),
   timeout: hookTimeout
     .optional()
     .describe("Give up on one attempt after this long; milliseconds or a duration"),
@@ -339,7 +360,12 @@ export const SlackHookSchema = z.strictObject({
   ...hookCommon,
 });
 
-export const HookSchema = z.discriminatedUnion("type", [ShellHookSchema, WebhookHookSchema, SlackHookSchema]);
+export const HookSchema = z.discriminatedUnion("type", [
+  ShellHookSchema,
+  WebhookHookSchema,
+  DiscordHookSchema,
+  SlackHookSchema,
+]);
 export const HooksSchema = z.strictObject({
   after_run: z.array(HookSchema).optional().describe("Hooks run after every job, in order"),
   on_error: z

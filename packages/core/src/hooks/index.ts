@@ -9,6 +9,7 @@ export {
   type HookTokens,
   TERMINAL_STATUSES,
 } from "./context.js";
+export { type DiscordHookSpec, discordNotice, runDiscordHook } from "./discord.js";
 export { HookContextError, HookFailure, type HookFailureCode, WhenSyntaxError } from "./errors.js";
 export {
   type AgentHooks,

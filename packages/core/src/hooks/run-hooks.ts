@@ -2,6 +2,7 @@ import type { Launcher } from "../runner/runtime/launcher.js";
 import { looksSecretName, Redactor } from "../secrets/redactor.js";
 import type { TerminalJobStatus } from "../state/job-status.js";
 import type { HookContext, HookEvent } from "./context.js";
+import { type DiscordHookSpec, runDiscordHook } from "./discord.js";
 import { HookFailure, type HookFailureCode, hookFailures, WhenSyntaxError } from "./errors.js";
 import { type Env, runShellHook, type ShellHookSpec } from "./shell.js";
 import { runSlackHook, type SlackHookSpec } from "./slack.js";
@@ -20,7 +21,7 @@ interface HookCommon {
   readonly declaredIn?: "fleet" | "agent";
 }
 
-export type HookSpec = (ShellHookSpec | WebhookHookSpec | SlackHookSpec) & HookCommon;
+export type HookSpec = (ShellHookSpec | WebhookHookSpec | DiscordHookSpec | SlackHookSpec) & HookCommon;
 
 /** Structurally the config's `hooks` section, so a ResolvedAgent's hooks pass straight in. */
 export interface AgentHooks {
@@ -157,6 +158,8 @@ export async function runHooks(
             signal: options.signal,
             launcher: placement.launcher,
           });
+        } else if (hook.type === "discord") {
+          await runDiscordHook(hook, context, { ...options, env });
         } else if (hook.type === "slack") {
           await runSlackHook(hook, context, { ...options, env });
         } else {
@@ -201,7 +204,7 @@ function makeRedact(
 ): (text: string) => string {
   const values: string[] = [];
   for (const { hook } of selected) {
-    if (hook.type === "slack") values.push(env[hook.bot_token_env] ?? "");
+    if (hook.type === "discord" || hook.type === "slack") values.push(env[hook.bot_token_env] ?? "");
     if (hook.type !== "webhook") continue;
     if (hook.secret_env) values.push(env[hook.secret_env] ?? "");
     for (const [name, value] of Object.entries(hook.headers ?? {})) {

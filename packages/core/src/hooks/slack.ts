@@ -9,6 +9,8 @@ export interface SlackHookSpec {
   readonly channel_id: string;
   /** Name of the environment variable holding the bot token (xoxb-…), never the token. */
   readonly bot_token_env: string;
+  /** The dashboard's address as the channel's readers reach it, for a link to the job. */
+  readonly dashboard_url?: string;
   /** Milliseconds per attempt. */
   readonly timeout?: number;
   /** Extra attempts after the first. */
@@ -45,7 +47,7 @@ export async function runSlackHook(
   const doFetch = options.fetch ?? fetch;
   const body = JSON.stringify({
     channel: hook.channel_id,
-    text: jobMessage(context),
+    text: jobMessage(context, hook.dashboard_url),
     unfurl_links: false,
   });
   const slackFetch: typeof fetch = async (input, init) => {
@@ -89,8 +91,8 @@ function refusal(error: string, hook: SlackHookSpec): HookFailure {
   );
 }
 
-/** One line of facts, then the summary (or the error) quoted. */
-export function jobMessage(context: HookContext): string {
+/** One line of facts, the summary (or the error) quoted, and a link to the job when there is a dashboard. */
+export function jobMessage(context: HookContext, dashboardUrl?: string): string {
   const { job } = context;
   const status = context.event === "budget_exceeded" ? "reached its budget" : job.status.replace("_", " ");
   const facts = [`*${escapeMrkdwn(context.agent.name)}* job \`${job.id}\` ${status}`];
@@ -106,5 +108,9 @@ export function jobMessage(context: HookContext): string {
         .map((line) => `> ${line}`),
     );
   }
+  if (dashboardUrl)
+    lines.push(
+      `<${dashboardUrl.replace(/\/+$/, "")}/jobs/${encodeURIComponent(job.id)}|Open the job in the dashboard>`,
+    );
   return lines.join("\n");
 }

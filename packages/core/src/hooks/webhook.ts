@@ -50,6 +50,8 @@ export async function runWebhookHook(
   hook: WebhookHookSpec,
   context: HookContext,
   options: WebhookOptions = {},
+  /** What to send instead of the context (a chat platform's message). */
+  body = JSON.stringify(context),
 ): Promise<void> {
   const doFetch = options.fetch ?? fetch;
   const env = options.env ?? process.env;
@@ -57,7 +59,6 @@ export async function runWebhookHook(
   const timeoutMs = hook.timeout ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
   const maxAttempts = (hook.retries ?? DEFAULT_WEBHOOK_RETRIES) + 1;
   const request = `${method} ${new URL(hook.url).origin}`;
-  const body = JSON.stringify(context);
 
   const headers = new Headers({
     "user-agent": "herdctl",

@@ -70,6 +70,13 @@ describe("slack hook (against the Slack stand-in)", () => {
     expect(slack.calls.length).toBe(before);
   });
 
+  it("links to the job when the hook names the dashboard", () => {
+    const text = jobMessage(hookContext(), "https://herd.example.com/");
+    expect(text.split("\n").at(-1)).toBe(
+      "<https://herd.example.com/jobs/job-2024-01-01-abc123|Open the job in the dashboard>",
+    );
+  });
+
   it("quotes a completed job's summary line by line and cuts a long one", () => {
     const text = jobMessage(hookContext({ summary: `line one\nline two ${"x".repeat(2000)}` }));
     const lines = text.split("\n");

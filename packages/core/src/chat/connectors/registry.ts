@@ -16,6 +16,10 @@ interface Platform {
 }
 
 const PLATFORMS: Partial<Record<ChatPlatform, Platform>> = {
+  discord: {
+    key: (agent) => agent.chat?.discord?.bot_token_env,
+    load: () => import("../discord/index.js"),
+  },
   slack: {
     key: (agent) => agent.chat?.slack?.bot_token_env,
     load: () => import("../slack/connector.js"),
