@@ -121,7 +121,7 @@ const slackId = (prefixes: string, what: string, example: string) =>
       });
   });
 
-const slackChannelId = slackId("CGD", "channel", "C0123456789");
+export const slackChannelId = slackId("CGD", "channel", "C0123456789");
 const slackUserId = slackId("UW", "member", "U0123456789");
 
 export const SlackChannelSchema = z.strictObject({

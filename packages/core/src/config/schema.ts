@@ -4,7 +4,7 @@ import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
 import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
-import { AgentChatSchema, snowflake, tokenEnv } from "./chat-schema.js";
+import { AgentChatSchema, slackChannelId, snowflake, tokenEnv } from "./chat-schema.js";
 import { DurationError, parseDuration } from "./duration.js";
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
@@ -342,7 +342,7 @@ export const DiscordHookSchema = z.strictObject({
 
 export const SlackHookSchema = z.strictObject({
   type: z.literal("slack").describe("Posts the job's outcome to a Slack channel"),
-  channel_id: z.string().min(1).describe("Channel to post in (C…); the bot must be a member"),
+  channel_id: slackChannelId.describe("Channel to post in (C…); the bot must be a member"),
   bot_token_env: tokenEnv
     .default("SLACK_BOT_TOKEN")
     .describe(
