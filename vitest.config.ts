@@ -23,6 +23,8 @@ const SILENCES = [
   "test/faults/daemon-shutdown.test.ts",
   // Two minute-long silent chat turns; alone it was the last file of a CI run by 90 s.
   "packages/core/test/chat/chat-waiting.test.ts",
+  // A minute-long silent Discord turn (the fleet runs in-process; no control server).
+  "packages/core/test/chat/discord/discord-silence.test.ts",
 ];
 
 export default defineConfig({
