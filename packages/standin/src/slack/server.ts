@@ -55,6 +55,8 @@ export interface SlackStandin {
   rateLimit(method: string, retryAfterSeconds: number, count?: number): void;
   /** From now on the bot token is refused with this error (Slack uses invalid_auth / token_revoked). */
   revokeBotToken(error?: string): void;
+  /** From now on apps.connections.open refuses the app-level token with this error. */
+  revokeAppToken(error?: string): void;
   /** Cuts every open Socket Mode link without a close frame, the way a network drop does. */
   dropSockets(): void;
   /** Sends Slack's `disconnect` message (e.g. refresh_requested) on every open link. */
@@ -86,6 +88,7 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
   const sockets = new Set<Socket>();
   const nextTs = tsClock();
   let botTokenError: string | undefined;
+  let appTokenError: string | undefined;
   let connections = 0;
   let eventSeq = 0;
   let port = 0;
@@ -110,6 +113,7 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
     if (name === "apps.connections.open") {
       if (!token) return fail("not_authed");
       if (token !== appToken) return fail("invalid_auth");
+      if (appTokenError) return fail(appTokenError);
       const ticket = randomUUID();
       tickets.add(ticket);
       return ok({ url: `ws://${host}:${port}/link/?ticket=${ticket}` });
@@ -398,6 +402,9 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
     },
     revokeBotToken: (error = "token_revoked") => {
       botTokenError = error;
+    },
+    revokeAppToken: (error = "token_revoked") => {
+      appTokenError = error;
     },
     dropSockets: () => {
       for (const ws of links.keys()) ws.terminate();

@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@slack/bolt";
 import { App, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { SlackChatConfig } from "../../config/chat-schema.js";
 import { splitMessage } from "../connectors/split.js";
 import type { ChatConnector, ConnectorGroup, ConnectorHost, ConnectorState } from "../connectors/types.js";
 import { slackApiUrl } from "./api-url.js";
-import { slackRefusal } from "./refusal.js";
+import { isTokenRefusal, slackRefusal } from "./refusal.js";
 import { routeSlackEvent, type SlackAgentRoute, type SlackIncoming, type SlackRoute } from "./routing.js";
 import { ThreadReply } from "./thread-reply.js";
 
@@ -12,6 +13,8 @@ import { ThreadReply } from "./thread-reply.js";
 export const SLACK_MESSAGE_LIMIT = 3000;
 /** How often the working message is refreshed during a turn. */
 export const SLACK_HEARTBEAT_MS = 10_000;
+/** The longest wait between two attempts to reopen the Socket Mode connection. */
+const MAX_RECONNECT_WAIT_MS = 30_000;
 /** How far back a thread is read for context and to see whether the bot is in it. */
 const THREAD_READ_LIMIT = 200;
 
@@ -34,6 +37,7 @@ class SlackConnector implements ChatConnector {
   private botUserId = "";
   private botId = "";
   private stopping = false;
+  private reconnecting = false;
   private readonly routes: SlackAgentRoute[];
   private readonly config: SlackChatConfig;
   private readonly configs = new Map<string, SlackChatConfig>();
@@ -76,7 +80,14 @@ class SlackConnector implements ChatConnector {
       );
     const clientOptions = { slackApiUrl: slackApiUrl(env) };
     const logger = this.logger([botToken, appToken]);
-    const receiver = new SocketModeReceiver({ appToken, logger, installerOptions: { clientOptions } });
+    // herdctl reopens dropped connections itself: the library's own loop leaves a refused
+    // app-level token as an unhandled rejection, which would end the daemon.
+    const receiver = new SocketModeReceiver({
+      appToken,
+      logger,
+      autoReconnectEnabled: false,
+      installerOptions: { clientOptions },
+    });
     const app = new App({ token: botToken, receiver, logger, clientOptions, deferInitialization: true });
     this.app = app;
     try {
@@ -92,18 +103,50 @@ class SlackConnector implements ChatConnector {
     app.error(async (error) =>
       this.host.log(`slack connector (${this.key}): ${slackRefusal(error, "a Slack call")}`),
     );
-    receiver.client.on("reconnecting", () => this.set("reconnecting"));
-    receiver.client.on("connected", () => this.set("connected"));
-    receiver.client.on("close", () => {
-      if (!this.stopping) this.set("reconnecting", "the Socket Mode connection closed; reconnecting");
+    receiver.client.on("disconnected", () => {
+      if (!this.stopping) void this.reconnect(receiver);
     });
     try {
       await app.start();
+      this.set("connected");
     } catch (error) {
-      await app.stop().catch(() => {});
-      return this.fail(slackRefusal(error, `the app-level token in ${this.config.app_token_env}`));
+      if (isTokenRefusal(error)) {
+        this.stopping = true;
+        await app.stop().catch(() => {});
+        return this.fail(slackRefusal(error, `the app-level token in ${this.config.app_token_env}`));
+      }
+      this.set("reconnecting", `${slackRefusal(error, "opening the Socket Mode connection")}; trying again`);
+      void this.reconnect(receiver);
     }
-    this.set("connected");
+  }
+
+  /** Reopens the connection with growing waits until it opens, Slack refuses the token, or stop. */
+  private async reconnect(receiver: SocketModeReceiver): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    if (this.current.status === "connected")
+      this.set("reconnecting", "the Socket Mode connection closed; reopening it");
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await sleep(Math.min(1000 * 2 ** attempt, MAX_RECONNECT_WAIT_MS));
+      if (this.stopping) break;
+      try {
+        await receiver.client.start();
+        this.set("connected");
+        break;
+      } catch (error) {
+        if (isTokenRefusal(error)) {
+          this.stopping = true;
+          this.set("failed", slackRefusal(error, `the app-level token in ${this.config.app_token_env}`));
+          await this.app?.stop().catch(() => {});
+          break;
+        }
+        this.set(
+          "reconnecting",
+          `${slackRefusal(error, "opening the Socket Mode connection")}; trying again`,
+        );
+      }
+    }
+    this.reconnecting = false;
   }
 
   async stop(): Promise<void> {

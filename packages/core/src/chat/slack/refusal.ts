@@ -28,3 +28,20 @@ export function slackRefusal(error: unknown, what: string): string {
     return `could not reach Slack for ${what}: ${e.original?.message ?? "network error"}; check the network and try again`;
   return `${what} failed: ${error instanceof Error ? error.message : String(error)}`;
 }
+
+/** Slack's answers that no retry can change: the token itself is refused. */
+const TOKEN_REFUSALS = new Set([
+  "invalid_auth",
+  "not_authed",
+  "token_revoked",
+  "token_expired",
+  "account_inactive",
+  "not_allowed_token_type",
+  "team_disabled",
+  "user_removed_from_team",
+]);
+
+export function isTokenRefusal(error: unknown): boolean {
+  const code = (error as { data?: { error?: string } })?.data?.error;
+  return code !== undefined && TOKEN_REFUSALS.has(code);
+}

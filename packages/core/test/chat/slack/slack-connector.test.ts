@@ -177,6 +177,11 @@ describe("Slack connector (real claude, Messages API stand-in, Slack stand-in)",
   it("reconnects after the Socket Mode link drops and answers what was said meanwhile", async () => {
     const connections = slack.connections;
     slack.dropSockets();
+    await until(
+      () => slackState("SLACK_BOT_TOKEN")?.status === "reconnecting",
+      "the state to say so",
+      10_000,
+    );
     const ts = slack.mention({ channel: "CHELP", text: `<@${slack.botUserId}> remember ash` });
     await answered("CHELP", ts, "noted ash");
     expect(slack.connections).toBe(connections + 1);
@@ -212,5 +217,16 @@ describe("Slack connector (real claude, Messages API stand-in, Slack stand-in)",
     expect(slack.botMessages("CALERTS")[0]?.text).toMatch(
       new RegExp(`^\\*helper\\* job \`${job.id}\` failed`),
     );
+  }, 120_000);
+
+  it("an app-level token revoked while connected fails the connector at its next reconnect; the fleet runs on", async () => {
+    slack.revokeAppToken();
+    slack.dropSockets();
+    await until(() => slackState("SLACK_BOT_TOKEN")?.status === "failed", "the connector to fail", 30_000);
+    expect(slackState("SLACK_BOT_TOKEN")?.reason).toBe(
+      "Slack refused the app-level token in SLACK_APP_TOKEN (token_revoked): the token was revoked; reinstall the app and export the new token",
+    );
+    const job = await fleet.wait(fleet.trigger("helper", { prompt: "remember yew" }).id);
+    expect(job).toMatchObject({ status: "completed", summary: "noted yew" });
   }, 120_000);
 });
