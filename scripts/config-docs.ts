@@ -2,6 +2,7 @@ import {
   AGENT_DOCKER_KEYS,
   AgentSchema,
   DefaultsSchema,
+  DiscordHookSchema,
   DockerSchema,
   FleetSchema,
   HooksSchema,
@@ -135,6 +136,13 @@ const SECTIONS: Section[] = [
     schema: WebhookHookSchema,
   },
   {
+    id: "discord-hook",
+    title: "Discord hook (`type: discord`)",
+    intro:
+      "One entry of `after_run` or `on_error`: the bot posts the job's result (see [chat.md](chat.md#discord-notification-hooks)).",
+    schema: DiscordHookSchema,
+  },
+  {
     id: "slack-hook",
     title: "Slack hook (`type: slack`)",
     intro:
@@ -186,6 +194,7 @@ const LINKED = new Map<unknown, { id: string; label: string }>([
   [HooksSchema, { id: "hooks", label: "hooks" }],
   [ShellHookSchema, { id: "shell-hook", label: "shell hook" }],
   [WebhookHookSchema, { id: "webhook-hook", label: "webhook hook" }],
+  [DiscordHookSchema, { id: "discord-hook", label: "discord hook" }],
   [SlackHookSchema, { id: "slack-hook", label: "slack hook" }],
   [McpServerSchema, { id: "mcp-servers", label: "MCP server" }],
   [PluginSchema, { id: "plugin", label: "plugin" }],

@@ -85,8 +85,12 @@ export const DiscordPresenceSchema = z.strictObject({
   activity_type: z
     .enum(["playing", "watching", "listening", "competing"])
     .optional()
-    .describe("The verb of the bot's activity line"),
-  activity_message: z.string().max(128).optional().describe("The rest of the bot's activity line"),
+    .describe("The verb of the bot's activity line; playing when unset"),
+  activity_message: z
+    .string()
+    .max(128)
+    .optional()
+    .describe("The rest of the activity line, e.g. for questions"),
 });
 
 export const DiscordChatSchema = z.strictObject({

@@ -79,7 +79,9 @@ export class ConnectorRegistry {
     const work: Promise<void>[] = [];
     for (const [id, entry] of this.entries) {
       const next = wanted.get(id);
-      if (next && signature(next) === entry.signature) continue;
+      // A failed connection is tried again: the reload may follow a fixed token or portal setting.
+      const failed = (entry.connector?.state() ?? entry.own).status === "failed";
+      if (next && signature(next) === entry.signature && !failed) continue;
       this.entries.delete(id);
       work.push(this.stopEntry(entry));
     }

@@ -1,6 +1,7 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { api } from "../api.js";
 import { ErrorNote, Link, StatusBadge } from "../components/common.js";
+import { ConnectorsPanel } from "../components/connectors.js";
 import { timeAgo } from "../format.js";
 import { useLiveRefresh } from "../live.js";
 import type { AgentStatus, FleetInfo } from "../types.js";
@@ -19,6 +20,14 @@ export function Dashboard() {
     fleet.reload();
     agents.reload();
   });
+  // A bot's connection changes without a fleet event: look again while there are bots.
+  const bots = (fleet.data?.connectors?.length ?? 0) > 0;
+  const reloadFleet = fleet.reload;
+  useEffect(() => {
+    if (!bots) return;
+    const timer = setInterval(reloadFleet, 10_000);
+    return () => clearInterval(timer);
+  }, [bots, reloadFleet]);
   const shown = useMemo(() => {
     const list = agents.data?.agents ?? [];
     const f = filter.trim().toLowerCase();
@@ -46,6 +55,7 @@ export function Dashboard() {
         )}
       </div>
       <ErrorNote error={agents.error ?? fleet.error} />
+      <ConnectorsPanel connectors={fleet.data?.connectors ?? []} />
       <input
         className="filter"
         type="search"
