@@ -43,6 +43,8 @@ export interface ChatSendOptions {
   onMessage?: (message: JobMessage) => void;
   /** Who sent it, for the audit trail (default: the embedding program). */
   actor?: AuditActor;
+  /** The chat's own idle limit, for a platform connector's (chat.discord.session_expiry_hours); default the fleet's. */
+  sessionExpiryHours?: number;
 }
 
 function notFound(id: string): FleetError {
@@ -154,7 +156,7 @@ export class ChatService {
       // The new turn queues in the chat's lane and starts once the interrupted one has ended.
       for (const jobId of [...busy]) void this.cancelTurn(jobId);
     }
-    const { sessionExpiryHours } = this.deps.settings();
+    const sessionExpiryHours = options.sessionExpiryHours ?? this.deps.settings().sessionExpiryHours;
     const expired =
       busy.length === 0 && isChatExpired(chat.lastActiveAt, sessionExpiryHours, this.deps.now());
     const job = this.deps.submit({

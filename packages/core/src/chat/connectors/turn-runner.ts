@@ -122,6 +122,7 @@ export function runTurn(fleet: TurnFleet, request: TurnRequest): AsyncIterable<T
     const text = chat.turns === 0 ? withContext(request.text, request.context) : request.text;
     ({ job } = fleet.sendChatMessage(chat.id, text, {
       actor: request.actor,
+      sessionExpiryHours: request.sessionExpiryHours,
       onMessage: (message) => {
         for (const event of eventsOf(message)) queue.push(event);
       },

@@ -94,14 +94,17 @@ export class DiscordConnector implements ChatConnector {
       fail = (reason) => reject(new Error(reason));
     });
     fatal.catch(() => {});
+    // Once stop() has let go of the client, its closing is not news.
+    const current = () => this.client === client;
     client.on(Events.ShardDisconnect, ({ code }) => {
+      if (!current()) return;
       const reason = FATAL_CLOSES[code] ?? `Discord closed the connection for good (code ${code})`;
       this.set("failed", reason);
       fail(reason);
       void client.destroy();
     });
     client.on(Events.ShardReconnecting, () => {
-      if (this.current.status !== "failed")
+      if (current() && this.current.status !== "failed")
         this.set("reconnecting", "the gateway connection dropped; reconnecting");
     });
     client.on(Events.ShardResume, () => this.set("connected"));
