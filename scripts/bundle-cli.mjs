@@ -4,8 +4,9 @@
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
  * loaded by those commands' dynamic imports. Kept outside: better-sqlite3 (a native module), the
  * Agent SDK and claude-code (they spawn their own files, found next to their own package) and
- * dockerode (loaded only by Docker commands, through the engine's own lazy import) and discord.js
- * (loaded only when an agent has chat.discord, by the connector registry's import). The dashboard's
+ * dockerode (loaded only by Docker commands, through the engine's own lazy import), discord.js and
+ * @slack/bolt (loaded only when an agent has chat.discord or chat.slack, by the connector
+ * registry's import). The dashboard's
  * built client is copied into dist/client, so the herdctl package carries everything it serves
  * (run after `npm run build:client -w @herdctl/web`).
  *
@@ -83,6 +84,7 @@ const common = {
     "@anthropic-ai/claude-code",
     "dockerode",
     "discord.js",
+    "@slack/bolt",
   ],
   // Bundled CommonJS packages (yaml, ws, commander) call require() for node built-ins.
   banner: {

@@ -14,6 +14,7 @@ import {
   ScheduleSchema,
   SessionSchema,
   ShellHookSchema,
+  SlackHookSchema,
   WakesSchema,
   WebhookHookSchema,
   WebhooksSchema,
@@ -142,6 +143,13 @@ const SECTIONS: Section[] = [
     schema: DiscordHookSchema,
   },
   {
+    id: "slack-hook",
+    title: "Slack hook (`type: slack`)",
+    intro:
+      "One entry of `after_run` or `on_error`: posts the job's outcome to a channel (see [chat](chat.md#slack)).",
+    schema: SlackHookSchema,
+  },
+  {
     id: "mcp-servers",
     title: "MCP servers (`mcp_servers.<name>`)",
     intro: "One entry of an agent's `mcp_servers` map; the `type` picks the variant.",
@@ -187,6 +195,7 @@ const LINKED = new Map<unknown, { id: string; label: string }>([
   [ShellHookSchema, { id: "shell-hook", label: "shell hook" }],
   [WebhookHookSchema, { id: "webhook-hook", label: "webhook hook" }],
   [DiscordHookSchema, { id: "discord-hook", label: "discord hook" }],
+  [SlackHookSchema, { id: "slack-hook", label: "slack hook" }],
   [McpServerSchema, { id: "mcp-servers", label: "MCP server" }],
   [PluginSchema, { id: "plugin", label: "plugin" }],
   [DockerSchema, { id: "docker", label: "docker" }],

@@ -51,6 +51,7 @@ export {
   turnLimitText,
 } from "./server.js";
 export { SIDE_REPLY_TEXT } from "./side.js";
+export * from "./slack/index.js";
 export { encodeSse, type SseEvent, splitChunks } from "./sse.js";
 export type * from "./types.js";
 export { USAGE_LIMIT_MESSAGE, type UsageLimit, usageLimitHeaders } from "./usage-limit.js";

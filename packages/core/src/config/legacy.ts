@@ -1,7 +1,7 @@
 import type { ConfigIssue } from "./errors.js";
 import { flattenPermissions } from "./permissions-block.js";
 import { fromJS, getChild, originIssue, type SNode } from "./source.js";
-import { CHAT_HOOK_NOTE, MIGRATING_DOC, unsupportedNote } from "./unsupported-keys.js";
+import { MIGRATING_DOC, unsupportedNote } from "./unsupported-keys.js";
 
 // Sections of the reference herdctl format that this herdctl does not implement. They load (so an
 // existing fleet keeps working) with a warning rather than being silently dropped.
@@ -88,26 +88,6 @@ export function normalizeAgent(
   const session = asMap(agent.entries.get("session"));
   if (session) ignore(session, "model", '"session.model"', warnings);
 
-  const hooks = asMap(agent.entries.get("hooks"));
-  for (const list of hooks?.entries.values() ?? []) {
-    if (list.kind !== "seq") continue;
-    list.items = list.items.filter((hook) => {
-      const type = getChild(hook, "type");
-      const kind = type?.kind === "scalar" ? type.value : undefined;
-      if (kind !== "slack") return true;
-      warnings.push(
-        originIssue(
-          hook.origin,
-          `${kind} hooks are not supported by herdctl yet and are ignored: ${CHAT_HOOK_NOTE}`,
-          {
-            hint: "remove the hook to silence this warning",
-          },
-        ),
-      );
-      return false;
-    });
-  }
-
   for (const server of asMap(agent.entries.get("mcp_servers"))?.entries.values() ?? []) {
     const map = asMap(server);
     if (!map || map.entries.has("type") || !map.entries.has("url")) continue;
@@ -177,7 +157,7 @@ export function normalizeFleet(
 }
 
 /** Chat platforms herdctl connects to; another platform under `chat:` is loaded with a warning. */
-const CHAT_PLATFORMS = ["discord"];
+const CHAT_PLATFORMS = ["discord", "slack"];
 // Reference keys of a Discord bot that herdctl does not act on (see docs/migrating.md#chat).
 const IGNORED_DISCORD_KEYS = ["voice"];
 const IGNORED_DISCORD_OUTPUT_KEYS = [
@@ -194,6 +174,7 @@ function chatSection(agent: MapNode, warnings: ConfigIssue[]): void {
   if (!chat) return;
   for (const key of [...chat.entries.keys()])
     if (!CHAT_PLATFORMS.includes(key)) ignore(chat, key, `"chat.${key}"`, warnings, "chat");
+  slackSection(chat, warnings);
   const discord = asMap(chat.entries.get("discord"));
   if (!discord) return;
   for (const key of IGNORED_DISCORD_KEYS)
@@ -216,6 +197,16 @@ function chatSection(agent: MapNode, warnings: ConfigIssue[]): void {
     const map = asMap(guild);
     if (map) ignore(map, "dm", '"chat.discord.guilds[].dm"', warnings, "chat.discord.guilds.dm");
   }
+}
+
+// The reference's Slack output key for tool results; herdctl names the tools, never their output.
+const IGNORED_SLACK_OUTPUT_KEYS = ["tool_result_max_length"];
+
+function slackSection(chat: MapNode, warnings: ConfigIssue[]): void {
+  const output = asMap(asMap(chat.entries.get("slack"))?.entries.get("output"));
+  if (!output) return;
+  for (const key of IGNORED_SLACK_OUTPUT_KEYS)
+    ignore(output, key, `"chat.slack.output.${key}"`, warnings, "chat.slack");
 }
 
 function asSeq(node: SNode | undefined): SNode[] {

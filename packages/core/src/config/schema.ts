@@ -4,7 +4,7 @@ import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
 import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
-import { AgentChatSchema, snowflake, tokenEnv } from "./chat-schema.js";
+import { AgentChatSchema, slackChannelId, snowflake, tokenEnv } from "./chat-schema.js";
 import { DurationError, parseDuration } from "./duration.js";
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
@@ -373,10 +373,31 @@ export const DiscordHookSchema = z.strictObject({
   ...hookCommon,
 });
 
+export const SlackHookSchema = z.strictObject({
+  type: z.literal("slack").describe("Posts the job's outcome to a Slack channel"),
+  channel_id: slackChannelId.describe("Channel to post in (C…); the bot must be a member"),
+  bot_token_env: tokenEnv
+    .default("SLACK_BOT_TOKEN")
+    .describe(
+      "Environment variable (or .env entry) holding the bot token (xoxb-…) with the chat:write scope",
+    ),
+  dashboard_url: httpUrl
+    .optional()
+    .describe(
+      "The dashboard's address as the channel's readers reach it; the message links to the job there",
+    ),
+  timeout: hookTimeout
+    .optional()
+    .describe("Give up on one attempt after this long; milliseconds or a duration"),
+  retries: z.number().int().min(0).optional().describe("How many times to retry a failed delivery"),
+  ...hookCommon,
+});
+
 export const HookSchema = z.discriminatedUnion("type", [
   ShellHookSchema,
   WebhookHookSchema,
   DiscordHookSchema,
+  SlackHookSchema,
 ]);
 export const HooksSchema = z.strictObject({
   after_run: z.array(HookSchema).optional().describe("Hooks run after every job, in order"),
@@ -936,6 +957,7 @@ export type Schedule = z.output<typeof ScheduleSchema>;
 export type HookConfig = z.output<typeof HookSchema>;
 export type ShellHookConfig = z.output<typeof ShellHookSchema>;
 export type WebhookHookConfig = z.output<typeof WebhookHookSchema>;
+export type SlackHookConfig = z.output<typeof SlackHookSchema>;
 export type McpServerConfig = z.output<typeof McpServerSchema>;
 export type PluginConfig = z.output<typeof PluginSchema>;
 export type PermissionMode = z.output<typeof PermissionModeSchema>;

@@ -5,11 +5,15 @@
  */
 const NOTES: Record<string, { why: string; anchor: string }> = {
   chat: {
-    why: "herdctl's chat bots are set per agent (chat.discord); fleet-level chat settings, chat schedules and Slack are not in herdctl yet",
+    why: "herdctl's chat bots are set per agent (chat.discord, chat.slack); fleet-level chat settings and chat schedules are not in herdctl",
     anchor: "chat",
   },
   "chat.discord": {
     why: "herdctl's Discord bot does not do this (voice transcription, reactions, progress embeds, prompt tweaks)",
+    anchor: "chat",
+  },
+  "chat.slack": {
+    why: "herdctl's Slack bot names the tools the agent used, never their output",
     anchor: "chat",
   },
   "chat.discord.guilds.dm": {
@@ -68,7 +72,3 @@ export function unsupportedNote(key: string): { why: string; hint: string } {
   const why = note ? `${note.why} (${where})` : `see ${where}`;
   return { why, hint: "remove the key to silence this warning" };
 }
-
-export const CHAT_HOOK_NOTE =
-  "they come with the Slack work; until then, a webhook hook can post to the chat " +
-  `service's incoming-webhook URL (${MIGRATING_DOC}#chat)`;

@@ -35,6 +35,7 @@ export {
   verifySignature,
   verifyTimestamped,
 } from "./signature.js";
+export { jobMessage, runSlackHook, type SlackHookSpec } from "./slack.js";
 export {
   DEFAULT_WEBHOOK_RETRIES,
   DEFAULT_WEBHOOK_TIMEOUT_MS,

@@ -5,6 +5,7 @@ import type { HookContext, HookEvent } from "./context.js";
 import { type DiscordHookSpec, runDiscordHook } from "./discord.js";
 import { HookFailure, type HookFailureCode, hookFailures, WhenSyntaxError } from "./errors.js";
 import { type Env, runShellHook, type ShellHookSpec } from "./shell.js";
+import { runSlackHook, type SlackHookSpec } from "./slack.js";
 import { runWebhookHook, type WebhookHookSpec } from "./webhook.js";
 import { compileWhen, type WhenFilter } from "./when.js";
 
@@ -20,7 +21,7 @@ interface HookCommon {
   readonly declaredIn?: "fleet" | "agent";
 }
 
-export type HookSpec = (ShellHookSpec | WebhookHookSpec | DiscordHookSpec) & HookCommon;
+export type HookSpec = (ShellHookSpec | WebhookHookSpec | DiscordHookSpec | SlackHookSpec) & HookCommon;
 
 /** Structurally the config's `hooks` section, so a ResolvedAgent's hooks pass straight in. */
 export interface AgentHooks {
@@ -159,6 +160,8 @@ export async function runHooks(
           });
         } else if (hook.type === "discord") {
           await runDiscordHook(hook, context, { ...options, env });
+        } else if (hook.type === "slack") {
+          await runSlackHook(hook, context, { ...options, env });
         } else {
           await runWebhookHook(hook, context, { ...options, env });
         }
@@ -191,7 +194,8 @@ function elapsed(started: number): number {
 
 /**
  * Errors can quote stderr or a receiver's answer, which may echo a secret back: scrub the values
- * of secret-looking env vars, each webhook's signing secret and secret-looking header values.
+ * of secret-looking env vars, each webhook's signing secret and secret-looking header values, and
+ * each chat hook's bot token.
  */
 function makeRedact(
   selected: SelectedHook[],
@@ -200,7 +204,7 @@ function makeRedact(
 ): (text: string) => string {
   const values: string[] = [];
   for (const { hook } of selected) {
-    if (hook.type === "discord") values.push(env[hook.bot_token_env] ?? "");
+    if (hook.type === "discord" || hook.type === "slack") values.push(env[hook.bot_token_env] ?? "");
     if (hook.type !== "webhook") continue;
     if (hook.secret_env) values.push(env[hook.secret_env] ?? "");
     for (const [name, value] of Object.entries(hook.headers ?? {})) {

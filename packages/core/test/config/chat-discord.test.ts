@@ -65,15 +65,4 @@ describe("chat.discord in an agent file", () => {
     });
     expect(loaded.agents[0]!.chat?.discord?.dm).toBeUndefined();
   });
-
-  it("still warns about chat.slack, which herdctl does not connect yet", async () => {
-    const dir = writeFleet({
-      "herdctl.yaml": FLEET,
-      "agents/a.yaml": "name: a\nchat:\n  slack:\n    bot_token_env: SLACK_BOT_TOKEN\n",
-    });
-    const loaded = await loadFleet(dir, { env: {} });
-    expect(loaded.warnings.map((w) => w.message)).toEqual([
-      expect.stringMatching(/^"chat\.slack" is not supported by herdctl and is ignored/),
-    ]);
-  });
 });

@@ -371,8 +371,22 @@ const cases: Case[] = [
       "name: a\nhooks:\n  after_run:\n    - { type: shel, command: x }\n    - { type: webhook, url: ftp://x }\n",
     ),
     expected: [
-      'agents/a.yaml:4:15 hooks.after_run[0].type: "shel" is not one of: shell, webhook, discord',
+      'agents/a.yaml:4:15 hooks.after_run[0].type: "shel" is not one of: shell, webhook, discord, slack',
       'agents/a.yaml:5:29 hooks.after_run[1].url: "ftp://x" is not an http(s) URL',
+    ],
+  },
+  {
+    name: "bad Slack section and hook: a token for a variable name, ids that are not Slack's, an unknown mode",
+    files: agentFleet(
+      "name: a\nchat:\n  slack:\n    bot_token_env: xoxb-1234-abcd\n    channels:\n      - { id: general, mode: always }\n" +
+        "    dm: { allowlist: [alice] }\nhooks:\n  on_error:\n    - { type: slack, channel_id: C0123, bot_token_env: SLACK TOKEN }\n",
+    ),
+    expected: [
+      'agents/a.yaml:4:20 chat.slack.bot_token_env: "xoxb-1234-abcd" is not an environment variable name',
+      'agents/a.yaml:6:15 chat.slack.channels[0].id: "general" is not a Slack channel id',
+      'agents/a.yaml:6:30 chat.slack.channels[0].mode: "always" is not one of: mention, auto',
+      'agents/a.yaml:7:23 chat.slack.dm.allowlist[0]: "alice" is not a Slack member id',
+      'agents/a.yaml:10:56 hooks.on_error[0].bot_token_env: "SLACK TOKEN" is not an environment variable name',
     ],
   },
   {

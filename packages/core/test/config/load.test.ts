@@ -161,7 +161,7 @@ describe("loadFleet: sub-fleets", () => {
 describe("loadFleet: reference-format compatibility", () => {
   it("loads legacy aliases and ignored sections, with a warning for each", async () => {
     const CHAT =
-      ": herdctl's chat bots are set per agent (chat.discord); fleet-level chat settings, chat schedules and Slack are not in herdctl yet (docs/migrating.md#chat)";
+      ": herdctl's chat bots are set per agent (chat.discord, chat.slack); fleet-level chat settings and chat schedules are not in herdctl (docs/migrating.md#chat)";
     const WORK_SOURCE =
       ": the reference loads work_source but never fetches work from it, and neither does herdctl; say what to work on in the prompt (docs/migrating.md#work_source)";
     const loaded = await loadFleet(join(fixtures, "legacy"), { env: {} });

@@ -221,7 +221,7 @@ describe("Docker keys an agent file may only repeat or narrow", () => {
 describe("reference keys herdctl loads but ignores", () => {
   it("each warn, naming the section of docs/migrating.md, and need none of their variables", async () => {
     const loaded = await loadFleet(join(FIXTURES, "ignored"), { env: {} });
-    expect(loaded.warnings.length).toBe(11);
+    expect(loaded.warnings.length).toBe(10);
     for (const warning of loaded.warnings)
       expect(warning.message).toMatch(/\(docs\/migrating\.md#[a-z_-]+\)$/);
     expect(loaded.agents[0]).not.toHaveProperty("chat");

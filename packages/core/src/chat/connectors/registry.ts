@@ -20,6 +20,10 @@ const PLATFORMS: Partial<Record<ChatPlatform, Platform>> = {
     key: (agent) => agent.chat?.discord?.bot_token_env,
     load: () => import("../discord/index.js"),
   },
+  slack: {
+    key: (agent) => agent.chat?.slack?.bot_token_env,
+    load: () => import("../slack/connector.js"),
+  },
 };
 
 /** The agents of a config grouped into bot connections: one per platform and token variable. */

@@ -1,14 +1,20 @@
 import type { ResolvedAgent } from "../../config/index.js";
 
 /**
- * The variables that hold the agent's chat bot tokens (chat.discord, discord hooks). claude never
+ * The variables that hold the agent's chat bot tokens (chat.discord, chat.slack, discord and slack
+ * hooks). claude never
  * needs them, and a chat user can ask the agent to print its environment.
  */
 export function chatTokenNames(agent: Pick<ResolvedAgent, "chat" | "hooks">): Set<string> {
   const names = new Set<string>();
   if (agent.chat?.discord) names.add(agent.chat.discord.bot_token_env);
+  if (agent.chat?.slack) {
+    names.add(agent.chat.slack.bot_token_env);
+    names.add(agent.chat.slack.app_token_env);
+  }
   for (const list of Object.values(agent.hooks ?? {}))
-    for (const hook of list ?? []) if (hook.type === "discord") names.add(hook.bot_token_env);
+    for (const hook of list ?? [])
+      if (hook.type === "discord" || hook.type === "slack") names.add(hook.bot_token_env);
   return names;
 }
 

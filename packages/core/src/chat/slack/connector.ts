@@ -1,0 +1,306 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "@slack/bolt";
+import { App, LogLevel, SocketModeReceiver } from "@slack/bolt";
+import type { SlackChatConfig } from "../../config/chat-schema.js";
+import { splitMessage } from "../connectors/split.js";
+import type { ChatConnector, ConnectorGroup, ConnectorHost, ConnectorState } from "../connectors/types.js";
+import { slackApiUrl } from "./api-url.js";
+import { isTokenRefusal, slackRefusal } from "./refusal.js";
+import { routeSlackEvent, type SlackAgentRoute, type SlackIncoming, type SlackRoute } from "./routing.js";
+import { ThreadReply } from "./thread-reply.js";
+
+/** Slack accepts 40,000 characters but folds long messages; a section block holds 3,000. */
+export const SLACK_MESSAGE_LIMIT = 3000;
+/** How often the working message is refreshed during a turn. */
+export const SLACK_HEARTBEAT_MS = 10_000;
+/** The longest wait between two attempts to reopen the Socket Mode connection. */
+const MAX_RECONNECT_WAIT_MS = 30_000;
+/** How far back a thread is read for context and to see whether the bot is in it. */
+const THREAD_READ_LIMIT = 200;
+
+type TurnRoute = Extract<SlackRoute, { kind: "turn" }>;
+
+export function createConnector(group: ConnectorGroup, host: ConnectorHost): ChatConnector {
+  return new SlackConnector(group, host);
+}
+
+/**
+ * One Slack app connection (bolt in Socket Mode) for the agents sharing a bot token: routes
+ * mentions, auto-channel messages, known-thread replies and allowed DMs to chat turns, and
+ * answers in the thread.
+ */
+class SlackConnector implements ChatConnector {
+  readonly platform = "slack" as const;
+  readonly key: string;
+  private current: ConnectorState;
+  private app: App | undefined;
+  private botUserId = "";
+  private botId = "";
+  private stopping = false;
+  private reconnecting = false;
+  private readonly routes: SlackAgentRoute[];
+  private readonly config: SlackChatConfig;
+  private readonly configs = new Map<string, SlackChatConfig>();
+  // Threads the bot is known to be part of, so a reply without a mention needs no lookup.
+  private readonly knownThreads = new Set<string>();
+
+  constructor(
+    private readonly group: ConnectorGroup,
+    private readonly host: ConnectorHost,
+  ) {
+    this.key = group.key;
+    for (const agent of group.agents) {
+      const slack = agent.chat?.slack;
+      if (slack) this.configs.set(agent.name, slack);
+    }
+    this.config = this.configs.values().next().value as SlackChatConfig;
+    this.routes = [...this.configs].map(([agent, slack]) => ({
+      agent,
+      channels: slack.channels,
+      ...(slack.dm ? { dm: slack.dm } : {}),
+    }));
+    this.current = this.stateOf("starting");
+  }
+
+  state(): ConnectorState {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    const env = this.host.env();
+    const botToken = env[this.config.bot_token_env];
+    const appToken = env[this.config.app_token_env];
+    if (!botToken)
+      return this.fail(
+        `${this.config.bot_token_env} is not set; export the bot token (xoxb-…) where herdctl runs`,
+      );
+    if (!appToken)
+      return this.fail(
+        `${this.config.app_token_env} is not set; export the app-level token (xapp-…) where herdctl runs`,
+      );
+    const clientOptions = { slackApiUrl: slackApiUrl(env) };
+    const logger = this.logger([botToken, appToken]);
+    // herdctl reopens dropped connections itself: the library's own loop leaves a refused
+    // app-level token as an unhandled rejection, which would end the daemon.
+    const receiver = new SocketModeReceiver({
+      appToken,
+      logger,
+      autoReconnectEnabled: false,
+      installerOptions: { clientOptions },
+    });
+    const app = new App({ token: botToken, receiver, logger, clientOptions, deferInitialization: true });
+    this.app = app;
+    try {
+      await app.init();
+      const auth = await app.client.auth.test();
+      this.botUserId = String(auth.user_id ?? "");
+      this.botId = String(auth.bot_id ?? "");
+    } catch (error) {
+      return this.fail(slackRefusal(error, `the bot token in ${this.config.bot_token_env}`));
+    }
+    app.event("app_mention", ({ event }) => this.receive(event as SlackIncoming));
+    app.event("message", ({ event }) => this.receive(event as SlackIncoming));
+    app.error(async (error) =>
+      this.host.log(`slack connector (${this.key}): ${slackRefusal(error, "a Slack call")}`),
+    );
+    receiver.client.on("disconnected", () => {
+      if (!this.stopping) void this.reconnect(receiver);
+    });
+    try {
+      await app.start();
+      this.set("connected");
+    } catch (error) {
+      if (isTokenRefusal(error)) {
+        this.stopping = true;
+        await app.stop().catch(() => {});
+        return this.fail(slackRefusal(error, `the app-level token in ${this.config.app_token_env}`));
+      }
+      this.set("reconnecting", `${slackRefusal(error, "opening the Socket Mode connection")}; trying again`);
+      void this.reconnect(receiver);
+    }
+  }
+
+  /** Reopens the connection with growing waits until it opens, Slack refuses the token, or stop. */
+  private async reconnect(receiver: SocketModeReceiver): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    if (this.current.status === "connected")
+      this.set("reconnecting", "the Socket Mode connection closed; reopening it");
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await sleep(Math.min(1000 * 2 ** attempt, MAX_RECONNECT_WAIT_MS));
+      if (this.stopping) break;
+      try {
+        await receiver.client.start();
+        this.set("connected");
+        break;
+      } catch (error) {
+        if (isTokenRefusal(error)) {
+          this.stopping = true;
+          this.set("failed", slackRefusal(error, `the app-level token in ${this.config.app_token_env}`));
+          await this.app?.stop().catch(() => {});
+          break;
+        }
+        this.set(
+          "reconnecting",
+          `${slackRefusal(error, "opening the Socket Mode connection")}; trying again`,
+        );
+      }
+    }
+    this.reconnecting = false;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.app?.stop().catch(() => {});
+    this.set("stopped");
+  }
+
+  private async receive(event: SlackIncoming): Promise<void> {
+    const route = routeSlackEvent(event, this.routes, this.botUserId);
+    if (route.kind === "ignore") return;
+    if (route.kind === "refuse") {
+      this.log("verbose", `refused a direct message in ${route.channel}: ${route.reason}`);
+      await this.post(route.channel, route.threadTs, `Sorry, ${route.reason}.`);
+      return;
+    }
+    try {
+      await this.answer(route);
+    } catch (error) {
+      this.host.log(
+        `slack connector (${this.key}): a turn in ${route.channel} failed: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async answer(route: TurnRoute): Promise<void> {
+    const config = this.configs.get(route.agent) ?? this.config;
+    const thread = await this.readThread(route);
+    if (route.onlyIfKnown && !this.knownThreads.has(route.key)) {
+      const botInThread = thread.some(
+        (m) => m.user === this.botUserId || (this.botId && m.bot_id === this.botId),
+      );
+      if (!botInThread)
+        return this.log("verbose", `ignored a reply in thread ${route.key} the bot is not in`);
+    }
+    this.knownThreads.add(route.key);
+    this.log("standard", `turn for ${route.agent} from ${route.user} in ${route.key}`);
+    const reply = new ThreadReply(this.app!.client, {
+      channel: route.channel,
+      threadTs: route.threadTs,
+      heartbeatMs: SLACK_HEARTBEAT_MS,
+      split: (text) => splitMessage(text, SLACK_MESSAGE_LIMIT),
+      showTools: config.output.tool_results,
+      showErrors: config.output.errors,
+      warn: (line) => this.host.log(`slack connector (${this.key}): ${line}`),
+    });
+    if (config.output.system_status) await reply.begin();
+    const context =
+      route.contextMessages === 0
+        ? []
+        : thread
+            .filter((m) => m.text && m.ts !== route.ts)
+            .slice(-route.contextMessages)
+            .map((m) => `${m.user === this.botUserId ? "you" : (m.user ?? "someone")}: ${m.text}`);
+    const texts: string[] = [];
+    const turn = this.host.runTurn({
+      agent: route.agent,
+      key: route.key,
+      surface: "slack",
+      text: route.text,
+      ...(context.length > 0 ? { context } : {}),
+      sessionExpiryHours: config.session_expiry_hours,
+      actor: { via: "slack", who: `member ${route.user} in ${route.channel}` },
+    });
+    for await (const event of turn) {
+      if (event.type === "text") texts.push(event.text);
+      else if (event.type === "tool") reply.toolUsed(event.name);
+      else if (event.type === "done") await reply.finish(texts.join("\n\n"));
+      else if (event.type === "error") await reply.fail(event.message);
+    }
+  }
+
+  /** The thread's messages (oldest first), or nothing when there is no thread yet or it is unreadable. */
+  private async readThread(
+    route: TurnRoute,
+  ): Promise<Array<{ ts?: string; user?: string; bot_id?: string; text?: string }>> {
+    // Only a conversation new to this process: a known one has its context in its session.
+    const needed = !this.knownThreads.has(route.key) && (route.onlyIfKnown || route.contextMessages > 0);
+    if (!needed || !route.threadTs) return [];
+    try {
+      const result = await this.app!.client.conversations.replies({
+        channel: route.channel,
+        ts: route.threadTs,
+        limit: THREAD_READ_LIMIT,
+      });
+      return (result.messages ?? []) as Array<{ ts?: string; user?: string; bot_id?: string; text?: string }>;
+    } catch (error) {
+      this.log(
+        "verbose",
+        `could not read thread ${route.key}: ${slackRefusal(error, "conversations.replies")}`,
+      );
+      return [];
+    }
+  }
+
+  private async post(channel: string, threadTs: string | undefined, text: string): Promise<void> {
+    try {
+      await this.app?.client.chat.postMessage({
+        channel,
+        text,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+    } catch (error) {
+      this.host.log(
+        `slack connector (${this.key}): could not post in ${channel}: ${slackRefusal(error, "chat.postMessage")}`,
+      );
+    }
+  }
+
+  private fail(reason: string): void {
+    this.set("failed", reason);
+    throw new Error(reason);
+  }
+
+  private set(status: ConnectorState["status"], reason?: string): void {
+    if (this.current.status === status && this.current.reason === reason) return;
+    if (this.current.status === "stopped" || (this.current.status === "failed" && status !== "stopped"))
+      return;
+    this.current = this.stateOf(status, reason);
+    this.host.changed(this.current);
+  }
+
+  private stateOf(status: ConnectorState["status"], reason?: string): ConnectorState {
+    return {
+      status,
+      ...(reason === undefined ? {} : { reason }),
+      since: this.host.now().toISOString(),
+      agents: this.group.agents.map((a) => a.name),
+    };
+  }
+
+  private log(level: "standard" | "verbose", line: string): void {
+    const order = { minimal: 0, standard: 1, verbose: 2 };
+    if (order[this.config.log_level] >= order[level]) this.host.log(`slack connector (${this.key}): ${line}`);
+  }
+
+  /** bolt's own warnings and errors go to the daemon log, with the tokens taken out. */
+  private logger(secrets: string[]): Logger {
+    const scrub = (parts: unknown[]) =>
+      secrets.reduce(
+        (text, secret) => text.replaceAll(secret, "[redacted]"),
+        parts.map((p) => (p instanceof Error ? p.message : String(p))).join(" "),
+      );
+    let level = LogLevel.WARN;
+    return {
+      debug: () => {},
+      info: () => {},
+      warn: (...parts) => this.log("verbose", `bolt: ${scrub(parts)}`),
+      error: (...parts) => this.host.log(`slack connector (${this.key}): bolt: ${scrub(parts)}`),
+      setLevel: (next) => {
+        level = next;
+      },
+      getLevel: () => level,
+      setName: () => {},
+    };
+  }
+}
