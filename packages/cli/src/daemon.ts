@@ -1,4 +1,5 @@
-import { ControlClient, StateManager } from "@herdctl/core/essentials";
+import type { ControlClient } from "@herdctl/core/essentials";
+import { StateManager } from "@herdctl/core/essentials";
 import type { CommandContext } from "./context.js";
 
 /** Where the daemon of this fleet's state directory listens (the state store owns the layout). */
@@ -7,6 +8,9 @@ export function socketPath(ctx: CommandContext): string {
 }
 
 /** The running daemon's control client for this fleet's state directory, if one is running. */
-export function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
+// The client loads node:http (~20 ms of a short command's start-up), so only commands that ask for
+// the daemon load it.
+export async function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
+  const { ControlClient } = await import("@herdctl/core/internal/control/client");
   return ControlClient.connect(socketPath(ctx));
 }

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { SessionPointer } from "@herdctl/core";
 import {
@@ -170,7 +169,9 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
-function run(plan: ResumePlan): Promise<number> {
+// node:child_process is loaded only here: every command pays for what command modules import.
+async function run(plan: ResumePlan): Promise<number> {
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     const child = spawn(plan.command, plan.args, { cwd: plan.cwd, stdio: "inherit" });
     // The interactive claude owns the terminal; Ctrl-C is for it, not for us.
