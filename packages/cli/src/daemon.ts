@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { ControlClient } from "@herdctl/core/essentials";
 import { StateManager } from "@herdctl/core/essentials";
 import type { CommandContext } from "./context.js";
@@ -11,6 +12,9 @@ export function socketPath(ctx: CommandContext): string {
 // The client loads node:http (~20 ms of a short command's start-up), so only commands that ask for
 // the daemon load it.
 export async function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
+  const socket = socketPath(ctx);
+  // No socket file, no daemon: said without loading the client.
+  if (!existsSync(socket)) return undefined;
   const { ControlClient } = await import("@herdctl/core/internal/control/client");
-  return ControlClient.connect(socketPath(ctx));
+  return ControlClient.connect(socket);
 }
