@@ -1,6 +1,8 @@
 import { dirname, join, resolve } from "node:path";
 import type { ConfigIssue, LoadedFleet, ResolvedAgent } from "@herdctl/core";
-import { findConfigFile, nearestNames, resolveConfigPath, StateManager } from "@herdctl/core/essentials";
+import { findConfigFile, resolveConfigPath } from "@herdctl/core/internal/config/discover";
+import { StateManager } from "@herdctl/core/internal/state/manager";
+import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import { CliError } from "./errors.js";
 import { createStyle, type Style } from "./output/style.js";
 

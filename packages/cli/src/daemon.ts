@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import type { ControlClient } from "@herdctl/core/essentials";
-import { StateManager } from "@herdctl/core/essentials";
+import type { ControlClient } from "@herdctl/core/internal/control/client";
+import { StateManager } from "@herdctl/core/internal/state/manager";
 import type { CommandContext } from "./context.js";
 
 /** Where the daemon of this fleet's state directory listens (the state store owns the layout). */

@@ -1,5 +1,5 @@
 import type { JobRecord } from "@herdctl/core";
-import { isTerminalStatus } from "@herdctl/core/essentials";
+import { isTerminalStatus } from "@herdctl/core/internal/state/job-status";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";

@@ -1,7 +1,10 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedFleet } from "@herdctl/core";
-import { buildCommandFor, DEFAULT_IMAGE, resolveClaudeBinary, StateManager } from "@herdctl/core/essentials";
+import { buildCommandFor } from "@herdctl/core/internal/docker/profiles";
+import { DEFAULT_IMAGE } from "@herdctl/core/internal/docker/runtime-image";
+import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
+import { StateManager } from "@herdctl/core/internal/state/manager";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 

@@ -1,5 +1,5 @@
-import { isTerminalStatus } from "@herdctl/core/essentials";
 import type { JobOutputLine, JobRecord, StateManager } from "@herdctl/core/internal";
+import { isTerminalStatus } from "@herdctl/core/internal/state/job-status";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";

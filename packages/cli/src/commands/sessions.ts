@@ -1,14 +1,12 @@
 import { existsSync } from "node:fs";
 import type { SessionPointer } from "@herdctl/core";
-import {
-  CREDENTIAL_ENV_NAMES,
-  DEFAULT_IMAGE,
-  DockerError,
-  isSessionId,
-  nearestNames,
-  resolveClaudeBinary,
-  StateManager,
-} from "@herdctl/core/essentials";
+import { DockerError } from "@herdctl/core/internal/docker/errors";
+import { DEFAULT_IMAGE } from "@herdctl/core/internal/docker/runtime-image";
+import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
+import { CREDENTIAL_ENV_NAMES } from "@herdctl/core/internal/secrets/redactor";
+import { isSessionId } from "@herdctl/core/internal/state/ids";
+import { StateManager } from "@herdctl/core/internal/state/manager";
+import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
