@@ -1,7 +1,9 @@
 // What a short-lived command needs before it knows whether it needs the rest: the state store,
 // the daemon's control client, config discovery, ids and error classes. Each comes straight from
 // its own module, so a bundler can load this without the config schemas, the fleet manager or
-// the runtimes (see bench/cli-startup.ts). Everything here is also exported by @herdctl/core/internal.
+// the runtimes. Everything here is also exported by @herdctl/core/internal. The CLI's bundle
+// imports the modules themselves (`@herdctl/core/internal/<module>`): esbuild puts every module a
+// barrel re-exports in the chunks of whoever imports one name from it.
 
 export { AgentInstallError } from "./agent-install/errors.js";
 export { AgentScaffoldError } from "./agent-scaffold/errors.js";
