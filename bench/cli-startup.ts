@@ -26,7 +26,7 @@ import {
   type FleetStatus,
   loadFleet,
   StateManager,
-} from "../packages/core/src/index.js";
+} from "../packages/core/src/internal.js";
 import {
   ensureRuntimeImage,
   removeFleetContainers,

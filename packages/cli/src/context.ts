@@ -1,6 +1,8 @@
 import { dirname, join, resolve } from "node:path";
-import type { LoadedFleet, ResolvedAgent } from "@herdctl/core";
-import { findConfigFile, nearestNames, resolveConfigPath, StateManager } from "@herdctl/core/essentials";
+import type { ConfigIssue, LoadedFleet, ResolvedAgent } from "@herdctl/core";
+import { findConfigFile, resolveConfigPath } from "@herdctl/core/internal/config/discover";
+import { StateManager } from "@herdctl/core/internal/state/manager";
+import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import { CliError } from "./errors.js";
 import { createStyle, type Style } from "./output/style.js";
 
@@ -60,12 +62,17 @@ export class CommandContext {
     if (!this.fleetCache) {
       const { loadFleet } = await import("./on-demand/fleet-config.js");
       this.fleetCache = await loadFleet(this.configPath());
-      for (const w of this.fleetCache.warnings) {
-        const where = w.line > 0 ? `${w.file}:${w.line}:${w.col}` : w.file;
-        this.warn(`${where}${w.path ? ` ${w.path}` : ""}: ${w.message}`);
-      }
+      this.warnConfigIssues(this.fleetCache.warnings);
     }
     return this.fleetCache;
+  }
+
+  /** The fleet file's warnings, one line each, as every command that reads it prints them. */
+  warnConfigIssues(issues: readonly ConfigIssue[]): void {
+    for (const w of issues) {
+      const where = w.line > 0 ? `${w.file}:${w.line}:${w.col}` : w.file;
+      this.warn(`${where}${w.path ? ` ${w.path}` : ""}: ${w.message}`);
+    }
   }
 
   async agent(name: string): Promise<ResolvedAgent> {

@@ -1,4 +1,6 @@
-import { ControlClient, StateManager } from "@herdctl/core/essentials";
+import { existsSync } from "node:fs";
+import type { ControlClient } from "@herdctl/core/internal/control/client";
+import { StateManager } from "@herdctl/core/internal/state/manager";
 import type { CommandContext } from "./context.js";
 
 /** Where the daemon of this fleet's state directory listens (the state store owns the layout). */
@@ -7,6 +9,12 @@ export function socketPath(ctx: CommandContext): string {
 }
 
 /** The running daemon's control client for this fleet's state directory, if one is running. */
-export function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
-  return ControlClient.connect(socketPath(ctx));
+// The client loads node:http (~20 ms of a short command's start-up), so only commands that ask for
+// the daemon load it.
+export async function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
+  const socket = socketPath(ctx);
+  // No socket file, no daemon: said without loading the client.
+  if (!existsSync(socket)) return undefined;
+  const { ControlClient } = await import("@herdctl/core/internal/control/client");
+  return ControlClient.connect(socket);
 }

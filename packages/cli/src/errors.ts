@@ -1,14 +1,12 @@
-import {
-  AgentInstallError,
-  AgentScaffoldError,
-  ConfigError,
-  ControlError,
-  DockerError,
-  FleetError,
-  RuntimeError,
-  SessionError,
-  StateError,
-} from "@herdctl/core/essentials";
+import { AgentInstallError } from "@herdctl/core/internal/agent-install/errors";
+import { AgentScaffoldError } from "@herdctl/core/internal/agent-scaffold/errors";
+import { ConfigError } from "@herdctl/core/internal/config/errors";
+import { ControlError } from "@herdctl/core/internal/control/control-error";
+import { DockerError } from "@herdctl/core/internal/docker/errors";
+import { FleetError } from "@herdctl/core/internal/fleet-manager/errors";
+import { RuntimeError } from "@herdctl/core/internal/runner/runtime/errors";
+import { SessionError } from "@herdctl/core/internal/sessions/errors";
+import { StateError } from "@herdctl/core/internal/state/errors";
 
 /** A failure the user can fix; printed without a stack trace. */
 export class CliError extends Error {

@@ -1,5 +1,6 @@
 import type { ResolvedAgent } from "@herdctl/core";
-import { DEFAULT_IMAGE, DockerError } from "@herdctl/core/essentials";
+import { DockerError } from "@herdctl/core/internal/docker/errors";
+import { DEFAULT_IMAGE } from "@herdctl/core/internal/docker/runtime-image";
 import { ContainerManager } from "@herdctl/core/internal/runner/runtime/container-manager";
 
 /**

@@ -1,5 +1,5 @@
-import { ControlError } from "@herdctl/core/essentials";
 import type { ControlClient, JobRecord } from "@herdctl/core/internal";
+import { ControlError } from "@herdctl/core/internal/control/control-error";
 import type { CommandContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { printQuietly, renderJobEnd, renderMessage } from "./output/job-render.js";

@@ -1,6 +1,7 @@
-import { localUserActor, resolveClaudeBinary } from "@herdctl/core/essentials";
 import type { JobRecord, ResolvedAgent, SessionRequest, StateManager } from "@herdctl/core/internal";
+import { localUserActor } from "@herdctl/core/internal/audit/actor";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
+import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
 import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
 import { admitWithinBudget } from "@herdctl/core/internal/spend/admission";

@@ -1,12 +1,9 @@
-import {
-  isAgentName,
-  isJobId,
-  JOB_STATUSES,
-  nearestNames,
-  ownValue,
-  parseDuration,
-} from "@herdctl/core/essentials";
 import type { JobRecord, JobStatus, ResolvedAgent, StateManager } from "@herdctl/core/internal";
+import { parseDuration } from "@herdctl/core/internal/config/duration";
+import { isAgentName, isJobId } from "@herdctl/core/internal/state/ids";
+import { JOB_STATUSES } from "@herdctl/core/internal/state/job-status";
+import { nearestNames } from "@herdctl/core/internal/util/nearest";
+import { ownValue } from "@herdctl/core/internal/util/own";
 import type { CommandContext } from "./context.js";
 import { CliError, UsageError } from "./errors.js";
 

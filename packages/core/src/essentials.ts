@@ -1,7 +1,9 @@
 // What a short-lived command needs before it knows whether it needs the rest: the state store,
 // the daemon's control client, config discovery, ids and error classes. Each comes straight from
 // its own module, so a bundler can load this without the config schemas, the fleet manager or
-// the runtimes (see bench/cli-startup.ts). Everything here is also exported by @herdctl/core/internal.
+// the runtimes. Everything here is also exported by @herdctl/core/internal. The CLI's bundle
+// imports the modules themselves (`@herdctl/core/internal/<module>`): esbuild puts every module a
+// barrel re-exports in the chunks of whoever imports one name from it.
 
 export { AgentInstallError } from "./agent-install/errors.js";
 export { AgentScaffoldError } from "./agent-scaffold/errors.js";
@@ -9,7 +11,8 @@ export { localUserActor } from "./audit/actor.js";
 export { findConfigFile, resolveConfigPath } from "./config/discover.js";
 export { parseDuration } from "./config/duration.js";
 export { ConfigError, formatIssue } from "./config/errors.js";
-export { ControlClient, ControlError } from "./control/client.js";
+export { ControlClient } from "./control/client.js";
+export { ControlError } from "./control/control-error.js";
 export { DockerError } from "./docker/errors.js";
 export { buildCommandFor, DEV_IMAGE, IMAGE_PROFILES } from "./docker/profiles.js";
 export { DEFAULT_IMAGE } from "./docker/runtime-image.js";

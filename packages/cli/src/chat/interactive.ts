@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import type { ChatRecord } from "@herdctl/core";
-import { ControlError, FleetError } from "@herdctl/core/essentials";
+import { ControlError } from "@herdctl/core/internal/control/control-error";
+import { FleetError } from "@herdctl/core/internal/fleet-manager/errors";
 import type { CommandContext } from "../context.js";
 import { toolCallLine } from "../output/job-render.js";
 import { visible } from "../output/terminal-text.js";

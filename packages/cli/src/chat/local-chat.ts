@@ -1,6 +1,6 @@
 import type { ChatMessageRecord, ChatRecord, JobMessage } from "@herdctl/core";
-import { StateError } from "@herdctl/core/essentials";
 import { FleetManager } from "@herdctl/core/internal/fleet-manager/fleet-manager";
+import { StateError } from "@herdctl/core/internal/state/errors";
 import type { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { startOffline } from "../offline.js";

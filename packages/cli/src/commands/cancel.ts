@@ -1,6 +1,5 @@
-import { createInterface } from "node:readline/promises";
 import type { JobRecord } from "@herdctl/core";
-import { ControlClient, ControlError, isTerminalStatus } from "@herdctl/core/essentials";
+import { isTerminalStatus } from "@herdctl/core/internal/state/job-status";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
@@ -29,6 +28,8 @@ export function registerCancel(program: Command): void {
       if (isTerminalStatus(job.status) && !dropsRetry) {
         throw new CliError(`job ${job.id} already ended (${job.status}); nothing to cancel`);
       }
+      // Loaded here, not with the module: every command pays for what the command modules import.
+      const { ControlClient, ControlError } = await import("@herdctl/core/internal/control/client");
       const client = await ControlClient.connect(state.socketPath);
       if (!client) {
         throw new CliError(
@@ -66,6 +67,7 @@ export function registerCancel(program: Command): void {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());

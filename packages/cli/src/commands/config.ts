@@ -1,5 +1,5 @@
-import { ConfigError, formatIssue } from "@herdctl/core/essentials";
 import type { FileFixes } from "@herdctl/core/internal";
+import { ConfigError, formatIssue } from "@herdctl/core/internal/config/errors";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import type { DashboardLink } from "@herdctl/core/internal";
 import type { Command } from "commander";
@@ -52,6 +51,8 @@ export function registerDashboard(program: Command): void {
       const opener = options.open ? browserOpener(process.env) : undefined;
       if (!opener) return;
       // The URL is one argument to the opener; no shell sees it.
+      // node:child_process is loaded only here: every command pays for what command modules import.
+      const { spawn } = await import("node:child_process");
       const child = spawn(opener, [link.url], { detached: true, stdio: "ignore" });
       child.on("error", () => ctx.warn(`could not run ${opener}; open the link above yourself`));
       child.unref();

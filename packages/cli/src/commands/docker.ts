@@ -1,5 +1,6 @@
-import { DEFAULT_IMAGE, DEV_IMAGE, IMAGE_PROFILES } from "@herdctl/core/essentials";
 import type { ImageProfile } from "@herdctl/core/internal";
+import { DEV_IMAGE, IMAGE_PROFILES } from "@herdctl/core/internal/docker/profiles";
+import { DEFAULT_IMAGE } from "@herdctl/core/internal/docker/runtime-image";
 import { type Command, Option } from "commander";
 import { CommandContext } from "../context.js";
 

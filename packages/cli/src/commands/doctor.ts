@@ -1,10 +1,10 @@
-import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { LoadedFleet } from "@herdctl/core";
-import { buildCommandFor, DEFAULT_IMAGE, resolveClaudeBinary, StateManager } from "@herdctl/core/essentials";
+import { buildCommandFor } from "@herdctl/core/internal/docker/profiles";
+import { DEFAULT_IMAGE } from "@herdctl/core/internal/docker/runtime-image";
+import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
+import { StateManager } from "@herdctl/core/internal/state/manager";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 
@@ -17,7 +17,13 @@ export interface Check {
   fix?: string;
 }
 
-const run = promisify(execFile);
+// node:child_process, node:os and node:util are loaded by doctor alone: every command pays for what
+// the command modules import at their top.
+async function run(file: string, args: string[], options: { timeout: number }) {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  return promisify(execFile)(file, args, options);
+}
 
 function message(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
@@ -77,12 +83,12 @@ async function checkClaude(fleet: LoadedFleet | undefined): Promise<Check> {
 }
 
 /** Reports which credential is there, never its value. */
-function checkCredentials(env: NodeJS.ProcessEnv): Check {
+function checkCredentials(env: NodeJS.ProcessEnv, home: string): Check {
   const names = ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN"].filter(
     (n) => env[n],
   );
   if (names.length) return { name: "credentials", status: "ok", detail: `${names.join(", ")} set` };
-  const configDir = env.CLAUDE_CONFIG_DIR || join(homedir(), ".claude");
+  const configDir = env.CLAUDE_CONFIG_DIR || join(home, ".claude");
   const login = join(configDir, ".credentials.json");
   if (existsSync(login))
     return { name: "credentials", status: "ok", detail: `claude login found (${login})` };
@@ -190,7 +196,11 @@ function checkState(dir: string): Check {
 
 export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const config = await checkConfig(ctx);
-  const checks = [config.check, await checkClaude(config.fleet), checkCredentials(process.env)];
+  const checks = [
+    config.check,
+    await checkClaude(config.fleet),
+    checkCredentials(process.env, (await import("node:os")).homedir()),
+  ];
   checks.push(...(await checkDocker(config.fleet)));
   checks.push(...(await checkWorkspaces(config.fleet)));
   let stateDir: string | undefined;

@@ -1,5 +1,5 @@
-import { ControlClient, ControlError, isTerminalStatus } from "@herdctl/core/essentials";
 import type { JobOutputLine, JobRecord, StateManager } from "@herdctl/core/internal";
+import { isTerminalStatus } from "@herdctl/core/internal/state/job-status";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -177,6 +177,8 @@ async function follow(
     emit: (event: LogEvent) => Promise<void>;
   },
 ): Promise<void> {
+  // Loaded here, not with the module: every command pays for what the command modules import.
+  const { ControlClient, ControlError } = await import("@herdctl/core/internal/control/client");
   const client = await ControlClient.connect(state.socketPath);
   const { signal, dispose } = interruptSignal();
   try {

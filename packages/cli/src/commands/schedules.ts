@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { FleetStatus, ScheduleEditRequest, ScheduleInput, ScheduleStatus } from "@herdctl/core";
-import { ControlError } from "@herdctl/core/essentials";
+import { ControlError } from "@herdctl/core/internal/control/control-error";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";

@@ -1,5 +1,6 @@
-import { adoptionCandidates, adoptSession, isSessionId } from "@herdctl/core/essentials";
 import type { Adoption, AdoptionCandidates } from "@herdctl/core/internal";
+import { adoptionCandidates, adoptSession } from "@herdctl/core/internal/sessions/adopt";
+import { isSessionId } from "@herdctl/core/internal/state/ids";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";

@@ -1,15 +1,12 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { SessionPointer } from "@herdctl/core";
-import {
-  CREDENTIAL_ENV_NAMES,
-  DEFAULT_IMAGE,
-  DockerError,
-  isSessionId,
-  nearestNames,
-  resolveClaudeBinary,
-  StateManager,
-} from "@herdctl/core/essentials";
+import { DockerError } from "@herdctl/core/internal/docker/errors";
+import { DEFAULT_IMAGE } from "@herdctl/core/internal/docker/runtime-image";
+import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
+import { CREDENTIAL_ENV_NAMES } from "@herdctl/core/internal/secrets/redactor";
+import { isSessionId } from "@herdctl/core/internal/state/ids";
+import { StateManager } from "@herdctl/core/internal/state/manager";
+import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -170,7 +167,9 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
-function run(plan: ResumePlan): Promise<number> {
+// node:child_process is loaded only here: every command pays for what command modules import.
+async function run(plan: ResumePlan): Promise<number> {
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     const child = spawn(plan.command, plan.args, { cwd: plan.cwd, stdio: "inherit" });
     // The interactive claude owns the terminal; Ctrl-C is for it, not for us.

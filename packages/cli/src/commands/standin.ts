@@ -1,4 +1,3 @@
-import { runStandinCommand } from "@herdctl/standin";
 import type { Command } from "commander";
 
 export function registerStandin(program: Command): void {
@@ -9,6 +8,8 @@ export function registerStandin(program: Command): void {
     .helpOption(false)
     .argument("[args...]", "stand-in options, e.g. --port 8787 (see: herdctl standin --help)")
     .action(async (args: string[]) => {
+      // The stand-in loads node:http and node:crypto; only this command should.
+      const { runStandinCommand } = await import("@herdctl/standin");
       process.exitCode = await runStandinCommand(args);
     });
 }

@@ -1,4 +1,3 @@
-import { isAgentName, nearestNames } from "@herdctl/core/essentials";
 import type {
   AgentStatus,
   BudgetStatus,
@@ -7,6 +6,8 @@ import type {
   JobRef,
   WakeRef,
 } from "@herdctl/core/internal";
+import { isAgentName } from "@herdctl/core/internal/state/ids";
+import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { daemonClient } from "../daemon.js";

@@ -1,13 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LoadedFleet } from "@herdctl/core";
-import {
-  GITHUB_DELIVERY_HEADER,
-  GITHUB_SIGNATURE_HEADER,
-  signBody,
-  timestampedHeaders,
-} from "@herdctl/core/essentials";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -96,6 +89,11 @@ export function registerWebhook(program: Command): void {
         );
       }
       const body = readData(ctx, options.data);
+      // Signing loads node:crypto, so only this command loads it, not every command with it.
+      const { GITHUB_DELIVERY_HEADER, GITHUB_SIGNATURE_HEADER, signBody, timestampedHeaders } = await import(
+        "@herdctl/core/internal/hooks/signature"
+      );
+      const { randomUUID } = await import("node:crypto");
       let base: URL;
       try {
         base = new URL(options.url ?? defaultBase(fleet));

@@ -1,5 +1,5 @@
-import { describeToolFailures } from "@herdctl/core/essentials";
 import type { JobMessage, JobRecord } from "@herdctl/core/internal";
+import { describeToolFailures } from "@herdctl/core/internal/runner/tool-failures";
 import { duration, jobCost, relativeTime } from "./format.js";
 import { type Style, statusColour } from "./style.js";
 import { visible } from "./terminal-text.js";

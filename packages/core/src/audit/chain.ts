@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../util/lazy-crypto.js";
 
 /** The fields of an audit entry that its hash covers, in a fixed order. */
 export interface ChainedFields {
@@ -29,7 +29,7 @@ export function entryHash(prevHash: string, fields: ChainedFields): string {
     fields.target,
     fields.detail,
   ]);
-  return createHash("sha256").update(encoded).digest("hex");
+  return nodeCrypto().createHash("sha256").update(encoded).digest("hex");
 }
 
 export interface ChainedRow extends ChainedFields {

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { LoadedFleet } from "../config/index.js";
 import { Redactor } from "../secrets/redactor.js";
+import { nodeCrypto } from "../util/lazy-crypto.js";
 
 /**
  * The running config as the audit trail compares it: the fleet settings and each agent by name,
@@ -28,7 +28,7 @@ function stableJson(value: unknown): string {
 }
 
 export function configHash(config: unknown): string {
-  return createHash("sha256").update(stableJson(config)).digest("hex");
+  return nodeCrypto().createHash("sha256").update(stableJson(config)).digest("hex");
 }
 
 const MAX_KEYS = 50;

@@ -1,17 +1,9 @@
 import { type IncomingMessage, type RequestOptions, request } from "node:http";
 import { createInterface } from "node:readline";
+import { ControlError } from "./control-error.js";
 import { DAEMON_SILENCE_LIMIT_MS } from "./silence.js";
 
-export class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ControlError";
-  }
-}
+export { ControlError };
 
 /** Why a followed stream ended without its end: every wording of "the daemon went away" is here. */
 function daemonLost(how: "closed" | "silent"): ControlError {

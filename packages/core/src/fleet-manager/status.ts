@@ -165,8 +165,24 @@ function describeScheduleTiming(s: {
   return "on webhook";
 }
 
+/**
+ * What status reads of an agent's configuration: a ResolvedAgent, or the part of one the CLI keeps
+ * in the state directory for status without a daemon (packages/cli/src/status-facts.ts).
+ */
+export type StatusAgentFacts = Pick<
+  ResolvedAgent,
+  "name" | "description" | "runtime" | "model" | "working_directory" | "budget"
+> & {
+  docker?: { enabled?: boolean };
+  instances?: { max_concurrent?: number };
+  schedules?: Record<
+    string,
+    { type: ScheduleStatus["type"]; interval?: number; cron?: string; timezone?: string; enabled?: boolean }
+  >;
+};
+
 export function scheduleStatuses(
-  agent: ResolvedAgent,
+  agent: StatusAgentFacts,
   snapshots: ScheduleSnapshot[],
   state: StateManager,
 ): ScheduleStatus[] {
@@ -192,7 +208,7 @@ export function scheduleStatuses(
 
 /** An agent as `status` shows it: config, live jobs (none when no daemon runs) and history. */
 export function buildAgentStatus(
-  agent: ResolvedAgent,
+  agent: StatusAgentFacts,
   state: StateManager,
   live: {
     running: JobRecord[];

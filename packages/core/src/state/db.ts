@@ -9,9 +9,21 @@ export type Db = Database.Database;
  * The native module, loaded on the first open: commands that never open the database (a daemon
  * query, --help) start without it.
  */
-let sqlite: typeof Database | undefined;
-function loadSqlite(): typeof Database {
-  sqlite ??= createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+let sqlite: { Database: typeof Database; options: Database.Options } | undefined;
+function loadSqlite(): NonNullable<typeof sqlite> {
+  if (sqlite) return sqlite;
+  const require = createRequire(import.meta.url);
+  // The addon's path, given: otherwise better-sqlite3 asks the `bindings` package, which reads a
+  // stack trace and tries a dozen folders first (a visible part of a short command's start-up).
+  // Where the build put it elsewhere, better-sqlite3 finds it as it always does.
+  let nativeBinding: string | undefined;
+  try {
+    nativeBinding = require.resolve("better-sqlite3/build/Release/better_sqlite3.node");
+  } catch {}
+  sqlite = {
+    Database: require("better-sqlite3") as typeof Database,
+    options: nativeBinding ? { nativeBinding } : {},
+  };
   return sqlite;
 }
 
@@ -491,7 +503,8 @@ export function openDatabase(
   checkHeader(path);
   let db: Db | undefined;
   try {
-    db = new (loadSqlite())(path);
+    const { Database: Sqlite, options } = loadSqlite();
+    db = new Sqlite(path, options);
     db.pragma("busy_timeout = 5000");
     if (verify === "quick") quickCheck(db, path);
     db.pragma("journal_mode = WAL");

@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { nodeCrypto } from "../util/lazy-crypto.js";
 import { InvalidIdError } from "./errors.js";
 
 // Every pattern is anchored and excludes "/", "\\" and "..": a valid id is always one safe path
@@ -36,7 +36,7 @@ export function isWakeId(value: unknown): value is string {
 /** `c-` and 16 random characters: a chat id says nothing about when or by whom it was made. */
 export function mintChatId(): string {
   let suffix = "";
-  for (let i = 0; i < 16; i++) suffix += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
+  for (let i = 0; i < 16; i++) suffix += SUFFIX_ALPHABET[nodeCrypto().randomInt(SUFFIX_ALPHABET.length)];
   return `c-${suffix}`;
 }
 
@@ -53,7 +53,7 @@ function mintId(prefix: string, now: Date): string {
     pad(now.getUTCMinutes(), 2) +
     pad(now.getUTCSeconds(), 2);
   let suffix = "";
-  for (let i = 0; i < 6; i++) suffix += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
+  for (let i = 0; i < 6; i++) suffix += SUFFIX_ALPHABET[nodeCrypto().randomInt(SUFFIX_ALPHABET.length)];
   return `${prefix}-${stamp}-${suffix}`;
 }
 

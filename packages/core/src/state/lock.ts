@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { nodeCrypto } from "../util/lazy-crypto.js";
 import { DiskFullError, isDiskFull, StateLockedError } from "./errors.js";
 import { PRIVATE_FILE } from "./permissions.js";
 
@@ -44,7 +44,7 @@ function unlinkQuietly(path: string): void {
  * lock file.
  */
 function tryCreate(path: string, pid: number): boolean {
-  const temp = `${path}.${pid}.${randomBytes(4).toString("hex")}`;
+  const temp = `${path}.${pid}.${nodeCrypto().randomBytes(4).toString("hex")}`;
   try {
     writeFileSync(temp, `${pid}\n`, { flag: "wx", mode: PRIVATE_FILE });
     linkSync(temp, path);
@@ -63,7 +63,7 @@ function tryCreate(path: string, pid: number): boolean {
  * meantime), it is linked back.
  */
 function removeStale(path: string, stalePid: number | undefined): void {
-  const aside = `${path}.stale.${randomBytes(4).toString("hex")}`;
+  const aside = `${path}.stale.${nodeCrypto().randomBytes(4).toString("hex")}`;
   try {
     renameSync(path, aside);
   } catch (error) {

@@ -217,7 +217,10 @@ describe("migration 12: jobs may be skipped", () => {
     old.close();
 
     // Up to this migration only: later ones add indexes of their own.
-    const db = openDatabase(path, MIGRATIONS.filter((m) => m.version <= 12));
+    const db = openDatabase(
+      path,
+      MIGRATIONS.filter((m) => m.version <= 12),
+    );
     try {
       expect(schemaVersion(db)).toBe(12);
       expect(db.pragma("foreign_keys", { simple: true })).toBe(1);

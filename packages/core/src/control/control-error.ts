@@ -1,0 +1,14 @@
+/**
+ * A control-socket request the daemon refused, or a daemon that went away. Apart from the client,
+ * so commands that only recognise it (instanceof) do not load node:http with the client.
+ */
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ControlError";
+  }
+}
