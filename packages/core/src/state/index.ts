@@ -40,6 +40,8 @@ export type {
   StoredOutputLine,
 } from "./job-output.js";
 export { JobOutputStore } from "./job-output.js";
+export type { MemoryVersion, NewMemoryVersion } from "./memory.js";
+export { MemoryRepository } from "./memory.js";
 export type { JobListQuery } from "./job-query.js";
 export type {
   AgentMetadata,
