@@ -17,10 +17,10 @@ import {
 import { isTerminalStatus } from "./job-status.js";
 import { JobRepository } from "./jobs.js";
 import { acquireLock, type DaemonLock } from "./lock.js";
+import { MemoryRepository } from "./memory.js";
 import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
 import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
-import { MemoryRepository } from "./memory.js";
 import { SessionRepository } from "./sessions.js";
 import { WakeRepository } from "./wakes.js";
 

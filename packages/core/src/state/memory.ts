@@ -88,29 +88,31 @@ export class MemoryRepository {
   save(agent: string, next: NewMemoryVersion): MemoryVersion {
     assertAgentName(agent);
     try {
-      return this.db.transaction(() => {
-        const { latest } = this.db
-          .prepare("SELECT MAX(version) AS latest FROM agent_memory WHERE agent = ?")
-          .get(agent) as { latest: number | null };
-        const version = (latest ?? 0) + 1;
-        this.db
-          .prepare(
-            `INSERT INTO agent_memory (agent, version, content, bytes, truncated_from, source, job_id, actor, created_at)
+      return this.db
+        .transaction(() => {
+          const { latest } = this.db
+            .prepare("SELECT MAX(version) AS latest FROM agent_memory WHERE agent = ?")
+            .get(agent) as { latest: number | null };
+          const version = (latest ?? 0) + 1;
+          this.db
+            .prepare(
+              `INSERT INTO agent_memory (agent, version, content, bytes, truncated_from, source, job_id, actor, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            agent,
-            version,
-            next.content,
-            Buffer.byteLength(next.content),
-            next.truncatedFrom ?? null,
-            next.source,
-            next.jobId ?? null,
-            next.actor ?? null,
-            this.now().toISOString(),
-          );
-        return this.get(agent, version)!;
-      }).immediate();
+            )
+            .run(
+              agent,
+              version,
+              next.content,
+              Buffer.byteLength(next.content),
+              next.truncatedFrom ?? null,
+              next.source,
+              next.jobId ?? null,
+              next.actor ?? null,
+              this.now().toISOString(),
+            );
+          return this.get(agent, version)!;
+        })
+        .immediate();
     } catch (error) {
       throw translateStorageError(error, this.dbPath);
     }
