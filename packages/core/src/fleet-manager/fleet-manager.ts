@@ -27,7 +27,7 @@ import { databaseBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
-import type { SessionRequest } from "../runner/session-policy.js";
+import { type SessionRequest, scheduleSessionRequest } from "../runner/session-policy.js";
 import {
   editSchedule,
   type ScheduleEditRequest,
@@ -672,7 +672,7 @@ export class FleetManager {
       if (!schedule) throw scheduleNotFound(agent.name, options.schedule, Object.keys(agent.schedules ?? {}));
       schedulePrompt = schedule.prompt;
       if (!options.resume && !options.fresh && !fork && options.workingDirectory === undefined)
-        session = schedule.resume_session ? { mode: "continue" } : { mode: "fresh" };
+        session = scheduleSessionRequest(schedule);
     }
     let prompt = options.prompt || schedulePrompt || agent.default_prompt;
     if (!prompt) {
