@@ -1,0 +1,3 @@
+export { MEMORY_FILE } from "./file.js";
+export { JobMemory, type MemorySettings, memorySettings } from "./job-memory.js";
+export { capNotes } from "./notes.js";
