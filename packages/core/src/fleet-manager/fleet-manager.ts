@@ -22,6 +22,7 @@ import {
 } from "../config/index.js";
 import { McpServerSchema } from "../config/schema.js";
 import { formatPath, type Segment } from "../config/source.js";
+import { editMemory, type MemoryView, memoryVersion, memoryView } from "../memory/index.js";
 import { hasLimits, type PruneReport, prune, type RetentionConfig } from "../retention/prune.js";
 import { databaseBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
@@ -55,6 +56,7 @@ import {
   type JobListQuery,
   type JobPage,
   type JobRecord,
+  type MemoryVersion,
   type SessionPointer,
   StateManager,
   type TriggerType,
@@ -737,6 +739,22 @@ export class FleetManager {
     const adoption = adoptSession(this.state, this.agent(agentName), sessionId, this.placeOptions());
     this.auditTrail.record("session.adopt", actor, agentName, { sessionId });
     return adoption;
+  }
+
+  /** The agent's notes (docs/agents.md#memory): current text and every version's details. */
+  memory(agentName: string): MemoryView {
+    return memoryView(this.state, this.agent(agentName));
+  }
+
+  memoryVersion(agentName: string, version: number): MemoryVersion {
+    return memoryVersion(this.state, this.agent(agentName).name, version);
+  }
+
+  /** Stores a person's edit of the notes; the next job starts from it. */
+  setMemory(agentName: string, content: string, actor: AuditActor = LIBRARY_ACTOR): MemoryVersion {
+    const stored = editMemory(this.state, this.agent(agentName), content, `${actor.via}:${actor.who}`);
+    this.auditTrail.record("memory.edit", actor, agentName, { version: stored.version, bytes: stored.bytes });
+    return stored;
   }
 
   /** Where the executor's claude keeps this agent's conversations (same env layers as a job). */
