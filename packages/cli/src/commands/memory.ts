@@ -5,7 +5,7 @@ type Context = InstanceType<typeof import("../context.js").CommandContext>;
 
 interface MemoryOptions {
   versions?: boolean;
-  version?: string;
+  show?: string;
   edit?: boolean;
 }
 
@@ -17,19 +17,20 @@ export function registerMemory(program: Command): void {
     .description("an agent's notes (memory: true): print them, list or print versions, edit them in $EDITOR")
     .argument("<agent>", "agent name")
     .option("--versions", "list the stored versions, newest first")
-    .option("--version <n>", "print this version instead of the current notes")
+    // Not --version: commander gives that to the program (herdctl's own version) wherever it appears.
+    .option("--show <n>", "print stored version n instead of the current notes")
     .option("--edit", "open the notes in $VISUAL or $EDITOR and store what you save as a new version")
     .action(async (agent: string, options: MemoryOptions, command: Command) => {
       const { CommandContext } = await import("../context.js");
       const { CliError } = await import("../errors.js");
       const ctx = new CommandContext(command.optsWithGlobals());
-      const chosen = [options.versions, options.version !== undefined, options.edit].filter(Boolean).length;
-      if (chosen > 1) throw new CliError("use one of --versions, --version and --edit", 2);
+      const chosen = [options.versions, options.show !== undefined, options.edit].filter(Boolean).length;
+      if (chosen > 1) throw new CliError("use one of --versions, --show and --edit", 2);
       const store = await memoryStore(ctx, agent);
-      if (options.version !== undefined) {
-        const n = Number(options.version);
+      if (options.show !== undefined) {
+        const n = Number(options.show);
         if (!Number.isInteger(n) || n < 1)
-          throw new CliError(`--version ${options.version}: a version is a whole number from 1`, 2);
+          throw new CliError(`--show ${options.show}: a version is a whole number from 1`, 2);
         const version = await store.version(n);
         if (ctx.json) ctx.printJson({ version });
         else process.stdout.write(version.content);
