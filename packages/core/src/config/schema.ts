@@ -804,7 +804,7 @@ const agentFields = {
       "JSON file the agent writes in its working directory about its run, attached to the job and the hook payload as metadata; metadata.json when the agent has hooks",
     ),
   memory: MemorySchema.optional().describe(
-    `Notes the agent keeps between jobs: herdctl writes them to ${"`"}MEMORY.md${"`"} in the working directory and the system prompt before each job, and stores what the agent leaves there (versioned); true, or { max_bytes }`,
+    "Notes the agent keeps between jobs: herdctl writes them to HERDCTL_MEMORY.md in the working directory and to the system prompt before each job, and stores what the agent leaves there as a new version; true, or { max_bytes } (16384 by default)",
   ),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z
