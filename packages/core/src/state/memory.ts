@@ -51,6 +51,9 @@ function rowToVersion(row: MemoryRow): MemoryVersion {
   };
 }
 
+/** Versions kept per agent: enough to look back weeks of a busy agent, bounded like the rest of the state. */
+export const MEMORY_VERSIONS_KEPT = 200;
+
 export class MemoryRepository {
   constructor(
     private readonly db: Db,
@@ -84,7 +87,10 @@ export class MemoryRepository {
     ).map(rowToVersion);
   }
 
-  /** Stores the next version; numbering is per agent and taken inside the write. */
+  /**
+   * Stores the next version; numbering is per agent and taken inside the write. The oldest versions
+   * beyond MEMORY_VERSIONS_KEPT are dropped; numbers are never reused.
+   */
   save(agent: string, next: NewMemoryVersion): MemoryVersion {
     assertAgentName(agent);
     try {
@@ -110,6 +116,9 @@ export class MemoryRepository {
               next.actor ?? null,
               this.now().toISOString(),
             );
+          this.db
+            .prepare("DELETE FROM agent_memory WHERE agent = ? AND version <= ?")
+            .run(agent, version - MEMORY_VERSIONS_KEPT);
           return this.get(agent, version)!;
         })
         .immediate();
