@@ -166,3 +166,31 @@ describe("the memory file on the host", () => {
     expect(statSync(join(workspace, MEMORY_FILE)).uid).toBe(statSync(workspace).uid);
   });
 });
+
+describe("memory in a chat turn (Anthropic faked by the stand-in)", () => {
+  const fx = hostJobFixture({ clearRequests: true });
+
+  it("sees the notes read-only: the file is not rewritten and what the turn writes is not stored", async () => {
+    const { agent, workspace } = await writeFleet(
+      fx.tmp.dir,
+      "runtime: cli\npermission_mode: acceptEdits\nmemory: true\n",
+    );
+    fx.state.memory.save(agent.name, { content: "from the schedule\n", source: "job" });
+    fx.standin.setResponder(script([writeFile(MEMORY_FILE, "written in chat\n"), textReply("ok")]));
+    const executor = new JobExecutor({ state: fx.state, claudePath, env: claudeEnv(fx.standin, fx.tmp.dir) });
+    const job = await executor.execute({
+      agent,
+      prompt: "chat turn",
+      triggerType: "chat",
+      sessionOwner: "chat",
+    });
+    expect(job.status).toBe("completed");
+    const system = fx.standin.mainRequests.find((r) => r.lastUserText?.includes("chat turn"))!.systemText;
+    expect(system).toContain("<memory>\nfrom the schedule\n\n</memory>");
+    expect(system).toContain(
+      `In this conversation the notes are read-only: changes to ${MEMORY_FILE} are not kept.`,
+    );
+    expect(readFileSync(join(workspace, MEMORY_FILE), "utf8")).toBe("written in chat\n");
+    expect(fx.state.memory.versions(agent.name)).toHaveLength(1);
+  });
+});
