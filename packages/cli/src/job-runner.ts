@@ -2,6 +2,7 @@ import type { JobRecord, ResolvedAgent, SessionRequest, StateManager } from "@he
 import { localUserActor } from "@herdctl/core/internal/audit/actor";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
 import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
+import { scheduleSessionRequest } from "@herdctl/core/internal/runner/session-policy";
 import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
 import { admitWithinBudget } from "@herdctl/core/internal/spend/admission";
@@ -53,8 +54,7 @@ export function sessionRequestFor(
 ): SessionRequest {
   if (t.resume) return { mode: "resume", sessionId: t.resume };
   if (t.fresh) return { mode: "fresh" };
-  if (t.schedule)
-    return requireSchedule(agent, t.schedule).resume_session ? { mode: "continue" } : { mode: "fresh" };
+  if (t.schedule) return scheduleSessionRequest(requireSchedule(agent, t.schedule));
   return { mode: "continue" };
 }
 

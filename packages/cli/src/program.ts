@@ -11,6 +11,7 @@ import { registerInit } from "./commands/init.js";
 import { registerJob } from "./commands/job.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerMemory } from "./commands/memory.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerSchedules } from "./commands/schedules.js";
 import { registerSessions } from "./commands/sessions.js";
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerWebhook(program);
   registerDashboard(program);
   registerAgent(program);
+  registerMemory(program);
   registerWakes(program);
   registerAudit(program);
   registerUsage(program);

@@ -71,6 +71,7 @@ export {
   verifySignature,
   verifyTimestamped,
 } from "./hooks/index.js";
+export type { MemoryVersionSummary, MemoryView } from "./memory/index.js";
 export {
   type HerdctlNotice,
   JobExecutor,

@@ -13,6 +13,7 @@ export {
 } from "./object.js";
 export type { ResolvedPlugin } from "./plugins.js";
 export { REDACTED, redactConfig } from "./redact.js";
+export { type ScheduleSessionPolicy, scheduleSessionPolicy } from "./schedule-session.js";
 export type {
   AgentConfig,
   AgentDockerConfig,
@@ -29,6 +30,12 @@ export type {
   WebhookHookConfig,
   WebhooksConfig,
 } from "./schema.js";
-export { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS, NAME_PATTERN } from "./schema.js";
+export {
+  AGENT_DOCKER_KEYS,
+  FLEET_ONLY_DOCKER_KEYS,
+  MEMORY_DEFAULT_MAX_BYTES,
+  MEMORY_MAX_BYTES_LIMIT,
+  NAME_PATTERN,
+} from "./schema.js";
 export type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
 export { type WrittenValue, withWrittenValues } from "./written.js";

@@ -172,6 +172,28 @@ export const GateSchema = z.preprocess(
   GateObjectSchema,
 );
 
+export const SESSION_MODES = ["continue", "fresh"] as const;
+
+const ScheduleSessionObjectSchema = z.strictObject({
+  mode: z
+    .enum(SESSION_MODES)
+    .optional()
+    .describe(
+      "continue resumes the agent's saved session on each fire; fresh starts a new one (resume_session decides when unset; fresh when neither is set)",
+    ),
+  max_context_tokens: positiveInt
+    .optional()
+    .describe(
+      "With mode continue: once the saved session's last job sent more input tokens than this (cache reads and writes included), the next fire starts a new session (with memory on, the notes carry over)",
+    ),
+});
+
+/** `session: continue` is short for `session: { mode: continue }`. */
+export const ScheduleSessionSchema = z.preprocess(
+  (value) => (typeof value === "string" ? { mode: value } : value),
+  ScheduleSessionObjectSchema,
+);
+
 export const ScheduleSchema = z
   .strictObject({
     type: z
@@ -195,8 +217,13 @@ export const ScheduleSchema = z
     enabled: z.boolean().default(true).describe("false keeps the schedule defined but never fires it"),
     resume_session: z
       .boolean()
-      .default(false)
-      .describe("Continue the agent's last session instead of starting a new one for each fire"),
+      .optional()
+      .describe(
+        "Continue the agent's last session instead of starting a new one for each fire (false when unset); the older spelling of session: continue",
+      ),
+    session: ScheduleSessionSchema.optional().describe(
+      "Session policy of each fire: continue | fresh, or { mode, max_context_tokens } to start over once the session has grown too big",
+    ),
     start_delay: duration()
       .optional()
       .describe(
@@ -260,6 +287,28 @@ export const ScheduleSchema = z
           params: { hint: 'add cron: "0 9 * * 1-5" (or another expression)' },
         });
       }
+      const mode = schedule.session?.mode;
+      if (mode !== undefined && schedule.resume_session !== undefined) {
+        const implied = schedule.resume_session ? "continue" : "fresh";
+        if (implied !== mode)
+          ctx.addIssue({
+            code: "custom",
+            path: ["session"],
+            message: `session: ${mode} disagrees with resume_session: ${schedule.resume_session}`,
+            params: { hint: "keep one of them; session replaces resume_session" },
+          });
+      }
+      const resolved = mode ?? (schedule.resume_session ? "continue" : "fresh");
+      if (schedule.session?.max_context_tokens !== undefined && resolved === "fresh")
+        ctx.addIssue({
+          code: "custom",
+          path: ["session", "max_context_tokens"],
+          message:
+            "max_context_tokens only applies to a continued session; every fire of this schedule starts fresh",
+          params: {
+            hint: "set session: { mode: continue, max_context_tokens: ... }, or remove max_context_tokens",
+          },
+        });
       if (schedule.type !== "cron" && schedule.cron !== undefined && typeof schedule.type === "string") {
         ctx.addIssue({
           code: "custom",
@@ -712,6 +761,30 @@ const PermissionModeSchema = z.enum(PERMISSION_MODES);
 /** The reference herdctl's default, and ours: edits in the working directory need no prompt. */
 export const DEFAULT_PERMISSION_MODE = "acceptEdits" satisfies (typeof PERMISSION_MODES)[number];
 
+/** The notes' default cap: a few pages, small beside a system prompt. */
+export const MEMORY_DEFAULT_MAX_BYTES = 16 * 1024;
+/** Notes become part of every system prompt: past this they cost more than they carry. */
+export const MEMORY_MAX_BYTES_LIMIT = 256 * 1024;
+
+const MemoryObjectSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe("false turns memory off (true when the object is given)"),
+  max_bytes: z
+    .number()
+    .int()
+    .min(256)
+    .max(MEMORY_MAX_BYTES_LIMIT)
+    .default(MEMORY_DEFAULT_MAX_BYTES)
+    .describe(
+      `Most bytes of notes kept (${MEMORY_DEFAULT_MAX_BYTES} when unset, 256 to ${MEMORY_MAX_BYTES_LIMIT}); longer notes are cut and the job says so`,
+    ),
+});
+
+/** `memory: true` is short for `memory: { enabled: true }`. */
+export const MemorySchema = z.preprocess(
+  (value) => (typeof value === "boolean" ? { enabled: value } : value),
+  MemoryObjectSchema,
+);
+
 // Durations in the agent are converted to milliseconds by the schema itself.
 const agentFields = {
   description: z.string().optional().describe("Free text shown in status and the dashboard"),
@@ -778,6 +851,9 @@ const agentFields = {
     .describe(
       "JSON file the agent writes in its working directory about its run, attached to the job and the hook payload as metadata; metadata.json when the agent has hooks",
     ),
+  memory: MemorySchema.optional().describe(
+    "Notes the agent keeps between jobs: herdctl writes them to HERDCTL_MEMORY.md in the working directory and to the system prompt before each job, and stores what the agent leaves there as a new version; true, or { max_bytes } (16384 by default)",
+  ),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z
     .enum(["resume", "none"])

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { ConfigError } from "../config/index.js";
 import { FleetError } from "../fleet-manager/errors.js";
+import { MemoryError, type MemoryErrorCode } from "../memory/edit.js";
 import { ScheduleEditError } from "../schedule-edit/errors.js";
 import { SessionError } from "../sessions/errors.js";
 import { StateError } from "../state/index.js";
@@ -22,6 +23,12 @@ const FLEET_STATUS: Record<string, 400 | 402 | 404 | 409 | 429 | 503> = {
   FLEET_QUEUE_FULL: 429,
   FLEET_USAGE_LIMITED: 429,
   FLEET_STOPPING: 503,
+};
+
+const MEMORY_STATUS: Record<MemoryErrorCode, 404 | 409 | 413> = {
+  MEMORY_OFF: 409,
+  MEMORY_TOO_BIG: 413,
+  MEMORY_VERSION_NOT_FOUND: 404,
 };
 
 const STATE_STATUS: Record<string, 400 | 404 | 409 | 507> = {
@@ -56,5 +63,6 @@ export function toApiError(c: Context, error: unknown): Response {
   if (error instanceof ScheduleEditError)
     return apiError(c, SCHEDULE_EDIT_STATUS[error.code] ?? 400, error.code, error.message);
   if (error instanceof ConfigError) return apiError(c, 400, error.code, error.message);
+  if (error instanceof MemoryError) return apiError(c, MEMORY_STATUS[error.code], error.code, error.message);
   return apiError(c, 500, "INTERNAL", "the server failed to handle this request; see the daemon log");
 }

@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { type AuditActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { parseDuration } from "../config/duration.js";
+import { MEMORY_MAX_BYTES_LIMIT } from "../config/schema.js";
 import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import type { ScheduleEditResult, ScheduleInput } from "../schedule-edit/index.js";
@@ -51,6 +52,10 @@ const ForkBody = z
     noQueue: z.boolean().optional(),
   })
   .strict();
+
+/** A person's notes; the agent's own memory.max_bytes is checked by the fleet. */
+const MemoryBody = z.object({ content: z.string().max(MEMORY_MAX_BYTES_LIMIT) }).strict();
+const MemoryQuery = z.object({ version: z.coerce.number().int().min(1).optional() }).strict();
 
 const AdoptBody = z.object({ sessionId: z.string().uuid() }).strict();
 
@@ -310,6 +315,22 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
   });
 
   mountChatRoutes(app, fleet, actorOf);
+
+  // An agent's notes (docs/agents.md#memory). They become part of its system prompt: every edit is audited.
+  app.get("/api/agents/:name/memory", (c) => {
+    const query = MemoryQuery.safeParse(c.req.query());
+    if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
+    const name = c.req.param("name");
+    if (query.data.version !== undefined)
+      return c.json({ version: fleet.memoryVersion(name, query.data.version) });
+    return c.json(fleet.memory(name));
+  });
+
+  app.put("/api/agents/:name/memory", async (c) => {
+    const body = await parsedBody(c.req.raw, MemoryBody);
+    if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
+    return c.json({ version: fleet.setMemory(c.req.param("name"), body.data.content, actorOf(c)) });
+  });
 
   // Wakes agents scheduled for themselves (docs/wakes.md); their prompts are agent-written text.
   app.get("/api/wakes", (c) => {

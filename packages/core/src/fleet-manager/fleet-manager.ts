@@ -26,12 +26,13 @@ import {
 } from "../config/index.js";
 import { McpServerSchema } from "../config/schema.js";
 import { formatPath, type Segment } from "../config/source.js";
+import { editMemory, type MemoryView, memoryVersion, memoryView } from "../memory/index.js";
 import { hasLimits, type PruneReport, prune, type RetentionConfig } from "../retention/prune.js";
 import { databaseBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
-import type { SessionRequest } from "../runner/session-policy.js";
+import { type SessionRequest, scheduleSessionRequest } from "../runner/session-policy.js";
 import {
   editSchedule,
   type ScheduleEditRequest,
@@ -60,6 +61,7 @@ import {
   type JobListQuery,
   type JobPage,
   type JobRecord,
+  type MemoryVersion,
   type SessionPointer,
   StateManager,
   type TriggerType,
@@ -722,7 +724,7 @@ export class FleetManager {
       // A trigger of a schedule (its webhook, `trigger --schedule`) does what a fire does, gate included.
       gate = schedule.gate;
       if (!options.resume && !options.fresh && !fork && options.workingDirectory === undefined)
-        session = schedule.resume_session ? { mode: "continue" } : { mode: "fresh" };
+        session = scheduleSessionRequest(schedule);
     }
     let prompt = options.prompt || schedulePrompt || agent.default_prompt;
     if (!prompt) {
@@ -794,6 +796,22 @@ export class FleetManager {
     const adoption = adoptSession(this.state, this.agent(agentName), sessionId, this.placeOptions());
     this.auditTrail.record("session.adopt", actor, agentName, { sessionId });
     return adoption;
+  }
+
+  /** The agent's notes (docs/agents.md#memory): current text and every version's details. */
+  memory(agentName: string): MemoryView {
+    return memoryView(this.state, this.agent(agentName));
+  }
+
+  memoryVersion(agentName: string, version: number): MemoryVersion {
+    return memoryVersion(this.state, this.agent(agentName).name, version);
+  }
+
+  /** Stores a person's edit of the notes; the next job starts from it. */
+  setMemory(agentName: string, content: string, actor: AuditActor = LIBRARY_ACTOR): MemoryVersion {
+    const stored = editMemory(this.state, this.agent(agentName), content, `${actor.via}:${actor.who}`);
+    this.auditTrail.record("memory.edit", actor, agentName, { version: stored.version, bytes: stored.bytes });
+    return stored;
   }
 
   /** Where the executor's claude keeps this agent's conversations (same env layers as a job). */

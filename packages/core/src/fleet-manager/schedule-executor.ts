@@ -1,4 +1,5 @@
 import type { ResolvedAgent } from "../config/index.js";
+import { scheduleSessionRequest } from "../runner/session-policy.js";
 import type { ScheduleFire, Scheduler, ScheduleSkip } from "../scheduler/index.js";
 import type { JobRecord, ScheduleRunStatus, StateManager } from "../state/index.js";
 import { ownValue } from "../util/own.js";
@@ -46,7 +47,7 @@ export class ScheduleExecutor {
         prompt: schedule.prompt ?? agent.default_prompt ?? fallbackSchedulePrompt(fire.schedule),
         triggerType: "schedule",
         schedule: fire.schedule,
-        session: schedule.resume_session ? { mode: "continue" } : { mode: "fresh" },
+        session: scheduleSessionRequest(schedule),
         ...(schedule.gate ? { gate: schedule.gate } : {}),
       });
       this.scheduledJobs.set(job.id, { agent: fire.agent, schedule: fire.schedule });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AGENT_GATE_HINT, AGENT_GATE_REFUSED, type Gate, gatePlacement } from "../config/gate.js";
 import type { ResolvedAgent } from "../config/index.js";
 import { buildHookContext, type HookBudget, type HookContext, runHooks } from "../hooks/index.js";
+import { JobMemory, memorySettings } from "../memory/index.js";
 import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
 import type { HookError, JobRecord, StateManager, TriggerType } from "../state/index.js";
@@ -29,7 +30,7 @@ import type {
   RuntimeMessage,
 } from "./runtime/interface.js";
 import { readProcessGroup } from "./runtime/process-group.js";
-import { chooseSession, type SessionRequest } from "./session-policy.js";
+import { chooseSession, contextTokensOf, type SessionRequest } from "./session-policy.js";
 
 export interface JobExecutorOptions {
   state: StateManager;
@@ -147,6 +148,11 @@ export class JobExecutor {
       docker,
       timeoutMs: agent.session?.timeout,
       now: this.clock(),
+      contextTokens: (sessionId) => {
+        const last = state.jobs.lastCompletedInSession(sessionId);
+        return last && contextTokensOf(last);
+      },
+      memory: memorySettings(agent) !== undefined,
     });
     let newSessionId = !choice.resume || choice.fork ? randomUUID() : undefined;
     const metadataFile = metadataFileFor(agent);
@@ -198,6 +204,14 @@ export class JobExecutor {
 
     if (choice.notice) notice(choice.notice);
     if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
+    // A chat turn reads the notes but stores nothing: its kept process and a scheduled job of the
+    // same agent would otherwise overwrite each other's file mid-run.
+    const memory = JobMemory.for(
+      agent,
+      { state, redactor, notice },
+      { writeBack: request.triggerType !== "chat" },
+    );
+    const runAgent = memory ? await memory.prepare() : agent;
     // Each refused destination is said once in the job's output; every attempt is counted in the record.
     const refusedOnce = new Set<string>();
     const egress = new EgressLog((host, port, reason) => {
@@ -225,7 +239,7 @@ export class JobExecutor {
           : (options: RuntimeExecuteOptions) => runtime.execute(options);
         const messages = run({
           prompt,
-          agent,
+          agent: runAgent,
           jobId,
           ...session,
           signal,
@@ -278,6 +292,7 @@ export class JobExecutor {
       job = state.jobs.update(jobId, { sessionId: newSessionId });
       ({ tracker, failure } = await attempt({ sessionId: newSessionId }));
     }
+    await memory?.collect(jobId);
     const decided = decideOutcome(tracker, failure);
     const outcome = this.options.offline ? withoutCost(decided) : decided;
     const metadata = baseline

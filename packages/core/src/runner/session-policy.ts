@@ -1,8 +1,12 @@
+import { type Schedule, scheduleSessionPolicy } from "../config/index.js";
 import type { SessionPointer } from "../state/index.js";
 
 export type SessionRequest =
-  /** Continue the agent's last good session when it is still valid (manual triggers). */
-  | { mode: "continue" }
+  /**
+   * Continue the agent's last good session when it is still valid (manual triggers). With
+   * `maxContextTokens`, a session whose last job sent more than that starts over instead.
+   */
+  | { mode: "continue"; maxContextTokens?: number }
   /** Always start a new session (scheduled jobs, `--fresh`); `notice` says why in the job's output. */
   | { mode: "fresh"; notice?: string }
   /** Continue exactly this session (`--resume ID`). */
@@ -15,6 +19,26 @@ export interface SessionChoice {
   notice?: string;
 }
 
+/** How a fire of this schedule picks its session (`session` or `resume_session`). */
+export function scheduleSessionRequest(
+  schedule: Pick<Schedule, "session" | "resume_session">,
+): SessionRequest {
+  const policy = scheduleSessionPolicy(schedule);
+  if (policy.mode === "fresh") return { mode: "fresh" };
+  return policy.maxContextTokens === undefined
+    ? { mode: "continue" }
+    : { mode: "continue", maxContextTokens: policy.maxContextTokens };
+}
+
+/** The input a session's last job sent, cache reads and writes included: what a resume re-sends. */
+export function contextTokensOf(job: {
+  inputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheCreationTokens: number | null;
+}): number {
+  return (job.inputTokens ?? 0) + (job.cacheReadTokens ?? 0) + (job.cacheCreationTokens ?? 0);
+}
+
 export const DEFAULT_SESSION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -25,7 +49,17 @@ export const DEFAULT_SESSION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 export function chooseSession(
   request: SessionRequest,
   saved: SessionPointer | undefined,
-  current: { workingDirectory: string; runtime: string; docker: boolean; timeoutMs?: number; now: Date },
+  current: {
+    workingDirectory: string;
+    runtime: string;
+    docker: boolean;
+    timeoutMs?: number;
+    now: Date;
+    /** The saved session's size (see contextTokensOf); asked only when a limit applies. */
+    contextTokens?: (sessionId: string) => number | undefined;
+    /** The agent keeps memory: a rotation hands over through it, and the notice says so. */
+    memory?: boolean;
+  },
 ): SessionChoice {
   if (request.mode === "fresh") return request.notice ? { notice: request.notice } : {};
   if (request.mode === "resume") return { resume: request.sessionId, fork: request.fork };
@@ -52,6 +86,14 @@ export function chooseSession(
   if (saved.workingDirectory !== current.workingDirectory) {
     return {
       notice: `session ${saved.sessionId} was made in ${saved.workingDirectory}; the working directory changed, starting a new session`,
+    };
+  }
+  const limit = request.maxContextTokens;
+  const size = limit === undefined ? undefined : current.contextTokens?.(saved.sessionId);
+  if (limit !== undefined && size !== undefined && size > limit) {
+    const handover = current.memory ? ", handing over through memory" : "";
+    return {
+      notice: `session ${saved.sessionId} had ${size} tokens of context, over max_context_tokens ${limit}; starting a new session${handover}`,
     };
   }
   return { resume: saved.sessionId };

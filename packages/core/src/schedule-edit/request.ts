@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NAME_PATTERN } from "../config/schema.js";
+import { NAME_PATTERN, SESSION_MODES } from "../config/schema.js";
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -17,6 +17,8 @@ export const ScheduleInputSchema = z.strictObject({
   prompt: text(100_000).optional(),
   enabled: z.boolean().optional(),
   resume_session: z.boolean().optional(),
+  // The short form only: max_context_tokens is a cost decision the operator writes by hand.
+  session: z.enum(SESSION_MODES).optional(),
   overlap: z.enum(["skip", "queue", "replace"]).optional(),
   start_delay: text(100).optional(),
   jitter: text(100).optional(),

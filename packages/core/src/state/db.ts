@@ -396,6 +396,26 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     `,
   },
+  {
+    version: 17,
+    name: "agent memory versions",
+    // Append-only versions of each agent's notes; the newest is the current one. job_id is not a
+    // foreign key: a version outlives the pruning of the job that wrote it.
+    sql: `
+      CREATE TABLE agent_memory (
+        agent TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        content TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        truncated_from INTEGER,
+        source TEXT NOT NULL CHECK (source IN ('job', 'edit')),
+        job_id TEXT,
+        actor TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (agent, version)
+      );
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -64,6 +64,8 @@ export type { DaemonLock } from "./lock.js";
 export { acquireLock, isProcessAlive } from "./lock.js";
 export type { StateManagerOptions } from "./manager.js";
 export { StateManager } from "./manager.js";
+export type { MemoryVersion, NewMemoryVersion } from "./memory.js";
+export { MemoryRepository } from "./memory.js";
 export type { RetentionLimits, RetentionPlan } from "./retention.js";
 export { RetentionRepository } from "./retention.js";
 export type { ScheduleRunStatus, ScheduleState, ScheduleStatePatch } from "./schedules.js";

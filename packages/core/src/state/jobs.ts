@@ -128,6 +128,15 @@ export class JobRepository {
     return row === undefined ? undefined : rowToJob(row);
   }
 
+  /** The newest completed job that ran in this session: its usage is the session's latest size. */
+  lastCompletedInSession(sessionId: string): JobRecord | undefined {
+    assertSessionId(sessionId);
+    const row = this.prepare(
+      "SELECT * FROM jobs WHERE session_id = ? AND status = 'completed' ORDER BY created_at DESC, id DESC LIMIT 1",
+    ).get(sessionId) as JobRow | undefined;
+    return row === undefined ? undefined : rowToJob(row);
+  }
+
   require(id: string): JobRecord {
     const job = this.get(id);
     if (job === undefined) throw new JobNotFoundError(id);

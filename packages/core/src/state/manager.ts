@@ -17,6 +17,7 @@ import {
 import { isTerminalStatus } from "./job-status.js";
 import { JobRepository } from "./jobs.js";
 import { acquireLock, type DaemonLock } from "./lock.js";
+import { MemoryRepository } from "./memory.js";
 import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
 import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
@@ -38,6 +39,7 @@ interface OpenState {
   readonly db: Db;
   readonly jobs: JobRepository;
   readonly sessions: SessionRepository;
+  readonly memory: MemoryRepository;
   readonly schedules: ScheduleRepository;
   readonly events: EventRepository;
   readonly wakes: WakeRepository;
@@ -123,6 +125,7 @@ export class StateManager {
       db,
       jobs: new JobRepository(db, this.dbPath, this.clock, (id) => this.output.wakeFollowers(id)),
       sessions: new SessionRepository(db, this.dbPath, this.clock),
+      memory: new MemoryRepository(db, this.dbPath, this.clock),
       schedules: new ScheduleRepository(db, this.dbPath),
       events: new EventRepository(db, this.dbPath, this.clock),
       wakes: new WakeRepository(db, this.dbPath, this.clock),
@@ -140,6 +143,10 @@ export class StateManager {
 
   get sessions(): SessionRepository {
     return this.opened().sessions;
+  }
+
+  get memory(): MemoryRepository {
+    return this.opened().memory;
   }
 
   get schedules(): ScheduleRepository {

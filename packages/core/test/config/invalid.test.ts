@@ -104,6 +104,23 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "session policy disagreeing with resume_session",
+    files: agentFleet(
+      "name: a\nschedules:\n  s: { type: interval, interval: 1h, resume_session: true, session: fresh }\n",
+    ),
+    expected: ["agents/a.yaml:3:69 schedules.s.session: session: fresh disagrees with resume_session: true"],
+    hint: "keep one of them; session replaces resume_session",
+  },
+  {
+    name: "max_context_tokens on a schedule that starts fresh",
+    files: agentFleet(
+      "name: a\nschedules:\n  s: { type: interval, interval: 1h, session: { max_context_tokens: 1000 } }\n",
+    ),
+    expected: [
+      "agents/a.yaml:3:69 schedules.s.session.max_context_tokens: max_context_tokens only applies to a continued session; every fire of this schedule starts fresh",
+    ],
+  },
+  {
     name: "unknown schedule type",
     files: agentFleet("name: a\nschedules:\n  s: { type: hourly }\n"),
     expected: ['agents/a.yaml:3:14 schedules.s.type: "hourly" is not one of: interval, cron, webhook'],

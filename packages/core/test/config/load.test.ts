@@ -57,7 +57,6 @@ describe("loadFleet: single fleet", () => {
           timezone: "Europe/Berlin",
           prompt: "Triage new issues.",
           enabled: true,
-          resume_session: false,
         },
         poll: {
           type: "interval",
@@ -65,7 +64,6 @@ describe("loadFleet: single fleet", () => {
           jitter: 30_000,
           overlap: "skip",
           enabled: true,
-          resume_session: false,
         },
       },
       docker: {
@@ -168,8 +166,8 @@ describe("loadFleet: reference-format compatibility", () => {
     const [agent] = loaded.agents;
     expect(agent?.working_directory).toBe(join(fixtures, "legacy", "work"));
     expect(agent?.schedules).toEqual({
-      nightly: { type: "cron", cron: "0 2 * * *", enabled: true, resume_session: false },
-      issues: { type: "interval", interval: 300_000, enabled: true, resume_session: false },
+      nightly: { type: "cron", cron: "0 2 * * *", enabled: true },
+      issues: { type: "interval", interval: 300_000, enabled: true },
     });
     expect(agent?.session).toEqual({ timeout: 86_400_000 });
     // Top-level docker became a default; defaults.docker wins where both set a key.

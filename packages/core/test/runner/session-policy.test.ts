@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseSession } from "../../src/runner/session-policy.js";
+import { chooseSession, scheduleSessionRequest } from "../../src/runner/session-policy.js";
 import type { SessionPointer } from "../../src/state/index.js";
 
 const now = new Date("2026-11-29T12:00:00Z");
@@ -51,5 +51,46 @@ describe("which session a job runs in", () => {
     expect(
       chooseSession({ mode: "continue" }, saved, { ...here, workingDirectory: "/other" }).resume,
     ).toBeUndefined();
+  });
+});
+
+describe("a schedule's session policy", () => {
+  it("reads session and the older resume_session alike; max_context_tokens only with continue", () => {
+    expect(scheduleSessionRequest({})).toEqual({ mode: "fresh" });
+    expect(scheduleSessionRequest({ resume_session: true })).toEqual({ mode: "continue" });
+    expect(scheduleSessionRequest({ session: { mode: "continue" } })).toEqual({ mode: "continue" });
+    expect(scheduleSessionRequest({ resume_session: true, session: { max_context_tokens: 9000 } })).toEqual({
+      mode: "continue",
+      maxContextTokens: 9000,
+    });
+    expect(scheduleSessionRequest({ session: { mode: "fresh" } })).toEqual({ mode: "fresh" });
+  });
+
+  it("starts anew once the saved session's last job is over the limit, and continues at it", () => {
+    const saved = {
+      agent: "a",
+      sessionId: "3f1c3a4e-0000-4000-8000-000000000001",
+      workingDirectory: "/w",
+      runtime: "cli" as const,
+      docker: false,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      lastUsedAt: "2026-01-01T00:00:00.000Z",
+    };
+    const current = {
+      workingDirectory: "/w",
+      runtime: "cli",
+      docker: false,
+      now: new Date("2026-01-01T01:00:00.000Z"),
+      contextTokens: () => 1000,
+    };
+    expect(chooseSession({ mode: "continue", maxContextTokens: 1000 }, saved, current)).toEqual({
+      resume: saved.sessionId,
+    });
+    expect(chooseSession({ mode: "continue", maxContextTokens: 999 }, saved, current)).toEqual({
+      notice: `session ${saved.sessionId} had 1000 tokens of context, over max_context_tokens 999; starting a new session`,
+    });
+    expect(
+      chooseSession({ mode: "continue", maxContextTokens: 999 }, saved, { ...current, memory: true }).notice,
+    ).toMatch(/starting a new session, handing over through memory$/);
   });
 });

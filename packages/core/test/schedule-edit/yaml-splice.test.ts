@@ -34,6 +34,18 @@ describe("editScheduleText", () => {
     expect(next).toBe(AGENT.slice(0, at) + inserted + AGENT.slice(at));
   });
 
+  it("writes a schedule's session policy", () => {
+    const text = "name: a\nschedules:\n  poll: { type: interval, interval: 5m }\n";
+    const next = editScheduleText(text, [], {
+      kind: "put",
+      name: "tick",
+      schedule: { type: "interval", interval: "1m", session: "continue" },
+    });
+    expect(next).toBe(
+      "name: a\nschedules:\n  poll: { type: interval, interval: 5m }\n  tick: { type: interval, interval: 1m, session: continue }\n",
+    );
+  });
+
   it("writes a flow mapping when every sibling is one", () => {
     const text = "name: a\nschedules:\n  poll: { type: interval, interval: 5m }\nmodel: x # m\n";
     const next = editScheduleText(text, [], {

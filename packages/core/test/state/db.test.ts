@@ -31,6 +31,7 @@ describe("openDatabase", () => {
         .pluck()
         .all();
       expect(tables).toEqual([
+        "agent_memory",
         "audit",
         "audit_checkpoint",
         "chat_messages",

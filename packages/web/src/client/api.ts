@@ -45,5 +45,6 @@ export const api = {
   get: <T>(path: string) => call<T>("GET", path),
   post: <T>(path: string, body?: unknown) => call<T>("POST", path, body ?? {}),
   patch: <T>(path: string, body: unknown) => call<T>("PATCH", path, body),
+  put: <T>(path: string, body: unknown) => call<T>("PUT", path, body),
   delete: <T>(path: string) => call<T>("DELETE", path),
 };

@@ -17,7 +17,7 @@ ${
     : "# Nothing is allowed without asking, so headless claude refuses edits (the job page shows them).\npermission_mode: default"
 }
 default_prompt: "Say hello from ${name}."
-instances: ${files.instances ?? "{ max_concurrent: 2 }"}
+${files.memory ? "memory: { max_bytes: 512 }\n" : ""}instances: ${files.instances ?? "{ max_concurrent: 2 }"}
 schedules:
   nightly: { type: cron, cron: "0 3 * * *", prompt: "Nightly check." }
   hook: { type: webhook, secret_env: HOOK_SECRET, prompt: "Handle the webhook." }
@@ -44,6 +44,8 @@ export interface WebFleetFiles {
   dotEnv?: string;
   /** The agents' `instances:` mapping, in YAML flow style. */
   instances?: string;
+  /** Gives both agents memory (max_bytes 512). */
+  memory?: boolean;
   /** Adds a `gh` webhook schedule with `signature: github`. */
   github?: boolean;
   /** The agents' working_directory, relative to agents/; default ../workspace. */

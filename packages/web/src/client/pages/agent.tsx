@@ -4,6 +4,7 @@ import { ChatList } from "../components/chat-list.js";
 import { ChatView } from "../components/chat-view.js";
 import { ErrorNote, Link } from "../components/common.js";
 import { JobsTable } from "../components/jobs-table.js";
+import { MemoryPanel } from "../components/memory-panel.js";
 import { timeAgo } from "../format.js";
 import { useLiveRefresh } from "../live.js";
 import { navigate, useLocation } from "../router.js";
@@ -200,6 +201,8 @@ export function AgentPage({ name }: { name: string }) {
           </table>
         </>
       )}
+
+      <MemoryPanel name={name} />
 
       <h2>Recent jobs</h2>
       {detail.data && <JobsTable jobs={detail.data.recentJobs} hideAgent />}
