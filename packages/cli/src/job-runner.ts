@@ -96,9 +96,10 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       agent: () => t.agent.budget,
       now: () => new Date(),
     });
-    // The daemon's usage-limit pause holds a one-off run too (it lives in the state).
+    // The daemon's usage-limit pause holds a one-off run too (it lives in the state), unless it
+    // names no reset (a bare 429), which holds only scheduled work.
     const pause = state.usagePauses.get(credentialOf([() => env, () => t.agent.env, () => process.env]).id);
-    if (pause && !t.force && new Date() < new Date(pause.until))
+    if (pause && pause.source !== "unknown" && !t.force && new Date() < new Date(pause.until))
       throw limited(t.agent.name, pause, fleet.fleet.budget?.timezone);
     const request = {
       agent: admitWithinBudget(t.agent, budgets, { force: t.force, timezone: fleet.fleet.budget?.timezone }),

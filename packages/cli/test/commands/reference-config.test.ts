@@ -28,8 +28,9 @@ describe("config validate on reference-shaped fleets", () => {
     const r = await herdctl(["config", "validate", "-c", `${FIXTURES}ignored`], { cwd: FIXTURES });
     expect(r.code).toBe(0);
     const lines = r.stderr.trimEnd().split("\n");
-    // The fixture's web chat keys (session_expiry_hours, tool_results, message_grouping) are honoured now.
-    expect(lines).toHaveLength(13);
+    // The fixture's web chat keys (session_expiry_hours, tool_results, message_grouping), its agent's
+    // chat.discord section and its discord and slack hooks are honoured now.
+    expect(lines).toHaveLength(10);
     for (const line of lines) expect(line).toMatch(/^warning: .*\(docs\/migrating\.md#[a-z_-]+\)$/);
   });
 });

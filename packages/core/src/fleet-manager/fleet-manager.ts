@@ -329,7 +329,7 @@ export class FleetManager {
         log: this.log,
         budgets: this.budgets,
         budgetTimezone: () => this.loaded.fleet.budget?.timezone,
-        usageLimits: { admit: (agent, force) => this.usagePauses.admit(agent, force) },
+        usageLimits: { admit: (agent, options) => this.usagePauses.admit(agent, options) },
       });
       this.scheduler = new Scheduler({
         clock: this.clock,

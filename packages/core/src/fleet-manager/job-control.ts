@@ -62,7 +62,9 @@ export class JobControl {
        * Usage-limit pauses: throws while the agent's credential is paused; after the reset it
        * returns a callback that is told the job that goes first as the probe.
        */
-      usageLimits?: { admit(agent: string, force: boolean): ((jobId: string) => void) | undefined };
+      usageLimits?: {
+        admit(agent: string, options: { force: boolean; scheduled: boolean }): ((jobId: string) => void) | undefined;
+      };
     },
   ) {
     this.retries = new RetryScheduler({
@@ -84,7 +86,10 @@ export class JobControl {
       });
       if (agent !== request.agent) request = { ...request, agent };
     }
-    const probe = this.deps.usageLimits?.admit(request.agent.name, options.overUsageLimit === true);
+    const probe = this.deps.usageLimits?.admit(request.agent.name, {
+      force: options.overUsageLimit === true,
+      scheduled: request.triggerType === "schedule" || request.triggerType === "wake",
+    });
     const blocked = this.blockedBy(request);
     if (blocked && (options.noQueue || false)) throw blocked;
     if (blocked) {

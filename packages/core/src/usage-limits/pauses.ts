@@ -79,10 +79,13 @@ export class UsagePauses {
    * Admission: throws FLEET_USAGE_LIMITED while the agent's credential is paused, unless forced.
    * After the reset the first job through is the probe; the returned callback names it.
    */
-  admit(agent: string, force: boolean): ((jobId: string) => void) | undefined {
+  admit(agent: string, options: { force: boolean; scheduled: boolean }): ((jobId: string) => void) | undefined {
     const credential = this.deps.credentialOf(agent);
     const pause = this.deps.state().usagePauses.get(credential.id);
-    if (!pause || force) return undefined;
+    if (!pause || options.force) return undefined;
+    // A bare 429 names no reset and may be a passing rate limit: scheduled work waits (no
+    // hammering), but a person's trigger goes through, and is not taken for the probe.
+    if (pause.source === "unknown" && !options.scheduled) return undefined;
     const reset = this.deps.clock.now() >= new Date(pause.until);
     if (!reset || pause.probeJobId) throw limited(agent, pause, this.deps.timezone());
     return (jobId) => {
