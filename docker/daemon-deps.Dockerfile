@@ -5,6 +5,9 @@
 # herdctl/daemon-deps:<hash of the lock's registry packages, node's version and the base image>.
 ARG BASE=herdctl/runtime:latest
 FROM ${BASE}
+# Not the runtime image: without this it would inherit the runtime image's recipe label, and a
+# lookup of the runtime image by that label could find this one.
+LABEL herdctl.image-hash="" herdctl.claude-version=""
 USER root
 COPY node /usr/local/bin/node
 COPY herdctl /opt/herdctl

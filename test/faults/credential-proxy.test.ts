@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { bash, hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildImage } from "../../packages/core/src/docker/image.js";
-import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
+import { IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { CredentialProxy } from "../../packages/core/src/proxy/credential-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
@@ -16,6 +15,7 @@ import { startAuthRecorder } from "../../packages/core/test/helpers/auth-recorde
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { writeFleet } from "../../packages/core/test/helpers/fleet.js";
 import { until } from "../../packages/core/test/helpers/until.js";
+import { runtimeImageId } from "./helpers.js";
 import { proxyJobFixture } from "./proxy-job-fixture.js";
 
 /**
@@ -52,9 +52,7 @@ let recorder: Awaited<ReturnType<typeof startAuthRecorder>>;
 let imageId: string;
 
 beforeAll(async () => {
-  const { hash } = await buildImage({ offline: true });
-  const [image] = await docker.listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
-  imageId = image!.Id;
+  imageId = await runtimeImageId();
   standin = await startStandin();
   recorder = await startAuthRecorder(standin.url);
 }, IMAGE_TIMEOUT_MS);

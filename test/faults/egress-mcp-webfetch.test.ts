@@ -10,10 +10,8 @@ import {
   textReply,
   toolUse,
 } from "@herdctl/standin";
-import Dockerode from "dockerode";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildImage } from "../../packages/core/src/docker/image.js";
-import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
+import { IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { fixedResolver } from "../../packages/core/src/proxy/egress-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
@@ -24,6 +22,7 @@ import {
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
 import { type EgressSite, GIT_REF, PAGE_MARKER, startEgressSite } from "./egress-site.js";
+import { runtimeImageId } from "./helpers.js";
 import { proxyJobFixture } from "./proxy-job-fixture.js";
 
 /**
@@ -44,7 +43,6 @@ function chownTree(dir: string): void {
 
 const KEY = "sk-ant-REAL-egressmcp-Zx8Cv6Bn4Mm2";
 const FLEET = `faultsegressmcp${process.pid}`;
-const docker = new Dockerode();
 
 const HOLD_BYTES = 256 * 1024;
 
@@ -54,9 +52,7 @@ let site: EgressSite;
 let siteDir: ReturnType<typeof tempDir>;
 
 beforeAll(async () => {
-  const { hash } = await buildImage({ offline: true });
-  const [image] = await docker.listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
-  imageId = image!.Id;
+  imageId = await runtimeImageId();
   standin = await startStandin();
   siteDir = tempDir();
   site = await startEgressSite({ dir: siteDir.dir, tlsName: "allowed.test", holdBytes: HOLD_BYTES });

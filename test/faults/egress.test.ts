@@ -3,10 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { bash, type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import Dockerode from "dockerode";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildImage } from "../../packages/core/src/docker/image.js";
-import { IMAGE_HASH_LABEL, IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
+import { IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { fixedResolver } from "../../packages/core/src/proxy/egress-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { ContainerManager } from "../../packages/core/src/runner/runtime/container-manager.js";
@@ -17,6 +15,7 @@ import {
 import { startAuthRecorder } from "../../packages/core/test/helpers/auth-recorder.js";
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { writeFleet } from "../../packages/core/test/helpers/fleet.js";
+import { runtimeImageId } from "./helpers.js";
 import { proxyJobFixture } from "./proxy-job-fixture.js";
 
 /**
@@ -28,7 +27,6 @@ import { proxyJobFixture } from "./proxy-job-fixture.js";
  */
 const KEY = "sk-ant-REAL-egressjob-Pq5Rt7Yu9Io1";
 const FLEET = `faultsegress${process.pid}`;
-const docker = new Dockerode();
 const REF = "0123456789abcdef0123456789abcdef01234567";
 
 let standin: Standin;
@@ -40,9 +38,7 @@ let sitePort: number;
 const siteSaw: string[] = [];
 
 beforeAll(async () => {
-  const { hash } = await buildImage({ offline: true });
-  const [image] = await docker.listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
-  imageId = image!.Id;
+  imageId = await runtimeImageId();
   standin = await startStandin();
   recorder = await startAuthRecorder(standin.url);
   site = createServer((req, res) => {

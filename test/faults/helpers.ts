@@ -2,6 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Dockerode from "dockerode";
+import { buildImage } from "../../packages/core/src/docker/image.js";
+import { IMAGE_HASH_LABEL } from "../../packages/core/src/docker/runtime-image.js";
 
 export const CLI = fileURLToPath(new URL("../../packages/cli/dist/index.js", import.meta.url));
 
@@ -57,4 +60,18 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The runtime image's id, for tests that must keep one build while other files may re-point its
+ * tag. Images built FROM it (the dev image, the daemon image) carry its hash label too, so the
+ * one tagged as the build says, else the oldest, is it (as core's own lookup decides).
+ */
+export async function runtimeImageId(): Promise<string> {
+  const { hash, tag } = await buildImage({ offline: true });
+  const images = await new Dockerode().listImages({ filters: { label: [`${IMAGE_HASH_LABEL}=${hash}`] } });
+  const image =
+    images.find((i) => (i.RepoTags ?? []).includes(tag)) ?? images.sort((a, b) => a.Created - b.Created)[0];
+  if (!image) throw new Error(`no image carries ${IMAGE_HASH_LABEL}=${hash} after building it`);
+  return image.Id;
 }
