@@ -20,23 +20,33 @@ export interface UsageSums {
   readonly cacheTokens: number;
 }
 
-export interface DayAgentRow extends UsageSums {
-  /** Local calendar day, YYYY-MM-DD. */
-  readonly day: string;
-  readonly agent: string;
-}
-
-export interface TimeBucketRow extends UsageSums {
-  /** Index of the bucket counted from the origin. */
+/**
+ * Sums, status counts and duration counts of one agent's jobs in one local day and one timeline
+ * bucket: every grouping the report draws is a sum of these.
+ */
+export interface UsageCell extends UsageSums {
+  /** Local calendar day, as whole days since 1970-01-01 in the span's offset. */
+  readonly dayNumber: number;
+  /** Index of the timeline bucket counted from the origin. */
   readonly bucket: number;
-}
-
-export interface AgentOutcomeRow extends UsageSums {
   readonly agent: string;
   /** Jobs per status. */
   readonly statuses: Readonly<Record<JobStatus, number>>;
   /** Jobs with a duration (finished after starting) per duration bucket. */
   readonly durations: readonly number[];
+}
+
+/** How one pass groups a range: the local day's offset and the timeline's buckets. */
+export interface UsageGrouping {
+  /** The zone's UTC offset over the whole range, seconds east of UTC. */
+  readonly offsetSeconds: number;
+  readonly origin: Date;
+  readonly widthSeconds: number;
+  /**
+   * Duration bucket i holds durations from edge i-1 (0 for the first) up to edge i, the last
+   * bucket everything from the last edge up.
+   */
+  readonly durationEdgesMs: readonly number[];
 }
 
 const SUMS = `COUNT(*) AS jobs, TOTAL(cost_usd) AS costUsd, TOTAL(input_tokens) AS inputTokens,
@@ -71,43 +81,35 @@ export class UsageRepository {
     return first.at === null || last.at === null ? null : { first: first.at, last: last.at };
   }
 
-  /** Sums per local day and agent; `offset` is the zone's UTC offset over the whole range. */
-  byDayAndAgent(range: UsageRange, offset: string): DayAgentRow[] {
-    const { where, params } = this.filter(range);
-    return this.all(
-      `SELECT date(created_at, ?) AS day, agent, ${SUMS} FROM ${JOBS} WHERE ${where} GROUP BY day, agent`,
-      [offset, ...params],
-    ) as DayAgentRow[];
-  }
-
-  /** Sums per time bucket of `widthSeconds`, counted from `origin`. */
-  byTimeBucket(range: UsageRange, origin: Date, widthSeconds: number): TimeBucketRow[] {
-    const { where, params } = this.filter(range);
-    return this.all(
-      // better-sqlite3 binds numbers as REAL: the casts keep the division whole.
-      `SELECT (unixepoch(created_at) - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, ${SUMS} FROM ${JOBS} WHERE ${where} GROUP BY bucket`,
-      [Math.floor(origin.getTime() / 1000), widthSeconds, ...params],
-    ) as TimeBucketRow[];
-  }
-
   /**
-   * Sums, status counts and a duration histogram per agent: bucket i holds durations from edge
-   * i-1 (0 for the first) up to edge i, the last bucket everything from the last edge up. One
-   * group per agent with a SUM per status and bucket: SQLite sorts 50 groups, not 100,000 rows
-   * into agent × status × bucket.
+   * One scan of the range grouped by local day, timeline bucket and agent, with a SUM per status
+   * and per duration edge: a few thousand groups whatever the number of jobs. Per agent, per day
+   * and per bucket are sums of these, so the report reads each job once (three scans, one per
+   * grouping, cost about twice as much).
    */
-  byAgentOutcome(range: UsageRange, durationEdgesMs: readonly number[]): AgentOutcomeRow[] {
+  cells(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
     const { where, params } = this.filter(range);
     const statuses = JOB_STATUSES.map((status, i) => `SUM(status = '${status}') AS s${i}`);
     // Cumulative counts (one comparison a bucket); the buckets are their differences.
-    const below = durationEdgesMs.map((edge, i) => `SUM(duration_ms < ${edge}) AS d${i}`);
-    below.push(`COUNT(duration_ms) AS d${durationEdgesMs.length}`);
+    const edges = grouping.durationEdgesMs;
+    const below = edges.map((edge, i) => `SUM(duration_ms < ${edge}) AS d${i}`);
+    below.push(`COUNT(duration_ms) AS d${edges.length}`);
     const rows = this.all(
-      `SELECT agent, ${statuses.join(", ")}, ${below.join(", ")}, ${SUMS}
-         FROM ${JOBS} WHERE ${where} GROUP BY agent`,
-      params,
-    ) as (UsageSums & Record<string, number> & { agent: string })[];
+      // better-sqlite3 binds numbers as REAL: the casts keep the divisions whole.
+      `SELECT (unixepoch(created_at) + CAST(? AS INTEGER)) / 86400 AS dayNumber,
+         (unixepoch(created_at) - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket,
+         agent, ${statuses.join(", ")}, ${below.join(", ")}, ${SUMS}
+         FROM ${JOBS} WHERE ${where} GROUP BY dayNumber, bucket, agent`,
+      [
+        grouping.offsetSeconds,
+        Math.floor(grouping.origin.getTime() / 1000),
+        grouping.widthSeconds,
+        ...params,
+      ],
+    ) as (UsageSums & Record<string, number> & { agent: string; dayNumber: number; bucket: number })[];
     return rows.map((row) => ({
+      dayNumber: row.dayNumber,
+      bucket: row.bucket,
       agent: row.agent,
       jobs: row.jobs,
       costUsd: row.costUsd,
