@@ -420,7 +420,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 18,
     name: "usage versions per UTC day",
     // The usage report keeps what it summed for whole past days and reuses it while their version
-    // is unchanged (spend/usage-cells.ts). Triggers, not the code paths that write jobs, bump the
+    // is unchanged (state/usage.ts). Triggers, not the code paths that write jobs, bump the
     // day of every job inserted, ended, re-costed or pruned, so no writer (a bulk fill included)
     // can leave a stale sum behind. Only the columns the report reads count.
     sql: `

@@ -59,6 +59,10 @@ const SUMS = `COUNT(*) AS jobs, TOTAL(cost_usd) AS costUsd, TOTAL(input_tokens) 
  */
 const JOBS = "jobs INDEXED BY jobs_usage";
 
+const DAY_MS = 86_400_000;
+/** Ranges of whole days whose cells are kept; a dashboard asks for a handful. */
+const KEPT_RANGES = 16;
+
 /**
  * The usage report's queries: each one index range scan over the jobs of a range, grouped by
  * SQLite, so the answer is a few thousand rows at most however many jobs there are. The
@@ -66,6 +70,8 @@ const JOBS = "jobs INDEXED BY jobs_usage";
  */
 export class UsageRepository {
   private readonly statements = new Map<string, Statement>();
+  /** Cells of whole UTC days, with the sum of those days' usage versions when they were counted. */
+  private readonly kept = new Map<string, { stamp: number; cells: UsageCell[] }>();
 
   constructor(
     private readonly db: Db,
@@ -82,12 +88,49 @@ export class UsageRepository {
   }
 
   /**
-   * One scan of the range grouped by local day, timeline bucket and agent, with a SUM per status
-   * and per duration edge: a few thousand groups whatever the number of jobs. Per agent, per day
-   * and per bucket are sums of these, so the report reads each job once (three scans, one per
-   * grouping, cost about twice as much).
+   * The range's jobs grouped by local day, timeline bucket and agent, with a SUM per status and
+   * per duration edge: a few thousand groups whatever the number of jobs. Per agent, per day and
+   * per bucket are sums of these, so the report reads each job once (three scans, one per
+   * grouping, cost about as much again), and cells from pieces of the range add up like the
+   * range's own.
+   *
+   * The whole UTC days inside the range are counted once and kept until a job of one of them is
+   * written (migration 18's triggers bump the day's version): a report scans only the partial
+   * days at its ends, today's open one included, plus any day that changed since.
    */
   cells(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
+    const firstWhole = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;
+    const lastWhole = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
+    if (lastWhole <= firstWhole) return this.scan(range, grouping);
+    const head = { ...range, to: new Date(firstWhole) };
+    const tail = { ...range, from: new Date(lastWhole) };
+    return [
+      ...(firstWhole > range.from.getTime() ? this.scan(head, grouping) : []),
+      ...this.wholeDays({ ...range, from: head.to, to: tail.from }, grouping),
+      ...(lastWhole < range.to.getTime() ? this.scan(tail, grouping) : []),
+    ];
+  }
+
+  private wholeDays(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
+    const key = JSON.stringify([range.agent, range.from, range.to, grouping]);
+    // Versions only grow and rows are never removed, so any write to these days raises the sum.
+    const { stamp } = this.run(
+      () =>
+        this.prepare("SELECT TOTAL(version) AS stamp FROM usage_versions WHERE day >= ? AND day < ?").get(
+          range.from.toISOString().slice(0, 10),
+          range.to.toISOString().slice(0, 10),
+        ) as { stamp: number },
+    );
+    const kept = this.kept.get(key);
+    if (kept?.stamp === stamp) return kept.cells;
+    const cells = this.scan(range, grouping);
+    this.kept.delete(key);
+    if (this.kept.size >= KEPT_RANGES) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(key, { stamp, cells });
+    return cells;
+  }
+
+  private scan(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
     const { where, params } = this.filter(range);
     const statuses = JOB_STATUSES.map((status, i) => `SUM(status = '${status}') AS s${i}`);
     // Cumulative counts (one comparison a bucket); the buckets are their differences.
