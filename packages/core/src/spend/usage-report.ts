@@ -1,5 +1,6 @@
 import type { StateManager } from "../state/index.js";
-import type { UsageRange, UsageSums } from "../state/usage.js";
+import type { JobStatus } from "../state/job-status.js";
+import type { UsageCell, UsageRange, UsageSums } from "../state/usage.js";
 import { daysBetween, offsetSpans } from "./local-days.js";
 
 /** Upper edges of the duration histogram's buckets; the last bucket holds everything longer. */
@@ -111,15 +112,54 @@ export function usageReport(state: StateManager, query: UsageQuery): UsageReport
   // Charts span the jobs, not an open-ended request (since=2000-01-01 draws no 25 empty years).
   const start = new Date(Math.max(since.getTime(), Date.parse(extent.first)));
   const end = new Date(Math.min(until.getTime(), Math.max(query.now.getTime(), Date.parse(extent.last) + 1)));
-  const agents = agentUsage(state, range);
+  const cells = usageCells(state, { ...range, from: start, to: end }, timezone);
+  const agents = agentUsage(cells);
   return {
     ...header,
     totals: total(agents),
     agents,
-    days: dayUsage(state, { ...range, from: start, to: end }, timezone),
-    timeline: timeline(state, { ...range, from: start, to: end }),
+    days: dayUsage(cells, start, end, timezone),
+    timeline: timelineBuckets(cells, end),
     durationEdgesMs: DURATION_EDGES_MS,
   };
+}
+
+interface Cells {
+  /** Local day (YYYY-MM-DD) × timeline bucket × agent, from every offset span of the range. */
+  readonly rows: readonly (UsageCell & { readonly day: string })[];
+  readonly bucketSeconds: number;
+  readonly origin: Date;
+}
+
+/** The narrowest timeline width that fits the range in MAX_TIMELINE_BUCKETS, and its first edge. */
+function timelineGrid(from: Date, to: Date): { bucketSeconds: number; origin: Date } {
+  const span = to.getTime() - from.getTime();
+  const bucketSeconds =
+    TIMELINE_WIDTHS_S.find((w) => span / (w * 1000) <= MAX_TIMELINE_BUCKETS) ?? TIMELINE_WIDTHS_S.at(-1)!;
+  const widthMs = bucketSeconds * 1000;
+  return { bucketSeconds, origin: new Date(Math.floor(from.getTime() / widthMs) * widthMs) };
+}
+
+/** "+05:30" → 19800. */
+function offsetSeconds(offset: string): number {
+  const [hours, minutes] = offset.slice(1).split(":").map(Number);
+  return (offset.startsWith("-") ? -1 : 1) * ((hours ?? 0) * 3600 + (minutes ?? 0) * 60);
+}
+
+function usageCells(state: StateManager, range: UsageRange, timezone: string): Cells {
+  const grid = timelineGrid(range.from, range.to);
+  const rows: Cells["rows"][number][] = [];
+  for (const span of offsetSpans(range.from, range.to, timezone)) {
+    const grouping = {
+      offsetSeconds: offsetSeconds(span.offset),
+      origin: grid.origin,
+      widthSeconds: grid.bucketSeconds,
+      durationEdgesMs: DURATION_EDGES_MS,
+    };
+    for (const cell of state.usage.cells({ ...range, from: span.from, to: span.to }, grouping))
+      rows.push({ ...cell, day: new Date(cell.dayNumber * DAY_MS).toISOString().slice(0, 10) });
+  }
+  return { rows, ...grid };
 }
 
 function total(rows: readonly UsageSums[]): Sums {
@@ -128,10 +168,28 @@ function total(rows: readonly UsageSums[]): Sums {
   return sum;
 }
 
-function agentUsage(state: StateManager, range: UsageRange): AgentUsage[] {
-  return state.usage
-    .byAgentOutcome(range, DURATION_EDGES_MS)
-    .map(({ statuses, durations, ...row }) => {
+function agentUsage(cells: Cells): AgentUsage[] {
+  const byAgent = new Map<string, { sums: Sums; statuses: Record<JobStatus, number>; durations: number[] }>();
+  for (const cell of cells.rows) {
+    let agent = byAgent.get(cell.agent);
+    if (agent === undefined) {
+      agent = {
+        sums: zero(),
+        statuses: { ...cell.statuses },
+        durations: [...cell.durations],
+      };
+      byAgent.set(cell.agent, agent);
+    } else {
+      for (const status of Object.keys(agent.statuses) as JobStatus[])
+        agent.statuses[status] += cell.statuses[status];
+      cell.durations.forEach((count, i) => {
+        agent!.durations[i] = (agent!.durations[i] ?? 0) + count;
+      });
+    }
+    add(agent.sums, cell);
+  }
+  return [...byAgent]
+    .map(([name, { sums, statuses, durations }]) => {
       const outcomes: JobOutcomes = {
         completed: statuses.completed,
         failed: statuses.failed,
@@ -141,44 +199,44 @@ function agentUsage(state: StateManager, range: UsageRange): AgentUsage[] {
         active: statuses.queued + statuses.running,
       };
       const ended = outcomes.completed + outcomes.failed + outcomes.timed_out + outcomes.interrupted;
-      return { ...row, outcomes, successRate: ended === 0 ? null : outcomes.completed / ended, durations };
+      return {
+        agent: name,
+        ...sums,
+        outcomes,
+        successRate: ended === 0 ? null : outcomes.completed / ended,
+        durations,
+      };
     })
     .sort((a, b) => b.costUsd - a.costUsd || a.agent.localeCompare(b.agent));
 }
 
-function dayUsage(state: StateManager, range: UsageRange, timezone: string): DayUsage[] {
+function dayUsage(cells: Cells, from: Date, to: Date, timezone: string): DayUsage[] {
   const days = new Map(
-    daysBetween(range.from, range.to, timezone).map((day) => [
+    daysBetween(from, to, timezone).map((day) => [
       day,
       { sums: zero(), costByAgent: {} as Record<string, number> },
     ]),
   );
-  for (const span of offsetSpans(range.from, range.to, timezone)) {
-    for (const row of state.usage.byDayAndAgent({ ...range, from: span.from, to: span.to }, span.offset)) {
-      const day = days.get(row.day);
-      // Every job's day lies in the list; a missing one would mean the zone arithmetic is wrong.
-      if (day === undefined) throw new Error(`usage report: day ${row.day} outside ${[...days.keys()][0]}…`);
-      add(day.sums, row);
-      day.costByAgent[row.agent] = (day.costByAgent[row.agent] ?? 0) + row.costUsd;
-    }
+  for (const cell of cells.rows) {
+    const day = days.get(cell.day);
+    // Every job's day lies in the list; a missing one would mean the zone arithmetic is wrong.
+    if (day === undefined) throw new Error(`usage report: day ${cell.day} outside ${[...days.keys()][0]}…`);
+    add(day.sums, cell);
+    day.costByAgent[cell.agent] = (day.costByAgent[cell.agent] ?? 0) + cell.costUsd;
   }
   return [...days].map(([day, { sums, costByAgent }]) => ({ day, ...sums, costByAgent }));
 }
 
-function timeline(state: StateManager, range: UsageRange): UsageReport["timeline"] {
-  const span = range.to.getTime() - range.from.getTime();
-  const bucketSeconds =
-    TIMELINE_WIDTHS_S.find((w) => span / (w * 1000) <= MAX_TIMELINE_BUCKETS) ?? TIMELINE_WIDTHS_S.at(-1)!;
-  const widthMs = bucketSeconds * 1000;
-  const origin = new Date(Math.floor(range.from.getTime() / widthMs) * widthMs);
-  const count = Math.ceil((range.to.getTime() - origin.getTime()) / widthMs);
+function timelineBuckets(cells: Cells, to: Date): UsageReport["timeline"] {
+  const widthMs = cells.bucketSeconds * 1000;
+  const count = Math.ceil((to.getTime() - cells.origin.getTime()) / widthMs);
   const buckets = Array.from({ length: count }, (_, i) => ({
-    start: new Date(origin.getTime() + i * widthMs).toISOString(),
+    start: new Date(cells.origin.getTime() + i * widthMs).toISOString(),
     ...zero(),
   }));
-  for (const row of state.usage.byTimeBucket(range, origin, bucketSeconds)) {
-    const bucket = buckets[row.bucket];
-    if (bucket !== undefined) add(bucket, row);
+  for (const cell of cells.rows) {
+    const bucket = buckets[cell.bucket];
+    if (bucket !== undefined) add(bucket, cell);
   }
-  return { bucketSeconds, buckets };
+  return { bucketSeconds: cells.bucketSeconds, buckets };
 }

@@ -416,6 +416,35 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 18,
+    name: "usage versions per UTC day",
+    // The usage report keeps what it summed for whole past days and reuses it while their version
+    // is unchanged (state/usage.ts). Triggers, not the code paths that write jobs, bump the
+    // day of every job inserted, ended, re-costed or pruned, so no writer (a bulk fill included)
+    // can leave a stale sum behind. Only the columns the report reads count.
+    sql: `
+      CREATE TABLE usage_versions (
+        day TEXT PRIMARY KEY NOT NULL,
+        version INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TRIGGER usage_versions_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO usage_versions (day, version) VALUES (date(NEW.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+      END;
+      CREATE TRIGGER usage_versions_update AFTER UPDATE OF created_at, agent, status, duration_ms,
+        cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens ON jobs BEGIN
+        INSERT INTO usage_versions (day, version) VALUES (date(OLD.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+        INSERT INTO usage_versions (day, version) VALUES (date(NEW.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+      END;
+      CREATE TRIGGER usage_versions_delete AFTER DELETE ON jobs BEGIN
+        INSERT INTO usage_versions (day, version) VALUES (date(OLD.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+      END;
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -72,7 +72,7 @@ export type { ScheduleRunStatus, ScheduleState, ScheduleStatePatch } from "./sch
 export { ScheduleRepository } from "./schedules.js";
 export type { SaveSession, SessionPointer } from "./sessions.js";
 export { SessionRepository } from "./sessions.js";
-export type { AgentOutcomeRow, DayAgentRow, TimeBucketRow, UsageRange, UsageSums } from "./usage.js";
+export type { UsageCell, UsageGrouping, UsageRange, UsageSums } from "./usage.js";
 export { UsageRepository } from "./usage.js";
 export type { UsagePause } from "./usage-pauses.js";
 export { UsagePauseRepository } from "./usage-pauses.js";

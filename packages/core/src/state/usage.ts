@@ -20,23 +20,33 @@ export interface UsageSums {
   readonly cacheTokens: number;
 }
 
-export interface DayAgentRow extends UsageSums {
-  /** Local calendar day, YYYY-MM-DD. */
-  readonly day: string;
-  readonly agent: string;
-}
-
-export interface TimeBucketRow extends UsageSums {
-  /** Index of the bucket counted from the origin. */
+/**
+ * Sums, status counts and duration counts of one agent's jobs in one local day and one timeline
+ * bucket: every grouping the report draws is a sum of these.
+ */
+export interface UsageCell extends UsageSums {
+  /** Local calendar day, as whole days since 1970-01-01 in the span's offset. */
+  readonly dayNumber: number;
+  /** Index of the timeline bucket counted from the origin. */
   readonly bucket: number;
-}
-
-export interface AgentOutcomeRow extends UsageSums {
   readonly agent: string;
   /** Jobs per status. */
   readonly statuses: Readonly<Record<JobStatus, number>>;
   /** Jobs with a duration (finished after starting) per duration bucket. */
   readonly durations: readonly number[];
+}
+
+/** How one pass groups a range: the local day's offset and the timeline's buckets. */
+export interface UsageGrouping {
+  /** The zone's UTC offset over the whole range, seconds east of UTC. */
+  readonly offsetSeconds: number;
+  readonly origin: Date;
+  readonly widthSeconds: number;
+  /**
+   * Duration bucket i holds durations from edge i-1 (0 for the first) up to edge i, the last
+   * bucket everything from the last edge up.
+   */
+  readonly durationEdgesMs: readonly number[];
 }
 
 const SUMS = `COUNT(*) AS jobs, TOTAL(cost_usd) AS costUsd, TOTAL(input_tokens) AS inputTokens,
@@ -49,6 +59,10 @@ const SUMS = `COUNT(*) AS jobs, TOTAL(cost_usd) AS costUsd, TOTAL(input_tokens) 
  */
 const JOBS = "jobs INDEXED BY jobs_usage";
 
+const DAY_MS = 86_400_000;
+/** Ranges of whole days whose cells are kept; a dashboard asks for a handful. */
+const KEPT_RANGES = 16;
+
 /**
  * The usage report's queries: each one index range scan over the jobs of a range, grouped by
  * SQLite, so the answer is a few thousand rows at most however many jobs there are. The
@@ -56,6 +70,8 @@ const JOBS = "jobs INDEXED BY jobs_usage";
  */
 export class UsageRepository {
   private readonly statements = new Map<string, Statement>();
+  /** Cells of whole UTC days, with the sum of those days' usage versions when they were counted. */
+  private readonly kept = new Map<string, { stamp: number; cells: UsageCell[] }>();
 
   constructor(
     private readonly db: Db,
@@ -71,43 +87,72 @@ export class UsageRepository {
     return first.at === null || last.at === null ? null : { first: first.at, last: last.at };
   }
 
-  /** Sums per local day and agent; `offset` is the zone's UTC offset over the whole range. */
-  byDayAndAgent(range: UsageRange, offset: string): DayAgentRow[] {
-    const { where, params } = this.filter(range);
-    return this.all(
-      `SELECT date(created_at, ?) AS day, agent, ${SUMS} FROM ${JOBS} WHERE ${where} GROUP BY day, agent`,
-      [offset, ...params],
-    ) as DayAgentRow[];
-  }
-
-  /** Sums per time bucket of `widthSeconds`, counted from `origin`. */
-  byTimeBucket(range: UsageRange, origin: Date, widthSeconds: number): TimeBucketRow[] {
-    const { where, params } = this.filter(range);
-    return this.all(
-      // better-sqlite3 binds numbers as REAL: the casts keep the division whole.
-      `SELECT (unixepoch(created_at) - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, ${SUMS} FROM ${JOBS} WHERE ${where} GROUP BY bucket`,
-      [Math.floor(origin.getTime() / 1000), widthSeconds, ...params],
-    ) as TimeBucketRow[];
-  }
-
   /**
-   * Sums, status counts and a duration histogram per agent: bucket i holds durations from edge
-   * i-1 (0 for the first) up to edge i, the last bucket everything from the last edge up. One
-   * group per agent with a SUM per status and bucket: SQLite sorts 50 groups, not 100,000 rows
-   * into agent × status × bucket.
+   * The range's jobs grouped by local day, timeline bucket and agent, with a SUM per status and
+   * per duration edge: a few thousand groups whatever the number of jobs. Per agent, per day and
+   * per bucket are sums of these, so the report reads each job once (three scans, one per
+   * grouping, cost about as much again), and cells from pieces of the range add up like the
+   * range's own.
+   *
+   * The whole UTC days inside the range are counted once and kept until a job of one of them is
+   * written (migration 18's triggers bump the day's version): a report scans only the partial
+   * days at its ends, today's open one included, plus any day that changed since.
    */
-  byAgentOutcome(range: UsageRange, durationEdgesMs: readonly number[]): AgentOutcomeRow[] {
+  cells(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
+    const firstWhole = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;
+    const lastWhole = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
+    if (lastWhole <= firstWhole) return this.scan(range, grouping);
+    const head = { ...range, to: new Date(firstWhole) };
+    const tail = { ...range, from: new Date(lastWhole) };
+    return [
+      ...(firstWhole > range.from.getTime() ? this.scan(head, grouping) : []),
+      ...this.wholeDays({ ...range, from: head.to, to: tail.from }, grouping),
+      ...(lastWhole < range.to.getTime() ? this.scan(tail, grouping) : []),
+    ];
+  }
+
+  private wholeDays(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
+    const key = JSON.stringify([range.agent, range.from, range.to, grouping]);
+    // Versions only grow and rows are never removed, so any write to these days raises the sum.
+    const { stamp } = this.run(
+      () =>
+        this.prepare("SELECT TOTAL(version) AS stamp FROM usage_versions WHERE day >= ? AND day < ?").get(
+          range.from.toISOString().slice(0, 10),
+          range.to.toISOString().slice(0, 10),
+        ) as { stamp: number },
+    );
+    const kept = this.kept.get(key);
+    if (kept?.stamp === stamp) return kept.cells;
+    const cells = this.scan(range, grouping);
+    this.kept.delete(key);
+    if (this.kept.size >= KEPT_RANGES) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(key, { stamp, cells });
+    return cells;
+  }
+
+  private scan(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
     const { where, params } = this.filter(range);
     const statuses = JOB_STATUSES.map((status, i) => `SUM(status = '${status}') AS s${i}`);
     // Cumulative counts (one comparison a bucket); the buckets are their differences.
-    const below = durationEdgesMs.map((edge, i) => `SUM(duration_ms < ${edge}) AS d${i}`);
-    below.push(`COUNT(duration_ms) AS d${durationEdgesMs.length}`);
+    const edges = grouping.durationEdgesMs;
+    const below = edges.map((edge, i) => `SUM(duration_ms < ${edge}) AS d${i}`);
+    below.push(`COUNT(duration_ms) AS d${edges.length}`);
     const rows = this.all(
-      `SELECT agent, ${statuses.join(", ")}, ${below.join(", ")}, ${SUMS}
-         FROM ${JOBS} WHERE ${where} GROUP BY agent`,
-      params,
-    ) as (UsageSums & Record<string, number> & { agent: string })[];
+      // better-sqlite3 binds numbers as REAL: the casts keep the divisions whole.
+      `SELECT (unixepoch(created_at) + CAST(? AS INTEGER)) / 86400 AS dayNumber,
+         (unixepoch(created_at) - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket,
+         agent, ${statuses.join(", ")}, ${below.join(", ")}, ${SUMS}
+         FROM ${JOBS} WHERE ${where} GROUP BY dayNumber, bucket, agent`,
+      [
+        grouping.offsetSeconds,
+        Math.floor(grouping.origin.getTime() / 1000),
+        grouping.widthSeconds,
+        ...params,
+      ],
+    ) as (UsageSums & Record<string, number> & { agent: string; dayNumber: number; bucket: number })[];
     return rows.map((row) => ({
+      dayNumber: row.dayNumber,
+      bucket: row.bucket,
       agent: row.agent,
       jobs: row.jobs,
       costUsd: row.costUsd,

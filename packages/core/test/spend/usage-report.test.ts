@@ -213,6 +213,58 @@ describe("usage report", () => {
   });
 });
 
+describe("usage report, whole days kept between reports", () => {
+  const { state, jobs } = seed();
+  const since = new Date("2026-03-24T10:00:00Z");
+  const until = new Date("2026-04-02T18:30:00Z");
+  const now = new Date("2026-04-10T00:00:00Z");
+  const ids = jobs.map((j) => j.id);
+  const db = () => (state as unknown as { opened(): { db: import("better-sqlite3").Database } }).opened().db;
+
+  /** The report against the jobs as they are now, summed here. */
+  function expectCurrent(): void {
+    const report = usageReport(state, { since, until, timezone: ZONE, now });
+    const current = ids
+      .map((id) => state.jobs.get(id))
+      .filter((j): j is JobRecord => j !== undefined)
+      .filter((j) => j.createdAt >= since.toISOString() && j.createdAt < until.toISOString());
+    expect(report.totals.jobs).toBe(current.length);
+    expect(report.totals.costUsd).toBeCloseTo(
+      current.reduce((n, j) => n + (j.costUsd ?? 0), 0),
+      9,
+    );
+    for (const a of report.agents) {
+      const mine = current.filter((j) => j.agent === a.agent);
+      expect(a.outcomes.completed, a.agent).toBe(mine.filter((j) => j.status === "completed").length);
+      expect(a.outcomes.active, a.agent).toBe(
+        mine.filter((j) => j.status === "running" || j.status === "queued").length,
+      );
+      expect(a.durations.reduce((n, c) => n + c, 0)).toBe(mine.filter((j) => j.durationMs !== null).length);
+    }
+    for (const day of report.days)
+      expect(day.jobs, day.day).toBe(current.filter((j) => localDay(j.createdAt) === day.day).length);
+  }
+
+  it("counts again a past day in which a job ended, was re-costed by any writer, or was pruned", () => {
+    expectCurrent();
+    // A job still running on a whole day inside the range: ending it changes that day's sums.
+    const running = jobs.find(
+      (j) => j.status === "running" && j.createdAt > "2026-03-26" && j.createdAt < "2026-04-01",
+    )!;
+    expect(running).toBeDefined();
+    state.jobs.finish(running.id, { status: "completed", exitReason: "success", costUsd: 7.5 });
+    expectCurrent();
+    // Written around the repository (as a bulk fill or a manual fix would): still seen.
+    const old = jobs.find(
+      (j) => j.status === "failed" && j.createdAt > "2026-03-26" && j.createdAt < "2026-04-01",
+    )!;
+    db().prepare("UPDATE jobs SET cost_usd = 3.25, status = 'completed' WHERE id = ?").run(old.id);
+    expectCurrent();
+    expect(state.retention.deleteJobs([running.id, old.id]).removed).toBe(2);
+    expectCurrent();
+  });
+});
+
 describe("local days", () => {
   it("cuts a range where the zone's offset changes, to the minute", () => {
     const spans = offsetSpans(new Date("2026-03-20T00:00:00Z"), new Date("2026-11-01T00:00:00Z"), ZONE);

@@ -42,6 +42,7 @@ describe("openDatabase", () => {
         "schema_migrations",
         "sessions",
         "usage_pauses",
+        "usage_versions",
         "wakes",
       ]);
       expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);

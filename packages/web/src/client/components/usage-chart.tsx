@@ -41,6 +41,11 @@ export interface UsageChartProps {
   readonly kind: "bar" | "line";
   readonly labels: readonly string[];
   readonly series: readonly Series[];
+  /**
+   * What the canvas draws when it is not `series` (e.g. the top agents and one "others"); the
+   * table keeps every series, so its numbers stay the API's.
+   */
+  readonly plotted?: readonly Series[];
   /** How a value reads in tooltips, axis ticks and the table. */
   readonly format: (value: number, series: Series) => string;
   readonly stacked?: boolean;
@@ -104,16 +109,29 @@ export function UsageChart({ spec: props }: { spec: UsageChartProps }) {
   );
 }
 
+/**
+ * Labels measured to decide which fit (chart.js measures every one by default, and a 90-day axis
+ * has 90 of them).
+ */
+const TICK_SAMPLE = 12;
+
 function configure(props: UsageChartProps): ChartConfiguration {
+  const series = props.plotted ?? props.series;
   const valueAxis = props.horizontal ? "x" : "y";
   const categoryAxis = props.horizontal ? "y" : "x";
   const hasRight = props.series.some((s) => s.axis === "right");
   const scales: Record<string, object> = {
-    [categoryAxis]: { stacked: props.stacked === true, ticks: { autoSkip: true, maxRotation: 0 } },
+    [categoryAxis]: {
+      stacked: props.stacked === true,
+      ticks: { autoSkip: true, maxRotation: 0, sampleSize: TICK_SAMPLE },
+    },
     [valueAxis]: {
       stacked: props.stacked === true,
       beginAtZero: true,
-      ticks: { callback: (v: number | string) => props.format(Number(v), props.series[0]!) },
+      ticks: {
+        sampleSize: TICK_SAMPLE,
+        callback: (v: number | string) => props.format(Number(v), series[0]!),
+      },
     },
   };
   if (hasRight)
@@ -127,7 +145,7 @@ function configure(props: UsageChartProps): ChartConfiguration {
     type: props.kind,
     data: {
       labels: [...props.labels],
-      datasets: props.series.map((s) => ({
+      datasets: series.map((s) => ({
         label: s.label,
         data: [...s.values],
         backgroundColor: s.color,
@@ -139,6 +157,8 @@ function configure(props: UsageChartProps): ChartConfiguration {
     },
     options: {
       animation: false,
+      // Each label's index is its position, in order: chart.js can skip checking and sorting.
+      normalized: true,
       responsive: true,
       maintainAspectRatio: false,
       indexAxis: props.horizontal ? "y" : "x",
@@ -146,13 +166,13 @@ function configure(props: UsageChartProps): ChartConfiguration {
       scales,
       plugins: {
         // Past a dozen agents a legend crowds out the plot; the tooltip and the table name each.
-        legend: { display: props.series.length <= 12, position: "bottom" },
+        legend: { display: series.length <= 12, position: "bottom" },
         tooltip: {
           callbacks: {
             label: (item) => {
-              const series = props.series[item.datasetIndex]!;
+              const one = series[item.datasetIndex]!;
               const value = item.raw as number | null;
-              return `${series.label}: ${value === null ? "—" : props.format(value, series)}`;
+              return `${one.label}: ${value === null ? "—" : props.format(value, one)}`;
             },
             footer: (items) => (items[0] ? props.footer?.(items[0].dataIndex) : undefined),
           },

@@ -40,6 +40,25 @@ const OUTCOME_COLOURS = {
   cancelled: "#9ca3af",
 };
 
+/**
+ * Agents a per-agent chart draws one by one, most spent first; the rest are drawn as one "others"
+ * (fifty stacked datasets took seconds to draw and no one can tell fifty colours apart). The
+ * charts' tables keep every agent.
+ */
+const TOP_AGENTS = 9;
+const OTHERS_COLOUR = "#9ca3af";
+
+/** The top agents' series and one summing the rest; undefined when there are few enough. */
+function topAndOthers(series: readonly Series[]): Series[] | undefined {
+  if (series.length <= TOP_AGENTS + 1) return undefined;
+  const rest = series.slice(TOP_AGENTS);
+  const values = series[0]!.values.map((_, i) => rest.reduce((n, s) => n + (s.values[i] ?? 0), 0));
+  return [
+    ...series.slice(0, TOP_AGENTS),
+    { label: `${rest.length} other agents`, values, color: OTHERS_COLOUR },
+  ];
+}
+
 const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
 const whole = (n: number) => count(Math.round(n));
 
@@ -76,6 +95,8 @@ function charts(report: UsageReport): UsageChartProps[] {
   const perJob = (pick: (b: (typeof buckets)[number]) => number) =>
     buckets.map((b) => (b.jobs === 0 ? null : pick(b) / b.jobs));
   const outcomes = Object.entries(OUTCOME_COLOURS) as [keyof typeof OUTCOME_COLOURS, string][];
+  const spend = perAgent((agent) => report.days.map((d) => d.costByAgent[agent] ?? 0));
+  const durations = perAgent((agent) => [...report.agents.find((a) => a.agent === agent)!.durations]);
   return [
     {
       id: "spend",
@@ -83,7 +104,8 @@ function charts(report: UsageReport): UsageChartProps[] {
       kind: "bar",
       stacked: true,
       labels: report.days.map((d) => d.day),
-      series: perAgent((agent) => report.days.map((d) => d.costByAgent[agent] ?? 0)),
+      series: spend,
+      plotted: topAndOthers(spend),
       format: usd,
     },
     {
@@ -106,7 +128,8 @@ function charts(report: UsageReport): UsageChartProps[] {
       kind: "bar",
       stacked: true,
       labels: durationLabels(report.durationEdgesMs),
-      series: perAgent((agent) => [...report.agents.find((a) => a.agent === agent)!.durations]),
+      series: durations,
+      plotted: topAndOthers(durations),
       format: whole,
     },
     {
