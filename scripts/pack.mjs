@@ -10,7 +10,7 @@
  *
  * Prints one line per file written. The folder is a complete offline install: copy it to a
  * machine whose npm cache holds the dependencies, serve `prebuilds/` there and run
- * `npm ci --offline` (docs/operating.md).
+ * `npm install --offline ./herdctl-*.tgz` in it (docs/operating.md).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -2,9 +2,10 @@
  * The package-lock.json of a folder that installs the release tarballs, cut from the repository's
  * own lock: each tarball (resolved to its file, with its integrity) and every registry package
  * they need, at the versions and integrity hashes CI tested, with its registry tarball address.
- * With it, `npm ci --offline` installs from npm's cache alone: npm takes each tarball from its
- * cache by integrity and, since the lock already says which version each dependency is and where
- * its tarball is, never asks the registry for metadata (which the cache may not hold).
+ * With it, `npm install --offline ./herdctl-*.tgz` (or `npm ci --offline`) in the folder installs
+ * from npm's cache alone: npm takes each tarball from its cache by integrity and, since the lock
+ * already says which version each dependency is and where its tarball is, never asks the
+ * registry for metadata (which the cache may not hold).
  */
 
 /** Flags that describe the repository's tree (its development tools), not an install of the tarballs. */
@@ -57,10 +58,12 @@ export function installLock(lock, tarballs, scripts) {
   for (const [from, name] of needed)
     if (!dependencies[name]) throw new Error(`release lock: ${from} needs ${name}, which is not packed`);
 
+  // Sorted as npm writes them, so that installing the tarballs in the folder leaves it unchanged.
+  const sortedDeps = Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)));
   const manifest = {
     name: "herdctl-release",
     private: true,
-    dependencies,
+    dependencies: sortedDeps,
     allowScripts: allowScripts(packages, scripts),
   };
   const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
@@ -70,7 +73,7 @@ export function installLock(lock, tarballs, scripts) {
       name: manifest.name,
       lockfileVersion: 3,
       requires: true,
-      packages: { "": { name: manifest.name, dependencies }, ...sorted },
+      packages: { "": { name: manifest.name, dependencies: sortedDeps }, ...sorted },
     },
   };
 }

@@ -8,8 +8,9 @@ import { installOffline, type LockEntry, type OfflineInstall, packRelease } from
 
 /**
  * The release as a user gets it, installed for real with no network: `scripts/pack.mjs` tarballs,
- * `npm ci --offline` of the release folder and `npm install -g --offline` of the installed herdctl
- * into a temporary prefix, inside a network namespace holding only loopback
+ * `npm install --offline ./herdctl-*.tgz` in the release folder (beside its lock) and
+ * `npm install -g --offline` of the installed herdctl into a temporary prefix, inside a network
+ * namespace holding only loopback
  * (helpers/install-offline.mjs, run under `unshare --net`), npm's cache as the only source of
  * packages and the release's `prebuilds/` served on 127.0.0.1 as the mirror better-sqlite3's
  * installer fetches its binary from (docs/operating.md). Then the globally installed `herdctl`,
@@ -22,6 +23,7 @@ let scratch: { dir: string; remove: () => Promise<void> };
 let fleet: { dir: string; remove: () => Promise<void> };
 let files: string[];
 let lock: Record<string, LockEntry>;
+let manifest: string;
 let install: OfflineInstall;
 let bin: string;
 
@@ -48,6 +50,7 @@ beforeAll(async () => {
   fleet = await tempDir("herdctl-packaged-fleet-");
   files = await packRelease(release.dir);
   lock = JSON.parse(readFileSync(join(release.dir, "package-lock.json"), "utf8")).packages;
+  manifest = readFileSync(join(release.dir, "package.json"), "utf8");
   install = await installOffline(release.dir, scratch.dir);
   bin = join(scratch.dir, "global", "bin", "herdctl");
 }, 600_000);
@@ -69,7 +72,7 @@ describe("the packed release, installed offline outside the repository", () => {
       `prebuilds/v${lock["node_modules/better-sqlite3"]?.version}/better-sqlite3-v${lock["node_modules/better-sqlite3"]?.version}-node-v${abi}-${process.platform}-${process.arch}.tar.gz`,
     ]);
     // Every registry package is pinned with its integrity and tarball address, which is what lets
-    // `npm ci --offline` take it from the cache by hash without registry metadata.
+    // `npm install --offline` in the folder take it from the cache by hash without registry metadata.
     const unpinned = Object.entries(lock).filter(
       ([path, entry]) =>
         path !== "" &&
@@ -86,10 +89,24 @@ describe("the packed release, installed offline outside the repository", () => {
     expect(lock["node_modules/better-sqlite3"]?.version).toMatch(/^12\./);
   });
 
-  it("installs with npm's cache and the binary mirror alone, no compiler, and every install script decided", () => {
-    expect(install.ci.status, install.ci.stderr).toBe(0);
+  it("installs `./herdctl-*.tgz` with npm's cache and the binary mirror alone, no compiler, and every install script decided", () => {
+    expect(install.tarballs).toEqual([
+      "./herdctl-0.1.0.tgz",
+      "./herdctl-core-0.1.0.tgz",
+      "./herdctl-standin-0.1.0.tgz",
+      "./herdctl-web-0.1.0.tgz",
+    ]);
+    expect(install.local.status, install.local.stderr).toBe(0);
     // npm 11 warns about install scripts the folder's allowScripts does not decide.
-    expect(install.ci.stderr).not.toMatch(/install-scripts/);
+    expect(install.local.stderr).not.toMatch(/install-scripts/);
+    // The tarballs are the ones the folder already names, so npm installs exactly what its lock
+    // pins. (npm rewrites the lock itself in its own key order, and drops registry addresses
+    // where it is configured to, `omit-lockfile-registry-resolved`.)
+    expect(readFileSync(join(release.dir, "package.json"), "utf8")).toBe(manifest);
+    const pinned = (entries: Record<string, LockEntry>) =>
+      Object.entries(entries).map(([path, { version, integrity }]) => [path, version, integrity]);
+    const after = JSON.parse(readFileSync(join(release.dir, "package-lock.json"), "utf8")).packages;
+    expect(pinned(after)).toEqual(pinned(lock));
     expect(install.global?.status, install.global?.stderr).toBe(0);
     const version = lock["node_modules/better-sqlite3"]?.version;
     expect(install.requests).toEqual([
@@ -102,6 +119,16 @@ describe("the packed release, installed offline outside the repository", () => {
     ]);
     // ssh2's optional native speed-up is denied by the release's allowScripts, so not built.
     expect(existsSync(join(installed, "ssh2", "lib", "protocol", "crypto", "build"))).toBe(false);
+  });
+
+  it("without the release's lock, npm needs registry metadata that an offline cache does not hold", () => {
+    // npm 11 resolves every dependency of a local tarball from the registry's metadata: it reads a
+    // package's npm-shrinkwrap.json only when the registry says the package has one, never from a
+    // tarball on disk, and a global install reads no lock at all (docs/operating.md).
+    for (const dry of [install.empty, install.globalTarball]) {
+      expect(dry.status, dry.stdout).not.toBe(0);
+      expect(dry.stderr).toMatch(/ENOTCACHED/);
+    }
   });
 
   it("ships the dashboard's built client and no workspace dependency in the herdctl package", () => {

@@ -1,7 +1,11 @@
 /**
  * Installs a release folder (scripts/pack.mjs) the way docs/operating.md tells a machine with no
- * internet to: `npm ci --offline` in the folder, with its `prebuilds/` served on 127.0.0.1 as the
- * mirror of better-sqlite3's binaries, then `npm install -g --offline` of the installed herdctl.
+ * internet to: `npm install --offline ./herdctl-*.tgz` in the folder (the tarballs named as the
+ * issue's users type them; the folder's lock pins everything else), with its `prebuilds/` served
+ * on 127.0.0.1 as the mirror of better-sqlite3's binaries, then `npm install -g --offline` of the
+ * installed herdctl. Before that, with `--dry-run` (npm resolves the whole tree but unpacks
+ * nothing), the tarballs into an empty folder and herdctl's tarball globally: what npm does
+ * without the release's lock.
  * Run it under `unshare --net`: in a network namespace of its own, holding only loopback, any
  * request for the registry or GitHub fails at once instead of quietly succeeding.
  *
@@ -10,7 +14,7 @@
  * npm's cache is this machine's, its content hard-linked into <scratch>/cache (content files are
  * never rewritten, only added), so nothing this run fetches or caches lands in the user's cache.
  * The global prefix is <scratch>/global. Prints one JSON line: each npm run's status, output and
- * duration, and the paths the mirror was asked for.
+ * duration, the tarballs named, and the paths the mirror was asked for.
  */
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -57,9 +61,35 @@ const env = {
   npm_config_update_notifier: "false",
 };
 
-const ci = await npm(["ci", "--offline", "--no-audit", "--no-fund"], release);
+// Named as a shell expands `./herdctl-*.tgz`, without a shell.
+const tarballs = readdirSync(release)
+  .filter((name) => name.startsWith("herdctl-") && name.endsWith(".tgz"))
+  .sort()
+  .map((name) => `./${name}`);
+const unlocked = join(scratch, "empty");
+mkdirSync(unlocked);
+mkdirSync(join(scratch, "dry-global", "lib"), { recursive: true });
+const empty = await npm(
+  ["install", "--offline", "--dry-run", "--no-audit", "--no-fund", ...tarballs.map((t) => join(release, t))],
+  unlocked,
+);
+const globalTarball = await npm(
+  [
+    "install",
+    "-g",
+    "--offline",
+    "--dry-run",
+    "--no-audit",
+    "--no-fund",
+    "--prefix",
+    join(scratch, "dry-global"),
+    join(release, tarballs.find((name) => /^\.\/herdctl-\d/.test(name)) ?? "herdctl-?.tgz"),
+  ],
+  unlocked,
+);
+const local = await npm(["install", "--offline", "--no-audit", "--no-fund", ...tarballs], release);
 const global =
-  ci.status === 0
+  local.status === 0
     ? await npm(
         [
           "install",
@@ -75,7 +105,7 @@ const global =
       )
     : undefined;
 mirror.close();
-console.log(JSON.stringify({ ci, global, requests }));
+console.log(JSON.stringify({ tarballs, empty, globalTarball, local, global, requests }));
 
 function npm(args, cwd) {
   return new Promise((done, fail) => {

@@ -31,16 +31,24 @@ export interface NpmRun {
 }
 
 export interface OfflineInstall {
-  ci: NpmRun;
-  /** `npm install -g` into `<scratch>/global`; not run when `npm ci` failed. */
+  /** The release's tarballs as `./herdctl-*.tgz` expands in its folder. */
+  tarballs: string[];
+  /** `npm install --offline --dry-run` of the tarballs into an empty folder (no lock). */
+  empty: NpmRun;
+  /** `npm install -g --offline --dry-run` of herdctl's tarball. */
+  globalTarball: NpmRun;
+  /** `npm install --offline ./herdctl-*.tgz` in the release folder, beside its lock. */
+  local: NpmRun;
+  /** `npm install -g` of the installed herdctl into `<scratch>/global`; not run when `local` failed. */
   global?: NpmRun;
   /** The paths better-sqlite3's installer asked the binary mirror for. */
   requests: string[];
 }
 
 /**
- * `npm ci --offline` of a release folder, then `npm install -g --offline` of its herdctl into
- * `<scratch>/global`, with no network: helpers/install-offline.mjs under `unshare --net`.
+ * `npm install --offline ./herdctl-*.tgz` in a release folder, then `npm install -g --offline` of
+ * its installed herdctl into `<scratch>/global`, with no network (and first, as dry runs, the
+ * tarballs with no lock): helpers/install-offline.mjs under `unshare --net`.
  */
 export async function installOffline(release: string, scratch: string): Promise<OfflineInstall> {
   const helper = fileURLToPath(new URL("./install-offline.mjs", import.meta.url));
