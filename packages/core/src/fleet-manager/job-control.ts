@@ -63,7 +63,10 @@ export class JobControl {
        * returns a callback that is told the job that goes first as the probe.
        */
       usageLimits?: {
-        admit(agent: string, options: { force: boolean; scheduled: boolean }): ((jobId: string) => void) | undefined;
+        admit(
+          agent: string,
+          options: { force: boolean; scheduled: boolean },
+        ): ((jobId: string) => void) | undefined;
       };
     },
   ) {

@@ -79,7 +79,10 @@ export class UsagePauses {
    * Admission: throws FLEET_USAGE_LIMITED while the agent's credential is paused, unless forced.
    * After the reset the first job through is the probe; the returned callback names it.
    */
-  admit(agent: string, options: { force: boolean; scheduled: boolean }): ((jobId: string) => void) | undefined {
+  admit(
+    agent: string,
+    options: { force: boolean; scheduled: boolean },
+  ): ((jobId: string) => void) | undefined {
     const credential = this.deps.credentialOf(agent);
     const pause = this.deps.state().usagePauses.get(credential.id);
     if (!pause || options.force) return undefined;
