@@ -5,8 +5,9 @@
  * capped, never follows a symlink and never leaves the working directory.
  */
 import { constants } from "node:fs";
-import { open, realpath, stat, unlink } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { open, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { openAgentWrittenFile } from "../util/agent-written-file.js";
 
 /** Visible and unlikely to clash with a project's own files; herdctl owns it while memory is on. */
 export const MEMORY_FILE = "HERDCTL_MEMORY.md";
@@ -51,23 +52,10 @@ export async function writeMemoryFile(workingDirectory: string, content: string)
 
 /** Reads what the job left in the memory file. Never throws. */
 export async function readMemoryFile(workingDirectory: string): Promise<MemoryFileRead> {
-  const path = join(workingDirectory, MEMORY_FILE);
-  let handle: Awaited<ReturnType<typeof open>>;
+  const opened = await openAgentWrittenFile(workingDirectory, join(workingDirectory, MEMORY_FILE));
+  if (opened.kind !== "open") return opened;
+  const { handle } = opened;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { kind: "absent" };
-    if (code === "ELOOP") return refused("it is a symbolic link; write a regular file");
-    return refused(`it could not be opened (${code ?? "unknown error"})`);
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return refused("it is not a regular file");
-    const opened = await realpath(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
-    const root = await realpath(workingDirectory).catch(() => undefined);
-    if (opened === undefined || root === undefined || relative(root, opened) !== MEMORY_FILE)
-      return refused("it lies outside the working directory");
     const buffer = Buffer.alloc(READ_LIMIT + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (bytesRead > READ_LIMIT) return refused(`it is over ${READ_LIMIT} bytes`);

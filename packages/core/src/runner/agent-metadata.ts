@@ -1,15 +1,8 @@
-/**
- * The metadata file: a JSON object an agent writes in its working directory to tell hooks (and
- * people) something about its run, e.g. `{ "shouldNotify": true }`. The agent writes it, so every
- * byte is untrusted: the read is capped, never follows a symlink, never leaves the working
- * directory, refuses anything but a JSON object, and a file this job did not write is not
- * attributed to it. A problem is reported, never fatal to the job.
- */
-import { constants } from "node:fs";
-import { lstat, open, readlink, realpath } from "node:fs/promises";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { lstat } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
 import type { Redactor } from "../secrets/redactor.js";
 import type { AgentMetadata } from "../state/job-record.js";
+import { isWithin, openAgentWrittenFile } from "../util/agent-written-file.js";
 
 /** The reference herdctl's default name, so its agents' prompts keep working unchanged. */
 export const DEFAULT_METADATA_FILE = "metadata.json";
@@ -68,25 +61,11 @@ export async function readAgentMetadata(
 ): Promise<MetadataRead> {
   const path = insidePath(workingDirectory, file);
   if (path === undefined) return refused("its path leaves the working directory");
-  let handle: Awaited<ReturnType<typeof open>>;
+  const opened = await openAgentWrittenFile(workingDirectory, path);
+  if (opened.kind !== "open") return opened;
+  const { handle, stats } = opened;
   try {
-    // O_NOFOLLOW: a symlink (say, to /etc/shadow) is refused, not read; O_NONBLOCK: a FIFO cannot hang us.
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { kind: "absent" };
-    if (code === "ELOOP") return refused("it is a symbolic link; write a regular file");
-    return refused(`it could not be opened (${code ?? "unknown error"})`);
-  }
-  try {
-    const stats = await handle.stat({ bigint: true });
-    if (!stats.isFile()) return refused("it is not a regular file");
     if (identityOf(stats) === baseline.identity) return { kind: "stale" };
-    // A directory on the way may be a symlink; what was actually opened is what counts.
-    const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
-    const root = await realpath(workingDirectory).catch(() => undefined);
-    if (opened === undefined || root === undefined || !isWithin(root, opened))
-      return refused("it lies outside the working directory");
     if (stats.size > BigInt(METADATA_MAX_BYTES)) return refused(tooBig(stats.size));
     const buffer = Buffer.alloc(METADATA_MAX_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
@@ -123,11 +102,6 @@ function insidePath(workingDirectory: string, file: string): string | undefined 
   if (isAbsolute(file)) return undefined;
   const path = join(workingDirectory, file);
   return isWithin(workingDirectory, path) ? path : undefined;
-}
-
-function isWithin(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 function identityOf(stats: {
