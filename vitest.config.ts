@@ -49,10 +49,8 @@ export default defineConfig({
     // Files share worker processes; per-file.ts gives each file fresh modules and environment.
     isolate: false,
     setupFiles: ["test/setup/per-file.ts"],
-    // Tests spawn real claude processes and containers, and wait on them: with two workers a CI
-    // run kept 1.3 of the 2 cores busy on average (19 of 27 CPU-minutes in 20 wall-minutes), so a
-    // third worker fills the waits.
-    maxWorkers: 3,
+    // Tests spawn real claude processes and containers; two cores cannot take more at once.
+    maxWorkers: 2,
     minWorkers: 1,
     // The silences lane: one thread beside the two workers (see SILENCES).
     poolOptions: { threads: { maxThreads: 1, minThreads: 1 } },
