@@ -17,6 +17,7 @@ export { type ScheduleSessionPolicy, scheduleSessionPolicy } from "./schedule-se
 export type {
   AgentConfig,
   AgentDockerConfig,
+  ApprovalsConfig,
   FleetDefaults,
   HookConfig,
   McpServerConfig,

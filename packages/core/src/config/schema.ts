@@ -785,6 +785,33 @@ export const MemorySchema = z.preprocess(
   MemoryObjectSchema,
 );
 
+/** claude's own permission-rule syntax: a tool name, optionally with its content in parentheses. */
+const PERMISSION_RULE = /^[A-Za-z_][\w-]*(?:\(.+\))?$/s;
+
+export const APPROVAL_DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
+
+export const ApprovalsSchema = z.strictObject({
+  tools: z
+    .array(
+      matching(
+        PERMISSION_RULE,
+        (v) => `"${v}" is not a claude permission rule`,
+        'write a tool name with an optional pattern in parentheses, e.g. "Bash(git push:*)" or "Write(/etc/**)"',
+      ),
+    )
+    .min(1)
+    .describe(
+      'Tool calls a person must approve, in claude\'s permission-rule syntax, e.g. "Bash(git push:*)", "Write(/etc/**)"; they win over allowed_tools and the permission mode',
+    ),
+  timeout: duration({ positive: true })
+    .default(APPROVAL_DEFAULT_TIMEOUT_MS)
+    .describe("How long a request waits for a person (1h when unset); then on_timeout decides"),
+  on_timeout: z
+    .enum(["deny", "allow"])
+    .default("deny")
+    .describe("What a request nobody answered in time becomes (deny when unset)"),
+});
+
 // Durations in the agent are converted to milliseconds by the schema itself.
 const agentFields = {
   description: z.string().optional().describe("Free text shown in status and the dashboard"),
@@ -853,6 +880,9 @@ const agentFields = {
     ),
   memory: MemorySchema.optional().describe(
     "Notes the agent keeps between jobs: herdctl writes them to HERDCTL_MEMORY.md in the working directory and to the system prompt before each job, and stores what the agent leaves there as a new version; true, or { max_bytes } (16384 by default)",
+  ),
+  approvals: ApprovalsSchema.optional().describe(
+    "Tool calls that wait for a person's approval (herdctl approvals, the dashboard, the chat the job came from)",
   ),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z
@@ -1043,6 +1073,7 @@ export type WebConfig = z.output<typeof WebSchema>;
 /** `backoff` and `max_backoff` are milliseconds. */
 export type RetryConfig = z.output<typeof RetrySchema>;
 export type WakesConfig = z.output<typeof WakesSchema>;
+export type ApprovalsConfig = z.output<typeof ApprovalsSchema>;
 export type WebhooksConfig = z.output<typeof WebhooksSchema>;
 export type BudgetConfig = z.output<typeof BudgetSchema>;
 export type FleetBudgetConfig = z.output<typeof FleetBudgetSchema>;

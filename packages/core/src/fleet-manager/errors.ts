@@ -4,6 +4,8 @@ import { nearestNames } from "../util/nearest.js";
 /** Why FleetManager refused (FleetError.code). */
 export type FleetErrorCode =
   | "FLEET_AGENT_NOT_FOUND"
+  | "FLEET_APPROVAL_NOT_FOUND"
+  | "FLEET_APPROVAL_DECIDED"
   | "CHAT_NOT_FOUND"
   | "CHAT_BAD_REQUEST"
   | "FLEET_AT_CAPACITY"

@@ -3,7 +3,7 @@ import type { ChatRecord } from "../chat/types.js";
 import type { HerdctlNotice } from "../runner/job-executor.js";
 import type { RuntimeMessage } from "../runner/runtime/interface.js";
 import type { BudgetStatus } from "../spend/budget.js";
-import type { JobRecord } from "../state/index.js";
+import type { ApprovalRecord, JobRecord } from "../state/index.js";
 
 /**
  * One streamed message of a job: the Agent SDK's message union (`type` "system", "assistant",
@@ -86,6 +86,10 @@ export interface FleetEvents {
   "usage:paused": [UsagePausedEvent];
   /** A usage limit lifted: the probe met none, or no run was waiting for it. */
   "usage:resumed": [{ credential: string; probeJobId: string | null }];
+  /** A tool call waits for a person (or, after a restart, waits again). */
+  "approval:requested": [ApprovalRecord];
+  /** A person, or the timeout, decided a request. */
+  "approval:decided": [ApprovalRecord];
   "fleet:stopping": [{ reason: string }];
   "fleet:stopped": [{ reason: string }];
 }

@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { ApprovalBroker, type ApprovalDecision } from "../approvals/broker.js";
 import { type AuditActor, cleanActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
 import { AuditTrail } from "../audit/trail.js";
@@ -54,6 +55,8 @@ import { BudgetLedger } from "../spend/budget.js";
 import { BudgetAlarm } from "../spend/budget-alarm.js";
 import { type UsageQuery, type UsageReport, usageReport } from "../spend/usage-report.js";
 import {
+  type ApprovalRecord,
+  type ApprovalState,
   type AuditEntry,
   type AuditQuery,
   type AuditVerification,
@@ -216,6 +219,28 @@ export class FleetManager {
     (line) => this.log(line),
   );
   private pruneTimers: NodeJS.Timeout[] = [];
+  private readonly approvals = new ApprovalBroker(
+    () => this.state,
+    {
+      requested: (record) => this.events.emit("approval:requested", record),
+      decided: (record) => {
+        // Every decision, the timeout's and herdctl's own included, with who, how and why.
+        this.auditTrail.record(
+          `approval.${record.state}`,
+          { via: record.decidedVia ?? "api", who: record.decidedBy ?? "unknown" },
+          record.id,
+          {
+            agent: record.agent,
+            job: record.jobId,
+            tool: record.tool,
+            ...(record.reason ? { reason: record.reason } : {}),
+          },
+        );
+        this.events.emit("approval:decided", record);
+      },
+    },
+    () => this.clock.now(),
+  );
   private usagePauses!: UsagePauses;
   private readonly budgets = new BudgetLedger({
     state: () => this.state,
@@ -319,6 +344,7 @@ export class FleetManager {
         clock: () => this.clock.now(),
         warn: this.log,
         createRuntime: this.options.createRuntime,
+        approvals: this.approvals,
       });
       this.control = new JobControl({
         executor,
@@ -462,6 +488,8 @@ export class FleetManager {
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["stop waiting for usage-limit resets", () => this.usagePauses?.stop()],
+      // Before the jobs end: their pending requests stay for the jobs resumed after a restart.
+      ["keep pending approvals", () => this.approvals.close()],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       ["end the chats' claude processes", () => this.chatService?.close()],
       // Only a manager this fleet made: a caller's own manager may serve others.
@@ -864,6 +892,24 @@ export class FleetManager {
     if (agent === undefined) return this.state.sessions.list();
     const session = this.state.sessions.get(this.agent(agent).name);
     return session ? [session] : [];
+  }
+
+  /** Approval requests, newest first: every state's, or one state's (`pending`). */
+  listApprovals(query: { state?: ApprovalState } = {}): ApprovalRecord[] {
+    return this.approvals.list(query);
+  }
+
+  getApproval(id: string): ApprovalRecord | undefined {
+    return this.approvals.get(id);
+  }
+
+  /**
+   * A person's decision on a pending request: the paused tool call runs (approve) or is refused
+   * (deny). Throws FleetError FLEET_APPROVAL_NOT_FOUND or FLEET_APPROVAL_DECIDED (which names who
+   * decided first).
+   */
+  decideApproval(id: string, decision: ApprovalDecision): ApprovalRecord {
+    return this.approvals.decide(id, decision);
   }
 
   /** Pending wakes, soonest first; `agent` narrows to one agent (which must exist). */

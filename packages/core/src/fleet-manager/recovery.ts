@@ -23,7 +23,7 @@ export async function recoverFromCrash(
   containers: ContainerManager | undefined,
   log: (line: string) => void,
 ): Promise<RecoveryReport> {
-  const stale = state.jobs.list({ status: ["queued", "running"], limit: 1000 }).jobs;
+  const stale = state.jobs.list({ status: ["queued", "running", "waiting_approval"], limit: 1000 }).jobs;
   const report: RecoveryReport = {
     interrupted: [],
     killedPids: [],

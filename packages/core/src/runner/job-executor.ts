@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ApprovalBroker } from "../approvals/broker.js";
 import { AGENT_GATE_HINT, AGENT_GATE_REFUSED, type Gate, gatePlacement } from "../config/gate.js";
 import type { ResolvedAgent } from "../config/index.js";
 import { buildHookContext, type HookBudget, type HookContext, runHooks } from "../hooks/index.js";
@@ -51,6 +52,8 @@ export interface JobExecutorOptions {
   createRuntime?: (agent: ResolvedAgent) => RuntimeInterface;
   clock?: () => Date;
   warn?: (message: string) => void;
+  /** Pauses the tool calls an agent's `approvals` rules name until a person decides. */
+  approvals?: ApprovalBroker;
 }
 
 export interface JobRequest {
@@ -248,6 +251,17 @@ export class JobExecutor {
           inactivityTimeoutMs: agent.inactivity_timeout,
           guard: this.guard(),
           egress,
+          approvals:
+            agent.approvals && this.options.approvals
+              ? this.options.approvals.forJob({
+                  jobId,
+                  agent: agent.name,
+                  config: agent.approvals,
+                  redactor,
+                  continues: request.resumedFrom ? [request.resumedFrom] : [],
+                  notice,
+                })
+              : undefined,
           onContainer: ({ id }) => {
             job = state.jobs.update(jobId, { containerId: id });
           },
@@ -306,6 +320,7 @@ export class JobExecutor {
       ...(egress.entries().length > 0 ? { egress: egress.entries() } : {}),
     });
     outputLog.close();
+    this.options.approvals?.jobEnded(jobId, job.status);
     job = await this.runHooks(job, agent, redactor);
     if (job.status === "completed" && tracker.sessionId && (request.sessionOwner ?? "agent") === "agent") {
       state.sessions.save({

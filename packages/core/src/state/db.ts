@@ -445,6 +445,102 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 19,
+    name: "approvals for risky tool calls",
+    rebuildsTables: true,
+    // A job waits (waiting_approval) while a person decides; the jobs table is rebuilt as in
+    // migration 12 because SQLite cannot change its CHECK in place. The usage triggers live on
+    // the table, so they are made again.
+    sql: `
+      CREATE TABLE jobs_next (
+        id TEXT PRIMARY KEY NOT NULL,
+        agent TEXT NOT NULL,
+        schedule TEXT,
+        trigger_type TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN (${STATUSES},'skipped','waiting_approval')),
+        exit_reason TEXT,
+        error TEXT,
+        prompt TEXT NOT NULL,
+        summary TEXT,
+        session_id TEXT,
+        resumed_from TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        runtime TEXT NOT NULL CHECK (runtime IN ('sdk', 'cli')),
+        docker INTEGER NOT NULL DEFAULT 0 CHECK (docker IN (0, 1)),
+        pid INTEGER,
+        container_id TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        duration_ms INTEGER,
+        num_turns INTEGER,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cache_read_tokens INTEGER,
+        cache_creation_tokens INTEGER,
+        cost_usd REAL,
+        usage_json TEXT,
+        hook_errors TEXT,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        process_group TEXT,
+        retry_of TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        next_retry_at TEXT,
+        api_error_kind TEXT,
+        tool_failures TEXT,
+        offline INTEGER NOT NULL DEFAULT 0,
+        metadata_json TEXT,
+        forked_from TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+        egress_json TEXT
+      );
+      INSERT INTO jobs_next SELECT * FROM jobs;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_next RENAME TO jobs;
+      CREATE INDEX jobs_by_time ON jobs (created_at, id);
+      CREATE INDEX jobs_by_agent ON jobs (agent, created_at, id);
+      CREATE INDEX jobs_by_status ON jobs (status, created_at, id);
+      CREATE INDEX jobs_by_agent_status ON jobs (agent, status, created_at, id);
+      CREATE INDEX jobs_by_resumed_from ON jobs (resumed_from);
+      CREATE INDEX jobs_by_retry_of ON jobs (retry_of, attempt);
+      CREATE INDEX jobs_by_forked_from ON jobs (forked_from);
+      CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
+      CREATE TRIGGER usage_versions_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO usage_versions (day, version) VALUES (date(NEW.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+      END;
+      CREATE TRIGGER usage_versions_update AFTER UPDATE OF created_at, agent, status, duration_ms,
+        cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens ON jobs BEGIN
+        INSERT INTO usage_versions (day, version) VALUES (date(OLD.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+        INSERT INTO usage_versions (day, version) VALUES (date(NEW.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+      END;
+      CREATE TRIGGER usage_versions_delete AFTER DELETE ON jobs BEGIN
+        INSERT INTO usage_versions (day, version) VALUES (date(OLD.created_at), 1)
+          ON CONFLICT (day) DO UPDATE SET version = version + 1;
+      END;
+      CREATE INDEX jobs_usage ON jobs (created_at, agent, status, duration_ms, cost_usd,
+        input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens);
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY NOT NULL,
+        job_id TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        tool_input TEXT NOT NULL,
+        input_key TEXT NOT NULL,
+        rule TEXT,
+        requested_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        on_timeout TEXT NOT NULL CHECK (on_timeout IN ('deny', 'allow')),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'timed_out')),
+        decided_by TEXT,
+        decided_via TEXT CHECK (decided_via IN ('cli', 'dashboard', 'chat', 'discord', 'slack', 'timeout', 'api')),
+        reason TEXT,
+        decided_at TEXT
+      );
+      CREATE INDEX approvals_by_state ON approvals (state, requested_at);
+      CREATE INDEX approvals_by_job ON approvals (job_id, input_key);
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -40,6 +40,19 @@ export function mintChatId(): string {
   return `c-${suffix}`;
 }
 
+const APPROVAL_ID = /^apr-[a-z0-9]{8}$/;
+
+/** `apr-` and 8 random characters: short enough to type in a chat reply ("approve apr-…"). */
+export function mintApprovalId(): string {
+  let suffix = "";
+  for (let i = 0; i < 8; i++) suffix += SUFFIX_ALPHABET[nodeCrypto().randomInt(SUFFIX_ALPHABET.length)];
+  return `apr-${suffix}`;
+}
+
+export function isApprovalId(value: unknown): value is string {
+  return typeof value === "string" && APPROVAL_ID.test(value);
+}
+
 export function isChatId(value: unknown): value is string {
   return typeof value === "string" && CHAT_ID.test(value);
 }

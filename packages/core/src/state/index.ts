@@ -1,3 +1,11 @@
+export type {
+  ApprovalChannel,
+  ApprovalDecisionRecord,
+  ApprovalRecord,
+  ApprovalState,
+  NewApproval,
+} from "./approvals.js";
+export { APPROVAL_CHANNELS, APPROVAL_STATES, ApprovalRepository } from "./approvals.js";
 export type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from "./audit.js";
 export { AuditRepository } from "./audit.js";
 export type { NewChatMessage, StoredChat } from "./chats.js";
@@ -25,6 +33,7 @@ export {
   assertJobId,
   assertSessionId,
   isAgentName,
+  isApprovalId,
   isChatId,
   isJobId,
   isSessionId,

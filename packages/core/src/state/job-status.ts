@@ -9,16 +9,19 @@ export const JOB_STATUSES = [
   "timed_out",
   "interrupted",
   "skipped",
+  "waiting_approval",
 ] as const;
-/** Where a job stands: queued or running, then one terminal status. */
+/** Where a job stands: queued, running (or waiting for an approval), then one terminal status. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export type ActiveJobStatus = "queued" | "running";
+export type ActiveJobStatus = "queued" | "running" | "waiting_approval";
 export type TerminalJobStatus = Exclude<JobStatus, ActiveJobStatus>;
 
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
   queued: ["running", "cancelled", "interrupted"],
   // A gate found no work: the model never ran.
-  running: ["completed", "failed", "cancelled", "timed_out", "interrupted", "skipped"],
+  running: ["completed", "failed", "cancelled", "timed_out", "interrupted", "skipped", "waiting_approval"],
+  // A tool call waits for a person; the job is still live and ends the ways a running one does.
+  waiting_approval: ["running", "completed", "failed", "cancelled", "timed_out", "interrupted"],
   completed: [],
   failed: [],
   cancelled: [],

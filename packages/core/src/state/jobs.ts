@@ -156,6 +156,18 @@ export class JobRepository {
     });
   }
 
+  /** running ↔ waiting_approval: a tool call of the job waits for a person, or no longer does. */
+  setWaiting(id: string, waiting: boolean): JobRecord {
+    return this.write(() => {
+      const job = this.require(id);
+      const to: JobStatus = waiting ? "waiting_approval" : "running";
+      if (job.status === to) return job;
+      assertTransition(id, job.status, to);
+      this.setStatus(id, job.status, to, [], []);
+      return { ...job, status: to };
+    });
+  }
+
   /** Moves a job to a final status and records why and what it cost. */
   finish(id: string, outcome: JobOutcome): JobRecord {
     checkSessionId(outcome.sessionId);
@@ -237,7 +249,7 @@ export class JobRepository {
   interruptUnfinished(error: string): string[] {
     return this.write(() => {
       const rows = this.prepare(
-        "SELECT id, status FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id",
+        "SELECT id, status FROM jobs WHERE status IN ('queued', 'running', 'waiting_approval') ORDER BY created_at, id",
       ).all() as { id: string; status: JobStatus }[];
       for (const row of rows) {
         this.finish(row.id, { status: "interrupted", exitReason: "interrupted", error });

@@ -1,5 +1,6 @@
 import { closeSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ApprovalRepository } from "./approvals.js";
 import { AuditRepository } from "./audit.js";
 import { ChatRepository } from "./chats.js";
 import { type Db, integrityProblems, MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
@@ -40,6 +41,7 @@ interface OpenState {
   readonly jobs: JobRepository;
   readonly sessions: SessionRepository;
   readonly memory: MemoryRepository;
+  readonly approvals: ApprovalRepository;
   readonly schedules: ScheduleRepository;
   readonly events: EventRepository;
   readonly wakes: WakeRepository;
@@ -126,6 +128,7 @@ export class StateManager {
       jobs: new JobRepository(db, this.dbPath, this.clock, (id) => this.output.wakeFollowers(id)),
       sessions: new SessionRepository(db, this.dbPath, this.clock),
       memory: new MemoryRepository(db, this.dbPath, this.clock),
+      approvals: new ApprovalRepository(db, this.dbPath, this.clock),
       schedules: new ScheduleRepository(db, this.dbPath),
       events: new EventRepository(db, this.dbPath, this.clock),
       wakes: new WakeRepository(db, this.dbPath, this.clock),
@@ -147,6 +150,10 @@ export class StateManager {
 
   get memory(): MemoryRepository {
     return this.opened().memory;
+  }
+
+  get approvals(): ApprovalRepository {
+    return this.opened().approvals;
   }
 
   get schedules(): ScheduleRepository {

@@ -1,4 +1,5 @@
 import type { ResolvedAgent } from "../../config/index.js";
+import { settingsWithApprovals } from "./approval-settings.js";
 import { hostGuardRules } from "./host-guard.js";
 import type { RuntimeExecuteOptions } from "./interface.js";
 
@@ -14,7 +15,7 @@ function flag(name: string, value: string | number): string {
  */
 export function buildCliArgs(
   agent: ResolvedAgent,
-  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard" | "settings">,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard" | "settings" | "approvals">,
 ): string[] {
   const args = ["-p", "--output-format", "stream-json", "--verbose"];
   if (run.resume) {
@@ -51,6 +52,11 @@ export function buildCliArgs(
   // Always explicit: without the flag claude loads every settings file, and the loader has
   // already chosen the agent's list (so the SDK runtime loads the same ones).
   args.push(flag("--setting-sources", (agent.setting_sources ?? []).join(",")));
-  if (run.settings) args.push(flag("--settings", JSON.stringify(run.settings)));
+  const settings = settingsWithApprovals(run.settings, run.approvals);
+  if (settings) args.push(flag("--settings", JSON.stringify(settings)));
+  // claude's own control protocol on stdin/stdout asks herdctl about each call an ask rule
+  // catches: it works alike on the host and through docker exec, with no extra process or socket.
+  // The caller writes the prompt as a stream-json message and answers on stdin (cli-runtime.ts).
+  if (run.approvals?.rules.length) args.push("--permission-prompt-tool", "stdio");
   return args;
 }

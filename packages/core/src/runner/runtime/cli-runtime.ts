@@ -1,5 +1,7 @@
 import { createInterface } from "node:readline";
+import { withoutApprovalPrompts } from "./approval-settings.js";
 import { buildCliArgs } from "./cli-args.js";
+import { ControlResponder, isControlRequest } from "./control-protocol.js";
 import { RuntimeError } from "./errors.js";
 import type {
   ConversationOptions,
@@ -24,7 +26,8 @@ export class CLIRuntime implements RuntimeInterface {
    * `claude -p --input-format stream-json`: stdin stays open and each turn is one JSON line on it,
    * so later turns skip claude's start-up.
    */
-  async open(options: ConversationOptions): Promise<LiveConversation> {
+  async open(given: ConversationOptions): Promise<LiveConversation> {
+    const options = withoutApprovalPrompts(given);
     const lifetime = new AbortController();
     const ctx = new RunContext(this.type, { ...options, prompt: "", signal: lifetime.signal }, this.defaults);
     const { launcher, claudePath, env, redactor } = ctx;
@@ -79,17 +82,22 @@ export class CLIRuntime implements RuntimeInterface {
     const ctx = new RunContext(this.type, options, this.defaults);
     const { launcher, claudePath, env, redactor, watchdog, stderr } = ctx;
     let proc: LaunchedProcess | undefined;
+    let responder: ControlResponder | undefined;
     let sawResult = false;
     const onAbort = () => {
       if (proc) void terminate(proc, watchdog.forced ? 0 : undefined);
     };
     try {
       if (watchdog.signal.aborted) throw ctx.stoppedError();
+      const approvals = options.approvals?.rules.length ? options.approvals : undefined;
+      const args = buildCliArgs(options.agent, options);
+      // With approvals claude reads stream-json on stdin: the prompt, then answers to its questions.
+      if (approvals) args.splice(1, 0, "--input-format", "stream-json");
       try {
-        proc = launcher.spawn(claudePath, buildCliArgs(options.agent, options), {
+        proc = launcher.spawn(claudePath, args, {
           cwd: launcher.mapPath(options.agent.working_directory),
           env,
-          stdin: options.prompt,
+          stdin: approvals ? undefined : options.prompt,
           signal: watchdog.signal,
         });
       } catch (error) {
@@ -104,13 +112,26 @@ export class CLIRuntime implements RuntimeInterface {
       options.onSpawn?.({ pid: proc.pid });
       watchdog.signal.addEventListener("abort", onAbort, { once: true });
       ctx.watchStderr(proc);
+      if (approvals) {
+        responder = new ControlResponder(proc.stdin, approvals, watchdog);
+        proc.stdin.write(`${JSON.stringify(userMessage(options.prompt))}\n`);
+      }
 
       const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const line of lines) {
         watchdog.touch();
+        const parsed = responder && line.includes('"control_request"') ? parseJsonLine(line) : undefined;
+        if (responder && isControlRequest(parsed)) {
+          responder.handle(parsed);
+          continue;
+        }
         const message = parseStreamJsonLine(line);
         if (!message) continue;
-        if (message.type === "result") sawResult = true;
+        if (message.type === "result") {
+          sawResult = true;
+          // With stream-json input claude waits for the next message; the run is one turn.
+          if (approvals) proc.stdin.end();
+        }
         yield message;
       }
       const { exitCode, signal } = await proc.exited;
@@ -137,7 +158,16 @@ export class CLIRuntime implements RuntimeInterface {
       watchdog.signal.removeEventListener("abort", onAbort);
       // Reached on success, failure and when the consumer stops early: never leave claude behind.
       if (proc) await terminate(proc);
+      await responder?.settled();
       watchdog.dispose();
     }
+  }
+}
+
+function parseJsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
   }
 }

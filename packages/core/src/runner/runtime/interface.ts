@@ -49,6 +49,26 @@ export interface RuntimeExecuteOptions {
   onSpawn?: (info: { pid: number | undefined }) => void;
   /** claude settings herdctl lays over the agent's settings files for this run (`--settings`). */
   settings?: Record<string, unknown>;
+  /** Tool calls that wait for a person's decision (the agent's `approvals`). */
+  approvals?: ToolApprovals;
+}
+
+/** A tool call that matched one of the agent's `approvals` rules, as claude asks about it. */
+export interface ToolPermissionRequest {
+  toolName: string;
+  input: Record<string, unknown>;
+  toolUseId?: string;
+}
+
+export type ToolPermissionDecision = { behavior: "allow" } | { behavior: "deny"; message: string };
+
+/**
+ * Tool calls a person decides: the rules become claude `ask` rules (they win over allowed tools and
+ * the permission mode), and each call they catch waits on `ask` while claude is paused.
+ */
+export interface ToolApprovals {
+  readonly rules: readonly string[];
+  ask(request: ToolPermissionRequest, signal: AbortSignal): Promise<ToolPermissionDecision>;
 }
 
 /** What opening a live conversation takes: a run's options without the prompt and its limits. */

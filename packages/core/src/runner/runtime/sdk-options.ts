@@ -1,5 +1,6 @@
 import type { Options } from "@anthropic-ai/claude-agent-sdk";
 import type { ResolvedAgent } from "../../config/index.js";
+import { settingsWithApprovals } from "./approval-settings.js";
 import { hostGuardRules } from "./host-guard.js";
 import type { RuntimeExecuteOptions } from "./interface.js";
 
@@ -10,7 +11,7 @@ import type { RuntimeExecuteOptions } from "./interface.js";
  */
 export function buildSdkOptions(
   agent: ResolvedAgent,
-  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard" | "settings">,
+  run: Pick<RuntimeExecuteOptions, "sessionId" | "resume" | "fork" | "guard" | "settings" | "approvals">,
   cwd: string,
 ): Options {
   const options: Options = { cwd };
@@ -54,6 +55,7 @@ export function buildSdkOptions(
   }
   // Always explicit: the SDK, like claude, loads every settings file when told nothing.
   options.settingSources = [...(agent.setting_sources ?? [])];
-  if (run.settings) options.settings = structuredClone(run.settings) as Options["settings"];
+  const settings = settingsWithApprovals(run.settings, run.approvals);
+  if (settings) options.settings = structuredClone(settings) as Options["settings"];
   return options;
 }

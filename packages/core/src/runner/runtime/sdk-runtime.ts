@@ -1,4 +1,5 @@
 import type { SDKUserMessage, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import { withoutApprovalPrompts } from "./approval-settings.js";
 import { RuntimeError } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import type {
@@ -26,7 +27,8 @@ function delay(ms: number): Promise<void> {
  */
 function launchedOptions(
   ctx: RunContext,
-  options: Pick<RuntimeExecuteOptions, "agent" | "onSpawn"> & Parameters<typeof buildSdkOptions>[1],
+  options: Pick<RuntimeExecuteOptions, "agent" | "onSpawn" | "approvals"> &
+    Parameters<typeof buildSdkOptions>[1],
   cwd: string,
   abortController: AbortController,
   started: (proc: LaunchedProcess) => void,
@@ -36,6 +38,21 @@ function launchedOptions(
   sdkOptions.env = env;
   sdkOptions.abortController = abortController;
   sdkOptions.pathToClaudeCodeExecutable = claudePath;
+  const approvals = options.approvals?.rules.length ? options.approvals : undefined;
+  if (approvals) {
+    sdkOptions.canUseTool = async (toolName, input, { signal, toolUseID }) => {
+      // Waiting for a person is not a hang.
+      const release = ctx.watchdog.hold();
+      try {
+        const decision = await approvals.ask({ toolName, input, toolUseId: toolUseID }, signal);
+        return decision.behavior === "allow"
+          ? { behavior: "allow", updatedInput: input }
+          : { behavior: "deny", message: decision.message };
+      } finally {
+        release();
+      }
+    };
+  }
   sdkOptions.spawnClaudeCodeProcess = (spawn): SpawnedProcess => {
     const childEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(spawn.env)) if (v !== undefined) childEnv[k] = v;
@@ -59,7 +76,8 @@ export class SDKRuntime implements RuntimeInterface {
   constructor(private readonly defaults: { claudePath?: string } = {}) {}
 
   /** query() with streaming input: each turn is one SDKUserMessage pushed into the prompt stream. */
-  async open(options: ConversationOptions): Promise<LiveConversation> {
+  async open(given: ConversationOptions): Promise<LiveConversation> {
+    const options = withoutApprovalPrompts(given);
     const lifetime = new AbortController();
     const ctx = new RunContext(this.type, { ...options, prompt: "", signal: lifetime.signal }, this.defaults);
     const { launcher } = ctx;

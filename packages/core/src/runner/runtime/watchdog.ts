@@ -12,6 +12,7 @@ export class RunWatchdog {
   private hardTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private stopped: { reason: StopReason; timeoutMs?: number } | undefined;
+  private holds = 0;
   private readonly onOuterAbort = () => this.stop("cancelled");
 
   constructor(
@@ -34,12 +35,29 @@ export class RunWatchdog {
   /** The run showed signs of life; restart the inactivity countdown. */
   touch(): void {
     const ms = this.limits.inactivityTimeoutMs;
-    if (ms === undefined || ms <= 0 || this.stopped) return;
+    if (ms === undefined || ms <= 0 || this.stopped || this.holds > 0) return;
     if (this.idleTimer) this.idleTimer.refresh();
     else {
       this.idleTimer = setTimeout(() => this.stop("inactivity", ms), ms);
       this.idleTimer.unref();
     }
+  }
+
+  /**
+   * A silence that is not a hang: claude waits for a person to approve a tool call. The inactivity
+   * countdown stops until the returned release is called (the hard timeout keeps running).
+   */
+  hold(): () => void {
+    this.holds++;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.touch();
+    };
   }
 
   get reason(): { reason: StopReason; timeoutMs?: number } | undefined {
