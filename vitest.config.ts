@@ -29,6 +29,8 @@ const SILENCES = [
   "packages/cli/test/commands/chat-silence.test.ts",
   // A minute-long silent Discord turn (the fleet runs in-process; no control server).
   "packages/core/test/chat/discord/discord-silence.test.ts",
+  // A 70-second wait for an approval, per runtime.
+  "packages/core/test/approvals/approval-wait.test.ts",
 ];
 
 export default defineConfig({

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
+import { registerApprovals } from "./commands/approvals.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerChat } from "./commands/chat.js";
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerAgent(program);
   registerMemory(program);
+  registerApprovals(program);
   registerWakes(program);
   registerAudit(program);
   registerUsage(program);

@@ -30,7 +30,7 @@ export { CREDENTIAL_ENV_NAMES } from "./secrets/redactor.js";
 export { adoptionCandidates, adoptSession } from "./sessions/adopt.js";
 export { SessionError } from "./sessions/errors.js";
 export { StateError } from "./state/errors.js";
-export { isAgentName, isJobId, isSessionId, isWakeId } from "./state/ids.js";
+export { isAgentName, isApprovalId, isJobId, isSessionId, isWakeId } from "./state/ids.js";
 export { isTerminalStatus, JOB_STATUSES } from "./state/job-status.js";
 export { StateManager } from "./state/manager.js";
 export { nearestNames } from "./util/nearest.js";

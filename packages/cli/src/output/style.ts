@@ -42,6 +42,8 @@ export function statusColour(style: Style, status: string): string {
       return style.yellow(status);
     case "running":
       return style.cyan(status);
+    case "waiting_approval":
+      return style.magenta(status);
     default:
       return style.dim(status);
   }

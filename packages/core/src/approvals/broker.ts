@@ -149,6 +149,7 @@ export class ApprovalBroker {
         input: summarizeInput(input, job.redactor),
         inputKey: key,
         rule: matchedRule(job.config.tools, toolName, input),
+        requestedAt: now,
         expiresAt: new Date(now.getTime() + job.config.timeout),
         onTimeout: job.config.on_timeout,
       });

@@ -882,7 +882,7 @@ const agentFields = {
     "Notes the agent keeps between jobs: herdctl writes them to HERDCTL_MEMORY.md in the working directory and to the system prompt before each job, and stores what the agent leaves there as a new version; true, or { max_bytes } (16384 by default)",
   ),
   approvals: ApprovalsSchema.optional().describe(
-    "Tool calls that wait for a person's approval (herdctl approvals, the dashboard, the chat the job came from)",
+    "Tool calls that wait for a person's approval (herdctl approvals, approve, deny; POST /api/approvals/<id>/approve|deny); docs/agents.md#approvals",
   ),
   env: stringRecord.optional().describe("Extra environment for claude"),
   on_interrupt: z

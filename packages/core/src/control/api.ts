@@ -6,7 +6,7 @@ import { MEMORY_MAX_BYTES_LIMIT } from "../config/schema.js";
 import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import type { ScheduleEditResult, ScheduleInput } from "../schedule-edit/index.js";
-import { JOB_STATUSES } from "../state/index.js";
+import { APPROVAL_CHANNELS, APPROVAL_STATES, type ApprovalChannel, JOB_STATUSES } from "../state/index.js";
 import { apiError, toApiError } from "./api-errors.js";
 import { API_BODY_LIMIT, limitBody } from "./body-limit.js";
 import { mountChatRoutes } from "./chat-routes.js";
@@ -30,6 +30,8 @@ const EVENT_NAMES: FleetEventName[] = [
   "config:reloaded",
   "config:rejected",
   "budget:exceeded",
+  "approval:requested",
+  "approval:decided",
   "fleet:stopping",
   "fleet:stopped",
 ];
@@ -56,6 +58,9 @@ const ForkBody = z
 /** A person's notes; the agent's own memory.max_bytes is checked by the fleet. */
 const MemoryBody = z.object({ content: z.string().max(MEMORY_MAX_BYTES_LIMIT) }).strict();
 const MemoryQuery = z.object({ version: z.coerce.number().int().min(1).optional() }).strict();
+
+const ApprovalQuery = z.object({ state: z.enum(APPROVAL_STATES).optional() }).strict();
+const DecisionBody = z.object({ reason: z.string().max(2000).optional() }).strict();
 
 const AdoptBody = z.object({ sessionId: z.string().uuid() }).strict();
 
@@ -331,6 +336,38 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
     return c.json({ version: fleet.setMemory(c.req.param("name"), body.data.content, actorOf(c)) });
   });
+
+  // Tool calls waiting for a person (docs/agents.md#approvals); the caller's actor decides.
+  app.get("/api/approvals", (c) => {
+    const query = ApprovalQuery.safeParse(c.req.query());
+    if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
+    return c.json({ approvals: fleet.listApprovals(query.data) });
+  });
+
+  app.get("/api/approvals/:id", (c) => {
+    const approval = fleet.getApproval(c.req.param("id"));
+    if (!approval)
+      return apiError(c, 404, "FLEET_APPROVAL_NOT_FOUND", "no such approval request; see herdctl approvals");
+    return c.json({ approval });
+  });
+
+  for (const decision of ["approve", "deny"] as const) {
+    app.post(`/api/approvals/:id/${decision}`, async (c) => {
+      const body = await parsedBody(c.req.raw, DecisionBody);
+      if (!body.ok) return apiError(c, 400, "BAD_REQUEST", body.message);
+      const actor = actorOf(c);
+      const via = (APPROVAL_CHANNELS as readonly string[]).includes(actor.via)
+        ? (actor.via as ApprovalChannel)
+        : "api";
+      const approval = fleet.decideApproval(c.req.param("id"), {
+        decision,
+        by: actor.who,
+        via,
+        reason: body.data.reason,
+      });
+      return c.json({ approval });
+    });
+  }
 
   // Wakes agents scheduled for themselves (docs/wakes.md); their prompts are agent-written text.
   app.get("/api/wakes", (c) => {

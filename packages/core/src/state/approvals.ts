@@ -37,6 +37,7 @@ export interface NewApproval {
   input: string;
   inputKey: string;
   rule: string | null;
+  requestedAt: Date;
   expiresAt: Date;
   onTimeout: "deny" | "allow";
 }
@@ -113,7 +114,7 @@ export class ApprovalRepository {
           next.input,
           next.inputKey,
           next.rule,
-          this.now().toISOString(),
+          next.requestedAt.toISOString(),
           next.expiresAt.toISOString(),
           next.onTimeout,
         ),

@@ -21,6 +21,9 @@ const OTHER_EVENTS = [
   // Every dashboard shows the same chats: lists and open chats follow these.
   "chat:updated",
   "chat:deleted",
+  // The dashboard's approvals badge follows these.
+  "approval:requested",
+  "approval:decided",
 ] as const;
 
 const MAX_SUBSCRIPTIONS = 20;
