@@ -1,4 +1,4 @@
-import { bash, script, textReply } from "@herdctl/standin";
+import { script, textReply, writeFile } from "@herdctl/standin";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../packages/core/src/control/api.js";
 import type { ApprovalRecord } from "../../packages/core/src/state/index.js";
@@ -19,13 +19,13 @@ describe("hostile input around approvals", () => {
   const bed = fleetTestbed();
 
   it("redacts and escapes the input, refuses bad ids and bodies, and cleans the reason", async () => {
-    bed.standin.setResponder(script([bash(`touch x.txt; echo '${ESC}[2J${SECRET}'`), textReply("done")]));
+    bed.standin.setResponder(script([writeFile("x.txt", `${ESC}[2J${SECRET}`), textReply("done")]));
     const fleet = await bed.start({
       worker: [
         "runtime: cli",
-        "allowed_tools: [Bash]",
+        "allowed_tools: [Write]",
         `env: { DEPLOY_TOKEN: ${SECRET} }`,
-        'approvals: { tools: ["Bash(touch:*)"] }',
+        'approvals: { tools: ["Write"] }',
         "",
       ].join("\n"),
     });
@@ -33,7 +33,14 @@ describe("hostile input around approvals", () => {
     const post = (path: string, body: string) =>
       api.request(path, { method: "POST", body, headers: { "content-type": "application/json" } });
     const job = fleet.trigger("worker", { prompt: "go" });
-    await until(() => fleet.listApprovals({ state: "pending" }).length === 1, "a pending approval");
+    await until(
+      () =>
+        fleet.listApprovals({ state: "pending" }).length === 1 || fleet.job(job.id)?.status === "completed",
+      "a pending approval",
+    );
+    expect(fleet.listApprovals({ state: "pending" }), JSON.stringify(fleet.jobOutput(job.id))).toHaveLength(
+      1,
+    );
     const [request] = fleet.listApprovals({ state: "pending" }) as [ApprovalRecord];
     expect(request.input).not.toContain(SECRET);
     expect(request.input).not.toMatch(CONTROL);

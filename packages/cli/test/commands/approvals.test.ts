@@ -95,13 +95,17 @@ describe("herdctl approvals, approve, deny (real claude, offline stand-in)", () 
     const approved = await herdctl(["approve", request!.id, "--reason", "release window"], { cwd: dir });
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toBe(`${request!.id} approved (Bash of deployer, job ${jobId})\n`);
+    let status = "";
     await until(
-      async () =>
-        json<{ status: string }>(await herdctl(["--json", "job", jobId], { cwd: dir })).status ===
-        "completed",
-      "the job to complete",
+      async () => {
+        status = json<{ job: { status: string } }>(await herdctl(["--json", "job", jobId], { cwd: dir })).job
+          .status;
+        return !["running", "waiting_approval"].includes(status);
+      },
+      "the job to end",
       120_000,
     );
+    expect(status, (await herdctl(["job", jobId], { cwd: dir })).stdout).toBe("completed");
     expect(existsSync(join(dir, "workspace", "deployed.txt"))).toBe(true);
 
     const again = await herdctl(["deny", request!.id], { cwd: dir });
