@@ -32,6 +32,7 @@ describe("openDatabase", () => {
         .all();
       expect(tables).toEqual([
         "agent_memory",
+        "approvals",
         "audit",
         "audit_checkpoint",
         "chat_messages",
@@ -258,6 +259,61 @@ describe("migration 12: jobs may be skipped", () => {
       // References still act: deleting the parent clears them rather than failing or cascading.
       db.prepare("DELETE FROM jobs WHERE id = 'job-parent'").run();
       expect(db.prepare("SELECT resumed_from FROM jobs WHERE id = 'job-child'").pluck().get()).toBeNull();
+      expect(db.prepare("SELECT job_id FROM wakes").pluck().get()).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("migration 19: approvals", () => {
+  it("rebuilds the jobs table with waiting_approval, keeping rows, references, indexes and usage triggers", () => {
+    const path = join(tempDir(), "herdctl.db");
+    const old = openDatabase(
+      path,
+      MIGRATIONS.filter((m) => m.version <= 18),
+    );
+    const job = (id: string, extra = "") =>
+      old
+        .prepare(
+          `INSERT INTO jobs (id, agent, trigger_type, status, prompt, runtime, created_at${extra ? ", resumed_from" : ""})
+           VALUES (?, 'a', 'manual', 'completed', 'p', 'cli', '2026-01-01T00:00:00.000Z'${extra})`,
+        )
+        .run(id);
+    job("job-parent");
+    job("job-child", ", 'job-parent'");
+    old
+      .prepare(
+        "INSERT INTO wakes (id, agent, job_id, session_id, kind, prompt, status, created_at) VALUES ('w1', 'a', 'job-parent', 's', 'once', 'p', 'pending', 'x')",
+      )
+      .run();
+    const indexesBefore = old
+      .prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name")
+      .pluck()
+      .all();
+    const versionBefore = old.prepare("SELECT version FROM usage_versions").pluck().get() as number;
+    old.close();
+
+    const db = openDatabase(path);
+    try {
+      expect(schemaVersion(db)).toBe(19);
+      expect(db.prepare("SELECT resumed_from FROM jobs WHERE id = 'job-child'").pluck().get()).toBe(
+        "job-parent",
+      );
+      // Indexes and the usage triggers are all back on the rebuilt table.
+      expect(
+        db
+          .prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name")
+          .pluck()
+          .all(),
+      ).toEqual(indexesBefore);
+      // The update trigger bumps the old and the new day: the same day here, so twice.
+      db.prepare("UPDATE jobs SET status = 'waiting_approval' WHERE id = 'job-child'").run();
+      expect(db.prepare("SELECT version FROM usage_versions").pluck().get()).toBe(versionBefore + 2);
+      expect(() => db.prepare("UPDATE jobs SET status = 'bogus' WHERE id = 'job-child'").run()).toThrow(
+        /CHECK constraint/,
+      );
+      db.prepare("DELETE FROM jobs WHERE id = 'job-parent'").run();
       expect(db.prepare("SELECT job_id FROM wakes").pluck().get()).toBeNull();
     } finally {
       db.close();

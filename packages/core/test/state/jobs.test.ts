@@ -203,7 +203,7 @@ describe("JobRepository: status transitions", () => {
     state.jobs.start(id);
     expect(caught(() => state.jobs.start(id)).message).toBe(
       `Job ${id} cannot go from running to running; from running it can only become ` +
-        "completed, failed, cancelled, timed_out, interrupted, skipped.",
+        "completed, failed, cancelled, timed_out, interrupted, skipped, waiting_approval.",
     );
   });
 
