@@ -25,4 +25,5 @@ export const JOB_STATUSES = [
   "timed_out",
   "interrupted",
   "skipped",
+  "waiting_approval",
 ];
