@@ -234,7 +234,8 @@ async function follow(
 }
 
 function newestRunning(state: StateManager, agent: string | undefined): JobRecord | undefined {
-  return state.jobs.list({ agent, status: "running", limit: 1 }).jobs[0];
+  // A job waiting for an approval is still live: its output goes on once someone decides.
+  return state.jobs.list({ agent, status: ["running", "waiting_approval"], limit: 1 }).jobs[0];
 }
 
 function endEvent(job: JobRecord): string {

@@ -107,6 +107,20 @@ describe.each(["cli", "sdk"])(
       });
     });
 
+    it("a job cancelled while it waits ends cancelled and its request is denied by herdctl", async () => {
+      bed.standin.setResponder(script([bash("touch approved.txt"), textReply("never")]));
+      const fleet = await bed.start({ worker: agentYaml(runtime, '{ tools: ["Bash(touch:*)"] }') });
+      const job = fleet.trigger("worker", { prompt: "go" });
+      const pending = await pendingFor(fleet, job.id);
+      expect((await fleet.cancel(job.id)).status).toBe("cancelled");
+      expect(fleet.getApproval(pending.id)).toMatchObject({
+        state: "denied",
+        decidedBy: "herdctl",
+        reason: "the job ended (cancelled) first",
+      });
+      expect(existsSync(join(bed.tmp.dir, "workspace", "approved.txt"))).toBe(false);
+    });
+
     it("a request nobody answers times out into on_timeout and the job goes on", async () => {
       bed.standin.setResponder(script([bash("touch approved.txt"), textReply("timed out")]));
       const fleet = await bed.start({

@@ -44,7 +44,11 @@ function launchedOptions(
       // Waiting for a person is not a hang.
       const release = ctx.watchdog.hold();
       try {
-        const decision = await approvals.ask({ toolName, input, toolUseId: toolUseID }, signal);
+        // The SDK's signal ends with its request; the watchdog's with the job (cancel, timeout).
+        const decision = await approvals.ask(
+          { toolName, input, toolUseId: toolUseID },
+          AbortSignal.any([signal, ctx.watchdog.signal]),
+        );
         return decision.behavior === "allow"
           ? { behavior: "allow", updatedInput: input }
           : { behavior: "deny", message: decision.message };
