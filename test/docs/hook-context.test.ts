@@ -49,6 +49,20 @@ describe("docs/configuration.md: the hook context", () => {
         spent_usd: 2,
         resets_at: "2026-01-02T00:00:00.000Z",
       },
+      // Present only for approval_requested and approval_decided hooks.
+      approval: {
+        id: "apr-0000aaaa",
+        tool: "Bash",
+        input: "{}",
+        rule: "Bash(git push:*)",
+        state: "approved",
+        requested_at: "2026-01-02T00:00:00.000Z",
+        expires_at: "2026-01-02T01:00:00.000Z",
+        on_timeout: "deny",
+        decided_by: "alice",
+        decided_via: "cli",
+        reason: "release day",
+      },
     };
     expect(Object.keys(HOOK_CONTEXT_FIELDS)).toEqual(paths(context));
     expect(documentedRows().map((r) => r.field)).toEqual(Object.keys(HOOK_CONTEXT_FIELDS));

@@ -62,9 +62,23 @@ describe("docs/hook-payload.schema.json", () => {
       "budget.limit_usd",
       "budget.spent_usd",
       "budget.resets_at",
+      // Likewise the approval object, only for approval_requested and approval_decided hooks.
+      "approval",
+      "approval.id",
+      "approval.tool",
+      "approval.input",
+      "approval.rule",
+      "approval.state",
+      "approval.requested_at",
+      "approval.expires_at",
+      "approval.on_timeout",
+      "approval.decided_by",
+      "approval.decided_via",
+      "approval.reason",
     ]);
     expect(schema.required).not.toContain("metadata");
     expect(schema.required).not.toContain("budget");
+    expect(schema.required).not.toContain("approval");
     expect(schema.properties!.job!.required).not.toContain("scheduleName");
     expect(schema.properties!.result!.required).not.toContain("error");
   });

@@ -3,7 +3,7 @@
 
 export * from "./agent-install/index.js";
 export * from "./agent-scaffold/index.js";
-export * from "./approvals/index.js";
+export { cleanReason, describeApproval } from "./approvals/index.js";
 export type { AuditActor } from "./audit/actor.js";
 export type { ConnectorStatus } from "./chat/connectors/types.js";
 export * from "./chat/index.js";

@@ -72,11 +72,17 @@ export function hookSources(merged: SNode, agentFile: string): Record<HookListNa
       file: item.origin.file.absPath,
     }));
   };
-  return { after_run: of("after_run"), on_error: of("on_error"), budget_exceeded: of("budget_exceeded") };
+  return Object.fromEntries(HOOK_LISTS.map((list) => [list, of(list)])) as Record<HookListName, HookSource[]>;
 }
 
 /** Every list a `hooks:` section may hold. */
-export const HOOK_LISTS = ["after_run", "on_error", "budget_exceeded"] as const;
+export const HOOK_LISTS = [
+  "after_run",
+  "on_error",
+  "budget_exceeded",
+  "approval_requested",
+  "approval_decided",
+] as const;
 export type HookListName = (typeof HOOK_LISTS)[number];
 
 export interface HookSource {

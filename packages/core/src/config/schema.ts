@@ -462,6 +462,18 @@ export const HooksSchema = z.strictObject({
     .describe(
       "Hooks run once per day or month when the agent's or the fleet's budget is reached, with the job that reached it and the budget in the payload",
     ),
+  approval_requested: z
+    .array(HookSchema)
+    .optional()
+    .describe(
+      "Hooks run when one of the agent's tool calls waits for a person (approvals), with the job and the request in the payload",
+    ),
+  approval_decided: z
+    .array(HookSchema)
+    .optional()
+    .describe(
+      "Hooks run when a person or the timeout decided such a request, with the decision in the payload",
+    ),
 });
 
 const dollars = z.number().positive().max(1_000_000);

@@ -1,4 +1,5 @@
 import type { ConfigIssue } from "./errors.js";
+import type { HookListName } from "./isolation.js";
 import type { ResolvedPlugin } from "./plugins.js";
 import type {
   AgentConfig,
@@ -49,7 +50,7 @@ export type ResolvedAgent = Omit<
   fleetName: string;
   /** Fleet defaults + agent file + overrides, merged; Docker defaults are not applied here. */
   docker?: AgentDockerConfig;
-  hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[]; budget_exceeded?: ResolvedHook[] };
+  hooks?: Partial<Record<HookListName, ResolvedHook[]>>;
   /** Absolute plugin folders, each checked at load to hold .claude-plugin/plugin.json. */
   plugins?: ResolvedPlugin[];
 };

@@ -36,9 +36,27 @@ export interface HookContext {
   readonly metadata?: AgentMetadata;
   /** For event "budget_exceeded": the budget that was reached. */
   readonly budget?: HookBudget;
+  /** For events "approval_requested" and "approval_decided": the request. */
+  readonly approval?: HookApproval;
 }
 
-export type HookEvent = TerminalJobStatus | "budget_exceeded";
+export type HookEvent = TerminalJobStatus | "budget_exceeded" | "approval_requested" | "approval_decided";
+
+/** The request an `approval_requested` or `approval_decided` hook is about. */
+export interface HookApproval {
+  readonly id: string;
+  readonly tool: string;
+  /** The call's input as stored: JSON, secrets redacted, cut to 2000 characters. */
+  readonly input: string;
+  readonly rule: string | null;
+  readonly state: "pending" | "approved" | "denied" | "timed_out";
+  readonly requested_at: string;
+  readonly expires_at: string;
+  readonly on_timeout: "deny" | "allow";
+  readonly decided_by: string | null;
+  readonly decided_via: string | null;
+  readonly reason: string | null;
+}
 
 /** The budget a `budget_exceeded` hook is about. */
 export interface HookBudget {
@@ -60,7 +78,8 @@ export interface HookJob {
   readonly agent: string;
   readonly schedule: string | null;
   readonly trigger_type: TriggerType;
-  readonly status: TerminalJobStatus;
+  /** Terminal, except for approval events: the job is then still waiting_approval or running. */
+  readonly status: TerminalJobStatus | "waiting_approval" | "running";
   readonly exit_reason: ExitReason | null;
   readonly error: string | null;
   readonly summary: string | null;
@@ -112,6 +131,38 @@ export function buildHookContext(
   options: { redactor?: Redactor } = {},
 ): HookContext {
   if (!isTerminalStatus(job.status)) throw new HookContextError(job.id, job.status);
+  return contextOf(job, job.status as TerminalJobStatus, agent, options);
+}
+
+/**
+ * The context of an approval event: the job is live (waiting_approval, or running again once
+ * decided), so `result` says it has not succeeded yet and carries no error.
+ */
+export function buildApprovalHookContext(
+  job: JobRecord,
+  agent: HookAgentInfo,
+  event: "approval_requested" | "approval_decided",
+  approval: HookApproval,
+  options: { redactor?: Redactor } = {},
+): HookContext {
+  const status = isTerminalStatus(job.status) ? (job.status as TerminalJobStatus) : job.status;
+  if (status !== "waiting_approval" && status !== "running" && !isTerminalStatus(status))
+    throw new HookContextError(job.id, job.status);
+  const base = contextOf(job, status as HookJob["status"], agent, options);
+  return {
+    ...base,
+    event,
+    result: { success: false, output: base.job.summary ?? "" },
+    approval: options.redactor ? options.redactor.redactDeep(approval) : approval,
+  };
+}
+
+function contextOf(
+  job: JobRecord,
+  status: HookJob["status"],
+  agent: HookAgentInfo,
+  options: { redactor?: Redactor },
+): HookContext {
   const scrub = (text: string | null): string | null =>
     text === null || !options.redactor ? text : options.redactor.redact(text);
   const error = scrub(job.error);
@@ -123,7 +174,7 @@ export function buildHookContext(
   const metadata =
     job.metadata === null ? undefined : (options.redactor?.redactDeep(job.metadata) ?? job.metadata);
   return {
-    event: job.status,
+    event: status as HookEvent,
     fleet: agent.fleetName,
     agent: { id: agent.name, name: agent.name },
     working_directory: agent.working_directory,
@@ -133,7 +184,7 @@ export function buildHookContext(
       agent: job.agent,
       schedule: job.schedule,
       trigger_type: job.triggerType,
-      status: job.status,
+      status,
       exit_reason: job.exitReason,
       error,
       summary,
@@ -217,7 +268,7 @@ const absentable = (type: ContextField["type"]): ContextField => ({ type, nullab
  * without `job.`; any `metadata.<key>` path may be named too (see METADATA_FIELD).
  */
 export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
-  event: str(false, [...TERMINAL_STATUSES, "budget_exceeded"]),
+  event: str(false, [...TERMINAL_STATUSES, "budget_exceeded", "approval_requested", "approval_decided"]),
   fleet: str(),
   agent: { type: "object", nullable: false },
   "agent.id": str(),
@@ -229,7 +280,7 @@ export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
   "job.agent": str(),
   "job.schedule": str(true),
   "job.trigger_type": str(false, TRIGGER_TYPES),
-  "job.status": str(false, TERMINAL_STATUSES),
+  "job.status": str(false, [...TERMINAL_STATUSES, "waiting_approval", "running"]),
   "job.exit_reason": str(true, EXIT_REASONS),
   "job.error": str(true),
   "job.summary": str(true),
@@ -260,6 +311,23 @@ export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
   "budget.limit_usd": absentable("number"),
   "budget.spent_usd": absentable("number"),
   "budget.resets_at": absentable("string"),
+  approval: absentable("object"),
+  "approval.id": absentable("string"),
+  "approval.tool": absentable("string"),
+  "approval.input": absentable("string"),
+  "approval.rule": absentable("string"),
+  "approval.state": {
+    type: "string",
+    nullable: true,
+    optional: true,
+    values: ["pending", "approved", "denied", "timed_out"],
+  },
+  "approval.requested_at": absentable("string"),
+  "approval.expires_at": absentable("string"),
+  "approval.on_timeout": { type: "string", nullable: true, optional: true, values: ["deny", "allow"] },
+  "approval.decided_by": absentable("string"),
+  "approval.decided_via": absentable("string"),
+  "approval.reason": absentable("string"),
 };
 
 /** What `metadata.<any key path>` is: whatever the agent wrote, or null when it is missing. */

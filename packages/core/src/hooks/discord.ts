@@ -26,6 +26,8 @@ const ICONS: Record<string, string> = {
   cancelled: "⏹️",
   interrupted: "⚠️",
   budget_exceeded: "💸",
+  approval_requested: "✋",
+  approval_decided: "☑️",
 };
 
 function shorten(text: string, max: number): string {

@@ -1,7 +1,9 @@
 export {
+  buildApprovalHookContext,
   buildHookContext,
   HOOK_CONTEXT_FIELDS,
   type HookAgentInfo,
+  type HookApproval,
   type HookBudget,
   type HookContext,
   type HookEvent,

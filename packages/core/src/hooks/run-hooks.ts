@@ -28,6 +28,8 @@ export interface AgentHooks {
   readonly after_run?: readonly HookSpec[];
   readonly on_error?: readonly HookSpec[];
   readonly budget_exceeded?: readonly HookSpec[];
+  readonly approval_requested?: readonly HookSpec[];
+  readonly approval_decided?: readonly HookSpec[];
 }
 
 export interface HookResult {
@@ -70,6 +72,9 @@ export type ShellPlacement = { launcher?: Launcher } | { refused: string };
  */
 export const ON_ERROR_EVENTS: readonly TerminalJobStatus[] = ["failed", "timed_out", "interrupted"];
 
+/** Events with a hook list of their own; the job-end lists never run for them. */
+const OWN_LIST_EVENTS: readonly HookEvent[] = ["budget_exceeded", "approval_requested", "approval_decided"];
+
 export interface SelectedHook {
   readonly label: string;
   readonly hook: HookSpec;
@@ -78,12 +83,14 @@ export interface SelectedHook {
 /** The hooks an event triggers, in run order: after_run first, then on_error, each in config order. */
 export function selectHooks(hooks: AgentHooks | undefined, event: HookEvent): SelectedHook[] {
   const selected: SelectedHook[] = [];
-  // A budget event is not a job's end: only its own list runs, and on_events does not apply.
-  const budget = event === "budget_exceeded";
+  // A budget or approval event is not a job's end: only its own list runs.
+  const ownList = OWN_LIST_EVENTS.includes(event);
   const lists = [
-    ["after_run", hooks?.after_run, !budget],
-    ["on_error", hooks?.on_error, !budget && ON_ERROR_EVENTS.includes(event)],
-    ["budget_exceeded", hooks?.budget_exceeded, budget],
+    ["after_run", hooks?.after_run, !ownList],
+    ["on_error", hooks?.on_error, !ownList && ON_ERROR_EVENTS.includes(event as TerminalJobStatus)],
+    ["budget_exceeded", hooks?.budget_exceeded, event === "budget_exceeded"],
+    ["approval_requested", hooks?.approval_requested, event === "approval_requested"],
+    ["approval_decided", hooks?.approval_decided, event === "approval_decided"],
   ] as const;
   for (const [list, specs, listApplies] of lists) {
     if (!listApplies || !specs) continue;

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { ApprovalBroker } from "../approvals/broker.js";
 import { AGENT_GATE_HINT, AGENT_GATE_REFUSED, type Gate, gatePlacement } from "../config/gate.js";
 import type { ResolvedAgent } from "../config/index.js";
-import { buildHookContext, type HookBudget, type HookContext, runHooks } from "../hooks/index.js";
+import {
+  buildApprovalHookContext,
+  buildHookContext,
+  type HookApproval,
+  type HookBudget,
+  type HookContext,
+  runHooks,
+} from "../hooks/index.js";
 import { JobMemory, memorySettings } from "../memory/index.js";
 import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
@@ -420,6 +427,19 @@ export class JobExecutor {
       event: "budget_exceeded" as const,
       budget,
     };
+    return this.hookFailures(agent, job.id, context, redactor);
+  }
+
+  /** The agent's approval_requested / approval_decided hooks, given the job that asked. Never throws. */
+  async runApprovalHooks(
+    job: JobRecord,
+    agent: ResolvedAgent,
+    event: "approval_requested" | "approval_decided",
+    approval: HookApproval,
+  ): Promise<HookError[]> {
+    if (!agent.hooks?.[event]?.length) return [];
+    const redactor = this.redactorFor(agent);
+    const context = buildApprovalHookContext(job, agent, event, approval, { redactor });
     return this.hookFailures(agent, job.id, context, redactor);
   }
 
