@@ -29,6 +29,8 @@ const SILENCES = [
   "packages/cli/test/commands/chat-silence.test.ts",
   // A minute-long silent Discord turn (the fleet runs in-process; no control server).
   "packages/core/test/chat/discord/discord-silence.test.ts",
+  // The same minute for Slack: Socket Mode and the thread's working message must outlast it.
+  "packages/core/test/chat/slack/slack-silence.test.ts",
 ];
 
 export default defineConfig({
