@@ -22,11 +22,15 @@ function shown(url: string): string {
   return u.toString();
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = adminUrl();
+/**
+ * A connection as the test role, or an error saying how to get PostgreSQL running (no test is
+ * skipped for want of it). The message never shows the password.
+ */
+export async function connectAsTestRole(url = adminUrl()): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
+    return client;
   } catch (err) {
     await client.end().catch(() => {});
     throw new Error(
@@ -35,6 +39,10 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
         "role, or set HERDCTL_TEST_PG_URL to a server where that role may create databases",
     );
   }
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connectAsTestRole();
   try {
     return await work(client);
   } finally {
