@@ -42,6 +42,7 @@ async function race(name: string, intervalMs: number, leaseMs: number): Promise<
   const t0 = Date.now();
   while (connected < 2 && Date.now() - t0 < 60_000) {
     connected = await sessions(name);
+    if (connected < 2) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   expect(connected, `stderr: ${a.stderr()}${b.stderr()}`).toBe(2);
   // Both are connected and one holds the lock: the other must still be following.
