@@ -69,17 +69,18 @@ const npmDir = npmInstallation();
 const npmRequire = createRequire(join(npmDir, "package.json"));
 const cacache = npmRequire("cacache");
 const semver = npmRequire("semver");
+const validPackageName = npmRequire("validate-npm-package-name");
 const config = npmConfig(npmDir);
 const cache = join(resolve(values.cache ?? config.cache), "_cacache");
 const registry = config.registry.replace(/\/+$/, "");
 
-/** name → version → [lock entry] */
+/** name → version → lock entry; every entry checked before anything is written. */
 const pinned = new Map();
 for (const [path, entry] of Object.entries(lock.packages)) {
   if (path === "" || entry.link || entry.resolved?.startsWith("file:")) continue;
   const name = entry.name ?? path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
-  if (!entry.version || !entry.integrity || !entry.resolved)
-    fail(`${lockPath}: "${path}" has no version, integrity or resolved address; pack the release again`);
+  const problem = lockProblem(name, entry);
+  if (problem) fail(`${lockPath}: "${path}" ${problem}; pack the release again`);
   if (!pinned.has(name)) pinned.set(name, new Map());
   pinned.get(name).set(entry.version, entry);
 }
@@ -125,9 +126,21 @@ console.log(
 );
 if (missing.length > 0) {
   console.error(
-    `prime-cache: these tarballs are not in ${cache}, so an offline install stops at them:\n  ${missing.join("\n  ")}\nFill the cache on a machine with the registry (npm ci of the repository, or \`npm cache add <name>@<version>\`) and copy it here.`,
+    `prime-cache: these tarballs are not in ${cache}, so an offline install stops at them:\n  ${missing.sort().join("\n  ")}\nFill the cache on a machine with the registry (npm ci of the repository, or \`npm cache add <name>@<version>\`) and copy it here.`,
   );
   process.exit(1);
+}
+
+/** Why a locked registry package cannot become registry metadata, or undefined. */
+function lockProblem(name, entry) {
+  if (!validPackageName(name).validForOldPackages)
+    return `names a package "${name}", which is not an npm package name`;
+  if (!semver.valid(entry.version)) return `has version ${JSON.stringify(entry.version)}, not a version`;
+  if (typeof entry.integrity !== "string" || !/^sha512-[A-Za-z0-9+/]{86}==$/.test(entry.integrity))
+    return "has no sha512 integrity hash";
+  if (typeof entry.resolved !== "string" || !entry.resolved.startsWith("https://"))
+    return "has no https tarball address (resolved)";
+  return undefined;
 }
 
 /** The folder of the npm that `npm` runs here: the one running this script, else the first on PATH. */
