@@ -73,8 +73,8 @@ describe("the packed release, installed offline outside the repository", () => {
       "herdctl-web-0.1.0.tgz",
       "package-lock.json",
       "package.json",
-      "prime-cache.mjs",
       `prebuilds/v${lock["node_modules/better-sqlite3"]?.version}/better-sqlite3-v${lock["node_modules/better-sqlite3"]?.version}-node-v${abi}-${process.platform}-${process.arch}.tar.gz`,
+      "prime-cache.mjs",
     ]);
     // Every registry package is pinned with its integrity and tarball address: what the primer
     // writes into npm's metadata, and what lets the folder's own lock install with no metadata.
