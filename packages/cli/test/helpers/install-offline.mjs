@@ -6,6 +6,7 @@
  * `npm install -g --offline ./herdctl-0.1.0.tgz`. Before priming, with `--dry-run` (npm resolves
  * the whole tree but unpacks nothing): the tarballs beside the release's lock, which need no
  * registry metadata, and the tarballs with no lock, which do.
+ * No compiler or Python is on PATH for npm (each is a stub that fails), as on many users' machines.
  * Run it under `unshare --net`: in a network namespace of its own, holding only loopback, any
  * request for the registry or GitHub fails at once instead of quietly succeeding.
  *
@@ -26,6 +27,7 @@ import {
   mkdirSync,
   readdirSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { createServer } from "node:http";
 import { join, relative, resolve } from "node:path";
@@ -55,8 +57,19 @@ const mirror = createServer((req, res) => {
 });
 await new Promise((ready) => mirror.listen(0, "127.0.0.1", ready));
 const address = mirror.address();
+// The machine a user installs on often has no build tools; neither does this run. Only the
+// optional native builds of ssh2 and cpu-features would use them (they give up, as they do there);
+// better-sqlite3 must come from the mirror, or the install fails.
+const noCompiler = join(scratch, "no-compiler");
+mkdirSync(noCompiler);
+for (const tool of ["cc", "gcc", "c++", "g++", "make", "python", "python3"]) {
+  writeFileSync(join(noCompiler, tool), `#!/bin/sh\necho "${tool}: not on this machine" >&2\nexit 127\n`, {
+    mode: 0o755,
+  });
+}
 const env = {
   ...process.env,
+  PATH: `${noCompiler}:${process.env.PATH ?? ""}`,
   npm_config_cache: cache,
   npm_config_better_sqlite3_binary_host: `http://127.0.0.1:${typeof address === "object" ? address?.port : 0}`,
   npm_config_update_notifier: "false",
