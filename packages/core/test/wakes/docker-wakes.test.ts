@@ -1,6 +1,7 @@
 import { chownSync } from "node:fs";
 import { scheduleWakeup, script, textReply } from "@herdctl/standin";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { describeRuntimes } from "../../../../test/setup/runtimes.js";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import type { JobRecord } from "../../src/state/index.js";
@@ -17,9 +18,11 @@ const START = "2030-01-01T00:00:00.000Z";
 
 beforeAll(() => ensureRuntimeImage(), IMAGE_TIMEOUT_MS);
 
-describe.each(["cli", "sdk"] as const)(
+// Wakes sit above the runtime, and docker-jobs.test.ts resumes a session in a container under both:
+// one runtime per test.
+describeRuntimes(
   "durable wakes of a Docker agent, %s runtime (real claude and engine, stand-in API, fake clock)",
-  (runtime) => {
+  (runtime, it) => {
     const fleetName = `wakes-docker-${runtime}-${process.pid}`;
     const fx = clockFleetFixture(START);
     afterAll(() => removeFleetContainers(fleetName));
