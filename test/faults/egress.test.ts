@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { bash, type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { afterAll, beforeAll, beforeEach, expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { fixedResolver } from "../../packages/core/src/proxy/egress-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
@@ -15,7 +15,6 @@ import {
 import { startAuthRecorder } from "../../packages/core/test/helpers/auth-recorder.js";
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { writeFleet } from "../../packages/core/test/helpers/fleet.js";
-import { describeRuntimes } from "../setup/runtimes.js";
 import { runtimeImageId } from "./helpers.js";
 import { proxyJobFixture } from "./proxy-job-fixture.js";
 
@@ -63,9 +62,7 @@ afterAll(async () => {
   await standin?.close();
 });
 
-// The egress proxy is the runtimes' shared path; egress-mcp-webfetch.test.ts goes through it under
-// both: one runtime per test.
-describeRuntimes("docker.egress.allow (%s runtime, real engine)", (runtime, it) => {
+describe.each(["cli", "sdk"])("docker.egress.allow (%s runtime, real engine)", (runtime) => {
   // Tests only ever use 127.0.0.1: the allowlisted name is mapped there by the proxy's resolver.
   const fx = proxyJobFixture(FLEET, { resolve: fixedResolver({ "allowed.test": "127.0.0.1" }) });
   beforeEach(() => {

@@ -14,7 +14,9 @@ import { describe, test } from "vitest";
  * proxy paths that differ by runtime, and anything for which the runtime builds different
  * arguments or environment (e.g. a prompt delivered through `docker exec`). Before dropping a
  * runtime from a test, check that packages/core/test/runner/runtime/runtime-contract.test.ts (or
- * another test) covers that runtime's part of it, and add a contract case if it does not.
+ * another test) covers that runtime's part of it, and add a contract case if it does not. A file
+ * with a single such test keeps `describe.each`: rotation would leave one runtime's block empty,
+ * which vitest fails, and the file would prove nothing of the other runtime.
  */
 export const RUNTIMES = ["cli", "sdk"] as const;
 

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import { script, textReply, writeFile } from "@herdctl/standin";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { describeRuntimes } from "../../../../test/setup/runtimes.js";
 import { METADATA_MAX_BYTES, metadataBaseline, readAgentMetadata } from "../../src/runner/agent-metadata.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { Redactor } from "../../src/secrets/redactor.js";
@@ -22,9 +21,7 @@ function notices(state: StateManager, jobId: string): string[] {
     .map((m) => m.text ?? "");
 }
 
-// Metadata is read from the working directory after the run, whichever runtime ran it: one runtime
-// per test.
-describeRuntimes("agent metadata of real jobs with the %s runtime", (runtime, it) => {
+describe.each(["cli", "sdk"])("agent metadata of real jobs with the %s runtime", (runtime) => {
   const fx = hostJobFixture();
 
   it("attaches what the job wrote, redacted, to the job and the hook; a file from an earlier job is not this job's", async () => {

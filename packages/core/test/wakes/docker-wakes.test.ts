@@ -1,7 +1,6 @@
 import { chownSync } from "node:fs";
 import { scheduleWakeup, script, textReply } from "@herdctl/standin";
-import { afterAll, beforeAll, expect } from "vitest";
-import { describeRuntimes } from "../../../../test/setup/runtimes.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import type { JobRecord } from "../../src/state/index.js";
@@ -18,11 +17,9 @@ const START = "2030-01-01T00:00:00.000Z";
 
 beforeAll(() => ensureRuntimeImage(), IMAGE_TIMEOUT_MS);
 
-// Wakes sit above the runtime, and docker-jobs.test.ts resumes a session in a container under both:
-// one runtime per test.
-describeRuntimes(
+describe.each(["cli", "sdk"] as const)(
   "durable wakes of a Docker agent, %s runtime (real claude and engine, stand-in API, fake clock)",
-  (runtime, it) => {
+  (runtime) => {
     const fleetName = `wakes-docker-${runtime}-${process.pid}`;
     const fx = clockFleetFixture(START);
     afterAll(() => removeFleetContainers(fleetName));
