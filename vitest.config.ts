@@ -14,9 +14,10 @@ const TESTS = [
  * Files that spend most of their time waiting: out a silent model turn (60 s silences, a 30 s hung
  * turn until its timeout) or a frozen daemon (20 s), using almost no CPU meanwhile. They run in a
  * lane of their own beside the two workers, so their waits overlap the rest of the suite instead
- * of holding a worker idle. The lane takes about 360 s per CI run, nearly all of it waiting,
- * while the main workers take over 800 s: the suite's bound is CPU (each real claude run costs
- * ~2 s of it), so a file that computes more than it waits belongs in the main lane.
+ * of holding a worker idle. The lane takes about 550 s per CI run, nearly all of it waiting,
+ * while the main workers take longer: the suite's bound is CPU (each real claude run costs
+ * ~2 s of it), so a file that computes more than it waits belongs in the main lane. Measure before
+ * moving one: user+sys of `/usr/bin/time npx vitest run <file>` against its wall time in CI.
  */
 const SILENCES = [
   "test/faults/silent-model.test.ts",
@@ -29,6 +30,10 @@ const SILENCES = [
   "packages/cli/test/commands/chat-silence.test.ts",
   // A minute-long silent Discord turn (the fleet runs in-process; no control server).
   "packages/core/test/chat/discord/discord-silence.test.ts",
+  // Waits out a 30 s usage-limit reset; about 17 s of CPU in its 40 s.
+  "packages/core/test/usage-limits/usage-limit-e2e.test.ts",
+  // A minute-long silent Slack turn, split from slack-connector.test.ts to wait here.
+  "packages/core/test/chat/slack/slack-silence.test.ts",
 ];
 
 export default defineConfig({
