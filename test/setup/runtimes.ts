@@ -3,16 +3,17 @@ import { describe, test } from "vitest";
 /**
  * Which runtime a feature test runs on.
  *
- * The rule: a test of a feature that sits above the RuntimeInterface (wakes, memory, agent
- * metadata, tool failures, chat core, gates, Docker settings and plugins whose wiring is shared)
- * runs ONCE, on the cli and the sdk runtime in turn from one test to the next, so every such file
- * still runs both runtimes across its tests and each test's name says which one it used. Each real
- * claude run costs 1.5–2 s of CPU on the 2-core machine the suite must finish on in 15 minutes,
- * and running these tests twice proved nothing the runtime contract does not.
+ * The rule: a test of a feature that sits above the RuntimeInterface (wakes, memory, chat core,
+ * the executor's bookkeeping, container clean-up, proxy refusals) runs ONCE, on the cli and the
+ * sdk runtime in turn from one test to the next, so a file still runs both runtimes across its
+ * tests and each test's name says which one it used. Each real claude run costs 1.5–2 s of CPU on
+ * the 2-core machine the suite must finish on in 15 minutes, and running these tests twice proved
+ * nothing the runtime contract does not.
  *
- * A test keeps both runtimes where the runtimes' own wiring is what it proves: session resume and fork, kept live chat processes, credential and egress
- * proxy paths that differ by runtime, and anything for which the runtime builds different
- * arguments or environment (e.g. a prompt delivered through `docker exec`). Before dropping a
+ * A test keeps both runtimes where the runtimes' own wiring is what it proves: session resume and
+ * fork, kept live chat processes, credential and egress proxy paths that differ by runtime, and
+ * anything for which the runtime builds different arguments or environment (a prompt through
+ * `docker exec`, permission modes, settings sources, plugins, MCP servers). Before dropping a
  * runtime from a test, check that packages/core/test/runner/runtime/runtime-contract.test.ts (or
  * another test) covers that runtime's part of it, and add a contract case if it does not. A file
  * with a single such test keeps `describe.each`: rotation would leave one runtime's block empty,
