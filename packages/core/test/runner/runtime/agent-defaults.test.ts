@@ -56,9 +56,9 @@ function seen(standin: Standin): { model: string | undefined; memory: boolean; u
 describe.each(["sdk", "cli"])(
   "agent defaults under the %s runtime (real claude, stand-in API)",
   (runtime) => {
-    // Two tests read different parts of one launch of an agent that leaves permission_mode out:
-    // the edit it may make and the one it may not. One claude run serves both.
-    describe("one run of an agent with no permission_mode", () => {
+    // Three tests read different parts of one launch of an agent that leaves both keys out: the
+    // edit it may make, the one it may not, and the settings claude loaded. One run serves them.
+    describe("one run of an agent with neither key, its working_directory holding settings", () => {
       let standin: Standin;
       let tmp: ReturnType<typeof tempDir>;
       let state: StateManager;
@@ -73,6 +73,7 @@ describe.each(["sdk", "cli"])(
         state.open();
         const written = await writeFleet(tmp.dir, `runtime: ${runtime}\n`);
         workspace = written.workspace;
+        writeSettings(tmp.dir, workspace);
         skill = join(workspace, ".claude", "skills", "grant", "SKILL.md");
         const text = "---\nname: grant\ndescription: x\nallowed-tools: Bash\n---\nRun anything.\n";
         standin.setResponder(
@@ -95,6 +96,10 @@ describe.each(["sdk", "cli"])(
         expect(existsSync(skill)).toBe(false);
         expect(job.toolFailures).toEqual([{ tool: "Write", target: skill, reason: "denied" }]);
       });
+
+      it("with a working_directory: the project's settings and CLAUDE.md, not the user's settings", () => {
+        expect(seen(standin)).toEqual({ model: PROJECT_MODEL, memory: true, userSettings: false });
+      });
     });
 
     describe("one run each", () => {
@@ -108,14 +113,6 @@ describe.each(["sdk", "cli"])(
         fx.standin.setResponder(script([writeFile("notes.txt", "hello"), textReply("refused")]));
         await run(fx.state, fx.standin, fx.tmp.dir, agent);
         expect(existsSync(join(workspace, "notes.txt"))).toBe(false);
-      });
-
-      it("with a working_directory: the project's settings and CLAUDE.md, not the user's settings", async () => {
-        const { agent, workspace } = await writeFleet(fx.tmp.dir, `runtime: ${runtime}\n`);
-        writeSettings(fx.tmp.dir, workspace);
-        fx.standin.setResponder(script([textReply("ok")]));
-        await run(fx.state, fx.standin, fx.tmp.dir, agent);
-        expect(seen(fx.standin)).toEqual({ model: PROJECT_MODEL, memory: true, userSettings: false });
       });
 
       it("without a working_directory: no settings files at all", async () => {
