@@ -16,7 +16,8 @@ const TESTS = [
  * lane of their own (npm test starts it as a second vitest process, scripts/run-tests.mjs), so
  * their waits overlap the rest of the suite and one another instead of holding a worker idle. The
  * main lane is bound by CPU (each real claude run costs ~1.5–2 s of it), so a file that computes
- * more than it waits belongs there.
+ * more than it waits belongs there. Measure before moving one: user+sys of
+ * `/usr/bin/time npx vitest run <file>` against its wall time in CI.
  */
 const SILENCES = [
   "test/faults/silent-model.test.ts",
@@ -29,7 +30,9 @@ const SILENCES = [
   "packages/cli/test/commands/chat-silence.test.ts",
   // A minute-long silent Discord turn (the fleet runs in-process; no control server).
   "packages/core/test/chat/discord/discord-silence.test.ts",
-  // The same minute for Slack: Socket Mode and the thread's working message must outlast it.
+  // Waits out a 30 s usage-limit reset; about 17 s of CPU in its 40 s.
+  "packages/core/test/usage-limits/usage-limit-e2e.test.ts",
+  // A minute-long silent Slack turn, split from slack-connector.test.ts to wait here.
   "packages/core/test/chat/slack/slack-silence.test.ts",
 ];
 
