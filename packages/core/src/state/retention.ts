@@ -74,9 +74,20 @@ export class RetentionRepository {
     return { records: [...records], outputOnly, protectedCount };
   }
 
-  /** Agents that have jobs (an index scan). */
+  /**
+   * Agents that have jobs: one index seek per agent (the next name after the last), not a scan of
+   * every job's index entry (`SELECT DISTINCT` over 100,000 jobs held a prune's daemon ~75 ms).
+   */
   agents(): string[] {
-    return this.db.prepare("SELECT DISTINCT agent FROM jobs ORDER BY agent").pluck().all() as string[];
+    const next = this.db.prepare("SELECT agent FROM jobs WHERE agent > ? ORDER BY agent LIMIT 1").pluck();
+    const agents: string[] = [];
+    for (
+      let agent = next.get("") as string | undefined;
+      agent !== undefined;
+      agent = next.get(agent) as string | undefined
+    )
+      agents.push(agent);
+    return agents;
   }
 
   /**
