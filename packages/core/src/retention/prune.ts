@@ -125,17 +125,27 @@ export async function prune(
   };
 }
 
-/** The plan, with the per-agent limit taken agent by agent and the event loop free in between. */
+/**
+ * Jobs over an agent's limit planned at once, between two yields. A job created meanwhile shifts
+ * the pages by one: a job at a page's edge is then seen twice (kept once in the set) or left for
+ * the next prune.
+ */
+const PLAN_PAGE = 500;
+
+/** The plan, with the per-agent limit taken a page of an agent at a time and the event loop free in between. */
 async function planInSlices(state: StateManager, limits: RetentionLimits): Promise<RetentionPlan> {
   const plan = state.retention.plan({ ...limits, maxJobsPerAgent: undefined });
   if (limits.maxJobsPerAgent === undefined) return plan;
   const records = new Set(plan.records);
   let protectedCount = plan.protectedCount;
   for (const agent of state.retention.agents()) {
-    const over = state.retention.overLimit(agent, limits.maxJobsPerAgent);
-    protectedCount += over.protectedCount;
-    for (const id of over.records) records.add(id);
-    await yieldToEvents();
+    for (let skip = 0; ; skip += PLAN_PAGE) {
+      const over = state.retention.overLimit(agent, limits.maxJobsPerAgent, { skip, limit: PLAN_PAGE });
+      protectedCount += over.protectedCount;
+      for (const id of over.records) records.add(id);
+      await yieldToEvents();
+      if (over.seen < PLAN_PAGE) break;
+    }
   }
   return {
     records: [...records],
