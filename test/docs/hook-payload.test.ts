@@ -62,9 +62,16 @@ describe("docs/hook-payload.schema.json", () => {
       "budget.limit_usd",
       "budget.spent_usd",
       "budget.resets_at",
+      // Likewise usage_limit, only for usage_limited hooks.
+      "usage_limit",
+      "usage_limit.credential",
+      "usage_limit.resets_at",
+      "usage_limit.source",
+      "usage_limit.agents",
     ]);
     expect(schema.required).not.toContain("metadata");
     expect(schema.required).not.toContain("budget");
+    expect(schema.required).not.toContain("usage_limit");
     expect(schema.properties!.job!.required).not.toContain("scheduleName");
     expect(schema.properties!.result!.required).not.toContain("error");
   });

@@ -72,11 +72,16 @@ export function hookSources(merged: SNode, agentFile: string): Record<HookListNa
       file: item.origin.file.absPath,
     }));
   };
-  return { after_run: of("after_run"), on_error: of("on_error"), budget_exceeded: of("budget_exceeded") };
+  return {
+    after_run: of("after_run"),
+    on_error: of("on_error"),
+    budget_exceeded: of("budget_exceeded"),
+    usage_limited: of("usage_limited"),
+  };
 }
 
 /** Every list a `hooks:` section may hold. */
-export const HOOK_LISTS = ["after_run", "on_error", "budget_exceeded"] as const;
+export const HOOK_LISTS = ["after_run", "on_error", "budget_exceeded", "usage_limited"] as const;
 export type HookListName = (typeof HOOK_LISTS)[number];
 
 export interface HookSource {

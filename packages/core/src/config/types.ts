@@ -49,7 +49,12 @@ export type ResolvedAgent = Omit<
   fleetName: string;
   /** Fleet defaults + agent file + overrides, merged; Docker defaults are not applied here. */
   docker?: AgentDockerConfig;
-  hooks?: { after_run?: ResolvedHook[]; on_error?: ResolvedHook[]; budget_exceeded?: ResolvedHook[] };
+  hooks?: {
+    after_run?: ResolvedHook[];
+    on_error?: ResolvedHook[];
+    budget_exceeded?: ResolvedHook[];
+    usage_limited?: ResolvedHook[];
+  };
   /** Absolute plugin folders, each checked at load to hold .claude-plugin/plugin.json. */
   plugins?: ResolvedPlugin[];
 };

@@ -1,7 +1,7 @@
 import type { Launcher } from "../runner/runtime/launcher.js";
 import { looksSecretName, Redactor } from "../secrets/redactor.js";
 import type { TerminalJobStatus } from "../state/job-status.js";
-import type { HookContext, HookEvent } from "./context.js";
+import { FLEET_EVENTS, type HookContext, type HookEvent } from "./context.js";
 import { type DiscordHookSpec, runDiscordHook } from "./discord.js";
 import { HookFailure, type HookFailureCode, hookFailures, WhenSyntaxError } from "./errors.js";
 import { type Env, runShellHook, type ShellHookSpec } from "./shell.js";
@@ -28,6 +28,7 @@ export interface AgentHooks {
   readonly after_run?: readonly HookSpec[];
   readonly on_error?: readonly HookSpec[];
   readonly budget_exceeded?: readonly HookSpec[];
+  readonly usage_limited?: readonly HookSpec[];
 }
 
 export interface HookResult {
@@ -78,12 +79,14 @@ export interface SelectedHook {
 /** The hooks an event triggers, in run order: after_run first, then on_error, each in config order. */
 export function selectHooks(hooks: AgentHooks | undefined, event: HookEvent): SelectedHook[] {
   const selected: SelectedHook[] = [];
-  // A budget event is not a job's end: only its own list runs, and on_events does not apply.
-  const budget = event === "budget_exceeded";
+  // A budget or usage-limit event is not a job's end: only its own list runs, and on_events does
+  // not apply.
+  const jobEnd = !(FLEET_EVENTS as readonly string[]).includes(event);
   const lists = [
-    ["after_run", hooks?.after_run, !budget],
-    ["on_error", hooks?.on_error, !budget && ON_ERROR_EVENTS.includes(event)],
-    ["budget_exceeded", hooks?.budget_exceeded, budget],
+    ["after_run", hooks?.after_run, jobEnd],
+    ["on_error", hooks?.on_error, jobEnd && ON_ERROR_EVENTS.includes(event as TerminalJobStatus)],
+    ["budget_exceeded", hooks?.budget_exceeded, event === "budget_exceeded"],
+    ["usage_limited", hooks?.usage_limited, event === "usage_limited"],
   ] as const;
   for (const [list, specs, listApplies] of lists) {
     if (!listApplies || !specs) continue;

@@ -94,7 +94,12 @@ function refusal(error: string, hook: SlackHookSpec): HookFailure {
 /** One line of facts, the summary (or the error) quoted, and a link to the job when there is a dashboard. */
 export function jobMessage(context: HookContext, dashboardUrl?: string): string {
   const { job } = context;
-  const status = context.event === "budget_exceeded" ? "reached its budget" : job.status.replace("_", " ");
+  const status =
+    context.event === "budget_exceeded"
+      ? "reached its budget"
+      : context.usage_limit
+        ? `met the usage limit of its ${context.usage_limit.credential} (paused until ${context.usage_limit.resets_at})`
+        : job.status.replace("_", " ");
   const facts = [`*${escapeMrkdwn(context.agent.name)}* job \`${job.id}\` ${status}`];
   if (job.duration_ms !== null) facts.push(`in ${formatMs(job.duration_ms)}`);
   if (job.cost_usd !== null) facts.push(`cost $${job.cost_usd.toFixed(4)}`);
