@@ -1,14 +1,13 @@
 /**
  * The release as users install it with no internet (docs/operating.md), timed: `scripts/pack.mjs`;
- * then `npm install --offline ./herdctl-*.tgz` in the release folder (beside its lock), with its
- * `prebuilds/` served on 127.0.0.1 as
- * better-sqlite3's binary mirror, in a network namespace with only loopback (the packaged test's
- * packages/cli/test/helpers/install-offline.mjs, under `unshare --net`), against its floor: the
- * same lock laid out by hard links from the clone's installed packages
- * (scripts/release/lay-out.mjs: no unpacking, no install scripts); then the global install of the
- * installed herdctl (`npm install -g --offline <folder>`), and `herdctl --version` from the
- * global bin (the daemon image is bench/daemon-image.ts).
- * One run each: the install alone takes a minute or more. Not part of `npm run bench` (run it alone).
+ * then, with its `prebuilds/` served on 127.0.0.1 as better-sqlite3's binary mirror, in a network
+ * namespace with only loopback (the packaged test's packages/cli/test/helpers/install-offline.mjs,
+ * under `unshare --net`): `node prime-cache.mjs`, `npm install --offline ./herdctl-*.tgz` in a
+ * folder holding only the tarballs, against its floor: the same lock laid out by hard links from
+ * the clone's installed packages (scripts/release/lay-out.mjs: no unpacking, no install scripts);
+ * then `npm install -g --offline ./herdctl-0.1.0.tgz`, and `herdctl --version` from the global bin
+ * (the daemon image is bench/daemon-image.ts).
+ * One run each: the installs take minutes. Not part of `npm run bench` (run it alone).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -52,15 +51,21 @@ try {
   const scratch = join(tmp, "scratch");
   mkdirSync(scratch);
   const helper = join(ROOT, "packages/cli/test/helpers/install-offline.mjs");
-  const { local, global } = JSON.parse(
+  const { prime, local, global } = JSON.parse(
     quiet("unshare", ["--net", "--", process.execPath, helper, release, scratch]),
-  ) as {
-    local: NpmRun;
-    global?: NpmRun;
-  };
+  ) as { prime: NpmRun; local: NpmRun; global: NpmRun };
+  if (prime.status !== 0) throw new Error(`node prime-cache.mjs failed:\n${prime.stderr}`);
+  figure(
+    "node prime-cache.mjs: registry metadata of the locked versions into npm's cache",
+    undefined,
+    seconds(prime.ms),
+    undefined,
+    "reported",
+    true,
+  );
   if (local.status !== 0) throw new Error(`npm install --offline ./herdctl-*.tgz failed:\n${local.stderr}`);
   figure(
-    "npm install --offline ./herdctl-*.tgz in the release folder (binary from the mirror)",
+    "npm install --offline ./herdctl-*.tgz in a folder of their own (binary from the mirror)",
     `hard-link layout ${seconds(floor)}`,
     seconds(local.ms),
     local.ms / floor,
@@ -70,12 +75,12 @@ try {
 
   const version = quiet(join(scratch, "global", "bin", "herdctl"), ["--version"]).split("\n")[0];
   figure(
-    `npm install -g --offline of the installed herdctl (${version})`,
+    `npm install -g --offline ./herdctl-0.1.0.tgz (${version})`,
     undefined,
-    seconds(global?.ms ?? Number.NaN),
+    seconds(global.ms),
     undefined,
     "reported",
-    global?.status === 0 && version === "herdctl 0.1.0",
+    global.status === 0 && version === "herdctl 0.1.0",
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -5,7 +5,10 @@
  *
  * - no gate, a fresh session each fire (the default);
  * - no gate, `resume_session: true` (each fire re-sends the growing session);
- * - a gate, fresh sessions: the model runs only on the fires with work.
+ * - a gate, fresh sessions: the model runs only on the fires with work;
+ * - no gate, `session: fresh` with `memory: true`: each fire starts a new session whose system
+ *   prompt carries the agent's notes, and the agent really rewrites them every fire (a Write of
+ *   HERDCTL_MEMORY.md, then its reply: two model requests a fire), against `session: continue`.
  *
  * Figures, from the stand-in's own records: model requests and input tokens sent (the stand-in's
  * estimate, the same one it reports as usage), per fire and for the day; the gate's own cost per
@@ -15,8 +18,9 @@
  */
 import { spawn } from "node:child_process";
 import { FleetManager } from "../packages/core/src/index.js";
+import { MEMORY_FILE } from "../packages/core/src/memory/index.js";
 import { claudeEnv } from "../packages/core/test/helpers/claude-env.js";
-import { startStandin, textReply } from "../packages/standin/src/index.js";
+import { type Responder, startStandin, textReply, writeFile } from "../packages/standin/src/index.js";
 import { estimateTokens } from "../packages/standin/src/sse.js";
 import { scratch, writeFleetFiles } from "../test/faults/helpers.js";
 import { figure, finish, median, QUICK } from "./lib/report.js";
@@ -31,17 +35,56 @@ const GATE =
 interface Variant {
   name: string;
   schedule: string;
+  /** Agent keys besides the runtime (default: `allowed_tools: [Bash]`). */
+  agent?: string;
+  responder?: () => Responder;
+}
+
+const CHECKED = "Checked: nothing needs doing.";
+
+/**
+ * A polling agent that keeps notes: on each fire it rewrites HERDCTL_MEMORY.md (what it last
+ * checked, what it watches, its last ten checks), then replies. Bounded, as notes an agent keeps
+ * for itself are; the whole file goes back into the next fire's system prompt.
+ */
+function noteKeeper(): Responder {
+  let fire = 0;
+  const log: string[] = [];
+  return (_req, ctx) => {
+    if (ctx.assistantTurns > 0) return textReply(CHECKED);
+    fire++;
+    log.push(`- check ${fire}: tracker read, no new issues since #${4100 + fire}`);
+    const notes = [
+      "# Tracker triage notes",
+      `Last check: ${fire}, nothing new. Newest issue seen: #${4100 + fire}.`,
+      "Watching: #4077 (duplicate of #3990, waiting for the reporter), #4091 (needs a repro on arm64).",
+      "Labels in use: bug, needs-repro, duplicate, docs. Maintainer on call: see CODEOWNERS.",
+      "Recent checks:",
+      ...log.slice(-10),
+      "",
+    ].join("\n");
+    return writeFile(MEMORY_FILE, notes);
+  };
 }
 
 const VARIANTS: Variant[] = [
   { name: "no gate, fresh session each fire", schedule: "" },
   { name: "no gate, resume_session: true", schedule: "resume_session: true, " },
   { name: "gate, fresh session each fire", schedule: `gate: ${JSON.stringify(GATE)}, ` },
+  {
+    name: "no gate, session: fresh, memory: true (notes rewritten every fire)",
+    schedule: "session: fresh, ",
+    agent: "memory: true\npermission_mode: acceptEdits\nallowed_tools: [Bash, Write]",
+    responder: noteKeeper,
+  },
 ];
 
 interface DayResult {
   requests: number;
   inputTokens: number;
+  /** Input tokens of the first and of the last fire. */
+  firstFire: number;
+  lastFire: number;
   skipped: number;
   completed: number;
   gateSkipMs: number[];
@@ -50,11 +93,11 @@ interface DayResult {
 
 async function day(variant: Variant, index: number): Promise<DayResult> {
   const root = scratch(`herdctl-bench-polling-${index}-`);
-  const standin = await startStandin({ responder: () => textReply("Checked: nothing needs doing.") });
+  const standin = await startStandin({ responder: variant.responder?.() ?? (() => textReply(CHECKED)) });
   writeFleetFiles(root.dir, `polling${index}`, {
     poller: [
       "runtime: cli",
-      "allowed_tools: [Bash]",
+      variant.agent ?? "allowed_tools: [Bash]",
       "schedules:",
       `  poll: { type: interval, interval: 1s, ${variant.schedule}prompt: "Check the tracker for new issues and triage them." }`,
       "",
@@ -75,12 +118,16 @@ async function day(variant: Variant, index: number): Promise<DayResult> {
   if (failed.length > 0)
     throw new Error(`${variant.name}: ${failed.length} jobs failed: ${failed[0]!.error}`);
   const main = standin.mainRequests;
+  const tokens = main.map((r) => estimateTokens(JSON.stringify(r.body?.["messages"] ?? "") + r.systemText));
+  // Fires run one after another; the requests of a fire are its share of the day's, in order.
+  const perFire = main.length / jobs.filter((j) => j.status === "completed").length;
+  const fireTokens = (k: number) =>
+    tokens.slice(Math.round(k * perFire), Math.round((k + 1) * perFire)).reduce((a, b) => a + b, 0);
   const result: DayResult = {
     requests: main.length,
-    inputTokens: main.reduce(
-      (sum, r) => sum + estimateTokens(JSON.stringify(r.body?.["messages"] ?? "") + r.systemText),
-      0,
-    ),
+    inputTokens: tokens.reduce((a, b) => a + b, 0),
+    firstFire: fireTokens(0),
+    lastFire: fireTokens(Math.round(main.length / perFire) - 1),
     skipped: jobs.filter((j) => j.status === "skipped").length,
     completed: jobs.filter((j) => j.status === "completed").length,
     gateSkipMs: jobs
@@ -118,10 +165,10 @@ for (const [i, variant] of VARIANTS.entries()) {
   console.log(
     `  ${variant.name}: ${r.requests} model requests, ${r.inputTokens.toLocaleString("en")} input tokens ` +
       `(${Math.round(r.inputTokens / FIRES).toLocaleString("en")} a fire), ${r.completed} completed, ` +
-      `${r.skipped} skipped, ${(r.wallMs / 1000).toFixed(1)} s`,
+      `${r.skipped} skipped, first fire ${r.firstFire.toLocaleString("en")} → last ${r.lastFire.toLocaleString("en")} tokens, ${(r.wallMs / 1000).toFixed(1)} s`,
   );
 }
-const [plain, resumed, gated] = results as [DayResult, DayResult, DayResult];
+const [plain, resumed, gated, remembered] = results as [DayResult, DayResult, DayResult, DayResult];
 const floor = median(await gateFloor());
 const withWork = Math.ceil(FIRES / WORK_EVERY);
 figure(
@@ -148,6 +195,27 @@ figure(
   "reported (the session's history is re-sent on every fire)",
   true,
 );
+figure(
+  "session: fresh + memory: input tokens in a day (notes rewritten every fire)",
+  `${resumed.inputTokens.toLocaleString("en")} with session: continue`,
+  remembered.inputTokens.toLocaleString("en"),
+  remembered.inputTokens / resumed.inputTokens,
+  "reported",
+  true,
+);
+for (const [name, r] of [
+  ["fresh", plain],
+  ["continue", resumed],
+  ["fresh + memory", remembered],
+] as const)
+  figure(
+    `${name}: input tokens of the day's last fire (baseline: its first)`,
+    r.firstFire.toLocaleString("en"),
+    r.lastFire.toLocaleString("en"),
+    r.lastFire / r.firstFire,
+    "reported (growth over the day)",
+    true,
+  );
 const skipMs = median(gated.gateSkipMs);
 figure(
   "gate: a skipped fire, job created → ended (median)",

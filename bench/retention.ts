@@ -4,12 +4,19 @@
  * (max_jobs_per_agent over 50 agents) with their events in the daemon, then vacuums. Baseline: the
  * same client against the same daemon for the same time just before, with nothing pruning. The
  * prune's own time and what it freed are reported; the page's p50 and p99 during it are the figure.
+ * The daemon's event-loop stalls (`monitorEventLoopDelay`, p99 and max) during the prune against
+ * idle are reported too: unlike page latency, a stall the prune causes does not grow with the
+ * machine's load as page latency does. Under a heavy load both grow with the time the daemon waits
+ * for a core, so the prune's synchronous steps (the repository calls it makes between yields) are
+ * also timed in CPU time: the longest is the longest a page can wait for the prune on a quiet
+ * machine, whatever this one's load.
  *
  *   npx vite-node bench/retention.ts [--quick]
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { FleetManager } from "../packages/core/src/index.js";
 import { StateManager } from "../packages/core/src/state/index.js";
@@ -23,6 +30,43 @@ const AGENTS = 50;
 const KEEP = 1_400; // of 2,000 per agent: 30,000 records go
 const TARGET_MS = 50;
 const HAMMER = fileURLToPath(new URL("./lib/page-hammer.mjs", import.meta.url));
+
+/** Watches the event loop of this process (the daemon's) from now until the returned stop. */
+function watchLoop(): () => IntervalHistogram {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return () => {
+    h.disable();
+    return h;
+  };
+}
+const ms = (ns: number) => ns / 1e6;
+
+interface Step {
+  readonly name: string;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/** Times every call of these methods of `target` (wall and CPU), into the returned list. */
+function timeCalls(target: object, names: readonly string[]): Step[] {
+  const steps: Step[] = [];
+  const methods = target as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of names) {
+    const original = methods[name]!.bind(target);
+    methods[name] = (...args: unknown[]) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      try {
+        return original(...args);
+      } finally {
+        const c = process.cpuUsage(c0);
+        steps.push({ name, wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
+      }
+    };
+  }
+  return steps;
+}
 
 /** Starts the client; resolves with a function that stops it and returns its latencies. */
 async function hammer(url: string, token: string): Promise<() => Promise<number[]>> {
@@ -68,15 +112,27 @@ try {
 
     const t0 = performance.now();
     const stop = await hammer(page, token);
+    const steps = timeCalls(fleet.state.retention, [
+      "plan",
+      "agents",
+      "overLimit",
+      "deleteJobs",
+      "vacuumSlice",
+      "vacuum",
+    ]);
+    const loopDuring = watchLoop();
     const report = await fleet.prune({ limits: { max_jobs_per_agent: KEEP } });
     const pruneMs = performance.now() - t0;
+    const stallsDuring = loopDuring();
     const during = await stop();
     if (report.records !== (1_990 - KEEP) * AGENTS)
       throw new Error(`the prune removed ${report.records} records, not ${(1_990 - KEEP) * AGENTS}`);
 
     // Baseline after, for as long as the prune took, so both see the same database size class.
     const stopIdle = await hammer(page, token);
+    const loopIdle = watchLoop();
     await new Promise((r) => setTimeout(r, Math.max(1_000, pruneMs)));
+    const stallsIdle = loopIdle();
     const idle = await stopIdle();
 
     console.log(
@@ -94,6 +150,39 @@ try {
         ours < TARGET_MS,
       );
     }
+    const kinds = [...new Set(steps.map((s) => s.name))];
+    for (const kind of kinds) {
+      const of = steps.filter((s) => s.name === kind);
+      console.log(
+        `retention step ${kind}: ${of.length} calls, CPU max ${fmt(Math.max(...of.map((s) => s.cpuMs)))} (p99 ${fmt(
+          percentile(
+            of.map((s) => s.cpuMs),
+            99,
+          ),
+        )}), wall max ${fmt(Math.max(...of.map((s) => s.wallMs)))}`,
+      );
+    }
+    const longest = steps.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
+    figure(
+      `retention longest synchronous prune step@${JOBS}, CPU time (${longest.name})`,
+      undefined,
+      fmt(longest.cpuMs),
+      undefined,
+      `< ${TARGET_MS} ms (a page waits at most one step)`,
+      longest.cpuMs < TARGET_MS,
+    );
+    for (const [name, pick] of [
+      ["p99", (h: IntervalHistogram) => h.percentile(99)],
+      ["max", (h: IntervalHistogram) => h.max],
+    ] as const)
+      figure(
+        `retention daemon event-loop stall ${name} during a prune@${JOBS} (baseline: idle daemon serving the same client)`,
+        fmt(ms(pick(stallsIdle))),
+        fmt(ms(pick(stallsDuring))),
+        pick(stallsDuring) / pick(stallsIdle),
+        "reported",
+        true,
+      );
     if (QUICK) console.log("retention: --quick runs the same (one prune)");
   } finally {
     await web.close();

@@ -25,6 +25,7 @@ const FULL = [
   "agent-add",
   "polling-day",
   "retention",
+  "pg-queue",
 ];
 const QUICK_SET = ["cli-startup", "job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
 const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));

@@ -73,6 +73,7 @@ function withoutZodLocales() {
 const MIN_HELP_WIDTH = 40;
 
 rmSync(join(outdir, "chunks"), { recursive: true, force: true });
+rmSync(join(outdir, "frequent-chunks"), { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: "node",
@@ -93,19 +94,36 @@ const common = {
   plugins: [workspaceSources, withoutZodLocales()],
   logLevel: "warning",
 };
-await build({
+/**
+ * Two builds into one folder. The CLI: index.js, main.js and the chunks every dynamic import
+ * splits off. And frequent.js (src/frequent.ts), a program of its own for `status`, `jobs`, `job`
+ * and `trigger`: esbuild puts a module shared by several dynamic imports in a chunk per set of
+ * importers, so within the CLI's build these commands loaded 30–45 small files; on their own they
+ * load about ten, and commander only their definitions (60–90 ms less CPU per command, measured
+ * old against new in one loop). Its chunks sit in frequent-chunks/, as deep as chunks/, so that
+ * paths relative to a module's file resolve alike in both.
+ */
+const splitBuild = {
   ...common,
-  entryPoints: { [entry]: join(cli, "src/index.ts") },
   outdir,
-  chunkNames: "chunks/[name]-[hash]",
   splitting: true,
   sourcemap: "linked",
   sourcesContent: false,
   legalComments: "none",
-  metafile: process.env.HERDCTL_BUNDLE_META === "1",
-}).then((result) => {
-  if (result.metafile) console.log(JSON.stringify(result.metafile));
-});
+};
+for (const [name, source, chunks] of [
+  [entry, "src/index.ts", "chunks"],
+  ["frequent", "src/frequent.ts", "frequent-chunks"],
+]) {
+  await build({
+    ...splitBuild,
+    entryPoints: { [name]: join(cli, source) },
+    chunkNames: `${chunks}/[name]-[hash]`,
+    metafile: process.env.HERDCTL_BUNDLE_META === "1",
+  }).then((result) => {
+    if (result.metafile) console.log(JSON.stringify(result.metafile));
+  });
+}
 chmodSync(join(outdir, `${entry}.js`), 0o755);
 await writeBuiltHelp();
 

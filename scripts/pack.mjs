@@ -3,17 +3,19 @@
  * @herdctl/web, herdctl) in a folder (default: release/), with a package.json and package-lock.json
  * there that install all four (see scripts/release/install-lock.mjs), and better-sqlite3's binary
  * as built here, in `prebuilds/` laid out as a download mirror for its installer
- * (scripts/release/prebuilt-sqlite.mjs). Run `npm run build` first; this packs what is built and
+ * (scripts/release/prebuilt-sqlite.mjs), and scripts/release/prime-cache.mjs, which lets the
+ * tarballs install offline with no lock. Run `npm run build` first; this packs what is built and
  * does not build.
  *
- *   node scripts/pack.mjs [outdir]        (npm run pack)
+ *   node scripts/pack.mjs [outdir]        (npm run pack, which then primes this machine's cache)
  *
  * Prints one line per file written. The folder is a complete offline install: copy it to a
- * machine whose npm cache holds the dependencies, serve `prebuilds/` there and run
- * `npm install --offline ./herdctl-*.tgz` in it (docs/operating.md).
+ * machine whose npm cache holds the dependencies, serve `prebuilds/` there, run
+ * `node prime-cache.mjs` in it, then `npm install --offline ./herdctl-*.tgz` anywhere
+ * (docs/operating.md).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installLock } from "./release/install-lock.mjs";
@@ -57,6 +59,7 @@ const { manifest, lock } = installLock(lockfile, tarballs, allowScripts ?? {});
 writeFileSync(join(outdir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 writeFileSync(join(outdir, "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
 const prebuilt = packPrebuiltSqlite(repo, join(outdir, "prebuilds"));
-for (const file of [...tarballs.map((t) => t.file), "package.json", "package-lock.json"])
+copyFileSync(join(repo, "scripts", "release", "prime-cache.mjs"), join(outdir, "prime-cache.mjs"));
+for (const file of [...tarballs.map((t) => t.file), "package.json", "package-lock.json", "prime-cache.mjs"])
   console.log(join(outdir, file));
 console.log(prebuilt);

@@ -49,6 +49,13 @@ describe("docs/configuration.md: the hook context", () => {
         spent_usd: 2,
         resets_at: "2026-01-02T00:00:00.000Z",
       },
+      // Present only for usage_limited hooks; a list is one field, not one per item.
+      usage_limit: {
+        credential: "subscription token 3f2a9c01",
+        resets_at: "2026-01-02T05:00:00.000Z",
+        source: "rate_limit_event",
+        agents: [],
+      },
       // Present only for approval_requested and approval_decided hooks.
       approval: {
         id: "apr-0000aaaa",

@@ -62,6 +62,12 @@ describe("docs/hook-payload.schema.json", () => {
       "budget.limit_usd",
       "budget.spent_usd",
       "budget.resets_at",
+      // Likewise usage_limit, only for usage_limited hooks.
+      "usage_limit",
+      "usage_limit.credential",
+      "usage_limit.resets_at",
+      "usage_limit.source",
+      "usage_limit.agents",
       // Likewise the approval object, only for approval_requested and approval_decided hooks.
       "approval",
       "approval.id",
@@ -78,6 +84,7 @@ describe("docs/hook-payload.schema.json", () => {
     ]);
     expect(schema.required).not.toContain("metadata");
     expect(schema.required).not.toContain("budget");
+    expect(schema.required).not.toContain("usage_limit");
     expect(schema.required).not.toContain("approval");
     expect(schema.properties!.job!.required).not.toContain("scheduleName");
     expect(schema.properties!.result!.required).not.toContain("error");

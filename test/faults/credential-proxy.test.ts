@@ -2,7 +2,7 @@ import { chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bash, hang, type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, test } from "vitest";
 import { IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { CredentialProxy } from "../../packages/core/src/proxy/credential-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
@@ -15,6 +15,7 @@ import { startAuthRecorder } from "../../packages/core/test/helpers/auth-recorde
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { writeFleet } from "../../packages/core/test/helpers/fleet.js";
 import { until } from "../../packages/core/test/helpers/until.js";
+import { describeRuntimes } from "../setup/runtimes.js";
 import { runtimeImageId } from "./helpers.js";
 import { proxyJobFixture } from "./proxy-job-fixture.js";
 
@@ -62,7 +63,9 @@ afterAll(async () => {
   await standin?.close();
 });
 
-describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engine)", (runtime) => {
+// `test` on both runtimes: each hands claude the proxy's address and token its own way. The proxy's
+// own behaviour is shared: `it`, one runtime per test.
+describeRuntimes("docker.network: proxy-only (%s runtime, real engine)", (runtime, it) => {
   const fx = proxyJobFixture(FLEET);
   beforeEach(() => {
     recorder.seen.length = 0;
@@ -92,7 +95,7 @@ describe.each(["cli", "sdk"])("docker.network: proxy-only (%s runtime, real engi
       containers: { manager: new ContainerManager(), fleet: FLEET, proxy: fx.proxy },
     });
 
-  it("completes through the proxy; nothing in the container holds the key; the token dies with the job", async () => {
+  test("completes through the proxy; nothing in the container holds the key; the token dies with the job", async () => {
     const { agent, workspace } = await proxiedAgent();
     standin.setResponder(script([bash(PROBE), textReply("done through the proxy")]));
     const env = {

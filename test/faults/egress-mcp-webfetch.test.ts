@@ -10,7 +10,7 @@ import {
   textReply,
   toolUse,
 } from "@herdctl/standin";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
 import { IMAGE_UID } from "../../packages/core/src/docker/runtime-image.js";
 import { fixedResolver } from "../../packages/core/src/proxy/egress-proxy.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
@@ -21,6 +21,7 @@ import {
 } from "../../packages/core/test/docker/runtime-image-fixture.js";
 import { claudeEnv, claudePath } from "../../packages/core/test/helpers/claude-env.js";
 import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
+import { describeRuntimes } from "../setup/runtimes.js";
 import { type EgressSite, GIT_REF, PAGE_MARKER, startEgressSite } from "./egress-site.js";
 import { runtimeImageId } from "./helpers.js";
 import { proxyJobFixture } from "./proxy-job-fixture.js";
@@ -75,9 +76,11 @@ function withPageSummaries(main: Responder): Responder {
       : main(req, ctx);
 }
 
-describe.each(["cli", "sdk"])(
+// `test` on both runtimes: each passes MCP servers and project settings to claude its own way. The
+// proxy's refusals and tunnels are shared: `it`, one runtime per test.
+describeRuntimes(
   "MCP, WebFetch and held tunnels through docker.egress.allow (%s runtime, real engine)",
-  (runtime) => {
+  (runtime, it) => {
     // Tests only ever use 127.0.0.1: the allowlisted name is mapped there by the proxy's resolver.
     const fx = proxyJobFixture(FLEET, { resolve: fixedResolver({ "allowed.test": "127.0.0.1" }) });
     beforeEach(() => {
@@ -146,7 +149,7 @@ describe.each(["cli", "sdk"])(
       textReply("tools tried"),
     ];
 
-    it("reaches an allowlisted MCP server, web page and git remote over HTTPS through the proxy and records them", async () => {
+    test("reaches an allowlisted MCP server, web page and git remote over HTTPS through the proxy and records them", async () => {
       // git over HTTPS: a CONNECT tunnel, TLS end to end, the site's CA given to git alone.
       const git = bash(
         `GIT_SSL_CAINFO=/workspace/site-ca.pem git ls-remote https://allowed.test:${site.tlsPort}/repo.git > /workspace/git-https.txt 2>&1; echo listed`,
@@ -202,7 +205,7 @@ describe.each(["cli", "sdk"])(
         expect(output).toContain(`egress to blocked.test:${port} refused: not in docker.egress.allow`);
     });
 
-    it("keeps WebFetch's domain check off for proxy-only jobs, even when the project's settings ask for it", async () => {
+    test("keeps WebFetch's domain check off for proxy-only jobs, even when the project's settings ask for it", async () => {
       // Left on, claude would first ask api.anthropic.com, which is not an egress destination, and
       // WebFetch would fail for every allowlisted host ("Unable to verify if domain … is safe").
       const { job, results, egress } = await runJob("allowed.test", mcpAndFetch("allowed.test"), {

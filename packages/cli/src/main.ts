@@ -1,26 +1,6 @@
-import { CommanderError } from "commander";
 import { exitQuietlyWhenOutputCloses } from "./closed-pipe.js";
-import { exitCodeFor, isUserFacing } from "./errors.js";
 import { buildProgram } from "./program.js";
-
-async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  const verbose = argv.includes("-v") || argv.includes("--verbose");
-  try {
-    await program.parseAsync(argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed its own message; help and version are successes.
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`herdctl: ${message}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    else if (!isUserFacing(error)) process.stderr.write("(run again with -v for details)\n");
-    process.exitCode = exitCodeFor(error);
-  }
-}
+import { runProgram } from "./run.js";
 
 exitQuietlyWhenOutputCloses();
-await main(process.argv);
+await runProgram(buildProgram(), process.argv);

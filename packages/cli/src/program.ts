@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
 import { registerApprovals } from "./commands/approvals.js";
 import { registerAudit } from "./commands/audit.js";
@@ -24,24 +24,10 @@ import { registerTrigger } from "./commands/trigger.js";
 import { registerUsage } from "./commands/usage.js";
 import { registerWakes } from "./commands/wakes.js";
 import { registerWebhook } from "./commands/webhook.js";
-import { VERSION, versionText } from "./version.js";
+import { globalProgram } from "./program-global.js";
 
 export function buildProgram(): Command {
-  const program = new Command("herdctl")
-    .description("Run a fleet of autonomous Claude Code agents")
-    // The full text reads two package.json files; only a --version run pays for that.
-    .version(
-      process.argv.includes("--version") || process.argv.includes("-V") ? versionText() : VERSION,
-      "-V, --version",
-      "herdctl's version, and claude's and the Agent SDK's",
-    )
-    .option("-c, --config <path>", "fleet file or its folder (default: nearest herdctl.yaml upward)")
-    .option("-s, --state <dir>", "state directory (default: .herdctl beside the fleet file)")
-    .option("--json", "machine-readable output")
-    .option("--no-color", "no colour, even on a terminal")
-    .option("-v, --verbose", "more detail, and stack traces on errors")
-    .showSuggestionAfterError(true)
-    .exitOverride();
+  const program = globalProgram();
   registerStart(program);
   registerStop(program);
   registerStatus(program);

@@ -7,15 +7,17 @@ import { stopDaemon } from "./helpers/daemon.js";
 import { installOffline, type LockEntry, type OfflineInstall, packRelease } from "./helpers/release.js";
 
 /**
- * The release as a user gets it, installed for real with no network: `scripts/pack.mjs` tarballs,
- * `npm install --offline ./herdctl-*.tgz` in the release folder (beside its lock) and
- * `npm install -g --offline` of the installed herdctl into a temporary prefix, inside a network
- * namespace holding only loopback
- * (helpers/install-offline.mjs, run under `unshare --net`), npm's cache as the only source of
- * packages and the release's `prebuilds/` served on 127.0.0.1 as the mirror better-sqlite3's
- * installer fetches its binary from (docs/operating.md). Then the globally installed `herdctl`,
- * outside any repository: --version, init, and `start --offline` answering a trigger and serving
- * the dashboard it carries. Anthropic is faked (the built-in offline stand-in).
+ * The release as a user gets it, installed for real with no network, in the commands issue #14
+ * names: `scripts/pack.mjs` tarballs; `node prime-cache.mjs` from the release folder, which gives
+ * npm's cache the registry metadata of the versions the release's lock pins; then, in a folder
+ * holding only the tarballs, `npm install --offline ./herdctl-*.tgz` and
+ * `npm install -g --offline ./herdctl-0.1.0.tgz` into a temporary prefix; inside a network
+ * namespace holding only loopback (helpers/install-offline.mjs, run under `unshare --net`), npm's
+ * cache (a scratch copy of this machine's tarballs, no metadata) as the only source of packages and
+ * the release's `prebuilds/` served on 127.0.0.1 as the mirror better-sqlite3's installer fetches
+ * its binary from (docs/operating.md). Then the installed `herdctl`, outside any repository:
+ * --version, init, and `start --offline` answering a trigger and serving the dashboard it carries.
+ * Anthropic is faked (the built-in offline stand-in).
  */
 
 let release: { dir: string; remove: () => Promise<void> };
@@ -23,13 +25,14 @@ let scratch: { dir: string; remove: () => Promise<void> };
 let fleet: { dir: string; remove: () => Promise<void> };
 let files: string[];
 let lock: Record<string, LockEntry>;
-let manifest: string;
 let install: OfflineInstall;
 let bin: string;
+let globalBin: string;
+let project: string;
 
-function installedHerdctl(args: string[], cwd: string): Promise<CliResult> {
+function installedHerdctl(args: string[], cwd: string, command = bin): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
+    const child = spawn(command, args, {
       cwd,
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
@@ -50,17 +53,18 @@ beforeAll(async () => {
   fleet = await tempDir("herdctl-packaged-fleet-");
   files = await packRelease(release.dir);
   lock = JSON.parse(readFileSync(join(release.dir, "package-lock.json"), "utf8")).packages;
-  manifest = readFileSync(join(release.dir, "package.json"), "utf8");
   install = await installOffline(release.dir, scratch.dir);
-  bin = join(scratch.dir, "global", "bin", "herdctl");
-}, 600_000);
+  project = join(scratch.dir, "project");
+  bin = join(project, "node_modules", ".bin", "herdctl");
+  globalBin = join(scratch.dir, "global", "bin", "herdctl");
+}, 1_200_000);
 
 afterAll(async () => {
   await Promise.all([release?.remove(), scratch?.remove(), fleet?.remove()]);
 });
 
 describe("the packed release, installed offline outside the repository", () => {
-  it("packs four tarballs, a lock that installs them from npm's cache and better-sqlite3's binary", () => {
+  it("packs four tarballs, a lock pinning every dependency, the cache primer and better-sqlite3's binary", () => {
     const abi = process.versions.modules;
     expect(files.map((f) => f.slice(release.dir.length + 1)).sort()).toEqual([
       "herdctl-0.1.0.tgz",
@@ -70,9 +74,10 @@ describe("the packed release, installed offline outside the repository", () => {
       "package-lock.json",
       "package.json",
       `prebuilds/v${lock["node_modules/better-sqlite3"]?.version}/better-sqlite3-v${lock["node_modules/better-sqlite3"]?.version}-node-v${abi}-${process.platform}-${process.arch}.tar.gz`,
+      "prime-cache.mjs",
     ]);
-    // Every registry package is pinned with its integrity and tarball address, which is what lets
-    // `npm install --offline` in the folder take it from the cache by hash without registry metadata.
+    // Every registry package is pinned with its integrity and tarball address: what the primer
+    // writes into npm's metadata, and what lets the folder's own lock install with no metadata.
     const unpinned = Object.entries(lock).filter(
       ([path, entry]) =>
         path !== "" &&
@@ -89,50 +94,57 @@ describe("the packed release, installed offline outside the repository", () => {
     expect(lock["node_modules/better-sqlite3"]?.version).toMatch(/^12\./);
   });
 
-  it("installs `./herdctl-*.tgz` with npm's cache and the binary mirror alone, no compiler, and every install script decided", () => {
+  it("before priming, resolves offline beside the release's lock, and without it fails for want of registry metadata", () => {
     expect(install.tarballs).toEqual([
       "./herdctl-0.1.0.tgz",
       "./herdctl-core-0.1.0.tgz",
       "./herdctl-standin-0.1.0.tgz",
       "./herdctl-web-0.1.0.tgz",
     ]);
-    expect(install.local.status, install.local.stderr).toBe(0);
+    expect(install.locked.status, install.locked.stderr).toBe(0);
     // npm 11 warns about install scripts the folder's allowScripts does not decide.
-    expect(install.local.stderr).not.toMatch(/install-scripts/);
-    // The tarballs are the ones the folder already names, so npm installs exactly what its lock
-    // pins. (npm rewrites the lock itself in its own key order, and drops registry addresses
-    // where it is configured to, `omit-lockfile-registry-resolved`.)
-    expect(readFileSync(join(release.dir, "package.json"), "utf8")).toBe(manifest);
-    const pinned = (entries: Record<string, LockEntry>) =>
-      Object.entries(entries).map(([path, { version, integrity }]) => [path, version, integrity]);
-    const after = JSON.parse(readFileSync(join(release.dir, "package-lock.json"), "utf8")).packages;
-    expect(pinned(after)).toEqual(pinned(lock));
-    expect(install.global?.status, install.global?.stderr).toBe(0);
-    const version = lock["node_modules/better-sqlite3"]?.version;
-    expect(install.requests).toEqual([
-      `/v${version}/better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`,
-    ]);
-    const installed = join(release.dir, "node_modules");
-    // Fetched, not compiled: node-gyp would have left its object files beside the binary.
-    expect(readdirSync(join(installed, "better-sqlite3", "build", "Release"))).toEqual([
-      "better_sqlite3.node",
-    ]);
-    // ssh2's optional native speed-up is denied by the release's allowScripts, so not built.
-    expect(existsSync(join(installed, "ssh2", "lib", "protocol", "crypto", "build"))).toBe(false);
+    expect(install.locked.stderr).not.toMatch(/install-scripts/);
+    expect(install.unprimed.status, install.unprimed.stdout).not.toBe(0);
+    expect(install.unprimed.stderr).toMatch(/ENOTCACHED/);
   });
 
-  it("without the release's lock, npm needs registry metadata that an offline cache does not hold", () => {
-    // npm 11 resolves every dependency of a local tarball from the registry's metadata: it reads a
-    // package's npm-shrinkwrap.json only when the registry says the package has one, never from a
-    // tarball on disk, and a global install reads no lock at all (docs/operating.md).
-    for (const dry of [install.empty, install.globalTarball]) {
-      expect(dry.status, dry.stdout).not.toBe(0);
-      expect(dry.stderr).toMatch(/ENOTCACHED/);
-    }
+  it("after prime-cache.mjs, installs `./herdctl-*.tgz` in a folder of their own at exactly the versions the lock pins, the binary from the mirror", () => {
+    expect(install.prime.status, install.prime.stderr).toBe(0);
+    expect(install.prime.stdout).toMatch(/^primed \d+ packages' metadata/);
+    expect(install.local.status, install.local.stderr).toBe(0);
+    const pinned = (entries: Record<string, LockEntry & { name?: string; link?: boolean }>) =>
+      Object.entries(entries)
+        .filter(([path, entry]) => path !== "" && !entry.link && !entry.resolved?.startsWith("file:"))
+        .map(([path, entry]) => {
+          const name = entry.name ?? path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
+          return `${name}@${entry.version} ${entry.integrity}`;
+        })
+        .sort();
+    const installedLock = JSON.parse(readFileSync(join(project, "package-lock.json"), "utf8")).packages;
+    expect(pinned(installedLock)).toEqual(pinned(lock));
+    const version = lock["node_modules/better-sqlite3"]?.version;
+    // The global install may take the binary from prebuild-install's own cache, in npm's.
+    expect(install.requests.length).toBeGreaterThan(0);
+    expect(new Set(install.requests)).toEqual(
+      new Set([
+        `/v${version}/better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`,
+      ]),
+    );
+    // Fetched, not compiled: node-gyp would have left its object files beside the binary.
+    expect(readdirSync(join(project, "node_modules", "better-sqlite3", "build", "Release"))).toEqual([
+      "better_sqlite3.node",
+    ]);
+  });
+
+  it("installs `./herdctl-0.1.0.tgz` globally offline, and the global command runs", async () => {
+    expect(install.global.status, install.global.stderr).toBe(0);
+    const r = await installedHerdctl(["--version"], fleet.dir, globalBin);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe("herdctl 0.1.0");
   });
 
   it("ships the dashboard's built client and no workspace dependency in the herdctl package", () => {
-    const pkg = join(release.dir, "node_modules", "herdctl");
+    const pkg = join(project, "node_modules", "herdctl");
     expect(existsSync(join(pkg, "dist", "client", "index.html"))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith("@herdctl/"))).toEqual([]);
@@ -178,7 +190,7 @@ describe("the packed release, installed offline outside the repository", () => {
       expect(await health.json()).toMatchObject({ ok: true, state: "running" });
       const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
       const packagedIndex = readFileSync(
-        join(release.dir, "node_modules", "herdctl", "dist", "client", "index.html"),
+        join(project, "node_modules", "herdctl", "dist", "client", "index.html"),
         "utf8",
       );
       expect(page).toBe(packagedIndex);

@@ -35,18 +35,35 @@ const INTERNAL = /<!-- internal-exports: start -->([\s\S]*?)<!-- internal-export
   .split(/[\s,]+/)
   .filter(Boolean);
 
-/** How TypeScript sees the package's entry point: each export's kind and doc comment. */
-function exportsOfIndex(): Map<
-  string,
-  { kind: Kind | "other"; doc: string; symbol: ts.Symbol; checker: ts.TypeChecker }
-> {
-  const program = ts.createProgram([INDEX], {
+const EXAMPLE_FILES = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith(".mjs"))
+  .map((f) => resolve(EXAMPLES, f));
+
+/**
+ * One program for the entry point and the examples: the examples reach every source through
+ * src/index.ts anyway, so a second program would parse and bind the same files again.
+ */
+function createProgram(): ts.Program {
+  return ts.createProgram([INDEX, ...EXAMPLE_FILES], {
     target: ts.ScriptTarget.ES2022,
+    lib: ["lib.es2023.d.ts"],
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    skipLibCheck: true,
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    allowJs: true,
+    checkJs: true,
     noEmit: true,
+    skipLibCheck: true,
+    // The sources, not a build: what the examples import is what src/index.ts declares.
+    paths: { "@herdctl/core": [INDEX] },
   });
+}
+
+/** How TypeScript sees the package's entry point: each export's kind and doc comment. */
+function exportsOfIndex(
+  program: ts.Program,
+): Map<string, { kind: Kind | "other"; doc: string; symbol: ts.Symbol; checker: ts.TypeChecker }> {
   const checker = program.getTypeChecker();
   const file = program.getSourceFile(INDEX)!;
   const out = new Map();
@@ -70,10 +87,12 @@ function exportsOfIndex(): Map<
 }
 
 describe("the public API documented in docs/library.md", () => {
+  let program: ts.Program;
   let declared: ReturnType<typeof exportsOfIndex>;
 
   beforeAll(() => {
-    declared = exportsOfIndex();
+    program = createProgram();
+    declared = exportsOfIndex(program);
   }, 120_000);
 
   it("lists the public names, FleetManager's members and the internal names", () => {
@@ -129,24 +148,8 @@ describe("the public API documented in docs/library.md", () => {
   });
 
   it("type-checks the examples in examples/library against the declared API", () => {
-    const files = readdirSync(EXAMPLES)
-      .filter((f) => f.endsWith(".mjs"))
-      .map((f) => resolve(EXAMPLES, f));
-    expect(files.length).toBeGreaterThanOrEqual(4);
-    const program = ts.createProgram(files, {
-      target: ts.ScriptTarget.ES2022,
-      lib: ["lib.es2023.d.ts"],
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      noUncheckedIndexedAccess: true,
-      allowJs: true,
-      checkJs: true,
-      noEmit: true,
-      skipLibCheck: true,
-      // The sources, not a build: what the examples import is what src/index.ts declares.
-      paths: { "@herdctl/core": [INDEX] },
-    });
+    expect(EXAMPLE_FILES.length).toBeGreaterThanOrEqual(4);
+    for (const file of EXAMPLE_FILES) expect(program.getSourceFile(file), file).toBeDefined();
     const problems = ts.getPreEmitDiagnostics(program).map((d) => {
       const where = d.file
         ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentRepo, makeRepo } from "../../../core/test/helpers/git-repos.js";
@@ -136,6 +136,17 @@ describe("herdctl agent without a daemon", () => {
       `herdctl: "#v9" is not a branch, tag or commit of ${repo.bare}; it has: main, v1\n`,
     );
     expect(readFileSync(fleetFile(), "utf8")).toBe(fleetText);
+  });
+
+  it("remove --keep-files takes the agent out of the fleet and leaves its folder", async () => {
+    expect((await herdctl(["agent", "add", repo.bare], { cwd: dir })).code).toBe(0);
+    const kept = await herdctl(["agent", "remove", "helper", "--yes", "--keep-files"], { cwd: dir });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain("removed agent helper from herdctl.yaml\n");
+    expect(kept.stdout).not.toContain("deleted");
+    expect(readFileSync(fleetFile(), "utf8")).toBe(fleetText);
+    expect(readFileSync(join(dir, "agents", "helper", "agent.yaml"), "utf8")).toBe(AGENT);
+    rmSync(join(dir, "agents", "helper"), { recursive: true });
   });
 });
 

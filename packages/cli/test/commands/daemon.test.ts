@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
 import { startDaemon, stopDaemon } from "../helpers/daemon.js";
+import { TmuxSession } from "../helpers/tmux.js";
 
 // The daemon path of logs -f and cancel, against a real `herdctl start --offline`.
 let dir: string;
@@ -77,5 +78,40 @@ describe("with a daemon running", () => {
       status: "cancelled",
       error: "claude (cli runtime) was cancelled with --force and killed at once",
     });
+  });
+});
+
+describe("cancel on a terminal (tmux gives it a pty)", () => {
+  const tmux = new TmuxSession(`herdctl-cancel-${process.pid}`);
+  afterAll(() => tmux.kill());
+
+  /** Runs `cancel <id>` on a terminal and answers its question; the question and the screen after. */
+  async function answer(id: string, reply: string): Promise<{ question: string; after: string }> {
+    tmux.start(dir, [process.execPath, BIN, "cancel", id], { cols: 200, rows: 20 });
+    await until(() => tmux.screen().includes("[y/N]"), "the confirmation question");
+    const question = tmux.screen().trim();
+    tmux.keys(reply, "Enter");
+    await until(() => tmux.exited(), "the command's end");
+    const after = tmux.screen();
+    tmux.kill();
+    return { question, after };
+  }
+
+  it("asks before cancelling, and cancels only on yes", async () => {
+    // A long silent model turn: the job is still running whatever the answers take.
+    const triggered = await herdctl(["--json", "trigger", "scribe", "-p", "Wait.\n@standin delay 120000"], {
+      cwd: dir,
+    });
+    const id = json<{ id: string }>(triggered).id;
+    const status = async () =>
+      json<{ job: { status: string } }>(await herdctl(["--json", "job", id], { cwd: dir })).job.status;
+    for (let now = await status(); now !== "running"; now = await status()) expect(now).toBe("queued");
+    const no = await answer(id, "n");
+    expect(no.question).toBe(`cancel job ${id} (scribe, running)? [y/N]`);
+    expect(no.after).toContain("not cancelled");
+    expect(await status()).toBe("running");
+    const yes = await answer(id, "y");
+    expect(yes.after).toContain(`job ${id} cancelled`);
+    expect(await status()).toBe("cancelled");
   });
 });

@@ -177,4 +177,38 @@ describe("herdctl init on a terminal (tmux gives it a pty)", () => {
     });
     expect(shown.agents[0]).not.toHaveProperty("docker.enabled", true);
   });
+
+  it("init agent asks only what its flags left open, and adds the agent to the fleet", async () => {
+    expect((await herdctl(["init", "-y", "--name", "grow"], { cwd: dir })).code).toBe(0);
+    const fleetFile = join(dir, "herdctl.yaml");
+    const before = await readFile(fleetFile, "utf8");
+    tmux.kill(); // the previous test's pane, kept after its command ended
+    tmux.start(dir, [process.execPath, BIN, "init", "agent", "reviewer", "--runtime", "cli"], {
+      cols: 200,
+      rows: 30,
+    });
+    const screens: string[] = [];
+    const answer = async (question: string, keys: string[]) => {
+      await until(() => tmux.screen().includes(question), `the question "${question}"`);
+      screens.push(tmux.screen());
+      tmux.keys(...keys);
+    };
+    await answer("What should it do", ["C-u", "Review pull requests", "Enter"]);
+    await answer("Run it in a Docker container", ["y", "Enter"]);
+    await answer("Schedule", ["0 9 * * 1-5", "Enter"]);
+    await until(() => tmux.exited(), "init agent's end");
+    expect(tmux.screen()).toContain("created agents/reviewer.yaml, and added it to herdctl.yaml");
+    // Neither the name (the argument) nor the runtime (--runtime) was asked.
+    expect(screens.join("\n")).not.toMatch(/Agent name|How should herdctl run claude/);
+    expect(await readFile(fleetFile, "utf8")).toBe(`${before}  - path: ./agents/reviewer.yaml\n`);
+    const shown = json<{ agents: Array<Record<string, unknown>> }>(
+      await herdctl(["--json", "config", "show"], { cwd: dir }),
+    );
+    expect(shown.agents.find((a) => a.name === "reviewer")).toMatchObject({
+      runtime: "cli",
+      default_prompt: "Review pull requests",
+      docker: { enabled: true },
+      schedules: { cron: { type: "cron", cron: "0 9 * * 1-5", enabled: false } },
+    });
+  });
 });

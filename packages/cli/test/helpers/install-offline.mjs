@@ -1,20 +1,22 @@
 /**
  * Installs a release folder (scripts/pack.mjs) the way docs/operating.md tells a machine with no
- * internet to: `npm install --offline ./herdctl-*.tgz` in the folder (the tarballs named as the
- * issue's users type them; the folder's lock pins everything else), with its `prebuilds/` served
- * on 127.0.0.1 as the mirror of better-sqlite3's binaries, then `npm install -g --offline` of the
- * installed herdctl. Before that, with `--dry-run` (npm resolves the whole tree but unpacks
- * nothing), the tarballs into an empty folder and herdctl's tarball globally: what npm does
- * without the release's lock.
+ * internet to: its `prebuilds/` served on 127.0.0.1 as the mirror of better-sqlite3's binaries,
+ * `node prime-cache.mjs` from the release, then, in a folder holding only the four tarballs,
+ * `npm install --offline ./herdctl-*.tgz` (named as the issue's users type them), and from there
+ * `npm install -g --offline ./herdctl-0.1.0.tgz`. Before priming, with `--dry-run` (npm resolves
+ * the whole tree but unpacks nothing): the tarballs beside the release's lock, which need no
+ * registry metadata, and the tarballs with no lock, which do.
+ * No compiler or Python is on PATH for npm (each is a stub that fails), as on many users' machines.
  * Run it under `unshare --net`: in a network namespace of its own, holding only loopback, any
  * request for the registry or GitHub fails at once instead of quietly succeeding.
  *
  *   unshare --net -- node install-offline.mjs <release> <scratch>
  *
- * npm's cache is this machine's, its content hard-linked into <scratch>/cache (content files are
- * never rewritten, only added), so nothing this run fetches or caches lands in the user's cache.
- * The global prefix is <scratch>/global. Prints one JSON line: each npm run's status, output and
- * duration, the tarballs named, and the paths the mirror was asked for.
+ * npm's cache is this machine's tarballs alone: its content hard-linked into <scratch>/cache
+ * (content files are never rewritten, only added) with no index, so no registry metadata, and
+ * nothing this run fetches, primes or caches lands in the user's cache. The project folder is
+ * <scratch>/project, the global prefix <scratch>/global. Prints one JSON line: each npm run's
+ * status, output and duration, the tarballs named, and the paths the mirror was asked for.
  */
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -25,6 +27,7 @@ import {
   mkdirSync,
   readdirSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { createServer } from "node:http";
 import { join, relative, resolve } from "node:path";
@@ -54,8 +57,19 @@ const mirror = createServer((req, res) => {
 });
 await new Promise((ready) => mirror.listen(0, "127.0.0.1", ready));
 const address = mirror.address();
+// The machine a user installs on often has no build tools; neither does this run. Only the
+// optional native builds of ssh2 and cpu-features would use them (they give up, as they do there);
+// better-sqlite3 must come from the mirror, or the install fails.
+const noCompiler = join(scratch, "no-compiler");
+mkdirSync(noCompiler);
+for (const tool of ["cc", "gcc", "c++", "g++", "make", "python", "python3"]) {
+  writeFileSync(join(noCompiler, tool), `#!/bin/sh\necho "${tool}: not on this machine" >&2\nexit 127\n`, {
+    mode: 0o755,
+  });
+}
 const env = {
   ...process.env,
+  PATH: `${noCompiler}:${process.env.PATH ?? ""}`,
   npm_config_cache: cache,
   npm_config_better_sqlite3_binary_host: `http://127.0.0.1:${typeof address === "object" ? address?.port : 0}`,
   npm_config_update_notifier: "false",
@@ -66,51 +80,34 @@ const tarballs = readdirSync(release)
   .filter((name) => name.startsWith("herdctl-") && name.endsWith(".tgz"))
   .sort()
   .map((name) => `./${name}`);
-const unlocked = join(scratch, "empty");
-mkdirSync(unlocked);
-mkdirSync(join(scratch, "dry-global", "lib"), { recursive: true });
-const empty = await npm(
-  ["install", "--offline", "--dry-run", "--no-audit", "--no-fund", ...tarballs.map((t) => join(release, t))],
-  unlocked,
+const herdctl = tarballs.find((name) => /^\.\/herdctl-\d/.test(name)) ?? "./herdctl-?.tgz";
+const quiet = ["--no-audit", "--no-fund"];
+const locked = await npm(["install", "--offline", "--dry-run", ...quiet, ...tarballs], release);
+const project = join(scratch, "project");
+mkdirSync(project);
+for (const tarball of tarballs) copyFileSync(join(release, tarball), join(project, tarball));
+const unprimed = await npm(["install", "--offline", "--dry-run", ...quiet, ...tarballs], project);
+const prime = await run(
+  process.execPath,
+  [join(release, "prime-cache.mjs"), release, "--cache", cache],
+  release,
 );
-const globalTarball = await npm(
-  [
-    "install",
-    "-g",
-    "--offline",
-    "--dry-run",
-    "--no-audit",
-    "--no-fund",
-    "--prefix",
-    join(scratch, "dry-global"),
-    join(release, tarballs.find((name) => /^\.\/herdctl-\d/.test(name)) ?? "herdctl-?.tgz"),
-  ],
-  unlocked,
+const local = await npm(["install", "--offline", ...quiet, ...tarballs], project);
+const global = await npm(
+  ["install", "-g", "--offline", ...quiet, "--prefix", join(scratch, "global"), herdctl],
+  project,
 );
-const local = await npm(["install", "--offline", "--no-audit", "--no-fund", ...tarballs], release);
-const global =
-  local.status === 0
-    ? await npm(
-        [
-          "install",
-          "-g",
-          "--offline",
-          "--no-audit",
-          "--no-fund",
-          "--prefix",
-          join(scratch, "global"),
-          join(release, "node_modules", "herdctl"),
-        ],
-        scratch,
-      )
-    : undefined;
 mirror.close();
-console.log(JSON.stringify({ tarballs, empty, globalTarball, local, global, requests }));
+console.log(JSON.stringify({ tarballs, locked, unprimed, prime, local, global, requests }));
 
 function npm(args, cwd) {
+  return run("npm", args, cwd);
+}
+
+function run(command, args, cwd) {
   return new Promise((done, fail) => {
     const started = performance.now();
-    const child = spawn("npm", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

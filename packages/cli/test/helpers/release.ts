@@ -33,22 +33,24 @@ export interface NpmRun {
 export interface OfflineInstall {
   /** The release's tarballs as `./herdctl-*.tgz` expands in its folder. */
   tarballs: string[];
-  /** `npm install --offline --dry-run` of the tarballs into an empty folder (no lock). */
-  empty: NpmRun;
-  /** `npm install -g --offline --dry-run` of herdctl's tarball. */
-  globalTarball: NpmRun;
-  /** `npm install --offline ./herdctl-*.tgz` in the release folder, beside its lock. */
+  /** `npm install --offline --dry-run` of the tarballs in the release folder, beside its lock, before priming. */
+  locked: NpmRun;
+  /** `npm install --offline --dry-run` of the tarballs in a folder with no lock, before priming. */
+  unprimed: NpmRun;
+  /** `node prime-cache.mjs <release> --cache <scratch cache>`, the release's own copy. */
+  prime: NpmRun;
+  /** `npm install --offline ./herdctl-*.tgz` in `<scratch>/project`, which holds only the tarballs. */
   local: NpmRun;
-  /** `npm install -g` of the installed herdctl into `<scratch>/global`; not run when `local` failed. */
-  global?: NpmRun;
+  /** `npm install -g --offline ./herdctl-0.1.0.tgz` into `<scratch>/global`, from the project folder. */
+  global: NpmRun;
   /** The paths better-sqlite3's installer asked the binary mirror for. */
   requests: string[];
 }
 
 /**
- * `npm install --offline ./herdctl-*.tgz` in a release folder, then `npm install -g --offline` of
- * its installed herdctl into `<scratch>/global`, with no network (and first, as dry runs, the
- * tarballs with no lock): helpers/install-offline.mjs under `unshare --net`.
+ * The release installed as docs/operating.md says, with no network: helpers/install-offline.mjs
+ * under `unshare --net` (the dry runs before priming, prime-cache.mjs, then the tarballs in a
+ * folder of their own and globally).
  */
 export async function installOffline(release: string, scratch: string): Promise<OfflineInstall> {
   const helper = fileURLToPath(new URL("./install-offline.mjs", import.meta.url));

@@ -36,6 +36,7 @@ export function agentReach(
     ...(agent.hooks?.after_run ?? []),
     ...(agent.hooks?.on_error ?? []),
     ...(agent.hooks?.budget_exceeded ?? []),
+    ...(agent.hooks?.usage_limited ?? []),
   ];
   return {
     workingDirectory: relative(rootDir, agent.working_directory).split(sep).join("/") || ".",

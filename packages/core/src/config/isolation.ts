@@ -80,6 +80,7 @@ export const HOOK_LISTS = [
   "after_run",
   "on_error",
   "budget_exceeded",
+  "usage_limited",
   "approval_requested",
   "approval_decided",
 ] as const;

@@ -462,6 +462,12 @@ export const HooksSchema = z.strictObject({
     .describe(
       "Hooks run once per day or month when the agent's or the fleet's budget is reached, with the job that reached it and the budget in the payload",
     ),
+  usage_limited: z
+    .array(HookSchema)
+    .optional()
+    .describe(
+      "Hooks run once when the agent's credential is paused for a usage limit (and again when the probe after the reset meets it still), with the job that met it and the reset time in the payload",
+    ),
   approval_requested: z
     .array(HookSchema)
     .optional()

@@ -415,6 +415,10 @@ export class FleetManager {
         credentialOf: (agent) => credentialOf(claudeEnvOf(agent)),
         fireCatchUp: (c) => this.schedules.fire({ ...c, reason: "catch_up" }),
         record: (action, actor, target, detail) => this.auditTrail.record(action, actor, target, detail),
+        runHooks: async (job, limit) => {
+          const agent = this.agentsByName.get(job.agent);
+          if (agent) await executor.runEventHooks(job, agent, { usage_limit: limit });
+        },
         log: this.log,
         timezone: () => this.loaded.fleet.budget?.timezone,
       });
@@ -424,7 +428,7 @@ export class FleetManager {
         ledger: this.budgets,
         events: this.events,
         agent: (name) => this.agentsByName.get(name),
-        runHooks: (job, agent, budget) => executor.runBudgetHooks(job, agent, budget),
+        runHooks: (job, agent, budget) => executor.runEventHooks(job, agent, { budget }),
         log: this.log,
       });
       this.chatService = new ChatService({

@@ -20,7 +20,8 @@ import { HookContextError } from "./errors.js";
 export interface HookContext {
   /**
    * The job's terminal status: what ended, and what `on_events` matches against; or
-   * "budget_exceeded" for the `budget_exceeded` hooks, with `job` the job that crossed the limit.
+   * "budget_exceeded" for the `budget_exceeded` hooks, with `job` the job that crossed the limit;
+   * "usage_limited" for the `usage_limited` hooks, with `job` the job that met the usage limit.
    */
   readonly event: HookEvent;
   readonly fleet: string;
@@ -38,9 +39,31 @@ export interface HookContext {
   readonly budget?: HookBudget;
   /** For events "approval_requested" and "approval_decided": the request. */
   readonly approval?: HookApproval;
+  /** For event "usage_limited": the credential paused and until when. */
+  readonly usage_limit?: HookUsageLimit;
 }
 
-export type HookEvent = TerminalJobStatus | "budget_exceeded" | "approval_requested" | "approval_decided";
+export type HookEvent =
+  | TerminalJobStatus
+  | "budget_exceeded"
+  | "usage_limited"
+  | "approval_requested"
+  | "approval_decided";
+
+/** Events that are not a job's end: only their own hook list runs for them. */
+export const FLEET_EVENTS = ["budget_exceeded", "usage_limited", "approval_requested", "approval_decided"] as const;
+
+/** The pause a `usage_limited` hook is about. */
+export interface HookUsageLimit {
+  /** The credential by kind and hash, e.g. "subscription token 3f2a9c01": never the secret. */
+  readonly credential: string;
+  /** When scheduled work resumes: the reset the API named, or a bounded guess when it named none. */
+  readonly resets_at: string;
+  /** Where the reset came from: "rate_limit_event", "message_text", "api_error_params", or "unknown" (none named). */
+  readonly source: string;
+  /** The agents using that credential, whose scheduled work waits. */
+  readonly agents: readonly string[];
+}
 
 /** The request an `approval_requested` or `approval_decided` hook is about. */
 export interface HookApproval {
@@ -247,7 +270,7 @@ void _complete;
 
 export interface ContextField {
   /** "any": a metadata value, whose type only the agent knows. */
-  readonly type: "string" | "number" | "boolean" | "object" | "any";
+  readonly type: "string" | "number" | "boolean" | "object" | "array" | "any";
   readonly nullable: boolean;
   /** Left out of the payload when empty (the reference's optional fields) rather than null. */
   readonly optional?: boolean;
@@ -268,7 +291,7 @@ const absentable = (type: ContextField["type"]): ContextField => ({ type, nullab
  * without `job.`; any `metadata.<key>` path may be named too (see METADATA_FIELD).
  */
 export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
-  event: str(false, [...TERMINAL_STATUSES, "budget_exceeded", "approval_requested", "approval_decided"]),
+  event: str(false, [...TERMINAL_STATUSES, ...FLEET_EVENTS]),
   fleet: str(),
   agent: { type: "object", nullable: false },
   "agent.id": str(),
@@ -311,6 +334,11 @@ export const HOOK_CONTEXT_FIELDS: Readonly<Record<string, ContextField>> = {
   "budget.limit_usd": absentable("number"),
   "budget.spent_usd": absentable("number"),
   "budget.resets_at": absentable("string"),
+  usage_limit: absentable("object"),
+  "usage_limit.credential": absentable("string"),
+  "usage_limit.resets_at": absentable("string"),
+  "usage_limit.source": absentable("string"),
+  "usage_limit.agents": absentable("array"),
   approval: absentable("object"),
   "approval.id": absentable("string"),
   "approval.tool": absentable("string"),

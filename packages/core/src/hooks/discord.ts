@@ -26,6 +26,7 @@ const ICONS: Record<string, string> = {
   cancelled: "⏹️",
   interrupted: "⚠️",
   budget_exceeded: "💸",
+  usage_limited: "⏸️",
   approval_requested: "✋",
   approval_decided: "☑️",
 };
@@ -49,6 +50,11 @@ export function discordNotice(context: HookContext, dashboardUrl?: string): stri
     const b = context.budget;
     lines.push(
       `${icon} **${context.agent.name}**: the ${b.period} budget of ${b.scope} is reached ($${b.spent_usd.toFixed(2)} of $${b.limit_usd.toFixed(2)}); scheduled runs wait until ${b.resets_at}`,
+    );
+  } else if (context.usage_limit) {
+    const u = context.usage_limit;
+    lines.push(
+      `${icon} **${context.agent.name}** job \`${job.id}\` met the usage limit of its ${u.credential}; scheduled runs of ${u.agents.join(", ")} wait until ${u.resets_at}`,
     );
   } else {
     const facts = [

@@ -9,6 +9,7 @@ export {
   type HookEvent,
   type HookJob,
   type HookTokens,
+  type HookUsageLimit,
   TERMINAL_STATUSES,
 } from "./context.js";
 export { type DiscordHookSpec, discordNotice, runDiscordHook } from "./discord.js";

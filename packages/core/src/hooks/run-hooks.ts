@@ -1,7 +1,7 @@
 import type { Launcher } from "../runner/runtime/launcher.js";
 import { looksSecretName, Redactor } from "../secrets/redactor.js";
 import type { TerminalJobStatus } from "../state/job-status.js";
-import type { HookContext, HookEvent } from "./context.js";
+import { FLEET_EVENTS, type HookContext, type HookEvent } from "./context.js";
 import { type DiscordHookSpec, runDiscordHook } from "./discord.js";
 import { HookFailure, type HookFailureCode, hookFailures, WhenSyntaxError } from "./errors.js";
 import { type Env, runShellHook, type ShellHookSpec } from "./shell.js";
@@ -28,6 +28,7 @@ export interface AgentHooks {
   readonly after_run?: readonly HookSpec[];
   readonly on_error?: readonly HookSpec[];
   readonly budget_exceeded?: readonly HookSpec[];
+  readonly usage_limited?: readonly HookSpec[];
   readonly approval_requested?: readonly HookSpec[];
   readonly approval_decided?: readonly HookSpec[];
 }
@@ -72,9 +73,6 @@ export type ShellPlacement = { launcher?: Launcher } | { refused: string };
  */
 export const ON_ERROR_EVENTS: readonly TerminalJobStatus[] = ["failed", "timed_out", "interrupted"];
 
-/** Events with a hook list of their own; the job-end lists never run for them. */
-const OWN_LIST_EVENTS: readonly HookEvent[] = ["budget_exceeded", "approval_requested", "approval_decided"];
-
 export interface SelectedHook {
   readonly label: string;
   readonly hook: HookSpec;
@@ -83,12 +81,13 @@ export interface SelectedHook {
 /** The hooks an event triggers, in run order: after_run first, then on_error, each in config order. */
 export function selectHooks(hooks: AgentHooks | undefined, event: HookEvent): SelectedHook[] {
   const selected: SelectedHook[] = [];
-  // A budget or approval event is not a job's end: only its own list runs.
-  const ownList = OWN_LIST_EVENTS.includes(event);
+  // A budget, usage-limit or approval event is not a job's end: only its own list runs.
+  const jobEnd = !(FLEET_EVENTS as readonly string[]).includes(event);
   const lists = [
-    ["after_run", hooks?.after_run, !ownList],
-    ["on_error", hooks?.on_error, !ownList && ON_ERROR_EVENTS.includes(event as TerminalJobStatus)],
+    ["after_run", hooks?.after_run, jobEnd],
+    ["on_error", hooks?.on_error, jobEnd && ON_ERROR_EVENTS.includes(event as TerminalJobStatus)],
     ["budget_exceeded", hooks?.budget_exceeded, event === "budget_exceeded"],
+    ["usage_limited", hooks?.usage_limited, event === "usage_limited"],
     ["approval_requested", hooks?.approval_requested, event === "approval_requested"],
     ["approval_decided", hooks?.approval_decided, event === "approval_decided"],
   ] as const;

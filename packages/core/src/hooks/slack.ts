@@ -97,6 +97,8 @@ export function jobMessage(context: HookContext, dashboardUrl?: string): string 
   const status =
     context.event === "budget_exceeded"
       ? "reached its budget"
+      : context.usage_limit
+        ? `met the usage limit of its ${context.usage_limit.credential} (paused until ${context.usage_limit.resets_at})`
       : context.approval
         ? `${context.approval.tool} call ${context.approval.id} ${context.approval.state.replace("_", " ")}`
         : job.status.replace("_", " ");

@@ -58,7 +58,7 @@ export function validateWhen(expression: string): string | undefined {
   }
 }
 
-type StaticType = "string" | "number" | "boolean" | "null" | "object" | "any";
+type StaticType = "string" | "number" | "boolean" | "null" | "object" | "array" | "any";
 
 function staticType(node: Node): StaticType {
   if (node.kind === "literal") return node.value === null ? "null" : (typeof node.value as StaticType);
@@ -83,6 +83,8 @@ function check(node: Node, fail: Fail): void {
   if (node.kind === "logic") return;
   const sides = [node.left, node.right];
   for (const side of sides) {
+    if (staticType(side) === "array")
+      fail(side.column, `${label(side)} is a list and cannot be compared`, "compare a single field instead");
     if (staticType(side) === "object") {
       const examples: Record<string, string> = {
         job: "job.status",

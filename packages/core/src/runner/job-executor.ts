@@ -8,6 +8,7 @@ import {
   type HookApproval,
   type HookBudget,
   type HookContext,
+  type HookUsageLimit,
   runHooks,
 } from "../hooks/index.js";
 import { JobMemory, memorySettings } from "../memory/index.js";
@@ -416,17 +417,19 @@ export class JobExecutor {
   }
 
   /**
-   * The agent's budget_exceeded hooks, given the job whose cost reached the budget. They run in the
+   * The agent's hooks for a fleet event, given the job behind it: budget_exceeded with the job whose
+   * cost reached the budget, usage_limited with the job that met the usage limit. They run in the
    * same places as the job's own hooks; failures are warned about and returned, never thrown.
    */
-  async runBudgetHooks(job: JobRecord, agent: ResolvedAgent, budget: HookBudget): Promise<HookError[]> {
-    if (!agent.hooks?.budget_exceeded?.length) return [];
+  async runEventHooks(
+    job: JobRecord,
+    agent: ResolvedAgent,
+    event: { budget: HookBudget } | { usage_limit: HookUsageLimit },
+  ): Promise<HookError[]> {
+    const name = "budget" in event ? ("budget_exceeded" as const) : ("usage_limited" as const);
+    if (!agent.hooks?.[name]?.length) return [];
     const redactor = this.redactorFor(agent);
-    const context = {
-      ...buildHookContext(job, agent, { redactor }),
-      event: "budget_exceeded" as const,
-      budget,
-    };
+    const context = { ...buildHookContext(job, agent, { redactor }), event: name, ...event };
     return this.hookFailures(agent, job.id, context, redactor);
   }
 

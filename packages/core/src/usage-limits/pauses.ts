@@ -2,6 +2,7 @@ import type { AuditActor } from "../audit/actor.js";
 import type { ResolvedAgent } from "../config/index.js";
 import { FleetError } from "../fleet-manager/errors.js";
 import type { FleetEventBus, JobOutputEvent } from "../fleet-manager/events.js";
+import type { HookUsageLimit } from "../hooks/index.js";
 import { type Clock, DEFAULT_CATCH_UP_WINDOW_MS, type TimerHandle } from "../scheduler/index.js";
 import type { JobRecord, StateManager, UsagePause } from "../state/index.js";
 import { ownValue } from "../util/own.js";
@@ -48,6 +49,8 @@ export class UsagePauses {
         target: string | null,
         detail: Record<string, unknown>,
       ) => void;
+      /** The usage_limited hooks of the agent whose job met the limit. */
+      runHooks: (job: JobRecord, limit: HookUsageLimit) => Promise<unknown>;
       log: (line: string) => void;
       timezone: () => string | undefined;
     },
@@ -139,6 +142,19 @@ export class UsagePauses {
         jobId: job.id,
         agents,
       });
+      // Said once a pause: when it starts, and again when the probe after the reset meets the limit
+      // still (a new reset time); not for every other job that meets it meanwhile.
+      if (!pause || isProbe)
+        void this.deps
+          .runHooks(job, {
+            credential: credential.label,
+            resets_at: stored.until,
+            source: stored.source,
+            agents,
+          })
+          .catch((error) =>
+            this.deps.log(`usage_limited hooks of ${job.agent}: ${(error as Error).message}`),
+          );
       this.arm({ ...stored, probeJobId: null });
       return;
     }

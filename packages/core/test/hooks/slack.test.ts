@@ -1,5 +1,6 @@
 import { type SlackStandin, startSlackStandin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discordNotice } from "../../src/hooks/discord.js";
 import { runHooks } from "../../src/hooks/run-hooks.js";
 import { jobMessage, runSlackHook } from "../../src/hooks/slack.js";
 import { hookContext } from "./hook-context.js";
@@ -74,6 +75,25 @@ describe("slack hook (against the Slack stand-in)", () => {
     const text = jobMessage(hookContext(), "https://herd.example.com/");
     expect(text.split("\n").at(-1)).toBe(
       "<https://herd.example.com/jobs/job-2024-01-01-abc123|Open the job in the dashboard>",
+    );
+  });
+
+  it("says which credential met its usage limit and until when (Slack and Discord)", () => {
+    const context = {
+      ...hookContext({ status: "failed", exitReason: "api_error", error: "You've hit your limit" }),
+      event: "usage_limited" as const,
+      usage_limit: {
+        credential: "subscription token 3f2a9c01",
+        resets_at: "2026-12-02T15:00:00.000Z",
+        source: "rate_limit_event",
+        agents: ["triager", "coder"],
+      },
+    };
+    expect(jobMessage(context).split("\n")[0]).toBe(
+      "*triager* job `job-2024-01-01-abc123` met the usage limit of its subscription token 3f2a9c01 (paused until 2026-12-02T15:00:00.000Z), in 60 s, cost $0.7500",
+    );
+    expect(discordNotice(context).split("\n")[0]).toBe(
+      "⏸️ **triager** job `job-2024-01-01-abc123` met the usage limit of its subscription token 3f2a9c01; scheduled runs of triager, coder wait until 2026-12-02T15:00:00.000Z",
     );
   });
 

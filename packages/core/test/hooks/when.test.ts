@@ -146,7 +146,7 @@ describe("when: validation", () => {
     ],
     [
       'stauts == "failed"',
-      'when "stauts == \\"failed\\"": unknown field "stauts" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, budget, budget.scope, budget.period, budget.limit_usd, budget.spent_usd, budget.resets_at, approval, approval.id, approval.tool, approval.input, approval.rule, approval.state, approval.requested_at, approval.expires_at, approval.on_timeout, approval.decided_by, approval.decided_via, approval.reason, or metadata.<key>',
+      'when "stauts == \\"failed\\"": unknown field "stauts" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, budget, budget.scope, budget.period, budget.limit_usd, budget.spent_usd, budget.resets_at, usage_limit, usage_limit.credential, usage_limit.resets_at, usage_limit.source, usage_limit.agents, approval, approval.id, approval.tool, approval.input, approval.rule, approval.state, approval.requested_at, approval.expires_at, approval.on_timeout, approval.decided_by, approval.decided_via, approval.reason, or metadata.<key>',
     ],
     [
       'status == "faild"',
@@ -177,12 +177,16 @@ describe("when: validation", () => {
       'when "result == 1": result is an object and cannot be compared at column 1; compare one of its fields, e.g. result.success',
     ],
     [
+      'usage_limit.agents == "triager"',
+      'when "usage_limit.agents == \\"triager\\"": usage_limit.agents is a list and cannot be compared at column 1; compare a single field instead',
+    ],
+    [
       "metadata != null",
       'when "metadata != null": metadata is an object and cannot be compared at column 1; compare one of its fields, e.g. metadata.shouldNotify',
     ],
     [
       "result.exit_code == 0",
-      'when "result.exit_code == 0": unknown field "result.exit_code" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, budget, budget.scope, budget.period, budget.limit_usd, budget.spent_usd, budget.resets_at, approval, approval.id, approval.tool, approval.input, approval.rule, approval.state, approval.requested_at, approval.expires_at, approval.on_timeout, approval.decided_by, approval.decided_via, approval.reason, or metadata.<key>',
+      'when "result.exit_code == 0": unknown field "result.exit_code" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, budget, budget.scope, budget.period, budget.limit_usd, budget.spent_usd, budget.resets_at, usage_limit, usage_limit.credential, usage_limit.resets_at, usage_limit.source, usage_limit.agents, approval, approval.id, approval.tool, approval.input, approval.rule, approval.state, approval.requested_at, approval.expires_at, approval.on_timeout, approval.decided_by, approval.decided_via, approval.reason, or metadata.<key>',
     ],
     [
       "summary > null",
@@ -218,7 +222,7 @@ describe("when: validation", () => {
     ],
     [
       "constructor",
-      'when "constructor": unknown field "constructor" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, budget, budget.scope, budget.period, budget.limit_usd, budget.spent_usd, budget.resets_at, approval, approval.id, approval.tool, approval.input, approval.rule, approval.state, approval.requested_at, approval.expires_at, approval.on_timeout, approval.decided_by, approval.decided_via, approval.reason, or metadata.<key>',
+      'when "constructor": unknown field "constructor" at column 1; use one of event, fleet, agent, agent.id, agent.name, working_directory, triggerType, id, schedule, trigger_type, status, exit_reason, error, summary, session_id, started_at, finished_at, duration_ms, num_turns, tokens, tokens.input, tokens.output, tokens.cache_read, tokens.cache_creation, cost_usd, agentId, scheduleName, startedAt, completedAt, durationMs, result, result.success, result.output, result.error, metadata, budget, budget.scope, budget.period, budget.limit_usd, budget.spent_usd, budget.resets_at, usage_limit, usage_limit.credential, usage_limit.resets_at, usage_limit.source, usage_limit.agents, approval, approval.id, approval.tool, approval.input, approval.rule, approval.state, approval.requested_at, approval.expires_at, approval.on_timeout, approval.decided_by, approval.decided_via, approval.reason, or metadata.<key>',
     ],
   ])("rejects %j", (expr, message) => {
     expect(validateWhen(expr)).toBe(message);

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { script, textReply, writeFile } from "@herdctl/standin";
 import { describe, expect, it } from "vitest";
+import { describeRuntimes } from "../../../../test/setup/runtimes.js";
 import { MEMORY_FILE } from "../../src/memory/index.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { contextTokensOf } from "../../src/runner/session-policy.js";
@@ -20,9 +21,10 @@ function notices(state: StateManager, jobId: string): string[] {
     .map((m) => m.text ?? "");
 }
 
-describe.each(["cli", "sdk"])(
+// The system prompt reaches claude alike under both runtimes (system-prompt.test.ts): one per test.
+describeRuntimes(
   "agent memory across real jobs with the %s runtime (Anthropic faked by the stand-in)",
-  (runtime) => {
+  (runtime, it) => {
     const fx = hostJobFixture({ clearRequests: true });
 
     async function setup(memory: string, extra = "") {

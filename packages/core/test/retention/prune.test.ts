@@ -21,7 +21,8 @@ function diskBytes(dir: string): number {
   return total;
 }
 
-describe("prune at 100,000 jobs (real SQLite, real files)", () => {
+// Scale is bench/retention.ts's job (100,000 jobs); here 10,000 prove the counts and bytes exactly.
+describe("prune at 10,000 jobs (real SQLite, real files)", () => {
   let tmp: ReturnType<typeof tempDir>;
   let state: StateManager;
   const ids = { aRecent: [] as string[], bOld: [] as string[], bMiddle: [] as string[] };
@@ -44,10 +45,10 @@ describe("prune at 100,000 jobs (real SQLite, real files)", () => {
       return id;
     };
     db.transaction(() => {
-      // a: 60,000 jobs in the last 10 days; b: 20,000 at 100–120 days, 20,000 at 40–60 days.
-      for (let i = 0; i < 60_000; i++) ids.aRecent.push(add("a", (i * 10 * DAY) / 60_000));
-      for (let i = 0; i < 20_000; i++) ids.bOld.push(add("b", 100 * DAY + (i * 20 * DAY) / 20_000));
-      for (let i = 0; i < 20_000; i++) ids.bMiddle.push(add("b", 40 * DAY + (i * 20 * DAY) / 20_000));
+      // a: 6,000 jobs in the last 10 days; b: 2,000 at 100–120 days, 2,000 at 40–60 days.
+      for (let i = 0; i < 6_000; i++) ids.aRecent.push(add("a", (i * 10 * DAY) / 6_000));
+      for (let i = 0; i < 2_000; i++) ids.bOld.push(add("b", 100 * DAY + (i * 20 * DAY) / 2_000));
+      for (let i = 0; i < 2_000; i++) ids.bMiddle.push(add("b", 40 * DAY + (i * 20 * DAY) / 2_000));
     })();
     // Old jobs that must stay: still running, and of sessions that will be continued.
     db.exec(`UPDATE jobs SET status = 'running' WHERE id IN (${ids.bOld.slice(0, 5).map((i) => `'${i}'`)})`);
@@ -78,27 +79,27 @@ describe("prune at 100,000 jobs (real SQLite, real files)", () => {
     tmp.cleanup();
   });
 
-  const limits = { jobs: 90 * DAY, max_jobs_per_agent: 50_000, output: 30 * DAY };
+  const limits = { jobs: 90 * DAY, max_jobs_per_agent: 5_000, output: 30 * DAY };
 
   it("says what a dry run would remove, then removes exactly that and frees what it says", async () => {
     const before = diskBytes(tmp.dir);
     const dry = await prune(state, limits, { now: NOW, dryRun: true });
     // Kept: 5 running, and the newest job of each continuing session (b's current one, the wake's).
-    expect(dry).toMatchObject({ dryRun: true, records: 29_993, outputs: 100, protected: 7 });
+    expect(dry).toMatchObject({ dryRun: true, records: 2_993, outputs: 100, protected: 7 });
     // 143 old outputs go with their records (7 belong to kept jobs), 100 middle-aged ones alone.
     expect(dry.outputBytes).toBe(243 * 2048 + 15);
-    expect(state.retention.jobCount()).toBe(100_000);
+    expect(state.retention.jobCount()).toBe(10_000);
     expect(diskBytes(tmp.dir)).toBe(before);
 
     // Then for real: old and excess records go with their output, what will be continued stays.
     const report = await prune(state, limits, { now: NOW });
-    // 10,000 of a beyond its newest 50,000, and b's 20,000 older than 90 days but 15 that stay.
-    expect(report).toMatchObject({ dryRun: false, records: 29_993, outputs: 100, protected: 7 });
-    expect(state.retention.jobCount()).toBe(70_007);
+    // 1,000 of a beyond its newest 5,000, and b's 2,000 older than 90 days but 7 that stay.
+    expect(report).toMatchObject({ dryRun: false, records: 2_993, outputs: 100, protected: 7 });
+    expect(state.retention.jobCount()).toBe(7_007);
     const kept = [...ids.bOld.slice(0, 6), ids.bOld[10]!];
     for (const id of kept) expect(state.jobs.get(id)).toBeDefined();
     for (const id of [ids.bOld[6]!, ids.bOld[11]!, ids.bOld[15]!]) expect(state.jobs.get(id)).toBeUndefined();
-    expect(state.jobs.get(ids.aRecent[59_999]!)).toBeUndefined();
+    expect(state.jobs.get(ids.aRecent[5_999]!)).toBeUndefined();
     expect(state.jobs.get(ids.aRecent[0]!)).toBeDefined();
     // Middle-aged jobs keep their records but lose their output; recent output stays.
     expect(state.jobs.get(ids.bMiddle[0]!)).toBeDefined();

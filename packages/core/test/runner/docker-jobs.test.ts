@@ -2,7 +2,8 @@ import { chownSync, existsSync, readdirSync, readFileSync, statSync } from "node
 import { join } from "node:path";
 import { errorReply, hang, script, textReply, writeFile } from "@herdctl/standin";
 import Dockerode from "dockerode";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, test } from "vitest";
+import { describeRuntimes } from "../../../../test/setup/runtimes.js";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { ContainerManager } from "../../src/runner/runtime/container-manager.js";
@@ -23,7 +24,9 @@ function findFiles(dir: string, suffix: string): string[] {
     .map((f) => join(dir, f));
 }
 
-describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)", (runtime) => {
+// `test` on both runtimes: what each runtime hands `docker exec` (the launch, the prompt, a resume).
+// The rest is the container runner's, shared by both: `it`, one runtime per test.
+describeRuntimes("Docker agents with the %s runtime (real engine)", (runtime, it) => {
   const fleetName = `dockertest-${runtime}-${process.pid}`;
   const fx = dockerJobFixture(fleetName);
 
@@ -52,7 +55,7 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
       containers: { manager, fleet: fleetName },
     });
 
-  it("runs a job in a hardened container; the file lands on the host owned by the container user", async () => {
+  test("runs a job in a hardened container; the file lands on the host owned by the container user", async () => {
     const { agent, workspace } = await dockerAgent();
     let inspected: Dockerode.ContainerInspectInfo | undefined;
     // Look at the container while the job is running in it.
@@ -114,7 +117,7 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
     });
   });
 
-  it("keeps the transcript under .herdctl/docker-sessions and resumes it in a fresh container", async () => {
+  test("keeps the transcript under .herdctl/docker-sessions and resumes it in a fresh container", async () => {
     const { agent } = await dockerAgent();
     fx.standin.setResponder(script([textReply("first in docker"), textReply("second in docker")]));
     const first = await executor().execute({
@@ -173,7 +176,7 @@ describe.each(["cli", "sdk"])("Docker agents with the %s runtime (real engine)",
     expect(await fleetContainers(fleetName)).toHaveLength(0);
   });
 
-  it("delivers a hostile prompt byte for byte through docker exec", async () => {
+  test("delivers a hostile prompt byte for byte through docker exec", async () => {
     const { agent } = await dockerAgent();
     fx.standin.setResponder(script([textReply("ok")]));
     const prompt =

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Standin, script, startStandin, textReply } from "@herdctl/standin";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, test } from "vitest";
+import { describeRuntimes } from "../../../../test/setup/runtimes.js";
 import type { ResolvedAgent } from "../../src/config/index.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { adoptionCandidates, adoptSession } from "../../src/sessions/adopt.js";
@@ -36,7 +37,9 @@ describe("transcript folders", () => {
   });
 });
 
-describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) => {
+// `test` on both runtimes: fork, adopt and a missing conversation go through each runtime's resume.
+// Refusals come before any runtime runs: `it`, one runtime per test.
+describeRuntimes("fork and adopt with the %s runtime", (runtime, it) => {
   let env: Record<string, string>;
   const fx = hostJobFixture();
   beforeEach(() => {
@@ -47,7 +50,7 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
   const agentYaml = `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n`;
   const place = (agent: ResolvedAgent) => transcriptPlace(agent, { stateDir: fx.state.stateDir, env });
 
-  it("forks a finished job: the new job sees the old conversation, the original transcript is untouched", async () => {
+  test("forks a finished job: the new job sees the old conversation, the original transcript is untouched", async () => {
     fx.standin.setResponder(script([textReply("noted"), textReply("forked answer")]));
     const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
     const first = await executor().execute({
@@ -116,7 +119,7 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
     );
   });
 
-  it("fails a fork whose conversation claude cannot find, instead of quietly starting afresh", async () => {
+  test("fails a fork whose conversation claude cannot find, instead of quietly starting afresh", async () => {
     fx.standin.setResponder(script([textReply("should not be needed")]));
     const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
     const gone = crypto.randomUUID();
@@ -133,7 +136,7 @@ describe.each(["cli", "sdk"])("fork and adopt with the %s runtime", (runtime) =>
     expect(fx.state.sessions.get(agent.name)).toBeUndefined();
   });
 
-  it("adopts a session started by hand with claude in the working directory; the next job resumes it", async () => {
+  test("adopts a session started by hand with claude in the working directory; the next job resumes it", async () => {
     fx.standin.setResponder(script([textReply("noted by hand"), textReply("continued")]));
     const { agent, workspace } = await writeFleet(fx.tmp.dir, agentYaml);
     const handMade = await claudeByHand(workspace, env, "remember the word heron");

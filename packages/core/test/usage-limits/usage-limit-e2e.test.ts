@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { always, textReply } from "@herdctl/standin";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/control/api.js";
@@ -19,7 +21,13 @@ describe("usage-limit pauses (real claude; the stand-in fakes Anthropic's usage 
     // A fake subscription token instead of the API key: claude reads the reset only for subscriptions.
     const env = { ...claudeEnv(bed.standin, bed.tmp.dir), ANTHROPIC_API_KEY: "" };
     env.CLAUDE_CODE_OAUTH_TOKEN = "sk-ant-oat01-usage-limit-test";
-    const f = await bed.start({ ticker: `runtime: cli\n${AGENT}` }, "", { env });
+    const hookOut = join(bed.tmp.dir, "usage-limited-hook.jsonl");
+    const f = await bed.start(
+      { ticker: `runtime: cli\n${AGENT}` },
+      // Declared in the fleet file, so the operator's hook runs on the host.
+      `defaults:\n  hooks:\n    usage_limited:\n      - { type: shell, command: "cat >> ${hookOut}; echo >> ${hookOut}" }\n`,
+      { env },
+    );
 
     await until(() => f.usageLimits().length === 1, "the fleet paused at the usage limit");
     const [pause] = f.usageLimits();
@@ -31,6 +39,26 @@ describe("usage-limit pauses (real claude; the stand-in fakes Anthropic's usage 
       label: expect.stringMatching(/^subscription token [0-9a-f]{8}$/),
     });
     expect(pause!.message).toMatch(/^You've hit your 5-hour limit · resets /);
+    await until(() => existsSync(hookOut), "the usage_limited hook ran");
+    const hookPayloads = () =>
+      readFileSync(hookOut, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    expect(hookPayloads()).toEqual([
+      expect.objectContaining({
+        event: "usage_limited",
+        agent: { id: "ticker", name: "ticker" },
+        job: expect.objectContaining({ status: "failed", agent: "ticker" }),
+        usage_limit: {
+          credential: pause!.label,
+          resets_at: pause!.until,
+          source: "rate_limit_event",
+          agents: ["ticker"],
+        },
+      }),
+    ]);
+    expect(readFileSync(hookOut, "utf8")).not.toContain("sk-ant-oat01");
     expect(f.status().agents[0]!.usageLimit!.text).toMatch(/^paused until \d\d:\d\d \(usage limit\)$/);
     const usage = await (await createApi(f).fetch(new Request("http://herdctl/api/usage"))).json();
     expect(usage.usageLimits).toEqual([expect.objectContaining({ until: pause!.until, agents: ["ticker"] })]);
@@ -79,6 +107,8 @@ describe("usage-limit pauses (real claude; the stand-in fakes Anthropic's usage 
     const resume = again.audit().find((e) => e.action === "usage.resume")!;
     expect(JSON.parse(resume.detail!)).toMatchObject({ probe: expect.stringMatching(/^job-/) });
     expect(again.verifyAudit().ok).toBe(true);
+    // Once for the pause: the fires skipped meanwhile, the restart and the clean probe said nothing more.
+    expect(hookPayloads()).toHaveLength(1);
   });
 
   it("an API key's 429 names no reset: a bounded pause; a forced trigger runs and the audit trail says so", async () => {

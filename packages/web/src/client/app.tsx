@@ -10,9 +10,11 @@ import { JobPage } from "./pages/job.js";
 import { JobsPage } from "./pages/jobs.js";
 import { Login } from "./pages/login.js";
 import { useLocation } from "./router.js";
+import { prefetchUsageReport } from "./usage-query.js";
 
 // Its own chunk with chart.js: no other page loads the charting library.
-const UsagePage = lazy(() => import("./pages/usage.js"));
+const loadUsagePage = () => import("./pages/usage.js");
+const UsagePage = lazy(loadUsagePage);
 
 function Page() {
   const { path, query } = useLocation();
@@ -40,6 +42,12 @@ export function App() {
 
   useEffect(() => {
     setUnauthorizedHandler(() => setAuth("needed"));
+    // Opened on the usage page: its chunk and its report load beside the session check, not after.
+    const here = new URL(location.href);
+    if (/^\/usage\/?$/.test(here.pathname)) {
+      loadUsagePage().catch(() => {}); // the lazy page meets the same failure and reports it
+      prefetchUsageReport(here.searchParams);
+    }
     api
       .get<{ authenticated: boolean }>("/api/session")
       .then((s) => setAuth(s.authenticated ? "ok" : "needed"))

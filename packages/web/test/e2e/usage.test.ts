@@ -16,6 +16,8 @@ async function tableOf(
   id: string,
 ): Promise<{ columns: string[]; rows: Map<string, (number | null)[]> }> {
   const table = page.getByTestId(`table-${id}`);
+  // Built in the frame after its chart is drawn.
+  await table.waitFor({ state: "attached" });
   const columns = await table.locator("thead th").allTextContents();
   const rows = new Map<string, (number | null)[]>();
   for (const row of await table.locator("tbody tr").all()) {
@@ -128,10 +130,14 @@ describe("the usage page in headless Chromium", () => {
     const betaReport = (await (await filtered).json()) as UsageReport;
     await expect.poll(async () => [...(await tableOf(page, "outcomes")).rows.keys()]).toEqual(["beta"]);
     expect(betaReport.totals.jobs).toBe(seeded.filter((j) => j.agent === "beta").length);
-    // The address opens the same page on its own (a bookmark, a reload).
+    // The address opens the same page on its own (a bookmark, a reload). The report is asked for
+    // beside the session check and the chart chunk, once: the page takes that answer.
+    const reports: string[] = [];
+    page.on("request", (r) => r.url().includes("/api/usage/report") && reports.push(r.url()));
     await page.reload();
     await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
     expect([...(await tableOf(page, "outcomes")).rows.keys()]).toEqual(["beta"]);
+    expect(reports).toEqual([expect.stringContaining("agent=beta")]);
 
     // The palette goes there too.
     await page.goto(`${dash.f.web.url}/jobs`);

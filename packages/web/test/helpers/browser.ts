@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
-import { build } from "vite";
 import { afterAll, beforeAll } from "vitest";
+import { buildDashboardClient } from "./build-client.js";
 import { startWebFleet, type WebFleet, type WebFleetFiles } from "./web-fleet.js";
 
 const webRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -13,8 +13,7 @@ const webRoot = fileURLToPath(new URL("../../", import.meta.url));
  * other test files may be serving it at that moment.
  */
 export async function launchDashboardBrowser(): Promise<Browser> {
-  if (!existsSync(`${webRoot}dist/client/index.html`))
-    await build({ configFile: `${webRoot}vite.config.ts`, logLevel: "error" });
+  if (!existsSync(`${webRoot}dist/client/index.html`)) await buildDashboardClient();
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-background-networking"],

@@ -86,11 +86,27 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     expect(standin.mainRequests[0]?.model).toBe("claude-sonnet-4-5");
   });
 
-  it("really runs a Write tool call in the working directory", async () => {
+  it("really runs a Write tool call in the working directory and yields the call and its result", async () => {
     standin.setResponder(script([writeFile("notes/hello.txt", "written by claude\n"), textReply("Done")]));
     const { messages, workspace } = await run("Write the file");
     expect(readFileSync(join(workspace, "notes/hello.txt"), "utf8")).toBe("written by claude\n");
     expect(messages.at(-1)).toMatchObject({ type: "result", subtype: "success" });
+    // Wakes, tool failures and chat turns read tool calls and results from these messages, so the
+    // tests of those features run on one runtime each.
+    type Block = { type?: string; id?: string; name?: string; tool_use_id?: string };
+    const lines = messages as unknown as Array<{ type: string; message?: { content?: unknown } }>;
+    const blocks = (type: string) =>
+      lines.flatMap((line) =>
+        line.type === type && Array.isArray(line.message?.content)
+          ? (line.message.content as Block[]).map((block) => ({ line, block }))
+          : [],
+      );
+    const call = blocks("assistant").find(({ block }) => block.type === "tool_use");
+    expect(call?.block).toMatchObject({ name: "Write" });
+    const answer = blocks("user").find(({ block }) => block.type === "tool_result");
+    expect(answer?.block.tool_use_id).toBe(call?.block.id);
+    expect(answer?.line).toMatchObject({ session_id: messages[0]!.session_id });
+    expect(answer?.line).toHaveProperty("tool_use_result");
   });
 
   it("resumes a session: the model sees the earlier turns", async () => {

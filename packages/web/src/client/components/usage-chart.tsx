@@ -11,7 +11,7 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 
 // Only what the usage page draws, so the chunk carries no unused chart types.
 Chart.register(
@@ -62,9 +62,16 @@ export interface UsageChartProps {
  */
 export function UsageChart({ spec: props }: { spec: UsageChartProps }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const [withTable, setWithTable] = useState(false);
   useEffect(() => {
     const chart = new Chart(canvas.current!, configure(props));
-    return () => chart.destroy();
+    // The table (thousands of cells at 50 agents over 90 days) is built in the frame after the
+    // chart is drawn: rendered with the page it held the charts back by as long as drawing them.
+    const frame = requestAnimationFrame(() => setWithTable(true));
+    return () => {
+      cancelAnimationFrame(frame);
+      chart.destroy();
+    };
   }, [props]);
   return (
     <figure className="usage-chart" data-testid={`chart-${props.id}`}>
@@ -77,35 +84,42 @@ export function UsageChart({ spec: props }: { spec: UsageChartProps }) {
           aria-describedby={`${props.id}-table`}
         />
       </div>
-      <table className="sr-only" id={`${props.id}-table`} data-testid={`table-${props.id}`}>
-        <caption>{props.title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{props.horizontal ? "Agent" : "When"}</th>
-            {props.series.map((s) => (
-              <th key={s.label} scope="col">
-                {s.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {props.labels.map((label, i) => (
-            <tr key={label}>
-              <th scope="row">{label}</th>
-              {props.series.map((s) => {
-                const v = s.values[i];
-                return (
-                  <td key={s.label} data-value={v ?? ""}>
-                    {v === null || v === undefined ? "—" : props.format(v, s)}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {withTable && <ChartTable props={props} />}
     </figure>
+  );
+}
+
+/** A chart's numbers, every series (not only the plotted ones), as the API gave them. */
+function ChartTable({ props }: { props: UsageChartProps }) {
+  return (
+    <table className="sr-only" id={`${props.id}-table`} data-testid={`table-${props.id}`}>
+      <caption>{props.title}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{props.horizontal ? "Agent" : "When"}</th>
+          {props.series.map((s) => (
+            <th key={s.label} scope="col">
+              {s.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.labels.map((label, i) => (
+          <tr key={label}>
+            <th scope="row">{label}</th>
+            {props.series.map((s) => {
+              const v = s.values[i];
+              return (
+                <td key={s.label} data-value={v ?? ""}>
+                  {v === null || v === undefined ? "—" : props.format(v, s)}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

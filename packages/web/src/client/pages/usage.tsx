@@ -5,17 +5,8 @@ import { type Series, UsageChart, type UsageChartProps } from "../components/usa
 import { count } from "../format.js";
 import { navigate, useLocation } from "../router.js";
 import type { AgentStatus, UsageReport } from "../types.js";
+import { DEFAULT_USAGE_RANGE, loadUsageReport, USAGE_RANGES, usageQuery } from "../usage-query.js";
 import { useData } from "../use-data.js";
-
-const RANGES: Record<string, { label: string; days: number | null }> = {
-  "1d": { label: "last 24 hours", days: 1 },
-  "7d": { label: "last 7 days", days: 7 },
-  "30d": { label: "last 30 days", days: 30 },
-  "90d": { label: "last 90 days", days: 90 },
-  "365d": { label: "last year", days: 365 },
-  all: { label: "all time", days: null },
-};
-const DEFAULT_RANGE = "30d";
 
 /** Distinct on a white panel and for the common colour blindnesses (Okabe–Ito, then darker kin). */
 const PALETTE = [
@@ -156,24 +147,15 @@ function charts(report: UsageReport): UsageChartProps[] {
 /** Where spend and work went; filters live in the URL. Loaded on demand with chart.js. */
 export default function UsagePage() {
   const { query } = useLocation();
-  const range = RANGES[query.get("range") ?? ""] ? query.get("range")! : DEFAULT_RANGE;
-  const agent = query.get("agent") ?? "";
-  const params = new URLSearchParams();
-  const days = RANGES[range]!.days;
-  params.set(
-    "since",
-    days === null ? "1970-01-01T00:00:00.000Z" : new Date(Date.now() - days * 86_400_000).toISOString(),
-  );
-  if (agent) params.set("agent", agent);
-  const key = `${range}|${agent}`;
-  const report = useData(() => api.get<UsageReport>(`/api/usage/report?${params}`), key);
+  const { range, agent, key } = usageQuery(query);
+  const report = useData(() => loadUsageReport(query), key);
   const agents = useData(() => api.get<{ agents: AgentStatus[] }>("/api/agents"), "agents");
   const props = useMemo(() => (report.data ? charts(report.data) : []), [report.data]);
 
   const go = (next: Record<string, string>) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries({ range, agent, ...next }))
-      if (v && !(k === "range" && v === DEFAULT_RANGE)) q.set(k, v);
+      if (v && !(k === "range" && v === DEFAULT_USAGE_RANGE)) q.set(k, v);
     navigate(`/usage${q.size ? `?${q}` : ""}`);
   };
   const names = [
@@ -200,7 +182,7 @@ export default function UsagePage() {
           data-testid="usage-range"
           onChange={(e) => go({ range: e.target.value })}
         >
-          {Object.entries(RANGES).map(([value, r]) => (
+          {Object.entries(USAGE_RANGES).map(([value, r]) => (
             <option key={value} value={value}>
               {r.label}
             </option>

@@ -1,0 +1,59 @@
+import { api } from "./api.js";
+import type { UsageReport } from "./types.js";
+
+export const USAGE_RANGES: Record<string, { label: string; days: number | null }> = {
+  "1d": { label: "last 24 hours", days: 1 },
+  "7d": { label: "last 7 days", days: 7 },
+  "30d": { label: "last 30 days", days: 30 },
+  "90d": { label: "last 90 days", days: 90 },
+  "365d": { label: "last year", days: 365 },
+  all: { label: "all time", days: null },
+};
+export const DEFAULT_USAGE_RANGE = "30d";
+
+/** The report a usage page URL asks for: its range and agent, and the API path that answers it. */
+export function usageQuery(query: URLSearchParams): {
+  range: string;
+  agent: string;
+  key: string;
+  path: string;
+} {
+  const range = USAGE_RANGES[query.get("range") ?? ""] ? query.get("range")! : DEFAULT_USAGE_RANGE;
+  const agent = query.get("agent") ?? "";
+  const days = USAGE_RANGES[range]!.days;
+  const params = new URLSearchParams();
+  params.set(
+    "since",
+    days === null ? "1970-01-01T00:00:00.000Z" : new Date(Date.now() - days * 86_400_000).toISOString(),
+  );
+  if (agent) params.set("agent", agent);
+  return { range, agent, key: `${range}|${agent}`, path: `/api/usage/report?${params}` };
+}
+
+/** A report asked for before the page's chunk (with chart.js) arrived; taken once by the page. */
+let early: { key: string; report: Promise<UsageReport> } | undefined;
+
+/**
+ * Asks for the report a usage page URL will show, now: the page's chunk and the report then load
+ * side by side instead of one after the other.
+ */
+export function prefetchUsageReport(query: URLSearchParams): void {
+  const { key, path } = usageQuery(query);
+  const mine = { key, report: api.get<UsageReport>(path) };
+  early = mine;
+  // A failed early answer (say, not logged in yet) is not kept for a page shown later.
+  mine.report.catch(() => {
+    if (early === mine) early = undefined;
+  });
+}
+
+/** The report for the page: the early one when it is for the same range and agent, else a new one. */
+export function loadUsageReport(query: URLSearchParams): Promise<UsageReport> {
+  const { key, path } = usageQuery(query);
+  if (early?.key === key) {
+    const { report } = early;
+    early = undefined;
+    return report;
+  }
+  return api.get<UsageReport>(path);
+}

@@ -1,0 +1,69 @@
+/**
+ * `npm test`'s vitest step: the two lanes of vitest.config.ts as two vitest processes at once.
+ *
+ *   node scripts/run-tests.mjs [vitest args…]     (args go to both, e.g. a file filter)
+ *
+ * Why two processes: the main lane is bound by CPU (real claude runs), the silences lane by waiting
+ * (minute-long silent turns). In one process they share one worker count and the silences lane had
+ * to run in a single thread beside the workers; a CI run then kept only 1.3 of the 2 cores busy,
+ * and a third worker in that setup made tinypool fail the run while closing its threads. Here each
+ * lane has its own pool of forked workers: the main lane as many as keep the cores busy while tests
+ * wait on claude and Docker, the silences lane enough that its waits overlap one another.
+ *
+ * Under CI each lane writes its JSON report, merged here into .vitest-results.json (.ci/run prints
+ * its "N passed, N failed" line). Exits non-zero if either lane failed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const vitest = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url));
+const LANES = [
+  { project: "main", workers: Number(process.env.HERDCTL_TEST_WORKERS ?? 3) },
+  { project: "silences", workers: 3 },
+];
+const report = (project) => `.vitest-results.${project}.json`;
+
+const extra = process.argv.slice(2);
+const runs = LANES.map(
+  ({ project, workers }) =>
+    new Promise((done) => {
+      rmSync(`${repo}/${report(project)}`, { force: true });
+      const child = spawn(
+        process.execPath,
+        [
+          vitest,
+          "run",
+          "--project",
+          project,
+          `--maxWorkers=${workers}`,
+          "--minWorkers=1",
+          "--passWithNoTests",
+          ...extra,
+        ],
+        { cwd: repo, stdio: "inherit", env: { ...process.env, HERDCTL_VITEST_JSON: report(project) } },
+      );
+      child.on("close", (code, signal) => done(code ?? (signal ? 1 : 0)));
+    }),
+);
+const codes = await Promise.all(runs);
+
+if (process.env.CI) {
+  const merged = { numPassedTests: 0, numFailedTests: 0, numTotalTests: 0, success: true, testResults: [] };
+  for (const { project } of LANES) {
+    const file = `${repo}/${report(project)}`;
+    if (!existsSync(file)) {
+      merged.success = false;
+      continue;
+    }
+    const lane = JSON.parse(readFileSync(file, "utf8"));
+    merged.numPassedTests += lane.numPassedTests;
+    merged.numFailedTests += lane.numFailedTests;
+    merged.numTotalTests += lane.numTotalTests;
+    merged.success &&= lane.success;
+    merged.testResults.push(...lane.testResults);
+  }
+  writeFileSync(`${repo}/.vitest-results.json`, `${JSON.stringify(merged)}\n`);
+}
+process.exit(codes.every((code) => code === 0) ? 0 : 1);
