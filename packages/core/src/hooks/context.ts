@@ -51,7 +51,12 @@ export type HookEvent =
   | "approval_decided";
 
 /** Events that are not a job's end: only their own hook list runs for them. */
-export const FLEET_EVENTS = ["budget_exceeded", "usage_limited", "approval_requested", "approval_decided"] as const;
+export const FLEET_EVENTS = [
+  "budget_exceeded",
+  "usage_limited",
+  "approval_requested",
+  "approval_decided",
+] as const;
 
 /** The pause a `usage_limited` hook is about. */
 export interface HookUsageLimit {

@@ -99,9 +99,9 @@ export function jobMessage(context: HookContext, dashboardUrl?: string): string 
       ? "reached its budget"
       : context.usage_limit
         ? `met the usage limit of its ${context.usage_limit.credential} (paused until ${context.usage_limit.resets_at})`
-      : context.approval
-        ? `${context.approval.tool} call ${context.approval.id} ${context.approval.state.replace("_", " ")}`
-        : job.status.replace("_", " ");
+        : context.approval
+          ? `${context.approval.tool} call ${context.approval.id} ${context.approval.state.replace("_", " ")}`
+          : job.status.replace("_", " ");
   const facts = [`*${escapeMrkdwn(context.agent.name)}* job \`${job.id}\` ${status}`];
   if (job.duration_ms !== null) facts.push(`in ${formatMs(job.duration_ms)}`);
   if (job.cost_usd !== null) facts.push(`cost $${job.cost_usd.toFixed(4)}`);
