@@ -4,11 +4,11 @@
  *   node scripts/run-tests.mjs [vitest args…]     (args go to both, e.g. a file filter)
  *
  * Why two processes: the main lane is bound by CPU (real claude runs), the silences lane by waiting
- * (minute-long silent turns). In one process they share one worker count and the silences lane had
- * to run in a single thread beside the workers; a CI run then kept only 1.3 of the 2 cores busy,
- * and a third worker in that setup made tinypool fail the run while closing its threads. Here each
- * lane has its own pool of forked workers: the main lane as many as keep the cores busy while tests
- * wait on claude and Docker, the silences lane enough that its waits overlap one another.
+ * (minute-long silent turns). In one process they share one worker count, and the silences lane had
+ * to run in a single thread beside the workers (a third worker in that setup made tinypool fail the
+ * run while closing its threads). Here each lane has its own pool of forked workers: two for the
+ * main lane, one a core (three made a run slower: 2 cores shared by three claude-heavy workers and
+ * their ~4 GB heaps), and two for the silences lane, so its minute-long waits overlap one another.
  *
  * Under CI each lane writes its JSON report, merged here into .vitest-results.json (.ci/run prints
  * its "N passed, N failed" line). Exits non-zero if either lane failed.
@@ -20,8 +20,8 @@ import { fileURLToPath } from "node:url";
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const vitest = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url));
 const LANES = [
-  { project: "main", workers: Number(process.env.HERDCTL_TEST_WORKERS ?? 3) },
-  { project: "silences", workers: 3 },
+  { project: "main", workers: 2 },
+  { project: "silences", workers: 2 },
 ];
 const report = (project) => `.vitest-results.${project}.json`;
 
