@@ -1,4 +1,5 @@
 import { afterAll, vi } from "vitest";
+import { clearStalePyenvLock } from "./pyenv-lock.js";
 
 /**
  * Test files share worker processes (`isolate: false` in vitest.config.ts): starting Node, vitest
@@ -13,6 +14,7 @@ import { afterAll, vi } from "vitest";
  * This runs before each test file (vitest re-runs setup files per file); its afterAll runs last.
  */
 vi.resetModules();
+clearStalePyenvLock();
 
 const env = { ...process.env };
 const exitListeners = new Set(process.listeners("exit"));
