@@ -102,7 +102,7 @@ describe("herdctl jobs", () => {
     const status = await herdctl(["jobs", "-S", "done"], { cwd: dir });
     expect(status.code).toBe(2);
     expect(status.stderr).toBe(
-      'herdctl: unknown job status "done"; use one of: queued, running, completed, failed, cancelled, timed_out, interrupted, skipped\n',
+      'herdctl: unknown job status "done"; use one of: queued, running, completed, failed, cancelled, timed_out, interrupted, skipped, waiting_approval\n',
     );
     const since = await herdctl(["jobs", "--since", "yesterday"], { cwd: dir });
     expect(since.code).toBe(2);

@@ -39,12 +39,14 @@ describe("usage-limit pauses (real claude; the stand-in fakes Anthropic's usage 
       label: expect.stringMatching(/^subscription token [0-9a-f]{8}$/),
     });
     expect(pause!.message).toMatch(/^You've hit your 5-hour limit · resets /);
-    await until(() => existsSync(hookOut), "the usage_limited hook ran");
     const hookPayloads = () =>
       readFileSync(hookOut, "utf8")
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l));
+    // The hook appends, then ends its line: the file can exist before the payload is whole.
+    const whole = () => existsSync(hookOut) && readFileSync(hookOut, "utf8").trimEnd().endsWith("}");
+    await until(() => whole() && readFileSync(hookOut, "utf8").endsWith("\n"), "the usage_limited hook ran");
     expect(hookPayloads()).toEqual([
       expect.objectContaining({
         event: "usage_limited",
