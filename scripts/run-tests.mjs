@@ -7,8 +7,8 @@
  * (minute-long silent turns). In one process they share one worker count, and the silences lane had
  * to run in a single thread beside the workers (a third worker in that setup made tinypool fail the
  * run while closing its threads). Here each lane has its own pool of forked workers: two for the
- * main lane, one a core (three made a run slower: 2 cores shared by three claude-heavy workers and
- * their ~4 GB heaps), and two for the silences lane, so its minute-long waits overlap one another.
+ * main lane, one a core (one run with three, on a machine shared with other work, was slower, and
+ * each worker's heap grew to ~4 GB), and two for the silences lane, so its waits overlap.
  *
  * Under CI each lane writes its JSON report, merged here into .vitest-results.json (.ci/run prints
  * its "N passed, N failed" line). Exits non-zero if either lane failed.
