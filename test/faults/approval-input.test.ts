@@ -74,7 +74,7 @@ describe("hostile input around approvals", () => {
     expect(denied.status).toBe(200);
     const record = fleet.getApproval(request.id)!;
     expect(record).toMatchObject({ state: "denied", decidedBy: "tester", decidedVia: "cli" });
-    expect(record.reason).toBe("no [31m  FAKE LOG LINE");
+    expect(record.reason).toBe("no [31m FAKE LOG LINE");
     const audit = fleet.audit().find((e) => e.action === "approval.denied")!;
     expect(audit.detail).not.toMatch(CONTROL);
     expect(audit.detail).not.toContain(SECRET);

@@ -3,6 +3,7 @@ import { FleetError } from "../fleet-manager/errors.js";
 import type { ToolApprovals, ToolPermissionDecision } from "../runner/runtime/interface.js";
 import type { Redactor } from "../secrets/redactor.js";
 import type { ApprovalChannel, ApprovalRecord, ApprovalState, StateManager } from "../state/index.js";
+import { oneLine } from "../util/printable.js";
 import { matchedRule } from "./rule-match.js";
 import { callKey, summarizeInput } from "./summary.js";
 
@@ -43,10 +44,7 @@ export const REASON_MAX = 500;
 /** A reason comes from a person (a chat, a form): one printable line of bounded length. */
 export function cleanReason(reason: string | undefined): string | undefined {
   if (reason === undefined) return undefined;
-  const clean = reason
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ")
-    .trim()
-    .slice(0, REASON_MAX);
+  const clean = oneLine(reason, REASON_MAX);
   return clean === "" ? undefined : clean;
 }
 

@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { oneLine } from "../util/printable.js";
 
 /**
  * Who asked for an action and through which door. `via` is the door (cli, dashboard, webhook,
@@ -18,7 +19,7 @@ const MAX_WHO = 200;
 
 /** Actor text can come from a client (a header): keep it to one printable line of bounded length. */
 export function cleanActor(actor: AuditActor): AuditActor {
-  const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, MAX_WHO) || "unknown";
+  const clean = (text: string) => oneLine(text, MAX_WHO) || "unknown";
   return { via: clean(actor.via), who: clean(actor.who) };
 }
 

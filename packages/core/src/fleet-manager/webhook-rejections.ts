@@ -1,4 +1,5 @@
 import { isAgentName, type StateManager } from "../state/index.js";
+import { printable } from "../util/printable.js";
 
 /** The state event type of a refused `POST /hooks/<agent>/<schedule>`. */
 export const WEBHOOK_REJECTED = "webhook:rejected";
@@ -18,11 +19,6 @@ export interface WebhookRejection {
 
 /** Caller-chosen text is stored, so it is cut short (a URL can be long) and made printable. */
 const NAME_LIMIT = 200;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-function printable(text: string, limit: number): string {
-  return text.slice(0, limit).replace(CONTROL, "?");
-}
 
 /**
  * Records a refused webhook call for its agent (null when the URL names no agent of the fleet,

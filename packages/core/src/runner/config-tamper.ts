@@ -3,6 +3,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { ResolvedAgent } from "../config/index.js";
 import { CONTAINER_WORKSPACE } from "../docker/runtime-image.js";
 import type { StateManager } from "../state/index.js";
+import { printable } from "../util/printable.js";
 import { type ConfigGuard, isFolder } from "./runtime/host-guard.js";
 import type { RuntimeMessage } from "./runtime/interface.js";
 
@@ -26,12 +27,8 @@ const FILE_TOOLS: Record<string, "file_path" | "notebook_path"> = {
   Read: "file_path",
 };
 
-// The path is the agent's text: it reaches the daemon log and terminals, so no control characters.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-function printable(path: string): string {
-  return path.slice(0, 500).replace(CONTROL, "?");
-}
+// The path is the agent's text: it reaches the daemon log and terminals.
+const PATH_MAX = 500;
 
 function within(dir: string, path: string): boolean {
   const rel = relative(dir, path);
@@ -80,7 +77,7 @@ export class TamperWatch {
       if (typeof target !== "string") continue;
       const path = this.hostPath(target);
       if (path && this.isProtected(path, block.name !== "Read"))
-        hits.push({ tool: block.name, path: printable(path) });
+        hits.push({ tool: block.name, path: printable(path, PATH_MAX) });
     }
     return hits;
   }

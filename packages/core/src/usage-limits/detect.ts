@@ -11,6 +11,8 @@
  * Every field comes from the network through claude: read defensively, nothing trusted by shape.
  */
 
+import { oneLine } from "../util/printable.js";
+
 /** A usage limit a job met; `resetsAt` undefined when claude did not say when it lifts. */
 export interface LimitSignal {
   readonly resetsAt: Date | undefined;
@@ -30,13 +32,6 @@ function epochSeconds(value: unknown): Date | undefined {
   const n = typeof value === "string" && /^\d{1,12}$/.test(value) ? Number(value) : value;
   if (typeof n !== "number" || !Number.isFinite(n) || n <= 0 || n > 1e11) return undefined;
   return new Date(Math.round(n) * 1000);
-}
-
-function oneLine(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
-    .trim()
-    .slice(0, MAX_MESSAGE);
 }
 
 function textOf(message: Record<string, unknown>): string {
@@ -65,13 +60,17 @@ export function limitSignalOf(message: unknown): LimitSignal | undefined {
   const legacy = LEGACY_TEXT.exec(text);
   if (legacy) {
     const resetsAt = epochSeconds(legacy[1]);
-    if (resetsAt) return { resetsAt, source: "message_text", message: oneLine(text) };
+    if (resetsAt) return { resetsAt, source: "message_text", message: oneLine(text, MAX_MESSAGE) };
   }
   if (type !== "assistant" || message["error"] !== "rate_limit") return undefined;
   const params = message["api_error_params"];
   const resetsAt = isObject(params) ? rejectedInfo(params["rate_limit_info"]) : undefined;
-  if (resetsAt) return { resetsAt, source: "api_error_params", message: oneLine(text) };
-  return { resetsAt: undefined, source: "rate_limit_error", message: oneLine(text) || "rate limited (429)" };
+  if (resetsAt) return { resetsAt, source: "api_error_params", message: oneLine(text, MAX_MESSAGE) };
+  return {
+    resetsAt: undefined,
+    source: "rate_limit_error",
+    message: oneLine(text, MAX_MESSAGE) || "rate limited (429)",
+  };
 }
 
 /**
