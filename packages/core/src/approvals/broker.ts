@@ -98,11 +98,15 @@ export class ApprovalBroker {
 
   /**
    * A job ended: its pending requests are moot, except an interrupted job's, which a resumed job
-   * asks again (see ask).
+   * asks again (see ask). So are those of the job it continued that it never asked again.
    */
-  jobEnded(jobId: string, status: string): void {
+  jobEnded(jobId: string, status: string, continued?: string | null): void {
     if (status === "interrupted") return;
-    for (const record of this.state().approvals.list({ state: "pending", jobId })) {
+    const approvals = this.state().approvals;
+    const pending = [jobId, ...(continued ? [continued] : [])].flatMap((id) =>
+      approvals.list({ state: "pending", jobId: id }),
+    );
+    for (const record of pending) {
       try {
         this.settle(record, {
           state: "denied",

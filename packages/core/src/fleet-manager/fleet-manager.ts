@@ -229,6 +229,7 @@ export class FleetManager {
     {
       requested: (record) => {
         this.events.emit("approval:requested", record);
+        if (this.fleetState === "stopping") this.control?.interruptWaiting(record.jobId);
         this.approvalHooks?.("approval_requested", record);
       },
       decided: (record) => {
@@ -462,7 +463,7 @@ export class FleetManager {
         this.wakes.start();
         this.usagePauses.start();
       }
-      for (const job of recovered.interrupted) this.resumeInterrupted(job);
+      this.resumeAtStart(recovered.interrupted);
       if (this.watchesConfig) this.watcher.watch(this.loaded);
       process.on("SIGHUP", this.onSighup);
       this.auditTrail.watch(this.events);
@@ -510,8 +511,15 @@ export class FleetManager {
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["stop waiting for usage-limit resets", () => this.usagePauses?.stop()],
-      // Before the jobs end: their pending requests stay for the jobs resumed after a restart.
-      ["keep pending approvals", () => this.approvals.close()],
+      // Before the jobs end: a job waiting for a person is interrupted at once, its request kept
+      // for the job resumed at the next start; one that starts waiting while others drain, too.
+      [
+        "keep pending approvals",
+        () => {
+          this.approvals.close();
+          this.control?.interruptWaiting();
+        },
+      ],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       ["end the chats' claude processes", () => this.chatService?.close()],
       // Only a manager this fleet made: a caller's own manager may serve others.
@@ -1196,11 +1204,30 @@ export class FleetManager {
     });
   }
 
-  /** `on_interrupt: resume`: run the interrupted job again on its own session. */
+  /**
+   * The interrupted jobs run again at start: those the crash just found, with `on_interrupt:
+   * resume`, and every job interrupted while it waited for an approval (by a crash or a stop),
+   * whatever `on_interrupt` says: it stopped before the call it asked about, and its request waits
+   * for a decision that would otherwise have no job to apply to.
+   */
+  private resumeAtStart(crashed: JobRecord[]): void {
+    const waiting = new Map<string, JobRecord>();
+    for (const request of this.approvals.list({ state: "pending" })) {
+      const job = this.state.jobs.get(request.jobId);
+      if (job?.status === "interrupted" && !this.state.jobs.wasResumed(job.id)) waiting.set(job.id, job);
+    }
+    for (const job of crashed) {
+      if (!waiting.has(job.id) && this.agentsByName.get(job.agent)?.on_interrupt === "resume")
+        this.resumeInterrupted(job);
+    }
+    for (const job of waiting.values()) this.resumeInterrupted(job);
+  }
+
+  /** Runs the interrupted job again on its own session. */
   private resumeInterrupted(job: JobRecord): void {
     const agent = this.agentsByName.get(job.agent);
     // A chat's session is the chat's: its user sends again rather than have the agent's job take it over.
-    if (agent?.on_interrupt !== "resume" || !job.sessionId || job.triggerType === "chat") return;
+    if (!agent || !job.sessionId || job.triggerType === "chat") return;
     try {
       const resumed = this.control.submit({
         agent,

@@ -1,4 +1,5 @@
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
+import { PausedAtStop } from "../runner/paused-at-stop.js";
 import { ForcedCancel } from "../runner/runtime/forced-cancel.js";
 import { type Clock, systemClock } from "../scheduler/index.js";
 import { admitWithinBudget } from "../spend/admission.js";
@@ -164,6 +165,19 @@ export class JobControl {
     }
     entry.controller.abort(options.force ? new ForcedCancel() : undefined);
     return entry.done;
+  }
+
+  /**
+   * The daemon is stopping: a job waiting for a person's approval is interrupted at once, its
+   * request left pending for the job resumed at the next start (runner/paused-at-stop.ts).
+   * Without `jobId`, every such job; with it, that job if it waits.
+   */
+  interruptWaiting(jobId?: string): void {
+    for (const entry of this.active.values()) {
+      if (!entry.running || (jobId !== undefined && entry.job.id !== jobId)) continue;
+      if (this.deps.state.jobs.get(entry.job.id)?.status !== "waiting_approval") continue;
+      entry.controller.abort(new PausedAtStop());
+    }
   }
 
   runningJobs(agent?: string): JobRecord[] {

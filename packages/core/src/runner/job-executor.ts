@@ -30,6 +30,7 @@ import { HookSandbox } from "./hook-placement.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
 import { NO_OUTPUT_LOG, openOutputLog } from "./output-log.js";
+import { asInterruptedAtStop } from "./paused-at-stop.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { ConfigGuard } from "./runtime/host-guard.js";
 import type {
@@ -315,7 +316,7 @@ export class JobExecutor {
       ({ tracker, failure } = await attempt({ sessionId: newSessionId }));
     }
     await memory?.collect(jobId);
-    const decided = decideOutcome(tracker, failure);
+    const decided = asInterruptedAtStop(signal, decideOutcome(tracker, failure));
     const outcome = this.options.offline ? withoutCost(decided) : decided;
     const metadata = baseline
       ? await this.readMetadata(agent, metadataFile!, baseline, redactor, notice)
@@ -328,7 +329,7 @@ export class JobExecutor {
       ...(egress.entries().length > 0 ? { egress: egress.entries() } : {}),
     });
     outputLog.close();
-    this.options.approvals?.jobEnded(jobId, job.status);
+    this.options.approvals?.jobEnded(jobId, job.status, request.resumedFrom);
     job = await this.runHooks(job, agent, redactor);
     if (job.status === "completed" && tracker.sessionId && (request.sessionOwner ?? "agent") === "agent") {
       state.sessions.save({

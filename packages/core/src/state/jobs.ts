@@ -128,6 +128,12 @@ export class JobRepository {
     return row === undefined ? undefined : rowToJob(row);
   }
 
+  /** Whether a job was made to continue this one (`on_interrupt: resume`, or an approval's wait). */
+  wasResumed(id: string): boolean {
+    assertJobId(id);
+    return this.prepare("SELECT 1 FROM jobs WHERE resumed_from = ? LIMIT 1").get(id) !== undefined;
+  }
+
   /** The newest completed job that ran in this session: its usage is the session's latest size. */
   lastCompletedInSession(sessionId: string): JobRecord | undefined {
     assertSessionId(sessionId);
