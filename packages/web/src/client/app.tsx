@@ -1,9 +1,11 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { api, setUnauthorizedHandler } from "./api.js";
+import { ApprovalsLink } from "./components/approvals-link.js";
 import { CommandPalette } from "./components/command-palette.js";
 import { ConnectionIndicator, Link } from "./components/common.js";
 import { live } from "./live.js";
 import { AgentPage } from "./pages/agent.js";
+import { ApprovalsPage } from "./pages/approvals.js";
 import { ChatPage, ChatsPage } from "./pages/chats.js";
 import { Dashboard } from "./pages/dashboard.js";
 import { JobPage } from "./pages/job.js";
@@ -27,6 +29,7 @@ function Page() {
   const chat = /^\/chats\/([^/]+)\/?$/.exec(path);
   if (chat) return <ChatPage key="chat" id={decodeURIComponent(chat[1]!)} />;
   if (path === "/chats" || path === "/chats/") return <ChatsPage />;
+  if (path === "/approvals" || path === "/approvals/") return <ApprovalsPage />;
   if (path === "/usage" || path === "/usage/")
     return (
       <Suspense fallback={<p className="muted">Loading charts…</p>}>
@@ -78,6 +81,7 @@ export function App() {
           <Link to="/usage" className={path.startsWith("/usage") ? "active" : ""} testId="nav-usage">
             Usage
           </Link>
+          <ApprovalsLink active={path.startsWith("/approvals")} />
         </nav>
         <ConnectionIndicator />
       </header>

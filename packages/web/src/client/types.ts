@@ -3,7 +3,7 @@
 import type { FleetStatus, JobRecord } from "@herdctl/core";
 
 export type { AgentStatus, ChatMessageRecord, ChatRecord, ChatSettings, ScheduleStatus } from "@herdctl/core";
-export type { JobRef, UsageReport } from "@herdctl/core/internal";
+export type { ApprovalRecord, JobRef, UsageReport } from "@herdctl/core/internal";
 
 export type FleetInfo = Omit<FleetStatus, "agents">;
 

@@ -15,7 +15,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Pages of the single-page client: these paths get index.html, everything else unknown is 404. */
-const CLIENT_ROUTE = /^\/(?:(?:agents|jobs|chats)(?:\/[A-Za-z0-9_.-]+)?\/?|usage\/?)?$/;
+const CLIENT_ROUTE = /^\/(?:(?:agents|jobs|chats)(?:\/[A-Za-z0-9_.-]+)?\/?|usage\/?|approvals\/?)?$/;
 
 export interface StaticFile {
   body: Uint8Array;

@@ -17,7 +17,7 @@ ${
     : "# Nothing is allowed without asking, so headless claude refuses edits (the job page shows them).\npermission_mode: default"
 }
 default_prompt: "Say hello from ${name}."
-${files.memory ? "memory: { max_bytes: 512 }\n" : ""}instances: ${files.instances ?? "{ max_concurrent: 2 }"}
+${files.memory ? "memory: { max_bytes: 512 }\n" : ""}${files.approvals ? `approvals: ${files.approvals}\n` : ""}instances: ${files.instances ?? "{ max_concurrent: 2 }"}
 schedules:
   nightly: { type: cron, cron: "0 3 * * *", prompt: "Nightly check." }
   hook: { type: webhook, secret_env: HOOK_SECRET, prompt: "Handle the webhook." }
@@ -50,6 +50,8 @@ export interface WebFleetFiles {
   github?: boolean;
   /** The agents' working_directory, relative to agents/; default ../workspace. */
   workingDirectory?: string;
+  /** The agents' `approvals:` mapping, in YAML flow style. */
+  approvals?: string;
   /** The agents' allowed_tools in YAML flow style, with permission_mode acceptEdits; default none allowed. */
   allowedTools?: string;
 }

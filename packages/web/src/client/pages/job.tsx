@@ -1,9 +1,11 @@
 import { useEffect, useState } from "react";
 import { api } from "../api.js";
+import { useApprovals } from "../approvals.js";
+import { ApprovalCard } from "../components/approval-card.js";
 import { ErrorNote, Link, StatusBadge } from "../components/common.js";
 import { JobOutput } from "../components/job-output.js";
 import { cost, count, duration, timeAgo } from "../format.js";
-import { live } from "../live.js";
+import { live, useLiveRefresh } from "../live.js";
 import { navigate } from "../router.js";
 import { type Job, TERMINAL } from "../types.js";
 import { useData } from "../use-data.js";
@@ -19,6 +21,12 @@ export function JobPage({ id }: { id: string }) {
   const [cancelling, setCancelling] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
   const { setData } = job;
+  // Waiting for a person and going on again change the status without a job event.
+  useLiveRefresh(
+    job.reload,
+    (msg) => msg.event?.startsWith("approval:") === true && (msg.payload as { jobId?: string })?.jobId === id,
+  );
+  const asking = useApprovals().filter((r) => r.jobId === id && r.state === "pending");
 
   useEffect(() => {
     setLines([]);
@@ -152,6 +160,14 @@ export function JobPage({ id }: { id: string }) {
             </div>
           </dl>
           {j.error && <div className="error">{j.error}</div>}
+          {asking.length > 0 && (
+            <div className="job-approvals" data-testid="job-approvals">
+              <h3>Waiting for approval</h3>
+              {asking.map((r) => (
+                <ApprovalCard key={r.id} record={r} showJob={false} />
+              ))}
+            </div>
+          )}
           {j.toolFailures && j.toolFailures.length > 0 && (
             <div className="warning" data-testid="tool-failures">
               {j.toolFailures.length === 1
