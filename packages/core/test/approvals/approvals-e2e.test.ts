@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { bash, script, textReply } from "@herdctl/standin";
-import { describe, expect, it } from "vitest";
+import { expect, test } from "vitest";
+import { describeRuntimes } from "../../../../test/setup/runtimes.js";
 import type { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import type { ApprovalRecord } from "../../src/state/index.js";
 import { fleetTestbed } from "../helpers/fleet-testbed.js";
@@ -35,12 +36,14 @@ async function pendingFor(fleet: FleetManager, jobId: string): Promise<ApprovalR
   return fleet.listApprovals({ state: "pending" }).find((a) => a.jobId === jobId)!;
 }
 
-describe.each(["cli", "sdk"])(
+// Approve and deny are each runtime's own wiring (canUseTool, the stdio control protocol): both
+// runtimes. A cancel or a timeout is the broker's, above the runtime: one runtime each, in turn.
+describeRuntimes(
   "approvals with the %s runtime and real claude (Anthropic faked by the stand-in)",
-  (runtime) => {
+  (runtime, it) => {
     const bed = fleetTestbed();
 
-    it("pauses the matching call, marks the job waiting_approval, and runs it once a person approves", async () => {
+    test("pauses the matching call, marks the job waiting_approval, and runs it once a person approves", async () => {
       bed.standin.setResponder(
         script([bash("echo free > free.txt"), bash(`touch approved.txt ${SECRET}`), textReply("pushed")]),
       );
@@ -89,7 +92,7 @@ describe.each(["cli", "sdk"])(
       );
     });
 
-    it("a denied call does not run; claude is told who refused it and why", async () => {
+    test("a denied call does not run; claude is told who refused it and why", async () => {
       bed.standin.setResponder(script([bash("touch approved.txt"), textReply("could not")]));
       const fleet = await bed.start({ worker: agentYaml(runtime, '{ tools: ["Bash(touch:*)"] }') });
       const job = fleet.trigger("worker", { prompt: "go" });
