@@ -6,6 +6,7 @@ import { ApprovalBroker, type ApprovalDecision } from "../approvals/broker.js";
 import { type AuditActor, cleanActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
 import { AuditTrail } from "../audit/trail.js";
+import { type ChatDecider, deciderName } from "../chat/approval-command.js";
 import { ConnectorRegistry } from "../chat/connectors/registry.js";
 import { runTurn } from "../chat/connectors/turn-runner.js";
 import type { ConnectorStatus } from "../chat/connectors/types.js";
@@ -62,6 +63,7 @@ import {
   type AuditQuery,
   type AuditVerification,
   type DaemonLock,
+  isApprovalId,
   type JobListQuery,
   type JobPage,
   type JobRecord,
@@ -932,6 +934,45 @@ export class FleetManager {
    */
   decideApproval(id: string, decision: ApprovalDecision): ApprovalRecord {
     return this.approvals.decide(id, decision);
+  }
+
+  /**
+   * A decision typed or clicked in a chat. The connector has checked that the person may talk to
+   * the agent there; this checks that the request is one the chat's own turn made, so an id copied
+   * from elsewhere decides nothing. A refusal is in the audit trail as `approval.refused`.
+   */
+  decideChatApproval(
+    chatId: string,
+    id: string,
+    decision: { decision: "approve" | "deny"; reason?: string },
+    decider: ChatDecider,
+  ): ApprovalRecord {
+    const record = isApprovalId(id) ? this.approvals.get(id) : undefined;
+    if (!record || this.chatService.chatOfApproval(record) !== chatId) {
+      const shown = JSON.stringify(String(id).slice(0, 64));
+      throw this.refuseChatDecision(
+        id,
+        decider,
+        `${shown} is not a request waiting in this chat; the pending ones are named in the chat`,
+      );
+    }
+    return this.approvals.decide(id, {
+      decision: decision.decision,
+      by: deciderName(decider),
+      via: decider.platform === "web" ? "chat" : decider.platform,
+      reason: decision.reason,
+    });
+  }
+
+  /** Records a chat user's refused attempt to decide and returns the error to show them. */
+  refuseChatDecision(id: string, decider: ChatDecider, why: string): FleetError {
+    this.auditTrail.record(
+      "approval.refused",
+      { via: decider.platform, who: deciderName(decider) },
+      isApprovalId(id) ? id : "(invalid id)",
+      { reason: why },
+    );
+    return new FleetError("FLEET_APPROVAL_REFUSED", `You cannot decide this: ${why}.`);
   }
 
   /** Pending wakes, soonest first; `agent` narrows to one agent (which must exist). */
