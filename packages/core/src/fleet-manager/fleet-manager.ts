@@ -1143,10 +1143,27 @@ export class FleetManager {
       sendChatMessage: (id: string, text: string, options: ChatSendOptions) =>
         this.sendChatMessage(id, text, options),
       wait: (jobId: string) => this.wait(jobId),
+      onApproval: (jobId: string, listener: (record: ApprovalRecord, decided: boolean) => void) => {
+        const requested = (r: ApprovalRecord) => r.jobId === jobId && listener(r, false);
+        const decided = (r: ApprovalRecord) => r.jobId === jobId && listener(r, true);
+        this.events.on("approval:requested", requested);
+        this.events.on("approval:decided", decided);
+        return () => {
+          this.events.off("approval:requested", requested);
+          this.events.off("approval:decided", decided);
+        };
+      },
     };
     return new ConnectorRegistry({
       host: {
         runTurn: (request) => runTurn(turns, request),
+        decideApproval: ({ agent, key, id, decision, reason, decider }) => {
+          const chatId = this.chatService.linkedId(agent, key);
+          if (chatId === undefined)
+            throw this.refuseChatDecision(id, decider, "this conversation has no chat with the agent");
+          return this.decideChatApproval(chatId, id, { decision, reason }, decider);
+        },
+        refuseApproval: (id, decider, why) => this.refuseChatDecision(id, decider, why).message,
         // Tokens are read where webhook and hook secrets are: the environment, then .env.
         env: () => ({ ...this.loaded.dotEnv, ...process.env }),
         log: this.log,
