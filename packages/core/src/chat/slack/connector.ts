@@ -2,6 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@slack/bolt";
 import { App, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { SlackChatConfig } from "../../config/chat-schema.js";
+import { type ApprovalCommand, parseApprovalCommand } from "../approval-command.js";
+import { approvalOutcome, approvalPrompt } from "../connectors/approval-prompt.js";
 import { splitMessage } from "../connectors/split.js";
 import type { ChatConnector, ConnectorGroup, ConnectorHost, ConnectorState } from "../connectors/types.js";
 import { slackApiUrl } from "./api-url.js";
@@ -160,9 +162,19 @@ class SlackConnector implements ChatConnector {
     if (route.kind === "ignore") return;
     if (route.kind === "refuse") {
       this.log("verbose", `refused a direct message in ${route.channel}: ${route.reason}`);
-      await this.post(route.channel, route.threadTs, `Sorry, ${route.reason}.`);
+      const command = parseApprovalCommand(event.text ?? "");
+      const answer = command
+        ? this.host.refuseApproval(
+            command.id,
+            { platform: "slack", id: String(event.user) },
+            "you may not talk to the agent here",
+          )
+        : `Sorry, ${route.reason}.`;
+      await this.post(route.channel, route.threadTs, answer);
       return;
     }
+    const command = parseApprovalCommand(route.text);
+    if (command) return this.typedDecision(route, command);
     try {
       await this.answer(route);
     } catch (error) {
@@ -202,6 +214,7 @@ class SlackConnector implements ChatConnector {
             .slice(-route.contextMessages)
             .map((m) => `${m.user === this.botUserId ? "you" : (m.user ?? "someone")}: ${m.text}`);
     const texts: string[] = [];
+    const asked = new Map<string, Promise<string | undefined>>();
     const turn = this.host.runTurn({
       agent: route.agent,
       key: route.key,
@@ -214,7 +227,15 @@ class SlackConnector implements ChatConnector {
     for await (const event of turn) {
       if (event.type === "text") texts.push(event.text);
       else if (event.type === "tool") reply.toolUsed(event.name);
-      else if (event.type === "done") await reply.finish(texts.join("\n\n"));
+      else if (event.type === "approval")
+        asked.set(
+          event.approval.id,
+          this.post(route.channel, route.threadTs, approvalPrompt(event.approval, false)),
+        );
+      else if (event.type === "approval_decided") {
+        const ts = await asked.get(event.approval.id);
+        if (ts) await this.update(route.channel, ts, approvalOutcome(event.approval));
+      } else if (event.type === "done") await reply.finish(texts.join("\n\n"));
       else if (event.type === "error") await reply.fail(event.message);
     }
   }
@@ -242,16 +263,58 @@ class SlackConnector implements ChatConnector {
     }
   }
 
-  private async post(channel: string, threadTs: string | undefined, text: string): Promise<void> {
+  /**
+   * `approve <id> [reason]` or `deny <id> [reason]` from someone the routing lets talk to the agent
+   * here; the fleet checks the request is this conversation's. Answered in the thread.
+   */
+  private async typedDecision(route: TurnRoute, command: ApprovalCommand): Promise<void> {
+    let answer: string;
     try {
-      await this.app?.client.chat.postMessage({
+      const { id, decision, reason } = command;
+      const record = this.host.decideApproval({
+        agent: route.agent,
+        key: route.key,
+        id,
+        decision,
+        reason,
+        decider: { platform: "slack", id: route.user },
+      });
+      answer = approvalOutcome(record);
+    } catch (error) {
+      answer = (error as { code?: unknown }).code
+        ? (error as Error).message
+        : "herdctl could not record the decision; try again, or use herdctl approve|deny";
+    }
+    await this.post(route.channel, route.threadTs, answer);
+  }
+
+  /** Posts a message; its ts, or undefined when Slack refused it (logged). */
+  private async post(
+    channel: string,
+    threadTs: string | undefined,
+    text: string,
+  ): Promise<string | undefined> {
+    try {
+      const posted = await this.app?.client.chat.postMessage({
         channel,
         text,
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });
+      return posted?.ts;
     } catch (error) {
       this.host.log(
         `slack connector (${this.key}): could not post in ${channel}: ${slackRefusal(error, "chat.postMessage")}`,
+      );
+      return undefined;
+    }
+  }
+
+  private async update(channel: string, ts: string, text: string): Promise<void> {
+    try {
+      await this.app?.client.chat.update({ channel, ts, text });
+    } catch (error) {
+      this.host.log(
+        `slack connector (${this.key}): could not edit a message in ${channel}: ${slackRefusal(error, "chat.update")}`,
       );
     }
   }
