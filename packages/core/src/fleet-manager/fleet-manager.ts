@@ -1116,6 +1116,12 @@ export class FleetManager {
     return sent;
   }
 
+  /** The requests the chat's turns wait on, oldest first (shown in the chat with their buttons). */
+  chatApprovals(id: string): ApprovalRecord[] {
+    this.chatService.get(id);
+    return this.chatService.pendingApprovals(id);
+  }
+
   /** Cancels the chat's running turn and keeps the chat; undefined when no turn was running. */
   interruptChat(id: string): Promise<JobRecord | undefined> {
     return this.chatService.interrupt(id);
