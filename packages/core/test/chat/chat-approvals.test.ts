@@ -104,3 +104,29 @@ describe.each(["cli", "sdk"])(
     }, 120_000);
   },
 );
+
+describe("a kept chat process waiting for a decision, cli runtime (real claude, Anthropic faked by the stand-in)", () => {
+  const bed = fleetTestbed();
+
+  it("is not ended by the idle reaper, however many idle limits the person takes", async () => {
+    bed.standin.setResponder(script([bash("touch late.txt"), textReply("done late")]));
+    const logs: string[] = [];
+    // web.session_expiry_hours caps the kept process's idle limit: here about 0.36 s.
+    const fleet = await bed.start({ worker: AGENT("cli") }, "web: { session_expiry_hours: 0.0001 }\n", {
+      log: (line) => logs.push(line),
+    });
+    const chat = fleet.createChat("worker");
+    const job = fleet.sendChatMessage(chat.id, "touch it, eventually").job;
+    const pending = await pendingFor(fleet, job.id);
+    // The property is about time passing: the answer comes after several idle limits.
+    const asked = Date.now();
+    await until(() => Date.now() - asked > 2_000, "a slow person");
+    const whileWaiting = [...logs];
+    fleet.decideApproval(pending.id, { decision: "approve", by: "slow", via: "cli" });
+    expect(await fleet.wait(job.id)).toMatchObject({ status: "completed", summary: "done late" });
+    expect(existsSync(join(bed.tmp.dir, "workspace", "late.txt"))).toBe(true);
+    expect(whileWaiting.filter((line) => line.includes("idle"))).toEqual([]);
+    // The limit is real: once the turn has ended, the idle process is ended.
+    await until(() => logs.some((line) => line.includes("claude idle for")), "the idle process ended");
+  }, 120_000);
+});
