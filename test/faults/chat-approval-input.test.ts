@@ -33,16 +33,16 @@ describe("hostile approval decisions from a chat", () => {
       expect(buttonDecision(forged), forged.slice(0, 60)).toBeUndefined();
   });
 
-  it("reads typed decisions, keeps sentences as messages, and marks a malformed id", () => {
+  it("reads typed decisions and keeps sentences as messages", () => {
     expect(parseApprovalCommand("Approve apr-abcd1234 ship it\nnow")).toEqual({
       decision: "approve",
       id: "apr-abcd1234",
-      valid: true,
       reason: "ship it\nnow",
     });
     expect(parseApprovalCommand("approve of this plan")).toBeUndefined();
     expect(parseApprovalCommand("deny everything")).toBeUndefined();
-    expect(parseApprovalCommand(`deny apr-${ESC}[2J`)).toMatchObject({ decision: "deny", valid: false });
+    // A malformed id is still a command: its sender is told, the agent never sees it.
+    expect(parseApprovalCommand(`deny apr-${ESC}[2J`)).toEqual({ decision: "deny", id: `apr-${ESC}[2J` });
   });
 
   it("refuses ids that are not the chat's, cleans the decider's name, and audits each attempt", async () => {

@@ -1,11 +1,8 @@
-import { isApprovalId } from "../state/ids.js";
-
 /** A decision typed in a chat: `approve <id> [reason]` or `deny <id> [reason]`. */
 export interface ApprovalCommand {
   decision: "approve" | "deny";
-  /** As typed; checked with isApprovalId before it is looked up. */
+  /** As typed: the fleet checks its shape before it is looked up. */
   id: string;
-  valid: boolean;
   reason?: string;
 }
 
@@ -25,14 +22,13 @@ export function parseApprovalCommand(text: string): ApprovalCommand | undefined 
   return {
     decision: match[1]!.toLowerCase() === "approve" ? "approve" : "deny",
     id,
-    valid: isApprovalId(id),
     ...(reason ? { reason } : {}),
   };
 }
 
 /** A chat user who decides (or tries to), as the platform names them. */
 export interface ChatDecider {
-  platform: "discord" | "slack" | "web";
+  platform: "discord" | "slack";
   /** The platform's user id. */
   id: string;
   /** The display name, as the platform gave it: cleaned before it is recorded. */

@@ -959,7 +959,7 @@ export class FleetManager {
     return this.approvals.decide(id, {
       decision: decision.decision,
       by: deciderName(decider),
-      via: decider.platform === "web" ? "chat" : decider.platform,
+      via: decider.platform,
       reason: decision.reason,
     });
   }
