@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseApprovalCommand } from "../../packages/core/src/chat/approval-command.js";
-import { buttonDecision } from "../../packages/core/src/chat/discord/approval-buttons.js";
+import { buttonDecision, parseApprovalCommand } from "../../packages/core/src/chat/approval-command.js";
+
 import { fleetTestbed } from "../../packages/core/test/helpers/fleet-testbed.js";
 
 /**

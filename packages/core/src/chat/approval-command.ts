@@ -1,3 +1,20 @@
+import { isApprovalId } from "../state/ids.js";
+
+/** What a herdctl Approve or Deny button's id starts with, on every platform. */
+export const BUTTON_PREFIX = "herdctl-approval";
+
+/**
+ * A clicked button's decision, from `herdctl-approval:approve|deny:<id>`. The platform hands the
+ * button's data back as any client sent it, so it is read as untrusted: anything but that exact
+ * shape, with a well-formed id, is undefined.
+ */
+export function buttonDecision(data: string): { decision: "approve" | "deny"; id: string } | undefined {
+  const [prefix, decision, id, ...rest] = data.split(":");
+  if (prefix !== BUTTON_PREFIX || rest.length > 0 || !isApprovalId(id)) return undefined;
+  if (decision !== "approve" && decision !== "deny") return undefined;
+  return { decision, id };
+}
+
 /** A decision typed in a chat: `approve <id> [reason]` or `deny <id> [reason]`. */
 export interface ApprovalCommand {
   decision: "approve" | "deny";

@@ -1,7 +1,5 @@
 import { ButtonStyle, ComponentType } from "discord.js";
-import { isApprovalId } from "../../state/index.js";
-
-const PREFIX = "herdctl-approval";
+import { BUTTON_PREFIX as PREFIX } from "../approval-command.js";
 
 /** The Approve and Deny buttons under a request, as Discord's message components. */
 export function approvalButtons(id: string) {
@@ -24,15 +22,4 @@ export function approvalButtons(id: string) {
       ],
     },
   ];
-}
-
-/**
- * A clicked button's decision. The custom id comes back from Discord as the client sent it, so it
- * is read as untrusted: anything but herdctl's exact shape, with a well-formed id, is undefined.
- */
-export function buttonDecision(customId: string): { decision: "approve" | "deny"; id: string } | undefined {
-  const [prefix, decision, id, ...rest] = customId.split(":");
-  if (prefix !== PREFIX || rest.length > 0 || !isApprovalId(id)) return undefined;
-  if (decision !== "approve" && decision !== "deny") return undefined;
-  return { decision, id };
 }

@@ -11,11 +11,16 @@ import {
   type User,
 } from "discord.js";
 import type { DiscordChatConfig } from "../../config/chat-schema.js";
-import { type ApprovalCommand, type ChatDecider, parseApprovalCommand } from "../approval-command.js";
+import {
+  type ApprovalCommand,
+  buttonDecision,
+  type ChatDecider,
+  parseApprovalCommand,
+} from "../approval-command.js";
 import { approvalOutcome, approvalPrompt } from "../connectors/approval-prompt.js";
 import type { ChatConnector, ConnectorGroup, ConnectorHost, ConnectorState } from "../connectors/types.js";
 import { DISCORD_API_VERSION, discordApiUrl } from "./api-url.js";
-import { approvalButtons, buttonDecision } from "./approval-buttons.js";
+import { approvalButtons } from "./approval-buttons.js";
 import { postTurn } from "./reply.js";
 import { type Route, routeMessage } from "./routing.js";
 

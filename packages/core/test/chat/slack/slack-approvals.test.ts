@@ -98,4 +98,37 @@ describe("approvals in Slack (Slack faked by its stand-in, Anthropic by the stan
       "denied by slack user UANA via slack (not on a Friday)",
     );
   }, 180_000);
+
+  it("an Approve button click runs the call; forged button values are refused and decide nothing", async () => {
+    standin.setResponder(script([bash("touch clicked.txt"), textReply("clicked through")]));
+    const ts = slack.say({ channel: "COPS", user: "UBEA", text: "touch clicked.txt please" });
+    const request = () => thread(ts).find((m) => m.blocks !== undefined);
+    await until(() => request() !== undefined, "the request with its buttons");
+    const asked = fleet.listApprovals({ state: "pending" })[0]!;
+    const click = (value: string) =>
+      slack.click({
+        channel: "COPS",
+        ts: request()!.ts,
+        user: "UBEA",
+        actionId: "herdctl-approval:approve",
+        value,
+      });
+
+    click("apr-zzzzzzzz");
+    click("../../approvals");
+    await until(
+      () =>
+        thread(ts).some((m) => m.text.includes("not a request waiting in this chat")) &&
+        thread(ts).some((m) => m.text.includes("the button is not one herdctl posted")),
+      "both refusals",
+    );
+    expect(fleet.getApproval(asked.id)?.state).toBe("pending");
+
+    click(asked.id);
+    await until(() => thread(ts).some((m) => m.text.startsWith("clicked through")), "the turn's answer");
+    expect(fleet.getApproval(asked.id)).toMatchObject({ state: "approved", decidedBy: "slack user UBEA" });
+    expect(existsSync(join(tmp.dir, "workspace", "clicked.txt"))).toBe(true);
+    expect(request()).toMatchObject({ blocks: [] });
+    expect(request()!.text).toContain("approved by slack user UBEA via slack");
+  }, 180_000);
 });
