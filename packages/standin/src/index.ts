@@ -13,6 +13,7 @@ export type { DiscordChannel, DiscordMessage, DiscordUser } from "./discord/obje
 export {
   DISCORD_MESSAGE_LIMIT,
   type DiscordGuild,
+  type DiscordInteractionReply,
   type DiscordRequest,
   type DiscordStandin,
   type DiscordStandinOptions,

@@ -61,7 +61,14 @@ export class LiveProcesses {
       yield* runtime.execute(options);
       return;
     }
-    const startedWith = JSON.stringify([runtime.type, options.agent, options.env, options.settings]);
+    // The approval rules are fixed in the process (claude's ask rules): new rules need a new one.
+    const startedWith = JSON.stringify([
+      runtime.type,
+      options.agent,
+      options.env,
+      options.settings,
+      options.approvals?.rules,
+    ]);
     let kept = this.kept.get(key);
     if (kept) {
       clearTimeout(kept.idle);

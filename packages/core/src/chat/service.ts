@@ -4,7 +4,7 @@ import { FleetError } from "../fleet-manager/errors.js";
 import type { FleetEventBus, JobMessage } from "../fleet-manager/events.js";
 import type { JobRequest } from "../runner/job-executor.js";
 import type { SessionRequest } from "../runner/session-policy.js";
-import type { JobRecord, StateManager, StoredChat } from "../state/index.js";
+import type { ApprovalRecord, JobRecord, StateManager, StoredChat } from "../state/index.js";
 import { isTerminalStatus } from "../state/index.js";
 import { assembleTurn } from "./assemble.js";
 import { expiryNotice, isChatExpired } from "./expiry.js";
@@ -152,6 +152,15 @@ export class ChatService {
       throw bad(`the message is ${text.length} characters; the limit is ${MAX_CHAT_MESSAGE_CHARS}`);
     const agent = this.deps.agent(chat.agent);
     const busy = this.inflight.get(id) ?? [];
+    const waiting = this.pendingApprovals(id)[0];
+    if (waiting && options.whileBusy !== "interrupt") {
+      // Queued behind a paused turn, the message could wait for hours without a word.
+      throw new FleetError(
+        "CHAT_WAITING_APPROVAL",
+        `the agent is waiting for approval ${waiting.id} (${waiting.tool}); answer it first ` +
+          `(approve ${waiting.id} [reason] or deny ${waiting.id} [reason]), or interrupt the turn`,
+      );
+    }
     if (busy.length > 0 && options.whileBusy === "interrupt") {
       // The new turn queues in the chat's lane and starts once the interrupted one has ended.
       for (const jobId of [...busy]) void this.cancelTurn(jobId);
@@ -175,6 +184,23 @@ export class ChatService {
     if (chat.title === "") this.deps.state.chats.rename(id, titleFrom(job.prompt, DEFAULT_TITLE_CHARS));
     if (options.onMessage) this.deps.forward(job.id, options.onMessage);
     return { chat: this.announce(this.stored(id)), job };
+  }
+
+  /** The requests a turn of this chat waits on, oldest first. */
+  pendingApprovals(id: string): ApprovalRecord[] {
+    return (this.inflight.get(id) ?? []).flatMap((jobId) =>
+      this.deps.state.approvals.list({ state: "pending", jobId }).reverse(),
+    );
+  }
+
+  /** The chat whose turn made a request, if a chat's did. */
+  chatOfApproval(record: ApprovalRecord): string | undefined {
+    return this.chatOfJob.get(record.jobId);
+  }
+
+  /** The chat a platform conversation is linked to, without making one. */
+  linkedId(agentName: string, key: string): string | undefined {
+    return this.deps.state.chats.linked(agentName, key)?.id;
   }
 
   /** Cancels the running turn; turns queued behind it go on. */

@@ -48,7 +48,11 @@ export function mountChatRoutes(app: Hono, fleet: FleetManager, actorOf: (c: Con
 
   app.get("/api/chats/:id", (c) => {
     const id = c.req.param("id");
-    return c.json({ chat: fleet.chat(id), messages: fleet.chatMessages(id) });
+    return c.json({
+      chat: fleet.chat(id),
+      messages: fleet.chatMessages(id),
+      approvals: fleet.chatApprovals(id),
+    });
   });
 
   app.patch("/api/chats/:id", async (c) => {

@@ -6,6 +6,7 @@ import { ApprovalBroker, type ApprovalDecision } from "../approvals/broker.js";
 import { type AuditActor, cleanActor, LIBRARY_ACTOR } from "../audit/actor.js";
 import { auditedConfig, changedKeys, configHash } from "../audit/config-diff.js";
 import { AuditTrail } from "../audit/trail.js";
+import { type ChatDecider, deciderName } from "../chat/approval-command.js";
 import { ConnectorRegistry } from "../chat/connectors/registry.js";
 import { runTurn } from "../chat/connectors/turn-runner.js";
 import type { ConnectorStatus } from "../chat/connectors/types.js";
@@ -62,6 +63,7 @@ import {
   type AuditQuery,
   type AuditVerification,
   type DaemonLock,
+  isApprovalId,
   type JobListQuery,
   type JobPage,
   type JobRecord,
@@ -942,6 +944,45 @@ export class FleetManager {
     return this.approvals.decide(id, decision);
   }
 
+  /**
+   * A decision typed or clicked in a chat. The connector has checked that the person may talk to
+   * the agent there; this checks that the request is one the chat's own turn made, so an id copied
+   * from elsewhere decides nothing. A refusal is in the audit trail as `approval.refused`.
+   */
+  decideChatApproval(
+    chatId: string,
+    id: string,
+    decision: { decision: "approve" | "deny"; reason?: string },
+    decider: ChatDecider,
+  ): ApprovalRecord {
+    const record = isApprovalId(id) ? this.approvals.get(id) : undefined;
+    if (!record || this.chatService.chatOfApproval(record) !== chatId) {
+      const shown = JSON.stringify(String(id).slice(0, 64));
+      throw this.refuseChatDecision(
+        id,
+        decider,
+        `${shown} is not a request waiting in this chat; the pending ones are named in the chat`,
+      );
+    }
+    return this.approvals.decide(id, {
+      decision: decision.decision,
+      by: deciderName(decider),
+      via: decider.platform,
+      reason: decision.reason,
+    });
+  }
+
+  /** Records a chat user's refused attempt to decide and returns the error to show them. */
+  refuseChatDecision(id: string, decider: ChatDecider, why: string): FleetError {
+    this.auditTrail.record(
+      "approval.refused",
+      { via: decider.platform, who: deciderName(decider) },
+      isApprovalId(id) ? id : "(invalid id)",
+      { reason: why },
+    );
+    return new FleetError("FLEET_APPROVAL_REFUSED", `You cannot decide this: ${why}.`);
+  }
+
   /** Pending wakes, soonest first; `agent` narrows to one agent (which must exist). */
   listWakes(filter: { agent?: string } = {}): WakeRecord[] {
     if (filter.agent !== undefined) this.agent(filter.agent);
@@ -1083,6 +1124,12 @@ export class FleetManager {
     return sent;
   }
 
+  /** The requests the chat's turns wait on, oldest first (shown in the chat with their buttons). */
+  chatApprovals(id: string): ApprovalRecord[] {
+    this.chatService.get(id);
+    return this.chatService.pendingApprovals(id);
+  }
+
   /** Cancels the chat's running turn and keeps the chat; undefined when no turn was running. */
   interruptChat(id: string): Promise<JobRecord | undefined> {
     return this.chatService.interrupt(id);
@@ -1110,10 +1157,27 @@ export class FleetManager {
       sendChatMessage: (id: string, text: string, options: ChatSendOptions) =>
         this.sendChatMessage(id, text, options),
       wait: (jobId: string) => this.wait(jobId),
+      onApproval: (jobId: string, listener: (record: ApprovalRecord, decided: boolean) => void) => {
+        const requested = (r: ApprovalRecord) => r.jobId === jobId && listener(r, false);
+        const decided = (r: ApprovalRecord) => r.jobId === jobId && listener(r, true);
+        this.events.on("approval:requested", requested);
+        this.events.on("approval:decided", decided);
+        return () => {
+          this.events.off("approval:requested", requested);
+          this.events.off("approval:decided", decided);
+        };
+      },
     };
     return new ConnectorRegistry({
       host: {
         runTurn: (request) => runTurn(turns, request),
+        decideApproval: ({ agent, key, id, decision, reason, decider }) => {
+          const chatId = this.chatService.linkedId(agent, key);
+          if (chatId === undefined)
+            throw this.refuseChatDecision(id, decider, "this conversation has no chat with the agent");
+          return this.decideChatApproval(chatId, id, { decision, reason }, decider);
+        },
+        refuseApproval: (id, decider, why) => this.refuseChatDecision(id, decider, why).message,
         // Tokens are read where webhook and hook secrets are: the environment, then .env.
         env: () => ({ ...this.loaded.dotEnv, ...process.env }),
         log: this.log,
@@ -1220,7 +1284,11 @@ export class FleetManager {
       if (!waiting.has(job.id) && this.agentsByName.get(job.agent)?.on_interrupt === "resume")
         this.resumeInterrupted(job);
     }
-    for (const job of waiting.values()) this.resumeInterrupted(job);
+    for (const job of waiting.values()) {
+      // A chat turn is not resumed (its user sends again): its request has nothing left to apply to.
+      if (job.triggerType === "chat") this.approvals.jobEnded(job.id, "interrupted; a chat turn is not resumed");
+      else this.resumeInterrupted(job);
+    }
   }
 
   /** Runs the interrupted job again on its own session. */

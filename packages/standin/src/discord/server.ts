@@ -35,6 +35,14 @@ export interface DiscordRequest {
   body: unknown;
 }
 
+/** An interaction's callback, as the bot answered a click. */
+export interface DiscordInteractionReply {
+  interactionId: string;
+  /** 4: a new message (flags 64: only the clicker sees it); 6: acknowledged; 7: the clicked message edited. */
+  type: number;
+  data: { content?: string; flags?: number; components?: unknown[] } | undefined;
+}
+
 export interface DiscordGuild {
   id: string;
   name: string;
@@ -70,6 +78,14 @@ export interface DiscordStandin {
   ): DiscordMessage;
   /** A chat user sends the bot a direct message. */
   dm(bot: DiscordUser, author: DiscordUser, content: string): DiscordMessage;
+  /**
+   * A chat user clicks a button of a bot's message: INTERACTION_CREATE (message component) to the
+   * bot that posted it. `customId` is sent as given, so a test can forge one. Returns the
+   * interaction's id, to find the bot's answer in `interactionReplies`.
+   */
+  click(channelId: string, messageId: string, clicker: DiscordUser, customId: string): string;
+  /** Every interaction callback, in order. */
+  readonly interactionReplies: DiscordInteractionReply[];
   /** A channel's messages, oldest first, as last edited. */
   messages(channelId: string): DiscordMessage[];
   /** The DM channel between a bot and a user, once one exists. */
@@ -125,6 +141,8 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
   const stored = new Map<string, DiscordMessage[]>();
   const typingAt = new Map<string, number[]>();
   const requests: DiscordRequest[] = [];
+  const interactionReplies: DiscordInteractionReply[] = [];
+  const interactionTokens = new Map<string, { token: string; channelId: string; messageId: string }>();
   const limits: Array<{ method: string; path: RegExp; retryAfterMs: number; left: number }> = [];
   const sockets = new Set<Socket>();
   let base = "";
@@ -174,6 +192,23 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
       requests.push({ method, path, status, at: Date.now(), body });
       json(res, status, payload, headers);
     };
+    // An interaction's callback is authorised by its token in the path, not by the bot's token.
+    const callback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    if (callback && method === "POST") {
+      const known = interactionTokens.get(callback[1]!);
+      if (!known || known.token !== callback[2])
+        return answer(404, { message: "Unknown interaction", code: 10062 });
+      interactionTokens.delete(callback[1]!);
+      const reply = body as { type?: unknown; data?: DiscordInteractionReply["data"] };
+      interactionReplies.push({ interactionId: callback[1]!, type: Number(reply?.type), data: reply?.data });
+      const clicked = (stored.get(known.channelId) ?? []).find((x) => x.id === known.messageId);
+      if (Number(reply?.type) === 7 && clicked) {
+        if (typeof reply.data?.content === "string") clicked.content = reply.data.content;
+        if (Array.isArray(reply.data?.components)) clicked.components = reply.data.components;
+        clicked.edited_timestamp = new Date().toISOString();
+      }
+      return answer(204);
+    }
     const bot = botForToken(req.headers.authorization);
     if (!bot) return answer(401, { message: "401: Unauthorized", code: 0 });
     const limit = limits.find((l) => l.left > 0 && l.method === method && l.path.test(path));
@@ -244,7 +279,10 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
               },
             },
           });
-        return answer(200, store(message(channel, bot, content, [])));
+        const components = (body as { components?: unknown })?.components;
+        const posted = message(channel, bot, content, []);
+        if (Array.isArray(components)) posted.components = components;
+        return answer(200, store(posted));
       }
     }
     if (single && method === "PATCH") {
@@ -256,6 +294,8 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
           return answer(400, { message: "Invalid Form Body", code: 50035 });
         found.content = content;
       }
+      const components = (body as { components?: unknown })?.components;
+      if (Array.isArray(components)) found.components = components;
       found.edited_timestamp = new Date().toISOString();
       return answer(200, found);
     }
@@ -331,6 +371,40 @@ export async function startDiscordStandin(options: DiscordStandinOptions = {}): 
       deliver(m, [bot]);
       return m;
     },
+    click(channelId, messageId, clicker, customId) {
+      const channel = channels.get(channelId);
+      const clicked = (stored.get(channelId) ?? []).find((x) => x.id === messageId);
+      if (!channel || !clicked) throw new Error(`no message ${messageId} in channel ${channelId}`);
+      const id = snowflake();
+      const token = `interaction-token-${id}`;
+      interactionTokens.set(id, { token, channelId, messageId });
+      const inGuild = channel.guild_id !== undefined;
+      gateway.dispatch(clicked.author.id, "INTERACTION_CREATE", {
+        id,
+        application_id: clicked.author.id,
+        type: 3,
+        token,
+        version: 1,
+        channel_id: channelId,
+        channel,
+        ...(inGuild
+          ? {
+              guild_id: channel.guild_id,
+              member: { user: clicker, roles: [], joined_at: new Date().toISOString(), permissions: "0" },
+            }
+          : { user: clicker }),
+        message: clicked,
+        data: { custom_id: customId, component_type: 2 },
+        entitlements: [],
+        // 0: installed in the guild; 1: installed for the user (a DM).
+        authorizing_integration_owners: inGuild ? { "0": channel.guild_id } : { "1": clicker.id },
+        context: inGuild ? 0 : 1,
+        app_permissions: "0",
+        locale: "en-US",
+      });
+      return id;
+    },
+    interactionReplies,
     messages: (channelId) => [...(stored.get(channelId) ?? [])],
     dmChannelOf: (bot, person) =>
       [...channels.values()].find(

@@ -49,6 +49,11 @@ export interface SlackStandin {
   say(message: SlackUserMessage): string;
   /** Delivers any event (a bot's message, an edit, a malformed one) as Slack would. */
   event(event: Record<string, unknown>): void;
+  /**
+   * A user clicks a button of the bot's message: an `interactive` envelope with a `block_actions`
+   * payload. `actionId` and `value` are sent as given, so a test can forge them.
+   */
+  click(input: { channel: string; ts: string; user: string; actionId: string; value: string }): void;
   /** Sends a raw text frame on every open link (e.g. one that is not JSON). */
   sendRaw(text: string): void;
   /** The next `count` calls of `method` answer 429 with Retry-After: `retryAfterSeconds`. */
@@ -137,12 +142,14 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
         if (!text && !args["blocks"]) return fail("no_text");
         if (text.length > 40_000) return fail("msg_too_long");
         const threadTs = typeof args["thread_ts"] === "string" ? args["thread_ts"] : undefined;
+        const blocks = blocksOf(args["blocks"]);
         const m = store({
           channel,
           text,
           user: BOT_USER,
           bot_id: BOT_ID,
           ...(threadTs ? { thread_ts: threadTs } : {}),
+          ...(blocks ? { blocks } : {}),
         });
         echoBotPost(m);
         return ok({
@@ -158,6 +165,8 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
         const text = typeof args["text"] === "string" ? args["text"] : "";
         if (text.length > 40_000) return fail("msg_too_long");
         m.text = text;
+        const blocks = blocksOf(args["blocks"]);
+        if (blocks) m.blocks = blocks;
         m.edits++;
         return ok({ channel, ts: m.ts, text });
       }
@@ -298,6 +307,17 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
   const deliver = (envelope: SlackEnvelope, ws: WebSocket, number: number): void => {
     envelope.connection = number;
     eventSeq++;
+    if (envelope.interactive) {
+      ws.send(
+        JSON.stringify({
+          envelope_id: envelope.envelope_id,
+          type: "interactive",
+          accepts_response_payload: true,
+          payload: envelope.interactive,
+        }),
+      );
+      return;
+    }
     ws.send(
       JSON.stringify({
         envelope_id: envelope.envelope_id,
@@ -319,8 +339,14 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
     );
   };
 
-  const dispatch = (event: Record<string, unknown>): void => {
-    const envelope: SlackEnvelope = { envelope_id: randomUUID(), event, connection: 0, acked: false };
+  const dispatch = (event: Record<string, unknown>, interactive?: Record<string, unknown>): void => {
+    const envelope: SlackEnvelope = {
+      envelope_id: randomUUID(),
+      event,
+      ...(interactive ? { interactive } : {}),
+      connection: 0,
+      acked: false,
+    };
     envelopes.push(envelope);
     const live = [...links].find(([ws]) => ws.readyState === ws.OPEN);
     if (live) deliver(envelope, live[0], live[1]);
@@ -392,7 +418,34 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
         (m) => m.user === BOT_USER && !m.deleted,
       ),
     mention: (m) => userMessage("app_mention", m),
-    event: dispatch,
+    event: (event) => dispatch(event),
+    click: ({ channel, ts, user, actionId, value }) => {
+      const clicked = messages.find((m) => m.channel === channel && m.ts === ts && !m.deleted);
+      if (!clicked) throw new Error(`no message ${ts} in ${channel} in the Slack stand-in`);
+      dispatch(
+        {},
+        {
+          type: "block_actions",
+          user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: TEAM },
+          api_app_id: APP,
+          token: "standin-verification-token",
+          container: { type: "message", message_ts: ts, channel_id: channel, is_ephemeral: false },
+          trigger_id: `trigger-${randomUUID()}`,
+          team: { id: TEAM, domain: "standin" },
+          channel: { id: channel, name: channel.toLowerCase() },
+          message: { type: "message", ...clicked },
+          actions: [
+            {
+              type: "button",
+              action_id: actionId,
+              block_id: "herdctl",
+              value,
+              action_ts: String(Date.now() / 1000),
+            },
+          ],
+        },
+      );
+    },
     sendRaw: (text) => {
       for (const ws of links.keys()) ws.send(text);
     },
@@ -422,4 +475,16 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Blocks as the Web API takes them: a JSON array, or its text in a form-encoded call. */
+function blocksOf(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== "string") return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }

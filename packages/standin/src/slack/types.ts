@@ -7,6 +7,8 @@ export interface SlackMessage {
   text: string;
   user: string;
   bot_id?: string;
+  /** Block Kit blocks the bot posted with it (buttons, …), as last updated. */
+  blocks?: unknown[];
   /** How many times chat.update changed it. */
   edits: number;
   deleted?: boolean;
@@ -35,6 +37,8 @@ export interface SlackReaction {
 export interface SlackEnvelope {
   envelope_id: string;
   event: Record<string, unknown>;
+  /** Set for an `interactive` envelope (a click): its payload, delivered instead of `event`. */
+  interactive?: Record<string, unknown>;
   /** Delivered on this connection number (1-based); 0 while queued for the next connection. */
   connection: number;
   acked: boolean;

@@ -1,6 +1,6 @@
 import type { AuditActor } from "../../audit/actor.js";
 import type { JobMessage } from "../../fleet-manager/events.js";
-import type { JobRecord } from "../../state/index.js";
+import type { ApprovalRecord, JobRecord } from "../../state/index.js";
 import type { ChatSendOptions } from "../service.js";
 import type { ChatRecord } from "../types.js";
 import { summarizeTool } from "./tool-summary.js";
@@ -28,6 +28,10 @@ export type TurnEvent =
   | { type: "text"; text: string }
   /** A tool the agent called, in a line a chat user can read: name and what it aimed at. */
   | { type: "tool"; name: string; summary: string }
+  /** A tool call of the turn waits for a person: post the request where the message came from. */
+  | { type: "approval"; approval: ApprovalRecord }
+  /** A request of the turn was decided, here or anywhere else (CLI, dashboard, the timeout). */
+  | { type: "approval_decided"; approval: ApprovalRecord }
   | { type: "done"; costUsd: number | null; durationMs: number | null }
   /** The turn could not run or did not finish: plain words for the chat, never a trace or secret. */
   | { type: "error"; message: string };
@@ -38,6 +42,8 @@ export interface TurnFleet {
   linkedChat(agent: string, key: string, surface: "discord" | "slack", expiryHours?: number): ChatRecord;
   sendChatMessage(id: string, text: string, options: ChatSendOptions): { chat: ChatRecord; job: JobRecord };
   wait(jobId: string): Promise<JobRecord>;
+  /** Follows one job's approval requests and decisions; returns the unsubscribe. */
+  onApproval(jobId: string, listener: (record: ApprovalRecord, decided: boolean) => void): () => void;
 }
 
 /** How a turn that did not complete is told to the chat user. */
@@ -136,7 +142,12 @@ export function runTurn(fleet: TurnFleet, request: TurnRequest): AsyncIterable<T
     return queue;
   }
   queue.push({ type: "started", chatId: chat.id, jobId: job.id });
-  fleet.wait(job.id).then(
+  const unfollow = fleet.onApproval(job.id, (approval, decided) =>
+    queue.push({ type: decided ? "approval_decided" : "approval", approval }),
+  );
+  const ended = fleet.wait(job.id);
+  void ended.finally(unfollow).catch(() => {});
+  ended.then(
     (ended) => {
       if (ended.status === "completed") {
         const durationMs =

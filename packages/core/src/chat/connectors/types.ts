@@ -1,4 +1,6 @@
 import type { ResolvedAgent } from "../../config/index.js";
+import type { ApprovalRecord } from "../../state/index.js";
+import type { ChatDecider } from "../approval-command.js";
 import type { TurnEvent, TurnRequest } from "./turn-runner.js";
 
 /** The chat platforms herdctl connects agents to. */
@@ -42,6 +44,14 @@ export interface ConnectorGroup {
 export interface ConnectorHost {
   /** Runs one chat turn and streams its events; see turn-runner.ts. */
   runTurn(request: TurnRequest): AsyncIterable<TurnEvent>;
+  /**
+   * A chat user's decision on a request of the conversation `key` (its chat with `agent`). The
+   * connector has checked the user may talk to the agent there; the fleet checks the request is
+   * that chat's. Throws a FleetError with words for the user (and audits the refusal).
+   */
+  decideApproval(request: ChatDecision): ApprovalRecord;
+  /** Records a refused attempt to decide (the user may not talk to the agent); returns what to tell them. */
+  refuseApproval(id: string, decider: ChatDecider, why: string): string;
   /** The fleet's environment (process env over .env), where tokens are read from. */
   env(): Record<string, string | undefined>;
   /** A line for the daemon log. */
@@ -55,4 +65,14 @@ export interface ConnectorHost {
 /** What a platform module (loaded lazily, only when configured) exports. */
 export interface ConnectorModule {
   createConnector(group: ConnectorGroup, host: ConnectorHost): ChatConnector;
+}
+
+/** A decision clicked or typed in a platform conversation. */
+export interface ChatDecision {
+  agent: string;
+  key: string;
+  id: string;
+  decision: "approve" | "deny";
+  reason?: string;
+  decider: ChatDecider;
 }

@@ -4,14 +4,25 @@ import {
   type ClientOptions,
   Events,
   GatewayIntentBits,
+  type Interaction,
   type Message,
+  MessageFlags,
   Partials,
+  type User,
 } from "discord.js";
 import type { DiscordChatConfig } from "../../config/chat-schema.js";
+import {
+  type ApprovalCommand,
+  buttonDecision,
+  type ChatDecider,
+  parseApprovalCommand,
+} from "../approval-command.js";
+import { approvalOutcome, approvalPrompt } from "../connectors/approval-prompt.js";
 import type { ChatConnector, ConnectorGroup, ConnectorHost, ConnectorState } from "../connectors/types.js";
 import { DISCORD_API_VERSION, discordApiUrl } from "./api-url.js";
+import { approvalButtons } from "./approval-buttons.js";
 import { postTurn } from "./reply.js";
-import { routeMessage } from "./routing.js";
+import { type Route, routeMessage } from "./routing.js";
 
 /** What the bot must be granted in the Developer Portal (docs/chat.md#discord). */
 export const DISCORD_INTENTS = [
@@ -47,6 +58,17 @@ function presenceOf(config: DiscordChatConfig | undefined): ClientOptions["prese
 /** The text of a message addressed to the bot, without the bot's own mention. */
 function promptText(message: Message, botId: string): string {
   return message.content.replace(new RegExp(`<@!?${botId}>`, "g"), "").trim();
+}
+
+function deciderOf(user: User): ChatDecider {
+  return { platform: "discord", id: user.id, name: user.globalName ?? user.username };
+}
+
+/** A refusal or failure, in words for the person who clicked or typed. */
+function decisionError(error: unknown): string {
+  return (error as { code?: unknown }).code
+    ? (error as Error).message
+    : "herdctl could not record the decision; try again, or use herdctl approve|deny";
 }
 
 /**
@@ -113,6 +135,7 @@ export class DiscordConnector implements ChatConnector {
     });
     client.on(Events.Error, (error) => this.host.log(`discord (${this.key}): ${error.message}`));
     client.on(Events.MessageCreate, (message) => this.receive(message));
+    client.on(Events.InteractionCreate, (interaction) => void this.click(interaction));
     const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
     try {
       await Promise.race([client.login(token).then(() => ready), fatal]);
@@ -155,6 +178,11 @@ export class DiscordConnector implements ChatConnector {
       this.group.agents,
     );
     if (route.kind === "ignored") return;
+    const command = parseApprovalCommand(promptText(message, client.user.id));
+    if (command) {
+      void this.typedDecision(message, route, command);
+      return;
+    }
     if (route.kind === "refused") {
       // Said in the log, not in the DM: a refused sender learns nothing about the fleet.
       this.host.log(
@@ -200,6 +228,7 @@ export class DiscordConnector implements ChatConnector {
     });
     const channel = message.channel;
     if (!channel.isSendable()) return;
+    const none = { parse: [] };
     await postTurn(
       events,
       {
@@ -208,10 +237,104 @@ export class DiscordConnector implements ChatConnector {
           answering
             ? message.reply({ content: chunk, allowedMentions: { parse: [] } })
             : channel.send({ content: chunk, allowedMentions: { parse: [] } }),
+        ask: async (record) => {
+          const posted = await channel.send({
+            content: approvalPrompt(record, true),
+            components: approvalButtons(record.id),
+            allowedMentions: none,
+          });
+          return {
+            settle: (decided) =>
+              posted.edit({ content: approvalOutcome(decided), components: [], allowedMentions: none }),
+          };
+        },
       },
       config.output,
       this.host.log,
     );
+  }
+
+  /**
+   * `approve <id> [reason]` or `deny <id> [reason]` typed in a conversation: decided when its author
+   * may talk to the agent there (the same rules as a turn), refused otherwise.
+   */
+  private async typedDecision(
+    message: Message,
+    route: Exclude<Route, { kind: "ignored" }>,
+    command: ApprovalCommand,
+  ): Promise<void> {
+    const decider = deciderOf(message.author);
+    let answer: string;
+    if (route.kind !== "answer")
+      answer = this.host.refuseApproval(command.id, decider, "you may not talk to the agent here");
+    else {
+      try {
+        const { id, decision, reason } = command;
+        const record = this.host.decideApproval({
+          agent: route.agent.name,
+          key: route.key,
+          id,
+          decision,
+          reason,
+          decider,
+        });
+        answer = approvalOutcome(record);
+      } catch (error) {
+        answer = decisionError(error);
+      }
+    }
+    await message
+      .reply({ content: answer, allowedMentions: { parse: [] } })
+      .catch((error: Error) => this.host.log(`discord: could not answer a decision: ${error.message}`));
+  }
+
+  /**
+   * A click on an Approve or Deny button. The clicker is checked as if they had written in the
+   * button's channel; the button's id as untrusted input. Refusals are shown to the clicker only.
+   */
+  private async click(interaction: Interaction): Promise<void> {
+    if (!interaction.isButton()) return;
+    const decider = deciderOf(interaction.user);
+    const refuse = (content: string) =>
+      interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    try {
+      const wanted = buttonDecision(interaction.customId);
+      if (!wanted)
+        return void (await refuse(
+          this.host.refuseApproval(interaction.customId, decider, "the button is not one herdctl posted"),
+        ));
+      const channel = interaction.channel;
+      const route = routeMessage(
+        {
+          guildId: interaction.guildId,
+          channelId: interaction.channelId ?? "",
+          parentId: channel?.isThread() ? channel.parentId : null,
+          authorId: interaction.user.id,
+          authorIsBot: interaction.user.bot,
+          mentionsBot: true,
+        },
+        this.group.agents,
+      );
+      if (route.kind !== "answer")
+        return void (await refuse(
+          this.host.refuseApproval(wanted.id, decider, "you may not talk to the agent in this conversation"),
+        ));
+      const record = this.host.decideApproval({
+        agent: route.agent.name,
+        key: route.key,
+        ...wanted,
+        decider,
+      });
+      await interaction.update({
+        content: approvalOutcome(record),
+        components: [],
+        allowedMentions: { parse: [] },
+      });
+    } catch (error) {
+      await refuse(decisionError(error)).catch((failed: Error) =>
+        this.host.log(`discord: could not answer a button click: ${failed.message}`),
+      );
+    }
   }
 
   /** The messages before this one, oldest first, as "name: text". */

@@ -1,4 +1,5 @@
 import type { DiscordChatConfig } from "../../config/chat-schema.js";
+import type { ApprovalRecord } from "../../state/index.js";
 import { splitMessage } from "../connectors/split.js";
 import type { TurnEvent } from "../connectors/turn-runner.js";
 
@@ -14,6 +15,8 @@ export interface ReplyTarget {
   typing(): Promise<unknown>;
   /** Posts a message; the first of a turn answers the user's message. */
   post(text: string, answering: boolean): Promise<{ edit(text: string): Promise<unknown> }>;
+  /** Posts an approval request with its buttons; `settle` shows the decision and takes them away. */
+  ask(record: ApprovalRecord): Promise<{ settle(record: ApprovalRecord): Promise<unknown> }>;
 }
 
 function seconds(ms: number): string {
@@ -52,6 +55,7 @@ export async function postTurn(
   const tools: string[] = [];
   let progress: Promise<{ edit(text: string): Promise<unknown> } | undefined> | undefined;
   let last: TurnEvent | undefined;
+  const asked = new Map<string, ReturnType<ReplyTarget["ask"]>>();
   try {
     for await (const event of events) {
       last = event;
@@ -79,6 +83,13 @@ export async function postTurn(
           failed("show progress")(error);
           return undefined;
         });
+      } else if (event.type === "approval") {
+        const posted = target.ask(event.approval);
+        posted.catch(failed("post an approval request"));
+        asked.set(event.approval.id, posted);
+      } else if (event.type === "approval_decided") {
+        const posted = await asked.get(event.approval.id)?.catch(() => undefined);
+        await posted?.settle(event.approval).catch(failed("show an approval's decision"));
       } else if (event.type === "done") {
         let text = pending.join("\n\n").trim();
         if (text === "" && output.assistant_messages !== "all")

@@ -2,6 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@slack/bolt";
 import { App, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { SlackChatConfig } from "../../config/chat-schema.js";
+import {
+  type ApprovalCommand,
+  BUTTON_PREFIX,
+  buttonDecision,
+  parseApprovalCommand,
+} from "../approval-command.js";
+import { approvalOutcome, approvalPrompt } from "../connectors/approval-prompt.js";
 import { splitMessage } from "../connectors/split.js";
 import type { ChatConnector, ConnectorGroup, ConnectorHost, ConnectorState } from "../connectors/types.js";
 import { slackApiUrl } from "./api-url.js";
@@ -19,6 +26,32 @@ const MAX_RECONNECT_WAIT_MS = 30_000;
 const THREAD_READ_LIMIT = 200;
 
 type TurnRoute = Extract<SlackRoute, { kind: "turn" }>;
+
+/** What Slack sends for a click on a message's button (the parts read here). */
+interface ButtonClick {
+  user?: { id?: string };
+  channel?: { id?: string };
+  container?: { channel_id?: string };
+  message?: { ts?: string; thread_ts?: string };
+}
+
+/** The request as Block Kit: its text, then Approve and Deny. */
+function approvalBlocks(text: string, id: string) {
+  const button = (decision: "approve" | "deny", label: string, style: "primary" | "danger") => ({
+    type: "button" as const,
+    action_id: `${BUTTON_PREFIX}:${decision}`,
+    value: id,
+    style,
+    text: { type: "plain_text" as const, text: label },
+  });
+  return [
+    { type: "section" as const, text: { type: "mrkdwn" as const, text: text.slice(0, SLACK_MESSAGE_LIMIT) } },
+    {
+      type: "actions" as const,
+      elements: [button("approve", "Approve", "primary"), button("deny", "Deny", "danger")],
+    },
+  ];
+}
 
 export function createConnector(group: ConnectorGroup, host: ConnectorHost): ChatConnector {
   return new SlackConnector(group, host);
@@ -100,6 +133,10 @@ class SlackConnector implements ChatConnector {
     }
     app.event("app_mention", ({ event }) => this.receive(event as SlackIncoming));
     app.event("message", ({ event }) => this.receive(event as SlackIncoming));
+    app.action(new RegExp(`^${BUTTON_PREFIX}:`), async ({ ack, body, action }) => {
+      await ack();
+      await this.click(body as ButtonClick, action as { action_id?: string; value?: string });
+    });
     app.error(async (error) =>
       this.host.log(`slack connector (${this.key}): ${slackRefusal(error, "a Slack call")}`),
     );
@@ -160,9 +197,19 @@ class SlackConnector implements ChatConnector {
     if (route.kind === "ignore") return;
     if (route.kind === "refuse") {
       this.log("verbose", `refused a direct message in ${route.channel}: ${route.reason}`);
-      await this.post(route.channel, route.threadTs, `Sorry, ${route.reason}.`);
+      const command = parseApprovalCommand(event.text ?? "");
+      const answer = command
+        ? this.host.refuseApproval(
+            command.id,
+            { platform: "slack", id: String(event.user) },
+            "you may not talk to the agent here",
+          )
+        : `Sorry, ${route.reason}.`;
+      await this.post(route.channel, route.threadTs, answer);
       return;
     }
+    const command = parseApprovalCommand(route.text);
+    if (command) return this.typedDecision(route, command);
     try {
       await this.answer(route);
     } catch (error) {
@@ -202,6 +249,7 @@ class SlackConnector implements ChatConnector {
             .slice(-route.contextMessages)
             .map((m) => `${m.user === this.botUserId ? "you" : (m.user ?? "someone")}: ${m.text}`);
     const texts: string[] = [];
+    const asked = new Map<string, Promise<string | undefined>>();
     const turn = this.host.runTurn({
       agent: route.agent,
       key: route.key,
@@ -214,7 +262,16 @@ class SlackConnector implements ChatConnector {
     for await (const event of turn) {
       if (event.type === "text") texts.push(event.text);
       else if (event.type === "tool") reply.toolUsed(event.name);
-      else if (event.type === "done") await reply.finish(texts.join("\n\n"));
+      else if (event.type === "approval") {
+        const text = approvalPrompt(event.approval, true);
+        asked.set(
+          event.approval.id,
+          this.post(route.channel, route.threadTs, text, approvalBlocks(text, event.approval.id)),
+        );
+      } else if (event.type === "approval_decided") {
+        const ts = await asked.get(event.approval.id);
+        if (ts) await this.update(route.channel, ts, approvalOutcome(event.approval));
+      } else if (event.type === "done") await reply.finish(texts.join("\n\n"));
       else if (event.type === "error") await reply.fail(event.message);
     }
   }
@@ -242,16 +299,109 @@ class SlackConnector implements ChatConnector {
     }
   }
 
-  private async post(channel: string, threadTs: string | undefined, text: string): Promise<void> {
+  /**
+   * `approve <id> [reason]` or `deny <id> [reason]` from someone the routing lets talk to the agent
+   * here; the fleet checks the request is this conversation's. Answered in the thread.
+   */
+  private async typedDecision(route: TurnRoute, command: ApprovalCommand): Promise<void> {
+    let answer: string;
     try {
-      await this.app?.client.chat.postMessage({
+      const { id, decision, reason } = command;
+      const record = this.host.decideApproval({
+        agent: route.agent,
+        key: route.key,
+        id,
+        decision,
+        reason,
+        decider: { platform: "slack", id: route.user },
+      });
+      answer = approvalOutcome(record);
+    } catch (error) {
+      answer = (error as { code?: unknown }).code
+        ? (error as Error).message
+        : "herdctl could not record the decision; try again, or use herdctl approve|deny";
+    }
+    await this.post(route.channel, route.threadTs, answer);
+  }
+
+  /**
+   * A click on an Approve or Deny button. The clicker (the member Slack reports for the click) is
+   * routed as if they had replied in the request's conversation; the button's value is untrusted.
+   * The outcome is posted in the conversation; the request's own message is updated by the turn.
+   */
+  private async click(body: ButtonClick, action: { action_id?: string; value?: string }): Promise<void> {
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    const message = body.message;
+    const user = body.user?.id;
+    if (!channel || !message?.ts || !user) return;
+    const threadTs = message.thread_ts;
+    const decider = { platform: "slack" as const, id: user };
+    const wanted = buttonDecision(`${action.action_id ?? ""}:${action.value ?? ""}`);
+    const route = routeSlackEvent(
+      {
+        type: "message",
+        channel,
+        user,
+        ts: message.ts,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        channel_type: channel.startsWith("D") ? "im" : "channel",
+        text: "(a button click)",
+      },
+      this.routes,
+      this.botUserId,
+    );
+    let answer: string;
+    if (!wanted)
+      answer = this.host.refuseApproval(
+        String(action.value ?? ""),
+        decider,
+        "the button is not one herdctl posted",
+      );
+    else if (route.kind !== "turn")
+      answer = this.host.refuseApproval(wanted.id, decider, "you may not talk to the agent here");
+    else {
+      try {
+        const record = this.host.decideApproval({ agent: route.agent, key: route.key, ...wanted, decider });
+        answer = approvalOutcome(record);
+      } catch (error) {
+        answer = (error as { code?: unknown }).code
+          ? (error as Error).message
+          : "herdctl could not record the decision; try again, or use herdctl approve|deny";
+      }
+    }
+    await this.post(channel, threadTs, answer);
+  }
+
+  /** Posts a message; its ts, or undefined when Slack refused it (logged). */
+  private async post(
+    channel: string,
+    threadTs: string | undefined,
+    text: string,
+    blocks?: ReturnType<typeof approvalBlocks>,
+  ): Promise<string | undefined> {
+    try {
+      const posted = await this.app?.client.chat.postMessage({
         channel,
         text,
         ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(blocks ? { blocks } : {}),
       });
+      return posted?.ts;
     } catch (error) {
       this.host.log(
         `slack connector (${this.key}): could not post in ${channel}: ${slackRefusal(error, "chat.postMessage")}`,
+      );
+      return undefined;
+    }
+  }
+
+  private async update(channel: string, ts: string, text: string): Promise<void> {
+    try {
+      // No blocks: the buttons go, the text says how it ended.
+      await this.app?.client.chat.update({ channel, ts, text, blocks: [] });
+    } catch (error) {
+      this.host.log(
+        `slack connector (${this.key}): could not edit a message in ${channel}: ${slackRefusal(error, "chat.update")}`,
       );
     }
   }

@@ -16,18 +16,3 @@ export function settingsWithApprovals(
   merged.permissions = { ...permissions, ask: [...ask, ...approvals.rules] };
   return merged;
 }
-
-/**
- * A kept conversation (chat) has no one to route a question to yet: the ask rules stay, without a
- * prompt surface claude denies those calls at once, and the model is told so.
- */
-export function withoutApprovalPrompts<
-  T extends { settings?: Record<string, unknown>; approvals?: ToolApprovals },
->(options: T): T {
-  if (!options.approvals) return options;
-  return {
-    ...options,
-    settings: settingsWithApprovals(options.settings, options.approvals),
-    approvals: undefined,
-  };
-}

@@ -1,5 +1,4 @@
 import { createInterface } from "node:readline";
-import { withoutApprovalPrompts } from "./approval-settings.js";
 import { buildCliArgs } from "./cli-args.js";
 import { ControlResponder, isControlRequest } from "./control-protocol.js";
 import { RuntimeError } from "./errors.js";
@@ -15,6 +14,7 @@ import { KeptConversation, userMessage } from "./live-conversation.js";
 import { RunContext } from "./run-context.js";
 import { parseStreamJsonLine } from "./stream-json.js";
 import { terminate } from "./terminate.js";
+import { TurnApprovals } from "./turn-approvals.js";
 
 /** Runs `claude -p --output-format stream-json` and yields its messages line by line. */
 export class CLIRuntime implements RuntimeInterface {
@@ -27,7 +27,8 @@ export class CLIRuntime implements RuntimeInterface {
    * so later turns skip claude's start-up.
    */
   async open(given: ConversationOptions): Promise<LiveConversation> {
-    const options = withoutApprovalPrompts(given);
+    const approvals = given.approvals?.rules.length ? new TurnApprovals(given.approvals.rules) : undefined;
+    const options = { ...given, approvals };
     const lifetime = new AbortController();
     const ctx = new RunContext(this.type, { ...options, prompt: "", signal: lifetime.signal }, this.defaults);
     const { launcher, claudePath, env, redactor } = ctx;
@@ -55,9 +56,16 @@ export class CLIRuntime implements RuntimeInterface {
     proc.once("exit", () => {
       exited = true;
     });
+    // The process's lifetime watchdog has no limits: the turn's own is held while a person decides.
+    const responder = approvals && new ControlResponder(proc.stdin, approvals, ctx.watchdog);
     const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     async function* messages(): AsyncGenerator<RuntimeMessage> {
       for await (const line of lines) {
+        const parsed = responder && line.includes('"control_request"') ? parseJsonLine(line) : undefined;
+        if (responder && isControlRequest(parsed)) {
+          responder.handle(parsed);
+          continue;
+        }
         const message = parseStreamJsonLine(line);
         if (message) yield message;
       }
@@ -75,6 +83,7 @@ export class CLIRuntime implements RuntimeInterface {
       },
       stderrTail: () => ctx.stderr.toString(),
       exited: () => exited,
+      approvals,
     });
   }
 

@@ -82,6 +82,8 @@ export interface TurnOptions {
   signal: AbortSignal;
   timeoutMs?: number;
   inactivityTimeoutMs?: number;
+  /** The turn's own approvals (its job's records); the process was opened with the same rules. */
+  approvals?: ToolApprovals;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { RuntimeError } from "./errors.js";
 import type { LiveConversation, RuntimeMessage, RuntimeType, TurnOptions } from "./interface.js";
+import type { TurnApprovals } from "./turn-approvals.js";
 import { RunWatchdog } from "./watchdog.js";
 
 /** How a runtime feeds and ends its kept process; the turn protocol on top is shared. */
@@ -16,6 +17,8 @@ export interface ConversationProcess {
   stderrTail(): string;
   /** True once the process has exited, whoever ended it. */
   exited(): boolean;
+  /** Where the process's permission questions go, when it was opened with approval rules. */
+  readonly approvals?: TurnApprovals;
 }
 
 /**
@@ -49,6 +52,7 @@ export class KeptConversation implements LiveConversation {
     const watchdog = new RunWatchdog(options.signal, options);
     const onAbort = () => void this.stop(watchdog.forced);
     watchdog.signal.addEventListener("abort", onAbort, { once: true });
+    const endTurn = this.proc.approvals?.during(options.approvals, watchdog);
     let sawResult = false;
     try {
       if (watchdog.signal.aborted) throw this.stoppedError(watchdog);
@@ -70,6 +74,7 @@ export class KeptConversation implements LiveConversation {
       }
     } finally {
       watchdog.signal.removeEventListener("abort", onAbort);
+      endTurn?.();
       watchdog.dispose();
       this.busy = false;
       // Stopped early by its consumer, or failed: what claude does next belongs to no turn.

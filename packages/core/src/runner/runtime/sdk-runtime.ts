@@ -1,5 +1,4 @@
 import type { SDKUserMessage, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
-import { withoutApprovalPrompts } from "./approval-settings.js";
 import { RuntimeError } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import type {
@@ -14,6 +13,7 @@ import { KeptConversation, userMessage } from "./live-conversation.js";
 import { RunContext } from "./run-context.js";
 import { buildSdkOptions } from "./sdk-options.js";
 import { terminate } from "./terminate.js";
+import { TurnApprovals } from "./turn-approvals.js";
 
 const RESULT_EXIT_GRACE_MS = 3000;
 
@@ -81,7 +81,8 @@ export class SDKRuntime implements RuntimeInterface {
 
   /** query() with streaming input: each turn is one SDKUserMessage pushed into the prompt stream. */
   async open(given: ConversationOptions): Promise<LiveConversation> {
-    const options = withoutApprovalPrompts(given);
+    const approvals = given.approvals?.rules.length ? new TurnApprovals(given.approvals.rules) : undefined;
+    const options = { ...given, approvals };
     const lifetime = new AbortController();
     const ctx = new RunContext(this.type, { ...options, prompt: "", signal: lifetime.signal }, this.defaults);
     const { launcher } = ctx;
@@ -112,6 +113,7 @@ export class SDKRuntime implements RuntimeInterface {
       },
       stderrTail: () => ctx.stderr.toString(),
       exited: () => exited,
+      approvals,
     });
   }
 

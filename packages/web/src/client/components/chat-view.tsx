@@ -8,6 +8,7 @@ import type { AgentStatus, ChatMessageRecord, ChatRecord, Job } from "../types.j
 import { TERMINAL } from "../types.js";
 import { useData } from "../use-data.js";
 import { relativePath, type Workplace } from "../workplace.js";
+import { type ChatApproval, ChatApprovals } from "./chat-approvals.js";
 import { ErrorNote, Link } from "./common.js";
 import { FileViewer } from "./file-viewer.js";
 import { Markdown, ToolCall } from "./job-output.js";
@@ -16,6 +17,8 @@ type Line = { line: number; message: unknown };
 interface ChatData {
   chat: ChatRecord;
   messages: ChatMessageRecord[];
+  /** Requests a turn of the chat waits on. */
+  approvals?: ChatApproval[];
 }
 /** A message sent from this page whose turn has not reached the stored messages yet. */
 interface Sent {
@@ -88,6 +91,16 @@ export function ChatView(props: {
       }
     });
   }, [id, reload]);
+
+  // A request made or decided for one of the chat's turns (here, in the CLI, by the timeout).
+  useEffect(() => {
+    const jobs = followKey ? followKey.split(",") : [];
+    if (jobs.length === 0) return;
+    return live.on((msg) => {
+      if (msg.type !== "event" || !msg.event?.startsWith("approval:")) return;
+      if (jobs.includes((msg.payload as { jobId?: string } | undefined)?.jobId ?? "")) reload();
+    });
+  }, [followKey, reload]);
 
   useEffect(() => {
     const jobs = followKey ? followKey.split(",") : [];
@@ -204,6 +217,7 @@ export function ChatView(props: {
             }}
           />
         ))}
+        <ChatApprovals approvals={data.data?.approvals ?? []} onDecided={reload} />
         {busy && (
           <div className="muted small streaming" data-testid="chat-running">
             working…
