@@ -312,9 +312,13 @@ export class JobControl {
     this.deps.events.emit(endEventFor(job), job);
     entry.resolveDone(job);
     this.admitFromLine();
-    const agent = job.agent;
-    if (!this.closed && ![...this.active.values()].some((e) => e.job.agent === agent))
-      this.deps.warm?.idle(agent);
+    const { warm } = this.deps;
+    // After the job's end has reached its waiters: the warm claude's spawn must not delay the answer.
+    if (warm)
+      setImmediate(() => {
+        if (!this.closed && ![...this.active.values()].some((e) => e.job.agent === job.agent))
+          warm.idle(job.agent);
+      });
   }
 
   /** Plans the job's next attempt when its retry policy allows one; the record then says when. */
