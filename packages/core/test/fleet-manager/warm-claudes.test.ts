@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Standin, startStandin, textReply } from "@herdctl/standin";
+import { type Standin, script, startStandin, textReply, toolUse } from "@herdctl/standin";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import type { JobRecord } from "../../src/state/index.js";
@@ -144,6 +144,24 @@ describe("warm claudes (Anthropic faked by the stand-in)", () => {
     expect(job.pid).not.toBe(pid);
     expect(alive(pid)).toBe(false);
     expect(JSON.stringify(standin.mainRequests.at(-1)!.messages)).toContain("NEW-RULES-MARKER");
+  });
+
+  it("a CLAUDE.md the job itself wrote is what the warm claude for the next job reads", async () => {
+    const rules = join(tmp.dir, "workspace", "CLAUDE.md");
+    standin.setResponder(
+      script([
+        toolUse("Write", { file_path: rules, content: "Rules the agent wrote: AGENT-RULES-MARKER\n" }),
+        textReply("written"),
+      ]),
+    );
+    const f = await startFleet('default_prompt: "hi"\nruntime: cli\npermission_mode: acceptEdits\n');
+    const writer = await f.wait(f.trigger("worker", { fresh: true }).id);
+    expect(writer.status).toBe("completed");
+    standin.setResponder(() => textReply("done"));
+    const pid = await warmPid(f);
+    const job = await f.wait(f.trigger("worker", { fresh: true }).id);
+    expect(job.pid).toBe(pid);
+    expect(JSON.stringify(standin.mainRequests.at(-1)!.messages)).toContain("AGENT-RULES-MARKER");
   });
 
   it("stop ends every warm claude (checked by pid)", async () => {
