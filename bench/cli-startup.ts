@@ -212,7 +212,17 @@ async function againstNodeAndQuery(name: string, args: string[], query: () => un
   });
 }
 
-async function triggers(where: string): Promise<void> {
+/**
+ * Through the daemon, the job's end starts the agent's next claude (a warm claude): triggers a person
+ * makes are seconds apart, so each sample starts after it has settled instead of racing its start-up.
+ */
+const SETTLE_MS = 5_000;
+const settled = (run: () => Promise<number>) => async () => {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  return run();
+};
+
+async function triggers(where: string, settle = false): Promise<void> {
   const agents = [
     { agent: "cli", name: "cli-runtime agent", baseline: "claude -p hi", base: plainClaude },
     { agent: "sdk", name: "sdk-runtime agent", baseline: "claude -p hi", base: plainClaude },
@@ -224,10 +234,11 @@ async function triggers(where: string): Promise<void> {
     },
   ];
   for (const { agent, name, baseline, base: run } of withDocker ? agents : agents.slice(0, 2)) {
+    const trigger = herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh");
     const [base, ours] = await compare(
       TRIGGER_RUNS,
-      run,
-      herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh"),
+      settle ? settled(run) : run,
+      settle ? settled(trigger) : trigger,
     );
     rows.push({
       name: `trigger ${name} --wait, ${where}`,
@@ -270,7 +281,7 @@ try {
   await againstNodeAndQuery(`herdctl status @${JOBS} jobs, daemon running`, ["status"], queries.statusDaemon);
   await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, daemon running`, ["jobs"], queries.jobs);
   await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, daemon running`, ["job", someJob], queries.job);
-  await triggers("through the daemon");
+  await triggers("through the daemon", true);
 } finally {
   if (daemon) await stopDaemon(daemon);
   if (withDocker) await removeFleetContainers(FLEET);

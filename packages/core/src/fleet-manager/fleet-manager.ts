@@ -35,6 +35,7 @@ import { databaseBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
+import { WarmClaudes, type WarmClaudesOptions } from "../runner/runtime/warm-claudes.js";
 import { type SessionRequest, scheduleSessionRequest } from "../runner/session-policy.js";
 import {
   editSchedule,
@@ -136,6 +137,11 @@ export interface FleetManagerOptions {
   background?: boolean;
   /** Who started the fleet, for the audit trail (the daemon says the local user). */
   actor?: AuditActor;
+  /**
+   * Start host agents' claude ahead of their next fresh-session job (runtime/warm-claudes.ts), for
+   * agents triggered by hand or webhook within `idleMs`. Default off; the daemon turns it on.
+   */
+  warmClaudes?: WarmClaudesOptions;
 }
 
 /** An MCP server as written under `mcp_servers`, as an object (durations as strings or milliseconds). */
@@ -222,6 +228,7 @@ export class FleetManager {
     (line) => this.log(line),
   );
   private pruneTimers: NodeJS.Timeout[] = [];
+  private readonly warm: WarmClaudes | undefined;
   /** Runs the agent's approval hooks in the background; set once the executor exists. */
   private approvalHooks:
     | ((event: "approval_requested" | "approval_decided", record: ApprovalRecord) => void)
@@ -264,6 +271,7 @@ export class FleetManager {
   constructor(private readonly options: FleetManagerOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
+    this.warm = options.warmClaudes ? new WarmClaudes(options.warmClaudes) : undefined;
     this.watcher = new ConfigWatcher(
       () => void this.reload(undefined, { via: "file-watch", who: "a config file changed on disk" }),
     );
@@ -357,6 +365,7 @@ export class FleetManager {
         warn: this.log,
         createRuntime: this.options.createRuntime,
         approvals: this.approvals,
+        warm: this.warm,
       });
       this.approvalHooks = (event, record) => {
         const agent = this.agentsByName.get(record.agent);
@@ -377,6 +386,7 @@ export class FleetManager {
         budgets: this.budgets,
         budgetTimezone: () => this.loaded.fleet.budget?.timezone,
         usageLimits: { admit: (agent, options) => this.usagePauses.admit(agent, options) },
+        warm: this.warm,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -496,6 +506,11 @@ export class FleetManager {
     }
   }
 
+  /** Host pids of the claude processes started ahead of agents' next jobs (see `warmClaudes`). */
+  warmClaudePids(): number[] {
+    return this.warm?.pids() ?? [];
+  }
+
   /** Graceful stop: no new fires, running jobs get `timeoutMs` to finish, then are cancelled. Idempotent. */
   stop(options: { timeoutMs?: number; reason?: string } = {}): Promise<void> {
     this.stopping ??= this.shutdown(options.timeoutMs ?? 30_000, options.reason ?? "stop requested");
@@ -523,6 +538,7 @@ export class FleetManager {
         },
       ],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
+      ["end the warm claude processes", () => this.warm?.close()],
       ["end the chats' claude processes", () => this.chatService?.close()],
       // Only a manager this fleet made: a caller's own manager may serve others.
       [
@@ -608,6 +624,8 @@ export class FleetManager {
     // Running jobs keep the agent object they started with; only new jobs see the change.
     this.setAgents(next.agents);
     for (const name of removed) this.scheduler.removeAgent(name);
+    // A warm claude started from the old config is never used; the agent's next job starts cold.
+    for (const name of [...removed, ...updated]) this.warm?.forget(name);
     for (const agent of next.agents) {
       if (added.includes(agent.name) || updated.includes(agent.name)) this.scheduleAgent(agent);
     }

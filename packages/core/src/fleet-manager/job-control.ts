@@ -1,6 +1,7 @@
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import { PausedAtStop } from "../runner/paused-at-stop.js";
 import { ForcedCancel } from "../runner/runtime/forced-cancel.js";
+import type { WarmClaudes } from "../runner/runtime/warm-claudes.js";
 import { type Clock, systemClock } from "../scheduler/index.js";
 import { admitWithinBudget } from "../spend/admission.js";
 import type { BudgetLedger } from "../spend/budget.js";
@@ -63,6 +64,8 @@ export class JobControl {
        * Usage-limit pauses: throws while the agent's credential is paused; after the reset it
        * returns a callback that is told the job that goes first as the probe.
        */
+      /** Told of each trigger and of each agent left with no job: warms its next claude (daemon only). */
+      warm?: Pick<WarmClaudes, "triggered" | "idle">;
       usageLimits?: {
         admit(
           agent: string,
@@ -104,6 +107,7 @@ export class JobControl {
     }
     this.recordPending();
     const job = this.deps.executor.enqueue(request);
+    this.deps.warm?.triggered(request.agent.name, request.triggerType);
     probe?.(job.id);
     let resolveDone!: (job: JobRecord) => void;
     const done = new Promise<JobRecord>((resolve) => {
@@ -322,6 +326,13 @@ export class JobControl {
     this.deps.events.emit(endEventFor(job), job);
     entry.resolveDone(job);
     this.admitFromLine();
+    const { warm } = this.deps;
+    // After the job's end has reached its waiters: the warm claude's spawn must not delay the answer.
+    if (warm)
+      setImmediate(() => {
+        if (!this.closed && ![...this.active.values()].some((e) => e.job.agent === job.agent))
+          warm.idle(job.agent);
+      });
   }
 
   /** Plans the job's next attempt when its retry policy allows one; the record then says when. */

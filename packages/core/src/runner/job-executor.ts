@@ -40,6 +40,7 @@ import type {
   RuntimeMessage,
 } from "./runtime/interface.js";
 import { readProcessGroup } from "./runtime/process-group.js";
+import type { WarmClaim, WarmClaudes } from "./runtime/warm-claudes.js";
 import { chooseSession, contextTokensOf, type SessionRequest } from "./session-policy.js";
 
 export interface JobExecutorOptions {
@@ -63,6 +64,8 @@ export interface JobExecutorOptions {
   warn?: (message: string) => void;
   /** Pauses the tool calls an agent's `approvals` rules name until a person decides. */
   approvals?: ApprovalBroker;
+  /** claude processes started ahead of host agents' next fresh jobs (the daemon's; see warm-claudes.ts). */
+  warm?: WarmClaudes;
 }
 
 export interface JobRequest {
@@ -146,6 +149,25 @@ export class JobExecutor {
   }
 
   async run(jobId: string, request: JobRequest, callbacks: RunCallbacks = {}): Promise<JobRecord> {
+    const { warm } = this.options;
+    // The agent's warm claude leaves the pool as any of its jobs starts: used by this one, or ended.
+    const usable =
+      warm && !request.agent.docker?.enabled && !request.conversation && !this.options.createRuntime;
+    if (!usable) warm?.discard(request.agent.name);
+    const claim = usable ? warm.claim(request.agent.name) : undefined;
+    try {
+      return await this.runWith(jobId, request, callbacks, claim);
+    } finally {
+      claim?.release();
+    }
+  }
+
+  private async runWith(
+    jobId: string,
+    request: JobRequest,
+    callbacks: RunCallbacks,
+    claim: WarmClaim | undefined,
+  ): Promise<JobRecord> {
     const { state } = this.options;
     const { agent } = request;
     const docker = agent.docker?.enabled === true;
@@ -166,7 +188,12 @@ export class JobExecutor {
       },
       memory: memorySettings(agent) !== undefined,
     });
-    let newSessionId = !choice.resume || choice.fork ? randomUUID() : undefined;
+    // A fresh session takes the warm claude's id: its argv must be the one that process started with.
+    let newSessionId = !choice.resume
+      ? (claim?.sessionId ?? randomUUID())
+      : choice.fork
+        ? randomUUID()
+        : undefined;
     const metadataFile = metadataFileFor(agent);
     const baseline = metadataFile && (await metadataBaseline(agent.working_directory, metadataFile));
     let job = state.jobs.start(jobId, { sessionId: newSessionId ?? choice.resume ?? null });
@@ -259,6 +286,7 @@ export class JobExecutor {
           timeoutMs: agent.timeout,
           inactivityTimeoutMs: agent.inactivity_timeout,
           guard: this.guard(),
+          launcher: claim?.launcher,
           egress,
           approvals:
             agent.approvals && this.options.approvals

@@ -101,12 +101,13 @@ export class CLIRuntime implements RuntimeInterface {
       const approvals = options.approvals?.rules.length ? options.approvals : undefined;
       const args = buildCliArgs(options.agent, options);
       // With approvals claude reads stream-json on stdin: the prompt, then answers to its questions.
-      if (approvals) args.splice(1, 0, "--input-format", "stream-json");
+      const streamed = approvals !== undefined || launcher.streamsInput === true;
+      if (streamed) args.splice(1, 0, "--input-format", "stream-json");
       try {
         proc = launcher.spawn(claudePath, args, {
           cwd: launcher.mapPath(options.agent.working_directory),
           env,
-          stdin: approvals ? undefined : options.prompt,
+          stdin: streamed ? undefined : options.prompt,
           signal: watchdog.signal,
         });
       } catch (error) {
@@ -121,10 +122,8 @@ export class CLIRuntime implements RuntimeInterface {
       options.onSpawn?.({ pid: proc.pid });
       watchdog.signal.addEventListener("abort", onAbort, { once: true });
       ctx.watchStderr(proc);
-      if (approvals) {
-        responder = new ControlResponder(proc.stdin, approvals, watchdog);
-        proc.stdin.write(`${JSON.stringify(userMessage(options.prompt))}\n`);
-      }
+      if (approvals) responder = new ControlResponder(proc.stdin, approvals, watchdog);
+      if (streamed) proc.stdin.write(`${JSON.stringify(userMessage(options.prompt))}\n`);
 
       const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const line of lines) {
@@ -139,7 +138,7 @@ export class CLIRuntime implements RuntimeInterface {
         if (message.type === "result") {
           sawResult = true;
           // With stream-json input claude waits for the next message; the run is one turn.
-          if (approvals) proc.stdin.end();
+          if (streamed) proc.stdin.end();
         }
         yield message;
       }

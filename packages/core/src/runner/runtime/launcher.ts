@@ -38,6 +38,11 @@ export interface Launcher {
   /** Where the process sees the agent's working directory (host path, or /workspace in Docker). */
   mapPath(hostPath: string): string;
   spawn(command: string, args: readonly string[], options: LaunchOptions): LaunchedProcess;
+  /**
+   * The CLI runtime sends the prompt as a stream-json message on stdin instead of plain text: a
+   * launcher that may hand over an already started claude (warm-claudes.ts) needs one argv for both.
+   */
+  readonly streamsInput?: boolean;
 }
 
 /** Runs claude as a child process of herdctl, with an argument array and no shell. */
