@@ -1304,7 +1304,8 @@ export class FleetManager {
     }
     for (const job of waiting.values()) {
       // A chat turn is not resumed (its user sends again): its request has nothing left to apply to.
-      if (job.triggerType === "chat") this.approvals.jobEnded(job.id, "interrupted; a chat turn is not resumed");
+      if (job.triggerType === "chat")
+        this.approvals.jobEnded(job.id, "interrupted; a chat turn is not resumed");
       else this.resumeInterrupted(job);
     }
   }
