@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { setImmediate as yieldToEvents } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as yieldToEvents } from "node:timers/promises";
 import { isJobId, type RetentionLimits, type RetentionPlan, type StateManager } from "../state/index.js";
 import { databaseBytes } from "./size.js";
 
@@ -67,6 +67,22 @@ const SLICE_MS = 4;
  */
 const VACUUM_PAGES = 256;
 
+/**
+ * After each write transaction the prune leaves the write lock free for as long as it held it
+ * (at least LOCK_GAP_MS): another connection's writer waiting in its busy handler sleeps 1, 2, 5,
+ * 10… ms between tries, and a prune taking the lock again at once (a bare yield) kept the daemon's
+ * writes waiting up to 640 ms at load 13, its event loop with them.
+ */
+const LOCK_GAP_MS = 10;
+
+/** Runs one write transaction of the prune, then leaves the lock free for others a while. */
+async function writeStep<T>(step: () => T): Promise<T> {
+  const t0 = performance.now();
+  const result = step();
+  await sleep(Math.max(LOCK_GAP_MS, performance.now() - t0));
+  return result;
+}
+
 export function retentionLimits(config: RetentionConfig, now: Date): RetentionLimits {
   return {
     recordsBefore: config.jobs === undefined ? undefined : new Date(now.getTime() - config.jobs),
@@ -124,16 +140,17 @@ export async function prune(
     records = 0;
     const planned = plan.records.length;
     for (let i = 0; i < planned && !stopped(); ) {
-      const batch = state.retention.deleteJobs(plan.records.slice(i, i + BATCH), SLICE_MS);
+      const batch = await writeStep(() =>
+        state.retention.deleteJobs(plan.records.slice(i, i + BATCH), SLICE_MS),
+      );
       records += batch.removed;
       i += batch.done;
       options.onProgress?.({ phase: "delete", records, planned });
-      await yieldToEvents();
     }
     // A stopped prune leaves the freed pages on SQLite's free list; the next one gives them back.
     if ((records > 0 || auditEntries > 0) && !stopped()) {
       options.onProgress?.({ phase: "vacuum", records, planned });
-      while (state.retention.vacuumSlice(VACUUM_PAGES) && !stopped()) await yieldToEvents();
+      while ((await writeStep(() => state.retention.vacuumSlice(VACUUM_PAGES))) && !stopped());
       state.retention.vacuum();
     }
     after = await databaseBytes(state.dbPath);

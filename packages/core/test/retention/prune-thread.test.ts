@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -37,6 +38,20 @@ function countJobs(dbPath: string): number {
   } finally {
     db.close();
   }
+}
+
+/** The nice value of each of this process's threads, the main thread first (Linux). */
+function threadNiceValues(): number[] {
+  const tids = readdirSync("/proc/self/task").sort((a, b) => Number(a) - Number(b));
+  return tids.flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      // After the command's closing parenthesis, nice is the 17th field.
+      return [Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16])];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
@@ -113,6 +128,9 @@ describe("prune in a worker thread of the daemon", () => {
     const running = fleet.prune({ limits: { max_jobs_per_agent: 10 } });
     const before = PER_AGENT * AGENTS.length;
     await until(() => countJobs(dbPath) < before, "the prune to delete its first records");
+    // The prune's thread runs at the lowest priority, this (the daemon's) thread does not.
+    expect(threadNiceValues()).toContain(19);
+    expect(threadNiceValues()[0]).toBe(0);
     await fleet.stop({ timeoutMs: 1_000 });
     const report = await running;
     expect(report.stopped).toBe(true);
