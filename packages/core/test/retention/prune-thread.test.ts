@@ -6,7 +6,7 @@ import { FleetError, FleetManager } from "../../src/index.js";
 import { StateManager } from "../../src/state/index.js";
 import { tempDir, writeFleet } from "../helpers/fleet.js";
 
-const PER_AGENT = 10_000;
+const PER_AGENT = 4_000;
 const KEEP = 1_000;
 const AGENTS = ["a", "b"];
 
