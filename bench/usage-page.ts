@@ -125,8 +125,8 @@ try {
     await page.getByTestId("agents-table").waitFor();
     // The user reads the fleet page a moment: long enough for the app's idle-time preload of the
     // usage chunk (a second after it is up) to have been fetched.
-    await page.waitForFunction(
-      "performance.getEntriesByType('resource').some((e) => e.name.includes('/assets/usage-'))",
+    await page.waitForFunction(() =>
+      performance.getEntriesByType("resource").some((e) => e.name.includes("/assets/usage-")),
     );
     await page.evaluate("new Promise((r) => requestIdleCallback(() => r(null), { timeout: 2000 }))");
     const c0 = cpu();
