@@ -17,6 +17,7 @@ export type FleetErrorCode =
   | "FLEET_NO_PROMPT"
   | "FLEET_NOT_REMOVABLE"
   | "FLEET_OVER_BUDGET"
+  | "FLEET_PRUNE_RUNNING"
   | "FLEET_QUEUE_FULL"
   | "FLEET_SCHEDULE_NOT_FOUND"
   | "FLEET_USAGE_LIMITED"
@@ -88,5 +89,22 @@ export function overBudget(budget: BudgetStatus, timezone: string | undefined): 
   return new FleetError(
     "FLEET_OVER_BUDGET",
     `${describeExceeded(budget, timezone)}; scheduled runs are skipped until then. Trigger with --force (API: "force": true) to run anyway`,
+  );
+}
+
+/** A second prune while one runs: both would plan the same records. */
+export function pruneRunning(
+  running: { startedAt: Date; progress?: { phase: string; records: number; planned: number } },
+  actor: { via: string; who: string },
+): FleetError {
+  const p = running.progress;
+  const where = !p
+    ? "starting"
+    : p.phase === "plan"
+      ? `planning, ${p.records} records found so far`
+      : `${p.records} of ${p.planned} records removed`;
+  return new FleetError(
+    "FLEET_PRUNE_RUNNING",
+    `a prune is already running (started ${running.startedAt.toISOString()} by ${actor.via} ${actor.who}; ${where}); wait for it to finish, then run herdctl prune again if needed`,
   );
 }

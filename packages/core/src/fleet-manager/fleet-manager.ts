@@ -30,7 +30,8 @@ import { McpServerSchema } from "../config/schema.js";
 import { formatPath, type Segment } from "../config/source.js";
 import type { HookApproval } from "../hooks/index.js";
 import { editMemory, type MemoryView, memoryVersion, memoryView } from "../memory/index.js";
-import { hasLimits, type PruneReport, prune, type RetentionConfig } from "../retention/prune.js";
+import { hasLimits, type PruneReport, type RetentionConfig } from "../retention/prune.js";
+import { PruneThread } from "../retention/prune-thread.js";
 import { databaseBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
@@ -80,7 +81,7 @@ import { agentUsageLimit, type UsageLimitStatus } from "../usage-limits/status.j
 import { ownValue } from "../util/own.js";
 import { WakeScheduler } from "../wakes/index.js";
 import { ConfigWatcher } from "./config-watcher.js";
-import { agentNotFound, FleetError, nearestAgentNames, scheduleNotFound } from "./errors.js";
+import { agentNotFound, FleetError, nearestAgentNames, pruneRunning, scheduleNotFound } from "./errors.js";
 import { type ConfigReloadedEvent, FleetEventBus, type JobMessage, type JobOutputEvent } from "./events.js";
 import { JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
@@ -95,6 +96,8 @@ import {
 
 const PRUNE_FIRST_DELAY_MS = 10 * 60 * 1000;
 const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/** How long a stopping daemon lets a prune finish the step it is in before ending its thread. */
+const PRUNE_STOP_GRACE_MS = 5_000;
 
 /** How a FleetManager is made; only `config` is required. */
 export interface FleetManagerOptions {
@@ -229,6 +232,8 @@ export class FleetManager {
   );
   private pruneTimers: NodeJS.Timeout[] = [];
   private readonly warm: WarmClaudes | undefined;
+  /** The prune running now, in its worker thread, and who started it; one at a time. */
+  private pruning: { thread: PruneThread; actor: AuditActor } | undefined;
   /** Runs the agent's approval hooks in the background; set once the executor exists. */
   private approvalHooks:
     | ((event: "approval_requested" | "approval_decided", record: ApprovalRecord) => void)
@@ -525,6 +530,8 @@ export class FleetManager {
       // First, so no chat user starts a turn while the jobs are draining.
       ["stop the chat connectors", () => this.connectors?.stop()],
       ["stop the retention pass", () => this.pruneTimers.forEach(clearTimeout)],
+      // What it removed so far stays; the rest waits for the next pass.
+      ["stop a running prune", () => this.pruning?.thread.stop(PRUNE_STOP_GRACE_MS)],
       ["stop the scheduler", () => this.scheduler?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["stop waiting for usage-limit resets", () => this.usagePauses?.stop()],
@@ -1037,7 +1044,8 @@ export class FleetManager {
   /**
    * Prunes old job records and output by `state.retention`, or by `limits` when given (which
    * replace it); never running or queued jobs, nor jobs of a session something will continue.
-   * Recorded in the audit trail unless `dryRun`.
+   * Runs in a worker thread with its own database connection, so the daemon keeps answering at
+   * its usual pace; one prune at a time. Recorded in the audit trail unless `dryRun`.
    */
   async prune(
     options: { dryRun?: boolean; limits?: RetentionConfig; actor?: AuditActor } = {},
@@ -1048,21 +1056,38 @@ export class FleetManager {
         "FLEET_BAD_TRIGGER",
         "nothing to prune by: set state.retention in the fleet file (jobs, max_jobs_per_agent, output, audit) or pass limits",
       );
+    if (this.fleetState === "stopping")
+      throw new FleetError("FLEET_STOPPING", "the fleet is stopping; prune after it restarts");
+    if (this.pruning) throw pruneRunning(this.pruning.thread, this.pruning.actor);
     const actor = cleanActor(options.actor ?? LIBRARY_ACTOR);
-    const report = await prune(this.state, limits, { now: this.clock.now(), dryRun: options.dryRun, actor });
-    if (!report.dryRun)
-      this.auditTrail.record("state.prune", options.actor ?? LIBRARY_ACTOR, null, {
-        records: report.records,
-        outputs: report.outputs,
-        freedBytes: report.freedBytes,
-        ...(report.auditEntries ? { auditEntries: report.auditEntries } : {}),
-      });
-    return report;
+    const thread = new PruneThread({
+      stateDir: this.state.stateDir,
+      config: limits,
+      now: this.clock.now().toISOString(),
+      dryRun: options.dryRun === true,
+      actor,
+    });
+    this.pruning = { thread, actor };
+    try {
+      const report = await thread.done;
+      if (!report.dryRun)
+        this.auditTrail.record("state.prune", options.actor ?? LIBRARY_ACTOR, null, {
+          records: report.records,
+          outputs: report.outputs,
+          freedBytes: report.freedBytes,
+          ...(report.auditEntries ? { auditEntries: report.auditEntries } : {}),
+          ...(report.stopped ? { stopped: true } : {}),
+        });
+      return report;
+    } finally {
+      this.pruning = undefined;
+    }
   }
 
   /** The daily pass: prunes by state.retention when it is set; a failure is logged, never thrown. */
   private dailyPrune(): void {
-    if (!hasLimits(this.loaded.fleet.retention) || this.fleetState !== "running") return;
+    // A prune started by hand and still running does today's work.
+    if (!hasLimits(this.loaded.fleet.retention) || this.fleetState !== "running" || this.pruning) return;
     void this.prune({ actor: { via: "daemon", who: "daily retention pass" } })
       .then((r) => {
         if (r.records || r.outputs || r.auditEntries)

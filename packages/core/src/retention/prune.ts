@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { setImmediate as yieldToEvents } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as yieldToEvents } from "node:timers/promises";
 import { isJobId, type RetentionLimits, type RetentionPlan, type StateManager } from "../state/index.js";
 import { databaseBytes } from "./size.js";
 
@@ -29,6 +29,25 @@ export interface PruneReport {
   readonly freedBytes: number;
   /** Audit entries removed (or that would be) by `audit`; the chain stays verifiable from the checkpoint. */
   readonly auditEntries: number;
+  /** Stopped before the end (the daemon was stopping): what was removed so far; the rest waits for the next prune. */
+  readonly stopped: boolean;
+}
+
+/** Where a prune has got to, told after each step that changes it. */
+export interface PruneProgress {
+  readonly phase: "plan" | "delete" | "vacuum";
+  /** Records planned for removal so far (plan), or removed so far of `planned` (delete, vacuum). */
+  readonly records: number;
+  readonly planned: number;
+}
+
+export interface PruneOptions {
+  readonly now: Date;
+  readonly dryRun?: boolean;
+  readonly actor?: { via: string; who: string };
+  /** Aborted: the prune stops after the step it is in, keeping what it removed. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: PruneProgress) => void;
 }
 
 /** Who prunes audit entries when the caller does not say: the retention pass. */
@@ -47,6 +66,22 @@ const SLICE_MS = 4;
  * to 80 ms of CPU at 100,000 jobs, longer than a page of the dashboard may wait.
  */
 const VACUUM_PAGES = 256;
+
+/**
+ * After each write transaction the prune leaves the write lock free for as long as it held it
+ * (at least LOCK_GAP_MS): another connection's writer waiting in its busy handler sleeps 1, 2, 5,
+ * 10… ms between tries, and a prune taking the lock again at once (a bare yield) kept the daemon's
+ * writes waiting up to 640 ms at load 13, its event loop with them.
+ */
+const LOCK_GAP_MS = 10;
+
+/** Runs one write transaction of the prune, then leaves the lock free for others a while. */
+async function writeStep<T>(step: () => T): Promise<T> {
+  const t0 = performance.now();
+  const result = step();
+  await sleep(Math.max(LOCK_GAP_MS, performance.now() - t0));
+  return result;
+}
 
 export function retentionLimits(config: RetentionConfig, now: Date): RetentionLimits {
   return {
@@ -73,10 +108,11 @@ export function hasLimits(config: RetentionConfig | undefined): config is Retent
 export async function prune(
   state: StateManager,
   config: RetentionConfig,
-  options: { now: Date; dryRun?: boolean; actor?: { via: string; who: string } },
+  options: PruneOptions,
 ): Promise<PruneReport> {
   const limits = retentionLimits(config, options.now);
-  const plan = await planInSlices(state, limits);
+  const stopped = () => options.signal?.aborted === true;
+  const plan = await planInSlices(state, limits, options);
   const before = await databaseBytes(state.dbPath);
   let outputBytes = 0;
   let outputs = 0;
@@ -102,14 +138,19 @@ export async function prune(
     auditEntries = state.audit.prune(auditBefore, options.actor ?? RETENTION_ACTOR).entries;
   if (!options.dryRun) {
     records = 0;
-    for (let i = 0; i < plan.records.length; ) {
-      const batch = state.retention.deleteJobs(plan.records.slice(i, i + BATCH), SLICE_MS);
+    const planned = plan.records.length;
+    for (let i = 0; i < planned && !stopped(); ) {
+      const batch = await writeStep(() =>
+        state.retention.deleteJobs(plan.records.slice(i, i + BATCH), SLICE_MS),
+      );
       records += batch.removed;
       i += batch.done;
-      await yieldToEvents();
+      options.onProgress?.({ phase: "delete", records, planned });
     }
-    if (records > 0 || auditEntries > 0) {
-      while (state.retention.vacuumSlice(VACUUM_PAGES)) await yieldToEvents();
+    // A stopped prune leaves the freed pages on SQLite's free list; the next one gives them back.
+    if ((records > 0 || auditEntries > 0) && !stopped()) {
+      options.onProgress?.({ phase: "vacuum", records, planned });
+      while ((await writeStep(() => state.retention.vacuumSlice(VACUUM_PAGES))) && !stopped());
       state.retention.vacuum();
     }
     after = await databaseBytes(state.dbPath);
@@ -124,6 +165,7 @@ export async function prune(
     databaseBytesAfter: after,
     freedBytes: outputBytes + Math.max(0, before - after),
     auditEntries,
+    stopped: stopped(),
   };
 }
 
@@ -135,7 +177,11 @@ export async function prune(
 const PLAN_PAGE = 500;
 
 /** The plan, with the per-agent limit taken a page of an agent at a time and the event loop free in between. */
-async function planInSlices(state: StateManager, limits: RetentionLimits): Promise<RetentionPlan> {
+async function planInSlices(
+  state: StateManager,
+  limits: RetentionLimits,
+  options: Pick<PruneOptions, "signal" | "onProgress">,
+): Promise<RetentionPlan> {
   const plan = state.retention.plan({ ...limits, maxJobsPerAgent: undefined });
   if (limits.maxJobsPerAgent === undefined) return plan;
   const records = new Set(plan.records);
@@ -145,7 +191,9 @@ async function planInSlices(state: StateManager, limits: RetentionLimits): Promi
       const over = state.retention.overLimit(agent, limits.maxJobsPerAgent, { skip, limit: PLAN_PAGE });
       protectedCount += over.protectedCount;
       for (const id of over.records) records.add(id);
+      options.onProgress?.({ phase: "plan", records: records.size, planned: records.size });
       await yieldToEvents();
+      if (options.signal?.aborted) return { records: [], outputOnly: [], protectedCount };
       if (over.seen < PLAN_PAGE) break;
     }
   }

@@ -30,16 +30,29 @@ export function usageQuery(query: URLSearchParams): {
   return { range, agent, key: `${range}|${agent}`, path: `/api/usage/report?${params}` };
 }
 
-/** A report asked for before the page's chunk (with chart.js) arrived; taken once by the page. */
-let early: { key: string; report: Promise<UsageReport> } | undefined;
+/**
+ * A report asked for before the page needed it (before its chunk arrived, or while the pointer was
+ * on the menu's "Usage"); taken once by the page.
+ */
+let early: { key: string; at: number; report: Promise<UsageReport> } | undefined;
+
+/**
+ * How long an early report may wait for its page: one asked for on a hover that was not followed
+ * by a click is stale by the time the page is opened later; and while one this young waits, a
+ * second hover does not ask again.
+ */
+const EARLY_MS = 10_000;
+
+const fresh = (key: string) => early?.key === key && Date.now() - early.at < EARLY_MS;
 
 /**
  * Asks for the report a usage page URL will show, now: the page's chunk and the report then load
- * side by side instead of one after the other.
+ * side by side instead of one after the other, or the report is on its way before the click.
  */
 export function prefetchUsageReport(query: URLSearchParams): void {
   const { key, path } = usageQuery(query);
-  const mine = { key, report: api.get<UsageReport>(path) };
+  if (fresh(key)) return;
+  const mine = { key, at: Date.now(), report: api.get<UsageReport>(path) };
   early = mine;
   // A failed early answer (say, not logged in yet) is not kept for a page shown later.
   mine.report.catch(() => {
@@ -50,7 +63,7 @@ export function prefetchUsageReport(query: URLSearchParams): void {
 /** The report for the page: the early one when it is for the same range and agent, else a new one. */
 export function loadUsageReport(query: URLSearchParams): Promise<UsageReport> {
   const { key, path } = usageQuery(query);
-  if (early?.key === key) {
+  if (early && fresh(key)) {
     const { report } = early;
     early = undefined;
     return report;

@@ -47,7 +47,7 @@ function paintedPixels(page: Page, id: string): Promise<number> {
 }
 
 describe("the usage page in headless Chromium", () => {
-  it("draws the four charts from the API's numbers, filters by agent, and loads chart.js only there", async () => {
+  it("draws the four charts from the API's numbers, filters by agent, and fetches chart.js ahead of a click", async () => {
     const page = await dash.browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(60_000);
     const problems: string[] = [];
@@ -56,16 +56,31 @@ describe("the usage page in headless Chromium", () => {
     const scripts: string[] = [];
     page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
 
+    // What the browser asked for, in order: the chart chunk and the report.
+    const order: string[] = [];
+    page.on("request", (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.includes("/usage-") || path === "/api/usage/report")
+        order.push(path.replace(/-[\w-]+\.js$/, ".js"));
+    });
+
     await page.goto(dash.f.web.loginLink().url);
     await page.getByTestId("agent-row-alpha").waitFor();
-    // The fleet page has not loaded the charting chunk.
-    expect(scripts.some((s) => s.includes("usage-"))).toBe(false);
+    // Once the fleet page is shown and the browser idle, the charting chunk is fetched ahead of a
+    // click on Usage; no report is asked for until the pointer is on the menu's Usage.
+    await expect.poll(() => order).toEqual(["/assets/usage.js"]);
 
     const answer = page.waitForResponse((r) => r.url().includes("/api/usage/report"));
+    await page.getByTestId("nav-usage").hover();
+    // Asked for on the hover, before any click.
+    await expect.poll(() => order.filter((o) => o === "/api/usage/report").length).toBe(1);
+    expect(page.url()).not.toMatch(/\/usage$/);
     await page.getByTestId("nav-usage").click();
     await page.waitForURL(/\/usage$/);
     const report = (await (await answer).json()) as UsageReport;
-    expect(scripts.some((s) => s.includes("usage-"))).toBe(true);
+    // The page took the answer the hover asked for: no second report, and the chunk once.
+    expect(order.filter((o) => o === "/api/usage/report")).toHaveLength(1);
+    expect(scripts.filter((s) => s.includes("usage-"))).toHaveLength(1);
     for (const id of ["spend", "per-job", "durations", "outcomes"]) {
       await page.getByTestId(`chart-${id}`).locator("canvas[data-drawn=true]").waitFor();
       expect(await paintedPixels(page, id), id).toBeGreaterThan(1000);

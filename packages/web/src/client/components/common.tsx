@@ -1,9 +1,23 @@
 import { type ConnectionState, live, useConnectionState } from "../live.js";
 import { onLinkClick } from "../router.js";
 
-export function Link(props: { to: string; children: React.ReactNode; className?: string; testId?: string }) {
+export function Link(props: {
+  to: string;
+  children: React.ReactNode;
+  className?: string;
+  testId?: string;
+  /** The pointer is on it or it has the focus: a click may follow, what it shows can be asked for now. */
+  onIntent?: () => void;
+}) {
   return (
-    <a href={props.to} onClick={onLinkClick} className={props.className} data-testid={props.testId}>
+    <a
+      href={props.to}
+      onClick={onLinkClick}
+      onPointerEnter={props.onIntent}
+      onFocus={props.onIntent}
+      className={props.className}
+      data-testid={props.testId}
+    >
       {props.children}
     </a>
   );
