@@ -4,8 +4,6 @@
  * own writes wait at most for one of the prune's short delete transactions). Started by
  * `PruneThread`; takes "stop" to end after the step it is in.
  */
-import { readlinkSync } from "node:fs";
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { StateManager } from "../state/index.js";
 import { type PruneReport, prune, type RetentionConfig } from "./prune.js";
@@ -35,20 +33,10 @@ port.on("message", (message) => {
 port.unref();
 const send = (message: PruneWorkerMessage) => port.postMessage(message);
 
-/**
- * On Linux a thread has its own nice value: this one yields the cores to the daemon's thread (and
- * to the jobs' processes) when they want them; a prune is never in a hurry. Elsewhere the
- * thread's id cannot be had and it keeps the process's priority.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
-  } catch {
-    // Not Linux, or not allowed: the prune runs at the daemon's priority, as before.
-  }
-}
-lowerThreadPriority();
+// The thread keeps the daemon's priority on purpose. A lower one (nice 19 was tried) starves it on
+// a busy machine while it holds SQLite's write lock between a delete and its commit, and every
+// write of the daemon's then waits out busy_timeout on the event loop: priority inversion. The
+// gaps it leaves between transactions give the daemon its turn instead.
 
 // "header": the daemon checked the database when it opened it; a quick_check here would read all of it again.
 const state = new StateManager(input.stateDir, { verify: "header" });
