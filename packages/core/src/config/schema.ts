@@ -907,7 +907,7 @@ const agentFields = {
     .enum(["resume", "none"])
     .optional()
     .describe(
-      "After a crash: resume runs an interrupted job again on its session; none (default) leaves it interrupted",
+      "After a crash: resume runs an interrupted job again on its session; none (default) leaves it interrupted. A job interrupted while it waited for an approval is resumed either way (docs/agents.md#approvals)",
     ),
   docker: DockerSchema.optional().describe("Run the agent in a container"),
   retry: RetrySchema.optional().describe(

@@ -72,10 +72,12 @@ describe("warm claudes (Anthropic faked by the stand-in)", () => {
       expect(cold.status).toBe("completed");
       const first = await warmPid(f);
       expect(cold.pid).not.toBe(first);
-      // The Agent SDK adds a variable to process.env on its first query, so under the SDK the first
-      // warm claude's environment differs from the second job's: that job must start cold.
       const second = await f.wait(f.trigger("worker", { fresh: true }).id);
-      expect(second.pid === first).toBe(runtime === "cli");
+      // The Agent SDK adds a variable to process.env on the first query a process makes, so under
+      // the SDK the first warm claude's environment can differ from the second job's and go unused.
+      // Whether this process has queried before depends on the files run before this one.
+      if (runtime === "cli") expect(second.pid).toBe(first);
+      else expect(second.status).toBe("completed");
       const pid = await warmPid(f);
 
       const warm = await f.wait(f.trigger("worker", { fresh: true }).id);
