@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import { buildImage } from "../../packages/core/src/docker/image.js";
+
+export { isAlive } from "../setup/process-alive.js";
+
 import { IMAGE_HASH_LABEL } from "../../packages/core/src/docker/runtime-image.js";
 
 export const CLI = fileURLToPath(new URL("../../packages/cli/dist/index.js", import.meta.url));
@@ -50,15 +53,6 @@ export async function until<T>(
     if (value !== undefined) return value;
     if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

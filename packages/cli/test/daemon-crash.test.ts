@@ -5,17 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveClaudeBinary, StateManager } from "@herdctl/core/internal";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isAlive } from "../../../test/setup/process-alive.js";
 
 const CLI = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Running, not merely present: a killed process stays a zombie until its parent reaps it. */
 function isRunning(pid: number): boolean {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isAlive as alive } from "../../../../test/setup/process-alive.js";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
 import { stopDaemon } from "../helpers/daemon.js";
 
@@ -21,15 +22,6 @@ function waitingClaudes(daemonPid: number): number[] {
     }
   }
   return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // `herdctl start --offline` (Anthropic faked by the built-in stand-in), through the built bundle.

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Standin, script, startStandin, textReply, toolUse } from "@herdctl/standin";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isAlive as alive } from "../../../../test/setup/process-alive.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import type { JobRecord } from "../../src/state/index.js";
 import { claudeEnv } from "../helpers/claude-env.js";
@@ -10,15 +11,6 @@ import { writeAgents } from "../helpers/multi-fleet.js";
 import { until } from "../helpers/until.js";
 
 const WARM = { max: 4, idleMs: 10 * 60_000 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What a job's output says, without what differs between any two runs (ids, times, costs). */
 function outputShape(fleet: FleetManager, job: JobRecord): string[] {

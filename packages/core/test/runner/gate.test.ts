@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { always, type Standin, startStandin, textReply } from "@herdctl/standin";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { isAlive as alive } from "../../../../test/setup/process-alive.js";
 import { loadFleet } from "../../src/config/index.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
 import type { JobRecord } from "../../src/state/index.js";
@@ -152,12 +153,3 @@ describe("schedule gates (real claude against the Messages API stand-in)", () =>
     expect(promptsSeen("poll own")[0]).toContain("from the agent file");
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -11,6 +11,7 @@ import {
   writeFile,
 } from "@herdctl/standin";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { isAlive } from "../../../../../test/setup/process-alive.js";
 import { CLIRuntime } from "../../../src/runner/runtime/cli-runtime.js";
 import { RuntimeError } from "../../../src/runner/runtime/errors.js";
 import type { RuntimeInterface, RuntimeMessage } from "../../../src/runner/runtime/interface.js";
@@ -23,15 +24,6 @@ async function collect(iterable: AsyncIterable<RuntimeMessage>): Promise<Runtime
   const out: RuntimeMessage[] = [];
   for await (const m of iterable) out.push(m);
   return out;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const runtimes: Array<[string, () => RuntimeInterface]> = [
