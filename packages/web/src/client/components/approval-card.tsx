@@ -1,8 +1,9 @@
-import { useState, useSyncExternalStore } from "react";
+import { useSyncExternalStore } from "react";
 import { approvals } from "../approvals.js";
 import { timeAgo } from "../format.js";
 import type { ApprovalRecord } from "../types.js";
-import { ErrorNote, Link } from "./common.js";
+import { Link } from "./common.js";
+import { DecisionForm } from "./decision-form.js";
 
 const STATE_TEXT: Record<ApprovalRecord["state"], string> = {
   pending: "waiting",
@@ -60,7 +61,14 @@ export function ApprovalCard({ record, showJob = true }: { record: ApprovalRecor
           {late}
         </div>
       )}
-      {pending ? <DecisionForm id={record.id} /> : <Decision record={record} />}
+      {pending ? (
+        <DecisionForm
+          id={record.id}
+          decide={(decision, reason) => approvals.decide(record.id, decision, reason)}
+        />
+      ) : (
+        <Decision record={record} />
+      )}
     </article>
   );
 }
@@ -75,55 +83,6 @@ function Decision({ record }: { record: ApprovalRecord }) {
       {how}
       {record.reason && record.state !== "timed_out" ? <>: “{record.reason}”</> : null} ·{" "}
       <When iso={record.decidedAt} />
-    </div>
-  );
-}
-
-/** Approve or deny, with an optional reason that the agent is told (deny) and the audit trail keeps. */
-function DecisionForm({ id }: { id: string }) {
-  const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState<"approve" | "deny" | null>(null);
-  const [error, setError] = useState<unknown>();
-  const decide = async (decision: "approve" | "deny") => {
-    setBusy(decision);
-    setError(undefined);
-    try {
-      await approvals.decide(id, decision, reason);
-    } catch (e) {
-      setError(e);
-      setBusy(null);
-    }
-  };
-  return (
-    <div className="approval-form">
-      <input
-        type="text"
-        value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        maxLength={500}
-        placeholder="reason (optional)"
-        aria-label={`reason for the decision on ${id} (optional)`}
-        data-testid="approval-reason"
-      />
-      <button
-        type="button"
-        className="approve"
-        disabled={busy !== null}
-        onClick={() => decide("approve")}
-        aria-label={`Approve ${id}`}
-      >
-        {busy === "approve" ? "Approving…" : "Approve"}
-      </button>
-      <button
-        type="button"
-        className="danger"
-        disabled={busy !== null}
-        onClick={() => decide("deny")}
-        aria-label={`Deny ${id}`}
-      >
-        {busy === "deny" ? "Denying…" : "Deny"}
-      </button>
-      <ErrorNote error={error} />
     </div>
   );
 }

@@ -1,6 +1,5 @@
-import { useState } from "react";
 import { api } from "../api.js";
-import { ErrorNote } from "./common.js";
+import { DecisionForm } from "./decision-form.js";
 
 /** A request a turn of this chat waits on, as GET /api/chats/<id> lists them. */
 export interface ChatApproval {
@@ -29,24 +28,13 @@ export function ChatApprovals(props: { approvals: ChatApproval[]; onDecided: () 
 
 function ApprovalRequest(props: { approval: ChatApproval; onDecided: () => void }) {
   const { approval: a } = props;
-  const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const decide = async (decision: "approve" | "deny") => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const trimmed = reason.trim();
-      await api.post(
-        `/api/approvals/${encodeURIComponent(a.id)}/${decision}`,
-        trimmed ? { reason: trimmed } : {},
-      );
-      props.onDecided();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  const decide = async (decision: "approve" | "deny", reason: string) => {
+    const trimmed = reason.trim();
+    await api.post(
+      `/api/approvals/${encodeURIComponent(a.id)}/${decision}`,
+      trimmed ? { reason: trimmed } : {},
+    );
+    props.onDecided();
   };
   return (
     <div className="notice chat-approval" data-testid="chat-approval" data-approval-id={a.id}>
@@ -59,34 +47,11 @@ function ApprovalRequest(props: { approval: ChatApproval; onDecided: () => void 
         Without an answer by {new Date(a.expiresAt).toLocaleString()} it is{" "}
         {a.onTimeout === "allow" ? "allowed" : "denied"}.
       </div>
-      <div className="row">
-        <input
-          aria-label="reason"
-          data-testid="chat-approval-reason"
-          placeholder="reason (optional)"
-          maxLength={500}
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-        />
-        <button
-          type="button"
-          data-testid="chat-approve"
-          disabled={busy}
-          onClick={() => void decide("approve")}
-        >
-          Approve
-        </button>
-        <button
-          type="button"
-          className="danger"
-          data-testid="chat-deny"
-          disabled={busy}
-          onClick={() => void decide("deny")}
-        >
-          Deny
-        </button>
-      </div>
-      <ErrorNote error={error} />
+      <DecisionForm
+        id={a.id}
+        decide={decide}
+        testIds={{ reason: "chat-approval-reason", approve: "chat-approve", deny: "chat-deny" }}
+      />
     </div>
   );
 }
