@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import { buildCliArgs } from "./cli-args.js";
-import { ControlResponder, isControlRequest } from "./control-protocol.js";
+import { ControlResponder } from "./control-protocol.js";
 import { RuntimeError } from "./errors.js";
 import type {
   ConversationOptions,
@@ -61,11 +61,7 @@ export class CLIRuntime implements RuntimeInterface {
     const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     async function* messages(): AsyncGenerator<RuntimeMessage> {
       for await (const line of lines) {
-        const parsed = responder && line.includes('"control_request"') ? parseJsonLine(line) : undefined;
-        if (responder && isControlRequest(parsed)) {
-          responder.handle(parsed);
-          continue;
-        }
+        if (responder?.takes(line)) continue;
         const message = parseStreamJsonLine(line);
         if (message) yield message;
       }
@@ -128,11 +124,7 @@ export class CLIRuntime implements RuntimeInterface {
       const lines = createInterface({ input: proc.stdout, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const line of lines) {
         watchdog.touch();
-        const parsed = responder && line.includes('"control_request"') ? parseJsonLine(line) : undefined;
-        if (responder && isControlRequest(parsed)) {
-          responder.handle(parsed);
-          continue;
-        }
+        if (responder?.takes(line)) continue;
         const message = parseStreamJsonLine(line);
         if (!message) continue;
         if (message.type === "result") {
@@ -169,13 +161,5 @@ export class CLIRuntime implements RuntimeInterface {
       await responder?.settled();
       watchdog.dispose();
     }
-  }
-}
-
-function parseJsonLine(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return undefined;
   }
 }

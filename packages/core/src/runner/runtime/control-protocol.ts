@@ -36,6 +36,20 @@ export class ControlResponder {
     private readonly watchdog: RunWatchdog,
   ) {}
 
+  /** Answers the line if it is one of claude's control requests; false for any other line. */
+  takes(line: string): boolean {
+    if (!line.includes('"control_request"')) return false;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return false;
+    }
+    if (!isControlRequest(parsed)) return false;
+    this.handle(parsed);
+    return true;
+  }
+
   handle(message: ControlRequest): void {
     const { request_id: requestId, request } = message;
     if (request.subtype !== "can_use_tool" || typeof request.tool_name !== "string") {
