@@ -86,7 +86,10 @@ describe("audit trail: append-only, hash-chained (real SQLite)", () => {
   it("catches a chain rewritten from a point on (hash recomputed, link not)", () => {
     seed(4);
     // Re-hashing a changed row alone is not enough: the next row still links to the old hash.
-    tamper("UPDATE audit SET hash = 'f'||substr(hash, 2) WHERE seq = 2");
+    // Flip the first hex digit: a fixed replacement would leave one hash in 16 unchanged.
+    tamper(
+      "UPDATE audit SET hash = (CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END) || substr(hash, 2) WHERE seq = 2",
+    );
     const result = state.audit.verify();
     expect(result.break).toMatchObject({ seq: 2, problem: "changed" });
     const after = state.audit.list({ limit: 2 });
