@@ -1,3 +1,4 @@
+import type { LoadedFleet } from "@herdctl/core";
 import type { JobRecord, ResolvedAgent, SessionRequest, StateManager } from "@herdctl/core/internal";
 import { localUserActor } from "@herdctl/core/internal/audit/actor";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
@@ -18,9 +19,14 @@ import { printQuietly, renderJobEnd, renderMessage } from "./output/job-render.j
 import { Spinner } from "./output/spinner.js";
 import { visible } from "./output/terminal-text.js";
 import { setupWarnings } from "./setup-warnings.js";
+import type { SpeculativeClaude } from "./speculative-claude.js";
 
 export interface TriggerRequest {
   agent: ResolvedAgent;
+  /** The claude the trigger started before reading the fleet, and the pool its job starts claude through. */
+  ahead?: SpeculativeClaude;
+  /** When the fleet was parsed (ms since the epoch): the launch cache is kept only for files older than that. */
+  parsedAt?: number;
   prompt?: string;
   schedule?: string;
   fresh?: boolean;
@@ -89,6 +95,8 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       offline: Boolean(offline),
       protectedPaths: () => fleet.protectedPaths,
       warn: (m) => ctx.warn(m),
+      // Offline jobs' stand-in has a new address each run: nothing to start ahead or to keep.
+      warm: offline ? undefined : t.ahead?.pool,
     });
     const budgets = new BudgetLedger({
       state: () => state,
@@ -119,9 +127,15 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     if (t.stream && !ctx.json)
       ctx.stderr.write(ctx.err.dim(`job ${queued.id} started for ${t.agent.name}\n`));
     spinner.start("waiting for the model");
+    let cached = false;
     const job = await executor.run(queued.id, request, {
       signal: controller.signal,
       onMessage: (message) => {
+        // claude has started: keep how, for the next trigger, while it works.
+        if (!cached && !offline && t.ahead && t.parsedAt !== undefined) {
+          cached = true;
+          keepLaunch(ctx, state.stateDir, fleet, t.parsedAt, t.agent.name, t.ahead);
+        }
         if (!t.stream || ctx.json) return;
         const lines = renderMessage(message, ctx.out);
         if (lines.length === 0) return;
@@ -137,6 +151,12 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       },
     });
     spinner.stop();
+    if (t.ahead?.pid !== undefined && ctx.options.verbose)
+      ctx.stderr.write(
+        ctx.err.dim(
+          `· the claude started ahead (pid ${t.ahead.pid}) was ${job.pid === t.ahead.pid ? "used" : "not used: the job's claude differs"}\n`,
+        ),
+      );
     if (ctx.json) ctx.printJson(offline ? { ...job, offline: true } : job);
     else if (t.quiet) printQuietly(ctx, job);
     else for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
@@ -146,8 +166,26 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
     state.close();
-    await offline?.standin.close();
+    await Promise.all([offline?.standin.close(), t.ahead?.close()]);
   }
+}
+
+/** Writes the launch cache; a failure costs only the next trigger's head start (said with -v). */
+function keepLaunch(
+  ctx: CommandContext,
+  stateDir: string,
+  fleet: LoadedFleet,
+  parsedAt: number,
+  agent: string,
+  ahead: SpeculativeClaude,
+): void {
+  import("./launch-cache-write.js")
+    .then(({ writeLaunchCache }) =>
+      writeLaunchCache(stateDir, fleet, parsedAt, agent, ahead.pool.spec(agent), ahead.baseEnv),
+    )
+    .catch((error: Error) => {
+      if (ctx.options.verbose) ctx.warn(`launch cache: ${error.message}`);
+    });
 }
 
 /** A job this process runs itself is in the audit trail like one a daemon runs; a failed write only warns. */

@@ -1,41 +1,26 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedFleet } from "@herdctl/core";
-import { settingsFiles } from "@herdctl/core/internal/config/setting-sources";
 import type { StatusAgentFacts } from "@herdctl/core/internal/fleet-manager/status";
-import { envFact, FILE, FORMAT, type StatusFacts } from "./status-facts.js";
+import { configStamp } from "./config-stamp-write.js";
+import { FILE, FORMAT, type StatusFacts } from "./status-facts.js";
 import { VERSION } from "./version.js";
 
 /**
  * Keeps what status needs of `fleet`, loaded at `loadedAt` (ms since the epoch). Nothing is kept
- * when a file changed while it was read or just before (SETTLED_MS) or when a value status
- * shows came from a secret-looking variable (whose value is never written here, so a change to it
- * could not be noticed).
+ * when a file changed while it was read or just before (config-stamp-write.ts) or when a value
+ * status shows came from a secret-looking variable (whose value is never written here, so a change
+ * to it could not be noticed).
  */
 export function writeStatusFacts(stateDir: string, fleet: LoadedFleet, loadedAt: number): void {
   if (fleet.secretPaths.some(isFactPath)) return;
-  const paths = new Set(fleet.protectedPaths);
-  for (const agent of fleet.agents)
-    for (const file of Object.values(settingsFiles(agent.working_directory, process.env))) paths.add(file);
-  const files: StatusFacts["files"] = [];
-  const env: StatusFacts["env"] = { HOME: envFact("HOME"), CLAUDE_CONFIG_DIR: envFact("CLAUDE_CONFIG_DIR") };
-  for (const path of paths) {
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat) {
-      files.push([path, null]);
-      continue;
-    }
-    if (stat.mtimeMs >= loadedAt - SETTLED_MS) return;
-    files.push([path, stat.mtimeMs, stat.size]);
-    if (stat.isFile() && /\.ya?ml$/.test(path))
-      for (const name of namedVariables(readFileSync(path, "utf8"))) env[name] = envFact(name);
-  }
+  const stamp = configStamp(fleet, loadedAt);
+  if (!stamp) return;
   const facts: StatusFacts = {
     format: FORMAT,
     herdctl: VERSION,
     configPath: fleet.configPath,
-    files,
-    env,
+    ...stamp,
     fleet: { name: fleet.fleet.name, description: fleet.fleet.description, budget: fleet.fleet.budget },
     agents: fleet.agents.map(agentFacts),
     warnings: fleet.warnings,
@@ -46,10 +31,6 @@ export function writeStatusFacts(stateDir: string, fleet: LoadedFleet, loadedAt:
   writeFileSync(temp, JSON.stringify(facts), { mode: 0o600 });
   renameSync(temp, join(stateDir, FILE));
 }
-
-// File times come from a coarse clock, and a file written just before the parse may have been
-// read half-written; one changed this close to the parse leaves no facts (the next status parses).
-const SETTLED_MS = 2000;
 
 function agentFacts(agent: LoadedFleet["agents"][number]): StatusAgentFacts {
   return {
@@ -87,12 +68,4 @@ const FLEET_FACT_KEYS = new Set(["name", "description", "budget"]);
 function isFactPath(path: readonly (string | number)[]): boolean {
   if (path[0] === "agents") return AGENT_FACT_KEYS.has(String(path[2]));
   return path[0] === "fleet" && FLEET_FACT_KEYS.has(String(path[1]));
-}
-
-/** `${NAME}` references, and names given as the value of a `…_env:` key (secret_env, auth_token_env). */
-function namedVariables(text: string): Set<string> {
-  const names = new Set<string>();
-  for (const m of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1] as string);
-  for (const m of text.matchAll(/_env\s*:\s*["']?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1] as string);
-  return names;
 }

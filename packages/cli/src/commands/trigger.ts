@@ -66,9 +66,23 @@ export function registerTrigger(program: Command): void {
         if ((options.wait || options.quiet) && job.status !== "completed") process.exitCode = 1;
         return;
       }
-      const agent = await ctx.agent(agentName);
+      // claude starts now, from how this agent's last job started it, while the fleet is read.
+      const { SpeculativeClaude } = await import("../speculative-claude.js");
+      const ahead = new SpeculativeClaude(ctx.stateDir(), ctx.configPath(), agentName, options);
+      if (ahead.pid !== undefined && ctx.options.verbose)
+        ctx.stderr.write(ctx.err.dim(`· claude started ahead from the launch cache (pid ${ahead.pid})\n`));
+      const parsedAt = Date.now();
+      let agent: Awaited<ReturnType<CommandContext["agent"]>>;
+      try {
+        agent = await ctx.agent(agentName);
+      } catch (error) {
+        await ahead.close();
+        throw error;
+      }
       const { runJobInProcess } = await import("../job-runner.js");
       const job = await runJobInProcess(ctx, {
+        ahead,
+        parsedAt,
         agent,
         prompt: options.prompt,
         schedule: options.schedule,

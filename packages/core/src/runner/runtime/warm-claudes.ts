@@ -12,7 +12,7 @@ export interface WarmClaudesOptions {
 export const DEFAULT_WARM_CLAUDES: WarmClaudesOptions = { max: 4, idleMs: 10 * 60_000 };
 
 /** How a job's claude was started, kept so the agent's next fresh job can find it already running. */
-interface SpawnSpec {
+export interface SpawnSpec {
   command: string;
   args: readonly string[];
   cwd: string;
@@ -99,6 +99,16 @@ export class WarmClaudes {
       const oldest = this.warm.keys().next().value;
       if (oldest !== undefined) this.discard(oldest);
     }
+    this.start(agent, spec);
+  }
+
+  /**
+   * Starts the agent's next claude from `spec` now (a fresh session gets a new id). The CLI's
+   * in-process trigger starts one from its launch cache before it reads the fleet; as with any warm
+   * process, the job takes it only when its own claude would be exactly this one.
+   */
+  start(agent: string, spec: SpawnSpec): void {
+    if (this.closed || this.warm.has(agent)) return;
     const fresh = spec.sessionId;
     const sessionId = fresh === undefined ? undefined : randomUUID();
     const args = spec.args.map((arg) => (fresh && sessionId ? arg.replaceAll(fresh, sessionId) : arg));
@@ -120,6 +130,11 @@ export class WarmClaudes {
       proc,
       timer,
     });
+  }
+
+  /** How the agent's last job started claude, if it can be started again that way (see `start`). */
+  spec(agent: string): SpawnSpec | undefined {
+    return this.specs.get(agent);
   }
 
   /** Pids of the warm processes, for status and for tests that check none is left behind. */
