@@ -1,0 +1,139 @@
+import { mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type Standin, startStandin, textReply } from "@herdctl/standin";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cachedLaunch } from "../../src/launch-cache.js";
+import { modelEnv } from "../helpers/chat.js";
+import { assertBuilt, herdctl, json, tempDir } from "../helpers/cli.js";
+
+/**
+ * An in-process trigger (no daemon) starts claude from .herdctl/launch-cache.json before it reads
+ * the fleet, and its job takes that process only when its own claude is the same one. Real claude
+ * and Agent SDK against the Anthropic stand-in; one trigger writes the cache, the next uses it.
+ * The cases where the cache no longer applies are checked on the cache itself (no claude needed):
+ * a trigger then starts nothing ahead.
+ */
+let standin: Standin;
+let dir: string;
+let remove: () => Promise<void>;
+let env: Record<string, string>;
+/** `${NAME}` in a fleet file. */
+const ref = (name: string) => `$${"{"}${name}}`;
+const CACHE = () => join(dir, ".herdctl", "launch-cache.json");
+const AGENT_FILES = ["herdctl.yaml", "agents/quick.yaml", "agents/sdkquick.yaml"];
+
+interface Job {
+  id: string;
+  status: string;
+  pid: number | null;
+  summary: string | null;
+}
+
+async function settle(): Promise<void> {
+  // Files written this instant leave no cache (their times are too close to the parse); age them.
+  const past = new Date(Date.now() - 60_000);
+  for (const file of AGENT_FILES) await utimes(join(dir, file), past, past);
+}
+
+/** `trigger <agent> --fresh --wait -v`: the job's record, and the pid of the claude started ahead, if any. */
+async function trigger(
+  agent: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ job: Job; ahead?: number; used: boolean }> {
+  const r = await herdctl(["--json", "-v", "trigger", agent, "-p", "hi", "--fresh", "--wait"], {
+    cwd: dir,
+    env: { ...env, ...extraEnv },
+  });
+  expect(r.code, r.stderr).toBe(0);
+  const started = /claude started ahead from the launch cache \(pid (\d+)\)/.exec(r.stderr);
+  return {
+    job: json<Job>(r),
+    ahead: started ? Number(started[1]) : undefined,
+    used: /was used/.test(r.stderr),
+  };
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  standin = await startStandin({ responder: () => textReply("ahead of time") });
+  ({ dir, remove } = await tempDir("herdctl-ahead-"));
+  env = { ...modelEnv(standin, dir), GREETING_STYLE: "brief" };
+  await mkdir(join(dir, "agents"), { recursive: true });
+  await mkdir(join(dir, "workspace"), { recursive: true });
+  await writeFile(
+    join(dir, "herdctl.yaml"),
+    "version: 1\nfleet: { name: ahead }\nagents:\n  - path: ./agents/quick.yaml\n  - path: ./agents/sdkquick.yaml\n",
+  );
+  await writeFile(
+    join(dir, "agents", "quick.yaml"),
+    `name: quick\nruntime: cli\nworking_directory: ../workspace\nenv:\n  STYLE: "${ref("GREETING_STYLE")}"\n`,
+  );
+  await writeFile(
+    join(dir, "agents", "sdkquick.yaml"),
+    "name: sdkquick\nruntime: sdk\nworking_directory: ../workspace\n",
+  );
+  await settle();
+});
+afterAll(async () => {
+  await standin.close();
+  await remove();
+});
+
+describe("trigger without a daemon: claude started ahead from the launch cache", () => {
+  it("CLI runtime: the second trigger's job runs in the claude started before the fleet was read", async () => {
+    const first = await trigger("quick");
+    expect(first.ahead).toBeUndefined();
+    expect(first.job.status).toBe("completed");
+    const second = await trigger("quick");
+    expect(second.ahead).toBeDefined();
+    expect(second.job).toMatchObject({ status: "completed", summary: "ahead of time", pid: second.ahead });
+    expect(second.used).toBe(true);
+  });
+
+  it("the cache is private to this user and holds no secret value", async () => {
+    const mode = (await stat(CACHE())).mode & 0o777;
+    expect(mode).toBe(0o600);
+    const text = await readFile(CACHE(), "utf8");
+    expect(text).toContain('"quick"');
+    expect(text).not.toContain(env.ANTHROPIC_API_KEY);
+  });
+
+  it("is not used after an edit to the fleet file, a claude settings file or a variable the files name", async () => {
+    const stateDir = join(dir, ".herdctl");
+    const configPath = join(dir, "herdctl.yaml");
+    const withEnv = <T>(extra: Record<string, string>, fn: () => T): T => {
+      const saved = { ...process.env };
+      Object.assign(process.env, env, extra);
+      try {
+        return fn();
+      } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+      }
+    };
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeDefined();
+    // A variable the agent file names.
+    expect(
+      withEnv({ GREETING_STYLE: "long" }, () => cachedLaunch(stateDir, configPath, "quick")),
+    ).toBeUndefined();
+    // A claude settings file appears in the agent's working directory, and goes again.
+    const settings = join(dir, "workspace", ".claude", "settings.json");
+    await mkdir(join(dir, "workspace", ".claude"), { recursive: true });
+    await writeFile(settings, "{}\n");
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeUndefined();
+    await rm(settings);
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeDefined();
+    // The agent's file, changed (same size, new time).
+    await utimes(join(dir, "agents", "quick.yaml"), new Date(), new Date());
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeUndefined();
+  });
+
+  it("SDK runtime: the second trigger's job runs in the claude started ahead", async () => {
+    await settle();
+    const first = await trigger("sdkquick");
+    expect(first.job.status).toBe("completed");
+    const second = await trigger("sdkquick");
+    expect(second.ahead).toBeDefined();
+    expect(second.job).toMatchObject({ status: "completed", summary: "ahead of time", pid: second.ahead });
+  });
+});
