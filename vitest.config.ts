@@ -36,6 +36,8 @@ const SILENCES = [
   "packages/core/test/chat/slack/slack-silence.test.ts",
   // A 70-second wait for an approval, per runtime.
   "packages/core/test/approvals/approval-wait.test.ts",
+  // A warm claude's trigger through the daemon across a minute-long silent model turn.
+  "packages/cli/test/commands/warm-silence.test.ts",
 ];
 
 export default defineConfig({

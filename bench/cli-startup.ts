@@ -10,7 +10,7 @@
  *   for a Docker agent (ephemeral container, network host) against `docker run … claude -p hi`
  *   with the same image, user, network, mounts and environment herdctl gives its container.
  *
- *   npx vite-node bench/cli-startup.ts [--quick]
+ *   npx vite-node bench/cli-startup.ts [--quick] [--no-docker]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chownSync, mkdirSync } from "node:fs";
@@ -47,8 +47,9 @@ const IMAGE = "herdctl/runtime:latest";
 const root = scratch("herdctl-bench-cli-startup-");
 const standin = await startStandin({ responder: () => textReply("hello") });
 const env: NodeJS.ProcessEnv = { ...process.env, ...claudeEnv(standin, root.dir), NO_COLOR: "1" };
-// As in job-overhead.ts, quick runs leave Docker out (its first image build takes minutes).
-const withDocker = !QUICK;
+// As in job-overhead.ts, quick runs leave Docker out (its first image build takes minutes);
+// --no-docker leaves it out of a full run.
+const withDocker = !QUICK && !process.argv.includes("--no-docker");
 if (withDocker) {
   await ensureRuntimeImage();
   await removeFleetContainers(FLEET);
