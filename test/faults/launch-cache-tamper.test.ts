@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -12,8 +11,9 @@ import { join } from "node:path";
 import { type Standin, startStandin, textReply } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cachedLaunch } from "../../packages/cli/src/launch-cache.js";
+import { herdctl } from "../../packages/cli/test/helpers/cli.js";
 import { claudeEnv } from "../../packages/core/test/helpers/claude-env.js";
-import { CLI, isAlive, scratch, writeFleetFiles } from "./helpers.js";
+import { isAlive, scratch, writeFleetFiles } from "./helpers.js";
 
 /**
  * .herdctl/launch-cache.json tells an in-process trigger how to start claude before it has read the
@@ -28,25 +28,12 @@ const stateDir = join(root.dir, ".herdctl");
 const cacheFile = join(stateDir, "launch-cache.json");
 const configPath = join(root.dir, "herdctl.yaml");
 let standin: Standin;
-let env: NodeJS.ProcessEnv;
+let env: Record<string, string>;
 
-function trigger(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [CLI, "--json", "-v", "trigger", "worker", "-p", "hi", "--fresh", "--wait"],
-      {
-        cwd: root.dir,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function trigger() {
+  return herdctl(["--json", "-v", "trigger", "worker", "-p", "hi", "--fresh", "--wait"], {
+    cwd: root.dir,
+    env,
   });
 }
 
@@ -64,7 +51,7 @@ function cached() {
 
 beforeAll(async () => {
   standin = await startStandin({ responder: () => textReply("done") });
-  env = { ...process.env, ...claudeEnv(standin, root.dir), NO_COLOR: "1" };
+  env = { ...claudeEnv(standin, root.dir), NO_COLOR: "1" };
   writeFleetFiles(root.dir, "tamper", { worker: "runtime: cli\n" });
   const past = new Date(Date.now() - 60_000);
   for (const f of ["herdctl.yaml", "agents/worker.yaml"]) utimesSync(join(root.dir, f), past, past);

@@ -1,28 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAlive as alive } from "../../../../test/setup/process-alive.js";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
-import { stopDaemon } from "../helpers/daemon.js";
-
-/** Pids of the claude processes the daemon started that wait for a stream-json prompt. */
-function waitingClaudes(daemonPid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== daemonPid) continue;
-      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (argv.includes("--input-format")) pids.push(Number(entry));
-    } catch {
-      // The process ended while it was read.
-    }
-  }
-  return pids;
-}
+import { stopDaemon, waitingClaudes } from "../helpers/daemon.js";
 
 // `herdctl start --offline` (Anthropic faked by the built-in stand-in), through the built bundle.
 describe("the daemon's warm claudes", () => {

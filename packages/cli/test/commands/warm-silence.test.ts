@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
-import { stopDaemon } from "../helpers/daemon.js";
+import { stopDaemon, waitingClaudes } from "../helpers/daemon.js";
 
 /**
  * A trigger through the daemon that runs in a warm claude (warm-claudes.ts) whose model turn is
@@ -16,24 +16,6 @@ const SILENCE_MS = 60_000;
 let dir: string;
 let remove: () => Promise<void>;
 let daemon: ChildProcess | undefined;
-
-/** Pids of the daemon's claude processes that wait for a stream-json prompt. */
-function waitingClaudes(daemonPid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== daemonPid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").includes("--input-format"))
-        pids.push(Number(entry));
-    } catch {
-      // The process ended while it was read.
-    }
-  }
-  return pids;
-}
 
 beforeAll(async () => {
   assertBuilt();

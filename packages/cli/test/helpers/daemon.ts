@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BIN, cleanEnv, until } from "./cli.js";
@@ -22,4 +22,22 @@ export async function stopDaemon(daemon: ChildProcess): Promise<void> {
   daemon.kill("SIGTERM");
   await Promise.race([exited, sleep(15_000)]);
   if (daemon.exitCode === null) daemon.kill("SIGKILL");
+}
+
+/** Pids of the claude processes a daemon started that wait for a stream-json prompt (warm claudes). */
+export function waitingClaudes(daemonPid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== daemonPid) continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (argv.includes("--input-format")) pids.push(Number(entry));
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  return pids;
 }
