@@ -138,11 +138,14 @@ try {
       performance.getEntriesByType("resource").some((e) => e.name.includes("/assets/usage-")),
     );
     await page.evaluate("new Promise((r) => requestIdleCallback(() => r(null), { timeout: 2000 }))");
-    await page.evaluate(`window.__clicked = new Promise((resolve) =>
-      document.addEventListener("click", (event) => {
-        const check = () => ((${ready})() ? resolve(performance.now() - event.timeStamp) : requestAnimationFrame(check));
-        requestAnimationFrame(check);
-      }, { capture: true, once: true }))`);
+    // (In a function: an evaluated promise would be awaited here, before the click.)
+    await page.evaluate(`(() => {
+      window.__clicked = new Promise((resolve) =>
+        document.addEventListener("click", (event) => {
+          const check = () => ((${ready})() ? resolve(performance.now() - event.timeStamp) : requestAnimationFrame(check));
+          requestAnimationFrame(check);
+        }, { capture: true, once: true }));
+    })()`);
     const c0 = cpu();
     const t0 = performance.now();
     await page.locator("header nav a", { hasText: entry }).click();
