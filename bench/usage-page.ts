@@ -11,7 +11,8 @@
  *   a loaded machine does not inflate as it does wall time. Two ways, in the same loop: a full
  *   navigation (a reload, a link from elsewhere: the app starts from scratch), and what a user of
  *   an open dashboard does: on the fleet page, once the browser is idle, a click on "Usage" (or
- *   "Jobs") in the menu until its charts (table) are drawn.
+ *   "Jobs") in the menu until its charts (table) are drawn, timed in the page from the click event
+ *   to the animation frame that shows them.
  * The jobs are bulk-inserted in one SQLite transaction (bench/lib/bulk-jobs.ts).
  *
  *   npx vite-node bench/usage-page.ts [--quick]
@@ -115,12 +116,20 @@ try {
   const jobs: number[] = [];
   const usageCpu: number[] = [];
   const jobsCpu: number[] = [];
+  const usageInAppPage: number[] = [];
+  const jobsInAppPage: number[] = [];
   const usageInApp: number[] = [];
   const jobsInApp: number[] = [];
   const usageInAppCpu: number[] = [];
   const jobsInAppCpu: number[] = [];
-  /** From the fleet page of the open app, idle, a click on a menu entry until `ready` shows. */
-  const clickFromFleet = async (entry: string, ready: () => Promise<unknown>) => {
+  /**
+   * From the fleet page of the open app, idle, a click on a menu entry until `ready` (a function's
+   * source, run in the page) holds. Timed in the page, from the click event to the first animation
+   * frame in which `ready` holds (that frame paints it): Playwright's own `waitFor` polls at 0, 20,
+   * 50, 100, 100 then every 500 ms, so a page ready at 300 ms was seen at up to 800 ms. The wall
+   * time seen from here (the click's actionability checks included) is reported beside it.
+   */
+  const clickFromFleet = async (entry: string, ready: string) => {
     await page.locator("header nav a", { hasText: "Fleet" }).click();
     await page.getByTestId("agents-table").waitFor();
     // The user reads the fleet page a moment: long enough for the app's idle-time preload of the
@@ -129,12 +138,22 @@ try {
       performance.getEntriesByType("resource").some((e) => e.name.includes("/assets/usage-")),
     );
     await page.evaluate("new Promise((r) => requestIdleCallback(() => r(null), { timeout: 2000 }))");
+    // (In a function: an evaluated promise would be awaited here, before the click.)
+    await page.evaluate(`(() => {
+      window.__clicked = new Promise((resolve) =>
+        document.addEventListener("click", (event) => {
+          const check = () => ((${ready})() ? resolve(performance.now() - event.timeStamp) : requestAnimationFrame(check));
+          requestAnimationFrame(check);
+        }, { capture: true, once: true }));
+    })()`);
     const c0 = cpu();
     const t0 = performance.now();
     await page.locator("header nav a", { hasText: entry }).click();
-    await ready();
-    return { ms: performance.now() - t0, cpuMs: cpu() - c0 };
+    const inPage = (await page.evaluate("window.__clicked")) as number;
+    return { inPage, ms: performance.now() - t0, cpuMs: cpu() - c0 };
   };
+  const CHARTS_DRAWN = `() => document.querySelectorAll("canvas[data-drawn=true]").length === 4`;
+  const JOBS_TABLE = `() => document.querySelector("[data-testid=jobs-table]")?.checkVisibility() === true`;
   // Chromium runs under this process, which also serves the API.
   const cpu = () => treeCpuMs(process.pid);
   for (let i = 0; i <= PAGE_RUNS; i++) {
@@ -160,11 +179,11 @@ try {
       jobs.push(performance.now() - t0);
       jobsCpu.push(cpu() - c0);
     }
-    const inUsage = await clickFromFleet("Usage", async () => {
-      await page.locator("canvas[data-drawn=true]").nth(3).waitFor();
-    });
-    const inJobs = await clickFromFleet("Jobs", () => page.getByTestId("jobs-table").waitFor());
+    const inUsage = await clickFromFleet("Usage", CHARTS_DRAWN);
+    const inJobs = await clickFromFleet("Jobs", JOBS_TABLE);
     if (i > 0) {
+      usageInAppPage.push(inUsage.inPage);
+      jobsInAppPage.push(inJobs.inPage);
       usageInApp.push(inUsage.ms);
       usageInAppCpu.push(inUsage.cpuMs);
       jobsInApp.push(inJobs.ms);
@@ -189,12 +208,20 @@ try {
     true,
   );
   figure(
-    `usage-page in the open dashboard, click on Usage → 4 charts drawn @${JOBS} (baseline: click on Jobs → table)`,
+    `usage-page in the open dashboard, click on Usage → 4 charts drawn @${JOBS}, in the page: click event → frame (baseline: click on Jobs → table)`,
+    fmt(median(jobsInAppPage)),
+    fmt(median(usageInAppPage)),
+    median(usageInAppPage) / median(jobsInAppPage),
+    `< ${TARGET_MS} ms`,
+    median(usageInAppPage) < TARGET_MS,
+  );
+  figure(
+    `usage-page the same click seen from the bench, Playwright's click included (baseline: click on Jobs → table)`,
     fmt(median(jobsInApp)),
     fmt(median(usageInApp)),
     median(usageInApp) / median(jobsInApp),
-    `< ${TARGET_MS} ms`,
-    median(usageInApp) < TARGET_MS,
+    "reported",
+    true,
   );
   figure(
     `usage-page CPU time of that click @${JOBS}, Chromium + server (baseline: click on Jobs → table)`,
