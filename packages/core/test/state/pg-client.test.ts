@@ -18,9 +18,16 @@ afterAll(() => client.close());
 
 describe("toPgPlaceholders", () => {
   it("numbers each ? outside literals, quoted names and comments", () => {
-    expect(toPgPlaceholders(`SELECT ?, '?', "a?b", 'it''s ?' -- why?\n, ?`)).toBe(
+    expect(toPgPlaceholders(`SELECT ?, '?', "a?b", 'it''s ?' -- why?\n, ?`).sql).toBe(
       `SELECT $1, '?', "a?b", 'it''s ?' -- why?\n, $2`,
     );
+  });
+
+  it("turns @names into $n, one number per distinct name", () => {
+    expect(toPgPlaceholders("VALUES (@a, @b_2, @a, '@c')")).toEqual({
+      sql: "VALUES ($1, $2, $1, '@c')",
+      names: ["a", "b_2"],
+    });
   });
 });
 

@@ -33,6 +33,8 @@ const refuse = (name: string, message: string) => `
   BEGIN RAISE EXCEPTION '${message}' USING ERRCODE = 'integrity_constraint_violation'; END $$;`;
 
 const SCHEMA_19 = `
+  -- SQLite's TOTAL(): the sum of the non-null values as a float, 0 when there are none.
+  CREATE AGGREGATE total(double precision) (SFUNC = float8pl, STYPE = double precision, INITCOND = '0');
   CREATE TABLE jobs (
     id ${T} PRIMARY KEY NOT NULL,
     agent ${T} NOT NULL,

@@ -68,13 +68,22 @@ export class SyncPgClient {
     this.handle = reply.handle!;
   }
 
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
   /** Runs one statement; `?` placeholders become `$n`. */
   query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): PgResult<Row> {
+    return this.queryTranslated(toPgPlaceholders(sql).sql, params);
+  }
+
+  /** Runs one statement already in Postgres's `$n` form. */
+  queryTranslated<Row = Record<string, unknown>>(sql: string, params: readonly unknown[]): PgResult<Row> {
     if (this.closed) throw new Error(`the connection to ${this.server} is closed`);
     const reply = this.send({
       op: "query",
       handle: this.handle,
-      sql: toPgPlaceholders(sql),
+      sql,
       params: params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p)),
       reconnect: this.depth === 0,
     });
