@@ -17,18 +17,33 @@ export function showPgUrl(url: string): string {
   return u.toString();
 }
 
-/** The URL's own problems, found before any connection is tried; undefined when it is usable. */
-export function pgUrlProblem(url: string): string | undefined {
+const FORM = "write it as postgres://user:password@host:5432/database";
+
+/**
+ * The URL's own problems, found before any connection is tried; undefined when it is usable. The
+ * message never repeats the URL (it holds a password).
+ */
+export function pgUrlProblem(url: string): { message: string; hint: string } | undefined {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return "is not a URL; write it as postgres://user:password@host:5432/database";
+    return { message: "is not a URL", hint: FORM };
   }
   if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
-    return `starts with ${u.protocol} but must start with postgres:// (or postgresql://)`;
-  if (u.hostname === "" && !u.searchParams.has("host"))
-    return "names no host; write postgres://user:password@host:5432/database";
-  if (u.pathname === "" || u.pathname === "/") return "names no database; add /database after the host";
+    return { message: `is a ${u.protocol.replace(/:$/, "")} URL, not a postgres:// one`, hint: FORM };
+  if (u.hostname === "" && !u.searchParams.has("host")) return { message: "names no host", hint: FORM };
+  if (u.pathname === "" || u.pathname === "/") return { message: "names no database", hint: FORM };
   return undefined;
+}
+
+/** What of a state URL must never be shown: the URL itself and its password (as written and decoded). */
+export function pgUrlSecrets(url: string | undefined): string[] {
+  if (url === undefined || url === "") return [];
+  const secrets = [url];
+  try {
+    const { password } = new URL(url);
+    if (password !== "") secrets.push(password, decodeURIComponent(password));
+  } catch {}
+  return secrets;
 }
