@@ -72,14 +72,10 @@ type RepositoryName =
  * "What exists today"). While any is listed, `state.backend: postgres` refuses to open.
  */
 export const POSTGRES_MISSING: readonly RepositoryName[] = [
-  "memory",
-  "approvals",
-  "wakes",
   "audit",
   "retention",
   "chats",
   "usage",
-  "usagePauses",
 ];
 
 export interface StateManagerOptions {

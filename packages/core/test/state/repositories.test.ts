@@ -1,0 +1,115 @@
+import { expect, it } from "vitest";
+import { describeBackends, openState } from "./helpers.js";
+
+// The repositories the daemon reaches only through claude-driven tests elsewhere (approvals,
+// wakes, usage pauses), checked here in-process on both backends: the state contract.
+const SESSION = "123e4567-e89b-12d3-a456-426614174000";
+
+describeBackends("ApprovalRepository", () => {
+  it("records a request, decides it once, and finds it again for the same call", () => {
+    const { state, clock } = openState();
+    const job = state.jobs.create({ agent: "a", triggerType: "manual", prompt: "p", runtime: "cli" });
+    const request = {
+      jobId: job.id,
+      agent: "a",
+      tool: "Bash",
+      input: '{"command":"rm -rf build"}',
+      inputKey: "k1",
+      rule: "Bash(rm *)",
+      requestedAt: clock.now(),
+      expiresAt: new Date(clock.now().getTime() + 60_000),
+      onTimeout: "deny" as const,
+    };
+    const created = state.approvals.create(request);
+    expect(created).toMatchObject({ state: "pending", tool: "Bash", decidedAt: null, onTimeout: "deny" });
+    expect(state.approvals.list().map((a) => a.id)).toEqual([created.id]);
+    const first = state.approvals.decide(created.id, {
+      state: "approved",
+      by: "me",
+      via: "cli",
+      reason: "ok",
+    });
+    expect(first.changed).toBe(true);
+    expect(first.record).toMatchObject({
+      state: "approved",
+      decidedBy: "me",
+      decidedVia: "cli",
+      reason: "ok",
+    });
+    const second = state.approvals.decide(created.id, { state: "denied", by: "other", via: "dashboard" });
+    expect(second).toMatchObject({ changed: false, record: { state: "approved" } });
+    expect(state.approvals.list({ state: "pending" })).toEqual([]);
+    expect(state.approvals.list({ state: "approved", jobId: job.id }).map((a) => a.id)).toEqual([created.id]);
+    expect(state.approvals.findForCall([job.id, "job-20250101000000-zzzzzz"], "k1")?.id).toBe(created.id);
+    expect(state.approvals.findForCall([job.id], "other")).toBeUndefined();
+    expect(state.approvals.get("not-an-id")).toBeUndefined();
+  });
+});
+
+describeBackends("WakeRepository", () => {
+  it("keeps pending wakes soonest first, re-arms a cron on each fire and ends a one-off", () => {
+    const { state, clock } = openState();
+    const at = (minutes: number) => new Date(clock.now().getTime() + minutes * 60_000);
+    const once = state.wakes.create({
+      agent: "a",
+      jobId: null,
+      sessionId: SESSION,
+      kind: "once",
+      prompt: "check",
+      nextFireAt: at(10),
+    });
+    const cron = state.wakes.create({
+      agent: "a",
+      jobId: null,
+      sessionId: SESSION,
+      kind: "cron",
+      prompt: "poll",
+      cron: "*/5 * * * *",
+      timezone: "UTC",
+      claudeId: "c-1",
+      nextFireAt: at(5),
+      expiresAt: at(600),
+    });
+    expect(state.wakes.pending().map((w) => w.id)).toEqual([cron.id, once.id]);
+    expect(state.wakes.countPending("a")).toBe(2);
+    expect(state.wakes.byClaudeId("a", "c-1")?.id).toBe(cron.id);
+
+    const job = state.jobs.create({ agent: "a", triggerType: "manual", prompt: "p", runtime: "cli" });
+    const rearmed = state.wakes.fired(cron.id, job.id, at(10));
+    expect(rearmed).toMatchObject({
+      status: "pending",
+      fireCount: 1,
+      lastJobId: job.id,
+      nextFireAt: at(10).toISOString(),
+    });
+    const done = state.wakes.fired(once.id, job.id, undefined);
+    expect(done).toMatchObject({ status: "done", fireCount: 1 });
+    expect(state.wakes.end(cron.id, "cancelled")).toBe(true);
+    expect(state.wakes.end(cron.id, "cancelled")).toBe(false);
+    expect(state.wakes.pending()).toEqual([]);
+  });
+});
+
+describeBackends("UsagePauseRepository", () => {
+  it("keeps one pause per credential, replacing it and clearing its probe", () => {
+    const { state } = openState();
+    const pause = {
+      credential: "cred-hash-1",
+      label: "ANTHROPIC_API_KEY",
+      pausedAt: "2025-01-02T03:04:05.000Z",
+      until: "2025-01-02T08:00:00.000Z",
+      source: "rate_limit",
+      message: "limit reached",
+      jobId: null,
+    };
+    state.usagePauses.put(pause);
+    state.usagePauses.setProbe("cred-hash-1", "job-20250102030405-abc123");
+    expect(state.usagePauses.get("cred-hash-1")?.probeJobId).toBe("job-20250102030405-abc123");
+    state.usagePauses.put({ ...pause, until: "2025-01-02T09:00:00.000Z" });
+    expect(state.usagePauses.list()).toEqual([
+      { ...pause, until: "2025-01-02T09:00:00.000Z", probeJobId: null },
+    ]);
+    expect(state.usagePauses.remove("cred-hash-1")).toBe(true);
+    expect(state.usagePauses.remove("cred-hash-1")).toBe(false);
+  });
+});
