@@ -113,3 +113,55 @@ describeBackends("UsagePauseRepository", () => {
     expect(state.usagePauses.remove("cred-hash-1")).toBe(false);
   });
 });
+
+describeBackends("ChatRepository", () => {
+  it("keeps chats and their messages, the newest chat of a platform key current, and deletes with messages", () => {
+    const { state, clock } = openState();
+    const first = state.chats.create(
+      { agent: "a", title: "one", surface: "discord", externalKey: "chan-1" },
+      clock.now(),
+    );
+    // Same millisecond: the later insert is the current one.
+    const second = state.chats.create(
+      { agent: "a", title: "two", surface: "discord", externalKey: "chan-1" },
+      clock.now(),
+    );
+    expect(state.chats.linked("a", "chan-1")?.id).toBe(second.id);
+
+    const job = state.jobs.create({ agent: "a", triggerType: "chat", prompt: "hi", runtime: "cli" });
+    clock.advance(1_000);
+    const asked = state.chats.addMessage(first.id, { jobId: job.id, role: "user", text: "hi" }, clock.now());
+    const answered = state.chats.addMessage(
+      first.id,
+      {
+        jobId: job.id,
+        role: "assistant",
+        text: "hello",
+        toolCalls: [{ id: "t1", name: "Read", input: { path: "x" } }],
+        usage: { inputTokens: 10, outputTokens: 5 },
+        costUsd: 0.25,
+      },
+      clock.now(),
+    );
+    expect(answered.id).toBeGreaterThan(asked.id);
+    expect(answered).toMatchObject({
+      role: "assistant",
+      usage: { inputTokens: 10, outputTokens: 5 },
+      costUsd: 0.25,
+    });
+    expect(state.chats.messages(first.id).map((m) => m.text)).toEqual(["hi", "hello"]);
+    expect(state.chats.chatOfJob(job.id)).toBe(first.id);
+    expect(state.chats.get(first.id)).toMatchObject({ turns: 1, costUsd: 0.25, lastMessage: "hello" });
+    expect(state.chats.list({ agent: "a" }).map((c) => c.id)).toEqual([first.id, second.id]);
+
+    state.chats.rename(first.id, "renamed");
+    state.chats.setSession(first.id, "123e4567-e89b-12d3-a456-426614174000");
+    expect(state.chats.get(first.id)).toMatchObject({
+      title: "renamed",
+      sessionId: "123e4567-e89b-12d3-a456-426614174000",
+    });
+    expect(state.chats.delete(first.id)).toBe(true);
+    expect(state.chats.messages(first.id)).toEqual([]);
+    expect(state.chats.delete(first.id)).toBe(false);
+  });
+});

@@ -14,6 +14,8 @@ import type { SyncPgClient } from "./sync-client.js";
  * - Integers are BIGINT (read back as numbers by the worker), SQLite's REAL is DOUBLE PRECISION;
  *   flags stay 0/1 integers with the same CHECKs, so row mapping is shared.
  * - AUTOINCREMENT ids are identity columns (BY DEFAULT, so a copy from SQLite keeps its ids).
+ * - Where a repository uses SQLite's implicit `rowid` (chats), the table has an identity column
+ *   of that name.
  * - SQLite's RAISE(ABORT) triggers are PL/pgSQL trigger functions with the same messages; `date()`
  *   of an ISO timestamp is its first ten characters (every stored time is `toISOString()`, UTC).
  */
@@ -149,7 +151,10 @@ const SCHEMA_19 = `
     created_at ${T} NOT NULL,
     last_active_at ${T} NOT NULL,
     last_message ${T},
-    external_key ${T}
+    external_key ${T},
+    -- SQLite's implicit rowid, which the repository orders by (insertion order among chats
+    -- created in the same millisecond); explicit here, under the same name.
+    rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE
   );
   CREATE INDEX chats_by_activity ON chats (last_active_at);
   CREATE INDEX chats_by_agent ON chats (agent, last_active_at);
