@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresDatabase } from "../../../../test/setup/postgres.js";
+import { PgDb, WRITER_LOCK } from "../../src/state/pg/pg-db.js";
 import { toPgPlaceholders } from "../../src/state/pg/placeholders.js";
 import { SyncPgClient } from "../../src/state/pg/sync-client.js";
 import { showPgUrl } from "../../src/state/pg/url.js";
@@ -122,5 +123,20 @@ describe("SyncPgClient", () => {
     expect(down.message).toContain("ECONNREFUSED");
     expect(down.message).toContain("Check that the server is running");
     expect(down.message).not.toContain("not-the-password");
+  });
+
+  it("takes the writer lock every herdctl process shares in an immediate transaction only, as SQLite's BEGIN IMMEDIATE", () => {
+    const writer = new PgDb(new SyncPgClient(db.url));
+    const other = new SyncPgClient(db.url);
+    const otherGets = () =>
+      other.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${WRITER_LOCK}) AS got`).rows[0]!.got;
+    try {
+      expect(writer.transaction(otherGets).immediate()).toBe(false);
+      expect(writer.transaction(otherGets)()).toBe(true);
+      expect(otherGets()).toBe(true);
+    } finally {
+      writer.close();
+      other.close();
+    }
   });
 });

@@ -165,3 +165,29 @@ describeBackends("ChatRepository", () => {
     expect(state.chats.delete(first.id)).toBe(false);
   });
 });
+
+describeBackends("AuditRepository", () => {
+  it("chains entries, verifies them, and prunes through a checkpoint the chain goes on from", () => {
+    const { state, clock } = openState();
+    for (let i = 1; i <= 5; i++) {
+      state.audit.append({
+        action: "agent.trigger",
+        via: "cli",
+        who: "me",
+        target: `a${i}`,
+        detail: { n: i },
+      });
+      clock.advance(86_400_000);
+    }
+    expect(state.audit.verify()).toEqual({ ok: true, checked: 5 });
+    const pruned = state.audit.prune(new Date(Date.parse("2025-01-02T03:04:05.000Z") + 2.5 * 86_400_000), {
+      via: "cli",
+      who: "me",
+    });
+    expect(pruned).toEqual({ entries: 3, throughSeq: 3 });
+    expect(state.audit.checkpoint()).toMatchObject({ seq: 3 });
+    expect(state.audit.verify()).toEqual({ ok: true, checked: 3, from: 4 });
+    const next = state.audit.append({ action: "agent.trigger", via: "cli", who: "me" });
+    expect(next.seq).toBe(7);
+  });
+});

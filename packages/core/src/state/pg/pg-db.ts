@@ -75,6 +75,9 @@ class PgStatement implements DbStatement {
   }
 }
 
+/** The advisory lock key of state writers ("herdctlw"), distinct from the migration lock's. */
+export const WRITER_LOCK = 0x6865_7264_6374_6c77n;
+
 /**
  * better-sqlite3's API (the part the repositories use) over PostgreSQL, through SyncPgClient.
  * Statements are not prepared on the server: each call sends its text, which Postgres plans
@@ -98,13 +101,16 @@ export class PgDb implements Db {
   }
 
   /**
-   * A function running `fn` in one transaction. `.immediate()` is the same transaction: Postgres
-   * takes row locks as it writes, and the repositories' read-then-write steps are guarded by the
-   * rows they update (e.g. `WHERE id = ? AND status = ?`), not by a whole-database write lock.
+   * A function running `fn` in one transaction. `.immediate()` is SQLite's BEGIN IMMEDIATE: it
+   * first takes one advisory lock every herdctl writer shares, so a read-then-write (the audit
+   * chain's tail, a job's status check, the next memory version) cannot interleave with another
+   * process's, exactly as on SQLite. It rides in the BEGIN's round trip.
    */
   transaction<F extends AnyFn>(fn: F): DbTransaction<F> {
     const run = (...args: unknown[]) => this.client.transaction(() => fn(...args) as ReturnType<F>);
-    return Object.assign(run, { immediate: run }) as DbTransaction<F>;
+    const immediate = (...args: unknown[]) =>
+      this.client.transaction(() => fn(...args) as ReturnType<F>, { writerLock: WRITER_LOCK });
+    return Object.assign(run, { immediate }) as DbTransaction<F>;
   }
 
   pragma(source: string): never {

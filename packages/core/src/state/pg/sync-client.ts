@@ -97,11 +97,17 @@ export class SyncPgClient {
 
   /**
    * All of `fn`'s statements in one transaction, committed when it returns and rolled back when
-   * it throws. Nested calls become savepoints, as better-sqlite3's do.
+   * it throws. Nested calls become savepoints, as better-sqlite3's do. With `writerLock`, the
+   * transaction first takes that transaction-scoped advisory lock.
    */
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, options: { writerLock?: bigint } = {}): T {
     const savepoint = `herdctl_sp_${this.depth}`;
-    this.query(this.depth === 0 ? "BEGIN" : `SAVEPOINT ${savepoint}`);
+    // The writer lock rides in the BEGIN's round trip (a simple query may hold several statements).
+    const begin =
+      options.writerLock === undefined
+        ? "BEGIN"
+        : `BEGIN; SELECT pg_advisory_xact_lock(${options.writerLock})`;
+    this.query(this.depth === 0 ? begin : `SAVEPOINT ${savepoint}`);
     this.depth++;
     try {
       const result = fn();
