@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { createSyncFn } from "synckit";
 import { StateUnreachableError } from "../errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import type { PgCall, PgReply } from "./protocol.js";
@@ -63,7 +63,11 @@ export class SyncPgClient {
     const timeout = connectTimeoutMs + statementTimeoutMs + 5_000;
     // One worker per process (synckit keeps one per file), so the first client's bound is kept. It
     // is a last resort: the connect and statement timeouts end a call well before it.
-    call ??= createSyncFn<(request: PgCall) => Promise<PgReply>>(workerFile(), { timeout });
+    // Loaded on first use: every command imports the state layer, few open Postgres.
+    if (call === undefined) {
+      const { createSyncFn } = createRequire(import.meta.url)("synckit") as typeof import("synckit");
+      call = createSyncFn<(request: PgCall) => Promise<PgReply>>(workerFile(), { timeout });
+    }
     const reply = this.send({ op: "open", url, connectTimeoutMs, statementTimeoutMs });
     this.handle = reply.handle!;
   }
