@@ -1,24 +1,9 @@
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { builtWorkerFile } from "../../util/worker-file.js";
 import { StateUnreachableError } from "../errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import type { PgCall, PgReply } from "./protocol.js";
 import { showPgUrl } from "./url.js";
-
-/**
- * The worker's file. Run from the TypeScript source (the tests), this module is a .ts file a
- * worker thread cannot load, so the built worker is used (`npm run build`).
- */
-function workerFile(): string {
-  const here = import.meta.url;
-  const file = fileURLToPath(
-    new URL(here.endsWith(".ts") ? "../../../dist/state/pg/worker.js" : "./worker.js", here),
-  );
-  if (!existsSync(file))
-    throw new Error(`the Postgres worker ${file} is missing: build @herdctl/core first (npm run build)`);
-  return file;
-}
 
 export interface SyncPgOptions {
   /** How long to wait for a connection (and for a lost one to be replaced). Default 10 s. */
@@ -66,7 +51,10 @@ export class SyncPgClient {
     // Loaded on first use: every command imports the state layer, few open Postgres.
     if (call === undefined) {
       const { createSyncFn } = createRequire(import.meta.url)("synckit") as typeof import("synckit");
-      call = createSyncFn<(request: PgCall) => Promise<PgReply>>(workerFile(), { timeout });
+      call = createSyncFn<(request: PgCall) => Promise<PgReply>>(
+        builtWorkerFile(import.meta.url, "state/pg/worker", "Postgres worker"),
+        { timeout },
+      );
     }
     const reply = this.send({ op: "open", url, connectTimeoutMs, statementTimeoutMs });
     this.handle = reply.handle!;
