@@ -73,6 +73,23 @@ type RepositoryName =
  */
 export const POSTGRES_MISSING: readonly RepositoryName[] = ["retention", "usage"];
 
+/** How a refusal names a part: what a user knows it by. */
+const PART_NAMES: Record<RepositoryName, string> = {
+  jobs: "jobs",
+  sessions: "sessions",
+  memory: "agent memory",
+  approvals: "approvals",
+  schedules: "schedules",
+  events: "events",
+  wakes: "wakes",
+  audit: "the audit trail",
+  retention: "retention (herdctl prune)",
+  chats: "chats",
+  usage: "the usage report",
+  usagePauses: "usage-limit pauses",
+};
+const partNames = (names: readonly RepositoryName[]) => names.map((name) => PART_NAMES[name]);
+
 export interface StateManagerOptions {
   /** Source of "now" for every timestamp and job id; tests pass a fake clock. */
   readonly clock?: () => Date;
@@ -181,7 +198,7 @@ export class StateManager {
 
   private openPostgres(backend: Extract<StateBackend, { kind: "postgres" }>): OpenState {
     if (POSTGRES_MISSING.length > 0 && backend.partial !== true)
-      throw new BackendIncompleteError(POSTGRES_MISSING);
+      throw new BackendIncompleteError(partNames(POSTGRES_MISSING));
     const client = new SyncPgClient(backend.url);
     try {
       migratePg(client);
@@ -338,7 +355,7 @@ export class StateManager {
       this.state.db.dialect === "postgres" &&
       POSTGRES_MISSING.includes(repository)
     )
-      throw new BackendIncompleteError([repository]);
+      throw new BackendIncompleteError(partNames([repository]));
     return this.state;
   }
 }
