@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
+import { SyncPgClient } from "../../packages/core/src/state/pg/sync-client.js";
 
 /**
  * Where the tests find PostgreSQL: the cluster, role and database scripts/setup-machine.sh makes
@@ -101,6 +102,48 @@ export function postgresDatabase(): TestDatabase {
       if (url === undefined)
         throw new Error("postgresDatabase(): the database exists only inside the file's tests");
       return url;
+    },
+  };
+}
+
+const SCHEMA_PREFIX = "herdctl_s_";
+let schemaOrphansDropped = false;
+
+/**
+ * A schema of its own in the test database, made and dropped synchronously (StateManager opens
+ * synchronously, inside a test): one per test is far cheaper than a database per test. `url`
+ * connects with that schema as the search path, so every table herdctl makes lands in it.
+ */
+export function postgresSchema(): { readonly url: string; drop(): void } {
+  const name = `${SCHEMA_PREFIX}${process.pid}_${randomBytes(4).toString("hex")}`;
+  const client = new SyncPgClient(adminUrl());
+  try {
+    if (!schemaOrphansDropped) {
+      schemaOrphansDropped = true;
+      const { rows } = client.query<{ nspname: string }>(
+        "select nspname from pg_namespace where nspname like ?",
+        [`${SCHEMA_PREFIX}%`],
+      );
+      for (const { nspname } of rows) {
+        const pid = Number(nspname.slice(SCHEMA_PREFIX.length).split("_")[0]);
+        if (Number.isInteger(pid) && !isAlive(pid)) client.exec(`drop schema if exists "${nspname}" cascade`);
+      }
+    }
+    client.exec(`create schema "${name}"`);
+  } finally {
+    client.close();
+  }
+  const u = new URL(adminUrl());
+  u.searchParams.set("options", `-c search_path=${name}`);
+  return {
+    url: u.toString(),
+    drop() {
+      const admin = new SyncPgClient(adminUrl());
+      try {
+        admin.exec(`drop schema if exists "${name}" cascade`);
+      } finally {
+        admin.close();
+      }
     },
   };
 }

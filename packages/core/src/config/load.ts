@@ -330,6 +330,11 @@ async function visitFleet(ctx: Context, visit: FleetVisit): Promise<ResolvedFlee
   if (data.budget !== undefined && visit.chain.length === 0) resolved.budget = data.budget;
   if (data.state?.retention !== undefined && visit.chain.length === 0)
     resolved.retention = data.state.retention;
+  if (data.state?.backend !== undefined && visit.chain.length === 0)
+    resolved.state =
+      data.state.url === undefined
+        ? { backend: data.state.backend }
+        : { backend: data.state.backend, url: data.state.url };
   if (data.fleet?.description !== undefined) resolved.description = data.fleet.description;
   if (max_concurrent_jobs !== undefined) resolved.max_concurrent_jobs = max_concurrent_jobs;
   if (claude_path !== undefined) {

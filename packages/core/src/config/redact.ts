@@ -1,4 +1,5 @@
 import { looksSecretName, REDACTED, Redactor } from "../secrets/redactor.js";
+import { pgUrlSecrets, showPgUrl } from "../state/pg/url.js";
 import type { Segment } from "./source.js";
 import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
 import { valueAtPath } from "./written.js";
@@ -25,6 +26,8 @@ export function redactConfig(fleet: LoadedFleet): unknown {
     agents: fleet.agents,
   }) as Record<string, unknown>;
   for (const path of fleet.secretPaths) redactPath(view, path);
+  const state = (view.fleet as { state?: { url?: unknown } } | undefined)?.state;
+  if (typeof state?.url === "string") state.url = showPgUrl(state.url);
   return new Redactor(fleet.secretValues).redactDeep(redactKeys(view, false));
 }
 
@@ -45,6 +48,8 @@ export function secretValuesOf(
     if (typeof value === "string" && value !== "") values.add(value);
   }
   collectUnderSecretKeys(view, false, values);
+  // The state database's URL holds its password whatever the variable it came from is called.
+  for (const secret of pgUrlSecrets(loaded.fleet.state?.url)) values.add(secret);
   return [...values];
 }
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { validateWhen } from "../hooks/when.js";
 import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
+import { pgUrlProblem } from "../state/pg/url.js";
 import { AgentChatSchema, slackChannelId, snowflake, tokenEnv } from "./chat-schema.js";
 import { DurationError, parseDuration } from "./duration.js";
 
@@ -70,6 +71,12 @@ const httpUrl = z.string().superRefine((value, ctx) => {
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
     custom(ctx, `"${value}" is not an http(s) URL`, "write a full URL such as https://example.com/hook");
   }
+});
+
+/** The URL is a secret (it holds a password): no message repeats it. */
+const pgUrl = z.string().superRefine((value, ctx) => {
+  const problem = pgUrlProblem(value);
+  if (problem) custom(ctx, problem.message, problem.hint);
 });
 
 const stringRecord = z.record(z.string(), z.string());
@@ -1066,9 +1073,40 @@ export const FleetSchema = z.strictObject({
       retention: RetentionSchema.optional().describe(
         "What a daily pass (and herdctl prune) removes; never running or queued jobs, nor any job of a session something will continue",
       ),
+      backend: z
+        .enum(["sqlite", "postgres"])
+        .optional()
+        .describe(
+          "Where jobs, sessions, schedules and events are kept: sqlite (default, .herdctl/herdctl.db) or postgres (state.url; not complete yet, see docs/scaling.md)",
+        ),
+      url: pgUrl
+        .optional()
+        .describe(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet file's ${VAR} syntax, shown to users
+          "postgres://user:password@host:5432/database for backend postgres, usually ${DATABASE_URL}; a secret, never shown",
+        ),
+    })
+    .superRefine((state, ctx) => {
+      if (state.backend === "postgres" && state.url === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message: "backend postgres needs a url",
+          params: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet file's ${VAR} syntax, shown to users
+            hint: "add url: ${DATABASE_URL} and set DATABASE_URL=postgres://user:password@host:5432/database",
+          },
+        });
+      if (state.backend !== "postgres" && state.url !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["backend"],
+          message: "a url is set but the backend is sqlite",
+          params: { hint: "add backend: postgres, or remove url" },
+        });
     })
     .optional()
-    .describe("The state directory's upkeep"),
+    .describe("Where the fleet's state is kept, and its upkeep"),
   budget: FleetBudgetSchema.optional().describe(
     "What the whole fleet may spend per day or month; once reached, every agent's scheduled runs are skipped and manual triggers refused (--force overrides)",
   ),

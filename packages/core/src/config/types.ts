@@ -30,6 +30,8 @@ export interface ResolvedFleet {
   budget?: FleetBudgetConfig;
   /** The root fleet file's `state.retention` (durations in ms). */
   retention?: RetentionConfig;
+  /** The root fleet file's `state.backend` and `state.url`, when it names a backend. `url` is a secret. */
+  state?: { backend: "sqlite" | "postgres"; url?: string };
   max_concurrent_jobs?: number;
   /** Absolute when written as a path; a bare command name is left for PATH lookup. */
   claude_path?: string;

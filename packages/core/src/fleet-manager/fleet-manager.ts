@@ -341,8 +341,11 @@ export class FleetManager {
       throw error;
     }
     this.logConfigWarnings(this.loaded);
+    const store = this.loaded.fleet.state;
     this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"), {
       notice: this.log,
+      // Refused at open() while parts of the contract are missing on Postgres (POSTGRES_MISSING).
+      backend: store?.backend === "postgres" ? { kind: "postgres", url: store.url! } : { kind: "sqlite" },
     });
     this.lock = this.state.acquireLock();
     try {

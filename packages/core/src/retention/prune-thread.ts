@@ -1,22 +1,7 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { builtWorkerFile } from "../util/worker-file.js";
 import type { PruneProgress, PruneReport } from "./prune.js";
 import type { PruneWorkerInput, PruneWorkerMessage } from "./prune-worker.js";
-
-/**
- * The worker's file. Run from the TypeScript source (the tests), this module is a .ts file a
- * worker thread cannot load, so the built worker is used (`npm run build`).
- */
-function workerFile(): string {
-  const here = import.meta.url;
-  const file = fileURLToPath(
-    new URL(here.endsWith(".ts") ? "../../dist/retention/prune-worker.js" : "./prune-worker.js", here),
-  );
-  if (!existsSync(file))
-    throw new Error(`the prune worker ${file} is missing: build @herdctl/core first (npm run build)`);
-  return file;
-}
 
 /** An error the worker reported, with its code when it had one (STATE_DISK_FULL, …). */
 export class PruneFailedError extends Error {
@@ -42,7 +27,9 @@ export class PruneThread {
 
   constructor(input: PruneWorkerInput) {
     this.startedAt = new Date();
-    this.worker = new Worker(workerFile(), { workerData: input });
+    this.worker = new Worker(builtWorkerFile(import.meta.url, "retention/prune-worker", "prune worker"), {
+      workerData: input,
+    });
     this.done = new Promise<PruneReport>((resolve, reject) => {
       let settled = false;
       this.worker.on("message", (message: PruneWorkerMessage) => {

@@ -158,8 +158,8 @@ export class ChatRepository {
       values.push(filter.surface);
     }
     const sql = `${SELECT_CHAT}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY c.last_active_at DESC, c.id LIMIT ?`;
-    values.push(filter.limit ?? -1);
+      ORDER BY c.last_active_at DESC, c.id${filter.limit === undefined ? "" : " LIMIT ?"}`;
+    if (filter.limit !== undefined) values.push(filter.limit);
     return (this.db.prepare(sql).all(...values) as ChatRow[]).map(toChat);
   }
 

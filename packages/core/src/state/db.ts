@@ -3,7 +3,9 @@ import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { CorruptDatabaseError, SchemaTooNewError, translateStorageError } from "./errors.js";
 
-export type Db = Database.Database;
+/** better-sqlite3's connection, as db.ts opens it; repositories see it as a Db (db-interface.ts). */
+export type SqliteDb = Database.Database;
+export type { Db } from "./db-interface.js";
 
 /**
  * The native module, loaded on the first open: commands that never open the database (a daemon
@@ -572,7 +574,7 @@ function checkHeader(path: string): void {
   }
 }
 
-function quickCheck(db: Db, path: string): void {
+function quickCheck(db: SqliteDb, path: string): void {
   const problems = db.pragma("quick_check", { simple: false }) as { quick_check: string }[];
   const messages = problems.map((row) => row.quick_check);
   if (messages.length !== 1 || messages[0] !== "ok") {
@@ -581,7 +583,7 @@ function quickCheck(db: Db, path: string): void {
 }
 
 /** A rebuild that left a dangling reference rolls back rather than commit a broken schema. */
-function assertForeignKeys(db: Db, migration: Migration): void {
+function assertForeignKeys(db: SqliteDb, migration: Migration): void {
   const broken = db.pragma("foreign_key_check") as { table: string; rowid: number; parent: string }[];
   if (broken.length === 0) return;
   const first = broken[0]!;
@@ -591,14 +593,14 @@ function assertForeignKeys(db: Db, migration: Migration): void {
   );
 }
 
-export function schemaVersion(db: Db): number {
+export function schemaVersion(db: SqliteDb): number {
   const row = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as {
     version: number | null;
   };
   return row.version ?? 0;
 }
 
-function migrate(db: Db, path: string, migrations: readonly Migration[]): void {
+function migrate(db: SqliteDb, path: string, migrations: readonly Migration[]): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY NOT NULL,
     name TEXT NOT NULL,
@@ -644,9 +646,9 @@ export function openDatabase(
   path: string,
   migrations: readonly Migration[] = MIGRATIONS,
   verify: OpenVerification = "quick",
-): Db {
+): SqliteDb {
   checkHeader(path);
-  let db: Db | undefined;
+  let db: SqliteDb | undefined;
   try {
     const { Database: Sqlite, options } = loadSqlite();
     db = new Sqlite(path, options);
@@ -665,7 +667,7 @@ export function openDatabase(
 }
 
 /** Full `PRAGMA integrity_check`; an empty list means the database is healthy. */
-export function integrityProblems(db: Db): string[] {
+export function integrityProblems(db: SqliteDb): string[] {
   const rows = db.pragma("integrity_check", { simple: false }) as { integrity_check: string }[];
   const messages = rows.map((row) => row.integrity_check);
   return messages.length === 1 && messages[0] === "ok" ? [] : messages;

@@ -11,7 +11,9 @@ export type StateErrorCode =
   | "STATE_LOCKED"
   | "STATE_DISK_FULL"
   | "STATE_CORRUPT_OUTPUT"
-  | "STATE_NOT_OPEN";
+  | "STATE_NOT_OPEN"
+  | "STATE_UNREACHABLE"
+  | "STATE_BACKEND_INCOMPLETE";
 
 export class StateError extends Error {
   readonly code: StateErrorCode;
@@ -154,6 +156,34 @@ export class CorruptOutputError extends StateError {
 export class StateNotOpenError extends StateError {
   constructor(stateDir: string) {
     super("STATE_NOT_OPEN", `State store ${stateDir} is not open: call open() before using it.`);
+  }
+}
+
+/**
+ * The PostgreSQL state database did not answer, refused the login, or lost the connection. The
+ * message names the server without its password (see pg/url.ts) and never the statement's values.
+ */
+export class StateUnreachableError extends StateError {
+  readonly server: string;
+
+  constructor(server: string, reason: string, hint: string, options?: { cause?: unknown }) {
+    super("STATE_UNREACHABLE", `PostgreSQL state database ${server}: ${reason}. ${hint}`, options);
+    this.server = server;
+  }
+}
+
+/** `state.backend: postgres` asked for a part of the state contract not built on Postgres yet. */
+export class BackendIncompleteError extends StateError {
+  readonly missing: readonly string[];
+
+  constructor(missing: readonly string[]) {
+    super(
+      "STATE_BACKEND_INCOMPLETE",
+      `state.backend: postgres is not complete yet: ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} ` +
+        "not run on PostgreSQL in this version (see docs/scaling.md, What exists today). Remove state.backend " +
+        "(or set it to sqlite) to keep the state in .herdctl/herdctl.db.",
+    );
+    this.missing = missing;
   }
 }
 

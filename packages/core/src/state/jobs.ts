@@ -1,5 +1,4 @@
-import type { Statement } from "better-sqlite3";
-import type { Db } from "./db.js";
+import type { Db, DbStatement as Statement } from "./db-interface.js";
 import { JobNotFoundError, translateStorageError } from "./errors.js";
 import { assertAgentName, assertJobId, assertSessionId, mintJobId } from "./ids.js";
 import { buildJobListQuery, type JobListQuery, pageSize } from "./job-query.js";

@@ -3,8 +3,15 @@ import { join, resolve } from "node:path";
 import { ApprovalRepository } from "./approvals.js";
 import { AuditRepository } from "./audit.js";
 import { ChatRepository } from "./chats.js";
-import { type Db, integrityProblems, MIGRATIONS, type OpenVerification, openDatabase } from "./db.js";
-import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
+import {
+  type Db,
+  integrityProblems,
+  MIGRATIONS,
+  type OpenVerification,
+  openDatabase,
+  type SqliteDb,
+} from "./db.js";
+import { BackendIncompleteError, DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
 import { EventRepository } from "./events.js";
 import { assertAgentName } from "./ids.js";
 import {
@@ -20,12 +27,68 @@ import { JobRepository } from "./jobs.js";
 import { acquireLock, type DaemonLock } from "./lock.js";
 import { MemoryRepository } from "./memory.js";
 import { makePrivateDir, PRIVATE_FILE, tightenState } from "./permissions.js";
+import { PgDb } from "./pg/pg-db.js";
+import { migratePg } from "./pg/schema.js";
+import { SyncPgClient } from "./pg/sync-client.js";
 import { RetentionRepository } from "./retention.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
 import { UsageRepository } from "./usage.js";
 import { UsagePauseRepository } from "./usage-pauses.js";
 import { WakeRepository } from "./wakes.js";
+
+/** Where the state lives: SQLite in the state directory (the default), or a PostgreSQL database. */
+export type StateBackend =
+  | { readonly kind: "sqlite" }
+  | {
+      readonly kind: "postgres";
+      /** postgres://user:password@host:port/database; a secret (never logged or shown). */
+      readonly url: string;
+      /**
+       * Open even though parts of the contract are not built on Postgres yet (POSTGRES_MISSING);
+       * using one of those then throws STATE_BACKEND_INCOMPLETE. For the state tests only: the
+       * daemon and the CLI refuse to open such a backend at all.
+       */
+      readonly partial?: boolean;
+    };
+
+/** The repositories, by the getter that returns each. */
+type RepositoryName =
+  | "jobs"
+  | "sessions"
+  | "memory"
+  | "approvals"
+  | "schedules"
+  | "events"
+  | "wakes"
+  | "audit"
+  | "retention"
+  | "chats"
+  | "usage"
+  | "usagePauses";
+
+/**
+ * The repositories not yet shown to pass the state test suite on PostgreSQL (docs/scaling.md,
+ * "What exists today"). While any is listed, `state.backend: postgres` refuses to open.
+ */
+export const POSTGRES_MISSING: readonly RepositoryName[] = ["retention", "usage"];
+
+/** How a refusal names a part: what a user knows it by. */
+const PART_NAMES: Record<RepositoryName, string> = {
+  jobs: "jobs",
+  sessions: "sessions",
+  memory: "agent memory",
+  approvals: "approvals",
+  schedules: "schedules",
+  events: "events",
+  wakes: "wakes",
+  audit: "the audit trail",
+  retention: "retention (herdctl prune)",
+  chats: "chats",
+  usage: "the usage report",
+  usagePauses: "usage-limit pauses",
+};
+const partNames = (names: readonly RepositoryName[]) => names.map((name) => PART_NAMES[name]);
 
 export interface StateManagerOptions {
   /** Source of "now" for every timestamp and job id; tests pass a fake clock. */
@@ -34,6 +97,8 @@ export interface StateManagerOptions {
   readonly verify?: OpenVerification;
   /** Told, in one line, when open() had to make existing state private. */
   readonly notice?: (message: string) => void;
+  /** SQLite in the state directory unless told otherwise. Job output stays in files either way. */
+  readonly backend?: StateBackend;
 }
 
 interface OpenState {
@@ -64,9 +129,11 @@ export class StateManager {
   private readonly notice: ((message: string) => void) | undefined;
   private readonly output: JobOutputStore;
   private state: OpenState | undefined;
+  readonly backend: StateBackend;
 
   constructor(stateDir: string, options: StateManagerOptions = {}) {
     this.stateDir = resolve(stateDir);
+    this.backend = options.backend ?? { kind: "sqlite" };
     this.clock = options.clock ?? (() => new Date());
     this.verify = options.verify ?? "quick";
     this.notice = options.notice;
@@ -122,70 +189,91 @@ export class StateManager {
     } catch (error) {
       throw isDiskFull(error) ? new DiskFullError(this.dbPath, { cause: error }) : error;
     }
-    const db = openDatabase(this.dbPath, MIGRATIONS, this.verify);
-    this.state = {
+    if (this.backend.kind === "postgres") {
+      this.state = this.openPostgres(this.backend);
+      return;
+    }
+    this.state = this.repositories(openDatabase(this.dbPath, MIGRATIONS, this.verify), this.dbPath);
+  }
+
+  private openPostgres(backend: Extract<StateBackend, { kind: "postgres" }>): OpenState {
+    if (POSTGRES_MISSING.length > 0 && backend.partial !== true)
+      throw new BackendIncompleteError(partNames(POSTGRES_MISSING));
+    const client = new SyncPgClient(backend.url);
+    try {
+      migratePg(client);
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    return this.repositories(new PgDb(client), client.server);
+  }
+
+  /** `where` names the database in errors: the SQLite file, or the server without its password. */
+  private repositories(db: Db, where: string): OpenState {
+    return {
       db,
-      jobs: new JobRepository(db, this.dbPath, this.clock, (id) => this.output.wakeFollowers(id)),
-      sessions: new SessionRepository(db, this.dbPath, this.clock),
-      memory: new MemoryRepository(db, this.dbPath, this.clock),
-      approvals: new ApprovalRepository(db, this.dbPath, this.clock),
-      schedules: new ScheduleRepository(db, this.dbPath),
-      events: new EventRepository(db, this.dbPath, this.clock),
-      wakes: new WakeRepository(db, this.dbPath, this.clock),
-      audit: new AuditRepository(db, this.dbPath, this.clock),
-      retention: new RetentionRepository(db, this.dbPath),
-      chats: new ChatRepository(db, this.dbPath),
-      usage: new UsageRepository(db, this.dbPath),
-      usagePauses: new UsagePauseRepository(db, this.dbPath),
+      jobs: new JobRepository(db, where, this.clock, (id) => this.output.wakeFollowers(id)),
+      sessions: new SessionRepository(db, where, this.clock),
+      memory: new MemoryRepository(db, where, this.clock),
+      approvals: new ApprovalRepository(db, where, this.clock),
+      schedules: new ScheduleRepository(db, where),
+      events: new EventRepository(db, where, this.clock),
+      wakes: new WakeRepository(db, where, this.clock),
+      audit: new AuditRepository(db, where, this.clock),
+      retention: new RetentionRepository(db, where),
+      chats: new ChatRepository(db, where),
+      usage: new UsageRepository(db, where),
+      usagePauses: new UsagePauseRepository(db, where),
     };
   }
 
   get jobs(): JobRepository {
-    return this.opened().jobs;
+    return this.opened("jobs").jobs;
   }
 
   get sessions(): SessionRepository {
-    return this.opened().sessions;
+    return this.opened("sessions").sessions;
   }
 
   get memory(): MemoryRepository {
-    return this.opened().memory;
+    return this.opened("memory").memory;
   }
 
   get approvals(): ApprovalRepository {
-    return this.opened().approvals;
+    return this.opened("approvals").approvals;
   }
 
   get schedules(): ScheduleRepository {
-    return this.opened().schedules;
+    return this.opened("schedules").schedules;
   }
 
   get events(): EventRepository {
-    return this.opened().events;
+    return this.opened("events").events;
   }
 
   get wakes(): WakeRepository {
-    return this.opened().wakes;
+    return this.opened("wakes").wakes;
   }
 
   get audit(): AuditRepository {
-    return this.opened().audit;
+    return this.opened("audit").audit;
   }
 
   get retention(): RetentionRepository {
-    return this.opened().retention;
+    return this.opened("retention").retention;
   }
 
   get usagePauses(): UsagePauseRepository {
-    return this.opened().usagePauses;
+    return this.opened("usagePauses").usagePauses;
   }
 
   get chats(): ChatRepository {
-    return this.opened().chats;
+    return this.opened("chats").chats;
   }
 
   get usage(): UsageRepository {
-    return this.opened().usage;
+    return this.opened("usage").usage;
   }
 
   /**
@@ -196,9 +284,10 @@ export class StateManager {
     return this.opened().db.transaction(fn).immediate();
   }
 
-  /** Full SQLite integrity check; an empty list means healthy. */
+  /** Full SQLite integrity check; an empty list means healthy. PostgreSQL checks its own pages. */
   integrityCheck(): string[] {
-    return integrityProblems(this.opened().db);
+    const { db } = this.opened();
+    return db.dialect === "postgres" ? [] : integrityProblems(db as SqliteDb);
   }
 
   /** Takes `herdctl.lock` for the daemon (creating the state directory if needed). */
@@ -254,13 +343,19 @@ export class StateManager {
     this.state = undefined;
     try {
       // Keeps query plans good as the tables grow; cheap when there is nothing to do.
-      state.db.pragma("optimize");
+      if (state.db.dialect !== "postgres") state.db.pragma("optimize");
     } catch {}
     state.db.close();
   }
 
-  private opened(): OpenState {
+  private opened(repository?: RepositoryName): OpenState {
     if (this.state === undefined) throw new StateNotOpenError(this.stateDir);
+    if (
+      repository !== undefined &&
+      this.state.db.dialect === "postgres" &&
+      POSTGRES_MISSING.includes(repository)
+    )
+      throw new BackendIncompleteError(partNames([repository]));
     return this.state;
   }
 }

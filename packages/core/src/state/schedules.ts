@@ -1,5 +1,4 @@
-import type { Statement } from "better-sqlite3";
-import type { Db } from "./db.js";
+import type { Db, DbStatement as Statement } from "./db-interface.js";
 import { translateStorageError } from "./errors.js";
 import { assertAgentName } from "./ids.js";
 import { toIsoTime } from "./job-query.js";

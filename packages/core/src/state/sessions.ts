@@ -80,7 +80,7 @@ export class SessionRepository {
           `INSERT INTO sessions (agent, session_id, working_directory, runtime, docker, created_at, last_used_at)
            VALUES (@agent, @sessionId, @workingDirectory, @runtime, @docker, @at, @at)
            ON CONFLICT (agent) DO UPDATE SET
-             created_at = CASE WHEN session_id = excluded.session_id THEN created_at ELSE excluded.created_at END,
+             created_at = CASE WHEN sessions.session_id = excluded.session_id THEN sessions.created_at ELSE excluded.created_at END,
              session_id = excluded.session_id,
              working_directory = excluded.working_directory,
              runtime = excluded.runtime,

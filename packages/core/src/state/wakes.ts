@@ -172,12 +172,13 @@ export class WakeRepository {
   fired(id: string, jobId: string, next: Date | undefined, endAs: "done" | "expired" = "done"): WakeRecord {
     const now = this.now().toISOString();
     const nextIso = next?.toISOString() ?? null;
+    // CAST: Postgres cannot tell a bare parameter's type in `? IS NULL`; SQLite means the same.
     this.write(() =>
       this.db
         .prepare(
           `UPDATE wakes SET last_fired_at = ?, last_job_id = ?, fire_count = fire_count + 1,
-             next_fire_at = ?, status = CASE WHEN ? IS NULL THEN ? ELSE status END,
-             ended_at = CASE WHEN ? IS NULL THEN ? ELSE ended_at END
+             next_fire_at = ?, status = CASE WHEN CAST(? AS TEXT) IS NULL THEN ? ELSE status END,
+             ended_at = CASE WHEN CAST(? AS TEXT) IS NULL THEN ? ELSE ended_at END
            WHERE id = ? AND status = 'pending'`,
         )
         .run(now, jobId, nextIso, nextIso, endAs, nextIso, now, id),

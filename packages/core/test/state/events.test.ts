@@ -1,10 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { InvalidIdError } from "../../src/state/errors.js";
-import { caught, openState } from "./helpers.js";
+import { caught, describeBackends, openState } from "./helpers.js";
 
 const JOB = "job-20250102030405-abc123";
 
-describe("EventRepository", () => {
+describeBackends("EventRepository", () => {
   it("appends events and lists the most recent first", () => {
     const { state, clock } = openState();
     const first = state.events.append({ type: "fleet:started" });

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterEach, beforeEach, describe } from "vitest";
+import { postgresSchema } from "../../../../test/setup/postgres.js";
 import { StateManager } from "../../src/state/manager.js";
 
 export interface FakeClock {
@@ -36,17 +37,58 @@ export function tempDir(): string {
   return dir;
 }
 
-/** An opened StateManager on a real SQLite file in a temp directory, closed after the test. */
-export function openState(clock: FakeClock = fakeClock()): {
+export type Backend = "sqlite" | "postgres";
+export const BACKENDS: readonly Backend[] = ["sqlite", "postgres"];
+let currentBackend: Backend = "sqlite";
+
+/**
+ * The same tests once per state backend: inside `body`, openState() opens the backend of the
+ * run it is in. The state contract is what passes on both.
+ */
+export function describeBackends(name: string, body: (backend: Backend) => void): void {
+  describe.each(BACKENDS)(`${name} [%s]`, (backend) => {
+    beforeEach(() => {
+      currentBackend = backend;
+    });
+    afterEach(() => {
+      currentBackend = "sqlite";
+    });
+    body(backend);
+  });
+}
+
+/**
+ * An opened StateManager, closed after the test: on a real SQLite file in a temp directory, or
+ * (inside describeBackends' postgres run) on a schema of its own in the test PostgreSQL
+ * (test/setup/postgres.ts), dropped after. Job output is in the temp directory either way.
+ */
+export function openState(
+  clock: FakeClock = fakeClock(),
+  backend: Backend = currentBackend,
+): {
   state: StateManager;
   clock: FakeClock;
   dir: string;
+  /** The Postgres URL (with its own search path) on the postgres backend. */
+  url?: string;
 } {
   const dir = join(tempDir(), ".herdctl");
-  const state = new StateManager(dir, { clock: clock.now });
+  let state: StateManager;
+  let url: string | undefined;
+  if (backend === "postgres") {
+    const schema = postgresSchema();
+    url = schema.url;
+    cleanups.push(() => schema.drop());
+    state = new StateManager(dir, {
+      clock: clock.now,
+      backend: { kind: "postgres", url: schema.url, partial: true },
+    });
+  } else {
+    state = new StateManager(dir, { clock: clock.now });
+  }
   state.open();
   cleanups.push(() => state.close());
-  return { state, clock, dir };
+  return { state, clock, dir, url };
 }
 
 /** The error `fn` throws; fails the test if it returns normally. */

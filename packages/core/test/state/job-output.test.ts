@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CorruptOutputError, DiskFullError, InvalidIdError } from "../../src/state/errors.js";
 import { JobOutputStore } from "../../src/state/job-output.js";
-import { caught, openState, tempDir } from "./helpers.js";
+import { caught, describeBackends, openState, tempDir } from "./helpers.js";
 
 const ID = "job-20250102030405-abc123";
 
@@ -130,7 +130,7 @@ describe("JobOutputStore", () => {
   });
 });
 
-describe("StateManager job output", () => {
+describeBackends("StateManager job output", () => {
   it("follows a job until it finishes and its last lines are read", async () => {
     const { state } = openState();
     const { id } = state.jobs.create({ agent: "a", triggerType: "manual", prompt: "hi", runtime: "cli" });

@@ -1,23 +1,10 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StateManager } from "../../src/state/index.js";
+import { expect, it } from "vitest";
 import { MEMORY_VERSIONS_KEPT } from "../../src/state/memory.js";
-import { tempDir } from "../helpers/fleet.js";
+import { describeBackends, openState } from "./helpers.js";
 
-describe("MemoryRepository (real SQLite)", () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let state: StateManager;
-  beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(join(tmp.dir, ".herdctl"));
-    state.open();
-  });
-  afterEach(() => {
-    state.close();
-    tmp.cleanup();
-  });
-
+describeBackends("MemoryRepository", () => {
   it("numbers versions per agent, newest is current, and keeps a bounded history", () => {
+    const { state } = openState();
     expect(state.memory.current("a")).toBeUndefined();
     state.memory.save("a", { content: "one", source: "edit", actor: "cli:me" });
     state.memory.save("b", { content: "other agent", source: "job", jobId: "job-x" });

@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { InvalidIdError } from "../../src/state/errors.js";
-import { caught, openState } from "./helpers.js";
+import { caught, describeBackends, openState } from "./helpers.js";
 
-describe("ScheduleRepository", () => {
+describeBackends("ScheduleRepository", () => {
   it("creates state on first upsert with unset fields null", () => {
     const { state } = openState();
     expect(state.schedules.get("triager", "morning")).toBeUndefined();

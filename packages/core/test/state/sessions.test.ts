@@ -1,11 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { InvalidIdError } from "../../src/state/errors.js";
-import { caught, openState } from "./helpers.js";
+import { caught, describeBackends, openState } from "./helpers.js";
 
 const S1 = "123e4567-e89b-12d3-a456-426614174000";
 const S2 = "9b2f6c1e-0d4a-4f8e-9c3b-5a7d2e1f0a6b";
 
-describe("SessionRepository", () => {
+describeBackends("SessionRepository", () => {
   it("saves, gets, lists and clears an agent's session pointer", () => {
     const { state } = openState();
     expect(state.sessions.get("triager")).toBeUndefined();
