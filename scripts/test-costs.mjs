@@ -61,12 +61,14 @@ if (args.includes("--weights")) {
   const topAt = args.indexOf("--top");
   const top = topAt >= 0 ? Number(args[topAt + 1]) : 40;
   const sorted = [...rows].sort((a, b) => b.self + b.children - (a.self + a.children));
-  console.log("| file | lane | wall s | worker CPU s | children CPU s | CPU s |");
-  console.log("| --- | --- | ---: | ---: | ---: | ---: |");
+  // CPU per wall second: well under 1 in the main lane is a file that mostly waits (SILENCES).
+  console.log("| file | lane | wall s | worker CPU s | children CPU s | CPU s | CPU/wall |");
+  console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
   const line = (name, lane, files) => {
     const sum = (key) => files.reduce((total, row) => total + row[key], 0);
+    const cpu = sum("self") + sum("children");
     console.log(
-      `| ${name} | ${lane} | ${s(sum("wall"))} | ${s(sum("self"))} | ${s(sum("children"))} | ${s(sum("self") + sum("children"))} |`,
+      `| ${name} | ${lane} | ${s(sum("wall"))} | ${s(sum("self"))} | ${s(sum("children"))} | ${s(cpu)} | ${(cpu / sum("wall")).toFixed(2)} |`,
     );
   };
   for (const row of sorted.slice(0, top)) line(row.file, row.lane, [row]);

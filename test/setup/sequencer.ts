@@ -11,7 +11,8 @@ const WEIGHTS = new URL("./file-weights.json", import.meta.url);
  * falls back to the larger file first, and file size says little about what a file costs (a short
  * file can pack a release and install it). file-weights.json holds each file's seconds in a
  * measured run, hooks and module loading included (`node scripts/test-costs.mjs --weights <log>`,
- * bench/README.md, "The test suite's cost"). A file it does not know yet counts as a median one; ties keep vitest's order.
+ * bench/README.md, "The test suite's cost"). A file it does not know yet counts as a median one;
+ * ties keep vitest's order.
  */
 export class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
