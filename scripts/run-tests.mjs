@@ -42,7 +42,12 @@ const runs = LANES.map(
           "--passWithNoTests",
           ...extra,
         ],
-        { cwd: repo, stdio: "inherit", env: { ...process.env, HERDCTL_VITEST_JSON: report(project) } },
+        {
+          cwd: repo,
+          stdio: "inherit",
+          // The lane's name also labels each file's cost line (test/setup/file-cost.ts).
+          env: { ...process.env, HERDCTL_VITEST_JSON: report(project), HERDCTL_TEST_LANE: project },
+        },
       );
       child.on("close", (code, signal) => done(code ?? (signal ? 1 : 0)));
     }),

@@ -1,4 +1,5 @@
-import { afterAll, vi } from "vitest";
+import { afterAll, expect, vi } from "vitest";
+import { measureFile } from "./file-cost.js";
 import { clearStalePyenvLock } from "./pyenv-lock.js";
 
 /**
@@ -12,7 +13,11 @@ import { clearStalePyenvLock } from "./pyenv-lock.js";
  *   instead of piling up on the shared process;
  * - the environment variables it changed are put back.
  * This runs before each test file (vitest re-runs setup files per file); its afterAll runs last.
+ * With HERDCTL_TEST_COST_LOG set, it also logs what the file cost, hooks and module loading
+ * included (test/setup/file-cost.ts).
  */
+const costLog = process.env.HERDCTL_TEST_COST_LOG;
+const measured = costLog ? measureFile(costLog) : undefined;
 vi.resetModules();
 clearStalePyenvLock();
 
@@ -28,4 +33,5 @@ afterAll(() => {
   for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
   // Assigning TZ back also resets Node's cached time zone.
   Object.assign(process.env, env);
+  measured?.(expect.getState().testPath);
 });

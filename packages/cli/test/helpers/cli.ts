@@ -75,10 +75,12 @@ export function json<T = Record<string, unknown>>(r: CliResult): T {
   }
 }
 
+/** A new folder under `base` (the system's temporary folder unless given), and a way to remove it. */
 export async function tempDir(
   prefix = "herdctl-cli-",
+  base = tmpdir(),
 ): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(base, prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
