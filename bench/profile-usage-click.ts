@@ -10,14 +10,10 @@
  *
  *   npx vite-node bench/profile-usage-click.ts [clicks]
  */
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { build } from "vite";
-import { FleetManager, StateManager } from "../packages/core/src/internal.js";
-import { startWebServer } from "../packages/web/src/server/index.js";
-import { scratch, writeFleetFiles } from "../test/faults/helpers.js";
-import { bulkInsertJobs } from "./lib/bulk-jobs.js";
+import { startUsageDashboard, toRestingFleetPage } from "./lib/usage-dashboard.js";
 
 const CLICKS = Number(process.argv[2] ?? 3);
 const TOP = 40;
@@ -64,16 +60,8 @@ await build({
   build: { minify: false },
 });
 
-const root = scratch("herdctl-profile-usage-");
-const stateDir = join(root.dir, ".herdctl");
-writeFleetFiles(root.dir, "benchusage", { worker: "runtime: cli\n" });
-const schema = new StateManager(stateDir);
-schema.open();
-schema.close();
-bulkInsertJobs(join(stateDir, "herdctl.db"), 100_000, 50, Date.now() - 100_000 * 30_000);
-const fleet = new FleetManager({ config: root.dir, stateDir, watchConfig: false, env: {} });
-await fleet.start();
-const web = await startWebServer(fleet, { host: "127.0.0.1", port: 0, stateDir, env: {} });
+const dashboard = await startUsageDashboard("herdctl-profile-usage-", 100_000, 50);
+const { web } = dashboard;
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-background-networking"],
@@ -88,12 +76,7 @@ try {
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
   for (let i = 0; i <= CLICKS; i++) {
-    await page.locator("header nav a", { hasText: "Fleet" }).click();
-    await page.getByTestId("agents-table").waitFor();
-    await page.waitForFunction(() =>
-      performance.getEntriesByType("resource").some((e) => e.name.includes("/assets/usage-")),
-    );
-    await page.evaluate("new Promise((r) => requestIdleCallback(() => r(null), { timeout: 2000 }))");
+    await toRestingFleetPage(page);
     await page.evaluate(`(() => {
       const t = (window.__timeline = { marks: [] });
       const mark = (what) => t.marks.push(what + "@" + Math.round(performance.now() - t.click));
@@ -141,8 +124,6 @@ try {
   console.log(`inclusive time a click:\n${top(inclusive).join("\n")}`);
 } finally {
   await browser.close();
-  await web.close();
-  await fleet.stop({ timeoutMs: 1_000 });
-  root.cleanup();
+  await dashboard.close();
 }
 process.exit(0);

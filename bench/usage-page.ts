@@ -21,12 +21,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { chromium } from "playwright-core";
-import { FleetManager, StateManager } from "../packages/core/src/internal.js";
-import { startWebServer } from "../packages/web/src/server/index.js";
 import { buildDashboardClient } from "../packages/web/test/helpers/build-client.js";
-import { scratch, writeFleetFiles } from "../test/faults/helpers.js";
-import { bulkInsertJobs } from "./lib/bulk-jobs.js";
 import { figure, finish, fmt, median, QUICK } from "./lib/report.js";
+import { startUsageDashboard, toRestingFleetPage } from "./lib/usage-dashboard.js";
 
 const JOBS = 100_000;
 const AGENTS = 50;
@@ -61,19 +58,9 @@ function treeCpuMs(root: number): number {
 // The page the browser loads is the built client, as `npm run build` makes it (production React).
 await buildDashboardClient();
 
-const root = scratch("herdctl-bench-usage-");
-const stateDir = join(root.dir, ".herdctl");
-writeFleetFiles(root.dir, "benchusage", { worker: "runtime: cli\n" });
-const schema = new StateManager(stateDir);
-schema.open();
-schema.close();
-const start = Date.now() - JOBS * 30_000;
-const insertMs = bulkInsertJobs(join(stateDir, "herdctl.db"), JOBS, AGENTS, start);
-console.log(`usage-page fill@${JOBS}: ${fmt(insertMs)} (one transaction)`);
-
-const fleet = new FleetManager({ config: root.dir, stateDir, watchConfig: false, env: {} });
-await fleet.start();
-const web = await startWebServer(fleet, { host: "127.0.0.1", port: 0, stateDir, env: {} });
+const dashboard = await startUsageDashboard("herdctl-bench-usage-", JOBS, AGENTS);
+const { stateDir, start, web } = dashboard;
+console.log(`usage-page fill@${JOBS}: ${fmt(dashboard.insertMs)} (one transaction)`);
 const bearer = { authorization: `Bearer ${readFileSync(join(stateDir, "web-token"), "utf8").trim()}` };
 const writer = new Database(join(stateDir, "herdctl.db"));
 const browser = await chromium.launch({
@@ -130,14 +117,7 @@ try {
    * time seen from here (the click's actionability checks included) is reported beside it.
    */
   const clickFromFleet = async (entry: string, ready: string) => {
-    await page.locator("header nav a", { hasText: "Fleet" }).click();
-    await page.getByTestId("agents-table").waitFor();
-    // The user reads the fleet page a moment: long enough for the app's idle-time preload of the
-    // usage chunk (a second after it is up) to have been fetched.
-    await page.waitForFunction(() =>
-      performance.getEntriesByType("resource").some((e) => e.name.includes("/assets/usage-")),
-    );
-    await page.evaluate("new Promise((r) => requestIdleCallback(() => r(null), { timeout: 2000 }))");
+    await toRestingFleetPage(page);
     // (In a function: an evaluated promise would be awaited here, before the click.)
     await page.evaluate(`(() => {
       window.__clicked = new Promise((resolve) =>
@@ -253,8 +233,6 @@ try {
 } finally {
   writer.close();
   await browser.close();
-  await web.close();
-  await fleet.stop({ timeoutMs: 1_000 });
-  root.cleanup();
+  await dashboard.close();
 }
 finish();
