@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url";
 import { configDefaults, defineConfig } from "vitest/config";
-import { LongestFirstSequencer } from "./test/setup/sequencer.js";
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
@@ -63,8 +62,6 @@ export default defineConfig({
     // npm test runs each lane in a process of its own, with its own count (scripts/run-tests.mjs).
     maxWorkers: 2,
     minWorkers: 1,
-    // The longest files start first, so the run does not end on one of them with a worker idle.
-    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,

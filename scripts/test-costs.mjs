@@ -4,13 +4,12 @@
  * hooks and module loading included).
  *
  *   node scripts/test-costs.mjs <log> [--top N]   a markdown table, costliest first, and totals
- *   node scripts/test-costs.mjs <log> --weights   writes test/setup/file-weights.json (seconds of
- *                                                 wall per file, the sequencer's order)
  *   node scripts/test-costs.mjs <log> --simulate  how long two workers would take over the logged
  *                                                 files in vitest's clean-clone order (larger file
- *                                                 first) and longest first
+ *                                                 first) and longest first: whether ordering the
+ *                                                 files could shorten a lane's tail
  */
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,7 +17,7 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const log = args.find((arg) => !arg.startsWith("--") && !/^\d+$/.test(arg));
 if (!log) {
-  process.stderr.write("usage: node scripts/test-costs.mjs <log> [--top N | --weights | --simulate]\n");
+  process.stderr.write("usage: node scripts/test-costs.mjs <log> [--top N | --simulate]\n");
   process.exit(2);
 }
 const rows = readFileSync(log, "utf8")
@@ -27,16 +26,7 @@ const rows = readFileSync(log, "utf8")
   .map((line) => JSON.parse(line));
 const s = (n) => n.toFixed(1);
 
-if (args.includes("--weights")) {
-  const weights = Object.fromEntries(
-    rows
-      .map((row) => [row.file, Math.round(row.wall * 10) / 10])
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-  const out = join(repo, "test", "setup", "file-weights.json");
-  writeFileSync(out, `${JSON.stringify(weights, null, 2)}\n`);
-  console.log(`wrote ${Object.keys(weights).length} files' weights to ${out}`);
-} else if (args.includes("--simulate")) {
+if (args.includes("--simulate")) {
   /** Makespan of `workers` workers each taking the next file of `order` when free. */
   const makespan = (order, workers = 2) => {
     const free = new Array(workers).fill(0);

@@ -44,7 +44,7 @@ function selfSeconds(): number {
 /**
  * Starts measuring the test file now running; the returned function appends its cost as one JSON
  * line to `log`. HERDCTL_TEST_COST_LOG turns this on (test/setup/per-file.ts); scripts/test-costs.mjs
- * makes the table and the sequencer's weights from the lines.
+ * makes the table from the lines.
  */
 export function measureFile(log: string): (testPath: string | undefined) => void {
   const start = Date.now();
