@@ -1079,12 +1079,10 @@ export const FleetSchema = z.strictObject({
         .describe(
           "Where jobs, sessions, schedules and events are kept: sqlite (default, .herdctl/herdctl.db) or postgres (state.url; not complete yet, see docs/scaling.md)",
         ),
-      url: pgUrl
-        .optional()
-        .describe(
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet file's ${VAR} syntax, shown to users
-          "postgres://user:password@host:5432/database for backend postgres, usually ${DATABASE_URL}; a secret, never shown",
-        ),
+      url: pgUrl.optional().describe(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet file's ${VAR} syntax, shown to users
+        "postgres://user:password@host:5432/database for backend postgres, usually ${DATABASE_URL}; a secret, never shown",
+      ),
     })
     .superRefine((state, ctx) => {
       if (state.backend === "postgres" && state.url === undefined)
