@@ -166,7 +166,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
     state.close();
-    await Promise.all([offline?.standin.close(), t.ahead?.close()]);
+    await offline?.standin.close();
   }
 }
 

@@ -71,29 +71,28 @@ export function registerTrigger(program: Command): void {
       const ahead = new SpeculativeClaude(ctx.stateDir(), ctx.configPath(), agentName, options);
       if (ahead.pid !== undefined && ctx.options.verbose)
         ctx.stderr.write(ctx.err.dim(`· claude started ahead from the launch cache (pid ${ahead.pid})\n`));
-      const parsedAt = Date.now();
-      let agent: Awaited<ReturnType<CommandContext["agent"]>>;
+      // Ended here whatever happens (a bad prompt, a spent budget): never left waiting for a prompt.
       try {
-        agent = await ctx.agent(agentName);
-      } catch (error) {
+        const parsedAt = Date.now();
+        const agent = await ctx.agent(agentName);
+        const { runJobInProcess } = await import("../job-runner.js");
+        const job = await runJobInProcess(ctx, {
+          ahead,
+          parsedAt,
+          agent,
+          prompt: options.prompt,
+          schedule: options.schedule,
+          fresh: options.fresh,
+          resume: options.resume,
+          fork: options.fork,
+          offline: options.offline,
+          force: options.force === true,
+          stream: options.wait === true && !options.quiet,
+          quiet: options.quiet === true,
+        });
+        if (job.status !== "completed") process.exitCode = 1;
+      } finally {
         await ahead.close();
-        throw error;
       }
-      const { runJobInProcess } = await import("../job-runner.js");
-      const job = await runJobInProcess(ctx, {
-        ahead,
-        parsedAt,
-        agent,
-        prompt: options.prompt,
-        schedule: options.schedule,
-        fresh: options.fresh,
-        resume: options.resume,
-        fork: options.fork,
-        offline: options.offline,
-        force: options.force === true,
-        stream: options.wait === true && !options.quiet,
-        quiet: options.quiet === true,
-      });
-      if (job.status !== "completed") process.exitCode = 1;
     });
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Standin, startStandin, textReply } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "../../../../test/setup/process-alive.js";
 import { cachedLaunch } from "../../src/launch-cache.js";
 import { modelEnv } from "../helpers/chat.js";
 import { assertBuilt, herdctl, json, tempDir } from "../helpers/cli.js";
@@ -88,6 +89,16 @@ describe("trigger without a daemon: claude started ahead from the launch cache",
     expect(second.ahead).toBeDefined();
     expect(second.job).toMatchObject({ status: "completed", summary: "ahead of time", pid: second.ahead });
     expect(second.used).toBe(true);
+  });
+
+  it("a trigger that fails before its job starts ends the claude it started ahead", async () => {
+    // No -p and no default_prompt: the trigger stops once it has read the fleet.
+    const r = await herdctl(["-v", "trigger", "quick", "--fresh"], { cwd: dir, env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("has no default_prompt");
+    const ahead = Number(/claude started ahead from the launch cache \(pid (\d+)\)/.exec(r.stderr)?.[1]);
+    expect(ahead).toBeGreaterThan(0);
+    expect(isAlive(ahead)).toBe(false);
   });
 
   it("the cache is private to this user and holds no secret value", async () => {
