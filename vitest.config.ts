@@ -36,6 +36,8 @@ const SILENCES = [
   "packages/core/test/chat/slack/slack-silence.test.ts",
   // A 70-second wait for an approval, per runtime.
   "packages/core/test/approvals/approval-wait.test.ts",
+  // A minute-long silent turn in a warm Docker container.
+  "packages/core/test/runner/runtime/warm-containers-silence.test.ts",
 ];
 
 export default defineConfig({
