@@ -1,10 +1,18 @@
 import { chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Standin } from "@herdctl/standin";
+import { type Responder, type Standin, startStandin } from "@herdctl/standin";
 import Dockerode from "dockerode";
+import { afterAll, beforeAll } from "vitest";
 import { IMAGE_UID } from "../../src/docker/runtime-image.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
+import {
+  ensureRuntimeImage,
+  IMAGE_TIMEOUT_MS,
+  removeFleetContainers,
+} from "../docker/runtime-image-fixture.js";
 import { claudeEnv } from "./claude-env.js";
+import { tempDir } from "./fleet.js";
+import { until } from "./until.js";
 
 export const WARM_CONTAINERS = { max: 4, idleMs: 10 * 60_000 };
 
@@ -47,4 +55,41 @@ export async function fleetContainerIds(fleetName: string): Promise<string[]> {
     filters: { label: [`herdctl.fleet=${fleetName}`] },
   });
   return found.map((c) => c.Id);
+}
+
+/** What a warm-container fleet test uses: a stand-in and a folder for the describe block. */
+export interface WarmDockerFleetFixture {
+  readonly standin: Standin;
+  readonly root: string;
+  fleet: FleetManager | undefined;
+  /** Starts the fleet (startWarmDockerFleet) in the fixture's folder; stopped after the block. */
+  start(): Promise<FleetManager>;
+  /** The agent's warm container, once the fleet has made one. */
+  warmId(fleet: FleetManager): Promise<string>;
+}
+
+export function warmDockerFleetFixture(fleetName: string, responder: Responder): WarmDockerFleetFixture {
+  const fx = {} as WarmDockerFleetFixture & { standin: Standin; root: string };
+  let tmp: ReturnType<typeof tempDir>;
+  beforeAll(async () => {
+    await ensureRuntimeImage();
+    fx.standin = await startStandin({ responder });
+    tmp = tempDir();
+    fx.root = tmp.dir;
+  }, IMAGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await fx.fleet?.stop({ timeoutMs: 0 });
+    await fx.standin.close();
+    await removeFleetContainers(fleetName);
+    tmp.cleanup();
+  });
+  fx.start = async () => {
+    fx.fleet = await startWarmDockerFleet(fx.root, fleetName, fx.standin);
+    return fx.fleet;
+  };
+  fx.warmId = async (fleet) => {
+    await until(() => fleet.warmContainerIds().length === 1, "a warm container for the agent");
+    return fleet.warmContainerIds()[0]!;
+  };
+  return fx;
 }

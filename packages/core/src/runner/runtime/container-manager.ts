@@ -125,7 +125,11 @@ export class ContainerManager {
   /** Warm containers (warm-containers.ts), when the fleet keeps them: ephemeral jobs look there first. */
   warm: WarmContainers | undefined;
 
-  async ensureContainer(spec: ContainerSpec): Promise<EnsuredContainer> {
+  /**
+   * `options.warm`: a run of the agent's own (ContainerRunner), which may take the agent's warm
+   * container and whose spec the next warm one copies; a hook's container does neither.
+   */
+  async ensureContainer(spec: ContainerSpec, options: { warm?: boolean } = {}): Promise<EnsuredContainer> {
     const hash = await this.identify(spec);
     const credentialEnv = Object.fromEntries(
       Object.entries(spec.config.env).filter(([key]) => isCredentialEnvKey(key)),
@@ -134,7 +138,7 @@ export class ContainerManager {
     // the one persistent container.
     return this.withLock(agentKey(spec), async () => {
       let existing = await this.agentContainers(spec);
-      if (spec.config.ephemeral && this.warm) {
+      if (spec.config.ephemeral && this.warm && options.warm) {
         this.warm.remember(spec);
         const warm = this.warm.take(spec, hash);
         // Still running: nothing outside herdctl stopped it since it was made.

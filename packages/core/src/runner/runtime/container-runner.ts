@@ -163,17 +163,20 @@ export class ContainerRunner implements RuntimeInterface {
         ? (this.deps.proxy ?? (await sharedCredentialProxy(this.stateDir)))
         : undefined;
     await proxy?.start();
-    const container = await this.manager.ensureContainer({
-      fleet: this.deps.fleet ?? agent.fleetName,
-      agent: agent.name,
-      jobId: options.jobId ?? "adhoc",
-      config: this.config,
-      workingDirectory: agent.working_directory,
-      claudeConfigDir: this.sessionsDir(agent.name),
-      guard: options.guard,
-      plugins,
-      proxySocketDir: reachesProxyBySocket(this.config) ? proxy?.socketDir : undefined,
-    });
+    const container = await this.manager.ensureContainer(
+      {
+        fleet: this.deps.fleet ?? agent.fleetName,
+        agent: agent.name,
+        jobId: options.jobId ?? "adhoc",
+        config: this.config,
+        workingDirectory: agent.working_directory,
+        claudeConfigDir: this.sessionsDir(agent.name),
+        guard: options.guard,
+        plugins,
+        proxySocketDir: reachesProxyBySocket(this.config) ? proxy?.socketDir : undefined,
+      },
+      { warm: true },
+    );
     let grant: JobGrant | undefined;
     // The token dies with the run, however it ended: a copy left behind in the container is worthless.
     const release = async () => {

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import type { ContainerManager, ContainerSpec } from "./container-manager.js";
+import { makeRoom, WarmDemand } from "./warm-demand.js";
 
 /** How many warm containers a fleet keeps, and how long one waits unused before it is removed. */
 export interface WarmContainersOptions {
@@ -11,9 +12,6 @@ export const DEFAULT_WARM_CONTAINERS: WarmContainersOptions = { max: 4, idleMs: 
 
 /** The herdctl.job label of a container no job has taken yet; orphan clean-up removes it. */
 export const WARM_JOB_LABEL = "warm";
-
-/** A person (or a webhook) asked for this agent recently: its next trigger is likely to follow soon. */
-const DEMAND_TRIGGERS = new Set(["manual", "web", "webhook"]);
 
 interface Warm {
   id: string;
@@ -57,7 +55,7 @@ function folderStamp(spec: ContainerSpec): string {
 export class WarmContainers {
   private readonly warm = new Map<string, Warm>();
   private readonly specs = new Map<string, ContainerSpec>();
-  private readonly demand = new Map<string, number>();
+  private readonly demand: WarmDemand;
   /** Creations under way, so close() waits for them instead of leaving a container behind. */
   private readonly starting = new Set<Promise<unknown>>();
   private closed = false;
@@ -65,12 +63,14 @@ export class WarmContainers {
   constructor(
     private readonly manager: ContainerManager,
     private readonly options: WarmContainersOptions = DEFAULT_WARM_CONTAINERS,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.demand = new WarmDemand(options.idleMs, now);
+  }
 
   /** Called with each trigger: demand is what makes an agent worth keeping warm. */
   triggered(agent: string, triggerType: string): void {
-    if (DEMAND_TRIGGERS.has(triggerType)) this.demand.set(agent, this.now());
+    this.demand.triggered(agent, triggerType);
   }
 
   /** What the agent's last ephemeral container was made from (called by the manager). */
@@ -110,13 +110,8 @@ export class WarmContainers {
   idle(agent: string): void {
     if (this.closed || this.warm.has(agent)) return;
     const spec = this.specs.get(agent);
-    const askedAt = this.demand.get(agent);
-    if (!spec || askedAt === undefined || this.now() - askedAt > this.options.idleMs) return;
-    if (this.warm.size >= this.options.max) {
-      // The longest-waiting one goes: the most recently finished agent is the likelier next trigger.
-      const oldest = this.warm.keys().next().value;
-      if (oldest !== undefined) this.discard(oldest);
-    }
+    if (!spec || !this.demand.recent(agent)) return;
+    makeRoom(this.warm, this.options.max, (oldest) => this.discard(oldest));
     const creating = this.manager
       .createWarm(spec, (id, hash) => {
         // Inside the agent's lock: a job that arrives meanwhile waits for it and finds it here.

@@ -2,10 +2,9 @@ import { randomBytes } from "node:crypto";
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Standin, startStandin, textReply } from "@herdctl/standin";
+import { textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FleetManager } from "../../../src/fleet-manager/fleet-manager.js";
 import {
   ContainerManager,
   type ContainerSpec,
@@ -19,9 +18,8 @@ import {
   IMAGE_TIMEOUT_MS,
   removeFleetContainers,
 } from "../../docker/runtime-image-fixture.js";
-import { tempDir } from "../../helpers/fleet.js";
 import { until } from "../../helpers/until.js";
-import { fleetContainerIds, startWarmDockerFleet } from "../../helpers/warm-docker-fleet.js";
+import { fleetContainerIds, warmDockerFleetFixture } from "../../helpers/warm-docker-fleet.js";
 
 const SECRET = `sk-ant-warm-${randomBytes(6).toString("hex")}`;
 const docker = new Dockerode();
@@ -77,7 +75,7 @@ describe("warm containers: which job may take one (real engine)", () => {
     use: (c: EnsuredContainer) => Promise<void> = async () => {},
   ): Promise<EnsuredContainer> {
     pool.triggered("worker", "manual");
-    const ensured = await manager.ensureContainer(spec(jobId, extra));
+    const ensured = await manager.ensureContainer(spec(jobId, extra), { warm: true });
     try {
       await use(ensured);
     } finally {
@@ -192,27 +190,13 @@ describe("warm containers: which job may take one (real engine)", () => {
 
 describe("warm containers in a fleet (real claude in Docker, Anthropic faked by the stand-in)", () => {
   const fleetName = `warmfleet${process.pid}`;
-  let standin: Standin;
-  let tmp: ReturnType<typeof tempDir>;
-  let fleet: FleetManager | undefined;
-
-  beforeAll(async () => {
-    standin = await startStandin({ responder: () => textReply("done") });
-    tmp = tempDir();
-  });
-  afterAll(async () => {
-    await fleet?.stop({ timeoutMs: 0 });
-    await standin.close();
-    await removeFleetContainers(fleetName);
-    tmp.cleanup();
-  });
+  const fx = warmDockerFleetFixture(fleetName, () => textReply("done"));
 
   it("the next trigger runs in the warm container; stop removes it, and start removes one left behind", async () => {
-    fleet = await startWarmDockerFleet(tmp.dir, fleetName, standin);
+    const fleet = await fx.start();
     const cold = await fleet.wait(fleet.trigger("boxed").id);
     expect(cold).toMatchObject({ status: "completed", docker: true });
-    await until(() => fleet!.warmContainerIds().length === 1, "a warm container for the agent");
-    const [warmId] = fleet.warmContainerIds();
+    const warmId = await fx.warmId(fleet);
     expect(warmId).not.toBe(cold.containerId);
 
     const warm = await fleet.wait(fleet.trigger("boxed").id);
@@ -222,16 +206,13 @@ describe("warm containers in a fleet (real claude in Docker, Anthropic faked by 
       containerId: warmId,
       summary: cold.summary,
     });
-    await until(() => fleet!.warmContainerIds().length === 1, "the next warm container");
-    const [next] = fleet.warmContainerIds();
-    expect(next).not.toBe(warmId);
+    expect(await fx.warmId(fleet)).not.toBe(warmId);
 
     await fleet.stop();
     expect(await fleetContainerIds(fleetName)).toEqual([]);
 
     // One a herdctl that died left behind (created as the pool creates them, labelled "warm").
-    fleet = undefined;
-    const workspace = join(tmp.dir, "workspace");
+    const workspace = join(fx.root, "workspace");
     await new ContainerManager(docker).createWarm(
       {
         fleet: fleetName,
@@ -241,12 +222,12 @@ describe("warm containers in a fleet (real claude in Docker, Anthropic faked by 
           workingDirectory: workspace,
         }),
         workingDirectory: workspace,
-        claudeConfigDir: join(tmp.dir, ".herdctl", "docker-sessions", "boxed"),
+        claudeConfigDir: join(fx.root, ".herdctl", "docker-sessions", "boxed"),
       },
       () => true,
     );
     expect(await fleetContainerIds(fleetName)).toHaveLength(1);
-    fleet = await startWarmDockerFleet(tmp.dir, fleetName, standin);
+    await fx.start();
     expect(await fleetContainerIds(fleetName)).toEqual([]);
   });
 });
