@@ -73,6 +73,8 @@ export interface ContainerSummary {
   agent: string;
   jobId: string;
   ephemeral: boolean;
+  /** Created ahead of a job and not taken yet (WarmContainers): kept for exactly one job. */
+  warm: boolean;
   configHash: string;
   state: string;
 }
@@ -467,6 +469,7 @@ export class ContainerManager {
       agent: c.Labels[LABEL.agent] ?? "",
       jobId: c.Labels[LABEL.job] ?? "",
       ephemeral: c.Labels[LABEL.ephemeral] !== "false",
+      warm: c.Labels[LABEL.warm] === "true",
       configHash: c.Labels[LABEL.configHash] ?? "",
       state: c.State,
     }));
