@@ -38,6 +38,8 @@ const SILENCES = [
   "packages/core/test/approvals/approval-wait.test.ts",
   // A warm claude's trigger through the daemon across a minute-long silent model turn.
   "packages/cli/test/commands/warm-silence.test.ts",
+  // A minute-long silent turn in a warm Docker container.
+  "packages/core/test/runner/runtime/warm-containers-silence.test.ts",
 ];
 
 export default defineConfig({

@@ -10,7 +10,13 @@
  *   for a Docker agent (ephemeral container, network host) against `docker run … claude -p hi`
  *   with the same image, user, network, mounts and environment herdctl gives its container.
  *
- *   npx vite-node bench/cli-startup.ts [--quick] [--no-docker]
+ *   Through the daemon, the Docker agent is timed twice: with warm containers (the default) and
+ *   with a daemon started with `--no-warm` (each job creates its container), in the same run.
+ *
+ *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker]
+ *
+ * `--docker`: the Docker rows only (in-process, daemon, daemon --no-warm); `--no-docker`: a full run
+ * without them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chownSync, mkdirSync } from "node:fs";
@@ -37,6 +43,8 @@ import { CLI, scratch, until, writeFleetFiles } from "../test/faults/helpers.js"
 import { bulkInsertJobs, bulkJobId } from "./lib/bulk-jobs.js";
 import { figure, finish, fmt, median, QUICK } from "./lib/report.js";
 
+/** Only the Docker trigger rows: what a change to the container path moves. */
+const DOCKER_ONLY = process.argv.includes("--docker");
 const RUNS = QUICK ? 2 : 9;
 const TRIGGER_RUNS = QUICK ? 1 : 7;
 const JOBS = 100_000;
@@ -223,7 +231,7 @@ const settled = (run: () => Promise<number>) => async () => {
   return run();
 };
 
-async function triggers(where: string, settle = false): Promise<void> {
+async function triggers(where: string, settle = false, only?: "docker"): Promise<void> {
   const agents = [
     { agent: "cli", name: "cli-runtime agent", baseline: "claude -p hi", base: plainClaude },
     { agent: "sdk", name: "sdk-runtime agent", baseline: "claude -p hi", base: plainClaude },
@@ -234,7 +242,8 @@ async function triggers(where: string, settle = false): Promise<void> {
       base: plainDocker,
     },
   ];
-  for (const { agent, name, baseline, base: run } of withDocker ? agents : agents.slice(0, 2)) {
+  const chosen = only ? agents.filter((a) => a.agent === only) : withDocker ? agents : agents.slice(0, 2);
+  for (const { agent, name, baseline, base: run } of chosen) {
     const trigger = herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh");
     const [base, ours] = await compare(
       TRIGGER_RUNS,
@@ -252,8 +261,8 @@ async function triggers(where: string, settle = false): Promise<void> {
   }
 }
 
-async function startDaemon(): Promise<ChildProcess> {
-  const daemon = spawn(process.execPath, [CLI, "start"], {
+async function startDaemon(...flags: string[]): Promise<ChildProcess> {
+  const daemon = spawn(process.execPath, [CLI, "start", ...flags], {
     cwd: root.dir,
     env,
     stdio: "ignore",
@@ -272,17 +281,35 @@ async function stopDaemon(daemon: ChildProcess): Promise<void> {
 
 let daemon: ChildProcess | undefined;
 try {
-  await againstNode("herdctl --version", ["--version"]);
-  await againstNode("herdctl --help", ["--help"]);
-  await againstNodeAndQuery(`herdctl status @${JOBS} jobs, no daemon`, ["status"], queries.statusNoDaemon);
-  await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, no daemon`, ["jobs"], queries.jobs);
-  await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, no daemon`, ["job", someJob], queries.job);
-  await triggers("in-process (no daemon)");
+  if (!DOCKER_ONLY) {
+    await againstNode("herdctl --version", ["--version"]);
+    await againstNode("herdctl --help", ["--help"]);
+    await againstNodeAndQuery(`herdctl status @${JOBS} jobs, no daemon`, ["status"], queries.statusNoDaemon);
+    await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, no daemon`, ["jobs"], queries.jobs);
+    await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, no daemon`, ["job", someJob], queries.job);
+  }
+  await triggers("in-process (no daemon)", false, DOCKER_ONLY ? "docker" : undefined);
   daemon = await startDaemon();
-  await againstNodeAndQuery(`herdctl status @${JOBS} jobs, daemon running`, ["status"], queries.statusDaemon);
-  await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, daemon running`, ["jobs"], queries.jobs);
-  await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, daemon running`, ["job", someJob], queries.job);
-  await triggers("through the daemon", true);
+  if (!DOCKER_ONLY) {
+    await againstNodeAndQuery(
+      `herdctl status @${JOBS} jobs, daemon running`,
+      ["status"],
+      queries.statusDaemon,
+    );
+    await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, daemon running`, ["jobs"], queries.jobs);
+    await againstNodeAndQuery(
+      `herdctl job <id> @${JOBS} jobs, daemon running`,
+      ["job", someJob],
+      queries.job,
+    );
+  }
+  await triggers("through the daemon", true, DOCKER_ONLY ? "docker" : undefined);
+  if (withDocker) {
+    // The same daemon path with each job creating its container: what warm containers save.
+    await stopDaemon(daemon);
+    daemon = await startDaemon("--no-warm");
+    await triggers("through the daemon --no-warm", true, "docker");
+  }
 } finally {
   if (daemon) await stopDaemon(daemon);
   if (withDocker) await removeFleetContainers(FLEET);

@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FleetManager, StateManager } from "../packages/core/src/index.js";
+import { FleetManager, StateManager } from "../packages/core/src/internal.js";
 import { startWebServer } from "../packages/web/src/server/index.js";
 import { CLI, scratch, writeFleetFiles } from "../test/faults/helpers.js";
 import { bulkInsertJobs } from "./lib/bulk-jobs.js";

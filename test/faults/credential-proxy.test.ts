@@ -87,13 +87,17 @@ describeRuntimes("docker.network: proxy-only (%s runtime, real engine)", (runtim
     return loaded;
   }
 
-  const executor = (env: Record<string, string>) =>
-    new JobExecutor({
+  const managers: ContainerManager[] = [];
+  const executor = (env: Record<string, string>) => {
+    const manager = new ContainerManager();
+    managers.push(manager);
+    return new JobExecutor({
       state: fx.state,
       claudePath,
       env,
-      containers: { manager: new ContainerManager(), fleet: FLEET, proxy: fx.proxy },
+      containers: { manager, fleet: FLEET, proxy: fx.proxy },
     });
+  };
 
   test("completes through the proxy; nothing in the container holds the key; the token dies with the job", async () => {
     const { agent, workspace } = await proxiedAgent();
@@ -190,6 +194,8 @@ describeRuntimes("docker.network: proxy-only (%s runtime, real engine)", (runtim
     expect(job.error).toBe(
       `herdctl's credential proxy stopped while claude (${runtime} runtime) ran in the container, so it could not reach the model; the job was ended. Restart herdctl and run it again`,
     );
+    // A used container is removed after the job's end is reported (ContainerManager.retire).
+    await Promise.all(managers.map((m) => m.settled()));
     const left = await docker.listContainers({ all: true, filters: { label: [`herdctl.fleet=${FLEET}`] } });
     expect(left).toHaveLength(0);
   });

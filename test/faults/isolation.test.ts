@@ -154,6 +154,8 @@ describe("a job cannot loosen its own sandbox (real claude, stand-in API)", {
       agent: { id: "boxed", name: "boxed" },
       job: { id: job.id, status: "completed" },
     });
+    // A used container is removed after its job's end is reported; a stopping fleet waits for that.
+    await f.stop();
     const left = await docker.listContainers({
       all: true,
       filters: { label: [`herdctl.fleet=${fleetName}`] },

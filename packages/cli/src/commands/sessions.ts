@@ -75,7 +75,8 @@ async function planFor(ctx: CommandContext, session: SessionPointer): Promise<Re
   const manager = new ContainerManager();
   try {
     const containers = await manager.listFleetContainers(fleet.fleet.name);
-    const running = containers.find((c) => c.agent === session.agent && c.state === "running");
+    // Not a warm container: it is kept for the agent's next job alone.
+    const running = containers.find((c) => c.agent === session.agent && c.state === "running" && !c.warm);
     if (running) return dockerResumePlan(running.id, session);
   } catch (error) {
     if (!(error instanceof DockerError)) throw error;

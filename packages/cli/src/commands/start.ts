@@ -26,7 +26,10 @@ export function registerStart(program: Command): void {
     .option("--web-port <port>", "dashboard port (default: web.port, 3232)")
     .option("--web-host <host>", "dashboard address (default: web.host, 127.0.0.1)")
     .option("--offline", "use herdctl's built-in stand-in instead of Anthropic (no tokens spent)")
-    .option("--no-warm", "do not start claude ahead of a recently triggered agent's next job")
+    .option(
+      "--no-warm",
+      "do not start claude (or a Docker agent's container) ahead of a recently triggered agent's next job",
+    )
     .option(
       "--stop-timeout <seconds>",
       "on Ctrl-C, how long running jobs may finish before they are cancelled",
@@ -36,9 +39,8 @@ export function registerStart(program: Command): void {
       keepRunningWhenOutputCloses();
       const ctx = new CommandContext(command.optsWithGlobals());
       const configPath = ctx.configPath();
-      const { FleetManager, serveControlSocket, DEFAULT_WARM_CLAUDES } = await import(
-        "../on-demand/fleet-manager.js"
-      );
+      const { FleetManager, serveControlSocket, DEFAULT_WARM_CLAUDES, DEFAULT_WARM_CONTAINERS } =
+        await import("../on-demand/fleet-manager.js");
       const { setupWarnings } = await import("../setup-warnings.js");
       const { missingImageWarnings } = await import("../image-warnings.js");
       const offline = options.offline ? await (await import("../offline.js")).startOffline() : undefined;
@@ -50,6 +52,7 @@ export function registerStart(program: Command): void {
         log: (line) => ctx.stderr.write(`${ctx.err.dim(visible(line))}\n`),
         actor: (await import("@herdctl/core/essentials")).localUserActor(),
         warmClaudes: options.warm === false ? undefined : DEFAULT_WARM_CLAUDES,
+        warmContainers: options.warm === false ? undefined : DEFAULT_WARM_CONTAINERS,
       });
       const detach = attachFleetLog(fleet, ctx);
       try {

@@ -37,6 +37,7 @@ import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
 import { WarmClaudes, type WarmClaudesOptions } from "../runner/runtime/warm-claudes.js";
+import { WarmContainers, type WarmContainersOptions } from "../runner/runtime/warm-containers.js";
 import { type SessionRequest, scheduleSessionRequest } from "../runner/session-policy.js";
 import {
   editSchedule,
@@ -145,6 +146,11 @@ export interface FleetManagerOptions {
    * agents triggered by hand or webhook within `idleMs`. Default off; the daemon turns it on.
    */
   warmClaudes?: WarmClaudesOptions;
+  /**
+   * Create Docker agents' next ephemeral container ahead of their next job
+   * (runtime/warm-containers.ts), by the same rule. Default off; the daemon turns it on.
+   */
+  warmContainers?: WarmContainersOptions;
 }
 
 /** An MCP server as written under `mcp_servers`, as an object (durations as strings or milliseconds). */
@@ -232,6 +238,7 @@ export class FleetManager {
   );
   private pruneTimers: NodeJS.Timeout[] = [];
   private readonly warm: WarmClaudes | undefined;
+  private warmContainers: WarmContainers | undefined;
   /** The prune running now, in its worker thread, and who started it; one at a time. */
   private pruning: { thread: PruneThread; actor: AuditActor } | undefined;
   /** Runs the agent's approval hooks in the background; set once the executor exists. */
@@ -353,6 +360,10 @@ export class FleetManager {
       this.setAgents(this.loaded.agents);
       const needsDocker = this.loaded.agents.some((a) => a.docker?.enabled);
       this.containers = this.options.containers ?? (needsDocker ? new ContainerManager() : undefined);
+      if (this.containers && this.options.warmContainers) {
+        this.warmContainers = new WarmContainers(this.containers, this.options.warmContainers);
+        this.containers.warm = this.warmContainers;
+      }
       const background = this.options.background !== false;
       // Without background work nothing may touch jobs another herdctl process may be running.
       const recovered = background
@@ -394,7 +405,7 @@ export class FleetManager {
         budgets: this.budgets,
         budgetTimezone: () => this.loaded.fleet.budget?.timezone,
         usageLimits: { admit: (agent, options) => this.usagePauses.admit(agent, options) },
-        warm: this.warm,
+        warm: this.warm || this.warmContainers ? this.demand() : undefined,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -514,6 +525,25 @@ export class FleetManager {
     }
   }
 
+  /** Both warm pools hear of each trigger and of each agent left with no job. */
+  private demand(): { triggered(agent: string, type: string): void; idle(agent: string): void } {
+    return {
+      triggered: (agent, type) => {
+        this.warm?.triggered(agent, type);
+        this.warmContainers?.triggered(agent, type);
+      },
+      idle: (agent) => {
+        this.warm?.idle(agent);
+        this.warmContainers?.idle(agent);
+      },
+    };
+  }
+
+  /** Ids of the Docker containers created ahead of agents' next jobs (see `warmContainers`). */
+  warmContainerIds(): string[] {
+    return this.warmContainers?.ids() ?? [];
+  }
+
   /** Host pids of the claude processes started ahead of agents' next jobs (see `warmClaudes`). */
   warmClaudePids(): number[] {
     return this.warm?.pids() ?? [];
@@ -550,6 +580,16 @@ export class FleetManager {
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       ["end the warm claude processes", () => this.warm?.close()],
       ["end the chats' claude processes", () => this.chatService?.close()],
+      [
+        "remove the warm containers",
+        async () => {
+          await this.warmContainers?.close();
+          if (this.containers?.warm === this.warmContainers && this.containers)
+            this.containers.warm = undefined;
+        },
+      ],
+      // Used ephemeral containers are removed after their job's end was reported; wait for them.
+      ["finish removing used containers", () => this.containers?.settled()],
       // Only a manager this fleet made: a caller's own manager may serve others.
       [
         "close Docker connections",
@@ -635,7 +675,10 @@ export class FleetManager {
     this.setAgents(next.agents);
     for (const name of removed) this.scheduler.removeAgent(name);
     // A warm claude started from the old config is never used; the agent's next job starts cold.
-    for (const name of [...removed, ...updated]) this.warm?.forget(name);
+    for (const name of [...removed, ...updated]) {
+      this.warm?.forget(name);
+      this.warmContainers?.forget(name);
+    }
     for (const agent of next.agents) {
       if (added.includes(agent.name) || updated.includes(agent.name)) this.scheduleAgent(agent);
     }

@@ -19,5 +19,15 @@ export async function removeFleetContainers(fleet: string): Promise<void> {
     all: true,
     filters: { label: [`herdctl.fleet=${fleet}`] },
   });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        // 404 gone, 409 being removed (a used ephemeral container is removed after its job's end).
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+        }),
+    ),
+  );
 }

@@ -47,7 +47,15 @@ describeRuntimes("Docker agents with the %s runtime (real engine)", (runtime, it
     return loaded;
   }
 
+  const managers: ContainerManager[] = [];
+  /** A used ephemeral container is removed after its job's end is reported (ContainerManager.retire). */
+  async function containersLeft() {
+    await Promise.all(managers.map((m) => m.settled()));
+    return fleetContainers(fleetName);
+  }
+
   const executor = (manager = new ContainerManager()) =>
+    managers.push(manager) &&
     new JobExecutor({
       state: fx.state,
       claudePath,
@@ -94,7 +102,7 @@ describeRuntimes("Docker agents with the %s runtime (real engine)", (runtime, it
     });
     expect(inspected!.Config.Labels["herdctl.config-hash"]).toMatch(/^[0-9a-f]+$/);
     expect(JSON.stringify(inspected!.Config.Env)).not.toContain(TEST_API_KEY);
-    expect(await fleetContainers(fleetName)).toHaveLength(0);
+    expect(await containersLeft()).toHaveLength(0);
   });
 
   it("reads the metadata file the agent wrote in /workspace from the host side of the mount", async () => {
@@ -148,7 +156,7 @@ describeRuntimes("Docker agents with the %s runtime (real engine)", (runtime, it
     const failed = await executor().execute({ agent, prompt: "fail", triggerType: "manual" });
     expect(failed).toMatchObject({ status: "failed", exitReason: "api_error" });
     expect(failed.error).toContain("docker upstream failure");
-    expect(await fleetContainers(fleetName)).toHaveLength(0);
+    expect(await containersLeft()).toHaveLength(0);
 
     fx.standin.setResponder(() => hang());
     const controller = new AbortController();
@@ -164,7 +172,7 @@ describeRuntimes("Docker agents with the %s runtime (real engine)", (runtime, it
     );
     clearInterval(poll);
     expect(cancelled.status).toBe("cancelled");
-    expect(await fleetContainers(fleetName)).toHaveLength(0);
+    expect(await containersLeft()).toHaveLength(0);
 
     const { agent: slow } = await dockerAgent("", "network: host");
     const timed = await executor().execute({
@@ -173,7 +181,7 @@ describeRuntimes("Docker agents with the %s runtime (real engine)", (runtime, it
       triggerType: "manual",
     });
     expect(timed).toMatchObject({ status: "timed_out", exitReason: "timeout" });
-    expect(await fleetContainers(fleetName)).toHaveLength(0);
+    expect(await containersLeft()).toHaveLength(0);
   });
 
   test("delivers a hostile prompt byte for byte through docker exec", async () => {

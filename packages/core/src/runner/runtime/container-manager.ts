@@ -14,6 +14,7 @@ import { type DockerConfig, dockerConfigHash, isCredentialEnvKey } from "./docke
 import type { ConfigGuard } from "./host-guard.js";
 import type { LaunchedProcess, LaunchOptions } from "./launcher.js";
 import type { PluginMount } from "./plugin-mounts.js";
+import type { WarmContainers } from "./warm-containers.js";
 
 /** An empty, read-only file to mount where a protected file does not exist yet. */
 function placeholderFile(stateDir: string): string {
@@ -31,7 +32,13 @@ export const LABEL = {
   job: "herdctl.job",
   configHash: "herdctl.config-hash",
   ephemeral: "herdctl.ephemeral",
+  /** Created ahead of a job (WarmContainers); its job label is WARM_JOB_LABEL until one takes it. */
+  warm: "herdctl.warm",
 } as const;
+
+function agentKey(spec: ContainerSpec): string {
+  return `${spec.fleet}\u0000${spec.agent}`;
+}
 
 export interface ContainerSpec {
   fleet: string;
@@ -53,6 +60,8 @@ export interface ContainerSpec {
 export interface EnsuredContainer {
   id: string;
   reused: boolean;
+  /** Created ahead of this job by WarmContainers. */
+  warm: boolean;
   /** Credentials from docker.env: never baked into the container, so pass them to every exec. */
   credentialEnv: Record<string, string>;
 }
@@ -64,6 +73,8 @@ export interface ContainerSummary {
   agent: string;
   jobId: string;
   ephemeral: boolean;
+  /** Created ahead of a job and not taken yet (WarmContainers): kept for exactly one job. */
+  warm: boolean;
   configHash: string;
   state: string;
 }
@@ -76,6 +87,9 @@ export interface ContainerManagerOptions {
 /** Creates, reuses, runs commands in and removes herdctl's agent containers, found by label. */
 export class ContainerManager {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Removals started by retire(), not yet done. */
+  private readonly removals = new Set<Promise<void>>();
+  private readonly retiring = new Set<string>();
   private readonly killGraceMs: number;
 
   constructor(
@@ -110,9 +124,71 @@ export class ContainerManager {
     }
   }
 
-  async ensureContainer(spec: ContainerSpec): Promise<EnsuredContainer> {
-    await this.ping();
-    const imageId = await this.imageId(spec.config.image);
+  /** Warm containers (warm-containers.ts), when the fleet keeps them: ephemeral jobs look there first. */
+  warm: WarmContainers | undefined;
+
+  /**
+   * `options.warm`: a run of the agent's own (ContainerRunner), which may take the agent's warm
+   * container and whose spec the next warm one copies; a hook's container does neither.
+   */
+  async ensureContainer(spec: ContainerSpec, options: { warm?: boolean } = {}): Promise<EnsuredContainer> {
+    const hash = await this.identify(spec);
+    const credentialEnv = Object.fromEntries(
+      Object.entries(spec.config.env).filter(([key]) => isCredentialEnvKey(key)),
+    );
+    // Serialised per agent, so concurrent jobs neither race past max_containers nor both create
+    // the one persistent container.
+    return this.withLock(agentKey(spec), async () => {
+      let existing = await this.agentContainers(spec);
+      if (spec.config.ephemeral && this.warm && options.warm) {
+        this.warm.remember(spec);
+        const warm = this.warm.take(spec, hash);
+        // Still running: nothing outside herdctl stopped it since it was made.
+        if (warm?.matches && existing.some((c) => c.id === warm.id && c.state === "running"))
+          return { id: warm.id, reused: false, warm: true, credentialEnv };
+        if (warm) {
+          // Made from an older config, image or folder: nothing can use it now.
+          this.retire(warm.id);
+          existing = existing.filter((c) => c.id !== warm.id);
+        }
+      }
+      if (!spec.config.ephemeral) {
+        for (const stale of existing.filter((c) => !c.ephemeral && c.configHash !== hash)) {
+          await this.removeContainer(stale.id);
+        }
+        const match = existing.find((c) => !c.ephemeral && c.configHash === hash);
+        if (match) {
+          if (match.state !== "running")
+            await this.call("start a container", () => this.docker.getContainer(match.id).start());
+          return { id: match.id, reused: true, warm: false, credentialEnv };
+        }
+      }
+      this.checkLimit(spec, existing, hash);
+      await this.prepareClaudeDir(spec);
+      const id = await this.create(spec, hash);
+      return { id, reused: false, warm: false, credentialEnv };
+    });
+  }
+
+  /**
+   * Creates and starts an ephemeral container for the agent's next job (see WarmContainers), under
+   * the agent's lock; `keep` decides, still under it, whether it is kept or removed at once.
+   */
+  async createWarm(spec: ContainerSpec, keep: (id: string, hash: string) => boolean): Promise<void> {
+    const hash = await this.identify(spec);
+    await this.withLock(agentKey(spec), async () => {
+      const existing = await this.agentContainers(spec);
+      this.checkLimit(spec, existing, hash);
+      await this.prepareClaudeDir(spec);
+      const id = await this.create(spec, hash, true);
+      if (!keep(id, hash)) await this.removeContainer(id);
+    });
+  }
+
+  /** The container's config hash, after checking the engine, the image and the working directory. */
+  private async identify(spec: ContainerSpec): Promise<string> {
+    // Both at once: the ping only turns an engine that does not answer into the clear error.
+    const [, imageId] = await Promise.all([this.ping(), this.imageId(spec.config.image)]);
     if (!existsSync(spec.workingDirectory)) {
       throw new DockerError({
         code: "DOCKER_FAILED",
@@ -120,7 +196,7 @@ export class ContainerManager {
         detail: "the working directory does not exist; create it or fix working_directory",
       });
     }
-    const hash = createHash("sha256")
+    return createHash("sha256")
       .update(
         JSON.stringify([
           dockerConfigHash(spec.config),
@@ -134,39 +210,26 @@ export class ContainerManager {
       )
       .digest("hex")
       .slice(0, 32);
-    const credentialEnv = Object.fromEntries(
-      Object.entries(spec.config.env).filter(([key]) => isCredentialEnvKey(key)),
-    );
-    // Serialised per agent, so concurrent jobs neither race past max_containers nor both create
-    // the one persistent container.
-    return this.withLock(`${spec.fleet}\u0000${spec.agent}`, async () => {
-      const existing = await this.list({ [LABEL.fleet]: spec.fleet, [LABEL.agent]: spec.agent });
-      if (!spec.config.ephemeral) {
-        for (const stale of existing.filter((c) => !c.ephemeral && c.configHash !== hash)) {
-          await this.removeContainer(stale.id);
-        }
-        const match = existing.find((c) => !c.ephemeral && c.configHash === hash);
-        if (match) {
-          if (match.state !== "running")
-            await this.call("start a container", () => this.docker.getContainer(match.id).start());
-          return { id: match.id, reused: true, credentialEnv };
-        }
-      }
-      const running = existing.filter(
-        (c) => c.state === "running" && (c.ephemeral || c.configHash === hash),
-      ).length;
-      if (running >= spec.config.maxContainers) {
-        throw new DockerError({
-          code: "DOCKER_CONTAINER_LIMIT",
-          agent: spec.agent,
-          running,
-          max: spec.config.maxContainers,
-        });
-      }
-      await this.prepareClaudeDir(spec);
-      const id = await this.create(spec, hash);
-      return { id, reused: false, credentialEnv };
-    });
+  }
+
+  /** The agent's containers, but not those retire() is removing: they count against no limit. */
+  private async agentContainers(spec: ContainerSpec): Promise<ContainerSummary[]> {
+    const all = await this.list({ [LABEL.fleet]: spec.fleet, [LABEL.agent]: spec.agent });
+    return all.filter((c) => !this.retiring.has(c.id));
+  }
+
+  private checkLimit(spec: ContainerSpec, existing: ContainerSummary[], hash: string): void {
+    const running = existing.filter(
+      (c) => c.state === "running" && (c.ephemeral || c.configHash === hash),
+    ).length;
+    if (running >= spec.config.maxContainers) {
+      throw new DockerError({
+        code: "DOCKER_CONTAINER_LIMIT",
+        agent: spec.agent,
+        running,
+        max: spec.config.maxContainers,
+      });
+    }
   }
 
   private async withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -206,7 +269,7 @@ export class ContainerManager {
     }
   }
 
-  private async create(spec: ContainerSpec, hash: string): Promise<string> {
+  private async create(spec: ContainerSpec, hash: string, warm = false): Promise<string> {
     const cfg = spec.config;
     const proxyOnly = cfg.network === "proxy-only";
     const bySocket = reachesProxyBySocket(cfg);
@@ -278,6 +341,7 @@ export class ContainerManager {
           [LABEL.job]: spec.jobId,
           [LABEL.configHash]: hash,
           [LABEL.ephemeral]: String(cfg.ephemeral),
+          ...(warm ? { [LABEL.warm]: "true" } : {}),
         },
         ExposedPorts: Object.fromEntries(Object.keys(portBindings).map((key) => [key, {}])),
         HostConfig: hostConfig as Dockerode.HostConfig,
@@ -348,6 +412,28 @@ export class ContainerManager {
     }
   }
 
+  /**
+   * Removes a used ephemeral container without holding up whoever waits for the job: its claude
+   * has exited, so nothing of the job is left running in it but what it started and left behind,
+   * which the removal ends too. settled() waits for it; a failure is left to the orphan clean-up.
+   */
+  retire(id: string): void {
+    if (this.retiring.has(id)) return;
+    this.retiring.add(id);
+    const removal = this.removeContainer(id)
+      .catch(() => undefined)
+      .finally(() => {
+        this.retiring.delete(id);
+        this.removals.delete(removal);
+      });
+    this.removals.add(removal);
+  }
+
+  /** Resolves once every container retire() was given is gone. */
+  async settled(): Promise<void> {
+    while (this.removals.size > 0) await Promise.all(this.removals);
+  }
+
   /** Removes a job's ephemeral containers. Persistent ones outlive their first job by design. */
   async removeJobContainers(fleet: string, jobId: string): Promise<string[]> {
     const containers = await this.list({ [LABEL.fleet]: fleet, [LABEL.job]: jobId });
@@ -383,6 +469,7 @@ export class ContainerManager {
       agent: c.Labels[LABEL.agent] ?? "",
       jobId: c.Labels[LABEL.job] ?? "",
       ephemeral: c.Labels[LABEL.ephemeral] !== "false",
+      warm: c.Labels[LABEL.warm] === "true",
       configHash: c.Labels[LABEL.configHash] ?? "",
       state: c.State,
     }));

@@ -163,22 +163,29 @@ export class ContainerRunner implements RuntimeInterface {
         ? (this.deps.proxy ?? (await sharedCredentialProxy(this.stateDir)))
         : undefined;
     await proxy?.start();
-    const container = await this.manager.ensureContainer({
-      fleet: this.deps.fleet ?? agent.fleetName,
-      agent: agent.name,
-      jobId: options.jobId ?? "adhoc",
-      config: this.config,
-      workingDirectory: agent.working_directory,
-      claudeConfigDir: this.sessionsDir(agent.name),
-      guard: options.guard,
-      plugins,
-      proxySocketDir: reachesProxyBySocket(this.config) ? proxy?.socketDir : undefined,
-    });
+    const container = await this.manager.ensureContainer(
+      {
+        fleet: this.deps.fleet ?? agent.fleetName,
+        agent: agent.name,
+        jobId: options.jobId ?? "adhoc",
+        config: this.config,
+        workingDirectory: agent.working_directory,
+        claudeConfigDir: this.sessionsDir(agent.name),
+        guard: options.guard,
+        plugins,
+        proxySocketDir: reachesProxyBySocket(this.config) ? proxy?.socketDir : undefined,
+      },
+      { warm: true },
+    );
     let grant: JobGrant | undefined;
     // The token dies with the run, however it ended: a copy left behind in the container is worthless.
     const release = async () => {
       grant?.revoke();
-      if (this.config.ephemeral) await this.manager.removeContainer(container.id);
+      if (!this.config.ephemeral) return;
+      // A shared manager's owner (the fleet) waits for its removals when it stops, so the job's
+      // end is reported while the container goes; nobody would wait for a manager of our own.
+      if (this.deps.manager) this.manager.retire(container.id);
+      else await this.manager.removeContainer(container.id);
     };
     try {
       options.onContainer?.({ id: container.id, reused: container.reused });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { HostLauncher, type LaunchedProcess, type Launcher, type LaunchOptions } from "./launcher.js";
 import { terminate } from "./terminate.js";
+import { makeRoom, WarmDemand } from "./warm-demand.js";
 import { workspaceStamp } from "./workspace-stamp.js";
 
 /** How many warm claudes a fleet keeps, and how long one waits unused before it is ended. */
@@ -34,9 +35,6 @@ interface Warm {
   timer: NodeJS.Timeout;
 }
 
-/** A person (or a webhook) asked for this agent recently: its next trigger is likely to follow soon. */
-const DEMAND_TRIGGERS = new Set(["manual", "web", "webhook"]);
-
 /**
  * claude processes started ahead of an agent's next job (a fresh session, or the session the last
  * job continued, continued again), so the ~0.5–0.8 s claude
@@ -50,14 +48,16 @@ const DEMAND_TRIGGERS = new Set(["manual", "web", "webhook"]);
 export class WarmClaudes {
   private readonly warm = new Map<string, Warm>();
   private readonly specs = new Map<string, SpawnSpec>();
-  private readonly demand = new Map<string, number>();
+  private readonly demand: WarmDemand;
   private readonly host = new HostLauncher();
   private closed = false;
 
   constructor(
     private readonly options: WarmClaudesOptions = DEFAULT_WARM_CLAUDES,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.demand = new WarmDemand(options.idleMs, now);
+  }
 
   /**
    * Takes the agent's warm process out of the pool for a job about to start. The job must start
@@ -85,20 +85,14 @@ export class WarmClaudes {
 
   /** Called with each trigger: demand is what makes an agent worth keeping warm. */
   triggered(agent: string, triggerType: string): void {
-    if (DEMAND_TRIGGERS.has(triggerType)) this.demand.set(agent, this.now());
+    this.demand.triggered(agent, triggerType);
   }
 
   /** The agent has no job running or queued: warm its next claude if it was asked for recently. */
   idle(agent: string): void {
     if (this.closed || this.warm.has(agent)) return;
     const spec = this.specs.get(agent);
-    const askedAt = this.demand.get(agent);
-    if (!spec || askedAt === undefined || this.now() - askedAt > this.options.idleMs) return;
-    if (this.warm.size >= this.options.max) {
-      // The longest-waiting one goes: the most recently finished agent is the likelier next trigger.
-      const oldest = this.warm.keys().next().value;
-      if (oldest !== undefined) this.discard(oldest);
-    }
+    if (!spec || !this.demand.recent(agent)) return;
     this.start(agent, spec);
   }
 
@@ -109,6 +103,7 @@ export class WarmClaudes {
    */
   start(agent: string, spec: SpawnSpec): void {
     if (this.closed || this.warm.has(agent)) return;
+    makeRoom(this.warm, this.options.max, (oldest) => this.discard(oldest));
     const fresh = spec.sessionId;
     const sessionId = fresh === undefined ? undefined : randomUUID();
     const args = spec.args.map((arg) => (fresh && sessionId ? arg.replaceAll(fresh, sessionId) : arg));

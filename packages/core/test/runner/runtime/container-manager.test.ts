@@ -143,7 +143,7 @@ describe("ContainerManager.ensureContainer", () => {
     const first = await manager.ensureContainer(spec("keeper", "job-a", { ephemeral: false }));
     const again = await manager.ensureContainer(spec("keeper", "job-b", { ephemeral: false }));
     expect(first.reused).toBe(false);
-    expect(again).toEqual({ id: first.id, reused: true, credentialEnv: {} });
+    expect(again).toEqual({ id: first.id, reused: true, warm: false, credentialEnv: {} });
     // Found by label even when stopped and renamed: names mean nothing to herdctl.
     await docker.getContainer(first.id).stop({ t: 0 });
     await docker.getContainer(first.id).rename({ name: `renamed-${fleet}` });

@@ -1,0 +1,150 @@
+import { statSync } from "node:fs";
+import type { ContainerManager, ContainerSpec } from "./container-manager.js";
+import { makeRoom, WarmDemand } from "./warm-demand.js";
+
+/** How many warm containers a fleet keeps, and how long one waits unused before it is removed. */
+export interface WarmContainersOptions {
+  max: number;
+  idleMs: number;
+}
+
+export const DEFAULT_WARM_CONTAINERS: WarmContainersOptions = { max: 4, idleMs: 10 * 60_000 };
+
+/** The herdctl.job label of a container no job has taken yet; orphan clean-up removes it. */
+export const WARM_JOB_LABEL = "warm";
+
+interface Warm {
+  id: string;
+  /** The container's herdctl.config-hash: image id, settings, mounts, shield, plugins, proxy socket. */
+  hash: string;
+  /** Which folders its bind mounts hold (see folderStamp). */
+  stamp: string;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A bind mount holds the folder it was given, not its path: a workspace deleted and made again
+ * (a fresh clone) would be the old, deleted folder inside a container created before.
+ */
+function folderStamp(spec: ContainerSpec): string {
+  return [spec.workingDirectory, spec.claudeConfigDir]
+    .map((path) => {
+      try {
+        const st = statSync(path);
+        return `${st.dev}:${st.ino}`;
+      } catch {
+        return "missing";
+      }
+    })
+    .join("/");
+}
+
+/**
+ * Ephemeral Docker containers created and started ahead of an agent's next job, so the job pays
+ * for a `docker exec` only, not for a container's create and start. The same rules as warm
+ * claudes (warm-claudes.ts): only for agents a person or webhook triggered within `idleMs`, only
+ * once the agent has no job running or queued, at most `max`, removed after `idleMs` unused.
+ *
+ * A warm container holds nothing of any job: it is created from the spec of the agent's last
+ * ephemeral job with no credential in it (those are given per exec, or as a proxy token per job,
+ * when a job takes it), and a job takes it only when the container it would create is exactly
+ * this one (the same config hash: image id, settings, limits, user, network, mounts) and its bind
+ * mounts still hold the same folders. It is used by that one job and removed after it, like any
+ * ephemeral container.
+ */
+export class WarmContainers {
+  private readonly warm = new Map<string, Warm>();
+  private readonly specs = new Map<string, ContainerSpec>();
+  private readonly demand: WarmDemand;
+  /** Creations under way, so close() waits for them instead of leaving a container behind. */
+  private readonly starting = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly manager: ContainerManager,
+    private readonly options: WarmContainersOptions = DEFAULT_WARM_CONTAINERS,
+    now: () => number = Date.now,
+  ) {
+    this.demand = new WarmDemand(options.idleMs, now);
+  }
+
+  /** Called with each trigger: demand is what makes an agent worth keeping warm. */
+  triggered(agent: string, triggerType: string): void {
+    this.demand.triggered(agent, triggerType);
+  }
+
+  /** What the agent's last ephemeral container was made from (called by the manager). */
+  remember(spec: ContainerSpec): void {
+    if (spec.config.ephemeral) this.specs.set(spec.agent, { ...spec, jobId: WARM_JOB_LABEL });
+  }
+
+  /** Forgets the agent's container spec and removes its warm container: its config changed. */
+  forget(agent: string): void {
+    this.specs.delete(agent);
+    this.discard(agent);
+  }
+
+  /**
+   * Called by the manager, under the agent's lock, for a job about to create an ephemeral
+   * container with `hash`: the agent's warm container leaves the pool, and `matches` says whether
+   * it is that container (the manager removes it otherwise).
+   */
+  take(spec: ContainerSpec, hash: string): { id: string; matches: boolean } | undefined {
+    const warm = this.warm.get(spec.agent);
+    if (!warm) return undefined;
+    this.warm.delete(spec.agent);
+    clearTimeout(warm.timer);
+    return { id: warm.id, matches: warm.hash === hash && warm.stamp === folderStamp(spec) };
+  }
+
+  /** Removes the agent's warm container, if any. */
+  discard(agent: string): void {
+    const warm = this.warm.get(agent);
+    if (!warm) return;
+    this.warm.delete(agent);
+    clearTimeout(warm.timer);
+    this.remove(warm.id);
+  }
+
+  /** The agent has no job running or queued: warm its next container if it was asked for recently. */
+  idle(agent: string): void {
+    if (this.closed || this.warm.has(agent)) return;
+    const spec = this.specs.get(agent);
+    if (!spec || !this.demand.recent(agent)) return;
+    makeRoom(this.warm, this.options.max, (oldest) => this.discard(oldest));
+    const creating = this.manager
+      .createWarm(spec, (id, hash) => {
+        // Inside the agent's lock: a job that arrives meanwhile waits for it and finds it here.
+        if (this.closed || this.warm.has(agent) || this.specs.get(agent) !== spec) return false;
+        const timer = setTimeout(() => this.discard(agent), this.options.idleMs);
+        timer.unref();
+        this.warm.set(agent, { id, hash, stamp: folderStamp(spec), timer });
+        return true;
+      })
+      // Nothing waits for a warm container: the agent's next job starts cold, as without one.
+      .catch(() => undefined);
+    this.starting.add(creating);
+    void creating.finally(() => this.starting.delete(creating));
+  }
+
+  /** Ids of the warm containers, for status and for tests. */
+  ids(): string[] {
+    return [...this.warm.values()].map((w) => w.id);
+  }
+
+  /** Removes every warm container and makes no more; resolves once they are gone. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.starting);
+    const all = [...this.warm.values()];
+    this.warm.clear();
+    for (const w of all) clearTimeout(w.timer);
+    for (const w of all) this.manager.retire(w.id);
+    await this.manager.settled();
+  }
+
+  private remove(id: string): void {
+    // Off the job's path; a failure leaves it to the orphan clean-up at the next start.
+    this.manager.retire(id);
+  }
+}
