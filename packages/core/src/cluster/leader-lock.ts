@@ -29,7 +29,7 @@ export interface LeaderLockOptions {
 }
 
 /** The advisory lock's first key: herdctl's own space, so other users of the database do not collide. */
-const LOCK_SPACE = 0x68657264; // "herd"
+export const LOCK_SPACE = 0x68657264; // "herd"
 
 /** The second key: a 32-bit FNV-1a hash of the name, as Postgres's signed int4. */
 export function lockKey(name: string): number {

@@ -1,0 +1,330 @@
+import { createRequire } from "node:module";
+import pg from "pg";
+import { reapLapsed } from "./reaper.js";
+import { ensureClusterSchema, WORK_CHANNEL } from "./schema.js";
+import { type ClaimedJob, claim, finish, renewLeases } from "./work-queue.js";
+import {
+  checkIdentity,
+  deregisterWorker,
+  heartbeatWorker,
+  registerWorker,
+  type WorkerIdentity,
+} from "./worker-registry.js";
+
+/**
+ * One worker's loops around the queue: register, claim what fits (woken by NOTIFY, and every
+ * `pollMs` in case one was missed), run each claimed job through `run`, renew the worker's row
+ * and its jobs' leases every `heartbeatMs`, and reap other workers' lapsed jobs every `reapMs`.
+ *
+ * A job whose lease this worker lost (the reaper took it while this process was frozen or cut
+ * off from the database) is aborted, and its end is not recorded: another worker may be running
+ * it again. The same happens when the database has not answered a heartbeat for a whole lease:
+ * by then the reaper may already have taken the jobs.
+ */
+export interface JobOutcome {
+  status: "completed" | "failed" | "cancelled";
+  error?: string;
+}
+
+export type WorkerEvent =
+  | { event: "registered"; id: string }
+  | { event: "claimed"; job: ClaimedJob }
+  | { event: "finished"; id: number; status: JobOutcome["status"] }
+  | { event: "lease-lost"; id: number }
+  | { event: "reaped"; interrupted: number[]; requeued: number[] }
+  | { event: "error"; where: string; message: string };
+
+export interface ClusterWorkerOptions {
+  connectionString: string;
+  /** `version` defaults to this herdctl's. */
+  identity: Omit<WorkerIdentity, "version"> & { version?: string };
+  /** How long a claimed job stays this worker's without a heartbeat. Default 10,000 ms. */
+  leaseMs?: number;
+  /** How often leases and the worker's row are renewed. Default a third of the lease. */
+  heartbeatMs?: number;
+  /** How often this worker looks for other workers' lapsed jobs. Default 1,000 ms. */
+  reapMs?: number;
+  /** How often it claims without a notification. Default 1,000 ms. */
+  pollMs?: number;
+  /** Runs one claimed job; `signal` aborts when the lease is lost or the worker stops hard. */
+  run: (job: ClaimedJob, signal: AbortSignal) => Promise<JobOutcome>;
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+interface Running {
+  job: ClaimedJob;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+
+export class ClusterWorker {
+  readonly identity: WorkerIdentity;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private readonly reapMs: number;
+  private readonly pollMs: number;
+  private readonly pool: pg.Pool;
+  private listener: pg.Client | undefined;
+  private readonly running = new Map<number, Running>();
+  /** Stops claiming (and listening). */
+  private readonly stopping = new AbortController();
+  /** Stops heartbeats and reaping: only once the jobs have ended, so draining ones keep their leases. */
+  private readonly closing = new AbortController();
+  /** Jobs whose lease this worker lost: aborted, and their end not recorded. */
+  private readonly lost = new Set<number>();
+  private wake: (() => void) | undefined;
+  private woken = false;
+  private lastRenewed = performance.now();
+  private loops: Promise<unknown>[] = [];
+
+  constructor(private readonly options: ClusterWorkerOptions) {
+    this.identity = checkIdentity({ ...options.identity, version: options.identity.version ?? version });
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
+    this.reapMs = options.reapMs ?? 1_000;
+    this.pollMs = options.pollMs ?? 1_000;
+    if (this.heartbeatMs * 2 > this.leaseMs) {
+      throw new Error(
+        `ClusterWorker: leaseMs (${this.leaseMs}) must be at least twice heartbeatMs (${this.heartbeatMs}), so one late heartbeat does not lose the jobs`,
+      );
+    }
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 3,
+      connectionTimeoutMillis: this.leaseMs,
+      query_timeout: this.leaseMs,
+      application_name: `herdctl worker:${this.identity.id}`,
+    });
+    // An idle pooled connection that breaks is dropped by the pool; the next query opens another.
+    this.pool.on("error", (err) => this.report("pool", err));
+  }
+
+  /** Jobs this worker runs now. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  async start(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await ensureClusterSchema(client);
+      await registerWorker(client, this.identity, this.leaseMs);
+    } finally {
+      client.release();
+    }
+    this.emit({ event: "registered", id: this.identity.id });
+    this.loops = [
+      this.every(this.heartbeatMs, () => this.heartbeat()),
+      this.every(this.reapMs, () => this.reap()),
+      this.listen(),
+      this.claimLoop(),
+    ];
+  }
+
+  /**
+   * Stops claiming; waits for running jobs to end (`drain`, the default) or aborts them, then
+   * marks the worker stopped. Aborted jobs are recorded `cancelled`.
+   */
+  async stop({ drain = true }: { drain?: boolean } = {}): Promise<void> {
+    this.stopping.abort();
+    this.wake?.();
+    if (!drain) for (const r of this.running.values()) r.abort.abort(new Error("the worker is stopping"));
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    this.closing.abort();
+    await Promise.all(this.loops);
+    await this.withClient("deregister", (c) => deregisterWorker(c, this.identity.id));
+    await this.listener?.end().catch(() => {});
+    await this.pool.end();
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      const free = this.identity.maxConcurrent - this.running.size;
+      let claimed = 0;
+      if (free > 0) {
+        const jobs =
+          (await this.withClient("claim", (c) =>
+            claim(c, {
+              workerId: this.identity.id,
+              labels: this.identity.labels,
+              free,
+              maxConcurrent: this.identity.maxConcurrent,
+              leaseMs: this.leaseMs,
+            }),
+          )) ?? [];
+        for (const job of jobs) this.begin(job);
+        claimed = jobs.length;
+      }
+      // Took all it could: there may be more. Otherwise wait for a notification, a freed slot or the poll.
+      if (claimed > 0 && claimed === free) continue;
+      await this.sleep(this.pollMs);
+    }
+  }
+
+  private begin(job: ClaimedJob): void {
+    const abort = new AbortController();
+    this.emit({ event: "claimed", job });
+    const done = (async () => {
+      let outcome: JobOutcome;
+      try {
+        outcome = await this.options.run(job, abort.signal);
+      } catch (err) {
+        outcome = { status: "failed", error: (err as Error).message || String(err) };
+      }
+      if (abort.signal.aborted && this.lost.has(job.id)) {
+        this.lost.delete(job.id);
+      } else {
+        if (abort.signal.aborted && outcome.status === "completed") outcome = { status: "cancelled" };
+        const held = await this.withClient("finish", (c) => finish(c, this.identity.id, job.id, outcome));
+        if (held === false) this.emit({ event: "lease-lost", id: job.id });
+        else if (held) this.emit({ event: "finished", id: job.id, status: outcome.status });
+      }
+      this.running.delete(job.id);
+      this.kick();
+    })();
+    this.running.set(job.id, { job, abort, done });
+  }
+
+  private loseJob(id: number): void {
+    const r = this.running.get(id);
+    if (!r || this.lost.has(id)) return;
+    this.lost.add(id);
+    r.abort.abort(new Error(`job ${id}: this worker's lease on it lapsed; another worker may run it`));
+    this.emit({ event: "lease-lost", id });
+  }
+
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.running.keys()].filter((id) => !this.lost.has(id));
+    try {
+      const held = await this.withClient(
+        "heartbeat",
+        async (c) => {
+          if (!(await heartbeatWorker(c, this.identity.id))) {
+            // The row was taken over (this process was silent too long): register again.
+            await registerWorker(c, this.identity, this.leaseMs);
+          }
+          return renewLeases(c, this.identity.id, ids, this.leaseMs);
+        },
+        true,
+      );
+      this.lastRenewed = performance.now();
+      for (const id of ids) if (!held?.has(id)) this.loseJob(id);
+    } catch {
+      // Reported by withClient. A whole lease without an answer: the reaper may have the jobs by now.
+      if (performance.now() - this.lastRenewed >= this.leaseMs) for (const id of ids) this.loseJob(id);
+    }
+  }
+
+  private async reap(): Promise<void> {
+    const reaped = await this.withClient("reaper", (c) => reapLapsed(c));
+    if (reaped && reaped.interrupted.length > 0) {
+      this.emit({
+        event: "reaped",
+        interrupted: reaped.interrupted.map((r) => r.id),
+        requeued: reaped.requeued.map((r) => r.id),
+      });
+    }
+  }
+
+  /** LISTEN on a connection of its own; a lost connection is replaced after `pollMs`. */
+  private async listen(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      const client = new pg.Client({
+        connectionString: this.options.connectionString,
+        connectionTimeoutMillis: this.leaseMs,
+        application_name: `herdctl worker:${this.identity.id}`,
+      });
+      this.listener = client;
+      const ended = new Promise<void>((resolve) => {
+        client.on("error", (err) => {
+          this.report("listen", err);
+          resolve();
+        });
+        client.on("end", () => resolve());
+        this.stopping.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      client.on("notification", () => this.kick());
+      try {
+        await client.connect();
+        await client.query(`listen ${WORK_CHANNEL}`);
+        this.kick(); // anything queued while not listening
+        await ended;
+      } catch (err) {
+        this.report("listen", err);
+      }
+      await client.end().catch(() => {});
+      if (!this.stopping.signal.aborted) await this.sleep(this.pollMs);
+    }
+  }
+
+  private kick(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || this.stopping.signal.aborted) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      this.wake = done;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        self.woken = false;
+        resolve();
+      }
+    });
+  }
+
+  private async every(ms: number, tick: () => Promise<void>): Promise<void> {
+    const signal = this.closing.signal;
+    while (!signal.aborted) {
+      await tick();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        signal.addEventListener("abort", done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        }
+      });
+    }
+  }
+
+  /** Runs `work` on a pooled connection; a failure is reported and gives undefined (or rethrows). */
+  private async withClient<T>(
+    where: string,
+    work: (c: pg.PoolClient) => Promise<T>,
+    rethrow = false,
+  ): Promise<T | undefined> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      return await work(client);
+    } catch (err) {
+      this.report(where, err);
+      // A connection that failed mid-statement may be broken: the pool must not hand it out again.
+      client?.release(err as Error);
+      client = undefined;
+      if (rethrow) throw err;
+      return undefined;
+    } finally {
+      client?.release();
+    }
+  }
+
+  private report(where: string, err: unknown): void {
+    this.emit({ event: "error", where, message: (err as Error)?.message ?? String(err) });
+  }
+
+  private emit(event: WorkerEvent): void {
+    this.options.onEvent?.(event);
+  }
+}

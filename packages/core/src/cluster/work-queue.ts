@@ -1,0 +1,223 @@
+import type pg from "pg";
+import { z } from "zod";
+import { LOCK_SPACE, lockKey } from "./leader-lock.js";
+import { LIMITS_TABLE, WORK_TABLE } from "./schema.js";
+
+/**
+ * The shared queue: a job is a row; a worker claims rows with `for update skip locked`, and holds
+ * each under a lease (`lease_until`, by the database's clock) that its heartbeat renews. Placement
+ * and every concurrency limit are checked in the claim itself:
+ * - placement: a job's `required_labels` must all be among the worker's labels;
+ * - the worker's own `max_concurrent`;
+ * - the agent's `max_concurrent` and the fleet's limit, counted over ALL workers' running rows.
+ *
+ * The last two are the reason a claim takes one transaction-scoped advisory lock ("claim") before
+ * counting: two workers counting at the same moment would both see the last free slot and both
+ * take it. Under the lock claims follow one another, and each one's count sees every claim
+ * committed before it (the lock is released only after the commit is visible). Claims are short
+ * (one statement, a few ms), so a fleet of dozens of workers does not queue behind it; see
+ * docs/scaling.md for the alternatives weighed. Finishing and reaping need no lock: they only free
+ * slots, and a claim that counts a just-freed slot as taken merely waits for the next round.
+ */
+export interface WorkSpec {
+  agent: string;
+  /** Labels a worker must have to run it (the agent's `placement.labels`). */
+  requiredLabels?: string[];
+  /** What the worker needs to run the job (prompt, trigger, session …). */
+  payload?: Record<string, unknown>;
+  /** `resume`: if its worker dies, the job is queued again for another worker. */
+  onInterrupt?: "none" | "resume";
+}
+
+export type WorkStatus = "queued" | "running" | "completed" | "failed" | "interrupted" | "cancelled";
+
+/** A claimed row, read back from the database: the worker trusts the database, but checks shape. */
+const ClaimedRow = z.object({
+  id: z.coerce.number().int().positive(),
+  agent: z.string().min(1),
+  required_labels: z.array(z.string()),
+  payload: z.record(z.string(), z.unknown()),
+  on_interrupt: z.enum(["none", "resume"]),
+  resumed_from: z.coerce.number().int().positive().nullable(),
+});
+
+export interface ClaimedJob {
+  id: number;
+  agent: string;
+  requiredLabels: string[];
+  payload: Record<string, unknown>;
+  onInterrupt: "none" | "resume";
+  /** The interrupted job this one resumes, if any. */
+  resumedFrom: number | null;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  labels: string[];
+  /** Slots this worker has free now (its `max_concurrent` minus what it runs). */
+  free: number;
+  /** The worker's `max_concurrent`: checked against its running rows too. */
+  maxConcurrent: number;
+  leaseMs: number;
+}
+
+/** Fleet-wide limits every claim checks: `undefined` means no limit. */
+export interface WorkLimits {
+  fleet?: number;
+  agents?: Record<string, number>;
+}
+
+/** Queues jobs (one statement, one NOTIFY) and returns their ids in order. */
+export async function enqueue(client: pg.ClientBase, jobs: WorkSpec[]): Promise<number[]> {
+  if (jobs.length === 0) return [];
+  const rows = jobs.map((j) => ({
+    agent: j.agent,
+    required_labels: [...new Set(j.requiredLabels ?? [])].sort(),
+    payload: j.payload ?? {},
+    on_interrupt: j.onInterrupt ?? "none",
+  }));
+  const { rows: ids } = await client.query<{ id: string }>(
+    `insert into ${WORK_TABLE} (agent, required_labels, payload, on_interrupt)
+     select e.j ->> 'agent', array(select jsonb_array_elements_text(e.j -> 'required_labels')),
+       e.j -> 'payload', e.j ->> 'on_interrupt'
+     from jsonb_array_elements($1::jsonb) with ordinality as e(j, n)
+     order by e.n
+     returning id`,
+    [JSON.stringify(rows)],
+  );
+  return ids.map((r) => Number(r.id));
+}
+
+/** Replaces the fleet's limits (the leader writes them from the fleet file). */
+export async function setLimits(client: pg.ClientBase, limits: WorkLimits): Promise<void> {
+  const rows: Array<[string, number]> = Object.entries(limits.agents ?? {}).map(([a, n]) => [
+    `agent:${a}`,
+    n,
+  ]);
+  if (limits.fleet !== undefined) rows.push(["fleet", limits.fleet]);
+  await client.query("begin");
+  try {
+    await client.query(`delete from ${LIMITS_TABLE}`);
+    await client.query(
+      `insert into ${LIMITS_TABLE} (scope, max_running) select * from unnest($1::text[], $2::int[])`,
+      [rows.map((r) => r[0]), rows.map((r) => r[1])],
+    );
+    await client.query("commit");
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * The advisory lock (two int4 keys) every claim holds while it counts and takes. Exported for
+ * whatever must hold claims off for a moment (changing limits in bulk, tests).
+ */
+export const CLAIM_LOCK: readonly [number, number] = [LOCK_SPACE, lockKey("work-claim")];
+
+/**
+ * Takes up to `free` queued jobs this worker may run, within every limit, and leases them.
+ * `client` must not be inside a transaction already.
+ */
+export async function claim(client: pg.ClientBase, req: ClaimRequest): Promise<ClaimedJob[]> {
+  if (req.free <= 0) return [];
+  await client.query("begin");
+  try {
+    await client.query("select pg_advisory_xact_lock($1, $2)", [...CLAIM_LOCK]);
+    // A separate statement after the lock: its snapshot includes every claim committed before.
+    const { rows } = await client.query(
+      `with running as (
+         select agent, worker_id from ${WORK_TABLE} where status = 'running'
+       ),
+       room as (
+         select greatest(0, least(
+           $3::int,
+           $4::int - (select count(*) from running where worker_id = $1),
+           coalesce((select max_running from ${LIMITS_TABLE} where scope = 'fleet'), 2147483647)
+             - (select count(*) from running)
+         )) as n
+       ),
+       agent_room as (
+         select l.scope, l.max_running - (select count(*) from running r where 'agent:' || r.agent = l.scope) as free
+         from ${LIMITS_TABLE} l where l.scope like 'agent:%'
+       ),
+       candidates as (
+         select q.id, q.agent, row_number() over (partition by q.agent order by q.id) as rn
+         from ${WORK_TABLE} q
+         where q.status = 'queued' and q.required_labels <@ $2::text[]
+       ),
+       picked as (
+         select c.id from candidates c left join agent_room a on a.scope = 'agent:' || c.agent
+         where a.free is null or c.rn <= a.free
+         order by c.id
+         limit (select n from room)
+       ),
+       locked as (
+         select id from ${WORK_TABLE} where id in (select id from picked) and status = 'queued'
+         order by id
+         for update skip locked
+       )
+       update ${WORK_TABLE} w set status = 'running', worker_id = $1, claimed_at = clock_timestamp(),
+         lease_until = clock_timestamp() + make_interval(secs => $5::float8 / 1000)
+       from locked where w.id = locked.id
+       returning w.id, w.agent, w.required_labels, w.payload, w.on_interrupt, w.resumed_from`,
+      [req.workerId, req.labels, req.free, req.maxConcurrent, req.leaseMs],
+    );
+    await client.query("commit");
+    return rows
+      .map((row) => {
+        const r = ClaimedRow.parse(row);
+        return {
+          id: r.id,
+          agent: r.agent,
+          requiredLabels: r.required_labels,
+          payload: r.payload,
+          onInterrupt: r.on_interrupt,
+          resumedFrom: r.resumed_from,
+        };
+      })
+      .sort((a, b) => a.id - b.id);
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Extends the leases of the jobs this process runs; returns the ids it still holds. A job missing
+ * from the answer was taken from this worker (its lease lapsed and it was interrupted): the worker
+ * must stop it, not finish it.
+ */
+export async function renewLeases(
+  client: pg.ClientBase,
+  workerId: string,
+  jobIds: number[],
+  leaseMs: number,
+): Promise<Set<number>> {
+  if (jobIds.length === 0) return new Set();
+  const { rows } = await client.query<{ id: string }>(
+    `update ${WORK_TABLE} set lease_until = clock_timestamp() + make_interval(secs => $3::float8 / 1000)
+     where id = any($2::bigint[]) and worker_id = $1 and status = 'running'
+     returning id`,
+    [workerId, jobIds, leaseMs],
+  );
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+/**
+ * Records a job's end; false when this worker no longer held it (its lease lapsed and it was
+ * interrupted), in which case nothing is written: a job is never finished twice.
+ */
+export async function finish(
+  client: pg.ClientBase,
+  workerId: string,
+  jobId: number,
+  outcome: { status: "completed" | "failed" | "cancelled"; error?: string },
+): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `update ${WORK_TABLE} set status = $3, finished_at = clock_timestamp(), lease_until = null, error = $4
+     where id = $2 and worker_id = $1 and status = 'running'`,
+    [workerId, jobId, outcome.status, outcome.error ?? null],
+  );
+  return rowCount === 1;
+}
