@@ -26,6 +26,7 @@ const FULL = [
   "polling-day",
   "retention",
   "pg-queue",
+  "pg-workers",
 ];
 const QUICK_SET = ["cli-startup", "job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
 const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { LOCK_SPACE, lockKey } from "./leader-lock.js";
 
 /**
  * The tables the workers share: who is there (`herdctl_workers`), the work (`herdctl_work`) and
@@ -11,6 +12,12 @@ export const WORK_TABLE = "herdctl_work";
 export const LIMITS_TABLE = "herdctl_work_limits";
 /** NOTIFY channel: a job was queued (payload empty; workers claim from the table). */
 export const WORK_CHANNEL = "herdctl_work";
+
+/**
+ * The advisory lock (two int4 keys) every claim holds while it counts and takes (work-queue.ts
+ * says why). Exported for whatever must hold claims off for a moment (changing limits, tests).
+ */
+export const CLAIM_LOCK: readonly [number, number] = [LOCK_SPACE, lockKey("work-claim")];
 
 /** Creates the tables if missing; safe when several processes start at once. */
 export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> {
@@ -52,6 +59,51 @@ export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> 
         scope text primary key,
         max_running int not null check (max_running > 0)
       );
+      -- The claim (work-queue.ts): a function so that the lock, the count and the take run on the
+      -- server in one call. It must stay volatile: each statement in it then reads a new snapshot,
+      -- so the claim after the lock sees every claim committed before it.
+      create or replace function ${WORK_TABLE}_claim(
+        p_worker text, p_labels text[], p_free int, p_max int, p_lease_ms float8
+      ) returns setof ${WORK_TABLE} language plpgsql volatile as $$
+      begin
+        perform pg_advisory_xact_lock(${CLAIM_LOCK[0]}, ${CLAIM_LOCK[1]});
+        return query
+        with running as (
+          select agent, worker_id from ${WORK_TABLE} where status = 'running'
+        ),
+        room as (
+          select greatest(0, least(
+            p_free,
+            p_max - (select count(*) from running where worker_id = p_worker),
+            coalesce((select max_running from ${LIMITS_TABLE} where scope = 'fleet'), 2147483647)
+              - (select count(*) from running)
+          )) as n
+        ),
+        agent_room as (
+          select l.scope, l.max_running - (select count(*) from running r where 'agent:' || r.agent = l.scope) as free
+          from ${LIMITS_TABLE} l where l.scope like 'agent:%'
+        ),
+        candidates as (
+          select q.id, q.agent, row_number() over (partition by q.agent order by q.id) as rn
+          from ${WORK_TABLE} q
+          where q.status = 'queued' and q.required_labels <@ p_labels
+        ),
+        picked as (
+          select c.id from candidates c left join agent_room a on a.scope = 'agent:' || c.agent
+          where a.free is null or c.rn <= a.free
+          order by c.id
+          limit (select n from room)
+        ),
+        locked as (
+          select w.id from ${WORK_TABLE} w where w.id in (select id from picked) and w.status = 'queued'
+          order by w.id
+          for update skip locked
+        )
+        update ${WORK_TABLE} w set status = 'running', worker_id = p_worker, claimed_at = clock_timestamp(),
+          lease_until = clock_timestamp() + make_interval(secs => p_lease_ms / 1000)
+        from locked where w.id = locked.id
+        returning w.*;
+      end $$;
       create or replace function ${WORK_TABLE}_notify() returns trigger language plpgsql as
         $$ begin perform pg_notify('${WORK_CHANNEL}', ''); return null; end $$;
       create or replace trigger ${WORK_TABLE}_notify after insert on ${WORK_TABLE}

@@ -1,7 +1,8 @@
 import type pg from "pg";
 import { z } from "zod";
-import { LOCK_SPACE, lockKey } from "./leader-lock.js";
 import { LIMITS_TABLE, WORK_TABLE } from "./schema.js";
+
+export { CLAIM_LOCK } from "./schema.js";
 
 /**
  * The shared queue: a job is a row; a worker claims rows with `for update skip locked`, and holds
@@ -11,8 +12,8 @@ import { LIMITS_TABLE, WORK_TABLE } from "./schema.js";
  * - the worker's own `max_concurrent`;
  * - the agent's `max_concurrent` and the fleet's limit, counted over ALL workers' running rows.
  *
- * The last two are the reason a claim takes one transaction-scoped advisory lock ("claim") before
- * counting: two workers counting at the same moment would both see the last free slot and both
+ * The last two are the reason a claim takes one transaction-scoped advisory lock (`CLAIM_LOCK`)
+ * before counting: two workers counting at the same moment would both see the last free slot and both
  * take it. Under the lock claims follow one another, and each one's count sees every claim
  * committed before it (the lock is released only after the commit is visible). Claims are short
  * (one statement, a few ms), so a fleet of dozens of workers does not queue behind it; see
@@ -110,77 +111,30 @@ export async function setLimits(client: pg.ClientBase, limits: WorkLimits): Prom
 }
 
 /**
- * The advisory lock (two int4 keys) every claim holds while it counts and takes. Exported for
- * whatever must hold claims off for a moment (changing limits in bulk, tests).
- */
-export const CLAIM_LOCK: readonly [number, number] = [LOCK_SPACE, lockKey("work-claim")];
-
-/**
- * Takes up to `free` queued jobs this worker may run, within every limit, and leases them.
- * `client` must not be inside a transaction already.
+ * Takes up to `free` queued jobs this worker may run, within every limit, and leases them: one
+ * call of `herdctl_work_claim` (schema.ts), which holds the claim lock for its own few
+ * milliseconds only (no round trip to the client happens under it).
  */
 export async function claim(client: pg.ClientBase, req: ClaimRequest): Promise<ClaimedJob[]> {
   if (req.free <= 0) return [];
-  await client.query("begin");
-  try {
-    await client.query("select pg_advisory_xact_lock($1, $2)", [...CLAIM_LOCK]);
-    // A separate statement after the lock: its snapshot includes every claim committed before.
-    const { rows } = await client.query(
-      `with running as (
-         select agent, worker_id from ${WORK_TABLE} where status = 'running'
-       ),
-       room as (
-         select greatest(0, least(
-           $3::int,
-           $4::int - (select count(*) from running where worker_id = $1),
-           coalesce((select max_running from ${LIMITS_TABLE} where scope = 'fleet'), 2147483647)
-             - (select count(*) from running)
-         )) as n
-       ),
-       agent_room as (
-         select l.scope, l.max_running - (select count(*) from running r where 'agent:' || r.agent = l.scope) as free
-         from ${LIMITS_TABLE} l where l.scope like 'agent:%'
-       ),
-       candidates as (
-         select q.id, q.agent, row_number() over (partition by q.agent order by q.id) as rn
-         from ${WORK_TABLE} q
-         where q.status = 'queued' and q.required_labels <@ $2::text[]
-       ),
-       picked as (
-         select c.id from candidates c left join agent_room a on a.scope = 'agent:' || c.agent
-         where a.free is null or c.rn <= a.free
-         order by c.id
-         limit (select n from room)
-       ),
-       locked as (
-         select id from ${WORK_TABLE} where id in (select id from picked) and status = 'queued'
-         order by id
-         for update skip locked
-       )
-       update ${WORK_TABLE} w set status = 'running', worker_id = $1, claimed_at = clock_timestamp(),
-         lease_until = clock_timestamp() + make_interval(secs => $5::float8 / 1000)
-       from locked where w.id = locked.id
-       returning w.id, w.agent, w.required_labels, w.payload, w.on_interrupt, w.resumed_from`,
-      [req.workerId, req.labels, req.free, req.maxConcurrent, req.leaseMs],
-    );
-    await client.query("commit");
-    return rows
-      .map((row) => {
-        const r = ClaimedRow.parse(row);
-        return {
-          id: r.id,
-          agent: r.agent,
-          requiredLabels: r.required_labels,
-          payload: r.payload,
-          onInterrupt: r.on_interrupt,
-          resumedFrom: r.resumed_from,
-        };
-      })
-      .sort((a, b) => a.id - b.id);
-  } catch (err) {
-    await client.query("rollback").catch(() => {});
-    throw err;
-  }
+  const { rows } = await client.query(
+    `select id, agent, required_labels, payload, on_interrupt, resumed_from
+     from ${WORK_TABLE}_claim($1, $2::text[], $3::int, $4::int, $5::float8)`,
+    [req.workerId, req.labels, req.free, req.maxConcurrent, req.leaseMs],
+  );
+  return rows
+    .map((row) => {
+      const r = ClaimedRow.parse(row);
+      return {
+        id: r.id,
+        agent: r.agent,
+        requiredLabels: r.required_labels,
+        payload: r.payload,
+        onInterrupt: r.on_interrupt,
+        resumedFrom: r.resumed_from,
+      };
+    })
+    .sort((a, b) => a.id - b.id);
 }
 
 /**
