@@ -122,19 +122,30 @@ export async function claim(client: pg.ClientBase, req: ClaimRequest): Promise<C
      from ${WORK_TABLE}_claim($1, $2::text[], $3::int, $4::int, $5::float8)`,
     [req.workerId, req.labels, req.free, req.maxConcurrent, req.leaseMs],
   );
-  return rows
-    .map((row) => {
-      const r = ClaimedRow.parse(row);
-      return {
+  const jobs: ClaimedJob[] = [];
+  for (const row of rows) {
+    const parsed = ClaimedRow.safeParse(row);
+    if (parsed.success) {
+      const r = parsed.data;
+      jobs.push({
         id: r.id,
         agent: r.agent,
         requiredLabels: r.required_labels,
         payload: r.payload,
         onInterrupt: r.on_interrupt,
         resumedFrom: r.resumed_from,
-      };
-    })
-    .sort((a, b) => a.id - b.id);
+      });
+      continue;
+    }
+    // Whoever wrote this row did not go through enqueue(). Failing it here, with what was wrong,
+    // keeps it from coming back: left running, it would lapse, be resumed and claimed forever.
+    const issue = parsed.error.issues[0];
+    await finish(client, req.workerId, Number(row.id), {
+      status: "failed",
+      error: `queue row ${row.id} is malformed (${issue?.path.join(".") || "row"}: ${issue?.message}); it was not run. Queue jobs through herdctl, not by writing the table`,
+    });
+  }
+  return jobs.sort((a, b) => a.id - b.id);
 }
 
 /**
