@@ -1,23 +1,15 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type ClaimedJob, ClusterWorker } from "../../packages/core/src/cluster/index.js";
-import { ensureClusterSchema, WORK_TABLE } from "../../packages/core/src/cluster/schema.js";
+import { WORK_TABLE } from "../../packages/core/src/cluster/schema.js";
 import { enqueue } from "../../packages/core/src/cluster/work-queue.js";
+import { clusterDatabase } from "../../packages/core/test/cluster/cluster-database.js";
 import { until } from "../../packages/core/test/helpers/until.js";
-import { postgresDatabase } from "../setup/postgres.js";
 
 // A worker trusts the database (docs/security.md), but a row written around enqueue() — by hand,
 // by another tool, by a bug — must not wedge it: a malformed row is failed with what was wrong,
 // once, and the worker goes on with the next job. Real PostgreSQL, the worker in-process.
-const db = postgresDatabase();
-let client: pg.Client;
-
-beforeAll(async () => {
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await ensureClusterSchema(client);
-});
-afterAll(() => client.end());
+const cluster = clusterDatabase();
+const db = cluster.db;
 
 describe("queue rows written around enqueue()", () => {
   it("a row whose payload is not an object is failed with the reason and never run; the next job runs", async () => {
@@ -32,15 +24,15 @@ describe("queue rows written around enqueue()", () => {
         return { status: "completed" };
       },
     });
-    const { rows } = await client.query<{ id: string }>(
+    const { rows } = await cluster.client.query<{ id: string }>(
       `insert into ${WORK_TABLE} (agent, payload, on_interrupt) values ('triager', '["rm -rf /"]', 'resume'), ('triager', '"text"', 'none') returning id`,
     );
-    const [good] = await enqueue(client, [{ agent: "triager", payload: { prompt: "hello" } }]);
+    const [good] = await enqueue(cluster.client, [{ agent: "triager", payload: { prompt: "hello" } }]);
     await worker.start();
     try {
       await until(() => ran.some((j) => j.id === good), "the well-formed job ran");
       const bad = rows.map((r) => Number(r.id));
-      const { rows: after } = await client.query(
+      const { rows: after } = await cluster.client.query(
         `select id::int, status, error from ${WORK_TABLE} where id = any($1::bigint[]) order by id`,
         [bad],
       );
@@ -54,7 +46,7 @@ describe("queue rows written around enqueue()", () => {
       }
       expect(ran.map((j) => j.id)).toEqual([good]);
       // Failed, not left to lapse: nothing was resumed from the malformed `resume` row.
-      const { rows: resumed } = await client.query(
+      const { rows: resumed } = await cluster.client.query(
         `select count(*)::int as n from ${WORK_TABLE} where resumed_from is not null`,
       );
       expect(resumed[0].n).toBe(0);

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import pg from "pg";
+import { pause } from "./pause.js";
 import { reapLapsed } from "./reaper.js";
 import { ensureClusterSchema, WORK_CHANNEL } from "./schema.js";
 import { type ClaimedJob, claim, finish, renewLeases } from "./work-queue.js";
@@ -286,15 +287,7 @@ export class ClusterWorker {
     const signal = this.closing.signal;
     while (!signal.aborted) {
       await tick();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        signal.addEventListener("abort", done, { once: true });
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        }
-      });
+      await pause(ms, signal);
     }
   }
 

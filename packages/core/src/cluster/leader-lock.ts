@@ -1,4 +1,5 @@
 import pg from "pg";
+import { pause } from "./pause.js";
 
 /**
  * Leadership through a PostgreSQL advisory lock held on a connection of its own: whoever holds
@@ -150,17 +151,4 @@ export class LeaderLock {
 
 function describe(err: Error): string {
   return err.message || String(err);
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

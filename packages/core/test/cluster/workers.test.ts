@@ -1,8 +1,7 @@
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { postgresDatabase } from "../../../../test/setup/postgres.js";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { reapLapsed } from "../../src/cluster/reaper.js";
-import { ensureClusterSchema, WORK_TABLE, WORKERS_TABLE } from "../../src/cluster/schema.js";
+import { WORK_TABLE, WORKERS_TABLE } from "../../src/cluster/schema.js";
 import { CLAIM_LOCK, claim, enqueue, setLimits, type WorkSpec } from "../../src/cluster/work-queue.js";
 import {
   checkIdentity,
@@ -13,18 +12,16 @@ import {
 } from "../../src/cluster/worker-registry.js";
 import { until } from "../helpers/until.js";
 import { type Child, killChildren, startChild } from "./children.js";
+import { clusterDatabase } from "./cluster-database.js";
 
 // Real PostgreSQL; each worker is a separate process (dist/ code) standing for a machine of its
 // own, as `herdctl worker` would be. Their "work" is a timer, so the tests measure the queue.
-const db = postgresDatabase();
+const cluster = clusterDatabase();
+const db = cluster.db;
 let client: pg.Client;
-
-beforeAll(async () => {
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await ensureClusterSchema(client);
+beforeAll(() => {
+  client = cluster.client;
 });
-afterAll(() => client.end());
 beforeEach(async () => {
   await client.query(`truncate ${WORK_TABLE}, ${WORKERS_TABLE}`);
   await setLimits(client, {});
