@@ -174,18 +174,32 @@ export class ClusterWorker {
       } catch (err) {
         outcome = { status: "failed", error: (err as Error).message || String(err) };
       }
-      if (abort.signal.aborted && this.lost.has(job.id)) {
-        this.lost.delete(job.id);
-      } else {
+      if (!(abort.signal.aborted && this.lost.has(job.id))) {
         if (abort.signal.aborted && outcome.status === "completed") outcome = { status: "cancelled" };
-        const held = await this.withClient("finish", (c) => finish(c, this.identity.id, job.id, outcome));
+        const held = await this.record(job.id, outcome);
         if (held === false) this.emit({ event: "lease-lost", id: job.id });
         else if (held) this.emit({ event: "finished", id: job.id, status: outcome.status });
       }
+      this.lost.delete(job.id);
       this.running.delete(job.id);
       this.kick();
     })();
     this.running.set(job.id, { job, abort, done });
+  }
+
+  /**
+   * Writes a job's end, retrying while the database cannot be reached: the job stays in `running`
+   * meanwhile, so the heartbeat keeps its lease once the database answers again. It gives up only
+   * when the lease is lost (the heartbeat found it taken, or heard nothing for a whole lease): by
+   * then the reaper has it, and writing the end would finish a job someone else may run.
+   */
+  private async record(id: number, outcome: JobOutcome): Promise<boolean | undefined> {
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+      const held = await this.withClient("finish", (c) => finish(c, this.identity.id, id, outcome));
+      if (held !== undefined) return held;
+      if (this.lost.has(id)) return undefined;
+      await pause(wait, new AbortController().signal);
+    }
   }
 
   private loseJob(id: number): void {
@@ -298,17 +312,23 @@ export class ClusterWorker {
     rethrow = false,
   ): Promise<T | undefined> {
     let client: pg.PoolClient | undefined;
+    // A connection that drops while checked out also emits `error` (the pool listens only to idle
+    // ones); the statement's own rejection carries the failure, so the event needs only a listener.
+    const ignore = () => {};
     try {
       client = await this.pool.connect();
+      client.on("error", ignore);
       return await work(client);
     } catch (err) {
       this.report(where, err);
       // A connection that failed mid-statement may be broken: the pool must not hand it out again.
+      client?.off("error", ignore);
       client?.release(err as Error);
       client = undefined;
       if (rethrow) throw err;
       return undefined;
     } finally {
+      client?.off("error", ignore);
       client?.release();
     }
   }

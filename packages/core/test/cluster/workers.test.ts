@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ClusterWorker, type WorkerEvent } from "../../src/cluster/cluster-worker.js";
 import { reapLapsed } from "../../src/cluster/reaper.js";
 import { WORK_TABLE, WORKERS_TABLE } from "../../src/cluster/schema.js";
 import { CLAIM_LOCK, claim, enqueue, setLimits, type WorkSpec } from "../../src/cluster/work-queue.js";
@@ -13,6 +14,7 @@ import {
 import { until } from "../helpers/until.js";
 import { type Child, killChildren, startChild } from "./children.js";
 import { clusterDatabase } from "./cluster-database.js";
+import { cutProxy } from "./cut-proxy.js";
 
 // Real PostgreSQL; each worker is a separate process (dist/ code) standing for a machine of its
 // own, as `herdctl worker` would be. Their "work" is a timer, so the tests measure the queue.
@@ -318,6 +320,43 @@ describe("leases and the reaper (real PostgreSQL, separate processes)", () => {
       ["resumed", "other", "completed"],
     ]);
     expect((frozen as Child).events.filter((e) => e.event === "finished")).toEqual([]);
+  });
+
+  it("a job that ends while the database is cut off is recorded when it is back, not dropped or run again", async () => {
+    const proxy = await cutProxy(db.url);
+    const seen: WorkerEvent[] = [];
+    let endWork: (() => void) | undefined;
+    const worker = new ClusterWorker({
+      connectionString: proxy.url,
+      identity: { id: "cut-off", labels: [], maxConcurrent: 1 },
+      leaseMs: 6_000,
+      reapMs: 200,
+      onEvent: (e) => seen.push(e),
+      run: () =>
+        new Promise((resolve) => {
+          endWork = () => resolve({ status: "completed" });
+        }),
+    });
+    try {
+      await worker.start();
+      const [job] = await enqueue(client, [{ agent: "triager", onInterrupt: "resume" }]);
+      await until(() => endWork !== undefined, "the job started");
+      proxy.cut();
+      endWork?.();
+      await until(
+        () => seen.some((e) => e.event === "error" && e.where === "finish"),
+        "a failed attempt to record the end",
+      );
+      proxy.restore();
+      await until(() => seen.some((e) => e.event === "finished" && e.id === job), "the end recorded", 30_000);
+      const all = await rows();
+      expect(all.map((r) => [r.id, r.status, r.worker_id])).toEqual([[job, "completed", "cut-off"]]);
+      expect(seen.filter((e) => e.event === "lease-lost")).toEqual([]);
+    } finally {
+      proxy.restore();
+      await worker.stop();
+      await proxy.close();
+    }
   });
 
   it("one reaper acts on a lapsed job however many run at once", async () => {
