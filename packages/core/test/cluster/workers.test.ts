@@ -1,5 +1,5 @@
 import pg from "pg";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ClusterWorker, type WorkerEvent } from "../../src/cluster/cluster-worker.js";
 import { reapLapsed } from "../../src/cluster/reaper.js";
 import { WORK_TABLE, WORKERS_TABLE } from "../../src/cluster/schema.js";
@@ -28,8 +28,6 @@ beforeEach(async () => {
   await client.query(`truncate ${WORK_TABLE}, ${WORKERS_TABLE}`);
   await setLimits(client, {});
 });
-afterEach(killChildren);
-
 interface WorkerOptions {
   id: string;
   labels: string[];
@@ -141,27 +139,38 @@ describe("worker registry", () => {
 });
 
 describe("claiming across worker processes (real PostgreSQL)", () => {
+  // Three machines for both tests: one without labels, one with docker, one with docker in the EU.
+  let workers: Child[];
+  beforeAll(async () => {
+    workers = await startWorkers([
+      { id: "plain", labels: [], maxConcurrent: 4 },
+      { id: "dock", labels: ["docker"], maxConcurrent: 4 },
+      { id: "dock-eu", labels: ["docker", "region=eu"], maxConcurrent: 4 },
+    ]);
+  });
+  afterAll(killChildren);
+  const finished = (ids: Set<number>) => events(workers, "finished").filter((e) => ids.has(e.id as number));
+
   it("300 jobs over 3 workers: the fleet cap held at every instant, none lost, none run twice", async () => {
     const FLEET_CAP = 5;
     await setLimits(client, { fleet: FLEET_CAP });
-    const workers = await startWorkers(
-      ["w-1", "w-2", "w-3"].map((id) => ({ id, labels: [], maxConcurrent: 4 })),
-    );
     const jobs: WorkSpec[] = Array.from({ length: 300 }, (_, i) => ({
       agent: `agent-${i % 7}`,
       payload: { ms: i % 13 },
     }));
-    await enqueue(client, jobs);
-    await until(() => events(workers, "finished").length >= 300, "300 jobs finished", 120_000);
+    const ids = new Set(await enqueue(client, jobs));
+    await until(() => finished(ids).length >= 300, "300 jobs finished", 120_000);
 
     const done = await rows();
     expect(done).toHaveLength(300);
     expect(done.filter((r) => r.status !== "completed")).toEqual([]);
-    const starts = events(workers, "started").map((e) => e.id as number);
+    const starts = events(workers, "started")
+      .map((e) => e.id as number)
+      .filter((id) => ids.has(id));
     expect(starts).toHaveLength(300);
     expect(new Set(starts).size).toBe(300);
     // Each worker ran its share, within its own capacity, and the fleet as a whole within its cap.
-    for (const id of ["w-1", "w-2", "w-3"]) {
+    for (const id of ["plain", "dock", "dock-eu"]) {
       const mine = done.filter((r) => r.worker_id === id);
       expect(mine.length, id).toBeGreaterThan(0);
       expect(peak(mine), id).toBeLessThanOrEqual(4);
@@ -172,21 +181,18 @@ describe("claiming across worker processes (real PostgreSQL)", () => {
 
   it("per-agent caps hold across workers, and placement labels send jobs only where they fit", async () => {
     await setLimits(client, { agents: { solo: 1, pair: 2 } });
-    const workers = await startWorkers([
-      { id: "plain", labels: [], maxConcurrent: 3 },
-      { id: "dock", labels: ["docker"], maxConcurrent: 3 },
-      { id: "dock-eu", labels: ["docker", "region=eu"], maxConcurrent: 3 },
-    ]);
     const spec = (agent: string, n: number, requiredLabels: string[] = []): WorkSpec[] =>
       Array.from({ length: n }, (_, i) => ({ agent, requiredLabels, payload: { ms: 5 + (i % 4) * 5 } }));
-    await enqueue(client, [
-      ...spec("solo", 20),
-      ...spec("pair", 20),
-      ...spec("builder", 30, ["docker"]),
-      ...spec("eu-only", 15, ["region=eu", "docker"]),
-      ...spec("anywhere", 30),
-    ]);
-    await until(() => events(workers, "finished").length >= 115, "115 jobs finished", 120_000);
+    const ids = new Set(
+      await enqueue(client, [
+        ...spec("solo", 20),
+        ...spec("pair", 20),
+        ...spec("builder", 30, ["docker"]),
+        ...spec("eu-only", 15, ["region=eu", "docker"]),
+        ...spec("anywhere", 30),
+      ]),
+    );
+    await until(() => finished(ids).length >= 115, "115 jobs finished", 120_000);
 
     const done = await rows();
     expect(done.filter((r) => r.status !== "completed")).toEqual([]);
@@ -200,11 +206,13 @@ describe("claiming across worker processes (real PostgreSQL)", () => {
     // A job whose labels no worker has waits, and is not taken by a worker lacking them.
     const [gpu] = await enqueue(client, [{ agent: "trainer", requiredLabels: ["gpu"] }]);
     const [marker] = await enqueue(client, [{ agent: "anywhere" }]);
-    await until(() => events(workers, "finished").some((e) => e.id === marker), "a later job finished");
+    await until(() => finished(new Set([marker as number])).length === 1, "a later job finished");
     const { rows: left } = await client.query(`select status from ${WORK_TABLE} where id = $1`, [gpu]);
     expect(left[0].status).toBe("queued");
   });
+});
 
+describe("the claim lock (in-process, two connections)", () => {
   it("a claim waits for a claim in progress and counts what that one took (the cap's atomicity)", async () => {
     await setLimits(client, { agents: { solo: 1 } });
     const [first] = await enqueue(client, [{ agent: "solo" }, { agent: "solo" }, { agent: "other" }]);
@@ -251,6 +259,7 @@ describe("claiming across worker processes (real PostgreSQL)", () => {
 });
 
 describe("leases and the reaper (real PostgreSQL, separate processes)", () => {
+  afterEach(killChildren);
   const LEASE = { leaseMs: 1_500, heartbeatMs: 300, reapMs: 200, pollMs: 500 };
   // From kill -9 to `interrupted`: at most the lease (renewed just before the kill) plus a reaper
   // period; the rest is room for a machine at load 20+.
