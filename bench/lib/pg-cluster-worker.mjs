@@ -6,7 +6,7 @@ import { ClusterWorker } from "../../packages/core/dist/cluster/cluster-worker.j
 const [url, id, maxConcurrent] = process.argv.slice(2);
 const worker = new ClusterWorker({
   connectionString: url,
-  identity: { id, labels: [], maxConcurrent: Number(maxConcurrent) },
+  identity: { id, labels: [], maxConcurrent: Number(maxConcurrent), version: "bench" },
   onEvent: (e) => {
     if (e.event === "registered") process.stdout.write("ready\n");
     if (e.event === "error") process.stderr.write(`${id}: ${e.where}: ${e.message}\n`);

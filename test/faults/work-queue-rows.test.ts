@@ -16,7 +16,7 @@ describe("queue rows written around enqueue()", () => {
     const ran: ClaimedJob[] = [];
     const worker = new ClusterWorker({
       connectionString: db.url,
-      identity: { id: "fault-worker", labels: [], maxConcurrent: 2 },
+      identity: { id: "fault-worker", labels: [], maxConcurrent: 2, version: "test" },
       leaseMs: 1_500,
       reapMs: 200,
       run: async (job) => {

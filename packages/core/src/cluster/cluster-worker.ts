@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import pg from "pg";
 import { pause } from "./pause.js";
 import { reapLapsed } from "./reaper.js";
@@ -37,8 +36,8 @@ export type WorkerEvent =
 
 export interface ClusterWorkerOptions {
   connectionString: string;
-  /** `version` defaults to this herdctl's. */
-  identity: Omit<WorkerIdentity, "version"> & { version?: string };
+  /** `version` is the running herdctl's (the CLI knows it; a bundle cannot read package.json). */
+  identity: WorkerIdentity;
   /** How long a claimed job stays this worker's without a heartbeat. Default 10,000 ms. */
   leaseMs?: number;
   /** How often leases and the worker's row are renewed. Default a third of the lease. */
@@ -57,8 +56,6 @@ interface Running {
   abort: AbortController;
   done: Promise<void>;
 }
-
-const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
 export class ClusterWorker {
   readonly identity: WorkerIdentity;
@@ -81,7 +78,7 @@ export class ClusterWorker {
   private loops: Promise<unknown>[] = [];
 
   constructor(private readonly options: ClusterWorkerOptions) {
-    this.identity = checkIdentity({ ...options.identity, version: options.identity.version ?? version });
+    this.identity = checkIdentity(options.identity);
     this.leaseMs = options.leaseMs ?? 10_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
     this.reapMs = options.reapMs ?? 1_000;

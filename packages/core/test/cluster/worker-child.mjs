@@ -13,7 +13,7 @@ const say = (event, extra = {}) =>
 
 const worker = new ClusterWorker({
   connectionString: url,
-  identity: { id: o.id, labels: o.labels, maxConcurrent: o.maxConcurrent },
+  identity: { id: o.id, labels: o.labels, maxConcurrent: o.maxConcurrent, version: "test" },
   leaseMs: o.leaseMs,
   heartbeatMs: o.heartbeatMs,
   reapMs: o.reapMs,

@@ -109,6 +109,7 @@ describe("worker registry", () => {
       labels: ["docker", "region=eu"],
       maxConcurrent: 3,
       pid: process.pid,
+      version: "0.1.0",
     });
     expect(row?.alive).toBe(true);
 
@@ -337,7 +338,7 @@ describe("leases and the reaper (real PostgreSQL, separate processes)", () => {
     let endWork: (() => void) | undefined;
     const worker = new ClusterWorker({
       connectionString: proxy.url,
-      identity: { id: "cut-off", labels: [], maxConcurrent: 1 },
+      identity: { id: "cut-off", labels: [], maxConcurrent: 1, version: "test" },
       leaseMs: 6_000,
       reapMs: 200,
       onEvent: (e) => seen.push(e),
