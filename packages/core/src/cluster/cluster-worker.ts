@@ -64,7 +64,6 @@ export class ClusterWorker {
   private readonly reapMs: number;
   private readonly pollMs: number;
   private readonly pool: pg.Pool;
-  private listener: pg.Client | undefined;
   private readonly running = new Map<number, Running>();
   /** Stops claiming (and listening). */
   private readonly stopping = new AbortController();
@@ -99,11 +98,6 @@ export class ClusterWorker {
     this.pool.on("error", (err) => this.report("pool", err));
   }
 
-  /** Jobs this worker runs now. */
-  get active(): number {
-    return this.running.size;
-  }
-
   async start(): Promise<void> {
     const client = await this.pool.connect();
     try {
@@ -133,7 +127,6 @@ export class ClusterWorker {
     this.closing.abort();
     await Promise.all(this.loops);
     await this.withClient("deregister", (c) => deregisterWorker(c, this.identity.id));
-    await this.listener?.end().catch(() => {});
     await this.pool.end();
   }
 
@@ -248,7 +241,6 @@ export class ClusterWorker {
         connectionTimeoutMillis: this.leaseMs,
         application_name: `herdctl worker:${this.identity.id}`,
       });
-      this.listener = client;
       const ended = new Promise<void>((resolve) => {
         client.on("error", (err) => {
           this.report("listen", err);
@@ -267,7 +259,8 @@ export class ClusterWorker {
         this.report("listen", err);
       }
       await client.end().catch(() => {});
-      if (!this.stopping.signal.aborted) await this.sleep(this.pollMs);
+      // Not this.sleep(): that one is the claim loop's, woken by kick().
+      await pause(this.pollMs, this.stopping.signal);
     }
   }
 
