@@ -32,7 +32,7 @@ import type { HookApproval } from "../hooks/index.js";
 import { editMemory, type MemoryView, memoryVersion, memoryView } from "../memory/index.js";
 import { hasLimits, type PruneReport, type RetentionConfig } from "../retention/prune.js";
 import { PruneThread } from "../retention/prune-thread.js";
-import { databaseBytesNow } from "../retention/size.js";
+import { stateBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
@@ -351,7 +351,6 @@ export class FleetManager {
     const store = this.loaded.fleet.state;
     this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"), {
       notice: this.log,
-      // Refused at open() while parts of the contract are missing on Postgres (POSTGRES_MISSING).
       backend: store?.backend === "postgres" ? { kind: "postgres", url: store.url! } : { kind: "sqlite" },
     });
     this.lock = this.state.acquireLock();
@@ -1108,6 +1107,7 @@ export class FleetManager {
     const actor = cleanActor(options.actor ?? LIBRARY_ACTOR);
     const thread = new PruneThread({
       stateDir: this.state.stateDir,
+      backend: this.state.backend,
       config: limits,
       now: this.clock.now().toISOString(),
       dryRun: options.dryRun === true,
@@ -1309,7 +1309,7 @@ export class FleetManager {
       },
       lastReloadError: this.lastReloadError,
       stateSize: {
-        databaseBytes: databaseBytesNow(this.state.dbPath),
+        databaseBytes: stateBytesNow(this.state),
         jobs: this.state.retention.jobCount(),
       },
       budgets: this.budgets.statuses(),
