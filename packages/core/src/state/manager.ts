@@ -31,6 +31,7 @@ import { PgDb } from "./pg/pg-db.js";
 import { migratePg } from "./pg/schema.js";
 import { SyncPgClient } from "./pg/sync-client.js";
 import { RetentionRepository } from "./retention.js";
+import { ScheduleFireRepository } from "./schedule-fires.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
 import { UsageRepository } from "./usage.js";
@@ -45,6 +46,13 @@ export type StateBackend =
       /** postgres://user:password@host:port/database; a secret (never logged or shown). */
       readonly url: string;
     };
+
+/** The fleet file's `state` key as the backend it names: SQLite unless it says postgres. */
+export function stateBackendOf(store: { backend?: string; url?: string } | undefined): StateBackend {
+  return store?.backend === "postgres" && store.url !== undefined
+    ? { kind: "postgres", url: store.url }
+    : { kind: "sqlite" };
+}
 
 export interface StateManagerOptions {
   /** Source of "now" for every timestamp and job id; tests pass a fake clock. */
@@ -71,6 +79,8 @@ interface OpenState {
   readonly chats: ChatRepository;
   readonly usage: UsageRepository;
   readonly usagePauses: UsagePauseRepository;
+  /** PostgreSQL only (several daemons may plan one fire); undefined on SQLite. */
+  readonly scheduleFires?: ScheduleFireRepository;
 }
 
 /**
@@ -160,7 +170,11 @@ export class StateManager {
       client.close();
       throw error;
     }
-    return this.repositories(new PgDb(client), client.server);
+    const db = new PgDb(client);
+    return {
+      ...this.repositories(db, client.server),
+      scheduleFires: new ScheduleFireRepository(db, client.server),
+    };
   }
 
   /** `where` names the database in errors: the SQLite file, or the server without its password. */
@@ -224,6 +238,11 @@ export class StateManager {
 
   get chats(): ChatRepository {
     return this.opened().chats;
+  }
+
+  /** Fire keys of schedules; undefined on SQLite, where one daemon owns the state. */
+  get scheduleFires(): ScheduleFireRepository | undefined {
+    return this.opened().scheduleFires;
   }
 
   get usage(): UsageRepository {
