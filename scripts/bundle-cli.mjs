@@ -12,7 +12,7 @@
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -125,6 +125,26 @@ for (const [name, source, chunks] of [
   });
 }
 chmodSync(join(outdir, `${entry}.js`), 0o755);
+
+/**
+ * Worker threads are files of their own, which a module finds beside its own file
+ * (core's util/worker-file.ts): the Postgres client's (state/pg/worker.ts, loaded only when the
+ * fleet's state is on PostgreSQL) and the prune's. A bundled module may sit in dist/, chunks/ or
+ * frequent-chunks/, so each gets a copy in all three.
+ */
+const WORKERS = {
+  worker: "core/src/state/pg/worker.ts",
+  "prune-worker": "core/src/retention/prune-worker.ts",
+};
+await build({
+  ...common,
+  outdir: join(outdir, "chunks"),
+  entryPoints: Object.fromEntries(Object.entries(WORKERS).map(([name, path]) => [name, source(path)])),
+  legalComments: "none",
+});
+for (const name of Object.keys(WORKERS))
+  for (const dir of [".", "frequent-chunks"])
+    copyFileSync(join(outdir, "chunks", `${name}.js`), join(outdir, dir, `${name}.js`));
 await writeBuiltHelp();
 
 const client = source("web/dist/client");

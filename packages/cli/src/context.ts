@@ -1,7 +1,8 @@
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ConfigIssue, LoadedFleet, ResolvedAgent } from "@herdctl/core";
 import { findConfigFile, resolveConfigPath } from "@herdctl/core/internal/config/discover";
-import { StateManager } from "@herdctl/core/internal/state/manager";
+import { type StateBackend, StateManager, stateBackendOf } from "@herdctl/core/internal/state/manager";
 import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import { CliError } from "./errors.js";
 import { createStyle, type Style } from "./output/style.js";
@@ -92,9 +93,31 @@ export class CommandContext {
     return join(dirname(this.configPath()), ".herdctl");
   }
 
+  /**
+   * Where the fleet keeps its state: its `state.backend` (PostgreSQL at `state.url`), else SQLite
+   * in the state directory. A fleet file that never says `backend:` is SQLite without being
+   * parsed, so the commands that answer from SQLite stay as fast as before (parsing the fleet
+   * costs more than their whole answer). With -s and no fleet file found: SQLite.
+   */
+  async stateBackend(): Promise<StateBackend> {
+    let path: string;
+    try {
+      path = this.configPath();
+    } catch (error) {
+      if (this.options.state) return { kind: "sqlite" };
+      throw error;
+    }
+    if (!/\bbackend\s*:/.test(readFileSync(path, "utf8"))) return { kind: "sqlite" };
+    return stateBackendOf((await this.fleet()).fleet.state);
+  }
+
   /** Short-lived commands skip SQLite's quick_check (the daemon runs it at start) to answer fast. */
-  openState(): StateManager {
-    const state = new StateManager(this.stateDir(), { verify: "header", notice: (m) => this.warn(m) });
+  async openState(): Promise<StateManager> {
+    const state = new StateManager(this.stateDir(), {
+      verify: "header",
+      notice: (m) => this.warn(m),
+      backend: await this.stateBackend(),
+    });
     state.open();
     return state;
   }

@@ -70,7 +70,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
   const prompt = resolvePrompt(t.agent, t.prompt, t.schedule);
   const claudePath = resolveClaudeBinary(fleet.fleet.claude_path);
   // The state first: if it cannot open, no stand-in is left running to keep the process alive.
-  const state = ctx.openState();
+  const state = await ctx.openState();
   const offline = t.offline ? await startOffline() : undefined;
   if (offline && !t.quiet) ctx.stderr.write(`${ctx.err.magenta(OFFLINE_LABEL)}\n`);
   for (const warning of setupWarnings([t.agent], { offline: Boolean(offline), web: true })) ctx.warn(warning);

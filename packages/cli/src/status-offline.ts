@@ -1,6 +1,6 @@
 import type { FleetStatus, LoadedFleet } from "@herdctl/core";
 import { buildAgentStatus } from "@herdctl/core/internal/fleet-manager/status";
-import { databaseBytesNow } from "@herdctl/core/internal/retention/size";
+import { stateBytesNow } from "@herdctl/core/internal/retention/size";
 import { measureBudgets } from "@herdctl/core/internal/spend/budget";
 import { credentialOf } from "@herdctl/core/internal/usage-limits/credential";
 import { agentUsageLimit, pauseStatuses } from "@herdctl/core/internal/usage-limits/status";
@@ -12,7 +12,7 @@ import { readStatusFacts, type StatusFacts } from "./status-facts.js";
  * while they are current; see status-facts.ts), and history from the state store.
  */
 export async function offlineStatus(ctx: CommandContext): Promise<FleetStatus> {
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     const pauses = state.usagePauses.list();
     // A usage-limit pause is named by an agent's credential, which the kept facts leave out (it
@@ -54,7 +54,7 @@ export async function offlineStatus(ctx: CommandContext): Promise<FleetStatus> {
       stateDir: state.stateDir,
       counts: { agents: agents.length, running: 0, queued: 0 },
       lastReloadError: null,
-      stateSize: { databaseBytes: databaseBytesNow(state.dbPath), jobs: state.retention.jobCount() },
+      stateSize: { databaseBytes: stateBytesNow(state), jobs: state.retention.jobCount() },
       budgets: measureBudgets(facts.fleet.budget, { state, timezone: clock.budgetTimezone, now: clock.now }),
       // Bots connect only while the daemon runs.
       connectors: [],

@@ -142,7 +142,7 @@ async function info(ctx: CommandContext, name: string): Promise<void> {
   let jobs: JobRecord[] = [];
   // Reading jobs must not create a state store for a fleet that never ran.
   if (existsSync(join(ctx.stateDir(), "herdctl.db"))) {
-    const state = ctx.openState();
+    const state = await ctx.openState();
     try {
       jobs = state.jobs.list({ agent: name, limit: 5 }).jobs;
     } finally {

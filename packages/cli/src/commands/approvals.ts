@@ -69,7 +69,7 @@ async function listApprovals(ctx: Ctx, all: boolean): Promise<ApprovalRecord[]> 
     const query = all ? "" : "?state=pending";
     return (await client.call<{ approvals: ApprovalRecord[] }>("GET", `/api/approvals${query}`)).approvals;
   }
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     return state.approvals.list(all ? {} : { state: "pending" });
   } finally {
@@ -107,7 +107,7 @@ async function decide(
   // No daemon: the job that asked was interrupted; the decision waits in the store and is applied
   // when the resumed job asks for the same call (docs/agents.md#approvals).
   const { cleanReason, describeApproval } = await import("@herdctl/core/internal");
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     const actor = localUserActor();
     const { record, changed } = (() => {

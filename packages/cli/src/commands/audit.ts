@@ -75,7 +75,7 @@ async function auditEntries(ctx: Context, since: string | undefined, limit: numb
     const query = new URLSearchParams({ limit: String(limit), ...(since ? { since } : {}) });
     return (await client.call<{ entries: AuditEntry[] }>("GET", `/api/audit?${query}`)).entries;
   }
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     return state.audit.list({ since: since ? new Date(since) : undefined, limit });
   } finally {
@@ -87,7 +87,7 @@ async function verification(ctx: Context): Promise<AuditVerification> {
   const { daemonClient } = await import("../daemon.js");
   const client = await daemonClient(ctx);
   if (client) return client.call<AuditVerification>("GET", "/api/audit/verify");
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     return state.audit.verify();
   } finally {

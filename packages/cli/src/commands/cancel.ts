@@ -17,7 +17,7 @@ export function registerCancel(program: Command): void {
     .option("-y, --yes", "do not ask for confirmation on a terminal")
     .action(async (id: string, options: { force?: boolean; yes?: boolean }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
-      const state = ctx.openState();
+      const state = await ctx.openState();
       let job: JobRecord;
       try {
         job = requireJob(state, id);

@@ -106,7 +106,7 @@ export function registerJob(program: Command): void {
     .option("--logs", "also print the job's output")
     .action(async (id: string, options: { logs?: boolean }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
-      const state = ctx.openState();
+      const state = await ctx.openState();
       try {
         const job = requireJob(state, id);
         const origin = jobOrigin(state, job);

@@ -54,7 +54,7 @@ export function registerJobs(program: Command): void {
       const limit = parseCount(options.limit, "--limit");
       const status = options.status === undefined ? undefined : parseStatus(options.status);
       const since = options.since === undefined ? undefined : parseSince(options.since);
-      const state = ctx.openState();
+      const state = await ctx.openState();
       try {
         if (options.agent !== undefined) await checkAgentFilter(ctx, state, options.agent);
         if (options.before !== undefined) requireJob(state, options.before);

@@ -35,7 +35,7 @@ export function registerLogs(program: Command): void {
     .action(async (agent: string | undefined, options: LogsOptions, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
       const count = parseJobCount(options.lines, options.follow === true);
-      const state = ctx.openState();
+      const state = await ctx.openState();
       try {
         const picked = options.job !== undefined ? [requireJob(state, options.job)] : undefined;
         if (agent !== undefined) {

@@ -86,8 +86,8 @@ async function memoryStore(ctx: Context, agent: string): Promise<MemoryStore> {
   }
   const resolved = await ctx.agent(agent);
   const { editMemory, MemoryError, memoryVersion, memoryView } = await import("../on-demand/memory.js");
-  const withState = async <T>(use: (state: ReturnType<Context["openState"]>) => T): Promise<T> => {
-    const state = ctx.openState();
+  const withState = async <T>(use: (state: Awaited<ReturnType<Context["openState"]>>) => T): Promise<T> => {
+    const state = await ctx.openState();
     try {
       return use(state);
     } catch (error) {

@@ -82,7 +82,7 @@ export function registerPrune(program: Command): void {
           throw new UsageError(
             "nothing to prune by: set state.retention in herdctl.yaml (jobs, max_jobs_per_agent, output, audit) or pass --older-than, --keep or --output-older-than",
           );
-        const state = ctx.openState();
+        const state = await ctx.openState();
         try {
           report = await prune(state, limits, {
             now: new Date(),

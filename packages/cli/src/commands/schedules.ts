@@ -156,7 +156,7 @@ async function edit(ctx: CommandContext, request: ScheduleEditRequest): Promise<
       if (error instanceof ScheduleEditError) throw new CliError(error.message);
       throw error;
     }
-    forgetRuntimeState(ctx, request);
+    await forgetRuntimeState(ctx, request);
     answer = { action: result.action, file: result.display, written: result.written, schedule: null };
   }
   if (ctx.json) return ctx.printJson({ ...answer, applied: client !== undefined });
@@ -172,9 +172,11 @@ async function edit(ctx: CommandContext, request: ScheduleEditRequest): Promise<
  * The daemon keeps per-schedule state (last run, a dashboard toggle's override); an edit made
  * without it must not be undone by that state at the next start.
  */
-function forgetRuntimeState(ctx: CommandContext, request: ScheduleEditRequest): void {
-  if (request.kind === "add" || !existsSync(join(ctx.stateDir(), "herdctl.db"))) return;
-  const state = ctx.openState();
+async function forgetRuntimeState(ctx: CommandContext, request: ScheduleEditRequest): Promise<void> {
+  if (request.kind === "add") return;
+  // A SQLite state not made yet holds no schedule state; Postgres is asked.
+  if ((await ctx.stateBackend()).kind === "sqlite" && !existsSync(join(ctx.stateDir(), "herdctl.db"))) return;
+  const state = await ctx.openState();
   try {
     if (request.kind === "remove") state.schedules.delete(request.agent, request.name);
     else if (state.schedules.get(request.agent, request.name))

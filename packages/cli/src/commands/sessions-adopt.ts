@@ -17,7 +17,7 @@ async function candidates(ctx: CommandContext, agentName: string): Promise<Adopt
       `/api/agents/${encodeURIComponent(agentName)}/sessions/candidates`,
     );
   const [agent, fleet] = [await ctx.agent(agentName), await ctx.fleet()];
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     return adoptionCandidates(state, agent, { stateDir: state.stateDir, env: fleet.dotEnv });
   } finally {
@@ -32,7 +32,7 @@ async function adopt(ctx: CommandContext, agentName: string, sessionId: string):
       sessionId,
     });
   const [agent, fleet] = [await ctx.agent(agentName), await ctx.fleet()];
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     return adoptSession(state, agent, sessionId, { stateDir: state.stateDir, env: fleet.dotEnv });
   } finally {

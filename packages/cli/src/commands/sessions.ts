@@ -102,7 +102,7 @@ export function registerSessions(program: Command): void {
     .option("-a, --agent <name>", "only this agent")
     .action(async (options: { agent?: string }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
-      const state = ctx.openState();
+      const state = await ctx.openState();
       try {
         if (options.agent !== undefined) await checkAgentFilter(ctx, state, options.agent);
         const list = state.sessions
@@ -143,7 +143,7 @@ export function registerSessions(program: Command): void {
     .option("--print", "print the command instead of running it")
     .action(async (wanted: string | undefined, options: { print?: boolean }, command: Command) => {
       const ctx = new CommandContext(command.optsWithGlobals());
-      const state = ctx.openState();
+      const state = await ctx.openState();
       let session: SessionPointer;
       try {
         session = pickSession(state.sessions.list(), wanted);

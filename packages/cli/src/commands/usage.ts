@@ -62,7 +62,7 @@ async function usageOf(
   // Days follow the budgets' zone, as the daemon's report does; the fleet file says which.
   const timezone = (await ctx.fleet()).fleet.budget?.timezone;
   const { usageReport } = await import("@herdctl/core/internal/spend/usage-report");
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     return usageReport(state, {
       since: since === undefined ? undefined : new Date(since),

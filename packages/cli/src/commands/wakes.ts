@@ -67,7 +67,7 @@ export function registerWakes(program: Command): void {
         }
       } else {
         // No daemon is firing wakes, so the state store is the whole story.
-        const state = ctx.openState();
+        const state = await ctx.openState();
         try {
           if (!state.wakes.end(id, "cancelled"))
             throw new CliError(`no pending wake "${id}"; herdctl wakes list shows the pending ones`);
@@ -98,7 +98,7 @@ async function pendingWakes(
     const query = agent === undefined ? "" : `?agent=${encodeURIComponent(agent)}`;
     return (await client.call<{ wakes: WakeRecord[] }>("GET", `/api/wakes${query}`)).wakes;
   }
-  const state = ctx.openState();
+  const state = await ctx.openState();
   try {
     return state.wakes.pending(agent === undefined ? {} : { agent });
   } finally {

@@ -4,11 +4,14 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BIN, cleanEnv, until } from "./cli.js";
 
-/** Starts `herdctl start --offline` in `dir` and resolves once its control socket exists. */
-export async function startDaemon(dir: string): Promise<ChildProcess> {
+/**
+ * Starts `herdctl start --offline` in `dir` (with `env` added to the clean environment) and
+ * resolves once its control socket exists.
+ */
+export async function startDaemon(dir: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
     cwd: dir,
-    env: cleanEnv(),
+    env: cleanEnv(env),
     stdio: "ignore",
   });
   await until(() => existsSync(join(dir, ".herdctl", "herdctl.sock")), "the daemon's control socket");

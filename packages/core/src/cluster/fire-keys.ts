@@ -16,22 +16,23 @@ export interface PlannedFire {
 
 export const FIRE_KEYS_TABLE = "herdctl_schedule_fires";
 
+/** The table, made if missing (under FIRE_KEYS_TABLE's transaction-scoped advisory lock). */
+export const FIRE_KEYS_DDL = `create table if not exists ${FIRE_KEYS_TABLE} (
+  agent text not null,
+  schedule text not null,
+  planned_at timestamptz not null,
+  fired_at timestamptz not null default now(),
+  fired_by text not null,
+  primary key (agent, schedule, planned_at)
+)`;
+
 /** Creates the table if missing; safe when several processes start at once. */
 export async function ensureFireKeys(client: pg.ClientBase): Promise<void> {
   await client.query("begin");
   try {
     // `create table if not exists` alone can fail when two sessions create it at the same moment.
     await client.query("select pg_advisory_xact_lock(hashtext($1))", [FIRE_KEYS_TABLE]);
-    await client.query(
-      `create table if not exists ${FIRE_KEYS_TABLE} (
-         agent text not null,
-         schedule text not null,
-         planned_at timestamptz not null,
-         fired_at timestamptz not null default now(),
-         fired_by text not null,
-         primary key (agent, schedule, planned_at)
-       )`,
-    );
+    await client.query(FIRE_KEYS_DDL);
     await client.query("commit");
   } catch (err) {
     await client.query("rollback").catch(() => {});

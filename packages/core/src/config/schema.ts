@@ -1077,7 +1077,7 @@ export const FleetSchema = z.strictObject({
         .enum(["sqlite", "postgres"])
         .optional()
         .describe(
-          "Where jobs, sessions, schedules and events are kept: sqlite (default, .herdctl/herdctl.db) or postgres (state.url; not complete yet, see docs/scaling.md)",
+          "Where jobs, sessions, schedules and events are kept: sqlite (default, .herdctl/herdctl.db) or postgres (state.url; see docs/scaling.md for what runs there)",
         ),
       url: pgUrl.optional().describe(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet file's ${VAR} syntax, shown to users

@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
@@ -13,6 +14,7 @@ import type { ConnectorStatus } from "../chat/connectors/types.js";
 import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
 import { type ChatSendOptions, ChatService } from "../chat/service.js";
 import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
+import type { LeaderLock } from "../cluster/leader-lock.js";
 import type { Gate } from "../config/gate.js";
 import {
   type AgentDefinition,
@@ -32,7 +34,7 @@ import type { HookApproval } from "../hooks/index.js";
 import { editMemory, type MemoryView, memoryVersion, memoryView } from "../memory/index.js";
 import { hasLimits, type PruneReport, type RetentionConfig } from "../retention/prune.js";
 import { PruneThread } from "../retention/prune-thread.js";
-import { databaseBytesNow } from "../retention/size.js";
+import { stateBytesNow } from "../retention/size.js";
 import { JobExecutor, type JobExecutorOptions, type JobRequest } from "../runner/job-executor.js";
 import { resolveClaudeBinary } from "../runner/runtime/claude-binary.js";
 import { ContainerManager } from "../runner/runtime/container-manager.js";
@@ -76,6 +78,7 @@ import {
   type TriggerType,
   type WakeRecord,
 } from "../state/index.js";
+import { stateBackendOf } from "../state/manager.js";
 import { credentialOf } from "../usage-limits/credential.js";
 import { UsagePauses } from "../usage-limits/pauses.js";
 import { agentUsageLimit, type UsageLimitStatus } from "../usage-limits/status.js";
@@ -222,6 +225,13 @@ export class FleetManager {
   private containers: ContainerManager | undefined;
   private readonly watcher: ConfigWatcher;
   private lock: DaemonLock | undefined;
+  /**
+   * On PostgreSQL, where several daemons may share the fleet's state: the scheduler runs only
+   * while this daemon holds the "scheduler" leader lock (docs/scaling.md). Undefined on SQLite.
+   */
+  private leader: LeaderLock | undefined;
+  /** Who fired a schedule, in its fire key: this machine and process. */
+  private readonly daemonId = `${hostname()}:${process.pid}`;
   private fleetState: FleetState = "stopped";
   private startedAt: Date | undefined;
   private stopping: Promise<void> | undefined;
@@ -351,8 +361,7 @@ export class FleetManager {
     const store = this.loaded.fleet.state;
     this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"), {
       notice: this.log,
-      // Refused at open() while parts of the contract are missing on Postgres (POSTGRES_MISSING).
-      backend: store?.backend === "postgres" ? { kind: "postgres", url: store.url! } : { kind: "sqlite" },
+      backend: stateBackendOf(store),
     });
     this.lock = this.state.acquireLock();
     try {
@@ -423,6 +432,7 @@ export class FleetManager {
         agent: (name) => this.agentsByName.get(name),
         log: this.log,
         now: () => this.clock.now(),
+        cluster: () => (this.leader ? { isLeader: this.leader.isLeader, id: this.daemonId } : undefined),
       });
       this.wakes = new WakeScheduler({
         clock: this.clock,
@@ -489,8 +499,11 @@ export class FleetManager {
       }
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
       if (background) {
-        this.scheduler.start();
-        this.persistSchedulePlans();
+        if (this.state.backend.kind === "postgres") await this.campaignForScheduler(this.state.backend.url);
+        else {
+          this.scheduler.start();
+          this.persistSchedulePlans();
+        }
         this.wakes.start();
         this.usagePauses.start();
       }
@@ -566,6 +579,8 @@ export class FleetManager {
       // What it removed so far stays; the rest waits for the next pass.
       ["stop a running prune", () => this.pruning?.thread.stop(PRUNE_STOP_GRACE_MS)],
       ["stop the scheduler", () => this.scheduler?.stop()],
+      // At once, so another daemon on the same database takes the schedules over without waiting.
+      ["give up the scheduler's leadership", () => this.leader?.stop()],
       ["stop firing wakes", () => this.wakes?.stop()],
       ["stop waiting for usage-limit resets", () => this.usagePauses?.stop()],
       // Before the jobs end: a job waiting for a person is interrupted at once, its request kept
@@ -1108,6 +1123,7 @@ export class FleetManager {
     const actor = cleanActor(options.actor ?? LIBRARY_ACTOR);
     const thread = new PruneThread({
       stateDir: this.state.stateDir,
+      backend: this.state.backend,
       config: limits,
       now: this.clock.now().toISOString(),
       dryRun: options.dryRun === true,
@@ -1309,7 +1325,7 @@ export class FleetManager {
       },
       lastReloadError: this.lastReloadError,
       stateSize: {
-        databaseBytes: databaseBytesNow(this.state.dbPath),
+        databaseBytes: stateBytesNow(this.state),
         jobs: this.state.retention.jobCount(),
       },
       budgets: this.budgets.statuses(),
@@ -1349,12 +1365,44 @@ export class FleetManager {
   private persistSchedulePlans(agent?: string): void {
     // A fleet without background work has no plans: the daemon's, kept in the state, stay as they are.
     if (!this.stateManager?.isOpen || !this.scheduler || this.options.background === false) return;
+    // Only the daemon whose scheduler runs has plans; a follower's would overwrite the leader's.
+    if (this.leader && !this.leader.isLeader) return;
     this.state.transaction(() => {
       for (const snap of this.scheduler.snapshot()) {
         if (agent !== undefined && snap.agent !== agent) continue;
         this.state.schedules.upsert(snap.agent, snap.schedule, { nextRunAt: snap.nextRunAt ?? null });
       }
     });
+  }
+
+  /**
+   * PostgreSQL: the schedules fire only in the daemon holding the "scheduler" leader lock; the
+   * others follow, and one of them takes over within about a second of the leader's connection
+   * ending (kill -9 included), or `2 × leaseMs + intervalMs` of it going silent. Each fire is
+   * also claimed by its key (ScheduleExecutor), so an overlap during a takeover fires once.
+   * The lock's code and `pg` are loaded only here, never for SQLite.
+   */
+  private async campaignForScheduler(url: string): Promise<void> {
+    this.state.scheduleFires?.ensureTable();
+    const { LeaderLock } = await import("../cluster/leader-lock.js");
+    this.leader = new LeaderLock({
+      connectionString: url,
+      name: "scheduler",
+      onElected: () => {
+        if (this.fleetState === "stopping" || this.fleetState === "stopped") return;
+        this.log("scheduler: this daemon leads; the schedules fire here");
+        this.scheduler.start();
+        this.persistSchedulePlans();
+      },
+      onLost: (reason) => {
+        this.scheduler.stop();
+        this.log(
+          `scheduler: leadership lost (${reason}); the schedules fire elsewhere until it is won again`,
+        );
+      },
+      onUnreachable: (reason) => this.log(`scheduler: cannot reach the database to campaign (${reason})`),
+    });
+    this.leader.start();
   }
 
   /**

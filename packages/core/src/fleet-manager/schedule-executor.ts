@@ -30,6 +30,11 @@ export class ScheduleExecutor {
       log: (line: string) => void;
       /** The fleet's clock: schedule times must agree with the scheduler's. */
       now: () => Date;
+      /**
+       * Several daemons on one PostgreSQL database: only the leader fires, and each fire's key is
+       * claimed with its job, so a fire two schedulers planned is enqueued once. Absent on SQLite.
+       */
+      cluster?: () => { readonly isLeader: boolean; readonly id: string } | undefined;
     },
   ) {}
 
@@ -41,8 +46,15 @@ export class ScheduleExecutor {
       this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
       return;
     }
-    try {
-      const job = control.submit({
+    const cluster = this.deps.cluster?.();
+    // Asked at the moment of firing: a leader that lost the lock without knowing yet sees false.
+    if (cluster && !cluster.isLeader) {
+      this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
+      this.deps.log(`schedule ${fire.agent}/${fire.schedule}: not fired, this daemon no longer leads`);
+      return;
+    }
+    const submit = () =>
+      control.submit({
         agent,
         prompt: schedule.prompt ?? agent.default_prompt ?? fallbackSchedulePrompt(fire.schedule),
         triggerType: "schedule",
@@ -50,6 +62,19 @@ export class ScheduleExecutor {
         session: scheduleSessionRequest(schedule),
         ...(schedule.gate ? { gate: schedule.gate } : {}),
       });
+    try {
+      const fires = cluster ? state.scheduleFires : undefined;
+      const key = { agent: fire.agent, schedule: fire.schedule, plannedAt: fire.scheduledAt };
+      const job = fires
+        ? state.transaction(() => (fires.claim(key, cluster!.id) ? submit() : undefined))
+        : submit();
+      if (job === undefined) {
+        this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
+        this.deps.log(
+          `schedule ${fire.agent}/${fire.schedule}: the fire planned for ${fire.scheduledAt.toISOString()} was already enqueued by another daemon`,
+        );
+        return;
+      }
       this.scheduledJobs.set(job.id, { agent: fire.agent, schedule: fire.schedule });
       this.deps.scheduler().runStarted(fire.agent, fire.schedule);
       state.schedules.upsert(fire.agent, fire.schedule, {

@@ -5,11 +5,13 @@
  * `PruneThread`; takes "stop" to end after the step it is in.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { StateManager } from "../state/index.js";
+import { type StateBackend, StateManager } from "../state/index.js";
 import { type PruneReport, prune, type RetentionConfig } from "./prune.js";
 
 export interface PruneWorkerInput {
   readonly stateDir: string;
+  /** The daemon's backend: its Postgres URL (a secret) stays inside the process. SQLite when absent. */
+  readonly backend?: StateBackend;
   readonly config: RetentionConfig;
   /** ISO time the limits are counted from (the fleet's clock, not this thread's). */
   readonly now: string;
@@ -39,7 +41,7 @@ const send = (message: PruneWorkerMessage) => port.postMessage(message);
 // gaps it leaves between transactions give the daemon its turn instead.
 
 // "header": the daemon checked the database when it opened it; a quick_check here would read all of it again.
-const state = new StateManager(input.stateDir, { verify: "header" });
+const state = new StateManager(input.stateDir, { verify: "header", backend: input.backend });
 try {
   state.open();
   const report = await prune(state, input.config, {

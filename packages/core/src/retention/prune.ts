@@ -2,7 +2,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep, setImmediate as yieldToEvents } from "node:timers/promises";
 import { isJobId, type RetentionLimits, type RetentionPlan, type StateManager } from "../state/index.js";
-import { databaseBytes } from "./size.js";
+import { stateBytes } from "./size.js";
 
 /** `state.retention` as loaded (durations in milliseconds). */
 export interface RetentionConfig {
@@ -113,7 +113,7 @@ export async function prune(
   const limits = retentionLimits(config, options.now);
   const stopped = () => options.signal?.aborted === true;
   const plan = await planInSlices(state, limits, options);
-  const before = await databaseBytes(state.dbPath);
+  const before = await stateBytes(state);
   let outputBytes = 0;
   let outputs = 0;
   const removeOutput = async (id: string): Promise<boolean> => {
@@ -153,7 +153,7 @@ export async function prune(
       while ((await writeStep(() => state.retention.vacuumSlice(VACUUM_PAGES))) && !stopped());
       state.retention.vacuum();
     }
-    after = await databaseBytes(state.dbPath);
+    after = await stateBytes(state);
   }
   return {
     dryRun: options.dryRun === true,

@@ -31,6 +31,7 @@ import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.
 import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
 import { NO_OUTPUT_LOG, openOutputLog } from "./output-log.js";
 import { asInterruptedAtStop } from "./paused-at-stop.js";
+import { recordJobEnd } from "./record-end.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { ConfigGuard } from "./runtime/host-guard.js";
 import type {
@@ -349,13 +350,20 @@ export class JobExecutor {
     const metadata = baseline
       ? await this.readMetadata(agent, metadataFile!, baseline, redactor, notice)
       : undefined;
-    job = state.jobs.finish(jobId, {
-      ...outcome,
-      error: outcome.error ? redactor.redact(outcome.error) : outcome.error,
-      sessionId: tracker.sessionId ?? job.sessionId,
-      ...(metadata ? { metadata } : {}),
-      ...(egress.entries().length > 0 ? { egress: egress.entries() } : {}),
-    });
+    const sessionId = tracker.sessionId ?? job.sessionId;
+    job = await recordJobEnd(
+      state,
+      jobId,
+      () =>
+        state.jobs.finish(jobId, {
+          ...outcome,
+          error: outcome.error ? redactor.redact(outcome.error) : outcome.error,
+          sessionId,
+          ...(metadata ? { metadata } : {}),
+          ...(egress.entries().length > 0 ? { egress: egress.entries() } : {}),
+        }),
+      this.options.warn,
+    );
     outputLog.close();
     this.options.approvals?.jobEnded(jobId, job.status, request.resumedFrom);
     job = await this.runHooks(job, agent, redactor);

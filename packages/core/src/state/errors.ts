@@ -12,8 +12,7 @@ export type StateErrorCode =
   | "STATE_DISK_FULL"
   | "STATE_CORRUPT_OUTPUT"
   | "STATE_NOT_OPEN"
-  | "STATE_UNREACHABLE"
-  | "STATE_BACKEND_INCOMPLETE";
+  | "STATE_UNREACHABLE";
 
 export class StateError extends Error {
   readonly code: StateErrorCode;
@@ -169,21 +168,6 @@ export class StateUnreachableError extends StateError {
   constructor(server: string, reason: string, hint: string, options?: { cause?: unknown }) {
     super("STATE_UNREACHABLE", `PostgreSQL state database ${server}: ${reason}. ${hint}`, options);
     this.server = server;
-  }
-}
-
-/** `state.backend: postgres` asked for a part of the state contract not built on Postgres yet. */
-export class BackendIncompleteError extends StateError {
-  readonly missing: readonly string[];
-
-  constructor(missing: readonly string[]) {
-    super(
-      "STATE_BACKEND_INCOMPLETE",
-      `state.backend: postgres is not complete yet: ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} ` +
-        "not run on PostgreSQL in this version (see docs/scaling.md, What exists today). Remove state.backend " +
-        "(or set it to sqlite) to keep the state in .herdctl/herdctl.db.",
-    );
-    this.missing = missing;
   }
 }
 

@@ -71,7 +71,7 @@ export type { JobPage } from "./jobs.js";
 export { JobRepository } from "./jobs.js";
 export type { DaemonLock } from "./lock.js";
 export { acquireLock, isProcessAlive } from "./lock.js";
-export type { StateManagerOptions } from "./manager.js";
+export type { StateBackend, StateManagerOptions } from "./manager.js";
 export { StateManager } from "./manager.js";
 export type { MemoryVersion, NewMemoryVersion } from "./memory.js";
 export { MemoryRepository } from "./memory.js";

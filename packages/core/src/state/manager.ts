@@ -11,7 +11,7 @@ import {
   openDatabase,
   type SqliteDb,
 } from "./db.js";
-import { BackendIncompleteError, DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
+import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
 import { EventRepository } from "./events.js";
 import { assertAgentName } from "./ids.js";
 import {
@@ -31,6 +31,7 @@ import { PgDb } from "./pg/pg-db.js";
 import { migratePg } from "./pg/schema.js";
 import { SyncPgClient } from "./pg/sync-client.js";
 import { RetentionRepository } from "./retention.js";
+import { ScheduleFireRepository } from "./schedule-fires.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
 import { UsageRepository } from "./usage.js";
@@ -44,51 +45,14 @@ export type StateBackend =
       readonly kind: "postgres";
       /** postgres://user:password@host:port/database; a secret (never logged or shown). */
       readonly url: string;
-      /**
-       * Open even though parts of the contract are not built on Postgres yet (POSTGRES_MISSING);
-       * using one of those then throws STATE_BACKEND_INCOMPLETE. For the state tests only: the
-       * daemon and the CLI refuse to open such a backend at all.
-       */
-      readonly partial?: boolean;
     };
 
-/** The repositories, by the getter that returns each. */
-type RepositoryName =
-  | "jobs"
-  | "sessions"
-  | "memory"
-  | "approvals"
-  | "schedules"
-  | "events"
-  | "wakes"
-  | "audit"
-  | "retention"
-  | "chats"
-  | "usage"
-  | "usagePauses";
-
-/**
- * The repositories not yet shown to pass the state test suite on PostgreSQL (docs/scaling.md,
- * "What exists today"). While any is listed, `state.backend: postgres` refuses to open.
- */
-export const POSTGRES_MISSING: readonly RepositoryName[] = ["retention", "usage"];
-
-/** How a refusal names a part: what a user knows it by. */
-const PART_NAMES: Record<RepositoryName, string> = {
-  jobs: "jobs",
-  sessions: "sessions",
-  memory: "agent memory",
-  approvals: "approvals",
-  schedules: "schedules",
-  events: "events",
-  wakes: "wakes",
-  audit: "the audit trail",
-  retention: "retention (herdctl prune)",
-  chats: "chats",
-  usage: "the usage report",
-  usagePauses: "usage-limit pauses",
-};
-const partNames = (names: readonly RepositoryName[]) => names.map((name) => PART_NAMES[name]);
+/** The fleet file's `state` key as the backend it names: SQLite unless it says postgres. */
+export function stateBackendOf(store: { backend?: string; url?: string } | undefined): StateBackend {
+  return store?.backend === "postgres" && store.url !== undefined
+    ? { kind: "postgres", url: store.url }
+    : { kind: "sqlite" };
+}
 
 export interface StateManagerOptions {
   /** Source of "now" for every timestamp and job id; tests pass a fake clock. */
@@ -115,6 +79,8 @@ interface OpenState {
   readonly chats: ChatRepository;
   readonly usage: UsageRepository;
   readonly usagePauses: UsagePauseRepository;
+  /** PostgreSQL only (several daemons may plan one fire); undefined on SQLite. */
+  readonly scheduleFires?: ScheduleFireRepository;
 }
 
 /**
@@ -197,8 +163,6 @@ export class StateManager {
   }
 
   private openPostgres(backend: Extract<StateBackend, { kind: "postgres" }>): OpenState {
-    if (POSTGRES_MISSING.length > 0 && backend.partial !== true)
-      throw new BackendIncompleteError(partNames(POSTGRES_MISSING));
     const client = new SyncPgClient(backend.url);
     try {
       migratePg(client);
@@ -206,7 +170,11 @@ export class StateManager {
       client.close();
       throw error;
     }
-    return this.repositories(new PgDb(client), client.server);
+    const db = new PgDb(client);
+    return {
+      ...this.repositories(db, client.server),
+      scheduleFires: new ScheduleFireRepository(db, client.server),
+    };
   }
 
   /** `where` names the database in errors: the SQLite file, or the server without its password. */
@@ -229,51 +197,56 @@ export class StateManager {
   }
 
   get jobs(): JobRepository {
-    return this.opened("jobs").jobs;
+    return this.opened().jobs;
   }
 
   get sessions(): SessionRepository {
-    return this.opened("sessions").sessions;
+    return this.opened().sessions;
   }
 
   get memory(): MemoryRepository {
-    return this.opened("memory").memory;
+    return this.opened().memory;
   }
 
   get approvals(): ApprovalRepository {
-    return this.opened("approvals").approvals;
+    return this.opened().approvals;
   }
 
   get schedules(): ScheduleRepository {
-    return this.opened("schedules").schedules;
+    return this.opened().schedules;
   }
 
   get events(): EventRepository {
-    return this.opened("events").events;
+    return this.opened().events;
   }
 
   get wakes(): WakeRepository {
-    return this.opened("wakes").wakes;
+    return this.opened().wakes;
   }
 
   get audit(): AuditRepository {
-    return this.opened("audit").audit;
+    return this.opened().audit;
   }
 
   get retention(): RetentionRepository {
-    return this.opened("retention").retention;
+    return this.opened().retention;
   }
 
   get usagePauses(): UsagePauseRepository {
-    return this.opened("usagePauses").usagePauses;
+    return this.opened().usagePauses;
   }
 
   get chats(): ChatRepository {
-    return this.opened("chats").chats;
+    return this.opened().chats;
+  }
+
+  /** Fire keys of schedules; undefined on SQLite, where one daemon owns the state. */
+  get scheduleFires(): ScheduleFireRepository | undefined {
+    return this.opened().scheduleFires;
   }
 
   get usage(): UsageRepository {
-    return this.opened("usage").usage;
+    return this.opened().usage;
   }
 
   /**
@@ -348,14 +321,8 @@ export class StateManager {
     state.db.close();
   }
 
-  private opened(repository?: RepositoryName): OpenState {
+  private opened(): OpenState {
     if (this.state === undefined) throw new StateNotOpenError(this.stateDir);
-    if (
-      repository !== undefined &&
-      this.state.db.dialect === "postgres" &&
-      POSTGRES_MISSING.includes(repository)
-    )
-      throw new BackendIncompleteError(partNames([repository]));
     return this.state;
   }
 }

@@ -48,9 +48,10 @@ export interface UsageGrouping {
   readonly durationEdgesMs: readonly number[];
 }
 
-const SUMS = `COUNT(*) AS jobs, TOTAL(cost_usd) AS costUsd, TOTAL(input_tokens) AS inputTokens,
-  TOTAL(output_tokens) AS outputTokens,
-  TOTAL(cache_read_tokens) + TOTAL(cache_creation_tokens) AS cacheTokens`;
+/** Quoted aliases: Postgres folds bare ones to lower case. */
+const SUMS = `COUNT(*) AS jobs, TOTAL(cost_usd) AS "costUsd", TOTAL(input_tokens) AS "inputTokens",
+  TOTAL(output_tokens) AS "outputTokens",
+  TOTAL(cache_read_tokens) + TOTAL(cache_creation_tokens) AS "cacheTokens"`;
 
 /**
  * Pinned: for GROUP BY agent the planner otherwise walks jobs_by_agent to skip the sort, and pays
@@ -131,23 +132,43 @@ export class UsageRepository {
 
   private scan(range: UsageRange, grouping: UsageGrouping): UsageCell[] {
     const { where, params } = this.filter(range);
-    const statuses = JOB_STATUSES.map((status, i) => `SUM(status = '${status}') AS s${i}`);
+    const pg = this.db.dialect === "postgres";
+    // Postgres sums no booleans: it counts the rows that pass a filter instead.
+    const count = (condition: string) => (pg ? `COUNT(*) FILTER (WHERE ${condition})` : `SUM(${condition})`);
+    const statuses = JOB_STATUSES.map((status, i) => `${count(`status = '${status}'`)} AS s${i}`);
     // Cumulative counts (one comparison a bucket); the buckets are their differences.
     const edges = grouping.durationEdgesMs;
-    const below = edges.map((edge, i) => `SUM(duration_ms < ${edge}) AS d${i}`);
+    const below = edges.map((edge, i) => `${count(`duration_ms < ${edge}`)} AS d${i}`);
     below.push(`COUNT(duration_ms) AS d${edges.length}`);
     const rows = this.all(
-      // better-sqlite3 binds numbers as REAL: the casts keep the divisions whole.
-      `SELECT (unixepoch(created_at) + CAST(? AS INTEGER)) / 86400 AS dayNumber,
+      pg
+        ? // Whole seconds since 1970 as unixepoch() gives them (floored, not rounded); bigint
+          // division truncates toward zero as SQLite's integer division does. Quoted aliases keep
+          // their case, which Postgres would fold.
+          `WITH j AS (SELECT *, CAST(floor(extract(epoch FROM CAST(created_at AS timestamptz))) AS BIGINT) AS t
+             FROM jobs WHERE ${where})
+           SELECT (t + CAST(? AS BIGINT)) / 86400 AS "dayNumber",
+             (t - CAST(? AS BIGINT)) / CAST(? AS BIGINT) AS bucket,
+             agent, ${statuses.join(", ")}, ${below.join(", ")}, ${SUMS}
+             FROM j GROUP BY 1, 2, agent`
+        : // better-sqlite3 binds numbers as REAL: the casts keep the divisions whole.
+          `SELECT (unixepoch(created_at) + CAST(? AS INTEGER)) / 86400 AS dayNumber,
          (unixepoch(created_at) - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket,
          agent, ${statuses.join(", ")}, ${below.join(", ")}, ${SUMS}
          FROM ${JOBS} WHERE ${where} GROUP BY dayNumber, bucket, agent`,
-      [
-        grouping.offsetSeconds,
-        Math.floor(grouping.origin.getTime() / 1000),
-        grouping.widthSeconds,
-        ...params,
-      ],
+      pg
+        ? [
+            ...params,
+            grouping.offsetSeconds,
+            Math.floor(grouping.origin.getTime() / 1000),
+            grouping.widthSeconds,
+          ]
+        : [
+            grouping.offsetSeconds,
+            Math.floor(grouping.origin.getTime() / 1000),
+            grouping.widthSeconds,
+            ...params,
+          ],
     ) as (UsageSums & Record<string, number> & { agent: string; dayNumber: number; bucket: number })[];
     return rows.map((row) => ({
       dayNumber: row.dayNumber,

@@ -1,15 +1,19 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import { prune } from "../../src/retention/prune.js";
-import { StateManager } from "../../src/state/index.js";
-import { tempDir } from "../helpers/fleet.js";
+import type { Db } from "../../src/state/db-interface.js";
+import type { StateManager } from "../../src/state/index.js";
+import { PgDb } from "../../src/state/pg/pg-db.js";
+import { SyncPgClient } from "../../src/state/pg/sync-client.js";
+import { describeBackends, openState } from "../state/helpers.js";
 
 const DAY = 86_400_000;
 const NOW = new Date("2026-12-01T12:00:00Z");
 const SESSION_B = "11111111-1111-4111-8111-111111111111";
 const SESSION_WAKE = "22222222-2222-4222-8222-222222222222";
+const SESSION_GONE = "33333333-3333-4333-8333-333333333333";
 
 /** Bytes under a folder, as the disk holds them: what a prune must give back. */
 function diskBytes(dir: string): number {
@@ -21,52 +25,57 @@ function diskBytes(dir: string): number {
   return total;
 }
 
-// Scale is bench/retention.ts's job (100,000 jobs); here 10,000 prove the counts and bytes exactly.
-describe("prune at 10,000 jobs (real SQLite, real files)", () => {
-  let tmp: ReturnType<typeof tempDir>;
+/** A second connection to the state's database, past the repositories: SQLite's file or the Postgres schema. */
+function rawDb(state: StateManager, url: string | undefined): Db {
+  return url === undefined ? new Database(state.dbPath) : new PgDb(new SyncPgClient(url));
+}
+
+describeBackends("prune at 10,000 jobs (real database, real files)", (backend) => {
   let state: StateManager;
+  let dir: string;
+  let url: string | undefined;
   const ids = { aRecent: [] as string[], bOld: [] as string[], bMiddle: [] as string[] };
 
   beforeEach(() => {
-    tmp = tempDir();
-    state = new StateManager(tmp.dir);
-    state.open();
-    state.close();
-    // Rows written directly, as a year of a busy fleet would have left them.
-    const db = new Database(state.dbPath);
-    const insert = db.prepare(
-      `INSERT INTO jobs (id, agent, trigger_type, status, prompt, runtime, created_at, session_id, cost_usd)
-       VALUES (?, ?, 'schedule', ?, 'tick', 'cli', ?, ?, 0.01)`,
-    );
-    let n = 0;
-    const add = (agent: string, ageMs: number, status = "completed", session: string | null = null) => {
-      const id = `job-20260101000000-${(n++).toString(16).padStart(6, "0")}`;
-      insert.run(id, agent, status, new Date(NOW.getTime() - ageMs).toISOString(), session);
+    ({ state, dir, url } = openState());
+    for (const list of Object.values(ids)) list.length = 0;
+    // Rows written directly, as a year of a busy fleet would have left them: 500 to a statement,
+    // so Postgres takes them in 20 round trips rather than 10,000.
+    const db = rawDb(state, url);
+    const rows: unknown[][] = [];
+    const add = (agent: string, ageMs: number) => {
+      const id = `job-20260101000000-${rows.length.toString(16).padStart(6, "0")}`;
+      rows.push([id, agent, new Date(NOW.getTime() - ageMs).toISOString()]);
       return id;
     };
+    // a: 6,000 jobs in the last 10 days; b: 2,000 at 100–120 days, 2,000 at 40–60 days.
+    for (let i = 0; i < 6_000; i++) ids.aRecent.push(add("a", (i * 10 * DAY) / 6_000));
+    for (let i = 0; i < 2_000; i++) ids.bOld.push(add("b", 100 * DAY + (i * 20 * DAY) / 2_000));
+    for (let i = 0; i < 2_000; i++) ids.bMiddle.push(add("b", 40 * DAY + (i * 20 * DAY) / 2_000));
     db.transaction(() => {
-      // a: 6,000 jobs in the last 10 days; b: 2,000 at 100–120 days, 2,000 at 40–60 days.
-      for (let i = 0; i < 6_000; i++) ids.aRecent.push(add("a", (i * 10 * DAY) / 6_000));
-      for (let i = 0; i < 2_000; i++) ids.bOld.push(add("b", 100 * DAY + (i * 20 * DAY) / 2_000));
-      for (let i = 0; i < 2_000; i++) ids.bMiddle.push(add("b", 40 * DAY + (i * 20 * DAY) / 2_000));
+      for (let i = 0; i < rows.length; i += 500) {
+        const chunk = rows.slice(i, i + 500);
+        db.prepare(
+          `INSERT INTO jobs (id, agent, trigger_type, status, prompt, runtime, created_at, cost_usd)
+           VALUES ${chunk.map(() => "(?, ?, 'schedule', 'completed', 'tick', 'cli', ?, 0.01)").join(", ")}`,
+        ).run(...chunk.flat());
+      }
     })();
+    const list = (some: string[]) => some.map((i) => `'${i}'`).join(", ");
     // Old jobs that must stay: still running, and of sessions that will be continued.
-    db.exec(`UPDATE jobs SET status = 'running' WHERE id IN (${ids.bOld.slice(0, 5).map((i) => `'${i}'`)})`);
-    db.exec(
-      `UPDATE jobs SET session_id = '${SESSION_B}' WHERE id IN (${ids.bOld.slice(5, 10).map((i) => `'${i}'`)})`,
+    db.exec(`UPDATE jobs SET status = 'running' WHERE id IN (${list(ids.bOld.slice(0, 5))})`);
+    db.exec(`UPDATE jobs SET session_id = '${SESSION_B}' WHERE id IN (${list(ids.bOld.slice(5, 10))})`);
+    db.exec(`UPDATE jobs SET session_id = '${SESSION_WAKE}' WHERE id IN (${list(ids.bOld.slice(10, 15))})`);
+    const session = db.prepare(
+      "INSERT INTO sessions (agent, session_id, working_directory, runtime, docker, created_at, last_used_at) VALUES (?, ?, '/w', 'cli', 0, ?, ?)",
     );
-    db.exec(
-      `UPDATE jobs SET session_id = '${SESSION_WAKE}' WHERE id IN (${ids.bOld.slice(10, 15).map((i) => `'${i}'`)})`,
-    );
-    db.prepare(
-      "INSERT INTO sessions (agent, session_id, working_directory, runtime, docker, created_at, last_used_at) VALUES ('b', ?, '/w', 'cli', 0, ?, ?)",
-    ).run(SESSION_B, NOW.toISOString(), NOW.toISOString());
+    session.run("b", SESSION_B, NOW.toISOString(), NOW.toISOString());
+    // A current session none of whose jobs is left: it protects nothing, and must not stop the rest.
+    session.run("a", SESSION_GONE, NOW.toISOString(), NOW.toISOString());
     db.prepare(
       "INSERT INTO wakes (id, agent, session_id, kind, prompt, status, created_at, next_fire_at) VALUES ('wake-20261201000000-aaaaaa', 'b', ?, 'once', 'later', 'pending', ?, ?)",
     ).run(SESSION_WAKE, NOW.toISOString(), NOW.toISOString());
     db.close();
-    state = new StateManager(tmp.dir);
-    state.open();
     const output = (id: string) => writeFileSync(join(state.jobsDir, `${id}.jsonl`), `${"x".repeat(2047)}\n`);
     for (const id of ids.bOld.slice(0, 150)) output(id);
     for (const id of ids.bMiddle.slice(0, 100)) output(id);
@@ -74,22 +83,18 @@ describe("prune at 10,000 jobs (real SQLite, real files)", () => {
     mkdirSync(join(state.jobsDir, ids.bOld[20]!), { recursive: true });
     writeFileSync(join(state.jobsDir, ids.bOld[20]!, "output.log"), "plain text log\n");
   });
-  afterEach(() => {
-    state.close();
-    tmp.cleanup();
-  });
 
   const limits = { jobs: 90 * DAY, max_jobs_per_agent: 5_000, output: 30 * DAY };
 
   it("says what a dry run would remove, then removes exactly that and frees what it says", async () => {
-    const before = diskBytes(tmp.dir);
+    const before = diskBytes(dir);
     const dry = await prune(state, limits, { now: NOW, dryRun: true });
     // Kept: 5 running, and the newest job of each continuing session (b's current one, the wake's).
     expect(dry).toMatchObject({ dryRun: true, records: 2_993, outputs: 100, protected: 7 });
     // 143 old outputs go with their records (7 belong to kept jobs), 100 middle-aged ones alone.
     expect(dry.outputBytes).toBe(243 * 2048 + 15);
     expect(state.retention.jobCount()).toBe(10_000);
-    expect(diskBytes(tmp.dir)).toBe(before);
+    expect(diskBytes(dir)).toBe(before);
 
     // Then for real: old and excess records go with their output, what will be continued stays.
     const report = await prune(state, limits, { now: NOW });
@@ -105,14 +110,36 @@ describe("prune at 10,000 jobs (real SQLite, real files)", () => {
     expect(state.jobs.get(ids.bMiddle[0]!)).toBeDefined();
     const left = readdirSync(state.jobsDir).sort();
     expect(left).toEqual([...kept, ...ids.aRecent.slice(0, 100)].map((id) => `${id}.jsonl`).sort());
-    expect(report.databaseBytesAfter).toBeLessThan(report.databaseBytesBefore);
-    expect(before - diskBytes(tmp.dir)).toBe(report.freedBytes);
-    // The space went back to the file system, not to SQLite's free list.
-    const db = new Database(state.dbPath, { readonly: true });
-    expect(db.pragma("freelist_count", { simple: true })).toBe(0);
-    expect(db.pragma("auto_vacuum", { simple: true })).toBe(2);
-    db.close();
+    if (backend === "sqlite") {
+      expect(report.databaseBytesAfter).toBeLessThan(report.databaseBytesBefore);
+      expect(before - diskBytes(dir)).toBe(report.freedBytes);
+      // The space went back to the file system, not to SQLite's free list.
+      const db = new Database(state.dbPath, { readonly: true });
+      expect(db.pragma("freelist_count", { simple: true })).toBe(0);
+      expect(db.pragma("auto_vacuum", { simple: true })).toBe(2);
+      db.close();
+    } else {
+      // Postgres: the tables are measured (pg_total_relation_size), the output files apart.
+      expect(report.databaseBytesBefore).toBeGreaterThan(10_000 * 100);
+      expect(before - diskBytes(dir)).toBe(report.outputBytes);
+      expect(report.freedBytes).toBe(
+        report.outputBytes + Math.max(0, report.databaseBytesBefore - report.databaseBytesAfter),
+      );
+      // The deleted rows' space was given back to Postgres for reuse: a plain VACUUM ran on jobs.
+      const client = new SyncPgClient(url!);
+      // (Not n_dead_tup: a backend sends its delete counts up to a second late.)
+      const { rows } = client.query<{ vacuums: number }>(
+        `SELECT vacuum_count AS vacuums FROM pg_stat_user_tables
+           WHERE relname = 'jobs' AND schemaname = current_schema()`,
+      );
+      client.close();
+      expect(rows[0]).toEqual({ vacuums: 1 });
+    }
     // A second pass finds nothing more.
-    expect(await prune(state, limits, { now: NOW })).toMatchObject({ records: 0, outputs: 0, freedBytes: 0 });
+    expect(await prune(state, limits, { now: NOW })).toMatchObject({
+      records: 0,
+      outputs: 0,
+      outputBytes: 0,
+    });
   });
 });

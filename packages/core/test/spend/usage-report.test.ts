@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresSchema } from "../../../../test/setup/postgres.js";
 import { daysBetween, offsetSpans } from "../../src/spend/local-days.js";
 import { DURATION_EDGES_MS, usageReport } from "../../src/spend/usage-report.js";
 import { type JobRecord, StateManager, type TerminalJobStatus } from "../../src/state/index.js";
-import { fakeClock } from "../state/helpers.js";
+import { BACKENDS, type Backend, fakeClock } from "../state/helpers.js";
 
 const ZONE = "Europe/Berlin";
 const AGENTS = ["alpha", "beta", "gamma"];
@@ -28,18 +29,51 @@ function random(seed: number): () => number {
 }
 
 /**
- * 600 jobs over 12 days around Berlin's switch to summer time (29 March 2026), through the
- * repository as the daemon records them: some still running, some never started.
+ * The seeded SQLite state's jobs, row for row, in a Postgres schema of its own: the same data on
+ * both backends (1,800 repository calls over the socket took most of a minute on a loaded machine).
  */
-function seed() {
+function copyToPostgres(from: StateManager, dir: string): { state: StateManager; drop(): void } {
+  const schema = postgresSchema();
+  const state = new StateManager(join(dir, ".herdctl-pg"), {
+    backend: { kind: "postgres", url: schema.url },
+  });
+  state.open();
+  type Opened = { opened(): { db: import("../../src/state/db-interface.js").Db } };
+  const source = (from as unknown as Opened).opened().db;
+  const target = (state as unknown as Opened).opened().db;
+  const rows = source.prepare("SELECT * FROM jobs ORDER BY id").all() as Record<string, unknown>[];
+  const columns = Object.keys(rows[0]!);
+  target.transaction(() => {
+    for (let i = 0; i < rows.length; i += 100) {
+      const chunk = rows.slice(i, i + 100);
+      target
+        .prepare(
+          `INSERT INTO jobs (${columns.join(", ")}) VALUES ${chunk.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ")}`,
+        )
+        .run(...chunk.flatMap((row) => columns.map((c) => row[c])));
+    }
+  })();
+  return { state, drop: () => schema.drop() };
+}
+
+/**
+ * 600 jobs over 12 days around Berlin's switch to summer time (29 March 2026), through the
+ * repository as the daemon records them: some still running, some never started. On Postgres,
+ * the same rows copied into a schema of their own, dropped after the file.
+ */
+function seed(backend: Backend) {
   const clock = fakeClock();
   const dir = mkdtempSync(join(tmpdir(), "herdctl-usage-"));
-  const state = new StateManager(join(dir, ".herdctl"), { clock: clock.now });
-  state.open();
-  afterAll(() => {
+  const sqlite = new StateManager(join(dir, ".herdctl"), { clock: clock.now });
+  sqlite.open();
+  let state = sqlite;
+  let drop = () => {};
+  const cleanup = () => {
+    sqlite.close();
     state.close();
+    drop();
     rmSync(dir, { recursive: true, force: true });
-  });
+  };
   const next = random(7);
   const from = Date.parse("2026-03-23T00:00:00Z");
   const times = Array.from({ length: 600 }, () => from + Math.floor(next() * 12 * 86_400_000)).sort();
@@ -76,7 +110,8 @@ function seed() {
       }),
     );
   }
-  return { state, jobs };
+  if (backend === "postgres") ({ state, drop } = copyToPostgres(sqlite, dir));
+  return { state, jobs, cleanup };
 }
 
 const localDay = (iso: string) => new Date(iso).toLocaleDateString("sv-SE", { timeZone: ZONE });
@@ -86,12 +121,21 @@ const bucketOf = (ms: number) => {
   return i;
 };
 
-describe("usage report", () => {
-  const { state, jobs } = seed();
+// The same report on both backends: the expected numbers are summed here from the records.
+describe.each(BACKENDS)("usage report [%s]", (backend) => {
+  let state: StateManager;
+  let jobs: JobRecord[];
+  let inRange: JobRecord[];
+  let cleanup = () => {};
   const since = new Date("2026-03-24T10:00:00Z");
   const until = new Date("2026-04-02T18:30:00Z");
   const now = new Date("2026-04-10T00:00:00Z");
-  const inRange = jobs.filter((j) => j.createdAt >= since.toISOString() && j.createdAt < until.toISOString());
+  // One seed for both groups below: the second changes jobs, so it runs after the first.
+  beforeAll(() => {
+    ({ state, jobs, cleanup } = seed(backend));
+    inRange = jobs.filter((j) => j.createdAt >= since.toISOString() && j.createdAt < until.toISOString());
+  });
+  afterAll(() => cleanup());
 
   it("sums spend and tokens per local day and agent, across a daylight-saving change", () => {
     const report = usageReport(state, { since, until, timezone: ZONE, now });
@@ -202,66 +246,72 @@ describe("usage report", () => {
     );
   });
 
-  it("reads the jobs_usage index alone", () => {
-    const plans = (state as unknown as { opened(): { db: import("better-sqlite3").Database } })
-      .opened()
-      .db.prepare(
-        "EXPLAIN QUERY PLAN SELECT date(created_at, '+01:00') AS day, agent, COUNT(*), TOTAL(cost_usd), TOTAL(cache_read_tokens) FROM jobs WHERE created_at >= ? AND created_at < ? GROUP BY day, agent",
-      )
-      .all("2026-01-01", "2027-01-01") as { detail: string }[];
-    expect(plans.map((p) => p.detail).join(" | ")).toContain("COVERING INDEX jobs_usage");
+  describe("whole days kept between reports", () => {
+    const db = () =>
+      (state as unknown as { opened(): { db: import("../../src/state/db-interface.js").Db } }).opened().db;
+
+    /** The report against the jobs as they are now, summed here. */
+    function expectCurrent(): void {
+      const report = usageReport(state, { since, until, timezone: ZONE, now });
+      const current = jobs
+        .map((j) => state.jobs.get(j.id))
+        .filter((j): j is JobRecord => j !== undefined)
+        .filter((j) => j.createdAt >= since.toISOString() && j.createdAt < until.toISOString());
+      expect(report.totals.jobs).toBe(current.length);
+      expect(report.totals.costUsd).toBeCloseTo(
+        current.reduce((n, j) => n + (j.costUsd ?? 0), 0),
+        9,
+      );
+      for (const a of report.agents) {
+        const mine = current.filter((j) => j.agent === a.agent);
+        expect(a.outcomes.completed, a.agent).toBe(mine.filter((j) => j.status === "completed").length);
+        expect(a.outcomes.active, a.agent).toBe(
+          mine.filter((j) => j.status === "running" || j.status === "queued").length,
+        );
+        expect(a.durations.reduce((n, c) => n + c, 0)).toBe(mine.filter((j) => j.durationMs !== null).length);
+      }
+      for (const day of report.days)
+        expect(day.jobs, day.day).toBe(current.filter((j) => localDay(j.createdAt) === day.day).length);
+    }
+
+    it("counts again a past day in which a job ended, was re-costed by any writer, or was pruned", () => {
+      expectCurrent();
+      // A job still running on a whole day inside the range: ending it changes that day's sums.
+      const running = jobs.find(
+        (j) => j.status === "running" && j.createdAt > "2026-03-26" && j.createdAt < "2026-04-01",
+      )!;
+      expect(running).toBeDefined();
+      state.jobs.finish(running.id, { status: "completed", exitReason: "success", costUsd: 7.5 });
+      expectCurrent();
+      // Written around the repository (as a bulk fill or a manual fix would): still seen.
+      const old = jobs.find(
+        (j) => j.status === "failed" && j.createdAt > "2026-03-26" && j.createdAt < "2026-04-01",
+      )!;
+      db().prepare("UPDATE jobs SET cost_usd = 3.25, status = 'completed' WHERE id = ?").run(old.id);
+      expectCurrent();
+      expect(state.retention.deleteJobs([running.id, old.id]).removed).toBe(2);
+      expectCurrent();
+    });
   });
 });
 
-describe("usage report, whole days kept between reports", () => {
-  const { state, jobs } = seed();
-  const since = new Date("2026-03-24T10:00:00Z");
-  const until = new Date("2026-04-02T18:30:00Z");
-  const now = new Date("2026-04-10T00:00:00Z");
-  const ids = jobs.map((j) => j.id);
-  const db = () => (state as unknown as { opened(): { db: import("better-sqlite3").Database } }).opened().db;
-
-  /** The report against the jobs as they are now, summed here. */
-  function expectCurrent(): void {
-    const report = usageReport(state, { since, until, timezone: ZONE, now });
-    const current = ids
-      .map((id) => state.jobs.get(id))
-      .filter((j): j is JobRecord => j !== undefined)
-      .filter((j) => j.createdAt >= since.toISOString() && j.createdAt < until.toISOString());
-    expect(report.totals.jobs).toBe(current.length);
-    expect(report.totals.costUsd).toBeCloseTo(
-      current.reduce((n, j) => n + (j.costUsd ?? 0), 0),
-      9,
-    );
-    for (const a of report.agents) {
-      const mine = current.filter((j) => j.agent === a.agent);
-      expect(a.outcomes.completed, a.agent).toBe(mine.filter((j) => j.status === "completed").length);
-      expect(a.outcomes.active, a.agent).toBe(
-        mine.filter((j) => j.status === "running" || j.status === "queued").length,
-      );
-      expect(a.durations.reduce((n, c) => n + c, 0)).toBe(mine.filter((j) => j.durationMs !== null).length);
+describe("usage report on SQLite", () => {
+  it("reads the jobs_usage index alone", () => {
+    const dir = mkdtempSync(join(tmpdir(), "herdctl-usage-"));
+    const state = new StateManager(join(dir, ".herdctl"));
+    state.open();
+    try {
+      const plans = (state as unknown as { opened(): { db: import("better-sqlite3").Database } })
+        .opened()
+        .db.prepare(
+          "EXPLAIN QUERY PLAN SELECT date(created_at, '+01:00') AS day, agent, COUNT(*), TOTAL(cost_usd), TOTAL(cache_read_tokens) FROM jobs WHERE created_at >= ? AND created_at < ? GROUP BY day, agent",
+        )
+        .all("2026-01-01", "2027-01-01") as { detail: string }[];
+      expect(plans.map((p) => p.detail).join(" | ")).toContain("COVERING INDEX jobs_usage");
+    } finally {
+      state.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-    for (const day of report.days)
-      expect(day.jobs, day.day).toBe(current.filter((j) => localDay(j.createdAt) === day.day).length);
-  }
-
-  it("counts again a past day in which a job ended, was re-costed by any writer, or was pruned", () => {
-    expectCurrent();
-    // A job still running on a whole day inside the range: ending it changes that day's sums.
-    const running = jobs.find(
-      (j) => j.status === "running" && j.createdAt > "2026-03-26" && j.createdAt < "2026-04-01",
-    )!;
-    expect(running).toBeDefined();
-    state.jobs.finish(running.id, { status: "completed", exitReason: "success", costUsd: 7.5 });
-    expectCurrent();
-    // Written around the repository (as a bulk fill or a manual fix would): still seen.
-    const old = jobs.find(
-      (j) => j.status === "failed" && j.createdAt > "2026-03-26" && j.createdAt < "2026-04-01",
-    )!;
-    db().prepare("UPDATE jobs SET cost_usd = 3.25, status = 'completed' WHERE id = ?").run(old.id);
-    expectCurrent();
-    expect(state.retention.deleteJobs([running.id, old.id]).removed).toBe(2);
-    expectCurrent();
   });
 });
 

@@ -1,8 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the YAML under test contains literal ${VAR} references
+
+import { createServer } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadFleet, redactConfig } from "../../src/config/index.js";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
-import { POSTGRES_MISSING } from "../../src/state/manager.js";
 import { problems, writeFleet } from "../config/helpers.js";
 
 const PASSWORD = "pw-Zq81-secret";
@@ -53,10 +54,17 @@ describe("state.backend and state.url in the fleet file", () => {
     expect(loaded.secretValues).toContain(PASSWORD);
   });
 
-  it("start refuses the postgres backend while parts of the contract are missing, naming them, not the url", async () => {
+  it("start on a postgres backend it cannot reach says which server (not the password) and lets the state directory go", async () => {
+    // A port on 127.0.0.1 nothing listens on: taken, then let go.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
     const dir = fleetWith("  backend: postgres\n  url: ${DATABASE_URL}");
     // The daemon interpolates the fleet file from its own environment.
-    vi.stubEnv("DATABASE_URL", URL_ENV.DATABASE_URL);
+    vi.stubEnv("DATABASE_URL", `postgres://herd:${PASSWORD}@127.0.0.1:${port}/herd`);
     const fleet = new FleetManager({ config: dir, watchConfig: false });
     const start = () =>
       fleet.start().then(
@@ -64,11 +72,10 @@ describe("state.backend and state.url in the fleet file", () => {
         (e: Error & { code?: string }) => e,
       );
     const refused = await start();
-    expect(refused?.code).toBe("STATE_BACKEND_INCOMPLETE");
-    for (const part of POSTGRES_MISSING) expect(refused?.message).toContain(part);
-    expect(refused?.message).toContain("Remove state.backend");
+    expect(refused?.code).toBe("STATE_UNREACHABLE");
+    expect(refused?.message).toContain(`127.0.0.1:${port}`);
     expect(refused?.message).not.toContain(PASSWORD);
-    // The state directory's lock was let go: a second try is refused for the same reason.
-    expect((await start())?.code).toBe("STATE_BACKEND_INCOMPLETE");
+    // The state directory's lock was let go: a second try fails for the same reason, not STATE_LOCKED.
+    expect((await start())?.code).toBe("STATE_UNREACHABLE");
   });
 });

@@ -133,7 +133,7 @@ export function openState(
     url = postgresStateUrl();
     state = new StateManager(dir, {
       clock: clock.now,
-      backend: { kind: "postgres", url, partial: true },
+      backend: { kind: "postgres", url },
     });
   } else {
     state = new StateManager(dir, { clock: clock.now });

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { caught, describeBackends, openState } from "./helpers.js";
+import { describeBackends, openState } from "./helpers.js";
 
 // The repositories the daemon reaches only through claude-driven tests elsewhere (approvals,
 // wakes, usage pauses), checked here in-process on both backends: the state contract.
@@ -189,19 +189,5 @@ describeBackends("AuditRepository", () => {
     expect(state.audit.verify()).toEqual({ ok: true, checked: 3, from: 4 });
     const next = state.audit.append({ action: "agent.trigger", via: "cli", who: "me" });
     expect(next.seq).toBe(7);
-  });
-});
-
-describeBackends("Parts not yet on Postgres", (backend) => {
-  it("refuse when used on Postgres instead of half-working; work on SQLite", () => {
-    const { state } = openState();
-    if (backend === "sqlite") {
-      expect(state.retention.jobCount()).toBe(0);
-      return;
-    }
-    const error = caught(() => state.retention);
-    expect(error.code).toBe("STATE_BACKEND_INCOMPLETE");
-    expect(error.message).toContain("retention (herdctl prune) does not run on PostgreSQL");
-    expect(caught(() => state.usage).message).toContain("the usage report does not run on PostgreSQL");
   });
 });
