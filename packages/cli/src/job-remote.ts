@@ -1,5 +1,6 @@
 import type { ControlClient, JobRecord } from "@herdctl/core/internal";
 import { ControlError, isNoDaemon } from "@herdctl/core/internal/control/control-error";
+import { DAEMON_SILENCE_LIMIT_MS } from "@herdctl/core/internal/control/silence";
 import type { CommandContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { printQuietly, renderJobEnd, renderMessage } from "./output/job-render.js";
@@ -54,9 +55,15 @@ export async function triggerThroughDaemon(
   try {
     answer = t.wait
       ? await client.stream<TriggerLine>("POST", `${path}?follow=1`, body)
-      : { json: await client.call("POST", path, body) };
+      : { json: await client.call("POST", path, body, DAEMON_SILENCE_LIMIT_MS) };
   } catch (error) {
     if (isNoDaemon(error)) return undefined;
+    // Silent before any answer: a daemon that is there but hung, which must not be run around.
+    if (
+      error instanceof ControlError &&
+      (error.code === "DAEMON_TIMEOUT" || error.code === "DAEMON_UNRESPONSIVE")
+    )
+      throw client.unanswered();
     throw error;
   }
   onDaemon();

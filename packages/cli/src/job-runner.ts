@@ -12,6 +12,7 @@ import { credentialOf } from "@herdctl/core/internal/usage-limits/credential";
 import { limited } from "@herdctl/core/internal/usage-limits/pauses";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
+import { launchCacheOff, launchKey } from "./launch-cache.js";
 import { requireSchedule } from "./lookup.js";
 import { startOffline } from "./offline.js";
 import { OFFLINE_LABEL } from "./offline-label.js";
@@ -132,9 +133,9 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       signal: controller.signal,
       onMessage: (message) => {
         // claude has started: keep how, for the next trigger, while it works.
-        if (!cached && !offline && t.ahead && t.parsedAt !== undefined) {
+        if (!cached && !offline && !t.fork && t.ahead && t.parsedAt !== undefined && !launchCacheOff()) {
           cached = true;
-          keepLaunch(ctx, state.stateDir, fleet, t.parsedAt, t.agent.name, t.ahead);
+          keepLaunch(ctx, state.stateDir, fleet, t.parsedAt, t.agent.name, t.schedule, t.ahead);
         }
         if (!t.stream || ctx.json) return;
         const lines = renderMessage(message, ctx.out);
@@ -177,11 +178,19 @@ function keepLaunch(
   fleet: LoadedFleet,
   parsedAt: number,
   agent: string,
+  schedule: string | undefined,
   ahead: SpeculativeClaude,
 ): void {
   import("./launch-cache-write.js")
     .then(({ writeLaunchCache }) =>
-      writeLaunchCache(stateDir, fleet, parsedAt, agent, ahead.pool.spec(agent), ahead.baseEnv),
+      writeLaunchCache(
+        stateDir,
+        fleet,
+        parsedAt,
+        launchKey(agent, schedule),
+        ahead.pool.spec(agent),
+        ahead.baseEnv,
+      ),
     )
     .catch((error: Error) => {
       if (ctx.options.verbose) ctx.warn(`launch cache: ${error.message}`);

@@ -41,14 +41,19 @@ export class ControlClient {
       return client;
     } catch (error) {
       if (error instanceof ControlError && error.code === "DAEMON_TIMEOUT")
-        throw new ControlError(
-          0,
-          "DAEMON_UNRESPONSIVE",
-          `a daemon is listening on ${socketPath} but did not answer within ${timeoutMs / 1000} s: it is hung or overloaded; ` +
-            `try again, or restart it (herdctl stop, or end its process) if it stays silent`,
-        );
+        throw client.unanswered(timeoutMs);
       return undefined;
     }
+  }
+
+  /** A daemon accepted the connection and then said nothing: busy or hung, not absent. */
+  unanswered(timeoutMs = DAEMON_SILENCE_LIMIT_MS): ControlError {
+    return new ControlError(
+      0,
+      "DAEMON_UNRESPONSIVE",
+      `a daemon is listening on ${this.socketPath} but did not answer within ${timeoutMs / 1000} s: it is hung or overloaded; ` +
+        `try again, or restart it (herdctl stop, or end its process) if it stays silent`,
+    );
   }
 
   async call<T = unknown>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
