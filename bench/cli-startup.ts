@@ -6,7 +6,9 @@
  * - `status`, `jobs`, `job <id>` at 100,000 jobs, with no daemon and with one running, against
  *   `node -e 0` plus the query itself (the same work done in this process, timed in the same loop).
  * - `trigger <agent> -p hi --wait --fresh` for a CLI-runtime and an SDK-runtime agent, in-process
- *   and through a running daemon, against plain `claude -p hi` on the same loopback stand-in; and
+ *   and through a running daemon, against plain `claude -p hi` on the same loopback stand-in (the
+ *   in-process rows with their floor in the same loop: `node -e` that only spawns `claude -p hi`,
+ *   as bench/claude-floor.ts); and
  *   for a Docker agent (ephemeral container, network host) against `docker run … claude -p hi`
  *   with the same image, user, network, mounts and environment herdctl gives its container.
  *
@@ -99,6 +101,12 @@ const herdctl =
   () =>
     timeProcess(process.execPath, [CLI, ...args]);
 const plainClaude = () => timeProcess(claudePath, ["-p", "hi"], join(root.dir, "workspace"));
+/** The least a Node program can do to run claude (as bench/claude-floor.ts): spawn it and pipe its output. */
+const FLOOR = `const c = require("node:child_process").spawn(process.argv[1], ["-p", "hi"], { stdio: ["ignore", "pipe", "inherit"] });
+c.stdout.pipe(process.stdout);
+c.on("close", (code) => process.exit(code ?? 1));`;
+const nodeClaude = () =>
+  timeProcess(process.execPath, ["-e", FLOOR, claudePath], join(root.dir, "workspace"));
 
 // What herdctl's ephemeral container gets (container-manager.ts): uid 1000, the workspace and a
 // claude config folder of its own mounted, the same environment, init, no capabilities.
@@ -187,16 +195,20 @@ async function compare(
   base: () => Promise<number>,
   run: () => Promise<number>,
 ): Promise<[number, number]> {
-  const b: number[] = [];
-  const o: number[] = [];
+  const [b, o] = await rounds(runs, [base, run]);
+  return [b!, o!];
+}
+
+/** Each of `arms` once a round, in order, `runs` rounds after a warm-up round; medians, in order. */
+async function rounds(runs: number, arms: Array<() => Promise<number>>): Promise<number[]> {
+  const samples: number[][] = arms.map(() => []);
   for (let i = 0; i <= runs; i++) {
-    const bs = await base();
-    const os = await run();
-    if (i === 0) continue;
-    b.push(bs);
-    o.push(os);
+    for (const [a, arm] of arms.entries()) {
+      const ms = await arm();
+      if (i > 0) samples[a]!.push(ms);
+    }
   }
-  return [median(b), median(o)];
+  return samples.map(median);
 }
 
 async function againstNode(name: string, args: string[]): Promise<void> {
@@ -245,6 +257,27 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
   const chosen = only ? agents.filter((a) => a.agent === only) : withDocker ? agents : agents.slice(0, 2);
   for (const { agent, name, baseline, base: run } of chosen) {
     const trigger = herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh");
+    if (!settle && run === plainClaude) {
+      // In-process, the floor too: any Node program that starts claude pays Node's start-up.
+      const [base, floor, ours] = await rounds(TRIGGER_RUNS, [run, nodeClaude, trigger]);
+      rows.push({
+        name: `node spawning claude -p hi (the floor, in the ${agent} row's loop)`,
+        baseline,
+        base: base!,
+        ours: floor!,
+        factor: 1.1,
+        target: "informational: ≤ 1.10× is possible only above it",
+      });
+      rows.push({
+        name: `trigger ${name} --wait, ${where}`,
+        baseline,
+        base: base!,
+        ours: ours!,
+        factor: 1.1,
+        target: `≤ 1.10× (${fmt(ours! - floor!)} over the floor)`,
+      });
+      continue;
+    }
     const [base, ours] = await compare(
       TRIGGER_RUNS,
       settle ? settled(run) : run,

@@ -12,7 +12,16 @@
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -69,6 +78,33 @@ function withoutZodLocales() {
   };
 }
 
+/**
+ * commander requires node:child_process at load, for executable subcommands herdctl never uses;
+ * loading it (with net, dgram and the rest it pulls in) cost `herdctl jobs` 10–60 ms of its
+ * start-up under load. Here commander gets it on first use instead. A commander whose source no
+ * longer has the line fails the build rather than quietly loading it again.
+ */
+function commanderSpawnOnDemand() {
+  const eager = "const childProcess = require('node:child_process');";
+  return {
+    name: "commander-spawn-on-demand",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
+        const text = readFileSync(path, "utf8");
+        if (!text.includes(eager))
+          return { errors: [{ text: `${path} no longer has \`${eager}\` (see scripts/bundle-cli.mjs)` }] };
+        return {
+          contents: text.replace(
+            eager,
+            "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+          ),
+          loader: "js",
+        };
+      });
+    },
+  };
+}
+
 // Help for terminals narrower than this is left to commander (they are rare).
 const MIN_HELP_WIDTH = 40;
 
@@ -91,7 +127,7 @@ const common = {
   banner: {
     js: 'import { createRequire as __herdctlRequire } from "node:module";\nconst require = __herdctlRequire(import.meta.url);',
   },
-  plugins: [workspaceSources, withoutZodLocales()],
+  plugins: [workspaceSources, withoutZodLocales(), commanderSpawnOnDemand()],
   logLevel: "warning",
 };
 /**

@@ -42,7 +42,7 @@ function cached() {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    return cachedLaunch(stateDir, configPath, "worker");
+    return cachedLaunch(stateDir, configPath, "worker", { fresh: true });
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);

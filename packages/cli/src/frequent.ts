@@ -3,6 +3,7 @@ import { registerJob } from "./commands/job.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerStatus } from "./commands/status.js";
 import { registerTrigger } from "./commands/trigger.js";
+import { exitWhenFlushed } from "./exit-when-flushed.js";
 import { globalProgram } from "./program-global.js";
 import { runProgram } from "./run.js";
 
@@ -21,3 +22,6 @@ registerTrigger(program);
 registerJobs(program);
 registerJob(program);
 await runProgram(program, process.argv);
+// Every command here has ended its work when its action returns (a trigger has closed the state
+// and awaited its cache write), so nothing is cut short.
+await exitWhenFlushed();

@@ -12,6 +12,7 @@ import { credentialOf } from "@herdctl/core/internal/usage-limits/credential";
 import { limited } from "@herdctl/core/internal/usage-limits/pauses";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
+import { launchCacheOff, launchKey } from "./launch-cache.js";
 import { requireSchedule } from "./lookup.js";
 import { startOffline } from "./offline.js";
 import { OFFLINE_LABEL } from "./offline-label.js";
@@ -127,14 +128,20 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     if (t.stream && !ctx.json)
       ctx.stderr.write(ctx.err.dim(`job ${queued.id} started for ${t.agent.name}\n`));
     spinner.start("waiting for the model");
-    let cached = false;
+    let cached: Promise<void> | undefined;
     const job = await executor.run(queued.id, request, {
       signal: controller.signal,
       onMessage: (message) => {
         // claude has started: keep how, for the next trigger, while it works.
-        if (!cached && !offline && t.ahead && t.parsedAt !== undefined) {
-          cached = true;
-          keepLaunch(ctx, state.stateDir, fleet, t.parsedAt, t.agent.name, t.ahead);
+        if (
+          cached === undefined &&
+          !offline &&
+          !t.fork &&
+          t.ahead &&
+          t.parsedAt !== undefined &&
+          !launchCacheOff()
+        ) {
+          cached = keepLaunch(ctx, state.stateDir, fleet, t.parsedAt, t.agent.name, t.schedule, t.ahead);
         }
         if (!t.stream || ctx.json) return;
         const lines = renderMessage(message, ctx.out);
@@ -160,6 +167,8 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     if (ctx.json) ctx.printJson(offline ? { ...job, offline: true } : job);
     else if (t.quiet) printQuietly(ctx, job);
     else for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
+    // Written while the job ran; the trigger ends only once it is (the process may exit at once).
+    await cached;
     return job;
   } finally {
     spinner.stop();
@@ -177,11 +186,19 @@ function keepLaunch(
   fleet: LoadedFleet,
   parsedAt: number,
   agent: string,
+  schedule: string | undefined,
   ahead: SpeculativeClaude,
-): void {
-  import("./launch-cache-write.js")
+): Promise<void> {
+  return import("./launch-cache-write.js")
     .then(({ writeLaunchCache }) =>
-      writeLaunchCache(stateDir, fleet, parsedAt, agent, ahead.pool.spec(agent), ahead.baseEnv),
+      writeLaunchCache(
+        stateDir,
+        fleet,
+        parsedAt,
+        launchKey(agent, schedule),
+        ahead.pool.spec(agent),
+        ahead.baseEnv,
+      ),
     )
     .catch((error: Error) => {
       if (ctx.options.verbose) ctx.warn(`launch cache: ${error.message}`);

@@ -9,8 +9,9 @@ import { type AgentLaunch, FILE, FORMAT, type LaunchCache } from "./launch-cache
 import { VERSION } from "./version.js";
 
 /**
- * Keeps how `agent`'s job started claude (`spec`, from the warm-claude pool) for the next
- * in-process trigger, beside the other agents' entries while the fleet is unchanged. Without a
+ * Keeps how a job started claude (`spec`, from the warm-claude pool) for the next in-process
+ * trigger of the same kind (`key`: the agent, or the agent and a schedule, see `launchKey`), beside
+ * the other entries while the fleet is unchanged. Without a
  * spec, or when the spec holds a secret value (an argument, a variable this process's environment
  * or the fleet's .env does not supply), the agent's entry is removed: it starts cold next time.
  */
@@ -18,7 +19,7 @@ export function writeLaunchCache(
   stateDir: string,
   fleet: LoadedFleet,
   loadedAt: number,
-  agent: string,
+  key: string,
   spec: SpawnSpec | undefined,
   baseEnv: NodeJS.ProcessEnv,
 ): void {
@@ -27,8 +28,8 @@ export function writeLaunchCache(
   const path = join(stateDir, FILE);
   const kept = readKept(path, fleet.configPath, stamp);
   const launch = spec && launchOf(spec, fleet, baseEnv);
-  if (launch) kept[agent] = launch;
-  else delete kept[agent];
+  if (launch) kept[key] = launch;
+  else delete kept[key];
   const cache: LaunchCache = {
     format: FORMAT,
     herdctl: VERSION,

@@ -35,12 +35,45 @@ export interface AgentLaunch {
 export const FORMAT = 1;
 export const FILE = "launch-cache.json";
 
+/** What a trigger asked for that decides which claude its job will start. */
+export interface LaunchRequest {
+  fresh?: boolean;
+  schedule?: string;
+  resume?: string;
+}
+
 /**
- * The spawn spec the agent's last in-process job used, rebuilt with this process's environment,
- * when the cache file is ours (a regular file owned by this user, no access for others) and
- * nothing the fleet's parse read has changed since it was written.
+ * Where a trigger's launch is kept: per agent, and apart for each schedule (whose session rule
+ * and prompt are its own). A schedule name cannot hold a newline, so no two requests share a key.
  */
-export function cachedLaunch(stateDir: string, configPath: string, agent: string): SpawnSpec | undefined {
+export function launchKey(agent: string, schedule: string | undefined): string {
+  return schedule === undefined ? agent : `${agent}\nschedule ${schedule}`;
+}
+
+/**
+ * `HERDCTL_LAUNCH_CACHE=0` (or `false`, `off`): no claude is started ahead and no cache is
+ * written (docs/operating.md).
+ */
+export function launchCacheOff(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.HERDCTL_LAUNCH_CACHE?.trim().toLowerCase();
+  return value === "0" || value === "false" || value === "off";
+}
+
+/**
+ * The spawn spec the agent's last in-process job of this kind used, rebuilt with this process's
+ * environment, when the cache file is ours (a regular file owned by this user, no access for
+ * others), nothing the fleet's parse read has changed since it was written, and it starts the
+ * session the request asks for: a fresh one (with a new id), the session a trigger without
+ * `--fresh` continues, or, for `--resume <id>`, that session and no other. A schedule's own entry
+ * is taken as it is: its session rule is in the fleet files, which the stamp covers.
+ */
+export function cachedLaunch(
+  stateDir: string,
+  configPath: string,
+  agent: string,
+  request: LaunchRequest = {},
+): SpawnSpec | undefined {
+  if (launchCacheOff()) return undefined;
   const path = join(stateDir, FILE);
   let cache: LaunchCache;
   try {
@@ -50,8 +83,8 @@ export function cachedLaunch(stateDir: string, configPath: string, agent: string
     return undefined;
   }
   if (!isCache(cache) || cache.herdctl !== VERSION || cache.configPath !== configPath) return undefined;
-  const launch = cache.agents[agent];
-  if (!isLaunch(launch) || !stampIsCurrent(cache)) return undefined;
+  const launch = cache.agents[launchKey(agent, request.schedule)];
+  if (!isLaunch(launch) || !fits(launch, request) || !stampIsCurrent(cache)) return undefined;
   const env = withoutUndefined(process.env);
   for (const name of launch.drop) delete env[name];
   let dotEnv: NodeJS.Dict<string> | undefined;
@@ -65,6 +98,24 @@ export function cachedLaunch(stateDir: string, configPath: string, agent: string
     }
   }
   return { command: launch.command, args: launch.args, cwd: launch.cwd, env, sessionId: launch.sessionId };
+}
+
+function fits(launch: AgentLaunch, request: LaunchRequest): boolean {
+  if (request.schedule !== undefined) return true;
+  if (request.fresh) return launch.sessionId !== undefined;
+  if (launch.sessionId !== undefined) return false;
+  // The session must be the one asked for: never another session's claude.
+  return request.resume === undefined || resumedIn(launch.args) === request.resume;
+}
+
+/** The session a claude argv resumes (`--resume=<id>` or `--resume <id>`), if any. */
+export function resumedIn(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith("--resume=")) return arg.slice("--resume=".length);
+    if (arg === "--resume") return args[i + 1];
+  }
+  return undefined;
 }
 
 /** A regular file or directory owned by this user that no other user may write (or, for a file, read). */

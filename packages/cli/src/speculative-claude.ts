@@ -1,11 +1,8 @@
 import { WarmClaudes } from "@herdctl/core/internal/runner/runtime/warm-claudes";
-import { cachedLaunch } from "./launch-cache.js";
+import { cachedLaunch, type LaunchRequest } from "./launch-cache.js";
 
 /** What the trigger asked for that decides which claude its job will start. */
-export interface SpeculationRequest {
-  fresh?: boolean;
-  schedule?: string;
-  resume?: string;
+export interface SpeculationRequest extends LaunchRequest {
   fork?: string;
   offline?: boolean;
 }
@@ -27,13 +24,11 @@ export class SpeculativeClaude {
 
   constructor(stateDir: string, configPath: string, agent: string, request: SpeculationRequest) {
     this.pid = undefined;
-    // A schedule's session rule, an explicit session or a fork need the state to predict; offline
+    // A fork's new session id is chosen by its job, so no claude started before can be it; offline
     // jobs get a stand-in on a new port each time.
-    if (request.schedule || request.resume || request.fork || request.offline) return;
-    const spec = cachedLaunch(stateDir, configPath, agent);
-    // A fresh session's spec starts a fresh session (with a new id), a resumed one the same
-    // session again: the one a trigger without --fresh continues.
-    if (!spec || (spec.sessionId !== undefined) !== (request.fresh === true)) return;
+    if (request.fork || request.offline) return;
+    const spec = cachedLaunch(stateDir, configPath, agent, request);
+    if (!spec) return;
     this.pool.start(agent, spec);
     this.pid = this.pool.pids()[0];
   }

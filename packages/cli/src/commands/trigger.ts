@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
-import { daemonClient } from "../daemon.js";
+import { socketPath } from "../daemon.js";
 import { CliError } from "../errors.js";
 import { triggerThroughDaemon } from "../job-remote.js";
 
@@ -47,24 +48,34 @@ export function registerTrigger(program: Command): void {
       ];
       const given = sessionFlags.filter(Boolean);
       if (given.length > 1) throw new CliError(`use only one of ${given.join(", ")}`, 2);
-      const client = await daemonClient(ctx);
-      if (client) {
-        if (options.offline)
-          ctx.warn("a daemon is running; it decides whether jobs run offline (ignoring --offline)");
-        const job = await triggerThroughDaemon(ctx, client, {
-          agent: agentName,
-          prompt: options.prompt,
-          schedule: options.schedule,
-          fresh: options.fresh,
-          resume: options.resume,
-          fork: options.fork,
-          noQueue: options.queue === false,
-          force: options.force === true,
-          wait: options.wait === true || options.quiet === true,
-          quiet: options.quiet === true,
-        });
-        if ((options.wait || options.quiet) && job.status !== "completed") process.exitCode = 1;
-        return;
+      // A daemon, if one listens on the socket, gets the trigger as its first and only request.
+      const socket = socketPath(ctx);
+      if (existsSync(socket)) {
+        const { ControlClient } = await import("@herdctl/core/internal/control/client");
+        const job = await triggerThroughDaemon(
+          ctx,
+          new ControlClient(socket),
+          {
+            agent: agentName,
+            prompt: options.prompt,
+            schedule: options.schedule,
+            fresh: options.fresh,
+            resume: options.resume,
+            fork: options.fork,
+            noQueue: options.queue === false,
+            force: options.force === true,
+            wait: options.wait === true || options.quiet === true,
+            quiet: options.quiet === true,
+          },
+          () => {
+            if (options.offline)
+              ctx.warn("a daemon is running; it decides whether jobs run offline (ignoring --offline)");
+          },
+        );
+        if (job) {
+          if ((options.wait || options.quiet) && job.status !== "completed") process.exitCode = 1;
+          return;
+        }
       }
       // claude starts now, from how this agent's last job started it, while the fleet is read.
       const { SpeculativeClaude } = await import("../speculative-claude.js");

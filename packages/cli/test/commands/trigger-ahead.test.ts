@@ -22,12 +22,26 @@ let env: Record<string, string>;
 const ref = (name: string) => `$${"{"}${name}}`;
 const CACHE = () => join(dir, ".herdctl", "launch-cache.json");
 const AGENT_FILES = ["herdctl.yaml", "agents/quick.yaml", "agents/sdkquick.yaml"];
+const FRESH = { fresh: true };
 
 interface Job {
   id: string;
+  sessionId: string | null;
   status: string;
   pid: number | null;
   summary: string | null;
+}
+
+/** `fn` run with the environment the triggers run with, and `extra`. */
+function withEnv<T>(extra: Record<string, string>, fn: () => T): T {
+  const saved = { ...process.env };
+  Object.assign(process.env, env, extra);
+  try {
+    return fn();
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
 }
 
 async function settle(): Promise<void> {
@@ -36,12 +50,16 @@ async function settle(): Promise<void> {
   for (const file of AGENT_FILES) await utimes(join(dir, file), past, past);
 }
 
-/** `trigger <agent> --fresh --wait -v`: the job's record, and the pid of the claude started ahead, if any. */
+/**
+ * `trigger <agent> --fresh --wait -v` (or with `session` instead of `--fresh`): the job's record,
+ * and the pid of the claude started ahead, if any.
+ */
 async function trigger(
   agent: string,
   extraEnv: Record<string, string> = {},
+  session: string[] = ["--fresh"],
 ): Promise<{ job: Job; ahead?: number; used: boolean }> {
-  const r = await herdctl(["--json", "-v", "trigger", agent, "-p", "hi", "--fresh", "--wait"], {
+  const r = await herdctl(["--json", "-v", "trigger", agent, "-p", "hi", ...session, "--wait"], {
     cwd: dir,
     env: { ...env, ...extraEnv },
   });
@@ -112,31 +130,54 @@ describe("trigger without a daemon: claude started ahead from the launch cache",
   it("is not used after an edit to the fleet file, a claude settings file or a variable the files name", async () => {
     const stateDir = join(dir, ".herdctl");
     const configPath = join(dir, "herdctl.yaml");
-    const withEnv = <T>(extra: Record<string, string>, fn: () => T): T => {
-      const saved = { ...process.env };
-      Object.assign(process.env, env, extra);
-      try {
-        return fn();
-      } finally {
-        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-        Object.assign(process.env, saved);
-      }
-    };
-    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeDefined();
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick", FRESH))).toBeDefined();
     // A variable the agent file names.
     expect(
-      withEnv({ GREETING_STYLE: "long" }, () => cachedLaunch(stateDir, configPath, "quick")),
+      withEnv({ GREETING_STYLE: "long" }, () => cachedLaunch(stateDir, configPath, "quick", FRESH)),
     ).toBeUndefined();
     // A claude settings file appears in the agent's working directory, and goes again.
     const settings = join(dir, "workspace", ".claude", "settings.json");
     await mkdir(join(dir, "workspace", ".claude"), { recursive: true });
     await writeFile(settings, "{}\n");
-    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeUndefined();
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick", FRESH))).toBeUndefined();
     await rm(settings);
-    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeDefined();
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick", FRESH))).toBeDefined();
     // The agent's file, changed (same size, new time).
     await utimes(join(dir, "agents", "quick.yaml"), new Date(), new Date());
-    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick"))).toBeUndefined();
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick", FRESH))).toBeUndefined();
+  });
+
+  it("--resume <id>: a claude started ahead for that session only; HERDCTL_LAUNCH_CACHE=0 turns it off", async () => {
+    await settle();
+    const stateDir = join(dir, ".herdctl");
+    const configPath = join(dir, "herdctl.yaml");
+    const session = (await trigger("quick")).job.sessionId!;
+    const resume = ["--resume", session];
+    const resumeOf = (id: string) =>
+      withEnv({}, () => cachedLaunch(stateDir, configPath, "quick", { resume: id }));
+    // Switched off, a trigger writes no cache (so the next one could not start this session ahead).
+    const off = await trigger("quick", { HERDCTL_LAUNCH_CACHE: "0" }, resume);
+    expect(off.job).toMatchObject({ status: "completed", sessionId: session });
+    expect(off.ahead).toBeUndefined();
+    expect(resumeOf(session)).toBeUndefined();
+    // Switched on, the resumed job's claude is kept for that session, and only for it.
+    const first = await trigger("quick", {}, resume);
+    expect(first.ahead).toBeUndefined();
+    expect(resumeOf(session)).toBeDefined();
+    expect(resumeOf("0b5e3ad0-6c55-4c4e-9a57-2f2c4b0c9d11")).toBeUndefined();
+    expect(withEnv({}, () => cachedLaunch(stateDir, configPath, "quick", FRESH))).toBeUndefined();
+    // Switched off, nothing is started ahead even though the cache fits (the trigger then stops
+    // for want of a prompt, before any claude of its own).
+    const noPrompt = await herdctl(["-v", "trigger", "quick", ...resume], {
+      cwd: dir,
+      env: { ...env, HERDCTL_LAUNCH_CACHE: "0" },
+    });
+    expect(noPrompt.stderr).toContain("has no default_prompt");
+    expect(noPrompt.stderr).not.toContain("started ahead");
+    // The same session again: its job runs in the claude started ahead.
+    const second = await trigger("quick", {}, resume);
+    expect(second.ahead).toBeDefined();
+    expect(second.job).toMatchObject({ status: "completed", sessionId: session, pid: second.ahead });
   });
 
   it("SDK runtime: the second trigger's job runs in the claude started ahead", async () => {

@@ -58,16 +58,27 @@ export function apiError(c: Context, status: number, code: string, message: stri
 
 /** Known failures become JSON with a stable code; anything else is a 500 without internals. */
 export function toApiError(c: Context, error: unknown): Response {
-  if (error instanceof FleetError)
-    return apiError(c, FLEET_STATUS[error.code] ?? 400, error.code, error.message);
-  if (error instanceof StateError) {
-    return apiError(c, STATE_STATUS[error.code] ?? 500, error.code, error.message);
-  }
+  const { status, code, message } = apiErrorOf(error);
+  return apiError(c, status, code, message);
+}
+
+/** The status, code and message a failure is reported with (also inside a stream already open). */
+export function apiErrorOf(error: unknown): { status: number; code: string; message: string } {
+  const known = (status: number, e: { code: string; message: string }) => ({
+    status,
+    code: e.code,
+    message: e.message,
+  });
+  if (error instanceof FleetError) return known(FLEET_STATUS[error.code] ?? 400, error);
+  if (error instanceof StateError) return known(STATE_STATUS[error.code] ?? 500, error);
   if (error instanceof SessionError)
-    return apiError(c, error.code === "SESSION_TRANSCRIPT_NOT_FOUND" ? 404 : 409, error.code, error.message);
-  if (error instanceof ScheduleEditError)
-    return apiError(c, SCHEDULE_EDIT_STATUS[error.code] ?? 400, error.code, error.message);
-  if (error instanceof ConfigError) return apiError(c, 400, error.code, error.message);
-  if (error instanceof MemoryError) return apiError(c, MEMORY_STATUS[error.code], error.code, error.message);
-  return apiError(c, 500, "INTERNAL", "the server failed to handle this request; see the daemon log");
+    return known(error.code === "SESSION_TRANSCRIPT_NOT_FOUND" ? 404 : 409, error);
+  if (error instanceof ScheduleEditError) return known(SCHEDULE_EDIT_STATUS[error.code] ?? 400, error);
+  if (error instanceof ConfigError) return known(400, error);
+  if (error instanceof MemoryError) return known(MEMORY_STATUS[error.code], error);
+  return {
+    status: 500,
+    code: "INTERNAL",
+    message: "the server failed to handle this request; see the daemon log",
+  };
 }

@@ -7,7 +7,7 @@ import type { FleetEventName } from "../fleet-manager/events.js";
 import type { FleetManager } from "../fleet-manager/fleet-manager.js";
 import type { ScheduleEditResult, ScheduleInput } from "../schedule-edit/index.js";
 import { APPROVAL_CHANNELS, APPROVAL_STATES, type ApprovalChannel, JOB_STATUSES } from "../state/index.js";
-import { apiError, toApiError } from "./api-errors.js";
+import { apiError, apiErrorOf, toApiError } from "./api-errors.js";
 import { API_BODY_LIMIT, limitBody } from "./body-limit.js";
 import { mountChatRoutes } from "./chat-routes.js";
 import { ndjsonStream } from "./keepalive.js";
@@ -89,6 +89,8 @@ const OutputQuery = z.object({
   limit: z.coerce.number().int().min(1).max(OUTPUT_PAGE_MAX_LINES).optional(),
   follow: z.string().optional(),
 });
+
+const isFollow = (value: string | undefined) => value === "1" || value === "true";
 
 // The schedule's own keys are checked by editSchedule, which names the key at fault.
 const PutScheduleBody = z
@@ -205,7 +207,23 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
       triggerType: options.daemonControl ? "manual" : "web",
       actor: actorOf(c),
     });
-    return c.json({ job }, 202);
+    if (!isFollow(c.req.query("follow"))) return c.json({ job }, 202);
+    // `trigger --wait` in one request: the job, its output as it comes, its final record. A daemon
+    // from before this answered the same request with `{ job }` alone, which the CLI still reads.
+    c.status(202);
+    return ndjsonStream(c, async (write, signal) => {
+      await write(`${JSON.stringify({ job })}\n`);
+      try {
+        for await (const line of fleet.state.followJobOutput(job.id, { signal }))
+          await write(`${JSON.stringify(line)}\n`);
+        if (signal.aborted) return;
+        await write(`${JSON.stringify({ end: await fleet.wait(job.id) })}\n`);
+      } catch (error) {
+        // The status line is sent; what went wrong goes as the stream's last line.
+        const { code, message } = apiErrorOf(error);
+        await write(`${JSON.stringify({ error: { code, message } })}\n`);
+      }
+    });
   });
 
   app.get("/api/jobs", (c) => {
@@ -244,7 +262,7 @@ export function createApi(fleet: FleetManager, options: ApiOptions = {}): Hono {
     const query = OutputQuery.safeParse(c.req.query());
     if (!query.success) return apiError(c, 400, "BAD_REQUEST", issueText(query.error));
     const { offset = query.data.from ?? 0, limit = OUTPUT_PAGE_LINES, follow } = query.data;
-    if (follow !== "1" && follow !== "true") {
+    if (!isFollow(follow)) {
       c.header("content-type", "application/x-ndjson; charset=utf-8");
       c.header("cache-control", "no-store");
       const page = fleet.state.readJobOutputPage(id, {

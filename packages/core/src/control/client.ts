@@ -1,9 +1,9 @@
 import { type IncomingMessage, type RequestOptions, request } from "node:http";
 import { createInterface } from "node:readline";
-import { ControlError } from "./control-error.js";
+import { ControlError, isNoDaemon } from "./control-error.js";
 import { DAEMON_SILENCE_LIMIT_MS } from "./silence.js";
 
-export { ControlError };
+export { ControlError, isNoDaemon };
 
 /** Why a followed stream ended without its end: every wording of "the daemon went away" is here. */
 function daemonLost(how: "closed" | "silent"): ControlError {
@@ -41,18 +41,88 @@ export class ControlClient {
       return client;
     } catch (error) {
       if (error instanceof ControlError && error.code === "DAEMON_TIMEOUT")
-        throw new ControlError(
-          0,
-          "DAEMON_UNRESPONSIVE",
-          `a daemon is listening on ${socketPath} but did not answer within ${timeoutMs / 1000} s: it is hung or overloaded; ` +
-            `try again, or restart it (herdctl stop, or end its process) if it stays silent`,
-        );
+        throw client.unanswered(timeoutMs);
       return undefined;
     }
   }
 
+  /** A daemon accepted the connection and then said nothing: busy or hung, not absent. */
+  unanswered(timeoutMs = DAEMON_SILENCE_LIMIT_MS): ControlError {
+    return new ControlError(
+      0,
+      "DAEMON_UNRESPONSIVE",
+      `a daemon is listening on ${this.socketPath} but did not answer within ${timeoutMs / 1000} s: it is hung or overloaded; ` +
+        `try again, or restart it (herdctl stop, or end its process) if it stays silent`,
+    );
+  }
+
   async call<T = unknown>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
-    const res = await this.open(method, path, body, { timeoutMs });
+    return this.answer<T>(await this.open(method, path, body, { timeoutMs }));
+  }
+
+  /**
+   * Lines of an NDJSON stream, parsed (keep-alive blank lines skipped); ends when the daemon ends
+   * the stream or `signal` aborts. A connection that closes before the end, or a stream silent for
+   * longer than the daemon's keep-alive allows, throws DAEMON_GONE or DAEMON_UNRESPONSIVE: a job
+   * may be silent for any length of time, the daemon may not.
+   */
+  async *lines<T = unknown>(path: string, signal?: AbortSignal): AsyncGenerator<T> {
+    const answer = await this.stream<T>("GET", path, undefined, signal);
+    if ("lines" in answer) yield* answer.lines;
+    else throw new ControlError(0, "BAD_RESPONSE", `the daemon answered GET ${path} with JSON, not a stream`);
+  }
+
+  /**
+   * A request whose answer may be a stream: its NDJSON lines as `lines` does, or, when the daemon
+   * answers with plain JSON (a daemon from before the request could stream), that JSON. Errors as
+   * `call`; a socket no daemon listens on rejects with the connection's own error (`isNoDaemon`).
+   */
+  async stream<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ lines: AsyncGenerator<T> } | { json: unknown }> {
+    let lost: ControlError | undefined;
+    const res = await this.open(method, path, body, {
+      timeoutMs: DAEMON_SILENCE_LIMIT_MS,
+      onTimeout: () => (lost = daemonLost("silent")),
+      signal,
+    }).catch((error: unknown) => {
+      throw lost ?? error;
+    });
+    const type = res.headers["content-type"] ?? "";
+    if ((res.statusCode ?? 500) >= 400 || !type.startsWith("application/x-ndjson"))
+      return { json: await this.answer(res) };
+    return { lines: this.streamLines<T>(res, () => lost, signal) };
+  }
+
+  private async *streamLines<T>(
+    res: IncomingMessage,
+    lost: () => ControlError | undefined,
+    signal?: AbortSignal,
+  ): AsyncGenerator<T> {
+    const rl = createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY });
+    // readline does not pass its input's errors on; ending it leaves the checks below to say why.
+    res.on("error", () => rl.close());
+    try {
+      for await (const line of rl) if (line.trim()) yield JSON.parse(line) as T;
+    } catch (error) {
+      if (signal?.aborted) return;
+      const silent = lost();
+      if (silent) throw silent;
+      if (isConnectionLoss(error)) throw daemonLost("closed");
+      throw error;
+    }
+    if (signal?.aborted) return;
+    const silent = lost();
+    if (silent) throw silent;
+    // A chunked response cut off before its last chunk: the daemon went away mid-stream.
+    if (!res.complete) throw daemonLost("closed");
+  }
+
+  /** A whole JSON answer, parsed; an error status throws its code and message. */
+  private async answer<T>(res: IncomingMessage): Promise<T> {
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -75,50 +145,6 @@ export class ControlClient {
       );
     }
     return parsed as T;
-  }
-
-  /**
-   * Lines of an NDJSON stream, parsed (keep-alive blank lines skipped); ends when the daemon ends
-   * the stream or `signal` aborts. A connection that closes before the end, or a stream silent for
-   * longer than the daemon's keep-alive allows, throws DAEMON_GONE or DAEMON_UNRESPONSIVE: a job
-   * may be silent for any length of time, the daemon may not.
-   */
-  async *lines<T = unknown>(path: string, signal?: AbortSignal): AsyncGenerator<T> {
-    let lost: ControlError | undefined;
-    const res = await this.open("GET", path, undefined, {
-      timeoutMs: DAEMON_SILENCE_LIMIT_MS,
-      onTimeout: () => (lost = daemonLost("silent")),
-      signal,
-    }).catch((error: unknown) => {
-      throw lost ?? error;
-    });
-    if ((res.statusCode ?? 500) >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      let message = `the daemon answered ${res.statusCode}`;
-      let code = "ERROR";
-      try {
-        const err = JSON.parse(Buffer.concat(chunks).toString("utf8")).error;
-        message = err.message ?? message;
-        code = err.code ?? code;
-      } catch {}
-      throw new ControlError(res.statusCode ?? 500, code, message);
-    }
-    const rl = createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY });
-    // readline does not pass its input's errors on; ending it leaves the checks below to say why.
-    res.on("error", () => rl.close());
-    try {
-      for await (const line of rl) if (line.trim()) yield JSON.parse(line) as T;
-    } catch (error) {
-      if (signal?.aborted) return;
-      if (lost) throw lost;
-      if (isConnectionLoss(error)) throw daemonLost("closed");
-      throw error;
-    }
-    if (signal?.aborted) return;
-    if (lost) throw lost;
-    // A chunked response cut off before its last chunk: the daemon went away mid-stream.
-    if (!res.complete) throw daemonLost("closed");
   }
 
   private open(

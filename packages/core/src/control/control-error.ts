@@ -12,3 +12,9 @@ export class ControlError extends Error {
     this.name = "ControlError";
   }
 }
+
+/** No daemon listens on the socket (a stale socket file, or none): nothing was received there. */
+export function isNoDaemon(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ECONNREFUSED" || code === "ENOENT";
+}

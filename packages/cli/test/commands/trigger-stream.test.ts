@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, renameSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer, request, type Server } from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
+import { stopDaemon } from "../helpers/daemon.js";
+
+/**
+ * `trigger --wait` through the daemon is one control request: the trigger streams the job to its
+ * end. Between the CLI and a real `herdctl start --offline --no-warm` sits a recording proxy on the
+ * control socket's path (the daemon's socket moved aside), which sees every request the CLI makes.
+ * With `dropFollow` it plays a daemon from before the streamed trigger: such a daemon ignores the
+ * `follow` query and answers `{ job }` alone, so the proxy drops the query and the real daemon
+ * answers as the old one did; the CLI must then follow and wait as it used to.
+ */
+let dir: string;
+let remove: () => Promise<void>;
+let daemon: ChildProcess | undefined;
+let proxy: Server | undefined;
+let requests: string[] = [];
+let dropFollow = false;
+
+beforeAll(async () => {
+  assertBuilt();
+  ({ dir, remove } = await tempDir("herdctl-trigger-stream-"));
+  await writeFleet(dir);
+  const socket = join(dir, ".herdctl", "herdctl.sock");
+  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm"], {
+    cwd: dir,
+    env: cleanEnv(),
+    stdio: "ignore",
+  });
+  await until(() => existsSync(socket), "the daemon's control socket");
+  const daemonSocket = join(dir, ".herdctl", "daemon.sock");
+  renameSync(socket, daemonSocket);
+  proxy = createServer((req, res) => {
+    const path = dropFollow ? req.url!.replace(/(\/trigger)\?follow=1$/, "$1") : req.url!;
+    requests.push(`${req.method} ${path}`);
+    const upstream = request(
+      { socketPath: daemonSocket, method: req.method, path, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy!.listen(socket, resolve));
+});
+afterAll(async () => {
+  proxy?.closeAllConnections();
+  proxy?.close();
+  if (daemon) await stopDaemon(daemon);
+  await remove();
+});
+
+const trigger = (...args: string[]) => herdctl(["trigger", "greeter", "--wait", ...args], { cwd: dir });
+
+describe("trigger --wait through the daemon", () => {
+  it("makes one request that streams the job's output and its end", async () => {
+    requests = [];
+    const r = await trigger("-p", "@standin text streamed in one request");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("streamed in one request");
+    expect(r.stderr).toMatch(/job job-\S+ (queued|running) for greeter \(through the daemon\)/);
+    expect(requests).toEqual(["POST /api/agents/greeter/trigger?follow=1"]);
+  });
+
+  it("with a daemon that does not stream its trigger, follows and waits as before", async () => {
+    requests = [];
+    dropFollow = true;
+    try {
+      const r = await herdctl(
+        ["--json", "trigger", "greeter", "--wait", "-p", "@standin text answered the old way"],
+        { cwd: dir },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const job = json<{ id: string; status: string; summary: string | null }>(r);
+      expect(job).toMatchObject({ status: "completed" });
+      expect(job.summary).toContain("answered the old way");
+      expect(requests).toEqual([
+        "POST /api/agents/greeter/trigger",
+        `GET /api/jobs/${job.id}/output?follow=1`,
+        `POST /api/jobs/${job.id}/wait`,
+      ]);
+    } finally {
+      dropFollow = false;
+    }
+  });
+
+  it("an unknown agent is refused in that one request, with the daemon's suggestion", async () => {
+    requests = [];
+    const r = await herdctl(["trigger", "greter", "--wait"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Agent "greter" not found. Did you mean: greeter?');
+    expect(requests).toEqual(["POST /api/agents/greter/trigger?follow=1"]);
+  });
+});
+
+describe("trigger with a control socket no daemon listens on", () => {
+  it("runs the job in this process (here: the fleet's own check of the agent's name)", async () => {
+    const stale = await tempDir("herdctl-trigger-stale-");
+    try {
+      await writeFleet(stale.dir);
+      await mkdir(join(stale.dir, ".herdctl"), { recursive: true, mode: 0o700 });
+      // A daemon killed with SIGKILL leaves its socket file; connecting to it is refused.
+      await writeFile(join(stale.dir, ".herdctl", "herdctl.sock"), "");
+      const r = await herdctl(["trigger", "greter", "--wait"], { cwd: stale.dir });
+      expect(r.code).toBe(1);
+      // The in-process check names the fleet file it read (the daemon's does not).
+      expect(r.stderr).toContain(`agent "greter" not found in ${join(stale.dir, "herdctl.yaml")}`);
+    } finally {
+      await stale.remove();
+    }
+  });
+});
