@@ -47,7 +47,7 @@ function paintedPixels(page: Page, id: string): Promise<number> {
 }
 
 describe("the usage page in headless Chromium", () => {
-  it("draws the four charts from the API's numbers, filters by agent, and fetches chart.js ahead of a click", async () => {
+  it("draws the four charts from the API's numbers, filters by agent, and fetches chart.js and the report ahead of a click", async () => {
     const page = await dash.browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(60_000);
     const problems: string[] = [];
@@ -64,21 +64,20 @@ describe("the usage page in headless Chromium", () => {
         order.push(path.replace(/-[\w-]+\.js$/, ".js"));
     });
 
+    // The report asked for while the dashboard is idle: the one the click shows.
+    const answer = page.waitForResponse((r) => r.url().includes("/api/usage/report"));
     await page.goto(dash.f.web.loginLink().url);
     await page.getByTestId("agent-row-alpha").waitFor();
-    // Once the fleet page is shown and the browser idle, the charting chunk is fetched ahead of a
-    // click on Usage; no report is asked for until the pointer is on the menu's Usage.
-    await expect.poll(() => order).toEqual(["/assets/usage.js"]);
+    // Once the fleet page is shown and the browser idle, the charting chunk and the report are
+    // fetched ahead of a click on Usage.
+    await expect.poll(() => [...order].sort()).toEqual(["/api/usage/report", "/assets/usage.js"]);
+    const report = (await (await answer).json()) as UsageReport;
 
-    const answer = page.waitForResponse((r) => r.url().includes("/api/usage/report"));
+    // While it is fresh, neither the pointer on Usage nor the click asks again.
     await page.getByTestId("nav-usage").hover();
-    // Asked for on the hover, before any click.
-    await expect.poll(() => order.filter((o) => o === "/api/usage/report").length).toBe(1);
-    expect(page.url()).not.toMatch(/\/usage$/);
     await page.getByTestId("nav-usage").click();
     await page.waitForURL(/\/usage$/);
-    const report = (await (await answer).json()) as UsageReport;
-    // The page took the answer the hover asked for: no second report, and the chunk once.
+    await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
     expect(order.filter((o) => o === "/api/usage/report")).toHaveLength(1);
     expect(scripts.filter((s) => s.includes("usage-"))).toHaveLength(1);
     for (const id of ["spend", "per-job", "durations", "outcomes"]) {
@@ -166,5 +165,32 @@ describe("the usage page in headless Chromium", () => {
     await page.getByTestId("chart-spend").locator("canvas[data-drawn=true]").waitFor();
 
     expect(problems).toEqual([]);
+  });
+
+  it("a job that ends after the report was fetched ahead drops it: the click shows the new job (stand-in model)", async () => {
+    const page = await dash.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(60_000);
+    const reports: UsageReport[] = [];
+    page.on("response", (r) => {
+      if (r.url().includes("/api/usage/report")) void r.json().then((b) => reports.push(b as UsageReport));
+    });
+    await page.goto(dash.f.web.loginLink().url);
+    await page.getByTestId("agent-row-alpha").waitFor();
+    await expect.poll(() => reports.length).toBe(1);
+    const before = reports[0]!.totals.jobs;
+    // The page hears of jobs from here on.
+    await page.locator("[data-testid=connection][data-state=open]").waitFor();
+
+    const job = await dash.f.fleet.wait(dash.f.fleet.trigger("alpha", { prompt: "hello" }).id);
+    expect(job.status).toBe("completed");
+    // The page heard of the job (alpha's row links it) before the pointer comes.
+    await page.getByTestId("agent-row-alpha").locator(`a[href="/jobs/${job.id}"]`).first().waitFor();
+    await page.getByTestId("nav-usage").hover();
+    await expect.poll(() => reports.length).toBe(2);
+    await page.getByTestId("nav-usage").click();
+    await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
+    expect(reports[1]!.totals.jobs).toBe(before + 1);
+    const jobs = page.getByTestId("usage-totals").locator("div", { hasText: "jobs" }).locator("b");
+    expect(await jobs.textContent()).toBe(reports[1]!.totals.jobs.toLocaleString("en-US"));
   });
 });
