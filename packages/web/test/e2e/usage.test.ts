@@ -70,7 +70,9 @@ describe("the usage page in headless Chromium", () => {
     await page.getByTestId("agent-row-alpha").waitFor();
     // Once the fleet page is shown and the browser idle, the charting chunk and the report are
     // fetched ahead of a click on Usage.
-    await expect.poll(() => [...order].sort()).toEqual(["/api/usage/report", "/assets/usage.js"]);
+    await expect
+      .poll(() => [...order].sort(), { timeout: 30_000 })
+      .toEqual(["/api/usage/report", "/assets/usage.js"]);
     const report = (await (await answer).json()) as UsageReport;
 
     // While it is fresh, neither the pointer on Usage nor the click asks again.
@@ -115,6 +117,17 @@ describe("the usage page in headless Chromium", () => {
       }
     });
 
+    // The legend is HTML (read by screen readers too): one button a plotted series, which hides it.
+    const legend = page.getByTestId("chart-per-job").getByRole("button");
+    expect(await legend.allTextContents()).toEqual(perJob.columns);
+    const costLine = page.getByTestId("chart-per-job").getByRole("button", { name: "cost" });
+    const painted = await paintedPixels(page, "per-job");
+    await costLine.click();
+    expect(await costLine.getAttribute("aria-pressed")).toBe("false");
+    await expect.poll(() => paintedPixels(page, "per-job"), { timeout: 30_000 }).toBeLessThan(painted);
+    await costLine.click();
+    await expect.poll(() => paintedPixels(page, "per-job"), { timeout: 30_000 }).toBe(painted);
+
     // Durations: one row per bucket, the API's histogram per agent.
     const durations = await tableOf(page, "durations");
     const rows = [...durations.rows.values()];
@@ -142,7 +155,9 @@ describe("the usage page in headless Chromium", () => {
     await page.getByTestId("usage-agent").selectOption("beta");
     await page.waitForURL(/\/usage\?agent=beta$/);
     const betaReport = (await (await filtered).json()) as UsageReport;
-    await expect.poll(async () => [...(await tableOf(page, "outcomes")).rows.keys()]).toEqual(["beta"]);
+    await expect
+      .poll(async () => [...(await tableOf(page, "outcomes")).rows.keys()], { timeout: 30_000 })
+      .toEqual(["beta"]);
     expect(betaReport.totals.jobs).toBe(seeded.filter((j) => j.agent === "beta").length);
     // The address opens the same page on its own (a bookmark, a reload). The report is asked for
     // beside the session check and the chart chunk, once: the page takes that answer.
@@ -176,7 +191,7 @@ describe("the usage page in headless Chromium", () => {
     });
     await page.goto(dash.f.web.loginLink().url);
     await page.getByTestId("agent-row-alpha").waitFor();
-    await expect.poll(() => reports.length).toBe(1);
+    await expect.poll(() => reports.length, { timeout: 30_000 }).toBe(1);
     const before = reports[0]!.totals.jobs;
     // The page hears of jobs from here on.
     await page.locator("[data-testid=connection][data-state=open]").waitFor();
@@ -186,7 +201,7 @@ describe("the usage page in headless Chromium", () => {
     // The page heard of the job (alpha's row links it) before the pointer comes.
     await page.getByTestId("agent-row-alpha").locator(`a[href="/jobs/${job.id}"]`).first().waitFor();
     await page.getByTestId("nav-usage").hover();
-    await expect.poll(() => reports.length).toBe(2);
+    await expect.poll(() => reports.length, { timeout: 30_000 }).toBe(2);
     await page.getByTestId("nav-usage").click();
     await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
     expect(reports[1]!.totals.jobs).toBe(before + 1);

@@ -4,7 +4,6 @@ import {
   CategoryScale,
   Chart,
   type ChartConfiguration,
-  Legend,
   LinearScale,
   LineController,
   LineElement,
@@ -13,12 +12,12 @@ import {
 } from "chart.js";
 import { useEffect, useRef, useState } from "react";
 
-// Only what the usage page draws, so the chunk carries no unused chart types.
+// Only what the usage page draws, so the chunk carries no unused chart types. The legend is HTML
+// (`ChartLegend`): chart.js's measured and laid out every label on the canvas (15–20 % of drawing).
 Chart.register(
   BarController,
   BarElement,
   CategoryScale,
-  Legend,
   LinearScale,
   LineController,
   LineElement,
@@ -62,17 +61,29 @@ export interface UsageChartProps {
  */
 export function UsageChart({ spec: props }: { spec: UsageChartProps }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart>(undefined);
   const [withTable, setWithTable] = useState(false);
+  const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
   useEffect(() => {
-    const chart = new Chart(canvas.current!, configure(props));
+    chart.current = new Chart(canvas.current!, configure(props));
+    setHidden(new Set());
     // The table (thousands of cells at 50 agents over 90 days) is built in the frame after the
     // chart is drawn: rendered with the page it held the charts back by as long as drawing them.
     const frame = requestAnimationFrame(() => setWithTable(true));
     return () => {
       cancelAnimationFrame(frame);
-      chart.destroy();
+      chart.current?.destroy();
+      chart.current = undefined;
     };
   }, [props]);
+  const plotted = props.plotted ?? props.series;
+  const toggle = (i: number) => {
+    const next = new Set(hidden);
+    if (!next.delete(i)) next.add(i);
+    setHidden(next);
+    chart.current?.setDatasetVisibility(i, !next.has(i));
+    chart.current?.update();
+  };
   return (
     <figure className="usage-chart" data-testid={`chart-${props.id}`}>
       <h2 id={`${props.id}-title`}>{props.title}</h2>
@@ -84,10 +95,25 @@ export function UsageChart({ spec: props }: { spec: UsageChartProps }) {
           aria-describedby={`${props.id}-table`}
         />
       </div>
+      {plotted.length <= LEGEND_MAX && (
+        <ul className="chart-legend" aria-label={`${props.title}: series`}>
+          {plotted.map((s, i) => (
+            <li key={s.label}>
+              <button type="button" aria-pressed={!hidden.has(i)} onClick={() => toggle(i)}>
+                <span className="swatch" style={{ background: s.color }} />
+                {s.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       {withTable && <ChartTable props={props} />}
     </figure>
   );
 }
+
+/** Past a dozen series a legend crowds out the plot; the tooltip and the table name each. */
+const LEGEND_MAX = 12;
 
 /** A chart's numbers, every series (not only the plotted ones), as the API gave them. */
 function ChartTable({ props }: { props: UsageChartProps }) {
@@ -129,6 +155,17 @@ function ChartTable({ props }: { props: UsageChartProps }) {
  */
 const TICK_SAMPLE = 12;
 
+/**
+ * Whether a line has a value with a gap on both sides, which only a point shows. Otherwise its
+ * points are drawn only under the pointer: 480 of them (4 lines × 120 buckets) were a third of
+ * the drawing.
+ */
+function isolated(values: readonly (number | null)[]): boolean {
+  return values.some(
+    (v, i) => v !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null,
+  );
+}
+
 function configure(props: UsageChartProps): ChartConfiguration {
   const series = props.plotted ?? props.series;
   const valueAxis = props.horizontal ? "x" : "y";
@@ -159,18 +196,21 @@ function configure(props: UsageChartProps): ChartConfiguration {
     type: props.kind,
     data: {
       labels: [...props.labels],
+      // Already in chart.js's own shape ({x, y}, the category's index on its axis): it skips
+      // parsing every value.
       datasets: series.map((s) => ({
         label: s.label,
-        data: [...s.values],
+        data: s.values.map((v, i) => (props.horizontal ? { x: v, y: i } : { x: i, y: v })),
         backgroundColor: s.color,
         borderColor: s.color,
         yAxisID: s.axis === "right" ? "y1" : undefined,
-        pointRadius: props.kind === "line" ? 2 : undefined,
+        pointRadius: props.kind === "line" ? (isolated(s.values) ? 2 : 0) : undefined,
         spanGaps: false,
       })),
     },
     options: {
       animation: false,
+      parsing: false,
       // Each label's index is its position, in order: chart.js can skip checking and sorting.
       normalized: true,
       responsive: true,
@@ -179,14 +219,12 @@ function configure(props: UsageChartProps): ChartConfiguration {
       interaction: { mode: "index", intersect: false },
       scales,
       plugins: {
-        // Past a dozen agents a legend crowds out the plot; the tooltip and the table name each.
-        legend: { display: series.length <= 12, position: "bottom" },
         tooltip: {
           callbacks: {
             label: (item) => {
               const one = series[item.datasetIndex]!;
-              const value = item.raw as number | null;
-              return `${one.label}: ${value === null ? "—" : props.format(value, one)}`;
+              const value = one.values[item.dataIndex];
+              return `${one.label}: ${value === null || value === undefined ? "—" : props.format(value, one)}`;
             },
             footer: (items) => (items[0] ? props.footer?.(items[0].dataIndex) : undefined),
           },
