@@ -148,6 +148,23 @@ describe("the usage page in headless Chromium", () => {
     const failedBeta = seeded.filter((j) => j.agent === "beta" && j.status === "failed").length;
     expect(outcomes.rows.get("beta")![1]).toBe(failedBeta);
 
+    // Screen readers get the four tables: in Chromium's accessibility tree, named by their
+    // captions, with a cell per number (they are not laid out as tables, so this is checked here).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Accessibility.enable");
+    const { nodes } = (await cdp.send("Accessibility.getFullAXTree")) as {
+      nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
+    };
+    const shown = nodes.filter((n) => !n.ignored);
+    const titles = await page.locator("figure.usage-chart h2").allTextContents();
+    expect(shown.filter((n) => n.role?.value === "table").map((n) => n.name?.value)).toEqual(titles);
+    const cells = [spend, perJob, durations, outcomes].reduce(
+      (n, t) => n + t.rows.size * t.columns.length,
+      0,
+    );
+    expect(shown.filter((n) => n.role?.value === "cell")).toHaveLength(cells);
+    await cdp.detach();
+
     // The agent filter asks the API again and draws only that agent.
     const filtered = page.waitForResponse(
       (r) => r.url().includes("/api/usage/report") && r.url().includes("agent=beta"),
