@@ -15,8 +15,22 @@ import { useLocation } from "./router.js";
 import { dropEarlyUsageReport, prefetchUsageReport } from "./usage-query.js";
 
 // Its own chunk with chart.js: no other page loads the charting library.
-const loadUsagePage = () => import("./pages/usage.js");
-const UsagePage = lazy(loadUsagePage);
+type UsageModule = typeof import("./pages/usage.js");
+let usageModule: UsageModule | undefined;
+const loadUsagePage = () =>
+  import("./pages/usage.js").then((m) => {
+    usageModule = m;
+    return m;
+  });
+// React.lazy suspends on the promise it is given even when the chunk is already loaded (the idle
+// preload), and React then holds the page back for its fallback throttle: ~300 ms of a click on
+// Usage went there. A thenable that answers at once lets the first render show the page.
+const UsagePage = lazy(() =>
+  usageModule
+    ? // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, for React.lazy (above)
+      ({ then: (ok: (m: UsageModule) => void) => ok(usageModule!) } as Promise<UsageModule>)
+    : loadUsagePage(),
+);
 
 function Page() {
   const { path, query } = useLocation();

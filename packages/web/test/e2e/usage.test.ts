@@ -75,11 +75,17 @@ describe("the usage page in headless Chromium", () => {
       .toEqual(["/api/usage/report", "/assets/usage.js"]);
     const report = (await (await answer).json()) as UsageReport;
 
+    // The click shows the page in its own task: the chunk loaded ahead, React.lazy does not wait
+    // (it held the page back ~300 ms when it did).
+    await page.evaluate(`document.addEventListener("click", () => setTimeout(() => {
+      window.__shownByClick = document.querySelector("[data-testid=usage-page]") !== null;
+    }), { capture: true, once: true })`);
     // While it is fresh, neither the pointer on Usage nor the click asks again.
     await page.getByTestId("nav-usage").hover();
     await page.getByTestId("nav-usage").click();
     await page.waitForURL(/\/usage$/);
     await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
+    expect(await page.evaluate("window.__shownByClick")).toBe(true);
     expect(order.filter((o) => o === "/api/usage/report")).toHaveLength(1);
     expect(scripts.filter((s) => s.includes("usage-"))).toHaveLength(1);
     for (const id of ["spend", "per-job", "durations", "outcomes"]) {
