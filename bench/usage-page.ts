@@ -202,17 +202,25 @@ try {
     };
     const click = mark("bench-click");
     const ready = mark("bench-ready");
-    let us = 0;
-    for (const e of traceEvents)
-      if (
-        e.ph === "X" &&
-        e.cat.split(",").includes("toplevel") &&
-        e.pid === click.pid &&
-        e.tid === click.tid &&
-        e.ts + (e.dur ?? 0) >= click.ts &&
-        e.ts <= ready.ts
+    // Top-level events nest (a task and the message it handles): only the outermost counts.
+    const tasks = traceEvents
+      .filter(
+        (e) =>
+          e.ph === "X" &&
+          e.cat.split(",").includes("toplevel") &&
+          e.pid === click.pid &&
+          e.tid === click.tid &&
+          e.ts + (e.dur ?? 0) >= click.ts &&
+          e.ts <= ready.ts,
       )
-        us += e.tdur ?? e.dur ?? 0;
+      .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    let us = 0;
+    let end = Number.NEGATIVE_INFINITY;
+    for (const e of tasks) {
+      if (e.ts < end) continue;
+      us += e.tdur ?? e.dur ?? 0;
+      end = e.ts + (e.dur ?? 0);
+    }
     return us / 1000;
   };
   const CHARTS_DRAWN = `() => document.querySelectorAll("canvas[data-drawn=true]").length === 4`;
