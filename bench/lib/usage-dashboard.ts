@@ -16,6 +16,8 @@ export interface UsageDashboard {
   /** How long the fill took, ms. */
   readonly insertMs: number;
   readonly web: Awaited<ReturnType<typeof startWebServer>>;
+  /** Another web server on the same fleet and state, serving the client built in `clientDir`. */
+  startWeb(clientDir: string): Promise<Awaited<ReturnType<typeof startWebServer>>>;
   close(): Promise<void>;
 }
 
@@ -36,12 +38,19 @@ export async function startUsageDashboard(
   const fleet = new FleetManager({ config: root.dir, stateDir, watchConfig: false, env: {} });
   await fleet.start();
   const web = await startWebServer(fleet, { host: "127.0.0.1", port: 0, stateDir, env: {} });
+  const others: (typeof web)[] = [];
   return {
     stateDir,
     start,
     insertMs,
     web,
+    async startWeb(clientDir) {
+      const other = await startWebServer(fleet, { host: "127.0.0.1", port: 0, stateDir, env: {}, clientDir });
+      others.push(other);
+      return other;
+    },
     async close() {
+      for (const other of others) await other.close();
       await web.close();
       await fleet.stop({ timeoutMs: 1_000 });
       root.cleanup();

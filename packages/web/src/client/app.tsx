@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { api, setUnauthorizedHandler } from "./api.js";
 import { ApprovalsLink } from "./components/approvals-link.js";
 import { CommandPalette } from "./components/command-palette.js";
@@ -12,11 +12,25 @@ import { JobPage } from "./pages/job.js";
 import { JobsPage } from "./pages/jobs.js";
 import { Login } from "./pages/login.js";
 import { useLocation } from "./router.js";
-import { prefetchUsageReport } from "./usage-query.js";
+import { dropEarlyUsageReport, prefetchUsageReport } from "./usage-query.js";
 
 // Its own chunk with chart.js: no other page loads the charting library.
-const loadUsagePage = () => import("./pages/usage.js");
-const UsagePage = lazy(loadUsagePage);
+type UsageModule = typeof import("./pages/usage.js");
+let usageModule: UsageModule | undefined;
+const loadUsagePage = () =>
+  import("./pages/usage.js").then((m) => {
+    usageModule = m;
+    return m;
+  });
+// React.lazy suspends on the promise it is given even when the chunk is already loaded (the idle
+// preload), and React then holds the page back for its fallback throttle: ~300 ms of a click on
+// Usage went there. A thenable that answers at once lets the first render show the page.
+const UsagePage = lazy(() =>
+  usageModule
+    ? // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, for React.lazy (above)
+      ({ then: (ok: (m: UsageModule) => void) => ok(usageModule!) } as Promise<UsageModule>)
+    : loadUsagePage(),
+);
 
 function Page() {
   const { path, query } = useLocation();
@@ -59,21 +73,34 @@ export function App() {
   useEffect(() => {
     if (auth !== "ok") return;
     live.connect();
-    // The usage page's chunk (chart.js) is fetched and parsed ahead of a click on "Usage", so that
-    // click waits only for the report and the drawing: once the first page has had a second for
-    // its own requests, when the browser has nothing else to do (Safari, without
-    // requestIdleCallback: then).
-    const preload = () => void loadUsagePage().catch(() => {});
+    // A report asked for ahead of a click is the API's answer only while no job changes.
+    return live.on((msg) => msg.type === "job" && dropEarlyUsageReport());
+  }, [auth]);
+  const firstPage = useRef(true);
+  useEffect(() => {
+    if (auth !== "ok" || path.startsWith("/usage")) return;
+    // What a click on "Usage" needs is fetched while the dashboard is idle: the usage chunk
+    // (chart.js, parsed once) and the report (kept until a job changes or it is half a minute
+    // old, and asked again on the next page shown or when the pointer is on "Usage"). The click
+    // then only draws. The first page shown gets a second for its own requests first; later pages
+    // the first idle moment (Safari, without requestIdleCallback: then).
+    const preload = () => {
+      void loadUsagePage().catch(() => {});
+      prefetchUsageReport(new URLSearchParams());
+    };
     let idle: number | undefined;
-    const timer = setTimeout(() => {
+    const whenIdle = () => {
       if (typeof requestIdleCallback === "function") idle = requestIdleCallback(preload, { timeout: 5_000 });
       else preload();
-    }, 1_000);
+    };
+    const timer = firstPage.current ? setTimeout(whenIdle, 1_000) : undefined;
+    if (!firstPage.current) whenIdle();
+    firstPage.current = false;
     return () => {
       clearTimeout(timer);
       if (idle !== undefined) cancelIdleCallback(idle);
     };
-  }, [auth]);
+  }, [auth, path]);
 
   if (auth === "checking") return null;
   if (auth === "needed") return <Login onDone={() => setAuth("ok")} />;

@@ -31,17 +31,18 @@ export function usageQuery(query: URLSearchParams): {
 }
 
 /**
- * A report asked for before the page needed it (before its chunk arrived, or while the pointer was
- * on the menu's "Usage"); taken once by the page.
+ * A report asked for before the page needed it (before its chunk arrived, while the dashboard was
+ * idle, or while the pointer was on the menu's "Usage"); taken once by the page. `value` is set
+ * once it has answered, so the page can draw it in its first render.
  */
-let early: { key: string; at: number; report: Promise<UsageReport> } | undefined;
+let early: { key: string; at: number; report: Promise<UsageReport>; value?: UsageReport } | undefined;
 
 /**
- * How long an early report may wait for its page: one asked for on a hover that was not followed
- * by a click is stale by the time the page is opened later; and while one this young waits, a
- * second hover does not ask again.
+ * How long an early report may wait for its page. A click usually follows an idle dashboard's
+ * prefetch within this; one that comes later asks again (the pointer on "Usage" asks again then).
+ * A job that changes meanwhile drops it sooner (`dropEarlyUsageReport`).
  */
-const EARLY_MS = 10_000;
+const EARLY_MS = 30_000;
 
 const fresh = (key: string) => early?.key === key && Date.now() - early.at < EARLY_MS;
 
@@ -52,12 +53,37 @@ const fresh = (key: string) => early?.key === key && Date.now() - early.at < EAR
 export function prefetchUsageReport(query: URLSearchParams): void {
   const { key, path } = usageQuery(query);
   if (fresh(key)) return;
-  const mine = { key, at: Date.now(), report: api.get<UsageReport>(path) };
+  const mine: NonNullable<typeof early> = { key, at: Date.now(), report: api.get<UsageReport>(path) };
   early = mine;
-  // A failed early answer (say, not logged in yet) is not kept for a page shown later.
-  mine.report.catch(() => {
-    if (early === mine) early = undefined;
-  });
+  mine.report.then(
+    (value) => {
+      mine.value = value;
+    },
+    // A failed early answer (say, not logged in yet) is not kept for a page shown later.
+    () => {
+      if (early === mine) early = undefined;
+    },
+  );
+}
+
+/** A job was created, changed or removed: an early report may no longer be the API's answer. */
+export function dropEarlyUsageReport(): void {
+  early = undefined;
+}
+
+/**
+ * The early report for a usage page URL when it has already answered: the page then draws its
+ * charts in its first render instead of one task later. Read during a render (which React may
+ * throw away and do again), so it is not taken here: the page calls `usedEarlyUsageReport` once it
+ * is shown.
+ */
+export function answeredUsageReport(query: URLSearchParams): UsageReport | undefined {
+  return early?.value && fresh(usageQuery(query).key) ? early.value : undefined;
+}
+
+/** The page shows this early report: a later visit asks again. */
+export function usedEarlyUsageReport(report: UsageReport): void {
+  if (early?.value === report) early = undefined;
 }
 
 /** The report for the page: the early one when it is for the same range and agent, else a new one. */

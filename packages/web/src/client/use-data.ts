@@ -2,10 +2,12 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 /**
  * Loads data for a page, again whenever `key` changes; `reload` keeps showing the old data until
- * the new arrives, and a slow answer never overwrites a newer one.
+ * the new arrives, and a slow answer never overwrites a newer one. `initial`, when given, is the
+ * first `key`'s data already at hand: shown in the first render, not loaded again.
  */
-export function useData<T>(load: () => Promise<T>, key: string) {
-  const [data, setData] = useState<T | undefined>(undefined);
+export function useData<T>(load: () => Promise<T>, key: string, initial?: T) {
+  const [data, setData] = useState<T | undefined>(initial);
+  const given = useRef(initial !== undefined);
   const [error, setError] = useState<unknown>(undefined);
   const seq = useRef(0);
   const loadRef = useRef(load);
@@ -23,6 +25,10 @@ export function useData<T>(load: () => Promise<T>, key: string) {
   }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for what `load` reads
   useEffect(() => {
+    if (given.current) {
+      given.current = false;
+      return;
+    }
     setData(undefined);
     reload();
   }, [key, reload]);

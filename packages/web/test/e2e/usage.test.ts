@@ -47,7 +47,7 @@ function paintedPixels(page: Page, id: string): Promise<number> {
 }
 
 describe("the usage page in headless Chromium", () => {
-  it("draws the four charts from the API's numbers, filters by agent, and fetches chart.js ahead of a click", async () => {
+  it("draws the four charts from the API's numbers, filters by agent, and fetches chart.js and the report ahead of a click", async () => {
     const page = await dash.browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(60_000);
     const problems: string[] = [];
@@ -64,21 +64,28 @@ describe("the usage page in headless Chromium", () => {
         order.push(path.replace(/-[\w-]+\.js$/, ".js"));
     });
 
+    // The report asked for while the dashboard is idle: the one the click shows.
+    const answer = page.waitForResponse((r) => r.url().includes("/api/usage/report"));
     await page.goto(dash.f.web.loginLink().url);
     await page.getByTestId("agent-row-alpha").waitFor();
-    // Once the fleet page is shown and the browser idle, the charting chunk is fetched ahead of a
-    // click on Usage; no report is asked for until the pointer is on the menu's Usage.
-    await expect.poll(() => order).toEqual(["/assets/usage.js"]);
+    // Once the fleet page is shown and the browser idle, the charting chunk and the report are
+    // fetched ahead of a click on Usage.
+    await expect
+      .poll(() => [...order].sort(), { timeout: 30_000 })
+      .toEqual(["/api/usage/report", "/assets/usage.js"]);
+    const report = (await (await answer).json()) as UsageReport;
 
-    const answer = page.waitForResponse((r) => r.url().includes("/api/usage/report"));
+    // The click shows the page in its own task: the chunk loaded ahead, React.lazy does not wait
+    // (it held the page back ~300 ms when it did).
+    await page.evaluate(`document.addEventListener("click", () => setTimeout(() => {
+      window.__shownByClick = document.querySelector("[data-testid=usage-page]") !== null;
+    }), { capture: true, once: true })`);
+    // While it is fresh, neither the pointer on Usage nor the click asks again.
     await page.getByTestId("nav-usage").hover();
-    // Asked for on the hover, before any click.
-    await expect.poll(() => order.filter((o) => o === "/api/usage/report").length).toBe(1);
-    expect(page.url()).not.toMatch(/\/usage$/);
     await page.getByTestId("nav-usage").click();
     await page.waitForURL(/\/usage$/);
-    const report = (await (await answer).json()) as UsageReport;
-    // The page took the answer the hover asked for: no second report, and the chunk once.
+    await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
+    expect(await page.evaluate("window.__shownByClick")).toBe(true);
     expect(order.filter((o) => o === "/api/usage/report")).toHaveLength(1);
     expect(scripts.filter((s) => s.includes("usage-"))).toHaveLength(1);
     for (const id of ["spend", "per-job", "durations", "outcomes"]) {
@@ -116,6 +123,17 @@ describe("the usage page in headless Chromium", () => {
       }
     });
 
+    // The legend is HTML (read by screen readers too): one button a plotted series, which hides it.
+    const legend = page.getByTestId("chart-per-job").getByRole("button");
+    expect(await legend.allTextContents()).toEqual(perJob.columns);
+    const costLine = page.getByTestId("chart-per-job").getByRole("button", { name: "cost" });
+    const painted = await paintedPixels(page, "per-job");
+    await costLine.click();
+    expect(await costLine.getAttribute("aria-pressed")).toBe("false");
+    await expect.poll(() => paintedPixels(page, "per-job"), { timeout: 30_000 }).toBeLessThan(painted);
+    await costLine.click();
+    await expect.poll(() => paintedPixels(page, "per-job"), { timeout: 30_000 }).toBe(painted);
+
     // Durations: one row per bucket, the API's histogram per agent.
     const durations = await tableOf(page, "durations");
     const rows = [...durations.rows.values()];
@@ -136,6 +154,23 @@ describe("the usage page in headless Chromium", () => {
     const failedBeta = seeded.filter((j) => j.agent === "beta" && j.status === "failed").length;
     expect(outcomes.rows.get("beta")![1]).toBe(failedBeta);
 
+    // Screen readers get the four tables: in Chromium's accessibility tree, named by their
+    // captions, with a cell per number (they are not laid out as tables, so this is checked here).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Accessibility.enable");
+    const { nodes } = (await cdp.send("Accessibility.getFullAXTree")) as {
+      nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
+    };
+    const shown = nodes.filter((n) => !n.ignored);
+    const titles = await page.locator("figure.usage-chart h2").allTextContents();
+    expect(shown.filter((n) => n.role?.value === "table").map((n) => n.name?.value)).toEqual(titles);
+    const cells = [spend, perJob, durations, outcomes].reduce(
+      (n, t) => n + t.rows.size * t.columns.length,
+      0,
+    );
+    expect(shown.filter((n) => n.role?.value === "cell")).toHaveLength(cells);
+    await cdp.detach();
+
     // The agent filter asks the API again and draws only that agent.
     const filtered = page.waitForResponse(
       (r) => r.url().includes("/api/usage/report") && r.url().includes("agent=beta"),
@@ -143,7 +178,9 @@ describe("the usage page in headless Chromium", () => {
     await page.getByTestId("usage-agent").selectOption("beta");
     await page.waitForURL(/\/usage\?agent=beta$/);
     const betaReport = (await (await filtered).json()) as UsageReport;
-    await expect.poll(async () => [...(await tableOf(page, "outcomes")).rows.keys()]).toEqual(["beta"]);
+    await expect
+      .poll(async () => [...(await tableOf(page, "outcomes")).rows.keys()], { timeout: 30_000 })
+      .toEqual(["beta"]);
     expect(betaReport.totals.jobs).toBe(seeded.filter((j) => j.agent === "beta").length);
     // The address opens the same page on its own (a bookmark, a reload). The report is asked for
     // beside the session check and the chart chunk, once: the page takes that answer.
@@ -166,5 +203,32 @@ describe("the usage page in headless Chromium", () => {
     await page.getByTestId("chart-spend").locator("canvas[data-drawn=true]").waitFor();
 
     expect(problems).toEqual([]);
+  });
+
+  it("a job that ends after the report was fetched ahead drops it: the click shows the new job (stand-in model)", async () => {
+    const page = await dash.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(60_000);
+    const reports: UsageReport[] = [];
+    page.on("response", (r) => {
+      if (r.url().includes("/api/usage/report")) void r.json().then((b) => reports.push(b as UsageReport));
+    });
+    await page.goto(dash.f.web.loginLink().url);
+    await page.getByTestId("agent-row-alpha").waitFor();
+    await expect.poll(() => reports.length, { timeout: 30_000 }).toBe(1);
+    const before = reports[0]!.totals.jobs;
+    // The page hears of jobs from here on.
+    await page.locator("[data-testid=connection][data-state=open]").waitFor();
+
+    const job = await dash.f.fleet.wait(dash.f.fleet.trigger("alpha", { prompt: "hello" }).id);
+    expect(job.status).toBe("completed");
+    // The page heard of the job (alpha's row links it) before the pointer comes.
+    await page.getByTestId("agent-row-alpha").locator(`a[href="/jobs/${job.id}"]`).first().waitFor();
+    await page.getByTestId("nav-usage").hover();
+    await expect.poll(() => reports.length, { timeout: 30_000 }).toBe(2);
+    await page.getByTestId("nav-usage").click();
+    await page.getByTestId("chart-outcomes").locator("canvas[data-drawn=true]").waitFor();
+    expect(reports[1]!.totals.jobs).toBe(before + 1);
+    const jobs = page.getByTestId("usage-totals").locator("div", { hasText: "jobs" }).locator("b");
+    expect(await jobs.textContent()).toBe(reports[1]!.totals.jobs.toLocaleString("en-US"));
   });
 });

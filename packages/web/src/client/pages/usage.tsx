@@ -1,11 +1,18 @@
-import { useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { api } from "../api.js";
 import { ErrorNote } from "../components/common.js";
 import { type Series, UsageChart, type UsageChartProps } from "../components/usage-chart.js";
 import { count } from "../format.js";
 import { navigate, useLocation } from "../router.js";
 import type { AgentStatus, UsageReport } from "../types.js";
-import { DEFAULT_USAGE_RANGE, loadUsageReport, USAGE_RANGES, usageQuery } from "../usage-query.js";
+import {
+  answeredUsageReport,
+  DEFAULT_USAGE_RANGE,
+  loadUsageReport,
+  USAGE_RANGES,
+  usageQuery,
+  usedEarlyUsageReport,
+} from "../usage-query.js";
 import { useData } from "../use-data.js";
 
 /** Distinct on a white panel and for the common colour blindnesses (Okabe–Ito, then darker kin). */
@@ -157,7 +164,10 @@ function charts(report: UsageReport): UsageChartProps[] {
 export default function UsagePage() {
   const { query } = useLocation();
   const { range, agent, key } = usageQuery(query);
-  const report = useData(() => loadUsageReport(query), key);
+  // Asked for while the dashboard was idle or the pointer on "Usage": drawn in the first render.
+  const [answered] = useState(() => answeredUsageReport(query));
+  useEffect(() => answered && usedEarlyUsageReport(answered), [answered]);
+  const report = useData(() => loadUsageReport(query), key, answered);
   const agents = useData(() => api.get<{ agents: AgentStatus[] }>("/api/agents"), "agents");
   const props = useMemo(() => (report.data ? charts(report.data) : []), [report.data]);
 
