@@ -14,7 +14,7 @@ import { installOffline, type LockEntry, type OfflineInstall, packRelease } from
  * resolved and locked at the pinned versions, nothing unpacked) and
  * `npm install -g --offline ./herdctl-0.1.0.tgz` into a temporary prefix, the one install that
  * unpacks (some 800 MB; a second, local unpack by the same npm from the same cache checked nothing
- * more and cost ~45 CPU-s, bench/README.md "The test suite's cost"); inside a network
+ * more and cost ~20 CPU-s, bench/README.md "The test suite's cost"); inside a network
  * namespace holding only loopback (helpers/install-offline.mjs, run under `unshare --net`), npm's
  * cache (a scratch copy of this machine's tarballs, no metadata) as the only source of packages and
  * the release's `prebuilds/` served on 127.0.0.1 as the mirror better-sqlite3's installer fetches
