@@ -1,7 +1,12 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bash, type Standin, script, startStandin, textReply } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  describeMetadataRead,
+  metadataBaseline,
+  readAgentMetadata,
+} from "../../packages/core/src/runner/agent-metadata.js";
 import { JobExecutor } from "../../packages/core/src/runner/job-executor.js";
 import { StateManager } from "../../packages/core/src/state/index.js";
 import type { JobRecord } from "../../packages/core/src/state/job-record.js";
@@ -15,6 +20,11 @@ import { tempDir, writeFleet } from "../../packages/core/test/helpers/fleet.js";
  * directory. Every job must still complete (a blocking read of the FIFO would hang this suite),
  * with a notice instead of metadata, and the shadow file's content must reach neither the job
  * record, its output, nor a hook.
+ *
+ * Real jobs (a claude conversation each) for the two whose harm shows only in a job: the link to
+ * the shadow file (its content must not leak anywhere) and the FIFO (a blocking read would hang the
+ * job). A refused file takes the same path through the job whatever the refusal, so the other three
+ * are read as the executor reads them after a run, in-process, with the notice the job would print.
  */
 const SHADOW_HASH = "$6$rounds=5000$saltsalt$Zq7Xw9Vb2Nm4Lk6Jh8Gf0Ds1Ap3Oi5";
 
@@ -57,19 +67,11 @@ beforeAll(async () => {
   tmp = tempDir("herdctl-faults-metadata-");
   const shadow = join(tmp.dir, "shadow");
   writeFileSync(shadow, JSON.stringify({ root: SHADOW_HASH }), { mode: 0o600 });
-  const outside = join(tmp.dir, "outside");
   await Promise.all([
-    runCase("huge", "head -c 50000000 /dev/zero | tr '\\0' 'a' > metadata.json"),
     runCase("symlink", `rm -f metadata.json && ln -s ${shadow} metadata.json`),
-    runCase("notJson", "printf 'root:x:0:0:root:/root:/bin/bash' > metadata.json"),
     runCase("fifo", "rm -f metadata.json && mkfifo metadata.json"),
-    runCase(
-      "escape",
-      `mkdir -p ${outside} && echo '{"stolen":true}' > ${outside}/metadata.json && ln -s ${outside} out`,
-      "out/metadata.json",
-    ),
   ]);
-  // Five claude processes on a shared two-core machine: give them room.
+  // Two claude processes on a shared two-core machine: give them room.
 }, 600_000);
 afterAll(async () => {
   await Promise.all(standins.map((s) => s.close()));
@@ -78,11 +80,8 @@ afterAll(async () => {
 
 describe("a hostile metadata file", () => {
   it.each([
-    ["huge", "metadata file metadata.json ignored: it is 50000000 bytes; the limit is 65536 bytes"],
     ["symlink", "metadata file metadata.json ignored: it is a symbolic link; write a regular file"],
-    ["notJson", "metadata file metadata.json ignored: it is not valid JSON"],
     ["fifo", "metadata file metadata.json ignored: it is not a regular file"],
-    ["escape", "metadata file out/metadata.json ignored: it lies outside the working directory"],
   ])("%s: the job completes, with a notice and no metadata", (name, notice) => {
     const job = jobs[name]!;
     expect(job).toMatchObject({ status: "completed", summary: `${name} done`, metadata: null });
@@ -90,6 +89,43 @@ describe("a hostile metadata file", () => {
     const payload = JSON.parse(readFileSync(join(tmp.dir, name, "hook-payload.json"), "utf8"));
     expect(payload).not.toHaveProperty("metadata");
   });
+
+  it.each([
+    [
+      "huge",
+      "metadata.json",
+      (wd: string) => writeFileSync(join(wd, "metadata.json"), Buffer.alloc(50_000_000, "a")),
+      "metadata file metadata.json ignored: it is 50000000 bytes; the limit is 65536 bytes",
+    ],
+    [
+      "notJson",
+      "metadata.json",
+      (wd: string) => writeFileSync(join(wd, "metadata.json"), "root:x:0:0:root:/root:/bin/bash"),
+      "metadata file metadata.json ignored: it is not valid JSON",
+    ],
+    [
+      "escape",
+      "out/metadata.json",
+      (wd: string) => {
+        const outside = join(tmp.dir, "outside-escape");
+        mkdirSync(outside);
+        writeFileSync(join(outside, "metadata.json"), '{"stolen":true}');
+        symlinkSync(outside, join(wd, "out"));
+      },
+      "metadata file out/metadata.json ignored: it lies outside the working directory",
+    ],
+  ])(
+    "%s: refused after the run, with the notice the job prints (read in-process)",
+    async (name, file, write, notice) => {
+      const wd = join(tmp.dir, name);
+      mkdirSync(wd);
+      const baseline = await metadataBaseline(wd, file);
+      write(wd);
+      const read = await readAgentMetadata(wd, file, baseline);
+      expect(read.kind).toBe("refused");
+      expect(describeMetadataRead(file, read)).toBe(notice);
+    },
+  );
 
   it("never lets the linked file's content into the record, the output or a hook", () => {
     for (const name of Object.keys(jobs)) {

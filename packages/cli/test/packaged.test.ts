@@ -10,8 +10,11 @@ import { installOffline, type LockEntry, type OfflineInstall, packRelease } from
  * The release as a user gets it, installed for real with no network, in the commands issue #14
  * names: `scripts/pack.mjs` tarballs; `node prime-cache.mjs` from the release folder, which gives
  * npm's cache the registry metadata of the versions the release's lock pins; then, in a folder
- * holding only the tarballs, `npm install --offline ./herdctl-*.tgz` and
- * `npm install -g --offline ./herdctl-0.1.0.tgz` into a temporary prefix; inside a network
+ * holding only the tarballs, `npm install --offline ./herdctl-*.tgz` (as `--package-lock-only`:
+ * resolved and locked at the pinned versions, nothing unpacked) and
+ * `npm install -g --offline ./herdctl-0.1.0.tgz` into a temporary prefix, the one install that
+ * unpacks (some 800 MB; a second, local unpack by the same npm from the same cache checked nothing
+ * more and cost ~20 CPU-s, bench/README.md "The test suite's cost"); inside a network
  * namespace holding only loopback (helpers/install-offline.mjs, run under `unshare --net`), npm's
  * cache (a scratch copy of this machine's tarballs, no metadata) as the only source of packages and
  * the release's `prebuilds/` served on 127.0.0.1 as the mirror better-sqlite3's installer fetches
@@ -27,12 +30,12 @@ let files: string[];
 let lock: Record<string, LockEntry>;
 let install: OfflineInstall;
 let bin: string;
-let globalBin: string;
+let installed: string;
 let project: string;
 
-function installedHerdctl(args: string[], cwd: string, command = bin): Promise<CliResult> {
+function installedHerdctl(args: string[], cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
+    const child = spawn(bin, args, {
       cwd,
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
@@ -47,10 +50,10 @@ function installedHerdctl(args: string[], cwd: string, command = bin): Promise<C
 }
 
 /**
- * Where the release is packed and installed. Each install unpacks some 800 MB (claude and its
- * native build among them), twice; in memory (tmpfs, where the machine has one) that took about
+ * Where the release is packed and installed. The install unpacks some 800 MB (claude and its
+ * native build among them); in memory (tmpfs, where the machine has one) that took about
  * three quarters of the CPU it took on disk, half the wall time, and leaves the kernel no
- * 1.6 GB to write back (bench/README.md, "The test suite's cost").
+ * 800 MB to write back (bench/README.md, "The test suite's cost").
  */
 function scratchBase(): string | undefined {
   try {
@@ -69,10 +72,10 @@ beforeAll(async () => {
   fleet = await tempDir("herdctl-packaged-fleet-");
   files = await packRelease(release.dir);
   lock = JSON.parse(readFileSync(join(release.dir, "package-lock.json"), "utf8")).packages;
-  install = await installOffline(release.dir, scratch.dir);
+  install = await installOffline(release.dir, scratch.dir, { localLockOnly: true });
   project = join(scratch.dir, "project");
-  bin = join(project, "node_modules", ".bin", "herdctl");
-  globalBin = join(scratch.dir, "global", "bin", "herdctl");
+  bin = join(scratch.dir, "global", "bin", "herdctl");
+  installed = join(scratch.dir, "global", "lib", "node_modules", "herdctl");
 }, 1_200_000);
 
 afterAll(async () => {
@@ -124,7 +127,7 @@ describe("the packed release, installed offline outside the repository", () => {
     expect(install.unprimed.stderr).toMatch(/ENOTCACHED/);
   });
 
-  it("after prime-cache.mjs, installs `./herdctl-*.tgz` in a folder of their own at exactly the versions the lock pins, the binary from the mirror", () => {
+  it("after prime-cache.mjs, resolves `./herdctl-*.tgz` in a folder of their own to exactly the versions the lock pins, and the global install takes the binary from the mirror", () => {
     expect(install.prime.status, install.prime.stderr).toBe(0);
     expect(install.prime.stdout).toMatch(/^primed \d+ packages' metadata/);
     expect(install.local.status, install.local.stderr).toBe(0);
@@ -139,7 +142,6 @@ describe("the packed release, installed offline outside the repository", () => {
     const installedLock = JSON.parse(readFileSync(join(project, "package-lock.json"), "utf8")).packages;
     expect(pinned(installedLock)).toEqual(pinned(lock));
     const version = lock["node_modules/better-sqlite3"]?.version;
-    // The global install may take the binary from prebuild-install's own cache, in npm's.
     expect(install.requests.length).toBeGreaterThan(0);
     expect(new Set(install.requests)).toEqual(
       new Set([
@@ -147,27 +149,22 @@ describe("the packed release, installed offline outside the repository", () => {
       ]),
     );
     // Fetched, not compiled: node-gyp would have left its object files beside the binary.
-    expect(readdirSync(join(project, "node_modules", "better-sqlite3", "build", "Release"))).toEqual([
+    expect(readdirSync(join(installed, "node_modules", "better-sqlite3", "build", "Release"))).toEqual([
       "better_sqlite3.node",
     ]);
   });
 
-  it("installs `./herdctl-0.1.0.tgz` globally offline, and the global command runs", async () => {
+  it("installs `./herdctl-0.1.0.tgz` globally offline: the dashboard's built client ships, no workspace dependency", () => {
     expect(install.global.status, install.global.stderr).toBe(0);
-    const r = await installedHerdctl(["--version"], fleet.dir, globalBin);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split("\n")[0]).toBe("herdctl 0.1.0");
-  });
-
-  it("ships the dashboard's built client and no workspace dependency in the herdctl package", () => {
-    const pkg = join(project, "node_modules", "herdctl");
+    const pkg = installed;
     expect(existsSync(join(pkg, "dist", "client", "index.html"))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith("@herdctl/"))).toEqual([]);
   });
 
-  it("says its version and claude's and the SDK's as installed beside it", async () => {
+  it("the global command says its version and claude's and the SDK's as installed beside it", async () => {
     const r = await installedHerdctl(["--version"], fleet.dir);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim().split("\n")).toEqual([
       "herdctl 0.1.0",
@@ -205,10 +202,7 @@ describe("the packed release, installed offline outside the repository", () => {
       const health = await fetch(`http://127.0.0.1:${port}/api/health`);
       expect(await health.json()).toMatchObject({ ok: true, state: "running" });
       const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-      const packagedIndex = readFileSync(
-        join(project, "node_modules", "herdctl", "dist", "client", "index.html"),
-        "utf8",
-      );
+      const packagedIndex = readFileSync(join(installed, "dist", "client", "index.html"), "utf8");
       expect(page).toBe(packagedIndex);
     } finally {
       if (daemon) await stopDaemon(daemon);

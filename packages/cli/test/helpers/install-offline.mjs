@@ -10,7 +10,13 @@
  * Run it under `unshare --net`: in a network namespace of its own, holding only loopback, any
  * request for the registry or GitHub fails at once instead of quietly succeeding.
  *
- *   unshare --net -- node install-offline.mjs <release> <scratch>
+ *   unshare --net -- node install-offline.mjs <release> <scratch> [--local-lock-only]
+ *
+ * With --local-lock-only, the install in the tarballs' folder is `--package-lock-only`: npm
+ * resolves the whole tree from the primed metadata and writes the folder's package-lock.json, but
+ * unpacks nothing. The global install then is the one that unpacks (some 800 MB: claude's and the
+ * SDK's native packages), runs the install scripts and fetches better-sqlite3's binary; a second
+ * 800 MB unpack by the same npm from the same cache would check nothing the first does not.
  *
  * npm's cache is this machine's tarballs alone: its content hard-linked into <scratch>/cache
  * (content files are never rewritten, only added) with no index, so no registry metadata, and
@@ -32,8 +38,11 @@ import {
 import { createServer } from "node:http";
 import { join, relative, resolve } from "node:path";
 
-const [release, scratch] = process.argv.slice(2).map((arg) => resolve(arg));
-if (!release || !scratch) throw new Error("usage: install-offline.mjs <release> <scratch>");
+const args = process.argv.slice(2);
+const localLockOnly = args.includes("--local-lock-only");
+const [release, scratch] = args.filter((arg) => !arg.startsWith("--")).map((arg) => resolve(arg));
+if (!release || !scratch)
+  throw new Error("usage: install-offline.mjs <release> <scratch> [--local-lock-only]");
 
 // A new network namespace starts with its loopback down.
 execFileSync("ip", ["link", "set", "lo", "up"]);
@@ -92,7 +101,10 @@ const prime = await run(
   [join(release, "prime-cache.mjs"), release, "--cache", cache],
   release,
 );
-const local = await npm(["install", "--offline", ...quiet, ...tarballs], project);
+const local = await npm(
+  ["install", "--offline", ...(localLockOnly ? ["--package-lock-only"] : []), ...quiet, ...tarballs],
+  project,
+);
 const global = await npm(
   ["install", "-g", "--offline", ...quiet, "--prefix", join(scratch, "global"), herdctl],
   project,

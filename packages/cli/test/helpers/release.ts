@@ -39,7 +39,10 @@ export interface OfflineInstall {
   unprimed: NpmRun;
   /** `node prime-cache.mjs <release> --cache <scratch cache>`, the release's own copy. */
   prime: NpmRun;
-  /** `npm install --offline ./herdctl-*.tgz` in `<scratch>/project`, which holds only the tarballs. */
+  /**
+   * `npm install --offline ./herdctl-*.tgz` in `<scratch>/project`, which holds only the tarballs;
+   * with `localLockOnly`, `--package-lock-only` (resolves and writes the lock, unpacks nothing).
+   */
   local: NpmRun;
   /** `npm install -g --offline ./herdctl-0.1.0.tgz` into `<scratch>/global`, from the project folder. */
   global: NpmRun;
@@ -50,14 +53,24 @@ export interface OfflineInstall {
 /**
  * The release installed as docs/operating.md says, with no network: helpers/install-offline.mjs
  * under `unshare --net` (the dry runs before priming, prime-cache.mjs, then the tarballs in a
- * folder of their own and globally).
+ * folder of their own and globally). `localLockOnly`: the first of those two only resolves and writes
+ * its lock (install-offline.mjs says why).
  */
-export async function installOffline(release: string, scratch: string): Promise<OfflineInstall> {
+export async function installOffline(
+  release: string,
+  scratch: string,
+  options: { localLockOnly?: boolean } = {},
+): Promise<OfflineInstall> {
   const helper = fileURLToPath(new URL("./install-offline.mjs", import.meta.url));
+  const flags = options.localLockOnly ? ["--local-lock-only"] : [];
   try {
-    const { stdout } = await run("unshare", ["--net", "--", process.execPath, helper, release, scratch], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      "unshare",
+      ["--net", "--", process.execPath, helper, release, scratch, ...flags],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     return JSON.parse(stdout);
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };

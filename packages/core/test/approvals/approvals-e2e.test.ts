@@ -43,9 +43,15 @@ describeRuntimes(
   (runtime, it) => {
     const bed = fleetTestbed();
 
-    test("pauses the matching call, marks the job waiting_approval, and runs it once a person approves", async () => {
+    // One conversation per runtime: an approved call, then a denied one in the same job.
+    test("pauses the matching call, marks the job waiting_approval, and runs it once a person approves; a denied call does not run and claude is told who refused it and why", async () => {
       bed.standin.setResponder(
-        script([bash("echo free > free.txt"), bash(`touch approved.txt ${SECRET}`), textReply("pushed")]),
+        script([
+          bash("echo free > free.txt"),
+          bash(`touch approved.txt ${SECRET}`),
+          bash("touch denied.txt"),
+          textReply("pushed"),
+        ]),
       );
       const fleet = await bed.start({ worker: agentYaml(runtime, '{ tools: ["Bash(touch:*)"] }') });
       const requested: ApprovalRecord[] = [];
@@ -81,33 +87,26 @@ describeRuntimes(
         decidedVia: "cli",
         reason: "release day",
       });
+      const refused = await pendingFor(fleet, job.id);
+      expect(refused.input).toContain("touch denied.txt");
+      fleet.decideApproval(refused.id, { decision: "deny", by: "bob", via: "cli", reason: "not today" });
       const done = await fleet.wait(job.id);
       expect(done.status).toBe("completed");
       expect(existsSync(join(bed.tmp.dir, "workspace", "approved.txt"))).toBe(true);
+      expect(existsSync(join(bed.tmp.dir, "workspace", "denied.txt"))).toBe(false);
+      const toolResult = bed.standin.mainRequests.map((r) => JSON.stringify(r.body)).join("\n");
+      expect(toolResult).toContain("bob refused this call: not today");
+      expect(fleet.getApproval(refused.id)).toMatchObject({
+        state: "denied",
+        decidedBy: "bob",
+        reason: "not today",
+      });
       expect(notices(fleet, job.id)).toContain(`Bash ${pending.id} approved by alice via cli (release day)`);
       const audit = fleet.audit().filter((e) => e.action === "approval.approved");
       expect(audit.map((e) => [e.target, e.via, e.who])).toEqual([[pending.id, "cli", "alice"]]);
       expect(() => fleet.decideApproval(pending.id, { decision: "deny", by: "bob", via: "cli" })).toThrow(
         `Approval ${pending.id} was already decided: Bash ${pending.id} approved by alice via cli (release day).`,
       );
-    });
-
-    test("a denied call does not run; claude is told who refused it and why", async () => {
-      bed.standin.setResponder(script([bash("touch approved.txt"), textReply("could not")]));
-      const fleet = await bed.start({ worker: agentYaml(runtime, '{ tools: ["Bash(touch:*)"] }') });
-      const job = fleet.trigger("worker", { prompt: "go" });
-      const pending = await pendingFor(fleet, job.id);
-      fleet.decideApproval(pending.id, { decision: "deny", by: "bob", via: "cli", reason: "not today" });
-      const done = await fleet.wait(job.id);
-      expect(done.status).toBe("completed");
-      expect(existsSync(join(bed.tmp.dir, "workspace", "approved.txt"))).toBe(false);
-      const toolResult = bed.standin.mainRequests.map((r) => JSON.stringify(r.body)).join("\n");
-      expect(toolResult).toContain("bob refused this call: not today");
-      expect(fleet.getApproval(pending.id)).toMatchObject({
-        state: "denied",
-        decidedBy: "bob",
-        reason: "not today",
-      });
     });
 
     it("a job cancelled while it waits ends cancelled and its request is denied by herdctl", async () => {

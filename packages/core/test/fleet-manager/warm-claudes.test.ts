@@ -83,7 +83,13 @@ describe("warm claudes (Anthropic faked by the stand-in)", () => {
       expect(standin.mainRequests.at(-1)?.lastUserText).toBe("hi");
       // Its claude exited with the job; a new one waits for the next trigger.
       await until(() => !alive(pid), `warm claude ${pid} to exit after its job`);
-      expect(await warmPid(f)).not.toBe(pid);
+      const next = await warmPid(f);
+      expect(next).not.toBe(pid);
+      // stop ends every warm claude (checked by pid).
+      expect(alive(next)).toBe(true);
+      await f.stop({ timeoutMs: 0 });
+      fleet = undefined;
+      expect(alive(next)).toBe(false);
     });
   }
 
@@ -104,11 +110,23 @@ describe("warm claudes (Anthropic faked by the stand-in)", () => {
     expect(standin.mainRequests.at(-1)?.messages.length).toBeGreaterThan(2);
   });
 
-  it("a reload between warm-up and trigger: the warm claude is ended and the job runs with the new config", async () => {
+  // One fleet, two changes after a warm-up, each of which the warm claude must not outlive.
+  it("an edited CLAUDE.md after warm-up starts a new claude that reads it; a reload ends the warm claude and the job runs with the new config", async () => {
     const f = await startFleet(
       'default_prompt: "hi"\nruntime: cli\npermission_mode: acceptEdits\nsystem_prompt: "OLD-PROMPT-TEXT"\nallowed_tools: [Read]\n',
     );
+    writeFileSync(join(tmp.dir, "workspace", "CLAUDE.md"), "Old house rules: OLD-RULES-MARKER\n");
     await f.wait(f.trigger("worker", { fresh: true }).id);
+    const first = await warmPid(f);
+    writeFileSync(
+      join(tmp.dir, "workspace", "CLAUDE.md"),
+      "New house rules, longer than before: NEW-RULES-MARKER\n",
+    );
+    const edited = await f.wait(f.trigger("worker", { fresh: true }).id);
+    expect(edited.pid).not.toBe(first);
+    expect(alive(first)).toBe(false);
+    expect(JSON.stringify(standin.mainRequests.at(-1)!.messages)).toContain("NEW-RULES-MARKER");
+
     const pid = await warmPid(f);
     writeAgents(tmp.dir, {
       worker:
@@ -123,21 +141,6 @@ describe("warm claudes (Anthropic faked by the stand-in)", () => {
     const request = standin.mainRequests.at(-1)!;
     expect(request.systemText).toContain("NEW-PROMPT-TEXT");
     expect(request.systemText).not.toContain("OLD-PROMPT-TEXT");
-  });
-
-  it("an edited CLAUDE.md after warm-up: the job starts a new claude that reads it", async () => {
-    const f = await startFleet('default_prompt: "hi"\nruntime: cli\npermission_mode: acceptEdits\n');
-    writeFileSync(join(tmp.dir, "workspace", "CLAUDE.md"), "Old house rules: OLD-RULES-MARKER\n");
-    await f.wait(f.trigger("worker", { fresh: true }).id);
-    const pid = await warmPid(f);
-    writeFileSync(
-      join(tmp.dir, "workspace", "CLAUDE.md"),
-      "New house rules, longer than before: NEW-RULES-MARKER\n",
-    );
-    const job = await f.wait(f.trigger("worker", { fresh: true }).id);
-    expect(job.pid).not.toBe(pid);
-    expect(alive(pid)).toBe(false);
-    expect(JSON.stringify(standin.mainRequests.at(-1)!.messages)).toContain("NEW-RULES-MARKER");
   });
 
   it("a CLAUDE.md the job itself wrote is what the warm claude for the next job reads", async () => {
@@ -156,16 +159,6 @@ describe("warm claudes (Anthropic faked by the stand-in)", () => {
     const job = await f.wait(f.trigger("worker", { fresh: true }).id);
     expect(job.pid).toBe(pid);
     expect(JSON.stringify(standin.mainRequests.at(-1)!.messages)).toContain("AGENT-RULES-MARKER");
-  });
-
-  it("stop ends every warm claude (checked by pid)", async () => {
-    const f = await startFleet('default_prompt: "hi"\nruntime: cli\npermission_mode: acceptEdits\n');
-    await f.wait(f.trigger("worker", { fresh: true }).id);
-    const pid = await warmPid(f);
-    expect(alive(pid)).toBe(true);
-    await f.stop({ timeoutMs: 0 });
-    fleet = undefined;
-    expect(alive(pid)).toBe(false);
   });
 
   it("a fleet without warmClaudes (an embedding, an in-process trigger) starts no claude ahead", async () => {

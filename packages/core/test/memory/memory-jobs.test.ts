@@ -4,8 +4,10 @@ import { script, textReply, writeFile } from "@herdctl/standin";
 import { describe, expect, it } from "vitest";
 import { describeRuntimes } from "../../../../test/setup/runtimes.js";
 import { MEMORY_FILE } from "../../src/memory/index.js";
+import { JobMemory } from "../../src/memory/job-memory.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { contextTokensOf } from "../../src/runner/session-policy.js";
+import { Redactor } from "../../src/secrets/redactor.js";
 import type { StateManager } from "../../src/state/index.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
 import { writeFleet } from "../helpers/fleet.js";
@@ -149,20 +151,26 @@ describeRuntimes(
   },
 );
 
+// The file is written before claude starts (JobMemory.prepare, as the executor calls it), so this
+// needs no conversation: the job's own run adds nothing to what prepare did.
 describe("the memory file on the host", () => {
   const fx = hostJobFixture();
 
-  it("is written with the working directory's owner and replaced, not followed, when it is a symlink", async () => {
+  it("is written with the working directory's owner and replaced, not followed, when it is a symlink (the job's memory step, in-process)", async () => {
     const { agent, workspace } = await writeFleet(fx.tmp.dir, "runtime: cli\nmemory: true\n");
     const { symlinkSync, writeFileSync } = await import("node:fs");
     const outside = join(fx.tmp.dir, "outside.txt");
     writeFileSync(outside, "keep me");
     symlinkSync(outside, join(workspace, MEMORY_FILE));
     fx.state.memory.save(agent.name, { content: "seeded", source: "edit", actor: "test" });
-    fx.standin.setResponder(script([textReply("ok")]));
-    const executor = new JobExecutor({ state: fx.state, claudePath, env: claudeEnv(fx.standin, fx.tmp.dir) });
-    const job = await executor.execute({ agent, prompt: "go", triggerType: "manual" });
-    expect(job.status).toBe("completed");
+    const notices: string[] = [];
+    const memory = JobMemory.for(
+      agent,
+      { state: fx.state, redactor: new Redactor([]), notice: (text) => notices.push(text) },
+      { writeBack: true },
+    )!;
+    await memory.prepare();
+    expect(notices).toEqual([]);
     expect(readFileSync(outside, "utf8")).toBe("keep me");
     expect(readFileSync(join(workspace, MEMORY_FILE), "utf8")).toBe("seeded");
     expect(statSync(join(workspace, MEMORY_FILE)).uid).toBe(statSync(workspace).uid);

@@ -22,14 +22,23 @@ describeRuntimes("job executor with the %s runtime", (runtime, it) => {
     new JobExecutor({ state: fx.state, claudePath, env: claudeEnv(fx.standin, fx.tmp.dir) });
   const agentYaml = `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n`;
 
-  it("runs a job to completion and records output, summary, usage and the session", async () => {
-    fx.standin.setResponder(script([writeFile("out.txt", "hi"), textReply("All done here")]));
+  // One good run and one failing run carry the executor's bookkeeping of both: what a completed job
+  // records, what a failed one does to the session pointer, and the API key (in the prompt and in
+  // the model's reply) in no file under the state directory after either.
+  it("runs a job to completion and records output, summary, usage and the session; an API error fails the next with the API's message and keeps the old session pointer; the API key is in no file under the state directory", async () => {
+    fx.standin.setResponder(
+      script([writeFile("out.txt", "hi"), textReply(`All done here, echoing ${TEST_API_KEY}`)]),
+    );
     const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
-    const job = await executor().execute({ agent, prompt: "do it", triggerType: "manual" });
+    const job = await executor().execute({
+      agent,
+      prompt: `do it, my key is ${TEST_API_KEY}`,
+      triggerType: "manual",
+    });
     expect(job).toMatchObject({
       status: "completed",
       exitReason: "success",
-      summary: "All done here",
+      summary: "All done here, echoing [redacted]",
       numTurns: 2,
       runtime,
       docker: false,
@@ -41,6 +50,24 @@ describeRuntimes("job executor with the %s runtime", (runtime, it) => {
     expect(lines.at(-1)?.type).toBe("result");
     expect(fx.state.sessions.get(agent.name)?.sessionId).toBe(job.sessionId);
     expect(readFileSync(join(fx.tmp.dir, "workspace", "out.txt"), "utf8")).toBe("hi");
+
+    fx.standin.setResponder(() => errorReply(500, "upstream exploded"));
+    const bad = await executor().execute({
+      agent,
+      prompt: "boom",
+      triggerType: "manual",
+      session: { mode: "fresh" },
+    });
+    expect(bad).toMatchObject({ status: "failed", exitReason: "api_error" });
+    expect(bad.error).toContain("upstream exploded");
+    expect(fx.state.sessions.get(agent.name)?.sessionId).toBe(job.sessionId);
+
+    fx.state.close();
+    const files = filesUnder(join(fx.tmp.dir, ".herdctl"));
+    expect(files.length).toBeGreaterThan(1);
+    for (const file of files) expect(readFileSync(file).includes(TEST_API_KEY)).toBe(false);
+    fx.state.open();
+    expect(fx.state.jobs.require(job.id).prompt).toBe("do it, my key is [redacted]");
   });
 
   it("continues the last good session on the next manual trigger, and not with --fresh", async () => {
@@ -62,22 +89,6 @@ describeRuntimes("job executor with the %s runtime", (runtime, it) => {
       session: { mode: "fresh" },
     });
     expect(third.sessionId).not.toBe(first.sessionId);
-  });
-
-  it("fails a job on an API error with the API's message and keeps the old session pointer", async () => {
-    const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
-    fx.standin.setResponder(script([textReply("fine")]));
-    const good = await executor().execute({ agent, prompt: "ok", triggerType: "manual" });
-    fx.standin.setResponder(() => errorReply(500, "upstream exploded"));
-    const bad = await executor().execute({
-      agent,
-      prompt: "boom",
-      triggerType: "manual",
-      session: { mode: "fresh" },
-    });
-    expect(bad).toMatchObject({ status: "failed", exitReason: "api_error" });
-    expect(bad.error).toContain("upstream exploded");
-    expect(fx.state.sessions.get(agent.name)?.sessionId).toBe(good.sessionId);
   });
 
   it("records cancelled when the job is cancelled, and timed_out at the agent's timeout", async () => {
@@ -125,22 +136,5 @@ describeRuntimes("job executor with the %s runtime", (runtime, it) => {
       `resuming session ${missing}`,
       `session ${missing} was not found by claude; retrying once with a new session`,
     ]);
-  });
-
-  it("leaves the API key in no file under the state directory", async () => {
-    fx.standin.setResponder(script([textReply(`echoing ${TEST_API_KEY}`)]));
-    const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
-    const job = await executor().execute({
-      agent,
-      prompt: `my key is ${TEST_API_KEY}`,
-      triggerType: "manual",
-    });
-    expect(job.status).toBe("completed");
-    fx.state.close();
-    const files = filesUnder(join(fx.tmp.dir, ".herdctl"));
-    expect(files.length).toBeGreaterThan(1);
-    for (const file of files) expect(readFileSync(file).includes(TEST_API_KEY)).toBe(false);
-    fx.state.open();
-    expect(fx.state.jobs.require(job.id).prompt).toBe("my key is [redacted]");
   });
 });

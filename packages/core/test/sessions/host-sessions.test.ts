@@ -49,6 +49,12 @@ describeRuntimes("fork and adopt with the %s runtime", (runtime, it) => {
   const executor = () => new JobExecutor({ state: fx.state, claudePath, env });
   const agentYaml = `runtime: ${runtime}\nmodel: claude-sonnet-4-5\npermission_mode: acceptEdits\n`;
   const place = (agent: ResolvedAgent) => transcriptPlace(agent, { stateDir: fx.state.stateDir, env });
+  /** A completed job with a session, as the executor records one, for checks that stop before claude. */
+  const finishedJob = (agentName: string) => {
+    const job = fx.state.jobs.create({ agent: agentName, triggerType: "manual", prompt: "hi", runtime });
+    fx.state.jobs.start(job.id, { sessionId: crypto.randomUUID() });
+    return fx.state.jobs.finish(job.id, { status: "completed", exitReason: "success" });
+  };
 
   test("forks a finished job: the new job sees the old conversation, the original transcript is untouched", async () => {
     fx.standin.setResponder(script([textReply("noted"), textReply("forked answer")]));
@@ -81,10 +87,12 @@ describeRuntimes("fork and adopt with the %s runtime", (runtime, it) => {
     expect(fx.state.sessions.get(agent.name)?.sessionId).toBe(fork.sessionId);
   });
 
+  // The refusals come before any runtime runs, so the finished job they refuse is a record, not a
+  // conversation: its transcript exists nowhere, which only the last refusal (a gone transcript)
+  // looks at, and the fork test above covers a fork of a real one.
   it("refuses to fork a job of another agent, a running job, a job with no session, or a gone transcript", async () => {
-    fx.standin.setResponder(script([textReply("noted")]));
     const { agent } = await writeFleet(fx.tmp.dir, agentYaml);
-    const done = await executor().execute({ agent, prompt: "hi", triggerType: "manual" });
+    const done = finishedJob(agent.name);
     const other = { ...agent, name: "other" };
     expect(() => planFork(fx.state, other, done.id, place(agent))).toThrow(
       `job ${done.id} belongs to agent worker, not other; fork it as its own agent: herdctl trigger worker --fork ${done.id}`,

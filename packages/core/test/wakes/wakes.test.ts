@@ -166,19 +166,29 @@ describeRuntimes("durable wakes, %s runtime (real claude, stand-in API, fake clo
     expect(f.state.wakes.require(cancelledId)).toMatchObject({ prompt: "later", status: "cancelled" });
   });
 
-  it("pending wakes survive a restart: one due while the fleet was down fires once on start, one over an hour late is missed", async () => {
+  it("pending wakes survive a restart: one due while the fleet was down fires once on start, one over an hour late is missed, one cancelled before it fired never fires", async () => {
     fx.standin.setResponder(
       script([
         wakeup(600, "too late"),
         wakeup(3600, "resume after restart"),
+        wakeup(1800, "never"),
         textReply("ok"),
         textReply("back"),
       ]),
     );
     const f = await startFleet("");
     const first = await f.wait(f.trigger("waker", { prompt: "long task" }).id);
-    const [late, due] = f.listWakes();
-    expect([late!.nextFireAt, due!.nextFireAt]).toEqual([at(600_000), at(3_600_000)]);
+    const byPrompt = (prompt: string) => f.listWakes().find((w) => w.prompt === prompt)!;
+    const [late, due, never] = [byPrompt("too late"), byPrompt("resume after restart"), byPrompt("never")];
+    expect([late!.nextFireAt, due!.nextFireAt, never!.nextFireAt]).toEqual([
+      at(600_000),
+      at(3_600_000),
+      at(1_800_000),
+    ]);
+    // Cancelled before it fires: had it stayed pending it would be due (50 min late) after the
+    // restart and fire, and the job count at the end would be 3.
+    expect(f.cancelWake(never!.id).status).toBe("cancelled");
+    expect(() => f.cancelWake(never!.id)).toThrow(/no pending wake/);
     await f.stop({ timeoutMs: 0 });
 
     fx.clock.advance(80 * 60_000); // down from 0 to 80 min: the 10 min wake is 70 min late, the 60 min one 20
@@ -197,6 +207,7 @@ describeRuntimes("durable wakes, %s runtime (real claude, stand-in API, fake clo
     });
     expect(again.state.wakes.require(due!.id)).toMatchObject({ status: "done", fireCount: 1 });
     expect(again.state.wakes.require(late!.id)).toMatchObject({ status: "missed", fireCount: 0 });
+    expect(again.state.wakes.require(never!.id)).toMatchObject({ status: "cancelled", fireCount: 0 });
     fx.clock.advance(3_600_000);
     expect(again.state.jobs.list().jobs).toHaveLength(2);
   });
@@ -219,16 +230,5 @@ describeRuntimes("durable wakes, %s runtime (real claude, stand-in API, fake clo
     expect(Date.parse(woken.startedAt!)).toBeGreaterThanOrEqual(
       Date.parse(f.state.jobs.require(slow.id).finishedAt!),
     );
-  });
-
-  it("a wake can be cancelled before it fires", async () => {
-    fx.standin.setResponder(script([wakeup(60, "never"), textReply("ok")]));
-    const f = await startFleet("");
-    await f.wait(f.trigger("waker", { prompt: "p" }).id);
-    const [wake] = f.listWakes();
-    expect(f.cancelWake(wake!.id).status).toBe("cancelled");
-    expect(() => f.cancelWake(wake!.id)).toThrow(/no pending wake/);
-    fx.clock.advance(3_600_000);
-    expect(f.state.jobs.list().jobs).toHaveLength(1);
   });
 });

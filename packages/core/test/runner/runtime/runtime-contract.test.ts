@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   dropConnection,
@@ -67,22 +67,28 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     return { messages, workspace, agent };
   }
 
-  it("yields the init message, the assistant text and a success result", async () => {
-    standin.setResponder(script([textReply("Hello from the stand-in")]));
-    const { messages } = await run("Say hello");
+  // One conversation per behaviour: the first run carries every check of a plain successful run
+  // (messages, a real tool call, the prompt as delivered, the key kept out), and the session runs
+  // share one base session.
+  it("yields init, a real Write tool call and its result, and a success result; delivers a hostile 200 KB prompt byte for byte and keeps the API key out", async () => {
+    standin.setResponder(
+      script([writeFile("notes/hello.txt", "written by claude\n"), textReply("Hello from the stand-in")]),
+    );
+    const line = "The quick brown fox jumps over the lazy dog 0123456789 ~!@#$%^&*()\n";
+    const hostile =
+      "Cost $1234 and `rm -rf /` or $(whoami) \"quoted\" 'single' back\\slash \\n literal\n" +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${HOME} is the point.
+      "second line\ttab — naïve café 日本語 🐑 ${HOME} %s\n\n-p --flag";
+    // 200 KB in all, the hostile text last, so the prompt still ends in what looks like flags.
+    const prompt = line.repeat(Math.ceil(200_000 / line.length)).slice(0, 200_000 - hostile.length) + hostile;
+    const { messages, workspace } = await run(prompt);
     expect(messages[0]).toMatchObject({ type: "system", subtype: "init" });
     const result = messages.at(-1);
     expect(result).toMatchObject({ type: "result", subtype: "success", is_error: false });
     expect(result && "result" in result ? result.result : undefined).toBe("Hello from the stand-in");
-    expect(standin.mainRequests[0]?.lastUserText).toBe("Say hello");
+    expect(standin.mainRequests[0]?.lastUserText).toBe(prompt);
     expect(standin.mainRequests[0]?.model).toBe("claude-sonnet-4-5");
-  });
-
-  it("really runs a Write tool call in the working directory and yields the call and its result", async () => {
-    standin.setResponder(script([writeFile("notes/hello.txt", "written by claude\n"), textReply("Done")]));
-    const { messages, workspace } = await run("Write the file");
     expect(readFileSync(join(workspace, "notes/hello.txt"), "utf8")).toBe("written by claude\n");
-    expect(messages.at(-1)).toMatchObject({ type: "result", subtype: "success" });
     // Wakes, tool failures and chat turns read tool calls and results from these messages, so the
     // tests of those features run on one runtime each.
     type Block = { type?: string; id?: string; name?: string; tool_use_id?: string };
@@ -99,10 +105,13 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     expect(answer?.block.tool_use_id).toBe(call?.block.id);
     expect(answer?.line).toMatchObject({ session_id: messages[0]!.session_id });
     expect(answer?.line).toHaveProperty("tool_use_result");
+    expect(JSON.stringify(messages)).not.toContain(claudeEnv(standin, tmp.dir).ANTHROPIC_API_KEY);
   });
 
-  it("resumes a session: the model sees the earlier turns", async () => {
-    standin.setResponder(script([textReply("first answer"), textReply("second answer")]));
+  it("resumes a session (the model sees the earlier turns) and forks it into a new id", async () => {
+    standin.setResponder(
+      script([textReply("first answer"), textReply("second answer"), textReply("forked")]),
+    );
     const sessionId = crypto.randomUUID();
     const first = await run("first question", { sessionId });
     expect(first.messages.at(-1)).toMatchObject({ session_id: sessionId });
@@ -113,16 +122,13 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     expect(texts).toContain("first answer");
     expect(seen?.lastUserText).toBe("second question");
     expect(second.messages.at(-1)).toMatchObject({ type: "result", session_id: sessionId });
-  });
 
-  it("forks a session into a new id and leaves the original resumable", async () => {
-    standin.setResponder(script([textReply("base"), textReply("forked")]));
-    const base = crypto.randomUUID();
-    await run("base question", { sessionId: base });
     const forkId = crypto.randomUUID();
-    const fork = await run("fork question", { resume: base, fork: true, sessionId: forkId });
+    const fork = await run("fork question", { resume: sessionId, fork: true, sessionId: forkId });
     expect(fork.messages.at(-1)).toMatchObject({ type: "result", session_id: forkId });
-    expect(JSON.stringify(standin.mainRequests.at(-1)?.messages)).toContain("base question");
+    const forked = standin.mainRequests.at(-1);
+    expect(JSON.stringify(forked?.messages)).toContain("first question");
+    expect(forked?.lastUserText).toBe("fork question");
   });
 
   it("reports an API 500 as an error result carrying the API's message", async () => {
@@ -204,31 +210,5 @@ describe.each(runtimes)("%s runtime against the real claude", (_name, makeRuntim
     // claude either reports the broken stream as an error result or exits without one.
     if (outcome instanceof RuntimeError) expect(outcome.reason).toBe("no_result");
     else expect(outcome).toMatchObject({ type: "result", is_error: true });
-  });
-
-  it("delivers a hostile prompt to the model byte for byte", async () => {
-    standin.setResponder(script([textReply("ok")]));
-    const prompt =
-      "Cost $1234 and `rm -rf /` or $(whoami) \"quoted\" 'single' back\\slash \\n literal\n" +
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${HOME} is the point.
-      "second line\ttab — naïve café 日本語 🐑 ${HOME} %s\n\n-p --flag";
-    await run(prompt);
-    expect(standin.mainRequests[0]?.lastUserText).toBe(prompt);
-  });
-
-  it("delivers a 200 KB prompt intact", async () => {
-    standin.setResponder(script([textReply("ok")]));
-    const line = "The quick brown fox jumps over the lazy dog 0123456789 ~!@#$%^&*()\n";
-    const prompt = line.repeat(Math.ceil(200_000 / line.length)).slice(0, 200_000);
-    await run(prompt);
-    expect(standin.mainRequests[0]?.lastUserText).toBe(prompt);
-  });
-
-  it("keeps the API key out of everything claude wrote", async () => {
-    standin.setResponder(script([writeFile("a.txt", "x"), textReply("done")]));
-    const { messages } = await run("write");
-    const env = claudeEnv(standin, tmp.dir);
-    expect(JSON.stringify(messages)).not.toContain(env.ANTHROPIC_API_KEY);
-    expect(existsSync(join(tmp.dir, "workspace", "a.txt"))).toBe(true);
   });
 });
