@@ -2,18 +2,31 @@ import { execFileSync } from "node:child_process";
 
 /**
  * A real terminal for the built CLI: tmux gives it a pty, so questions, colour and the live
- * stream are what a person sees. One session per test file, named after the process.
+ * stream are what a person sees. One session per test file, named after the process, on a tmux
+ * server of its own (`-L`): files running at once never share a server, so one file's last
+ * session ending (and its server exiting) cannot take another file's session with it.
  */
 export class TmuxSession {
   constructor(readonly name: string) {}
 
   run(...args: string[]): string {
-    return execFileSync("tmux", args, { encoding: "utf8" });
+    return execFileSync("tmux", ["-L", this.name, "-f", "/dev/null", ...args], { encoding: "utf8" });
   }
 
-  /** Starts `argv` in `cwd` on a `cols`×`rows` screen; the pane stays after it exits, to be read. */
+  /**
+   * Starts `argv` in `cwd` on a `cols`×`rows` screen; the pane stays after it exits, to be read.
+   * remain-on-exit is set in the same tmux call, before the session exists: a command that exits
+   * at once (`--help`) would otherwise end the session, and the server, before a later call set it.
+   */
   start(cwd: string, argv: string[], size: { cols: number; rows: number }, env: string[] = []): void {
     this.run(
+      "start-server",
+      ";",
+      "set-option",
+      "-g",
+      "remain-on-exit",
+      "on",
+      ";",
       "new-session",
       "-d",
       "-s",
@@ -27,7 +40,6 @@ export class TmuxSession {
       ...env.flatMap((e) => ["-e", e]),
       ...argv,
     );
-    this.run("set-option", "-t", this.name, "remain-on-exit", "on");
   }
 
   /** The screen as text; `colour` keeps the escape sequences, `history` lines scrolled off too. */
