@@ -24,11 +24,13 @@ import { registerTrigger } from "./commands/trigger.js";
 import { registerUsage } from "./commands/usage.js";
 import { registerWakes } from "./commands/wakes.js";
 import { registerWebhook } from "./commands/webhook.js";
+import { registerWorker } from "./commands/worker.js";
 import { globalProgram } from "./program-global.js";
 
 export function buildProgram(): Command {
   const program = globalProgram();
   registerStart(program);
+  registerWorker(program);
   registerStop(program);
   registerStatus(program);
   registerTrigger(program);

@@ -8,8 +8,9 @@ import { OFFLINE_LABEL } from "../offline-label.js";
 import { firstFire } from "../output/first-fire.js";
 import { attachFleetLog } from "../output/fleet-log.js";
 import { visible } from "../output/terminal-text.js";
+import { type WorkerFlags, workerSettings } from "../worker-options.js";
 
-interface StartOptions {
+interface StartOptions extends WorkerFlags {
   web?: boolean;
   webPort?: string;
   webHost?: string;
@@ -17,6 +18,9 @@ interface StartOptions {
   stopTimeout?: string;
   warm?: boolean;
 }
+
+/** Jobs `herdctl start` runs itself on a PostgreSQL fleet when --max-concurrent is not given. */
+const DEFAULT_DAEMON_SLOTS = 4;
 
 export function registerStart(program: Command): void {
   program
@@ -35,7 +39,20 @@ export function registerStart(program: Command): void {
       "on Ctrl-C, how long running jobs may finish before they are cancelled",
       "30",
     )
+    .option(
+      "--id <id>",
+      "PostgreSQL fleets: this daemon's worker id (default: the hostname and 6 hex digits)",
+    )
+    .option(
+      "--labels <labels>",
+      "PostgreSQL fleets: labels this machine offers to agents' placement.labels (docker,region=eu)",
+    )
+    .option(
+      "--max-concurrent <n>",
+      `PostgreSQL fleets: jobs this daemon runs itself from the fleet's queue (default ${DEFAULT_DAEMON_SLOTS}; 0 for none)`,
+    )
     .action(async (options: StartOptions, command: Command) => {
+      const worker = workerSettings(options, { maxConcurrent: DEFAULT_DAEMON_SLOTS, minSlots: 0 });
       keepRunningWhenOutputCloses();
       const ctx = new CommandContext(command.optsWithGlobals());
       const configPath = ctx.configPath();
@@ -53,6 +70,8 @@ export function registerStart(program: Command): void {
         actor: (await import("@herdctl/core/essentials")).localUserActor(),
         warmClaudes: options.warm === false ? undefined : DEFAULT_WARM_CLAUDES,
         warmContainers: options.warm === false ? undefined : DEFAULT_WARM_CONTAINERS,
+        // Used on PostgreSQL only: there this daemon is one of the fleet's workers.
+        worker: (await ctx.stateBackend()).kind === "postgres" ? worker : undefined,
       });
       const detach = attachFleetLog(fleet, ctx);
       try {

@@ -122,12 +122,17 @@ export class ClusterWorker {
   async stop({ drain = true }: { drain?: boolean } = {}): Promise<void> {
     this.stopping.abort();
     this.wake?.();
-    if (!drain) for (const r of this.running.values()) r.abort.abort(new Error("the worker is stopping"));
+    if (!drain) this.abortRunning();
     await Promise.all([...this.running.values()].map((r) => r.done));
     this.closing.abort();
     await Promise.all(this.loops);
     await this.withClient("deregister", (c) => deregisterWorker(c, this.identity.id));
     await this.pool.end();
+  }
+
+  /** Aborts the jobs running now (a stop that was draining turned into a hard one). */
+  abortRunning(): void {
+    for (const r of this.running.values()) r.abort.abort(new Error("the worker is stopping"));
   }
 
   private async claimLoop(): Promise<void> {

@@ -16,7 +16,38 @@ export interface Reaped {
   requeued: Array<{ id: number; resumedFrom: number }>;
 }
 
+/** What a job record that lost its worker says. */
+export const LEASE_LAPSED_REASON =
+  "the worker running this job stopped renewing its lease (it died, froze or lost the database)";
+
+/**
+ * A queue row the daemon queued for a state job names it (`payload.jobId`): that job record is
+ * interrupted in the same transaction, and its resumed row names the job to continue
+ * (`payload.resumeOf`); the worker that claims it records the new job (cluster-runner.ts).
+ */
 export async function reapLapsed(client: pg.ClientBase): Promise<Reaped> {
+  await client.query("begin");
+  try {
+    const reaped = await reapRows(client);
+    if (reaped.jobIds.length > 0) {
+      await client.query(
+        `update jobs set status = 'interrupted', exit_reason = 'interrupted', error = $2,
+           finished_at = to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+           duration_ms = case when started_at is null then null
+             else (extract(epoch from clock_timestamp() - started_at::timestamptz) * 1000)::bigint end
+         where id = any($1::text[]) and status in ('queued', 'running', 'waiting_approval')`,
+        [reaped.jobIds, LEASE_LAPSED_REASON],
+      );
+    }
+    await client.query("commit");
+    return { interrupted: reaped.interrupted, requeued: reaped.requeued };
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  }
+}
+
+async function reapRows(client: pg.ClientBase): Promise<Reaped & { jobIds: string[] }> {
   const { rows } = await client.query<{ kind: string; id: string; ref: string }>(
     `with lapsed as (
        select id from ${WORK_TABLE}
@@ -25,21 +56,28 @@ export async function reapLapsed(client: pg.ClientBase): Promise<Reaped> {
      ),
      interrupted as (
        update ${WORK_TABLE} w set status = 'interrupted', finished_at = clock_timestamp(), lease_until = null,
-         error = 'the worker stopped renewing its lease (it died, froze or lost the database)'
+         error = $1
        from lapsed where w.id = lapsed.id
        returning w.id, w.worker_id, w.agent, w.required_labels, w.payload, w.on_interrupt
      ),
      requeued as (
        insert into ${WORK_TABLE} (agent, required_labels, payload, on_interrupt, resumed_from)
-       select agent, required_labels, payload, on_interrupt, id from interrupted where on_interrupt = 'resume'
+       select agent, required_labels,
+         case when payload ? 'jobId' then jsonb_build_object('resumeOf', payload ->> 'jobId') else payload end,
+         on_interrupt, id
+       from interrupted where on_interrupt = 'resume'
        order by id
        returning id, resumed_from
      )
      select 'interrupted' as kind, id::text, worker_id as ref from interrupted
      union all
-     select 'requeued', id::text, resumed_from::text from requeued`,
+     select 'requeued', id::text, resumed_from::text from requeued
+     union all
+     select 'job', id::text, payload ->> 'jobId' from interrupted where payload ? 'jobId'`,
+    [LEASE_LAPSED_REASON],
   );
   return {
+    jobIds: rows.filter((r) => r.kind === "job").map((r) => r.ref),
     interrupted: rows
       .filter((r) => r.kind === "interrupted")
       .map((r) => ({ id: Number(r.id), workerId: r.ref })),

@@ -19,13 +19,8 @@ export const WORK_CHANNEL = "herdctl_work";
  */
 export const CLAIM_LOCK: readonly [number, number] = [LOCK_SPACE, lockKey("work-claim")];
 
-/** Creates the tables if missing; safe when several processes start at once. */
-export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> {
-  await client.query("begin");
-  try {
-    // `create … if not exists` alone can fail when two sessions create the same thing at once.
-    await client.query("select pg_advisory_xact_lock(hashtext($1))", [WORK_TABLE]);
-    await client.query(`
+/** The cluster's tables and functions; every statement is idempotent. */
+export const CLUSTER_DDL = `
       create table if not exists ${WORKERS_TABLE} (
         id text primary key,
         hostname text not null,
@@ -55,6 +50,8 @@ export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> 
       );
       create index if not exists ${WORK_TABLE}_queued on ${WORK_TABLE} (id) where status = 'queued';
       create index if not exists ${WORK_TABLE}_running on ${WORK_TABLE} (agent, worker_id) where status = 'running';
+      -- A row queued for a state job (the daemon's enqueue) names it; cancel finds it by that.
+      create index if not exists ${WORK_TABLE}_job on ${WORK_TABLE} ((payload ->> 'jobId'));
       create table if not exists ${LIMITS_TABLE} (
         scope text primary key,
         max_running int not null check (max_running > 0)
@@ -108,7 +105,15 @@ export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> 
         $$ begin perform pg_notify('${WORK_CHANNEL}', ''); return null; end $$;
       create or replace trigger ${WORK_TABLE}_notify after insert on ${WORK_TABLE}
         for each statement execute function ${WORK_TABLE}_notify();
-    `);
+`;
+
+/** Creates the tables if missing; safe when several processes start at once. */
+export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> {
+  await client.query("begin");
+  try {
+    // `create … if not exists` alone can fail when two sessions create the same thing at once.
+    await client.query("select pg_advisory_xact_lock(hashtext($1))", [WORK_TABLE]);
+    await client.query(CLUSTER_DDL);
     await client.query("commit");
   } catch (err) {
     await client.query("rollback").catch(() => {});

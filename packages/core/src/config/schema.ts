@@ -337,6 +337,22 @@ export const SessionSchema = z.strictObject({
     .describe("Turn limit for each job when the agent sets no max_turns of its own"),
 });
 
+/** The same shape `herdctl worker --labels` accepts (cluster/worker-registry.ts checks both). */
+const PLACEMENT_LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}(=[A-Za-z0-9][A-Za-z0-9._:/-]{0,127})?$/;
+
+export const PlacementSchema = z.strictObject({
+  labels: z
+    .array(
+      matching(
+        PLACEMENT_LABEL,
+        (v) => `"${v}" is not a valid label`,
+        "use a name (docker) or name=value (region=eu) of letters, digits, '.', '_' or '-'",
+      ),
+    )
+    .default([])
+    .describe("Labels a worker must have to run this agent's jobs, e.g. [docker, region=eu]"),
+});
+
 export const InstancesSchema = z.strictObject({
   max_concurrent: positiveInt
     .default(1)
@@ -917,6 +933,9 @@ const agentFields = {
       "After a crash: resume runs an interrupted job again on its session; none (default) leaves it interrupted. A job interrupted while it waited for an approval is resumed either way (docs/agents.md#approvals)",
     ),
   docker: DockerSchema.optional().describe("Run the agent in a container"),
+  placement: PlacementSchema.optional().describe(
+    "Where the agent's jobs may run on a PostgreSQL fleet: only on a worker (herdctl worker --labels, herdctl start --labels) that has every label listed; ignored on SQLite, where one daemon runs everything",
+  ),
   retry: RetrySchema.optional().describe(
     "Run a job again, as a new job, after an API error or a timeout; never after a cancel",
   ),

@@ -61,6 +61,7 @@ import {
 import { BudgetLedger } from "../spend/budget.js";
 import { BudgetAlarm } from "../spend/budget-alarm.js";
 import { type UsageQuery, type UsageReport, usageReport } from "../spend/usage-report.js";
+import type { QueuedJobWork } from "../state/cluster-jobs.js";
 import {
   type ApprovalRecord,
   type ApprovalState,
@@ -84,10 +85,11 @@ import { UsagePauses } from "../usage-limits/pauses.js";
 import { agentUsageLimit, type UsageLimitStatus } from "../usage-limits/status.js";
 import { ownValue } from "../util/own.js";
 import { WakeScheduler } from "../wakes/index.js";
+import { ClusterMember, type ClusterMemberOptions, RESUME_PROMPT } from "./cluster-member.js";
 import { ConfigWatcher } from "./config-watcher.js";
 import { agentNotFound, FleetError, nearestAgentNames, pruneRunning, scheduleNotFound } from "./errors.js";
 import { type ConfigReloadedEvent, FleetEventBus, type JobMessage, type JobOutputEvent } from "./events.js";
-import { JobControl } from "./job-control.js";
+import { type ClusterQueue, JobControl } from "./job-control.js";
 import { recoverFromCrash } from "./recovery.js";
 import { ScheduleExecutor } from "./schedule-executor.js";
 import {
@@ -154,6 +156,24 @@ export interface FleetManagerOptions {
    * (runtime/warm-containers.ts), by the same rule. Default off; the daemon turns it on.
    */
   warmContainers?: WarmContainersOptions;
+  /**
+   * PostgreSQL only: this process is also a worker that runs jobs from the fleet's queue
+   * (`herdctl worker`; `herdctl start` with slots of its own). `maxConcurrent: 0` claims nothing.
+   */
+  worker?: WorkerOptions;
+}
+
+/** Who this process is as a worker (docs/scaling.md); checked by checkIdentity. */
+export interface WorkerOptions {
+  /** Default: the hostname and 6 hex digits. */
+  id?: string;
+  labels?: string[];
+  /** Jobs it runs at once (default 1; 0 for none). */
+  maxConcurrent?: number;
+  /** herdctl's version, shown with the worker. */
+  version: string;
+  /** Lease, heartbeat, reaper and poll periods (the defaults bound a dead worker's jobs to ~11 s). */
+  timings?: ClusterMemberOptions["timings"];
 }
 
 /** An MCP server as written under `mcp_servers`, as an object (durations as strings or milliseconds). */
@@ -200,9 +220,6 @@ export interface TriggerOptions {
 /** What `reload` did: the agents added, removed and updated, or why the new config was refused. */
 export type ReloadResult = ({ ok: true } & ConfigReloadedEvent) | { ok: false; message: string };
 
-const RESUME_PROMPT =
-  "herdctl: your previous run was interrupted before it finished. Continue the task where you left off.";
-
 /**
  * The always-on fleet: loads the config, recovers from a previous crash, schedules agents, admits
  * and runs jobs, reloads on change and stops gracefully. Every trigger goes through `trigger` or
@@ -230,6 +247,8 @@ export class FleetManager {
    * while this daemon holds the "scheduler" leader lock (docs/scaling.md). Undefined on SQLite.
    */
   private leader: LeaderLock | undefined;
+  /** On PostgreSQL with `worker`: this process's claims on the fleet's queue. */
+  private member: ClusterMember | undefined;
   /** Who fired a schedule, in its fire key: this machine and process. */
   private readonly daemonId = `${hostname()}:${process.pid}`;
   private fleetState: FleetState = "stopped";
@@ -374,10 +393,19 @@ export class FleetManager {
         this.containers.warm = this.warmContainers;
       }
       const background = this.options.background !== false;
-      // Without background work nothing may touch jobs another herdctl process may be running.
-      const recovered = background
-        ? await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log)
-        : { interrupted: [] };
+      const onPostgres = this.state.backend.kind === "postgres";
+      if (this.options.worker && !onPostgres)
+        throw new FleetError(
+          "FLEET_NOT_CLUSTER",
+          `${this.loaded.configPath} keeps its state in SQLite, where one herdctl start runs every job; a worker needs the fleet on PostgreSQL: set state: { backend: postgres, url: \${DATABASE_URL} } (docs/scaling.md)`,
+        );
+      if (onPostgres && (background || this.options.worker)) this.state.clusterJobs?.ensureTables();
+      // Without background work nothing may touch jobs another herdctl process may be running. On
+      // PostgreSQL, leases decide: a job whose worker died is interrupted by the workers' reaper.
+      const recovered =
+        background && !onPostgres
+          ? await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log)
+          : { interrupted: [] };
 
       const executor = new JobExecutor({
         state: this.state,
@@ -415,6 +443,7 @@ export class FleetManager {
         budgetTimezone: () => this.loaded.fleet.budget?.timezone,
         usageLimits: { admit: (agent, options) => this.usagePauses.admit(agent, options) },
         warm: this.warm || this.warmContainers ? this.demand() : undefined,
+        cluster: onPostgres && background ? this.clusterQueue() : undefined,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -498,6 +527,27 @@ export class FleetManager {
         });
       }
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
+      const slots = this.options.worker?.maxConcurrent ?? 1;
+      if (onPostgres && this.options.worker && slots > 0) {
+        const { defaultWorkerId } = await import("../cluster/worker-registry.js");
+        this.member = new ClusterMember({
+          url: (this.state.backend as { url: string }).url,
+          identity: {
+            id: this.options.worker.id ?? defaultWorkerId(),
+            labels: this.options.worker.labels ?? [],
+            maxConcurrent: slots,
+            version: this.options.worker.version,
+          },
+          state: this.state,
+          executor,
+          events: this.events,
+          agent: (name) => this.agentsByName.get(name),
+          configPath: this.loaded.configPath,
+          log: this.log,
+          timings: this.options.worker.timings,
+        });
+        await this.member.start();
+      }
       if (background) {
         if (this.state.backend.kind === "postgres") await this.campaignForScheduler(this.state.backend.url);
         else {
@@ -593,6 +643,7 @@ export class FleetManager {
         },
       ],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
+      ["finish or cancel this worker's jobs", () => this.stopMember(timeoutMs)],
       ["end the warm claude processes", () => this.warm?.close()],
       ["end the chats' claude processes", () => this.chatService?.close()],
       [
@@ -626,6 +677,64 @@ export class FleetManager {
     process.off("SIGHUP", this.onSighup);
     this.fleetState = "stopped";
     this.events.emit("fleet:stopped", { reason });
+  }
+
+  /** This worker stops claiming; its jobs get `timeoutMs` to finish, then are cancelled. */
+  private async stopMember(timeoutMs: number): Promise<void> {
+    const member = this.member;
+    if (!member) return;
+    const timer = setTimeout(() => void member.stop({ drain: false }), timeoutMs);
+    try {
+      await member.stop();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A stop in progress cancels this worker's jobs now instead of letting them finish (second SIGTERM). */
+  cancelWorkerJobs(): void {
+    void this.member?.stop({ drain: false });
+  }
+
+  /** The id this process claims jobs under, when it is a worker. */
+  get workerId(): string | undefined {
+    return this.member?.id;
+  }
+
+  /** Where portable jobs go on PostgreSQL: the workers' queue, with the agent's placement labels. */
+  private clusterQueue(): ClusterQueue {
+    const jobs = this.state.clusterJobs!;
+    return {
+      // Only what a worker's own fleet file can rebuild: the agent as defined there (no trigger
+      // overrides), no chat process or lane, no fork (its transcript check is this machine's).
+      portable: (request) =>
+        this.agentsByName.get(request.agent.name) === request.agent &&
+        request.conversation === undefined &&
+        typeof request.session !== "function" &&
+        request.lane === undefined &&
+        request.forkedFrom === undefined,
+      enqueue: (job, request) =>
+        jobs.enqueue({
+          jobId: job.id,
+          agent: job.agent,
+          requiredLabels: request.agent.placement?.labels ?? [],
+          onInterrupt: request.agent.on_interrupt === "resume" ? "resume" : "none",
+          session: portableSession(request.session),
+        }),
+      cancelQueued: (id) => jobs.cancelQueued(id),
+    };
+  }
+
+  /** The leader writes the limits every worker's claim checks, from the fleet file. */
+  private writeClusterLimits(): void {
+    try {
+      this.state.clusterJobs?.setLimits({
+        fleet: this.loaded.fleet.max_concurrent_jobs,
+        agents: Object.fromEntries(this.loaded.agents.map((a) => [a.name, a.instances?.max_concurrent ?? 1])),
+      });
+    } catch (error) {
+      this.log(`could not write the workers' limits: ${(error as Error).message}`);
+    }
   }
 
   private logConfigWarnings(loaded: LoadedFleet): void {
@@ -698,6 +807,7 @@ export class FleetManager {
       if (added.includes(agent.name) || updated.includes(agent.name)) this.scheduleAgent(agent);
     }
     this.persistSchedulePlans();
+    if (this.leader?.isLeader) this.writeClusterLimits();
     void this.connectors?.apply(next.agents);
     if (this.watchesConfig) this.watcher.watch(next);
     this.lastReloadError = null;
@@ -1391,6 +1501,7 @@ export class FleetManager {
       onElected: () => {
         if (this.fleetState === "stopping" || this.fleetState === "stopped") return;
         this.log("scheduler: this daemon leads; the schedules fire here");
+        this.writeClusterLimits();
         this.scheduler.start();
         this.persistSchedulePlans();
       },
@@ -1450,6 +1561,13 @@ export class FleetManager {
   }
 }
 
+/** The session choice a queue row carries; a function (a chat's) never reaches the queue. */
+function portableSession(session: JobRequest["session"]): QueuedJobWork["session"] {
+  if (session === undefined || typeof session === "function") return { mode: "fresh" };
+  if (session.mode === "resume") return { mode: "resume", sessionId: session.sessionId };
+  return session;
+}
+
 /** How an agent added at runtime is named in errors about it. */
 function addedLabel(config: AgentDefinition): string {
   return `addAgent(${JSON.stringify(String(config?.name))})`;
@@ -1459,6 +1577,12 @@ function addedLabel(config: AgentDefinition): string {
 function withOverrides(agent: ResolvedAgent, options: TriggerOptions): ResolvedAgent {
   const bad = (key: string, problem: string) =>
     new FleetError("FLEET_BAD_TRIGGER", `trigger option ${key}: ${problem}`);
+  if (
+    options.model === undefined &&
+    options.workingDirectory === undefined &&
+    options.mcpServers === undefined
+  )
+    return agent;
   const next = { ...agent };
   if (options.model !== undefined) {
     if (typeof options.model !== "string" || options.model.trim() === "")

@@ -23,6 +23,29 @@ export interface SubmitOptions {
 /** instances.max_queued when the config predates it. */
 const DEFAULT_MAX_QUEUED = 20;
 
+/**
+ * On PostgreSQL, where any worker may run a job: the queue a job goes to instead of this daemon's
+ * own runner (fleet-manager.ts builds it from the state's `clusterJobs`).
+ */
+export interface ClusterQueue {
+  /** Whether any worker may run it (else this daemon does: a chat turn, a trigger's overrides). */
+  portable(request: JobRequest): boolean;
+  /** Writes the job's queue row; called in the transaction that records the job. */
+  enqueue(job: JobRecord, request: JobRequest): void;
+  /** Takes a job no worker has claimed out of the queue; false once one has. */
+  cancelQueued(jobId: string): boolean;
+}
+
+/** How often the record of a job another worker runs is read, to follow it to its end. */
+const REMOTE_POLL_MS = 500;
+
+interface RemoteJob {
+  job: JobRecord;
+  request: JobRequest | undefined;
+  done: Promise<JobRecord>;
+  resolveDone: (job: JobRecord) => void;
+}
+
 interface ActiveJob {
   job: JobRecord;
   request: JobRequest;
@@ -47,6 +70,9 @@ export class JobControl {
   private readonly unrecorded = new Map<string, { status: "failed"; exitReason: "error"; error: string }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retries: RetryScheduler;
+  /** Jobs of this fleet that workers run (on this machine or another), followed to their end. */
+  private readonly remote = new Map<string, RemoteJob>();
+  private remoteTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -72,6 +98,8 @@ export class JobControl {
           options: { force: boolean; scheduled: boolean },
         ): ((jobId: string) => void) | undefined;
       };
+      /** PostgreSQL: jobs go to the workers' queue (the limits then hold in the claim). */
+      cluster?: ClusterQueue;
     },
   ) {
     this.retries = new RetryScheduler({
@@ -97,6 +125,19 @@ export class JobControl {
       force: options.overUsageLimit === true,
       scheduled: request.triggerType === "schedule" || request.triggerType === "wake",
     });
+    const cluster = this.deps.cluster;
+    if (cluster?.portable(request)) {
+      // Limits hold in the workers' claim, across every machine; the row waits there for a slot.
+      const job = this.deps.state.transaction(() => {
+        const created = this.deps.executor.enqueue(request);
+        cluster.enqueue(created, request);
+        return created;
+      });
+      probe?.(job.id);
+      this.deps.events.emit("job:queued", job);
+      this.follow(job, request);
+      return job;
+    }
     const blocked = this.blockedBy(request);
     if (blocked && (options.noQueue || false)) throw blocked;
     if (blocked) {
@@ -132,7 +173,10 @@ export class JobControl {
   async wait(jobId: string): Promise<JobRecord> {
     const entry = this.active.get(jobId);
     if (entry) return entry.done;
-    return this.deps.state.jobs.require(jobId);
+    const job = this.deps.state.jobs.require(jobId);
+    // A job some worker runs: followed through its record until it ends.
+    if (this.deps.cluster && !isTerminalStatus(job.status)) return this.follow(job, undefined).done;
+    return job;
   }
 
   /**
@@ -152,6 +196,7 @@ export class JobControl {
           `job ${jobId} already ended (${job.status}); nothing to cancel`,
         );
       }
+      if (this.deps.cluster) return this.cancelRemote(job);
       throw new FleetError(
         "FLEET_JOB_NOT_ACTIVE",
         `job ${jobId} is not run by this daemon; nothing to cancel`,
@@ -185,16 +230,78 @@ export class JobControl {
   }
 
   runningJobs(agent?: string): JobRecord[] {
-    return [...this.active.values()]
-      .filter((e) => e.running && (agent === undefined || e.job.agent === agent))
-      .map((e) => e.job);
+    return [
+      ...[...this.active.values()].filter((e) => e.running).map((e) => e.job),
+      ...[...this.remote.values()].map((r) => r.job).filter((j) => j.status !== "queued"),
+    ].filter((j) => agent === undefined || j.agent === agent);
   }
 
   queuedJobs(agent?: string): JobRecord[] {
-    return this.line
-      .map((id) => this.active.get(id)!)
-      .filter((e) => agent === undefined || e.job.agent === agent)
-      .map((e) => e.job);
+    return [
+      ...this.line.map((id) => this.active.get(id)!.job),
+      ...[...this.remote.values()].map((r) => r.job).filter((j) => j.status === "queued"),
+    ].filter((j) => agent === undefined || j.agent === agent);
+  }
+
+  /**
+   * A job in the workers' queue: taken out if no worker has claimed it, else its worker is asked
+   * to stop it (it reads the request within a second) and the job's end is awaited.
+   */
+  private async cancelRemote(job: JobRecord): Promise<JobRecord> {
+    const { state, cluster } = this.deps;
+    const cancelled = state.transaction(() => {
+      if (!cluster!.cancelQueued(job.id)) return undefined;
+      return state.jobs.finish(job.id, {
+        status: "cancelled",
+        exitReason: "cancelled",
+        error: "cancelled before a worker took it",
+      });
+    });
+    if (cancelled) {
+      this.poll();
+      return cancelled;
+    }
+    state.jobs.requestCancel(job.id);
+    return this.follow(job, undefined).done;
+  }
+
+  /** Follows a job a worker runs: its start and end reach this daemon's events and waiters. */
+  private follow(job: JobRecord, request: JobRequest | undefined): RemoteJob {
+    const known = this.remote.get(job.id);
+    if (known) return known;
+    let resolveDone!: (job: JobRecord) => void;
+    const done = new Promise<JobRecord>((resolve) => {
+      resolveDone = resolve;
+    });
+    const entry: RemoteJob = { job, request, done, resolveDone };
+    this.remote.set(job.id, entry);
+    this.remoteTimer ??= setInterval(() => this.poll(), REMOTE_POLL_MS).unref();
+    return entry;
+  }
+
+  private poll(): void {
+    for (const entry of this.remote.values()) {
+      let now: JobRecord | undefined;
+      try {
+        now = this.deps.state.jobs.get(entry.job.id);
+      } catch {
+        return; // the database is away; the next tick tries again
+      }
+      if (!now) continue;
+      const before = entry.job.status;
+      entry.job = now;
+      if (before === "queued" && now.status !== "queued" && !isTerminalStatus(now.status))
+        this.deps.events.emit("job:started", now);
+      if (!isTerminalStatus(now.status)) continue;
+      this.remote.delete(now.id);
+      const ended = entry.request ? this.withRetry({ request: entry.request }, now) : now;
+      this.deps.events.emit(endEventFor(ended), ended);
+      entry.resolveDone(ended);
+    }
+    if (this.remote.size === 0 && this.remoteTimer) {
+      clearInterval(this.remoteTimer);
+      this.remoteTimer = undefined;
+    }
   }
 
   /** Failed jobs whose next attempt waits for its backoff. */
@@ -203,7 +310,7 @@ export class JobControl {
   }
 
   isActive(jobId: string): boolean {
-    return this.active.has(jobId);
+    return this.active.has(jobId) || this.remote.has(jobId);
   }
 
   /**
@@ -213,6 +320,9 @@ export class JobControl {
   async drain(timeoutMs: number): Promise<void> {
     this.closed = true;
     this.retries.stop();
+    // Jobs workers run go on without this daemon; it only stops following them.
+    clearInterval(this.remoteTimer);
+    this.remoteTimer = undefined;
     this.recordPending();
     clearInterval(this.retryTimer);
     for (const id of [...this.line]) await this.cancel(id);
@@ -336,7 +446,7 @@ export class JobControl {
   }
 
   /** Plans the job's next attempt when its retry policy allows one; the record then says when. */
-  private withRetry(entry: ActiveJob, job: JobRecord): JobRecord {
+  private withRetry(entry: Pick<ActiveJob, "request">, job: JobRecord): JobRecord {
     try {
       return this.retries.jobEnded(job, entry.request);
     } catch (error) {

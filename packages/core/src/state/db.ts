@@ -543,6 +543,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX approvals_by_job ON approvals (job_id, input_key);
     `,
   },
+  {
+    version: 20,
+    name: "job worker and cancel request",
+    // On PostgreSQL a job runs on whichever worker claims it (docs/scaling.md): worker_id names
+    // it, and cancel_requested is how a cancel asked on another machine reaches that worker. On
+    // SQLite the one daemon runs everything; the columns stay as they are there (same schema).
+    sql: `
+      ALTER TABLE jobs ADD COLUMN worker_id TEXT;
+      ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1));
+    `,
+  },
 ];
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");

@@ -107,6 +107,10 @@ export interface JobRecord {
   readonly metadata: AgentMetadata | null;
   /** What a proxy-only job reached, or was refused, through herdctl's egress proxy. */
   readonly egress: readonly EgressEntry[] | null;
+  /** The worker that claimed the job (PostgreSQL fleets); null on SQLite and while queued. */
+  readonly workerId: string | null;
+  /** A cancel was asked for while another machine's worker ran the job; that worker stops it. */
+  readonly cancelRequested: boolean;
 }
 
 /** A JSON object an agent wrote about its own run; untrusted, size-capped, secrets redacted. */
@@ -150,6 +154,7 @@ export interface JobPatch {
   readonly toolFailures?: readonly ToolFailure[] | null;
   readonly metadata?: AgentMetadata | null;
   readonly egress?: readonly EgressEntry[] | null;
+  readonly workerId?: string | null;
 }
 
 export interface JobStart {
@@ -201,6 +206,8 @@ export interface JobRow {
   tool_failures: string | null;
   metadata_json: string | null;
   egress_json: string | null;
+  worker_id: string | null;
+  cancel_requested: number;
 }
 
 function parseJson<T>(text: string | null): T | null {
@@ -246,6 +253,8 @@ export function rowToJob(row: JobRow): JobRecord {
     toolFailures: parseJson(row.tool_failures),
     metadata: parseJson(row.metadata_json),
     egress: parseJson(row.egress_json),
+    workerId: row.worker_id ?? null,
+    cancelRequested: row.cancel_requested === 1,
   };
 }
 
@@ -272,6 +281,7 @@ export const PATCH_COLUMNS: Readonly<Record<keyof JobPatch, [string, (value: nev
   toolFailures: ["tool_failures", (v: object | null) => (v === null ? null : JSON.stringify(v))],
   metadata: ["metadata_json", (v: object | null) => (v === null ? null : JSON.stringify(v))],
   egress: ["egress_json", (v: object | null) => (v === null ? null : JSON.stringify(v))],
+  workerId: ["worker_id", (v: string | null) => v],
 };
 
 /** The record as it reads after `patch` is stored, without reading it back. */

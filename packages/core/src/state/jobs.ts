@@ -92,6 +92,8 @@ export class JobRepository {
       toolFailures: null,
       metadata: null,
       egress: null,
+      workerId: null,
+      cancelRequested: false,
     };
     return this.write(() => {
       if (resumedFrom !== null) this.require(resumedFrom);
@@ -197,6 +199,20 @@ export class JobRepository {
         durationMs,
       };
     });
+  }
+
+  /**
+   * Asks the worker running the job on another machine to stop it (it looks every second); false
+   * when the job is not running or waiting any more.
+   */
+  requestCancel(id: string): boolean {
+    assertJobId(id);
+    return this.write(
+      () =>
+        this.prepare(
+          "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status IN ('queued', 'running', 'waiting_approval')",
+        ).run(id).changes === 1,
+    );
   }
 
   /** Changes details without touching the status; allowed after the job has finished. */

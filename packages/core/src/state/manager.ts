@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { ApprovalRepository } from "./approvals.js";
 import { AuditRepository } from "./audit.js";
 import { ChatRepository } from "./chats.js";
+import { ClusterJobRepository } from "./cluster-jobs.js";
 import {
   type Db,
   integrityProblems,
@@ -81,6 +82,8 @@ interface OpenState {
   readonly usagePauses: UsagePauseRepository;
   /** PostgreSQL only (several daemons may plan one fire); undefined on SQLite. */
   readonly scheduleFires?: ScheduleFireRepository;
+  /** PostgreSQL only: the workers' queue, as the state's own connection sees it. */
+  readonly clusterJobs?: ClusterJobRepository;
 }
 
 /**
@@ -174,6 +177,7 @@ export class StateManager {
     return {
       ...this.repositories(db, client.server),
       scheduleFires: new ScheduleFireRepository(db, client.server),
+      clusterJobs: new ClusterJobRepository(db, client.server),
     };
   }
 
@@ -238,6 +242,11 @@ export class StateManager {
 
   get chats(): ChatRepository {
     return this.opened().chats;
+  }
+
+  /** The workers' queue and registry; undefined on SQLite, where one daemon runs every job. */
+  get clusterJobs(): ClusterJobRepository | undefined {
+    return this.opened().clusterJobs;
   }
 
   /** Fire keys of schedules; undefined on SQLite, where one daemon owns the state. */

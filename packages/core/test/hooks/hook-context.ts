@@ -39,6 +39,8 @@ export function finishedJob(overrides: Partial<JobRecord> = {}): JobRecord {
     toolFailures: null,
     metadata: null,
     egress: null,
+    workerId: null,
+    cancelRequested: false,
     ...overrides,
   };
 }

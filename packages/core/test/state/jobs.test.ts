@@ -61,6 +61,8 @@ describeBackends("JobRepository: create and read", () => {
       toolFailures: null,
       metadata: null,
       egress: null,
+      workerId: null,
+      cancelRequested: false,
     });
     expect(state.jobs.get(job.id)).toEqual(job);
   });

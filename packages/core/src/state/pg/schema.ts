@@ -284,6 +284,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: "schema of SQLite migrations 1–19 (initial schema … approvals for risky tool calls)",
     sql: SCHEMA_19,
   },
+  {
+    version: 20,
+    name: "job worker and cancel request",
+    sql: `
+      ALTER TABLE jobs ADD COLUMN worker_id ${T};
+      ALTER TABLE jobs ADD COLUMN cancel_requested BIGINT NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1));
+    `,
+  },
 ];
 
 /**

@@ -1,0 +1,168 @@
+import { CLUSTER_DDL, LIMITS_TABLE, WORK_TABLE, WORKERS_TABLE } from "../cluster/schema.js";
+import type { WorkLimits } from "../cluster/work-queue.js";
+import type { Db } from "./db-interface.js";
+import { translateStorageError } from "./errors.js";
+
+/** A worker as `herdctl status` lists it. */
+export interface ClusterWorkerStatus {
+  id: string;
+  hostname: string;
+  labels: string[];
+  maxConcurrent: number;
+  version: string;
+  /** Jobs it runs now (its running queue rows). */
+  running: number;
+  heartbeatAt: string;
+  /** Heard from within a lease and not stopped. */
+  alive: boolean;
+}
+
+/** What a job's queue row needs besides the job record (the worker reads that). */
+export interface QueuedJobWork {
+  jobId: string;
+  agent: string;
+  requiredLabels: readonly string[];
+  onInterrupt: "none" | "resume";
+  /** How the job's session is chosen; the only part of the run a row may say (docs/security.md). */
+  session:
+    | { mode: "continue"; maxContextTokens?: number }
+    | { mode: "fresh"; notice?: string }
+    | { mode: "resume"; sessionId: string };
+}
+
+/** Workers older than this without a heartbeat are shown as gone (the workers' default lease). */
+const ALIVE_MS = 10_000;
+
+/**
+ * The queue seen through the state's own connection (PostgreSQL only): a job triggered on the
+ * fleet is recorded `queued` and its queue row written in the same transaction, so a job is never
+ * queued without its record nor recorded without its row. The claim, the leases and the reaper
+ * are the workers' (cluster/), on connections of their own.
+ */
+export class ClusterJobRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly where: string,
+  ) {}
+
+  /** Makes the cluster's tables if missing; several processes may start at once. */
+  ensureTables(): void {
+    this.run(() =>
+      this.db.transaction(() => {
+        this.db.prepare("SELECT pg_advisory_xact_lock(hashtext(?))").get(WORK_TABLE);
+        this.db.exec(CLUSTER_DDL);
+      })(),
+    );
+  }
+
+  /** Writes the job's queue row (and so wakes the workers); call in the job's creating transaction. */
+  enqueue(work: QueuedJobWork): void {
+    this.run(() =>
+      this.db
+        .prepare(
+          `INSERT INTO ${WORK_TABLE} (agent, required_labels, payload, on_interrupt)
+           VALUES (?, ARRAY(SELECT jsonb_array_elements_text(CAST(? AS jsonb))), CAST(? AS jsonb), ?)`,
+        )
+        .run(
+          work.agent,
+          JSON.stringify([...new Set(work.requiredLabels)].sort()),
+          JSON.stringify({ jobId: work.jobId, session: work.session }),
+          work.onInterrupt,
+        ),
+    );
+  }
+
+  /**
+   * Makes a claimed row name the job its worker recorded for it (a resumed job is recorded by the
+   * worker that claims it), so if that worker dies too, the reaper interrupts that job as well.
+   */
+  adopt(workId: number, work: Pick<QueuedJobWork, "jobId" | "session">): void {
+    this.run(() =>
+      this.db
+        .prepare(`UPDATE ${WORK_TABLE} SET payload = CAST(? AS jsonb) WHERE id = ?`)
+        .run(JSON.stringify({ jobId: work.jobId, session: work.session }), workId),
+    );
+  }
+
+  /** Takes a job that no worker has claimed out of the queue; false once a worker has it. */
+  cancelQueued(jobId: string): boolean {
+    return this.run(
+      () =>
+        this.db
+          .prepare(
+            `UPDATE ${WORK_TABLE} SET status = 'cancelled', finished_at = clock_timestamp()
+             WHERE status = 'queued' AND payload ->> 'jobId' = ?`,
+          )
+          .run(jobId).changes > 0,
+    );
+  }
+
+  /** Whether the job has a queue row (it was triggered on the cluster, not run by its daemon). */
+  isQueued(jobId: string): boolean {
+    return this.run(
+      () =>
+        this.db
+          .prepare(`SELECT 1 AS one FROM ${WORK_TABLE} WHERE payload ->> 'jobId' = ? LIMIT 1`)
+          .get(jobId) !== undefined,
+    );
+  }
+
+  /** Replaces the limits every claim checks (the leader writes them from the fleet file). */
+  setLimits(limits: WorkLimits): void {
+    this.run(() =>
+      this.db.transaction(() => {
+        this.db.prepare(`DELETE FROM ${LIMITS_TABLE}`).run();
+        const insert = this.db.prepare(`INSERT INTO ${LIMITS_TABLE} (scope, max_running) VALUES (?, ?)`);
+        if (limits.fleet !== undefined) insert.run("fleet", limits.fleet);
+        for (const [agent, n] of Object.entries(limits.agents ?? {})) insert.run(`agent:${agent}`, n);
+      })(),
+    );
+  }
+
+  /** Workers that have not stopped, with what each runs now; the gone ones only if seen lately. */
+  workers(): ClusterWorkerStatus[] {
+    const table = this.run(() => this.db.prepare("SELECT to_regclass(?) AS t").get(WORKERS_TABLE)) as
+      | { t: string | null }
+      | undefined;
+    if (!table?.t) return [];
+    const rows = this.run(() =>
+      this.db
+        .prepare(
+          `SELECT w.id, w.hostname, w.labels, w.max_concurrent, w.version,
+               to_char(w.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS heartbeat_at,
+               CASE WHEN w.heartbeat_at >= clock_timestamp() - make_interval(secs => CAST(? AS float8) / 1000)
+                 THEN 1 ELSE 0 END AS alive,
+               (SELECT COUNT(*) FROM ${WORK_TABLE} q WHERE q.status = 'running' AND q.worker_id = w.id) AS running
+             FROM ${WORKERS_TABLE} w WHERE w.stopped_at IS NULL ORDER BY w.id`,
+        )
+        .all(ALIVE_MS),
+    ) as Array<{
+      id: string;
+      hostname: string;
+      labels: string[];
+      max_concurrent: number;
+      version: string;
+      heartbeat_at: string;
+      alive: number;
+      running: number | string;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      hostname: r.hostname,
+      labels: r.labels,
+      maxConcurrent: Number(r.max_concurrent),
+      version: r.version,
+      running: Number(r.running),
+      heartbeatAt: r.heartbeat_at,
+      alive: Number(r.alive) === 1,
+    }));
+  }
+
+  private run<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw translateStorageError(error, this.where);
+    }
+  }
+}
