@@ -63,6 +63,7 @@ export async function offlineStatus(ctx: CommandContext): Promise<FleetStatus> {
         facts.agents.map((a) => a.name),
         credential,
       ),
+      ...(state.clusterJobs ? { workers: state.clusterJobs.workers() } : {}),
       agents,
     };
   } finally {

@@ -31,6 +31,12 @@ export function registerCancel(program: Command): void {
       // Loaded here, not with the module: every command pays for what the command modules import.
       const { ControlClient, ControlError } = await import("@herdctl/core/internal/control/client");
       const client = await ControlClient.connect(state.socketPath);
+      if (!client && !dropsRetry && (await ctx.stateBackend()).kind === "postgres") {
+        const cancelled = await (await import("../cluster-cancel.js")).cancelOnCluster(ctx, job.id);
+        if (ctx.json) ctx.printJson({ job: cancelled });
+        else ctx.print(`job ${cancelled.id} ${statusColour(ctx.out, cancelled.status)}`);
+        return;
+      }
       if (!client) {
         throw new CliError(
           `job ${job.id} is marked ${job.status}, but no herdctl daemon is running, so nothing here can cancel it. ` +

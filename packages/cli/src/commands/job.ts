@@ -32,6 +32,14 @@ export function jobDetails(job: JobRecord, style: Style, origin: JobOrigin | nul
     ["Trigger", job.triggerType + (job.attempt > 1 ? ` (attempt ${job.attempt})` : "")],
     ["Schedule", job.schedule ?? "-"],
     ["Runtime", `${job.runtime}${job.docker ? " in Docker" : ""}`],
+    ...(job.workerId
+      ? [
+          ["Worker", job.workerId + (job.cancelRequested ? style.yellow(" (cancel requested)") : "")] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ["Session", job.sessionId ?? "-"],
     ["Resumed from", describeOrigin(origin, job)],
     ["Created", when(job.createdAt)],

@@ -24,12 +24,17 @@ function oneLine(text: string | null, width: number): string {
 }
 
 export function jobsTable(jobs: readonly JobRecord[], style: Style, now = Date.now()): string {
+  // A PostgreSQL fleet's jobs name the worker that ran them; a SQLite fleet's table is unchanged.
+  const workers = jobs.some((j) => j.workerId);
+  const header = ["ID", "AGENT", "STATUS", "TRIGGER", "SCHEDULE", "STARTED", "DURATION", "COST", "SUMMARY"];
+  if (workers) header.splice(3, 0, "WORKER");
   return table(
-    ["ID", "AGENT", "STATUS", "TRIGGER", "SCHEDULE", "STARTED", "DURATION", "COST", "SUMMARY"],
+    header,
     jobs.map((j) => [
       j.id,
       j.agent,
       statusColour(style, j.status),
+      ...(workers ? [j.workerId ?? "-"] : []),
       j.attempt > 1 ? `${j.triggerType} (attempt ${j.attempt})` : j.triggerType,
       j.schedule ?? "-",
       relativeTime(j.startedAt ?? j.createdAt, now),

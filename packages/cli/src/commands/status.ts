@@ -82,6 +82,20 @@ export function registerStatus(program: Command): void {
       for (const b of [...(status.budgets ?? []), ...status.agents.flatMap((a) => a.budgets ?? [])])
         ctx.print(budgetLine(s, b));
       for (const c of status.connectors ?? []) ctx.print(connectorLine(s, c));
+      if (status.workers?.length)
+        ctx.print(
+          table(
+            ["WORKER", "LABELS", "RUNNING", "LAST HEARTBEAT"],
+            status.workers.map((w) => [
+              w.alive ? s.cyan(w.id) : `${s.dim(w.id)} ${s.yellow("(silent)")}`,
+              w.labels.length > 0 ? w.labels.join(",") : "-",
+              `${w.running}/${w.maxConcurrent}`,
+              relativeTime(w.heartbeatAt),
+            ]),
+          ),
+        );
+      else if (status.workers)
+        ctx.print(s.yellow("workers none: no herdctl worker or daemon runs this fleet's jobs"));
       // A daemon older than usage-limit pauses sends no usageLimit.
       for (const a of status.agents)
         if (a.usageLimit)

@@ -37,8 +37,8 @@ export function registerWorker(program: Command): void {
       const configPath = ctx.configPath();
       if ((await ctx.stateBackend()).kind !== "postgres")
         throw new CliError(
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet file's own ${VAR} syntax, shown as text
           `herdctl worker: ${configPath} keeps its state in SQLite, where one herdctl start runs every job. ` +
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet file's own ${VAR} syntax, shown as text
             "Workers share a fleet on PostgreSQL: set state: { backend: postgres, url: ${DATABASE_URL} } in the fleet file (docs/scaling.md), or run herdctl start here instead",
         );
       const { FleetManager } = await import("../on-demand/fleet-manager.js");

@@ -61,7 +61,7 @@ import {
 import { BudgetLedger } from "../spend/budget.js";
 import { BudgetAlarm } from "../spend/budget-alarm.js";
 import { type UsageQuery, type UsageReport, usageReport } from "../spend/usage-report.js";
-import type { QueuedJobWork } from "../state/cluster-jobs.js";
+import type { ClusterWorkerStatus, QueuedJobWork } from "../state/cluster-jobs.js";
 import {
   type ApprovalRecord,
   type ApprovalState,
@@ -1441,8 +1441,19 @@ export class FleetManager {
       budgets: this.budgets.statuses(),
       connectors: this.connectorStatuses(),
       usageLimits: this.usagePauses.list(),
+      ...(this.state.clusterJobs ? { workers: this.clusterWorkers() } : {}),
       agents,
     };
+  }
+
+  /** The fleet's workers; an unreachable database leaves the rest of the status standing. */
+  private clusterWorkers(): ClusterWorkerStatus[] {
+    try {
+      return this.state.clusterJobs?.workers() ?? [];
+    } catch (error) {
+      this.log(`status: could not list the workers: ${(error as Error).message}`);
+      return [];
+    }
   }
 
   private agentUsageLimit(agent: string): AgentUsageLimit | undefined {

@@ -3,6 +3,7 @@ import type { ResolvedAgent } from "../config/index.js";
 import { type ConfigTamper, recentConfigTampers } from "../runner/config-tamper.js";
 import type { ScheduleSnapshot } from "../scheduler/index.js";
 import { type BudgetStatus, measureBudgets } from "../spend/budget.js";
+import type { ClusterWorkerStatus } from "../state/cluster-jobs.js";
 import type { JobRecord, StateManager, WakeRecord } from "../state/index.js";
 import type { UsageLimitStatus } from "../usage-limits/status.js";
 import type { RetryRef } from "./retries.js";
@@ -125,6 +126,8 @@ export interface FleetStatus {
   connectors: ConnectorStatus[];
   /** Credentials paused at their usage limit. */
   usageLimits: UsageLimitStatus[];
+  /** PostgreSQL fleets: the workers that have not stopped (absent on SQLite, one daemon runs all). */
+  workers?: ClusterWorkerStatus[];
   agents: AgentStatus[];
 }
 

@@ -112,6 +112,15 @@ export function JobPage({ id }: { id: string }) {
                 {j.attempt > 1 ? ` · attempt ${j.attempt}` : ""}
               </dd>
             </div>
+            {j.workerId && (
+              <div data-testid="job-worker">
+                <dt>Worker</dt>
+                <dd className="mono">
+                  {j.workerId}
+                  {j.cancelRequested && !TERMINAL.has(j.status) ? " · cancel requested" : ""}
+                </dd>
+              </div>
+            )}
             {j.forkedFrom && (
               <div data-testid="forked-from">
                 <dt>Forked from</dt>
