@@ -294,7 +294,10 @@ describe("migration 19: approvals", () => {
     const versionBefore = old.prepare("SELECT version FROM usage_versions").pluck().get() as number;
     old.close();
 
-    const db = openDatabase(path);
+    const db = openDatabase(
+      path,
+      MIGRATIONS.filter((m) => m.version <= 19),
+    );
     try {
       expect(schemaVersion(db)).toBe(19);
       expect(db.prepare("SELECT resumed_from FROM jobs WHERE id = 'job-child'").pluck().get()).toBe(
@@ -315,6 +318,33 @@ describe("migration 19: approvals", () => {
       );
       db.prepare("DELETE FROM jobs WHERE id = 'job-parent'").run();
       expect(db.prepare("SELECT job_id FROM wakes").pluck().get()).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("migration 20: a job's worker and cancel request", () => {
+  it("adds worker_id and cancel_requested to existing jobs, which read as run here and not asked to stop", () => {
+    const path = join(tempDir(), "herdctl.db");
+    const old = openDatabase(
+      path,
+      MIGRATIONS.filter((m) => m.version <= 19),
+    );
+    old
+      .prepare(
+        "INSERT INTO jobs (id, agent, trigger_type, status, prompt, runtime, created_at) VALUES ('job-old', 'a', 'manual', 'running', 'p', 'cli', '2026-01-01T00:00:00.000Z')",
+      )
+      .run();
+    old.close();
+    const db = openDatabase(path);
+    try {
+      expect(schemaVersion(db)).toBe(20);
+      expect(db.prepare("SELECT worker_id, cancel_requested FROM jobs WHERE id = 'job-old'").get()).toEqual({
+        worker_id: null,
+        cancel_requested: 0,
+      });
+      expect(() => db.prepare("UPDATE jobs SET cancel_requested = 2").run()).toThrow(/CHECK/);
     } finally {
       db.close();
     }
