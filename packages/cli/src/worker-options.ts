@@ -7,6 +7,7 @@ export interface WorkerFlags {
   id?: string;
   labels?: string;
   maxConcurrent?: string;
+  lease?: string;
 }
 
 export interface WorkerSettings {
@@ -14,7 +15,11 @@ export interface WorkerSettings {
   labels: string[];
   maxConcurrent: number;
   version: string;
+  timings?: { leaseMs: number };
 }
+
+/** The lease's bounds: its heartbeat (a third) must stay ≥ 1 s; past 5 min a dead worker's jobs wait too long. */
+const LEASE_RANGE_S = [3, 300] as const;
 
 /**
  * Checks the flags before anything starts; each message names the flag and what to write.
@@ -48,5 +53,14 @@ export function workerSettings(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return { id: flags.id, labels, maxConcurrent, version: VERSION };
+  let timings: WorkerSettings["timings"];
+  if (flags.lease !== undefined) {
+    const seconds = /^\d+(\.\d+)?$/.test(flags.lease.trim()) ? Number(flags.lease) : Number.NaN;
+    if (!(seconds >= LEASE_RANGE_S[0] && seconds <= LEASE_RANGE_S[1]))
+      throw new UsageError(
+        `--lease ${JSON.stringify(flags.lease)} is not valid: give seconds from ${LEASE_RANGE_S[0]} to ${LEASE_RANGE_S[1]} (default 10)`,
+      );
+    timings = { leaseMs: Math.round(seconds * 1000) };
+  }
+  return { id: flags.id, labels, maxConcurrent, version: VERSION, ...(timings ? { timings } : {}) };
 }

@@ -30,7 +30,9 @@ beforeAll(async () => {
     "name: greeter\nworking_directory: ../workspace\ndefault_prompt: |\n  Say hello.\n  @standin delay 8000\n",
   );
   env = { HERDCTL_STATE_URL: db.url };
-  daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+  // The daemon runs the job as a worker of the fleet: its lease must outlast the outage, or it
+  // would stop the job as one whose lease may have gone to another worker (docs/scaling.md).
+  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--lease", "60"], {
     cwd: dir,
     env: cleanEnv(env),
     stdio: ["ignore", "pipe", "pipe"],

@@ -248,6 +248,10 @@ describe("herdctl worker: what it refuses", () => {
       code: 2,
       err: expect.stringContaining('--labels: "bad label" is not a valid label'),
     });
+    expect(await bad(["--lease", "1"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--lease "1" is not valid: give seconds from 3 to 300'),
+    });
     expect(await bad(["--id", "-x"])).toMatchObject({
       code: 2,
       err: expect.stringContaining('--id "-x" is not a valid worker id'),

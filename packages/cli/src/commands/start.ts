@@ -51,6 +51,10 @@ export function registerStart(program: Command): void {
       "--max-concurrent <n>",
       `PostgreSQL fleets: jobs this daemon runs itself from the fleet's queue (default ${DEFAULT_DAEMON_SLOTS}; 0 for none)`,
     )
+    .option(
+      "--lease <seconds>",
+      "PostgreSQL fleets: how long a job stays this worker's without a heartbeat: a dead worker's jobs are interrupted after it, and a database outage longer than it cancels this worker's jobs (default 10)",
+    )
     .action(async (options: StartOptions, command: Command) => {
       const worker = workerSettings(options, { maxConcurrent: DEFAULT_DAEMON_SLOTS, minSlots: 0 });
       keepRunningWhenOutputCloses();

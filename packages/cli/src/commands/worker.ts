@@ -29,6 +29,10 @@ export function registerWorker(program: Command): void {
       "comma-separated labels this machine offers, which agents' placement.labels may require (docker,region=eu)",
     )
     .option("--max-concurrent <n>", "jobs this worker runs at once", "1")
+    .option(
+      "--lease <seconds>",
+      "how long a job stays this worker's without a heartbeat: a dead worker's jobs are interrupted after it, and a database outage longer than it cancels this worker's jobs (default 10)",
+    )
     .option("--offline", "use herdctl's built-in stand-in instead of Anthropic (no tokens spent)")
     .action(async (options: WorkerOptions, command: Command) => {
       const settings = workerSettings(options, { maxConcurrent: 1, minSlots: 1 });
