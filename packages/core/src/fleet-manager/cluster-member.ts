@@ -87,10 +87,12 @@ export class ClusterMember {
   private async run(claimed: ClaimedJob, signal: AbortSignal): Promise<JobOutcome> {
     const { state, executor, events } = this.options;
     const parsed = Payload.safeParse(claimed.payload);
-    if (!parsed.success)
-      return failed(
-        `queue row ${claimed.id} does not name a job in a form this worker knows; it was not run`,
-      );
+    if (!parsed.success) {
+      const error = `queue row ${claimed.id} does not name a job in a form this worker knows (${describeIssue(parsed.error)}); it was not run`;
+      const jobId = claimed.payload.jobId;
+      if (typeof jobId === "string") this.failRecord(jobId, error);
+      return failed(error);
+    }
     const payload = parsed.data;
     const prepared =
       "resumeOf" in payload ? this.resumeOf(claimed, payload.resumeOf) : this.queued(claimed, payload);
@@ -226,6 +228,12 @@ export class ClusterMember {
           (event.requeued.length > 0 ? `, ${event.requeued.length} queued again to resume` : ""),
       );
   }
+}
+
+/** The first problem zod found, as `path: message` (keys it did not expect are named). */
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join(".") || "payload"}: ${issue.message}` : "unknown shape";
 }
 
 function failed(error: string): JobOutcome {
