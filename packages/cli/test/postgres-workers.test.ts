@@ -172,6 +172,18 @@ describe("herdctl worker: three workers and a leader on one PostgreSQL database"
     for (const id of [...spread, ...gpu]) expect(all.find((x) => x.id === id)!.status).toBe("completed");
     for (const id of gpu) expect(all.find((x) => x.id === id)!.worker_id).toBe("w3");
 
+    // The leader wrote the claim's limits from the fleet file: each agent's instances.max_concurrent.
+    const client = await connectAsTestRole(db.url);
+    try {
+      const limits = await client.query("select scope, max_running from herdctl_work_limits order by scope");
+      expect(limits.rows).toEqual([
+        { scope: "agent:gpu", max_running: 2 },
+        { scope: "agent:greeter", max_running: 3 },
+      ]);
+    } finally {
+      await client.end();
+    }
+
     const listed = await cli(["jobs"]);
     expect(listed.stdout).toContain("WORKER");
     const job = await cli(["job", gpu[0]!]);
