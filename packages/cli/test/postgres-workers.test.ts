@@ -19,8 +19,8 @@ let remove: () => Promise<void>;
 const procs = new Map<string, ChildProcess>();
 const logs = new Map<string, string>();
 const LEADER = "leader";
-/** The worker the kill -9 test ended, so later tests know who is still alive. */
-let killed: string | undefined;
+/** The workers earlier tests ended, so later tests know who is still alive. */
+const ended = new Set<string>();
 
 function env(name: string): Record<string, string> {
   return { HERDCTL_STATE_URL: db.url, HOME: join(dir, `home-${name}`) };
@@ -226,7 +226,7 @@ describe("herdctl worker: three workers and a leader on one PostgreSQL database"
     );
     const victim = running.find((x) => x.id === id)!.worker_id!;
     procs.get(victim)!.kill("SIGKILL");
-    killed = victim;
+    ended.add(victim);
     const killedAt = Date.now();
     const after = await waitRows(
       (r) => r.find((x) => x.id === id)?.status === "interrupted",
@@ -243,6 +243,35 @@ describe("herdctl worker: three workers and a leader on one PostgreSQL database"
     expect(next.status).toBe("completed");
     expect(next.worker_id).not.toBe(victim);
     expect(["w1", "w2", "w3"]).toContain(next.worker_id);
+  });
+});
+
+describe("herdctl worker: stopping", () => {
+  it("SIGTERM stops claiming and lets the running job go on; a second SIGTERM cancels it and the worker exits", async () => {
+    const id = await trigger("greeter", "Keep going.\n@standin delay 60000");
+    const running = await waitRows(
+      (r) => r.find((x) => x.id === id)?.status === "running",
+      "the job running",
+    );
+    const name = running.find((x) => x.id === id)!.worker_id!;
+    const worker = procs.get(name)!;
+    const exited = new Promise<number | null>((resolve) => worker.once("exit", (code) => resolve(code)));
+    worker.kill("SIGTERM");
+    await until(() => (logs.get(name) ?? "").includes("SIGTERM: stopping"), "the first SIGTERM heard");
+    // Draining: the job still runs on it, and the process is still there.
+    expect((await rows()).find((x) => x.id === id)).toMatchObject({ status: "running", worker_id: name });
+    expect(worker.exitCode).toBeNull();
+    worker.kill("SIGTERM");
+    await until(
+      () => (logs.get(name) ?? "").includes("cancelling running jobs now"),
+      "the second SIGTERM heard",
+    );
+    expect(await exited).toBe(0);
+    ended.add(name);
+    expect((await rows()).find((x) => x.id === id)).toMatchObject({ status: "cancelled", worker_id: name });
+    // Stopped, not silent: status no longer lists it.
+    const status = await cli(["status"]);
+    expect(status.stdout).not.toMatch(new RegExp(`^${name}\\s`, "m"));
   });
 });
 
@@ -268,7 +297,7 @@ describe("herdctl worker: what it refuses", () => {
       code: 2,
       err: expect.stringContaining('--id "-x" is not a valid worker id'),
     });
-    const live = ["w1", "w2", "w3"].find((w) => w !== killed)!;
+    const live = ["w1", "w2", "w3"].find((w) => !ended.has(w))!;
     const taken = await herdctl(["-s", join(dir, ".herdctl-dup"), "worker", "--id", live], {
       cwd: dir,
       env: env("dup"),
