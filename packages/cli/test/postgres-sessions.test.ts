@@ -1,14 +1,11 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fleet file under test holds a literal ${VAR}
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { projectSlug } from "@herdctl/core/internal";
 import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
-import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "./helpers/cli.js";
-import { stopDaemon } from "./helpers/daemon.js";
+import { assertBuilt, json, tempDir } from "./helpers/cli.js";
+import { PgMachines } from "./helpers/pg-machines.js";
 
 // Sessions travel: two real daemons (the built CLI) on one PostgreSQL database, each with its own
 // state directory and its own claude config directory, as two machines would have. A job on "a"
@@ -16,41 +13,18 @@ import { stopDaemon } from "./helpers/daemon.js";
 // restored from the database, and the Anthropic stand-in (faked, on 127.0.0.1) receives the
 // earlier turns in b's request.
 const db = postgresDatabase();
-let dir: string;
 let remove: () => Promise<void>;
 let standin: Standin;
-const daemons: ChildProcess[] = [];
+let machines: PgMachines;
 
-const machineEnv = (name: string) => ({
-  HERDCTL_STATE_URL: db.url,
-  ANTHROPIC_BASE_URL: standin.url,
-  ANTHROPIC_API_KEY: "sk-ant-test-sessions-0123456789",
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-  CLAUDE_CODE_MAX_RETRIES: "0",
-  CLAUDE_CONFIG_DIR: join(dir, `claude-${name}`),
-  HOME: join(dir, `home-${name}`),
-});
-const stateDir = (name: string) => join(dir, `.herdctl-${name}`);
-
-async function startMachine(name: string): Promise<void> {
-  const daemon = spawn(process.execPath, [BIN, "-s", stateDir(name), "start"], {
-    cwd: dir,
-    env: cleanEnv(machineEnv(name)),
-    stdio: "ignore",
-  });
-  daemons.push(daemon);
-  await until(() => existsSync(join(stateDir(name), "herdctl.sock")), `daemon ${name}'s control socket`);
-}
-
-const on = (name: string, args: string[]) =>
-  herdctl(["-s", stateDir(name), ...args], { cwd: dir, env: machineEnv(name) });
+const on = (name: string, args: string[]) => machines.run(name, args);
 
 const transcript = (name: string, sessionId: string) =>
   join(
-    dir,
+    machines.dir,
     `claude-${name}`,
     "projects",
-    projectSlug(realpathSync(join(dir, "workspace"))),
+    projectSlug(realpathSync(join(machines.dir, "workspace"))),
     `${sessionId}.jsonl`,
   );
 
@@ -76,21 +50,33 @@ interface Job {
 beforeAll(async () => {
   assertBuilt();
   standin = await startStandin({ responder: offlineResponder });
-  ({ dir, remove } = await tempDir("herdctl-pg-sessions-"));
-  await writeFleet(dir);
-  await appendFile(join(dir, "herdctl.yaml"), "state:\n  backend: postgres\n  url: ${HERDCTL_STATE_URL}\n");
-  await startMachine("a");
-  await startMachine("b");
+  const made = await tempDir("herdctl-pg-sessions-");
+  remove = made.remove;
+  machines = new PgMachines(
+    made.dir,
+    () => db.url,
+    () => standin,
+  );
+  await machines.writeFleet();
+  await machines.start("a");
+  await machines.start("b");
 });
 afterAll(async () => {
-  for (const daemon of daemons) await stopDaemon(daemon);
+  await machines.stopAll();
   await standin.close();
   await remove();
 });
 
 describe("sessions travel between daemons on one PostgreSQL database", () => {
   it("a session made on daemon a is resumed on daemon b with its earlier turns", async () => {
-    const first = await on("a", ["--json", "trigger", "greeter", "-p", "remember the word pelican", "--wait"]);
+    const first = await on("a", [
+      "--json",
+      "trigger",
+      "greeter",
+      "-p",
+      "remember the word pelican",
+      "--wait",
+    ]);
     expect(first.code, first.stderr).toBe(0);
     const a = json<Job>(first);
     expect(a.status).toBe("completed");

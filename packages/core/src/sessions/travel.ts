@@ -130,7 +130,14 @@ export async function storeTranscript(
 ): Promise<StoreResult> {
   assertAgentName(agent);
   assertSessionId(sessionId);
-  const folder = sessionFolder(place, false);
+  let folder: ReturnType<typeof sessionFolder>;
+  try {
+    folder = sessionFolder(place, false);
+  } catch (error) {
+    // A link where claude's folder should be: nothing is read through it.
+    if (error instanceof TranscriptRefusedError) return { kind: "missing" };
+    throw error;
+  }
   if (!folder) return { kind: "missing" };
   let file: Awaited<ReturnType<typeof open>>;
   try {
@@ -177,10 +184,30 @@ export async function restoreTranscript(
   );
   const row = rows[0];
   if (!row) return { kind: "none" };
+  try {
+    return await restoreRow(db, agent, sessionId, place, limit, Number(row.bytes), row.n);
+  } catch (error) {
+    if (error instanceof TranscriptRefusedError) return { kind: "refused", reason: error.message };
+    throw error;
+  }
+}
+
+async function restoreRow(
+  db: Queryable,
+  agent: string,
+  sessionId: string,
+  place: TranscriptPlace,
+  limit: number,
+  claimed: number,
+  held: number,
+): Promise<RestoreResult> {
   const have = localSize(place, sessionId);
-  if (have !== undefined && have >= Number(row.bytes)) return { kind: "current" };
-  if (row.n > limit || Number(row.bytes) > limit)
-    return { kind: "refused", reason: `it is ${row.n} bytes, over the ${limit}-byte limit` };
+  if (have !== undefined && have >= claimed) return { kind: "current" };
+  if (held > limit || claimed > limit)
+    return {
+      kind: "refused",
+      reason: `it is ${Math.max(held, claimed)} bytes, over the ${limit}-byte limit`,
+    };
   const fetched = await db.query<{ bytes: string; sha256: string; content: Buffer }>(
     `select bytes, sha256, content from ${TRANSCRIPTS_TABLE} where agent = $1 and session_id = $2`,
     [agent, sessionId],
@@ -194,12 +221,7 @@ export async function restoreTranscript(
     return { kind: "refused", reason: `it says ${stored.bytes} bytes and holds ${content.length}` };
   if (sha256(content) !== stored.sha256)
     return { kind: "refused", reason: "its content does not match its sha256 (changed in the database)" };
-  try {
-    return { kind: "restored", bytes: content.length, path: writeTranscript(place, sessionId, content) };
-  } catch (error) {
-    if (error instanceof TranscriptRefusedError) return { kind: "refused", reason: error.message };
-    throw error;
-  }
+  return { kind: "restored", bytes: content.length, path: writeTranscript(place, sessionId, content) };
 }
 
 /**
