@@ -50,6 +50,13 @@ export class CentralOutput {
   private readonly maxPending: number;
   /** jobId → wake-ups of the followers waiting for it. */
   private readonly waiters = new Map<string, Set<() => void>>();
+  /**
+   * jobId → notifications seen while it is followed: a follower compares the count from before its
+   * read, so a notification that came during the read is not waited out for a whole poll.
+   */
+  private readonly notified = new Map<string, number>();
+  /** jobId → how many follow it in this process (its count above is dropped with the last). */
+  private readonly following = new Map<string, number>();
   /** The LISTEN connection, or a promise of it while it opens. */
   private listener: pg.Client | "opening" | undefined;
   private listening = 0;
@@ -132,21 +139,37 @@ export class CentralOutput {
     let next = options.fromLine ?? 0;
     const aborted = () => options.signal?.aborted === true;
     this.listening++;
+    this.notified.set(jobId, this.notified.get(jobId) ?? 0);
+    this.following.set(jobId, (this.following.get(jobId) ?? 0) + 1);
+    this.startListening();
     try {
+      // `isDone` (a state read) is asked only when a read found nothing new, not once per line.
+      let done = false;
       while (!aborted() && options.leaveWhen?.() !== true) {
-        // Sampled before reading: the job's last lines are stored before its end is recorded.
-        const done = options.isDone();
+        const seen = this.notified.get(jobId) ?? 0;
         const lines = await this.readOrNothing(jobId, next);
         for (const line of lines) {
           yield line;
           next = line.line + 1;
           if (aborted()) return;
         }
-        if (lines.length === READ_LINES) continue;
+        if (lines.length > 0) {
+          if (lines.length < READ_LINES && !done) await this.nextNotice(jobId, seen, options.signal);
+          continue;
+        }
+        // Nothing new, and the job had ended before this read: its last lines are read (they are
+        // stored before its end is recorded).
         if (done) return;
-        await this.nextNotice(jobId, options.signal);
+        done = options.isDone();
+        if (!done) await this.nextNotice(jobId, seen, options.signal);
       }
     } finally {
+      const left = (this.following.get(jobId) ?? 1) - 1;
+      if (left > 0) this.following.set(jobId, left);
+      else {
+        this.following.delete(jobId);
+        this.notified.delete(jobId);
+      }
       if (--this.listening === 0) this.stopListening();
     }
   }
@@ -246,11 +269,11 @@ export class CentralOutput {
     return this.pooling;
   }
 
-  /** Resolves on a notification for the job, after `pollMs`, or on abort. */
-  private nextNotice(jobId: string, signal: AbortSignal | undefined): Promise<void> {
+  /** Resolves on a notification for the job (or one since `seen`), after `pollMs`, or on abort. */
+  private nextNotice(jobId: string, seen: number, signal: AbortSignal | undefined): Promise<void> {
     this.startListening();
     return new Promise((resolve) => {
-      if (signal?.aborted || this.closed) return resolve();
+      if (signal?.aborted || this.closed || (this.notified.get(jobId) ?? 0) !== seen) return resolve();
       const set = this.waiters.get(jobId) ?? new Set<() => void>();
       this.waiters.set(jobId, set);
       const done = () => {
@@ -290,6 +313,8 @@ export class CentralOutput {
         if (this.listener === client) this.listener = undefined;
       });
       client.on("notification", (n) => {
+        const count = n.payload ? this.notified.get(n.payload) : undefined;
+        if (count !== undefined) this.notified.set(n.payload!, count + 1);
         const set = n.payload ? this.waiters.get(n.payload) : undefined;
         if (set) for (const wake of [...set]) wake();
       });
