@@ -113,16 +113,18 @@ try {
     fmt(p(local.latencies, 50)),
     fmt(p(remote.latencies, 50)),
     undefined,
-    "< 100 ms",
-    p(remote.latencies, 50) < 100,
+    "report",
+    true,
   );
   figure(
     "line latency p99",
     fmt(p(local.latencies, 99)),
     fmt(p(remote.latencies, 99)),
     undefined,
-    "< 250 ms",
-    p(remote.latencies, 99) < 250,
+    // The same bound as a local job's reply reaching /ws (streaming.ts): issue #17 asks for the
+    // same latency targets across machines.
+    "< 100 ms",
+    p(remote.latencies, 99) < 100,
   );
   figure(
     "writer's longest loop stall while appending",
