@@ -69,6 +69,8 @@ export interface JobExecutorOptions {
   approvals?: ApprovalBroker;
   /** claude processes started ahead of host agents' next fresh jobs (the daemon's; see warm-claudes.ts). */
   warm?: WarmClaudes;
+  /** PostgreSQL: the largest session transcript stored for other machines (STORED_TRANSCRIPT_LIMIT). */
+  storedTranscriptLimit?: number;
 }
 
 export interface JobRequest {
@@ -401,7 +403,13 @@ export class JobExecutor {
     try {
       const place = transcriptPlace(agent, { stateDir: this.options.state.stateDir, env: this.options.env });
       const db = (await central.connect()) as unknown as Queryable;
-      const result = await restoreTranscript(db, agent.name, sessionId, place);
+      const result = await restoreTranscript(
+        db,
+        agent.name,
+        sessionId,
+        place,
+        this.options.storedTranscriptLimit,
+      );
       if (result.kind === "restored")
         notice(`session ${sessionId}: its transcript (${result.bytes} bytes) was restored from the database`);
       else if (result.kind === "refused")
@@ -420,7 +428,13 @@ export class JobExecutor {
     try {
       const place = transcriptPlace(agent, { stateDir: this.options.state.stateDir, env: this.options.env });
       const db = (await central.connect()) as unknown as Queryable;
-      const result = await storeTranscript(db, agent.name, sessionId, place);
+      const result = await storeTranscript(
+        db,
+        agent.name,
+        sessionId,
+        place,
+        this.options.storedTranscriptLimit,
+      );
       if (result.kind === "too-large")
         notice(
           `session ${sessionId}: its transcript (${result.bytes} bytes) is over the ${result.limit}-byte limit for stored sessions and was not stored; a resume on another machine starts a new session`,
