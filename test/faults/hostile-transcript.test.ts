@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  chownSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -128,6 +129,19 @@ describe("a hostile stored transcript row", () => {
     await putRow(SESSION, Buffer.from("stored line one\nstored line two\nstored line three\n"));
     expect((await restoreTranscript(client, AGENT, SESSION, place)).kind).toBe("restored");
     expect(readFileSync(target, "utf8")).toContain("stored line three");
+  });
+
+  it("a Docker agent's restored transcript and the folders made for it belong to the container's user", async () => {
+    mkdirSync(place.configDir, { recursive: true });
+    chownSync(place.configDir, 1000, 1000);
+    const content = Buffer.from('{"type":"user","message":{"content":"from another machine"}}\n');
+    await putRow(SESSION, content);
+    expect((await restoreTranscript(client, AGENT, SESSION, place)).kind).toBe("restored");
+    for (const path of [join(place.configDir, "projects"), folder(), join(folder(), `${SESSION}.jsonl`)]) {
+      const stat = lstatSync(path);
+      expect([path, stat.uid, stat.gid]).toEqual([path, 1000, 1000]);
+    }
+    expect(lstatSync(folder()).mode & 0o777).toBe(0o700);
   });
 
   it("storing: a transcript over the limit is not stored, and a linked one is not read", async () => {
