@@ -1,19 +1,24 @@
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
-import { assertBuilt, json, tempDir, until } from "./helpers/cli.js";
+import { assertBuilt, freePort, json, tempDir, until } from "./helpers/cli.js";
 import { PgMachines } from "./helpers/pg-machines.js";
 
 // Live output from another machine: a job runs on daemon "a" with a model turn silent for 60 s
 // (the Anthropic stand-in, faked on 127.0.0.1, waits before its reply). `logs -f --job` through
 // daemon "b", and on "c" with no daemon at all (the CLI reads PostgreSQL itself), print the job's
-// lines while it runs, wait through the silence, and end when the job ends.
+// lines while it runs, wait through the silence, and end when the job ends; so does a `/ws`
+// subscription to b's dashboard server.
 const SILENCE_MS = 60_000;
 const db = postgresDatabase();
 let remove: () => Promise<void>;
 let standin: Standin;
 let machines: PgMachines;
+let webPort: number;
 
 interface Follower {
   child: ChildProcess;
@@ -39,6 +44,32 @@ function follow(name: string, jobId: string): Follower {
   return { child, events, exited };
 }
 
+/** A `/ws` subscription to the job on daemon b's dashboard server, messages timed as they arrive. */
+function subscribe(jobId: string): {
+  messages: { at: number; type: string; line?: number }[];
+  ended: Promise<void>;
+} {
+  const url = `http://127.0.0.1:${webPort}`;
+  const token = readFileSync(join(machines.stateDir("b"), "web-token"), "utf8").trim();
+  const ws = new WebSocket(`ws://127.0.0.1:${webPort}/ws`, {
+    headers: { origin: url, authorization: `Bearer ${token}` },
+  });
+  const messages: { at: number; type: string; line?: number }[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`/ws answered ${res.statusCode}`)));
+    ws.on("message", (data) => {
+      const m = JSON.parse(data.toString()) as { type: string; line?: number };
+      messages.push({ at: Date.now(), type: m.type, line: m.line });
+      if (m.type === "output-end") {
+        ws.close();
+        resolve();
+      }
+    });
+  });
+  ws.once("open", () => ws.send(JSON.stringify({ type: "subscribe", jobId })));
+  return { messages, ended };
+}
+
 async function jobRow(id: string): Promise<{ status: string; finished: number | null }> {
   const client = await connectAsTestRole(db.url);
   try {
@@ -60,8 +91,9 @@ beforeAll(async () => {
     () => standin,
   );
   await machines.writeFleet();
+  webPort = await freePort();
   await machines.start("a");
-  await machines.start("b");
+  await machines.start("b", ["--web", "--web-port", String(webPort)]);
 });
 afterAll(async () => {
   await machines.stopAll();
@@ -81,6 +113,7 @@ describe("logs -f of a job running on another machine (PostgreSQL)", () => {
 
       const viaB = follow("b", id);
       const noDaemon = follow("c", id);
+      const ws = subscribe(id);
       // Lines written before the silence reach both while the job still runs.
       await until(
         () =>
@@ -88,6 +121,7 @@ describe("logs -f of a job running on another machine (PostgreSQL)", () => {
           noDaemon.events.some((e) => e.type === "job:output"),
         "the job's first lines on b and c",
       );
+      await until(() => ws.messages.some((m) => m.type === "output"), "the job's first line on b's /ws");
       expect((await jobRow(id)).status).toBe("running");
 
       const [codeB, codeC] = await Promise.all([viaB.exited, noDaemon.exited]);
@@ -105,6 +139,12 @@ describe("logs -f of a job running on another machine (PostgreSQL)", () => {
         // Lines came before the silence and after it: live, not printed at the end.
         expect(lines[0]!.at).toBeLessThan(row.finished! - 30_000);
       }
+      await ws.ended;
+      const wsLines = ws.messages.filter((m) => m.type === "output");
+      expect(wsLines.map((m) => m.line)).toEqual(wsLines.map((_, i) => i));
+      expect(wsLines.length).toBe(viaB.events.filter((e) => e.type === "job:output").length);
+      expect(wsLines[0]!.at).toBeLessThan(row.finished! - 30_000);
+      expect(ws.messages.at(-1)!.type).toBe("output-end");
     },
     SILENCE_MS + 180_000,
   );

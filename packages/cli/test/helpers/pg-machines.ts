@@ -45,9 +45,9 @@ export class PgMachines {
     return join(this.dir, `.herdctl-${name}`);
   }
 
-  /** `herdctl start` on machine `name`, resolved once its control socket exists. */
-  async start(name: string): Promise<ChildProcess> {
-    const daemon = spawn(process.execPath, [BIN, "-s", this.stateDir(name), "start"], {
+  /** `herdctl start` on machine `name` (with `args`), resolved once its control socket exists. */
+  async start(name: string, args: string[] = []): Promise<ChildProcess> {
+    const daemon = spawn(process.execPath, [BIN, "-s", this.stateDir(name), "start", ...args], {
       cwd: this.dir,
       env: cleanEnv(this.env(name)),
       stdio: "ignore",
