@@ -44,6 +44,7 @@ export class CentralOutput {
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private failing = false;
+  private readFailing = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly pollMs: number;
@@ -187,11 +188,18 @@ export class CentralOutput {
     await pool?.end().catch(() => {});
   }
 
+  /** A failed read is said once per stretch of failures (followers retry every poll). */
   private async readOrNothing(jobId: string, from: number): Promise<StoredLine[]> {
     try {
-      return await this.read(jobId, from);
+      const lines = await this.read(jobId, from);
+      this.readFailing = false;
+      return lines;
     } catch (error) {
-      this.options.warn?.(`job ${jobId}: reading its output from the database failed (${describe(error)})`);
+      if (!this.readFailing)
+        this.options.warn?.(
+          `job ${jobId}: reading its output from the database failed (${describe(error)}); retrying every ${this.pollMs} ms`,
+        );
+      this.readFailing = true;
       return [];
     }
   }
