@@ -40,6 +40,8 @@ const SILENCES = [
   "packages/cli/test/commands/warm-silence.test.ts",
   // A minute-long silent turn in a warm Docker container.
   "packages/core/test/runner/runtime/warm-containers-silence.test.ts",
+  // logs -f of a job on another daemon (PostgreSQL) across a minute-long silent turn.
+  "packages/cli/test/postgres-logs-follow.test.ts",
 ];
 
 export default defineConfig({

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { ensureCentralTables } from "./central-schema.js";
 import { LOCK_SPACE, lockKey } from "./leader-lock.js";
 
 /**
@@ -119,4 +120,6 @@ export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> 
     await client.query("rollback").catch(() => {});
     throw err;
   }
+  // Central job output and session transcripts (central-schema.ts): a worker writes both.
+  await ensureCentralTables(client);
 }

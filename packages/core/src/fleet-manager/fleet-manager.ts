@@ -380,6 +380,7 @@ export class FleetManager {
     const store = this.loaded.fleet.state;
     this.stateManager = new StateManager(this.options.stateDir ?? join(this.loaded.rootDir, ".herdctl"), {
       notice: this.log,
+      warn: this.log,
       backend: stateBackendOf(store),
     });
     this.lock = this.state.acquireLock();

@@ -137,6 +137,8 @@ export async function prune(
   if (!options.dryRun && auditBefore)
     auditEntries = state.audit.prune(auditBefore, options.actor ?? RETENTION_ACTOR).entries;
   if (!options.dryRun) {
+    // Postgres: output other machines read from the database goes with the local files.
+    await writeStep(() => state.retention.deleteStoredOutput(plan.outputOnly));
     records = 0;
     const planned = plan.records.length;
     for (let i = 0; i < planned && !stopped(); ) {
@@ -147,6 +149,7 @@ export async function prune(
       i += batch.done;
       options.onProgress?.({ phase: "delete", records, planned });
     }
+    if (!stopped()) await writeStep(() => state.retention.pruneStoredTranscripts());
     // A stopped prune leaves the freed pages on SQLite's free list; the next one gives them back.
     if ((records > 0 || auditEntries > 0) && !stopped()) {
       options.onProgress?.({ phase: "vacuum", records, planned });

@@ -14,6 +14,8 @@ import {
 import { JobMemory, memorySettings } from "../memory/index.js";
 import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
+import { transcriptPlace } from "../sessions/place.js";
+import { type Queryable, restoreTranscript, storeTranscript } from "../sessions/travel.js";
 import type { HookError, JobRecord, StateManager, TriggerType } from "../state/index.js";
 import { type WakeCapture, WakeCaptureStream } from "../wakes/capture.js";
 import { recordWake } from "../wakes/record.js";
@@ -67,6 +69,8 @@ export interface JobExecutorOptions {
   approvals?: ApprovalBroker;
   /** claude processes started ahead of host agents' next fresh jobs (the daemon's; see warm-claudes.ts). */
   warm?: WarmClaudes;
+  /** PostgreSQL: the largest session transcript stored for other machines (STORED_TRANSCRIPT_LIMIT). */
+  storedTranscriptLimit?: number;
 }
 
 export interface JobRequest {
@@ -229,6 +233,7 @@ export class JobExecutor {
         const skipped = decision.kind === "skip";
         const text = skipped ? decision.summary : redactor.redact(decision.error);
         notice(text);
+        await state.jobOutputStored(jobId);
         job = state.jobs.finish(jobId, {
           sessionId: null,
           ...(signal.aborted
@@ -238,12 +243,16 @@ export class JobExecutor {
               : { status: "failed", exitReason: "gate", error: text }),
         });
         outputLog.close();
+        state.central?.announce(jobId);
         return job.status === "failed" ? this.runHooks(job, agent, redactor) : job;
       }
     }
 
     if (choice.notice) notice(choice.notice);
-    if (choice.resume) notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
+    if (choice.resume) {
+      notice(`${choice.fork ? "forking" : "resuming"} session ${choice.resume}`);
+      await this.restoreSession(agent, choice.resume, notice);
+    }
     // A chat turn reads the notes but stores nothing: its kept process and a scheduled job of the
     // same agent would otherwise overwrite each other's file mid-run.
     const memory = JobMemory.for(
@@ -351,6 +360,9 @@ export class JobExecutor {
       ? await this.readMetadata(agent, metadataFile!, baseline, redactor, notice)
       : undefined;
     const sessionId = tracker.sessionId ?? job.sessionId;
+    if (tracker.sessionId) await this.storeSession(agent, tracker.sessionId, notice);
+    // Stored before the end is recorded: a reader elsewhere that sees the end has every line.
+    await state.jobOutputStored(jobId);
     job = await recordJobEnd(
       state,
       jobId,
@@ -365,6 +377,7 @@ export class JobExecutor {
       this.options.warn,
     );
     outputLog.close();
+    state.central?.announce(jobId);
     this.options.approvals?.jobEnded(jobId, job.status, request.resumedFrom);
     job = await this.runHooks(job, agent, redactor);
     if (job.status === "completed" && tracker.sessionId && (request.sessionOwner ?? "agent") === "agent") {
@@ -377,6 +390,58 @@ export class JobExecutor {
       });
     }
     return job;
+  }
+
+  /**
+   * On PostgreSQL, before a resume: claude's transcript of the session as stored after its last
+   * job, written here when this machine has none or a shorter one (the job ran elsewhere). What
+   * goes wrong is the job's notice; claude then resumes what this machine has, or starts over.
+   */
+  private async restoreSession(agent: ResolvedAgent, sessionId: string, notice: (text: string) => void) {
+    const central = this.options.state.central;
+    if (!central) return;
+    try {
+      const place = transcriptPlace(agent, { stateDir: this.options.state.stateDir, env: this.options.env });
+      const db = (await central.connect()) as unknown as Queryable;
+      const result = await restoreTranscript(
+        db,
+        agent.name,
+        sessionId,
+        place,
+        this.options.storedTranscriptLimit,
+      );
+      if (result.kind === "restored")
+        notice(`session ${sessionId}: its transcript (${result.bytes} bytes) was restored from the database`);
+      else if (result.kind === "refused")
+        notice(`session ${sessionId}: the stored transcript was not used (${result.reason})`);
+    } catch (error) {
+      notice(
+        `session ${sessionId}: the stored transcript could not be restored (${(error as Error).message})`,
+      );
+    }
+  }
+
+  /** On PostgreSQL, after a job: claude's transcript of its session, stored for a resume elsewhere. */
+  private async storeSession(agent: ResolvedAgent, sessionId: string, notice: (text: string) => void) {
+    const central = this.options.state.central;
+    if (!central) return;
+    try {
+      const place = transcriptPlace(agent, { stateDir: this.options.state.stateDir, env: this.options.env });
+      const db = (await central.connect()) as unknown as Queryable;
+      const result = await storeTranscript(
+        db,
+        agent.name,
+        sessionId,
+        place,
+        this.options.storedTranscriptLimit,
+      );
+      if (result.kind === "too-large")
+        notice(
+          `session ${sessionId}: its transcript (${result.bytes} bytes) is over the ${result.limit}-byte limit for stored sessions and was not stored; a resume on another machine starts a new session`,
+        );
+    } catch (error) {
+      notice(`session ${sessionId}: its transcript could not be stored (${(error as Error).message})`);
+    }
   }
 
   /** Runs the gate in the agent's sandbox; a gate that may not run there fails the job, never skips it. */

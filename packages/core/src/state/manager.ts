@@ -1,5 +1,7 @@
-import { closeSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { CentralOutput } from "../cluster/central-output.js";
+import { CENTRAL_TABLES_LOCK, CENTRAL_TABLES_SQL, OUTPUT_TABLE } from "../cluster/central-schema.js";
 import { ApprovalRepository } from "./approvals.js";
 import { AuditRepository } from "./audit.js";
 import { ChatRepository } from "./chats.js";
@@ -12,7 +14,7 @@ import {
   openDatabase,
   type SqliteDb,
 } from "./db.js";
-import { DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
+import { CorruptOutputError, DiskFullError, isDiskFull, StateNotOpenError } from "./errors.js";
 import { EventRepository } from "./events.js";
 import { assertAgentName } from "./ids.js";
 import {
@@ -62,8 +64,13 @@ export interface StateManagerOptions {
   readonly verify?: OpenVerification;
   /** Told, in one line, when open() had to make existing state private. */
   readonly notice?: (message: string) => void;
-  /** SQLite in the state directory unless told otherwise. Job output stays in files either way. */
+  /**
+   * SQLite in the state directory unless told otherwise. Job output is written to files either
+   * way; on PostgreSQL every line is also stored in the database for readers on other machines.
+   */
   readonly backend?: StateBackend;
+  /** Told when storing output in the database fails and when it works again (PostgreSQL only). */
+  readonly warn?: (message: string) => void;
 }
 
 interface OpenState {
@@ -99,6 +106,11 @@ export class StateManager {
   private readonly output: JobOutputStore;
   private state: OpenState | undefined;
   readonly backend: StateBackend;
+  private readonly warn: ((message: string) => void) | undefined;
+  /** PostgreSQL only: output lines (and transcripts) other machines read; see cluster/central-output.ts. */
+  private centralOutput: CentralOutput | undefined;
+  /** jobId → the number the next line appended in this process gets (central output's key). */
+  private readonly nextLine = new Map<string, number>();
 
   constructor(stateDir: string, options: StateManagerOptions = {}) {
     this.stateDir = resolve(stateDir);
@@ -106,6 +118,7 @@ export class StateManager {
     this.clock = options.clock ?? (() => new Date());
     this.verify = options.verify ?? "quick";
     this.notice = options.notice;
+    this.warn = options.warn;
     this.output = new JobOutputStore(this.jobsDir);
   }
 
@@ -173,6 +186,18 @@ export class StateManager {
       client.close();
       throw error;
     }
+    try {
+      // The central output and transcript tables (outside the versioned migrations, see
+      // cluster/central-schema.ts); every reader of them may be the first process on the database.
+      client.transaction(() => {
+        client.query("SELECT pg_advisory_xact_lock(hashtext(?))", [CENTRAL_TABLES_LOCK]);
+        client.exec(CENTRAL_TABLES_SQL);
+      });
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    this.centralOutput = new CentralOutput({ url: backend.url, warn: this.warn });
     const db = new PgDb(client);
     return {
       ...this.repositories(db, client.server),
@@ -278,29 +303,105 @@ export class StateManager {
     return acquireLock(this.lockPath, pid);
   }
 
+  /**
+   * PostgreSQL only: the database side of job output and sessions, on connections of its own
+   * (async; never through the synchronous facade). Undefined on SQLite.
+   */
+  get central(): CentralOutput | undefined {
+    this.opened();
+    return this.centralOutput;
+  }
+
   appendJobOutput(jobId: string, message: unknown): void {
+    const central = this.centralOutput;
+    // Counted before the append, once per job in this process: the file's lines so far.
+    const line = central ? (this.nextLine.get(jobId) ?? this.output.lineCount(jobId)) : 0;
     this.output.append(jobId, message);
+    if (!central) return;
+    this.nextLine.set(jobId, line + 1);
+    central.push(jobId, line, JSON.stringify(message));
+  }
+
+  /**
+   * Waits (bounded) until the job's lines appended here are in the database, so a reader on another
+   * machine that sees the job end finds them all; then forgets the job's line count. SQLite: no-op.
+   */
+  async jobOutputStored(jobId: string): Promise<void> {
+    const central = this.centralOutput;
+    if (!central) return;
+    await central.flushed();
+    this.nextLine.delete(jobId);
+  }
+
+  /**
+   * Where a job's output is read from: its local file when this machine has one (it ran the job,
+   * or its output predates central output or came over from SQLite), else the database.
+   */
+  private readsCentral(jobId: string): boolean {
+    return this.centralOutput !== undefined && !existsSync(this.output.pathFor(jobId));
+  }
+
+  /** Stored lines through the facade (short reads: a page, a count), for the synchronous readers. */
+  private centralRows(jobId: string, fromLine: number, limit: number): { line: number; json: string }[] {
+    return this.opened()
+      .db.prepare(
+        `SELECT line, json FROM ${OUTPUT_TABLE} WHERE job_id = ? AND line >= ? ORDER BY line LIMIT ?`,
+      )
+      .all(jobId, fromLine, limit) as { line: number; json: string }[];
+  }
+
+  private *centralLines(jobId: string, fromLine: number): Generator<JobOutputLine> {
+    let next = fromLine;
+    for (;;) {
+      const rows = this.centralRows(jobId, next, 1_000);
+      for (const row of rows) {
+        if (row.line !== next) return;
+        yield { line: row.line, message: parseStored(jobId, row.line, row.json) };
+        next++;
+      }
+      if (rows.length < 1_000) return;
+    }
   }
 
   readJobOutput(jobId: string, options: ReadOutputOptions = {}): JobOutputLine[] {
+    if (this.readsCentral(jobId)) return [...this.centralLines(jobId, options.fromLine ?? 0)];
     return this.output.read(jobId, options);
   }
 
   /** A job's output one line at a time, with memory bounded by the longest line. */
   jobOutputLines(jobId: string, options: ReadOutputOptions = {}): Generator<JobOutputLine> {
     this.jobs.require(jobId);
+    if (this.readsCentral(jobId)) return this.centralLines(jobId, options.fromLine ?? 0);
     return this.output.lines(jobId, options);
   }
 
   jobOutputLineCount(jobId: string): number {
     this.jobs.require(jobId);
+    if (this.readsCentral(jobId)) {
+      const row = this.opened()
+        .db.prepare(`SELECT count(*) AS n FROM ${OUTPUT_TABLE} WHERE job_id = ?`)
+        .get(jobId) as { n: number | string };
+      return Number(row.n);
+    }
     return this.output.lineCount(jobId);
   }
 
   /** One bounded page of a job's output (see JobOutputStore.page). */
   readJobOutputPage(jobId: string, options: OutputPageOptions): OutputPage {
     this.jobs.require(jobId);
-    return this.output.page(jobId, options);
+    if (!this.readsCentral(jobId)) return this.output.page(jobId, options);
+    const rows = this.centralRows(jobId, options.fromLine ?? 0, options.limit + 1);
+    const lines: { line: number; json: string }[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const full = lines.length >= options.limit || bytes + row.json.length > options.maxBytes;
+      if (full && lines.length > 0) return { lines, nextLine: row.line };
+      if (row.line !== (options.fromLine ?? 0) + lines.length) break;
+      parseStored(jobId, row.line, row.json);
+      lines.push(row);
+      bytes += Buffer.byteLength(row.json) + 1;
+    }
+    return { lines, nextLine: null };
   }
 
   /**
@@ -312,17 +413,44 @@ export class StateManager {
     options: Omit<FollowOutputOptions, "isDone"> = {},
   ): AsyncGenerator<JobOutputLine> {
     this.jobs.require(jobId);
-    return this.output.follow(jobId, {
-      ...options,
-      isDone: () => this.state === undefined || isTerminalStatus(this.state.jobs.require(jobId).status),
-    });
+    const isDone = () => this.state === undefined || isTerminalStatus(this.state.jobs.require(jobId).status);
+    const central = this.centralOutput;
+    if (!central) return this.output.follow(jobId, { ...options, isDone });
+    return this.followCentral(central, jobId, options, isDone);
   }
 
-  /** Closes the database. Idempotent. */
+  /**
+   * From the database; once the job's output shows up in a local file (the job runs here), from
+   * there, where this process is woken at each line.
+   */
+  private async *followCentral(
+    central: CentralOutput,
+    jobId: string,
+    options: Omit<FollowOutputOptions, "isDone">,
+    isDone: () => boolean,
+  ): AsyncGenerator<JobOutputLine> {
+    const localFile = () => existsSync(this.output.pathFor(jobId));
+    let next = options.fromLine ?? 0;
+    for await (const stored of central.follow(jobId, {
+      fromLine: next,
+      signal: options.signal,
+      isDone,
+      leaveWhen: localFile,
+    })) {
+      yield { line: stored.line, message: parseStored(jobId, stored.line, stored.json) };
+      next = stored.line + 1;
+    }
+    if (options.signal?.aborted || !localFile()) return;
+    yield* this.output.follow(jobId, { ...options, fromLine: next, isDone });
+  }
+
+  /** Closes the database. Idempotent. Lines still queued for the database are stored first (bounded). */
   close(): void {
     const state = this.state;
     if (state === undefined) return;
     this.state = undefined;
+    void this.centralOutput?.close();
+    this.centralOutput = undefined;
     try {
       // Keeps query plans good as the tables grow; cheap when there is nothing to do.
       if (state.db.dialect !== "postgres") state.db.pragma("optimize");
@@ -333,5 +461,14 @@ export class StateManager {
   private opened(): OpenState {
     if (this.state === undefined) throw new StateNotOpenError(this.stateDir);
     return this.state;
+  }
+}
+
+/** A stored line's message; a line that is not JSON names the job and line, as a corrupt file does. */
+function parseStored(jobId: string, line: number, json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    throw new CorruptOutputError(`${OUTPUT_TABLE} (job ${jobId})`, line);
   }
 }

@@ -1,3 +1,4 @@
+import { OUTPUT_TABLE, TRANSCRIPTS_TABLE } from "../cluster/central-schema.js";
 import type { Db } from "./db.js";
 import { translateStorageError } from "./errors.js";
 
@@ -183,15 +184,50 @@ export class RetentionRepository {
             )
             .all([...ids]) as { id: string }[]
         ).map((row) => row.id);
-        if (removed.length > 0)
+        if (removed.length > 0) {
           this.db.prepare("DELETE FROM events WHERE job_id = ANY(?::text[])").run(removed);
+          this.db.prepare(`DELETE FROM ${OUTPUT_TABLE} WHERE job_id = ANY(?::text[])`).run(removed);
+        }
         return { done: ids.length, removed: removed.length };
       })
       .immediate();
   }
 
+  /**
+   * Postgres: the stored output lines of jobs whose output a prune removes while their records
+   * stay (a job's record going takes its lines with it in `deleteJobs`). One statement.
+   */
+  deleteStoredOutput(ids: readonly string[]): number {
+    if (!this.postgres || ids.length === 0) return 0;
+    return this.db.prepare(`DELETE FROM ${OUTPUT_TABLE} WHERE job_id = ANY(?::text[])`).run([...ids]).changes;
+  }
+
+  /**
+   * Postgres: stored transcripts of sessions no job references any more and nothing will continue
+   * (the agent's current session, a pending wake's, a chat's). Returns how many went.
+   */
+  pruneStoredTranscripts(): number {
+    if (!this.postgres) return 0;
+    return this.db
+      .prepare(
+        `DELETE FROM ${TRANSCRIPTS_TABLE} t
+          WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.agent = t.agent AND j.session_id = t.session_id)
+            AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.agent = t.agent AND s.session_id = t.session_id)
+            AND NOT EXISTS (SELECT 1 FROM wakes w WHERE w.session_id = t.session_id AND w.status = 'pending')
+            AND NOT EXISTS (SELECT 1 FROM chats c WHERE c.session_id = t.session_id)`,
+      )
+      .run().changes;
+  }
+
   /** On Postgres: the tables whose rows a prune removes, given back to Postgres by VACUUM. */
-  private static readonly PG_PRUNED = ["jobs", "events", "audit", "usage_versions"];
+  private static readonly PG_PRUNED = [
+    "jobs",
+    "events",
+    "audit",
+    "usage_versions",
+    OUTPUT_TABLE,
+    TRANSCRIPTS_TABLE,
+  ];
 
   /**
    * Gives freed pages back to the file system. The first prune of a database converts it to

@@ -75,6 +75,18 @@ describeBackends("prune at 10,000 jobs (real database, real files)", (backend) =
     db.prepare(
       "INSERT INTO wakes (id, agent, session_id, kind, prompt, status, created_at, next_fire_at) VALUES ('wake-20261201000000-aaaaaa', 'b', ?, 'once', 'later', 'pending', ?, ?)",
     ).run(SESSION_WAKE, NOW.toISOString(), NOW.toISOString());
+    if (backend === "postgres") {
+      // What other machines read (central output, stored transcripts): the same jobs as the files.
+      const stored = [...ids.bOld.slice(0, 150), ...ids.bMiddle.slice(0, 100), ...ids.aRecent.slice(0, 100)];
+      db.prepare("INSERT INTO herdctl_job_output (job_id, line, json) SELECT unnest(?::text[]), 0, '{}'").run(
+        stored,
+      );
+      const transcript = db.prepare(
+        "INSERT INTO herdctl_session_transcripts (agent, session_id, bytes, sha256, content) VALUES ('b', ?, 1, 'x', '\\x0a')",
+      );
+      // b's current session and the wake's stay; one no job refers to any more goes.
+      for (const id of [SESSION_B, SESSION_WAKE, SESSION_GONE]) transcript.run(id);
+    }
     db.close();
     const output = (id: string) => writeFileSync(join(state.jobsDir, `${id}.jsonl`), `${"x".repeat(2047)}\n`);
     for (const id of ids.bOld.slice(0, 150)) output(id);
@@ -132,8 +144,15 @@ describeBackends("prune at 10,000 jobs (real database, real files)", (backend) =
         `SELECT vacuum_count AS vacuums FROM pg_stat_user_tables
            WHERE relname = 'jobs' AND schemaname = current_schema()`,
       );
-      client.close();
       expect(rows[0]).toEqual({ vacuums: 1 });
+      // The central rows went with the files: pruned records' lines, and lines of output pruned alone.
+      const central = client.query<{ id: string }>("SELECT DISTINCT job_id AS id FROM herdctl_job_output");
+      expect(central.rows.map((r) => r.id).sort()).toEqual([...kept, ...ids.aRecent.slice(0, 100)].sort());
+      const sessions = client.query<{ id: string }>(
+        "SELECT session_id AS id FROM herdctl_session_transcripts ORDER BY session_id",
+      );
+      expect(sessions.rows.map((r) => r.id)).toEqual([SESSION_B, SESSION_WAKE]);
+      client.close();
     }
     // A second pass finds nothing more.
     expect(await prune(state, limits, { now: NOW })).toMatchObject({

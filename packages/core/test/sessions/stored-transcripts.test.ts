@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { readFileSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { type Standin, startStandin, textReply } from "@herdctl/standin";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresDatabase } from "../../../../test/setup/postgres.js";
+import { TRANSCRIPTS_TABLE } from "../../src/cluster/central-schema.js";
+import { JobExecutor } from "../../src/runner/job-executor.js";
+import { projectSlug } from "../../src/sessions/transcripts.js";
+import { StateManager } from "../../src/state/index.js";
+import { claudeEnv, claudePath } from "../helpers/claude-env.js";
+import { tempDir, writeFleet } from "../helpers/fleet.js";
+
+// After a job on PostgreSQL, claude's transcript of its session is stored with its size and hash;
+// one over the limit is not stored, the job says so and still completes. A real claude job against
+// the Anthropic stand-in (faked, on 127.0.0.1), real PostgreSQL.
+const db = postgresDatabase();
+let tmp: ReturnType<typeof tempDir>;
+let standin: Standin;
+let client: pg.Client;
+
+beforeAll(async () => {
+  tmp = tempDir("herdctl-stored-transcripts-");
+  standin = await startStandin({ responder: () => textReply("noted") });
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+});
+afterAll(async () => {
+  await client.end();
+  await standin.close();
+  tmp.cleanup();
+});
+
+async function runJob(name: string, limit?: number) {
+  const root = join(tmp.dir, name);
+  const { agent } = await writeFleet(root, "runtime: cli\n");
+  const state = new StateManager(join(root, ".herdctl"), { backend: { kind: "postgres", url: db.url } });
+  state.open();
+  try {
+    const env = claudeEnv(standin, root);
+    const executor = new JobExecutor({ state, claudePath, env, storedTranscriptLimit: limit });
+    const job = await executor.execute({ agent, prompt: "remember the word heron", triggerType: "manual" });
+    const notices = state
+      .readJobOutput(job.id)
+      .map((l) => l.message as { type: string; text?: string })
+      .filter((m) => m.type === "herdctl")
+      .map((m) => m.text ?? "");
+    const file = join(
+      env.CLAUDE_CONFIG_DIR!,
+      "projects",
+      projectSlug(realpathSync(agent.working_directory)),
+      `${job.sessionId}.jsonl`,
+    );
+    const { rows } = await client.query(
+      `select bytes, sha256 from ${TRANSCRIPTS_TABLE} where agent = $1 and session_id = $2`,
+      [agent.name, job.sessionId],
+    );
+    return { job, notices, file, row: rows[0] as { bytes: string; sha256: string } | undefined };
+  } finally {
+    state.close();
+  }
+}
+
+describe("session transcripts stored after a job (PostgreSQL)", () => {
+  it("stores the transcript with its size and sha256", async () => {
+    const { job, file, row } = await runJob("stored");
+    expect(job.status).toBe("completed");
+    const content = readFileSync(file);
+    expect(row).toEqual({
+      bytes: String(content.length),
+      sha256: createHash("sha256").update(content).digest("hex"),
+    });
+  });
+
+  it("one over the limit is not stored: a notice, and the job still completes", async () => {
+    const { job, notices, row } = await runJob("too-large", 64);
+    expect(job.status).toBe("completed");
+    expect(row).toBeUndefined();
+    expect(notices.some((n) => /its transcript \(\d+ bytes\) is over the 64-byte limit/.test(n))).toBe(true);
+  });
+});
