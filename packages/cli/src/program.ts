@@ -18,6 +18,7 @@ import { registerSchedules } from "./commands/schedules.js";
 import { registerSessions } from "./commands/sessions.js";
 import { registerStandin } from "./commands/standin.js";
 import { registerStart } from "./commands/start.js";
+import { registerState } from "./commands/state.js";
 import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerTrigger } from "./commands/trigger.js";
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerUsage(program);
   registerPrune(program);
+  registerState(program);
   registerChat(program);
   return program;
 }

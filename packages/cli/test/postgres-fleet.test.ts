@@ -95,4 +95,29 @@ describe("herdctl start with state.backend: postgres", () => {
     expect(sessions.code).toBe(0);
     expect(sessions.stdout).toContain("greeter");
   });
+
+  it("doctor checks the fleet's PostgreSQL: reachable, its version, the schema's; never the password", async () => {
+    type Doctor = { checks: { name: string; status: string; detail: string; fix?: string }[] };
+    const password = new URL(db.url).password;
+    const good = await run(["--json", "doctor"]);
+    expect(good.stdout).not.toContain(`:${password}@`);
+    const pgCheck = json<Doctor>(good).checks.find((c) => c.name === "postgres");
+    expect(pgCheck).toMatchObject({ status: "ok" });
+    expect(pgCheck!.detail).toMatch(
+      /^postgres:\/\/herdctl_test:\*\*\*@127\.0\.0\.1:5432\/\S+: PostgreSQL 1[4-9]\.\d+, schema version \d+$/,
+    );
+
+    // Nothing listening there: a failure that names the server without the password and says why.
+    const secret = "n0t-the-real-pw";
+    const down = await herdctl(["--json", "doctor"], {
+      cwd: dir,
+      env: { HERDCTL_STATE_URL: `postgres://herdctl_test:${secret}@127.0.0.1:1/nothing` },
+    });
+    expect(down.code).toBe(1);
+    expect(down.stdout + down.stderr).not.toContain(secret);
+    const failed = json<Doctor>(down).checks.find((c) => c.name === "postgres");
+    expect(failed).toMatchObject({ status: "fail" });
+    expect(failed!.detail).toContain("postgres://herdctl_test:***@127.0.0.1:1/nothing");
+    expect(failed!.detail).toMatch(/ECONNREFUSED|refused|reach/i);
+  });
 });

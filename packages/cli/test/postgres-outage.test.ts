@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
@@ -55,6 +56,26 @@ async function jobStatus(id: string): Promise<string | undefined> {
   }
 }
 
+/** POST …/cancel on the daemon's socket, not awaited by the caller: it answers once the end is recorded. */
+function cancelOverSocket(jobId: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath: join(dir, ".herdctl", "herdctl.sock"),
+        path: `/api/jobs/${jobId}/cancel`,
+        method: "POST",
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
   const t0 = Date.now();
   for (;;) {
@@ -66,7 +87,7 @@ async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: 
 }
 
 describe("the fleet's database gone while a job runs", () => {
-  it("keeps the job's end and records it once the database is back", async () => {
+  it("keeps the job's end, and a queued job's cancel, and records them once the database is back", async () => {
     const triggered = await herdctl(["--json", "trigger", "greeter"], { cwd: dir, env });
     expect(triggered.code).toBe(0);
     const id = json<{ id: string }>(triggered).id;
@@ -75,6 +96,12 @@ describe("the fleet's database gone while a job runs", () => {
       (s) => s === "running",
       "the job running",
     );
+    // A second greeter job waits in line behind it (max_concurrent 1).
+    const queued = await herdctl(["--json", "trigger", "greeter"], { cwd: dir, env });
+    expect(queued.code).toBe(0);
+    const queuedId = json<{ id: string }>(queued).id;
+    expect(await jobStatus(queuedId)).toBe("queued");
+    let cancelled: Promise<{ status: number; body: string }> | undefined;
 
     const name = new URL(db.url).pathname.slice(1);
     const away = `${name}_away`;
@@ -93,6 +120,12 @@ describe("the fleet's database gone while a job runs", () => {
           if ((error as { code?: string }).code !== "55006") throw error;
         }
       }
+      // The queued job cancelled meanwhile: taken out of line, its end kept like the job's own.
+      cancelled = cancelOverSocket(queuedId);
+      await until(
+        () => log.includes(`job ${queuedId}: its end could not be recorded`),
+        "the failed record of the cancel",
+      );
       await until(
         () => log.includes(`job ${id}: its end could not be recorded`),
         "the failed record of the end",
@@ -110,6 +143,16 @@ describe("the fleet's database gone while a job runs", () => {
         "the job's end recorded",
       ),
     ).toBe("completed");
+    expect(
+      await poll(
+        () => jobStatus(queuedId),
+        (s) => s === "cancelled",
+        "the cancel recorded",
+      ),
+    ).toBe("cancelled");
+    const answer = await cancelled!;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).job).toMatchObject({ id: queuedId, status: "cancelled" });
     expect(daemon!.exitCode).toBeNull();
     const shown = json<{ job: { status: string; finishedAt: string | null } }>(
       await herdctl(["--json", "job", id], { cwd: dir, env }),

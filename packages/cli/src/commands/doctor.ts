@@ -194,6 +194,85 @@ function checkState(dir: string): Check {
   }
 }
 
+/** The oldest server herdctl runs on: the leader lock relies on `idle_session_timeout` (14). */
+const PG_MIN_VERSION = 140_000;
+
+/**
+ * The fleet's PostgreSQL, read only (no schema is made here): reachable with the fleet's
+ * credentials, a server version herdctl runs on, and a schema this herdctl understands. Shows
+ * the server without its password; a failure's message comes from SyncPgClient, which never
+ * repeats the URL.
+ */
+async function checkPostgres(url: string): Promise<Check> {
+  const { pgUrlProblem, showPgUrl } = await import("@herdctl/core/internal/state/pg/url");
+  const problem = pgUrlProblem(url);
+  if (problem)
+    return { name: "postgres", status: "fail", detail: `state.url ${problem.message}`, fix: problem.hint };
+  const { SyncPgClient } = await import("@herdctl/core/internal/state/pg/sync-client");
+  const { PG_MIGRATIONS, pgSchemaVersion } = await import("@herdctl/core/internal/state/pg/schema");
+  let client: InstanceType<typeof SyncPgClient> | undefined;
+  try {
+    client = new SyncPgClient(url, { connectTimeoutMs: 5_000, statementTimeoutMs: 5_000 });
+    const { rows } = client.query<{ num: string; version: string }>(
+      "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version",
+    );
+    const version = `PostgreSQL ${rows[0]!.version.split(" ")[0]}`;
+    if (Number(rows[0]!.num) < PG_MIN_VERSION)
+      return {
+        name: "postgres",
+        status: "fail",
+        detail: `${client.server}: ${version}; herdctl needs 14 or newer (its leader lock uses idle_session_timeout)`,
+        fix: "upgrade the server, or point state.url at one that is 14 or newer",
+      };
+    const known = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+    const schema = pgSchemaVersion(client);
+    if (schema > known)
+      return {
+        name: "postgres",
+        status: "fail",
+        detail: `${client.server}: ${version}, schema version ${schema}, newer than this herdctl's ${known}`,
+        fix: "upgrade herdctl on this machine to the version the other machines run",
+      };
+    const note =
+      schema === 0
+        ? "no herdctl schema yet (the first start makes it)"
+        : schema < known
+          ? `schema version ${schema} (the next start upgrades it to ${known})`
+          : `schema version ${schema}`;
+    return { name: "postgres", status: "ok", detail: `${client.server}: ${version}, ${note}` };
+  } catch (error) {
+    // STATE_UNREACHABLE's message already says what to check.
+    const unreachable = (error as { code?: unknown }).code === "STATE_UNREACHABLE";
+    return {
+      name: "postgres",
+      status: "fail",
+      detail: message(error).replaceAll(url, showPgUrl(url)),
+      ...(unreachable
+        ? {}
+        : { fix: "check state.url, and that this herdctl's version matches the database's" }),
+    };
+  } finally {
+    client?.close();
+  }
+}
+
+/** A PostgreSQL fleet keeps only job output in the state directory: it must be writable. */
+function checkStateDir(dir: string): Check {
+  if (!existsSync(dir))
+    return { name: "state", status: "ok", detail: `${dir} (job output; not created yet)` };
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return {
+      name: "state",
+      status: "fail",
+      detail: `${dir} is not writable`,
+      fix: `fix the permissions of ${dir}`,
+    };
+  }
+  return { name: "state", status: "ok", detail: `${dir} (job output; the records are in PostgreSQL)` };
+}
+
 export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const config = await checkConfig(ctx);
   const checks = [
@@ -207,6 +286,13 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   try {
     stateDir = ctx.stateDir();
   } catch {}
+  const { stateBackendOf } = await import("@herdctl/core/internal/state/manager");
+  const backend = stateBackendOf(config.fleet?.fleet.state);
+  if (backend.kind === "postgres") {
+    checks.push(await checkPostgres(backend.url));
+    if (stateDir) checks.push(checkStateDir(stateDir));
+    return checks;
+  }
   checks.push(
     stateDir
       ? checkState(stateDir)

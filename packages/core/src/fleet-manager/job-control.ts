@@ -1,5 +1,6 @@
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import { PausedAtStop } from "../runner/paused-at-stop.js";
+import { recordJobEnd } from "../runner/record-end.js";
 import { ForcedCancel } from "../runner/runtime/forced-cancel.js";
 import type { WarmClaudes } from "../runner/runtime/warm-claudes.js";
 import { type Clock, systemClock } from "../scheduler/index.js";
@@ -204,11 +205,19 @@ export class JobControl {
     }
     if (!entry.running) {
       this.removeFromLine(jobId);
-      const job = this.deps.state.jobs.finish(jobId, {
-        status: "cancelled",
-        exitReason: "cancelled",
-        error: "cancelled while waiting for a free slot",
-      });
+      // Out of line at once; the record is kept and written again while PostgreSQL cannot be
+      // reached, as a job's own end is (runner/record-end.ts), so it never stays "queued".
+      const job = await recordJobEnd(
+        this.deps.state,
+        jobId,
+        () =>
+          this.deps.state.jobs.finish(jobId, {
+            status: "cancelled",
+            exitReason: "cancelled",
+            error: "cancelled while waiting for a free slot",
+          }),
+        this.deps.log,
+      );
       this.settle(entry, job);
       return job;
     }

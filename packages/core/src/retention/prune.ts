@@ -29,6 +29,8 @@ export interface PruneReport {
   readonly freedBytes: number;
   /** Audit entries removed (or that would be) by `audit`; the chain stays verifiable from the checkpoint. */
   readonly auditEntries: number;
+  /** Schedule fire keys removed (or that would be); PostgreSQL only, where several daemons plan fires. */
+  readonly fireKeys?: number;
   /** Stopped before the end (the daemon was stopping): what was removed so far; the rest waits for the next prune. */
   readonly stopped: boolean;
 }
@@ -49,6 +51,12 @@ export interface PruneOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: PruneProgress) => void;
 }
+
+/**
+ * With only `max_jobs_per_agent`, fire keys older than this go: far past any schedule's interval
+ * plus a leader takeover, the only window in which a key stops a second fire.
+ */
+const FIRE_KEYS_FLOOR_MS = 30 * 86_400_000;
 
 /** Who prunes audit entries when the caller does not say: the retention pass. */
 const RETENTION_ACTOR = { via: "retention", who: "state.retention.audit" };
@@ -133,6 +141,15 @@ export async function prune(
   let records = plan.records.length;
   let after = before;
   const auditBefore = config.audit === undefined ? undefined : new Date(options.now.getTime() - config.audit);
+  // Schedule fire keys (PostgreSQL) go with the job records they stood for: `jobs`'s age, or, with
+  // only a count limit, FIRE_KEYS_FLOOR_MS.
+  const fireKeysBefore =
+    limits.recordsBefore ??
+    (limits.maxJobsPerAgent !== undefined ? new Date(options.now.getTime() - FIRE_KEYS_FLOOR_MS) : undefined);
+  const fireKeys =
+    fireKeysBefore && state.scheduleFires
+      ? await writeStep(() => state.scheduleFires!.prune(fireKeysBefore, { dryRun: options.dryRun }))
+      : undefined;
   let auditEntries = auditBefore ? state.audit.countBefore(auditBefore) : 0;
   if (!options.dryRun && auditBefore)
     auditEntries = state.audit.prune(auditBefore, options.actor ?? RETENTION_ACTOR).entries;
@@ -168,6 +185,7 @@ export async function prune(
     databaseBytesAfter: after,
     freedBytes: outputBytes + Math.max(0, before - after),
     auditEntries,
+    ...(fireKeys === undefined ? {} : { fireKeys }),
     stopped: stopped(),
   };
 }

@@ -40,6 +40,22 @@ export class ScheduleFireRepository {
     );
   }
 
+  /**
+   * The keys of fires planned before `before` (all of them on a dry run: counted, not removed).
+   * A key only has to outlive the chance of a second scheduler planning the same fire, which is
+   * the fire's own interval plus a takeover: the job history's retention is far longer.
+   */
+  prune(before: Date, options: { dryRun?: boolean } = {}): number {
+    return this.run(() => {
+      // The table is made by the first daemon on the database; a prune may come before any.
+      if (!this.db.prepare("SELECT to_regclass(?) AS t").pluck().get(FIRE_KEYS_TABLE)) return 0;
+      const where = `FROM ${FIRE_KEYS_TABLE} WHERE planned_at < ?`;
+      if (options.dryRun)
+        return Number(this.db.prepare(`SELECT count(*) ${where}`).pluck().get(before.toISOString()));
+      return this.db.prepare(`DELETE ${where}`).run(before.toISOString()).changes;
+    });
+  }
+
   private run<T>(fn: () => T): T {
     try {
       return fn();

@@ -99,8 +99,20 @@ describeBackends("prune at 10,000 jobs (real database, real files)", (backend) =
   const limits = { jobs: 90 * DAY, max_jobs_per_agent: 5_000, output: 30 * DAY };
 
   it("says what a dry run would remove, then removes exactly that and frees what it says", async () => {
+    // Postgres: schedule fire keys planned 200, 100 and 10 days ago; the two past `jobs` (90 d) go.
+    const fires = state.scheduleFires;
+    expect(fires === undefined).toBe(backend === "sqlite");
+    if (fires) {
+      fires.ensureTable();
+      for (const days of [200, 100, 10])
+        fires.claim(
+          { agent: "b", schedule: "tick", plannedAt: new Date(NOW.getTime() - days * DAY) },
+          "test",
+        );
+    }
     const before = diskBytes(dir);
     const dry = await prune(state, limits, { now: NOW, dryRun: true });
+    expect(dry.fireKeys).toBe(fires ? 2 : undefined);
     // Kept: 5 running, and the newest job of each continuing session (b's current one, the wake's).
     expect(dry).toMatchObject({ dryRun: true, records: 2_993, outputs: 100, protected: 7 });
     // 143 old outputs go with their records (7 belong to kept jobs), 100 middle-aged ones alone.
@@ -110,6 +122,13 @@ describeBackends("prune at 10,000 jobs (real database, real files)", (backend) =
 
     // Then for real: old and excess records go with their output, what will be continued stays.
     const report = await prune(state, limits, { now: NOW });
+    expect(report.fireKeys).toBe(fires ? 2 : undefined);
+    if (fires) {
+      expect(fires.prune(NOW, { dryRun: true })).toBe(1);
+      expect(
+        fires.claim({ agent: "b", schedule: "tick", plannedAt: new Date(NOW.getTime() - 10 * DAY) }, "x"),
+      ).toBe(false);
+    }
     // 1,000 of a beyond its newest 5,000, and b's 2,000 older than 90 days but 7 that stay.
     expect(report).toMatchObject({ dryRun: false, records: 2_993, outputs: 100, protected: 7 });
     expect(state.retention.jobCount()).toBe(7_007);
