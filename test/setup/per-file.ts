@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { afterAll, expect, vi } from "vitest";
 import { measureFile } from "./file-cost.js";
 import { clearStalePyenvLock } from "./pyenv-lock.js";
@@ -20,6 +21,10 @@ const costLog = process.env.HERDCTL_TEST_COST_LOG;
 const measured = costLog ? measureFile(costLog) : undefined;
 vi.resetModules();
 clearStalePyenvLock();
+// claude's Bash tool runs each command in a login shell of $SHELL; this one skips the login
+// profile and ~/.bashrc (see the script), so the tests neither pay for nor depend on the dotfiles
+// of whoever runs them. The CLI, daemons and claude all inherit it; containers never get SHELL.
+process.env.SHELL = fileURLToPath(new URL("./shell/bash", import.meta.url));
 
 const env = { ...process.env };
 const exitListeners = new Set(process.listeners("exit"));

@@ -50,10 +50,9 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
     env.CLAUDE_CONFIG_DIR = join(dir, "claude-config");
     mkdirSync(join(dir, "agents"));
     mkdirSync(join(dir, "workspace"));
-    writeFileSync(
-      join(dir, "herdctl.yaml"),
-      "version: 1\nfleet: { name: crash }\nagents:\n  - path: ./agents/hanger.yaml\n  - path: ./agents/ticker.yaml\n",
-    );
+    // Only the first test's fleet has ticker (fleetWith): its claude every second would only
+    // cost CPU in the others.
+    fleetWith("hanger");
     writeFileSync(
       join(dir, "agents", "hanger.yaml"),
       "name: hanger\nworking_directory: ../workspace\nruntime: cli\n",
@@ -69,6 +68,13 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  function fleetWith(...agents: string[]): void {
+    writeFileSync(
+      join(dir, "herdctl.yaml"),
+      `version: 1\nfleet: { name: crash }\nagents:\n${agents.map((a) => `  - path: ./agents/${a}.yaml\n`).join("")}`,
+    );
+  }
+
   function startDaemon(): ChildProcess {
     const child = spawn(process.execPath, [CLI, "start", "-c", dir, "--offline"], { env, stdio: "ignore" });
     daemons.push(child);
@@ -80,6 +86,7 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
   }
 
   it("marks the running job interrupted, kills its claude and resumes schedules after SIGKILL", async () => {
+    fleetWith("hanger", "ticker");
     const daemon = startDaemon();
     await until(() => (existsSync(join(dir, ".herdctl", "herdctl.sock")) ? true : undefined));
     const triggered = cli("trigger", "hanger", "-p", "wait for me\n@standin hang", "--json");

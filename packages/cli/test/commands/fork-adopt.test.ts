@@ -20,6 +20,8 @@ let remove: () => Promise<void>;
 let configDir: string;
 /** Every run of claude here keeps its conversations in the test's own config directory. */
 let env: Record<string, string>;
+/** The first test's finished job: the daemon's test forks it too, instead of running one more. */
+let pelican: Job;
 
 const transcript = (sessionId: string) =>
   join(configDir, "projects", projectSlug(realpathSync(join(dir, "workspace"))), `${sessionId}.jsonl`);
@@ -69,6 +71,7 @@ describe("without a daemon", () => {
     ]);
     expect(first.code).toBe(0);
     const a = json<Job>(first);
+    pelican = a;
     const before = readFileSync(transcript(a.sessionId!));
 
     const forked = await run([
@@ -142,12 +145,15 @@ describe("through a running daemon", () => {
   });
 
   it("forks and adopts the same way", async () => {
-    const a = json<Job>(await run(["--json", "trigger", "scribe", "--wait", "-p", "remember the word wren"]));
+    // A job run without the daemon (the first test's) is forked through it the same way.
+    const a = pelican;
     expect(a.status).toBe("completed");
-    const b = json<Job>(await run(["--json", "trigger", "scribe", "--wait", "--fork", a.id, "-p", "which?"]));
+    const b = json<Job>(
+      await run(["--json", "trigger", "greeter", "--wait", "--fork", a.id, "-p", "which?"]),
+    );
     expect(b).toMatchObject({ status: "completed", forkedFrom: a.id });
     expect(b.sessionId).not.toBe(a.sessionId);
-    expect(readFileSync(transcript(b.sessionId!), "utf8")).toContain("remember the word wren");
+    expect(readFileSync(transcript(b.sessionId!), "utf8")).toContain("remember the word pelican");
 
     const missing = await run(["trigger", "scribe", "--fork", "job-20250101120000-abcdef"]);
     expect(missing.code).toBe(1);

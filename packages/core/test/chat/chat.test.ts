@@ -134,12 +134,13 @@ describeRuntimes("chats, %s runtime (real claude, stand-in API, fake clock)", (r
     expect(f.chat(chat.id)).toMatchObject({ turns: 2, runningJobId: null });
   });
 
-  it("interrupting cancels the running turn and keeps the chat; whileBusy interrupt does the same and runs the new message", async () => {
+  // One chat for both: the delete's running turn is the kept claude of the interrupted turns' chat.
+  it("interrupting cancels the running turn and keeps the chat; whileBusy interrupt does the same and runs the new message; renames and deletes a chat (a running turn is cancelled first); unknown and malformed ids are CHAT_NOT_FOUND", async () => {
     fx.standin.setResponder(
       memoryResponder({ extra: (req) => (req.lastUserText?.includes("stall") ? hang() : undefined) }),
     );
     const f = await startFleet();
-    const chat = f.createChat("chatter");
+    const chat = f.createChat("chatter", { surface: "web" });
     const stalled = f.sendChatMessage(chat.id, "stall here").job;
     const seen = () => mainRequests().some((r) => r.lastUserText?.includes("stall here"));
     await until(seen, "the stand-in received the stalled turn");
@@ -155,14 +156,7 @@ describeRuntimes("chats, %s runtime (real claude, stand-in API, fake clock)", (r
     expect(await f.wait(next.id)).toMatchObject({ status: "completed", summary: "noted fig" });
     const answered = await f.wait(f.sendChatMessage(chat.id, "what did I say?").job.id);
     expect(answered.summary).toBe("you said fig");
-  });
 
-  it("renames and deletes a chat (a running turn is cancelled first); unknown and malformed ids are CHAT_NOT_FOUND", async () => {
-    fx.standin.setResponder(
-      memoryResponder({ extra: (req) => (req.lastUserText?.includes("stall") ? hang() : undefined) }),
-    );
-    const f = await startFleet();
-    const chat = f.createChat("chatter", { surface: "web" });
     expect(f.renameChat(chat.id, "  Release   notes ").title).toBe("Release notes");
     expect(chatError(() => f.renameChat(chat.id, "  "))).toBe("CHAT_BAD_REQUEST");
     expect(chatError(() => f.sendChatMessage(chat.id, " \n"))).toBe("CHAT_BAD_REQUEST");

@@ -35,6 +35,11 @@ describe("Slack connector (real claude, Messages API stand-in, Slack stand-in)",
   let slack: SlackStandin;
   let fleet: FleetManager;
   const tmp = tempDir();
+  /**
+   * The first test's thread. Later Slack-side checks (a follow-up, a 429, a dropped link) carry on
+   * in it: a thread's chat keeps its claude between turns, so they need no claude of their own.
+   */
+  let birch: string;
 
   const slackState = (key: string) =>
     fleet.connectorStatuses().find((c) => c.platform === "slack" && c.key === key);
@@ -98,21 +103,19 @@ describe("Slack connector (real claude, Messages API stand-in, Slack stand-in)",
   });
 
   it("answers a mention in its thread, replacing the working message, on a chat of surface slack", async () => {
-    const ts = slack.mention({ channel: "CHELP", text: `<@${slack.botUserId}> remember birch` });
-    await answered("CHELP", ts, "noted birch");
-    const [reply] = replies("CHELP", ts);
+    birch = slack.mention({ channel: "CHELP", text: `<@${slack.botUserId}> remember birch` });
+    await answered("CHELP", birch, "noted birch");
+    const [reply] = replies("CHELP", birch);
     expect(reply?.text).toBe("noted birch");
-    expect(reply?.thread_ts).toBe(ts);
+    expect(reply?.thread_ts).toBe(birch);
     expect(reply?.edits).toBeGreaterThanOrEqual(1);
     const chat = fleet.chats({ surface: "slack" }).find((c) => c.agent === "helper");
     expect(chat?.lastMessage).toBe("noted birch");
   }, 150_000);
 
   it("continues the thread's session on a follow-up without a mention", async () => {
-    const ts = slack.mention({ channel: "CHELP", text: `<@${slack.botUserId}> remember maple` });
-    await answered("CHELP", ts, "noted maple");
-    slack.say({ channel: "CHELP", text: "what did I say?", thread_ts: ts });
-    await answered("CHELP", ts, "you said maple");
+    slack.say({ channel: "CHELP", text: "what did I say?", thread_ts: birch });
+    await answered("CHELP", birch, "you said birch");
   }, 240_000);
 
   it("ignores a reply in a mention channel's thread the bot is not in", async () => {
@@ -163,8 +166,8 @@ describe("Slack connector (real claude, Messages API stand-in, Slack stand-in)",
   it("waits out Slack's 429 Retry-After and still delivers the answer", async () => {
     slack.rateLimit("chat.update", 1, 2);
     const started = Date.now();
-    const ts = slack.mention({ channel: "CHELP", text: `<@${slack.botUserId}> remember willow` });
-    await answered("CHELP", ts, "noted willow");
+    slack.say({ channel: "CHELP", text: "remember willow", thread_ts: birch });
+    await answered("CHELP", birch, "noted willow");
     const updates = slack.calls.filter((c) => c.method === "chat.update" && c.at >= started);
     const limited = updates.filter((c) => c.status === 429);
     expect(limited).toHaveLength(2);
@@ -180,8 +183,8 @@ describe("Slack connector (real claude, Messages API stand-in, Slack stand-in)",
       "the state to say so",
       10_000,
     );
-    const ts = slack.mention({ channel: "CHELP", text: `<@${slack.botUserId}> remember ash` });
-    await answered("CHELP", ts, "noted ash");
+    slack.say({ channel: "CHELP", text: "remember ash", thread_ts: birch });
+    await answered("CHELP", birch, "noted ash");
     expect(slack.connections).toBe(connections + 1);
     expect(slackState("SLACK_BOT_TOKEN")?.status).toBe("connected");
   }, 150_000);
