@@ -52,8 +52,8 @@ export function launchKey(agent: string, schedule: string | undefined): string {
 }
 
 /**
- * `HERDCTL_LAUNCH_CACHE=0` (or `false`, `off`): no claude is started ahead and no cache is
- * written (docs/operating.md).
+ * `HERDCTL_LAUNCH_CACHE=0` (or `false`, `off`): no claude is started ahead, and neither this cache
+ * nor the fleet cache (fleet-cache.ts) is read or written (docs/operating.md).
  */
 export function launchCacheOff(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.HERDCTL_LAUNCH_CACHE?.trim().toLowerCase();
