@@ -11,6 +11,7 @@ import { dotEnvBelow, readDotEnv } from "./dot-env.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
 import { ConfigError, type ConfigIssue, issuePlace } from "./errors.js";
 import { AGENT_GATE_HINT, AGENT_GATE_REFUSED, type Gate, gatePlacement } from "./gate.js";
+import { mayRunHostCommands } from "./host-commands.js";
 import { interpolate } from "./interpolate.js";
 import {
   AGENT_HOOK_HINT,
@@ -19,7 +20,6 @@ import {
   hookScriptPaths,
   hookSources,
   looserDockerIssues,
-  mayRunHostCommands,
 } from "./isolation.js";
 import { normalizeAgent, normalizeFleet } from "./legacy.js";
 import { mergeLayers, withoutKeys } from "./merge.js";
