@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { type ConfigIssue, issuePlace } from "./errors.js";
 import { getChild, originIssue, type SNode } from "./source.js";
-import type { ResolvedAgent } from "./types.js";
 
 /**
  * Agent files usually sit inside the folder their agent may write, so nothing in them may loosen
