@@ -12,17 +12,20 @@
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
+
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
@@ -105,6 +108,26 @@ function commanderSpawnOnDemand() {
   };
 }
 
+/**
+ * A hash of what the bundle is built from: core's and the CLI's sources and the locked
+ * dependencies. The CLI's fleet cache (src/fleet-cache.ts, src/build-id.ts) is read only by the
+ * build that wrote it, since another build may parse the same files into another fleet.
+ */
+function buildId() {
+  const hash = createHash("sha256");
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const files = [join(root, "package-lock.json")];
+  for (const dir of ["packages/core/src", "packages/cli/src"])
+    for (const entry of readdirSync(join(root, dir), { recursive: true, withFileTypes: true }))
+      if (entry.isFile()) files.push(join(entry.parentPath ?? entry.path, entry.name));
+  for (const file of files.sort())
+    hash
+      .update(`${relative(root, file)}\0`)
+      .update(readFileSync(file))
+      .update("\0");
+  return hash.digest("hex").slice(0, 16);
+}
+
 // Help for terminals narrower than this is left to commander (they are rare).
 const MIN_HELP_WIDTH = 40;
 
@@ -127,6 +150,7 @@ const common = {
   banner: {
     js: 'import { createRequire as __herdctlRequire } from "node:module";\nconst require = __herdctlRequire(import.meta.url);',
   },
+  define: { __HERDCTL_BUILD__: JSON.stringify(buildId()) },
   plugins: [workspaceSources, withoutZodLocales(), commanderSpawnOnDemand()],
   logLevel: "warning",
 };

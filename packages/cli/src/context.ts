@@ -20,6 +20,13 @@ export class CommandContext {
   readonly out: Style;
   readonly err: Style;
   private fleetCache: LoadedFleet | undefined;
+  /**
+   * Set by a command that may take the fleet the last in-process trigger kept (fleet-cache.ts)
+   * instead of parsing the files.
+   */
+  keptFleetAllowed = false;
+  /** Whether fleet() took the kept fleet (true) or parsed the files (false); undefined before it ran. */
+  fleetWasKept: boolean | undefined;
 
   constructor(
     readonly options: GlobalOptions,
@@ -61,8 +68,12 @@ export class CommandContext {
 
   async fleet(): Promise<LoadedFleet> {
     if (!this.fleetCache) {
-      const { loadFleet } = await import("./on-demand/fleet-config.js");
-      this.fleetCache = await loadFleet(this.configPath());
+      const configPath = this.configPath();
+      const kept = this.keptFleetAllowed
+        ? (await import("./fleet-cache.js")).cachedFleet(this.stateDir(), configPath)
+        : undefined;
+      this.fleetWasKept = kept !== undefined;
+      this.fleetCache = kept ?? (await (await import("./on-demand/fleet-config.js")).loadFleet(configPath));
       this.warnConfigIssues(this.fleetCache.warnings);
     }
     return this.fleetCache;

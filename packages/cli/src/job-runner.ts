@@ -129,10 +129,14 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       ctx.stderr.write(ctx.err.dim(`job ${queued.id} started for ${t.agent.name}\n`));
     spinner.start("waiting for the model");
     let cached: Promise<void> | undefined;
+    let kept: Promise<void> | undefined;
     const job = await executor.run(queued.id, request, {
       signal: controller.signal,
       onMessage: (message) => {
-        // claude has started: keep how, for the next trigger, while it works.
+        // claude has started: keep the parsed fleet and how claude started, for the next trigger,
+        // while it works.
+        if (kept === undefined && ctx.fleetWasKept === false && t.parsedAt !== undefined && !launchCacheOff())
+          kept = keepFleet(ctx, state.stateDir, fleet, t.parsedAt, t.ahead?.baseEnv);
         if (
           cached === undefined &&
           !offline &&
@@ -167,8 +171,9 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     if (ctx.json) ctx.printJson(offline ? { ...job, offline: true } : job);
     else if (t.quiet) printQuietly(ctx, job);
     else for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
-    // Written while the job ran; the trigger ends only once it is (the process may exit at once).
+    // Written while the job ran; the trigger ends only once they are (the process may exit at once).
     await cached;
+    await kept;
     return job;
   } finally {
     spinner.stop();
@@ -202,6 +207,23 @@ function keepLaunch(
     )
     .catch((error: Error) => {
       if (ctx.options.verbose) ctx.warn(`launch cache: ${error.message}`);
+    });
+}
+
+/** Keeps the parsed fleet (fleet-cache-write.ts); a failure costs only the next trigger's parse (said with -v). */
+function keepFleet(
+  ctx: CommandContext,
+  stateDir: string,
+  fleet: LoadedFleet,
+  parsedAt: number,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<void> {
+  return import("./fleet-cache-write.js")
+    .then(({ writeFleetCache }) => {
+      writeFleetCache(stateDir, fleet, parsedAt, env);
+    })
+    .catch((error: Error) => {
+      if (ctx.options.verbose) ctx.warn(`fleet cache: ${error.message}`);
     });
 }
 

@@ -1,8 +1,9 @@
-import { lstatSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseEnv } from "node:util";
+import { readDotEnv } from "@herdctl/core/internal/config/dot-env";
 import type { SpawnSpec } from "@herdctl/core/internal/runner/runtime/warm-claudes";
 import { type ConfigStamp, isStamp, stampIsCurrent } from "./config-stamp.js";
+import { ownedPrivately } from "./private-file.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -51,8 +52,8 @@ export function launchKey(agent: string, schedule: string | undefined): string {
 }
 
 /**
- * `HERDCTL_LAUNCH_CACHE=0` (or `false`, `off`): no claude is started ahead and no cache is
- * written (docs/operating.md).
+ * `HERDCTL_LAUNCH_CACHE=0` (or `false`, `off`): no claude is started ahead, and neither this cache
+ * nor the fleet cache (fleet-cache.ts) is read or written (docs/operating.md).
  */
 export function launchCacheOff(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.HERDCTL_LAUNCH_CACHE?.trim().toLowerCase();
@@ -87,7 +88,7 @@ export function cachedLaunch(
   if (!isLaunch(launch) || !fits(launch, request) || !stampIsCurrent(cache)) return undefined;
   const env = withoutUndefined(process.env);
   for (const name of launch.drop) delete env[name];
-  let dotEnv: NodeJS.Dict<string> | undefined;
+  let dotEnv: Record<string, string> | undefined;
   for (const [name, value] of Object.entries(launch.set)) {
     if (typeof value === "string") env[name] = value;
     else {
@@ -116,21 +117,6 @@ export function resumedIn(args: readonly string[]): string | undefined {
     if (arg === "--resume") return args[i + 1];
   }
   return undefined;
-}
-
-/** A regular file or directory owned by this user that no other user may write (or, for a file, read). */
-function ownedPrivately(path: string): boolean {
-  const stat = lstatSync(path);
-  if (stat.isSymbolicLink() || (process.getuid && stat.uid !== process.getuid())) return false;
-  return stat.isDirectory() ? (stat.mode & 0o022) === 0 : stat.isFile() && (stat.mode & 0o077) === 0;
-}
-
-function readDotEnv(rootDir: string): NodeJS.Dict<string> {
-  try {
-    return parseEnv(readFileSync(join(rootDir, ".env"), "utf8"));
-  } catch {
-    return {};
-  }
 }
 
 function withoutUndefined(env: NodeJS.ProcessEnv): Record<string, string> {

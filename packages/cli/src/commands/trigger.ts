@@ -85,7 +85,13 @@ export function registerTrigger(program: Command): void {
       // Ended here whatever happens (a bad prompt, a spent budget): never left waiting for a prompt.
       try {
         const parsedAt = Date.now();
+        // The fleet the last in-process trigger parsed, while nothing it was read from changed.
+        ctx.keptFleetAllowed = true;
         const agent = await ctx.agent(agentName);
+        if (ctx.fleetWasKept && ctx.options.verbose)
+          ctx.stderr.write(
+            ctx.err.dim("· the fleet from the fleet cache (nothing it was read from changed)\n"),
+          );
         const { runJobInProcess } = await import("../job-runner.js");
         const job = await runJobInProcess(ctx, {
           ahead,

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { mayRunHostCommands } from "./isolation.js";
+import { mayRunHostCommands } from "./host-commands.js";
 import type { GateSchema } from "./schema.js";
 import type { ResolvedAgent } from "./types.js";
 

@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { type ConfigIssue, issuePlace } from "./errors.js";
 import { getChild, originIssue, type SNode } from "./source.js";
-import type { ResolvedAgent } from "./types.js";
 
 /**
  * Agent files usually sit inside the folder their agent may write, so nothing in them may loosen
@@ -112,17 +111,3 @@ export const AGENT_HOOK_REFUSED =
 export const AGENT_HOOK_HINT =
   "move it to the fleet file (agents[].overrides.hooks or defaults.hooks), run the agent in Docker " +
   "(agent-file hooks then run in its container), or allow it Bash";
-
-/**
- * True when the agent may already run any command on the host: Bash without a pattern, or a
- * permission mode that approves every call unchecked (bypassPermissions only). Such an agent gains
- * nothing from a shell hook. `auto` does not count: claude's classifier reviews each command there,
- * and a hook would run with no review at all.
- */
-export function mayRunHostCommands(agent: ResolvedAgent): boolean {
-  if (agent.docker?.enabled) return false;
-  if (agent.tools !== undefined && !agent.tools.includes("Bash")) return false;
-  if (agent.denied_tools?.some((rule) => rule === "Bash" || rule.startsWith("Bash("))) return false;
-  if (agent.permission_mode === "bypassPermissions") return true;
-  return (agent.allowed_tools ?? []).some((rule) => rule === "Bash" || rule === "Bash(*)");
-}

@@ -1,16 +1,17 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { parseEnv } from "node:util";
 import { stringify as stringifyYaml } from "yaml";
 import { SOURCE_RECORD } from "../agent-install/record.js";
 import { agentFileReachIssues } from "./agent-docker-reach.js";
 import { CONFIG_FILE_NAMES, resolveConfigPath } from "./discover.js";
 import { dockerReachIssues } from "./docker-reach.js";
 import { dockerRiskWarnings } from "./docker-risks.js";
+import { dotEnvBelow, readDotEnv } from "./dot-env.js";
 import { unsetEnvReferences, webhooksWithoutSecret } from "./env-refs.js";
 import { ConfigError, type ConfigIssue, issuePlace } from "./errors.js";
 import { AGENT_GATE_HINT, AGENT_GATE_REFUSED, type Gate, gatePlacement } from "./gate.js";
+import { mayRunHostCommands } from "./host-commands.js";
 import { interpolate } from "./interpolate.js";
 import {
   AGENT_HOOK_HINT,
@@ -19,7 +20,6 @@ import {
   hookScriptPaths,
   hookSources,
   looserDockerIssues,
-  mayRunHostCommands,
 } from "./isolation.js";
 import { normalizeAgent, normalizeFleet } from "./legacy.js";
 import { mergeLayers, withoutKeys } from "./merge.js";
@@ -135,7 +135,7 @@ export async function loadFleetAt(
   });
   const baseEnv = options.env ?? process.env;
   const dotEnvFile = readDotEnv(rootDir);
-  const dotEnv = Object.fromEntries(Object.entries(dotEnvFile).filter(([k]) => baseEnv[k] === undefined));
+  const dotEnv = dotEnvBelow(dotEnvFile, baseEnv);
   const ctx: Context = {
     env: { ...dotEnvFile, ...baseEnv },
     rootDir,
@@ -184,18 +184,6 @@ export function fleetFileIn(target: string): string {
     if (existsSync(candidate)) return candidate;
   }
   return join(target, CONFIG_FILE_NAMES[0]);
-}
-
-// Variables already in the environment win: .env supplies what the shell did not.
-function readDotEnv(rootDir: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(join(rootDir, ".env"), "utf8");
-  } catch {
-    return {};
-  }
-  const parsed = parseEnv(text);
-  return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 function display(ctx: Context, absPath: string): string {

@@ -1,4 +1,4 @@
-import { looksSecretName, REDACTED, Redactor } from "../secrets/redactor.js";
+import { envSecretValues, REDACTED, Redactor } from "../secrets/redactor.js";
 import { pgUrlSecrets, showPgUrl } from "../state/pg/url.js";
 import type { Segment } from "./source.js";
 import type { LoadedFleet, ResolvedAgent, ResolvedFleet } from "./types.js";
@@ -40,8 +40,7 @@ export function secretValuesOf(
   loaded: { fleet: ResolvedFleet; agents: ResolvedAgent[]; secretPaths: Segment[][] },
   env: NodeJS.ProcessEnv,
 ): string[] {
-  const values = new Set<string>();
-  for (const [name, value] of Object.entries(env)) if (value && looksSecretName(name)) values.add(value);
+  const values = new Set(envSecretValues(env));
   const view = { fleet: loaded.fleet, agents: loaded.agents };
   for (const path of loaded.secretPaths) {
     const value = valueAtPath(view, path);

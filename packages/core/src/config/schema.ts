@@ -6,7 +6,11 @@ import { parseEgressRule } from "../proxy/egress-allowlist.js";
 import { PORT_FORMS, parsePortSpec } from "../runner/runtime/docker-config-fields.js";
 import { pgUrlProblem } from "../state/pg/url.js";
 import { AgentChatSchema, slackChannelId, snowflake, tokenEnv } from "./chat-schema.js";
+import { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS } from "./docker-keys.js";
 import { DurationError, parseDuration } from "./duration.js";
+import { MEMORY_DEFAULT_MAX_BYTES, MEMORY_MAX_BYTES_LIMIT } from "./memory-limits.js";
+
+export { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS, MEMORY_DEFAULT_MAX_BYTES, MEMORY_MAX_BYTES_LIMIT };
 
 // Shapes only: Docker defaults (image, memory...) are resolved by the runner, not here, so a
 // fleet value is never shadowed by a default the user did not write.
@@ -618,36 +622,6 @@ export const PluginSchema = z.preprocess(
   PluginEntrySchema,
 );
 
-/** Docker keys an agent file may set: they limit the container, they cannot widen its reach. */
-export const AGENT_DOCKER_KEYS = [
-  "enabled",
-  "ephemeral",
-  "memory",
-  "cpus",
-  "cpu_shares",
-  "cpu_period",
-  "cpu_quota",
-  "pids_limit",
-  "tmpfs",
-  "workspace_mode",
-  "max_containers",
-  "labels",
-  "read_only",
-] as const;
-
-/** Docker keys only the fleet file may set: they decide what the container can reach. */
-export const FLEET_ONLY_DOCKER_KEYS = [
-  "image",
-  "network",
-  "user",
-  "volumes",
-  "env",
-  "ports",
-  "host_config",
-  "credentials",
-  "egress",
-] as const;
-
 const memory = matching(
   /^\d+(\.\d+)?\s*([bkmgt]b?)?$/i,
   (v) => `"${v}" is not a memory size`,
@@ -801,11 +775,6 @@ const PermissionModeSchema = z.enum(PERMISSION_MODES);
 
 /** The reference herdctl's default, and ours: edits in the working directory need no prompt. */
 export const DEFAULT_PERMISSION_MODE = "acceptEdits" satisfies (typeof PERMISSION_MODES)[number];
-
-/** The notes' default cap: a few pages, small beside a system prompt. */
-export const MEMORY_DEFAULT_MAX_BYTES = 16 * 1024;
-/** Notes become part of every system prompt: past this they cost more than they carry. */
-export const MEMORY_MAX_BYTES_LIMIT = 256 * 1024;
 
 const MemoryObjectSchema = z.strictObject({
   enabled: z.boolean().default(true).describe("false turns memory off (true when the object is given)"),

@@ -3,7 +3,8 @@
  * its system prompt; after it, what the agent left in the file is stored as the next version
  * (redacted, capped). Problems become notices in the job's output, never the job's failure.
  */
-import { MEMORY_DEFAULT_MAX_BYTES, type ResolvedAgent } from "../config/index.js";
+import type { ResolvedAgent } from "../config/index.js";
+import { MEMORY_DEFAULT_MAX_BYTES } from "../config/memory-limits.js";
 import type { Redactor } from "../secrets/redactor.js";
 import type { StateManager } from "../state/index.js";
 import { MEMORY_FILE, readMemoryFile, writeMemoryFile } from "./file.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import { mayRunHostCommands } from "../config/host-commands.js";
 import type { ResolvedAgent } from "../config/index.js";
-import { mayRunHostCommands } from "../config/isolation.js";
 import { CONTAINER_WORKSPACE } from "../docker/runtime-image.js";
 import type { HookSpec, ShellPlacement } from "../hooks/index.js";
 import { sharedCredentialProxy } from "../proxy/credential-proxy.js";

@@ -1,4 +1,5 @@
-import { type Schedule, scheduleSessionPolicy } from "../config/index.js";
+import { scheduleSessionPolicy } from "../config/schedule-session.js";
+import type { Schedule } from "../config/schema.js";
 import type { SessionPointer } from "../state/index.js";
 
 export type SessionRequest =

@@ -1,6 +1,13 @@
 // Substring match on purpose: over-redacting MONKEY_COUNT is cheaper than printing a token.
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
 
+/** The value of every secret-looking variable in `env`, each once, in `env`'s order. */
+export function envSecretValues(env: NodeJS.ProcessEnv): string[] {
+  const values = new Set<string>();
+  for (const [name, value] of Object.entries(env)) if (value && looksSecretName(name)) values.add(value);
+  return [...values];
+}
+
 /** Credentials claude needs; they go to the child's environment and nowhere else. */
 export const CREDENTIAL_ENV_NAMES = [
   "ANTHROPIC_API_KEY",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
-import { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS } from "../../config/schema.js";
+import { AGENT_DOCKER_KEYS, FLEET_ONLY_DOCKER_KEYS } from "../../config/docker-keys.js";
 import { DEFAULT_IMAGE, IMAGE_GID, IMAGE_HOME, IMAGE_UID } from "../../docker/runtime-image.js";
 import { parseEgressRule } from "../../proxy/egress-allowlist.js";
 import {
