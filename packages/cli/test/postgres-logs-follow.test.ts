@@ -93,7 +93,8 @@ beforeAll(async () => {
   await machines.writeFleet();
   webPort = await freePort();
   await machines.start("a");
-  await machines.start("b", ["--web", "--web-port", String(webPort)]);
+  // b takes no jobs from the queue (both are workers of it): the job runs on a, b only reads.
+  await machines.start("b", ["--web", "--web-port", String(webPort), "--max-concurrent", "0"]);
 });
 afterAll(async () => {
   await machines.stopAll();

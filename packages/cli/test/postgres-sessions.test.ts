@@ -58,8 +58,9 @@ beforeAll(async () => {
     () => standin,
   );
   await machines.writeFleet();
+  // Only a runs while the first job is queued: both daemons are workers of one queue, and the
+  // first job must run on a for its transcript to be a's alone.
   await machines.start("a");
-  await machines.start("b");
 });
 afterAll(async () => {
   await machines.stopAll();
@@ -85,6 +86,11 @@ describe("sessions travel between daemons on one PostgreSQL database", () => {
     expect(existsSync(transcript("b", session))).toBe(false);
     expect(await storedBytes(session)).toBeGreaterThan(0);
 
+    // Now b is the only worker: a stops before b starts, so the resume is claimed by b.
+    const stopped = await on("a", ["stop"]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    await machines.start("b");
+
     const before = standin.mainRequests.length;
     const second = await on("b", [
       "--json",
@@ -109,7 +115,7 @@ describe("sessions travel between daemons on one PostgreSQL database", () => {
     expect(existsSync(transcript("b", session))).toBe(true);
 
     // b's job said where the conversation came from, and its longer transcript is the stored one.
-    const logs = await on("a", ["logs", "--job", b.id]);
+    const logs = await on("b", ["logs", "--job", b.id]);
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain(`session ${session}: its transcript`);
     expect(logs.stdout).toContain("was restored from the database");

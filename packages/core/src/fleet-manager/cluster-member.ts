@@ -40,6 +40,11 @@ export interface ClusterMemberOptions {
   agent: (name: string) => ResolvedAgent | undefined;
   /** Names the fleet file in the error of a job whose agent it lacks. */
   configPath: string;
+  /**
+   * A cancel this process took while PostgreSQL was away and has not written yet: such a job,
+   * claimed by this worker meanwhile, ends cancelled instead of running.
+   */
+  cancelPending?: (jobId: string) => boolean;
   log: (line: string) => void;
   /** Lease, heartbeat, reaper and poll periods (tests shorten them). */
   timings?: { leaseMs?: number; heartbeatMs?: number; reapMs?: number; pollMs?: number };
@@ -102,6 +107,14 @@ export class ClusterMember {
     }
     const { job, request } = prepared;
     state.jobs.update(job.id, { workerId: this.id });
+    if (this.options.cancelPending?.(job.id)) {
+      state.jobs.finish(job.id, {
+        status: "cancelled",
+        exitReason: "cancelled",
+        error: "cancelled before a worker took it",
+      });
+      return { status: "cancelled" };
+    }
     // A cancel asked on another machine sets the job's flag; this is where it is heard.
     const cancel = new AbortController();
     const poll = setInterval(() => {

@@ -544,6 +544,7 @@ export class FleetManager {
           events: this.events,
           agent: (name) => this.agentsByName.get(name),
           configPath: this.loaded.configPath,
+          cancelPending: (jobId) => this.control.isCancelPending(jobId),
           log: this.log,
           timings: this.options.worker.timings,
         });

@@ -73,6 +73,7 @@ export class JobControl {
   private readonly retries: RetryScheduler;
   /** Jobs of this fleet that workers run (on this machine or another), followed to their end. */
   private readonly remote = new Map<string, RemoteJob>();
+  private readonly pendingCancels = new Set<string>();
   private remoteTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -190,7 +191,9 @@ export class JobControl {
     if (!entry) {
       const withoutRetry = this.retries.cancel(jobId);
       if (withoutRetry) return withoutRetry;
-      const job = this.deps.state.jobs.require(jobId);
+      // A job this daemon follows needs no read first: while PostgreSQL is away its cancel is
+      // still taken, kept and recorded once the database is back (cancelRemote).
+      const job = this.remote.get(jobId)?.job ?? this.deps.state.jobs.require(jobId);
       if (isTerminalStatus(job.status)) {
         throw new FleetError(
           "FLEET_JOB_NOT_ACTIVE",
@@ -252,23 +255,40 @@ export class JobControl {
     ].filter((j) => agent === undefined || j.agent === agent);
   }
 
+  /** Whether a cancel of this queued job is taken but not yet written (PostgreSQL away). */
+  isCancelPending(jobId: string): boolean {
+    return this.pendingCancels.has(jobId);
+  }
+
   /**
    * A job in the workers' queue: taken out if no worker has claimed it, else its worker is asked
    * to stop it (it reads the request within a second) and the job's end is awaited.
    */
   private async cancelRemote(job: JobRecord): Promise<JobRecord> {
     const { state, cluster } = this.deps;
-    const cancelled = state.transaction(() => {
-      if (!cluster!.cancelQueued(job.id)) return undefined;
-      return state.jobs.finish(job.id, {
-        status: "cancelled",
-        exitReason: "cancelled",
-        error: "cancelled before a worker took it",
-      });
-    });
-    if (cancelled) {
+    let taken = false;
+    // Kept and written again while PostgreSQL cannot be reached, as a job's own end is; until
+    // then this daemon's own worker does not run the job if it claims it (isCancelPending).
+    this.pendingCancels.add(job.id);
+    const ended = await recordJobEnd(
+      state,
+      job.id,
+      () =>
+        state.transaction(() => {
+          // Claimed by a worker meanwhile: the record as it is, and the worker is asked below.
+          if (!cluster!.cancelQueued(job.id)) return state.jobs.require(job.id);
+          taken = true;
+          return state.jobs.finish(job.id, {
+            status: "cancelled",
+            exitReason: "cancelled",
+            error: "cancelled before a worker took it",
+          });
+        }),
+      this.deps.log,
+    ).finally(() => this.pendingCancels.delete(job.id));
+    if (taken || isTerminalStatus(ended.status)) {
       this.poll();
-      return cancelled;
+      return ended;
     }
     state.jobs.requestCancel(job.id);
     return this.follow(job, undefined).done;
