@@ -162,11 +162,12 @@ async function checkWorkspaces(fleet: LoadedFleet | undefined): Promise<Check[]>
   });
 }
 
-function checkState(dir: string): Check {
-  if (!existsSync(dir))
-    return { name: "state", status: "ok", detail: `${dir} (not created yet; the first job creates it)` };
+/** The state directory's own check, before what is in it: absent (fine) or not writable. */
+function checkDirWritable(dir: string, absent: string): Check | undefined {
+  if (!existsSync(dir)) return { name: "state", status: "ok", detail: `${dir} (${absent})` };
   try {
     accessSync(dir, constants.W_OK);
+    return undefined;
   } catch {
     return {
       name: "state",
@@ -175,6 +176,11 @@ function checkState(dir: string): Check {
       fix: `fix the permissions of ${dir}`,
     };
   }
+}
+
+function checkState(dir: string): Check {
+  const dirCheck = checkDirWritable(dir, "not created yet; the first job creates it");
+  if (dirCheck) return dirCheck;
   const state = new StateManager(dir);
   try {
     state.open();
@@ -258,19 +264,13 @@ async function checkPostgres(url: string): Promise<Check> {
 
 /** A PostgreSQL fleet keeps only job output in the state directory: it must be writable. */
 function checkStateDir(dir: string): Check {
-  if (!existsSync(dir))
-    return { name: "state", status: "ok", detail: `${dir} (job output; not created yet)` };
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    return {
+  return (
+    checkDirWritable(dir, "job output; not created yet") ?? {
       name: "state",
-      status: "fail",
-      detail: `${dir} is not writable`,
-      fix: `fix the permissions of ${dir}`,
-    };
-  }
-  return { name: "state", status: "ok", detail: `${dir} (job output; the records are in PostgreSQL)` };
+      status: "ok",
+      detail: `${dir} (job output; the records are in PostgreSQL)`,
+    }
+  );
 }
 
 export async function runChecks(ctx: CommandContext): Promise<Check[]> {
