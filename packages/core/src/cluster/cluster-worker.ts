@@ -1,6 +1,6 @@
 import pg from "pg";
 import { pause } from "./pause.js";
-import { reapLapsed } from "./reaper.js";
+import { hasJobsTable, reapLapsed } from "./reaper.js";
 import { ensureClusterSchema, WORK_CHANNEL } from "./schema.js";
 import { type ClaimedJob, claim, finish, renewLeases } from "./work-queue.js";
 import {
@@ -227,8 +227,15 @@ export class ClusterWorker {
     }
   }
 
+  /** Whether the database holds job records for the reaper to interrupt with their rows. */
+  private jobsTable = false;
+
   private async reap(): Promise<void> {
-    const reaped = await this.withClient("reaper", (c) => reapLapsed(c));
+    const reaped = await this.withClient("reaper", async (c) => {
+      // Asked until found: a fleet's state may create its tables after this worker starts.
+      this.jobsTable ||= await hasJobsTable(c);
+      return reapLapsed(c, this.jobsTable);
+    });
     if (reaped && reaped.interrupted.length > 0) {
       this.emit({
         event: "reaped",

@@ -22,32 +22,16 @@ export const LEASE_LAPSED_REASON =
 
 /**
  * A queue row the daemon queued for a state job names it (`payload.jobId`): that job record is
- * interrupted in the same transaction, and its resumed row names the job to continue
- * (`payload.resumeOf`); the worker that claims it records the new job (cluster-runner.ts).
+ * interrupted in the same statement, and its resumed row names the job to continue
+ * (`payload.resumeOf`); the worker that claims it records the new job (cluster-member.ts).
+ *
+ * One statement, so no lock is held across a round trip: the process that reaps also writes job
+ * records synchronously (state/pg/sync-client.ts blocks its event loop for each statement), and a
+ * transaction of its own that waited on that event loop between statements while holding a job
+ * row would deadlock it until the statement timeout.
  */
-export async function reapLapsed(client: pg.ClientBase): Promise<Reaped> {
-  await client.query("begin");
-  try {
-    const reaped = await reapRows(client);
-    if (reaped.jobIds.length > 0) {
-      await client.query(
-        `update jobs set status = 'interrupted', exit_reason = 'interrupted', error = $2,
-           finished_at = to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-           duration_ms = case when started_at is null then null
-             else (extract(epoch from clock_timestamp() - started_at::timestamptz) * 1000)::bigint end
-         where id = any($1::text[]) and status in ('queued', 'running', 'waiting_approval')`,
-        [reaped.jobIds, LEASE_LAPSED_REASON],
-      );
-    }
-    await client.query("commit");
-    return { interrupted: reaped.interrupted, requeued: reaped.requeued };
-  } catch (err) {
-    await client.query("rollback").catch(() => {});
-    throw err;
-  }
-}
-
-async function reapRows(client: pg.ClientBase): Promise<Reaped & { jobIds: string[] }> {
+export async function reapLapsed(client: pg.ClientBase, withJobs?: boolean): Promise<Reaped> {
+  const jobs = withJobs ?? (await hasJobsTable(client));
   const { rows } = await client.query<{ kind: string; id: string; ref: string }>(
     `with lapsed as (
        select id from ${WORK_TABLE}
@@ -68,16 +52,13 @@ async function reapRows(client: pg.ClientBase): Promise<Reaped & { jobIds: strin
        from interrupted where on_interrupt = 'resume'
        order by id
        returning id, resumed_from
-     )
+     )${jobs ? JOBS_INTERRUPTED : ""}
      select 'interrupted' as kind, id::text, worker_id as ref from interrupted
      union all
-     select 'requeued', id::text, resumed_from::text from requeued
-     union all
-     select 'job', id::text, payload ->> 'jobId' from interrupted where payload ? 'jobId'`,
+     select 'requeued', id::text, resumed_from::text from requeued`,
     [LEASE_LAPSED_REASON],
   );
   return {
-    jobIds: rows.filter((r) => r.kind === "job").map((r) => r.ref),
     interrupted: rows
       .filter((r) => r.kind === "interrupted")
       .map((r) => ({ id: Number(r.id), workerId: r.ref })),
@@ -85,4 +66,24 @@ async function reapRows(client: pg.ClientBase): Promise<Reaped & { jobIds: strin
       .filter((r) => r.kind === "requeued")
       .map((r) => ({ id: Number(r.id), resumedFrom: Number(r.ref) })),
   };
+}
+
+/** The job records of the reaped rows, interrupted with them (a part of reapLapsed's statement). */
+const JOBS_INTERRUPTED = `,
+     jobs_interrupted as (
+       update jobs set status = 'interrupted', exit_reason = 'interrupted', error = $1,
+         finished_at = to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+         duration_ms = case when started_at is null then null
+           else (extract(epoch from clock_timestamp() - started_at::timestamptz) * 1000)::bigint end
+       where id in (select payload ->> 'jobId' from interrupted where payload ? 'jobId')
+         and status in ('queued', 'running', 'waiting_approval')
+     )`;
+
+/**
+ * Whether the database holds herdctl's job records (a fleet's state) and not only the workers'
+ * queue (a queue used on its own, as the cluster's tests and benches do).
+ */
+export async function hasJobsTable(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ has: boolean }>("select to_regclass('jobs') is not null as has");
+  return rows[0]?.has === true;
 }

@@ -125,6 +125,48 @@ describe("SyncPgClient", () => {
     expect(down.message).not.toContain("not-the-password");
   });
 
+  it("leaves no transaction open when the writer lock is not had within the statement timeout", async () => {
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const writer = new PgDb(new SyncPgClient(db.url, { statementTimeoutMs: 500 }));
+    try {
+      // Another process holds the writer lock longer than this one's statement timeout.
+      await holder.query(`SELECT pg_advisory_lock(${WRITER_LOCK})`);
+      const error = caught(() => writer.transaction(() => writer.exec("SELECT 1")).immediate());
+      expect(error.code).toBe("STATE_UNREACHABLE");
+      await holder.query(`SELECT pg_advisory_unlock(${WRITER_LOCK})`);
+      // Before, the BEGIN had run and nothing ended it: every later statement failed with
+      // "current transaction is aborted" for the rest of the process's life.
+      writer
+        .transaction(() => writer.prepare("INSERT INTO t (id, note) VALUES (?, ?)").run(40, "after"))
+        .immediate();
+      expect(client.query("SELECT note FROM t WHERE id = ?", [40]).rows).toEqual([{ note: "after" }]);
+    } finally {
+      writer.close();
+      await holder.end();
+    }
+  });
+
+  it("is out of any transaction after a COMMIT the server refused", () => {
+    const other = new SyncPgClient(db.url);
+    try {
+      other.exec(
+        "CREATE TABLE deferred_once (k INTEGER, CONSTRAINT one_k UNIQUE (k) DEFERRABLE INITIALLY DEFERRED)",
+      );
+      const error = caught(() =>
+        other.transaction(() => {
+          other.query("INSERT INTO deferred_once (k) VALUES (1), (1)");
+        }),
+      );
+      expect(error.code).toBe("23505");
+      expect(other.inTransaction).toBe(false);
+      other.transaction(() => other.query("INSERT INTO deferred_once (k) VALUES (2)"));
+      expect(client.query("SELECT k FROM deferred_once").rows).toEqual([{ k: 2 }]);
+    } finally {
+      other.close();
+    }
+  });
+
   it("takes the writer lock every herdctl process shares in an immediate transaction only, as SQLite's BEGIN IMMEDIATE", () => {
     const writer = new PgDb(new SyncPgClient(db.url));
     const other = new SyncPgClient(db.url);

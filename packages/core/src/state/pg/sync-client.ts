@@ -99,13 +99,22 @@ export class SyncPgClient {
       options.writerLock === undefined
         ? "BEGIN"
         : `BEGIN; SELECT pg_advisory_xact_lock(${options.writerLock})`;
-    this.query(this.depth === 0 ? begin : `SAVEPOINT ${savepoint}`);
-    this.depth++;
     try {
-      const result = fn();
-      this.depth--;
-      this.query(this.depth === 0 ? "COMMIT" : `RELEASE SAVEPOINT ${savepoint}`);
-      return result;
+      this.query(this.depth === 0 ? begin : `SAVEPOINT ${savepoint}`);
+    } catch (error) {
+      // The BEGIN ran and the lock's wait failed (its statement timeout): the session is now in an
+      // aborted transaction that no COMMIT will end, and every later statement would fail with
+      // "current transaction is aborted" for the rest of the process's life.
+      if (this.depth === 0 && begin !== "BEGIN")
+        try {
+          this.query("ROLLBACK");
+        } catch {}
+      throw error;
+    }
+    this.depth++;
+    let result: T;
+    try {
+      result = fn();
     } catch (error) {
       this.depth--;
       try {
@@ -113,6 +122,19 @@ export class SyncPgClient {
       } catch {}
       throw error;
     }
+    this.depth--;
+    try {
+      this.query(this.depth === 0 ? "COMMIT" : `RELEASE SAVEPOINT ${savepoint}`);
+    } catch (error) {
+      // A failed COMMIT has ended the transaction; a failed RELEASE leaves it to the outer one's
+      // rollback, which its caller's throw brings about.
+      if (this.depth === 0)
+        try {
+          this.query("ROLLBACK");
+        } catch {}
+      throw error;
+    }
+    return result;
   }
 
   close(): void {
