@@ -35,9 +35,14 @@ beforeAll(async () => {
   await until(() => existsSync(socket), "the daemon's control socket");
   const daemonSocket = join(dir, ".herdctl", "daemon.sock");
   renameSync(socket, daemonSocket);
-  proxy = createServer((req, res) => {
+  proxy = createServer(async (req, res) => {
     const path = dropFollow ? req.url!.replace(/(\/trigger)\?follow=1$/, "$1") : req.url!;
     requests.push(`${req.method} ${path}`);
+    // The body goes on in one write with its end, as the CLI sends it. Piped, the end could come
+    // after a daemon that had the whole body had answered and closed, and that late write's EPIPE
+    // threw the answer away: the CLI then waited out its 10 s for an answer that never came.
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
     const upstream = request(
       { socketPath: daemonSocket, method: req.method, path, headers: req.headers },
       (answer) => {
@@ -45,7 +50,9 @@ beforeAll(async () => {
         answer.pipe(res);
       },
     );
-    req.pipe(upstream);
+    // A proxy that fails says so at once (the CLI reports a closed connection), never by silence.
+    upstream.on("error", () => res.destroy());
+    upstream.end(Buffer.concat(chunks));
   });
   await new Promise<void>((resolve) => proxy!.listen(socket, resolve));
 });
