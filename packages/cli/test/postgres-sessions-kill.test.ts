@@ -134,14 +134,18 @@ describe("sessions travel mid-job: kill -9 of a worker", () => {
     }, "the job running on a worker");
     const session = first.session_id!;
     // Stored mid-job: the job is still running, and no end has stored anything.
-    await poll(async () => {
-      const [row] = await query<{ content: Buffer }>(
-        "select content from herdctl_session_transcripts where agent = 'greeter' and session_id = $1",
-        [session],
-      );
-      const text = row?.content.toString("utf8") ?? "";
-      return text.includes("tool_result") && text.includes(MARK) ? true : undefined;
-    }, "the running job's tool turn stored in herdctl_session_transcripts");
+    await poll(
+      async () => {
+        const [row] = await query<{ content: Buffer }>(
+          "select content from herdctl_session_transcripts where agent = 'greeter' and session_id = $1",
+          [session],
+        );
+        const text = row?.content.toString("utf8") ?? "";
+        return text.includes("tool_result") && text.includes(MARK) ? true : undefined;
+      },
+      "the running job's tool turn stored in herdctl_session_transcripts",
+      60_000,
+    );
     expect((await jobs()).find((j) => j.id === id)!.status).toBe("running");
 
     const victim = first.worker_id!;

@@ -51,6 +51,11 @@ export class LiveTranscript {
     this.schedule();
   }
 
+  /** An upload is under way or waits for its turn. */
+  get busy(): boolean {
+    return this.timer !== undefined || this.running !== undefined;
+  }
+
   /** No upload after this; resolves once the one under way (if any) has ended. */
   async finish(): Promise<void> {
     this.stopped = true;
