@@ -97,7 +97,8 @@ beforeAll(async () => {
 
 const orphans: number[] = [];
 afterAll(async () => {
-  for (const { child } of workers.values()) await stopDaemon(child);
+  // A killed one has no exit code, only a signal: stopDaemon would wait out its 15 s for it.
+  for (const { child } of workers.values()) if (child.signalCode === null) await stopDaemon(child);
   await machines.stopAll();
   // The killed worker's claude outlived it, waiting on the reply that never comes.
   for (const pid of orphans) {
