@@ -72,8 +72,6 @@ export interface JobExecutorOptions {
   warm?: WarmClaudes;
   /** PostgreSQL: the largest session transcript stored for other machines (STORED_TRANSCRIPT_LIMIT). */
   storedTranscriptLimit?: number;
-  /** PostgreSQL: the least time between two uploads of a running job's transcript (2 s). */
-  liveTranscriptIntervalMs?: number;
 }
 
 export interface JobRequest {
@@ -279,7 +277,6 @@ export class JobExecutor {
       ? new LiveTranscript({
           store: (sessionId, options) => this.storeTranscriptOf(agent, sessionId, options),
           problem: notice,
-          intervalMs: this.options.liveTranscriptIntervalMs,
         })
       : undefined;
     const attempt = async (session: { sessionId?: string; resume?: string; fork?: boolean }) => {
