@@ -14,8 +14,9 @@ import {
 import { JobMemory, memorySettings } from "../memory/index.js";
 import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
+import { LiveTranscript } from "../sessions/live-store.js";
 import { transcriptPlace } from "../sessions/place.js";
-import { type Queryable, restoreTranscript, storeTranscript } from "../sessions/travel.js";
+import { type Queryable, restoreTranscript, type StoreOptions, storeTranscript } from "../sessions/travel.js";
 import type { HookError, JobRecord, StateManager, TriggerType } from "../state/index.js";
 import { type WakeCapture, WakeCaptureStream } from "../wakes/capture.js";
 import { recordWake } from "../wakes/record.js";
@@ -271,6 +272,13 @@ export class JobExecutor {
     });
 
     const wakes = new WakeCaptureStream();
+    // SQLite is one machine: no other one resumes its jobs, so nothing is stored and nothing costs.
+    const live = state.central
+      ? new LiveTranscript({
+          store: (sessionId, options) => this.storeTranscriptOf(agent, sessionId, options),
+          problem: notice,
+        })
+      : undefined;
     const attempt = async (session: { sessionId?: string; resume?: string; fork?: boolean }) => {
       const tracker = new OutcomeTracker();
       let failure: unknown;
@@ -322,6 +330,8 @@ export class JobExecutor {
           tracker.observe(message);
           record(message);
           callbacks.onMessage?.(message, job);
+          if (message.type === "assistant" || message.type === "user")
+            live?.grew(tracker.sessionId ?? job.sessionId);
           for (const capture of wakes.observe(message))
             this.keepWake(capture, agent, jobId, (text) => notice(redactor.redact(text)));
           // claude keeps its process alive for the timers it holds; herdctl keeps them instead.
@@ -360,6 +370,8 @@ export class JobExecutor {
       ? await this.readMetadata(agent, metadataFile!, baseline, redactor, notice)
       : undefined;
     const sessionId = tracker.sessionId ?? job.sessionId;
+    // The end's store comes after the last mid-job one, so the longest copy is the one kept.
+    await live?.finish();
     if (tracker.sessionId) await this.storeSession(agent, tracker.sessionId, notice);
     // Stored before the end is recorded: a reader elsewhere that sees the end has every line.
     await state.jobOutputStored(jobId);
@@ -426,15 +438,7 @@ export class JobExecutor {
     const central = this.options.state.central;
     if (!central) return;
     try {
-      const place = transcriptPlace(agent, { stateDir: this.options.state.stateDir, env: this.options.env });
-      const db = (await central.connect()) as unknown as Queryable;
-      const result = await storeTranscript(
-        db,
-        agent.name,
-        sessionId,
-        place,
-        this.options.storedTranscriptLimit,
-      );
+      const result = await this.storeTranscriptOf(agent, sessionId);
       if (result.kind === "too-large")
         notice(
           `session ${sessionId}: its transcript (${result.bytes} bytes) is over the ${result.limit}-byte limit for stored sessions and was not stored; a resume on another machine starts a new session`,
@@ -442,6 +446,14 @@ export class JobExecutor {
     } catch (error) {
       notice(`session ${sessionId}: its transcript could not be stored (${(error as Error).message})`);
     }
+  }
+
+  /** Through the central output's pool (async): no state statement blocks the event loop for it. */
+  private async storeTranscriptOf(agent: ResolvedAgent, sessionId: string, options?: StoreOptions) {
+    const central = this.options.state.central!;
+    const place = transcriptPlace(agent, { stateDir: this.options.state.stateDir, env: this.options.env });
+    const db = (await central.connect()) as unknown as Queryable;
+    return storeTranscript(db, agent.name, sessionId, place, this.options.storedTranscriptLimit, options);
   }
 
   /** Runs the gate in the agent's sandbox; a gate that may not run there fails the job, never skips it. */

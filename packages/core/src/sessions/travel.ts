@@ -23,8 +23,8 @@ import type { TranscriptPlace } from "./place.js";
 import { projectDirs, projectSlug } from "./transcripts.js";
 
 /**
- * Sessions that travel (issue #17): on PostgreSQL, claude's transcript of a session is stored after
- * each job, keyed by (agent, session id), and written back before a resume on a machine whose copy
+ * Sessions that travel (issue #17): on PostgreSQL, claude's transcript of a session is stored while a
+ * job runs (live-store.ts) and after it, keyed by (agent, session id), and written back before a resume on a machine whose copy
  * is missing or shorter. A resume needs exactly `<config dir>/projects/<slug>/<session>.jsonl`:
  * claude rebuilds the conversation from that file alone (its other folders, todos and file
  * history, are not read by `--resume`).
@@ -46,6 +46,7 @@ export interface Queryable {
 
 export type StoreResult =
   | { readonly kind: "stored"; readonly bytes: number }
+  | { readonly kind: "unchanged"; readonly bytes: number }
   | { readonly kind: "missing" }
   | { readonly kind: "too-large"; readonly bytes: number; readonly limit: number };
 
@@ -120,6 +121,16 @@ function localSize(place: TranscriptPlace, sessionId: string): number | undefine
   }
 }
 
+export interface StoreOptions {
+  /** The size last stored from here: a file still that size is not read again ("unchanged"). */
+  readonly unlessBytes?: number;
+  /**
+   * Mid-job: never replace a longer stored copy. A transcript only grows, so a shorter one is
+   * older, e.g. from a worker still running a job that was already resumed elsewhere.
+   */
+  readonly growOnly?: boolean;
+}
+
 /** Stores the session's transcript as this machine has it. Never reads through a link. */
 export async function storeTranscript(
   db: Queryable,
@@ -127,6 +138,7 @@ export async function storeTranscript(
   sessionId: string,
   place: TranscriptPlace,
   limit = STORED_TRANSCRIPT_LIMIT,
+  options: StoreOptions = {},
 ): Promise<StoreResult> {
   assertAgentName(agent);
   assertSessionId(sessionId);
@@ -149,6 +161,7 @@ export async function storeTranscript(
   try {
     const stat = await file.stat();
     if (!stat.isFile()) return { kind: "missing" };
+    if (stat.size === options.unlessBytes) return { kind: "unchanged", bytes: stat.size };
     if (stat.size > limit) return { kind: "too-large", bytes: stat.size, limit };
     content = await file.readFile();
   } finally {
@@ -159,7 +172,8 @@ export async function storeTranscript(
   await db.query(
     `insert into ${TRANSCRIPTS_TABLE} (agent, session_id, bytes, sha256, content) values ($1, $2, $3, $4, $5)
      on conflict (agent, session_id) do update
-       set bytes = excluded.bytes, sha256 = excluded.sha256, content = excluded.content, stored_at = clock_timestamp()`,
+       set bytes = excluded.bytes, sha256 = excluded.sha256, content = excluded.content, stored_at = clock_timestamp()
+       ${options.growOnly ? `where ${TRANSCRIPTS_TABLE}.bytes <= excluded.bytes` : ""}`,
     [agent, sessionId, content.length, sha256(content), content],
   );
   return { kind: "stored", bytes: content.length };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Standin, startStandin, textReply } from "@herdctl/standin";
 import pg from "pg";
@@ -8,6 +8,7 @@ import { postgresDatabase } from "../../../../test/setup/postgres.js";
 import { TRANSCRIPTS_TABLE } from "../../src/cluster/central-schema.js";
 import { JobExecutor } from "../../src/runner/job-executor.js";
 import { projectSlug } from "../../src/sessions/transcripts.js";
+import { type Queryable, storeTranscript } from "../../src/sessions/travel.js";
 import { StateManager } from "../../src/state/index.js";
 import { claudeEnv, claudePath } from "../helpers/claude-env.js";
 import { tempDir, writeFleet } from "../helpers/fleet.js";
@@ -78,5 +79,47 @@ describe("session transcripts stored after a job (PostgreSQL)", () => {
     expect(job.status).toBe("completed");
     expect(row).toBeUndefined();
     expect(notices.some((n) => /its transcript \(\d+ bytes\) is over the 64-byte limit/.test(n))).toBe(true);
+  });
+
+  it("mid-job: a file the size last stored is not read again, and a shorter copy never replaces a longer one", async () => {
+    const root = join(tmp.dir, "mid-job");
+    const state = new StateManager(join(root, ".herdctl"), { backend: { kind: "postgres", url: db.url } });
+    state.open();
+    state.close();
+    const cwd = join(root, "workspace");
+    mkdirSync(cwd, { recursive: true });
+    const place = { configDir: join(root, "claude"), cwd: realpathSync(cwd), docker: false };
+    const folder = join(place.configDir, "projects", projectSlug(place.cwd));
+    mkdirSync(folder, { recursive: true });
+    const session = "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
+    const file = join(folder, `${session}.jsonl`);
+    const stored = async () =>
+      (
+        await client.query(
+          `select content from ${TRANSCRIPTS_TABLE} where agent = 'heron' and session_id = $1`,
+          [session],
+        )
+      ).rows[0]?.content.toString("utf8") as string | undefined;
+    const q = client as unknown as Queryable;
+
+    writeFileSync(file, "one\ntwo\n");
+    expect(await storeTranscript(q, "heron", session, place, undefined, { growOnly: true })).toEqual({
+      kind: "stored",
+      bytes: 8,
+    });
+    writeFileSync(file, "ONE\nTWO\n");
+    expect(await storeTranscript(q, "heron", session, place, undefined, { unlessBytes: 8 })).toEqual({
+      kind: "unchanged",
+      bytes: 8,
+    });
+    expect(await stored()).toBe("one\ntwo\n");
+
+    // A worker whose job was already resumed elsewhere, still uploading its older, shorter copy.
+    writeFileSync(file, "one\n");
+    await storeTranscript(q, "heron", session, place, undefined, { growOnly: true });
+    expect(await stored()).toBe("one\ntwo\n");
+    writeFileSync(file, "one\ntwo\nthree\n");
+    await storeTranscript(q, "heron", session, place, undefined, { growOnly: true });
+    expect(await stored()).toBe("one\ntwo\nthree\n");
   });
 });
