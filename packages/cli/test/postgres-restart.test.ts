@@ -24,7 +24,9 @@ let standin: Standin;
 const procs = new Map<string, ChildProcess>();
 const logs = new Map<string, string>();
 const held = new Map<string, () => void>();
-const LEASE = "30";
+// Long enough for a job that ends in the outage to reach its record under load: first its output is
+// waited on for up to 10 s (StateManager.jobOutputStored); a worker past its lease cancels its jobs.
+const LEASE = "60";
 
 /** The job's name in its prompt: `job <name>`, and `HOLD` to hold its reply. */
 function nameOf(text: string | undefined): string | undefined {
@@ -58,6 +60,16 @@ function spawnHerdctl(name: string, args: string[]): ChildProcess {
 }
 
 const log = (name: string) => logs.get(name) ?? "";
+const allLogs = () => [...logs].map(([n, l]) => `--- ${n}\n${l.slice(-6000)}`).join("\n");
+
+/** `until`, failing with the processes' logs: what they said is what explains a hang. */
+async function untilSeen(check: () => boolean, what: string): Promise<void> {
+  try {
+    await until(check, what);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${allLogs()}`);
+  }
+}
 
 async function trigger(agent: string, name: string, hold = false): Promise<string> {
   const prompt = `Do job ${name}.${hold ? " HOLD" : ""}`;
@@ -106,7 +118,7 @@ async function waitRows(check: (rows: Row[]) => boolean, what: string): Promise<
           rows.filter((r) => r.agent !== "ticker"),
           null,
           1,
-        )}\n${[...logs].map(([n, l]) => `--- ${n}\n${l.slice(-4000)}`).join("\n")}`,
+        )}\n${allLogs()}`,
       );
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -229,7 +241,7 @@ async function holdOnBoth(near: string, far: string): Promise<{ nearId: string; 
   );
   expect(row(rows, nearId)!.worker_id).toBe("d1");
   expect(row(rows, farId)!.worker_id).toBe("w1");
-  await until(() => held.has(near) && held.has(far), `${near} and ${far} at the stand-in`);
+  await untilSeen(() => held.has(near) && held.has(far), `${near} and ${far} at the stand-in`);
   // Lines written before the database goes away (claude's start), stored for other machines.
   for (const id of [nearId, farId])
     await poll(
@@ -305,16 +317,16 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
     // Both jobs end while the server is down: their ends cannot be recorded and are kept.
     release("n4");
     release("f3");
-    await until(
+    await untilSeen(
       () => log("d1").includes(`job ${nearId}: its end could not be recorded`),
       "d1 keeping n4's end",
     );
-    await until(
+    await untilSeen(
       () => log("w1").includes(`job ${farId}: its end could not be recorded`),
       "w1 keeping f3's end",
     );
     // The outage's length is the scenario, not a wait for something: twelve seconds, a dozen of
-    // the workers' reconnect attempts (one a second), well inside the 30 s lease, so the jobs stay
+    // the workers' reconnect attempts (one a second), well inside the 60 s lease, so the jobs stay
     // the workers'.
     await until(() => Date.now() - stoppedAt >= 12_000, "twelve seconds of outage");
     await server.start();
