@@ -378,6 +378,13 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
       const failed = log(name).split("storing lines in the database failed").length - 1;
       expect(failed, name).toBeGreaterThanOrEqual(1);
       expect(log(name).split("storing lines in the database works again").length - 1, name).toBe(failed);
+      // The loops that retry every second are told once a minute each, not once a try (about a
+      // dozen tries each in the outage alone).
+      for (const loop of ["claim", "listen", "reaper"]) {
+        const told = log(name).split(`worker ${name}: ${loop}: `).length - 1;
+        expect(told, `${name} ${loop}`).toBeLessThanOrEqual(4);
+      }
     }
+    expect(log("d1").split("cannot reach the database to campaign").length - 1).toBeLessThanOrEqual(4);
   });
 });
