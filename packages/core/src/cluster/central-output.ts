@@ -44,6 +44,8 @@ export class CentralOutput {
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private failing = false;
+  /** Set from the first failed store until one succeeds: `failing` is cleared for each retry. */
+  private storeWarned = false;
   private readFailing = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -219,16 +221,18 @@ export class CentralOutput {
     this.flushing = this.insert(batch).then(
       () => {
         this.pending.splice(0, batch.length);
-        if (this.failing) this.options.warn?.("job output: storing lines in the database works again");
+        if (this.storeWarned) this.options.warn?.("job output: storing lines in the database works again");
+        this.storeWarned = false;
         this.failing = false;
         this.flushing = undefined;
         if (this.pending.length > 0) this.schedule();
       },
       (error) => {
-        if (!this.failing)
+        if (!this.storeWarned)
           this.options.warn?.(
             `job output: storing lines in the database failed (${describe(error)}); retrying every second, the lines stay in the jobs' local files`,
           );
+        this.storeWarned = true;
         this.failing = true;
         this.flushing = undefined;
         this.retryTimer = setTimeout(() => {

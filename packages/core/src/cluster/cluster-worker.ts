@@ -253,13 +253,15 @@ export class ClusterWorker {
         connectionTimeoutMillis: this.leaseMs,
         application_name: `herdctl worker:${this.identity.id}`,
       });
+      let stopped = () => {};
       const ended = new Promise<void>((resolve) => {
         client.on("error", (err) => {
           this.report("listen", err);
           resolve();
         });
         client.on("end", () => resolve());
-        this.stopping.signal.addEventListener("abort", () => resolve(), { once: true });
+        stopped = () => resolve();
+        this.stopping.signal.addEventListener("abort", stopped, { once: true });
       });
       client.on("notification", () => this.kick());
       try {
@@ -270,6 +272,8 @@ export class ClusterWorker {
       } catch (err) {
         this.report("listen", err);
       }
+      // One listener per connection tried: kept, a long outage would pile them up (and their clients).
+      this.stopping.signal.removeEventListener("abort", stopped);
       await client.end().catch(() => {});
       // Not this.sleep(): that one is the claim loop's, woken by kick().
       await pause(this.pollMs, this.stopping.signal);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ClusterWorker, JobOutcome, WorkerEvent } from "../cluster/cluster-worker.js";
+import { RepeatFilter } from "../cluster/repeat-filter.js";
 import type { ClaimedJob } from "../cluster/work-queue.js";
 import type { WorkerIdentity } from "../cluster/worker-registry.js";
 import type { ResolvedAgent } from "../config/index.js";
@@ -58,6 +59,8 @@ export interface ClusterMemberOptions {
  */
 export class ClusterMember {
   private worker: ClusterWorker | undefined;
+  /** An outage fails each of the worker's loops every second: each error is told once a minute. */
+  private readonly repeats = new RepeatFilter();
 
   constructor(private readonly options: ClusterMemberOptions) {}
 
@@ -232,8 +235,10 @@ export class ClusterMember {
 
   private report(event: WorkerEvent): void {
     const { log } = this.options;
-    if (event.event === "error") log(`worker ${this.id}: ${event.where}: ${event.message}`);
-    else if (event.event === "lease-lost")
+    if (event.event === "error") {
+      const line = this.repeats.pass(event.where, `worker ${this.id}: ${event.where}: ${event.message}`);
+      if (line !== undefined) log(line);
+    } else if (event.event === "lease-lost")
       log(`worker ${this.id}: lost the lease on queue row ${event.id}; another worker may run it`);
     else if (event.event === "reaped" && event.interrupted.length > 0)
       log(

@@ -1508,6 +1508,9 @@ export class FleetManager {
   private async campaignForScheduler(url: string): Promise<void> {
     this.state.scheduleFires?.ensureTable();
     const { LeaderLock } = await import("../cluster/leader-lock.js");
+    const { RepeatFilter } = await import("../cluster/repeat-filter.js");
+    // The campaign is retried every second while the database is away: told once a minute.
+    const unreachable = new RepeatFilter();
     this.leader = new LeaderLock({
       connectionString: url,
       name: "scheduler",
@@ -1524,7 +1527,13 @@ export class FleetManager {
           `scheduler: leadership lost (${reason}); the schedules fire elsewhere until it is won again`,
         );
       },
-      onUnreachable: (reason) => this.log(`scheduler: cannot reach the database to campaign (${reason})`),
+      onUnreachable: (reason) => {
+        const line = unreachable.pass(
+          "campaign",
+          `scheduler: cannot reach the database to campaign (${reason})`,
+        );
+        if (line !== undefined) this.log(line);
+      },
     });
     this.leader.start();
   }
