@@ -165,15 +165,18 @@ describe("1,000 schedule fires, two daemons competing for leadership", () => {
       for (const r of rows) expect(Number(r.jobs), `${r.agent}/${r.schedule}`).toBe(Number(r.keys));
       const total = rows.reduce((n, r) => n + Number(r.keys), 0);
       expect(total).toBeGreaterThanOrEqual(TARGET);
-      // No run lost in a handover: each schedule fired within a few seconds of its last fire
-      // (interval 1 s from the end of the run), however the leadership moved.
+      // No run lost in a handover: each schedule fired within a bound of its last fire, however
+      // the leadership moved. The bound: a job the killed daemon's worker had claimed holds its
+      // agent's one slot until its lease lapses (10 s) and a reaper frees it (1 s), then the
+      // interval (1 s) and the new leader's takeover (about 1 s); 20 s leaves room for load (15.7 s
+      // was seen at load 14). A lost run shows as a gap of minutes (the test runs ~100 s).
       const gaps = await client.query<{ worst: number }>(
         `select max(gap) as worst from (
            select extract(epoch from (planned_at::timestamptz - lag(planned_at::timestamptz)
              over (partition by agent, schedule order by planned_at))) as gap
            from herdctl_schedule_fires) g`,
       );
-      expect(Number(gaps.rows[0]!.worst)).toBeLessThan(15);
+      expect(Number(gaps.rows[0]!.worst)).toBeLessThan(20);
     } finally {
       await client.end();
     }

@@ -13,6 +13,16 @@ export function fallbackSchedulePrompt(schedule: string): string {
 }
 
 /**
+ * A fire that met an unreachable database (a restart, a failover, a cut network) is tried again
+ * after these waits, then every last one, for up to UNREACHABLE_GIVE_UP_MS: a cron schedule would
+ * otherwise lose that run until its next time. The fire keeps its key, so a try whose commit did
+ * land before the connection broke is not enqueued twice; until it is settled the schedule counts
+ * as running, so no other fire of it overlaps.
+ */
+const UNREACHABLE_RETRY_MS = [500, 1_000, 2_000, 4_000, 8_000];
+const UNREACHABLE_GIVE_UP_MS = 5 * 60_000;
+
+/**
  * Turns scheduler fires into jobs through the same admission path as every other trigger, and
  * reports each job's start and end back to the scheduler (interval timing and overlap use them).
  */
@@ -38,7 +48,7 @@ export class ScheduleExecutor {
     },
   ) {}
 
-  fire(fire: ScheduleFire): void {
+  fire(fire: ScheduleFire, retry?: { attempt: number; since: number }): void {
     const { control, state, events } = this.deps;
     const agent = this.deps.agent(fire.agent);
     const schedule = ownValue(agent?.schedules, fire.schedule);
@@ -75,6 +85,10 @@ export class ScheduleExecutor {
         );
         return;
       }
+      if (retry)
+        this.deps.log(
+          `schedule ${fire.agent}/${fire.schedule}: the fire planned for ${fire.scheduledAt.toISOString()} was enqueued after ${retry.attempt + 1} tries`,
+        );
       this.scheduledJobs.set(job.id, { agent: fire.agent, schedule: fire.schedule });
       this.deps.scheduler().runStarted(fire.agent, fire.schedule);
       state.schedules.upsert(fire.agent, fire.schedule, {
@@ -89,6 +103,19 @@ export class ScheduleExecutor {
         reason: fire.reason,
       });
     } catch (error) {
+      if ((error as { code?: unknown }).code === "STATE_UNREACHABLE") {
+        const attempt = retry?.attempt ?? 0;
+        const since = retry?.since ?? Date.now();
+        if (Date.now() - since < UNREACHABLE_GIVE_UP_MS) {
+          if (attempt === 0)
+            this.deps.log(
+              `schedule ${fire.agent}/${fire.schedule}: the database cannot be reached to enqueue the fire planned for ${fire.scheduledAt.toISOString()}; trying again until it can (${(error as Error).message})`,
+            );
+          const wait = UNREACHABLE_RETRY_MS[Math.min(attempt, UNREACHABLE_RETRY_MS.length - 1)]!;
+          setTimeout(() => this.fire(fire, { attempt: attempt + 1, since }), wait).unref();
+          return;
+        }
+      }
       // Admission refused: the scheduler must not think it is running.
       this.deps.scheduler().runFinished(fire.agent, fire.schedule, this.deps.now());
       if (error instanceof FleetError && error.code === "FLEET_OVER_BUDGET") {
