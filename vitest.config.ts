@@ -42,6 +42,13 @@ const SILENCES = [
   "packages/core/test/runner/runtime/warm-containers-silence.test.ts",
   // logs -f of a job on another daemon (PostgreSQL) across a minute-long silent turn.
   "packages/cli/test/postgres-logs-follow.test.ts",
+  // Waits out leases and a leader's takeover on PostgreSQL: ~3 CPU-s in 45 s.
+  "packages/cli/test/postgres-leader.test.ts",
+  // Waits out the database's absence while a job runs: ~5 CPU-s in 40 s.
+  "packages/cli/test/postgres-outage.test.ts",
+  // Four workers' minute-long jobs cancelled, interrupted and resumed after a 10 s lease: ~28
+  // CPU-s in 115 s, the main lane's longest file.
+  "packages/cli/test/postgres-workers.test.ts",
 ];
 
 export default defineConfig({
