@@ -76,7 +76,10 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
   }
 
   function startDaemon(): ChildProcess {
-    const child = spawn(process.execPath, [CLI, "start", "-c", dir, "--offline", "--no-warm"], { env, stdio: "ignore" });
+    const child = spawn(process.execPath, [CLI, "start", "-c", dir, "--offline", "--no-warm"], {
+      env,
+      stdio: "ignore",
+    });
     daemons.push(child);
     return child;
   }

@@ -170,7 +170,17 @@ describe("web.auth_token_env", () => {
     await writeFile(join(other.dir, ".env"), `DASH_TOKEN=${token}\n`);
     const web = spawn(
       process.execPath,
-      [BIN, "start", "--offline", "--no-warm", "--web", "--web-host", "127.0.0.2", "--web-port", String(port)],
+      [
+        BIN,
+        "start",
+        "--offline",
+        "--no-warm",
+        "--web",
+        "--web-host",
+        "127.0.0.2",
+        "--web-port",
+        String(port),
+      ],
       { cwd: other.dir, env: cleanEnv() },
     );
     let log = "";
