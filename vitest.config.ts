@@ -44,6 +44,20 @@ const SILENCES = [
   "packages/cli/test/postgres-logs-follow.test.ts",
   // A real PostgreSQL restart and a 12 s outage under a running fleet: ~25 s of CPU in its ~70 s.
   "packages/cli/test/postgres-restart.test.ts",
+  // Waits out leases and a leader's takeover on PostgreSQL: ~3 CPU-s in 45 s.
+  "packages/cli/test/postgres-leader.test.ts",
+  // Waits out the database's absence while a job runs: ~5 CPU-s in 40 s.
+  "packages/cli/test/postgres-outage.test.ts",
+  // Four workers' minute-long jobs cancelled, interrupted and resumed after a 10 s lease: ~28
+  // CPU-s in 115 s, the main lane's longest file.
+  "packages/cli/test/postgres-workers.test.ts",
+  // Four stand-in replies held back 1.5 s each, watched on a tmux screen: ~2 CPU-s in 13 s.
+  "packages/cli/test/commands/tty.test.ts",
+  // 1,000 fires of 40 one-second schedules across two kill -9 handovers: its pace is the clock's
+  // and the lease's; ~29 CPU-s in 130 s under load (plus the PostgreSQL server's, not counted).
+  "packages/cli/test/postgres-fires.test.ts",
+  // A worker killed mid-job and its job resumed on another after the 10 s lease: ~11 CPU-s in 40 s.
+  "packages/cli/test/postgres-sessions-kill.test.ts",
 ];
 
 export default defineConfig({

@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 function startDaemon(): ChildProcess {
-  const child = spawn(process.execPath, [CLI, "start", "-c", root.dir, "--offline"], {
+  const child = spawn(process.execPath, [CLI, "start", "-c", root.dir, "--offline", "--no-warm"], {
     env,
     stdio: "ignore",
   });

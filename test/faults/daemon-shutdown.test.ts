@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 async function startDaemon(...extra: string[]): Promise<{ daemon: Herdctl; url?: string }> {
-  const daemon = cli("start", "--offline", ...extra);
+  const daemon = cli("start", "--offline", "--no-warm", ...extra);
   await daemon.printed(/Ctrl-C to stop/, 60_000);
   const url = /dashboard: (http:\/\/\S+)/.exec(daemon.stdout())?.[1];
   return { daemon, url };

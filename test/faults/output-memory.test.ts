@@ -89,7 +89,7 @@ async function readAllPages(socketPath: string): Promise<{ lines: number; pages:
 
 describe("reading a 50 MB job output", () => {
   it("through the daemon's API: pages are exact and four readers at once keep memory bounded", async () => {
-    daemon = spawn(process.execPath, [CLI, "start", "-c", root.dir, "--offline"], {
+    daemon = spawn(process.execPath, [CLI, "start", "-c", root.dir, "--offline", "--no-warm"], {
       env: { ...process.env, NO_COLOR: "1" },
       stdio: "ignore",
     });

@@ -87,7 +87,7 @@ describe.concurrent("a model silent for 60 s", () => {
     async () => {
       const f = fleet(FLEETS.daemon);
       const cli = cliIn(f);
-      const daemon = cli("start", "--offline");
+      const daemon = cli("start", "--offline", "--no-warm");
       await daemon.printed(/Ctrl-C to stop/, 60_000);
       const all = cli("logs", "-f", "-n", "0");
       const waits = {

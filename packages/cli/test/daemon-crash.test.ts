@@ -76,7 +76,10 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
   }
 
   function startDaemon(): ChildProcess {
-    const child = spawn(process.execPath, [CLI, "start", "-c", dir, "--offline"], { env, stdio: "ignore" });
+    const child = spawn(process.execPath, [CLI, "start", "-c", dir, "--offline", "--no-warm"], {
+      env,
+      stdio: "ignore",
+    });
     daemons.push(child);
     return child;
   }
@@ -195,7 +198,7 @@ describe("daemon crash recovery (built CLI, SIGKILL)", () => {
   it("refuses a second daemon on the same state directory, naming the running pid", async () => {
     const first = startDaemon();
     await until(() => (existsSync(join(dir, ".herdctl", "herdctl.sock")) ? true : undefined));
-    const second = spawnSync(process.execPath, [CLI, "start", "-c", dir, "--offline"], {
+    const second = spawnSync(process.execPath, [CLI, "start", "-c", dir, "--offline", "--no-warm"], {
       env,
       encoding: "utf8",
     });

@@ -25,7 +25,7 @@ const TARGET = 1_000;
 
 function startDaemon(name: string): Promise<ChildProcess> {
   const stateDir = join(dir, `.herdctl-${name}`);
-  const daemon = spawn(process.execPath, [BIN, "-s", stateDir, "start", "--offline"], {
+  const daemon = spawn(process.execPath, [BIN, "-s", stateDir, "start", "--offline", "--no-warm"], {
     cwd: dir,
     env: cleanEnv({ HERDCTL_STATE_URL: db.url }),
     stdio: ["ignore", "ignore", openSync(join(dir, `${name}-${daemons.length}.err`), "a")],

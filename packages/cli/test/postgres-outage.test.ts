@@ -33,7 +33,7 @@ beforeAll(async () => {
   env = { HERDCTL_STATE_URL: db.url };
   // The daemon runs the job as a worker of the fleet: its lease must outlast the outage, or it
   // would stop the job as one whose lease may have gone to another worker (docs/scaling.md).
-  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--lease", "60"], {
+  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm", "--lease", "60"], {
     cwd: dir,
     env: cleanEnv(env),
     stdio: ["ignore", "pipe", "pipe"],

@@ -3,8 +3,22 @@ import { apiErrorBody } from "./errors.js";
 import { encodeSse, type MessageMeta, messageStart, turnEvents, turnMessage, usageFor } from "./sse.js";
 import type { DropTurn, ErrorTurn, TextTurn, ToolUseTurn, Turn } from "./types.js";
 
-export function sleep(ms: number | undefined): Promise<void> {
-  return ms && ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+/**
+ * Waits `ms` before the next part of a reply, or less once its client is gone (a cancelled job's
+ * claude, or close() ending every connection): a reply nobody waits for holds no timer, which kept
+ * `herdctl start --offline` alive for the rest of a `@standin delay` after its fleet had stopped.
+ */
+function pause(res: ServerResponse, ms: number | undefined): Promise<void> {
+  if (!ms || ms <= 0 || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once("close", done);
+  });
 }
 
 export function sendJson(
@@ -31,7 +45,7 @@ export async function writeTurn(
   requestId: string,
 ): Promise<void> {
   if (turn.kind === "hang") return; // left open on purpose; close() destroys the socket
-  await sleep(turn.delayMs);
+  await pause(res, turn.delayMs);
   if (res.destroyed) return;
   switch (turn.kind) {
     case "error":
@@ -72,7 +86,7 @@ async function writeStream(
   for (const event of turnEvents(turn, meta)) {
     if (res.destroyed) return;
     res.write(encodeSse(event));
-    if (event.event === "content_block_delta") await sleep(turn.chunkDelayMs);
+    if (event.event === "content_block_delta") await pause(res, turn.chunkDelayMs);
   }
   res.end();
 }

@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
 import { request } from "node:http";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   always,
@@ -11,6 +14,31 @@ import {
   textReply,
 } from "../src/index.js";
 import { messagesBody, parseSse, post } from "./helpers.js";
+
+/** The built stand-in (`npm run build`), for a process of its own that cannot load the sources. */
+function builtStandin(): string {
+  const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+  const source = fileURLToPath(new URL("../src/reply.ts", import.meta.url));
+  const built = fileURLToPath(new URL("../dist/reply.js", import.meta.url));
+  if (!existsSync(dist) || statSync(built).mtimeMs < statSync(source).mtimeMs)
+    throw new Error(
+      "packages/standin/dist is missing or older than src/reply.ts: run npm run build, then this test",
+    );
+  return dist;
+}
+
+/** A stand-in delaying its reply 120 s, a request it holds, then close(); argv[1] is the built stand-in. */
+const DELAYED_THEN_CLOSED = `
+const { always, startStandin, textReply } = await import(process.argv[1]);
+const { request } = await import("node:http");
+const standin = await startStandin({ responder: always(textReply("late", { delayMs: 120000 })) });
+const req = request(standin.url + "/v1/messages", { method: "POST", headers: { "content-type": "application/json" } });
+req.on("error", () => {});
+req.end(JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }));
+while (standin.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+await standin.close();
+console.log("closed with a 120 s reply pending");
+`;
 
 let standin: Standin | undefined;
 afterEach(async () => {
@@ -121,6 +149,30 @@ describe("broken streams", () => {
     const res = await post(standin.url, "/v1/messages", messagesBody("hi"));
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     expect((await res.json()).content[0].text).toBe("late");
+  });
+
+  it("a delayed reply whose client is gone holds nothing: the process exits once the stand-in is closed", async () => {
+    // In a process of its own, whose exit is what is checked: a pending delay's timer kept
+    // `herdctl start --offline` alive for the rest of the delay after its fleet had stopped.
+    const child = spawn(
+      process.execPath,
+      ["--input-type=module", "-e", DELAYED_THEN_CLOSED, builtStandin()],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stderr.on("data", (d: Buffer) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await expect.poll(() => out, { timeout: 60_000 }).toContain("closed with a 120 s reply pending");
+    // Far less than the delay, far more than an exit takes on a loaded machine.
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((r) => setTimeout(() => r("alive"), 60_000)),
+    ]);
+    child.kill("SIGKILL");
+    expect(code, out).toBe(0);
   });
 
   it("a throwing responder yields a 400 naming the failure", async () => {

@@ -73,7 +73,7 @@ describe("a reader that closes the pipe early (| head -1)", () => {
 
 describe("the daemon when its output goes away", () => {
   it("keeps running its jobs, only its log stops", async () => {
-    const daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+    const daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm"], {
       cwd: dir,
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],

@@ -25,7 +25,7 @@ beforeAll(async () => {
     "name: greeter\nworking_directory: ../workspace\ndefault_prompt: Say hello.\n" +
       "schedules:\n  hourly: { type: interval, interval: 1h, start_delay: 1h }\n",
   );
-  daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm"], {
     cwd: dir,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],

@@ -19,7 +19,7 @@ beforeAll(async () => {
   // Other users may enter the fleet's folder, as in a home directory: only the file modes guard.
   chmodSync(dir, 0o755);
   await writeFleet(dir);
-  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--web", "--web-port", "0"], {
+  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm", "--web", "--web-port", "0"], {
     cwd: dir,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],

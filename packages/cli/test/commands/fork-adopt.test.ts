@@ -129,7 +129,7 @@ describe("without a daemon", () => {
 describe("through a running daemon", () => {
   let daemon: ChildProcess;
   beforeAll(async () => {
-    daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+    daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm"], {
       cwd: dir,
       env: cleanEnv(env),
       stdio: "ignore",

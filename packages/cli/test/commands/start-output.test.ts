@@ -26,7 +26,7 @@ beforeAll(async () => {
   await writeFleet(dir);
   await writeFile(join(dir, "agents", "greeter.yaml"), greeter);
   startedAt = Date.now();
-  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--web", "--web-port", "0"], {
+  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm", "--web", "--web-port", "0"], {
     cwd: dir,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],

@@ -75,7 +75,7 @@ describe("model output with terminal escape sequences", () => {
   it("is shown, not obeyed, in the daemon's log", async () => {
     let daemon: ChildProcess | undefined;
     try {
-      daemon = spawn(process.execPath, [BIN, "start", "--offline", "-v"], {
+      daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm", "-v"], {
         cwd: dir,
         env: cleanEnv(),
         stdio: ["ignore", "pipe", "pipe"],

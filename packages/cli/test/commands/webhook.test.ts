@@ -33,7 +33,7 @@ beforeAll(async () => {
   );
   // The secret is only in .env beside the fleet file: the daemon and the CLI must both find it there.
   await writeFile(join(dir, ".env"), `HOOK_SECRET=${SECRET}\n`);
-  daemon = spawn(process.execPath, [BIN, "start", "--offline"], { cwd: dir, env: cleanEnv() });
+  daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm"], { cwd: dir, env: cleanEnv() });
   daemon.stderr!.on("data", (d) => (daemonLog += d));
   daemon.stdout!.on("data", (d) => (daemonLog += d));
   await until(() => daemonLog.includes("Ctrl-C to stop"), "the daemon's start summary");
@@ -170,7 +170,17 @@ describe("web.auth_token_env", () => {
     await writeFile(join(other.dir, ".env"), `DASH_TOKEN=${token}\n`);
     const web = spawn(
       process.execPath,
-      [BIN, "start", "--offline", "--web", "--web-host", "127.0.0.2", "--web-port", String(port)],
+      [
+        BIN,
+        "start",
+        "--offline",
+        "--no-warm",
+        "--web",
+        "--web-host",
+        "127.0.0.2",
+        "--web-port",
+        String(port),
+      ],
       { cwd: other.dir, env: cleanEnv() },
     );
     let log = "";

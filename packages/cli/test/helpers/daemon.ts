@@ -5,11 +5,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BIN, cleanEnv, until } from "./cli.js";
 
 /**
- * Starts `herdctl start --offline` in `dir` (with `env` added to the clean environment) and
- * resolves once its control socket exists.
+ * Starts `herdctl start --offline --no-warm` in `dir` (with `env` added to the clean environment)
+ * and resolves once its control socket exists. No warm claude after each triggered job: the tests
+ * using this never take one (warm-daemon.test.ts and warm-silence.test.ts start their own daemon),
+ * and each costs a claude start-up's CPU (~1.5 s) on the suite's two cores.
  */
 export async function startDaemon(dir: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const daemon = spawn(process.execPath, [BIN, "start", "--offline"], {
+  const daemon = spawn(process.execPath, [BIN, "start", "--offline", "--no-warm"], {
     cwd: dir,
     env: cleanEnv(env),
     stdio: "ignore",

@@ -45,9 +45,13 @@ export class PgMachines {
     return join(this.dir, `.herdctl-${name}`);
   }
 
-  /** `herdctl start` on machine `name` (with `args`), resolved once its control socket exists. */
+  /**
+   * `herdctl start --no-warm` on machine `name` (with `args`), resolved once its control socket
+   * exists. No warm claude after each triggered job: these tests never use one, and each costs a
+   * claude start-up's CPU (~1.5 s) on the suite's two cores.
+   */
   async start(name: string, args: string[] = []): Promise<ChildProcess> {
-    const daemon = spawn(process.execPath, [BIN, "-s", this.stateDir(name), "start", ...args], {
+    const daemon = spawn(process.execPath, [BIN, "-s", this.stateDir(name), "start", "--no-warm", ...args], {
       cwd: this.dir,
       env: cleanEnv(this.env(name)),
       stdio: "ignore",
@@ -74,7 +78,8 @@ export class PgMachines {
     });
   }
 
+  /** All at once, as machines would be shut down: each daemon's stop takes seconds of its own. */
   async stopAll(): Promise<void> {
-    for (const daemon of this.daemons) await stopDaemon(daemon);
+    await Promise.all(this.daemons.map((daemon) => stopDaemon(daemon)));
   }
 }
