@@ -88,15 +88,15 @@ async function rows(): Promise<Row[]> {
   }
 }
 
-/** Polls the jobs table until `check` holds; the 120 s deadline turns a hang into a message. */
-async function waitRows(check: (r: Row[]) => boolean, what: string): Promise<Row[]> {
+/** Polls the jobs table until `check` holds; the deadline (120 s) turns a hang into a message. */
+async function waitRows(check: (r: Row[]) => boolean, what: string, deadlineMs = 120_000): Promise<Row[]> {
   const t0 = Date.now();
   for (;;) {
     const last = await rows();
     if (check(last)) return last;
-    if (Date.now() - t0 > 120_000)
+    if (Date.now() - t0 > deadlineMs)
       throw new Error(
-        `${what}: not seen within 120 s\n${JSON.stringify(last, null, 1)}\n${[...logs].join("\n")}`,
+        `${what}: not seen within ${deadlineMs / 1000} s\n${JSON.stringify(last, null, 1)}\n${[...logs].join("\n")}`,
       );
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -118,6 +118,7 @@ beforeAll(async () => {
       "agents:",
       "  - path: ./agents/greeter.yaml",
       "  - path: ./agents/gpu.yaml",
+      "  - path: ./agents/drainer.yaml",
       "state:",
       "  backend: postgres",
       "  url: ${HERDCTL_STATE_URL}",
@@ -131,6 +132,10 @@ beforeAll(async () => {
   await writeFile(
     join(dir, "agents", "gpu.yaml"),
     "name: gpu\nworking_directory: ../workspace\nplacement: { labels: [gpu-x] }\ninstances: { max_concurrent: 2 }\n",
+  );
+  await writeFile(
+    join(dir, "agents", "drainer.yaml"),
+    "name: drainer\nworking_directory: ../workspace\nplacement: { labels: [drain-x] }\n",
   );
   await spawnHerdctl(LEADER, ["start", "--offline", "--max-concurrent", "0"]);
   await until(
@@ -273,6 +278,21 @@ describe("herdctl worker: stopping", () => {
     const status = await cli(["status"]);
     expect(status.stdout).not.toMatch(new RegExp(`^${name}\\s`, "m"));
   });
+});
+
+describe("herdctl worker: draining across a silent model turn", () => {
+  it("a first SIGTERM waits out a minute-long silent turn: the job completes and the worker exits 0", async () => {
+    const worker = await startWorker("w4", "drain-x");
+    const id = await trigger("drainer", "Think it over.\n@standin delay 60000");
+    await waitRows((r) => r.find((x) => x.id === id)?.status === "running", "the job running on w4");
+    const exited = new Promise<number | null>((resolve) => worker.once("exit", (code) => resolve(code)));
+    worker.kill("SIGTERM");
+    await until(() => (logs.get("w4") ?? "").includes("SIGTERM: stopping"), "the SIGTERM heard");
+    // The model says nothing for 60 s: the worker neither gives up on the job nor exits meanwhile.
+    const ended = await waitRows((r) => done(r.find((x) => x.id === id)), "the job's end", 150_000);
+    expect(ended.find((x) => x.id === id)).toMatchObject({ status: "completed", worker_id: "w4" });
+    expect(await exited).toBe(0);
+  }, 200_000);
 });
 
 describe("herdctl worker: what it refuses", () => {
