@@ -3,13 +3,13 @@
  * reading one file instead of resolving and loading hundreds of modules. What only some commands
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
  * loaded by those commands' dynamic imports. better-sqlite3's JavaScript is bundled (a dozen
- * CommonJS files less to resolve and load before a query), its native addon stays in the installed
- * package, where core's state/db.ts loads it from. Kept outside: the Agent SDK and claude-code (they spawn their own files, found next to their own package) and
- * dockerode (loaded only by Docker commands, through the engine's own lazy import), discord.js and
- * @slack/bolt (loaded only when an agent has chat.discord or chat.slack, by the connector
- * registry's import). The dashboard's
- * built client is copied into dist/client, so the herdctl package carries everything it serves
- * (run after `npm run build:client -w @herdctl/web`).
+ * CommonJS files less to resolve and load before a query); its native addon stays in the installed
+ * package, where core's state/db.ts loads it from. Kept outside: the Agent SDK and claude-code
+ * (they spawn their own files, found next to their own package) and dockerode (loaded only by
+ * Docker commands, through the engine's own lazy import), discord.js and @slack/bolt (loaded only
+ * when an agent has chat.discord or chat.slack, by the connector registry's import). The
+ * dashboard's built client is copied into dist/client, so the herdctl package carries everything
+ * it serves (run after `npm run build:client -w @herdctl/web`).
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
@@ -133,7 +133,8 @@ function pgOnFirstUse() {
         external: true,
       }));
       build.onLoad({ filter: /.*/, namespace: "pg-on-first-use" }, () => ({
-        // `require` is the bundle banner's, relative to the chunk this lands in.
+        // esbuild's require helper uses the banner's `require` of the file it lands in, which may
+        // be in dist/, chunks/ or frequent-chunks/: pg.cjs has a copy in each (below).
         contents: `export default new Proxy({}, { get: (_, key) => require("./${PG_BUNDLE}")[key] });`,
         loader: "js",
       }));
@@ -235,7 +236,7 @@ await build({
   entryPoints: Object.fromEntries(Object.entries(WORKERS).map(([name, path]) => [name, source(path)])),
   legalComments: "none",
 });
-// pg alone (see pgOnFirstUse), as CommonJS, which the proxy's require() loads.
+// pg alone (see pgOnFirstUse), as CommonJS, which the proxy's require() loads; beside the workers.
 await build({
   ...common,
   format: "cjs",
