@@ -15,14 +15,17 @@
  *   Through the daemon, the Docker agent is timed twice: with warm containers (the default) and
  *   with a daemon started with `--no-warm` (each job creates its container), in the same run.
  *
- *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker]
+ *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker] [--before DIST/index.js]
  *
  * `--docker`: the Docker rows only (in-process, daemon, daemon --no-warm); `--no-docker`: a full run
- * without them.
+ * without them. `--before FILE`: another build's CLI (e.g. a copy of packages/cli/dist made before a
+ * change, kept beside it so that its packages resolve) is timed in the same loop as each command
+ * row's baseline and ours, and reported in a row of its own: a before/after in one run, under the
+ * same load.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chownSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   CONTAINER_CLAUDE_DIR,
   CONTAINER_WORKSPACE,
@@ -45,6 +48,12 @@ import { CLI, scratch, until, writeFleetFiles } from "../test/faults/helpers.js"
 import { bulkInsertJobs, bulkJobId } from "./lib/bulk-jobs.js";
 import { figure, finish, fmt, median, QUICK } from "./lib/report.js";
 
+const beforeFlag = process.argv.indexOf("--before");
+const beforeArg = beforeFlag === -1 ? undefined : process.argv[beforeFlag + 1];
+// Commands run in the bench's scratch folder, so a relative path is taken from where it started.
+const BEFORE_CLI = beforeArg === undefined ? undefined : resolve(beforeArg);
+if (beforeFlag !== -1 && !beforeArg)
+  throw new Error("--before needs the path of another build's dist/index.js");
 /** Only the Docker trigger rows: what a change to the container path moves. */
 const DOCKER_ONLY = process.argv.includes("--docker");
 const RUNS = QUICK ? 2 : 9;
@@ -96,10 +105,12 @@ function timeProcess(command: string, args: string[], cwd = root.dir): Promise<n
 }
 
 const node0 = () => timeProcess(process.execPath, ["-e", "0"]);
-const herdctl =
+const herdctlAt =
+  (cli: string) =>
   (...args: string[]) =>
   () =>
-    timeProcess(process.execPath, [CLI, ...args]);
+    timeProcess(process.execPath, [cli, ...args]);
+const herdctl = herdctlAt(CLI);
 const plainClaude = () => timeProcess(claudePath, ["-p", "hi"], join(root.dir, "workspace"));
 /** The least a Node program can do to run claude (as bench/claude-floor.ts): spawn it and pipe its output. */
 const FLOOR = `const c = require("node:child_process").spawn(process.argv[1], ["-p", "hi"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -211,26 +222,45 @@ async function rounds(runs: number, arms: Array<() => Promise<number>>): Promise
   return samples.map(median);
 }
 
+/**
+ * A command row: `base` and ours alternating, and with --before the other build's CLI in the same
+ * rounds, reported as a row of its own (informational: its ratio is what the change moved).
+ */
+async function commandRow(
+  name: string,
+  args: string[],
+  baseline: string,
+  base: () => Promise<number>,
+  target: string,
+): Promise<void> {
+  const arms = [base, herdctl(...args)];
+  if (BEFORE_CLI) arms.push(herdctlAt(BEFORE_CLI)(...args));
+  const [b, ours, before] = await rounds(RUNS, arms);
+  if (before !== undefined)
+    rows.push({
+      name: `${name} (before: ${BEFORE_CLI})`,
+      baseline,
+      base: b!,
+      ours: before,
+      factor: Number.POSITIVE_INFINITY,
+      target: "informational, same loop",
+    });
+  rows.push({ name, baseline, base: b!, ours: ours!, factor: 1.5, target });
+}
+
 async function againstNode(name: string, args: string[]): Promise<void> {
-  const [base, ours] = await compare(RUNS, node0, herdctl(...args));
-  rows.push({ name, baseline: "node -e 0", base, ours, factor: 1.5, target: "≤ 1.5×" });
+  await commandRow(name, args, "node -e 0", node0, "≤ 1.5×");
 }
 
 /** Baseline: `node -e 0` then the query in-process, one sample each per round. */
 async function againstNodeAndQuery(name: string, args: string[], query: () => unknown): Promise<void> {
-  const [base, ours] = await compare(
-    RUNS,
-    async () => (await node0()) + (await timeQuery(query)),
-    herdctl(...args),
-  );
-  rows.push({
+  await commandRow(
     name,
-    baseline: "node -e 0 + query",
-    base,
-    ours,
-    factor: 1.5,
-    target: "≤ 1.5× (150 ms quiet)",
-  });
+    args,
+    "node -e 0 + query",
+    async () => (await node0()) + (await timeQuery(query)),
+    "≤ 1.5× (150 ms quiet)",
+  );
 }
 
 /**

@@ -2,13 +2,14 @@
  * Bundles the CLI into packages/cli/dist/index.js (which bin/herdctl.js starts), so a command starts by
  * reading one file instead of resolving and loading hundreds of modules. What only some commands
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
- * loaded by those commands' dynamic imports. Kept outside: better-sqlite3 (a native module), the
- * Agent SDK and claude-code (they spawn their own files, found next to their own package) and
- * dockerode (loaded only by Docker commands, through the engine's own lazy import), discord.js and
- * @slack/bolt (loaded only when an agent has chat.discord or chat.slack, by the connector
- * registry's import). The dashboard's
- * built client is copied into dist/client, so the herdctl package carries everything it serves
- * (run after `npm run build:client -w @herdctl/web`).
+ * loaded by those commands' dynamic imports. better-sqlite3's JavaScript is bundled (a dozen
+ * CommonJS files less to resolve and load before a query); its native addon stays in the installed
+ * package, where core's state/db.ts loads it from. Kept outside: the Agent SDK and claude-code
+ * (they spawn their own files, found next to their own package) and dockerode (loaded only by
+ * Docker commands, through the engine's own lazy import), discord.js and @slack/bolt (loaded only
+ * when an agent has chat.discord or chat.slack, by the connector registry's import). The
+ * dashboard's built client is copied into dist/client, so the herdctl package carries everything
+ * it serves (run after `npm run build:client -w @herdctl/web`).
  *
  *   node scripts/bundle-cli.mjs [outdir]
  */
@@ -109,6 +110,39 @@ function commanderSpawnOnDemand() {
 }
 
 /**
+ * core's cluster modules (leader-lock.ts, cluster-worker.ts) import pg's default export at their
+ * top, and the state store imports them, so every command compiled pg (180 KB) and ran it with
+ * what it pulls in (net, tls, crypto): ~75 ms of CPU for `herdctl jobs` on a SQLite fleet, which
+ * never talks to PostgreSQL. Here `import pg from "pg"` and `import("pg")` get an object whose
+ * properties (pg.Client, pg.Pool) load pg on first use, from pg.cjs, a bundle of pg alone beside
+ * the module asking (PG_BUNDLE below), so only a fleet on PostgreSQL reads it. A named import from
+ * pg finds no such export here and fails the build, rather than quietly loading pg at start again.
+ */
+const PG_BUNDLE = "pg.cjs";
+function pgOnFirstUse() {
+  return {
+    name: "pg-on-first-use",
+    setup(build) {
+      build.onResolve({ filter: /^pg$/ }, ({ kind, namespace }) =>
+        (kind === "import-statement" || kind === "dynamic-import") && namespace === "file"
+          ? { path: "pg", namespace: "pg-on-first-use" }
+          : undefined,
+      );
+      build.onResolve({ filter: /^\.\/pg\.cjs$/, namespace: "pg-on-first-use" }, ({ path }) => ({
+        path,
+        external: true,
+      }));
+      build.onLoad({ filter: /.*/, namespace: "pg-on-first-use" }, () => ({
+        // esbuild's require helper uses the banner's `require` of the file it lands in, which may
+        // be in dist/, chunks/ or frequent-chunks/: pg.cjs has a copy in each (below).
+        contents: `export default new Proxy({}, { get: (_, key) => require("./${PG_BUNDLE}")[key] });`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/**
  * A hash of what the bundle is built from: core's and the CLI's sources and the locked
  * dependencies. The CLI's fleet cache (src/fleet-cache.ts, src/build-id.ts) is read only by the
  * build that wrote it, since another build may parse the same files into another fleet.
@@ -139,7 +173,6 @@ const common = {
   format: "esm",
   target: "node20",
   external: [
-    "better-sqlite3",
     "@anthropic-ai/claude-agent-sdk",
     "@anthropic-ai/claude-code",
     "dockerode",
@@ -170,6 +203,7 @@ const splitBuild = {
   sourcemap: "linked",
   sourcesContent: false,
   legalComments: "none",
+  plugins: [...common.plugins, pgOnFirstUse()],
 };
 for (const [name, source, chunks] of [
   [entry, "src/index.ts", "chunks"],
@@ -202,9 +236,18 @@ await build({
   entryPoints: Object.fromEntries(Object.entries(WORKERS).map(([name, path]) => [name, source(path)])),
   legalComments: "none",
 });
-for (const name of Object.keys(WORKERS))
+// pg alone (see pgOnFirstUse), as CommonJS, which the proxy's require() loads; beside the workers.
+await build({
+  ...common,
+  format: "cjs",
+  banner: {},
+  stdin: { contents: 'module.exports = require("pg");', resolveDir: cli, loader: "js" },
+  outfile: join(outdir, "chunks", PG_BUNDLE),
+  legalComments: "none",
+});
+for (const name of [...Object.keys(WORKERS).map((name) => `${name}.js`), PG_BUNDLE])
   for (const dir of [".", "frequent-chunks"])
-    copyFileSync(join(outdir, "chunks", `${name}.js`), join(outdir, dir, `${name}.js`));
+    copyFileSync(join(outdir, "chunks", name), join(outdir, dir, name));
 await writeBuiltHelp();
 
 const client = source("web/dist/client");

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ConfigIssue, LoadedFleet, ResolvedAgent } from "@herdctl/core";
 import { findConfigFile, resolveConfigPath } from "@herdctl/core/internal/config/discover";
-import { type StateBackend, StateManager, stateBackendOf } from "@herdctl/core/internal/state/manager";
+// The state store (and better-sqlite3 with it) loads when a command opens it: a command answered by
+// the daemon (`status` while one runs) does without.
+import type { StateBackend, StateManager } from "@herdctl/core/internal/state/manager";
 import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import { CliError } from "./errors.js";
 import { createStyle, type Style } from "./output/style.js";
@@ -119,11 +121,13 @@ export class CommandContext {
       throw error;
     }
     if (!/\bbackend\s*:/.test(readFileSync(path, "utf8"))) return { kind: "sqlite" };
+    const { stateBackendOf } = await import("@herdctl/core/internal/state/manager");
     return stateBackendOf((await this.fleet()).fleet.state);
   }
 
   /** Short-lived commands skip SQLite's quick_check (the daemon runs it at start) to answer fast. */
   async openState(): Promise<StateManager> {
+    const { StateManager } = await import("@herdctl/core/internal/state/manager");
     const state = new StateManager(this.stateDir(), {
       verify: "header",
       notice: (m) => this.warn(m),

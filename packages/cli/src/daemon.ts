@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import type { ControlClient } from "@herdctl/core/internal/control/client";
-import { StateManager } from "@herdctl/core/internal/state/manager";
+import { socketPathIn } from "@herdctl/core/internal/state/socket-path";
 import type { CommandContext } from "./context.js";
 
 /** Where the daemon of this fleet's state directory listens (the state store owns the layout). */
 export function socketPath(ctx: CommandContext): string {
-  return new StateManager(ctx.stateDir()).socketPath;
+  return socketPathIn(ctx.stateDir());
 }
 
 /** The running daemon's control client for this fleet's state directory, if one is running. */

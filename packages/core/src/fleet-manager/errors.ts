@@ -1,4 +1,5 @@
-import { type BudgetStatus, describeExceeded } from "../spend/budget.js";
+import type { BudgetStatus } from "../spend/budget.js";
+import { describeExceeded } from "../spend/describe.js";
 import { nearestNames } from "../util/nearest.js";
 
 /** Why FleetManager refused (FleetError.code). */

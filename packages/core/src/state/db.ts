@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import { CorruptDatabaseError, SchemaTooNewError, translateStorageError } from "./errors.js";
 
 /** better-sqlite3's connection, as db.ts opens it; repositories see it as a Db (db-interface.ts). */
@@ -8,25 +8,31 @@ export type SqliteDb = Database.Database;
 export type { Db } from "./db-interface.js";
 
 /**
- * The native module, loaded on the first open: commands that never open the database (a daemon
- * query, --help) start without it.
+ * better-sqlite3's options with its native addon, loaded on the first open: commands that never
+ * open the database (a daemon query, --help) start without it. The addon is loaded here, straight
+ * from its file, and handed over as an object: otherwise better-sqlite3 asks the `bindings`
+ * package, which reads a stack trace and tries a dozen folders first, or goes through the
+ * CommonJS loader (together a visible part of a short command's start-up). Where the build put
+ * the addon elsewhere, better-sqlite3 finds it as it always does. (The CLI's bundle carries
+ * better-sqlite3's JavaScript, so only the addon is read from node_modules.)
  */
-let sqlite: { Database: typeof Database; options: Database.Options } | undefined;
-function loadSqlite(): NonNullable<typeof sqlite> {
-  if (sqlite) return sqlite;
-  const require = createRequire(import.meta.url);
-  // The addon's path, given: otherwise better-sqlite3 asks the `bindings` package, which reads a
-  // stack trace and tries a dozen folders first (a visible part of a short command's start-up).
-  // Where the build put it elsewhere, better-sqlite3 finds it as it always does.
-  let nativeBinding: string | undefined;
+let sqliteOptions: Database.Options | undefined;
+function loadSqlite(): Database.Options {
+  sqliteOptions ??= loadAddon();
+  return sqliteOptions;
+}
+
+function loadAddon(): Database.Options {
+  let addonPath: string;
   try {
-    nativeBinding = require.resolve("better-sqlite3/build/Release/better_sqlite3.node");
-  } catch {}
-  sqlite = {
-    Database: require("better-sqlite3") as typeof Database,
-    options: nativeBinding ? { nativeBinding } : {},
-  };
-  return sqlite;
+    addonPath = createRequire(import.meta.url).resolve("better-sqlite3/build/Release/better_sqlite3.node");
+  } catch {
+    return {};
+  }
+  const addon = { exports: {} };
+  process.dlopen(addon, addonPath);
+  // better-sqlite3 takes the addon object itself (its types say only a path).
+  return { nativeBinding: addon.exports as unknown as string };
 }
 
 export interface Migration {
@@ -661,8 +667,7 @@ export function openDatabase(
   checkHeader(path);
   let db: SqliteDb | undefined;
   try {
-    const { Database: Sqlite, options } = loadSqlite();
-    db = new Sqlite(path, options);
+    db = new Database(path, loadSqlite());
     db.pragma("busy_timeout = 5000");
     if (verify === "quick") quickCheck(db, path);
     db.pragma("journal_mode = WAL");

@@ -37,6 +37,7 @@ import { RetentionRepository } from "./retention.js";
 import { ScheduleFireRepository } from "./schedule-fires.js";
 import { ScheduleRepository } from "./schedules.js";
 import { SessionRepository } from "./sessions.js";
+import { socketPathIn } from "./socket-path.js";
 import { UsageRepository } from "./usage.js";
 import { UsagePauseRepository } from "./usage-pauses.js";
 import { WakeRepository } from "./wakes.js";
@@ -136,7 +137,7 @@ export class StateManager {
   }
 
   get socketPath(): string {
-    return join(this.stateDir, "herdctl.sock");
+    return socketPathIn(this.stateDir);
   }
 
   get lockPath(): string {

@@ -1,5 +1,6 @@
-import { createHash } from "node:crypto";
 import { CredentialSource, credentialsFile, type EnvLayer } from "../proxy/credential-source.js";
+// `herdctl status` loads this module and names a credential only when a usage-limit pause is stored.
+import { nodeCrypto } from "../util/lazy-crypto.js";
 
 /** The model credential a job uses, named by a hash: pauses are per credential, never per secret. */
 export interface CredentialId {
@@ -34,7 +35,8 @@ export function credentialOf(layers: readonly EnvLayer[]): CredentialId {
       HOME: source.lookup("HOME"),
     });
   }
-  const id = createHash("sha256")
+  const id = nodeCrypto()
+    .createHash("sha256")
     .update(`${kind}\0${secret}\0${source.upstream()}`)
     .digest("hex")
     .slice(0, 16);

@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, BIN } from "./helpers/cli.js";
+
+// What `status`, `jobs` and `job` load before their action runs is what every one of them waits
+// for (issue #20). esbuild names each bundled module in a `// path` comment, so the built files
+// say which modules a static import brings in.
+beforeAll(assertBuilt);
+
+const FREQUENT = join(dirname(BIN), "frequent.js");
+
+/** The files `file` loads before it runs: its static imports, transitively (dynamic ones left out). */
+function staticGraph(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(file, "utf8");
+  // `import { a } from "./x.js";` (over several lines) and `import "./x.js";`, relative ones only.
+  for (const [, spec] of text.matchAll(/^(?:import\s[^;]*?\bfrom\s+|import\s+)"(\.{1,2}\/[^"]+)"/gm))
+    staticGraph(join(dirname(file), spec!), seen);
+  return seen;
+}
+
+function modulesIn(files: Set<string>): string[] {
+  return [...files].flatMap((f) =>
+    [...readFileSync(f, "utf8").matchAll(/^\/\/ (\S+\.(?:[cm]?js|ts))$/gm)].map((m) => m[1]!),
+  );
+}
+
+describe("what the frequent commands load at start", () => {
+  const modules = () => modulesIn(staticGraph(FREQUENT));
+
+  it("leaves out pg, which only a fleet on PostgreSQL uses", () => {
+    expect(modules().filter((m) => m.includes("node_modules/pg"))).toEqual([]);
+  });
+
+  it("leaves out the state store, better-sqlite3 and croner until a command opens the store", () => {
+    // `status` through a running daemon needs the control client and its rendering only.
+    const loaded = modules();
+    expect(loaded.length).toBeGreaterThan(20);
+    expect(
+      loaded.filter((m) =>
+        /state\/manager\.ts|state\/db\.ts|node_modules\/better-sqlite3|node_modules\/croner/.test(m),
+      ),
+    ).toEqual([]);
+  });
+});
