@@ -14,7 +14,8 @@ export type { Db } from "./db-interface.js";
  * package, which reads a stack trace and tries a dozen folders first, or goes through the
  * CommonJS loader (together a visible part of a short command's start-up). Where the build put
  * the addon elsewhere, better-sqlite3 finds it as it always does. (The CLI's bundle carries
- * better-sqlite3's JavaScript, so only the addon is read from node_modules.)
+ * better-sqlite3's JavaScript, so only the addon is read from node_modules: the two must be one
+ * version, which is why both package.json files pin better-sqlite3 exactly, not with a range.)
  */
 let sqliteOptions: Database.Options | undefined;
 function loadSqlite(): Database.Options {
