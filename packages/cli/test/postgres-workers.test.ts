@@ -182,6 +182,7 @@ describe("herdctl worker: three workers and a leader on one PostgreSQL database"
     try {
       const limits = await client.query("select scope, max_running from herdctl_work_limits order by scope");
       expect(limits.rows).toEqual([
+        { scope: "agent:drainer", max_running: 1 },
         { scope: "agent:gpu", max_running: 2 },
         { scope: "agent:greeter", max_running: 3 },
       ]);
