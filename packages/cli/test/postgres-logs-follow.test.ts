@@ -1,12 +1,12 @@
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
+import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
-import { assertBuilt, freePort, json, tempDir, until } from "./helpers/cli.js";
-import { PgMachines } from "./helpers/pg-machines.js";
+import { assertBuilt, freePort, json, until } from "./helpers/cli.js";
+import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 
 // Live output from another machine: a job runs on daemon "a" with a model turn silent for 60 s
 // (the Anthropic stand-in, faked on 127.0.0.1, waits before its reply). `logs -f --job` through
@@ -82,15 +82,7 @@ async function jobRow(id: string): Promise<{ status: string; finished: number | 
 
 beforeAll(async () => {
   assertBuilt();
-  standin = await startStandin({ responder: offlineResponder });
-  const made = await tempDir("herdctl-pg-follow-");
-  remove = made.remove;
-  machines = new PgMachines(
-    made.dir,
-    () => db.url,
-    () => standin,
-  );
-  await machines.writeFleet();
+  ({ machines, standin, remove } = await offlineMachines("herdctl-pg-follow-", () => db.url));
   webPort = await freePort();
   await machines.start("a");
   // b takes no jobs from the queue (both are workers of it): the job runs on a, b only reads.

@@ -1,5 +1,4 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fleet file under test holds a literal ${VAR}
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,8 +6,9 @@ import { type Standin, startStandin, textReply } from "@herdctl/standin";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privatePostgres } from "../../../test/setup/private-postgres.js";
-import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until } from "./helpers/cli.js";
+import { assertBuilt, herdctl, json, tempDir, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
+import { LoggedProcesses } from "./helpers/logged-processes.js";
 
 // The PostgreSQL server itself restarted under a running fleet (issue #17): a server of this file's
 // own (the shared one serves other files), a daemon `d1` (herdctl start, a worker too, label
@@ -21,8 +21,11 @@ const server = privatePostgres();
 let dir: string;
 let remove: () => Promise<void>;
 let standin: Standin;
-const procs = new Map<string, ChildProcess>();
-const logs = new Map<string, string>();
+const herd = new LoggedProcesses(
+  () => dir,
+  (name) => env(name),
+);
+const { procs, logs } = herd;
 const held = new Map<string, () => void>();
 // Long enough for a job that ends in the outage to reach its record under load: first its output is
 // waited on for up to 10 s (StateManager.jobOutputStored); a worker past its lease cancels its jobs.
@@ -45,21 +48,8 @@ function env(name: string): Record<string, string> {
   };
 }
 
-function spawnHerdctl(name: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [BIN, "-s", join(dir, `.herdctl-${name}`), ...args], {
-    cwd: dir,
-    env: cleanEnv(env(name)),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  logs.set(name, "");
-  const keep = (d: Buffer) => logs.set(name, logs.get(name) + d.toString());
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  procs.set(name, child);
-  return child;
-}
-
-const log = (name: string) => logs.get(name) ?? "";
+const spawnHerdctl = (name: string, args: string[]) => herd.spawn(name, args);
+const log = (name: string) => herd.log(name);
 const allLogs = () => [...logs].map(([n, l]) => `--- ${n}\n${l.slice(-6000)}`).join("\n");
 
 /** `until`, failing with the processes' logs: what they said is what explains a hang. */

@@ -1,12 +1,12 @@
 import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
+import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
-import { assertBuilt, json, tempDir, until } from "./helpers/cli.js";
+import { assertBuilt, json, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
-import { PgMachines } from "./helpers/pg-machines.js";
+import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 
 // Sessions travel mid-job (issue #17): a leader with no slots and two `herdctl worker`s, each its
 // own state directory and claude config directory, on one PostgreSQL database, all talking to one
@@ -77,17 +77,9 @@ async function poll<T>(pick: () => Promise<T | undefined>, what: string, timeout
 
 beforeAll(async () => {
   assertBuilt();
-  standin = await startStandin({ responder: offlineResponder });
-  const made = await tempDir("herdctl-pg-sessions-kill-");
-  remove = made.remove;
-  machines = new PgMachines(
-    made.dir,
-    () => db.url,
-    () => standin,
-  );
-  await machines.writeFleet();
+  ({ machines, standin, remove } = await offlineMachines("herdctl-pg-sessions-kill-", () => db.url));
   await writeFile(
-    join(made.dir, "agents", "greeter.yaml"),
+    join(machines.dir, "agents", "greeter.yaml"),
     "name: greeter\nworking_directory: ../workspace\non_interrupt: resume\n",
   );
   await machines.start("lead", ["--max-concurrent", "0"]);

@@ -1,11 +1,11 @@
 import { existsSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { projectSlug } from "@herdctl/core/internal";
-import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
+import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
-import { assertBuilt, json, tempDir } from "./helpers/cli.js";
-import { PgMachines } from "./helpers/pg-machines.js";
+import { assertBuilt, json } from "./helpers/cli.js";
+import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 
 // Sessions travel: two real daemons (the built CLI) on one PostgreSQL database, each with its own
 // state directory and its own claude config directory, as two machines would have. A job on "a"
@@ -49,15 +49,7 @@ interface Job {
 
 beforeAll(async () => {
   assertBuilt();
-  standin = await startStandin({ responder: offlineResponder });
-  const made = await tempDir("herdctl-pg-sessions-");
-  remove = made.remove;
-  machines = new PgMachines(
-    made.dir,
-    () => db.url,
-    () => standin,
-  );
-  await machines.writeFleet();
+  ({ machines, standin, remove } = await offlineMachines("herdctl-pg-sessions-", () => db.url));
   // Only a runs while the first job is queued: both daemons are workers of one queue, and the
   // first job must run on a for its transcript to be a's alone.
   await machines.start("a");

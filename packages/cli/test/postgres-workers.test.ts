@@ -1,12 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fleet file under test holds a literal ${VAR}
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
-import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until } from "./helpers/cli.js";
+import { assertBuilt, herdctl, json, tempDir, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
+import { LoggedProcesses } from "./helpers/logged-processes.js";
 
 // One fleet on PostgreSQL run by four processes standing for four machines (each its own state
 // directory and HOME): `herdctl start` as leader with no slots of its own, and three `herdctl
@@ -16,8 +17,11 @@ import { stopDaemon } from "./helpers/daemon.js";
 const db = postgresDatabase();
 let dir: string;
 let remove: () => Promise<void>;
-const procs = new Map<string, ChildProcess>();
-const logs = new Map<string, string>();
+const herd = new LoggedProcesses(
+  () => dir,
+  (name) => env(name),
+);
+const { procs, logs } = herd;
 const LEADER = "leader";
 /** The workers earlier tests ended, so later tests know who is still alive. */
 const ended = new Set<string>();
@@ -28,17 +32,7 @@ function env(name: string): Record<string, string> {
 
 async function spawnHerdctl(name: string, args: string[]): Promise<ChildProcess> {
   await mkdir(join(dir, `home-${name}`), { recursive: true });
-  const child = spawn(process.execPath, [BIN, "-s", join(dir, `.herdctl-${name}`), ...args], {
-    cwd: dir,
-    env: cleanEnv(env(name)),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  logs.set(name, "");
-  const keep = (d: Buffer) => logs.set(name, logs.get(name) + d.toString());
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  procs.set(name, child);
-  return child;
+  return herd.spawn(name, args);
 }
 
 async function startWorker(id: string, labels?: string): Promise<ChildProcess> {

@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Standin } from "@herdctl/standin";
-import { BIN, type CliResult, cleanEnv, herdctl, until, writeFleet } from "./cli.js";
+import { offlineResponder, type Standin, startStandin } from "@herdctl/standin";
+import { BIN, type CliResult, cleanEnv, herdctl, tempDir, until, writeFleet } from "./cli.js";
 import { stopDaemon } from "./daemon.js";
 
 /**
@@ -82,4 +82,20 @@ export class PgMachines {
   async stopAll(): Promise<void> {
     await Promise.all(this.daemons.map((daemon) => stopDaemon(daemon)));
   }
+}
+
+/**
+ * A test file's machines in a new folder (`prefix`…), their fleet file written, talking to one
+ * stand-in of their own with the offline replies (`@standin …` prompts). The caller closes the
+ * stand-in and removes the folder after its tests.
+ */
+export async function offlineMachines(
+  prefix: string,
+  dbUrl: () => string,
+): Promise<{ machines: PgMachines; standin: Standin; remove: () => Promise<void> }> {
+  const standin = await startStandin({ responder: offlineResponder });
+  const made = await tempDir(prefix);
+  const machines = new PgMachines(made.dir, dbUrl, () => standin);
+  await machines.writeFleet();
+  return { machines, standin, remove: made.remove };
 }
