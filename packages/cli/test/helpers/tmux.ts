@@ -2,15 +2,21 @@ import { execFileSync } from "node:child_process";
 
 /**
  * A real terminal for the built CLI: tmux gives it a pty, so questions, colour and the live
- * stream are what a person sees. One session per test file, named after the process, on a tmux
- * server of its own (`-L`): files running at once never share a server, so one file's last
- * session ending (and its server exiting) cannot take another file's session with it.
+ * stream are what a person sees. Each start gets a tmux server of its own (`-L`, the name plus a
+ * count): files running at once never share a server, and a start never reaches the server of
+ * the previous one while that server is still exiting after its session was killed (tmux then
+ * answers "server exited unexpectedly").
  */
 export class TmuxSession {
-  constructor(readonly name: string) {}
+  private server: string;
+  private starts = 0;
+
+  constructor(readonly name: string) {
+    this.server = name;
+  }
 
   run(...args: string[]): string {
-    return execFileSync("tmux", ["-L", this.name, "-f", "/dev/null", ...args], { encoding: "utf8" });
+    return execFileSync("tmux", ["-L", this.server, "-f", "/dev/null", ...args], { encoding: "utf8" });
   }
 
   /**
@@ -19,6 +25,8 @@ export class TmuxSession {
    * at once (`--help`) would otherwise end the session, and the server, before a later call set it.
    */
   start(cwd: string, argv: string[], size: { cols: number; rows: number }, env: string[] = []): void {
+    this.starts += 1;
+    this.server = `${this.name}-${this.starts}`;
     this.run(
       "start-server",
       ";",
@@ -66,7 +74,7 @@ export class TmuxSession {
 
   kill(): void {
     try {
-      this.run("kill-session", "-t", this.name);
+      this.run("kill-server");
     } catch {
       // Already gone.
     }
