@@ -86,7 +86,7 @@ export class LiveTranscript {
     this.lastStart = this.now();
     let result: StoreResult;
     try {
-      result = await this.options.store(sessionId, { unlessBytes: this.lastBytes, growOnly: true });
+      result = await this.options.store(sessionId, { unlessBytes: this.lastBytes });
     } catch (error) {
       if (!this.complained)
         this.options.problem(

@@ -124,14 +124,14 @@ function localSize(place: TranscriptPlace, sessionId: string): number | undefine
 export interface StoreOptions {
   /** The size last stored from here: a file still that size is not read again ("unchanged"). */
   readonly unlessBytes?: number;
-  /**
-   * Mid-job: never replace a longer stored copy. A transcript only grows, so a shorter one is
-   * older, e.g. from a worker still running a job that was already resumed elsewhere.
-   */
-  readonly growOnly?: boolean;
 }
 
-/** Stores the session's transcript as this machine has it. Never reads through a link. */
+/**
+ * Stores the session's transcript as this machine has it, never over a longer stored copy: a
+ * transcript only grows, so a shorter one is older, e.g. from a worker whose job was already
+ * resumed elsewhere (it lost its lease) and that still uploads mid-job or at the job's end.
+ * Never reads through a link.
+ */
 export async function storeTranscript(
   db: Queryable,
   agent: string,
@@ -173,7 +173,7 @@ export async function storeTranscript(
     `insert into ${TRANSCRIPTS_TABLE} (agent, session_id, bytes, sha256, content) values ($1, $2, $3, $4, $5)
      on conflict (agent, session_id) do update
        set bytes = excluded.bytes, sha256 = excluded.sha256, content = excluded.content, stored_at = clock_timestamp()
-       ${options.growOnly ? `where ${TRANSCRIPTS_TABLE}.bytes <= excluded.bytes` : ""}`,
+       where ${TRANSCRIPTS_TABLE}.bytes <= excluded.bytes`,
     [agent, sessionId, content.length, sha256(content), content],
   );
   return { kind: "stored", bytes: content.length };

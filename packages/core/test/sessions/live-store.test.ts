@@ -51,7 +51,7 @@ describe("LiveTranscript: a running job's transcript uploads", () => {
     live.grew("s1");
     await vi.advanceTimersByTimeAsync(0);
     expect(calls.map((c) => c.sessionId)).toEqual(["s1"]);
-    expect(calls[0]!.options).toEqual({ unlessBytes: undefined, growOnly: true });
+    expect(calls[0]!.options).toEqual({ unlessBytes: undefined });
     for (let i = 0; i < 5; i++) live.grew("s1");
     await vi.advanceTimersByTimeAsync(10_000);
     expect(calls).toHaveLength(1);
@@ -61,7 +61,7 @@ describe("LiveTranscript: a running job's transcript uploads", () => {
     await vi.advanceTimersByTimeAsync(0);
     // The interval counts from the first upload's start, which was 10 s ago.
     expect(calls).toHaveLength(2);
-    expect(calls[1]!.options).toEqual({ unlessBytes: 100, growOnly: true });
+    expect(calls[1]!.options).toEqual({ unlessBytes: 100 });
   });
 
   it("keeps the interval between two starts, a second longer per MiB stored", async () => {

@@ -103,7 +103,7 @@ describe("session transcripts stored after a job (PostgreSQL)", () => {
     const q = client as unknown as Queryable;
 
     writeFileSync(file, "one\ntwo\n");
-    expect(await storeTranscript(q, "heron", session, place, undefined, { growOnly: true })).toEqual({
+    expect(await storeTranscript(q, "heron", session, place)).toEqual({
       kind: "stored",
       bytes: 8,
     });
@@ -116,10 +116,56 @@ describe("session transcripts stored after a job (PostgreSQL)", () => {
 
     // A worker whose job was already resumed elsewhere, still uploading its older, shorter copy.
     writeFileSync(file, "one\n");
-    await storeTranscript(q, "heron", session, place, undefined, { growOnly: true });
+    await storeTranscript(q, "heron", session, place);
     expect(await stored()).toBe("one\ntwo\n");
     writeFileSync(file, "one\ntwo\nthree\n");
-    await storeTranscript(q, "heron", session, place, undefined, { growOnly: true });
+    await storeTranscript(q, "heron", session, place);
     expect(await stored()).toBe("one\ntwo\nthree\n");
+  });
+
+  it("after a job: a copy grown elsewhere meanwhile is not replaced by this machine's shorter one", async () => {
+    // A worker that lost its job's lease (frozen, cut off) still stores its transcript when its
+    // job ends, after the job was resumed on another worker that has grown the stored copy since.
+    const root = join(tmp.dir, "grown-elsewhere");
+    const { agent } = await writeFleet(root, "runtime: cli\n");
+    const state = new StateManager(join(root, ".herdctl"), { backend: { kind: "postgres", url: db.url } });
+    state.open();
+    const grown = "x".repeat(200_000);
+    try {
+      const executor = new JobExecutor({ state, claudePath, env: claudeEnv(standin, root) });
+      const first = await executor.execute({
+        agent,
+        prompt: "remember the word heron",
+        triggerType: "manual",
+      });
+      expect(first.status).toBe("completed");
+      const session = first.sessionId!;
+      // While the second job's turn is under way, "another worker" stores a longer copy.
+      standin.setResponder(async () => {
+        await client.query(
+          `update ${TRANSCRIPTS_TABLE} set content = content || convert_to($3, 'UTF8'),
+             bytes = bytes + octet_length($3) where agent = $1 and session_id = $2`,
+          [agent.name, session, grown],
+        );
+        return textReply("noted");
+      });
+      const second = await executor.execute({
+        agent,
+        prompt: "and the word egret",
+        triggerType: "manual",
+        session: { mode: "resume", sessionId: session },
+      });
+      expect(second.status).toBe("completed");
+      expect(second.sessionId).toBe(session);
+      const { rows } = await client.query(
+        `select bytes, convert_from(content, 'UTF8') as content from ${TRANSCRIPTS_TABLE} where agent = $1 and session_id = $2`,
+        [agent.name, session],
+      );
+      expect(rows[0].content.endsWith(grown)).toBe(true);
+      expect(Number(rows[0].bytes)).toBe(Buffer.byteLength(rows[0].content));
+    } finally {
+      standin.setResponder(() => textReply("noted"));
+      state.close();
+    }
   });
 });
