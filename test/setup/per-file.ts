@@ -1,7 +1,9 @@
+import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, vi } from "vitest";
 import { measureFile } from "./file-cost.js";
 import { clearStalePyenvLock } from "./pyenv-lock.js";
+import { testHome } from "./test-home.js";
 
 /**
  * Test files share worker processes (`isolate: false` in vitest.config.ts): starting Node, vitest
@@ -25,6 +27,10 @@ clearStalePyenvLock();
 // profile and ~/.bashrc (see the script), so the tests neither pay for nor depend on the dotfiles
 // of whoever runs them. The CLI, daemons and claude all inherit it; containers never get SHELL.
 process.env.SHELL = fileURLToPath(new URL("./shell/bash", import.meta.url));
+// claude still sources ~/.bashrc itself for its shell snapshot: the tests' home has none (see
+// test-home.ts). The home it stands for is kept, so later files link to it, not to the test home.
+process.env.HERDCTL_TEST_REAL_HOME ??= process.env.HOME ?? userInfo().homedir;
+process.env.HOME = testHome(process.env.HERDCTL_TEST_REAL_HOME);
 
 const env = { ...process.env };
 const exitListeners = new Set(process.listeners("exit"));
