@@ -39,6 +39,7 @@ export class JobNotices implements JobNoticeSource {
   private loop: Promise<void> | undefined;
   private failing = false;
   private readonly relistenMs: number;
+  private readonly pending = new Set<string>();
 
   constructor(private readonly options: JobNoticesOptions) {
     this.relistenMs = options.relistenMs ?? 1_000;
@@ -82,7 +83,7 @@ export class JobNotices implements JobNoticeSource {
         signal.addEventListener("abort", stopped, { once: true });
       });
       client.on("notification", (n) => {
-        if (n.channel === JOB_CHANNEL && n.payload) this.tell((l) => l.job(n.payload!));
+        if (n.channel === JOB_CHANNEL && n.payload) this.heard(n.payload);
       });
       try {
         await client.connect();
@@ -99,6 +100,21 @@ export class JobNotices implements JobNoticeSource {
       await client.end().catch(() => {});
       await pause(this.relistenMs, signal);
     }
+  }
+
+  /**
+   * Each job named in the notifications of one turn of the event loop is told once: a burst (a
+   * job's end right after its start, or anyone able to connect sending NOTIFY in a loop) costs a
+   * subscriber one read per job and turn, not one per notification (docs/security.md).
+   */
+  private heard(jobId: string): void {
+    if (this.pending.size === 0)
+      setImmediate(() => {
+        const ids = [...this.pending];
+        this.pending.clear();
+        for (const id of ids) this.tell((l) => l.job(id));
+      });
+    this.pending.add(jobId);
   }
 
   /** A subscriber's failure (a read while the database is away) is its own; the others are told. */
