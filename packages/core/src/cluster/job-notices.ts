@@ -1,3 +1,4 @@
+import { Socket } from "node:net";
 import type pg from "pg";
 import { pause } from "./pause.js";
 import { JOB_CHANNEL } from "./schema.js";
@@ -29,6 +30,11 @@ export interface JobNoticesOptions {
   readonly url: string;
   /** The wait before listening again once the connection broke; 1 s by default. */
   readonly relistenMs?: number;
+  /**
+   * How often the connection is asked a `select 1`: a connection that died without a word (a
+   * network cut drops no packet of its own) fails it and is replaced. 5 s by default.
+   */
+  readonly pingMs?: number;
   /** Told once per stretch of failures and once when it works again, never with the URL. */
   readonly warn?: (message: string) => void;
 }
@@ -39,10 +45,12 @@ export class JobNotices implements JobNoticeSource {
   private loop: Promise<void> | undefined;
   private failing = false;
   private readonly relistenMs: number;
+  private readonly pingMs: number;
   private readonly pending = new Set<string>();
 
   constructor(private readonly options: JobNoticesOptions) {
     this.relistenMs = options.relistenMs ?? 1_000;
+    this.pingMs = options.pingMs ?? 5_000;
   }
 
   subscribe(listener: JobNoticeListener): () => void {
@@ -63,10 +71,20 @@ export class JobNotices implements JobNoticeSource {
     const { default: pgModule } = await import("pg");
     const signal = this.stopping.signal;
     while (!signal.aborted) {
+      // The socket is ours, so a connection that does not answer can be cut (pg's own end()
+      // waits for the server's goodbye, which a silent connection never sends).
+      let socket: Socket | undefined;
+      let connected = false;
       const client: pg.Client = new pgModule.Client({
         connectionString: this.options.url,
         connectionTimeoutMillis: 10_000,
+        // Also bounds the ping: an answer that does not come fails it.
+        query_timeout: Math.max(this.pingMs, 2_000),
         application_name: "herdctl job notices",
+        stream: () => {
+          socket = new Socket();
+          return socket;
+        },
       });
       let stopped = () => {};
       const ended = new Promise<void>((resolve) => {
@@ -75,10 +93,10 @@ export class JobNotices implements JobNoticeSource {
           resolve();
         });
         client.on("end", () => resolve());
-        // Also cuts a connect in progress short, so a stop never waits out its timeout.
         stopped = () => {
           resolve();
-          client.end().catch(() => {});
+          // A connect in progress is cut short, so a stop never waits out its timeout.
+          if (!connected) socket?.destroy();
         };
         signal.addEventListener("abort", stopped, { once: true });
       });
@@ -87,18 +105,44 @@ export class JobNotices implements JobNoticeSource {
       });
       try {
         await client.connect();
+        connected = true;
         await client.query(`listen ${JOB_CHANNEL}`);
         if (this.failing) this.options.warn?.("job notices: listening to the database again");
         this.failing = false;
         if (!signal.aborted) this.tell((l) => l.listening());
-        await ended;
+        // The pings end with the connection, whichever way it ends.
+        const gone = new AbortController();
+        await Promise.race([ended, this.ping(client, AbortSignal.any([signal, gone.signal]))]);
+        gone.abort();
       } catch (error) {
         this.fail(error);
       }
       // One abort listener per connection tried: kept, a long outage would pile them up.
       signal.removeEventListener("abort", stopped);
-      await client.end().catch(() => {});
+      // A goodbye when the connection still answers; cut after a second when it does not.
+      const goodbye = connected
+        ? client.end().then(
+            () => true,
+            () => false,
+          )
+        : Promise.resolve(false);
+      if (!(await Promise.race([goodbye, pause(1_000, new AbortController().signal).then(() => false)])))
+        socket?.destroy();
       await pause(this.relistenMs, signal);
+    }
+  }
+
+  /** Resolves when the connection fails to answer a ping (or the stop), after saying why. */
+  private async ping(client: pg.Client, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await pause(this.pingMs, signal);
+      if (signal.aborted) return;
+      try {
+        await client.query("select 1");
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
     }
   }
 
