@@ -41,8 +41,8 @@ export interface ClusterQueue {
 /**
  * How often the records of jobs other workers run are read without a notification: the safety
  * net only. A job's start and end are heard at once through the jobs table's NOTIFY
- * (cluster/job-notices.ts); this catches one sent while the LISTEN connection was down and the
- * reconnect's re-read also missed (a connection that died without a word).
+ * (cluster/job-notices.ts), and every (re)connection of its LISTEN re-reads all followed jobs;
+ * this catches what both could still miss.
  */
 const REMOTE_POLL_MS = 5_000;
 
