@@ -8,6 +8,9 @@
  * - before: the jobs table's trigger dropped and the daemon polling every 500 ms (how it followed
  *   remote jobs before job notices);
  * - after: the trigger in place, the daemon's poll at its 5 s default (the safety net only).
+ * And a cancel asked on the daemon of a job running on the worker, until the daemon's `cancel`
+ * returns it cancelled: after (notices both ways) against before (the trigger dropped, the worker
+ * reading the cancel flag every second and the daemon polling every 500 ms, as before notices).
  * Load average is printed with the figures: the machine is shared.
  *
  *   npm run build && npx vite-node bench/pg-job-end.ts [--quick]
@@ -24,6 +27,7 @@ import { scratch, writeFleetFiles } from "../test/faults/helpers.js";
 import { figure, finish, fmt, median, percentile, QUICK } from "./lib/report.js";
 
 const JOBS = QUICK ? 10 : 40;
+const CANCELS = QUICK ? 5 : 15;
 const WORKER_SCRIPT = fileURLToPath(new URL("./lib/pg-notice-worker.mjs", import.meta.url));
 const ADMIN_URL =
   process.env.HERDCTL_TEST_PG_URL ?? "postgres://herdctl_test:herdctl_test@127.0.0.1:5432/herdctl_test";
@@ -45,8 +49,9 @@ function fleetDir(url: string): { dir: string; cleanup: () => void } {
   return root;
 }
 
-function startWorker(dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER_SCRIPT, dir], { stdio: ["ignore", "pipe", "inherit"] });
+function startWorker(dir: string, cancelPollMs?: number): Promise<ChildProcess> {
+  const args = [WORKER_SCRIPT, dir, ...(cancelPollMs ? [String(cancelPollMs)] : [])];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.stdout?.on("data", (chunk) => String(chunk).includes("ready") && resolve(child));
     child.once("exit", (code) =>
@@ -71,6 +76,34 @@ async function latencies(daemon: FleetManager, n: number): Promise<number[]> {
     out.push(ended);
   }
   return out;
+}
+
+/** One held job at a time: ms from `cancel` on the daemon until it returns the job cancelled. */
+async function cancels(daemon: FleetManager, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const job = daemon.trigger("echo", { prompt: `hold ${i}` });
+    await new Promise<void>((resolve) => {
+      const started = (running: JobRecord) => {
+        if (running.id !== job.id) return;
+        daemon.events.off("job:started", started);
+        resolve();
+      };
+      daemon.events.on("job:started", started);
+    });
+    const t0 = performance.now();
+    const ended = await daemon.cancel(job.id);
+    if (ended.status !== "cancelled") throw new Error(`pg-job-end: job ${job.id} ended ${ended.status}`);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  await new Promise((resolve) => {
+    child.once("exit", resolve);
+    child.kill("SIGTERM");
+  });
 }
 
 async function notifyFloor(url: string, n: number): Promise<number[]> {
@@ -111,7 +144,10 @@ try {
   worker = await startWorker(workerDir.dir);
   await latencies(after, 3); // warm-up: connections, first claims
   const notified = await latencies(after, JOBS);
+  const cancelledAfter = await cancels(after, CANCELS);
   await after.stop({ timeoutMs: 5_000 });
+  await stopWorker(worker);
+  worker = undefined;
   loads.push(load());
 
   const before = new FleetManager({
@@ -123,12 +159,14 @@ try {
     jobNotices: { pollMs: 500 },
   });
   await before.start();
-  // Created again by every start; dropped after this one, so only the 500 ms poll is left.
+  worker = await startWorker(workerDir.dir, 1_000);
+  // Created again by every start; dropped after these, so only the polls are left.
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   await db.query(`drop trigger if exists ${JOB_CHANNEL}_notify on jobs`);
   await db.end();
   const polled = await latencies(before, JOBS);
+  const cancelledBefore = await cancels(before, CANCELS);
   await before.stop({ timeoutMs: 5_000 });
   loads.push(load());
 
@@ -138,6 +176,9 @@ try {
   console.log(`  floor (bare NOTIFY → LISTEN): ${line(floor)}`);
   console.log(`  before (500 ms poll):         ${line(polled)}`);
   console.log(`  after (job notices):          ${line(notified)}`);
+  console.log(`pg-job-end: ${CANCELS} cancels each (cancel on the daemon → it returns the job cancelled)`);
+  console.log(`  before (1 s / 500 ms polls):  ${line(cancelledBefore)}`);
+  console.log(`  after (job notices):          ${line(cancelledAfter)}`);
   figure(
     "job end on a worker → job:completed on its daemon, median",
     fmt(median(polled)),
@@ -146,9 +187,16 @@ try {
     "< 50 ms and under the poll's",
     median(notified) < 50 && median(notified) < median(polled),
   );
+  figure(
+    "cancel on the daemon of a job on a worker → cancelled, median",
+    fmt(median(cancelledBefore)),
+    fmt(median(cancelledAfter)),
+    median(cancelledAfter) / median(cancelledBefore),
+    "< 100 ms and under the polls'",
+    median(cancelledAfter) < 100 && median(cancelledAfter) < median(cancelledBefore),
+  );
 } finally {
-  worker?.kill("SIGTERM");
-  await new Promise((resolve) => (worker ? worker.once("exit", resolve) : resolve(undefined)));
+  if (worker) await stopWorker(worker);
   await admin.query(`drop database if exists ${DB} with (force)`);
   await admin.end();
   daemonDir.cleanup();
