@@ -27,6 +27,7 @@ const FULL = [
   "retention",
   "pg-queue",
   "pg-workers",
+  "pg-job-end",
 ];
 const QUICK_SET = ["cli-startup", "job-overhead", "job-history-api", "scheduler-fleet", "streaming"];
 const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));

@@ -13,6 +13,11 @@ export const WORK_TABLE = "herdctl_work";
 export const LIMITS_TABLE = "herdctl_work_limits";
 /** NOTIFY channel: a job was queued (payload empty; workers claim from the table). */
 export const WORK_CHANNEL = "herdctl_work";
+/**
+ * NOTIFY channel: a job record's status changed, or a cancel of it was asked (payload: the job id
+ * only; every session of the database may read a notification, so never output or secrets).
+ */
+export const JOB_CHANNEL = "herdctl_job";
 
 /**
  * The advisory lock (two int4 keys) every claim holds while it counts and takes (work-queue.ts
@@ -106,6 +111,28 @@ export const CLUSTER_DDL = `
         $$ begin perform pg_notify('${WORK_CHANNEL}', ''); return null; end $$;
       create or replace trigger ${WORK_TABLE}_notify after insert on ${WORK_TABLE}
         for each statement execute function ${WORK_TABLE}_notify();
+      -- A job's status change (its start, its end) and a cancel asked of it, told on ${JOB_CHANNEL}
+      -- to the daemon that follows the job and the worker that runs it (cluster/job-notices.ts).
+      -- A trigger rather than a pg_notify beside each write: the worker's end, the reaper's one
+      -- statement, a cancel and whatever writes a job record later are all heard, and none can
+      -- forget it. Here rather than in the state's versioned migrations: only a fleet on
+      -- PostgreSQL needs it, and the state schema stays the same as SQLite's. The job records may
+      -- not exist yet (a queue used on its own); the state's ensureTables runs this again after
+      -- its migrations. Created once, not replaced at each start: that would lock the jobs table.
+      create or replace function ${JOB_CHANNEL}_notify() returns trigger language plpgsql as
+        $$ begin perform pg_notify('${JOB_CHANNEL}', new.id); return null; end $$;
+      do $$ begin
+        if to_regclass('jobs') is not null then
+          if not exists (select 1 from pg_trigger where tgname = '${JOB_CHANNEL}_notify'
+                           and tgrelid = to_regclass('jobs')) then
+            create trigger ${JOB_CHANNEL}_notify after update of status, cancel_requested on jobs
+              for each row
+              when (old.status is distinct from new.status
+                    or (new.cancel_requested = 1 and old.cancel_requested = 0))
+              execute function ${JOB_CHANNEL}_notify();
+          end if;
+        end if;
+      end $$;
 `;
 
 /** Creates the tables if missing; safe when several processes start at once. */

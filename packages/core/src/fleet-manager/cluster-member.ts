@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ClusterWorker, JobOutcome, WorkerEvent } from "../cluster/cluster-worker.js";
+import type { JobNoticeSource } from "../cluster/job-notices.js";
 import { RepeatFilter } from "../cluster/repeat-filter.js";
 import type { ClaimedJob } from "../cluster/work-queue.js";
 import type { WorkerIdentity } from "../cluster/worker-registry.js";
@@ -12,8 +13,12 @@ import type { FleetEventBus } from "./events.js";
 export const RESUME_PROMPT =
   "herdctl: your previous run was interrupted before it finished. Continue the task where you left off.";
 
-/** How often a running job's record is read for a cancel asked on another machine. */
-const CANCEL_POLL_MS = 1_000;
+/**
+ * How often a running job's record is read for a cancel asked on another machine: the safety net
+ * only. The cancel's notification (cluster/job-notices.ts) is heard at once; this catches one
+ * sent while the LISTEN connection was down and missed by the reconnect's re-read.
+ */
+const CANCEL_POLL_MS = 5_000;
 
 /**
  * What a queue row may say (it is read back from the database, which the worker trusts, but its
@@ -47,8 +52,19 @@ export interface ClusterMemberOptions {
    */
   cancelPending?: (jobId: string) => boolean;
   log: (line: string) => void;
-  /** Lease, heartbeat, reaper and poll periods (tests shorten them). */
-  timings?: { leaseMs?: number; heartbeatMs?: number; reapMs?: number; pollMs?: number };
+  /** Changes of job records: a cancel asked elsewhere is heard at once. */
+  notices?: JobNoticeSource;
+  /**
+   * Lease, heartbeat, reaper and poll periods (tests shorten them); `cancelPollMs`, the safety
+   * net's period for cancels (CANCEL_POLL_MS; tests lengthen it).
+   */
+  timings?: {
+    leaseMs?: number;
+    heartbeatMs?: number;
+    reapMs?: number;
+    pollMs?: number;
+    cancelPollMs?: number;
+  };
 }
 
 /**
@@ -70,10 +86,11 @@ export class ClusterMember {
 
   async start(): Promise<void> {
     const { ClusterWorker } = await import("../cluster/cluster-worker.js");
+    const { cancelPollMs: _, ...timings } = this.options.timings ?? {};
     this.worker = new ClusterWorker({
       connectionString: this.options.url,
       identity: this.options.identity,
-      ...this.options.timings,
+      ...timings,
       run: (job, signal) => this.run(job, signal),
       onEvent: (event) => this.report(event),
     });
@@ -118,15 +135,26 @@ export class ClusterMember {
       });
       return { status: "cancelled" };
     }
-    // A cancel asked on another machine sets the job's flag; this is where it is heard.
+    // A cancel asked on another machine sets the job's flag; this is where it is heard: at its
+    // notification, at each (re)connection of the LISTEN, and by the slow poll.
     const cancel = new AbortController();
-    const poll = setInterval(() => {
+    const check = () => {
+      if (cancel.signal.aborted) return;
       try {
         if (state.jobs.get(job.id)?.cancelRequested) cancel.abort();
       } catch {
         // The database is away: the lease decides what happens to the job.
       }
-    }, CANCEL_POLL_MS).unref();
+    };
+    const unsubscribe = this.options.notices?.subscribe({
+      job: (id) => {
+        if (id === job.id) check();
+      },
+      listening: check,
+    });
+    const poll = setInterval(check, this.options.timings?.cancelPollMs ?? CANCEL_POLL_MS).unref();
+    // Asked before this subscription began (between the claim and now): no notification will come.
+    check();
     const ended = await executor
       .run(job.id, request, {
         signal: AbortSignal.any([signal, cancel.signal]),
@@ -139,7 +167,10 @@ export class ClusterMember {
             message: herdctlNotice(text),
           }),
       })
-      .finally(() => clearInterval(poll));
+      .finally(() => {
+        clearInterval(poll);
+        unsubscribe?.();
+      });
     if (ended.status === "completed" || ended.status === "skipped") return { status: "completed" };
     if (ended.status === "cancelled") return { status: "cancelled" };
     return { status: "failed", error: ended.error ?? ended.status };

@@ -14,6 +14,7 @@ import type { ConnectorStatus } from "../chat/connectors/types.js";
 import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
 import { type ChatSendOptions, ChatService } from "../chat/service.js";
 import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
+import { JobNotices } from "../cluster/job-notices.js";
 import type { LeaderLock } from "../cluster/leader-lock.js";
 import type { Gate } from "../config/gate.js";
 import {
@@ -147,6 +148,13 @@ export interface FleetManagerOptions {
   /** Who started the fleet, for the audit trail (the daemon says the local user). */
   actor?: AuditActor;
   /**
+   * PostgreSQL: jobs another process changes (a job's end on a worker, a cancel asked elsewhere)
+   * are heard at once through notifications; `pollMs` is the safety net's period (default 5 s),
+   * `relistenMs` the wait before listening again after the connection broke (default 1 s). Tests
+   * lengthen the poll to show the notifications alone suffice.
+   */
+  jobNotices?: { pollMs?: number; relistenMs?: number };
+  /**
    * Start host agents' claude ahead of their next fresh-session job (runtime/warm-claudes.ts), for
    * agents triggered by hand or webhook within `idleMs`. Default off; the daemon turns it on.
    */
@@ -249,6 +257,8 @@ export class FleetManager {
   private leader: LeaderLock | undefined;
   /** On PostgreSQL with `worker`: this process's claims on the fleet's queue. */
   private member: ClusterMember | undefined;
+  /** PostgreSQL: the one LISTEN connection for job records' changes, shared by job control and the worker. */
+  private notices: JobNotices | undefined;
   /** Who fired a schedule, in its fire key: this machine and process. */
   private readonly daemonId = `${hostname()}:${process.pid}`;
   private fleetState: FleetState = "stopped";
@@ -445,6 +455,8 @@ export class FleetManager {
         usageLimits: { admit: (agent, options) => this.usagePauses.admit(agent, options) },
         warm: this.warm || this.warmContainers ? this.demand() : undefined,
         cluster: onPostgres && background ? this.clusterQueue() : undefined,
+        notices: this.jobNotices(),
+        remotePollMs: this.options.jobNotices?.pollMs,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -546,7 +558,11 @@ export class FleetManager {
           configPath: this.loaded.configPath,
           cancelPending: (jobId) => this.control.isCancelPending(jobId),
           log: this.log,
-          timings: this.options.worker.timings,
+          notices: this.jobNotices(),
+          timings: {
+            ...this.options.worker.timings,
+            ...(this.options.jobNotices?.pollMs ? { cancelPollMs: this.options.jobNotices.pollMs } : {}),
+          },
         });
         await this.member.start();
       }
@@ -646,6 +662,7 @@ export class FleetManager {
       ],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       ["finish or cancel this worker's jobs", () => this.stopMember(timeoutMs)],
+      ["stop listening for job changes", () => this.notices?.close()],
       ["end the warm claude processes", () => this.warm?.close()],
       ["end the chats' claude processes", () => this.chatService?.close()],
       [
@@ -679,6 +696,17 @@ export class FleetManager {
     process.off("SIGHUP", this.onSighup);
     this.fleetState = "stopped";
     this.events.emit("fleet:stopped", { reason });
+  }
+
+  /** On PostgreSQL, the job notices' connection (made once, opened on its first subscriber). */
+  private jobNotices(): JobNotices | undefined {
+    if (this.state.backend.kind !== "postgres") return undefined;
+    this.notices ??= new JobNotices({
+      url: this.state.backend.url,
+      relistenMs: this.options.jobNotices?.relistenMs,
+      warn: this.log,
+    });
+    return this.notices;
   }
 
   /** This worker stops claiming; its jobs get `timeoutMs` to finish, then are cancelled. */

@@ -1,3 +1,4 @@
+import type { JobNoticeSource } from "../cluster/job-notices.js";
 import { herdctlNotice, type JobExecutor, type JobRequest } from "../runner/job-executor.js";
 import { PausedAtStop } from "../runner/paused-at-stop.js";
 import { recordJobEnd } from "../runner/record-end.js";
@@ -37,8 +38,13 @@ export interface ClusterQueue {
   cancelQueued(jobId: string): boolean;
 }
 
-/** How often the record of a job another worker runs is read, to follow it to its end. */
-const REMOTE_POLL_MS = 500;
+/**
+ * How often the records of jobs other workers run are read without a notification: the safety
+ * net only. A job's start and end are heard at once through the jobs table's NOTIFY
+ * (cluster/job-notices.ts), and every (re)connection of its LISTEN re-reads all followed jobs;
+ * this catches what both could still miss.
+ */
+const REMOTE_POLL_MS = 5_000;
 
 interface RemoteJob {
   job: JobRecord;
@@ -75,6 +81,7 @@ export class JobControl {
   private readonly remote = new Map<string, RemoteJob>();
   private readonly pendingCancels = new Set<string>();
   private remoteTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly deps: {
@@ -102,6 +109,10 @@ export class JobControl {
       };
       /** PostgreSQL: jobs go to the workers' queue (the limits then hold in the claim). */
       cluster?: ClusterQueue;
+      /** PostgreSQL: changes of job records, so jobs workers run are followed without waiting for a poll. */
+      notices?: JobNoticeSource;
+      /** The safety net's period for jobs workers run (REMOTE_POLL_MS); tests lengthen it. */
+      remotePollMs?: number;
     },
   ) {
     this.retries = new RetryScheduler({
@@ -262,7 +273,7 @@ export class JobControl {
 
   /**
    * A job in the workers' queue: taken out if no worker has claimed it, else its worker is asked
-   * to stop it (it reads the request within a second) and the job's end is awaited.
+   * to stop it (the request's notification reaches it at once) and the job's end is awaited.
    */
   private async cancelRemote(job: JobRecord): Promise<JobRecord> {
     const { state, cluster } = this.deps;
@@ -304,19 +315,30 @@ export class JobControl {
     });
     const entry: RemoteJob = { job, request, done, resolveDone };
     this.remote.set(job.id, entry);
-    this.remoteTimer ??= setInterval(() => this.poll(), REMOTE_POLL_MS).unref();
+    // Subscribed once and kept: the notices' connection serves the daemon's life, not one job.
+    this.unsubscribe ??= this.deps.notices?.subscribe({
+      job: (id) => {
+        if (this.remote.has(id)) this.poll([id]);
+      },
+      listening: () => this.poll(),
+    });
+    this.remoteTimer ??= setInterval(() => this.poll(), this.deps.remotePollMs ?? REMOTE_POLL_MS).unref();
     return entry;
   }
 
-  private poll(): void {
-    for (const entry of this.remote.values()) {
+  /** Reads the records of the jobs workers run (`ids`, else all followed) and tells what changed. */
+  private poll(ids: Iterable<string> = [...this.remote.keys()]): void {
+    for (const id of ids) {
+      const entry = this.remote.get(id);
+      if (!entry) continue;
       let now: JobRecord | undefined;
       try {
-        now = this.deps.state.jobs.get(entry.job.id);
+        now = this.deps.state.jobs.get(id);
       } catch {
-        return; // the database is away; the next tick tries again
+        return; // the database is away; the next tick or notification tries again
       }
-      if (!now) continue;
+      // Ended meanwhile through another read (a notification during this one's turn).
+      if (!now || this.remote.get(id) !== entry) continue;
       const before = entry.job.status;
       entry.job = now;
       if (before === "queued" && now.status !== "queued" && !isTerminalStatus(now.status))
@@ -352,6 +374,8 @@ export class JobControl {
     // Jobs workers run go on without this daemon; it only stops following them.
     clearInterval(this.remoteTimer);
     this.remoteTimer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.recordPending();
     clearInterval(this.retryTimer);
     for (const id of [...this.line]) await this.cancel(id);
