@@ -21,4 +21,23 @@ describe("RepeatFilter", () => {
     now += 60_000;
     expect(filter.pass("claim", "claim: shutting down")).toBe("claim: shutting down");
   });
+
+  it("tells each of a loop's alternating texts once per quiet period, with what it kept back", () => {
+    let now = 0;
+    const filter = new RepeatFilter(60_000, () => now);
+    const told: string[] = [];
+    // A database restart: refused while down, "starting up" while it comes back, and again.
+    for (const text of ["refused", "starting up", "refused", "starting up", "refused", "terminated"]) {
+      now += 1_000;
+      const line = filter.pass("listen", text);
+      if (line !== undefined) told.push(line);
+    }
+    expect(told).toEqual([
+      "refused",
+      "starting up",
+      'terminated (2 more like "refused", 1 more like "starting up" not shown)',
+    ]);
+    now += 60_000;
+    expect(filter.pass("listen", "refused")).toBe("refused");
+  });
 });
