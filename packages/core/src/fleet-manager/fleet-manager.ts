@@ -100,6 +100,11 @@ import {
   type FleetStatus,
 } from "./status.js";
 
+/**
+ * The version a daemon started as a library without `worker` options shows among the members
+ * (only the CLI knows herdctl's own: a bundle cannot read package.json).
+ */
+const LIBRARY_VERSION = "library";
 const PRUNE_FIRST_DELAY_MS = 10 * 60 * 1000;
 const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /** How long a stopping daemon lets a prune finish the step it is in before ending its thread. */
@@ -159,6 +164,8 @@ export interface FleetManagerOptions {
   /**
    * PostgreSQL only: this process is also a worker that runs jobs from the fleet's queue
    * (`herdctl worker`; `herdctl start` with slots of its own). `maxConcurrent: 0` claims nothing.
+   * A daemon (background work) on PostgreSQL is always a member, by default with a generated id
+   * and no slots: the jobs it runs itself name it, and the reaper ends them if it goes silent.
    */
   worker?: WorkerOptions;
 }
@@ -402,8 +409,9 @@ export class FleetManager {
         );
       if (onPostgres && (background || this.options.worker)) this.state.clusterJobs?.ensureTables();
       // Without background work nothing may touch jobs another herdctl process may be running. On
-      // PostgreSQL, leases decide: a job whose worker died is interrupted by the workers' reaper.
-      const recovered =
+      // PostgreSQL, leases decide: a job whose worker died is interrupted by the workers' reaper,
+      // and this daemon recovers its own previous life's jobs once it has taken its id back (below).
+      let recovered: { interrupted: JobRecord[] } =
         background && !onPostgres
           ? await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log)
           : { interrupted: [] };
@@ -528,17 +536,20 @@ export class FleetManager {
         });
       }
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
-      const slots = this.options.worker?.maxConcurrent ?? 1;
-      if (onPostgres && this.options.worker && slots > 0) {
+      // Every PostgreSQL process that runs jobs is a member: a worker claims from the queue, and a
+      // daemon, even one with no slots, heartbeats for the jobs it runs itself (they name it).
+      if (onPostgres && (background || this.options.worker)) {
+        const worker = this.options.worker;
         const { defaultWorkerId } = await import("../cluster/worker-registry.js");
         this.member = new ClusterMember({
           url: (this.state.backend as { url: string }).url,
           identity: {
-            id: this.options.worker.id ?? defaultWorkerId(),
-            labels: this.options.worker.labels ?? [],
-            maxConcurrent: slots,
-            version: this.options.worker.version,
+            id: worker?.id ?? defaultWorkerId(),
+            labels: worker?.labels ?? [],
+            maxConcurrent: worker?.maxConcurrent ?? (worker ? 1 : 0),
+            version: worker?.version ?? LIBRARY_VERSION,
           },
+          minSlots: background ? 0 : 1,
           state: this.state,
           executor,
           events: this.events,
@@ -546,9 +557,18 @@ export class FleetManager {
           configPath: this.loaded.configPath,
           cancelPending: (jobId) => this.control.isCancelPending(jobId),
           log: this.log,
-          timings: this.options.worker.timings,
+          timings: worker?.timings,
         });
         await this.member.start();
+        // Registered: the id was free or its previous holder went silent, so what that previous
+        // life left unfinished outside the queue is this daemon's to end (and maybe resume).
+        if (background) {
+          const clusterJobs = this.state.clusterJobs!;
+          recovered = await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log, {
+            workerId: this.member.id,
+            uncovered: (ids) => clusterJobs.uncovered(ids),
+          });
+        }
       }
       if (background) {
         if (this.state.backend.kind === "postgres") await this.campaignForScheduler(this.state.backend.url);
@@ -724,6 +744,7 @@ export class FleetManager {
           session: portableSession(request.session),
         }),
       cancelQueued: (id) => jobs.cancelQueued(id),
+      workerId: () => this.member?.id,
     };
   }
 

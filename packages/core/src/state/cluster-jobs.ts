@@ -119,6 +119,24 @@ export class ClusterJobRepository {
     );
   }
 
+  /**
+   * The jobs among these that no queued or running queue row covers: those a daemon ran itself,
+   * which no lease looks after (crash recovery of a daemon back under its id takes them).
+   */
+  uncovered(jobIds: readonly string[]): string[] {
+    if (jobIds.length === 0) return [];
+    const covered = this.run(() =>
+      this.db
+        .prepare(
+          `SELECT DISTINCT payload ->> 'jobId' AS id FROM ${WORK_TABLE}
+           WHERE status IN ('queued', 'running') AND payload ->> 'jobId' IN (${jobIds.map(() => "?").join(", ")})`,
+        )
+        .all(...jobIds),
+    ) as Array<{ id: string }>;
+    const taken = new Set(covered.map((r) => r.id));
+    return jobIds.filter((id) => !taken.has(id));
+  }
+
   /** Workers that have not stopped, with what each runs now; the gone ones only if seen lately. */
   workers(): ClusterWorkerStatus[] {
     const table = this.run(() => this.db.prepare("SELECT to_regclass(?) AS t").get(WORKERS_TABLE)) as
