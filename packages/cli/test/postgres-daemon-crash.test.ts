@@ -121,6 +121,8 @@ function alive(pid: number): boolean {
 }
 
 const orphans: number[] = [];
+/** The finished job the forks branch from. */
+let source: Row;
 
 beforeAll(async () => {
   assertBuilt();
@@ -162,7 +164,7 @@ describe("kill -9 of a PostgreSQL daemon running its own jobs", () => {
   it("another daemon's reaper interrupts the dead one's job within its lease and a reaper's period; back under its id, a daemon recovers the next one at its start", async () => {
     const first = await machines.run("a", ["--json", "trigger", "greeter", "-p", "Hello.", "--wait"]);
     expect(first.code, first.stderr).toBe(0);
-    const source = (await jobs()).find((j) => j.status === "completed")!;
+    source = (await jobs()).find((j) => j.status === "completed")!;
     expect(source.worker_id).toBe("a"); // from the queue: b has no slots
 
     // 1. Orphaned, reaped by b.
@@ -203,5 +205,21 @@ describe("kill -9 of a PostgreSQL daemon running its own jobs", () => {
     expect(resumed).toMatchObject({ status: "completed", worker_id: "a" });
     // b's reaper's job was not resumed by anyone (only the daemon back under its id resumes).
     expect((await jobs()).some((j) => j.resumed_from === lost.id)).toBe(false);
+  });
+
+  it("a daemon that stops normally ends its own jobs before its row reads stopped: none is reaped", async () => {
+    await stopDaemon(herd.procs.get("a")!);
+    await startDaemon("a", ["--id", "a", "--max-concurrent", "1", "--lease", "3", "--stop-timeout", "2"]);
+    const running = await hangingFork(source.id);
+    const daemon = herd.procs.get("a")!;
+    const exited = new Promise((resolve) => daemon.once("exit", resolve));
+    daemon.kill("SIGTERM");
+    await exited;
+    // Cancelled by a's stop after its 2 s; b's reaper (every second) would have taken it as
+    // interrupted had the row read stopped while the job still ran.
+    expect(await job(running.id)).toMatchObject({ status: "cancelled" });
+    expect(herd.log("b")).not.toContain(running.id);
+    const status = await machines.run("b", ["--json", "status"]);
+    expect(json<{ workers: Array<{ id: string }> }>(status).workers.map((w) => w.id)).toEqual(["b"]);
   });
 });
