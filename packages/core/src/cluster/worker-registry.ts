@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type pg from "pg";
+import { isProcessAlive } from "../state/lock.js";
 import { WORKERS_TABLE } from "./schema.js";
 
 /**
@@ -102,7 +103,7 @@ export async function registerWorker(
   const other = rows[0];
   // The previous holder ran on this machine and its process is gone (a daemon restarted after a
   // crash): the id is free now, not a lease later. Only if that row is still the one just read.
-  if (other && other.hostname === hostname() && !processAlive(other.pid)) {
+  if (other && other.hostname === hostname() && !(other.pid > 0 && isProcessAlive(other.pid))) {
     const { rowCount: taken } = await client.query(
       `update ${WORKERS_TABLE} set pid = $3, labels = $4, max_concurrent = $5, version = $6, lease_ms = $7,
          started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), stopped_at = null
@@ -127,17 +128,6 @@ export async function registerWorker(
         : "") +
       ": stop that worker or start this one with another --id",
   );
-}
-
-/** Whether a process of this machine exists (EPERM: it does, another user's). */
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Refreshes the worker's heartbeat; false when its row is gone or was taken over (stop working). */
