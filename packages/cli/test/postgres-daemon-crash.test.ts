@@ -16,6 +16,8 @@ import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 // answers (`@standin hang`) runs on a; a is killed with SIGKILL. b's reaper must interrupt the
 // job once a's heartbeat is older than a's lease; a daemon back under a's id must recover a
 // second such job at its start: interrupted at once, its claude killed, resumed (on_interrupt).
+// A third machine, "c", runs no daemon: its `trigger --wait` runs the job in the CLI process,
+// which is a member for the job's length; killed with SIGKILL, b's reaper ends its job too.
 const db = postgresDatabase();
 let remove: () => Promise<void>;
 let standin: Standin;
@@ -221,5 +223,55 @@ describe("kill -9 of a PostgreSQL daemon running its own jobs", () => {
     expect(herd.log("b")).not.toContain(running.id);
     const status = await machines.run("b", ["--json", "status"]);
     expect(json<{ workers: Array<{ id: string }> }>(status).workers.map((w) => w.id)).toEqual(["b"]);
+  });
+
+  it("kill -9 of an in-process trigger (no daemon on its machine): it was a member, so b's reaper interrupts its job within its lease", async () => {
+    // Machine c runs no daemon: `trigger --wait` runs the job in the CLI process itself.
+    const before = standin.mainRequests.length;
+    const cli = herd.spawn("c", ["trigger", "greeter", "-p", "@standin hang", "--fresh", "--wait"]);
+    await until(() => standin.mainRequests.length > before, "the in-process job's request at the stand-in");
+    const running = await poll(async () => {
+      const row = (await jobs()).find((j) => j.worker_id?.endsWith("-cli") && j.status === "running");
+      return row?.pid ? row : undefined;
+    }, "the in-process job running, its record naming the CLI as its member");
+    orphans.push(Number(running.pid));
+    // A member with no slots, busy with one job of its own, as b's status shows it.
+    const status = await machines.run("b", ["--json", "status"]);
+    expect(status.code, status.stderr).toBe(0);
+    const members = json<{ workers: Array<{ id: string; maxConcurrent: number; running: number }> }>(
+      status,
+    ).workers;
+    expect(members.find((w) => w.id === running.worker_id)).toMatchObject({ maxConcurrent: 0, running: 1 });
+
+    cli.kill("SIGKILL");
+    const killedAt = Date.now();
+    const reaped = await poll(async () => {
+      const row = await job(running.id);
+      return row?.status === "interrupted" ? row : undefined;
+    }, "the killed CLI's job interrupted by b's reaper");
+    const waited = Date.now() - killedAt;
+    expect(reaped.error).toBe(MEMBER_LAPSED);
+    // The CLI's lease (10 s) plus b's reaper period (1 s), with room for a loaded machine; the issue's bound is 30 s.
+    expect(waited).toBeLessThan(30_000);
+    expect(herd.log("b")).toContain(
+      `1 job(s) a daemon that stopped heartbeating ran itself interrupted: ${running.id}`,
+    );
+  });
+
+  it("an in-process trigger that ends normally leaves its member row stopped: nothing to reap", async () => {
+    const r = await machines.run("c", ["--json", "trigger", "greeter", "-p", "Hello.", "--fresh", "--wait"]);
+    expect(r.code, r.stderr).toBe(0);
+    const done = json<{ id: string; workerId: string | null; status: string }>(r);
+    expect(done.status).toBe("completed");
+    expect(done.workerId).toMatch(/-cli$/);
+    const client = await connectAsTestRole(db.url);
+    try {
+      const { rows } = await client.query("select stopped_at from herdctl_workers where id = $1", [
+        done.workerId,
+      ]);
+      expect(rows[0].stopped_at).toBeInstanceOf(Date);
+    } finally {
+      await client.end();
+    }
   });
 });
