@@ -14,6 +14,7 @@ import type { ConnectorStatus } from "../chat/connectors/types.js";
 import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
 import { type ChatSendOptions, ChatService } from "../chat/service.js";
 import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
+import type { InProcessMember } from "../cluster/in-process-member.js";
 import type { LeaderLock } from "../cluster/leader-lock.js";
 import type { Gate } from "../config/gate.js";
 import {
@@ -168,6 +169,8 @@ export interface FleetManagerOptions {
    * and no slots: the jobs it runs itself name it, and the reaper ends them if it goes silent.
    */
   worker?: WorkerOptions;
+  /** herdctl's version, shown among a PostgreSQL fleet's members (a bundle cannot read package.json). */
+  version?: string;
 }
 
 /** Who this process is as a worker (docs/scaling.md); checked by checkIdentity. */
@@ -256,6 +259,11 @@ export class FleetManager {
   private leader: LeaderLock | undefined;
   /** On PostgreSQL with `worker`: this process's claims on the fleet's queue. */
   private member: ClusterMember | undefined;
+  /**
+   * PostgreSQL, no background work and no worker (a chat the CLI runs itself): a member with no
+   * slots for the jobs this process runs, so a reaper ends them if it dies with them.
+   */
+  private ownJobsMember: InProcessMember | undefined;
   /** Who fired a schedule, in its fire key: this machine and process. */
   private readonly daemonId = `${hostname()}:${process.pid}`;
   private fleetState: FleetState = "stopped";
@@ -453,6 +461,7 @@ export class FleetManager {
         usageLimits: { admit: (agent, options) => this.usagePauses.admit(agent, options) },
         warm: this.warm || this.warmContainers ? this.demand() : undefined,
         cluster: onPostgres && background ? this.clusterQueue() : undefined,
+        memberId: () => this.member?.id ?? this.ownJobsMember?.id,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -570,6 +579,13 @@ export class FleetManager {
           });
         }
       }
+      if (onPostgres && !background && !this.options.worker) {
+        const { joinAsInProcessMember } = await import("../cluster/in-process-member.js");
+        this.ownJobsMember = joinAsInProcessMember(this.state.clusterJobs!, {
+          version: this.options.version ?? LIBRARY_VERSION,
+          warn: this.log,
+        });
+      }
       if (background) {
         if (this.state.backend.kind === "postgres") await this.campaignForScheduler(this.state.backend.url);
         else {
@@ -603,6 +619,7 @@ export class FleetManager {
         void this.connectors.apply(this.loaded.agents);
       }
     } catch (error) {
+      this.ownJobsMember?.leave();
       this.state.close();
       this.lock.release();
       this.fleetState = "stopped";
@@ -666,6 +683,8 @@ export class FleetManager {
       ],
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       ["finish or cancel this worker's jobs", () => this.stopMember(timeoutMs)],
+      // Its jobs have ended (above), so nothing of this member is left for a reaper.
+      ["leave the fleet's members", () => this.ownJobsMember?.leave()],
       ["end the warm claude processes", () => this.warm?.close()],
       ["end the chats' claude processes", () => this.chatService?.close()],
       [
@@ -744,7 +763,6 @@ export class FleetManager {
           session: portableSession(request.session),
         }),
       cancelQueued: (id) => jobs.cancelQueued(id),
-      workerId: () => this.member?.id,
     };
   }
 

@@ -35,11 +35,6 @@ export interface ClusterQueue {
   enqueue(job: JobRecord, request: JobRequest): void;
   /** Takes a job no worker has claimed out of the queue; false once one has. */
   cancelQueued(jobId: string): boolean;
-  /**
-   * This daemon's worker id, recorded on the jobs it runs itself: they have no lease, so the
-   * reaper finds them by it once the daemon stops heartbeating (cluster/reaper.ts).
-   */
-  workerId(): string | undefined;
 }
 
 /** How often the record of a job another worker runs is read, to follow it to its end. */
@@ -107,6 +102,12 @@ export class JobControl {
       };
       /** PostgreSQL: jobs go to the workers' queue (the limits then hold in the claim). */
       cluster?: ClusterQueue;
+      /**
+       * PostgreSQL: this process's member id (a daemon's, or a CLI's running a chat itself),
+       * recorded on the jobs it runs itself: they have no lease, so the reaper finds them by it
+       * once the process stops heartbeating (cluster/reaper.ts).
+       */
+      memberId?: () => string | undefined;
     },
   ) {
     this.retries = new RetryScheduler({
@@ -154,7 +155,7 @@ export class JobControl {
       if (waiting >= limit) throw queueFull(request.agent.name, waiting, limit);
     }
     this.recordPending();
-    const job = this.deps.executor.enqueue(request, cluster?.workerId());
+    const job = this.deps.executor.enqueue(request, this.deps.memberId?.());
     this.deps.warm?.triggered(request.agent.name, request.triggerType);
     probe?.(job.id);
     let resolveDone!: (job: JobRecord) => void;
