@@ -1,10 +1,11 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
-import { assertBuilt, json, until } from "./helpers/cli.js";
+import { assertBuilt, BIN, cleanEnv, json, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
 import { LoggedProcesses } from "./helpers/logged-processes.js";
 import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
@@ -17,7 +18,8 @@ import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 // job once a's heartbeat is older than a's lease; a daemon back under a's id must recover a
 // second such job at its start: interrupted at once, its claude killed, resumed (on_interrupt).
 // A third machine, "c", runs no daemon: its `trigger --wait` runs the job in the CLI process,
-// which is a member for the job's length; killed with SIGKILL, b's reaper ends its job too.
+// which is a member for the job's length; killed with SIGKILL, b's reaper ends its job too. So
+// does a chat it runs itself (`herdctl chat` with no daemon: its turns are that process's jobs).
 const db = postgresDatabase();
 let remove: () => Promise<void>;
 let standin: Standin;
@@ -37,6 +39,7 @@ interface Row extends Record<string, unknown> {
   status: string;
   error: string | null;
   worker_id: string | null;
+  trigger_type: string;
   resumed_from: string | null;
   finished_at: string | null;
   pid: string | null;
@@ -47,7 +50,7 @@ async function jobs(): Promise<Row[]> {
   try {
     return (
       await client.query<Row>(
-        "select id, status, error, worker_id, resumed_from, finished_at, pid from jobs order by created_at, id",
+        "select id, status, error, worker_id, trigger_type, resumed_from, finished_at, pid from jobs order by created_at, id",
       )
     ).rows;
   } finally {
@@ -123,6 +126,8 @@ function alive(pid: number): boolean {
 }
 
 const orphans: number[] = [];
+/** `herdctl chat` processes, ended after the tests should one fail before it ends them. */
+const chats: ChildProcess[] = [];
 /** The finished job the forks branch from. */
 let source: Row;
 
@@ -140,6 +145,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of herd.procs.values()) if (child.signalCode === null) await stopDaemon(child);
+  for (const chat of chats) if (chat.exitCode === null && chat.signalCode === null) chat.kill("SIGKILL");
   // The claude a's first death left behind (b cannot kill another machine's process).
   for (const pid of orphans) {
     try {
@@ -268,6 +274,63 @@ describe("kill -9 of a PostgreSQL daemon running its own jobs", () => {
     try {
       const { rows } = await client.query("select stopped_at from herdctl_workers where id = $1", [
         done.workerId,
+      ]);
+      expect(rows[0].stopped_at).toBeInstanceOf(Date);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("kill -9 of a chat run in the CLI process (no daemon on its machine): its turn is reaped the same way", async () => {
+    const before = standin.mainRequests.length;
+    const chat = spawn(process.execPath, [BIN, "-s", machines.stateDir("c"), "chat", "greeter"], {
+      cwd: machines.dir,
+      env: cleanEnv(machines.env("c")),
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    chats.push(chat);
+    // One message from the pipe, and the pipe kept open: the chat waits on its turn.
+    chat.stdin!.write("@standin hang\n");
+    await until(() => standin.mainRequests.length > before, "the chat turn's request at the stand-in");
+    const turn = await poll(async () => {
+      const row = (await jobs()).find(
+        (j) => j.worker_id?.endsWith("-cli") && j.status === "running" && j.trigger_type === "chat",
+      );
+      return row?.pid ? row : undefined;
+    }, "the chat turn running, its record naming the CLI as its member");
+    orphans.push(Number(turn.pid));
+    chat.kill("SIGKILL");
+    const reaped = await poll(
+      async () => {
+        const row = await job(turn.id);
+        return row?.status === "interrupted" ? row : undefined;
+      },
+      "the killed chat's turn interrupted by b's reaper",
+      30_000,
+    );
+    expect(reaped.error).toBe(MEMBER_LAPSED);
+  });
+
+  it("a chat run in the CLI process that ends normally leaves its member row stopped", async () => {
+    const chat = spawn(process.execPath, [BIN, "-s", machines.stateDir("c"), "chat", "greeter"], {
+      cwd: machines.dir,
+      env: cleanEnv(machines.env("c")),
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    chats.push(chat);
+    let stderr = "";
+    chat.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => chat.once("exit", resolve));
+    chat.stdin!.end("Hello.\n");
+    expect(await exited, stderr).toBe(0);
+    const turn = (await jobs()).filter((j) => j.trigger_type === "chat" && j.status === "completed").at(-1)!;
+    expect(turn.worker_id).toMatch(/-cli$/);
+    const client = await connectAsTestRole(db.url);
+    try {
+      const { rows } = await client.query("select stopped_at from herdctl_workers where id = $1", [
+        turn.worker_id,
       ]);
       expect(rows[0].stopped_at).toBeInstanceOf(Date);
     } finally {
