@@ -2,9 +2,9 @@ import type { ClusterJobRepository } from "../state/cluster-jobs.js";
 import { defaultWorkerId } from "./worker-registry.js";
 
 /**
- * A CLI process that runs a job itself on a PostgreSQL fleet (`herdctl trigger` with no daemon),
- * as a member of the fleet for that job's length: no slots, a heartbeat, its id on the job's
- * record. Killed (kill -9, a closed terminal, the machine gone), it stops heartbeating, and any
+ * A CLI process that runs jobs itself on a PostgreSQL fleet (`herdctl trigger` or `herdctl chat`
+ * with no daemon), as a member of the fleet for as long as it runs them: no slots, a heartbeat,
+ * its id on the jobs' records. Killed (kill -9, a closed terminal, the machine gone), it stops heartbeating, and any
  * daemon's reaper interrupts the job once its lease has passed (cluster/reaper.ts); without it the
  * record would read `running` forever.
  *
