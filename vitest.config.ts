@@ -46,6 +46,9 @@ const SILENCES = [
   "packages/cli/test/postgres-restart.test.ts",
   // Waits out leases and a leader's takeover on PostgreSQL: ~3 CPU-s in 45 s.
   "packages/cli/test/postgres-leader.test.ts",
+  // Two daemons, two kill -9s, a killed in-process trigger and chat, leases waited out, hanging
+  // model turns: ~55 s, mostly waiting.
+  "packages/cli/test/postgres-daemon-crash.test.ts",
   // Waits out the database's absence while a job runs: ~5 CPU-s in 40 s.
   "packages/cli/test/postgres-outage.test.ts",
   // Four workers' minute-long jobs cancelled, interrupted and resumed after a 10 s lease: ~28

@@ -1,6 +1,7 @@
 import type { LoadedFleet } from "@herdctl/core";
 import type { JobRecord, ResolvedAgent, SessionRequest, StateManager } from "@herdctl/core/internal";
 import { localUserActor } from "@herdctl/core/internal/audit/actor";
+import type { InProcessMember } from "@herdctl/core/internal/cluster/in-process-member";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
 import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
 import { scheduleSessionRequest } from "@herdctl/core/internal/runner/session-policy";
@@ -21,6 +22,7 @@ import { Spinner } from "./output/spinner.js";
 import { visible } from "./output/terminal-text.js";
 import { setupWarnings } from "./setup-warnings.js";
 import type { SpeculativeClaude } from "./speculative-claude.js";
+import { VERSION } from "./version.js";
 
 export interface TriggerRequest {
   agent: ResolvedAgent;
@@ -83,6 +85,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
   process.once("SIGINT", onSigint);
   process.once("SIGTERM", onSigint);
   const spinner = new Spinner(ctx.stderr, t.stream && !ctx.json && ctx.err.enabled);
+  let member: InProcessMember | undefined;
   try {
     const env = { ...fleet.dotEnv, ...offline?.env };
     const fork = t.fork
@@ -118,7 +121,8 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       session: fork?.session ?? sessionRequestFor(t.agent, t),
       forkedFrom: fork?.forkedFrom,
     };
-    const queued = executor.enqueue(request);
+    member = await joinFleet(ctx, state);
+    const queued = executor.enqueue(request, member?.id);
     recordInProcessTrigger(
       state,
       queued,
@@ -179,9 +183,23 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     spinner.stop();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
+    // The job's record is final (or was never made): nothing of this member is left to reap.
+    member?.leave();
     state.close();
     await offline?.standin.close();
   }
+}
+
+/**
+ * On PostgreSQL, this process is a member of the fleet while it runs the job (its record names
+ * it), so that a reaper ends the job if this process dies with it (cluster/in-process-member.ts).
+ * Loaded only there: a SQLite fleet's trigger loads nothing for it.
+ */
+async function joinFleet(ctx: CommandContext, state: StateManager): Promise<InProcessMember | undefined> {
+  const jobs = state.clusterJobs;
+  if (state.backend.kind !== "postgres" || jobs === undefined) return undefined;
+  const { joinAsInProcessMember } = await import("@herdctl/core/internal/cluster/in-process-member");
+  return joinAsInProcessMember(jobs, { version: VERSION, warn: (m) => ctx.warn(m) });
 }
 
 /** Writes the launch cache; a failure costs only the next trigger's head start (said with -v). */

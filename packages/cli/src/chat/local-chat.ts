@@ -6,6 +6,7 @@ import { CliError } from "../errors.js";
 import { startOffline } from "../offline.js";
 import { OFFLINE_LABEL } from "../offline-label.js";
 import { visible } from "../output/terminal-text.js";
+import { VERSION } from "../version.js";
 import type { ChatConnection, ChatTurn } from "./connection.js";
 
 /**
@@ -30,6 +31,8 @@ export class LocalChat implements ChatConnection {
       watchConfig: false,
       // The chat alone: schedules and wakes are the daemon's to fire, crash recovery its to run.
       background: false,
+      // On PostgreSQL this process is a member while it runs the chat's turns (its id on them).
+      version: VERSION,
       log: (line) => ctx.stderr.write(`${ctx.err.dim(`· ${visible(line)}`)}\n`),
     });
     try {

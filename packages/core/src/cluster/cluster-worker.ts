@@ -31,13 +31,18 @@ export type WorkerEvent =
   | { event: "claimed"; job: ClaimedJob }
   | { event: "finished"; id: number; status: JobOutcome["status"] }
   | { event: "lease-lost"; id: number }
-  | { event: "reaped"; interrupted: number[]; requeued: number[] }
+  | { event: "reaped"; interrupted: number[]; requeued: number[]; orphans: string[] }
   | { event: "error"; where: string; message: string };
 
 export interface ClusterWorkerOptions {
   connectionString: string;
   /** `version` is the running herdctl's (the CLI knows it; a bundle cannot read package.json). */
   identity: WorkerIdentity;
+  /**
+   * 0 lets `identity.maxConcurrent` be 0: a daemon that claims nothing from the queue, yet is a
+   * member (registered, heartbeating, reaping) because it runs jobs of its own. Default 1.
+   */
+  minSlots?: 0 | 1;
   /** How long a claimed job stays this worker's without a heartbeat. Default 10,000 ms. */
   leaseMs?: number;
   /** How often leases and the worker's row are renewed. Default a third of the lease. */
@@ -77,7 +82,7 @@ export class ClusterWorker {
   private loops: Promise<unknown>[] = [];
 
   constructor(private readonly options: ClusterWorkerOptions) {
-    this.identity = checkIdentity(options.identity);
+    this.identity = checkIdentity(options.identity, options.minSlots);
     this.leaseMs = options.leaseMs ?? 10_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
     this.reapMs = options.reapMs ?? 1_000;
@@ -102,7 +107,7 @@ export class ClusterWorker {
     const client = await this.pool.connect();
     try {
       await ensureClusterSchema(client);
-      await registerWorker(client, this.identity, this.leaseMs);
+      await registerWorker(client, this.identity, this.leaseMs, this.options.minSlots);
     } finally {
       client.release();
     }
@@ -110,8 +115,8 @@ export class ClusterWorker {
     this.loops = [
       this.every(this.heartbeatMs, () => this.heartbeat()),
       this.every(this.reapMs, () => this.reap()),
-      this.listen(),
-      this.claimLoop(),
+      // A member with no slots claims nothing, so it has no use for the queue's notifications.
+      ...(this.identity.maxConcurrent > 0 ? [this.listen(), this.claimLoop()] : []),
     ];
   }
 
@@ -213,7 +218,7 @@ export class ClusterWorker {
         async (c) => {
           if (!(await heartbeatWorker(c, this.identity.id))) {
             // The row was taken over (this process was silent too long): register again.
-            await registerWorker(c, this.identity, this.leaseMs);
+            await registerWorker(c, this.identity, this.leaseMs, this.options.minSlots);
           }
           return renewLeases(c, this.identity.id, ids, this.leaseMs);
         },
@@ -234,13 +239,14 @@ export class ClusterWorker {
     const reaped = await this.withClient("reaper", async (c) => {
       // Asked until found: a fleet's state may create its tables after this worker starts.
       this.jobsTable ||= await hasJobsTable(c);
-      return reapLapsed(c, this.jobsTable);
+      return reapLapsed(c, this.jobsTable, this.leaseMs);
     });
-    if (reaped && reaped.interrupted.length > 0) {
+    if (reaped && (reaped.interrupted.length > 0 || reaped.orphans.length > 0)) {
       this.emit({
         event: "reaped",
         interrupted: reaped.interrupted.map((r) => r.id),
         requeued: reaped.requeued.map((r) => r.id),
+        orphans: reaped.orphans.map((r) => r.jobId),
       });
     }
   }

@@ -32,12 +32,28 @@ export const CLUSTER_DDL = `
         hostname text not null,
         pid int not null,
         labels text[] not null default '{}',
-        max_concurrent int not null check (max_concurrent > 0),
+        max_concurrent int not null check (max_concurrent >= 0),
         version text not null,
         started_at timestamptz not null default clock_timestamp(),
         heartbeat_at timestamptz not null default clock_timestamp(),
-        stopped_at timestamptz
+        stopped_at timestamptz,
+        lease_ms int
       );
+      -- Tables made before a daemon could be a member with no slots (it runs only its own jobs),
+      -- and before each member recorded its lease (the reaper judges a silent member by its own
+      -- lease, not the reaper's). Checked first, so a current table is not locked at every start.
+      do $$ begin
+        if exists (select 1 from pg_constraint where conname = '${WORKERS_TABLE}_max_concurrent_check'
+                   and conrelid = '${WORKERS_TABLE}'::regclass and pg_get_constraintdef(oid) like '%> 0%') then
+          alter table ${WORKERS_TABLE} drop constraint ${WORKERS_TABLE}_max_concurrent_check,
+            add constraint ${WORKERS_TABLE}_max_concurrent_check check (max_concurrent >= 0);
+        end if;
+        if not exists (select 1 from information_schema.columns
+                       where table_name = '${WORKERS_TABLE}' and column_name = 'lease_ms'
+                         and table_schema = current_schema()) then
+          alter table ${WORKERS_TABLE} add column lease_ms int;
+        end if;
+      end $$;
       create table if not exists ${WORK_TABLE} (
         id bigserial primary key,
         agent text not null,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type pg from "pg";
+import { isProcessAlive } from "../state/lock.js";
 import { WORKERS_TABLE } from "./schema.js";
 
 /**
@@ -13,7 +14,10 @@ export interface WorkerIdentity {
   id: string;
   /** Placement labels this worker offers: `docker`, `region=eu`. */
   labels: string[];
-  /** Jobs this worker runs at once. */
+  /**
+   * Queued jobs this worker runs at once; 0 only for a daemon (`herdctl start --max-concurrent 0`),
+   * a member that claims nothing but runs its own jobs (chat turns, forks) and heartbeats for them.
+   */
   maxConcurrent: number;
   /** herdctl's version, so a mixed-version fleet is visible. */
   version: string;
@@ -42,8 +46,11 @@ export function defaultWorkerId(host = hostname()): string {
   return `${safe}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Checks an identity given on the command line; the message names the argument and what to do. */
-export function checkIdentity(identity: WorkerIdentity): WorkerIdentity {
+/**
+ * Checks an identity given on the command line; the message names the argument and what to do.
+ * `minSlots` is 1 for a worker (one that claims nothing is useless) and 0 for a daemon.
+ */
+export function checkIdentity(identity: WorkerIdentity, minSlots: 0 | 1 = 1): WorkerIdentity {
   if (!ID.test(identity.id)) {
     throw new Error(
       `--id ${JSON.stringify(identity.id)} is not a valid worker id: use 1–63 letters, digits, '.', '_' or '-', starting with a letter or digit`,
@@ -56,9 +63,9 @@ export function checkIdentity(identity: WorkerIdentity): WorkerIdentity {
       );
     }
   }
-  if (!Number.isInteger(identity.maxConcurrent) || identity.maxConcurrent < 1) {
+  if (!Number.isInteger(identity.maxConcurrent) || identity.maxConcurrent < minSlots) {
     throw new Error(
-      `--max-concurrent ${identity.maxConcurrent} is not valid: give a whole number of 1 or more`,
+      `--max-concurrent ${identity.maxConcurrent} is not valid: give a whole number of ${minSlots} or more`,
     );
   }
   return { ...identity, labels: [...new Set(identity.labels)].sort() };
@@ -66,23 +73,26 @@ export function checkIdentity(identity: WorkerIdentity): WorkerIdentity {
 
 /**
  * Adds this worker, or takes over the row of a worker with the same id that has stopped or gone
- * silent for `staleAfterMs`. A live worker with the same id is an error: two processes under one
- * identity would make every job record ambiguous.
+ * silent for `staleAfterMs` (its lease: recorded with the row, so other members' reapers judge
+ * this one by it). A live worker with the same id is an error: two processes under one identity
+ * would make every job record ambiguous.
  */
 export async function registerWorker(
   client: pg.ClientBase,
   identity: WorkerIdentity,
   staleAfterMs: number,
+  minSlots: 0 | 1 = 1,
 ): Promise<void> {
-  const me = checkIdentity(identity);
+  const me = checkIdentity(identity, minSlots);
   const { rowCount } = await client.query(
-    `insert into ${WORKERS_TABLE} as w (id, hostname, pid, labels, max_concurrent, version)
-     values ($1, $2, $3, $4, $5, $6)
+    `insert into ${WORKERS_TABLE} as w (id, hostname, pid, labels, max_concurrent, version, lease_ms)
+     values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (id) do update set hostname = excluded.hostname, pid = excluded.pid, labels = excluded.labels,
-       max_concurrent = excluded.max_concurrent, version = excluded.version,
+       max_concurrent = excluded.max_concurrent, version = excluded.version, lease_ms = excluded.lease_ms,
        started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), stopped_at = null
-     where w.stopped_at is not null or w.heartbeat_at < clock_timestamp() - make_interval(secs => $7::float8 / 1000)`,
-    [me.id, hostname(), process.pid, me.labels, me.maxConcurrent, me.version, staleAfterMs],
+     where w.stopped_at is not null
+       or w.heartbeat_at < clock_timestamp() - make_interval(secs => coalesce(w.lease_ms, $7::int)::float8 / 1000)`,
+    [me.id, hostname(), process.pid, me.labels, me.maxConcurrent, me.version, Math.round(staleAfterMs)],
   );
   if (rowCount === 1) return;
   const { rows } = await client.query<{ hostname: string; pid: number; ago: number }>(
@@ -91,6 +101,26 @@ export async function registerWorker(
     [me.id],
   );
   const other = rows[0];
+  // The previous holder ran on this machine and its process is gone (a daemon restarted after a
+  // crash): the id is free now, not a lease later. Only if that row is still the one just read.
+  if (other && other.hostname === hostname() && !(other.pid > 0 && isProcessAlive(other.pid))) {
+    const { rowCount: taken } = await client.query(
+      `update ${WORKERS_TABLE} set pid = $3, labels = $4, max_concurrent = $5, version = $6, lease_ms = $7,
+         started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), stopped_at = null
+       where id = $1 and hostname = $2 and pid = $8`,
+      [
+        me.id,
+        other.hostname,
+        process.pid,
+        me.labels,
+        me.maxConcurrent,
+        me.version,
+        Math.round(staleAfterMs),
+        other.pid,
+      ],
+    );
+    if (taken === 1) return;
+  }
   throw new Error(
     `worker id ${JSON.stringify(me.id)} is in use by a running worker` +
       (other

@@ -65,11 +65,13 @@ export interface ClusterMemberOptions {
     pollMs?: number;
     cancelPollMs?: number;
   };
+  /** 0 for a daemon, which may claim nothing and still be a member for its own jobs. */
+  minSlots?: 0 | 1;
 }
 
 /**
- * One herdctl process as a worker of a PostgreSQL fleet (`herdctl worker`, and `herdctl start`
- * with slots of its own): claims queued jobs with a ClusterWorker and runs each through the same
+ * One herdctl process as a member of a PostgreSQL fleet (`herdctl worker`, and every
+ * `herdctl start`, even one with no slots, since the jobs it runs itself name it): claims queued jobs with a ClusterWorker and runs each through the same
  * JobExecutor a daemon uses, so a job on a worker is the job it would be on the daemon. The job's
  * record gets this worker's id; a cancel asked elsewhere (`cancel_requested`) stops it here.
  */
@@ -90,6 +92,7 @@ export class ClusterMember {
     this.worker = new ClusterWorker({
       connectionString: this.options.url,
       identity: this.options.identity,
+      minSlots: this.options.minSlots,
       ...timings,
       run: (job, signal) => this.run(job, signal),
       onEvent: (event) => this.report(event),
@@ -271,11 +274,17 @@ export class ClusterMember {
       if (line !== undefined) log(line);
     } else if (event.event === "lease-lost")
       log(`worker ${this.id}: lost the lease on queue row ${event.id}; another worker may run it`);
-    else if (event.event === "reaped" && event.interrupted.length > 0)
-      log(
-        `worker ${this.id}: ${event.interrupted.length} job(s) of a worker that stopped heartbeating interrupted` +
-          (event.requeued.length > 0 ? `, ${event.requeued.length} queued again to resume` : ""),
-      );
+    else if (event.event === "reaped") {
+      if (event.interrupted.length > 0)
+        log(
+          `worker ${this.id}: ${event.interrupted.length} job(s) of a worker that stopped heartbeating interrupted` +
+            (event.requeued.length > 0 ? `, ${event.requeued.length} queued again to resume` : ""),
+        );
+      if (event.orphans.length > 0)
+        log(
+          `worker ${this.id}: ${event.orphans.length} job(s) a daemon that stopped heartbeating ran itself interrupted: ${event.orphans.join(", ")}`,
+        );
+    }
   }
 }
 

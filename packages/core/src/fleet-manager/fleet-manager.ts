@@ -15,6 +15,7 @@ import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
 import { type ChatSendOptions, ChatService } from "../chat/service.js";
 import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
 import { JobNotices } from "../cluster/job-notices.js";
+import type { InProcessMember } from "../cluster/in-process-member.js";
 import type { LeaderLock } from "../cluster/leader-lock.js";
 import type { Gate } from "../config/gate.js";
 import {
@@ -101,6 +102,11 @@ import {
   type FleetStatus,
 } from "./status.js";
 
+/**
+ * The version a daemon started as a library without `worker` options shows among the members
+ * (only the CLI knows herdctl's own: a bundle cannot read package.json).
+ */
+const LIBRARY_VERSION = "library";
 const PRUNE_FIRST_DELAY_MS = 10 * 60 * 1000;
 const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /** How long a stopping daemon lets a prune finish the step it is in before ending its thread. */
@@ -167,8 +173,12 @@ export interface FleetManagerOptions {
   /**
    * PostgreSQL only: this process is also a worker that runs jobs from the fleet's queue
    * (`herdctl worker`; `herdctl start` with slots of its own). `maxConcurrent: 0` claims nothing.
+   * A daemon (background work) on PostgreSQL is always a member, by default with a generated id
+   * and no slots: the jobs it runs itself name it, and the reaper ends them if it goes silent.
    */
   worker?: WorkerOptions;
+  /** herdctl's version, shown among a PostgreSQL fleet's members (a bundle cannot read package.json). */
+  version?: string;
 }
 
 /** Who this process is as a worker (docs/scaling.md); checked by checkIdentity. */
@@ -259,6 +269,11 @@ export class FleetManager {
   private member: ClusterMember | undefined;
   /** PostgreSQL: the one LISTEN connection for job records' changes, shared by job control and the worker. */
   private notices: JobNotices | undefined;
+  /**
+   * PostgreSQL, no background work and no worker (a chat the CLI runs itself): a member with no
+   * slots for the jobs this process runs, so a reaper ends them if it dies with them.
+   */
+  private ownJobsMember: InProcessMember | undefined;
   /** Who fired a schedule, in its fire key: this machine and process. */
   private readonly daemonId = `${hostname()}:${process.pid}`;
   private fleetState: FleetState = "stopped";
@@ -412,8 +427,9 @@ export class FleetManager {
         );
       if (onPostgres && (background || this.options.worker)) this.state.clusterJobs?.ensureTables();
       // Without background work nothing may touch jobs another herdctl process may be running. On
-      // PostgreSQL, leases decide: a job whose worker died is interrupted by the workers' reaper.
-      const recovered =
+      // PostgreSQL, leases decide: a job whose worker died is interrupted by the workers' reaper,
+      // and this daemon recovers its own previous life's jobs once it has taken its id back (below).
+      let recovered: { interrupted: JobRecord[] } =
         background && !onPostgres
           ? await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log)
           : { interrupted: [] };
@@ -457,6 +473,7 @@ export class FleetManager {
         cluster: onPostgres && background ? this.clusterQueue() : undefined,
         notices: this.jobNotices(),
         remotePollMs: this.options.jobNotices?.pollMs,
+        memberId: () => this.member?.id ?? this.ownJobsMember?.id,
       });
       this.scheduler = new Scheduler({
         clock: this.clock,
@@ -540,17 +557,20 @@ export class FleetManager {
         });
       }
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);
-      const slots = this.options.worker?.maxConcurrent ?? 1;
-      if (onPostgres && this.options.worker && slots > 0) {
+      // Every PostgreSQL process that runs jobs is a member: a worker claims from the queue, and a
+      // daemon, even one with no slots, heartbeats for the jobs it runs itself (they name it).
+      if (onPostgres && (background || this.options.worker)) {
+        const worker = this.options.worker;
         const { defaultWorkerId } = await import("../cluster/worker-registry.js");
         this.member = new ClusterMember({
           url: (this.state.backend as { url: string }).url,
           identity: {
-            id: this.options.worker.id ?? defaultWorkerId(),
-            labels: this.options.worker.labels ?? [],
-            maxConcurrent: slots,
-            version: this.options.worker.version,
+            id: worker?.id ?? defaultWorkerId(),
+            labels: worker?.labels ?? [],
+            maxConcurrent: worker?.maxConcurrent ?? (worker ? 1 : 0),
+            version: worker?.version ?? LIBRARY_VERSION,
           },
+          minSlots: background ? 0 : 1,
           state: this.state,
           executor,
           events: this.events,
@@ -560,11 +580,27 @@ export class FleetManager {
           log: this.log,
           notices: this.jobNotices(),
           timings: {
-            ...this.options.worker.timings,
+            ...worker?.timings,
             ...(this.options.jobNotices?.pollMs ? { cancelPollMs: this.options.jobNotices.pollMs } : {}),
           },
         });
         await this.member.start();
+        // Registered: the id was free or its previous holder went silent, so what that previous
+        // life left unfinished outside the queue is this daemon's to end (and maybe resume).
+        if (background) {
+          const clusterJobs = this.state.clusterJobs!;
+          recovered = await recoverFromCrash(this.state, this.loaded.fleet.name, this.containers, this.log, {
+            workerId: this.member.id,
+            uncovered: (ids) => clusterJobs.uncovered(ids),
+          });
+        }
+      }
+      if (onPostgres && !background && !this.options.worker) {
+        const { joinAsInProcessMember } = await import("../cluster/in-process-member.js");
+        this.ownJobsMember = joinAsInProcessMember(this.state.clusterJobs!, {
+          version: this.options.version ?? LIBRARY_VERSION,
+          warn: this.log,
+        });
       }
       if (background) {
         if (this.state.backend.kind === "postgres") await this.campaignForScheduler(this.state.backend.url);
@@ -599,6 +635,7 @@ export class FleetManager {
         void this.connectors.apply(this.loaded.agents);
       }
     } catch (error) {
+      this.ownJobsMember?.leave();
       this.state.close();
       this.lock.release();
       this.fleetState = "stopped";
@@ -663,6 +700,8 @@ export class FleetManager {
       ["finish or cancel jobs", () => this.control?.drain(timeoutMs)],
       ["finish or cancel this worker's jobs", () => this.stopMember(timeoutMs)],
       ["stop listening for job changes", () => this.notices?.close()],
+      // Its jobs have ended (above), so nothing of this member is left for a reaper.
+      ["leave the fleet's members", () => this.ownJobsMember?.leave()],
       ["end the warm claude processes", () => this.warm?.close()],
       ["end the chats' claude processes", () => this.chatService?.close()],
       [

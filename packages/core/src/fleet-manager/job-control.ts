@@ -113,6 +113,12 @@ export class JobControl {
       notices?: JobNoticeSource;
       /** The safety net's period for jobs workers run (REMOTE_POLL_MS); tests lengthen it. */
       remotePollMs?: number;
+      /**
+       * PostgreSQL: this process's member id (a daemon's, or a CLI's running a chat itself),
+       * recorded on the jobs it runs itself: they have no lease, so the reaper finds them by it
+       * once the process stops heartbeating (cluster/reaper.ts).
+       */
+      memberId?: () => string | undefined;
     },
   ) {
     this.retries = new RetryScheduler({
@@ -160,7 +166,7 @@ export class JobControl {
       if (waiting >= limit) throw queueFull(request.agent.name, waiting, limit);
     }
     this.recordPending();
-    const job = this.deps.executor.enqueue(request);
+    const job = this.deps.executor.enqueue(request, this.deps.memberId?.());
     this.deps.warm?.triggered(request.agent.name, request.triggerType);
     probe?.(job.id);
     let resolveDone!: (job: JobRecord) => void;

@@ -136,8 +136,11 @@ export class JobExecutor {
     return Redactor.fromEnv(process.env, this.options.env, agent.env).with(this.options.secrets?.() ?? []);
   }
 
-  /** Records the job as queued; `run` starts it. Split so admission control can hold it. */
-  enqueue(request: JobRequest): JobRecord {
+  /**
+   * Records the job as queued; `run` starts it. Split so admission control can hold it.
+   * `workerId`: on PostgreSQL, the daemon that runs it itself (its record says who runs it).
+   */
+  enqueue(request: JobRequest, workerId?: string): JobRecord {
     const { agent } = request;
     return this.options.state.jobs.create({
       agent: agent.name,
@@ -151,6 +154,7 @@ export class JobExecutor {
       forkedFrom: request.forkedFrom ?? null,
       attempt: request.retry?.attempt,
       retryOf: request.retry?.of ?? null,
+      workerId: workerId ?? null,
     });
   }
 

@@ -67,7 +67,7 @@ export type {
 export { RUNTIME_KINDS, TRIGGER_TYPES } from "./job-record.js";
 export type { ActiveJobStatus, JobStatus, TerminalJobStatus } from "./job-status.js";
 export { allowedNextStatuses, isJobStatus, isTerminalStatus, JOB_STATUSES } from "./job-status.js";
-export type { JobPage } from "./jobs.js";
+export type { JobPage, UnfinishedFilter } from "./jobs.js";
 export { JobRepository } from "./jobs.js";
 export type { DaemonLock } from "./lock.js";
 export { acquireLock, isProcessAlive } from "./lock.js";

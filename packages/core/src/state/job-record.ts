@@ -131,6 +131,8 @@ export interface NewJob {
   readonly forkedFrom?: string | null;
   readonly attempt?: number;
   readonly retryOf?: string | null;
+  /** PostgreSQL: the daemon that runs the job itself (not through the workers' queue). */
+  readonly workerId?: string | null;
 }
 
 /** Fields that may change at any time, even after the job has finished (e.g. hook errors). */

@@ -24,6 +24,32 @@ export interface JobPage {
   readonly nextCursor: string | null;
 }
 
+/**
+ * Which unfinished jobs: all of them (SQLite's one daemon after a crash), or those recorded as
+ * run by one worker (a PostgreSQL daemon back under its id), optionally only these ids.
+ */
+export interface UnfinishedFilter {
+  readonly workerId?: string;
+  readonly ids?: readonly string[];
+}
+
+const UNFINISHED = "status IN ('queued', 'running', 'waiting_approval')";
+
+function unfinishedWhere(filter: UnfinishedFilter): { sql: string; params: string[] } {
+  const where = [UNFINISHED];
+  const params: string[] = [];
+  if (filter.workerId !== undefined) {
+    where.push("worker_id = ?");
+    params.push(filter.workerId);
+  }
+  if (filter.ids !== undefined) {
+    for (const id of filter.ids) assertJobId(id);
+    where.push(filter.ids.length === 0 ? "1 = 0" : `id IN (${filter.ids.map(() => "?").join(", ")})`);
+    params.push(...filter.ids);
+  }
+  return { sql: where.join(" AND "), params };
+}
+
 function checkSessionId(sessionId: string | null | undefined): void {
   if (sessionId !== undefined && sessionId !== null) assertSessionId(sessionId);
 }
@@ -92,7 +118,7 @@ export class JobRepository {
       toolFailures: null,
       metadata: null,
       egress: null,
-      workerId: null,
+      workerId: input.workerId ?? null,
       cancelRequested: false,
     };
     return this.write(() => {
@@ -101,8 +127,8 @@ export class JobRepository {
       if (forkedFrom !== null) this.require(forkedFrom);
       this.prepare(
         `INSERT INTO jobs (id, agent, schedule, trigger_type, status, prompt, session_id, resumed_from,
-           runtime, docker, offline, created_at, attempt, retry_of, forked_from)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           runtime, docker, offline, created_at, attempt, retry_of, forked_from, worker_id)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         id,
         record.agent,
@@ -118,6 +144,7 @@ export class JobRepository {
         record.attempt,
         retryOf,
         forkedFrom,
+        record.workerId,
       );
       return record;
     });
@@ -247,10 +274,6 @@ export class JobRepository {
   }
 
   /**
-   * Marks every queued or running job interrupted, for a daemon starting after a crash: no
-   * process of a previous daemon is still reporting on them. Returns the ids it changed.
-   */
-  /**
    * Dollars recorded by jobs created in [from, to): one agent's, or the fleet's. Jobs still
    * running have no cost yet and count once they end.
    */
@@ -267,11 +290,26 @@ export class JobRepository {
     return row.usd;
   }
 
-  interruptUnfinished(error: string): string[] {
+  /** Queued, running and waiting jobs (`filter` says whose), oldest first. */
+  unfinished(filter: UnfinishedFilter = {}): JobRecord[] {
+    const { sql, params } = unfinishedWhere(filter);
+    const rows = this.prepare(`SELECT * FROM jobs WHERE ${sql} ORDER BY created_at, id`).all(
+      ...params,
+    ) as JobRow[];
+    return rows.map(rowToJob);
+  }
+
+  /**
+   * Marks the queued, running and waiting jobs `filter` picks (default: all) interrupted, for a
+   * daemon starting after a crash: no process of its previous life is still reporting on them.
+   * Returns the ids it changed.
+   */
+  interruptUnfinished(error: string, filter: UnfinishedFilter = {}): string[] {
+    const { sql, params } = unfinishedWhere(filter);
     return this.write(() => {
-      const rows = this.prepare(
-        "SELECT id, status FROM jobs WHERE status IN ('queued', 'running', 'waiting_approval') ORDER BY created_at, id",
-      ).all() as { id: string; status: JobStatus }[];
+      const rows = this.prepare(`SELECT id, status FROM jobs WHERE ${sql} ORDER BY created_at, id`).all(
+        ...params,
+      ) as { id: string; status: JobStatus }[];
       for (const row of rows) {
         this.finish(row.id, { status: "interrupted", exitReason: "interrupted", error });
       }

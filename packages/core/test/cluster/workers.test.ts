@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ClusterWorker, type WorkerEvent } from "../../src/cluster/cluster-worker.js";
@@ -116,13 +117,34 @@ describe("worker registry", () => {
     await expect(registerWorker(client, identity, 10_000)).rejects.toThrow(
       /worker id "build-1" is in use by a running worker \(host .*, pid \d+, last heartbeat [\d.]+ s ago\): stop that worker or start this one with another --id/,
     );
-    // Silent for longer than the stale bound (here: 0 ms) → a new process may take the id.
-    await registerWorker(client, identity, 0);
+    // Silent for longer than its own lease (recorded with its row) → a new process may take the id.
+    await client.query(
+      `update ${WORKERS_TABLE} set heartbeat_at = clock_timestamp() - interval '11 seconds' where id = 'build-1'`,
+    );
+    await registerWorker(client, identity, 10_000);
 
     await deregisterWorker(client, "build-1");
     expect((await listWorkers(client, 10_000))[0]?.alive).toBe(false);
     await registerWorker(client, identity, 10_000);
     expect((await listWorkers(client, 10_000))[0]?.alive).toBe(true);
+  });
+
+  it("takes the id of a live-looking row at once when its process, on this machine, is gone (a daemon restarted after kill -9)", async () => {
+    const identity = { id: "restarted", labels: [], maxConcurrent: 0, version: "0.1.0" };
+    await registerWorker(client, identity, 10_000, 0);
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    await client.query(`update ${WORKERS_TABLE} set pid = $1 where id = 'restarted'`, [dead]);
+    await registerWorker(client, identity, 10_000, 0);
+    const row = (await listWorkers(client, 10_000)).find((w) => w.id === "restarted");
+    expect(row).toMatchObject({ pid: process.pid, maxConcurrent: 0, alive: true });
+    // A live process (this one) under the id still refuses.
+    await expect(registerWorker(client, identity, 10_000, 0)).rejects.toThrow(
+      /is in use by a running worker/,
+    );
+    // A worker needs a slot; only a daemon (minSlots 0) may have none.
+    await expect(registerWorker(client, { ...identity, id: "idle-worker" }, 10_000)).rejects.toThrow(
+      /--max-concurrent 0 is not valid: give a whole number of 1 or more/,
+    );
   });
 
   it("default ids are the hostname plus a short random part; bad input names the argument", () => {

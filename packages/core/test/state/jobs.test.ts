@@ -249,6 +249,35 @@ describeBackends("JobRepository: status transitions", () => {
     });
     expect(state.jobs.require(done.id).status).toBe("completed");
   });
+
+  it("interrupts only one worker's unfinished jobs (and only the ids given), e.g. a PostgreSQL daemon back under its id", () => {
+    const { state } = openState();
+    const mine = state.jobs.create(newJob({ workerId: "daemon-a" }));
+    state.jobs.start(mine.id);
+    const mineQueued = state.jobs.create(newJob({ workerId: "daemon-a" }));
+    const skipped = state.jobs.create(newJob({ workerId: "daemon-a" }));
+    const theirs = state.jobs.create(newJob({ workerId: "daemon-b" }));
+    state.jobs.start(theirs.id);
+    const nobody = state.jobs.create(newJob());
+    expect(state.jobs.require(mine.id).workerId).toBe("daemon-a");
+    expect(
+      state.jobs
+        .unfinished({ workerId: "daemon-a" })
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual([mine.id, mineQueued.id, skipped.id].sort());
+
+    const ids = state.jobs.interruptUnfinished("gone", {
+      workerId: "daemon-a",
+      ids: [mine.id, mineQueued.id, theirs.id],
+    });
+    expect(ids.sort()).toEqual([mine.id, mineQueued.id].sort());
+    expect(state.jobs.require(mine.id)).toMatchObject({ status: "interrupted", error: "gone" });
+    expect(state.jobs.require(skipped.id).status).toBe("queued");
+    expect(state.jobs.require(theirs.id).status).toBe("running");
+    expect(state.jobs.require(nobody.id).status).toBe("queued");
+    expect(state.jobs.interruptUnfinished("gone", { workerId: "daemon-a", ids: [] })).toEqual([]);
+  });
 });
 
 /** 60 jobs over 3 agents, one a minute, every third one failed. */

@@ -457,6 +457,15 @@ export class ContainerManager {
     return orphans.map((c) => c.id);
   }
 
+  /** Removes the fleet's ephemeral containers of these jobs (a PostgreSQL daemon's own crashed jobs). */
+  async removeEphemeralOf(fleet: string, jobIds: ReadonlySet<string>): Promise<string[]> {
+    if (jobIds.size === 0) return [];
+    const containers = await this.list({ [LABEL.fleet]: fleet });
+    const theirs = containers.filter((c) => c.ephemeral && jobIds.has(c.jobId));
+    for (const c of theirs) await this.removeContainer(c.id);
+    return theirs.map((c) => c.id);
+  }
+
   private async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
     const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
     const found = await this.call("list containers", () =>
