@@ -14,8 +14,8 @@ import type { ConnectorStatus } from "../chat/connectors/types.js";
 import { DEFAULT_SESSION_EXPIRY_HOURS } from "../chat/expiry.js";
 import { type ChatSendOptions, ChatService } from "../chat/service.js";
 import type { ChatMessageRecord, ChatRecord, ChatSettings, ChatSurface } from "../chat/types.js";
-import { JobNotices } from "../cluster/job-notices.js";
 import type { InProcessMember } from "../cluster/in-process-member.js";
+import { JobNotices } from "../cluster/job-notices.js";
 import type { LeaderLock } from "../cluster/leader-lock.js";
 import type { Gate } from "../config/gate.js";
 import {
