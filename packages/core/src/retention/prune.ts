@@ -31,6 +31,8 @@ export interface PruneReport {
   readonly auditEntries: number;
   /** Schedule fire keys removed (or that would be); PostgreSQL only, where several daemons plan fires. */
   readonly fireKeys?: number;
+  /** Rows of members (workers, daemons, CLI runs) gone since before the same cut; PostgreSQL only. */
+  readonly members?: number;
   /** Stopped before the end (the daemon was stopping): what was removed so far; the rest waits for the next prune. */
   readonly stopped: boolean;
 }
@@ -150,6 +152,11 @@ export async function prune(
     fireKeysBefore && state.scheduleFires
       ? await writeStep(() => state.scheduleFires!.prune(fireKeysBefore, { dryRun: options.dryRun }))
       : undefined;
+  // Members gone that long: each CLI run that ran a job itself on PostgreSQL left one.
+  const members =
+    fireKeysBefore && state.clusterJobs
+      ? await writeStep(() => state.clusterJobs!.pruneMembers(fireKeysBefore, { dryRun: options.dryRun }))
+      : undefined;
   let auditEntries = auditBefore ? state.audit.countBefore(auditBefore) : 0;
   if (!options.dryRun && auditBefore)
     auditEntries = state.audit.prune(auditBefore, options.actor ?? RETENTION_ACTOR).entries;
@@ -186,6 +193,7 @@ export async function prune(
     freedBytes: outputBytes + Math.max(0, before - after),
     auditEntries,
     ...(fireKeys === undefined ? {} : { fireKeys }),
+    ...(members === undefined ? {} : { members }),
     stopped: stopped(),
   };
 }

@@ -37,6 +37,8 @@ export interface QueuedJobWork {
 
 /** Workers older than this without a heartbeat are shown as gone (the workers' default lease). */
 const ALIVE_MS = 10_000;
+/** How long `status` still lists a member that went silent without stopping (killed, machine gone). */
+const SILENT_SHOWN_MS = 24 * 3_600_000;
 
 /**
  * The queue seen through the state's own connection (PostgreSQL only): a job triggered on the
@@ -189,7 +191,30 @@ export class ClusterJobRepository {
     );
   }
 
-  /** Workers that have not stopped, with what each runs now; the gone ones only if seen lately. */
+  /**
+   * The rows of members stopped or silent since before `before` that no unfinished job names (all
+   * of them on a dry run: counted, not removed). Every CLI run that runs a job itself on PostgreSQL
+   * leaves a stopped row, so they go with the job history; a job's record keeps its member's id.
+   */
+  pruneMembers(before: Date, options: { dryRun?: boolean } = {}): number {
+    return this.run(() => {
+      const table = this.db.prepare("SELECT to_regclass(?) AS t").get(WORKERS_TABLE) as { t: string | null };
+      if (!table.t) return 0;
+      const where = `FROM ${WORKERS_TABLE} w
+        WHERE w.heartbeat_at < CAST(? AS timestamptz)
+          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.worker_id = w.id
+            AND j.status IN ('queued', 'running', 'waiting_approval'))`;
+      const at = before.toISOString();
+      if (options.dryRun)
+        return Number((this.db.prepare(`SELECT count(*) AS n ${where}`).get(at) as { n: number | string }).n);
+      return this.db.prepare(`DELETE ${where}`).run(at).changes;
+    });
+  }
+
+  /**
+   * Workers that have not stopped, with what each runs now; a silent one (killed, its machine gone)
+   * for a day after it was last heard, or while a job still names it, not for ever.
+   */
   workers(): ClusterWorkerStatus[] {
     const table = this.run(() => this.db.prepare("SELECT to_regclass(?) AS t").get(WORKERS_TABLE)) as
       | { t: string | null }
@@ -206,9 +231,13 @@ export class ClusterJobRepository {
                  + (SELECT COUNT(*) FROM jobs j WHERE j.status IN ('running', 'waiting_approval') AND j.worker_id = w.id
                      AND NOT EXISTS (SELECT 1 FROM ${WORK_TABLE} q WHERE q.status = 'running'
                        AND q.worker_id = w.id AND q.payload ->> 'jobId' = j.id)) AS running
-             FROM ${WORKERS_TABLE} w WHERE w.stopped_at IS NULL ORDER BY w.id`,
+             FROM ${WORKERS_TABLE} w WHERE w.stopped_at IS NULL
+               AND (w.heartbeat_at >= clock_timestamp() - make_interval(secs => CAST(? AS float8) / 1000)
+                 OR EXISTS (SELECT 1 FROM jobs j WHERE j.worker_id = w.id
+                   AND j.status IN ('queued', 'running', 'waiting_approval')))
+             ORDER BY w.id`,
         )
-        .all(ALIVE_MS),
+        .all(ALIVE_MS, SILENT_SHOWN_MS),
     ) as Array<{
       id: string;
       hostname: string;

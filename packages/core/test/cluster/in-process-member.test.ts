@@ -146,5 +146,19 @@ describe("status counts what a member runs", () => {
     expect(running()).toEqual({ daemon: 2, worker: 2 });
     state.jobs.finish(turn.id, { status: "completed", exitReason: "success" });
     expect(running()).toEqual({ daemon: 1, worker: 2 });
+
+    // Silent for two days (killed, never stopped): listed only while a job still names it.
+    await registerWorker(client, identity("killed-cli", 0), 10_000, 0);
+    await registerWorker(client, identity("killed-with-a-job", 0), 10_000, 0);
+    await client.query(
+      `update ${WORKERS_TABLE} set heartbeat_at = clock_timestamp() - interval '2 days' where id like 'killed-%'`,
+    );
+    const stuck = job("killed-with-a-job", "manual");
+    state.jobs.start(stuck.id);
+    expect(repo.workers().map((w) => [w.id, w.alive])).toEqual([
+      ["daemon", true],
+      ["killed-with-a-job", false],
+      ["worker", true],
+    ]);
   });
 });

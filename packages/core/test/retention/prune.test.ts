@@ -110,9 +110,29 @@ describeBackends("prune at 10,000 jobs (real database, real files)", (backend) =
           "test",
         );
     }
+    // Postgres: members last heard 200 days ago (stopped; silent, as a killed CLI run leaves it;
+    // silent but named by a job still running), and one stopped 10 days ago. Two go.
+    const members = state.clusterJobs;
+    expect(members === undefined).toBe(backend === "sqlite");
+    if (members) {
+      members.ensureTables();
+      const db = rawDb(state, url);
+      const member = db.prepare(
+        `INSERT INTO herdctl_workers (id, hostname, pid, max_concurrent, version, heartbeat_at, stopped_at)
+         VALUES (?, 'h', 1, 0, 't', CAST(? AS timestamptz), CAST(? AS timestamptz))`,
+      );
+      const ago = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
+      member.run("gone-stopped", ago(200), ago(200));
+      member.run("gone-silent-cli", ago(200), null);
+      member.run("silent-with-a-job", ago(200), null);
+      member.run("recent-stopped", ago(10), ago(10));
+      db.prepare("UPDATE jobs SET worker_id = 'silent-with-a-job' WHERE id = ?").run(ids.bOld[0]);
+      db.close();
+    }
     const before = diskBytes(dir);
     const dry = await prune(state, limits, { now: NOW, dryRun: true });
     expect(dry.fireKeys).toBe(fires ? 2 : undefined);
+    expect(dry.members).toBe(members ? 2 : undefined);
     // Kept: 5 running, and the newest job of each continuing session (b's current one, the wake's).
     expect(dry).toMatchObject({ dryRun: true, records: 2_993, outputs: 100, protected: 7 });
     // 143 old outputs go with their records (7 belong to kept jobs), 100 middle-aged ones alone.
@@ -123,6 +143,13 @@ describeBackends("prune at 10,000 jobs (real database, real files)", (backend) =
     // Then for real: old and excess records go with their output, what will be continued stays.
     const report = await prune(state, limits, { now: NOW });
     expect(report.fireKeys).toBe(fires ? 2 : undefined);
+    expect(report.members).toBe(members ? 2 : undefined);
+    if (members) {
+      const db = rawDb(state, url);
+      const left = db.prepare("SELECT id FROM herdctl_workers ORDER BY id").all() as { id: string }[];
+      db.close();
+      expect(left.map((r) => r.id)).toEqual(["recent-stopped", "silent-with-a-job"]);
+    }
     if (fires) {
       expect(fires.prune(NOW, { dryRun: true })).toBe(1);
       expect(
