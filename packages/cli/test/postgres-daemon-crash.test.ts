@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
+import { killLeftovers } from "../../../test/setup/process-alive.js";
 import { assertBuilt, BIN, cleanEnv, json, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
 import { LoggedProcesses } from "./helpers/logged-processes.js";
@@ -147,13 +148,7 @@ afterAll(async () => {
   for (const child of herd.procs.values()) if (child.signalCode === null) await stopDaemon(child);
   for (const chat of chats) if (chat.exitCode === null && chat.signalCode === null) chat.kill("SIGKILL");
   // The claude a's first death left behind (b cannot kill another machine's process).
-  for (const pid of orphans) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
+  killLeftovers(orphans);
   await standin.close();
   await remove();
 });

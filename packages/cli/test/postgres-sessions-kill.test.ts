@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
+import { killLeftovers } from "../../../test/setup/process-alive.js";
 import { assertBuilt, json, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
 import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
@@ -93,13 +94,7 @@ afterAll(async () => {
   for (const { child } of workers.values()) if (child.signalCode === null) await stopDaemon(child);
   await machines.stopAll();
   // The killed worker's claude outlived it, waiting on the reply that never comes.
-  for (const pid of orphans) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone once the stand-in closed its socket.
-    }
-  }
+  killLeftovers(orphans);
   await standin.close();
   await remove();
 });
