@@ -52,7 +52,7 @@ describe("the stand-in's usage limit, seen by real claude", () => {
 
   it("an API key gets the plain 429 (rate_limit_error) with retry-after and the per-key reset headers", async () => {
     standin = await startStandin({ responder: always(textReply("unused")) });
-    const until = new Date(Date.now() + 60_000);
+    const until = new Date(Date.now() + 600_000);
     standin.limitUsage({ until, kind: "api_key" });
     const { home, cwd } = dirs();
     const run = await runClaude({
@@ -69,13 +69,18 @@ describe("the stand-in's usage limit, seen by real claude", () => {
     });
     expect(String(run.result!["result"])).toContain("would exceed your account's rate limit");
     expect(run.lines.some((l) => l["type"] === "rate_limit_event")).toBe(false);
+    const sent = Date.now();
     const res = await fetch(`${standin.url}/v1/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }] }),
     });
+    const answered = Date.now();
     expect(res.status).toBe(429);
-    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(50);
+    // The seconds left until the limit's end when the stand-in answered, however long claude took.
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(Math.floor((until.getTime() - answered) / 1000));
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil((until.getTime() - sent) / 1000));
     expect(res.headers.get("anthropic-ratelimit-requests-reset")).toBe(
       new Date(Math.floor(until.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z"),
     );
