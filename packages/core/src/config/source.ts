@@ -46,6 +46,19 @@ export type SNode =
 // biome-ignore lint/suspicious/noTemplateCurlyInString: shows the user the literal ${VAR} syntax
 const YAML_HINT = "fix the YAML syntax; inside { } and [ ], put ${VAR} references in quotes";
 
+/**
+ * A `${VAR}` standing as a whole value inside a flow collection, unquoted: `{ url: ${DATABASE_URL} }`
+ * or `[${A}, ${B}]`. That is how people write it (the docs do), but YAML reads the `{` of `${` as
+ * a new map and the document does not parse. Tried only on a document that failed: quoting such
+ * references is the one reading that makes it valid, and it changes no line (error positions stay
+ * on the right line).
+ */
+const FLOW_REFERENCE = /([[{,]\s*|[[{,]\s*[^\s{}[\],:#'"]+\s*:\s+)(\$\{[^{}\s,'"]*\})(?=\s*[,}\]])/g;
+
+function quoteFlowReferences(text: string): string {
+  return text.replace(FLOW_REFERENCE, (_all, before: string, reference: string) => `${before}"${reference}"`);
+}
+
 export interface ReadResult {
   file?: SourceFile;
   node?: SNode;
@@ -70,8 +83,19 @@ export async function readYamlFile(
     const message = missing ? "file not found" : `cannot read the file: ${(error as Error).message}`;
     return { issues: [{ file: displayPath, line: 0, col: 0, path: "", message }], warnings: [] };
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  let lineCounter = new LineCounter();
+  let doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  if (doc.errors.length > 0) {
+    const quoted = quoteFlowReferences(text);
+    if (quoted !== text) {
+      const retryCounter = new LineCounter();
+      const retry = parseDocument(quoted, { lineCounter: retryCounter, prettyErrors: false, merge: true });
+      // Only a full repair is taken; otherwise the errors are reported against the text as written.
+      if (retry.errors.length === 0) {
+        ({ text, doc, lineCounter } = { text: quoted, doc: retry, lineCounter: retryCounter });
+      }
+    }
+  }
   const file: SourceFile = { absPath, displayPath, doc, lineCounter, text };
   if (keyPrefix) file.keyPrefix = keyPrefix;
   const toIssue = (e: { message: string; pos: [number, number] }): ConfigIssue => {

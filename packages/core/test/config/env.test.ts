@@ -103,6 +103,35 @@ describe("environment interpolation", () => {
     const loaded = await loadFleet(dir, { env: {} });
     expect(loaded.agents[0]?.hooks?.after_run?.[0]).toMatchObject({ command: "echo ${HOME}" });
   });
+
+  it("reads an unquoted ${VAR} standing as a whole value inside { } and [ ], as the docs write it", async () => {
+    const dir = writeFleet({
+      "herdctl.yaml": [
+        "fleet: { name: ${NAME} }",
+        "agents: [{ path: a.yaml }]",
+        "web: { port: ${PORT:-4100}, enabled: true }",
+        "",
+      ].join("\n"),
+      "a.yaml": "name: a\nallowed_tools: [${TOOL}, Read]\nenv: {TOKEN: ${SECRET_TOKEN}}\n",
+    });
+    const loaded = await loadFleet(dir, { env: { NAME: "flowing", TOOL: "Write", SECRET_TOKEN: "t0k" } });
+    expect(loaded.fleet.name).toBe("flowing");
+    // Still a whole reference: coerced to the schema's number.
+    expect(loaded.fleet.web.port).toBe(4100);
+    expect(loaded.agents[0]?.allowed_tools).toEqual(["Write", "Read"]);
+    expect(loaded.agents[0]?.env).toEqual({ TOKEN: "t0k" });
+    expect(loaded.secretPaths).toEqual([["agents", 0, "env", "TOKEN"]]);
+  });
+
+  it("still reports a flow collection broken otherwise, at the line as written", async () => {
+    const dir = writeFleet({
+      "herdctl.yaml": "agents: [{ path: a.yaml }]\n",
+      "a.yaml": "name: a\nenv: { A: ${A}, B: [1 }\n",
+    });
+    await expect(loadFleet(dir, { env: { A: "x" } })).rejects.toThrow(
+      /a\.yaml:2:\d+: .*\n\s+hint: fix the YAML syntax/,
+    );
+  });
 });
 
 describe("redactConfig", () => {
