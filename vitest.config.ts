@@ -84,6 +84,8 @@ const SILENCES = [
   "packages/core/test/chat/slack/slack-standin.test.ts",
   // Job records on both backends, PostgreSQL's round trips: 2.5 in 13.
   "packages/core/test/state/jobs.test.ts",
+  // The deployment recipe's scheduler and two workers started and stopped by SIGTERM: mostly waiting.
+  "packages/cli/test/deploy-recipe.test.ts",
 ];
 
 export default defineConfig({

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine: a Docker engine and
 # debootstrap (for the offline runtime image), Chromium (the web dashboard's browser test), tmux,
-# iproute2, and PostgreSQL (the cluster tests: a role and database they reach on 127.0.0.1 with a
-# password; test/setup/postgres.ts gives each test file a database of its own).
+# iproute2, systemd (its unit verifier), and PostgreSQL (the cluster tests: a role and database
+# they reach on 127.0.0.1 with a password; test/setup/postgres.ts gives each test file a database
+# of its own).
 # Safe to run again; does nothing already done.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 # `ip` brings up loopback in the network namespace the packaged-install test installs in.
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# systemd-analyze verifies the deployment recipe's units (packages/cli/test/deploy-recipe.test.ts).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -9,8 +9,9 @@ import { parse } from "yaml";
  * docs/deploy/ (PostgreSQL + N workers as systemd units and as a compose file), checked offline:
  * the compose file parses and wires the services docs/scaling.md describes, and every herdctl
  * command line in the recipes names a command and flags the built CLI has (its own --help says
- * so). Starting the units and the compose project needs machines and a registry; not here.
- * `herdctl worker` is built on branch s11/worker: its lines pass once that is merged.
+ * so). packages/cli/test/deploy-recipe.test.ts runs the units' command lines for real and has
+ * systemd verify the units; running the compose project needs a registry's postgres image and a
+ * bridge network, neither of which the test machines have.
  */
 const ROOT = new URL("../../", import.meta.url);
 const path = (p: string) => fileURLToPath(new URL(p, ROOT));
