@@ -578,6 +578,7 @@ export class FleetManager {
           configPath: this.loaded.configPath,
           cancelPending: (jobId) => this.control.isCancelPending(jobId),
           log: this.log,
+          afterHeartbeat: () => this.stopJobsEndedElsewhere(),
           notices: this.jobNotices(),
           timings: {
             ...worker?.timings,
@@ -600,6 +601,7 @@ export class FleetManager {
         this.ownJobsMember = joinAsInProcessMember(this.state.clusterJobs!, {
           version: this.options.version ?? LIBRARY_VERSION,
           warn: this.log,
+          afterHeartbeat: () => this.stopJobsEndedElsewhere(),
         });
       }
       if (background) {
@@ -766,6 +768,16 @@ export class FleetManager {
   }
 
   /** The id this process claims jobs under, when it is a worker. */
+  /** A member's heartbeat got through: its own jobs a reaper ended meanwhile stop here. */
+  private stopJobsEndedElsewhere(): void {
+    try {
+      this.control.stopEndedElsewhere();
+    } catch (error) {
+      // The database went away again: the next heartbeat looks again.
+      this.log(`could not check this process's jobs against their records: ${(error as Error).message}`);
+    }
+  }
+
   get workerId(): string | undefined {
     return this.member?.id;
   }

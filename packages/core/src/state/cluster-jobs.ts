@@ -1,8 +1,17 @@
 import { hostname } from "node:os";
-import { CLUSTER_DDL, LIMITS_TABLE, WORK_TABLE, WORKERS_TABLE } from "../cluster/schema.js";
+import {
+  ACQUIRE_MEMBER_LOCK,
+  CLUSTER_DDL,
+  LIMITS_TABLE,
+  LOCK_KEYS,
+  MEMBER_LOCK_SPACE,
+  WORK_TABLE,
+  WORKERS_TABLE,
+} from "../cluster/schema.js";
 import type { WorkLimits } from "../cluster/work-queue.js";
 import type { Db } from "./db-interface.js";
 import { translateStorageError } from "./errors.js";
+import type { SyncPgClient } from "./pg/sync-client.js";
 
 /** A worker as `herdctl status` lists it. */
 export interface ClusterWorkerStatus {
@@ -50,6 +59,8 @@ export class ClusterJobRepository {
   constructor(
     private readonly db: Db,
     private readonly where: string,
+    /** The state's connection, to hold an in-process member's session lock on (sync-client.ts). */
+    private readonly session?: Pick<SyncPgClient, "everyConnect">,
   ) {}
 
   /** Makes the cluster's tables if missing; several processes may start at once. */
@@ -152,19 +163,36 @@ export class ClusterJobRepository {
    */
   registerMember(member: { id: string; version: string; leaseMs: number }): void {
     const insert = () =>
-      this.db
-        .prepare(
-          `INSERT INTO ${WORKERS_TABLE} (id, hostname, pid, max_concurrent, version, lease_ms)
-           VALUES (?, ?, ?, 0, ?, ?)`,
-        )
-        .run(member.id, hostname(), process.pid, member.version, Math.round(member.leaseMs));
+      (
+        this.db
+          .prepare(
+            `INSERT INTO ${WORKERS_TABLE} (id, hostname, pid, max_concurrent, version, lease_ms, lock_key)
+             VALUES (?, ?, ?, 0, ?, ?, nextval('${LOCK_KEYS}')) RETURNING lock_key`,
+          )
+          .get(member.id, hostname(), process.pid, member.version, Math.round(member.leaseMs)) as {
+          lock_key: number;
+        }
+      ).lock_key;
+    let key: number;
     try {
-      insert();
+      key = insert();
     } catch {
-      // No workers table yet, or one from before members with no slots: make it current, once.
+      // No workers table yet, or one from before members with no slots or session locks: make
+      // it current, once.
       this.ensureTables();
-      this.run(insert);
+      key = this.run(insert);
     }
+    // Held on the state's own connection, which lives as long as this process (and is replaced,
+    // with the lock taken again, when lost): a kill -9 releases it at once (member-lock.ts).
+    this.run(() =>
+      this.session?.everyConnect(ACQUIRE_MEMBER_LOCK, [
+        member.id,
+        key,
+        process.pid,
+        hostname(),
+        MEMBER_LOCK_SPACE,
+      ]),
+    );
   }
 
   /** Renews a member's heartbeat (registerMember's); false if its row is stopped or gone. */
