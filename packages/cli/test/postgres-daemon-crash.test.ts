@@ -16,7 +16,7 @@ import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 // daemons, "a" (one slot) and "b" (none), each its own state directory, claude config and HOME,
 // on one database and one Anthropic stand-in (faked, on 127.0.0.1). A fork whose model turn never
 // answers (`@standin hang`) runs on a; a is killed with SIGKILL. b's reaper must interrupt the
-// job once a's heartbeat is older than a's lease; a daemon back under a's id must recover a
+// job once a's session lock is gone (a's lease is a minute); a daemon back under a's id must recover a
 // second such job at its start: interrupted at once, its claude killed, resumed (on_interrupt).
 // A third machine, "c", runs no daemon: its `trigger --wait` runs the job in the CLI process,
 // which is a member for the job's length; killed with SIGKILL, b's reaper ends its job too. So
@@ -164,7 +164,7 @@ describe("kill -9 of a PostgreSQL daemon running its own jobs", () => {
     expect(workers.find((w) => w.id === "a")).toMatchObject({ maxConcurrent: 1, alive: true });
   });
 
-  it("another daemon's reaper interrupts the dead one's job within its lease and a reaper's period; back under its id, a daemon recovers the next one at its start", async () => {
+  it("another daemon's reaper interrupts the dead one's job once its session lock is gone; back under its id, a daemon recovers the next one at its start", async () => {
     const first = await machines.run("a", ["--json", "trigger", "greeter", "-p", "Hello.", "--wait"]);
     expect(first.code, first.stderr).toBe(0);
     source = (await jobs()).find((j) => j.status === "completed")!;
@@ -229,7 +229,7 @@ describe("kill -9 of a PostgreSQL daemon running its own jobs", () => {
     expect(json<{ workers: Array<{ id: string }> }>(status).workers.map((w) => w.id)).toEqual(["b"]);
   });
 
-  it("kill -9 of an in-process trigger (no daemon on its machine): it was a member, so b's reaper interrupts its job within its lease", async () => {
+  it("kill -9 of an in-process trigger (no daemon on its machine): it was a member holding a session lock, so b's reaper interrupts its job within seconds", async () => {
     // Machine c runs no daemon: `trigger --wait` runs the job in the CLI process itself.
     const before = standin.mainRequests.length;
     const cli = herd.spawn("c", ["trigger", "greeter", "-p", "@standin hang", "--fresh", "--wait"]);
