@@ -28,7 +28,7 @@ export interface MemberLockOptions {
   connectTimeoutMs: number;
   retryMs?: number;
   applicationName: string;
-  /** The connection was lost or the lock could not be taken; it keeps trying. */
+  /** The connection failed or the lock could not be taken (what, without the member's name); it keeps trying. */
   onProblem?: (message: string) => void;
 }
 
@@ -123,19 +123,25 @@ export class MemberLock {
           if (!told && performance.now() - failingSince >= this.options.connectTimeoutMs) {
             told = true;
             this.options.onProblem?.(
-              `member ${this.options.id}: its session lock (key ${this.key}) could not be taken for ${Math.round(this.options.connectTimeoutMs / 1000)} s (${await this.why(client)}); its lease alone keeps it a member meanwhile`,
+              `key ${this.key} could not be taken for ${Math.round(this.options.connectTimeoutMs / 1000)} s (${await this.why(client)}); its lease alone keeps it a member meanwhile`,
             );
           }
         }
         // Held until this connection ends.
         if (held) await pause(2 ** 31 - 1, AbortSignal.any([this.stopping.signal, lost.signal]));
       } catch (err) {
-        this.options.onProblem?.(`member ${this.options.id}: session lock: ${(err as Error).message}`);
+        this.options.onProblem?.((err as Error).message);
       }
+      // A cut connection may never answer the goodbye; the next try does not wait for it. A plain
+      // timer, not pause(): that would leave a listener on the stop signal for the whole wait.
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         client.end().catch(() => {}),
-        pause(this.options.connectTimeoutMs, this.stopping.signal),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, this.options.connectTimeoutMs);
+        }),
       ]);
+      clearTimeout(timer);
       // A connection that held the lock and was lost is replaced at once: the reaper's grace runs.
       if (!held) await pause(retryMs, AbortSignal.any([this.stopping.signal, lost.signal]));
     }
