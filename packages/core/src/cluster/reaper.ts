@@ -129,8 +129,9 @@ export async function reapLapsed(
  * Members whose session lock is gone ($3 the grace in ms, $4 the lock space). `judged`: the live
  * rows whose lock was taken in this server's life, with whether it is held now (pg_locks of this
  * database); `lock_marked` records the moment it is first seen missing and clears it once it is
- * held again; `gone`: missing since longer than the grace. Rows another reaper is judging are
- * skipped, never waited for.
+ * held again (a write only when that changes: no row is locked at each pass); `gone`: missing
+ * since longer than the grace. Two reapers marking one row at once: the second waits for the
+ * first's single statement, never for a round trip.
  */
 const MEMBERS_GONE = `held as (
        select l.objid::bigint as key from pg_locks l
@@ -141,7 +142,6 @@ const MEMBERS_GONE = `held as (
        select m.id, m.lock_lost_at, exists (select 1 from held where held.key = m.lock_key) as held
        from ${WORKERS_TABLE} m
        where m.stopped_at is null and m.lock_key is not null and m.lock_at >= pg_postmaster_start_time()
-       for update of m skip locked
      ),
      lock_marked as (
        update ${WORKERS_TABLE} m set lock_lost_at = case when j.held then null else clock_timestamp() end
