@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { LOCK_GRACE_MS } from "../cluster/reaper.js";
 import {
   ACQUIRE_MEMBER_LOCK,
   CLUSTER_DDL,
@@ -27,7 +28,7 @@ export interface ClusterWorkerStatus {
    */
   running: number;
   heartbeatAt: string;
-  /** Heard from within a lease and not stopped. */
+  /** Heard from within a lease, not stopped, and its session lock not gone (cluster/member-lock.ts). */
   alive: boolean;
 }
 
@@ -254,6 +255,7 @@ export class ClusterJobRepository {
           `SELECT w.id, w.hostname, w.labels, w.max_concurrent, w.version,
                to_char(w.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS heartbeat_at,
                CASE WHEN w.heartbeat_at >= clock_timestamp() - make_interval(secs => CAST(? AS float8) / 1000)
+                 AND NOT (w.lock_lost_at IS NOT NULL AND w.lock_lost_at < clock_timestamp() - make_interval(secs => CAST(? AS float8) / 1000))
                  THEN 1 ELSE 0 END AS alive,
                (SELECT COUNT(*) FROM ${WORK_TABLE} q WHERE q.status = 'running' AND q.worker_id = w.id)
                  + (SELECT COUNT(*) FROM jobs j WHERE j.status IN ('running', 'waiting_approval') AND j.worker_id = w.id
@@ -265,7 +267,7 @@ export class ClusterJobRepository {
                    AND j.status IN ('queued', 'running', 'waiting_approval')))
              ORDER BY w.id`,
         )
-        .all(ALIVE_MS, SILENT_SHOWN_MS),
+        .all(ALIVE_MS, LOCK_GRACE_MS, SILENT_SHOWN_MS),
     ) as Array<{
       id: string;
       hostname: string;

@@ -158,6 +158,19 @@ describe("a member's session lock", () => {
       { id: "live", lost: false },
       { id: "old", lost: false },
     ]);
+    // `status` shows the killed one gone once its lock has been missing for the grace (1.5 s),
+    // well before its heartbeat (made young here) is a lease (10 s in status) old.
+    await reaper.query(`update ${WORKERS_TABLE} set heartbeat_at = clock_timestamp() where id = 'killed'`);
+    await poll(
+      async () => (state.clusterJobs!.workers().find((w) => w.id === "killed")?.alive ? undefined : true),
+      "the killed member shown gone",
+      5_000,
+    );
+    expect(Object.fromEntries(state.clusterJobs!.workers().map((w) => [w.id, w.alive]))).toEqual({
+      killed: false,
+      live: true,
+      old: true,
+    });
   });
 
   it("lost with its connection, it is taken again at once on a new one: the member is never reaped", async () => {
