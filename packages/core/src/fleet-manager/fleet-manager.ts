@@ -767,7 +767,6 @@ export class FleetManager {
     void this.member?.stop({ drain: false });
   }
 
-  /** The id this process claims jobs under, when it is a worker. */
   /** A member's heartbeat got through: its own jobs a reaper ended meanwhile stop here. */
   private stopJobsEndedElsewhere(): void {
     try {
@@ -778,6 +777,7 @@ export class FleetManager {
     }
   }
 
+  /** The id this process claims jobs under, when it is a worker. */
   get workerId(): string | undefined {
     return this.member?.id;
   }
