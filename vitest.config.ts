@@ -49,6 +49,8 @@ const SILENCES = [
   // Two daemons, two kill -9s, a killed in-process trigger and chat, leases waited out, hanging
   // model turns: ~55 s, mostly waiting.
   "packages/cli/test/postgres-daemon-crash.test.ts",
+  // kill -9 and SIGSTOP of daemons with hanging model turns, a killed daemon's job resumed.
+  "packages/cli/test/postgres-member-liveness.test.ts",
   // Waits out the database's absence while a job runs: ~5 CPU-s in 40 s.
   "packages/cli/test/postgres-outage.test.ts",
   // Four workers' minute-long jobs cancelled, interrupted and resumed after a 10 s lease: ~28

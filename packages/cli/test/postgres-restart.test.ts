@@ -16,7 +16,11 @@ import { LoggedProcesses } from "./helpers/logged-processes.js";
 // process. Jobs named in their prompt; a prompt with HOLD gets its reply only when the test
 // releases it, so a job spans the restart without relying on timing. `near` runs only on d1, `far`
 // only on w1, one job each at a time, so the second of each waits queued. A `ticker` schedule fires
-// every second (its gate skips the job: no model call) to show the leadership regained.
+// every second (its gate skips the job: no model call) to show the leadership regained. A machine
+// "c" with no daemon runs a held `local` job in its CLI process across the restart: a member whose
+// session lock the restart released, and which takes it again only at its next statement, must
+// not be reaped meanwhile (members are judged by their locks only once taken in the server's new
+// life, docs/scaling.md).
 const server = privatePostgres();
 let dir: string;
 let remove: () => Promise<void>;
@@ -168,7 +172,16 @@ beforeAll(async () => {
     },
   });
   ({ dir, remove } = await tempDir("herdctl-pg-restart-"));
-  for (const sub of ["agents", "workspace", "home-d1", "home-w1", "claude-d1", "claude-w1"])
+  for (const sub of [
+    "agents",
+    "workspace",
+    "home-d1",
+    "home-w1",
+    "claude-d1",
+    "claude-w1",
+    "home-c",
+    "claude-c",
+  ])
     await mkdir(join(dir, sub), { recursive: true });
   await writeFile(
     join(dir, "herdctl.yaml"),
@@ -180,6 +193,7 @@ beforeAll(async () => {
       "  - path: ./agents/near.yaml",
       "  - path: ./agents/far.yaml",
       "  - path: ./agents/ticker.yaml",
+      "  - path: ./agents/local.yaml",
       "state:",
       "  backend: postgres",
       "  url: ${HERDCTL_STATE_URL}",
@@ -194,6 +208,7 @@ beforeAll(async () => {
       join(dir, "agents", `${agent}.yaml`),
       `name: ${agent}\nworking_directory: ../workspace\nplacement: { labels: [${label}] }\ninstances: { max_concurrent: 1 }\n`,
     );
+  await writeFile(join(dir, "agents", "local.yaml"), "name: local\nworking_directory: ../workspace\n");
   await writeFile(
     join(dir, "agents", "ticker.yaml"),
     "name: ticker\nworking_directory: ../workspace\nschedules:\n  tick:\n    type: interval\n    interval: 1s\n    gate: exit 1\n",
@@ -259,14 +274,37 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
       far: (await storedOutput(farId)).length,
     };
 
+    // Machine c (no daemon): a job of its own CLI process, held across the restart.
+    const cli = spawnHerdctl("c", ["--json", "trigger", "local", "-p", "Do job c1. HOLD", "--wait"]);
+    const cliExit = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+    await untilSeen(() => held.has("c1"), "c1 at the stand-in");
+    const cliJob = (
+      await waitRows((r) => r.some((x) => x.agent === "local" && x.status === "running"), "c1 running")
+    ).find((x) => x.agent === "local")!;
+    expect(cliJob.worker_id).toMatch(/-cli$/);
+
     await server.restart();
     const back = Date.now();
     // The replies come after the restart: the ends and the lines before them are written then.
     release("n1");
     release("f1");
     const after = await trigger("near", "n3");
+    // c1's only once c's member has taken its lock again in the server's new life: until then
+    // (its next statement, a heartbeat every 3.3 s) d1's reaper, every second, finds no lock of it.
+    await poll(
+      () =>
+        query<{ back: boolean }>(
+          "select lock_at >= pg_postmaster_start_time() as back from herdctl_workers where id = $1",
+          [cliJob.worker_id],
+        ),
+      (r) => r[0]?.back === true,
+      "c's member holding its lock again after the restart",
+    );
+    release("c1");
+    expect(await cliExit, log("c")).toBe(0);
+    procs.delete("c");
 
-    const all = [nearId, farId, ...queued, after];
+    const all = [nearId, farId, ...queued, after, cliJob.id];
     const rows = await waitRows((r) => ended(r, all), "every job of the restart ended");
     for (const id of all) expect(row(rows, id)!.status, id).toBe("completed");
     // The workers reconnected: the queued jobs and the one triggered after ran on their machines.
@@ -294,7 +332,7 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
       "three fires after the restart",
     );
     expect(fires.every((f) => f.by.endsWith(`:${procs.get("d1")!.pid}`))).toBe(true);
-    expect(Object.fromEntries(requestsPerName())).toMatchObject({ n1: 1, f1: 1, n2: 1, f2: 1, n3: 1 });
+    expect(Object.fromEntries(requestsPerName())).toMatchObject({ n1: 1, f1: 1, n2: 1, f2: 1, n3: 1, c1: 1 });
   });
 
   it("stopped for seconds: jobs that end meanwhile are recorded after, nothing runs twice", async () => {
@@ -353,6 +391,7 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
       n2: 1,
       f2: 1,
       n3: 1,
+      c1: 1,
       n4: 1,
       f3: 1,
       f4: 1,

@@ -1,4 +1,6 @@
+import { hostname } from "node:os";
 import pg from "pg";
+import { MemberLock } from "./member-lock.js";
 import { pause } from "./pause.js";
 import { hasJobsTable, reapLapsed } from "./reaper.js";
 import { ensureClusterSchema, WORK_CHANNEL } from "./schema.js";
@@ -54,6 +56,11 @@ export interface ClusterWorkerOptions {
   /** Runs one claimed job; `signal` aborts when the lease is lost or the worker stops hard. */
   run: (job: ClaimedJob, signal: AbortSignal) => Promise<JobOutcome>;
   onEvent?: (event: WorkerEvent) => void;
+  /**
+   * After each heartbeat the database answered: the member looks for jobs it runs itself that a
+   * reaper ended meanwhile (it was frozen or cut off), and stops them here.
+   */
+  afterHeartbeat?: () => void;
 }
 
 interface Running {
@@ -80,6 +87,8 @@ export class ClusterWorker {
   private woken = false;
   private lastRenewed = performance.now();
   private loops: Promise<unknown>[] = [];
+  /** The session lock that tells the reapers at once when this process is gone (member-lock.ts). */
+  private lock: MemberLock | undefined;
 
   constructor(private readonly options: ClusterWorkerOptions) {
     this.identity = checkIdentity(options.identity, options.minSlots);
@@ -107,7 +116,23 @@ export class ClusterWorker {
     const client = await this.pool.connect();
     try {
       await ensureClusterSchema(client);
-      await registerWorker(client, this.identity, this.leaseMs, this.options.minSlots);
+      const key = await registerWorker(client, this.identity, this.leaseMs, this.options.minSlots);
+      this.lock = new MemberLock(
+        {
+          connectionString: this.options.connectionString,
+          id: this.identity.id,
+          hostname: hostname(),
+          pid: process.pid,
+          connectTimeoutMs: this.leaseMs,
+          applicationName: `herdctl member:${this.identity.id}`,
+          // Stopping, the row may read stopped before the lock was first taken: nothing to tell.
+          onProblem: (message) => {
+            if (!this.stopping.signal.aborted) this.report("session lock", new Error(message));
+          },
+        },
+        key,
+      );
+      this.lock.start();
     } finally {
       client.release();
     }
@@ -132,6 +157,8 @@ export class ClusterWorker {
     this.closing.abort();
     await Promise.all(this.loops);
     await this.withClient("deregister", (c) => deregisterWorker(c, this.identity.id));
+    // Released only once the row reads stopped: a reaper never sees this member's lock gone first.
+    await this.lock?.stop();
     await this.pool.end();
   }
 
@@ -217,8 +244,9 @@ export class ClusterWorker {
         "heartbeat",
         async (c) => {
           if (!(await heartbeatWorker(c, this.identity.id))) {
-            // The row was taken over (this process was silent too long): register again.
-            await registerWorker(c, this.identity, this.leaseMs, this.options.minSlots);
+            // The row was taken over (this process was silent too long): register again, as a
+            // new life with a new lock key.
+            this.lock?.rekey(await registerWorker(c, this.identity, this.leaseMs, this.options.minSlots));
           }
           return renewLeases(c, this.identity.id, ids, this.leaseMs);
         },
@@ -226,6 +254,7 @@ export class ClusterWorker {
       );
       this.lastRenewed = performance.now();
       for (const id of ids) if (!held?.has(id)) this.loseJob(id);
+      this.options.afterHeartbeat?.();
     } catch {
       // Reported by withClient. A whole lease without an answer: the reaper may have the jobs by now.
       if (performance.now() - this.lastRenewed >= this.leaseMs) for (const id of ids) this.loseJob(id);
@@ -239,7 +268,7 @@ export class ClusterWorker {
     const reaped = await this.withClient("reaper", async (c) => {
       // Asked until found: a fleet's state may create its tables after this worker starts.
       this.jobsTable ||= await hasJobsTable(c);
-      return reapLapsed(c, this.jobsTable, this.leaseMs);
+      return reapLapsed(c, this.jobsTable, { staleAfterMs: this.leaseMs });
     });
     if (reaped && (reaped.interrupted.length > 0 || reaped.orphans.length > 0)) {
       this.emit({

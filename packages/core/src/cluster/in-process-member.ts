@@ -4,12 +4,15 @@ import { defaultWorkerId } from "./worker-registry.js";
 /**
  * A CLI process that runs jobs itself on a PostgreSQL fleet (`herdctl trigger` or `herdctl chat`
  * with no daemon), as a member of the fleet for as long as it runs them: no slots, a heartbeat,
- * its id on the jobs' records. Killed (kill -9, a closed terminal, the machine gone), it stops heartbeating, and any
- * daemon's reaper interrupts the job once its lease has passed (cluster/reaper.ts); without it the
- * record would read `running` forever.
+ * its id on the jobs' records. Killed (kill -9, a closed terminal, the machine gone), its session
+ * lock goes with its connection, and any daemon's reaper interrupts the job within a couple of
+ * seconds (or, should the lock not be judged, once its lease has passed: cluster/reaper.ts);
+ * without it the record would read `running` forever. Frozen past its lease, its job is reaped
+ * too, and it stops that job at the first heartbeat after it wakes (`afterHeartbeat`).
  *
  * It uses the state's own connection (a blocking round trip each heartbeat, a few a lease) rather
  * than a pool of its own: the trigger loads no `pg` client and opens no second connection for it.
+ * The session lock is held on it too (sync-client.ts `everyConnect`: taken again on a new one).
  */
 export interface InProcessMember {
   readonly id: string;
@@ -27,7 +30,13 @@ export function inProcessMemberId(): string {
 
 export function joinAsInProcessMember(
   jobs: ClusterJobRepository,
-  options: { version: string; warn: (message: string) => void; leaseMs?: number },
+  options: {
+    version: string;
+    warn: (message: string) => void;
+    leaseMs?: number;
+    /** After each heartbeat the database answered: stop the jobs a reaper ended meanwhile. */
+    afterHeartbeat?: () => void;
+  },
 ): InProcessMember {
   const id = inProcessMemberId();
   const leaseMs = options.leaseMs ?? IN_PROCESS_LEASE_MS;
@@ -40,6 +49,7 @@ export function joinAsInProcessMember(
           warned = true;
           options.warn(`member ${id}: its row was stopped by someone else; a reaper may end this job`);
         }
+        options.afterHeartbeat?.();
       } catch (error) {
         // The job goes on; the database is back (or not) by the next beat.
         if (!warned) options.warn(`member ${id}: heartbeat failed: ${(error as Error).message}`);

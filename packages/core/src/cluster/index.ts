@@ -7,7 +7,7 @@ export {
 } from "./cluster-worker.js";
 export { ensureFireKeys, fireOnce, type PlannedFire } from "./fire-keys.js";
 export { LeaderLock, type LeaderLockOptions } from "./leader-lock.js";
-export { type Reaped, reapLapsed } from "./reaper.js";
+export { type Reaped, type ReapOptions, reapLapsed } from "./reaper.js";
 export { CLAIM_LOCK, ensureClusterSchema } from "./schema.js";
 export {
   type ClaimedJob,

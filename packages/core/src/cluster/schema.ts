@@ -11,6 +11,8 @@ import { LOCK_SPACE, lockKey } from "./leader-lock.js";
 export const WORKERS_TABLE = "herdctl_workers";
 export const WORK_TABLE = "herdctl_work";
 export const LIMITS_TABLE = "herdctl_work_limits";
+/** The sequence each member life's session lock key comes from (member-lock.ts). */
+export const LOCK_KEYS = `${WORKERS_TABLE}_lock_key`;
 /** NOTIFY channel: a job was queued (payload empty; workers claim from the table). */
 export const WORK_CHANNEL = "herdctl_work";
 /**
@@ -25,6 +27,17 @@ export const JOB_CHANNEL = "herdctl_job";
  */
 export const CLAIM_LOCK: readonly [number, number] = [LOCK_SPACE, lockKey("work-claim")];
 
+/** The advisory locks' first key for members ("herm"), apart from the leader's and claim's space (member-lock.ts). */
+export const MEMBER_LOCK_SPACE = 0x6865726d;
+
+/**
+ * Takes the lock and records when; $1 id, $2 lock key, $3 pid, $4 host, $5 the lock space. One
+ * statement, run on a fresh session only (a second run would stack the lock, harmlessly).
+ */
+export const ACQUIRE_MEMBER_LOCK = `with got as (select pg_try_advisory_lock($5::int, $2::int) as ok)
+  update ${WORKERS_TABLE} set lock_at = clock_timestamp(), lock_lost_at = null
+  from got where got.ok and id = $1 and lock_key = $2 and pid = $3 and hostname = $4 and stopped_at is null`;
+
 /** The cluster's tables and functions; every statement is idempotent. */
 export const CLUSTER_DDL = `
       create table if not exists ${WORKERS_TABLE} (
@@ -37,8 +50,14 @@ export const CLUSTER_DDL = `
         started_at timestamptz not null default clock_timestamp(),
         heartbeat_at timestamptz not null default clock_timestamp(),
         stopped_at timestamptz,
-        lease_ms int
+        lease_ms int,
+        lock_key int,
+        lock_at timestamptz,
+        lock_lost_at timestamptz
       );
+      -- Each life of a member gets a lock key of its own (member-lock.ts), never reused while the
+      -- sequence has not gone round its 2^31 values.
+      create sequence if not exists ${LOCK_KEYS} as int cycle;
       -- Tables made before a daemon could be a member with no slots (it runs only its own jobs),
       -- and before each member recorded its lease (the reaper judges a silent member by its own
       -- lease, not the reaper's). Checked first, so a current table is not locked at every start.
@@ -52,6 +71,14 @@ export const CLUSTER_DDL = `
                        where table_name = '${WORKERS_TABLE}' and column_name = 'lease_ms'
                          and table_schema = current_schema()) then
           alter table ${WORKERS_TABLE} add column lease_ms int;
+        end if;
+        -- And before members held a session lock (member-lock.ts): the reaper then knows a killed
+        -- member at once instead of after its lease.
+        if not exists (select 1 from information_schema.columns
+                       where table_name = '${WORKERS_TABLE}' and column_name = 'lock_key'
+                         and table_schema = current_schema()) then
+          alter table ${WORKERS_TABLE} add column lock_key int, add column lock_at timestamptz,
+            add column lock_lost_at timestamptz;
         end if;
       end $$;
       create table if not exists ${WORK_TABLE} (

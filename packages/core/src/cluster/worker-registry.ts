@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type pg from "pg";
 import { isProcessAlive } from "../state/lock.js";
-import { WORKERS_TABLE } from "./schema.js";
+import { LOCK_KEYS, WORKERS_TABLE } from "./schema.js";
 
 /**
  * Who is in the fleet: each `herdctl worker` (and each `herdctl start` that runs jobs) has a row
@@ -76,25 +76,30 @@ export function checkIdentity(identity: WorkerIdentity, minSlots: 0 | 1 = 1): Wo
  * silent for `staleAfterMs` (its lease: recorded with the row, so other members' reapers judge
  * this one by it). A live worker with the same id is an error: two processes under one identity
  * would make every job record ambiguous.
+ *
+ * Each registration is a new life of the row: a new `lock_key` (member-lock.ts), not yet held.
+ * Returns that key.
  */
 export async function registerWorker(
   client: pg.ClientBase,
   identity: WorkerIdentity,
   staleAfterMs: number,
   minSlots: 0 | 1 = 1,
-): Promise<void> {
+): Promise<number> {
   const me = checkIdentity(identity, minSlots);
-  const { rowCount } = await client.query(
-    `insert into ${WORKERS_TABLE} as w (id, hostname, pid, labels, max_concurrent, version, lease_ms)
-     values ($1, $2, $3, $4, $5, $6, $7)
+  const { rows: mine } = await client.query<{ lock_key: number }>(
+    `insert into ${WORKERS_TABLE} as w (id, hostname, pid, labels, max_concurrent, version, lease_ms, lock_key)
+     values ($1, $2, $3, $4, $5, $6, $7, nextval('${LOCK_KEYS}'))
      on conflict (id) do update set hostname = excluded.hostname, pid = excluded.pid, labels = excluded.labels,
        max_concurrent = excluded.max_concurrent, version = excluded.version, lease_ms = excluded.lease_ms,
-       started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), stopped_at = null
+       started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), stopped_at = null,
+       lock_key = excluded.lock_key, lock_at = null, lock_lost_at = null
      where w.stopped_at is not null
-       or w.heartbeat_at < clock_timestamp() - make_interval(secs => coalesce(w.lease_ms, $7::int)::float8 / 1000)`,
+       or w.heartbeat_at < clock_timestamp() - make_interval(secs => coalesce(w.lease_ms, $7::int)::float8 / 1000)
+     returning w.lock_key`,
     [me.id, hostname(), process.pid, me.labels, me.maxConcurrent, me.version, Math.round(staleAfterMs)],
   );
-  if (rowCount === 1) return;
+  if (mine[0]) return mine[0].lock_key;
   const { rows } = await client.query<{ hostname: string; pid: number; ago: number }>(
     `select hostname, pid, extract(epoch from clock_timestamp() - heartbeat_at)::float8 as ago
      from ${WORKERS_TABLE} where id = $1`,
@@ -104,10 +109,12 @@ export async function registerWorker(
   // The previous holder ran on this machine and its process is gone (a daemon restarted after a
   // crash): the id is free now, not a lease later. Only if that row is still the one just read.
   if (other && other.hostname === hostname() && !(other.pid > 0 && isProcessAlive(other.pid))) {
-    const { rowCount: taken } = await client.query(
+    const { rows: taken } = await client.query<{ lock_key: number }>(
       `update ${WORKERS_TABLE} set pid = $3, labels = $4, max_concurrent = $5, version = $6, lease_ms = $7,
-         started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), stopped_at = null
-       where id = $1 and hostname = $2 and pid = $8`,
+         started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), stopped_at = null,
+         lock_key = nextval('${LOCK_KEYS}'), lock_at = null, lock_lost_at = null
+       where id = $1 and hostname = $2 and pid = $8
+       returning lock_key`,
       [
         me.id,
         other.hostname,
@@ -119,7 +126,7 @@ export async function registerWorker(
         other.pid,
       ],
     );
-    if (taken === 1) return;
+    if (taken[0]) return taken[0].lock_key;
   }
   throw new Error(
     `worker id ${JSON.stringify(me.id)} is in use by a running worker` +

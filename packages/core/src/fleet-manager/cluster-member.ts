@@ -67,6 +67,8 @@ export interface ClusterMemberOptions {
   };
   /** 0 for a daemon, which may claim nothing and still be a member for its own jobs. */
   minSlots?: 0 | 1;
+  /** After each heartbeat the database answered (ClusterWorkerOptions). */
+  afterHeartbeat?: () => void;
 }
 
 /**
@@ -96,6 +98,7 @@ export class ClusterMember {
       ...timings,
       run: (job, signal) => this.run(job, signal),
       onEvent: (event) => this.report(event),
+      afterHeartbeat: this.options.afterHeartbeat,
     });
     await this.worker.start();
   }
@@ -277,12 +280,12 @@ export class ClusterMember {
     else if (event.event === "reaped") {
       if (event.interrupted.length > 0)
         log(
-          `worker ${this.id}: ${event.interrupted.length} job(s) of a worker that stopped heartbeating interrupted` +
+          `worker ${this.id}: ${event.interrupted.length} job(s) of a worker that died or went silent interrupted` +
             (event.requeued.length > 0 ? `, ${event.requeued.length} queued again to resume` : ""),
         );
       if (event.orphans.length > 0)
         log(
-          `worker ${this.id}: ${event.orphans.length} job(s) a daemon that stopped heartbeating ran itself interrupted: ${event.orphans.join(", ")}`,
+          `worker ${this.id}: ${event.orphans.length} job(s) a daemon that died or went silent ran itself interrupted: ${event.orphans.join(", ")}`,
         );
     }
   }

@@ -578,6 +578,7 @@ export class FleetManager {
           configPath: this.loaded.configPath,
           cancelPending: (jobId) => this.control.isCancelPending(jobId),
           log: this.log,
+          afterHeartbeat: () => this.stopJobsEndedElsewhere(),
           notices: this.jobNotices(),
           timings: {
             ...worker?.timings,
@@ -600,6 +601,7 @@ export class FleetManager {
         this.ownJobsMember = joinAsInProcessMember(this.state.clusterJobs!, {
           version: this.options.version ?? LIBRARY_VERSION,
           warn: this.log,
+          afterHeartbeat: () => this.stopJobsEndedElsewhere(),
         });
       }
       if (background) {
@@ -763,6 +765,16 @@ export class FleetManager {
   /** A stop in progress cancels this worker's jobs now instead of letting them finish (second SIGTERM). */
   cancelWorkerJobs(): void {
     void this.member?.stop({ drain: false });
+  }
+
+  /** A member's heartbeat got through: its own jobs a reaper ended meanwhile stop here. */
+  private stopJobsEndedElsewhere(): void {
+    try {
+      this.control.stopEndedElsewhere();
+    } catch (error) {
+      // The database went away again: the next heartbeat looks again.
+      this.log(`could not check this process's jobs against their records: ${(error as Error).message}`);
+    }
   }
 
   /** The id this process claims jobs under, when it is a worker. */

@@ -258,6 +258,24 @@ export class JobControl {
     }
   }
 
+  /**
+   * PostgreSQL: the jobs this process runs itself whose records another member's reaper has
+   * already ended (this process was frozen, or cut off from the database, past its lease): their
+   * claude is killed here and nothing is written, since a final status is never changed. Called
+   * after each heartbeat the database answered.
+   */
+  stopEndedElsewhere(): void {
+    for (const entry of this.active.values()) {
+      if (!entry.running || entry.controller.signal.aborted) continue;
+      const record = this.deps.state.jobs.get(entry.job.id);
+      if (!record || !isTerminalStatus(record.status)) continue;
+      this.deps.log?.(
+        `job ${record.id} was ended by another member as ${record.status} (${record.error ?? "no reason given"}) while this process still ran it; stopping it here, its record stays as it is`,
+      );
+      entry.controller.abort(new ForcedCancel());
+    }
+  }
+
   runningJobs(agent?: string): JobRecord[] {
     return [
       ...[...this.active.values()].filter((e) => e.running).map((e) => e.job),

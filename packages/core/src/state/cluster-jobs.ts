@@ -1,8 +1,18 @@
 import { hostname } from "node:os";
-import { CLUSTER_DDL, LIMITS_TABLE, WORK_TABLE, WORKERS_TABLE } from "../cluster/schema.js";
+import { LOCK_GRACE_MS } from "../cluster/reaper.js";
+import {
+  ACQUIRE_MEMBER_LOCK,
+  CLUSTER_DDL,
+  LIMITS_TABLE,
+  LOCK_KEYS,
+  MEMBER_LOCK_SPACE,
+  WORK_TABLE,
+  WORKERS_TABLE,
+} from "../cluster/schema.js";
 import type { WorkLimits } from "../cluster/work-queue.js";
 import type { Db } from "./db-interface.js";
 import { translateStorageError } from "./errors.js";
+import type { SyncPgClient } from "./pg/sync-client.js";
 
 /** A worker as `herdctl status` lists it. */
 export interface ClusterWorkerStatus {
@@ -18,7 +28,7 @@ export interface ClusterWorkerStatus {
    */
   running: number;
   heartbeatAt: string;
-  /** Heard from within a lease and not stopped. */
+  /** Heard from within a lease, not stopped, and its session lock not gone (cluster/member-lock.ts). */
   alive: boolean;
 }
 
@@ -50,6 +60,8 @@ export class ClusterJobRepository {
   constructor(
     private readonly db: Db,
     private readonly where: string,
+    /** The state's connection, to hold an in-process member's session lock on (sync-client.ts). */
+    private readonly session?: Pick<SyncPgClient, "everyConnect">,
   ) {}
 
   /** Makes the cluster's tables if missing; several processes may start at once. */
@@ -152,19 +164,36 @@ export class ClusterJobRepository {
    */
   registerMember(member: { id: string; version: string; leaseMs: number }): void {
     const insert = () =>
-      this.db
-        .prepare(
-          `INSERT INTO ${WORKERS_TABLE} (id, hostname, pid, max_concurrent, version, lease_ms)
-           VALUES (?, ?, ?, 0, ?, ?)`,
-        )
-        .run(member.id, hostname(), process.pid, member.version, Math.round(member.leaseMs));
+      (
+        this.db
+          .prepare(
+            `INSERT INTO ${WORKERS_TABLE} (id, hostname, pid, max_concurrent, version, lease_ms, lock_key)
+             VALUES (?, ?, ?, 0, ?, ?, nextval('${LOCK_KEYS}')) RETURNING lock_key`,
+          )
+          .get(member.id, hostname(), process.pid, member.version, Math.round(member.leaseMs)) as {
+          lock_key: number;
+        }
+      ).lock_key;
+    let key: number;
     try {
-      insert();
+      key = insert();
     } catch {
-      // No workers table yet, or one from before members with no slots: make it current, once.
+      // No workers table yet, or one from before members with no slots or session locks: make
+      // it current, once.
       this.ensureTables();
-      this.run(insert);
+      key = this.run(insert);
     }
+    // Held on the state's own connection, which lives as long as this process (and is replaced,
+    // with the lock taken again, when lost): a kill -9 releases it at once (member-lock.ts).
+    this.run(() =>
+      this.session?.everyConnect(ACQUIRE_MEMBER_LOCK, [
+        member.id,
+        key,
+        process.pid,
+        hostname(),
+        MEMBER_LOCK_SPACE,
+      ]),
+    );
   }
 
   /** Renews a member's heartbeat (registerMember's); false if its row is stopped or gone. */
@@ -226,6 +255,7 @@ export class ClusterJobRepository {
           `SELECT w.id, w.hostname, w.labels, w.max_concurrent, w.version,
                to_char(w.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS heartbeat_at,
                CASE WHEN w.heartbeat_at >= clock_timestamp() - make_interval(secs => CAST(? AS float8) / 1000)
+                 AND NOT (w.lock_lost_at IS NOT NULL AND w.lock_lost_at < clock_timestamp() - make_interval(secs => CAST(? AS float8) / 1000))
                  THEN 1 ELSE 0 END AS alive,
                (SELECT COUNT(*) FROM ${WORK_TABLE} q WHERE q.status = 'running' AND q.worker_id = w.id)
                  + (SELECT COUNT(*) FROM jobs j WHERE j.status IN ('running', 'waiting_approval') AND j.worker_id = w.id
@@ -237,7 +267,7 @@ export class ClusterJobRepository {
                    AND j.status IN ('queued', 'running', 'waiting_approval')))
              ORDER BY w.id`,
         )
-        .all(ALIVE_MS, SILENT_SHOWN_MS),
+        .all(ALIVE_MS, LOCK_GRACE_MS, SILENT_SHOWN_MS),
     ) as Array<{
       id: string;
       hostname: string;

@@ -203,7 +203,7 @@ export class StateManager {
     return {
       ...this.repositories(db, client.server),
       scheduleFires: new ScheduleFireRepository(db, client.server),
-      clusterJobs: new ClusterJobRepository(db, client.server),
+      clusterJobs: new ClusterJobRepository(db, client.server, client),
     };
   }
 

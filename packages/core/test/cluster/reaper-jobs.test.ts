@@ -143,7 +143,7 @@ describe("the reaper and the jobs a daemon runs itself (outside the queue, no le
     state.jobs.start(leased);
     state.jobs.update(leased, { workerId: "dead" });
 
-    const reaped = await reapLapsed(client, true, 1_000);
+    const reaped = await reapLapsed(client, true, { staleAfterMs: 1_000 });
     expect(reaped.interrupted).toEqual([]);
     expect(reaped.orphans.map((o) => o.jobId).sort()).toEqual(
       [deadRunning, deadQueued, deadWaiting, stoppedRunning].sort(),
@@ -161,6 +161,6 @@ describe("the reaper and the jobs a daemon runs itself (outside the queue, no le
     for (const id of [liveRunning, slowRunning, nobody, leased])
       expect(state.jobs.require(id).status).toBe("running");
     // Once is enough: the next pass finds nothing.
-    expect((await reapLapsed(client, true, 1_000)).orphans).toEqual([]);
+    expect((await reapLapsed(client, true, { staleAfterMs: 1_000 })).orphans).toEqual([]);
   });
 });

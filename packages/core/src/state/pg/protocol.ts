@@ -23,7 +23,19 @@ export interface PgClose {
   readonly handle: number;
 }
 
-export type PgCall = PgOpen | PgQuery | PgClose;
+/**
+ * A statement to run now and again on every new connection of this handle (a session lock the
+ * process holds for as long as it lives: cluster/member-lock.ts). Its connection, once lost, is
+ * replaced at once rather than at the next query.
+ */
+export interface PgEveryConnect {
+  readonly op: "every-connect";
+  readonly handle: number;
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+export type PgCall = PgOpen | PgQuery | PgClose | PgEveryConnect;
 
 export interface PgReply {
   readonly handle?: number;

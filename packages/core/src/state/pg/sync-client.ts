@@ -82,6 +82,16 @@ export class SyncPgClient {
     return { rows: (reply.rows ?? []) as Row[], rowCount: reply.rowCount ?? 0 };
   }
 
+  /**
+   * Runs a statement now and again on each new connection this client opens (in `$n` form): what
+   * the session holds (a member's lock) lives as long as the process, not one connection. A lost
+   * connection is then replaced at once, not at the next query. Returns the rows it changed now.
+   */
+  everyConnect(sql: string, params: readonly unknown[]): number {
+    if (this.closed) throw new Error(`the connection to ${this.server} is closed`);
+    return this.send({ op: "every-connect", handle: this.handle, sql, params }).rowCount ?? 0;
+  }
+
   /** Runs several statements with no parameters (a migration). */
   exec(sql: string): void {
     this.query(sql);

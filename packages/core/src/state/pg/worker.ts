@@ -17,6 +17,11 @@ interface Connection {
   readonly options: PgOpen;
   client: pg.Client;
   broken: boolean;
+  /** Run on every new connection (PgEveryConnect). */
+  setup?: { sql: string; params: readonly unknown[] };
+  /** A lost connection with a setup being replaced at once; a call waits for that one try. */
+  reviving?: Promise<void>;
+  closed?: boolean;
 }
 
 const connections = new Map<number, Connection>();
@@ -33,10 +38,15 @@ async function connect(options: PgOpen, entry?: Connection): Promise<pg.Client> 
     keepAlive: true,
     application_name: "herdctl",
   });
-  // Without a listener a dropped connection would crash the thread; the next call reconnects.
-  client.on("error", () => {
-    if (entry) entry.broken = true;
-  });
+  // Without a listener a dropped connection would crash the thread; the next call reconnects,
+  // or at once when the connection holds something for the session (its setup).
+  const lost = () => {
+    if (!entry || retired.has(client) || entry.client !== client || entry.closed) return;
+    entry.broken = true;
+    if (entry.setup) entry.reviving ??= revive(entry).finally(() => (entry.reviving = undefined));
+  };
+  client.on("error", lost);
+  client.on("end", lost);
   try {
     await client.connect();
   } catch (error) {
@@ -44,6 +54,27 @@ async function connect(options: PgOpen, entry?: Connection): Promise<pg.Client> 
     throw error;
   }
   return client;
+}
+
+/** One try at a new connection with its setup; a failure leaves it broken for the next call. */
+async function revive(entry: Connection): Promise<void> {
+  try {
+    await replace(entry);
+  } catch {
+    // The next call tries again (and fails with the server's reason if it is still away).
+  }
+}
+
+/** Connections replaced: their own end is no loss. */
+const retired = new WeakSet<pg.Client>();
+
+async function replace(entry: Connection): Promise<void> {
+  retired.add(entry.client);
+  entry.client.end().catch(() => {});
+  const client = await connect(entry.options, entry);
+  entry.client = client;
+  entry.broken = false;
+  if (entry.setup) await client.query(entry.setup.sql, entry.setup.params as unknown[]).catch(() => {});
 }
 
 async function query(entry: Connection, sql: string, params: readonly unknown[]) {
@@ -73,18 +104,27 @@ runAsWorker(async (call: PgCall): Promise<PgReply> => {
     case "query": {
       const entry = connections.get(call.handle);
       if (!entry) throw new Error(`no open Postgres connection ${call.handle}`);
+      if (entry.reviving) await entry.reviving;
       if (entry.broken) {
         if (!call.reconnect) throw new Error("the connection to PostgreSQL was lost during a transaction");
-        entry.client.end().catch(() => {});
-        entry.client = await connect(entry.options, entry);
-        entry.broken = false;
+        await replace(entry);
       }
+      const result = await query(entry, call.sql, call.params);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    }
+    case "every-connect": {
+      const entry = connections.get(call.handle);
+      if (!entry) throw new Error(`no open Postgres connection ${call.handle}`);
+      if (entry.reviving) await entry.reviving;
+      if (entry.broken) await replace(entry);
+      entry.setup = { sql: call.sql, params: call.params };
       const result = await query(entry, call.sql, call.params);
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     }
     case "close": {
       const entry = connections.get(call.handle);
       connections.delete(call.handle);
+      if (entry) entry.closed = true;
       await entry?.client.end().catch(() => {});
       return {};
     }
