@@ -39,7 +39,10 @@ const runs = LANES.map(
           "--project",
           project,
           `--maxWorkers=${workers}`,
-          "--minWorkers=1",
+          // As many kept as started: tinypool ending a worker left idle above the minimum (a lane
+          // whose last files outlast the others) rejected with "Terminating worker thread" and
+          // ended the whole vitest process (vitest#8133, #8564).
+          `--minWorkers=${workers}`,
           "--passWithNoTests",
           ...extra,
         ],

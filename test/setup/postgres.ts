@@ -94,8 +94,20 @@ export function postgresDatabase(): TestDatabase {
   afterAll(async () => {
     if (url === undefined) return;
     url = undefined;
-    // `with (force)` ends connections a killed child process left behind.
-    await admin((client) => client.query(`drop database if exists "${name}" with (force)`));
+    // `with (force)` ends connections a killed child process left behind. It refuses while an
+    // autovacuum worker is in the database (a process of no role the test role may end: SQLSTATE
+    // 42501), which a file with much churn meets now and then; that worker is gone within moments.
+    await admin(async (client) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.query(`drop database if exists "${name}" with (force)`);
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== "42501" || attempt >= 40) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    });
   });
   return {
     get url() {
