@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { parseDocument } from "yaml";
 import { loadFleet } from "../../packages/core/src/config/index.js";
 import { AgentSchema, FleetSchema } from "../../packages/core/src/config/schema.js";
-import { fencedBlocks, ROOT, readText, rel } from "./markdown.js";
+import { documentedFiles, fencedBlocks, readText, rel } from "./markdown.js";
 
 /**
- * Every ```yaml block of README.md and docs/*.md is what a user copies into a fleet or agent file,
+ * Every ```yaml block of README.md, docs/*.md and the examples' READMEs is what a user copies into a fleet or agent file,
  * so each one is loaded through the real loader (loadFleet) in a temp folder and must load.
  */
 
@@ -21,6 +21,20 @@ const NOT_CONFIG: readonly { file: string; line: string; why: string }[] = [];
 
 /** Blocks written to show an error, with the message the doc beside them promises. None today. */
 const MEANT_TO_FAIL: readonly { file: string; line: string; error: string }[] = [];
+
+/**
+ * Blocks that load with a warning when copied into an agent file as they stand, because the doc
+ * beside them says they belong elsewhere for some agents; every other block must load silently.
+ */
+const MEANT_TO_WARN: readonly { file: string; line: string; warning: string }[] = [
+  // A gate runs commands: in an agent file only for a Docker agent or one allowed Bash (said above the blocks).
+  {
+    file: "docs/agents.md",
+    line: "gh issue list --repo acme/shop",
+    warning: "this gate is in the agent file",
+  },
+  { file: "docs/agents.md", line: "curl -fsS", warning: "this gate is in the agent file" },
+];
 
 const AGENT_KEYS = new Set(Object.keys(AgentSchema.shape));
 const FLEET_ONLY_KEYS = new Set(Object.keys(FleetSchema.shape).filter((k) => !AGENT_KEYS.has(k)));
@@ -146,21 +160,13 @@ interface Snippet {
   text: string;
 }
 
-const snippets: Snippet[] = [join(ROOT, "README.md"), ...docsMarkdown()].flatMap((path) =>
+const snippets: Snippet[] = documentedFiles().flatMap((path) =>
   fencedBlocks(readText(path), "yaml").map((b) => ({
     where: `${rel(path)}:${b.line}`,
     doc: rel(path),
     text: b.text,
   })),
 );
-
-// docs/*.md only: an example's README shows the files beside it, which that example's own test loads.
-function docsMarkdown(): string[] {
-  return readdirSync(join(ROOT, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .sort()
-    .map((f) => join(ROOT, "docs", f));
-}
 
 const matches = (s: Snippet, entry: { file: string; line: string }): boolean =>
   s.doc === entry.file && s.text.includes(entry.line);
@@ -171,7 +177,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("YAML examples in README.md and docs/*.md load through loadFleet", () => {
   it("finds the blocks, and every allow-list entry still names one", () => {
     expect(snippets.length).toBeGreaterThan(25);
-    for (const entry of [...NOT_CONFIG, ...MEANT_TO_FAIL])
+    for (const entry of [...NOT_CONFIG, ...MEANT_TO_FAIL, ...MEANT_TO_WARN])
       expect(
         snippets.some((s) => matches(s, entry)),
         `${entry.file}: ${entry.line}`,
@@ -197,12 +203,18 @@ describe("YAML examples in README.md and docs/*.md load through loadFleet", () =
         layOut(dir, home, partsOf(snippet.text));
         const load = loadFleet(dir, { env: { HOME: home, ...envFor(snippet.text) } });
         const meant = MEANT_TO_FAIL.find((e) => matches(snippet, e));
-        if (meant) await expect(load).rejects.toThrow(meant.error);
+        if (meant) {
+          await expect(load).rejects.toThrow(meant.error);
+          return;
+        }
         // The loader's own message names the file, line and key, so the failure shows what to fix.
-        else
-          await load.catch((error: Error) =>
-            expect.fail(`${snippet.where} does not load:\n${error.message}`),
-          );
+        const loaded = await load.catch((error: Error) =>
+          expect.fail(`${snippet.where} does not load:\n${error.message}`),
+        );
+        const warning = MEANT_TO_WARN.find((e) => matches(snippet, e))?.warning;
+        const warnings = loaded.warnings.map((w) => `${w.file}:${w.line} ${w.path}: ${w.message}`);
+        if (warning === undefined) expect(warnings, `${snippet.where} loads with warnings`).toEqual([]);
+        else expect(warnings.join("\n")).toContain(warning);
       } finally {
         vi.unstubAllEnvs();
       }
