@@ -96,3 +96,33 @@ export function linksOf(markdown: string): Link[] {
 }
 
 export const readText = (path: string): string => readFileSync(path, "utf8");
+
+export interface FencedBlock {
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  readonly text: string;
+}
+
+/**
+ * The fenced code blocks tagged `lang` (```yaml …```), with the line each opens on. A fence indented
+ * inside a list item has that indent taken off its lines, as Markdown renders (and users copy) them.
+ */
+export function fencedBlocks(markdown: string, lang: string): FencedBlock[] {
+  const blocks: FencedBlock[] = [];
+  let open: { fence: string; indent: number; line: number; lang: string; body: string[] } | undefined;
+  markdown.split("\n").forEach((text, i) => {
+    const m = /^(\s*)(`{3,}|~{3,})\s*(\S*)/.exec(text);
+    if (open === undefined) {
+      if (m) open = { fence: m[2]!, indent: m[1]!.length, line: i + 1, lang: m[3]!, body: [] };
+      return;
+    }
+    if (m && m[2]!.startsWith(open.fence) && m[3] === "") {
+      if (open.lang === lang) blocks.push({ line: open.line, text: `${open.body.join("\n")}\n` });
+      open = undefined;
+      return;
+    }
+    const indent = /^ */.exec(text)![0].length;
+    open.body.push(text.slice(Math.min(indent, open.indent)));
+  });
+  return blocks;
+}

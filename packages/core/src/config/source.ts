@@ -43,8 +43,14 @@ export type SNode =
       secret?: boolean;
     };
 
+const YAML_HINT = "fix the YAML syntax";
 // biome-ignore lint/suspicious/noTemplateCurlyInString: shows the user the literal ${VAR} syntax
-const YAML_HINT = "fix the YAML syntax; inside { } and [ ], put ${VAR} references in quotes";
+const YAML_REFERENCE_HINT = "fix the YAML syntax; inside { } and [ ], put ${VAR} references in quotes";
+
+/** The quoting advice only where the failing line has a `${`: a duplicate key or a bad indent is not about it. */
+function yamlHint(text: string, line: number): string {
+  return text.split("\n")[line - 1]?.includes("${") ? YAML_REFERENCE_HINT : YAML_HINT;
+}
 
 /**
  * A `${VAR}` standing as a whole value inside a flow collection, unquoted: `{ url: ${DATABASE_URL} }`
@@ -107,7 +113,8 @@ export async function readYamlFile(
     // The parser's recovery reports follow-on errors for the same mistake; one per line is the signal.
     const seenLines = new Set<number>();
     const issues = doc.errors
-      .map((e) => ({ ...toIssue(e), hint: YAML_HINT }))
+      .map((e) => toIssue(e))
+      .map((issue) => ({ ...issue, hint: yamlHint(text, issue.line) }))
       .filter((issue) => !seenLines.has(issue.line) && seenLines.add(issue.line));
     return { file, issues, warnings };
   }

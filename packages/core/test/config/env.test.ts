@@ -129,7 +129,7 @@ describe("environment interpolation", () => {
       "a.yaml": "name: a\nenv: { A: ${A}, B: [1 }\n",
     });
     await expect(loadFleet(dir, { env: { A: "x" } })).rejects.toThrow(
-      /a\.yaml:2:\d+: .*\n\s+hint: fix the YAML syntax/,
+      /a\.yaml:2:\d+: .*\n\s+hint: fix the YAML syntax; inside \{ \} and \[ \], put \$\{VAR\} references in quotes/,
     );
   });
 });

@@ -261,6 +261,8 @@ const cases: Case[] = [
     name: "duplicate YAML key",
     files: agentFleet("name: a\nmodel: x\nmodel: y\n"),
     expected: ["agents/a.yaml:3:1: Map keys must be unique"],
+    // No advice about quoting ${VAR} for a line that has none (docs/configuration.md once showed this).
+    hint: "fix the YAML syntax",
   },
   {
     name: "missing agent file",
