@@ -115,6 +115,7 @@ afterAll(async () => {
 describe("1,000 schedule fires, two daemons competing for leadership", () => {
   it("every fire is enqueued exactly once across two kill -9 handovers", async () => {
     const running = new Map<string, ChildProcess>();
+    const kills: string[] = [];
     for (const name of ["a", "b"]) running.set(name, await startDaemon(name));
     /** The daemon that wrote the newest key: the leader as far as the database knows. */
     const leader = async (): Promise<string> => {
@@ -138,6 +139,7 @@ describe("1,000 schedule fires, two daemons competing for leadership", () => {
       const name = await leader();
       const other = [...running.keys()].find((n) => n !== name)!;
       running.get(name)!.kill("SIGKILL");
+      kills.push(new Date().toISOString());
       const before = await tally();
       await waitFor(
         (t) => firedBy(t, running.get(other)!) > firedBy(before, running.get(other)!) + 20,
@@ -165,19 +167,27 @@ describe("1,000 schedule fires, two daemons competing for leadership", () => {
       for (const r of rows) expect(Number(r.jobs), `${r.agent}/${r.schedule}`).toBe(Number(r.keys));
       const total = rows.reduce((n, r) => n + Number(r.keys), 0);
       expect(total).toBeGreaterThanOrEqual(TARGET);
-      // No run lost in a handover: each schedule fired within a bound of its last fire, however
-      // the leadership moved. The bound: a job the killed daemon's worker had claimed holds its
-      // agent's one slot until a reaper sees the daemon's session lock gone for 1.5 s (its lease,
-      // 10 s, if that path failed; 20.7 s was seen at load 14 before the lock path), then the
-      // interval (1 s) and the new leader's takeover (about 1 s). A lost run shows as a gap of
-      // minutes (the test runs ~100 s).
-      const gaps = await client.query<{ worst: number }>(
-        `select max(gap) as worst from (
-           select extract(epoch from (planned_at::timestamptz - lag(planned_at::timestamptz)
-             over (partition by agent, schedule order by planned_at))) as gap
-           from herdctl_schedule_fires) g`,
+      // No schedule lost in a handover: each still fires at the end, so none stopped for good
+      // when the leadership moved (a schedule left behind would stop here, not show as a gap).
+      const stalled = await client.query<{ agent: string; schedule: string; behind: number }>(
+        `select agent, schedule, extract(epoch from (max(max(planned_at::timestamptz)) over ()
+                  - max(planned_at::timestamptz))) as behind
+           from herdctl_schedule_fires group by agent, schedule order by behind desc limit 1`,
       );
-      expect(Number(gaps.rows[0]!.worst)).toBeLessThan(20);
+      expect(Number(stalled.rows[0]!.behind), JSON.stringify(stalled.rows[0])).toBeLessThan(30);
+      // And none paused long: the bound is a handover's, the taking-over daemon's pace under load
+      // included (a killed daemon's claim is freed once its session lock has been gone 1.5 s; then
+      // the interval and the takeover). Seen: 15.7 s and 20.7 s at load 14, 24.5 s at load ~12 with
+      // another such file beside it; a pause of a minute means a handover that did not happen.
+      const gaps = await client.query<{ agent: string; schedule: string; gap: number; at: string }>(
+        `select agent, schedule, gap, planned_at as at from (
+           select agent, schedule, planned_at, extract(epoch from (planned_at::timestamptz
+             - lag(planned_at::timestamptz) over (partition by agent, schedule order by planned_at))) as gap
+           from herdctl_schedule_fires) g
+         where gap is not null order by gap desc limit 1`,
+      );
+      const worst = gaps.rows[0]!;
+      expect(Number(worst.gap), `${JSON.stringify(worst)}; kills at ${kills.join(", ")}`).toBeLessThan(60);
     } finally {
       await client.end();
     }
