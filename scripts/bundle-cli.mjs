@@ -250,6 +250,10 @@ await build({
   entryPoints: { query: join(cli, "src/query.ts") },
   outdir,
   outExtension: { ".js": ".cjs" },
+  // Minified, it is half the size: less to read and a smaller cache to load (jobs: ~10 ms of CPU
+  // less, alternating 30 runs each). Stack traces (-v) go through the source map. Not keepNames,
+  // which cost as much again: herdctl's errors name themselves (`this.name = …`).
+  minify: true,
   // What core's modules find beside their own file (better-sqlite3's addon, the workers) they
   // find beside this one.
   banner: { js: 'var __herdctlModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
