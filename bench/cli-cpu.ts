@@ -71,7 +71,9 @@ try {
     for (let round = 0; round <= RUNS; round++)
       for (const [i, [, armArgs]] of arms.entries()) {
         const { cpu, wall } = await cpuOf(armArgs);
-        if (round > 0) samples[i]!.cpu.push(cpu), samples[i]!.wall.push(wall);
+        if (round === 0) continue;
+        samples[i]!.cpu.push(cpu);
+        samples[i]!.wall.push(wall);
       }
     for (const [i, [name]] of arms.entries()) {
       const s = samples[i]!;
