@@ -26,7 +26,8 @@ export async function runQuery(argv: readonly string[]): Promise<boolean> {
     else if (call.command === "jobs") await listJobs(ctx, call.options);
     else await showJob(ctx, call.id, call.options);
   } catch (error) {
-    // Nothing is printed before the fleet is parsed: commander's program answers from the start.
+    // Nothing is printed before the fleet is parsed (at most the store's notice that it tightened
+    // its files' modes, work done once): commander's program answers from the start.
     if (error instanceof ParseElsewhere) return false;
     reportFailure(error, call.globals.verbose === true);
   }
