@@ -240,8 +240,8 @@ chmodSync(join(outdir, `${entry}.js`), 0o755);
  * query.cjs (src/query.ts): `status`, `jobs` and `job` as one CommonJS file, which index.ts runs
  * compiled from its V8 code cache (src/code-cache.ts; written by writeCodeCache below): V8 takes
  * a code cache only for a script, not for an ES module. One file, so what the commands' dynamic
- * imports load (the state store, the control client, the fleet's parse for a `status` whose kept
- * facts are stale) is in it too, each evaluated only when first imported.
+ * imports load (the state store, the control client) is in it too, each evaluated only when first
+ * imported; not the fleet's parser (parseElsewhere above).
  */
 const QUERY = "query.cjs";
 await build({
@@ -348,7 +348,7 @@ async function writeBuiltHelp() {
 
 /**
  * dist/query.cjs.v8cache: V8's code for query.cjs after it has answered `jobs`, `job` and `status`
- * for a scratch fleet of one agent and one job, so the cache holds what those commands compile
+ * for a scratch fleet of one agent and no jobs, so the cache holds what those commands compile
  * (src/code-cache.ts). In a process of its own, the one that made the fleet's `status` facts
  * having run before it, so the fleet's parse (zod, YAML) is not among them.
  */
@@ -360,7 +360,7 @@ async function writeCodeCache() {
         import { writeFileSync } from "node:fs";
         import { cacheFileOf, requireCompiled } from "./src/code-cache.ts";
         const [file, ...commands] = process.argv.slice(2);
-        const { exports, script, rejected } = requireCompiled(file, "/nonexistent");
+        const { exports, script } = requireCompiled(file, "/nonexistent");
         for (const command of commands) {
           const { args, code } = JSON.parse(command);
           if (!(await exports.runQuery([process.argv[0], file, ...args])) || (process.exitCode ?? 0) !== code)

@@ -4,8 +4,9 @@ import type { Script } from "node:vm";
 /**
  * Runs a CommonJS file (dist/query.cjs) compiled from the V8 code cache beside it,
  * `<file>.v8cache`, which scripts/bundle-cli.mjs writes at build time after running the file's
- * commands once. Compiling its ~400 KB of JavaScript took a query command's start-up ~15 ms;
- * from the cache V8 takes the functions those commands run as they were compiled then. The cache
+ * commands once. Compiling the ES modules these commands loaded took ~15 ms of their start-up
+ * (and Node 20 keeps no compile cache for ES modules); from the cache V8 takes the functions the
+ * commands run as they were compiled then. The cache
  * is part of the build, as trusted as the bundle beside it; nothing writes it at run time. V8
  * refuses a cache made by another Node or V8 version or with other V8 flags
  * (`script.cachedDataRejected`), and the file then compiles as without one.
