@@ -15,10 +15,11 @@
  *   Through the daemon, the Docker agent is timed twice: with warm containers (the default) and
  *   with a daemon started with `--no-warm` (each job creates its container), in the same run.
  *
- *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker] [--before DIST/index.js]
+ *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker | --queries] [--before DIST/index.js]
  *
  * `--docker`: the Docker rows only (in-process, daemon, daemon --no-warm); `--no-docker`: a full run
- * without them. `--before FILE`: another build's CLI (e.g. a copy of packages/cli/dist made before a
+ * without them; `--queries`: the `status`, `jobs` and `job <id>` rows only, without and with a
+ * daemon (what a change to their start-up moves). `--before FILE`: another build's CLI (e.g. a copy of packages/cli/dist made before a
  * change, kept beside it so that its packages resolve) is timed in the same loop as each command
  * row's baseline and ours, and reported in a row of its own: a before/after in one run, under the
  * same load.
@@ -56,6 +57,8 @@ if (beforeFlag !== -1 && !beforeArg)
   throw new Error("--before needs the path of another build's dist/index.js");
 /** Only the Docker trigger rows: what a change to the container path moves. */
 const DOCKER_ONLY = process.argv.includes("--docker");
+/** Only the status/jobs/job rows: no --version/--help, no triggers. */
+const QUERIES_ONLY = process.argv.includes("--queries");
 const RUNS = QUICK ? 2 : 9;
 const TRIGGER_RUNS = QUICK ? 1 : 7;
 const JOBS = 100_000;
@@ -68,7 +71,7 @@ const standin = await startStandin({ responder: () => textReply("hello") });
 const env: NodeJS.ProcessEnv = { ...process.env, ...claudeEnv(standin, root.dir), NO_COLOR: "1" };
 // As in job-overhead.ts, quick runs leave Docker out (its first image build takes minutes);
 // --no-docker leaves it out of a full run.
-const withDocker = !QUICK && !process.argv.includes("--no-docker");
+const withDocker = !QUICK && !QUERIES_ONLY && !process.argv.includes("--no-docker");
 if (withDocker) {
   await ensureRuntimeImage();
   await removeFleetContainers(FLEET);
@@ -344,14 +347,16 @@ async function stopDaemon(daemon: ChildProcess): Promise<void> {
 
 let daemon: ChildProcess | undefined;
 try {
-  if (!DOCKER_ONLY) {
+  if (!DOCKER_ONLY && !QUERIES_ONLY) {
     await againstNode("herdctl --version", ["--version"]);
     await againstNode("herdctl --help", ["--help"]);
+  }
+  if (!DOCKER_ONLY) {
     await againstNodeAndQuery(`herdctl status @${JOBS} jobs, no daemon`, ["status"], queries.statusNoDaemon);
     await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, no daemon`, ["jobs"], queries.jobs);
     await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, no daemon`, ["job", someJob], queries.job);
   }
-  await triggers("in-process (no daemon)", false, DOCKER_ONLY ? "docker" : undefined);
+  if (!QUERIES_ONLY) await triggers("in-process (no daemon)", false, DOCKER_ONLY ? "docker" : undefined);
   daemon = await startDaemon();
   if (!DOCKER_ONLY) {
     await againstNodeAndQuery(
@@ -366,7 +371,7 @@ try {
       queries.job,
     );
   }
-  await triggers("through the daemon", true, DOCKER_ONLY ? "docker" : undefined);
+  if (!QUERIES_ONLY) await triggers("through the daemon", true, DOCKER_ONLY ? "docker" : undefined);
   if (withDocker) {
     // The same daemon path with each job creating its container: what warm containers save.
     await stopDaemon(daemon);

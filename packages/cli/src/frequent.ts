@@ -14,6 +14,8 @@ import { runProgram } from "./run.js";
  * few module files instead of the many small chunks esbuild splits the whole CLI into, and
  * commander only their definitions. Commander parses, helps and reports errors for one of these
  * commands as the whole program would: a subcommand's parsing and help involve no other command.
+ * `status`, `jobs` and `job` come here only when query.cjs (query.ts) leaves them: for help, a
+ * command line it does not take as it is, or a fleet to parse.
  */
 exitQuietlyWhenOutputCloses();
 const program = globalProgram();

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { requireCompiled } from "../src/code-cache.js";
 import { assertBuilt, BIN } from "./helpers/cli.js";
 
 // What `status`, `jobs` and `job` load before their action runs is what every one of them waits
@@ -9,6 +10,7 @@ import { assertBuilt, BIN } from "./helpers/cli.js";
 beforeAll(assertBuilt);
 
 const FREQUENT = join(dirname(BIN), "frequent.js");
+const QUERY = join(dirname(BIN), "query.cjs");
 
 /** The files `file` loads before it runs: its static imports, transitively (dynamic ones left out). */
 function staticGraph(file: string, seen = new Set<string>()): Set<string> {
@@ -43,5 +45,19 @@ describe("what the frequent commands load at start", () => {
         /state\/manager\.ts|state\/db\.ts|node_modules\/better-sqlite3|node_modules\/croner/.test(m),
       ),
     ).toEqual([]);
+  });
+});
+
+describe("query.cjs, which status, jobs and job run from (src/query.ts)", () => {
+  it("carries neither pg nor the fleet's parser (zod, YAML): a query that needs the parse is the program's", () => {
+    // Minified, it has no `// path` comments: its source map names what it was built from.
+    const modules = (JSON.parse(readFileSync(`${QUERY}.map`, "utf8")) as { sources: string[] }).sources;
+    expect(modules.some((m) => m.endsWith("core/src/state/manager.ts"))).toBe(true);
+    expect(modules.filter((m) => /node_modules\/(pg|zod|yaml)\//.test(m))).toEqual([]);
+  });
+
+  it("has a code cache this Node takes", () => {
+    // A cache V8 refuses (another Node, other V8 flags) costs the compile it was made to save.
+    expect(requireCompiled(QUERY).rejected).toBe(false);
   });
 });

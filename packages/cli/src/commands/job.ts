@@ -112,31 +112,34 @@ export function registerJob(program: Command): void {
     .description("show one job in full")
     .argument("<id>", "job id (from herdctl jobs)")
     .option("--logs", "also print the job's output")
-    .action(async (id: string, options: { logs?: boolean }, command: Command) => {
-      const ctx = new CommandContext(command.optsWithGlobals());
-      const state = await ctx.openState();
-      try {
-        const job = requireJob(state, id);
-        const origin = jobOrigin(state, job);
-        // Output is streamed line by line: a job's output can be far larger than memory should hold.
-        const write = drainedWriter(ctx.stdout);
-        if (ctx.json) {
-          if (options.logs)
-            await printJsonWithArray(write, { job, origin }, "output", state.jobOutputLines(job.id));
-          else ctx.printJson({ job, origin });
-          return;
-        }
-        for (const line of jobDetails(job, ctx.out, origin)) ctx.print(line);
-        if (options.logs) {
-          const count = state.jobOutputLineCount(job.id);
-          ctx.print("");
-          ctx.print(ctx.out.dim(`Output (${count} message${count === 1 ? "" : "s"}):`));
-          for (const l of state.jobOutputLines(job.id))
-            for (const line of renderMessage(l.message as { type: string }, ctx.out))
-              await write(`${line}\n`);
-        }
-      } finally {
-        state.close();
-      }
-    });
+    .action((id: string, options: { logs?: boolean }, command: Command) =>
+      showJob(new CommandContext(command.optsWithGlobals()), id, options),
+    );
+}
+
+/** `herdctl job <id> [--logs]`: one job in full, and its output with --logs. */
+export async function showJob(ctx: CommandContext, id: string, options: { logs?: boolean }): Promise<void> {
+  const state = await ctx.openState();
+  try {
+    const job = requireJob(state, id);
+    const origin = jobOrigin(state, job);
+    // Output is streamed line by line: a job's output can be far larger than memory should hold.
+    const write = drainedWriter(ctx.stdout);
+    if (ctx.json) {
+      if (options.logs)
+        await printJsonWithArray(write, { job, origin }, "output", state.jobOutputLines(job.id));
+      else ctx.printJson({ job, origin });
+      return;
+    }
+    for (const line of jobDetails(job, ctx.out, origin)) ctx.print(line);
+    if (options.logs) {
+      const count = state.jobOutputLineCount(job.id);
+      ctx.print("");
+      ctx.print(ctx.out.dim(`Output (${count} message${count === 1 ? "" : "s"}):`));
+      for (const l of state.jobOutputLines(job.id))
+        for (const line of renderMessage(l.message as { type: string }, ctx.out)) await write(`${line}\n`);
+    }
+  } finally {
+    state.close();
+  }
 }

@@ -7,7 +7,7 @@ import type { Style } from "../output/style.js";
 import { statusColour } from "../output/style.js";
 import { visible } from "../output/terminal-text.js";
 
-interface JobsOptions {
+export interface JobsOptions {
   agent?: string;
   status?: string;
   limit: string;
@@ -54,33 +54,37 @@ export function registerJobs(program: Command): void {
     .option("-l, --limit <n>", "at most this many jobs", "20")
     .option("--since <time>", "only jobs created since a time (ISO) or for a duration back (2h, 1d)")
     .option("--before <job-id>", "only jobs older than this one (the nextCursor of a previous page)")
-    .action(async (options: JobsOptions, command: Command) => {
-      const ctx = new CommandContext(command.optsWithGlobals());
-      const limit = parseCount(options.limit, "--limit");
-      const status = options.status === undefined ? undefined : parseStatus(options.status);
-      const since = options.since === undefined ? undefined : parseSince(options.since);
-      const state = await ctx.openState();
-      try {
-        if (options.agent !== undefined) await checkAgentFilter(ctx, state, options.agent);
-        if (options.before !== undefined) requireJob(state, options.before);
-        const page = state.jobs.list({ agent: options.agent, status, since, before: options.before, limit });
-        if (ctx.json) {
-          ctx.printJson(page);
-          return;
-        }
-        if (page.jobs.length === 0) {
-          ctx.print("no jobs match");
-          return;
-        }
-        ctx.print(jobsTable(page.jobs, ctx.out));
-        if (page.nextCursor)
-          ctx.print(
-            ctx.out.dim(
-              `more: herdctl jobs --before ${page.nextCursor}${options.agent ? ` -a ${options.agent}` : ""}`,
-            ),
-          );
-      } finally {
-        state.close();
-      }
-    });
+    .action((options: JobsOptions, command: Command) =>
+      listJobs(new CommandContext(command.optsWithGlobals()), options),
+    );
+}
+
+/** `herdctl jobs [options]`: a page of the job history, newest first. */
+export async function listJobs(ctx: CommandContext, options: JobsOptions): Promise<void> {
+  const limit = parseCount(options.limit, "--limit");
+  const status = options.status === undefined ? undefined : parseStatus(options.status);
+  const since = options.since === undefined ? undefined : parseSince(options.since);
+  const state = await ctx.openState();
+  try {
+    if (options.agent !== undefined) await checkAgentFilter(ctx, state, options.agent);
+    if (options.before !== undefined) requireJob(state, options.before);
+    const page = state.jobs.list({ agent: options.agent, status, since, before: options.before, limit });
+    if (ctx.json) {
+      ctx.printJson(page);
+      return;
+    }
+    if (page.jobs.length === 0) {
+      ctx.print("no jobs match");
+      return;
+    }
+    ctx.print(jobsTable(page.jobs, ctx.out));
+    if (page.nextCursor)
+      ctx.print(
+        ctx.out.dim(
+          `more: herdctl jobs --before ${page.nextCursor}${options.agent ? ` -a ${options.agent}` : ""}`,
+        ),
+      );
+  } finally {
+    state.close();
+  }
 }

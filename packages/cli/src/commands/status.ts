@@ -21,94 +21,97 @@ export function registerStatus(program: Command): void {
     .command("status")
     .description("the fleet, or one agent: schedules, running and queued jobs, last results")
     .argument("[agent]", "show one agent in detail")
-    .action(async (agentName: string | undefined, _options: unknown, command: Command) => {
-      const ctx = new CommandContext(command.optsWithGlobals());
-      const client = await daemonClient(ctx);
-      const status = client
-        ? await client.call<FleetStatus>("GET", "/api/status")
-        : await (await import("../status-offline.js")).offlineStatus(ctx);
-      if (agentName !== undefined) {
-        const agent = status.agents.find((a) => a.name === agentName);
-        if (!agent) {
-          const names = status.agents.map((a) => a.name);
-          if (!isAgentName(agentName)) throw new CliError(`"${agentName}" is not a valid agent name`, 2);
-          throw new CliError(
-            `agent "${agentName}" not found. Nearest: ${nearestNames(agentName, names).join(", ") || "none"}. Available: ${names.join(", ")}`,
-          );
-        }
-        if (ctx.json) ctx.printJson(agent);
-        else printAgent(ctx, agent);
-        return;
-      }
-      if (ctx.json) {
-        ctx.printJson(status);
-        return;
-      }
-      const s = ctx.out;
-      const state = status.state === "running" ? s.green("running") : s.dim(status.state);
-      ctx.print(
-        `${s.bold(`fleet ${status.fleet}`)} ${state}${status.state === "running" ? ` · pid ${status.pid} · up ${duration(status.uptimeMs)}` : ""}${status.offline ? s.magenta(" · OFFLINE") : ""}`,
+    .action((agentName: string | undefined, _options: unknown, command: Command) =>
+      showStatus(new CommandContext(command.optsWithGlobals()), agentName),
+    );
+}
+
+/** `herdctl status [agent]`: from the running daemon, else from the state store and the fleet. */
+export async function showStatus(ctx: CommandContext, agentName: string | undefined): Promise<void> {
+  const client = await daemonClient(ctx);
+  const status = client
+    ? await client.call<FleetStatus>("GET", "/api/status")
+    : await (await import("../status-offline.js")).offlineStatus(ctx);
+  if (agentName !== undefined) {
+    const agent = status.agents.find((a) => a.name === agentName);
+    if (!agent) {
+      const names = status.agents.map((a) => a.name);
+      if (!isAgentName(agentName)) throw new CliError(`"${agentName}" is not a valid agent name`, 2);
+      throw new CliError(
+        `agent "${agentName}" not found. Nearest: ${nearestNames(agentName, names).join(", ") || "none"}. Available: ${names.join(", ")}`,
       );
-      if (status.lastReloadError) {
-        ctx.print(
-          s.red(
-            `config reload failed ${relativeTime(status.lastReloadError.at)}; still running the previous config:`,
-          ),
-        );
-        ctx.print(status.lastReloadError.message);
-      }
+    }
+    if (ctx.json) ctx.printJson(agent);
+    else printAgent(ctx, agent);
+    return;
+  }
+  if (ctx.json) {
+    ctx.printJson(status);
+    return;
+  }
+  const s = ctx.out;
+  const state = status.state === "running" ? s.green("running") : s.dim(status.state);
+  ctx.print(
+    `${s.bold(`fleet ${status.fleet}`)} ${state}${status.state === "running" ? ` · pid ${status.pid} · up ${duration(status.uptimeMs)}` : ""}${status.offline ? s.magenta(" · OFFLINE") : ""}`,
+  );
+  if (status.lastReloadError) {
+    ctx.print(
+      s.red(
+        `config reload failed ${relativeTime(status.lastReloadError.at)}; still running the previous config:`,
+      ),
+    );
+    ctx.print(status.lastReloadError.message);
+  }
+  ctx.print(
+    table(
+      ["AGENT", "RUNTIME", "RUNNING", "QUEUED", "NEXT RUN", "LAST JOB"],
+      status.agents.map((a) => {
+        const next = a.schedules
+          .map((x) => x.nextRunAt)
+          .filter((x): x is string => Boolean(x))
+          .sort()[0];
+        return [
+          s.cyan(a.name),
+          `${a.runtime}${a.docker ? "+docker" : ""}`,
+          String(a.running.length),
+          String(a.queued.length) + (a.retrying?.length ? s.yellow(` +${a.retrying.length} retrying`) : ""),
+          relativeAndLocal(next),
+          a.lastJob ? `${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}` : "-",
+        ];
+      }),
+    ),
+  );
+  for (const a of status.agents)
+    for (const w of a.wakes ?? []) ctx.print(`${s.cyan(a.name)} ${wakeLine(s, w)}`);
+  for (const b of [...(status.budgets ?? []), ...status.agents.flatMap((a) => a.budgets ?? [])])
+    ctx.print(budgetLine(s, b));
+  for (const c of status.connectors ?? []) ctx.print(connectorLine(s, c));
+  if (status.workers?.length)
+    ctx.print(
+      table(
+        ["WORKER", "LABELS", "RUNNING", "LAST HEARTBEAT"],
+        status.workers.map((w) => [
+          w.alive ? s.cyan(w.id) : `${s.dim(w.id)} ${s.yellow("(silent)")}`,
+          w.labels.length > 0 ? w.labels.join(",") : "-",
+          `${w.running}/${w.maxConcurrent}`,
+          relativeTime(w.heartbeatAt),
+        ]),
+      ),
+    );
+  else if (status.workers)
+    ctx.print(s.yellow("workers none: no herdctl worker or daemon runs this fleet's jobs"));
+  // A daemon older than usage-limit pauses sends no usageLimit.
+  for (const a of status.agents)
+    if (a.usageLimit)
       ctx.print(
-        table(
-          ["AGENT", "RUNTIME", "RUNNING", "QUEUED", "NEXT RUN", "LAST JOB"],
-          status.agents.map((a) => {
-            const next = a.schedules
-              .map((x) => x.nextRunAt)
-              .filter((x): x is string => Boolean(x))
-              .sort()[0];
-            return [
-              s.cyan(a.name),
-              `${a.runtime}${a.docker ? "+docker" : ""}`,
-              String(a.running.length),
-              String(a.queued.length) +
-                (a.retrying?.length ? s.yellow(` +${a.retrying.length} retrying`) : ""),
-              relativeAndLocal(next),
-              a.lastJob ? `${statusColour(s, a.lastJob.status)} ${relativeTime(a.lastJob.finishedAt)}` : "-",
-            ];
-          }),
-        ),
+        `${s.cyan("usage")}   ${s.cyan(a.name)} ${s.red(a.usageLimit.text)}; ${a.usageLimit.credential}`,
       );
-      for (const a of status.agents)
-        for (const w of a.wakes ?? []) ctx.print(`${s.cyan(a.name)} ${wakeLine(s, w)}`);
-      for (const b of [...(status.budgets ?? []), ...status.agents.flatMap((a) => a.budgets ?? [])])
-        ctx.print(budgetLine(s, b));
-      for (const c of status.connectors ?? []) ctx.print(connectorLine(s, c));
-      if (status.workers?.length)
-        ctx.print(
-          table(
-            ["WORKER", "LABELS", "RUNNING", "LAST HEARTBEAT"],
-            status.workers.map((w) => [
-              w.alive ? s.cyan(w.id) : `${s.dim(w.id)} ${s.yellow("(silent)")}`,
-              w.labels.length > 0 ? w.labels.join(",") : "-",
-              `${w.running}/${w.maxConcurrent}`,
-              relativeTime(w.heartbeatAt),
-            ]),
-          ),
-        );
-      else if (status.workers)
-        ctx.print(s.yellow("workers none: no herdctl worker or daemon runs this fleet's jobs"));
-      // A daemon older than usage-limit pauses sends no usageLimit.
-      for (const a of status.agents)
-        if (a.usageLimit)
-          ctx.print(
-            `${s.cyan("usage")}   ${s.cyan(a.name)} ${s.red(a.usageLimit.text)}; ${a.usageLimit.credential}`,
-          );
-      if (status.stateSize)
-        ctx.print(
-          s.dim(
-            `state   ${bytes(status.stateSize.databaseBytes)} database, ${status.stateSize.jobs} job records (herdctl prune)`,
-          ),
-        );
-    });
+  if (status.stateSize)
+    ctx.print(
+      s.dim(
+        `state   ${bytes(status.stateSize.databaseBytes)} database, ${status.stateSize.jobs} job records (herdctl prune)`,
+      ),
+    );
 }
 
 /** Spend against one budget; a spent one says what that stops and until when. */

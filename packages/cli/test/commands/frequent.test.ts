@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { commandWord, FREQUENT_COMMANDS } from "../../src/command-word.js";
 import { assertBuilt, herdctl } from "../helpers/cli.js";
 
-// status, jobs, job and trigger run from a bundle of their own (src/frequent.ts); what they print
-// must not depend on which program parsed them.
+// status, jobs, job and trigger run from a bundle of their own (src/frequent.ts; status, jobs and
+// job from query.cjs first, which leaves help and bad arguments to it); what they print must not
+// depend on which program parsed them.
 beforeAll(assertBuilt);
 
 describe("the frequent commands' own program", () => {
