@@ -7,7 +7,8 @@ import { defaultWorkerId } from "./worker-registry.js";
  * its id on the jobs' records. Killed (kill -9, a closed terminal, the machine gone), its session
  * lock goes with its connection, and any daemon's reaper interrupts the job within a couple of
  * seconds (or, should the lock not be judged, once its lease has passed: cluster/reaper.ts);
- * without it the record would read `running` forever. Frozen past its lease, its job is reaped
+ * without it the record would read `running` forever. With no daemon left to reap, the next CLI
+ * run that joins (any machine) does: it makes one reaper pass as it joins. Frozen past its lease, its job is reaped
  * too, and it stops that job at the first heartbeat after it wakes (`afterHeartbeat`).
  *
  * It uses the state's own connection (a blocking round trip each heartbeat, a few a lease) rather
@@ -41,6 +42,11 @@ export function joinAsInProcessMember(
   const id = inProcessMemberId();
   const leaseMs = options.leaseMs ?? IN_PROCESS_LEASE_MS;
   jobs.registerMember({ id, version: options.version, leaseMs });
+  // Ends what dead members left running (a killed trigger's job) when no daemon is left to: after
+  // this turn of the event loop, so the job's own start goes first. A failure costs nothing here.
+  setImmediate(() => {
+    jobs.reapDeadMembers().catch(() => {});
+  });
   let warned = false;
   const beat = setInterval(
     () => {

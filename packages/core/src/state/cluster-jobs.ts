@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import { LOCK_GRACE_MS } from "../cluster/reaper.js";
+import type pg from "pg";
+import { LOCK_GRACE_MS, type Reaped, reapLapsed } from "../cluster/reaper.js";
 import {
   ACQUIRE_MEMBER_LOCK,
   CLUSTER_DDL,
@@ -60,8 +61,11 @@ export class ClusterJobRepository {
   constructor(
     private readonly db: Db,
     private readonly where: string,
-    /** The state's connection, to hold an in-process member's session lock on (sync-client.ts). */
-    private readonly session?: Pick<SyncPgClient, "everyConnect">,
+    /**
+     * The state's connection, to hold an in-process member's session lock on (sync-client.ts) and
+     * to run its reaper pass.
+     */
+    private readonly session?: Pick<SyncPgClient, "everyConnect" | "queryTranslated">,
   ) {}
 
   /** Makes the cluster's tables if missing; several processes may start at once. */
@@ -194,6 +198,21 @@ export class ClusterJobRepository {
         MEMBER_LOCK_SPACE,
       ]),
     );
+  }
+
+  /**
+   * One reaper pass (cluster/reaper.ts) on the state's connection. A CLI that runs a job itself
+   * makes one as it joins: the job of a trigger or chat killed on a machine with no daemon stays
+   * `running` only until the next herdctl process on the fleet's database, not until a daemon
+   * starts. Each statement blocks this thread for its round trip, as every state write does.
+   */
+  async reapDeadMembers(): Promise<Reaped> {
+    const session = this.session;
+    if (!session) throw new Error("a reaper pass needs the state's PostgreSQL connection");
+    const client = {
+      query: async (sql: string, params?: readonly unknown[]) => session.queryTranslated(sql, params ?? []),
+    };
+    return reapLapsed(client as unknown as pg.ClientBase, true);
   }
 
   /** Renews a member's heartbeat (registerMember's); false if its row is stopped or gone. */

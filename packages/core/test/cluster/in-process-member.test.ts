@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { inProcessMemberId, joinAsInProcessMember } from "../../src/cluster/in-process-member.js";
@@ -5,6 +8,7 @@ import { MEMBER_LAPSED_REASON, reapLapsed } from "../../src/cluster/reaper.js";
 import { CLUSTER_DDL, WORKERS_TABLE } from "../../src/cluster/schema.js";
 import { claim } from "../../src/cluster/work-queue.js";
 import { registerWorker } from "../../src/cluster/worker-registry.js";
+import { StateManager } from "../../src/state/manager.js";
 import { openState } from "../state/helpers.js";
 
 // Real PostgreSQL with a fleet's state: a process that runs a job itself without a daemon (an
@@ -101,6 +105,46 @@ describe("a CLI process that runs a job itself is a member", () => {
     expect((await reapLapsed(client, true)).orphans).toEqual([{ jobId: job.id, workerId: member.id }]);
     expect(state.jobs.require(job.id)).toMatchObject({ status: "interrupted", error: MEMBER_LAPSED_REASON });
     member.leave();
+  });
+
+  it("with no daemon anywhere, the next CLI run that joins reaps a killed one's job", async () => {
+    const { state, url } = openState(undefined, "postgres");
+    const client = await connect(url!);
+    // A minute's lease: no beat of its own comes during the test (its heartbeat is every 20 s).
+    const killed = joinAsInProcessMember(state.clusterJobs!, {
+      version: "test",
+      warn: () => {},
+      leaseMs: 60_000,
+    });
+    const job = state.jobs.create({
+      agent: "triager",
+      triggerType: "manual",
+      prompt: "Triage.",
+      runtime: "cli",
+      workerId: killed.id,
+    });
+    state.jobs.start(job.id);
+    // Its process killed 61 s ago, on a machine where nothing else runs.
+    await client.query(
+      `update ${WORKERS_TABLE} set heartbeat_at = clock_timestamp() - interval '61 seconds' where id = $1`,
+      [killed.id],
+    );
+    // Another process's trigger (a state connection of its own) joins, and with that reaps.
+    const other = new StateManager(join(mkdtempSync(join(tmpdir(), "herdctl-next-cli-")), ".herdctl"), {
+      backend: { kind: "postgres", url: url! },
+    });
+    other.open();
+    const next = joinAsInProcessMember(other.clusterJobs!, { version: "test", warn: () => {} });
+    const t0 = Date.now();
+    while (state.jobs.require(job.id).status === "running") {
+      if (Date.now() - t0 > 10_000)
+        throw new Error("the killed run's job was not reaped within 10 s of a join");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state.jobs.require(job.id)).toMatchObject({ status: "interrupted", error: MEMBER_LAPSED_REASON });
+    next.leave();
+    killed.leave();
+    other.close();
   });
 });
 
