@@ -130,8 +130,9 @@ export async function reapLapsed(
  * rows whose lock was taken in this server's life, with whether it is held now (pg_locks of this
  * database); `lock_marked` records the moment it is first seen missing and clears it once it is
  * held again (a write only when that changes: no row is locked at each pass); `gone`: missing
- * since longer than the grace. Two reapers marking one row at once: the second waits for the
- * first's single statement, never for a round trip.
+ * since longer than the grace. A row another statement holds (a heartbeat, another reaper) is
+ * skipped, marked at a later pass: this statement also holds lapsed queue rows a heartbeat may be
+ * waiting on, so waiting here for that heartbeat's member row deadlocked (seen with three workers).
  */
 const MEMBERS_GONE = `held as (
        select l.objid::bigint as key from pg_locks l
@@ -143,9 +144,14 @@ const MEMBERS_GONE = `held as (
        from ${WORKERS_TABLE} m
        where m.stopped_at is null and m.lock_key is not null and m.lock_at >= pg_postmaster_start_time()
      ),
+     to_mark as (
+       select m.id from ${WORKERS_TABLE} m join judged j on j.id = m.id
+       where j.held = (j.lock_lost_at is not null)
+       for update of m skip locked
+     ),
      lock_marked as (
        update ${WORKERS_TABLE} m set lock_lost_at = case when j.held then null else clock_timestamp() end
-       from judged j where m.id = j.id and j.held = (j.lock_lost_at is not null)
+       from judged j where m.id = j.id and m.id in (select id from to_mark)
      ),
      gone as (
        select id from judged
