@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { killLeftovers } from "../../../test/setup/process-alive.js";
 import { assertBuilt, BIN, cleanEnv, json, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
 import { LoggedProcesses } from "./helpers/logged-processes.js";
+import { jobRecords, startMachineDaemon } from "./helpers/pg-jobs.js";
 import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 
 // The jobs a daemon runs itself on a PostgreSQL fleet, outside the workers' queue (here forks:
@@ -46,50 +46,15 @@ interface Row extends Record<string, unknown> {
   pid: string | null;
 }
 
-async function jobs(): Promise<Row[]> {
-  const client = await connectAsTestRole(db.url);
-  try {
-    return (
-      await client.query<Row>(
-        "select id, status, error, worker_id, trigger_type, resumed_from, finished_at, pid from jobs order by created_at, id",
-      )
-    ).rows;
-  } finally {
-    await client.end();
-  }
-}
+const { jobs, job, poll } = jobRecords<Row>(
+  () => db.url,
+  "id, status, error, worker_id, trigger_type, resumed_from, finished_at, pid",
+  herd,
+  200,
+);
 
-async function job(id: string): Promise<Row | undefined> {
-  return (await jobs()).find((j) => j.id === id);
-}
-
-/** Polls the database until `pick` finds something; a hang becomes a message with the processes' logs. */
-async function poll<T>(pick: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const found = await pick();
-    if (found !== undefined) return found;
-    if (Date.now() - t0 > timeoutMs)
-      throw new Error(
-        `${what}: not seen within ${timeoutMs / 1000} s\n${JSON.stringify(await jobs(), null, 1)}\n${[
-          ...herd.logs,
-        ]
-          .map(([name, log]) => `--- ${name}\n${log}`)
-          .join("\n")}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** `herdctl start` on machine `name`, resolved once its control socket exists (a killed one's is removed first). */
-async function startDaemon(name: string, args: string[]): Promise<void> {
-  const socket = join(machines.stateDir(name), "herdctl.sock");
-  await rm(socket, { force: true });
-  const child = herd.spawn(name, ["start", "--no-warm", ...args]);
-  await until(() => {
-    if (child.exitCode !== null) throw new Error(`daemon ${name} exited:\n${herd.log(name)}`);
-    return existsSync(socket);
-  }, `daemon ${name}'s control socket`);
+function startDaemon(name: string, args: string[]): Promise<void> {
+  return startMachineDaemon(herd, machines, name, args);
 }
 
 function killDaemon(name: string): void {

@@ -1,13 +1,13 @@
-import { existsSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Standin } from "@herdctl/standin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectAsTestRole, postgresDatabase } from "../../../test/setup/postgres.js";
+import { postgresDatabase } from "../../../test/setup/postgres.js";
 import { isAlive, killLeftovers } from "../../../test/setup/process-alive.js";
 import { assertBuilt, json, until } from "./helpers/cli.js";
 import { stopDaemon } from "./helpers/daemon.js";
 import { LoggedProcesses } from "./helpers/logged-processes.js";
+import { jobRecords, startMachineDaemon } from "./helpers/pg-jobs.js";
 import { offlineMachines, type PgMachines } from "./helpers/pg-machines.js";
 
 // A member of a PostgreSQL fleet is known dead when its database session ends (issue 17): each
@@ -43,49 +43,14 @@ interface Row extends Record<string, unknown> {
   pid: string | null;
 }
 
-async function jobs(): Promise<Row[]> {
-  const client = await connectAsTestRole(db.url);
-  try {
-    return (
-      await client.query<Row>(
-        "select id, agent, status, error, worker_id, resumed_from, pid from jobs order by created_at, id",
-      )
-    ).rows;
-  } finally {
-    await client.end();
-  }
-}
+const { jobs, job, poll } = jobRecords<Row>(
+  () => db.url,
+  "id, agent, status, error, worker_id, resumed_from, pid",
+  herd,
+);
 
-async function job(id: string): Promise<Row | undefined> {
-  return (await jobs()).find((j) => j.id === id);
-}
-
-/** Polls the database until `pick` finds something; a hang becomes a message with the processes' logs. */
-async function poll<T>(pick: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const found = await pick();
-    if (found !== undefined) return found;
-    if (Date.now() - t0 > timeoutMs)
-      throw new Error(
-        `${what}: not seen within ${timeoutMs / 1000} s\n${JSON.stringify(await jobs(), null, 1)}\n${[
-          ...herd.logs,
-        ]
-          .map(([name, log]) => `--- ${name}\n${log}`)
-          .join("\n")}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function startDaemon(name: string, args: string[]): Promise<void> {
-  const socket = join(machines.stateDir(name), "herdctl.sock");
-  await rm(socket, { force: true });
-  const child = herd.spawn(name, ["start", "--no-warm", ...args]);
-  await until(() => {
-    if (child.exitCode !== null) throw new Error(`daemon ${name} exited:\n${herd.log(name)}`);
-    return existsSync(socket);
-  }, `daemon ${name}'s control socket`);
+function startDaemon(name: string, args: string[]): Promise<void> {
+  return startMachineDaemon(herd, machines, name, args);
 }
 
 /** Runs on machine `machine` with its running claude's pid recorded. */
