@@ -63,28 +63,9 @@ const SILENCES = [
   "packages/cli/test/postgres-fires.test.ts",
   // A worker killed mid-job and its job resumed on another after the 10 s lease: ~11 CPU-s in 40 s.
   "packages/cli/test/postgres-sessions-kill.test.ts",
-  // The files below wait on something other than a silent turn for most of their wall time (CPU-s
-  // in wall-s, from a whole-suite cost log, scripts/test-costs.mjs). In the main lane they held
-  // one of its two workers idle; here a third worker overlaps them with the rest.
-  // npm pack and an offline install of some 800 MB (disk-bound): 51 in 96.
-  "packages/cli/test/packaged.test.ts",
-  // Warm claudes waiting out their idle and age limits: 22 in 53.
-  "packages/core/test/fleet-manager/warm-claudes.test.ts",
-  // Migrations into PostgreSQL and daemons' starts on it: 16 in 41.
-  "packages/cli/test/state-migrate.test.ts",
-  // Chromium waiting on approvals in the dashboard: 15 in 35.
-  "packages/web/test/e2e/approvals.test.ts",
-  // Chat turns and their sessions' timeouts: 15 in 33.
-  "packages/core/test/chat/chat.test.ts",
-  // Daemons started and stopped around agent edits: 16 in 34.
-  "packages/cli/test/commands/agent.test.ts",
-  // Installs from local git repositories: 9 in 26.
-  "packages/core/test/agent-install/install.test.ts",
-  // A killed daemon's jobs found at the next start: 11 in 25.
-  "packages/cli/test/daemon-crash.test.ts",
-  // The Slack client's own reconnect and Retry-After delays: 0.6 in 13.
+  // Waits on the Slack client's own reconnect and Retry-After delays: 0.6 CPU-s in 13 s.
   "packages/core/test/chat/slack/slack-standin.test.ts",
-  // Job records on both backends, PostgreSQL's round trips: 2.5 in 13.
+  // Job records on both backends, PostgreSQL's round trips: 2.5 CPU-s in 13 s.
   "packages/core/test/state/jobs.test.ts",
   // The deployment recipe's scheduler and two workers started and stopped by SIGTERM: mostly waiting.
   "packages/cli/test/deploy-recipe.test.ts",

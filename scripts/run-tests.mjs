@@ -8,8 +8,11 @@
  * to run in a single thread beside the workers (a third worker in that setup made tinypool fail the
  * run while closing its threads). Here each lane has its own pool of forked workers: two for the
  * main lane, one a core (one run with three, on a machine shared with other work, was slower, and
- * each worker's heap grew to ~4 GB), and three for the silences lane, so its waits overlap (its files use a quarter of a core each, on
- * average; the third worker took the wait-bound files the main lane held idle).
+ * each worker's heap grew to ~4 GB), and two for the silences lane, so its waits overlap. Tried
+ * in session 14: three silences workers taking ten more wait-bound files from the main lane (1.4
+ * CPU-s to 53 s of wall each) made the whole run slower, the main lane 890 → 1,090 s: five workers
+ * at once on two cores stretched every file (the same files' CPU +26%, wall +40%); three main
+ * workers beside three silences workers were slower still.
  *
  * Under CI each lane writes its JSON report, merged here into .vitest-results.json (.ci/run prints
  * its "N passed, N failed" line). Exits non-zero if either lane failed.
@@ -22,7 +25,7 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 const vitest = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url));
 const LANES = [
   { project: "main", workers: 2 },
-  { project: "silences", workers: 3 },
+  { project: "silences", workers: 2 },
 ];
 const report = (project) => `.vitest-results.${project}.json`;
 
