@@ -265,8 +265,14 @@ export class JobControl {
    * after each heartbeat the database answered.
    */
   stopEndedElsewhere(): void {
-    for (const entry of this.active.values()) {
-      if (!entry.running || entry.controller.signal.aborted) continue;
+    const running = [...this.active.values()].filter((e) => e.running && !e.controller.signal.aborted);
+    if (running.length === 0) return;
+    // One round trip each heartbeat for all of them; a record is read only for one that ended.
+    const unfinished = new Set(
+      this.deps.state.jobs.unfinished({ ids: running.map((e) => e.job.id) }).map((j) => j.id),
+    );
+    for (const entry of running) {
+      if (unfinished.has(entry.job.id)) continue;
       const record = this.deps.state.jobs.get(entry.job.id);
       if (!record || !isTerminalStatus(record.status)) continue;
       this.deps.log?.(
