@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { withBuildLock } from "../../packages/core/src/docker/build-lock.js";
 import { buildImage } from "../../packages/core/src/docker/image.js";
 
 const run = promisify(execFile);
@@ -23,7 +24,6 @@ const INPUTS = [
   "scripts/release",
 ];
 const REPOSITORY = "herdctl/daemon";
-const STALE_LOCK_MS = 20 * 60 * 1000;
 /** Images of this fixture older than this are someone's old sources: removed after a build. */
 const OLD_IMAGE_MS = 24 * 60 * 60 * 1000;
 
@@ -43,7 +43,8 @@ export async function ensureDaemonImage(): Promise<string> {
   for (const input of INPUTS) await hashTree(hash, input);
   const tag = `${REPOSITORY}:test-${hash.digest("hex").slice(0, 16)}`;
   if (await exists(tag)) return tag;
-  return withLock(join(tmpdir(), `herdctl-${tag.replace(/[/:]/g, "-")}.lock`), async () => {
+  // One build per tag across processes (warm-images.ts and the test files).
+  return withBuildLock(join(tmpdir(), `herdctl-${tag.replace(/[/:]/g, "-")}.lock`), {}, async () => {
     if (await exists(tag)) return tag;
     const started = performance.now();
     const { stderr } = await run(process.execPath, [join(ROOT, "scripts/build-daemon-image.mjs"), tag], {
@@ -93,25 +94,5 @@ async function removeOldImages(keep: string): Promise<void> {
     if (Date.now() - Date.parse(created.replace(/ [A-Z]+$/, "")) < OLD_IMAGE_MS) continue;
     // One a container still uses stays: docker refuses, and that is fine.
     await run("docker", ["image", "rm", tag]).catch(() => undefined);
-  }
-}
-
-/** One build per tag across processes (warm-images.ts and the test files). */
-async function withLock<T>(lock: string, task: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  try {
-    return await task();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
   }
 }

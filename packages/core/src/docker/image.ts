@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { chmod, copyFile, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type Dockerode from "dockerode";
+import { withBuildLock } from "./build-lock.js";
 import { DEV_DOCKERFILE } from "./dev-image.js";
 import { dockerClient } from "./engine.js";
 import { DockerError, toDockerError, unavailable } from "./errors.js";
@@ -185,7 +186,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     if (current) return current;
     // Two herdctl processes (or test workers) building at once would both debootstrap; the second
     // waits and then finds the first one's image.
-    return await withBuildLock(options.cacheDir ?? herdctlCacheDir(), options.onLog, async () => {
+    return await lockedBuild(options.cacheDir ?? herdctlCacheDir(), options.onLog, async () => {
       if (await findCached(docker, hash, ref)) return { tag: ref, cached: true, hash };
       if (options.offline) await buildOffline(docker, ref, hash, claude, options);
       else await buildOnline(docker, ref, hash, claude, options);
@@ -223,7 +224,7 @@ async function buildDevImage(options: BuildImageOptions): Promise<BuildImageResu
       labels: undefined,
       docker,
     });
-    return await withBuildLock(options.cacheDir ?? herdctlCacheDir(), options.onLog, async () => {
+    return await lockedBuild(options.cacheDir ?? herdctlCacheDir(), options.onLog, async () => {
       if (await findCached(docker, hash, ref)) return { tag: ref, cached: true, hash };
       // By the base's recipe label, not its tag: another build may move the tag meanwhile.
       const baseImage = await imageWithHash(docker, base.hash, base.tag);
@@ -277,37 +278,14 @@ async function removeSupersededImages(docker: Dockerode): Promise<void> {
   }
 }
 
-const STALE_LOCK_MS = 20 * 60 * 1000;
-
-async function withBuildLock<T>(
+/** The build lock lives beside the rootfs cache: one build at a time for this user. */
+async function lockedBuild<T>(
   cacheDir: string,
   onLog: ((line: string) => void) | undefined,
   task: () => Promise<T>,
-) {
+): Promise<T> {
   await mkdir(cacheDir, { recursive: true });
-  const lock = join(cacheDir, "build.lock");
-  let announced = false;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > STALE_LOCK_MS) {
-        await rm(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (!announced) onLog?.(`waiting for another image build to finish (${lock})`);
-      announced = true;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  try {
-    return await task();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  return withBuildLock(join(cacheDir, "build.lock"), { onWait: onLog, onTakeOver: onLog }, task);
 }
 
 function imageLabels(hash: string, claude: ClaudeBinary, options: BuildImageOptions): Record<string, string> {
