@@ -18,3 +18,14 @@ export async function daemonClient(ctx: CommandContext): Promise<ControlClient |
   const { ControlClient } = await import("@herdctl/core/internal/control/client");
   return ControlClient.connect(socket);
 }
+
+/**
+ * One request to this fleet's daemon, if one runs: its answer, else undefined (no daemon). One
+ * round trip where `daemonClient` then a call make two.
+ */
+export async function askDaemon<T>(ctx: CommandContext, path: string): Promise<{ answer: T } | undefined> {
+  const socket = socketPath(ctx);
+  if (!existsSync(socket)) return undefined;
+  const { ControlClient } = await import("@herdctl/core/internal/control/client");
+  return ControlClient.ask<T>(socket, "GET", path);
+}

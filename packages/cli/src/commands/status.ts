@@ -10,7 +10,7 @@ import { isAgentName } from "@herdctl/core/internal/state/ids";
 import { nearestNames } from "@herdctl/core/internal/util/nearest";
 import type { Command } from "commander";
 import { CommandContext } from "../context.js";
-import { daemonClient } from "../daemon.js";
+import { askDaemon } from "../daemon.js";
 import { CliError } from "../errors.js";
 import { bytes, duration, relativeAndLocal, relativeTime, table } from "../output/format.js";
 import { statusColour } from "../output/style.js";
@@ -28,10 +28,9 @@ export function registerStatus(program: Command): void {
 
 /** `herdctl status [agent]`: from the running daemon, else from the state store and the fleet. */
 export async function showStatus(ctx: CommandContext, agentName: string | undefined): Promise<void> {
-  const client = await daemonClient(ctx);
-  const status = client
-    ? await client.call<FleetStatus>("GET", "/api/status")
-    : await (await import("../status-offline.js")).offlineStatus(ctx);
+  const status =
+    (await askDaemon<FleetStatus>(ctx, "/api/status"))?.answer ??
+    (await (await import("../status-offline.js")).offlineStatus(ctx));
   if (agentName !== undefined) {
     const agent = status.agents.find((a) => a.name === agentName);
     if (!agent) {

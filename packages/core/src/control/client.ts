@@ -46,6 +46,29 @@ export class ControlClient {
     }
   }
 
+  /**
+   * One request to the daemon on the socket, if one runs: its answer, or undefined when none
+   * answers there (no listener, or a connection lost before any answer). Saves `connect`'s health
+   * request for a command that asks one thing (status). An error the daemon answered throws, as
+   * a daemon that accepts the connection and stays silent does (as in `connect`).
+   */
+  static async ask<T = unknown>(
+    socketPath: string,
+    method: string,
+    path: string,
+    timeoutMs = DAEMON_SILENCE_LIMIT_MS,
+  ): Promise<{ answer: T } | undefined> {
+    const client = new ControlClient(socketPath);
+    try {
+      return { answer: await client.call<T>(method, path, undefined, timeoutMs) };
+    } catch (error) {
+      if (error instanceof ControlError && error.code === "DAEMON_TIMEOUT")
+        throw client.unanswered(timeoutMs);
+      if (error instanceof ControlError && error.status > 0) throw error;
+      return undefined;
+    }
+  }
+
   /** A daemon accepted the connection and then said nothing: busy or hung, not absent. */
   unanswered(timeoutMs = DAEMON_SILENCE_LIMIT_MS): ControlError {
     return new ControlError(
