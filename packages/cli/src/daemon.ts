@@ -9,8 +9,8 @@ export function socketPath(ctx: CommandContext): string {
 }
 
 /** The running daemon's control client for this fleet's state directory, if one is running. */
-// The client loads node:http (~20 ms of a short command's start-up), so only commands that ask for
-// the daemon load it.
+// Only commands that ask for the daemon load the client (and node:http with it), and only when a
+// socket file says a daemon may be there.
 export async function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
   const socket = socketPath(ctx);
   // No socket file, no daemon: said without loading the client.
