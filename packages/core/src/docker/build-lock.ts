@@ -6,7 +6,7 @@ import { hostname } from "node:os";
  * (host, pid and the process's start time). A waiter takes the lock over at once when the holder
  * is a process of this host that is gone (killed mid-build, say), instead of waiting out the
  * age limit; a holder on another host (a shared home), or a lock without an owner (a directory
- * left by an older herdctl), is judged by age alone.
+ * left by an older herdctl), is judged by age alone, as is a live holder past the age limit.
  */
 
 /** A build takes minutes (debootstrap ~80 s); a lock this old on another host is abandoned. */
@@ -83,7 +83,9 @@ async function judge(lock: string, staleMs: number): Promise<Verdict> {
         why: `the build holding it (pid ${owner.pid}) is no longer running`,
       };
     }
-    return { kind: "held", holder: `pid ${owner.pid}` };
+    // Still the age limit: a lock written by anyone who can write the file (an agent running as
+    // this user, say) naming a process that never ends must not hold every build forever.
+    if (age <= staleMs) return { kind: "held", holder: `pid ${owner.pid}` };
   }
   if (age > staleMs) {
     return { kind: "abandoned", content, why: `it is ${Math.round(age / 60_000)} minutes old` };

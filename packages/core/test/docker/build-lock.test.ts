@@ -78,6 +78,21 @@ describe("the image build lock", () => {
     expect(existsSync(directory)).toBe(false);
   });
 
+  it("takes over a lock naming a process of this host that lives on past the age limit", async () => {
+    // pid 1 never ends: a lock naming it (written by anyone who can write the file) must not hold
+    // builds for longer than the age limit.
+    const lock = lockPath();
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: 1 }));
+    const log = lines();
+    const build = withBuildLock(lock, { ...log.options, staleMs: 60_000 }, async () => "built");
+    await log.waiting;
+    expect(log.said[0]).toContain("pid 1;");
+    const old = (Date.now() - 21 * 60_000) / 1000;
+    utimesSync(lock, old, old);
+    await expect(build).resolves.toBe("built");
+    expect(log.said.at(-1)).toMatch(/21 minutes old: taking over/);
+  });
+
   it("lets one waiter at a time build when several find the same dead holder", async () => {
     const holder = spawn("true", { stdio: "ignore" });
     await new Promise((resolve) => holder.once("exit", resolve));
