@@ -9,14 +9,9 @@ export function socketPath(ctx: CommandContext): string {
 }
 
 /** The running daemon's control client for this fleet's state directory, if one is running. */
-// Only commands that ask for the daemon load the client (and node:http with it), and only when a
-// socket file says a daemon may be there.
 export async function daemonClient(ctx: CommandContext): Promise<ControlClient | undefined> {
-  const socket = socketPath(ctx);
-  // No socket file, no daemon: said without loading the client.
-  if (!existsSync(socket)) return undefined;
-  const { ControlClient } = await import("@herdctl/core/internal/control/client");
-  return ControlClient.connect(socket);
+  const found = await clientClass(ctx);
+  return found?.ControlClient.connect(found.socket);
 }
 
 /**
@@ -24,8 +19,18 @@ export async function daemonClient(ctx: CommandContext): Promise<ControlClient |
  * round trip where `daemonClient` then a call make two.
  */
 export async function askDaemon<T>(ctx: CommandContext, path: string): Promise<{ answer: T } | undefined> {
+  const found = await clientClass(ctx);
+  return found?.ControlClient.ask<T>(found.socket, "GET", path);
+}
+
+// Only commands that ask for the daemon load the client (and node:http with it), and only when a
+// socket file says a daemon may be there.
+async function clientClass(
+  ctx: CommandContext,
+): Promise<{ socket: string; ControlClient: typeof ControlClient } | undefined> {
   const socket = socketPath(ctx);
+  // No socket file, no daemon: said without loading the client.
   if (!existsSync(socket)) return undefined;
   const { ControlClient } = await import("@herdctl/core/internal/control/client");
-  return ControlClient.ask<T>(socket, "GET", path);
+  return { socket, ControlClient };
 }

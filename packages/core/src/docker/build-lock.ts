@@ -69,11 +69,11 @@ type Verdict =
   | { kind: "abandoned"; content: string; why: string };
 
 async function judge(lock: string, staleMs: number): Promise<Verdict> {
-  const info = await stat(lock).catch(() => undefined);
-  const content = await snapshot(lock);
-  if (!info || content === undefined) return { kind: "gone" };
-  const age = Date.now() - info.mtimeMs;
-  const owner = info.isFile() ? parseOwner(content) : undefined;
+  const seen = await snapshot(lock);
+  if (!seen) return { kind: "gone" };
+  const { content, mtimeMs, isFile } = seen;
+  const age = Date.now() - mtimeMs;
+  const owner = isFile ? parseOwner(content) : undefined;
   if (owner && owner.host === hostname()) {
     const alive = await ownerOf(owner.pid).catch(() => undefined);
     if (!alive || (owner.started && alive.started && alive.started !== owner.started)) {
@@ -110,7 +110,7 @@ async function takeOver(lock: string, judged: string): Promise<boolean> {
     return false;
   }
   try {
-    if ((await snapshot(lock)) !== judged) return false;
+    if ((await snapshot(lock))?.content !== judged) return false;
     await rm(lock, { recursive: true, force: true });
     return true;
   } finally {
@@ -118,12 +118,18 @@ async function takeOver(lock: string, judged: string): Promise<boolean> {
   }
 }
 
-/** What the lock is now: its owner text, a directory's mtime (older herdctl), or undefined. */
-async function snapshot(lock: string): Promise<string | undefined> {
+/**
+ * What the lock is now, or undefined when it is gone: its owner text (a directory left by an older
+ * herdctl stands for itself by its mtime) and its age.
+ */
+async function snapshot(
+  lock: string,
+): Promise<{ content: string; mtimeMs: number; isFile: boolean } | undefined> {
   const info = await stat(lock).catch(() => undefined);
   if (!info) return undefined;
-  if (!info.isFile()) return `directory ${info.mtimeMs}`;
-  return readFile(lock, "utf8").catch(() => undefined);
+  const isFile = info.isFile();
+  const content = isFile ? await readFile(lock, "utf8").catch(() => undefined) : `directory ${info.mtimeMs}`;
+  return content === undefined ? undefined : { content, mtimeMs: info.mtimeMs, isFile };
 }
 
 function parseOwner(text: string): LockOwner | undefined {

@@ -58,39 +58,31 @@ describe("the image build lock", () => {
     expect(log.said).toEqual([expect.stringContaining("is no longer running: taking over")]);
   });
 
-  it("judges a holder on another host, or an old-style directory lock, by age alone", async () => {
-    const elsewhere = lockPath();
-    writeFileSync(elsewhere, JSON.stringify({ host: "another-host.invalid", pid: 1 }));
+  // Twenty minutes without a sign of life: abandoned, whoever it names. pid 1 never ends: a lock
+  // naming it on this host (written by anyone who can write the file) must not hold builds longer.
+  it.each([
+    ["a holder on another host", "another-host.invalid", "pid 1 on another-host.invalid"],
+    ["a process of this host that lives on", hostname(), "pid 1;"],
+  ])("takes over a lock naming %s once it is past the age limit", async (_, host, holder) => {
+    const lock = lockPath();
+    writeFileSync(lock, JSON.stringify({ host, pid: 1 }));
     const log = lines();
-    const build = withBuildLock(elsewhere, { ...log.options, staleMs: 60_000 }, async () => "built");
+    const build = withBuildLock(lock, { ...log.options, staleMs: 60_000 }, async () => "built");
     await log.waiting;
-    expect(log.said[0]).toContain("pid 1 on another-host.invalid");
-    // Twenty minutes without a sign of life: abandoned.
+    expect(log.said[0]).toContain(holder);
     const old = (Date.now() - 21 * 60_000) / 1000;
-    utimesSync(elsewhere, old, old);
+    utimesSync(lock, old, old);
     await expect(build).resolves.toBe("built");
     expect(log.said.at(-1)).toMatch(/21 minutes old: taking over/);
+  });
 
+  it("judges an old-style directory lock by age alone", async () => {
+    const old = (Date.now() - 21 * 60_000) / 1000;
     const directory = lockPath();
     mkdirSync(directory);
     utimesSync(directory, old, old);
     await expect(withBuildLock(directory, {}, async () => "built")).resolves.toBe("built");
     expect(existsSync(directory)).toBe(false);
-  });
-
-  it("takes over a lock naming a process of this host that lives on past the age limit", async () => {
-    // pid 1 never ends: a lock naming it (written by anyone who can write the file) must not hold
-    // builds for longer than the age limit.
-    const lock = lockPath();
-    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: 1 }));
-    const log = lines();
-    const build = withBuildLock(lock, { ...log.options, staleMs: 60_000 }, async () => "built");
-    await log.waiting;
-    expect(log.said[0]).toContain("pid 1;");
-    const old = (Date.now() - 21 * 60_000) / 1000;
-    utimesSync(lock, old, old);
-    await expect(build).resolves.toBe("built");
-    expect(log.said.at(-1)).toMatch(/21 minutes old: taking over/);
   });
 
   it("lets one waiter at a time build when several find the same dead holder", async () => {
