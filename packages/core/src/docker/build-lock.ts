@@ -1,4 +1,5 @@
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, lstat, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 
 /**
@@ -59,7 +60,7 @@ export async function withBuildLock<T>(
     return await task();
   } finally {
     // Only our own: a holder judged dead while we were frozen may have been replaced.
-    if ((await readFile(lock, "utf8").catch(() => undefined)) === mine) await rm(lock, { force: true });
+    if ((await snapshot(lock))?.content === mine) await rm(lock, { force: true });
   }
 }
 
@@ -118,18 +119,37 @@ async function takeOver(lock: string, judged: string): Promise<boolean> {
   }
 }
 
+/** An owner is a line of JSON; more than this is not one of ours and is not read. */
+const MAX_LOCK_BYTES = 4096;
+
 /**
- * What the lock is now, or undefined when it is gone: its owner text (a directory left by an older
- * herdctl stands for itself by its mtime) and its age.
+ * What the lock is now, or undefined when it is gone: its owner text and its age. Anything that
+ * can write the file may have put something else there (an agent running as this user), so it is
+ * opened without following a symlink and without waiting on a FIFO, and only its first bytes are
+ * read; what is not a regular file (an older herdctl's directory, a link) stands for itself by
+ * its mtime and is judged by age.
  */
 async function snapshot(
   lock: string,
 ): Promise<{ content: string; mtimeMs: number; isFile: boolean } | undefined> {
-  const info = await stat(lock).catch(() => undefined);
-  if (!info) return undefined;
-  const isFile = info.isFile();
-  const content = isFile ? await readFile(lock, "utf8").catch(() => undefined) : `directory ${info.mtimeMs}`;
-  return content === undefined ? undefined : { content, mtimeMs: info.mtimeMs, isFile };
+  let handle: FileHandle;
+  try {
+    handle = await open(lock, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const info = await lstat(lock).catch(() => undefined);
+    return info && { content: `not a file ${info.mtimeMs}`, mtimeMs: info.mtimeMs, isFile: false };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile())
+      return { content: `not a file ${info.mtimeMs}`, mtimeMs: info.mtimeMs, isFile: false };
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, MAX_LOCK_BYTES, 0);
+    return { content: buffer.toString("utf8", 0, bytesRead), mtimeMs: info.mtimeMs, isFile: true };
+  } finally {
+    await handle.close();
+  }
 }
 
 function parseOwner(text: string): LockOwner | undefined {
