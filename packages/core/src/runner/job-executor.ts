@@ -16,6 +16,8 @@ import { EgressLog } from "../proxy/egress-log.js";
 import { Redactor } from "../secrets/redactor.js";
 import { LiveTranscript } from "../sessions/live-store.js";
 import { transcriptPlace } from "../sessions/place.js";
+import { waitForTranscriptText } from "../sessions/transcript-wait.js";
+import { findTranscript } from "../sessions/transcripts.js";
 import { type Queryable, restoreTranscript, type StoreOptions, storeTranscript } from "../sessions/travel.js";
 import type { HookError, JobRecord, StateManager, TriggerType } from "../state/index.js";
 import { type WakeCapture, WakeCaptureStream } from "../wakes/capture.js";
@@ -33,7 +35,12 @@ import { HookSandbox } from "./hook-placement.js";
 import { decideOutcome, OutcomeTracker, sessionWasMissing } from "./job-outcome.js";
 import { OFFLINE_NOTICE, withoutCost } from "./offline-cost.js";
 import { NO_OUTPUT_LOG, openOutputLog } from "./output-log.js";
-import { asInterruptedAtStop } from "./paused-at-stop.js";
+import {
+  asInterruptedAtStop,
+  notingWaitingCall,
+  PAUSE_FLUSH_LIMIT_MS,
+  pauseOnceFlushed,
+} from "./paused-at-stop.js";
 import { recordJobEnd } from "./record-end.js";
 import { type ContainerRunnerDependencies, RuntimeFactory } from "./runtime/factory.js";
 import type { ConfigGuard } from "./runtime/host-guard.js";
@@ -286,6 +293,21 @@ export class JobExecutor {
     const attempt = async (session: { sessionId?: string; resume?: string; fork?: boolean }) => {
       const tracker = new OutcomeTracker();
       let failure: unknown;
+      let waitingCall: string | undefined;
+      const runSignal = pauseOnceFlushed(signal, async () => {
+        const sessionId = tracker.sessionId;
+        if (!waitingCall || !sessionId) return;
+        const place = transcriptPlace(agent, { stateDir: state.stateDir, env: this.options.env });
+        const held = await waitForTranscriptText(
+          () => findTranscript(place.configDir, place.cwd, sessionId),
+          `"id":${JSON.stringify(waitingCall)}`,
+          PAUSE_FLUSH_LIMIT_MS,
+        );
+        if (!held)
+          notice(
+            `claude had not written the call waiting for approval to its transcript ${PAUSE_FLUSH_LIMIT_MS / 1000} s after the stop; the resumed job may ask for it again`,
+          );
+      });
       try {
         const runtime = this.options.createRuntime
           ? this.options.createRuntime(agent)
@@ -303,7 +325,7 @@ export class JobExecutor {
           agent: runAgent,
           jobId,
           ...session,
-          signal,
+          signal: runSignal,
           env: this.options.env,
           timeoutMs: agent.timeout,
           inactivityTimeoutMs: agent.inactivity_timeout,
@@ -312,14 +334,19 @@ export class JobExecutor {
           egress,
           approvals:
             agent.approvals && this.options.approvals
-              ? this.options.approvals.forJob({
-                  jobId,
-                  agent: agent.name,
-                  config: agent.approvals,
-                  redactor,
-                  continues: request.resumedFrom ? [request.resumedFrom] : [],
-                  notice,
-                })
+              ? notingWaitingCall(
+                  this.options.approvals.forJob({
+                    jobId,
+                    agent: agent.name,
+                    config: agent.approvals,
+                    redactor,
+                    continues: request.resumedFrom ? [request.resumedFrom] : [],
+                    notice,
+                  }),
+                  (id) => {
+                    waitingCall = id;
+                  },
+                )
               : undefined,
           onContainer: ({ id }) => {
             job = state.jobs.update(jobId, { containerId: id });

@@ -1,4 +1,5 @@
 import { ForcedCancel } from "./runtime/forced-cancel.js";
+import type { ToolApprovals } from "./runtime/interface.js";
 
 /**
  * The abort reason for a job the daemon stops while it waits for an approval. Draining such a job
@@ -22,4 +23,43 @@ export function asInterruptedAtStop<
 >(signal: AbortSignal, outcome: T): T {
   if (!(signal.reason instanceof PausedAtStop) || outcome.status !== "cancelled") return outcome;
   return { ...outcome, status: "interrupted", exitReason: "interrupted", error: signal.reason.message };
+}
+
+/** How long a job paused at stop waits for claude to write the waiting call to its transcript. */
+export const PAUSE_FLUSH_LIMIT_MS = 10_000;
+
+/**
+ * The signal a job's claude runs under: the job's own, except that a pause at stop reaches claude
+ * only once `flushed` settles (every other abort passes at once). claude writes its transcript a
+ * little behind the conversation (50-100 ms on a quiet machine, more under load) and the kill that
+ * pauses a job loses what is not written yet: killed before its first lines reached the disk, the
+ * job could not be resumed at all, and the next start would begin a new session.
+ */
+export function pauseOnceFlushed(signal: AbortSignal, flushed: () => Promise<unknown>): AbortSignal {
+  const run = new AbortController();
+  const pass = () => run.abort(signal.reason);
+  const onAbort = () => {
+    if (!(signal.reason instanceof PausedAtStop)) return pass();
+    flushed().then(pass, pass);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return run.signal;
+}
+
+/**
+ * The agent's approvals, noting the id of the call that waits for a person: the line a paused
+ * job's transcript must hold before claude is killed.
+ */
+export function notingWaitingCall(
+  approvals: ToolApprovals,
+  waiting: (toolUseId: string | undefined) => void,
+): ToolApprovals {
+  return {
+    rules: approvals.rules,
+    ask: (request, signal) => {
+      waiting(request.toolUseId);
+      return approvals.ask(request, signal);
+    },
+  };
 }

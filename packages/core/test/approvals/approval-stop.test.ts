@@ -1,8 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bash, type Responder, textReply } from "@herdctl/standin";
 import { describe, expect, it } from "vitest";
 import { FleetManager } from "../../src/fleet-manager/fleet-manager.js";
+import { listTranscripts, realCwd } from "../../src/sessions/transcripts.js";
 import { claudeEnv } from "../helpers/claude-env.js";
 import { fleetTestbed } from "../helpers/fleet-testbed.js";
 import { until } from "../helpers/until.js";
@@ -40,6 +41,14 @@ describe.each(["cli", "sdk"])(
       await first.stop({ timeoutMs: 600_000 });
       bed.fleet = undefined;
       expect(existsSync(join(bed.tmp.dir, "workspace", "approved.txt"))).toBe(false);
+      // claude writes its transcript behind the conversation; killed before the waiting call was
+      // written, a job stopped early enough could not be resumed at all (it got a new session).
+      const transcripts = listTranscripts(
+        join(bed.tmp.dir, "claude-config"),
+        realCwd(join(bed.tmp.dir, "workspace")),
+      );
+      expect(transcripts).toHaveLength(1);
+      expect(readFileSync(transcripts[0]!.path, "utf8")).toContain('"id":"toolu_');
 
       const second = new FleetManager({
         config: bed.tmp.dir,
