@@ -84,6 +84,8 @@ const VACUUM_PAGES = 256;
  * writes waiting up to 640 ms at load 13, its event loop with them.
  */
 const LOCK_GAP_MS = 10;
+/** Further tries at emptying the write-ahead log when the vacuum's own checkpoint could not. */
+const WAL_TRUNCATE_RETRIES = 3;
 
 /** Runs one write transaction of the prune, then leaves the lock free for others a while. */
 async function writeStep<T>(step: () => T): Promise<T> {
@@ -178,7 +180,11 @@ export async function prune(
     if ((records > 0 || auditEntries > 0) && !stopped()) {
       options.onProgress?.({ phase: "vacuum", records, planned });
       while ((await writeStep(() => state.retention.vacuumSlice(VACUUM_PAGES))) && !stopped());
-      state.retention.vacuum();
+      let { walTruncated } = state.retention.vacuum();
+      // A reader or writer of the daemon's can keep that checkpoint from emptying the log, which
+      // then still holds the freed pages: try again between the daemon's own steps.
+      for (let i = 0; !walTruncated && i < WAL_TRUNCATE_RETRIES && !stopped(); i++)
+        walTruncated = await writeStep(() => state.retention.truncateWal());
     }
     after = await stateBytes(state);
   }

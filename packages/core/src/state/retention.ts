@@ -234,28 +234,39 @@ export class RetentionRepository {
    * incremental vacuum with one full VACUUM (which briefly holds it); later ones are incremental.
    * Turning it on at creation instead would change how SQLite reports a damaged file.
    */
-  vacuum(): { converted: boolean } {
+  vacuum(): { converted: boolean; walTruncated: boolean } {
     if (this.postgres) {
       // Plain VACUUM: the dead rows' space becomes reusable by new rows, and empty pages at a
       // table's end go back to the file system. It takes no lock that stops readers or writers,
       // unlike VACUUM FULL, which rewrites a table under an exclusive lock every other machine
       // would wait on. Not allowed inside a transaction, so one statement on its own.
       this.db.exec(`VACUUM (ANALYZE) ${RetentionRepository.PG_PRUNED.join(", ")}`);
-      return { converted: false };
+      return { converted: false, walTruncated: true };
     }
+    let converted = false;
+    let walTruncated = false;
     try {
       const mode = this.db.pragma("auto_vacuum", { simple: true }) as number;
       if (mode !== 2) {
         this.db.pragma("auto_vacuum = INCREMENTAL");
         this.db.exec("VACUUM");
-        return { converted: true };
-      }
-      this.db.pragma("incremental_vacuum");
-      return { converted: false };
+        converted = true;
+      } else this.db.pragma("incremental_vacuum");
     } finally {
-      // The WAL holds the freed pages until a checkpoint writes them back and truncates it.
-      this.db.pragma("wal_checkpoint(TRUNCATE)");
+      walTruncated = this.truncateWal();
     }
+    return { converted, walTruncated };
+  }
+
+  /**
+   * SQLite: writes the write-ahead log back and empties it (it holds the freed pages until then).
+   * False when another connection kept it from finishing within busy_timeout (a long read, say);
+   * the log then keeps its size until a later try.
+   */
+  truncateWal(): boolean {
+    if (this.postgres) return true;
+    const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+    return result?.busy === 0;
   }
 
   /**
