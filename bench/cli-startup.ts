@@ -15,7 +15,7 @@
  *   Through the daemon, the Docker agent is timed twice: with warm containers (the default) and
  *   with a daemon started with `--no-warm` (each job creates its container), in the same run.
  *
- *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker | --queries] [--before DIST/index.js]
+ *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker | --queries] [--before DIST/herdctl.cjs]
  *
  * `--docker`: the Docker rows only (in-process, daemon, daemon --no-warm); `--no-docker`: a full run
  * without them; `--queries`: the `status`, `jobs` and `job <id>` rows only, without and with a
@@ -54,7 +54,9 @@ const beforeArg = beforeFlag === -1 ? undefined : process.argv[beforeFlag + 1];
 // Commands run in the bench's scratch folder, so a relative path is taken from where it started.
 const BEFORE_CLI = beforeArg === undefined ? undefined : resolve(beforeArg);
 if (beforeFlag !== -1 && !beforeArg)
-  throw new Error("--before needs the path of another build's dist/index.js");
+  throw new Error(
+    "--before needs the path of another build's CLI entry (dist/herdctl.cjs, or dist/index.js before it)",
+  );
 /** Only the Docker trigger rows: what a change to the container path moves. */
 const DOCKER_ONLY = process.argv.includes("--docker");
 /** Only the status/jobs/job rows: no --version/--help, no triggers. */

@@ -11,7 +11,7 @@ USER root
 # herdctl's packages and the release's package.json and lock, beside the dependencies.
 COPY herdctl /opt/herdctl
 COPY --chown=1000:1000 fleet /fleet
-RUN ln -s /opt/herdctl/node_modules/herdctl/bin/herdctl.js /usr/local/bin/herdctl \
+RUN ln -s /opt/herdctl/node_modules/herdctl/bin/herdctl.cjs /usr/local/bin/herdctl \
  && herdctl --version
 # The fleet: herdctl.yaml, agents, .env, and the state directory (.herdctl) herdctl keeps beside them.
 VOLUME /fleet

@@ -1,6 +1,8 @@
 /**
- * Bundles the CLI into packages/cli/dist/index.js (which bin/herdctl.js starts), so a command starts by
- * reading one file instead of resolving and loading hundreds of modules. What only some commands
+ * Bundles the CLI into packages/cli/dist/: herdctl.cjs (src/entry.ts, which bin/herdctl.cjs starts)
+ * answers `--version`, `--help`, `status`, `jobs` and `job` as CommonJS, and starts index.js (the
+ * ES module program) for the rest, so a command starts by reading a few files instead of resolving
+ * and loading hundreds of modules. What only some commands
  * use (the fleet manager, config schemas, job runner, web server) is split into chunks beside it,
  * loaded by those commands' dynamic imports. better-sqlite3's JavaScript is bundled (a dozen
  * CommonJS files less to resolve and load before a query); its native addon stays in the installed
@@ -35,7 +37,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const cli = fileURLToPath(new URL("../packages/cli/", import.meta.url));
-// bin/herdctl.js (the command npm links) starts this file.
+// The ES module program, which herdctl.cjs starts.
 const bundle = "dist/index.js";
 const outdir = process.argv[2] ?? join(cli, dirname(bundle));
 const entry = basename(bundle, ".js");
@@ -234,7 +236,6 @@ for (const [name, source, chunks] of [
     if (result.metafile) console.log(JSON.stringify(result.metafile));
   });
 }
-chmodSync(join(outdir, `${entry}.js`), 0o755);
 
 /**
  * query.cjs (src/query.ts): `status`, `jobs` and `job` as one CommonJS file, which index.ts runs
@@ -263,6 +264,26 @@ await build({
   legalComments: "none",
   plugins: [...common.plugins, pgOnFirstUse(), parseElsewhere()],
 });
+
+/**
+ * herdctl.cjs (src/entry.ts), the file bin/herdctl.cjs starts: CommonJS, so that the commands it
+ * answers never load Node's ES module loader. Small (the quick answers, the command word, the code
+ * cache's loader), so it has no code cache of its own.
+ */
+await build({
+  ...common,
+  format: "cjs",
+  entryPoints: { herdctl: join(cli, "src/entry.ts") },
+  outdir,
+  outExtension: { ".js": ".cjs" },
+  minify: true,
+  banner: { js: 'var __herdctlModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { ...common.define, "import.meta.url": "__herdctlModuleUrl" },
+  sourcemap: "linked",
+  sourcesContent: false,
+  legalComments: "none",
+});
+chmodSync(join(outdir, "herdctl.cjs"), 0o755);
 
 /**
  * Worker threads are files of their own, which a module finds beside its own file

@@ -16,7 +16,7 @@ import { parse } from "yaml";
 const ROOT = new URL("../../", import.meta.url);
 const path = (p: string) => fileURLToPath(new URL(p, ROOT));
 const read = (p: string) => readFileSync(path(p), "utf8");
-const BIN = path("packages/cli/dist/index.js");
+const BIN = path("packages/cli/dist/herdctl.cjs");
 
 /** The long flags `herdctl [command] --help` lists. */
 function flagsOf(command: string | undefined): Set<string> {

@@ -9,7 +9,7 @@ export { isAlive } from "../setup/process-alive.js";
 
 import { IMAGE_HASH_LABEL } from "../../packages/core/src/docker/runtime-image.js";
 
-export const CLI = fileURLToPath(new URL("../../packages/cli/dist/index.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../packages/cli/dist/herdctl.cjs", import.meta.url));
 
 export function scratch(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

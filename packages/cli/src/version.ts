@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 export const VERSION = "0.1.0";
 
@@ -20,10 +20,12 @@ export function versionText(): string {
 
 function installedVersion(name: string): string | undefined {
   let dir: string | undefined;
+  // require's resolution, not import.meta's: this also runs in the CommonJS entry (herdctl.cjs).
+  const { resolve } = createRequire(import.meta.url);
   // Its package.json when the package exports it, else its entry point, from which we climb.
   for (const specifier of [`${name}/package.json`, name]) {
     try {
-      dir = dirname(fileURLToPath(import.meta.resolve(specifier)));
+      dir = dirname(resolve(specifier));
       break;
     } catch {
       // Not exported under this specifier: try the next.

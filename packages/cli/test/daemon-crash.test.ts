@@ -7,7 +7,7 @@ import { resolveClaudeBinary, StateManager } from "@herdctl/core/internal";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAlive } from "../../../test/setup/process-alive.js";
 
-const CLI = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../dist/herdctl.cjs", import.meta.url));
 
 /** Running, not merely present: a killed process stays a zombie until its parent reaps it. */
 function isRunning(pid: number): boolean {

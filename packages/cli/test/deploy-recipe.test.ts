@@ -142,7 +142,7 @@ describe("docs/deploy: the systemd recipe, run on one machine", () => {
     await mkdir(copies, { recursive: true });
     // The verifier wants ExecStart's binary to exist: the built CLI's bin stands in for
     // /usr/local/bin/herdctl. An instance name makes the template a unit it can load.
-    const bin = join(ROOT, "packages/cli/bin/herdctl.js");
+    const bin = join(ROOT, "packages/cli/bin/herdctl.cjs");
     await writeFile(join(copies, SERVICE), unit(SERVICE).replaceAll("/usr/local/bin/herdctl", bin));
     await writeFile(
       join(copies, "herdctl-worker@1.service"),

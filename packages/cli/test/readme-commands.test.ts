@@ -10,7 +10,7 @@ import { stopDaemon } from "./helpers/daemon.js";
 /**
  * The README's commands, as written. `npx herdctl` runs the command npm linked at
  * node_modules/.bin/herdctl, which `npm ci` makes only from a file present in a fresh clone: the
- * committed bin/herdctl.js, not the built bundle. In CI this runs on a clean clone after the
+ * committed bin/herdctl.cjs, not the built bundle. In CI this runs on a clean clone after the
  * README's own set-up (`npm ci`), so a link missing there fails here. The demo fleet is a copy, in
  * a scratch folder that has `examples/demo` in it, so `-c examples/demo` is used verbatim.
  */
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 describe("the README's commands (the linked herdctl, the demo fleet)", () => {
   it("npm linked herdctl to the committed launcher, and --version names herdctl, claude and the SDK", async () => {
-    expect(realpathSync(LINKED)).toBe(join(ROOT, "packages", "cli", "bin", "herdctl.js"));
+    expect(realpathSync(LINKED)).toBe(join(ROOT, "packages", "cli", "bin", "herdctl.cjs"));
     const { stdout } = await run(LINKED, ["--version"], { env });
     const version = (pkg: string) =>
       (

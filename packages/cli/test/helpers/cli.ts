@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const BIN = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../dist/herdctl.cjs", import.meta.url));
 
 export function assertBuilt(): void {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing; build first: npm run build`);

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { createRequire } from "node:module";
+import { requireCompiled } from "./code-cache.js";
+import { commandWord } from "./command-word.js";
+import { exitWhenFlushed } from "./exit-when-flushed.js";
+import { QUERY_COMMANDS } from "./query-args.js";
+import { answerQuickly } from "./quick-answers.js";
+
+/**
+ * The CLI's first file, built as CommonJS (dist/herdctl.cjs): an ES module as the main file costs
+ * Node's ES module loader (~7 ms) before any of it runs, and another ~3 ms per module file. What
+ * needs no more than this file and query.cjs is answered here: `--version` and `--help` on their
+ * own (see quick-answers.ts), and `status`, `jobs` and `job` (query.ts). Everything else is the ES
+ * module program, index.js.
+ */
+async function start(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.length === 1 && ["--version", "-V", "--help", "-h"].includes(args[0] as string);
+  if (quick && answerQuickly(args[0] as string, new URL("./help/", import.meta.url))) return;
+  // Source maps cost ~30 ms of start-up, so only a verbose run, whose stack traces are read, turns
+  // them on; they apply to what loads after this line, which is all of herdctl (query.cjs,
+  // main.js or frequent.js and the chunks they load).
+  const verbose = args.includes("-v") || args.includes("--verbose");
+  if (verbose) process.setSourceMapsEnabled(true);
+  const word = commandWord(args);
+  if (word !== undefined && QUERY_COMMANDS.includes(word) && (await query(verbose))) {
+    await exitWhenFlushed();
+    return;
+  }
+  // A computed URL, so that esbuild leaves the import to Node instead of bundling the program.
+  await import(new URL("./index.js", import.meta.url).href);
+}
+
+/**
+ * `status`, `jobs` or `job` from query.cjs (see query.ts), with its code cache; with -v through
+ * `require`, whose source maps name the TypeScript in stack traces. False when the command line is
+ * one that commander's program should parse (help, a bad option, …).
+ */
+async function query(verbose: boolean): Promise<boolean> {
+  const load = createRequire(import.meta.url);
+  const file = load.resolve("./query.cjs");
+  const { runQuery } = (verbose ? load(file) : requireCompiled(file).exports) as typeof import("./query.js");
+  return runQuery(process.argv);
+}
+
+void start();
