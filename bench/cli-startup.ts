@@ -205,16 +205,6 @@ interface Row {
 }
 const rows: Row[] = [];
 
-/** Alternates baseline and ours `runs` times after one warm-up pair; medians. */
-async function compare(
-  runs: number,
-  base: () => Promise<number>,
-  run: () => Promise<number>,
-): Promise<[number, number]> {
-  const [b, o] = await rounds(runs, [base, run]);
-  return [b!, o!];
-}
-
 /** Each of `arms` once a round, in order, `runs` rounds after a warm-up round; medians, in order. */
 async function rounds(runs: number, arms: Array<() => Promise<number>>): Promise<number[]> {
   const samples: number[][] = arms.map(() => []);
@@ -313,16 +303,30 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
       });
       continue;
     }
-    const [base, ours] = await compare(
-      TRIGGER_RUNS,
+    // In-process, --before's build in the same rounds (through a daemon, ours runs the daemon).
+    const before =
+      !settle && BEFORE_CLI
+        ? herdctlAt(BEFORE_CLI)("trigger", agent, "-p", "hi", "--wait", "--fresh")
+        : undefined;
+    const [base, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
       settle ? settled(run) : run,
       settle ? settled(trigger) : trigger,
-    );
+      ...(before ? [before] : []),
+    ]);
+    if (beforeMs !== undefined)
+      rows.push({
+        name: `trigger ${name} --wait, ${where} (before: ${BEFORE_CLI})`,
+        baseline,
+        base: base!,
+        ours: beforeMs,
+        factor: Number.POSITIVE_INFINITY,
+        target: "informational, same loop",
+      });
     rows.push({
       name: `trigger ${name} --wait, ${where}`,
       baseline,
-      base,
-      ours,
+      base: base!,
+      ours: ours!,
       factor: 1.1,
       target: "≤ 1.10×",
     });

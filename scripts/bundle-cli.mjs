@@ -148,6 +148,32 @@ function pgOnFirstUse() {
   };
 }
 
+/**
+ * dockerode.cjs: dockerode requires its BuildKit session (gRPC and protobuf, for `buildImage` with
+ * BuildKit) and docker-modem its SSH client (for ssh:// hosts) at the top of their files, ~140 ms
+ * of loading before the first request of any Docker command. In this bundle each is a function
+ * that requires its module on its first call, and those packages stay in node_modules. A file
+ * that no longer has the line fails the build, rather than quietly loading them at start again.
+ */
+const DOCKERODE_BUNDLE = "dockerode.cjs";
+function requiredOnUse(file, name, module) {
+  const eager = `${name} = require('${module}'),`;
+  return {
+    name: `required-on-use-${name}`,
+    setup(build) {
+      build.onLoad({ filter: file }, ({ path }) => {
+        const text = readFileSync(path, "utf8");
+        if (!text.includes(eager))
+          return { errors: [{ text: `${path} no longer has \`${eager}\` (see scripts/bundle-cli.mjs)` }] };
+        return {
+          contents: text.replace(eager, `${name} = (...args) => require('${module}')(...args),`),
+          loader: "js",
+        };
+      });
+    },
+  };
+}
+
 /** In query.cjs, the fleet's parser is src/parse-elsewhere.ts (see there). */
 function parseElsewhere() {
   return {
@@ -288,12 +314,14 @@ chmodSync(join(outdir, "herdctl.cjs"), 0o755);
 /**
  * Worker threads are files of their own, which a module finds beside its own file
  * (core's util/worker-file.ts): the Postgres client's (state/pg/worker.ts, loaded only when the
- * fleet's state is on PostgreSQL) and the prune's. A bundled module may sit in dist/, chunks/ or
+ * fleet's state is on PostgreSQL) and the prune's; and so is the helper process that removes an
+ * in-process trigger's container (docker/removal-helper.ts). A bundled module may sit in dist/, chunks/ or
  * frequent-chunks/, so each gets a copy in all three.
  */
 const WORKERS = {
   worker: "core/src/state/pg/worker.ts",
   "prune-worker": "core/src/retention/prune-worker.ts",
+  "remove-containers-main": "core/src/docker/remove-containers-main.ts",
 };
 await build({
   ...common,
@@ -310,7 +338,22 @@ await build({
   outfile: join(outdir, "chunks", PG_BUNDLE),
   legalComments: "none",
 });
-for (const name of [...Object.keys(WORKERS).map((name) => `${name}.js`), PG_BUNDLE])
+// dockerode alone, as CommonJS, which core's docker/engine.ts loads from beside its module; beside the workers.
+await build({
+  ...common,
+  format: "cjs",
+  banner: {},
+  minify: true,
+  stdin: { contents: 'module.exports = require("dockerode");', resolveDir: cli, loader: "js" },
+  outfile: join(outdir, "chunks", DOCKERODE_BUNDLE),
+  external: ["@grpc/grpc-js", "@grpc/proto-loader", "protobufjs", "ssh2"],
+  plugins: [
+    requiredOnUse(/dockerode[\\/]lib[\\/]docker\.js$/, "withSession", "./session"),
+    requiredOnUse(/docker-modem[\\/]lib[\\/]modem\.js$/, "ssh", "./ssh"),
+  ],
+  legalComments: "none",
+});
+for (const name of [...Object.keys(WORKERS).map((name) => `${name}.js`), PG_BUNDLE, DOCKERODE_BUNDLE])
   for (const dir of [".", "frequent-chunks"])
     copyFileSync(join(outdir, "chunks", name), join(outdir, dir, name));
 await writeBuiltHelp();

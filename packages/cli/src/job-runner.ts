@@ -4,6 +4,7 @@ import { localUserActor } from "@herdctl/core/internal/audit/actor";
 import type { InProcessMember } from "@herdctl/core/internal/cluster/in-process-member";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
 import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
+import type { ContainerRunnerDependencies } from "@herdctl/core/internal/runner/runtime/container-runner";
 import { scheduleSessionRequest } from "@herdctl/core/internal/runner/session-policy";
 import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
@@ -95,6 +96,7 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
       state,
       claudePath,
       env,
+      containers: await containersFor(ctx, t.agent),
       secrets: () => fleet.secretValues,
       offline: Boolean(offline),
       protectedPaths: () => fleet.protectedPaths,
@@ -188,6 +190,27 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     state.close();
     await offline?.standin.close();
   }
+}
+
+/**
+ * A Docker agent's used ephemeral container is removed by a helper process (the engine takes
+ * ~0.2 s to kill and remove it), so the trigger reports the job's end and exits without waiting
+ * for it, as the daemon does. Loaded only for a Docker agent.
+ */
+async function containersFor(
+  ctx: CommandContext,
+  agent: ResolvedAgent,
+): Promise<ContainerRunnerDependencies | undefined> {
+  if (agent.docker?.enabled !== true) return undefined;
+  const { ContainerManager } = await import("@herdctl/core/internal/runner/runtime/container-manager");
+  const manager = new ContainerManager(undefined, {
+    removeInHelper: true,
+    onHandedOff: (id) => {
+      if (ctx.options.verbose)
+        ctx.stderr.write(ctx.err.dim(`· container ${id.slice(0, 12)} is removed by a helper process\n`));
+    },
+  });
+  return { manager };
 }
 
 /**

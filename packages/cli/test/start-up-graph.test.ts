@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -59,5 +60,17 @@ describe("query.cjs, which status, jobs and job run from (src/query.ts)", () => 
   it("has a code cache this Node takes", () => {
     // A cache V8 refuses (another Node, other V8 flags) costs the compile it was made to save.
     expect(requireCompiled(QUERY).rejected).toBe(false);
+  });
+});
+
+describe("dockerode.cjs, which Docker commands load dockerode from (core's docker/engine.ts)", () => {
+  it("leaves its BuildKit session (gRPC, protobuf) and SSH client unloaded until used", () => {
+    // In a process of its own: what requiring it loads, from the module cache.
+    const probe = `const D = require(${JSON.stringify(join(dirname(BIN), "dockerode.cjs"))});
+      const docker = new D({ socketPath: "/nonexistent.sock" });
+      const heavy = Object.keys(require.cache).filter((k) => /node_modules\\/(@grpc|protobufjs|@protobufjs|ssh2)\\//.test(k));
+      console.log(JSON.stringify({ client: typeof docker.listContainers, heavy }));`;
+    const out = execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ client: "function", heavy: [] });
   });
 });

@@ -16,14 +16,30 @@ interface ModemConnection {
  * every connection it holds: a stopping daemon must not wait for the engine to drop them.
  */
 export function dockerClient(): Dockerode {
-  const require = createRequire(import.meta.url);
-  const DockerodeClass = require("dockerode") as typeof Dockerode;
+  const DockerodeClass = loadDockerode();
   const docker = new DockerodeClass();
   const modem = docker.modem as ModemConnection;
   // ssh builds its own agent per request.
   if (modem.protocol === "http") modem.agent = new HttpAgent({ keepAlive: true });
   else if (modem.protocol === "https") modem.agent = new HttpsAgent({ keepAlive: true });
   return docker;
+}
+
+/**
+ * The bundled CLI has dockerode.cjs beside each of its modules (scripts/bundle-cli.mjs): dockerode
+ * with its BuildKit session (gRPC, protobuf) and SSH client loaded only when used, which halves
+ * what loading it costs (~140 of ~250 ms of a Docker command's start-up). Elsewhere (the sources,
+ * core's own build) the package itself.
+ */
+function loadDockerode(): typeof Dockerode {
+  const require = createRequire(import.meta.url);
+  let bundled: string | undefined;
+  try {
+    bundled = require.resolve("./dockerode.cjs");
+  } catch {
+    // Not the bundled CLI.
+  }
+  return require(bundled ?? "dockerode") as typeof Dockerode;
 }
 
 /** Ends every connection the client holds, idle or in use. Requests made afterwards reconnect. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { closeDockerClient, dockerClient } from "../../docker/engine.js";
 import { DockerError, statusCode, toDockerError, unavailable } from "../../docker/errors.js";
+import { removeInHelper } from "../../docker/removal-helper.js";
 import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../docker/runtime-image.js";
 import { CONTAINER_PROXY_DIR, forwarderCommand, reachesProxyBySocket } from "../../proxy/forwarder.js";
 import { PRIVATE_DIR } from "../../state/permissions.js";
@@ -82,6 +83,14 @@ export interface ContainerSummary {
 export interface ContainerManagerOptions {
   /** How long a cancelled exec gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /**
+   * retire() hands each removal to a helper process (docker/removal-helper.ts) instead of
+   * removing the container here: for a process that exits once its job has ended (an in-process
+   * trigger), which would otherwise wait for the engine or cut the removal off.
+   */
+  removeInHelper?: boolean;
+  /** Called with each container handed to a helper process. */
+  onHandedOff?: (id: string) => void;
 }
 
 /** Creates, reuses, runs commands in and removes herdctl's agent containers, found by label. */
@@ -91,12 +100,16 @@ export class ContainerManager {
   private readonly removals = new Set<Promise<void>>();
   private readonly retiring = new Set<string>();
   private readonly killGraceMs: number;
+  private readonly inHelper: boolean;
+  private readonly onHandedOff: ((id: string) => void) | undefined;
 
   constructor(
     readonly docker: Dockerode = dockerClient(),
     options: ContainerManagerOptions = {},
   ) {
     this.killGraceMs = options.killGraceMs ?? 5000;
+    this.inHelper = options.removeInHelper === true;
+    this.onHandedOff = options.onHandedOff;
   }
 
   /** Ends the engine connections this manager holds; a stopping daemon calls it after its jobs ended. */
@@ -415,10 +428,15 @@ export class ContainerManager {
   /**
    * Removes a used ephemeral container without holding up whoever waits for the job: its claude
    * has exited, so nothing of the job is left running in it but what it started and left behind,
-   * which the removal ends too. settled() waits for it; a failure is left to the orphan clean-up.
+   * which the removal ends too. settled() waits for it (not for a helper's, with removeInHelper);
+   * a failure is left to the orphan clean-up.
    */
   retire(id: string): void {
     if (this.retiring.has(id)) return;
+    if (this.inHelper && removeInHelper(id)) {
+      this.onHandedOff?.(id);
+      return;
+    }
     this.retiring.add(id);
     const removal = this.removeContainer(id)
       .catch(() => undefined)
