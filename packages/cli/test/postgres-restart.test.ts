@@ -150,15 +150,26 @@ async function firesSince(since: number): Promise<{ by: string }[]> {
 }
 
 /** Reads until `ok` holds; the 90 s deadline turns a hang into a message with the last value. */
-async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+async function poll<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string | (() => string),
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const value = await read();
     if (ok(value)) return value;
     if (Date.now() - t0 > 90_000)
-      throw new Error(`${what}: not seen within 90 s (last: ${JSON.stringify(value)})`);
+      throw new Error(
+        `${typeof what === "string" ? what : what()}: not seen within 90 s (last: ${JSON.stringify(value)})`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The last lines of a process's log, for a failure message. */
+function tail(text: string, lines = 40): string {
+  return text.split("\n").slice(-lines).join("\n");
 }
 
 /** When the file's processes started: a repeated message may be told again once a minute. */
@@ -377,7 +388,7 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
     await poll(
       () => firesSince(back),
       (f) => f.length >= 3,
-      "three fires after the server came back",
+      () => `three fires after the server came back (d1's log ends:\n${tail(log("d1"))})`,
     );
 
     // Every job of the file ended exactly once: one model request per named job, no job left

@@ -385,9 +385,12 @@ describeBackends("JobRepository: listing", (backend) => {
     if (backend === "postgres") {
       // On a handful of rows Postgres would rather scan and sort; with those off, a Sort left in
       // the plan means no index gives the order (at a million jobs the index is what it picks).
+      // Incremental sorts too: otherwise another index sorted afterwards may win on cost.
       const client = new SyncPgClient(url!);
       try {
-        client.exec("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off");
+        client.exec(
+          "SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off; SET enable_incremental_sort = off",
+        );
         for (const cursor of [
           undefined,
           { createdAt: "2025-01-01T00:00:00.000Z", id: "job-20250101000000-aaaaaa" },
