@@ -4,7 +4,6 @@ import { localUserActor } from "@herdctl/core/internal/audit/actor";
 import type { InProcessMember } from "@herdctl/core/internal/cluster/in-process-member";
 import { JobExecutor } from "@herdctl/core/internal/runner/job-executor";
 import { resolveClaudeBinary } from "@herdctl/core/internal/runner/runtime/claude-binary";
-import type { ContainerRunnerDependencies } from "@herdctl/core/internal/runner/runtime/container-runner";
 import { scheduleSessionRequest } from "@herdctl/core/internal/runner/session-policy";
 import { planFork } from "@herdctl/core/internal/sessions/fork";
 import { transcriptPlace } from "@herdctl/core/internal/sessions/place";
@@ -14,6 +13,7 @@ import { credentialOf } from "@herdctl/core/internal/usage-limits/credential";
 import { limited } from "@herdctl/core/internal/usage-limits/pauses";
 import type { CommandContext } from "./context.js";
 import { UsageError } from "./errors.js";
+import type { InProcessContainers } from "./in-process-containers.js";
 import { launchCacheOff, launchKey } from "./launch-cache.js";
 import { requireSchedule } from "./lookup.js";
 import { startOffline } from "./offline.js";
@@ -29,6 +29,8 @@ export interface TriggerRequest {
   agent: ResolvedAgent;
   /** The claude the trigger started before reading the fleet, and the pool its job starts claude through. */
   ahead?: SpeculativeClaude;
+  /** A Docker agent's containers, with the one the trigger started before reading the fleet. */
+  containers?: InProcessContainers;
   /** When the fleet was parsed (ms since the epoch): the launch cache is kept only for files older than that. */
   parsedAt?: number;
   prompt?: string;
@@ -92,11 +94,12 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
     const fork = t.fork
       ? planFork(state, t.agent, t.fork, transcriptPlace(t.agent, { stateDir: state.stateDir, env }))
       : undefined;
+    const containers = await containersFor(ctx, t);
     const executor = new JobExecutor({
       state,
       claudePath,
       env,
-      containers: await containersFor(ctx, t.agent),
+      containers: containers && { manager: containers.manager },
       secrets: () => fleet.secretValues,
       offline: Boolean(offline),
       protectedPaths: () => fleet.protectedPaths,
@@ -151,7 +154,16 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
           t.parsedAt !== undefined &&
           !launchCacheOff()
         ) {
-          cached = keepLaunch(ctx, state.stateDir, fleet, t.parsedAt, t.agent.name, t.schedule, t.ahead);
+          cached = keepLaunch(
+            ctx,
+            state.stateDir,
+            fleet,
+            t.parsedAt,
+            t.agent,
+            t.schedule,
+            t.ahead,
+            containers,
+          );
         }
         if (!t.stream || ctx.json) return;
         const lines = renderMessage(message, ctx.out);
@@ -174,6 +186,13 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
           `· the claude started ahead (pid ${t.ahead.pid}) was ${job.pid === t.ahead.pid ? "used" : "not used: the job's claude differs"}\n`,
         ),
       );
+    const aheadId = await t.containers?.ahead;
+    if (aheadId !== undefined && ctx.options.verbose)
+      ctx.stderr.write(
+        ctx.err.dim(
+          `· the container started ahead (${aheadId.slice(0, 12)}) was ${job.containerId === aheadId ? "used" : "not used: the job's container differs"}\n`,
+        ),
+      );
     if (ctx.json) ctx.printJson(offline ? { ...job, offline: true } : job);
     else if (t.quiet) printQuietly(ctx, job);
     else for (const line of renderJobEnd(job, ctx.out)) ctx.print(line);
@@ -192,25 +211,15 @@ export async function runJobInProcess(ctx: CommandContext, t: TriggerRequest): P
   }
 }
 
-/**
- * A Docker agent's used ephemeral container is removed by a helper process (the engine takes
- * ~0.2 s to kill and remove it), so the trigger reports the job's end and exits without waiting
- * for it, as the daemon does. Loaded only for a Docker agent.
- */
+/** A Docker agent's containers (in-process-containers.ts): the trigger's, if it started one ahead. Loaded only for a Docker agent. */
 async function containersFor(
   ctx: CommandContext,
-  agent: ResolvedAgent,
-): Promise<ContainerRunnerDependencies | undefined> {
-  if (agent.docker?.enabled !== true) return undefined;
-  const { ContainerManager } = await import("@herdctl/core/internal/runner/runtime/container-manager");
-  const manager = new ContainerManager(undefined, {
-    removeInHelper: true,
-    onHandedOff: (id) => {
-      if (ctx.options.verbose)
-        ctx.stderr.write(ctx.err.dim(`· container ${id.slice(0, 12)} is removed by a helper process\n`));
-    },
-  });
-  return { manager };
+  t: TriggerRequest,
+): Promise<InProcessContainers | undefined> {
+  if (t.agent.docker?.enabled !== true) return undefined;
+  if (t.containers) return t.containers;
+  const { InProcessContainers } = await import("./in-process-containers.js");
+  return new InProcessContainers(ctx);
 }
 
 /**
@@ -231,9 +240,10 @@ function keepLaunch(
   stateDir: string,
   fleet: LoadedFleet,
   parsedAt: number,
-  agent: string,
+  agent: ResolvedAgent,
   schedule: string | undefined,
   ahead: SpeculativeClaude,
+  containers: InProcessContainers | undefined,
 ): Promise<void> {
   return import("./launch-cache-write.js")
     .then(({ writeLaunchCache }) =>
@@ -241,9 +251,10 @@ function keepLaunch(
         stateDir,
         fleet,
         parsedAt,
-        launchKey(agent, schedule),
-        ahead.pool.spec(agent),
+        launchKey(agent.name, schedule),
+        ahead.pool.spec(agent.name),
         ahead.baseEnv,
+        containers?.lastSpec(agent.name),
       ),
     )
     .catch((error: Error) => {

@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedFleet } from "@herdctl/core";
+import type { ContainerSpec } from "@herdctl/core/internal/runner/runtime/container-manager";
+import { isCredentialEnvKey } from "@herdctl/core/internal/runner/runtime/docker-config";
 import type { SpawnSpec } from "@herdctl/core/internal/runner/runtime/warm-claudes";
 import { looksSecretName } from "@herdctl/core/internal/secrets/redactor";
 import type { ConfigStamp } from "./config-stamp.js";
@@ -14,6 +16,7 @@ import { VERSION } from "./version.js";
  * the other entries while the fleet is unchanged. Without a
  * spec, or when the spec holds a secret value (an argument, a variable this process's environment
  * or the fleet's .env does not supply), the agent's entry is removed: it starts cold next time.
+ * `container`, for a Docker agent's job, is kept the same way (containerOf).
  */
 export function writeLaunchCache(
   stateDir: string,
@@ -22,20 +25,27 @@ export function writeLaunchCache(
   key: string,
   spec: SpawnSpec | undefined,
   baseEnv: NodeJS.ProcessEnv,
+  container?: ContainerSpec,
 ): void {
   const stamp = configStamp(fleet, loadedAt);
   if (!stamp) return;
   const path = join(stateDir, FILE);
-  const kept = readKept(path, fleet.configPath, stamp);
+  const { agents, containers } = readKept(path, fleet.configPath, stamp);
   const launch = spec && launchOf(spec, fleet, baseEnv);
-  if (launch) kept[key] = launch;
-  else delete kept[key];
+  if (launch) agents[key] = launch;
+  else delete agents[key];
+  if (container) {
+    const kept = containerOf(container, fleet);
+    if (kept) containers[container.agent] = kept;
+    else delete containers[container.agent];
+  }
   const cache: LaunchCache = {
     format: FORMAT,
     herdctl: VERSION,
     configPath: fleet.configPath,
     ...stamp,
-    agents: kept,
+    agents,
+    containers,
   };
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   // Written aside and renamed, so a trigger running alongside reads the old file or the new one.
@@ -45,7 +55,11 @@ export function writeLaunchCache(
 }
 
 /** The other agents' entries, when they were written for the same fleet files. */
-function readKept(path: string, configPath: string, stamp: ConfigStamp): Record<string, AgentLaunch> {
+function readKept(
+  path: string,
+  configPath: string,
+  stamp: ConfigStamp,
+): { agents: Record<string, AgentLaunch>; containers: Record<string, ContainerSpec> } {
   try {
     const old = JSON.parse(readFileSync(path, "utf8")) as LaunchCache;
     if (
@@ -56,11 +70,30 @@ function readKept(path: string, configPath: string, stamp: ConfigStamp): Record<
       typeof old.agents === "object" &&
       old.agents !== null
     )
-      return old.agents;
+      return {
+        agents: old.agents,
+        containers: typeof old.containers === "object" && old.containers !== null ? old.containers : {},
+      };
   } catch {
     // Missing or damaged: started again.
   }
-  return {};
+  return { agents: {}, containers: {} };
+}
+
+/**
+ * The container spec without its credentials (docker.env's credential variables are given per
+ * exec, and the container's hash leaves them out), or undefined when anything else in it holds a
+ * secret value: such an agent's container is created cold each time.
+ */
+function containerOf(spec: ContainerSpec, fleet: LoadedFleet): ContainerSpec | undefined {
+  const env = Object.fromEntries(
+    Object.entries(spec.config.env).filter(([name]) => !isCredentialEnvKey(name)),
+  );
+  const kept: ContainerSpec = { ...spec, config: { ...spec.config, env } };
+  const text = JSON.stringify(kept);
+  if (secretValues(fleet).some((secret) => text.includes(secret))) return undefined;
+  if (Object.keys(env).some(looksSecretName)) return undefined;
+  return kept;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readDotEnv } from "@herdctl/core/internal/config/dot-env";
+import type { ContainerSpec } from "@herdctl/core/internal/runner/runtime/container-manager";
 import type { SpawnSpec } from "@herdctl/core/internal/runner/runtime/warm-claudes";
+import { WARM_JOB_LABEL } from "@herdctl/core/internal/runner/runtime/warm-containers";
 import { type ConfigStamp, isStamp, stampIsCurrent } from "./config-stamp.js";
 import { ownedPrivately } from "./private-file.js";
 import { VERSION } from "./version.js";
@@ -19,6 +21,12 @@ export interface LaunchCache extends ConfigStamp {
   herdctl: string;
   configPath: string;
   agents: Record<string, AgentLaunch>;
+  /**
+   * A Docker agent's last ephemeral container, by agent: what the next trigger creates and starts
+   * ahead (container-ahead.ts). Without credentials (those are given per exec), and not kept when
+   * anything else in it holds a secret.
+   */
+  containers?: Record<string, ContainerSpec>;
 }
 
 export interface AgentLaunch {
@@ -74,18 +82,9 @@ export function cachedLaunch(
   agent: string,
   request: LaunchRequest = {},
 ): SpawnSpec | undefined {
-  if (launchCacheOff()) return undefined;
-  const path = join(stateDir, FILE);
-  let cache: LaunchCache;
-  try {
-    if (!ownedPrivately(path) || !ownedPrivately(stateDir)) return undefined;
-    cache = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    return undefined;
-  }
-  if (!isCache(cache) || cache.herdctl !== VERSION || cache.configPath !== configPath) return undefined;
-  const launch = cache.agents[launchKey(agent, request.schedule)];
-  if (!isLaunch(launch) || !fits(launch, request) || !stampIsCurrent(cache)) return undefined;
+  const cache = readCache(stateDir, configPath);
+  const launch = cache?.agents[launchKey(agent, request.schedule)];
+  if (!cache || !isLaunch(launch) || !fits(launch, request) || !stampIsCurrent(cache)) return undefined;
   const env = withoutUndefined(process.env);
   for (const name of launch.drop) delete env[name];
   let dotEnv: Record<string, string> | undefined;
@@ -99,6 +98,37 @@ export function cachedLaunch(
     }
   }
   return { command: launch.command, args: launch.args, cwd: launch.cwd, env, sessionId: launch.sessionId };
+}
+
+/**
+ * The container the agent's last in-process job ran in, as a spec to create its next one from,
+ * under the same rules as `cachedLaunch` (a file that is ours, a fleet unchanged since). Its
+ * claude config folder must be the agent's own under this state directory (the folder herdctl
+ * creates and hands to the container user), and it must be an ephemeral container's.
+ */
+export function cachedContainer(
+  stateDir: string,
+  configPath: string,
+  agent: string,
+): ContainerSpec | undefined {
+  const cache = readCache(stateDir, configPath);
+  const spec = cache?.containers?.[agent];
+  if (!cache || !isContainerSpec(spec, stateDir, agent) || !stampIsCurrent(cache)) return undefined;
+  return spec;
+}
+
+function readCache(stateDir: string, configPath: string): LaunchCache | undefined {
+  if (launchCacheOff()) return undefined;
+  const path = join(stateDir, FILE);
+  let cache: LaunchCache;
+  try {
+    if (!ownedPrivately(path) || !ownedPrivately(stateDir)) return undefined;
+    cache = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!isCache(cache) || cache.herdctl !== VERSION || cache.configPath !== configPath) return undefined;
+  return cache;
 }
 
 function fits(launch: AgentLaunch, request: LaunchRequest): boolean {
@@ -135,6 +165,26 @@ function isCache(value: unknown): value is LaunchCache {
     isStamp(c) &&
     typeof c.agents === "object" &&
     c.agents !== null
+  );
+}
+
+/** The shape the container manager reads; anything else in it is checked by the job's hash. */
+function isContainerSpec(value: unknown, stateDir: string, agent: string): value is ContainerSpec {
+  const s = value as ContainerSpec;
+  return (
+    typeof s === "object" &&
+    s !== null &&
+    s.agent === agent &&
+    s.jobId === WARM_JOB_LABEL &&
+    typeof s.fleet === "string" &&
+    typeof s.workingDirectory === "string" &&
+    s.claudeConfigDir === join(stateDir, "docker-sessions", agent) &&
+    (s.guard === undefined || s.guard.stateDir === stateDir) &&
+    typeof s.config === "object" &&
+    s.config !== null &&
+    s.config.ephemeral === true &&
+    typeof s.config.image === "string" &&
+    typeof s.config.user === "string"
   );
 }
 

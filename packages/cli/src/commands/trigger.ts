@@ -78,10 +78,17 @@ export function registerTrigger(program: Command): void {
         }
       }
       // claude starts now, from how this agent's last job started it, while the fleet is read.
-      const { SpeculativeClaude } = await import("../speculative-claude.js");
+      const [{ SpeculativeClaude }, { containerAhead }] = await Promise.all([
+        import("../speculative-claude.js"),
+        import("../container-ahead.js"),
+      ]);
       const ahead = new SpeculativeClaude(ctx.stateDir(), ctx.configPath(), agentName, options);
       if (ahead.pid !== undefined && ctx.options.verbose)
         ctx.stderr.write(ctx.err.dim(`· claude started ahead from the launch cache (pid ${ahead.pid})\n`));
+      // A Docker agent's container likewise, from the one its last job ran in.
+      const containers = await containerAhead(ctx, agentName);
+      if (containers && ctx.options.verbose)
+        ctx.stderr.write(ctx.err.dim("· a container is starting ahead from the launch cache\n"));
       // Ended here whatever happens (a bad prompt, a spent budget): never left waiting for a prompt.
       try {
         const parsedAt = Date.now();
@@ -95,6 +102,7 @@ export function registerTrigger(program: Command): void {
         const { runJobInProcess } = await import("../job-runner.js");
         const job = await runJobInProcess(ctx, {
           ahead,
+          containers,
           parsedAt,
           agent,
           prompt: options.prompt,
@@ -109,7 +117,7 @@ export function registerTrigger(program: Command): void {
         });
         if (job.status !== "completed") process.exitCode = 1;
       } finally {
-        await ahead.close();
+        await Promise.all([ahead.close(), containers?.close()]);
       }
     });
 }

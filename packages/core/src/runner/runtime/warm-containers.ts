@@ -106,12 +106,34 @@ export class WarmContainers {
     this.remove(warm.id);
   }
 
+  /** What the agent's last ephemeral container was made from, if this pool saw one. */
+  lastSpec(agent: string): ContainerSpec | undefined {
+    return this.specs.get(agent);
+  }
+
   /** The agent has no job running or queued: warm its next container if it was asked for recently. */
   idle(agent: string): void {
     if (this.closed || this.warm.has(agent)) return;
     const spec = this.specs.get(agent);
     if (!spec || !this.demand.recent(agent)) return;
+    void this.warmUp(agent, spec);
+  }
+
+  /**
+   * Creates the agent's next container from `spec` now, whatever the demand: an in-process
+   * trigger's container started ahead from its launch cache (the spec is not trusted: a job takes
+   * the container only when its own spec gives the same hash). Resolves with the container's id,
+   * or undefined when none was made.
+   */
+  startAhead(spec: ContainerSpec): Promise<string | undefined> {
+    if (this.closed || this.warm.has(spec.agent)) return Promise.resolve(undefined);
+    this.specs.set(spec.agent, spec);
+    return this.warmUp(spec.agent, spec);
+  }
+
+  private warmUp(agent: string, spec: ContainerSpec): Promise<string | undefined> {
     makeRoom(this.warm, this.options.max, (oldest) => this.discard(oldest));
+    let made: string | undefined;
     const creating = this.manager
       .createWarm(spec, (id, hash) => {
         // Inside the agent's lock: a job that arrives meanwhile waits for it and finds it here.
@@ -119,12 +141,17 @@ export class WarmContainers {
         const timer = setTimeout(() => this.discard(agent), this.options.idleMs);
         timer.unref();
         this.warm.set(agent, { id, hash, stamp: folderStamp(spec), timer });
+        made = id;
         return true;
       })
       // Nothing waits for a warm container: the agent's next job starts cold, as without one.
-      .catch(() => undefined);
+      .then(
+        () => made,
+        () => undefined,
+      );
     this.starting.add(creating);
     void creating.finally(() => this.starting.delete(creating));
+    return creating;
   }
 
   /** Ids of the warm containers, for status and for tests. */
