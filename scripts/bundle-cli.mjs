@@ -303,6 +303,13 @@ await build({
  * cache's loader), so it has no code cache of its own.
  */
 await build({ ...commonJsFile, entryPoints: { herdctl: join(cli, "src/entry.ts") } });
+
+/**
+ * early.cjs (src/early-start.ts): what herdctl.cjs loads for a trigger to start its claude from the
+ * launch cache before the ES module program loads. CommonJS and small (the command line, the
+ * cache's checks, the spawn), so it costs less than the head start it gives.
+ */
+await build({ ...commonJsFile, entryPoints: { early: join(cli, "src/early-start.ts") } });
 chmodSync(join(outdir, "herdctl.cjs"), 0o755);
 
 /**

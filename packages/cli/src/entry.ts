@@ -27,6 +27,7 @@ async function start(): Promise<void> {
     await exitWhenFlushed();
     return;
   }
+  if (word === "trigger") startEarly(args);
   // A computed URL, so that esbuild leaves the import to Node instead of bundling the program.
   await import(new URL("./index.js", import.meta.url).href);
 }
@@ -41,6 +42,16 @@ async function query(verbose: boolean): Promise<boolean> {
   const file = load.resolve("./query.cjs");
   const { runQuery } = (verbose ? load(file) : requireCompiled(file).exports) as typeof import("./query.js");
   return runQuery(process.argv);
+}
+
+/** A trigger's claude, started from the launch cache while the program loads (early-start.ts). */
+function startEarly(args: readonly string[]): void {
+  try {
+    const early = createRequire(import.meta.url)("./early.cjs") as typeof import("./early-start.js");
+    early.startEarly(args);
+  } catch {
+    // No head start; the trigger starts claude itself, as it would without this.
+  }
 }
 
 void start();

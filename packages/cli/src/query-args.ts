@@ -47,42 +47,13 @@ const ARGUMENTS = { status: [0, 1], jobs: [0, 0], job: [1, 1] } as const;
  * program-global.ts; packages/cli/test/commands/query-args.test.ts holds them together.
  */
 export function parseQuery(args: readonly string[]): QueryCall | undefined {
-  if (args.some((a) => a === "--" || /^-[^-]./.test(a))) return undefined;
   const word = commandWord(args);
   if (word !== "status" && word !== "jobs" && word !== "job") return undefined;
-  let parsed: { values: Record<string, string | boolean | undefined>; tokens: Token[] };
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { ...GLOBAL, ...OWN[word] } as ParseArgsConfig["options"],
-      strict: true,
-      allowPositionals: true,
-      tokens: true,
-    });
-  } catch {
-    return undefined;
-  }
-  const positionals: string[] = [];
-  let seenWord = false;
-  for (const token of parsed.tokens) {
-    if (token.kind === "positional") {
-      if (seenWord) positionals.push(token.value);
-      seenWord = true;
-    } else if (token.kind === "option") {
-      if (!seenWord && !(token.name in GLOBAL)) return undefined;
-      if (token.value?.startsWith("-")) return undefined;
-    } else return undefined;
-  }
   const [least, most] = ARGUMENTS[word];
-  if (positionals.length < least || positionals.length > most) return undefined;
-  const v = parsed.values;
-  const globals: GlobalOptions = {
-    config: v.config as string | undefined,
-    state: v.state as string | undefined,
-    json: v.json as boolean | undefined,
-    color: v["no-color"] !== true,
-    verbose: v.verbose as boolean | undefined,
-  };
+  const line = readCommandLine(args, OWN[word], least, most);
+  if (!line) return undefined;
+  const { positionals, globals } = line;
+  const v = line.values;
   if (word === "status") return { globals, command: "status", agent: positionals[0] };
   if (word === "job")
     return {
@@ -102,4 +73,58 @@ export function parseQuery(args: readonly string[]): QueryCall | undefined {
       before: v.before as string | undefined,
     },
   };
+}
+
+/** A command line read as commander would read it (see parseQuery for what is left to commander). */
+export interface CommandLine {
+  globals: GlobalOptions;
+  values: Record<string, string | boolean | undefined>;
+  /** The arguments after the command word. */
+  positionals: string[];
+}
+
+/**
+ * The command line of the command `commandWord(args)` names, with its own options `own` and
+ * `least` to `most` arguments; undefined for anything commander should read itself.
+ */
+export function readCommandLine(
+  args: readonly string[],
+  own: ParseArgsConfig["options"],
+  least: number,
+  most: number,
+): CommandLine | undefined {
+  if (args.some((a) => a === "--" || /^-[^-]./.test(a))) return undefined;
+  let parsed: { values: Record<string, string | boolean | undefined>; tokens: Token[] };
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { ...GLOBAL, ...own } as ParseArgsConfig["options"],
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+    });
+  } catch {
+    return undefined;
+  }
+  const positionals: string[] = [];
+  let seenWord = false;
+  for (const token of parsed.tokens) {
+    if (token.kind === "positional") {
+      if (seenWord) positionals.push(token.value);
+      seenWord = true;
+    } else if (token.kind === "option") {
+      if (!seenWord && !(token.name in GLOBAL)) return undefined;
+      if (token.value?.startsWith("-")) return undefined;
+    } else return undefined;
+  }
+  if (positionals.length < least || positionals.length > most) return undefined;
+  const v = parsed.values;
+  const globals: GlobalOptions = {
+    config: v.config as string | undefined,
+    state: v.state as string | undefined,
+    json: v.json as boolean | undefined,
+    color: v["no-color"] !== true,
+    verbose: v.verbose as boolean | undefined,
+  };
+  return { globals, values: v, positionals };
 }

@@ -1,4 +1,5 @@
 import { WarmClaudes } from "@herdctl/core/internal/runner/runtime/warm-claudes";
+import { discardEarly, takeEarly } from "./early-claude.js";
 import { cachedLaunch, type LaunchRequest } from "./launch-cache.js";
 
 /** What the trigger asked for that decides which claude its job will start. */
@@ -21,15 +22,27 @@ export class SpeculativeClaude {
   readonly baseEnv: NodeJS.ProcessEnv = { ...process.env };
   /** The pid of the claude started ahead, if one was. */
   readonly pid: number | undefined;
+  /** Whether it was started by the CLI's first file, before this program loaded (early-start.ts). */
+  readonly early: boolean = false;
 
   constructor(stateDir: string, configPath: string, agent: string, request: SpeculationRequest) {
     this.pid = undefined;
     // A fork's new session id is chosen by its job, so no claude started before can be it; offline
     // jobs get a stand-in on a new port each time.
-    if (request.fork || request.offline) return;
-    const spec = cachedLaunch(stateDir, configPath, agent, request);
-    if (!spec) return;
-    this.pool.start(agent, spec);
+    if (request.fork || request.offline) {
+      discardEarly();
+      return;
+    }
+    // Started by the CLI's first file before this program loaded, when it read the same trigger.
+    const early = takeEarly(stateDir, configPath, agent, request);
+    if (early) {
+      this.pool.adopt(agent, early);
+      this.early = true;
+    } else {
+      const spec = cachedLaunch(stateDir, configPath, agent, request);
+      if (!spec) return;
+      this.pool.start(agent, spec);
+    }
     this.pid = this.pool.pids()[0];
   }
 

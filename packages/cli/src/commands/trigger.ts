@@ -51,6 +51,8 @@ export function registerTrigger(program: Command): void {
       // A daemon, if one listens on the socket, gets the trigger as its first and only request.
       const socket = socketPath(ctx);
       if (existsSync(socket)) {
+        // A claude the CLI's first file started for an in-process job: the daemon runs this one.
+        (await import("../early-claude.js")).discardEarly();
         const { ControlClient } = await import("@herdctl/core/internal/control/client");
         const job = await triggerThroughDaemon(
           ctx,
@@ -84,7 +86,11 @@ export function registerTrigger(program: Command): void {
       ]);
       const ahead = new SpeculativeClaude(ctx.stateDir(), ctx.configPath(), agentName, options);
       if (ahead.pid !== undefined && ctx.options.verbose)
-        ctx.stderr.write(ctx.err.dim(`· claude started ahead from the launch cache (pid ${ahead.pid})\n`));
+        ctx.stderr.write(
+          ctx.err.dim(
+            `· claude started ahead from the launch cache (pid ${ahead.pid})${ahead.early ? ", before the program loaded" : ""}\n`,
+          ),
+        );
       // A Docker agent's container likewise, from the one its last job ran in.
       const containers = await containerAhead(ctx, agentName);
       if (containers && ctx.options.verbose)

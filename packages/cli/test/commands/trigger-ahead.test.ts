@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Standin, startStandin, textReply } from "@herdctl/standin";
@@ -44,6 +45,22 @@ function withEnv<T>(extra: Record<string, string>, fn: () => T): T {
   }
 }
 
+/** Live claude processes started for this test's fleet (their argv names its files). */
+function claudesOf(fleetDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const state = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.[0];
+      if (argv.includes("claude") && argv.includes(fleetDir) && state !== "Z") pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
 async function settle(): Promise<void> {
   // Files written this instant leave no cache (their times are too close to the parse); age them.
   const past = new Date(Date.now() - 60_000);
@@ -58,7 +75,7 @@ async function trigger(
   agent: string,
   extraEnv: Record<string, string> = {},
   session: string[] = ["--fresh"],
-): Promise<{ job: Job; ahead?: number; used: boolean }> {
+): Promise<{ job: Job; ahead?: number; used: boolean; early: boolean }> {
   const r = await herdctl(["--json", "-v", "trigger", agent, "-p", "hi", ...session, "--wait"], {
     cwd: dir,
     env: { ...env, ...extraEnv },
@@ -69,6 +86,7 @@ async function trigger(
     job: json<Job>(r),
     ahead: started ? Number(started[1]) : undefined,
     used: /was used/.test(r.stderr),
+    early: r.stderr.includes(", before the program loaded"),
   };
 }
 
@@ -107,6 +125,22 @@ describe("trigger without a daemon: claude started ahead from the launch cache",
     expect(second.ahead).toBeDefined();
     expect(second.job).toMatchObject({ status: "completed", summary: "ahead of time", pid: second.ahead });
     expect(second.used).toBe(true);
+    // By the CLI's first file, before commander's program loaded (early-start.ts).
+    expect(second.early).toBe(true);
+  });
+
+  it("a trigger whose command line commander refuses after claude was started early leaves no claude behind", async () => {
+    // Both flags read by the first file (it starts claude for --fresh); commander's action refuses the pair.
+    const r = await herdctl(["-v", "trigger", "quick", "-p", "hi", "--fresh", "--resume", "x"], {
+      cwd: dir,
+      env,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("use only one of --fresh, --resume");
+    // Killed as the process exits; the kernel may take a moment to finish it.
+    const deadline = Date.now() + 10_000;
+    while (claudesOf(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(claudesOf(dir)).toEqual([]);
   });
 
   it("a trigger that fails before its job starts ends the claude it started ahead", async () => {

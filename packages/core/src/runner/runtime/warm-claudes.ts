@@ -103,25 +103,32 @@ export class WarmClaudes {
    */
   start(agent: string, spec: SpawnSpec): void {
     if (this.closed || this.warm.has(agent)) return;
-    makeRoom(this.warm, this.options.max, (oldest) => this.discard(oldest));
-    const fresh = spec.sessionId;
-    const sessionId = fresh === undefined ? undefined : randomUUID();
-    const args = spec.args.map((arg) => (fresh && sessionId ? arg.replaceAll(fresh, sessionId) : arg));
-    let proc: LaunchedProcess;
-    try {
-      proc = this.host.spawn(spec.command, args, { cwd: spec.cwd, env: spec.env, signal: NEVER });
-    } catch {
+    const started = startAhead(spec, this.host);
+    if (started) this.adopt(agent, started);
+  }
+
+  /**
+   * Keeps a claude started ahead outside the pool (the CLI's first file starts one from the launch
+   * cache before the rest of herdctl has loaded) as the agent's warm process; ends it when the
+   * pool cannot keep it.
+   */
+  adopt(agent: string, started: StartedAhead): void {
+    if (this.closed || this.warm.has(agent)) {
+      started.proc.stdin.end();
+      void terminate(started.proc);
       return;
     }
+    makeRoom(this.warm, this.options.max, (oldest) => this.discard(oldest));
+    const { proc, spec, args } = started;
     proc.once("error", () => this.drop(agent, proc));
     proc.once("exit", () => this.drop(agent, proc));
     const timer = setTimeout(() => this.discard(agent), this.options.idleMs);
     timer.unref();
     this.warm.set(agent, {
       agent,
-      sessionId,
+      sessionId: started.sessionId,
       key: specKey(spec.command, args, spec.cwd, spec.env),
-      stamp: workspaceStamp(spec.cwd, spec.env),
+      stamp: started.stamp,
       proc,
       timer,
     });
@@ -212,6 +219,31 @@ export class WarmClaim {
 
 /** A launch option no warm process needs: it is ended through the pool, not a job's signal. */
 const NEVER = new AbortController().signal;
+
+/** A claude started from a spawn spec ahead of the job that may take it (see WarmClaudes.adopt). */
+export interface StartedAhead {
+  spec: SpawnSpec;
+  /** The spec's argv with the fresh session id replaced by this process's own. */
+  args: readonly string[];
+  sessionId: string | undefined;
+  /** The workspace's settings and instruction files as claude read them at its start. */
+  stamp: string;
+  proc: LaunchedProcess;
+}
+
+/** Starts claude from `spec` (a fresh session gets a new id); undefined when it cannot be spawned. */
+export function startAhead(spec: SpawnSpec, host: Launcher = new HostLauncher()): StartedAhead | undefined {
+  const fresh = spec.sessionId;
+  const sessionId = fresh === undefined ? undefined : randomUUID();
+  const args = spec.args.map((arg) => (fresh && sessionId ? arg.replaceAll(fresh, sessionId) : arg));
+  const stamp = workspaceStamp(spec.cwd, spec.env);
+  try {
+    const proc = host.spawn(spec.command, args, { cwd: spec.cwd, env: spec.env, signal: NEVER });
+    return { spec, args, sessionId, stamp, proc };
+  } catch {
+    return undefined;
+  }
+}
 
 function specKey(command: string, args: readonly string[], cwd: string, env: Record<string, string>): string {
   const sortedEnv = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
