@@ -15,11 +15,12 @@
  *   Through the daemon, the Docker agent is timed twice: with warm containers (the default) and
  *   with a daemon started with `--no-warm` (each job creates its container), in the same run.
  *
- *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker | --queries] [--before DIST/herdctl.cjs]
+ *   npx vite-node bench/cli-startup.ts [--quick | --docker | --no-docker | --queries] [--in-process] [--before DIST/herdctl.cjs]
  *
  * `--docker`: the Docker rows only (in-process, daemon, daemon --no-warm); `--no-docker`: a full run
  * without them; `--queries`: the `status`, `jobs` and `job <id>` rows only, without and with a
- * daemon (what a change to their start-up moves). `--before FILE`: another build's CLI (e.g. a copy of packages/cli/dist made before a
+ * daemon (what a change to their start-up moves); `--in-process`: only the triggers without a daemon
+ * (with `--docker` the Docker one, with `--no-docker` the host ones). `--before FILE`: another build's CLI (e.g. a copy of packages/cli/dist made before a
  * change, kept beside it so that its packages resolve) is timed in the same loop as each command
  * row's baseline and ours, and reported in a row of its own: a before/after in one run, under the
  * same load.
@@ -61,6 +62,8 @@ if (beforeFlag !== -1 && !beforeArg)
 const DOCKER_ONLY = process.argv.includes("--docker");
 /** Only the status/jobs/job rows: no --version/--help, no triggers. */
 const QUERIES_ONLY = process.argv.includes("--queries");
+/** Only the in-process trigger rows (with --docker: the Docker one; with --no-docker: the host ones). */
+const IN_PROCESS_ONLY = process.argv.includes("--in-process");
 const RUNS = QUICK ? 2 : 9;
 const TRIGGER_RUNS = QUICK ? 1 : 7;
 const JOBS = 100_000;
@@ -283,8 +286,17 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
   for (const { agent, name, baseline, base: run } of chosen) {
     const trigger = herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh");
     if (!settle && run === plainClaude) {
-      // In-process, the floor too: any Node program that starts claude pays Node's start-up.
-      const [base, floor, ours] = await rounds(TRIGGER_RUNS, [run, nodeClaude, trigger]);
+      // In-process, the floor too: any Node program that starts claude pays Node's start-up; and
+      // --before's build in the same rounds.
+      const before = BEFORE_CLI
+        ? herdctlAt(BEFORE_CLI)("trigger", agent, "-p", "hi", "--wait", "--fresh")
+        : undefined;
+      const [base, floor, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
+        run,
+        nodeClaude,
+        trigger,
+        ...(before ? [before] : []),
+      ]);
       rows.push({
         name: `node spawning claude -p hi (the floor, in the ${agent} row's loop)`,
         baseline,
@@ -293,6 +305,15 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
         factor: 1.1,
         target: "informational: ≤ 1.10× is possible only above it",
       });
+      if (beforeMs !== undefined)
+        rows.push({
+          name: `trigger ${name} --wait, ${where} (before: ${BEFORE_CLI})`,
+          baseline,
+          base: base!,
+          ours: beforeMs,
+          factor: Number.POSITIVE_INFINITY,
+          target: `informational, same loop (${fmt(beforeMs - floor!)} over the floor)`,
+        });
       rows.push({
         name: `trigger ${name} --wait, ${where}`,
         baseline,
@@ -352,17 +373,20 @@ async function stopDaemon(daemon: ChildProcess): Promise<void> {
 }
 
 let daemon: ChildProcess | undefined;
+/** Thrown by --in-process once its rows are timed: the rest of the run is skipped. */
+const DONE = Symbol("done");
 try {
-  if (!DOCKER_ONLY && !QUERIES_ONLY) {
+  if (!DOCKER_ONLY && !QUERIES_ONLY && !IN_PROCESS_ONLY) {
     await againstNode("herdctl --version", ["--version"]);
     await againstNode("herdctl --help", ["--help"]);
   }
-  if (!DOCKER_ONLY) {
+  if (!DOCKER_ONLY && !IN_PROCESS_ONLY) {
     await againstNodeAndQuery(`herdctl status @${JOBS} jobs, no daemon`, ["status"], queries.statusNoDaemon);
     await againstNodeAndQuery(`herdctl jobs @${JOBS} jobs, no daemon`, ["jobs"], queries.jobs);
     await againstNodeAndQuery(`herdctl job <id> @${JOBS} jobs, no daemon`, ["job", someJob], queries.job);
   }
   if (!QUERIES_ONLY) await triggers("in-process (no daemon)", false, DOCKER_ONLY ? "docker" : undefined);
+  if (IN_PROCESS_ONLY) throw DONE;
   daemon = await startDaemon();
   if (!DOCKER_ONLY) {
     await againstNodeAndQuery(
@@ -384,6 +408,8 @@ try {
     daemon = await startDaemon("--no-warm");
     await triggers("through the daemon --no-warm", true, "docker");
   }
+} catch (error) {
+  if (error !== DONE) throw error;
 } finally {
   if (daemon) await stopDaemon(daemon);
   if (withDocker) await removeFleetContainers(FLEET);
