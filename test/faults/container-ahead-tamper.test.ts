@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { type Standin, startStandin, textReply } from "@herdctl/standin";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ContainerLaunch } from "../../packages/cli/src/launch-cache.js";
 import { cachedContainer } from "../../packages/cli/src/launch-cache.js";
 import { herdctl } from "../../packages/cli/test/helpers/cli.js";
-import type { ContainerSpec } from "../../packages/core/src/runner/runtime/container-manager.js";
 import {
   ensureRuntimeImage,
   IMAGE_TIMEOUT_MS,
@@ -32,8 +32,8 @@ const configPath = join(root.dir, "herdctl.yaml");
 let standin: Standin;
 let env: Record<string, string>;
 
-function trigger() {
-  return herdctl(["--json", "-v", "trigger", "boxed", "-p", "hi", "--wait"], {
+function trigger(args = ["-p", "hi", "--wait"]) {
+  return herdctl(["--json", "-v", "trigger", "boxed", ...args], {
     cwd: root.dir,
     env,
     timeoutMs: 120_000,
@@ -65,7 +65,7 @@ async function gone(filter: string): Promise<void> {
   }
 }
 
-function editCache(edit: (spec: ContainerSpec) => void): void {
+function editCache(edit: (launch: ContainerLaunch) => void): void {
   const cache = JSON.parse(readFileSync(cacheFile, "utf8"));
   edit(cache.containers.boxed);
   writeFileSync(cacheFile, JSON.stringify(cache), { mode: 0o600 });
@@ -94,35 +94,57 @@ afterAll(async () => {
 });
 
 describe("an edited launch cache does not change where a Docker job runs", () => {
-  it("a changed container (a label and an extra mount): started, not used, removed; the job runs in the fleet's", async () => {
-    const planted = join(root.dir, "planted");
-    mkdirSync(planted);
-    editCache((spec) => {
-      spec.config = { ...spec.config, labels: { ...spec.config.labels, planted: MARK } };
-      spec.config = {
-        ...spec.config,
-        volumes: [...spec.config.volumes, { hostPath: planted, containerPath: "/planted", mode: "rw" }],
-      };
-    });
-    const r = await trigger();
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("a container is starting ahead from the launch cache");
-    const ahead = /the container started ahead \(([0-9a-f]{12})\) was not used/.exec(r.stderr)?.[1];
-    expect(ahead, r.stderr).toBeDefined();
-    const job = JSON.parse(r.stdout) as { status: string; containerId: string };
-    expect(job.status).toBe("completed");
-    expect(job.containerId.slice(0, 12)).not.toBe(ahead);
-    // The planted container never ran a job and is gone; so is the job's, after it.
-    await gone(`planted=${MARK}`);
-    await gone(`herdctl.fleet=${FLEET}`);
-    // The trigger wrote the cache again from what the job really ran.
-    expect(readFileSync(cacheFile, "utf8"), r.stderr).not.toContain(MARK);
-  });
+  it.each([
+    {
+      what: "the create request the first file sends (a label and an extra mount, the hash label kept)",
+      args: ["-p", "hi", "--wait"],
+      early: true,
+      edit: (launch: ContainerLaunch, planted: string) => {
+        launch.body.Labels = { ...launch.body.Labels, planted: MARK };
+        const host = launch.body.HostConfig as { Binds: string[] };
+        host.Binds = [...host.Binds, `${planted}:/planted:rw`];
+      },
+    },
+    {
+      // -phi is a line the first file leaves to commander: the program starts the container, from the spec.
+      what: "the spec the program creates from (a label and an extra mount)",
+      args: ["-phi", "--wait"],
+      early: false,
+      edit: ({ spec }: ContainerLaunch, planted: string) => {
+        spec.config = {
+          ...spec.config,
+          labels: { ...spec.config.labels, planted: MARK },
+          volumes: [...spec.config.volumes, { hostPath: planted, containerPath: "/planted", mode: "rw" }],
+        };
+      },
+    },
+  ])(
+    "a changed $what: started, not used, removed; the job runs in the fleet's",
+    async ({ args, early, edit }) => {
+      const planted = join(root.dir, "planted");
+      mkdirSync(planted, { recursive: true });
+      editCache((launch) => edit(launch, planted));
+      const r = await trigger(args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("a container is starting ahead from the launch cache");
+      expect(r.stderr.includes("before the program loaded"), r.stderr).toBe(early);
+      const ahead = /the container started ahead \(([0-9a-f]{12})\) was not used/.exec(r.stderr)?.[1];
+      expect(ahead, r.stderr).toBeDefined();
+      const job = JSON.parse(r.stdout) as { status: string; containerId: string };
+      expect(job.status).toBe("completed");
+      expect(job.containerId.slice(0, 12)).not.toBe(ahead);
+      // The planted container never ran a job and is gone; so is the job's, after it.
+      await gone(`planted=${MARK}`);
+      await gone(`herdctl.fleet=${FLEET}`);
+      // The trigger wrote the cache again from what the job really ran.
+      expect(readFileSync(cacheFile, "utf8"), r.stderr).not.toContain(MARK);
+    },
+  );
 
   it("a claude config folder other than the agent's own: nothing is created from it", async () => {
     expect(cached()).toBeDefined();
     const victim = join(root.dir, "victim");
-    editCache((spec) => {
+    editCache(({ spec }) => {
       spec.claudeConfigDir = victim;
     });
     expect(cached()).toBeUndefined();

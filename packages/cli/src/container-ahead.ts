@@ -1,4 +1,5 @@
 import type { CommandContext } from "./context.js";
+import { takeEarlyContainer } from "./early-container.js";
 import type { InProcessContainers } from "./in-process-containers.js";
 import { cachedContainer } from "./launch-cache.js";
 
@@ -13,10 +14,15 @@ export async function containerAhead(
   ctx: CommandContext,
   agent: string,
 ): Promise<InProcessContainers | undefined> {
-  const spec = cachedContainer(ctx.stateDir(), ctx.configPath(), agent);
-  if (!spec) return undefined;
+  const stateDir = ctx.stateDir();
+  const configPath = ctx.configPath();
+  // Started by the CLI's first file before this program loaded, when it read the same trigger.
+  const early = takeEarlyContainer(stateDir, configPath, agent);
+  const launch = early ? undefined : cachedContainer(stateDir, configPath, agent);
+  if (!early && !launch) return undefined;
   const { InProcessContainers } = await import("./in-process-containers.js");
   const containers = new InProcessContainers(ctx);
-  containers.startAhead(spec);
+  if (early) containers.adoptEarly(early);
+  else if (launch) containers.startAhead(launch.spec);
   return containers;
 }

@@ -4,12 +4,14 @@ import { findConfigFile, resolveConfigPath } from "@herdctl/core/internal/config
 import { startAhead } from "@herdctl/core/internal/runner/runtime/warm-claudes";
 import { socketPathIn } from "@herdctl/core/internal/state/socket-path";
 import { keepEarly } from "./early-claude.js";
+import { startContainerEarly } from "./early-container.js";
 import { cachedLaunch } from "./launch-cache.js";
 import { parseTriggerLine } from "./trigger-args.js";
 
 /**
- * For `herdctl trigger <agent>` with no daemon running: starts the agent's claude from the launch
- * cache (launch-cache.ts) as the first thing the CLI does, before the ES module program loads
+ * For `herdctl trigger <agent>` with no daemon running: starts the agent's claude (or a Docker
+ * agent's container, early-container.ts) from the launch cache (launch-cache.ts) as the first thing
+ * the CLI does, before the ES module program loads
  * (~0.1 s: commander, the command definitions, the trigger's chunks), so that claude's own
  * start-up overlaps all of it. The entry of a CommonJS bundle of its own, dist/early.cjs, which
  * herdctl.cjs loads only for a trigger. The trigger takes the process (speculative-claude.ts) only
@@ -19,8 +21,7 @@ import { parseTriggerLine } from "./trigger-args.js";
  */
 export function startEarly(args: readonly string[]): void {
   const call = parseTriggerLine(args);
-  // A fork's session is chosen by its job and an offline stand-in's address is new each run.
-  if (!call || call.request.fork || call.request.offline) return;
+  if (!call) return;
   const cwd = process.cwd();
   const configPath = call.globals.config
     ? resolveConfigPath(resolve(cwd, call.globals.config))
@@ -31,6 +32,10 @@ export function startEarly(args: readonly string[]): void {
     : join(dirname(configPath), ".herdctl");
   // A daemon runs the job: no claude of this process's own.
   if (existsSync(socketPathIn(stateDir))) return;
+  // A Docker agent's container (its claude is started by the job, in it).
+  startContainerEarly(stateDir, configPath, call.agent);
+  // A fork's session is chosen by its job and an offline stand-in's address is new each run.
+  if (call.request.fork || call.request.offline) return;
   const spec = cachedLaunch(stateDir, configPath, call.agent, call.request);
   const started = spec && startAhead(spec);
   if (started) keepEarly({ agent: call.agent, request: call.request, stateDir, configPath, started });

@@ -3,6 +3,7 @@ import { registerJob } from "./commands/job.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerStatus } from "./commands/status.js";
 import { registerTrigger } from "./commands/trigger.js";
+import { earlyContainerSettled } from "./early-settle.js";
 import { exitWhenFlushed } from "./exit-when-flushed.js";
 import { globalProgram } from "./program-global.js";
 import { runProgram } from "./run.js";
@@ -25,5 +26,7 @@ registerJobs(program);
 registerJob(program);
 await runProgram(program, process.argv);
 // Every command here has ended its work when its action returns (a trigger has closed the state
-// and awaited its cache write), so nothing is cut short.
+// and awaited its cache write), so nothing is cut short; but for a container the CLI's first file
+// was still creating for a trigger that failed before taking it.
+await earlyContainerSettled();
 await exitWhenFlushed();

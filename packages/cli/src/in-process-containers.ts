@@ -4,6 +4,8 @@ import {
 } from "@herdctl/core/internal/runner/runtime/container-manager";
 import { WarmContainers } from "@herdctl/core/internal/runner/runtime/warm-containers";
 import type { CommandContext } from "./context.js";
+import type { StartedContainer } from "./early-container.js";
+import type { ContainerLaunch } from "./launch-cache.js";
 
 /** Long enough for any trigger: the pool lives only as long as this process. */
 const AHEAD_IDLE_MS = 10 * 60_000;
@@ -21,6 +23,8 @@ export class InProcessContainers {
   readonly warm: WarmContainers;
   /** The container started ahead: its id once made, undefined when none was. */
   ahead: Promise<string | undefined> | undefined;
+  /** Whether the CLI's first file started it, before the program loaded (early-container.ts). */
+  early = false;
 
   constructor(ctx: CommandContext) {
     this.manager = new ContainerManager(undefined, {
@@ -39,9 +43,16 @@ export class InProcessContainers {
     this.ahead = this.warm.startAhead(spec);
   }
 
-  /** What the agent's job ran in, for the launch cache. */
-  lastSpec(agent: string): ContainerSpec | undefined {
-    return this.warm.lastSpec(agent);
+  /** Keeps the container the CLI's first file is creating ahead (early-container.ts) for the job. */
+  adoptEarly(early: StartedContainer): void {
+    this.early = true;
+    this.ahead = this.warm.adoptAhead(early.agent, early.body, early.stamp, early.creation);
+  }
+
+  /** What the agent's job ran in, as the launch cache keeps it: its spec and the create request. */
+  lastLaunch(agent: string): ContainerLaunch | undefined {
+    const last = this.warm.last(agent);
+    return last && { spec: last.spec, body: this.manager.createRequest(last.spec, last.hash, true).body };
   }
 
   /** Removes a container started ahead that no job took (through the helper), once it is made. */

@@ -254,7 +254,7 @@ function keepLaunch(
         launchKey(agent.name, schedule),
         ahead.pool.spec(agent.name),
         ahead.baseEnv,
-        containers?.lastSpec(agent.name),
+        containers?.lastLaunch(agent.name),
       ),
     )
     .catch((error: Error) => {

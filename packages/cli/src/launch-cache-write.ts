@@ -1,13 +1,12 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedFleet } from "@herdctl/core";
-import type { ContainerSpec } from "@herdctl/core/internal/runner/runtime/container-manager";
 import { isCredentialEnvKey } from "@herdctl/core/internal/runner/runtime/docker-config";
 import type { SpawnSpec } from "@herdctl/core/internal/runner/runtime/warm-claudes";
 import { looksSecretName } from "@herdctl/core/internal/secrets/redactor";
 import type { ConfigStamp } from "./config-stamp.js";
 import { configStamp } from "./config-stamp-write.js";
-import { type AgentLaunch, FILE, FORMAT, type LaunchCache } from "./launch-cache.js";
+import { type AgentLaunch, type ContainerLaunch, FILE, FORMAT, type LaunchCache } from "./launch-cache.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -25,7 +24,7 @@ export function writeLaunchCache(
   key: string,
   spec: SpawnSpec | undefined,
   baseEnv: NodeJS.ProcessEnv,
-  container?: ContainerSpec,
+  container?: ContainerLaunch,
 ): void {
   const stamp = configStamp(fleet, loadedAt);
   if (!stamp) return;
@@ -36,8 +35,8 @@ export function writeLaunchCache(
   else delete agents[key];
   if (container) {
     const kept = containerOf(container, fleet);
-    if (kept) containers[container.agent] = kept;
-    else delete containers[container.agent];
+    if (kept) containers[container.spec.agent] = kept;
+    else delete containers[container.spec.agent];
   }
   const cache: LaunchCache = {
     format: FORMAT,
@@ -59,7 +58,7 @@ function readKept(
   path: string,
   configPath: string,
   stamp: ConfigStamp,
-): { agents: Record<string, AgentLaunch>; containers: Record<string, ContainerSpec> } {
+): { agents: Record<string, AgentLaunch>; containers: Record<string, ContainerLaunch> } {
   try {
     const old = JSON.parse(readFileSync(path, "utf8")) as LaunchCache;
     if (
@@ -82,14 +81,15 @@ function readKept(
 
 /**
  * The container spec without its credentials (docker.env's credential variables are given per
- * exec, and the container's hash leaves them out), or undefined when anything else in it holds a
- * secret value: such an agent's container is created cold each time.
+ * exec; neither the container's hash nor its create request holds them), or undefined when
+ * anything else in it holds a secret value: such an agent's container is created cold each time.
  */
-function containerOf(spec: ContainerSpec, fleet: LoadedFleet): ContainerSpec | undefined {
+function containerOf(launch: ContainerLaunch, fleet: LoadedFleet): ContainerLaunch | undefined {
+  const { spec, body } = launch;
   const env = Object.fromEntries(
     Object.entries(spec.config.env).filter(([name]) => !isCredentialEnvKey(name)),
   );
-  const kept: ContainerSpec = { ...spec, config: { ...spec.config, env } };
+  const kept: ContainerLaunch = { spec: { ...spec, config: { ...spec.config, env } }, body };
   const text = JSON.stringify(kept);
   if (secretValues(fleet).some((secret) => text.includes(secret))) return undefined;
   if (Object.keys(env).some(looksSecretName)) return undefined;

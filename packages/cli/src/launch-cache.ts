@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readDotEnv } from "@herdctl/core/internal/config/dot-env";
-import type { ContainerSpec } from "@herdctl/core/internal/runner/runtime/container-manager";
+import { CONTAINER_CLAUDE_DIR } from "@herdctl/core/internal/docker/runtime-image";
+import type {
+  ContainerCreateBody,
+  ContainerSpec,
+} from "@herdctl/core/internal/runner/runtime/container-manager";
 import type { SpawnSpec } from "@herdctl/core/internal/runner/runtime/warm-claudes";
 import { WARM_JOB_LABEL } from "@herdctl/core/internal/runner/runtime/warm-containers";
 import { type ConfigStamp, isStamp, stampIsCurrent } from "./config-stamp.js";
@@ -23,10 +27,16 @@ export interface LaunchCache extends ConfigStamp {
   agents: Record<string, AgentLaunch>;
   /**
    * A Docker agent's last ephemeral container, by agent: what the next trigger creates and starts
-   * ahead (container-ahead.ts). Without credentials (those are given per exec), and not kept when
+   * ahead (early-container.ts, container-ahead.ts). Without credentials (those are given per exec), and not kept when
    * anything else in it holds a secret.
    */
-  containers?: Record<string, ContainerSpec>;
+  containers?: Record<string, ContainerLaunch>;
+}
+
+/** A Docker agent's last ephemeral container: its spec, and the engine's create request made from it. */
+export interface ContainerLaunch {
+  spec: ContainerSpec;
+  body: ContainerCreateBody;
 }
 
 export interface AgentLaunch {
@@ -110,11 +120,19 @@ export function cachedContainer(
   stateDir: string,
   configPath: string,
   agent: string,
-): ContainerSpec | undefined {
+): ContainerLaunch | undefined {
   const cache = readCache(stateDir, configPath);
-  const spec = cache?.containers?.[agent];
-  if (!cache || !isContainerSpec(spec, stateDir, agent) || !stampIsCurrent(cache)) return undefined;
-  return spec;
+  const entry = cache?.containers?.[agent];
+  if (
+    !cache ||
+    typeof entry !== "object" ||
+    entry === null ||
+    !isContainerSpec(entry.spec, stateDir, agent) ||
+    !isCreateBody(entry.body, entry.spec) ||
+    !stampIsCurrent(cache)
+  )
+    return undefined;
+  return entry;
 }
 
 function readCache(stateDir: string, configPath: string): LaunchCache | undefined {
@@ -185,6 +203,19 @@ function isContainerSpec(value: unknown, stateDir: string, agent: string): value
     s.config.ephemeral === true &&
     typeof s.config.image === "string" &&
     typeof s.config.user === "string"
+  );
+}
+
+/** An object whose bind mounts are the spec's own two folders first, as the manager makes them. */
+function isCreateBody(value: unknown, spec: ContainerSpec): value is ContainerCreateBody {
+  const b = value as { Labels?: unknown; HostConfig?: { Binds?: unknown } };
+  if (typeof b !== "object" || b === null || typeof b.Labels !== "object" || b.Labels === null) return false;
+  const binds = b.HostConfig?.Binds;
+  return (
+    Array.isArray(binds) &&
+    typeof binds[0] === "string" &&
+    binds[0].startsWith(`${spec.workingDirectory}:`) &&
+    binds[1] === `${spec.claudeConfigDir}:${CONTAINER_CLAUDE_DIR}:rw`
   );
 }
 

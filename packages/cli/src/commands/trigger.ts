@@ -94,7 +94,11 @@ export function registerTrigger(program: Command): void {
       // A Docker agent's container likewise, from the one its last job ran in.
       const containers = await containerAhead(ctx, agentName);
       if (containers && ctx.options.verbose)
-        ctx.stderr.write(ctx.err.dim("· a container is starting ahead from the launch cache\n"));
+        ctx.stderr.write(
+          ctx.err.dim(
+            `· a container is starting ahead from the launch cache${containers.early ? ", before the program loaded" : ""}\n`,
+          ),
+        );
       // Ended here whatever happens (a bad prompt, a spent budget): never left waiting for a prompt.
       try {
         const parsedAt = Date.now();

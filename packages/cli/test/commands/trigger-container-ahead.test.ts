@@ -56,7 +56,14 @@ async function trigger(args: string[] = ["-p", "hi", "--wait"]) {
     timeoutMs: 120_000,
   });
   const used = /the container started ahead \(([0-9a-f]{12})\) was used/.exec(r.stderr)?.[1];
-  return { r, started: r.stderr.includes("a container is starting ahead from the launch cache"), used };
+  return {
+    r,
+    started: r.stderr.includes("a container is starting ahead from the launch cache"),
+    early: r.stderr.includes(
+      "a container is starting ahead from the launch cache, before the program loaded",
+    ),
+    used,
+  };
 }
 
 beforeAll(async () => {
@@ -96,6 +103,8 @@ describe("trigger without a daemon: a Docker agent's container started ahead fro
     const second = await trigger();
     expect(second.r.code, second.r.stderr).toBe(0);
     expect(second.started, second.r.stderr).toBe(true);
+    // By the CLI's first file, before commander's program loaded (early-container.ts).
+    expect(second.early, second.r.stderr).toBe(true);
     const job = json<Job>(second.r);
     expect(job.status).toBe("completed");
     expect(second.used, second.r.stderr).toBeDefined();
@@ -108,9 +117,13 @@ describe("trigger without a daemon: a Docker agent's container started ahead fro
     expect((await stat(CACHE())).mode & 0o777).toBe(0o600);
     const text = await readFile(CACHE(), "utf8");
     const cache = JSON.parse(text) as {
-      containers: Record<string, { config: { env: Record<string, string> } }>;
+      containers: Record<
+        string,
+        { spec: { config: { env: Record<string, string> } }; body: { Env: string[] } }
+      >;
     };
-    expect(cache.containers.boxed?.config.env).toEqual({ GREETING: "hello" });
+    expect(cache.containers.boxed?.spec.config.env).toEqual({ GREETING: "hello" });
+    expect(cache.containers.boxed?.body.Env).toContain("GREETING=hello");
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(env.ANTHROPIC_API_KEY);
   });
@@ -122,6 +135,15 @@ describe("trigger without a daemon: a Docker agent's container started ahead fro
     expect(failed.r.stderr).toContain("has no default_prompt");
     expect(failed.started).toBe(true);
     await noContainersLeft("the unused container");
+  });
+
+  it("a trigger commander refuses while the first file is still creating its container leaves no container behind", async () => {
+    // The first file reads both flags and starts the container; commander's action refuses the
+    // pair at once, well before the engine has created it.
+    const refused = await trigger(["-p", "hi", "--fresh", "--resume", "x"]);
+    expect(refused.r.code).toBe(2);
+    expect(refused.r.stderr).toContain("use only one of --fresh, --resume");
+    await noContainersLeft("the container created for a refused trigger");
   });
 
   it("is not used once the agent's docker settings change; the job's own container runs", async () => {

@@ -58,6 +58,9 @@ export interface ContainerSpec {
   proxySocketDir?: string;
 }
 
+/** The body of the engine's create request (POST /containers/create), as JSON. */
+export type ContainerCreateBody = Record<string, unknown> & { Labels: Record<string, string> };
+
 export interface EnsuredContainer {
   id: string;
   reused: boolean;
@@ -152,9 +155,12 @@ export class ContainerManager {
     // Serialised per agent, so concurrent jobs neither race past max_containers nor both create
     // the one persistent container.
     return this.withLock(agentKey(spec), async () => {
+      const takesWarm = spec.config.ephemeral && this.warm !== undefined && options.warm === true;
+      // A container being created ahead for this agent is waited for, so the list below holds it.
+      if (takesWarm) await this.warm?.arrived(spec.agent);
       let existing = await this.agentContainers(spec);
-      if (spec.config.ephemeral && this.warm && options.warm) {
-        this.warm.remember(spec);
+      if (takesWarm && this.warm) {
+        this.warm.remember(spec, hash);
         const warm = this.warm.take(spec, hash);
         // Still running: nothing outside herdctl stopped it since it was made.
         if (warm?.matches && existing.some((c) => c.id === warm.id && c.state === "running"))
@@ -282,7 +288,16 @@ export class ContainerManager {
     }
   }
 
-  private async create(spec: ContainerSpec, hash: string, warm = false): Promise<string> {
+  /**
+   * What create() asks the engine for: the container's name (random) and the body of the create
+   * request. Pure but for the shield's placeholder file; a container started ahead from another
+   * process (the CLI's first file) is taken only when its body is exactly the one this gives.
+   */
+  createRequest(
+    spec: ContainerSpec,
+    hash: string,
+    warm = false,
+  ): { name: string; body: ContainerCreateBody } {
     const cfg = spec.config;
     const proxyOnly = cfg.network === "proxy-only";
     const bySocket = reachesProxyBySocket(cfg);
@@ -339,26 +354,33 @@ export class ContainerManager {
     hostConfig.Mounts = [...extra, ...plugins, ...this.shield(spec)];
     const suffix = randomBytes(4).toString("hex");
     const name = `herdctl-${spec.fleet}-${spec.agent}-${suffix}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
+    const body = {
+      Image: cfg.image,
+      Cmd: bySocket ? forwarderCommand() : ["sleep", "infinity"],
+      User: cfg.user,
+      WorkingDir: CONTAINER_WORKSPACE,
+      Env: [...env, `HOME=${IMAGE_HOME}`, `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`],
+      Labels: {
+        ...cfg.labels,
+        [LABEL.fleet]: spec.fleet,
+        [LABEL.agent]: spec.agent,
+        [LABEL.job]: spec.jobId,
+        [LABEL.configHash]: hash,
+        [LABEL.ephemeral]: String(cfg.ephemeral),
+        ...(warm ? { [LABEL.warm]: "true" } : {}),
+      },
+      ExposedPorts: Object.fromEntries(Object.keys(portBindings).map((key) => [key, {}])),
+      HostConfig: hostConfig as Dockerode.HostConfig,
+    };
+    return { name, body: body as ContainerCreateBody };
+  }
+
+  private async create(spec: ContainerSpec, hash: string, warm = false): Promise<string> {
+    const { name, body } = this.createRequest(spec, hash, warm);
+    const cfg = spec.config;
+    const bySocket = reachesProxyBySocket(cfg);
     const container = await this.call("create a container", () =>
-      this.docker.createContainer({
-        name,
-        Image: cfg.image,
-        Cmd: bySocket ? forwarderCommand() : ["sleep", "infinity"],
-        User: cfg.user,
-        WorkingDir: CONTAINER_WORKSPACE,
-        Env: [...env, `HOME=${IMAGE_HOME}`, `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`],
-        Labels: {
-          ...cfg.labels,
-          [LABEL.fleet]: spec.fleet,
-          [LABEL.agent]: spec.agent,
-          [LABEL.job]: spec.jobId,
-          [LABEL.configHash]: hash,
-          [LABEL.ephemeral]: String(cfg.ephemeral),
-          ...(warm ? { [LABEL.warm]: "true" } : {}),
-        },
-        ExposedPorts: Object.fromEntries(Object.keys(portBindings).map((key) => [key, {}])),
-        HostConfig: hostConfig as Dockerode.HostConfig,
-      }),
+      this.docker.createContainer({ name, ...body } as Dockerode.ContainerCreateOptions),
     );
     try {
       await this.call("start a container", () => container.start());

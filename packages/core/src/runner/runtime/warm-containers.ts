@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import type { ContainerManager, ContainerSpec } from "./container-manager.js";
+import type { ContainerCreateBody, ContainerManager, ContainerSpec } from "./container-manager.js";
 import { makeRoom, WarmDemand } from "./warm-demand.js";
 
 /** How many warm containers a fleet keeps, and how long one waits unused before it is removed. */
@@ -20,13 +20,18 @@ interface Warm {
   /** Which folders its bind mounts hold (see folderStamp). */
   stamp: string;
   timer: NodeJS.Timeout;
+  /** For a container another part of the process created (adoptAhead): the create request it was made with. */
+  body?: ContainerCreateBody;
 }
+
+/** The hash label of a create request (container-manager.ts LABEL.configHash). */
+const HASH_LABEL = "herdctl.config-hash";
 
 /**
  * A bind mount holds the folder it was given, not its path: a workspace deleted and made again
  * (a fresh clone) would be the old, deleted folder inside a container created before.
  */
-function folderStamp(spec: ContainerSpec): string {
+export function folderStamp(spec: Pick<ContainerSpec, "workingDirectory" | "claudeConfigDir">): string {
   return [spec.workingDirectory, spec.claudeConfigDir]
     .map((path) => {
       try {
@@ -55,6 +60,10 @@ function folderStamp(spec: ContainerSpec): string {
 export class WarmContainers {
   private readonly warm = new Map<string, Warm>();
   private readonly specs = new Map<string, ContainerSpec>();
+  /** The hash of each agent's last ephemeral container, beside its spec. */
+  private readonly hashes = new Map<string, string>();
+  /** Containers being created ahead elsewhere in this process (adoptAhead), by agent. */
+  private readonly pending = new Map<string, Promise<string | undefined>>();
   private readonly demand: WarmDemand;
   /** Creations under way, so close() waits for them instead of leaving a container behind. */
   private readonly starting = new Set<Promise<unknown>>();
@@ -73,9 +82,12 @@ export class WarmContainers {
     this.demand.triggered(agent, triggerType);
   }
 
-  /** What the agent's last ephemeral container was made from (called by the manager). */
-  remember(spec: ContainerSpec): void {
-    if (spec.config.ephemeral) this.specs.set(spec.agent, { ...spec, jobId: WARM_JOB_LABEL });
+  /** What the agent's last ephemeral container was made from, and its hash (called by the manager). */
+  remember(spec: ContainerSpec, hash?: string): void {
+    if (!spec.config.ephemeral) return;
+    this.specs.set(spec.agent, { ...spec, jobId: WARM_JOB_LABEL });
+    if (hash === undefined) this.hashes.delete(spec.agent);
+    else this.hashes.set(spec.agent, hash);
   }
 
   /** Forgets the agent's container spec and removes its warm container: its config changed. */
@@ -94,7 +106,57 @@ export class WarmContainers {
     if (!warm) return undefined;
     this.warm.delete(spec.agent);
     clearTimeout(warm.timer);
-    return { id: warm.id, matches: warm.hash === hash && warm.stamp === folderStamp(spec) };
+    const matches =
+      warm.hash === hash &&
+      warm.stamp === folderStamp(spec) &&
+      // Made from a request of its own: exactly the one this pool would have sent for this job.
+      (warm.body === undefined ||
+        sameRequest(
+          warm.body,
+          this.manager.createRequest({ ...spec, jobId: WARM_JOB_LABEL }, hash, true).body,
+        ));
+    return { id: warm.id, matches };
+  }
+
+  /** Resolves once a container being created ahead for the agent (adoptAhead) is in the pool, or failed. */
+  async arrived(agent: string): Promise<void> {
+    await this.pending.get(agent);
+  }
+
+  /**
+   * Keeps a container that another part of this process is creating ahead (the CLI's first file,
+   * from the launch cache) as the agent's warm container once `creation` gives its id: `body` is the
+   * create request it was made with, `stamp` its folders then (folderStamp). A job takes it only
+   * when `body` is exactly the request this pool would send for the job (take), so nothing in it is
+   * trusted. Resolves with the id once kept, undefined when none was.
+   */
+  adoptAhead(
+    agent: string,
+    body: ContainerCreateBody,
+    stamp: string,
+    creation: Promise<string | undefined>,
+  ): Promise<string | undefined> {
+    const adopting = creation.then(
+      (id) => {
+        if (id === undefined) return undefined;
+        if (this.closed || this.warm.has(agent)) {
+          this.remove(id);
+          return undefined;
+        }
+        const timer = setTimeout(() => this.discard(agent), this.options.idleMs);
+        timer.unref();
+        this.warm.set(agent, { id, hash: body.Labels[HASH_LABEL] ?? "", stamp, timer, body });
+        return id;
+      },
+      () => undefined,
+    );
+    this.pending.set(agent, adopting);
+    this.starting.add(adopting);
+    void adopting.finally(() => {
+      this.starting.delete(adopting);
+      if (this.pending.get(agent) === adopting) this.pending.delete(agent);
+    });
+    return adopting;
   }
 
   /** Removes the agent's warm container, if any. */
@@ -106,9 +168,11 @@ export class WarmContainers {
     this.remove(warm.id);
   }
 
-  /** What the agent's last ephemeral container was made from, if this pool saw one. */
-  lastSpec(agent: string): ContainerSpec | undefined {
-    return this.specs.get(agent);
+  /** What the agent's last ephemeral container was made from, and its hash, if this pool saw one. */
+  last(agent: string): { spec: ContainerSpec; hash: string } | undefined {
+    const spec = this.specs.get(agent);
+    const hash = this.hashes.get(agent);
+    return spec && hash !== undefined ? { spec, hash } : undefined;
   }
 
   /** The agent has no job running or queued: warm its next container if it was asked for recently. */
@@ -174,4 +238,20 @@ export class WarmContainers {
     // Off the job's path; a failure leaves it to the orphan clean-up at the next start.
     this.manager.retire(id);
   }
+}
+
+/** Two create requests as JSON: the same keys in any order, the same values. */
+function sameRequest(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+}
+
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, sorted(v)]),
+  );
 }
