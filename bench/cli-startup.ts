@@ -234,15 +234,7 @@ async function commandRow(
   const arms = [base, herdctl(...args)];
   if (BEFORE_CLI) arms.push(herdctlAt(BEFORE_CLI)(...args));
   const [b, ours, before] = await rounds(RUNS, arms);
-  if (before !== undefined)
-    rows.push({
-      name: `${name} (before: ${BEFORE_CLI})`,
-      baseline,
-      base: b!,
-      ours: before,
-      factor: Number.POSITIVE_INFINITY,
-      target: "informational, same loop",
-    });
+  if (before !== undefined) beforeRow(name, baseline, b!, before);
   rows.push({ name, baseline, base: b!, ours: ours!, factor: 1.5, target });
 }
 
@@ -271,6 +263,23 @@ const settled = (run: () => Promise<number>) => async () => {
   return run();
 };
 
+/** --before's build triggering `agent`: for the in-process rows (through a daemon, ours runs the daemon). */
+function beforeTrigger(agent: string): (() => Promise<number>) | undefined {
+  return BEFORE_CLI ? herdctlAt(BEFORE_CLI)("trigger", agent, "-p", "hi", "--wait", "--fresh") : undefined;
+}
+
+/** The row of --before's build, timed in the same rounds as `name`'s. */
+function beforeRow(name: string, baseline: string, base: number, ms: number, note = ""): void {
+  rows.push({
+    name: `${name} (before: ${BEFORE_CLI})`,
+    baseline,
+    base,
+    ours: ms,
+    factor: Number.POSITIVE_INFINITY,
+    target: `informational, same loop${note}`,
+  });
+}
+
 async function triggers(where: string, settle = false, only?: "docker"): Promise<void> {
   const agents = [
     { agent: "cli", name: "cli-runtime agent", baseline: "claude -p hi", base: plainClaude },
@@ -288,9 +297,7 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
     if (!settle && run === plainClaude) {
       // In-process, the floor too: any Node program that starts claude pays Node's start-up; and
       // --before's build in the same rounds.
-      const before = BEFORE_CLI
-        ? herdctlAt(BEFORE_CLI)("trigger", agent, "-p", "hi", "--wait", "--fresh")
-        : undefined;
+      const before = beforeTrigger(agent);
       const [base, floor, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
         run,
         nodeClaude,
@@ -306,14 +313,13 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
         target: "informational: ≤ 1.10× is possible only above it",
       });
       if (beforeMs !== undefined)
-        rows.push({
-          name: `trigger ${name} --wait, ${where} (before: ${BEFORE_CLI})`,
+        beforeRow(
+          `trigger ${name} --wait, ${where}`,
           baseline,
-          base: base!,
-          ours: beforeMs,
-          factor: Number.POSITIVE_INFINITY,
-          target: `informational, same loop (${fmt(beforeMs - floor!)} over the floor)`,
-        });
+          base!,
+          beforeMs,
+          ` (${fmt(beforeMs - floor!)} over the floor)`,
+        );
       rows.push({
         name: `trigger ${name} --wait, ${where}`,
         baseline,
@@ -325,24 +331,13 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
       continue;
     }
     // In-process, --before's build in the same rounds (through a daemon, ours runs the daemon).
-    const before =
-      !settle && BEFORE_CLI
-        ? herdctlAt(BEFORE_CLI)("trigger", agent, "-p", "hi", "--wait", "--fresh")
-        : undefined;
+    const before = settle ? undefined : beforeTrigger(agent);
     const [base, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
       settle ? settled(run) : run,
       settle ? settled(trigger) : trigger,
       ...(before ? [before] : []),
     ]);
-    if (beforeMs !== undefined)
-      rows.push({
-        name: `trigger ${name} --wait, ${where} (before: ${BEFORE_CLI})`,
-        baseline,
-        base: base!,
-        ours: beforeMs,
-        factor: Number.POSITIVE_INFINITY,
-        target: "informational, same loop",
-      });
+    if (beforeMs !== undefined) beforeRow(`trigger ${name} --wait, ${where}`, baseline, base!, beforeMs);
     rows.push({
       name: `trigger ${name} --wait, ${where}`,
       baseline,
