@@ -444,5 +444,7 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
       }
     }
     expect(log("d1").split("cannot reach the database to campaign").length - 1).toBeLessThanOrEqual(4);
-  });
+    // Longer than its waits' own deadlines (each fails with the processes' logs), so that a slow
+    // machine's failure says where it stopped instead of vitest's bare timeout.
+  }, 330_000);
 });

@@ -545,15 +545,24 @@ export class FleetManager {
       });
       for (const end of ["job:completed", "job:failed", "job:cancelled", "job:interrupted"] as const) {
         this.events.on(end, (job) => {
+          // Each step on its own: one that fails (the state database away) must not keep the
+          // others from hearing of the end, the scheduler above all.
+          const step = (what: string, run: () => void) => {
+            try {
+              run();
+            } catch (error) {
+              this.log(`job ${job.id}: after its end, ${what} failed (${(error as Error).message})`);
+            }
+          };
           // Before anyone waiting on the job is told: a chat's messages are stored when its turn ends.
-          this.chatService.turnEnded(job);
-          alarm.jobEnded(job);
-          this.usagePauses.jobEnded(job);
+          step("storing its chat turn", () => this.chatService.turnEnded(job));
+          step("its alarm", () => alarm.jobEnded(job));
+          step("its usage-limit check", () => this.usagePauses.jobEnded(job));
           // The job may have kept wakes; arm them now that its claude is gone.
-          this.wakes.refresh(job.agent);
-          this.schedules.jobEnded(job);
+          step("arming its wakes", () => this.wakes.refresh(job.agent));
+          step("its schedule's bookkeeping", () => this.schedules.jobEnded(job));
           // Only this agent's plans can have moved; rewriting every schedule per job end is O(agents).
-          this.persistSchedulePlans(job.agent);
+          step("storing its schedules' plans", () => this.persistSchedulePlans(job.agent));
         });
       }
       for (const agent of this.loaded.agents) this.scheduleAgent(agent);

@@ -516,7 +516,12 @@ export class JobControl {
     const job = this.withRetry(entry, ended);
     entry.job = job;
     this.active.delete(job.id);
-    this.deps.events.emit(endEventFor(job), job);
+    try {
+      this.deps.events.emit(endEventFor(job), job);
+    } catch (error) {
+      // A listener that failed must not keep the job's waiters or the queued jobs waiting.
+      this.deps.log?.(`job ${job.id}: telling of its end failed (${(error as Error).message})`);
+    }
     entry.resolveDone(job);
     this.admitFromLine();
     const { warm } = this.deps;

@@ -173,9 +173,18 @@ export class ScheduleExecutor {
     }
     this.scheduledJobs.delete(job.id);
     const now = this.deps.now();
-    // A schedule removed while its job ran keeps no row: the removal already forgot it.
-    if (ownValue(this.deps.agent(owner.agent)?.schedules, owner.schedule))
-      this.deps.state.schedules.upsert(owner.agent, owner.schedule, outcome);
+    try {
+      // A schedule removed while its job ran keeps no row: the removal already forgot it.
+      if (ownValue(this.deps.agent(owner.agent)?.schedules, owner.schedule))
+        this.deps.state.schedules.upsert(owner.agent, owner.schedule, outcome);
+    } catch (error) {
+      // The database away (a restart): the row says the run's result at the next one. The
+      // scheduler must hear of the end all the same, or the schedule counts as running for good
+      // and every later fire is skipped as an overlap.
+      this.deps.log(
+        `schedule ${owner.agent}/${owner.schedule}: the result of job ${job.id} could not be recorded (${(error as Error).message})`,
+      );
+    }
     this.deps.scheduler().runFinished(owner.agent, owner.schedule, now);
   }
 }

@@ -92,6 +92,26 @@ describe("a schedule fire that meets an unreachable database", () => {
     expect(h.tries()).toBe(4);
   });
 
+  it("a fired job that ends while the database is away still frees the schedule", async () => {
+    const h = harness(0);
+    h.executor.fire(fire);
+    expect(h.calls).toEqual(["started ticker/tick"]);
+    const job = h.state.jobs.require(h.fired[0]!);
+    // Its end reaches the executor while the schedules' row cannot be written (the server away).
+    vi.spyOn(h.state.schedules, "upsert").mockImplementation(() => {
+      throw new StateUnreachableError(
+        "postgres://127.0.0.1/herd",
+        "connect ECONNREFUSED",
+        "Check the server.",
+      );
+    });
+    h.executor.jobEnded({ ...job, status: "completed" });
+    // Without the scheduler hearing of it, the schedule would count as running for good and
+    // every later fire would be skipped as an overlap.
+    expect(h.calls).toEqual(["started ticker/tick", "finished ticker/tick"]);
+    expect(h.log.at(-1)).toContain(`the result of job ${job.id} could not be recorded`);
+  });
+
   it("gives the fire up after five minutes, and the schedule is free again", async () => {
     const h = harness(Number.POSITIVE_INFINITY);
     h.executor.fire(fire);
