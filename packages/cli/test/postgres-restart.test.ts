@@ -167,6 +167,14 @@ async function poll<T>(
   }
 }
 
+/** The ticker's last jobs, for a failure message: a schedule that stopped firing shows its last run. */
+async function lastTicks(): Promise<string> {
+  const rows = await query<{ id: string; status: string; worker_id: string | null; created_at: string }>(
+    "select id, status, worker_id, created_at from jobs where agent = 'ticker' order by created_at desc, id desc limit 4",
+  );
+  return JSON.stringify(rows);
+}
+
 /** The last lines of a process's log, for a failure message. */
 function tail(text: string, lines = 40): string {
   return text.split("\n").slice(-lines).join("\n");
@@ -341,10 +349,15 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
       expect(shown.stdout).toContain(`reply of job ${name}`);
     }
     // The leader lost its lock with the connection and took it again: the schedule fires on.
+    let ticks = "";
     const fires = await poll(
-      () => firesSince(back),
+      async () => {
+        ticks = await lastTicks();
+        return firesSince(back);
+      },
       (f) => f.length >= 3,
-      "three fires after the restart",
+      () =>
+        `three fires after the restart (the ticker's last jobs: ${ticks}; d1's log ends:\n${tail(log("d1"))})`,
     );
     expect(fires.every((f) => f.by.endsWith(`:${procs.get("d1")!.pid}`))).toBe(true);
     expect(Object.fromEntries(requestsPerName())).toMatchObject({ n1: 1, f1: 1, n2: 1, f2: 1, n3: 1, c1: 1 });
@@ -385,10 +398,15 @@ describe("the PostgreSQL server restarted under a running fleet", () => {
       [farId, "f3"],
     ] as const)
       expect((await storedOutput(id)).some((l) => l.includes(`reply of job ${name}`))).toBe(true);
+    let ticks = "";
     await poll(
-      () => firesSince(back),
+      async () => {
+        ticks = await lastTicks();
+        return firesSince(back);
+      },
       (f) => f.length >= 3,
-      () => `three fires after the server came back (d1's log ends:\n${tail(log("d1"))})`,
+      () =>
+        `three fires after the server came back (the ticker's last jobs: ${ticks}; d1's log ends:\n${tail(log("d1"))})`,
     );
 
     // Every job of the file ended exactly once: one model request per named job, no job left
