@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
 import { removeInHelper } from "@herdctl/core/internal/docker/removal-helper";
+import { containerName } from "@herdctl/core/internal/runner/runtime/container-labels";
 import type { ContainerCreateBody } from "@herdctl/core/internal/runner/runtime/container-manager";
 import { folderStamp } from "@herdctl/core/internal/runner/runtime/warm-containers";
 import { EARLY_CONTAINER } from "./early-settle.js";
@@ -52,7 +53,7 @@ export function startContainerEarly(stateDir: string, configPath: string, agent:
     configPath,
     taken: false,
   };
-  kept.creation = createAndStart(socket, containerName(launch), launch.body).then((id) => {
+  kept.creation = createAndStart(socket, nameFor(launch), launch.body).then((id) => {
     kept.id = id;
     return id;
   });
@@ -98,9 +99,9 @@ function bindSourcesExist({ body }: ContainerLaunch): boolean {
   return sources.every((source) => source === "" || (typeof source === "string" && existsSync(source)));
 }
 
-function containerName({ spec }: ContainerLaunch): string {
-  const suffix = Math.random().toString(16).slice(2, 10).padEnd(8, "0");
-  return `herdctl-${spec.fleet}-${spec.agent}-${suffix}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
+/** The manager's name for a container of this spec; the suffix without loading node:crypto. */
+function nameFor({ spec }: ContainerLaunch): string {
+  return containerName(spec.fleet, spec.agent, Math.random().toString(16).slice(2, 10).padEnd(8, "0"));
 }
 
 /** POST /containers/create, then /start; the id, or undefined (a container that would not start is removed). */

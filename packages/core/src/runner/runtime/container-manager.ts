@@ -10,6 +10,7 @@ import { CONTAINER_CLAUDE_DIR, CONTAINER_WORKSPACE, IMAGE_HOME } from "../../doc
 import { CONTAINER_PROXY_DIR, forwarderCommand, reachesProxyBySocket } from "../../proxy/forwarder.js";
 import { PRIVATE_DIR } from "../../state/permissions.js";
 import { ContainerProcess } from "./container-exec.js";
+import { containerName, LABEL } from "./container-labels.js";
 import { type ShieldMount, shieldMounts, writableMounts } from "./container-shield.js";
 import { type DockerConfig, dockerConfigHash, isCredentialEnvKey } from "./docker-config.js";
 import type { ConfigGuard } from "./host-guard.js";
@@ -27,15 +28,7 @@ function placeholderFile(stateDir: string): string {
   return path;
 }
 
-export const LABEL = {
-  fleet: "herdctl.fleet",
-  agent: "herdctl.agent",
-  job: "herdctl.job",
-  configHash: "herdctl.config-hash",
-  ephemeral: "herdctl.ephemeral",
-  /** Created ahead of a job (WarmContainers); its job label is WARM_JOB_LABEL until one takes it. */
-  warm: "herdctl.warm",
-} as const;
+export { LABEL } from "./container-labels.js";
 
 function agentKey(spec: ContainerSpec): string {
   return `${spec.fleet}\u0000${spec.agent}`;
@@ -353,7 +346,7 @@ export class ContainerManager {
     );
     hostConfig.Mounts = [...extra, ...plugins, ...this.shield(spec)];
     const suffix = randomBytes(4).toString("hex");
-    const name = `herdctl-${spec.fleet}-${spec.agent}-${suffix}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
+    const name = containerName(spec.fleet, spec.agent, suffix);
     const body = {
       Image: cfg.image,
       Cmd: bySocket ? forwarderCommand() : ["sleep", "infinity"],

@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { LABEL } from "./container-labels.js";
 import type { ContainerCreateBody, ContainerManager, ContainerSpec } from "./container-manager.js";
 import { makeRoom, WarmDemand } from "./warm-demand.js";
 
@@ -23,9 +24,6 @@ interface Warm {
   /** For a container another part of the process created (adoptAhead): the create request it was made with. */
   body?: ContainerCreateBody;
 }
-
-/** The hash label of a create request (container-manager.ts LABEL.configHash). */
-const HASH_LABEL = "herdctl.config-hash";
 
 /**
  * A bind mount holds the folder it was given, not its path: a workspace deleted and made again
@@ -145,7 +143,7 @@ export class WarmContainers {
         }
         const timer = setTimeout(() => this.discard(agent), this.options.idleMs);
         timer.unref();
-        this.warm.set(agent, { id, hash: body.Labels[HASH_LABEL] ?? "", stamp, timer, body });
+        this.warm.set(agent, { id, hash: body.Labels[LABEL.configHash] ?? "", stamp, timer, body });
         return id;
       },
       () => undefined,
