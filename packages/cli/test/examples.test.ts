@@ -1,10 +1,13 @@
 import { chownSync, cpSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_GID, IMAGE_UID } from "../../core/src/docker/runtime-image.js";
-import { ensureRuntimeImage, IMAGE_TIMEOUT_MS } from "../../core/test/docker/runtime-image-fixture.js";
+import {
+  ensureRuntimeImage,
+  IMAGE_TIMEOUT_MS,
+  removeFleetContainers,
+} from "../../core/test/docker/runtime-image-fixture.js";
 import { assertBuilt, herdctl, json, tempDir } from "./helpers/cli.js";
 
 /**
@@ -46,12 +49,6 @@ interface JobResult {
   error?: string | null;
 }
 
-async function removeContainers(fleet: string): Promise<void> {
-  const docker = new Dockerode();
-  const found = await docker.listContainers({ all: true, filters: { label: [`herdctl.fleet=${fleet}`] } });
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-}
-
 describe("example fleets", () => {
   const fleets = new Set<string>();
 
@@ -61,7 +58,7 @@ describe("example fleets", () => {
   }, IMAGE_TIMEOUT_MS);
 
   afterAll(async () => {
-    for (const fleet of fleets) await removeContainers(fleet);
+    for (const fleet of fleets) await removeFleetContainers(fleet);
   });
 
   it("covers every example folder", () => {
