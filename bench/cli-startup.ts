@@ -10,7 +10,8 @@
  *   in-process rows with their floor in the same loop: `node -e` that only spawns `claude -p hi`,
  *   as bench/claude-floor.ts); and
  *   for a Docker agent (ephemeral container, network host) against `docker run … claude -p hi`
- *   with the same image, user, network, mounts and environment herdctl gives its container.
+ *   with the same image, user, network, mounts and environment herdctl gives its container (its
+ *   in-process row with its floor too: `node -e` that only spawns that `docker run`).
  *
  *   Through the daemon, the Docker agent is timed twice: with warm containers (the default) and
  *   with a daemon started with `--no-warm` (each job creates its container), in the same run.
@@ -120,52 +121,57 @@ const herdctlAt =
     timeProcess(process.execPath, [cli, ...args]);
 const herdctl = herdctlAt(CLI);
 const plainClaude = () => timeProcess(claudePath, ["-p", "hi"], join(root.dir, "workspace"));
-/** The least a Node program can do to run claude (as bench/claude-floor.ts): spawn it and pipe its output. */
-const FLOOR = `const c = require("node:child_process").spawn(process.argv[1], ["-p", "hi"], { stdio: ["ignore", "pipe", "inherit"] });
+/**
+ * The least a Node program can do to run a command (as bench/claude-floor.ts): spawn it and pipe
+ * its output. `node -e FLOOR <command> <args…>`.
+ */
+const FLOOR = `const c = require("node:child_process").spawn(process.argv[1], process.argv.slice(2), { stdio: ["ignore", "pipe", "inherit"] });
 c.stdout.pipe(process.stdout);
 c.on("close", (code) => process.exit(code ?? 1));`;
 const nodeClaude = () =>
-  timeProcess(process.execPath, ["-e", FLOOR, claudePath], join(root.dir, "workspace"));
+  timeProcess(process.execPath, ["-e", FLOOR, claudePath, "-p", "hi"], join(root.dir, "workspace"));
 
 // What herdctl's ephemeral container gets (container-manager.ts): uid 1000, the workspace and a
 // claude config folder of its own mounted, the same environment, init, no capabilities.
 const containerConfig = join(root.dir, "container-claude-config");
 mkdirSync(containerConfig);
 chownSync(containerConfig, 1000, 1000);
-const plainDocker = () =>
-  timeProcess("docker", [
-    "run",
-    "--rm",
-    "--network",
-    "host",
-    "--user",
-    "1000:1000",
-    "--init",
-    "--cap-drop",
-    "ALL",
-    "--security-opt",
-    "no-new-privileges",
-    "-v",
-    `${join(root.dir, "workspace")}:${CONTAINER_WORKSPACE}:rw`,
-    "-v",
-    `${containerConfig}:${CONTAINER_CLAUDE_DIR}:rw`,
-    "-w",
-    CONTAINER_WORKSPACE,
-    ...[
-      "ANTHROPIC_BASE_URL",
-      "ANTHROPIC_API_KEY",
-      "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
-      "CLAUDE_CODE_MAX_RETRIES",
-    ].flatMap((name) => ["-e", `${name}=${env[name]}`]),
-    "-e",
-    `HOME=${IMAGE_HOME}`,
-    "-e",
-    `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`,
-    IMAGE,
-    "claude",
-    "-p",
-    "hi",
-  ]);
+const DOCKER_RUN = [
+  "run",
+  "--rm",
+  "--network",
+  "host",
+  "--user",
+  "1000:1000",
+  "--init",
+  "--cap-drop",
+  "ALL",
+  "--security-opt",
+  "no-new-privileges",
+  "-v",
+  `${join(root.dir, "workspace")}:${CONTAINER_WORKSPACE}:rw`,
+  "-v",
+  `${containerConfig}:${CONTAINER_CLAUDE_DIR}:rw`,
+  "-w",
+  CONTAINER_WORKSPACE,
+  ...[
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+    "CLAUDE_CODE_MAX_RETRIES",
+  ].flatMap((name) => ["-e", `${name}=${env[name]}`]),
+  "-e",
+  `HOME=${IMAGE_HOME}`,
+  "-e",
+  `CLAUDE_CONFIG_DIR=${CONTAINER_CLAUDE_DIR}`,
+  IMAGE,
+  "claude",
+  "-p",
+  "hi",
+];
+const plainDocker = () => timeProcess("docker", DOCKER_RUN);
+/** The Docker rows' floor: a Node program that only runs that `docker run` (the Node CLI's share of them). */
+const nodeDocker = () => timeProcess(process.execPath, ["-e", FLOOR, "docker", ...DOCKER_RUN]);
 
 /** The same work a command's query does, in this process: what no start-up trimming can remove. */
 async function timeQuery(work: () => unknown): Promise<number> {
@@ -294,18 +300,18 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
   const chosen = only ? agents.filter((a) => a.agent === only) : withDocker ? agents : agents.slice(0, 2);
   for (const { agent, name, baseline, base: run } of chosen) {
     const trigger = herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh");
-    if (!settle && run === plainClaude) {
-      // In-process, the floor too: any Node program that starts claude pays Node's start-up; and
-      // --before's build in the same rounds.
+    if (!settle) {
+      // In-process, the floor too: any Node program that starts claude (or docker run) pays Node's
+      // start-up; and --before's build in the same rounds.
       const before = beforeTrigger(agent);
       const [base, floor, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
         run,
-        nodeClaude,
+        run === plainClaude ? nodeClaude : nodeDocker,
         trigger,
         ...(before ? [before] : []),
       ]);
       rows.push({
-        name: `node spawning claude -p hi (the floor, in the ${agent} row's loop)`,
+        name: `node spawning ${baseline} (the floor, in the ${agent} row's loop)`,
         baseline,
         base: base!,
         ours: floor!,
@@ -330,14 +336,8 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
       });
       continue;
     }
-    // In-process, --before's build in the same rounds (through a daemon, ours runs the daemon).
-    const before = settle ? undefined : beforeTrigger(agent);
-    const [base, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
-      settle ? settled(run) : run,
-      settle ? settled(trigger) : trigger,
-      ...(before ? [before] : []),
-    ]);
-    if (beforeMs !== undefined) beforeRow(`trigger ${name} --wait, ${where}`, baseline, base!, beforeMs);
+    // Through a daemon (ours runs the daemon, so no --before build).
+    const [base, ours] = await rounds(TRIGGER_RUNS, [settled(run), settled(trigger)]);
     rows.push({
       name: `trigger ${name} --wait, ${where}`,
       baseline,
