@@ -288,17 +288,30 @@ function beforeRow(name: string, baseline: string, base: number, ms: number, not
 
 async function triggers(where: string, settle = false, only?: "docker"): Promise<void> {
   const agents = [
-    { agent: "cli", name: "cli-runtime agent", baseline: "claude -p hi", base: plainClaude },
-    { agent: "sdk", name: "sdk-runtime agent", baseline: "claude -p hi", base: plainClaude },
+    {
+      agent: "cli",
+      name: "cli-runtime agent",
+      baseline: "claude -p hi",
+      base: plainClaude,
+      floor: nodeClaude,
+    },
+    {
+      agent: "sdk",
+      name: "sdk-runtime agent",
+      baseline: "claude -p hi",
+      base: plainClaude,
+      floor: nodeClaude,
+    },
     {
       agent: "docker",
       name: "Docker agent (ephemeral)",
       baseline: "docker run … claude -p hi",
       base: plainDocker,
+      floor: nodeDocker,
     },
   ];
   const chosen = only ? agents.filter((a) => a.agent === only) : withDocker ? agents : agents.slice(0, 2);
-  for (const { agent, name, baseline, base: run } of chosen) {
+  for (const { agent, name, baseline, base: run, floor: nodeRun } of chosen) {
     const trigger = herdctl("trigger", agent, "-p", "hi", "--wait", "--fresh");
     if (!settle) {
       // In-process, the floor too: any Node program that starts claude (or docker run) pays Node's
@@ -306,7 +319,7 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
       const before = beforeTrigger(agent);
       const [base, floor, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
         run,
-        run === plainClaude ? nodeClaude : nodeDocker,
+        nodeRun,
         trigger,
         ...(before ? [before] : []),
       ]);
