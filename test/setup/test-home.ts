@@ -18,6 +18,13 @@ const SHELL_FILES = new Set([".bashrc", ".bash_profile", ".bash_login", ".profil
  * Built beside its final name and renamed into place: workers starting at once never see half of it.
  */
 export function testHome(realHome: string): string {
+  // The cache is always a link: a home without one yet would otherwise get a cache of its own,
+  // and the image's root filesystem built into it would be lost to the next run's home.
+  try {
+    mkdirSync(join(realHome, ".cache"), { recursive: true });
+  } catch {
+    // A home we cannot write to: whatever cache it has is linked below.
+  }
   let entries: string[];
   try {
     entries = readdirSync(realHome)
