@@ -18,25 +18,27 @@ import { parseTriggerLine } from "./trigger-args.js";
  * when it was started for the same fleet, agent and session request, and its job only when its own
  * claude is exactly this one (warm-claudes.ts); otherwise it is ended unused, at the latest when
  * this process exits. Nothing here may fail the command: any doubt means no head start.
+ * "daemon" when the fleet's daemon socket is there: nothing is started, the daemon runs the job.
  */
-export function startEarly(args: readonly string[]): void {
+export function startEarly(args: readonly string[]): "daemon" | undefined {
   const call = parseTriggerLine(args);
-  if (!call) return;
+  if (!call) return undefined;
   const cwd = process.cwd();
   const configPath = call.globals.config
     ? resolveConfigPath(resolve(cwd, call.globals.config))
     : findConfigFile(cwd);
-  if (!configPath) return;
+  if (!configPath) return undefined;
   const stateDir = call.globals.state
     ? resolve(cwd, call.globals.state)
     : join(dirname(configPath), ".herdctl");
-  // A daemon runs the job: no claude of this process's own.
-  if (existsSync(socketPathIn(stateDir))) return;
+  // A daemon runs the job: no claude of this process's own (herdctl.cjs hands it the trigger).
+  if (existsSync(socketPathIn(stateDir))) return "daemon";
   // A Docker agent's container (its claude is started by the job, in it).
   startContainerEarly(stateDir, configPath, call.agent);
   // A fork's session is chosen by its job and an offline stand-in's address is new each run.
-  if (call.request.fork || call.request.offline) return;
+  if (call.request.fork || call.request.offline) return undefined;
   const spec = cachedLaunch(stateDir, configPath, call.agent, call.request);
   const started = spec && startAhead(spec);
   if (started) keepEarly({ agent: call.agent, request: call.request, stateDir, configPath, started });
+  return undefined;
 }

@@ -23,34 +23,41 @@ async function start(): Promise<void> {
   const verbose = args.includes("-v") || args.includes("--verbose");
   if (verbose) process.setSourceMapsEnabled(true);
   const word = commandWord(args);
-  if (word !== undefined && QUERY_COMMANDS.includes(word) && (await query(verbose))) {
+  if (word !== undefined && QUERY_COMMANDS.includes(word) && (await query(verbose, "runQuery"))) {
     await exitWhenFlushed();
     return;
   }
-  if (word === "trigger") startEarly(args);
+  // A trigger's claude starts here; while a daemon runs, the daemon gets the trigger from here.
+  if (word === "trigger" && startEarly(args) === "daemon" && (await query(verbose, "runDaemonTrigger"))) {
+    await exitWhenFlushed();
+    return;
+  }
   // A computed URL, so that esbuild leaves the import to Node instead of bundling the program.
   await import(new URL("./index.js", import.meta.url).href);
 }
 
 /**
- * `status`, `jobs` or `job` from query.cjs (see query.ts), with its code cache; with -v through
- * `require`, whose source maps name the TypeScript in stack traces. False when the command line is
- * one that commander's program should parse (help, a bad option, …).
+ * `status`, `jobs` or `job`, or a trigger a daemon runs, from query.cjs (see query.ts), with its
+ * code cache; with -v through `require`, whose source maps name the TypeScript in stack traces.
+ * False when the command line is one that commander's program should parse (help, a bad option, …).
  */
-async function query(verbose: boolean): Promise<boolean> {
+async function query(verbose: boolean, run: "runQuery" | "runDaemonTrigger"): Promise<boolean> {
   const load = createRequire(import.meta.url);
   const file = load.resolve("./query.cjs");
-  const { runQuery } = (verbose ? load(file) : requireCompiled(file).exports) as typeof import("./query.js");
-  return runQuery(process.argv);
+  const commands = (verbose ? load(file) : requireCompiled(file).exports) as typeof import("./query.js");
+  return commands[run](process.argv);
 }
 
-/** A trigger's claude, started from the launch cache while the program loads (early-start.ts). */
-function startEarly(args: readonly string[]): void {
+/**
+ * A trigger's claude, started from the launch cache while the program loads (early-start.ts);
+ * "daemon" when the fleet's daemon is to run the job instead.
+ */
+function startEarly(args: readonly string[]): "daemon" | undefined {
   try {
     const early = createRequire(import.meta.url)("./early.cjs") as typeof import("./early-start.js");
-    early.startEarly(args);
+    return early.startEarly(args);
   } catch {
-    // No head start; the trigger starts claude itself, as it would without this.
+    return undefined; // No head start; the trigger starts claude itself, as it would without this.
   }
 }
 

@@ -7,8 +7,11 @@ import { ParseElsewhere } from "./parse-elsewhere.js";
 import { parseQuery } from "./query-args.js";
 import { reportFailure } from "./report-failure.js";
 
+export { runDaemonTrigger } from "./daemon-trigger.js";
+
 /**
- * `herdctl status`, `jobs` and `job`, the commands people run most to look, without commander:
+ * `herdctl status`, `jobs` and `job`, the commands people run most to look, and a trigger while a
+ * daemon runs (daemon-trigger.ts), without commander:
  * their command line is read by query-args.ts, and what it does not take as it is (help, a bad
  * option, …) is left to commander's program (frequent.ts). This module is the entry of a CommonJS
  * bundle of its own, dist/query.cjs (scripts/bundle-cli.mjs), which index.ts runs from a V8 code

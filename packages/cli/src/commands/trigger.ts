@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { CommandContext } from "../context.js";
 import { socketPath } from "../daemon.js";
 import { CliError } from "../errors.js";
-import { triggerThroughDaemon } from "../job-remote.js";
 
 interface TriggerOptions {
   schedule?: string;
@@ -12,7 +11,7 @@ interface TriggerOptions {
   fresh?: boolean;
   resume?: string;
   fork?: string;
-  queue?: boolean;
+  queue: boolean;
   offline?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -53,31 +52,8 @@ export function registerTrigger(program: Command): void {
       if (existsSync(socket)) {
         // A claude the CLI's first file started for an in-process job: the daemon runs this one.
         (await import("../early-claude.js")).discardEarly();
-        const { ControlClient } = await import("@herdctl/core/internal/control/client");
-        const job = await triggerThroughDaemon(
-          ctx,
-          new ControlClient(socket),
-          {
-            agent: agentName,
-            prompt: options.prompt,
-            schedule: options.schedule,
-            fresh: options.fresh,
-            resume: options.resume,
-            fork: options.fork,
-            noQueue: options.queue === false,
-            force: options.force === true,
-            wait: options.wait === true || options.quiet === true,
-            quiet: options.quiet === true,
-          },
-          () => {
-            if (options.offline)
-              ctx.warn("a daemon is running; it decides whether jobs run offline (ignoring --offline)");
-          },
-        );
-        if (job) {
-          if ((options.wait || options.quiet) && job.status !== "completed") process.exitCode = 1;
-          return;
-        }
+        const { triggerOnDaemon } = await import("../daemon-trigger.js");
+        if (await triggerOnDaemon(ctx, socket, agentName, options)) return;
       }
       // claude starts now, from how this agent's last job started it, while the fleet is read.
       const [{ SpeculativeClaude }, { containerAhead }] = await Promise.all([

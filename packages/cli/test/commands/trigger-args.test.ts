@@ -6,7 +6,8 @@ import { parseTriggerLine, type TriggerLine } from "../../src/trigger-args.js";
 
 // The CLI's first file reads a `trigger` command line with util.parseArgs (src/trigger-args.ts) to
 // start the agent's claude before commander's program loads (src/early-start.ts): what it takes
-// must be what commander makes of the same line (the fleet, the agent and the session asked for).
+// and to hand a trigger to a running daemon without the program (src/daemon-trigger.ts): what it
+// takes must be what commander makes of the same line, every option the trigger reads.
 
 /** What commander's program makes of `args`, in parseTriggerLine's shape, or why it stopped. */
 async function commanderLine(args: string[]): Promise<TriggerLine | "stopped"> {
@@ -25,6 +26,13 @@ async function commanderLine(args: string[]): Promise<TriggerLine | "stopped"> {
         schedule: o.schedule as string | undefined,
         fork: o.fork as string | undefined,
         offline: o.offline as boolean | undefined,
+      },
+      run: {
+        prompt: o.prompt as string | undefined,
+        wait: o.wait as boolean | undefined,
+        quiet: o.quiet as boolean | undefined,
+        queue: o.queue as boolean,
+        force: o.force as boolean | undefined,
       },
     };
   });

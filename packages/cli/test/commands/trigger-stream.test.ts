@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, request, type Server } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, BIN, cleanEnv, herdctl, json, tempDir, until, writeFleet } from "../helpers/cli.js";
 import { stopDaemon } from "../helpers/daemon.js";
@@ -20,6 +20,8 @@ let remove: () => Promise<void>;
 let daemon: ChildProcess | undefined;
 let proxy: Server | undefined;
 let requests: string[] = [];
+/** The bodies of the requests, parsed. */
+let bodies: unknown[] = [];
 let dropFollow = false;
 
 beforeAll(async () => {
@@ -43,6 +45,7 @@ beforeAll(async () => {
     // threw the answer away: the CLI then waited out its 10 s for an answer that never came.
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (chunks.length > 0) bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
     const upstream = request(
       { socketPath: daemonSocket, method: req.method, path, headers: req.headers },
       (answer) => {
@@ -103,6 +106,76 @@ describe("trigger --wait through the daemon", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Agent "greter" not found. Did you mean: greeter?');
     expect(requests).toEqual(["POST /api/agents/greter/trigger?follow=1"]);
+  });
+});
+
+describe("a trigger a running daemon takes, from the CLI's first file", () => {
+  // The CLI's first files without commander's program (index.js, frequent.js and their chunks),
+  // beside the real build so that its packages resolve: what runs here needs none of the program.
+  let bin: string;
+  let firstFiles: string;
+  beforeAll(() => {
+    firstFiles = mkdtempSync(join(dirname(dirname(BIN)), "dist-first-files-"));
+    for (const file of ["herdctl.cjs", "early.cjs", "query.cjs", "query.cjs.v8cache", "pg.cjs"])
+      copyFileSync(join(dirname(BIN), file), join(firstFiles, file));
+    bin = join(firstFiles, "herdctl.cjs");
+  });
+  afterAll(() => rmSync(firstFiles, { recursive: true, force: true }));
+
+  it("sends the trigger and streams the job without loading the program", async () => {
+    requests = [];
+    const r = await herdctl(["trigger", "greeter", "-w", "-p", "@standin text from the first file"], {
+      cwd: dir,
+      bin,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("from the first file");
+    expect(r.stderr).toMatch(/job job-\S+ (queued|running) for greeter \(through the daemon\)/);
+    expect(requests).toEqual(["POST /api/agents/greeter/trigger?follow=1"]);
+  });
+
+  it("sends every option the trigger reads: -q prints only the result, --no-queue and -S reach the daemon", async () => {
+    requests = [];
+    bodies = [];
+    const quiet = await herdctl(["--json", "trigger", "greeter", "-q", "-p", "@standin text only this"], {
+      cwd: dir,
+      bin,
+    });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(json(quiet)).toMatchObject({ agent: "greeter", status: "completed", summary: "only this" });
+    expect(quiet.stderr).toBe("");
+    // The daemon's own answers show the options arrived: an unknown schedule is refused by name.
+    const schedule = await herdctl(["trigger", "greeter", "-S", "nightly", "--no-queue"], { cwd: dir, bin });
+    expect(schedule.code).toBe(1);
+    expect(schedule.stderr).toMatch(/schedule "nightly"/);
+    expect(requests).toEqual([
+      "POST /api/agents/greeter/trigger?follow=1",
+      "POST /api/agents/greeter/trigger",
+    ]);
+    expect(bodies).toEqual([
+      { prompt: "@standin text only this", noQueue: false },
+      { schedule: "nightly", noQueue: true },
+    ]);
+  });
+
+  it("leaves to the program a line commander reads itself, and two session flags, sending nothing", async () => {
+    requests = [];
+    for (const args of [
+      ["trigger", "greeter", "-wq"],
+      ["trigger", "greeter", "--fresh", "--resume", "0b5a3c9e-1111-4222-8333-944455556666"],
+    ]) {
+      const r = await herdctl(args, { cwd: dir, bin });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain("index.js"); // The program, missing from this copy, was loaded.
+    }
+    expect(requests).toEqual([]);
+    // The whole CLI reports the second as it always has.
+    const both = await herdctl(["trigger", "greeter", "--fresh", "--fork", "job-20250101120000-ab12cd"], {
+      cwd: dir,
+    });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("use only one of --fresh, --fork");
+    expect(requests).toEqual([]);
   });
 });
 

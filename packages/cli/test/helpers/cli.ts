@@ -43,12 +43,18 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 
 export function herdctl(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {
+  options: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+    /** Another build's first file (default: BIN). */
+    bin?: string;
+  } = {
     cwd: process.cwd(),
   },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd,
       env: cleanEnv(options.env),
       stdio: ["ignore", "pipe", "pipe"],
