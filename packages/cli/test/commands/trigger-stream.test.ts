@@ -158,6 +158,24 @@ describe("a trigger a running daemon takes, from the CLI's first file", () => {
     ]);
   });
 
+  it("Ctrl-C while it waits cancels the job on the daemon, and exits 1", async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, "trigger", "greeter", "-w", "-p", "@standin delay 60000\n@standin text too late"],
+      { cwd: dir, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await until(() => stderr.includes("(through the daemon)"), "the job's first line");
+    child.kill("SIGINT");
+    expect(await exited).toBe(1);
+    expect(stderr).toContain("cancelling the job");
+    const id = /job (job-\S+) /.exec(stderr)?.[1] as string;
+    const shown = json<{ job: { status: string } }>(await herdctl(["job", id, "--json"], { cwd: dir }));
+    expect(shown.job.status).toBe("cancelled");
+  });
+
   it("leaves to the program a line commander reads itself, and two session flags, sending nothing", async () => {
     requests = [];
     for (const args of [
