@@ -269,7 +269,10 @@ const settled = (run: () => Promise<number>) => async () => {
   return run();
 };
 
-/** --before's build triggering `agent`: for the in-process rows (through a daemon, ours runs the daemon). */
+/**
+ * --before's build triggering `agent`. Through a daemon, the daemon is this build's: the before arm
+ * then times the client's side of a daemon trigger (its start-up and request) against ours.
+ */
 function beforeTrigger(agent: string): (() => Promise<number>) | undefined {
   return BEFORE_CLI ? herdctlAt(BEFORE_CLI)("trigger", agent, "-p", "hi", "--wait", "--fresh") : undefined;
 }
@@ -316,12 +319,16 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
     if (!settle) {
       // In-process, the floor too: any Node program that starts claude (or docker run) pays Node's
       // start-up; and --before's build in the same rounds.
+      // A Docker arm leaves the engine removing its container after it exits (herdctl's detached
+      // removal, docker run's --rm): each Docker sample starts once that has settled, so that no
+      // arm pays for the one before it.
       const before = beforeTrigger(agent);
+      const arm = agent === "docker" ? settled : (f: () => Promise<number>) => f;
       const [base, floor, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
-        run,
-        nodeRun,
-        trigger,
-        ...(before ? [before] : []),
+        arm(run),
+        arm(nodeRun),
+        arm(trigger),
+        ...(before ? [arm(before)] : []),
       ]);
       rows.push({
         name: `node spawning ${baseline} (the floor, in the ${agent} row's loop)`,
@@ -349,8 +356,14 @@ async function triggers(where: string, settle = false, only?: "docker"): Promise
       });
       continue;
     }
-    // Through a daemon (ours runs the daemon, so no --before build).
-    const [base, ours] = await rounds(TRIGGER_RUNS, [settled(run), settled(trigger)]);
+    // Through a daemon (ours runs the daemon; --before's build is only the client asking it).
+    const before = beforeTrigger(agent);
+    const [base, ours, beforeMs] = await rounds(TRIGGER_RUNS, [
+      settled(run),
+      settled(trigger),
+      ...(before ? [settled(before)] : []),
+    ]);
+    if (beforeMs !== undefined) beforeRow(`trigger ${name} --wait, ${where}`, baseline, base!, beforeMs);
     rows.push({
       name: `trigger ${name} --wait, ${where}`,
       baseline,
