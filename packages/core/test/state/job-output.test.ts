@@ -102,6 +102,24 @@ describe("JobOutputStore", () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it("reads a line far longer than what the file held when the read began, appended during it", async () => {
+    const store = new JobOutputStore(tempDir());
+    store.append(ID, { n: 0 });
+    const long = "x".repeat(100_000);
+    const controller = new AbortController();
+    const seen: unknown[] = [];
+    for await (const entry of store.follow(ID, { signal: controller.signal, intervalMs: 5 })) {
+      seen.push(entry.message);
+      if (seen.length === 1) {
+        store.append(ID, { long });
+        store.append(ID, { n: 2 });
+      }
+      if (seen.length === 3) controller.abort();
+    }
+    expect(seen).toEqual([{ n: 0 }, { long }, { n: 2 }]);
+    expect(store.read(ID, { fromLine: 1 }).map((l) => l.message)).toEqual([{ long }, { n: 2 }]);
+  });
+
   it("follows from a line, across a line written in two parts", async () => {
     const dir = tempDir();
     const store = new JobOutputStore(dir);
