@@ -13,6 +13,11 @@ import {
   type WorkerIdentity,
 } from "./worker-registry.js";
 
+/** SQLSTATE of a statement PostgreSQL chose to end to break a deadlock. */
+const DEADLOCK_DETECTED = "40P01";
+/** Runs of a statement ended by deadlock detection before the failure is reported. */
+const DEADLOCK_ATTEMPTS = 3;
+
 /**
  * One worker's loops around the queue: register, claim what fits (woken by NOTIFY, and every
  * `pollMs` in case one was missed), run each claimed job through `run`, renew the worker's row
@@ -359,7 +364,17 @@ export class ClusterWorker {
     try {
       client = await this.pool.connect();
       client.on("error", ignore);
-      return await work(client);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await work(client);
+        } catch (err) {
+          // PostgreSQL rolled the statement back whole, and asks for it to be run again: every
+          // statement here is its own transaction and safe to repeat (a heartbeat, a renewal, a
+          // claim, an end guarded by its status, the reaper's one statement).
+          if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= DEADLOCK_ATTEMPTS)
+            throw err;
+        }
+      }
     } catch (err) {
       this.report(where, err);
       // A connection that failed mid-statement may be broken: the pool must not hand it out again.
