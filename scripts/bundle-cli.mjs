@@ -140,7 +140,7 @@ function pgOnFirstUse() {
       }));
       build.onLoad({ filter: /.*/, namespace: "pg-on-first-use" }, () => ({
         // esbuild's require helper uses the banner's `require` of the file it lands in, which may
-        // be in dist/, chunks/ or frequent-chunks/: pg.cjs has a copy in each (below).
+        // be in dist/ or chunks/: pg.cjs has a copy in each (below).
         contents: `export default new Proxy({}, { get: (_, key) => require("./${PG_BUNDLE}")[key] });`,
         loader: "js",
       }));
@@ -172,6 +172,32 @@ function requiredOnUse(file, name, module) {
       });
     },
   };
+}
+
+/** In frequent.cjs, core's runtime/agent-sdk.ts is src/agent-sdk-from-first-file.ts (see there). */
+function agentSdkFromFirstFile() {
+  return {
+    name: "agent-sdk-from-first-file",
+    setup(build) {
+      build.onResolve({ filter: /^\.\/agent-sdk\.js$/ }, ({ importer }) =>
+        dirname(importer) === source("core/src/runner/runtime")
+          ? { path: join(cli, "src/agent-sdk-from-first-file.ts") }
+          : undefined,
+      );
+    },
+  };
+}
+
+/**
+ * A file run from a code cache (src/code-cache.ts) through `vm.Script` cannot `import()` without
+ * Node 20's experimental loader, which warns on stderr: one that still does fails the build.
+ */
+function withoutDynamicImport(file) {
+  const found = /\bimport\((?:"[^"]*"|[^)]{0,60})\)/.exec(readFileSync(file, "utf8"));
+  if (found)
+    throw new Error(
+      `bundle-cli: ${basename(file)} has \`${found[0]}\`, which cannot run from its code cache; load that module from herdctl.cjs (see agentSdkFromFirstFile)`,
+    );
 }
 
 /** In query.cjs, the fleet's parser is src/parse-elsewhere.ts (see there). */
@@ -210,7 +236,10 @@ function buildId() {
 const MIN_HELP_WIDTH = 40;
 
 rmSync(join(outdir, "chunks"), { recursive: true, force: true });
+// The ES module build of the frequent commands, before frequent.cjs replaced it.
 rmSync(join(outdir, "frequent-chunks"), { recursive: true, force: true });
+rmSync(join(outdir, "frequent.js"), { force: true });
+rmSync(join(outdir, "frequent.js.map"), { force: true });
 const common = {
   bundle: true,
   platform: "node",
@@ -231,16 +260,8 @@ const common = {
   plugins: [workspaceSources, withoutZodLocales(), commanderSpawnOnDemand()],
   logLevel: "warning",
 };
-/**
- * Two builds into one folder. The CLI: index.js, main.js and the chunks every dynamic import
- * splits off. And frequent.js (src/frequent.ts), a program of its own for `status`, `jobs`, `job`
- * and `trigger`: esbuild puts a module shared by several dynamic imports in a chunk per set of
- * importers, so within the CLI's build these commands loaded 30–45 small files; on their own they
- * load about ten, and commander only their definitions (60–90 ms less CPU per command, measured
- * old against new in one loop). Its chunks sit in frequent-chunks/, as deep as chunks/, so that
- * paths relative to a module's file resolve alike in both.
- */
-const splitBuild = {
+/** The CLI: index.js and the chunks every dynamic import splits off. */
+await build({
   ...common,
   outdir,
   splitting: true,
@@ -248,20 +269,12 @@ const splitBuild = {
   sourcesContent: false,
   legalComments: "none",
   plugins: [...common.plugins, pgOnFirstUse()],
-};
-for (const [name, source, chunks] of [
-  [entry, "src/index.ts", "chunks"],
-  ["frequent", "src/frequent.ts", "frequent-chunks"],
-]) {
-  await build({
-    ...splitBuild,
-    entryPoints: { [name]: join(cli, source) },
-    chunkNames: `${chunks}/[name]-[hash]`,
-    metafile: process.env.HERDCTL_BUNDLE_META === "1",
-  }).then((result) => {
-    if (result.metafile) console.log(JSON.stringify(result.metafile));
-  });
-}
+  entryPoints: { [entry]: join(cli, "src/index.ts") },
+  chunkNames: "chunks/[name]-[hash]",
+  metafile: process.env.HERDCTL_BUNDLE_META === "1",
+}).then((result) => {
+  if (result.metafile) console.log(JSON.stringify(result.metafile));
+});
 
 /**
  * A CommonJS file of the CLI beside index.js, minified: half the size, so less to read and a
@@ -302,6 +315,23 @@ await build({
  * answers never load Node's ES module loader. Small (the quick answers, the command word, the code
  * cache's loader), so it has no code cache of its own.
  */
+/**
+ * frequent.cjs (src/frequent.ts): `status`, `jobs`, `job` and `trigger` as commander's program of
+ * their own, one CommonJS file that herdctl.cjs runs from its V8 code cache, as query.cjs. In the
+ * ES module build these commands loaded about ten module files, and a trigger spent ~70 ms of CPU
+ * resolving and compiling them (Node 20 keeps no compile cache for ES modules) while its claude
+ * was starting on the same cores. What their dynamic imports load (the fleet's parser, the state
+ * store, the job runner) is in the file, each evaluated only when first imported. The Agent SDK,
+ * the one ES module left, is imported by herdctl.cjs (agentSdkFromFirstFile).
+ */
+const FREQUENT = "frequent.cjs";
+await build({
+  ...commonJsFile,
+  entryPoints: { frequent: join(cli, "src/frequent.ts") },
+  plugins: [...common.plugins, pgOnFirstUse(), agentSdkFromFirstFile()],
+});
+for (const file of [QUERY, FREQUENT]) withoutDynamicImport(join(outdir, file));
+
 await build({ ...commonJsFile, entryPoints: { herdctl: join(cli, "src/entry.ts") } });
 
 /**
@@ -316,8 +346,8 @@ chmodSync(join(outdir, "herdctl.cjs"), 0o755);
  * Worker threads are files of their own, which a module finds beside its own file
  * (core's util/worker-file.ts): the Postgres client's (state/pg/worker.ts, loaded only when the
  * fleet's state is on PostgreSQL) and the prune's; and so is the helper process that removes an
- * in-process trigger's container (docker/removal-helper.ts). A bundled module may sit in dist/, chunks/ or
- * frequent-chunks/, so each gets a copy in all three.
+ * in-process trigger's container (docker/removal-helper.ts). A bundled module may sit in dist/ or
+ * chunks/, so each gets a copy in both.
  */
 const WORKERS = {
   worker: "core/src/state/pg/worker.ts",
@@ -355,8 +385,7 @@ await build({
   legalComments: "none",
 });
 for (const name of [...Object.keys(WORKERS).map((name) => `${name}.js`), PG_BUNDLE, DOCKERODE_BUNDLE])
-  for (const dir of [".", "frequent-chunks"])
-    copyFileSync(join(outdir, "chunks", name), join(outdir, dir, name));
+  copyFileSync(join(outdir, "chunks", name), join(outdir, name));
 await writeBuiltHelp();
 await writeCodeCache();
 
@@ -412,10 +441,13 @@ async function writeBuiltHelp() {
 }
 
 /**
- * dist/query.cjs.v8cache: V8's code for query.cjs after it has answered `jobs`, `job` and `status`
- * for a scratch fleet of one agent and no jobs, so the cache holds what those commands compile
- * (src/code-cache.ts). In a process of its own, the one that made the fleet's `status` facts
- * having run before it, so the fleet's parse (zod, YAML) is not among them.
+ * The V8 code caches of query.cjs and frequent.cjs (src/code-cache.ts): each file's code after it
+ * has run its commands once, in a process of its own, so that the cache holds what those commands
+ * compile. query.cjs answers `jobs`, `job` and `status` for a scratch fleet of one agent and no
+ * jobs, after the whole CLI has made the fleet's `status` facts (so the fleet's parse, zod and
+ * YAML, is not among its code). frequent.cjs runs two in-process triggers of a CLI agent and two
+ * of an SDK agent (the first writes the launch cache the second starts its claude from), with
+ * the real claude against the project's stand-in on 127.0.0.1, then `status` and `jobs`.
  */
 async function writeCodeCache() {
   const probe = await build({
@@ -423,16 +455,24 @@ async function writeCodeCache() {
     stdin: {
       contents: `
         import { writeFileSync } from "node:fs";
+        import { join } from "node:path";
+        import { startStandin, textReply } from "@herdctl/standin";
+        import { registerAgentSdkImport } from "./src/agent-sdk-from-first-file.ts";
         import { cacheFileOf, requireCompiled } from "./src/code-cache.ts";
-        const [file, ...commands] = process.argv.slice(2);
+        const [file, run, write, ...commands] = process.argv.slice(2);
+        const standin = run === "runFrequent" ? await startStandin({ responder: () => textReply("hi") }) : undefined;
+        if (standin) process.env.ANTHROPIC_BASE_URL = standin.url;
+        registerAgentSdkImport(() => import("@anthropic-ai/claude-agent-sdk"));
         const { exports, script } = requireCompiled(file, "/nonexistent");
         for (const command of commands) {
           const { args, code } = JSON.parse(command);
-          if (!(await exports.runQuery([process.argv[0], file, ...args])) || (process.exitCode ?? 0) !== code)
-            throw new Error("query.cjs did not answer " + command + " while its code cache was made");
+          const answered = await exports[run]([process.argv[0], file, ...args]);
+          if (answered === false || (process.exitCode ?? 0) !== code)
+            throw new Error(file + " did not run " + command + " while its code cache was made");
           process.exitCode = 0;
         }
-        writeFileSync(cacheFileOf(file), script.createCachedData());`,
+        if (write === "write") writeFileSync(cacheFileOf(file), script.createCachedData());
+        await standin?.close();`,
       resolveDir: cli,
       loader: "ts",
     },
@@ -444,26 +484,47 @@ async function writeCodeCache() {
   try {
     writeFileSync(
       join(fleet, "herdctl.yaml"),
-      "version: 1\nfleet: { name: cache }\nagents:\n  - path: ./a.yaml\n",
+      "version: 1\nfleet: { name: cache }\nagents:\n  - path: ./a.yaml\n  - path: ./s.yaml\n",
     );
     writeFileSync(join(fleet, "a.yaml"), "name: a\nworking_directory: .\n");
+    writeFileSync(join(fleet, "s.yaml"), "name: s\nworking_directory: .\nruntime: sdk\n");
     // Files written just now are not kept facts of (src/config-stamp-write.ts): an hour old.
     const hourAgo = new Date(Date.now() - 3_600_000);
-    for (const file of ["herdctl.yaml", "a.yaml"]) utimesSync(join(fleet, file), hourAgo, hourAgo);
-    const run = (...commands) =>
-      execFileSync(
-        process.execPath,
-        [probeFile, join(outdir, QUERY), ...commands.map((c) => JSON.stringify(c))],
-        {
-          cwd: fleet,
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-    rmSync(join(outdir, `${QUERY}.v8cache`), { force: true });
+    for (const file of ["herdctl.yaml", "a.yaml", "s.yaml"]) utimesSync(join(fleet, file), hourAgo, hourAgo);
+    // claude against the stand-in (the probe sets its address), with a key it accepts and a
+    // config folder of its own, whatever this machine's environment holds.
+    const env = {
+      ...process.env,
+      ANTHROPIC_API_KEY: "sk-ant-code-cache-probe",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      CLAUDE_CODE_MAX_RETRIES: "0",
+      CLAUDE_CONFIG_DIR: join(fleet, "claude-config"),
+    };
+    delete env.ANTHROPIC_AUTH_TOKEN;
+    delete env.CLAUDE_CODE_OAUTH_TOKEN;
+    const run = (file, exported, write, ...commands) => {
+      rmSync(cacheFileOf(file), { force: true });
+      try {
+        execFileSync(
+          process.execPath,
+          [probeFile, join(outdir, file), exported, write, ...commands.map((c) => JSON.stringify(c))],
+          { cwd: fleet, env, stdio: ["ignore", "ignore", "pipe"] },
+        );
+      } catch (error) {
+        throw new Error(`bundle-cli: making ${file}'s code cache failed:\n${error.stderr ?? error.message}`);
+      }
+    };
     // The whole CLI parses the fleet and keeps the facts `status` answers from (query.cjs has no
     // parser: src/parse-elsewhere.ts).
-    execFileSync(process.execPath, [join(outdir, `${entry}.js`), "status"], { cwd: fleet, stdio: "ignore" });
+    execFileSync(process.execPath, [join(outdir, `${entry}.js`), "status"], {
+      cwd: fleet,
+      env,
+      stdio: "ignore",
+    });
     run(
+      QUERY,
+      "runQuery",
+      "write",
       { args: ["jobs"], code: 0 },
       { args: ["jobs", "--json"], code: 0 },
       // The fleet has no jobs: `job` answers "not found".
@@ -471,8 +532,18 @@ async function writeCodeCache() {
       { args: ["status"], code: 0 },
       { args: ["status", "a"], code: 0 },
     );
+    const trigger = (agent) => ({ args: ["trigger", agent, "-p", "hi", "--wait", "--fresh"], code: 0 });
+    // The fleet cache written first, by a process of its own, so that the cache's triggers take it
+    // as a trigger after the first does: the parse's code (zod, YAML, the schemas), run only after
+    // an edit, is left out of the cache, which every run of frequent.cjs reads whole.
+    run(FREQUENT, "runFrequent", "no", trigger("a"), trigger("s"));
+    run(FREQUENT, "runFrequent", "write", trigger("a"), trigger("a"), trigger("s"), trigger("s"));
   } finally {
     rmSync(fleet, { recursive: true, force: true });
     rmSync(probeFile, { force: true });
   }
+}
+
+function cacheFileOf(file) {
+  return join(outdir, `${file}.v8cache`);
 }

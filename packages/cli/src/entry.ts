@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { createRequire } from "node:module";
+import { registerAgentSdkImport } from "./agent-sdk-from-first-file.js";
 import { requireCompiled } from "./code-cache.js";
-import { commandWord } from "./command-word.js";
+import { commandWord, FREQUENT_COMMANDS } from "./command-word.js";
 import { exitWhenFlushed } from "./exit-when-flushed.js";
 import { QUERY_COMMANDS } from "./query-args.js";
 import { answerQuickly } from "./quick-answers.js";
@@ -10,8 +11,9 @@ import { answerQuickly } from "./quick-answers.js";
  * The CLI's first file, built as CommonJS (dist/herdctl.cjs): an ES module as the main file costs
  * Node's ES module loader (~7 ms) before any of it runs, and another ~3 ms per module file. What
  * needs no more than this file and query.cjs is answered here: `--version` and `--help` on their
- * own (see quick-answers.ts), and `status`, `jobs` and `job` (query.ts). Everything else is the ES
- * module program, index.js.
+ * own (see quick-answers.ts), and `status`, `jobs` and `job` (query.ts). `trigger`, and what
+ * query.cjs leaves, run from frequent.cjs (frequent.ts); everything else is the ES module program,
+ * index.js.
  */
 async function start(): Promise<void> {
   const args = process.argv.slice(2);
@@ -19,7 +21,7 @@ async function start(): Promise<void> {
   if (quick && answerQuickly(args[0] as string, new URL("./help/", import.meta.url))) return;
   // Source maps cost ~30 ms of start-up, so only a verbose run, whose stack traces are read, turns
   // them on; they apply to what loads after this line, which is all of herdctl (query.cjs,
-  // main.js or frequent.js and the chunks they load).
+  // frequent.cjs, or index.js and the chunks it loads).
   const verbose = args.includes("-v") || args.includes("--verbose");
   if (verbose) process.setSourceMapsEnabled(true);
   const word = commandWord(args);
@@ -29,6 +31,11 @@ async function start(): Promise<void> {
   }
   // A trigger's claude starts here; while a daemon runs, the daemon gets the trigger from here.
   if (word === "trigger" && startEarly(args) === "daemon" && (await query(verbose, "runDaemonTrigger"))) {
+    await exitWhenFlushed();
+    return;
+  }
+  if (word !== undefined && FREQUENT_COMMANDS.includes(word)) {
+    await frequent(verbose);
     await exitWhenFlushed();
     return;
   }
@@ -46,6 +53,18 @@ async function query(verbose: boolean, run: "runQuery" | "runDaemonTrigger"): Pr
   const file = load.resolve("./query.cjs");
   const commands = (verbose ? load(file) : requireCompiled(file).exports) as typeof import("./query.js");
   return commands[run](process.argv);
+}
+
+/**
+ * `status`, `jobs`, `job` or `trigger` from frequent.cjs (frequent.ts), with its code cache, or
+ * with -v through `require`, as query() does. The Agent SDK, an ES module, is imported from here.
+ */
+async function frequent(verbose: boolean): Promise<void> {
+  registerAgentSdkImport(() => import("@anthropic-ai/claude-agent-sdk"));
+  const load = createRequire(import.meta.url);
+  const file = load.resolve("./frequent.cjs");
+  const program = (verbose ? load(file) : requireCompiled(file).exports) as typeof import("./frequent.js");
+  await program.runFrequent(process.argv);
 }
 
 /**

@@ -14,7 +14,7 @@ export { runDaemonTrigger } from "./daemon-trigger.js";
  * daemon runs (daemon-trigger.ts), without commander:
  * their command line is read by query-args.ts, and what it does not take as it is (help, a bad
  * option, …) is left to commander's program (frequent.ts). This module is the entry of a CommonJS
- * bundle of its own, dist/query.cjs (scripts/bundle-cli.mjs), which index.ts runs from a V8 code
+ * bundle of its own, dist/query.cjs (scripts/bundle-cli.mjs), which entry.ts runs from a V8 code
  * cache (code-cache.ts): one file, compiled once at build time, instead of twenty ES modules
  * resolved, read and compiled on every run. Returns false when the command line is not one it
  * takes, or the command needs the fleet parsed (see parse-elsewhere.ts).

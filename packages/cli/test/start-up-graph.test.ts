@@ -5,54 +5,52 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { requireCompiled } from "../src/code-cache.js";
 import { assertBuilt, BIN } from "./helpers/cli.js";
 
-// What `status`, `jobs` and `job` load before their action runs is what every one of them waits
-// for (issue #20). esbuild names each bundled module in a `// path` comment, so the built files
-// say which modules a static import brings in.
+// What `status`, `jobs`, `job` and `trigger` load before their action runs is what every one of
+// them waits for (issue #20).
 beforeAll(assertBuilt);
 
-const FREQUENT = join(dirname(BIN), "frequent.js");
+const FREQUENT = join(dirname(BIN), "frequent.cjs");
 const QUERY = join(dirname(BIN), "query.cjs");
 
-/** The files `file` loads before it runs: its static imports, transitively (dynamic ones left out). */
-function staticGraph(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const text = readFileSync(file, "utf8");
-  // `import { a } from "./x.js";` (over several lines) and `import "./x.js";`, relative ones only.
-  for (const [, spec] of text.matchAll(/^(?:import\s[^;]*?\bfrom\s+|import\s+)"(\.{1,2}\/[^"]+)"/gm))
-    staticGraph(join(dirname(file), spec!), seen);
-  return seen;
+/** What a build's source map says it was built from. */
+function sourcesOf(file: string): string[] {
+  // Minified, the files have no `// path` comments: their source maps name what they were built from.
+  return (JSON.parse(readFileSync(`${file}.map`, "utf8")) as { sources: string[] }).sources;
 }
 
-function modulesIn(files: Set<string>): string[] {
-  return [...files].flatMap((f) =>
-    [...readFileSync(f, "utf8").matchAll(/^\/\/ (\S+\.(?:[cm]?js|ts))$/gm)].map((m) => m[1]!),
-  );
-}
-
-describe("what the frequent commands load at start", () => {
-  const modules = () => modulesIn(staticGraph(FREQUENT));
-
-  it("leaves out pg, which only a fleet on PostgreSQL uses", () => {
-    expect(modules().filter((m) => m.includes("node_modules/pg"))).toEqual([]);
+describe("frequent.cjs, which status, jobs, job and trigger run from (src/frequent.ts)", () => {
+  it("carries neither pg nor the Agent SDK, which load from their own files when used", () => {
+    const modules = sourcesOf(FREQUENT);
+    expect(modules.some((m) => m.endsWith("src/job-runner.ts"))).toBe(true);
+    expect(modules.filter((m) => /node_modules\/(pg|@anthropic-ai)\//.test(m))).toEqual([]);
   });
 
-  it("leaves out the state store, better-sqlite3 and croner until a command opens the store", () => {
-    // `status` through a running daemon needs the control client and its rendering only.
-    const loaded = modules();
-    expect(loaded.length).toBeGreaterThan(20);
+  it("loads none of what a command's work needs until the command runs", () => {
+    // `status` through a running daemon needs the control client and its rendering only; the job
+    // runner (child_process), the state store (better-sqlite3's addon, crypto) and the control
+    // client (net, http) load when a command imports them. In a process of its own: the
+    // built-ins and shared objects that requiring the file loaded.
+    const probe = `const before = new Set(process.moduleLoadList);
+      require(${JSON.stringify(FREQUENT)});
+      console.log(JSON.stringify({
+        builtins: process.moduleLoadList.filter((m) => !before.has(m)),
+        addons: process.report.getReport().sharedObjects.filter((o) => o.endsWith(".node")),
+      }));`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" }));
+    expect(loaded.addons).toEqual([]);
     expect(
-      loaded.filter((m) =>
-        /state\/manager\.ts|state\/db\.ts|node_modules\/better-sqlite3|node_modules\/croner/.test(m),
-      ),
+      loaded.builtins.filter((m: string) => /child_process|\bnet\b|http|crypto|tls|worker|zlib/.test(m)),
     ).toEqual([]);
+  });
+
+  it("has a code cache this Node takes", () => {
+    expect(requireCompiled(FREQUENT).rejected).toBe(false);
   });
 });
 
 describe("query.cjs, which status, jobs and job run from (src/query.ts)", () => {
   it("carries neither pg nor the fleet's parser (zod, YAML): a query that needs the parse is the program's", () => {
-    // Minified, it has no `// path` comments: its source map names what it was built from.
-    const modules = (JSON.parse(readFileSync(`${QUERY}.map`, "utf8")) as { sources: string[] }).sources;
+    const modules = sourcesOf(QUERY);
     expect(modules.some((m) => m.endsWith("core/src/state/manager.ts"))).toBe(true);
     expect(modules.filter((m) => /node_modules\/(pg|zod|yaml)\//.test(m))).toEqual([]);
   });

@@ -110,7 +110,7 @@ describe("trigger --wait through the daemon", () => {
 });
 
 describe("a trigger a running daemon takes, from the CLI's first file", () => {
-  // The CLI's first files without commander's program (index.js, frequent.js and their chunks),
+  // The CLI's first files without commander's programs (frequent.cjs, index.js and its chunks),
   // beside the real build so that its packages resolve: what runs here needs none of the program.
   let bin: string;
   let firstFiles: string;
@@ -184,7 +184,7 @@ describe("a trigger a running daemon takes, from the CLI's first file", () => {
     ]) {
       const r = await herdctl(args, { cwd: dir, bin });
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toContain("index.js"); // The program, missing from this copy, was loaded.
+      expect(r.stderr).toContain("frequent.cjs"); // The program, missing from this copy, was loaded.
     }
     expect(requests).toEqual([]);
     // The whole CLI reports the second as it always has.

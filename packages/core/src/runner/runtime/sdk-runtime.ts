@@ -1,4 +1,5 @@
 import type { SDKUserMessage, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import { loadAgentSdk } from "./agent-sdk.js";
 import { RuntimeError } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import type {
@@ -95,7 +96,7 @@ export class SDKRuntime implements RuntimeInterface {
         exited = true;
       });
     });
-    const { query } = await import("@anthropic-ai/claude-agent-sdk");
+    const { query } = await loadAgentSdk();
     const inbox = new Inbox<SDKUserMessage>();
     const run = query({ prompt: inbox, options: sdkOptions });
     return new KeptConversation({
@@ -137,8 +138,7 @@ export class SDKRuntime implements RuntimeInterface {
 
     try {
       if (watchdog.signal.aborted) throw ctx.stoppedError();
-      // Loaded on first use: the SDK is large, and CLI commands that run no job should not wait for it.
-      const { query } = await import("@anthropic-ai/claude-agent-sdk");
+      const { query } = await loadAgentSdk();
       const run = query({ prompt: options.prompt, options: sdkOptions });
       try {
         for await (const message of run) {
