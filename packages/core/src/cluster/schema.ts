@@ -39,7 +39,7 @@ export const ACQUIRE_MEMBER_LOCK = `with got as (select pg_try_advisory_lock($5:
   from got where got.ok and id = $1 and lock_key = $2 and pid = $3 and hostname = $4 and stopped_at is null`;
 
 /** The cluster's tables and functions; every statement is idempotent. */
-export const CLUSTER_DDL = `
+const CLUSTER_TABLES_DDL = `
       create table if not exists ${WORKERS_TABLE} (
         id text primary key,
         hostname text not null,
@@ -178,8 +178,47 @@ export const CLUSTER_DDL = `
       end $$;
 `;
 
+/**
+ * What CLUSTER_DDL leaves as the work table's comment: a hash of the DDL, so a start that finds it
+ * (and, where the state's job records exist, their trigger) runs no DDL at all. `create index … if
+ * not exists` and `create or replace trigger` lock the work table (share, share row exclusive)
+ * even when there is nothing to create, so each worker start and each daemon's state setup waited
+ * for every statement writing the queue, and stopped every claim and lease renewal while it did;
+ * CI saw a reaper chosen as a deadlock's victim while workers were starting. A changed DDL has
+ * another hash, and runs once.
+ */
+export const CLUSTER_SCHEMA_STAMP = `herdctl cluster schema ${fnv1a(CLUSTER_TABLES_DDL)}`;
+
+/** The cluster's tables and functions, then the stamp; every statement is idempotent. */
+export const CLUSTER_DDL = `${CLUSTER_TABLES_DDL}
+      comment on table ${WORK_TABLE} is '${CLUSTER_SCHEMA_STAMP}';
+`;
+
+/**
+ * One row, `current`: 1 when CLUSTER_DDL has nothing to do, else 0 (a number, as both the async
+ * client and the state's synchronous one read it). Takes no lock on the tables.
+ */
+export const CLUSTER_SCHEMA_CURRENT = `select (coalesce(obj_description(to_regclass('${WORK_TABLE}'), 'pg_class')
+    = '${CLUSTER_SCHEMA_STAMP}', false)
+  and (to_regclass('jobs') is null or exists (select 1 from pg_trigger
+    where tgname = '${JOB_CHANNEL}_notify' and tgrelid = to_regclass('jobs'))))::int as current`;
+
+/** 32-bit FNV-1a of a string's UTF-16 code units, in hex: a change detector, not a secret. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
 /** Creates the tables if missing; safe when several processes start at once. */
 export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ current: number }>(CLUSTER_SCHEMA_CURRENT);
+  if (rows[0]?.current !== 1) await runClusterDdl(client);
+  // Central job output and session transcripts (central-schema.ts): a worker writes both.
+  await ensureCentralTables(client);
+}
+
+async function runClusterDdl(client: pg.ClientBase): Promise<void> {
   await client.query("begin");
   try {
     // `create … if not exists` alone can fail when two sessions create the same thing at once.
@@ -190,6 +229,4 @@ export async function ensureClusterSchema(client: pg.ClientBase): Promise<void> 
     await client.query("rollback").catch(() => {});
     throw err;
   }
-  // Central job output and session transcripts (central-schema.ts): a worker writes both.
-  await ensureCentralTables(client);
 }

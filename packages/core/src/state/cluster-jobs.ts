@@ -4,6 +4,7 @@ import { LOCK_GRACE_MS, type Reaped, reapLapsed } from "../cluster/reaper.js";
 import {
   ACQUIRE_MEMBER_LOCK,
   CLUSTER_DDL,
+  CLUSTER_SCHEMA_CURRENT,
   LIMITS_TABLE,
   LOCK_KEYS,
   MEMBER_LOCK_SPACE,
@@ -70,6 +71,9 @@ export class ClusterJobRepository {
 
   /** Makes the cluster's tables if missing; several processes may start at once. */
   ensureTables(): void {
+    // Without a lock on the queue when there is nothing to do (schema.ts: CLUSTER_SCHEMA_STAMP).
+    const found = this.run(() => this.db.prepare(CLUSTER_SCHEMA_CURRENT).get() as { current: number });
+    if (found.current === 1) return;
     this.run(() =>
       this.db.transaction(() => {
         this.db.prepare("SELECT pg_advisory_xact_lock(hashtext(?))").get(WORK_TABLE);

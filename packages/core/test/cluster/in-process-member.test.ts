@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { inProcessMemberId, joinAsInProcessMember } from "../../src/cluster/in-process-member.js";
 import { MEMBER_LAPSED_REASON, reapLapsed } from "../../src/cluster/reaper.js";
-import { CLUSTER_DDL, WORKERS_TABLE } from "../../src/cluster/schema.js";
+import { CLUSTER_DDL, WORK_TABLE, WORKERS_TABLE } from "../../src/cluster/schema.js";
 import { claim } from "../../src/cluster/work-queue.js";
 import { registerWorker } from "../../src/cluster/worker-registry.js";
 import { StateManager } from "../../src/state/manager.js";
@@ -79,6 +79,8 @@ describe("a CLI process that runs a job itself is a member", () => {
       `alter table ${WORKERS_TABLE} drop constraint ${WORKERS_TABLE}_max_concurrent_check,
          add constraint ${WORKERS_TABLE}_max_concurrent_check check (max_concurrent > 0), drop column lease_ms`,
     );
+    // A table from before the schema's stamp (cluster/schema.ts) carries none.
+    await client.query(`comment on table ${WORK_TABLE} is null`);
     const member = joinAsInProcessMember(state.clusterJobs!, { version: "test", warn: () => {} });
     expect(await memberRow(client, member.id)).toMatchObject({ max_concurrent: 0, lease_ms: 10_000 });
     member.leave();
