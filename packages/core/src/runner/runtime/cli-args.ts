@@ -2,6 +2,7 @@ import type { ResolvedAgent } from "../../config/index.js";
 import { settingsWithApprovals } from "./approval-settings.js";
 import { hostGuardRules } from "./host-guard.js";
 import type { RuntimeExecuteOptions } from "./interface.js";
+import { MCP_CONFIG_PATH, mcpConfigOf } from "./mcp-config-fd.js";
 
 function flag(name: string, value: string | number): string {
   // One argv element per flag, as the Agent SDK writes them, so a value that starts with "-"
@@ -42,9 +43,8 @@ export function buildCliArgs(
   if (agent.allowed_tools?.length) args.push(flag("--allowedTools", agent.allowed_tools.join(",")));
   const denied = [...(agent.denied_tools ?? []), ...hostGuardRules(run.guard, agent.working_directory)];
   if (denied.length) args.push(flag("--disallowedTools", denied.join(",")));
-  if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
-    args.push("--mcp-config", JSON.stringify({ mcpServers: agent.mcp_servers }));
-  }
+  // The servers themselves reach claude on its fd 3, not its command line (mcp-config-fd.ts).
+  if (mcpConfigOf(agent) !== undefined) args.push(flag("--mcp-config", MCP_CONFIG_PATH));
   for (const plugin of agent.plugins ?? []) {
     // The flag the Agent SDK itself passes for skipMcpDiscovery, so both runtimes load alike.
     args.push(flag(plugin.skipMcpDiscovery ? "--plugin-dir-no-mcp" : "--plugin-dir", plugin.path));

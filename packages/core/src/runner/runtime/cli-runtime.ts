@@ -11,6 +11,7 @@ import type {
 } from "./interface.js";
 import type { LaunchedProcess } from "./launcher.js";
 import { KeptConversation, userMessage } from "./live-conversation.js";
+import { withMcpConfigOnFd3 } from "./mcp-config-fd.js";
 import { RunContext } from "./run-context.js";
 import { parseStreamJsonLine } from "./stream-json.js";
 import { terminate } from "./terminate.js";
@@ -34,11 +35,12 @@ export class CLIRuntime implements RuntimeInterface {
     const { launcher, claudePath, env, redactor } = ctx;
     const args = buildCliArgs(options.agent, options);
     args.splice(1, 0, "--input-format", "stream-json");
+    const launch = withMcpConfigOnFd3(options.agent, claudePath, args, env);
     let proc: LaunchedProcess;
     try {
-      proc = launcher.spawn(claudePath, args, {
+      proc = launcher.spawn(launch.command, launch.args, {
         cwd: launcher.mapPath(options.agent.working_directory),
-        env,
+        env: launch.env,
         signal: lifetime.signal,
       });
     } catch (error) {
@@ -99,10 +101,11 @@ export class CLIRuntime implements RuntimeInterface {
       // With approvals claude reads stream-json on stdin: the prompt, then answers to its questions.
       const streamed = approvals !== undefined || launcher.streamsInput === true;
       if (streamed) args.splice(1, 0, "--input-format", "stream-json");
+      const launch = withMcpConfigOnFd3(options.agent, claudePath, args, env);
       try {
-        proc = launcher.spawn(claudePath, args, {
+        proc = launcher.spawn(launch.command, launch.args, {
           cwd: launcher.mapPath(options.agent.working_directory),
-          env,
+          env: launch.env,
           stdin: streamed ? undefined : options.prompt,
           signal: watchdog.signal,
         });

@@ -47,6 +47,9 @@ export function buildSdkOptions(
   if (denied.length) options.disallowedTools = denied;
   if (agent.mcp_servers && Object.keys(agent.mcp_servers).length > 0) {
     options.mcpServers = structuredClone(agent.mcp_servers) as Options["mcpServers"];
+    // Over stdin in the initialize request: on claude's command line (the SDK's default) the
+    // servers' env and headers, often tokens, are readable by every local user (/proc/*/cmdline).
+    options.mcpServersDelivery = "initialize";
   }
   if (agent.plugins?.length) {
     options.plugins = agent.plugins.map(({ path, skipMcpDiscovery }) =>

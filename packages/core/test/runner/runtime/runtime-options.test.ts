@@ -54,23 +54,8 @@ describe("claude argv from an agent", () => {
       "--tools=Read,Write,Bash",
       "--allowedTools=Bash(git log:*),Read",
       "--disallowedTools=WebFetch",
-      "--mcp-config",
-      JSON.stringify({
-        mcpServers: {
-          files: {
-            command: "npx",
-            args: ["-y", "some-mcp-server"],
-            env: { ROOT: "/data" },
-            timeout: 30_000,
-            alwaysLoad: true,
-          },
-          remote: {
-            type: "http",
-            url: "https://mcp.example.test/mcp",
-            headers: { Authorization: "Bearer abc" },
-          },
-        },
-      }),
+      // The servers reach claude on fd 3 (mcp-config-fd.ts), never on its command line.
+      "--mcp-config=/dev/fd/3",
       "--setting-sources=project,local",
     ]);
   });
@@ -144,6 +129,7 @@ describe("Agent SDK options from an agent", () => {
           headers: { Authorization: "Bearer abc" },
         },
       },
+      mcpServersDelivery: "initialize",
       settingSources: ["project", "local"],
     });
   });
