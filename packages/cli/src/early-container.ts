@@ -26,6 +26,8 @@ export interface StartedContainer {
 }
 
 interface Kept extends StartedContainer {
+  /** Settles once the start request is written to the engine, or the creation ended without one. */
+  startSent: Promise<void>;
   stateDir: string;
   configPath: string;
   taken: boolean;
@@ -44,16 +46,21 @@ export function startContainerEarly(stateDir: string, configPath: string, agent:
   const launch = cachedContainer(stateDir, configPath, agent);
   const socket = engineSocket();
   if (!launch || socket === undefined || !bindSourcesExist(launch)) return;
+  let sent = () => {};
   const kept: Kept = {
     agent,
     body: launch.body,
     stamp: folderStamp(launch.spec),
     creation: Promise.resolve(undefined),
+    startSent: new Promise((resolve) => {
+      sent = resolve;
+    }),
     stateDir,
     configPath,
     taken: false,
   };
-  kept.creation = createAndStart(socket, nameFor(launch), launch.body).then((id) => {
+  kept.creation = createAndStart(socket, nameFor(launch), launch.body, sent).then((id) => {
+    sent();
     kept.id = id;
     return id;
   });
@@ -104,18 +111,22 @@ function nameFor({ spec }: ContainerLaunch): string {
   return containerName(spec.fleet, spec.agent, Math.random().toString(16).slice(2, 10).padEnd(8, "0"));
 }
 
-/** POST /containers/create, then /start; the id, or undefined (a container that would not start is removed). */
+/**
+ * POST /containers/create, then /start; the id, or undefined (a container that would not start is
+ * removed). `startSent` is called once the start request is written.
+ */
 async function createAndStart(
   socket: string,
   name: string,
   body: ContainerCreateBody,
+  startSent: () => void,
 ): Promise<string | undefined> {
   try {
     const created = await engine(socket, "POST", `/containers/create?name=${encodeURIComponent(name)}`, body);
     if (created.status !== 201) return undefined;
     const id = (JSON.parse(created.text) as { Id?: unknown }).Id;
     if (typeof id !== "string" || !/^[0-9a-f]{64}$/.test(id)) return undefined;
-    const started = await engine(socket, "POST", `/containers/${id}/start`);
+    const started = await engine(socket, "POST", `/containers/${id}/start`, undefined, startSent);
     if (started.status === 204 || started.status === 304) return id;
     await engine(socket, "DELETE", `/containers/${id}?force=1&v=1`).catch(() => undefined);
     return undefined;
@@ -129,6 +140,7 @@ function engine(
   method: string,
   path: string,
   body?: unknown,
+  written?: () => void,
 ): Promise<{ status: number; text: string }> {
   // Loaded here: only a trigger of a Docker agent with a cached container needs it this early.
   const { request } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
@@ -155,6 +167,7 @@ function engine(
       res.on("error", reject);
     });
     req.on("error", reject);
+    if (written) req.once("finish", written);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }

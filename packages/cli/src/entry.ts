@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { registerAgentSdkImport } from "./agent-sdk-from-first-file.js";
 import { requireCompiled } from "./code-cache.js";
 import { commandWord, FREQUENT_COMMANDS } from "./command-word.js";
+import { earlyContainerRequested } from "./early-settle.js";
 import { exitWhenFlushed } from "./exit-when-flushed.js";
 import { QUERY_COMMANDS } from "./query-args.js";
 import { answerQuickly } from "./quick-answers.js";
@@ -29,10 +30,14 @@ async function start(): Promise<void> {
     await exitWhenFlushed();
     return;
   }
-  // A trigger's claude starts here; while a daemon runs, the daemon gets the trigger from here.
-  if (word === "trigger" && startEarly(args) === "daemon" && (await query(verbose, "runDaemonTrigger"))) {
-    await exitWhenFlushed();
-    return;
+  // A trigger's claude or container starts here; while a daemon runs, the daemon gets the trigger
+  // from here.
+  if (word === "trigger") {
+    if (startEarly(args) === "daemon" && (await query(verbose, "runDaemonTrigger"))) {
+      await exitWhenFlushed();
+      return;
+    }
+    await earlyContainerRequested();
   }
   if (word !== undefined && FREQUENT_COMMANDS.includes(word)) {
     await frequent(verbose);
