@@ -528,7 +528,9 @@ async function writeCodeCache() {
           { cwd: fleet, env, stdio: ["ignore", "ignore", "pipe"] },
         );
       } catch (error) {
-        throw new Error(`bundle-cli: making ${file}'s code cache failed:\n${error.stderr ?? error.message}`);
+        throw new Error(
+          `bundle-cli: making ${file}'s code cache failed (it runs the CLI's commands, and for frequent.cjs real triggers of claude against the project's stand-in on 127.0.0.1; check that \`npx claude --version\` works after \`npm ci\`):\n${error.stderr ?? error.message}`,
+        );
       }
     };
     // The whole CLI parses the fleet and keeps the facts `status` answers from (query.cjs has no
