@@ -328,11 +328,6 @@ await build({
 });
 
 /**
- * herdctl.cjs (src/entry.ts), the file bin/herdctl.cjs starts: CommonJS, so that the commands it
- * answers never load Node's ES module loader. Small (the quick answers, the command word, the code
- * cache's loader), so it has no code cache of its own.
- */
-/**
  * frequent.cjs (src/frequent.ts): `status`, `jobs`, `job` and `trigger` as commander's program of
  * their own, one CommonJS file that herdctl.cjs runs from its V8 code cache, as query.cjs. In the
  * ES module build these commands loaded about ten module files, and a trigger spent ~70 ms of CPU
@@ -349,6 +344,11 @@ await build({
 });
 for (const file of [QUERY, FREQUENT]) withoutDynamicImport(join(outdir, file));
 
+/**
+ * herdctl.cjs (src/entry.ts), the file bin/herdctl.cjs starts: CommonJS, so that the commands it
+ * answers never load Node's ES module loader. Small (the quick answers, the command word, the code
+ * cache's loader), so it has no code cache of its own.
+ */
 await build({ ...commonJsFile, entryPoints: { herdctl: join(cli, "src/entry.ts") } });
 
 /**
@@ -464,7 +464,8 @@ async function writeBuiltHelp() {
  * jobs, after the whole CLI has made the fleet's `status` facts (so the fleet's parse, zod and
  * YAML, is not among its code). frequent.cjs runs two in-process triggers of a CLI agent and two
  * of an SDK agent (the first writes the launch cache the second starts its claude from), with
- * the real claude against the project's stand-in on 127.0.0.1, then `status` and `jobs`.
+ * the real claude against the project's stand-in on 127.0.0.1, after a process of its own has
+ * written the fleet cache (so the parse, which a trigger runs only after an edit, is left out).
  */
 async function writeCodeCache() {
   const probe = await build({
@@ -472,7 +473,6 @@ async function writeCodeCache() {
     stdin: {
       contents: `
         import { writeFileSync } from "node:fs";
-        import { join } from "node:path";
         import { startStandin, textReply } from "@herdctl/standin";
         import { registerAgentSdkImport } from "./src/agent-sdk-from-first-file.ts";
         import { cacheFileOf, requireCompiled } from "./src/code-cache.ts";
